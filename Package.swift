@@ -1,0 +1,65 @@
+// swift-tools-version: 6.1
+//
+// Roost: a serverless help desk for social customer care.
+// One target per layer; dependencies point down only:
+//   CSodium <- RoostCore <- RoostCrypto <- RoostStore <- RoostNode <- roost
+// (RoostCore is pure and depends on nothing.)
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Roost",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "roost", targets: ["roost"]),
+        .library(name: "RoostCore", targets: ["RoostCore"]),
+        .library(name: "RoostCrypto", targets: ["RoostCrypto"]),
+        .library(name: "RoostStore", targets: ["RoostStore"]),
+        .library(name: "RoostNode", targets: ["RoostNode"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSodium",
+            pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"])]
+        ),
+        .target(name: "RoostCore", swiftSettings: swiftSettings),
+        .target(name: "RoostCrypto", dependencies: ["RoostCore", "CSodium"], swiftSettings: swiftSettings),
+        .target(
+            name: "RoostStore",
+            dependencies: ["RoostCore", "RoostCrypto", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "RoostNode",
+            dependencies: ["RoostCore", "RoostCrypto", "RoostStore"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "roost",
+            dependencies: ["RoostNode", "RoostStore", "RoostCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "RoostCoreTests", dependencies: ["RoostCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "RoostCryptoTests", dependencies: ["RoostCrypto", "RoostCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RoostStoreTests",
+            dependencies: ["RoostStore", "RoostCrypto", "RoostCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RoostNodeTests",
+            dependencies: ["RoostNode", "RoostStore", "RoostCore", "roost"],
+            swiftSettings: swiftSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,195 @@
+import Foundation
+import GRDB
+public import RoostCore
+
+/// Applies one op's effect to the materialized tables, incrementally, using the merge rules of
+/// RoostCore. The result depends only on the set of ops applied, never on their order.
+enum Materializer {
+    static func apply(_ body: OpBody, stamp: Stamp, db: Database) throws {
+        switch body {
+        case let .insert(entity, fields):
+            try insert(entity, fields: fields, stamp: stamp, db: db)
+        case let .set(entity, field, value):
+            try set(entity, field: field, value: value, stamp: stamp, db: db)
+        case let .tagAdd(entity, tag):
+            try db.cachedStatement(sql: """
+                INSERT OR IGNORE INTO mv_tag_add (collection, key, tag, author, epoch, seq) VALUES (?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [entity.collection, entity.key, tag,
+                                         stamp.ref.author.key.data, stamp.ref.epoch.sql, stamp.ref.seq.sql])
+            try refreshTag(entity, tag: tag, db: db)
+        case let .tagRemove(entity, tag, observed):
+            let statement = try db.cachedStatement(sql: """
+                INSERT OR IGNORE INTO mv_tag_removal (collection, key, tag, add_author, add_epoch, add_seq)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """)
+            for add in observed {
+                try statement.execute(arguments: [entity.collection, entity.key, tag,
+                                                  add.author.key.data, add.epoch.sql, add.seq.sql])
+            }
+            try refreshTag(entity, tag: tag, db: db)
+        case let .claim(entity, action, holder, lease, observed):
+            try db.cachedStatement(sql: """
+                INSERT OR IGNORE INTO mv_claim (collection, key, author, epoch, seq, hlc, action, holder,
+                    lease_seconds, observed_author, observed_epoch, observed_seq)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [
+                    entity.collection, entity.key, stamp.ref.author.key.data, stamp.ref.epoch.sql,
+                    stamp.ref.seq.sql, stamp.hlc.rawValue.sql, Int64(action.rawValue), holder?.key.data,
+                    Int64(lease), observed?.author.key.data, observed?.epoch.sql, observed?.seq.sql,
+                ])
+            try refreshClaims(entity, db: db)
+        }
+    }
+
+    // MARK: grow-only set
+
+    private static func insert(_ entity: EntityRef, fields: [Field], stamp: Stamp, db: Database) throws {
+        let current = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT hlc, author, epoch, seq FROM mv_entity WHERE collection = ? AND key = ?"),
+            arguments: [entity.collection, entity.key])
+        guard GrowOnlySet.replaces(stamp, over: try current.map(Self.stamp)) else { return }
+        try db.cachedStatement(sql: """
+            INSERT OR REPLACE INTO mv_entity (collection, key, fields, hlc, author, epoch, seq)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [entity.collection, entity.key, Data(FieldList.encode(fields)),
+                                     stamp.hlc.rawValue.sql, stamp.ref.author.key.data,
+                                     stamp.ref.epoch.sql, stamp.ref.seq.sql])
+    }
+
+    // MARK: last-writer-wins register
+
+    private static func set(_ entity: EntityRef, field: String, value: Value, stamp: Stamp, db: Database) throws {
+        let current = try Row.fetchOne(
+            db.cachedStatement(sql: """
+                SELECT hlc, author, epoch, seq FROM mv_register WHERE collection = ? AND key = ? AND field = ?
+                """),
+            arguments: [entity.collection, entity.key, field])
+        guard LastWriterWins.replaces(stamp, over: try current.map(Self.stamp)) else { return }
+        try db.cachedStatement(sql: """
+            INSERT OR REPLACE INTO mv_register (collection, key, field, value, hlc, author, epoch, seq)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [entity.collection, entity.key, field, Data(value.encoded),
+                                     stamp.hlc.rawValue.sql, stamp.ref.author.key.data,
+                                     stamp.ref.epoch.sql, stamp.ref.seq.sql])
+    }
+
+    // MARK: add-wins OR-set
+
+    private static func refreshTag(_ entity: EntityRef, tag: String, db: Database) throws {
+        let arguments: StatementArguments = [entity.collection, entity.key, tag]
+        let adds = try Row.fetchAll(
+            db.cachedStatement(sql: "SELECT author, epoch, seq FROM mv_tag_add WHERE collection = ? AND key = ? AND tag = ?"),
+            arguments: arguments
+        ).map(Self.ref)
+        let removed = try Set(Row.fetchAll(
+            db.cachedStatement(sql: """
+                SELECT add_author AS author, add_epoch AS epoch, add_seq AS seq FROM mv_tag_removal
+                WHERE collection = ? AND key = ? AND tag = ?
+                """),
+            arguments: arguments
+        ).map(Self.ref))
+        if AddWinsSet.isPresent(adds: adds, removed: removed) {
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO mv_tag (collection, key, tag) VALUES (?, ?, ?)")
+                .execute(arguments: arguments)
+        } else {
+            try db.cachedStatement(sql: "DELETE FROM mv_tag WHERE collection = ? AND key = ? AND tag = ?")
+                .execute(arguments: arguments)
+        }
+    }
+
+    // MARK: claims
+
+    /// Re-resolves one item's claim state from all its claim ops (an item has few).
+    private static func refreshClaims(_ entity: EntityRef, db: Database) throws {
+        let arguments: StatementArguments = [entity.collection, entity.key]
+        let records = try Row.fetchAll(
+            db.cachedStatement(sql: "SELECT * FROM mv_claim WHERE collection = ? AND key = ?"),
+            arguments: arguments
+        ).map(Self.claimRecord)
+        let resolution = ClaimResolver.resolve(records)
+        try db.cachedStatement(sql: "DELETE FROM mv_claim_state WHERE collection = ? AND key = ?")
+            .execute(arguments: arguments)
+        if let current = resolution.current {
+            try db.cachedStatement(sql: """
+                INSERT INTO mv_claim_state (collection, key, author, epoch, seq, action, holder, since_hlc, lease_ends_ms)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [
+                    entity.collection, entity.key, current.ref.author.key.data, current.ref.epoch.sql,
+                    current.ref.seq.sql, Int64(current.action.rawValue), current.holder?.key.data,
+                    current.stamp.hlc.rawValue.sql, current.leaseEndsMillis.sql,
+                ])
+        }
+        try db.cachedStatement(sql: "DELETE FROM mv_claim_conflict WHERE collection = ? AND key = ?")
+            .execute(arguments: arguments)
+        let insertConflict = try db.cachedStatement(sql: """
+            INSERT INTO mv_claim_conflict (collection, key, loser_author, loser_epoch, loser_seq, loser_hlc,
+                loser_holder, winner_author, winner_epoch, winner_seq, reason)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for conflict in resolution.conflicts {
+            let loser = conflict.loser
+            try insertConflict.execute(arguments: [
+                entity.collection, entity.key, loser.ref.author.key.data, loser.ref.epoch.sql, loser.ref.seq.sql,
+                loser.stamp.hlc.rawValue.sql, loser.holder?.key.data, conflict.winner?.ref.author.key.data,
+                conflict.winner?.ref.epoch.sql, conflict.winner?.ref.seq.sql, conflict.reason.rawValue,
+            ])
+        }
+    }
+
+    // MARK: row decoding
+
+    static func ref(_ row: Row) throws -> OpRef {
+        OpRef(author: try row.author("author"), epoch: try row.u64("epoch"), seq: try row.u64("seq"))
+    }
+
+    static func stamp(_ row: Row) throws -> Stamp {
+        Stamp(hlc: HLC(rawValue: try row.u64("hlc")), ref: try ref(row))
+    }
+
+    static func claimRecord(_ row: Row) throws -> ClaimRecord {
+        guard let action = ClaimAction(rawValue: UInt8(clamping: row["action"] as Int64)) else {
+            throw StoreError.corrupt("mv_claim.action out of range")
+        }
+        let observed: OpRef?
+        if let author = try row.optionalBytes32("observed_author") {
+            observed = OpRef(author: AuthorID(key: author), epoch: try row.u64("observed_epoch"),
+                             seq: try row.u64("observed_seq"))
+        } else {
+            observed = nil
+        }
+        return ClaimRecord(
+            stamp: try stamp(row), action: action, holder: try row.optionalBytes32("holder").map(AuthorID.init(key:)),
+            leaseSeconds: UInt32(clamping: row["lease_seconds"] as Int64), observed: observed)
+    }
+}
+
+/// The canonical encoding of an insert payload as stored in `mv_entity.fields`:
+/// a u32 count, then each field's name and value, sorted by name.
+public enum FieldList {
+    /// Encodes fields (already in canonical order).
+    public static func encode(_ fields: [Field]) -> [UInt8] {
+        var w = ByteWriter(capacity: 64)
+        w.u32(UInt32(fields.count))
+        for field in fields {
+            w.string(field.name)
+            field.value.encode(into: &w)
+        }
+        return w.bytes
+    }
+
+    /// Decodes fields stored by ``encode(_:)``.
+    public static func decode(_ bytes: [UInt8]) throws(DecodingError) -> [Field] {
+        try ByteReader.decodeAll(bytes) { r throws(DecodingError) in
+            let count = Int(try r.u32("fields.count"))
+            if count > Limits.maxInsertFields {
+                throw .tooLarge(field: "fields.count", length: count, limit: Limits.maxInsertFields)
+            }
+            var fields: [Field] = []
+            for _ in 0..<count {
+                let name = try r.string("fields.name", limit: Limits.maxIdentifierBytes)
+                fields.append(Field(name, try Value.decode(from: &r, field: "fields.value")))
+            }
+            return fields
+        }
+    }
+}

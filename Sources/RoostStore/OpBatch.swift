@@ -1,0 +1,56 @@
+public import RoostCore
+public import RoostCrypto
+
+/// A unit of transfer: ops of one or more logs, each log's ops contiguous and ascending,
+/// with seals that cover every op.
+public struct OpBatch: Hashable, Sendable {
+    /// The ops.
+    public var ops: [Op]
+    /// Seals covering the ops.
+    public var seals: [Seal]
+
+    /// Creates a batch.
+    public init(ops: [Op] = [], seals: [Seal] = []) {
+        self.ops = ops
+        self.seals = seals
+    }
+
+    /// True when there is nothing to transfer.
+    public var isEmpty: Bool { ops.isEmpty }
+}
+
+/// What applying a remote batch did.
+public struct ApplyReport: Hashable, Sendable {
+    /// Ops newly stored and merged.
+    public var applied: Int
+    /// Ops we already held (idempotent re-delivery).
+    public var duplicates: Int
+}
+
+/// The signing identity a node appends with.
+public struct LocalAuthor: Sendable {
+    /// The node's Ed25519 key.
+    public let key: SigningKey
+    /// The node's current log epoch.
+    public let epoch: UInt64
+    /// The node's author id.
+    public let id: AuthorID
+
+    /// Creates a local author.
+    public init(key: SigningKey, epoch: UInt64) {
+        self.key = key
+        self.epoch = epoch
+        self.id = key.authorID
+    }
+
+    /// This author's log.
+    public var log: LogID { LogID(author: id, epoch: epoch) }
+}
+
+/// The result of a local append: the new headers and the seal over the last.
+public struct Appended: Hashable, Sendable {
+    /// The new ops' headers, in order.
+    public var headers: [OpHeader]
+    /// The seal over the last new op.
+    public var seal: Seal
+}

@@ -1,0 +1,184 @@
+import Foundation
+import GRDB
+public import RoostCore
+import RoostCrypto
+
+extension OpStore {
+    /// Verifies and applies a remote batch in one transaction.
+    ///
+    /// Checks, per log: contiguous ascending seqs that follow what we hold, prev-hash links, body
+    /// hashes and canonical bodies, HLC drift, and seals that cover every op (one signature check per
+    /// seal, however many ops it covers). Ops we already hold are skipped (idempotent on
+    /// (author, epoch, seq)). A different op at a position we hold is fork evidence: if validly sealed
+    /// it is stored in `fork_evidence`, and the batch is refused either way. A refused batch applies
+    /// nothing.
+    @discardableResult
+    public func apply(_ batch: OpBatch, clock: some WallClock) throws(StoreError) -> ApplyReport {
+        if batch.ops.count > Limits.maxBatchOps {
+            throw .rejected(op: nil, reason: .tooManyOps(count: batch.ops.count, limit: Limits.maxBatchOps))
+        }
+        let drift = maxClockDriftMillis
+        let wall = clock.nowMillis()
+        let outcome: Result<ApplyReport, StoreError> = try write { db in
+            var plans: [LogPlan] = []
+            do {
+                plans = try Self.plan(batch, wall: wall, drift: drift, db)
+            } catch let error as ForkFound {
+                try Self.record(error, db)
+                return .failure(.rejected(op: error.ref, reason: .fork))
+            }
+            var hybrid = try Self.loadClock(db, drift: drift)
+            var report = ApplyReport(applied: 0, duplicates: 0)
+            for plan in plans {
+                report.duplicates += plan.duplicates
+                for op in plan.new {
+                    try Self.insert(op.header, hash: op.hash, body: op.body, db)
+                    try Materializer.apply(op.decoded, stamp: Stamp(hlc: op.header.hlc, ref: op.header.ref), db: db)
+                    try hybrid.observe(op.header.hlc, wallMillis: wall)
+                }
+                for seal in plan.seals { try Self.insert(seal, db) }
+                if let last = plan.new.last {
+                    try Self.setHead(plan.log, seq: last.header.seq, hash: last.hash, sealed: plan.sealed, db)
+                    report.applied += plan.new.count
+                } else if let head = plan.head, plan.sealed > head.sealed {
+                    try Self.setHead(plan.log, seq: head.seq, hash: head.hash, sealed: plan.sealed, db)
+                }
+            }
+            try Self.saveClock(hybrid, db)
+            return .success(report)
+        }
+        return try outcome.get()
+    }
+
+    // MARK: planning (reads only)
+
+    struct VerifiedOp {
+        var header: OpHeader
+        var hash: Bytes32
+        var body: [UInt8]
+        var decoded: OpBody
+    }
+
+    struct LogPlan {
+        var log: LogID
+        var head: Head?
+        var new: [VerifiedOp]
+        var seals: [Seal]
+        var sealed: UInt64
+        var duplicates: Int
+    }
+
+    struct ForkFound: Error {
+        var ref: OpRef
+        var ours: Bytes32
+        var theirs: [OpHeader]
+        var seal: Seal
+        var hlc: HLC
+    }
+
+    private static func plan(_ batch: OpBatch, wall: UInt64, drift: UInt64, _ db: Database) throws -> [LogPlan] {
+        var order: [LogID] = []
+        var opsByLog: [LogID: [Op]] = [:]
+        for op in batch.ops {
+            let log = op.header.ref.log
+            if opsByLog[log] == nil { order.append(log) }
+            opsByLog[log, default: []].append(op)
+        }
+        var sealsByLog: [LogID: [Seal]] = [:]
+        for seal in batch.seals { sealsByLog[seal.log, default: []].append(seal) }
+        let checker = HybridClock(maxDriftMillis: drift)
+        return try order.map { log throws in
+            try plan(log: log, ops: opsByLog[log]!, seals: sealsByLog[log] ?? [], checker: checker, wall: wall, db)
+        }
+    }
+
+    private static func plan(
+        log: LogID, ops: [Op], seals: [Seal], checker: HybridClock, wall: UInt64, _ db: Database
+    ) throws -> LogPlan {
+        let head = try head(of: log, db)
+        let have = head?.seq ?? 0
+        let first = ops[0].header.seq
+        func reject(_ seq: UInt64, _ reason: RejectReason) -> StoreError {
+            .rejected(op: OpRef(author: log.author, epoch: log.epoch, seq: seq), reason: reason)
+        }
+        var prevHash: Bytes32
+        if first == 1 {
+            prevHash = .zero
+        } else if first - 1 <= have, let stored = try storedHash(log, seq: first - 1, db) {
+            prevHash = stored
+        } else {
+            throw reject(first, .gap(have: have, first: first))
+        }
+        var verified: [VerifiedOp] = []
+        verified.reserveCapacity(ops.count)
+        var hashes: [UInt64: Bytes32] = [:]
+        for (index, op) in ops.enumerated() {
+            let header = op.header
+            guard header.seq == first + UInt64(index) else { throw reject(header.seq, .outOfOrder) }
+            guard header.prev == prevHash else { throw reject(header.seq, .prevMismatch) }
+            guard let body = op.body else { throw reject(header.seq, .bodyMissing) }
+            guard body.count == Int(header.bodyLength), OpCrypto.bodyHash(body) == header.bodyHash else {
+                throw reject(header.seq, .bodyHashMismatch)
+            }
+            let decoded: OpBody
+            do {
+                decoded = try OpBody.decode(kind: header.kind, bytes: body)
+            } catch {
+                throw reject(header.seq, .malformedBody(error))
+            }
+            do {
+                try checker.check(header.hlc, wallMillis: wall)
+            } catch {
+                throw reject(header.seq, .clock(error))
+            }
+            let hash = OpCrypto.headerHash(header)
+            hashes[header.seq] = hash
+            verified.append(VerifiedOp(header: header, hash: hash, body: body, decoded: decoded))
+            prevHash = hash
+        }
+        let last = ops[ops.count - 1].header.seq
+
+        // Seals: each must sign the hash we computed (or hold) at its seq.
+        var validSeals: [Seal] = []
+        for seal in seals {
+            let expected = try hashes[seal.seq] ?? (seal.seq <= have ? storedHash(log, seq: seal.seq, db) : nil)
+            guard let expected, expected == seal.head, OpCrypto.verify(seal) else {
+                throw reject(seal.seq, .badSeal(seq: seal.seq))
+            }
+            validSeals.append(seal)
+        }
+        let batchSealed = validSeals.map(\.seq).max() ?? 0
+
+        // Overlap with what we hold: equal hashes are duplicates; the chain links make a single
+        // comparison at the end of the overlap decide, and a scan find the first differing position.
+        let overlapEnd = min(have, last)
+        if overlapEnd >= first, let ours = try storedHash(log, seq: overlapEnd, db), ours != hashes[overlapEnd] {
+            var forkSeq = first
+            while forkSeq < overlapEnd, try storedHash(log, seq: forkSeq, db) == hashes[forkSeq] { forkSeq += 1 }
+            let ref = OpRef(author: log.author, epoch: log.epoch, seq: forkSeq)
+            guard let seal = validSeals.filter({ $0.seq >= forkSeq && hashes[$0.seq] != nil }).min(by: { $0.seq < $1.seq })
+            else { throw StoreError.rejected(op: ref, reason: .conflictingUnsealed) }
+            let theirs = verified[Int(forkSeq - first)...Int(seal.seq - first)].map(\.header)
+            throw ForkFound(
+                ref: ref, ours: try storedHash(log, seq: forkSeq, db) ?? .zero, theirs: theirs, seal: seal,
+                hlc: HLC(physicalMillis: min(wall, HLC.maxPhysical), logical: 0))
+        }
+
+        let sealed = max(head?.sealed ?? 0, batchSealed)
+        if last > sealed { throw reject(sealed + 1, .unsealed(sealed: sealed)) }
+        let new = verified.filter { $0.header.seq > have }
+        let newSeals = validSeals.filter { $0.seq > have }
+        return LogPlan(log: log, head: head, new: new, seals: newSeals, sealed: sealed,
+                       duplicates: verified.count - new.count)
+    }
+
+    private static func record(_ fork: ForkFound, _ db: Database) throws {
+        try db.execute(sql: """
+            INSERT OR IGNORE INTO fork_evidence (author, epoch, seq, our_hash, their_headers, their_seal, detected_hlc)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [
+                fork.ref.author.key.data, fork.ref.epoch.sql, fork.ref.seq.sql, fork.ours.data,
+                Data(fork.theirs.flatMap { $0.encoded() }), Data(fork.seal.encoded()), fork.hlc.rawValue.sql,
+            ])
+    }
+}

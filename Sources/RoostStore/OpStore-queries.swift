@@ -1,0 +1,205 @@
+import Foundation
+import GRDB
+public import RoostCore
+
+/// Summary of one log held by this node.
+public struct LogSummary: Hashable, Sendable {
+    /// The log.
+    public var log: LogID
+    /// Highest seq held.
+    public var seq: UInt64
+    /// Highest sealed seq held.
+    public var sealed: UInt64
+    /// Hash of the head op.
+    public var head: Bytes32
+}
+
+/// Evidence that an author signed two different ops at one position.
+public struct ForkEvidence: Hashable, Sendable {
+    /// The contested position.
+    public var ref: OpRef
+    /// The hash of the op we hold there.
+    public var ours: Bytes32
+    /// Their headers from the position up to their seal.
+    public var theirs: [OpHeader]
+    /// The author's seal over their version.
+    public var seal: Seal
+}
+
+extension OpStore {
+    /// Every log this node holds.
+    public func logs() throws(StoreError) -> [LogSummary] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM log_head ORDER BY author, epoch").map { row in
+                LogSummary(log: LogID(author: try row.author("author"), epoch: try row.u64("epoch")),
+                           seq: try row.u64("seq"), sealed: try row.u64("sealed_seq"), head: try row.bytes32("hash"))
+            }
+        }
+    }
+
+    /// The highest sealed seq of every log held.
+    public func versionVector() throws(StoreError) -> VersionVector {
+        VersionVector(Dictionary(uniqueKeysWithValues: try logs().map { ($0.log, $0.sealed) }))
+    }
+
+    /// Number of ops stored.
+    public func opCount() throws(StoreError) -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM op") ?? 0 }
+    }
+
+    /// Fork evidence recorded so far.
+    public func forks() throws(StoreError) -> [ForkEvidence] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM fork_evidence ORDER BY author, epoch, seq").map { row in
+                let headers: Data = row["their_headers"]
+                let sealBytes: Data = row["their_seal"]
+                var theirs: [OpHeader] = []
+                let bytes = [UInt8](headers)
+                var offset = 0
+                while offset + OpHeader.encodedLength <= bytes.count {
+                    theirs.append(try OpHeader.decode(Array(bytes[offset..<offset + OpHeader.encodedLength])))
+                    offset += OpHeader.encodedLength
+                }
+                return ForkEvidence(
+                    ref: OpRef(author: try row.author("author"), epoch: try row.u64("epoch"), seq: try row.u64("seq")),
+                    ours: try row.bytes32("our_hash"), theirs: theirs, seal: try Seal.decode([UInt8](sealBytes)))
+            }
+        }
+    }
+
+    /// The ops a peer holding `vector` lacks, at most about `limit` ops, cut at seal boundaries so
+    /// every op is covered by a seal in the batch (a single sealed run longer than `limit` is sent whole).
+    public func batch(after vector: VersionVector, limit: Int = Limits.maxBatchOps) throws(StoreError) -> OpBatch {
+        try read { db in
+            var batch = OpBatch()
+            for summary in try logsNeeding(vector, db) {
+                let remaining = limit - batch.ops.count
+                guard remaining > 0 else { break }
+                let from = vector[summary.log]
+                let log = summary.log
+                let logArgs: StatementArguments = [log.author.key.data, log.epoch.sql]
+                // The latest seal within budget, or else the first seal past it.
+                let within = try Row.fetchOne(db, sql: """
+                    SELECT * FROM seal WHERE author = ? AND epoch = ? AND seq > ? AND seq <= ? ORDER BY seq DESC LIMIT 1
+                    """, arguments: logArgs + [from.sql, (from + UInt64(remaining)).sql])
+                let beyond = try within ?? Row.fetchOne(db, sql: """
+                    SELECT * FROM seal WHERE author = ? AND epoch = ? AND seq > ? ORDER BY seq LIMIT 1
+                    """, arguments: logArgs + [from.sql])
+                guard let sealRow = beyond else { continue }
+                let seal = try Self.seal(from: sealRow)
+                let rows = try Row.fetchCursor(db, sql: """
+                    SELECT op.*, op_body.body FROM op LEFT JOIN op_body USING (author, epoch, seq)
+                    WHERE author = ? AND epoch = ? AND seq > ? AND seq <= ? ORDER BY seq
+                    """, arguments: logArgs + [from.sql, seal.seq.sql])
+                while let row = try rows.next() {
+                    let body: Data? = row["body"]
+                    batch.ops.append(Op(header: try Self.header(from: row), body: body.map { [UInt8]($0) }))
+                }
+                batch.seals.append(seal)
+            }
+            return batch
+        }
+    }
+
+    private func logsNeeding(_ vector: VersionVector, _ db: Database) throws -> [LogSummary] {
+        try Row.fetchAll(db, sql: "SELECT * FROM log_head ORDER BY author, epoch").compactMap { row in
+            let log = LogID(author: try row.author("author"), epoch: try row.u64("epoch"))
+            let sealed = try row.u64("sealed_seq")
+            guard sealed > vector[log] else { return nil }
+            return LogSummary(log: log, seq: try row.u64("seq"), sealed: sealed, head: try row.bytes32("hash"))
+        }
+    }
+
+    // MARK: materialized state reads
+
+    /// The current value of a register, or nil when never written.
+    public func register(_ entity: EntityRef, _ field: String) throws(StoreError) -> Value? {
+        try read { db in
+            guard let data = try Data.fetchOne(db, sql: """
+                SELECT value FROM mv_register WHERE collection = ? AND key = ? AND field = ?
+                """, arguments: [entity.collection, entity.key, field]) else { return nil }
+            return try Value.decode([UInt8](data))
+        }
+    }
+
+    /// The tags present on an entity, sorted.
+    public func tags(of entity: EntityRef) throws(StoreError) -> [String] {
+        try read { db in
+            try String.fetchAll(db, sql: "SELECT tag FROM mv_tag WHERE collection = ? AND key = ? ORDER BY tag",
+                                arguments: [entity.collection, entity.key])
+        }
+    }
+
+    /// The payload of an inserted entity, or nil when not inserted.
+    public func entity(_ entity: EntityRef) throws(StoreError) -> [Field]? {
+        try read { db in
+            guard let data = try Data.fetchOne(db, sql: "SELECT fields FROM mv_entity WHERE collection = ? AND key = ?",
+                                               arguments: [entity.collection, entity.key]) else { return nil }
+            return try FieldList.decode([UInt8](data))
+        }
+    }
+
+    /// The resolved claim state of an item: the current claim-chain op, or nil if never claimed.
+    public func claim(on entity: EntityRef) throws(StoreError) -> ClaimStatus? {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM mv_claim_state WHERE collection = ? AND key = ?",
+                                             arguments: [entity.collection, entity.key]) else { return nil }
+            guard let action = ClaimAction(rawValue: UInt8(clamping: row["action"] as Int64)) else {
+                throw StoreError.corrupt("mv_claim_state.action out of range")
+            }
+            return ClaimStatus(
+                current: try Materializer.ref(row), action: action,
+                holder: try row.optionalBytes32("holder").map(AuthorID.init(key:)),
+                since: HLC(rawValue: try row.u64("since_hlc")), leaseEndsMillis: try row.u64("lease_ends_ms"))
+        }
+    }
+
+    /// Claim conflicts recorded on an entity (all entities when nil).
+    public func claimConflicts(on entity: EntityRef? = nil) throws(StoreError) -> [ClaimConflictRow] {
+        try read { db in
+            let sql = "SELECT * FROM mv_claim_conflict"
+                + (entity == nil ? "" : " WHERE collection = ? AND key = ?")
+                + " ORDER BY collection, key, loser_hlc"
+            let arguments: StatementArguments = entity.map { [$0.collection, $0.key] } ?? []
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                let winner: OpRef? = try row.optionalBytes32("winner_author").map { key in
+                    OpRef(author: AuthorID(key: key), epoch: try row.u64("winner_epoch"), seq: try row.u64("winner_seq"))
+                }
+                return ClaimConflictRow(
+                    entity: EntityRef(row["collection"], row["key"]),
+                    loser: OpRef(author: try row.author("loser_author"), epoch: try row.u64("loser_epoch"),
+                                 seq: try row.u64("loser_seq")),
+                    loserHolder: try row.optionalBytes32("loser_holder").map(AuthorID.init(key:)),
+                    winner: winner, reason: ClaimConflictReason(rawValue: row["reason"]) ?? .concurrent)
+            }
+        }
+    }
+}
+
+/// The materialized claim state of one item.
+public struct ClaimStatus: Hashable, Sendable {
+    /// The current claim-chain op.
+    public var current: OpRef
+    /// What it did.
+    public var action: ClaimAction
+    /// Who holds the item (nil after a release).
+    public var holder: AuthorID?
+    /// When the current claim was made.
+    public var since: HLC
+    /// When its lease ends (Unix ms).
+    public var leaseEndsMillis: UInt64
+}
+
+/// One recorded claim conflict.
+public struct ClaimConflictRow: Hashable, Sendable {
+    /// The item.
+    public var entity: EntityRef
+    /// The losing op.
+    public var loser: OpRef
+    /// Whom the losing op would have made holder.
+    public var loserHolder: AuthorID?
+    /// The op that won instead.
+    public var winner: OpRef?
+    /// Why it lost.
+    public var reason: ClaimConflictReason
+}

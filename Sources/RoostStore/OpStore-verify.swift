@@ -1,0 +1,238 @@
+import Foundation
+import GRDB
+public import RoostCore
+import RoostCrypto
+
+/// The outcome of ``OpStore/verify(progress:)``.
+public struct VerifyReport: Hashable, Sendable {
+    /// Logs checked.
+    public var logs = 0
+    /// Ops checked.
+    public var ops = 0
+    /// Seals checked (one signature each).
+    public var seals = 0
+    /// Ops whose body was erased on purpose.
+    public var erasedBodies = 0
+    /// Fork evidence records.
+    public var forks = 0
+    /// State hash of the materialized tables.
+    public var stateHash = Bytes32.zero
+    /// State hash of the re-fold from scratch (nil when it could not run).
+    public var refoldStateHash: Bytes32?
+    /// Everything found wrong, first problem first. Empty means the store verifies.
+    public var problems: [String] = []
+    /// Remarks that are not problems.
+    public var notes: [String] = []
+
+    /// True when nothing is wrong.
+    public var isOK: Bool { problems.isEmpty }
+}
+
+extension OpStore {
+    /// Ops read per step of the re-fold.
+    static let verifyChunk = 10_000
+
+    /// Checks every chain, seal and body hash, re-folds the whole log into a scratch database, and
+    /// compares it with the materialized tables row by row and by state hash.
+    public func verify(progress: (@Sendable (Int) -> Void)? = nil) throws(StoreError) -> VerifyReport {
+        var report = VerifyReport()
+        let scratch = try OpStore(inMemoryWithMaxClockDriftMillis: maxClockDriftMillis)
+        var cursorKey: (Data, Int64, Int64)? = nil
+        var chain = ChainWalker()
+        while true {
+            let chunk: [(OpHeader, Bytes32, [UInt8]?, Bool)] = try read { db in
+                let sql = """
+                    SELECT op.*, op_body.body, op_erasure.seq IS NOT NULL AS erased
+                    FROM op LEFT JOIN op_body USING (author, epoch, seq) LEFT JOIN op_erasure USING (author, epoch, seq)
+                    \(cursorKey == nil ? "" : "WHERE (op.author, op.epoch, op.seq) > (?, ?, ?)")
+                    ORDER BY op.author, op.epoch, op.seq LIMIT \(Self.verifyChunk)
+                    """
+                let arguments: StatementArguments = cursorKey.map { [$0.0, $0.1, $0.2] } ?? []
+                return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                    let body: Data? = row["body"]
+                    return (try Self.header(from: row), try row.bytes32("hash"), body.map { [UInt8]($0) },
+                            row["erased"] as Bool)
+                }
+            }
+            guard let last = chunk.last else { break }
+            cursorKey = (last.0.author.key.data, last.0.epoch.sql, last.0.seq.sql)
+            var decoded: [(OpBody, Stamp)] = []
+            for (header, storedHash, body, erased) in chunk {
+                report.ops += 1
+                if let body {
+                    if let op = chain.check(header: header, storedHash: storedHash, body: body, into: &report) {
+                        decoded.append((op, Stamp(hlc: header.hlc, ref: header.ref)))
+                    }
+                } else {
+                    chain.check(header: header, storedHash: storedHash, missingBodyErased: erased, into: &report)
+                }
+            }
+            try scratch.write { db in
+                for (body, stamp) in decoded { try Materializer.apply(body, stamp: stamp, db: db) }
+            }
+            progress?(report.ops)
+        }
+        chain.finish()
+        try read { db in try checkHeadsAndSeals(chain: chain, report: &report, db) }
+        report.logs = chain.logs.count
+
+        report.stateHash = try stateHash()
+        if report.erasedBodies > 0 {
+            report.notes.append("\(report.erasedBodies) erased bodies: the re-fold cannot re-derive their effects, "
+                                + "so the materialized state was not compared")
+        } else {
+            report.refoldStateHash = try scratch.stateHash()
+            if report.refoldStateHash != report.stateHash {
+                let difference = try firstDifference(from: scratch)
+                report.problems.append("materialized state differs from the re-fold: "
+                                       + (difference ?? "state hashes differ"))
+            }
+        }
+        return report
+    }
+
+    private func checkHeadsAndSeals(chain: ChainWalker, report: inout VerifyReport, _ db: Database) throws {
+        var maxSeal: [LogID: UInt64] = [:]
+        let seals = try Row.fetchCursor(db, sql: """
+            SELECT seal.*, op.hash AS op_hash FROM seal LEFT JOIN op USING (author, epoch, seq)
+            ORDER BY author, epoch, seq
+            """)
+        while let row = try seals.next() {
+            let seal = try Self.seal(from: row)
+            report.seals += 1
+            let opHash = try row.optionalBytes32("op_hash")
+            if opHash != seal.head {
+                report.problems.append("seal \(seal.log)/\(seal.seq): its head is not the hash of the op at that seq")
+            } else if !OpCrypto.verify(seal) {
+                report.problems.append("seal \(seal.log)/\(seal.seq): signature does not verify")
+            } else {
+                maxSeal[seal.log] = max(maxSeal[seal.log] ?? 0, seal.seq)
+            }
+        }
+        let heads = try Row.fetchAll(db, sql: "SELECT * FROM log_head")
+        var headed = Set<LogID>()
+        for row in heads {
+            let log = LogID(author: try row.author("author"), epoch: try row.u64("epoch"))
+            headed.insert(log)
+            let seq = try row.u64("seq")
+            guard let walked = chain.logs[log] else {
+                report.problems.append("log \(log): has a head but no ops")
+                continue
+            }
+            if try walked.seq != seq || walked.hash != row.bytes32("hash") {
+                report.problems.append("log \(log): head says seq \(seq) but the chain ends at \(walked.seq)")
+            }
+            let sealed = maxSeal[log] ?? 0
+            if sealed < walked.seq {
+                report.problems.append("log \(log): ops after seq \(sealed) are not covered by a valid seal")
+            }
+        }
+        for log in chain.logs.keys.sorted() where !headed.contains(log) {
+            report.problems.append("log \(log): ops without a head row")
+        }
+        report.forks = try Int.fetchOne(db, sql: "SELECT count(*) FROM fork_evidence") ?? 0
+        if report.forks > 0 {
+            report.problems.append("\(report.forks) fork evidence record(s): an author signed two histories")
+        }
+    }
+
+    /// Names the first row where this store's materialized tables and `other`'s differ.
+    func firstDifference(from other: OpStore) throws(StoreError) -> String? {
+        let ours = try stateDumpRows()
+        let theirs = try other.stateDumpRows()
+        for table in Schema.materializedTables {
+            let a = ours[table.name] ?? []
+            let b = theirs[table.name] ?? []
+            for index in 0..<max(a.count, b.count) {
+                switch (index < a.count ? a[index] : nil, index < b.count ? b[index] : nil) {
+                case let (mine?, refold?) where mine != refold:
+                    let keyMine = StateDump.describe(mine, table: table)
+                    let keyRefold = StateDump.describe(refold, table: table)
+                    if keyMine == keyRefold {
+                        let column = mine.columnNames.first { mine[$0] as DatabaseValue != refold[$0] as DatabaseValue }
+                        return "\(keyMine): column \(column ?? "?") differs"
+                    }
+                    return keyMine < keyRefold
+                        ? "\(keyMine) is not produced by the re-fold"
+                        : "\(keyRefold) is missing from the materialized table"
+                case let (mine?, nil):
+                    return "\(StateDump.describe(mine, table: table)) is not produced by the re-fold"
+                case let (nil, refold?):
+                    return "\(StateDump.describe(refold, table: table)) is missing from the materialized table"
+                default:
+                    continue
+                }
+            }
+        }
+        return nil
+    }
+
+    func stateDumpRows() throws(StoreError) -> [String: [Row]] {
+        try read { db in
+            var dump: [String: [Row]] = [:]
+            for table in Schema.materializedTables {
+                dump[table.name] = try Row.fetchAll(db, sql: "SELECT * FROM \(table.name) ORDER BY \(table.orderBy)")
+            }
+            return dump
+        }
+    }
+}
+
+/// Walks ops in (author, epoch, seq) order checking seq contiguity, prev links, stored hashes and bodies.
+struct ChainWalker {
+    struct Position {
+        var seq: UInt64
+        var hash: Bytes32
+    }
+
+    private(set) var logs: [LogID: Position] = [:]
+    private var current: LogID?
+    private var expected = Position(seq: 0, hash: .zero)
+
+    mutating func check(header: OpHeader, storedHash: Bytes32, body: [UInt8], into report: inout VerifyReport) -> OpBody? {
+        checkLinks(header: header, storedHash: storedHash, into: &report)
+        guard body.count == Int(header.bodyLength), OpCrypto.bodyHash(body) == header.bodyHash else {
+            report.problems.append("op \(header.ref): body does not match the body hash in its header")
+            return nil
+        }
+        do {
+            return try OpBody.decode(kind: header.kind, bytes: body)
+        } catch {
+            report.problems.append("op \(header.ref): body does not decode: \(error)")
+            return nil
+        }
+    }
+
+    mutating func check(header: OpHeader, storedHash: Bytes32, missingBodyErased erased: Bool, into report: inout VerifyReport) {
+        checkLinks(header: header, storedHash: storedHash, into: &report)
+        if erased {
+            report.erasedBodies += 1
+        } else {
+            report.problems.append("op \(header.ref): body missing and not recorded as erased")
+        }
+    }
+
+    private mutating func checkLinks(header: OpHeader, storedHash: Bytes32, into report: inout VerifyReport) {
+        let log = header.ref.log
+        if log != current {
+            finish()
+            current = log
+            expected = Position(seq: 0, hash: .zero)
+        }
+        if header.seq != expected.seq + 1 {
+            report.problems.append("op \(header.ref): seq gap, expected \(expected.seq + 1)")
+        }
+        if header.prev != expected.hash {
+            report.problems.append("op \(header.ref): prev hash does not match the previous op")
+        }
+        let computed = OpCrypto.headerHash(header)
+        if computed != storedHash {
+            report.problems.append("op \(header.ref): header does not hash to its stored hash (altered)")
+        }
+        expected = Position(seq: header.seq, hash: computed)
+    }
+
+    mutating func finish() {
+        if let current { logs[current] = expected }
+    }
+}

@@ -1,0 +1,204 @@
+import Foundation
+public import GRDB
+public import RoostCore
+import RoostCrypto
+
+/// A node's SQLite database: the op log of every author it holds and the materialized state merged
+/// from it. Writes are serialized by GRDB; the CLI and a running daemon may open the same file (WAL).
+public final class OpStore: Sendable {
+    /// The GRDB connection (a pool for files, a queue in memory).
+    public let writer: any DatabaseWriter
+    /// How far in the future a remote op's HLC may be (ms).
+    public let maxClockDriftMillis: UInt64
+
+    /// Opens (creating and migrating when needed) the database at `path`.
+    public init(path: String, maxClockDriftMillis: UInt64 = Limits.defaultMaxClockDriftMillis) throws(StoreError) {
+        var config = Configuration()
+        config.prepareDatabase { db in
+            // WAL with NORMAL sync: a crash of the process loses nothing committed; readers never block.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        config.busyMode = .timeout(10)
+        writer = try mapDatabaseErrors { try DatabasePool(path: path, configuration: config) }
+        self.maxClockDriftMillis = maxClockDriftMillis
+        try migrate()
+    }
+
+    /// Opens a database read-only (inspection of a copied file, or of a running node's).
+    public init(readOnlyPath path: String) throws(StoreError) {
+        var config = Configuration()
+        config.readonly = true
+        writer = try mapDatabaseErrors { try DatabaseQueue(path: path, configuration: config) }
+        maxClockDriftMillis = Limits.defaultMaxClockDriftMillis
+    }
+
+    /// A private in-memory store (tests, simulations, re-folds).
+    public init(inMemoryWithMaxClockDriftMillis drift: UInt64 = Limits.defaultMaxClockDriftMillis) throws(StoreError) {
+        writer = try mapDatabaseErrors { try DatabaseQueue() }
+        maxClockDriftMillis = drift
+        try migrate()
+    }
+
+    private func migrate() throws(StoreError) {
+        try mapDatabaseErrors { try Schema.migrator.migrate(writer) }
+    }
+
+    func write<T>(_ work: (Database) throws -> T) throws(StoreError) -> T {
+        try mapDatabaseErrors { try writer.write(work) }
+    }
+
+    func read<T>(_ work: (Database) throws -> T) throws(StoreError) -> T {
+        try mapDatabaseErrors { try writer.read(work) }
+    }
+
+    // MARK: clock
+
+    static func loadClock(_ db: Database, drift: UInt64) throws -> HybridClock {
+        let raw = try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE key = 'hlc'")) ?? 0
+        return HybridClock(last: HLC(rawValue: UInt64(raw)), maxDriftMillis: drift)
+    }
+
+    static func saveClock(_ clock: HybridClock, _ db: Database) throws {
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('hlc', ?)")
+            .execute(arguments: [clock.last.rawValue.sql])
+    }
+
+    /// The last timestamp this node issued or observed.
+    public func lastHLC() throws(StoreError) -> HLC {
+        try read { db in try Self.loadClock(db, drift: maxClockDriftMillis).last }
+    }
+
+    // MARK: local append
+
+    /// Appends `bodies` to the local author's log in one transaction, merges them into the
+    /// materialized state, and seals the new head. All or nothing.
+    @discardableResult
+    public func append(_ bodies: [OpBody], by author: LocalAuthor, clock: some WallClock) throws(StoreError) -> Appended {
+        guard !bodies.isEmpty else { throw .invalidOperation("nothing to append") }
+        // Refuse anything a peer would refuse, before touching the database.
+        var encoded: [(OpBody, [UInt8])] = []
+        encoded.reserveCapacity(bodies.count)
+        for body in bodies {
+            let bytes = body.encoded()
+            do {
+                let decoded = try OpBody.decode(kind: body.kind, bytes: bytes)
+                guard decoded == body else { throw DecodingError.notCanonical("body does not round-trip") }
+            } catch {
+                throw .invalidOperation("invalid \(body.kind) op on \(body.entity.collection): \(error)")
+            }
+            encoded.append((body, bytes))
+        }
+        let drift = maxClockDriftMillis
+        return try write { db in
+            var hybrid = try Self.loadClock(db, drift: drift)
+            let head = try Self.head(of: author.log, db)
+            var seq = head?.seq ?? 0
+            var prev = head?.hash ?? .zero
+            var headers: [OpHeader] = []
+            headers.reserveCapacity(encoded.count)
+            let wall = clock.nowMillis()
+            for (body, bytes) in encoded {
+                seq += 1
+                let header = OpHeader(
+                    author: author.id, epoch: author.epoch, seq: seq, prev: prev, hlc: hybrid.tick(wallMillis: wall),
+                    kind: body.kind, bodyLength: UInt32(bytes.count), bodyHash: OpCrypto.bodyHash(bytes))
+                let hash = OpCrypto.headerHash(header)
+                try Self.insert(header, hash: hash, body: bytes, db)
+                try Materializer.apply(body, stamp: Stamp(hlc: header.hlc, ref: header.ref), db: db)
+                headers.append(header)
+                prev = hash
+            }
+            let seal = OpCrypto.seal(key: author.key, epoch: author.epoch, seq: seq, head: prev)
+            try Self.insert(seal, db)
+            try Self.setHead(author.log, seq: seq, hash: prev, sealed: seq, db)
+            try Self.saveClock(hybrid, db)
+            return Appended(headers: headers, seal: seal)
+        }
+    }
+
+    // MARK: rows
+
+    struct Head {
+        var seq: UInt64
+        var hash: Bytes32
+        var sealed: UInt64
+    }
+
+    static func head(of log: LogID, _ db: Database) throws -> Head? {
+        guard let row = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT seq, hash, sealed_seq FROM log_head WHERE author = ? AND epoch = ?"),
+            arguments: [log.author.key.data, log.epoch.sql])
+        else { return nil }
+        return Head(seq: try row.u64("seq"), hash: try row.bytes32("hash"), sealed: try row.u64("sealed_seq"))
+    }
+
+    static func setHead(_ log: LogID, seq: UInt64, hash: Bytes32, sealed: UInt64, _ db: Database) throws {
+        try db.cachedStatement(sql: """
+            INSERT OR REPLACE INTO log_head (author, epoch, seq, hash, sealed_seq) VALUES (?, ?, ?, ?, ?)
+            """).execute(arguments: [log.author.key.data, log.epoch.sql, seq.sql, hash.data, sealed.sql])
+    }
+
+    static func storedHash(_ log: LogID, seq: UInt64, _ db: Database) throws -> Bytes32? {
+        guard let data = try Data.fetchOne(
+            db.cachedStatement(sql: "SELECT hash FROM op WHERE author = ? AND epoch = ? AND seq = ?"),
+            arguments: [log.author.key.data, log.epoch.sql, seq.sql])
+        else { return nil }
+        return try Bytes32(data: data)
+    }
+
+    static func insert(_ header: OpHeader, hash: Bytes32, body: [UInt8], _ db: Database) throws {
+        let author = header.author.key.data
+        try db.cachedStatement(sql: """
+            INSERT INTO op (author, epoch, seq, prev, hlc, kind, body_len, body_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [
+                author, header.epoch.sql, header.seq.sql, header.prev.data, header.hlc.rawValue.sql,
+                Int64(header.kind.rawValue), Int64(header.bodyLength), header.bodyHash.data, hash.data,
+            ])
+        try db.cachedStatement(sql: "INSERT INTO op_body (author, epoch, seq, body) VALUES (?, ?, ?, ?)")
+            .execute(arguments: [author, header.epoch.sql, header.seq.sql, Data(body)])
+    }
+
+    static func insert(_ seal: Seal, _ db: Database) throws {
+        try db.cachedStatement(sql: """
+            INSERT OR IGNORE INTO seal (author, epoch, seq, head, signature) VALUES (?, ?, ?, ?, ?)
+            """).execute(arguments: [seal.author.key.data, seal.epoch.sql, seal.seq.sql, seal.head.data,
+                                     Data(seal.signature)])
+    }
+
+    static func header(from row: Row) throws -> OpHeader {
+        let rawKind = UInt16(clamping: row["kind"] as Int64)
+        guard let kind = OpKind(rawValue: rawKind) else { throw StoreError.corrupt("unknown op kind \(rawKind)") }
+        return OpHeader(
+            author: try row.author("author"), epoch: try row.u64("epoch"), seq: try row.u64("seq"),
+            prev: try row.bytes32("prev"), hlc: HLC(rawValue: try row.u64("hlc")), kind: kind,
+            bodyLength: UInt32(clamping: row["body_len"] as Int64), bodyHash: try row.bytes32("body_hash"))
+    }
+
+    static func seal(from row: Row) throws -> Seal {
+        let signature: Data = row["signature"]
+        return Seal(author: try row.author("author"), epoch: try row.u64("epoch"), seq: try row.u64("seq"),
+                    head: try row.bytes32("head"), signature: [UInt8](signature))
+    }
+
+    // MARK: redaction
+
+    /// Erases the body of one op (customer-data redaction). The header stays, so the chain and
+    /// seals still verify. Returns false when the op is unknown or already erased.
+    @discardableResult
+    public func eraseBody(of ref: OpRef, clock: some WallClock) throws(StoreError) -> Bool {
+        let drift = maxClockDriftMillis
+        return try write { db in
+            let args: StatementArguments = [ref.author.key.data, ref.epoch.sql, ref.seq.sql]
+            try db.execute(sql: "DELETE FROM op_body WHERE author = ? AND epoch = ? AND seq = ?", arguments: args)
+            guard db.changesCount == 1 else { return false }
+            var hybrid = try Self.loadClock(db, drift: drift)
+            let at = hybrid.tick(wallMillis: clock.nowMillis())
+            try db.execute(
+                sql: "INSERT INTO op_erasure (author, epoch, seq, erased_hlc) VALUES (?, ?, ?, ?)",
+                arguments: args + [at.rawValue.sql])
+            try Self.saveClock(hybrid, db)
+            return true
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import GRDB
+import RoostCore
+
+// Conversions between Roost's values and SQLite's. Epoch, seq and HLC stay below 2^63
+// (see Limits.maxOrdinal), so they are stored as plain INTEGERs and order the same as in Swift.
+
+extension Bytes32 {
+    var data: Data { Data(bytes) }
+
+    init(data: Data) throws(StoreError) {
+        guard let value = Bytes32(data) else { throw .corrupt("a 32-byte column holds \(data.count) bytes") }
+        self = value
+    }
+}
+
+extension UInt64 {
+    var sql: Int64 { Int64(bitPattern: self) }
+}
+
+extension Row {
+    func bytes32(_ column: String) throws(StoreError) -> Bytes32 {
+        guard let data: Data = self[column] else { throw .corrupt("\(column) is NULL") }
+        return try Bytes32(data: data)
+    }
+
+    func optionalBytes32(_ column: String) throws(StoreError) -> Bytes32? {
+        guard let data: Data = self[column] else { return nil }
+        return try Bytes32(data: data)
+    }
+
+    func u64(_ column: String) throws(StoreError) -> UInt64 {
+        guard let value: Int64 = self[column], value >= 0 else { throw .corrupt("\(column) is NULL or negative") }
+        return UInt64(value)
+    }
+
+    func author(_ column: String) throws(StoreError) -> AuthorID { AuthorID(key: try bytes32(column)) }
+}
+
+/// Runs GRDB work, turning its untyped errors into ``StoreError`` without statement arguments.
+func mapDatabaseErrors<T>(_ work: () throws -> T) throws(StoreError) -> T {
+    do {
+        return try work()
+    } catch let error as StoreError {
+        throw error
+    } catch let error as DatabaseError {
+        throw .database("\(error.resultCode): \(error.message ?? "no message")")
+    } catch {
+        throw .database(String(describing: type(of: error)))
+    }
+}

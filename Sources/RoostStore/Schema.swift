@@ -1,0 +1,201 @@
+import GRDB
+
+/// The database schema, as GRDB migrations. Invariants live in the schema (CHECK, NOT NULL, keys)
+/// so that even a buggy caller cannot store a malformed op.
+enum Schema {
+    /// Materialized tables, in state-hash order, each with the columns that order its rows.
+    /// Every replica holding the same ops has the same rows in these tables, byte for byte.
+    static let materializedTables: [(name: String, orderBy: String)] = [
+        ("mv_entity", "collection, key"),
+        ("mv_register", "collection, key, field"),
+        ("mv_tag_add", "collection, key, tag, author, epoch, seq"),
+        ("mv_tag_removal", "collection, key, tag, add_author, add_epoch, add_seq"),
+        ("mv_tag", "collection, key, tag"),
+        ("mv_claim", "collection, key, author, epoch, seq"),
+        ("mv_claim_state", "collection, key"),
+        ("mv_claim_conflict", "collection, key, loser_author, loser_epoch, loser_seq"),
+    ]
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-oplog") { db in
+            try db.execute(sql: oplogSQL)
+        }
+        migrator.registerMigration("v1-materialized") { db in
+            try db.execute(sql: materializedSQL)
+        }
+        return migrator
+    }
+
+    static let oplogSQL = """
+        CREATE TABLE meta (
+            key TEXT PRIMARY KEY NOT NULL,
+            value BLOB NOT NULL
+        ) WITHOUT ROWID;
+
+        -- One row per op header. The body lives in op_body so it can be erased.
+        CREATE TABLE op (
+            author BLOB NOT NULL CHECK (length(author) = 32),
+            epoch INTEGER NOT NULL CHECK (epoch >= 0),
+            seq INTEGER NOT NULL CHECK (seq >= 1),
+            prev BLOB NOT NULL CHECK (length(prev) = 32),
+            hlc INTEGER NOT NULL CHECK (hlc >= 0),
+            kind INTEGER NOT NULL CHECK (kind BETWEEN 1 AND 65535),
+            body_len INTEGER NOT NULL CHECK (body_len >= 0),
+            body_hash BLOB NOT NULL CHECK (length(body_hash) = 32),
+            hash BLOB NOT NULL CHECK (length(hash) = 32),
+            PRIMARY KEY (author, epoch, seq)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE op_body (
+            author BLOB NOT NULL,
+            epoch INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            body BLOB NOT NULL,
+            PRIMARY KEY (author, epoch, seq),
+            FOREIGN KEY (author, epoch, seq) REFERENCES op (author, epoch, seq)
+        ) WITHOUT ROWID;
+
+        -- Bodies erased on purpose (redaction); a missing body without a row here is corruption.
+        CREATE TABLE op_erasure (
+            author BLOB NOT NULL,
+            epoch INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            erased_hlc INTEGER NOT NULL,
+            PRIMARY KEY (author, epoch, seq),
+            FOREIGN KEY (author, epoch, seq) REFERENCES op (author, epoch, seq)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE seal (
+            author BLOB NOT NULL,
+            epoch INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            head BLOB NOT NULL CHECK (length(head) = 32),
+            signature BLOB NOT NULL CHECK (length(signature) = 64),
+            PRIMARY KEY (author, epoch, seq),
+            FOREIGN KEY (author, epoch, seq) REFERENCES op (author, epoch, seq)
+        ) WITHOUT ROWID;
+
+        -- The head of every log this node holds; sealed_seq is the highest sealed position.
+        CREATE TABLE log_head (
+            author BLOB NOT NULL CHECK (length(author) = 32),
+            epoch INTEGER NOT NULL,
+            seq INTEGER NOT NULL CHECK (seq >= 1),
+            hash BLOB NOT NULL CHECK (length(hash) = 32),
+            sealed_seq INTEGER NOT NULL CHECK (sealed_seq BETWEEN 1 AND seq),
+            PRIMARY KEY (author, epoch)
+        ) WITHOUT ROWID;
+
+        -- A second, validly sealed op at a position we already hold: kept, reported, never merged.
+        CREATE TABLE fork_evidence (
+            author BLOB NOT NULL,
+            epoch INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            our_hash BLOB NOT NULL,
+            -- Their headers from the forked seq up to the seal, concatenated (127 bytes each),
+            -- and that seal: anyone can re-check that the author signed both histories.
+            their_headers BLOB NOT NULL,
+            their_seal BLOB NOT NULL,
+            detected_hlc INTEGER NOT NULL,
+            PRIMARY KEY (author, epoch, seq, their_headers)
+        ) WITHOUT ROWID;
+        """
+
+    static let materializedSQL = """
+        -- Grow-only set: one row per entity; the payload of the earliest insert.
+        CREATE TABLE mv_entity (
+            collection TEXT NOT NULL,
+            key TEXT NOT NULL,
+            fields BLOB NOT NULL,
+            hlc INTEGER NOT NULL,
+            author BLOB NOT NULL,
+            epoch INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            PRIMARY KEY (collection, key)
+        ) WITHOUT ROWID;
+
+        -- Last-writer-wins registers: the value with the greatest (hlc, author, epoch, seq).
+        CREATE TABLE mv_register (
+            collection TEXT NOT NULL,
+            key TEXT NOT NULL,
+            field TEXT NOT NULL,
+            value BLOB NOT NULL,
+            hlc INTEGER NOT NULL,
+            author BLOB NOT NULL,
+            epoch INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            PRIMARY KEY (collection, key, field)
+        ) WITHOUT ROWID;
+
+        -- Add-wins OR-set: every add, every removed add, and the resulting present tags.
+        CREATE TABLE mv_tag_add (
+            collection TEXT NOT NULL,
+            key TEXT NOT NULL,
+            tag TEXT NOT NULL,
+            author BLOB NOT NULL,
+            epoch INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            PRIMARY KEY (collection, key, tag, author, epoch, seq)
+        ) WITHOUT ROWID;
+        CREATE TABLE mv_tag_removal (
+            collection TEXT NOT NULL,
+            key TEXT NOT NULL,
+            tag TEXT NOT NULL,
+            add_author BLOB NOT NULL,
+            add_epoch INTEGER NOT NULL,
+            add_seq INTEGER NOT NULL,
+            PRIMARY KEY (collection, key, tag, add_author, add_epoch, add_seq)
+        ) WITHOUT ROWID;
+        CREATE TABLE mv_tag (
+            collection TEXT NOT NULL,
+            key TEXT NOT NULL,
+            tag TEXT NOT NULL,
+            PRIMARY KEY (collection, key, tag)
+        ) WITHOUT ROWID;
+
+        -- Claims: every claim-chain op, the resolved state, and the conflicts.
+        CREATE TABLE mv_claim (
+            collection TEXT NOT NULL,
+            key TEXT NOT NULL,
+            author BLOB NOT NULL,
+            epoch INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            hlc INTEGER NOT NULL,
+            action INTEGER NOT NULL CHECK (action BETWEEN 1 AND 5),
+            holder BLOB CHECK (holder IS NULL OR length(holder) = 32),
+            lease_seconds INTEGER NOT NULL CHECK (lease_seconds >= 0),
+            observed_author BLOB,
+            observed_epoch INTEGER,
+            observed_seq INTEGER,
+            PRIMARY KEY (collection, key, author, epoch, seq),
+            CHECK ((observed_author IS NULL) = (observed_seq IS NULL))
+        ) WITHOUT ROWID;
+        CREATE TABLE mv_claim_state (
+            collection TEXT NOT NULL,
+            key TEXT NOT NULL,
+            author BLOB NOT NULL,
+            epoch INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            action INTEGER NOT NULL,
+            holder BLOB,
+            since_hlc INTEGER NOT NULL,
+            lease_ends_ms INTEGER NOT NULL,
+            PRIMARY KEY (collection, key)
+        ) WITHOUT ROWID;
+        CREATE INDEX mv_claim_state_holder ON mv_claim_state (holder);
+        CREATE TABLE mv_claim_conflict (
+            collection TEXT NOT NULL,
+            key TEXT NOT NULL,
+            loser_author BLOB NOT NULL,
+            loser_epoch INTEGER NOT NULL,
+            loser_seq INTEGER NOT NULL,
+            loser_hlc INTEGER NOT NULL,
+            loser_holder BLOB,
+            winner_author BLOB,
+            winner_epoch INTEGER,
+            winner_seq INTEGER,
+            reason TEXT NOT NULL CHECK (reason IN ('concurrent', 'losing-branch', 'not-permitted')),
+            PRIMARY KEY (collection, key, loser_author, loser_epoch, loser_seq)
+        ) WITHOUT ROWID;
+        """
+}

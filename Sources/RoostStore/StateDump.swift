@@ -1,0 +1,73 @@
+import Foundation
+public import GRDB
+public import RoostCore
+import RoostCrypto
+
+/// The canonical dump of the materialized state: every materialized table in a fixed order, rows in
+/// primary-key order, each SQLite value encoded as a tag byte (0 NULL, 1 INTEGER, 2 REAL, 3 TEXT, 4 BLOB)
+/// and its big-endian or length-prefixed bytes. Its BLOB2b-256 is the state hash: two replicas have
+/// byte-identical materialized state exactly when their state hashes match.
+enum StateDump {
+    static func encode(_ value: DatabaseValue, into w: inout ByteWriter) {
+        switch value.storage {
+        case .null: w.u8(0)
+        case let .int64(i): w.u8(1); w.i64(i)
+        case let .double(d): w.u8(2); w.u64(d.bitPattern)
+        case let .string(s): w.u8(3); w.string(s)
+        case let .blob(b): w.u8(4); w.lengthPrefixed([UInt8](b))
+        }
+    }
+
+    static func hash(_ db: Database) throws -> Bytes32 {
+        var hasher = Blake2bHasher()
+        for table in Schema.materializedTables {
+            var w = ByteWriter()
+            w.string(table.name)
+            hasher.update(w.bytes)
+            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM \(table.name) ORDER BY \(table.orderBy)")
+            while let row = try rows.next() {
+                var w = ByteWriter(capacity: 128)
+                for value in row.databaseValues { encode(value, into: &w) }
+                hasher.update(w.bytes)
+            }
+        }
+        return Bytes32(hasher.finalize())!
+    }
+
+    /// Describes a row by its ordering columns, for error messages (ids only, never payloads).
+    static func describe(_ row: Row, table: (name: String, orderBy: String)) -> String {
+        let keys = table.orderBy.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let parts = keys.map { key -> String in
+            let value: DatabaseValue = row[key] ?? .null
+            switch value.storage {
+            case .null: return "\(key)=null"
+            case let .int64(i): return "\(key)=\(i)"
+            case let .double(d): return "\(key)=\(d)"
+            case let .string(s): return "\(key)=\(s)"
+            case let .blob(b):
+                if let id = AuthorID(bytes: [UInt8](b)) { return "\(key)=\(id.short)" }
+                return "\(key)=0x\(Hex.encode([UInt8](b).prefix(8)))"
+            }
+        }
+        return "\(table.name)(\(parts.joined(separator: ", ")))"
+    }
+}
+
+extension OpStore {
+    /// BLAKE2b-256 of the canonical dump of the materialized state.
+    public func stateHash() throws(StoreError) -> Bytes32 {
+        try read { db in try StateDump.hash(db) }
+    }
+
+    /// The canonical dump itself, table by table (tests compare replicas with it).
+    public func stateDump() throws(StoreError) -> [String: [[DatabaseValue]]] {
+        try read { db in
+            var dump: [String: [[DatabaseValue]]] = [:]
+            for table in Schema.materializedTables {
+                dump[table.name] = try Row.fetchAll(db, sql: "SELECT * FROM \(table.name) ORDER BY \(table.orderBy)")
+                    .map { Array($0.databaseValues) }
+            }
+            return dump
+        }
+    }
+}

@@ -1,0 +1,68 @@
+public import RoostCore
+
+/// Why a remote batch was refused. Nothing of a refused batch is applied.
+public enum RejectReason: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The batch holds more ops than ``Limits/maxBatchOps``.
+    case tooManyOps(count: Int, limit: Int)
+    /// Ops of one log are not in ascending, contiguous seq order within the batch.
+    case outOfOrder
+    /// The first op of a log in the batch does not follow what we hold (we hold up to `have`).
+    case gap(have: UInt64, first: UInt64)
+    /// The op's `prev` is not the hash of the previous op of its log.
+    case prevMismatch
+    /// The body does not hash to the header's body hash, or has a different length.
+    case bodyHashMismatch
+    /// The op arrived without its body.
+    case bodyMissing
+    /// The body could not be decoded.
+    case malformedBody(DecodingError)
+    /// A seal's signature does not verify, or its head is not the hash at its seq.
+    case badSeal(seq: UInt64)
+    /// Ops beyond the last valid seal in the batch (sealed up to `sealed`).
+    case unsealed(sealed: UInt64)
+    /// The op's timestamp is too far in the future.
+    case clock(HLCError)
+    /// A different, validly sealed op already holds this position; the evidence was stored.
+    case fork
+    /// A different op at a position we hold, not backed by a valid seal.
+    case conflictingUnsealed
+
+    public var description: String {
+        switch self {
+        case let .tooManyOps(count, limit): "batch of \(count) ops is over the limit of \(limit)"
+        case .outOfOrder: "ops of one log are not in contiguous ascending order"
+        case let .gap(have, first): "gap: we hold up to seq \(have), the batch starts at \(first)"
+        case .prevMismatch: "prev hash does not match the previous op"
+        case .bodyHashMismatch: "body does not match its hash"
+        case .bodyMissing: "body missing"
+        case let .malformedBody(error): "malformed body: \(error)"
+        case let .badSeal(seq): "seal at seq \(seq) does not verify"
+        case let .unsealed(sealed): "ops after seq \(sealed) are not covered by a valid seal"
+        case let .clock(error): "clock: \(error)"
+        case .fork: "fork: a different op signed by the same author already holds this position"
+        case .conflictingUnsealed: "a different op at a position we hold, without a valid seal"
+        }
+    }
+}
+
+/// Errors of the store layer.
+public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A remote batch was refused; `op` names the first offending op (or the log's position).
+    case rejected(op: OpRef?, reason: RejectReason)
+    /// SQLite failed. The text carries SQLite's message, never statement arguments.
+    case database(String)
+    /// A stored row could not be read back (corruption or a newer schema).
+    case corrupt(String)
+    /// A local operation was refused before anything was written.
+    case invalidOperation(String)
+
+    public var description: String {
+        switch self {
+        case let .rejected(op, reason):
+            if let op { "rejected op \(op): \(reason)" } else { "rejected batch: \(reason)" }
+        case let .database(message): "database error: \(message)"
+        case let .corrupt(message): "corrupt store: \(message)"
+        case let .invalidOperation(message): message
+        }
+    }
+}
