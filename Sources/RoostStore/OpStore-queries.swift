@@ -203,3 +203,25 @@ public struct ClaimConflictRow: Hashable, Sendable {
     /// Why it lost.
     public var reason: ClaimConflictReason
 }
+
+extension OpStore {
+    /// Every register of an entity, sorted by field name.
+    public func registers(of entity: EntityRef) throws(StoreError) -> [(String, Value)] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT field, value FROM mv_register WHERE collection = ? AND key = ? ORDER BY field",
+                             arguments: [entity.collection, entity.key])
+                .map { row in (row["field"] as String, try Value.decode([UInt8](row["value"] as Data))) }
+        }
+    }
+
+    /// The adds of `tag` on `entity` this node holds and has not seen removed: what a removal observes.
+    public func observedTagAdds(_ entity: EntityRef, tag: String) throws(StoreError) -> [OpRef] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT author, epoch, seq FROM mv_tag_add a WHERE collection = ? AND key = ? AND tag = ?
+                AND NOT EXISTS (SELECT 1 FROM mv_tag_removal r WHERE r.collection = a.collection AND r.key = a.key
+                    AND r.tag = a.tag AND r.add_author = a.author AND r.add_epoch = a.epoch AND r.add_seq = a.seq)
+                """, arguments: [entity.collection, entity.key, tag]).map(Materializer.ref).sorted()
+        }
+    }
+}

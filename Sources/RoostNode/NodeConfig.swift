@@ -1,0 +1,87 @@
+public import Foundation
+
+/// The node's config file (`config.json` in the node home). Unknown keys are rejected so a typo
+/// does not silently fall back to a default.
+public struct NodeConfig: Codable, Equatable, Sendable {
+    /// The agent's display name.
+    public var name: String
+    /// The agent's initials, used as the reply signature (`^AL`).
+    public var initials: String
+    /// Address peers connect to (`host:port`).
+    public var listen: String
+    /// Known peer addresses.
+    public var peers: [String]
+    /// How far ahead of this node's clock a remote op's timestamp may be, in seconds.
+    public var maxClockDriftSeconds: Int
+
+    /// Default peer listening address.
+    public static let defaultListen = "0.0.0.0:7170"
+
+    /// Creates a config with defaults for everything but the agent.
+    public init(name: String, initials: String) {
+        self.name = name
+        self.initials = initials
+        listen = Self.defaultListen
+        peers = []
+        maxClockDriftSeconds = 300
+    }
+
+    private enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, initials, listen, peers, maxClockDriftSeconds
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        initials = try c.decode(String.self, forKey: .initials)
+        listen = try c.decodeIfPresent(String.self, forKey: .listen) ?? Self.defaultListen
+        peers = try c.decodeIfPresent([String].self, forKey: .peers) ?? []
+        maxClockDriftSeconds = try c.decodeIfPresent(Int.self, forKey: .maxClockDriftSeconds) ?? 300
+    }
+
+    /// Checks values a decoder cannot: returns the first problem.
+    public func validate() -> String? {
+        if name.trimmingCharacters(in: .whitespaces).isEmpty { return "name must not be empty" }
+        if !Self.isValidInitials(initials) { return "initials must be 1 to 4 letters (got \"\(initials)\")" }
+        if !(1...86_400).contains(maxClockDriftSeconds) { return "maxClockDriftSeconds must be 1...86400" }
+        return nil
+    }
+
+    /// 1 to 4 letters.
+    public static func isValidInitials(_ text: String) -> Bool {
+        (1...4).contains(text.count) && text.allSatisfy(\.isLetter)
+    }
+
+    /// Reads and validates a config file.
+    public static func load(from url: URL) throws(NodeError) -> NodeConfig {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch { throw .io(path: url.path, reason: "cannot read the config") }
+        let config: NodeConfig
+        do {
+            if let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] {
+                let known = Set(CodingKeys.allCases.map(\.rawValue))
+                if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
+                    throw NodeError.badConfig(path: url.path, reason: "unknown key \"\(unknown)\"")
+                }
+            }
+            config = try JSONDecoder().decode(NodeConfig.self, from: data)
+        } catch let error as NodeError {
+            throw error
+        } catch let DecodingError.keyNotFound(key, _) {
+            throw .badConfig(path: url.path, reason: "missing key \"\(key.stringValue)\"")
+        } catch let DecodingError.typeMismatch(_, context) {
+            throw .badConfig(path: url.path, reason: "wrong type at \(context.codingPath.map(\.stringValue).joined(separator: "."))")
+        } catch {
+            throw .badConfig(path: url.path, reason: "not valid JSON")
+        }
+        if let problem = config.validate() { throw .badConfig(path: url.path, reason: problem) }
+        return config
+    }
+
+    /// The file's text: pretty, sorted JSON.
+    public func encoded() -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(self)) ?? Data()
+    }
+}

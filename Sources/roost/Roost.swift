@@ -1,0 +1,20 @@
+import ArgumentParser
+
+/// `roost`: the node and agent command line.
+@main
+struct Roost: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "roost",
+        abstract: "A serverless help desk node: tickets as signed ops, merged with CRDT rules, synced with peers.",
+        subcommands: [Init.self, Status.self, Verify.self, OpCommand.self]
+    )
+}
+
+/// Options every command takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: "The node home (default: $ROOST_HOME, else ~/.roost).")
+    var home: String?
+
+    @Flag(name: .long, help: "Print JSON instead of text.")
+    var json = false
+}
