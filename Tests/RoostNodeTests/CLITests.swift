@@ -1,0 +1,180 @@
+import Foundation
+import Testing
+import RoostCore
+import RoostNode
+import RoostStore
+
+/// Runs the built `roost` binary end to end, as a new user would type it, and checks exact output.
+struct CLI {
+    let home: URL
+
+    init() throws {
+        home = FileManager.default.temporaryDirectory.appendingPathComponent("roost-cli-\(UUID().uuidString)")
+    }
+
+    static var binary: URL {
+        #if os(macOS)
+        let products = Bundle.allBundles.first { $0.bundlePath.hasSuffix(".xctest") }!.bundleURL.deletingLastPathComponent()
+        #else
+        let products = Bundle.main.bundleURL
+        #endif
+        return products.appendingPathComponent("roost")
+    }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    @discardableResult
+    func run(_ arguments: [String], environment: [String: String] = [:], useHome: Bool = true) throws -> Result {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = arguments + (useHome ? ["--home", home.path] : [])
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "ROOST_HOME")
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    func cleanup() { try? FileManager.default.removeItem(at: home) }
+}
+
+@Suite(.serialized) struct CLITests {
+    @Test func initThenVerifyAsANewUserWouldTypeIt() throws {
+        let cli = try CLI()
+        defer { cli.cleanup() }
+        let created = try cli.run(["init", "--name", "Ana Lopez", "--initials", "al"])
+        #expect(created.status == 0, "\(created.stderr)")
+        let node = try NodeHome(path: cli.home.path).open()
+        #expect(created.stdout == """
+            Created node "Ana Lopez" (AL) in \(cli.home.path)
+            Node id:    \(node.id.text)
+            Log epoch:  \(String(node.author.epoch, radix: 16))
+            Secret key: \(cli.home.path)/identity.key (mode 0600, never share it)
+
+            """)
+        let mode = try FileManager.default.attributesOfItem(atPath: cli.home.path + "/identity.key")[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        #expect(try AuthorID(text: node.id.text) == node.id)
+
+        let verified = try cli.run(["verify"])
+        #expect(verified.status == 0)
+        let empty = try node.store.stateHash().hex
+        #expect(verified.stdout == """
+            Checked 0 log(s), 0 op(s), 0 seal(s).
+            Re-fold matches the materialized state.
+            State hash: \(empty)
+            OK
+
+            """)
+    }
+
+    @Test func initRefusesAnExistingHomeAndKeepsTheKey() throws {
+        let cli = try CLI()
+        defer { cli.cleanup() }
+        try cli.run(["init", "--name", "Ana Lopez", "--initials", "AL"])
+        let key = try Data(contentsOf: cli.home.appendingPathComponent("identity.key"))
+        let again = try cli.run(["init", "--name", "Someone Else", "--initials", "SE"])
+        #expect(again.status != 0)
+        #expect(again.stdout.isEmpty)
+        #expect(again.stderr == "Error: a node already exists in \(cli.home.path); refusing to overwrite it (use --home for another node)\n")
+        #expect(try Data(contentsOf: cli.home.appendingPathComponent("identity.key")) == key)
+    }
+
+    @Test func refusesAKeyFileOthersCanRead() throws {
+        let cli = try CLI()
+        defer { cli.cleanup() }
+        try cli.run(["init", "--name", "Ana Lopez", "--initials", "AL"])
+        let keyPath = cli.home.path + "/identity.key"
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: keyPath)
+        let status = try cli.run(["status"])
+        #expect(status.status != 0)
+        #expect(status.stderr == "Error: \(keyPath) is readable by other users (mode 644); run `chmod 600 \(keyPath)`\n")
+    }
+
+    @Test func roostHomeEnvironmentVariableSelectsTheHome() throws {
+        let cli = try CLI()
+        defer { cli.cleanup() }
+        let created = try cli.run(["init", "--name", "Kenji Sato", "--initials", "KS"], environment: ["ROOST_HOME": cli.home.path],
+                                  useHome: false)
+        #expect(created.status == 0)
+        #expect(FileManager.default.fileExists(atPath: cli.home.path + "/node.sqlite"))
+        let status = try cli.run(["status", "--json"], environment: ["ROOST_HOME": cli.home.path], useHome: false)
+        #expect(status.stdout.contains("\"name\" : \"Kenji Sato\""))
+    }
+
+    @Test func rejectsBadInputWithOneClearLine() throws {
+        let cli = try CLI()
+        defer { cli.cleanup() }
+        let badInitials = try cli.run(["init", "--name", "Ana", "--initials", "A1"])
+        #expect(badInitials.stderr == "Error: initials must be 1 to 4 letters (got \"A1\")\n")
+        #expect(!FileManager.default.fileExists(atPath: cli.home.path))
+        let noNode = try cli.run(["status"])
+        #expect(noNode.stderr == "Error: no node in \(cli.home.path); run `roost init --name NAME --initials XX` first\n")
+        try cli.run(["init", "--name", "Ana", "--initials", "A"])
+        try Data("{\"name\": \"Ana\", \"initials\": \"A\", \"peer\": []}".utf8).write(to: cli.home.appendingPathComponent("config.json"))
+        let badConfig = try cli.run(["status"])
+        #expect(badConfig.stderr == "Error: \(cli.home.path)/config.json: unknown key \"peer\"\n")
+        try Data("{\"name\": \"Ana\", \"initials\": \"A\"}".utf8).write(to: cli.home.appendingPathComponent("config.json"))
+        let badEntity = try cli.run(["op", "set", "ticket", "status", "open"])
+        #expect(badEntity.stderr == "Error: \"ticket\" is not COLLECTION/KEY (e.g. ticket/1042)\n")
+    }
+
+    @Test func opsMergeAndSurviveARestart() throws {
+        let cli = try CLI()
+        defer { cli.cleanup() }
+        try cli.run(["init", "--name", "Ana Lopez", "--initials", "AL"])
+        let node = try NodeHome(path: cli.home.path).open()
+        let me = node.id
+        let log = "\(me.short)/\(String(node.author.epoch, radix: 16))"
+        #expect(try cli.run(["op", "insert", "ticket/1042", "subject=Wifi down", "channel=twitter"]).stdout
+                == "Appended insert op \(log)/1 on ticket/1042\n")
+        #expect(try cli.run(["op", "set", "ticket/1042", "status", "open"]).stdout == "Appended set op \(log)/2 on ticket/1042\n")
+        #expect(try cli.run(["op", "tag", "ticket/1042", "billing"]).stdout == "Appended tag-add op \(log)/3 on ticket/1042\n")
+        #expect(try cli.run(["op", "tag", "ticket/1042", "outage"]).stdout == "Appended tag-add op \(log)/4 on ticket/1042\n")
+        #expect(try cli.run(["op", "untag", "ticket/1042", "billing"]).stdout == "Appended tag-remove op \(log)/5 on ticket/1042\n")
+        #expect(try cli.run(["op", "claim", "ticket/1042"]).stdout == "Appended claim op \(log)/6 on ticket/1042\n")
+        #expect(try cli.run(["op", "set", "ticket/1042", "status", "pending"]).status == 0)
+        let shown = try cli.run(["op", "show", "ticket/1042"])
+        #expect(shown.stdout == """
+            Entity:     ticket/1042
+            channel:    "twitter"
+            subject:    "Wifi down"
+            status:     "pending"
+            Tags:       outage
+            Claimed by: \(me.short)
+
+            """)
+        let release = try cli.run(["op", "release", "ticket/1042"])
+        #expect(release.status == 0)
+        let again = try cli.run(["op", "release", "ticket/1042"])
+        #expect(again.stderr == "Error: ticket/1042 is not claimed\n")
+        let verified = try cli.run(["verify"])
+        #expect(verified.status == 0)
+        #expect(verified.stdout.hasPrefix("Checked 1 log(s), 8 op(s), 8 seal(s).\nRe-fold matches the materialized state.\n"))
+    }
+
+    @Test func verifyFailsAndNamesTheFirstDivergingRow() throws {
+        let cli = try CLI()
+        defer { cli.cleanup() }
+        try cli.run(["init", "--name", "Ana Lopez", "--initials", "AL"])
+        try cli.run(["op", "set", "ticket/7", "status", "open"])
+        let node = try NodeHome(path: cli.home.path).open()
+        try node.store.writer.write { db in try db.execute(sql: "UPDATE mv_register SET value = x'0300000001'") }
+        let verified = try cli.run(["verify"])
+        #expect(verified.status == 1)
+        #expect(verified.stdout.contains(
+            "FAILED: 1 problem(s); first: materialized state differs from the re-fold: mv_register(collection=ticket, key=7, field=status): column value differs\n"))
+    }
+}

@@ -1,0 +1,254 @@
+import Foundation
+import GRDB
+import Testing
+import RoostCore
+import RoostCrypto
+@testable import RoostStore
+
+@Suite struct OpStoreTests {
+    static let ticket = EntityRef("ticket", "1")
+    static let clock = FixedClock(millis: baseMillis + 60_000)
+
+    func sampleBodies(_ n: Int) -> [OpBody] {
+        (0..<n).map { .set(entity: EntityRef("ticket", String($0 % 5)), field: "status", value: .string("s\($0)")) }
+    }
+
+    @Test func appendChainsOpsAndSealsOncePerTransaction() throws {
+        let ana = try TestAuthor(seed: 1)
+        let first = try ana.append(sampleBodies(3), at: baseMillis)
+        #expect(first.headers.map(\.seq) == [1, 2, 3])
+        #expect(first.headers[0].prev == .zero)
+        #expect(first.headers[1].prev == OpCrypto.headerHash(first.headers[0]))
+        #expect(first.seal.seq == 3 && first.seal.head == OpCrypto.headerHash(first.headers[2]))
+        #expect(OpCrypto.verify(first.seal))
+        let second = try ana.append(sampleBodies(1), at: baseMillis)
+        #expect(second.headers[0].seq == 4)
+        #expect(second.headers[0].hlc > first.headers[2].hlc)
+        #expect(try ana.store.versionVector()[ana.local.log] == 4)
+        #expect(try ana.store.verify().seals == 2)
+    }
+
+    @Test func localAppendRefusesInvalidOpsBeforeWriting() throws {
+        let ana = try TestAuthor(seed: 1)
+        let longKey = String(repeating: "k", count: Limits.maxIdentifierBytes + 1)
+        #expect(throws: StoreError.self) {
+            try ana.append([.tagAdd(entity: Self.ticket, tag: "ok"), .tagAdd(entity: EntityRef("ticket", longKey), tag: "x")],
+                           at: baseMillis)
+        }
+        #expect(try ana.store.opCount() == 0)
+    }
+
+    @Test func applyIsIdempotent() throws {
+        let ana = try TestAuthor(seed: 1)
+        try ana.append(sampleBodies(5), at: baseMillis)
+        let replica = try TestAuthor(seed: 9).store
+        let batch = try ana.store.batch(after: VersionVector())
+        #expect(try replica.apply(batch, clock: Self.clock) == ApplyReport(applied: 5, duplicates: 0))
+        let hash = try replica.stateHash()
+        #expect(try replica.apply(batch, clock: Self.clock) == ApplyReport(applied: 0, duplicates: 5))
+        #expect(try replica.stateHash() == hash)
+        #expect(try replica.stateHash() == ana.store.stateHash())
+    }
+
+    /// Applies `batch` to a replica holding `before` and expects `reason`, with nothing applied.
+    func expectRejected(_ batch: OpBatch, reason: RejectReason, before: OpBatch? = nil, clock: FixedClock = clock) throws {
+        let replica = try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis)
+        if let before { try replica.apply(before, clock: clock) }
+        let count = try replica.opCount()
+        let hash = try replica.stateHash()
+        do {
+            try replica.apply(batch, clock: clock)
+            Issue.record("batch was accepted; expected \(reason)")
+        } catch let StoreError.rejected(_, got) {
+            #expect(got == reason)
+        }
+        #expect(try replica.opCount() == count)
+        #expect(try replica.stateHash() == hash)
+    }
+
+    @Test func aBadOpRejectsTheWholeBatchAcrossLogs() throws {
+        let ana = try TestAuthor(seed: 1), kenji = try TestAuthor(seed: 2)
+        try ana.append(sampleBodies(3), at: baseMillis)
+        try kenji.append(sampleBodies(3), at: baseMillis)
+        let good = try ana.store.batch(after: VersionVector())
+        var bad = try kenji.store.batch(after: VersionVector())
+        bad.ops[2].body![0] ^= 1
+        try expectRejected(OpBatch(ops: good.ops + bad.ops, seals: good.seals + bad.seals), reason: .bodyHashMismatch)
+    }
+
+    @Test func rejectsEveryKindOfBadBatch() throws {
+        let ana = try TestAuthor(seed: 1)
+        try ana.append(sampleBodies(2), at: baseMillis)
+        try ana.append(sampleBodies(2), at: baseMillis)
+        let segments = try ana.segments()
+        let all = try ana.store.batch(after: VersionVector())
+
+        try expectRejected(segments[1], reason: .gap(have: 0, first: 3))
+        try expectRejected(OpBatch(ops: all.ops, seals: []), reason: .unsealed(sealed: 0))
+        try expectRejected(OpBatch(ops: [all.ops[0], all.ops[2]], seals: all.seals), reason: .outOfOrder)
+
+        var badSeal = all
+        badSeal.seals[0].signature[5] ^= 1
+        try expectRejected(badSeal, reason: .badSeal(seq: 4))
+
+        var missing = all
+        missing.ops[1].body = nil
+        try expectRejected(missing, reason: .bodyMissing)
+
+        var relinked = all
+        relinked.ops[1].header.prev = Bytes32([UInt8](repeating: 7, count: 32))!
+        try expectRejected(relinked, reason: .prevMismatch)
+
+        // Seal made by another key over the right head.
+        let mallory = try SigningKey(seed: [UInt8](repeating: 66, count: 32))
+        var forged = all
+        forged.seals[0].signature = mallory.sign(forged.seals[0].signedMessage)
+        try expectRejected(forged, reason: .badSeal(seq: 4))
+
+        let tooEarly = FixedClock(millis: baseMillis - Limits.defaultMaxClockDriftMillis - 1)
+        let futureHLC = all.ops[0].header.hlc
+        try expectRejected(all, reason: .clock(.tooFarInFuture(remote: futureHLC, localWallMillis: tooEarly.millis,
+                                                                maxDriftMillis: Limits.defaultMaxClockDriftMillis)),
+                           clock: tooEarly)
+
+        let op = all.ops[0]
+        try expectRejected(OpBatch(ops: Array(repeating: op, count: Limits.maxBatchOps + 1), seals: []),
+                           reason: .tooManyOps(count: Limits.maxBatchOps + 1, limit: Limits.maxBatchOps))
+    }
+
+    @Test func malformedBodyWithMatchingHashIsRejected() throws {
+        let ana = try TestAuthor(seed: 1)
+        try ana.append(sampleBodies(1), at: baseMillis)
+        var batch = try ana.store.batch(after: VersionVector())
+        // A body that hashes right but does not decode: re-sign a header over garbage.
+        let garbage: [UInt8] = [0, 0, 0, 1]
+        var header = batch.ops[0].header
+        header.bodyLength = UInt32(garbage.count)
+        header.bodyHash = OpCrypto.bodyHash(garbage)
+        batch.ops[0] = Op(header: header, body: garbage)
+        batch.seals = [OpCrypto.seal(key: ana.local.key, epoch: 1, seq: 1, head: OpCrypto.headerHash(header))]
+        try expectRejected(batch, reason: .malformedBody(.truncated(field: "entity.collection")))
+    }
+
+    @Test func aSecondSignedHistoryIsKeptAsForkEvidence() throws {
+        // Same key and epoch on two devices: both write seq 1.
+        let ana = try TestAuthor(seed: 1), anaClone = try TestAuthor(seed: 1)
+        try ana.append([.tagAdd(entity: Self.ticket, tag: "a")], at: baseMillis)
+        try anaClone.append([.tagAdd(entity: Self.ticket, tag: "b")], at: baseMillis)
+        let replica = try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis)
+        try replica.apply(try ana.store.batch(after: VersionVector()), clock: Self.clock)
+        let hash = try replica.stateHash()
+        let other = try anaClone.store.batch(after: VersionVector())
+        #expect(throws: StoreError.rejected(op: OpRef(author: ana.id, epoch: 1, seq: 1), reason: .fork)) {
+            try replica.apply(other, clock: Self.clock)
+        }
+        #expect(try replica.stateHash() == hash)
+        #expect(try replica.tags(of: Self.ticket) == ["a"])
+        let forks = try replica.forks()
+        #expect(forks.count == 1)
+        #expect(forks.first?.theirs == other.ops.map(\.header))
+        #expect(forks.first.map { OpCrypto.verify($0.seal) } == true)
+        let report = try replica.verify()
+        #expect(!report.isOK)
+        #expect(report.problems.contains { $0.contains("fork evidence") })
+
+        // Without a valid seal the conflicting op is only refused, not kept as evidence.
+        try expectRejected(OpBatch(ops: other.ops, seals: []), reason: .conflictingUnsealed,
+                           before: try ana.store.batch(after: VersionVector()))
+    }
+
+    @Test func overlappingBatchAppliesOnlyTheNewOps() throws {
+        let ana = try TestAuthor(seed: 1)
+        try ana.append(sampleBodies(2), at: baseMillis)
+        try ana.append(sampleBodies(3), at: baseMillis)
+        let segments = try ana.segments()
+        let replica = try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis)
+        try replica.apply(segments[0], clock: Self.clock)
+        let both = OpBatch(ops: segments[0].ops + segments[1].ops, seals: segments[0].seals + segments[1].seals)
+        #expect(try replica.apply(both, clock: Self.clock) == ApplyReport(applied: 3, duplicates: 2))
+    }
+
+    @Test func batchesAreCutAtSealBoundaries() throws {
+        let ana = try TestAuthor(seed: 1)
+        for _ in 0..<4 { try ana.append(sampleBodies(3), at: baseMillis) }
+        let small = try ana.store.batch(after: VersionVector(), limit: 7)
+        #expect(small.ops.count == 6)
+        #expect(small.seals.map(\.seq) == [6])
+        let tiny = try ana.store.batch(after: VersionVector(), limit: 1)
+        #expect(tiny.ops.count == 3)
+        var vector = VersionVector()
+        vector[ana.local.log] = 12
+        #expect(try ana.store.batch(after: vector).isEmpty)
+    }
+
+    @Test func erasedBodiesKeepTheChainVerifiable() throws {
+        let ana = try TestAuthor(seed: 1)
+        let appended = try ana.append(sampleBodies(3), at: baseMillis)
+        #expect(try ana.store.eraseBody(of: appended.headers[1].ref, clock: Self.clock))
+        #expect(try !ana.store.eraseBody(of: appended.headers[1].ref, clock: Self.clock))
+        let report = try ana.store.verify()
+        #expect(report.isOK, "\(report.problems)")
+        #expect(report.erasedBodies == 1)
+        #expect(report.refoldStateHash == nil)
+    }
+}
+
+/// `verify` must catch a flipped byte anywhere in a stored op, header or body, and a forged seal.
+@Suite struct VerifyTamperTests {
+    func makeStore() throws -> (OpStore, TestAuthor) {
+        let ana = try TestAuthor(seed: 1), kenji = try TestAuthor(seed: 2)
+        try ana.append([.makeInsert(EntityRef("message", "m1"), [Field("text", .string("hello"))]),
+                        .set(entity: EntityRef("ticket", "1"), field: "status", value: .string("open"))], at: baseMillis)
+        try kenji.append([.tagAdd(entity: EntityRef("ticket", "1"), tag: "billing"),
+                          .claim(entity: EntityRef("ticket", "1"), action: .claim, holder: kenji.id, leaseSeconds: 600,
+                                 observed: nil)], at: baseMillis)
+        let store = try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis)
+        try store.apply(try ana.store.batch(after: VersionVector()), clock: FixedClock(millis: baseMillis))
+        try store.apply(try kenji.store.batch(after: VersionVector()), clock: FixedClock(millis: baseMillis))
+        #expect(try store.verify().isOK)
+        return (store, ana)
+    }
+
+    func tamper(_ sql: String, expect fragment: String) throws {
+        let (store, _) = try makeStore()
+        try store.writer.write { db in
+            try db.execute(sql: "PRAGMA foreign_keys = OFF")
+            try db.execute(sql: sql)
+        }
+        let report = try store.verify()
+        #expect(!report.isOK, "tamper \(sql) went unnoticed")
+        #expect(report.problems.first?.contains(fragment) == true, "\(sql): \(report.problems)")
+    }
+
+    @Test(arguments: [
+        ("UPDATE op_body SET body = substr(body, 1, 8) || char(unicode(substr(body, 9, 1)) + 1) || substr(body, 10) WHERE seq = 1",
+         "body does not match"),
+        ("UPDATE op SET hlc = hlc + 1 WHERE seq = 2", "altered"),
+        ("UPDATE op SET kind = 3 WHERE seq = 2", "altered"),
+        ("UPDATE op SET prev = zeroblob(32) WHERE seq = 2", "prev hash"),
+        ("DELETE FROM op_body WHERE seq = 2", "body missing"),
+        ("UPDATE seal SET signature = zeroblob(64)", "signature does not verify"),
+        ("DELETE FROM seal", "not covered by a valid seal"),
+        ("UPDATE mv_register SET value = x'03000000046f70656e21'", "mv_register(collection=ticket, key=1, field=status): column value differs"),
+        ("DELETE FROM mv_tag", "mv_tag(collection=ticket, key=1, tag=billing) is missing"),
+        ("UPDATE mv_claim_state SET holder = NULL", "mv_claim_state(collection=ticket, key=1): column holder differs"),
+    ])
+    func verifyNamesTheTampering(sql: String, fragment: String) throws {
+        try tamper(sql, expect: fragment)
+    }
+
+    @Test func forgedSealOverATamperedChainIsCaught() throws {
+        let (store, _) = try makeStore()
+        let mallory = try SigningKey(seed: [UInt8](repeating: 66, count: 32))
+        try store.writer.write { db in
+            let row = try Row.fetchOne(db, sql: "SELECT author, epoch, seq, head FROM seal LIMIT 1")!
+            let author = AuthorID(bytes: [UInt8](row["author"] as Data))!
+            let seal = Seal(author: author, epoch: UInt64(row["epoch"] as Int64), seq: UInt64(row["seq"] as Int64),
+                            head: Bytes32([UInt8](row["head"] as Data))!, signature: [])
+            try db.execute(sql: "UPDATE seal SET signature = ? WHERE author = ?",
+                           arguments: [Data(mallory.sign(seal.signedMessage)), row["author"] as Data])
+        }
+        let report = try store.verify()
+        #expect(report.problems.first?.contains("signature does not verify") == true)
+    }
+}
