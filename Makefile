@@ -1,0 +1,31 @@
+# Roost: the two set-up commands are `make demo` and `make test` (see README.md).
+SWIFT ?= swift
+DEMO_HOME ?= $(CURDIR)/.roost-demo
+SUDO := $(shell [ "$$(id -u)" -ne 0 ] && command -v sudo >/dev/null && echo sudo)
+
+.PHONY: deps build demo test bench clean
+
+## Install libsodium-dev (and pkg-config) with apt-get when they are missing.
+deps:
+	@if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists libsodium; then \
+		echo "Installing libsodium-dev with apt-get..."; \
+		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libsodium-dev pkg-config; \
+	fi
+
+build: deps
+	$(SWIFT) build --product roost
+
+## A demo node on the embedded SQLite store, with sample data, then its state and a full verify.
+demo: build
+	@ROOST=$$($(SWIFT) build --product roost --show-bin-path)/roost DEMO_HOME="$(DEMO_HOME)" bash examples/demo.sh
+
+## The whole test suite (what CI runs).
+test: deps
+	$(SWIFT) test
+
+## Release-build benchmarks (package-benchmark, in Benchmarks/).
+bench: deps
+	cd Benchmarks && $(SWIFT) package --disable-sandbox benchmark
+
+clean:
+	rm -rf .build "$(DEMO_HOME)"
