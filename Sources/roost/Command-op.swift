@@ -85,7 +85,7 @@ struct OpCommand: ParsableCommand {
                 }
                 action = .takeover
             }
-            guard lease >= 1, lease * 60 <= Limits.maxLeaseSeconds else {
+            guard lease >= 1, lease <= Limits.maxLeaseSeconds / 60 else {
                 throw CLIError("--lease must be 1...\(Limits.maxLeaseSeconds / 60) minutes")
             }
             try appendAndReport(.claim(entity: ref, action: action, holder: node.id, leaseSeconds: lease * 60,

@@ -32,6 +32,15 @@ struct Status: ParsableCommand {
         var databaseBytes: Int64
     }
 
+    /// An HLC as UTC time plus its counter, e.g. `2026-11-23T00:30:04.908Z +0`.
+    static func describe(_ hlc: HLC) -> String {
+        guard hlc != .zero else { return "none yet" }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let date = Date(timeIntervalSince1970: Double(hlc.physicalMillis) / 1000)
+        return "\(formatter.string(from: date)) +\(hlc.logical)"
+    }
+
     func run() throws {
         let home = NodeHome.resolve(option: global.home)
         let result: Result = try withNodeErrors {
@@ -49,7 +58,7 @@ struct Status: ParsableCommand {
                         LogRow(author: $0.log.author.text, epoch: String($0.log.epoch, radix: 16), seq: $0.seq,
                                sealed: $0.sealed, local: $0.log == node.author.log)
                     },
-                    forks: try node.store.forks().count, lastHLC: try node.store.lastHLC().description,
+                    forks: try node.store.forks().count, lastHLC: Self.describe(try node.store.lastHLC()),
                     stateHash: try node.store.stateHash().hex, databaseBytes: size + walSize)
             } catch let error as StoreError {
                 throw NodeError.store(error)
@@ -63,7 +72,7 @@ struct Status: ParsableCommand {
             ("Own log", "epoch \(result.epoch), seq \(result.seq)"),
             ("Ops stored", "\(result.ops) in \(result.logs.count) log(s)"),
             ("Fork evidence", result.forks == 0 ? "none" : "\(result.forks) (run `roost verify`)"),
-            ("Clock", "last HLC \(result.lastHLC)"),
+            ("Last HLC", result.lastHLC),
             ("State hash", result.stateHash),
             ("Database", "\(result.databaseBytes) bytes"),
         ])

@@ -178,3 +178,15 @@ struct CLI {
             "FAILED: 1 problem(s); first: materialized state differs from the re-fold: mv_register(collection=ticket, key=7, field=status): column value differs\n"))
     }
 }
+
+extension CLITests {
+    /// Regression: `lease * 60` overflowed UInt32 and trapped for a huge --lease.
+    @Test func hugeLeaseIsRefusedNotACrash() throws {
+        let cli = try CLI()
+        defer { cli.cleanup() }
+        try cli.run(["init", "--name", "Ana Lopez", "--initials", "AL"])
+        let claimed = try cli.run(["op", "claim", "ticket/1", "--lease", "4294967295"])
+        #expect(claimed.status == 1)
+        #expect(claimed.stderr == "Error: --lease must be 1...10080 minutes\n")
+    }
+}
