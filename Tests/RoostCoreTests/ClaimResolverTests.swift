@@ -109,3 +109,16 @@ import RoostCore
         #expect(result.conflicts.map(\.reason) == [.notPermitted])
     }
 }
+
+extension ClaimResolverTests {
+    /// Claims and take-overs are for oneself; naming another member is a reassignment (a lead's).
+    @Test func claimAndTakeoverAreForOneselfOnly() {
+        let forKenji = Self.record(Self.ana, at: Self.t0, .claim, holder: Self.kenji)
+        #expect(ClaimResolver.resolve([forKenji]).current == nil)
+        let claim = Self.record(Self.ana, at: Self.t0, .claim, holder: Self.ana, lease: 60)
+        let takeoverForLea = Self.record(Self.kenji, at: Self.t0 + 61_000, .takeover, holder: Self.lea, observed: claim)
+        #expect(ClaimResolver.resolve([claim, takeoverForLea]).current == claim)
+        let reassign = Self.record(Self.kenji, at: Self.t0 + 1_000, .reassign, holder: Self.lea, observed: claim)
+        #expect(ClaimResolver.resolve([claim, reassign]).current?.holder == Self.lea)
+    }
+}

@@ -252,3 +252,59 @@ import RoostCrypto
         #expect(report.problems.first?.contains("signature does not verify") == true)
     }
 }
+
+/// Regressions found while writing the specification.
+@Suite struct SpecReviewRegressions {
+    /// An op we already hold, re-sent without its body (erased at the sender), is a duplicate, not an error.
+    @Test func heldOpResentWithoutBodyIsADuplicate() throws {
+        let ana = try TestAuthor(seed: 1)
+        try ana.append([.tagAdd(entity: EntityRef("ticket", "1"), tag: "a")], at: baseMillis)
+        let replica = try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis)
+        let batch = try ana.store.batch(after: VersionVector())
+        try replica.apply(batch, clock: FixedClock(millis: baseMillis))
+        var erased = batch
+        erased.ops[0].body = nil
+        #expect(try replica.apply(erased, clock: FixedClock(millis: baseMillis)) == ApplyReport(applied: 0, duplicates: 1))
+        // A peer lacking the op still refuses it without a body.
+        let fresh = try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis)
+        #expect(throws: StoreError.rejected(op: OpRef(author: ana.id, epoch: 1, seq: 1), reason: .bodyMissing)) {
+            try fresh.apply(erased, clock: FixedClock(millis: baseMillis))
+        }
+    }
+
+    /// A header built in memory with an epoch at or above 2^63 is a clear rejection, not a SQLite error.
+    @Test func outOfRangeHeaderIsRejected() throws {
+        let ana = try TestAuthor(seed: 1)
+        try ana.append([.tagAdd(entity: EntityRef("ticket", "1"), tag: "a")], at: baseMillis)
+        var batch = try ana.store.batch(after: VersionVector())
+        batch.ops[0].header.epoch = UInt64(1) << 63
+        let replica = try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis)
+        do {
+            try replica.apply(batch, clock: FixedClock(millis: baseMillis))
+            Issue.record("accepted an epoch of 2^63")
+        } catch let StoreError.rejected(_, reason) {
+            guard case .malformedHeader = reason else { Issue.record("got \(reason)"); return }
+        }
+    }
+
+    /// The clock never issues a timestamp the wire format refuses.
+    @Test func clockClampsBelowTheWireBound() throws {
+        var clock = HybridClock()
+        let t = clock.tick(wallMillis: UInt64.max)
+        #expect(t.rawValue <= Limits.maxOrdinal)
+        #expect(throws: Never.self) {
+            _ = try OpHeader.decode(OpHeader(author: AuthorID(key: .zero), epoch: 1, seq: 1, prev: .zero, hlc: t,
+                                             kind: .set, bodyLength: 0, bodyHash: .zero).encoded())
+        }
+    }
+
+    @Test func sealDecodingAppliesTheOrdinalBound() {
+        var bytes = Seal(author: AuthorID(key: .zero), epoch: UInt64(1) << 63, seq: 1, head: .zero,
+                         signature: [UInt8](repeating: 0, count: 64)).encoded()
+        #expect(throws: DecodingError.tooLarge(field: "seal.epoch", length: Int.max, limit: Int(Limits.maxOrdinal))) {
+            try Seal.decode(bytes)
+        }
+        bytes[32] = 0
+        #expect(throws: Never.self) { try Seal.decode(bytes) }
+    }
+}
