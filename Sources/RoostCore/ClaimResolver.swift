@@ -62,22 +62,25 @@ public struct ClaimResolution: Hashable, Sendable {
 /// with the smallest ``Stamp`` (earliest HLC, then author) wins and becomes current; every other child
 /// is a `concurrent` conflict and its descendants a `losing-branch`. A child observing the current claim
 /// supersedes it when permitted:
-/// - `claim`: the observed claim has no holder (released), or the author is the holder (renewal);
+/// - `claim` (holder must be the author): the observed claim has no holder (released), or the author is
+///   the holder (renewal);
 /// - `release`, `handoff`: the author is the observed holder, or the lease had expired at the op's HLC;
-/// - `takeover`: the observed lease had expired at the op's HLC;
-/// - `reassign`: always (the roster checks the author is a lead).
-/// At the root only `claim` and `reassign` are permitted. Because the result depends only on the set of
+/// - `takeover` (holder must be the author): the observed claim has no holder, or its lease had expired
+///   at the op's HLC;
+/// - `reassign` to anyone: always (the roster checks the author is a lead).
+/// At the root only `claim` (for oneself) and `reassign` are permitted. Because the result depends only on the set of
 /// ops, every replica that holds the same ops computes the same holder.
 public enum ClaimResolver {
     /// Whether `child` may supersede `parent` (nil parent: the item was never claimed).
     public static func permits(_ child: ClaimRecord, after parent: ClaimRecord?) -> Bool {
-        guard let parent else { return child.action == .claim || child.action == .reassign }
+        let forSelf = child.holder == child.author
+        guard let parent else { return (child.action == .claim && forSelf) || child.action == .reassign }
         let isHolder = parent.holder == child.author
         let expired = child.stamp.hlc.physicalMillis >= parent.leaseEndsMillis
         switch child.action {
-        case .claim: return parent.holder == nil || isHolder
+        case .claim: return forSelf && (parent.holder == nil || isHolder)
         case .release, .handoff: return parent.holder != nil && (isHolder || expired)
-        case .takeover: return parent.holder == nil || expired
+        case .takeover: return forSelf && (parent.holder == nil || expired)
         case .reassign: return true
         }
     }

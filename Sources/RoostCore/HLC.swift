@@ -8,14 +8,15 @@ public struct HLC: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// Wraps a packed value.
     public init(rawValue: UInt64) { self.rawValue = rawValue }
 
-    /// Builds a timestamp from its parts; `physicalMillis` must fit in 48 bits.
+    /// Builds a timestamp from its parts; `physicalMillis` must not exceed ``maxPhysical``.
     public init(physicalMillis: UInt64, logical: UInt16) {
         precondition(physicalMillis <= HLC.maxPhysical, "physical time out of the 48-bit range")
         self.rawValue = physicalMillis << 16 | UInt64(logical)
     }
 
-    /// Largest representable wall time (ms), in the year 10889.
-    public static let maxPhysical: UInt64 = (1 << 48) - 1
+    /// Largest wall time (ms) a timestamp may carry: 2^47 - 1 (year 6429), so the packed value stays
+    /// below 2^63 like every other ordinal on the wire (``Limits/maxOrdinal``).
+    public static let maxPhysical: UInt64 = (1 << 47) - 1
     /// The zero timestamp, earlier than any real one.
     public static let zero = HLC(rawValue: 0)
 

@@ -24,7 +24,7 @@ public enum OpKind: UInt16, Sendable, CaseIterable, CustomStringConvertible {
 
 /// What a claim operation does to the claim it observed.
 public enum ClaimAction: UInt8, Sendable, CaseIterable, CustomStringConvertible {
-    /// Take an unclaimed item, or renew one's own lease.
+    /// Take an unclaimed item for oneself, or renew one's own lease.
     case claim = 1
     /// Give the item up (holder becomes none). Only the holder, or anyone once the lease expired.
     case release = 2
@@ -32,7 +32,7 @@ public enum ClaimAction: UInt8, Sendable, CaseIterable, CustomStringConvertible 
     case handoff = 3
     /// A lead moves the item to a named member (role checked with the roster).
     case reassign = 4
-    /// Take an item whose lease has expired.
+    /// Take for oneself an item whose lease has expired (or that nobody holds).
     case takeover = 5
 
     public var description: String {

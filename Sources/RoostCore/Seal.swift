@@ -64,6 +64,9 @@ public struct Seal: Hashable, Sendable {
             let epoch = try r.u64("seal.epoch")
             let seq = try r.u64("seal.seq")
             guard seq >= 1 else { throw DecodingError.invalidTag(field: "seal.seq", value: 0) }
+            for (name, value) in [("seal.epoch", epoch), ("seal.seq", seq)] where value > Limits.maxOrdinal {
+                throw DecodingError.tooLarge(field: name, length: Int(clamping: value), limit: Int(Limits.maxOrdinal))
+            }
             let head = try r.bytes32("seal.head")
             _ = try r.bytes32("seal.signature[0..<32]")
             _ = try r.bytes32("seal.signature[32..<64]")

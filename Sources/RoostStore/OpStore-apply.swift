@@ -115,8 +115,22 @@ extension OpStore {
         for (index, op) in ops.enumerated() {
             let header = op.header
             guard header.seq == first + UInt64(index) else { throw reject(header.seq, .outOfOrder) }
+            do {
+                // Ops built in memory skip OpHeader.decode; apply its range checks here.
+                _ = try OpHeader.decode(header.encoded())
+            } catch {
+                throw reject(header.seq, .malformedHeader(error))
+            }
             guard header.prev == prevHash else { throw reject(header.seq, .prevMismatch) }
-            guard let body = op.body else { throw reject(header.seq, .bodyMissing) }
+            let hash = OpCrypto.headerHash(header)
+            hashes[header.seq] = hash
+            prevHash = hash
+            guard let body = op.body else {
+                // A position we already hold may be re-sent without its body (erased at the sender);
+                // its header hash is still compared below. A new op needs its body.
+                if header.seq <= have { continue }
+                throw reject(header.seq, .bodyMissing)
+            }
             guard body.count == Int(header.bodyLength), OpCrypto.bodyHash(body) == header.bodyHash else {
                 throw reject(header.seq, .bodyHashMismatch)
             }
@@ -131,10 +145,7 @@ extension OpStore {
             } catch {
                 throw reject(header.seq, .clock(error))
             }
-            let hash = OpCrypto.headerHash(header)
-            hashes[header.seq] = hash
             verified.append(VerifiedOp(header: header, hash: hash, body: body, decoded: decoded))
-            prevHash = hash
         }
         let last = ops[ops.count - 1].header.seq
 
@@ -158,7 +169,7 @@ extension OpStore {
             let ref = OpRef(author: log.author, epoch: log.epoch, seq: forkSeq)
             guard let seal = validSeals.filter({ $0.seq >= forkSeq && hashes[$0.seq] != nil }).min(by: { $0.seq < $1.seq })
             else { throw StoreError.rejected(op: ref, reason: .conflictingUnsealed) }
-            let theirs = verified[Int(forkSeq - first)...Int(seal.seq - first)].map(\.header)
+            let theirs = ops[Int(forkSeq - first)...Int(seal.seq - first)].map(\.header)
             throw ForkFound(
                 ref: ref, ours: try storedHash(log, seq: forkSeq, db) ?? .zero, theirs: theirs, seal: seal,
                 hlc: HLC(physicalMillis: min(wall, HLC.maxPhysical), logical: 0))
@@ -169,7 +180,7 @@ extension OpStore {
         let new = verified.filter { $0.header.seq > have }
         let newSeals = validSeals.filter { $0.seq > have }
         return LogPlan(log: log, head: head, new: new, seals: newSeals, sealed: sealed,
-                       duplicates: verified.count - new.count)
+                       duplicates: ops.count - new.count)
     }
 
     private static func record(_ fork: ForkFound, _ db: Database) throws {

@@ -159,7 +159,7 @@ extension OpStore {
         try read { db in
             let sql = "SELECT * FROM mv_claim_conflict"
                 + (entity == nil ? "" : " WHERE collection = ? AND key = ?")
-                + " ORDER BY collection, key, loser_hlc"
+                + " ORDER BY collection, key, loser_hlc, loser_author, loser_epoch, loser_seq"
             let arguments: StatementArguments = entity.map { [$0.collection, $0.key] } ?? []
             return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
                 let winner: OpRef? = try row.optionalBytes32("winner_author").map { key in

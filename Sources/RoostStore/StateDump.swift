@@ -5,7 +5,7 @@ import RoostCrypto
 
 /// The canonical dump of the materialized state: every materialized table in a fixed order, rows in
 /// primary-key order, each SQLite value encoded as a tag byte (0 NULL, 1 INTEGER, 2 REAL, 3 TEXT, 4 BLOB)
-/// and its big-endian or length-prefixed bytes. Its BLOB2b-256 is the state hash: two replicas have
+/// and its big-endian or length-prefixed bytes. Its BLAKE2b-256 is the state hash: two replicas have
 /// byte-identical materialized state exactly when their state hashes match.
 enum StateDump {
     static func encode(_ value: DatabaseValue, into w: inout ByteWriter) {

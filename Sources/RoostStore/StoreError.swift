@@ -14,6 +14,8 @@ public enum RejectReason: Error, Equatable, Sendable, CustomStringConvertible {
     case bodyHashMismatch
     /// The op arrived without its body.
     case bodyMissing
+    /// A header field is out of range (epoch, seq or HLC at or above 2^63, or an over-long body).
+    case malformedHeader(DecodingError)
     /// The body could not be decoded.
     case malformedBody(DecodingError)
     /// A seal's signature does not verify, or its head is not the hash at its seq.
@@ -35,6 +37,7 @@ public enum RejectReason: Error, Equatable, Sendable, CustomStringConvertible {
         case .prevMismatch: "prev hash does not match the previous op"
         case .bodyHashMismatch: "body does not match its hash"
         case .bodyMissing: "body missing"
+        case let .malformedHeader(error): "malformed header: \(error)"
         case let .malformedBody(error): "malformed body: \(error)"
         case let .badSeal(seq): "seal at seq \(seq) does not verify"
         case let .unsealed(sealed): "ops after seq \(sealed) are not covered by a valid seal"
