@@ -3,6 +3,7 @@
 // Roost: a serverless help desk for social customer care.
 // One target per layer; dependencies point down only:
 //   CSodium <- RoostCore <- RoostCrypto <- RoostStore <- RoostNode <- roost
+//   RoostCore <- RoostTwitter <- RoostNode
 // (RoostCore is pure and depends on nothing.)
 import PackageDescription
 
@@ -19,11 +20,14 @@ let package = Package(
         .library(name: "RoostCore", targets: ["RoostCore"]),
         .library(name: "RoostCrypto", targets: ["RoostCrypto"]),
         .library(name: "RoostStore", targets: ["RoostStore"]),
+        .library(name: "RoostTwitter", targets: ["RoostTwitter"]),
         .library(name: "RoostNode", targets: ["RoostNode"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // TOML for the triage rules file: a maintained toml++ wrapper whose parse errors carry line numbers.
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         .systemLibrary(
@@ -38,9 +42,10 @@ let package = Package(
             dependencies: ["RoostCore", "RoostCrypto", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
+        .target(name: "RoostTwitter", dependencies: ["RoostCore"], swiftSettings: swiftSettings),
         .target(
             name: "RoostNode",
-            dependencies: ["RoostCore", "RoostCrypto", "RoostStore"],
+            dependencies: ["RoostCore", "RoostCrypto", "RoostStore", "RoostTwitter", .product(name: "TOMLKit", package: "TOMLKit")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -55,6 +60,7 @@ let package = Package(
             dependencies: ["RoostStore", "RoostCrypto", "RoostCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "RoostTwitterTests", dependencies: ["RoostTwitter", "RoostCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RoostNodeTests",
             dependencies: ["RoostNode", "RoostStore", "RoostCore", "roost"],

@@ -9,8 +9,14 @@ enum Materializer {
         switch body {
         case let .insert(entity, fields):
             try insert(entity, fields: fields, stamp: stamp, db: db)
+            if entity.collection == Desk.message {
+                try DeskProjection.projectMessage(entity.key, db: db)
+            } else if entity.collection == Desk.ticket {
+                try DeskProjection.refreshTicket(entity.key, db: db)
+            }
         case let .set(entity, field, value):
             try set(entity, field: field, value: value, stamp: stamp, db: db)
+            if entity.collection == Desk.ticket { try DeskProjection.refreshTicket(entity.key, db: db) }
         case let .tagAdd(entity, tag):
             try db.cachedStatement(sql: """
                 INSERT OR IGNORE INTO mv_tag_add (collection, key, tag, author, epoch, seq) VALUES (?, ?, ?, ?, ?, ?)
@@ -38,6 +44,7 @@ enum Materializer {
                     Int64(lease), observed?.author.key.data, observed?.epoch.sql, observed?.seq.sql,
                 ])
             try refreshClaims(entity, db: db)
+            if entity.collection == Desk.ticket { try DeskProjection.refreshTicket(entity.key, db: db) }
         }
     }
 

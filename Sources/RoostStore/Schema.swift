@@ -14,6 +14,8 @@ enum Schema {
         ("mv_claim", "collection, key, author, epoch, seq"),
         ("mv_claim_state", "collection, key"),
         ("mv_claim_conflict", "collection, key, loser_author, loser_epoch, loser_seq"),
+        ("desk_message", "id"),
+        ("desk_ticket", "key"),
     ]
 
     static var migrator: DatabaseMigrator {
@@ -23,6 +25,9 @@ enum Schema {
         }
         migrator.registerMigration("v1-materialized") { db in
             try db.execute(sql: materializedSQL)
+        }
+        migrator.registerMigration("v1-desk") { db in
+            try db.execute(sql: deskSQL)
         }
         return migrator
     }
@@ -99,6 +104,48 @@ enum Schema {
             detected_hlc INTEGER NOT NULL,
             PRIMARY KEY (author, epoch, seq, their_headers)
         ) WITHOUT ROWID;
+        """
+
+    /// The help desk's projection of the merged state: one row per message and per ticket, derived only
+    /// from the materialized tables above, so every replica has the same rows.
+    static let deskSQL = """
+        CREATE TABLE desk_message (
+            id TEXT PRIMARY KEY NOT NULL,
+            ticket TEXT NOT NULL,
+            direction TEXT NOT NULL CHECK (direction IN ('inbound', 'outbound', 'note')),
+            author TEXT NOT NULL,
+            created_ms INTEGER NOT NULL,
+            dm INTEGER NOT NULL CHECK (dm IN (0, 1)),
+            signature TEXT
+        ) WITHOUT ROWID;
+        CREATE INDEX desk_message_ticket ON desk_message (ticket, created_ms);
+        CREATE INDEX desk_message_author ON desk_message (direction, author);
+
+        CREATE TABLE desk_ticket (
+            key TEXT PRIMARY KEY NOT NULL,
+            channel TEXT NOT NULL CHECK (channel IN ('public', 'dm')),
+            brand TEXT NOT NULL,
+            customer TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('new', 'open', 'pending', 'resolved', 'closed')),
+            reopened INTEGER NOT NULL CHECK (reopened IN (0, 1)),
+            priority TEXT NOT NULL CHECK (priority IN ('urgent', 'high', 'normal', 'low')),
+            priority_rank INTEGER NOT NULL,
+            tier TEXT NOT NULL CHECK (tier IN ('triage', 'service', 'escalation')),
+            queue TEXT,
+            resolution TEXT,
+            holder BLOB,
+            lease_ends_ms INTEGER,
+            first_inbound_ms INTEGER,
+            last_inbound_ms INTEGER,
+            first_response_ms INTEGER,
+            last_message_ms INTEGER,
+            status_set_ms INTEGER,
+            messages INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX desk_ticket_inbox ON desk_ticket (status, priority_rank, first_inbound_ms);
+        CREATE INDEX desk_ticket_queue ON desk_ticket (queue, status, priority_rank);
+        CREATE INDEX desk_ticket_holder ON desk_ticket (holder, status);
+        CREATE INDEX desk_ticket_customer ON desk_ticket (customer);
         """
 
     static let materializedSQL = """

@@ -1,0 +1,92 @@
+import Foundation
+import GRDB
+import RoostCore
+
+/// Keeps `desk_message` and `desk_ticket` in step with the merged state. Every function recomputes its
+/// rows from the materialized tables alone, so the result does not depend on the order ops arrived in.
+enum DeskProjection {
+    /// Projects one message from its (winning) insert payload, then refreshes its ticket.
+    static func projectMessage(_ id: String, db: Database) throws {
+        guard let fields = try entityFields(EntityRef(Desk.message, id), db: db) else { return }
+        guard case let .string(ticket)? = fields["ticket"],
+              case let .string(rawDirection)? = fields["direction"],
+              let direction = MessageDirection(rawValue: rawDirection),
+              case let .int(created)? = fields["created_ms"], created >= 0
+        else { return }  // Not a desk message: the generic layer still holds it.
+        let author = fields["author"]?.stringValue ?? ""
+        let dm: Bool = if case .bool(true)? = fields["dm"] { true } else { false }
+        let old = try String.fetchOne(db.cachedStatement(sql: "SELECT ticket FROM desk_message WHERE id = ?"), arguments: [id])
+        try db.cachedStatement(sql: """
+            INSERT OR REPLACE INTO desk_message (id, ticket, direction, author, created_ms, dm, signature)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [id, ticket, direction.rawValue, author, created, dm ? 1 : 0,
+                                     fields["signature"]?.stringValue])
+        try refreshTicket(ticket, db: db)
+        if let old, old != ticket { try refreshTicket(old, db: db) }
+    }
+
+    /// Recomputes one ticket's row.
+    static func refreshTicket(_ key: String, db: Database) throws {
+        let entity = EntityRef(Desk.ticket, key)
+        guard let fields = try entityFields(entity, db: db) else {
+            try db.cachedStatement(sql: "DELETE FROM desk_ticket WHERE key = ?").execute(arguments: [key])
+            return
+        }
+        var registers: [String: (Value, UInt64)] = [:]
+        let rows = try Row.fetchAll(
+            db.cachedStatement(sql: "SELECT field, value, hlc FROM mv_register WHERE collection = ? AND key = ?"),
+            arguments: [Desk.ticket, key])
+        for row in rows {
+            let value = try Value.decode([UInt8](row["value"] as Data))
+            registers[row["field"]] = (value, HLC(rawValue: UInt64(row["hlc"] as Int64)).physicalMillis)
+        }
+        func text(_ field: String) -> String? { registers[field]?.0.stringValue }
+        let stats = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT
+                min(CASE WHEN direction = 'inbound' THEN created_ms END) AS first_in,
+                max(CASE WHEN direction = 'inbound' THEN created_ms END) AS last_in,
+                max(CASE WHEN direction != 'note' THEN created_ms END) AS last_msg,
+                count(*) AS n
+            FROM desk_message WHERE ticket = ?
+            """), arguments: [key])!
+        let firstIn: Int64? = stats["first_in"]
+        // The first reply at or after the first customer message; a reopened ticket keeps it.
+        let firstResponse: Int64? = try firstIn.flatMap { first in
+            try Int64.fetchOne(db.cachedStatement(sql: """
+                SELECT min(created_ms) FROM desk_message WHERE ticket = ? AND direction = 'outbound' AND created_ms >= ?
+                """), arguments: [key, first])
+        }
+        let storedStatus = text("status").flatMap(TicketStatus.init(rawValue:))
+        let statusSet = registers["status"]?.1
+        let lastIn: Int64? = stats["last_in"]
+        let effective = DeskRules.effectiveStatus(
+            stored: storedStatus, statusSetMillis: statusSet, lastInboundMillis: lastIn.map { UInt64($0) })
+        let priority = text("priority").flatMap(Priority.init(rawValue:)) ?? .normal
+        let tier = text("tier").flatMap(Tier.init(rawValue:)) ?? .triage
+        let claim = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT holder, lease_ends_ms FROM mv_claim_state WHERE collection = ? AND key = ?"),
+            arguments: [Desk.ticket, key])
+        let holder: Data? = claim?["holder"]
+        try db.cachedStatement(sql: """
+            INSERT OR REPLACE INTO desk_ticket (key, channel, brand, customer, status, reopened, priority, priority_rank,
+                tier, queue, resolution, holder, lease_ends_ms, first_inbound_ms, last_inbound_ms, first_response_ms,
+                last_message_ms, status_set_ms, messages)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [
+                key, fields["channel"]?.stringValue == "dm" ? "dm" : "public", fields["brand"]?.stringValue ?? "",
+                fields["customer"]?.stringValue ?? "", effective.status.rawValue, effective.reopened ? 1 : 0,
+                priority.rawValue, priority.rank, tier.rawValue, text("queue"), text("resolution"),
+                holder, holder == nil ? nil : claim?["lease_ends_ms"] as Int64?,
+                firstIn, lastIn, firstResponse, stats["last_msg"] as Int64?, statusSet.map { Int64($0) },
+                stats["n"] as Int64,
+            ])
+    }
+
+    static func entityFields(_ entity: EntityRef, db: Database) throws -> [String: Value]? {
+        guard let data = try Data.fetchOne(
+            db.cachedStatement(sql: "SELECT fields FROM mv_entity WHERE collection = ? AND key = ?"),
+            arguments: [entity.collection, entity.key]) else { return nil }
+        let fields = try FieldList.decode([UInt8](data))
+        return Dictionary(fields.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+    }
+}

@@ -1,0 +1,250 @@
+import Foundation
+import GRDB
+public import RoostCore
+
+/// First-response targets per priority, in minutes.
+public struct SLATargets: Hashable, Sendable, Codable {
+    /// Minutes by priority.
+    public var minutes: [Priority: Int]
+
+    /// The defaults: 30 minutes for urgent and high, 60 for normal and low.
+    public static let defaults = SLATargets(minutes: Dictionary(uniqueKeysWithValues: Priority.allCases.map {
+        ($0, $0.defaultFirstResponseMinutes)
+    }))
+
+    /// Creates targets.
+    public init(minutes: [Priority: Int]) { self.minutes = minutes }
+
+    /// The target for `priority`.
+    public func target(_ priority: Priority) -> Int { minutes[priority] ?? priority.defaultFirstResponseMinutes }
+
+    /// SQL expression for the due time of a `desk_ticket` row (targets are small integers, inlined).
+    var dueSQL: String {
+        "first_inbound_ms + 60000 * CASE priority "
+            + Priority.allCases.map { "WHEN '\($0.rawValue)' THEN \(target($0))" }.joined(separator: " ")
+            + " END"
+    }
+}
+
+/// Which tickets the inbox shows.
+public struct InboxFilter: Hashable, Sendable {
+    /// Only this queue.
+    public var queue: String?
+    /// Only tickets this member holds.
+    public var holder: AuthorID?
+    /// Only tickets nobody holds.
+    public var unassigned = false
+    /// Only tickets whose first response is overdue.
+    public var breaching = false
+    /// Include resolved and closed tickets.
+    public var all = false
+    /// Only escalated tickets (tier escalation).
+    public var escalated = false
+    /// At most this many rows.
+    public var limit = 50
+
+    /// The default inbox: open work, 50 rows.
+    public init() {}
+}
+
+/// One inbox line.
+public struct InboxRow: Hashable, Sendable, Codable {
+    public var key: String
+    public var status: TicketStatus
+    public var priority: Priority
+    public var tier: Tier
+    public var queue: String?
+    public var channel: String
+    public var customer: String
+    public var customerHandle: String?
+    public var holder: String?
+    public var firstInboundMillis: UInt64?
+    public var firstResponseMillis: UInt64?
+    public var dueMillis: UInt64?
+    public var breaching: Bool
+    public var messages: Int
+    public var reopened: Bool
+}
+
+/// A message of a ticket's thread.
+public struct ThreadMessage: Hashable, Sendable, Codable {
+    public var id: String
+    public var direction: MessageDirection
+    public var author: String
+    public var createdMillis: UInt64
+    public var text: String
+    public var dm: Bool
+    public var signature: String?
+    public var outbox: OutboxState?
+}
+
+extension OpStore {
+    /// The inbox: sorted by priority, then SLA due time (first customer message plus the priority's target).
+    public func inbox(_ filter: InboxFilter, sla: SLATargets, now: UInt64) throws(StoreError) -> [InboxRow] {
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        if !filter.all { conditions.append("t.status IN ('new', 'open', 'pending')") }
+        if let queue = filter.queue { conditions.append("t.queue = ?"); arguments += [queue] }
+        if let holder = filter.holder { conditions.append("t.holder = ?"); arguments += [holder.key.data] }
+        if filter.unassigned { conditions.append("t.holder IS NULL") }
+        if filter.escalated { conditions.append("t.tier = 'escalation'") }
+        if filter.breaching {
+            conditions.append("t.first_response_ms IS NULL AND t.first_inbound_ms IS NOT NULL AND (\(sla.dueSQL)) < ?")
+            arguments += [Int64(now)]
+        }
+        let sql = """
+            SELECT t.*, (\(sla.dueSQL)) AS due_ms, c.handle AS handle FROM desk_ticket t
+            LEFT JOIN (SELECT key AS customer_key, fields AS handle FROM mv_entity WHERE collection = 'customer') c
+                ON c.customer_key = t.customer
+            \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
+            ORDER BY t.priority_rank, t.first_inbound_ms, t.key LIMIT \(max(1, filter.limit))
+            """
+        return try read { db in
+            try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                let handleFields: Data? = row["handle"]
+                let handle = try handleFields.flatMap { try FieldList.decode([UInt8]($0)).first { $0.name == "handle" }?.value.stringValue }
+                return Self.inboxRow(row, handle: handle, now: now)
+            }
+        }
+    }
+
+    static func inboxRow(_ row: Row, handle: String?, now: UInt64) -> InboxRow {
+        let firstResponse: Int64? = row["first_response_ms"]
+        let due: Int64? = row["due_ms"]
+        let holder: Data? = row["holder"]
+        let status = TicketStatus(rawValue: row["status"]) ?? .new
+        return InboxRow(
+            key: row["key"], status: status, priority: Priority(rawValue: row["priority"]) ?? .normal,
+            tier: Tier(rawValue: row["tier"]) ?? .triage, queue: row["queue"], channel: row["channel"],
+            customer: row["customer"], customerHandle: handle,
+            holder: holder.flatMap { AuthorID(bytes: [UInt8]($0))?.text },
+            firstInboundMillis: (row["first_inbound_ms"] as Int64?).map { UInt64($0) },
+            firstResponseMillis: firstResponse.map { UInt64($0) }, dueMillis: due.map { UInt64($0) },
+            breaching: firstResponse == nil && status.isOpenWork && due.map { UInt64($0) < now } == true,
+            messages: row["messages"], reopened: row["reopened"])
+    }
+
+    /// One ticket's inbox row, or nil when unknown.
+    public func ticketRow(_ key: String, sla: SLATargets, now: UInt64) throws(StoreError) -> InboxRow? {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT t.*, (\(sla.dueSQL)) AS due_ms FROM desk_ticket t WHERE key = ?",
+                                             arguments: [key]) else { return nil }
+            let handle = try DeskProjection.entityFields(EntityRef(Desk.customer, row["customer"]), db: db)?["handle"]?.stringValue
+            return Self.inboxRow(row, handle: handle, now: now)
+        }
+    }
+
+    /// Ticket keys whose key ends with `suffix` (so agents can type `1193` for `p1193`).
+    public func ticketKeys(matching text: String) throws(StoreError) -> [String] {
+        try read { db in
+            try String.fetchAll(db, sql: "SELECT key FROM desk_ticket WHERE key = ? OR key = 'p' || ? OR key = 'd' || ? LIMIT 3",
+                                arguments: [text, text, text])
+        }
+    }
+
+    /// A ticket's messages, oldest first, with their text and outbox state.
+    public func thread(_ key: String) throws(StoreError) -> [ThreadMessage] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT m.*, e.fields, r.value AS outbox FROM desk_message m
+                JOIN mv_entity e ON e.collection = 'message' AND e.key = m.id
+                LEFT JOIN mv_register r ON r.collection = 'message' AND r.key = m.id AND r.field = 'outbox'
+                WHERE m.ticket = ? ORDER BY m.created_ms, m.id
+                """, arguments: [key]).map { row in
+                let fields = try FieldList.decode([UInt8](row["fields"] as Data))
+                let outbox: Data? = row["outbox"]
+                return ThreadMessage(
+                    id: row["id"], direction: MessageDirection(rawValue: row["direction"]) ?? .note, author: row["author"],
+                    createdMillis: UInt64(row["created_ms"] as Int64),
+                    text: fields.first { $0.name == "text" }?.value.stringValue ?? "", dm: row["dm"], signature: row["signature"],
+                    outbox: try outbox.flatMap { try Value.decode([UInt8]($0)).stringValue }.flatMap(OutboxState.init(rawValue:)))
+            }
+        }
+    }
+
+    /// Keys of every ticket of a customer, oldest first.
+    public func ticketKeys(ofCustomer customer: String) throws(StoreError) -> [String] {
+        try read { db in
+            try String.fetchAll(db, sql: "SELECT key FROM desk_ticket WHERE customer = ? ORDER BY first_inbound_ms, key",
+                                arguments: [customer])
+        }
+    }
+
+    /// Customer ids whose handle is `handle` (case-insensitive, without `@`).
+    public func customerIDs(handle: String) throws(StoreError) -> [String] {
+        let wanted = handle.hasPrefix("@") ? String(handle.dropFirst()) : handle
+        return try read { db in
+            var ids: [String] = []
+            let rows = try Row.fetchCursor(db, sql: "SELECT key, fields FROM mv_entity WHERE collection = 'customer'")
+            while let row = try rows.next() {
+                let key: String = row["key"]
+                if key == wanted { ids.append(key); continue }
+                let fields = try FieldList.decode([UInt8](row["fields"] as Data))
+                if fields.first(where: { $0.name == "handle" })?.value.stringValue?.lowercased() == wanted.lowercased() {
+                    ids.append(key)
+                }
+            }
+            return ids
+        }
+    }
+
+    /// Keys of every entity in a collection (settings lists: canned responses, queues, resolution types).
+    public func keys(in collection: String) throws(StoreError) -> [String] {
+        try read { db in
+            try String.fetchAll(db, sql: """
+                SELECT key FROM mv_entity WHERE collection = ? UNION SELECT key FROM mv_register WHERE collection = ? ORDER BY 1
+                """, arguments: [collection, collection])
+        }
+    }
+
+    /// Every desk ticket and message, for reports (read in one transaction so they agree).
+    public func deskSnapshot() throws(StoreError) -> (tickets: [DeskTicketFacts], messages: [DeskMessageFacts]) {
+        try read { db in
+            let tickets = try Row.fetchAll(db, sql: "SELECT * FROM desk_ticket ORDER BY key").map { row in
+                DeskTicketFacts(
+                    key: row["key"], status: TicketStatus(rawValue: row["status"]) ?? .new,
+                    priority: Priority(rawValue: row["priority"]) ?? .normal, queue: row["queue"], channel: row["channel"],
+                    resolution: row["resolution"], holder: (row["holder"] as Data?).flatMap { AuthorID(bytes: [UInt8]($0)) },
+                    firstInboundMillis: (row["first_inbound_ms"] as Int64?).map { UInt64($0) },
+                    firstResponseMillis: (row["first_response_ms"] as Int64?).map { UInt64($0) },
+                    statusSetMillis: (row["status_set_ms"] as Int64?).map { UInt64($0) })
+            }
+            let messages = try Row.fetchAll(db, sql: "SELECT * FROM desk_message ORDER BY ticket, created_ms, id").map { row in
+                DeskMessageFacts(id: row["id"], ticket: row["ticket"], direction: MessageDirection(rawValue: row["direction"]) ?? .note,
+                                 author: row["author"], createdMillis: UInt64(row["created_ms"] as Int64), dm: row["dm"],
+                                 signature: row["signature"])
+            }
+            return (tickets, messages)
+        }
+    }
+
+    /// Claim conflicts on tickets, with the loser's holder, for the report.
+    public func ticketClaimConflicts() throws(StoreError) -> [ClaimConflictRow] {
+        try claimConflicts().filter { $0.entity.collection == Desk.ticket }
+    }
+}
+
+/// The facts of one ticket the report needs.
+public struct DeskTicketFacts: Hashable, Sendable {
+    public var key: String
+    public var status: TicketStatus
+    public var priority: Priority
+    public var queue: String?
+    public var channel: String
+    public var resolution: String?
+    public var holder: AuthorID?
+    public var firstInboundMillis: UInt64?
+    public var firstResponseMillis: UInt64?
+    public var statusSetMillis: UInt64?
+}
+
+/// The facts of one message the report needs.
+public struct DeskMessageFacts: Hashable, Sendable {
+    public var id: String
+    public var ticket: String
+    public var direction: MessageDirection
+    public var author: String
+    public var createdMillis: UInt64
+    public var dm: Bool
+    public var signature: String?
+}
