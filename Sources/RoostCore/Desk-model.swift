@@ -22,8 +22,11 @@ public enum Desk {
 
     /// The team's default resolution types.
     public static let defaultResolutionTypes = ["answered", "taken-to-dm", "escalated-elsewhere", "no-action-needed"]
-    /// Resolution types that resolve the ticket without leaving Twitter's public thread.
-    public static let inChannelResolutions: Set<String> = ["answered", "no-action-needed"]
+    /// Resolution types that mean the customer was sent off Twitter (phone, email, a store...);
+    /// every other resolution, DMs included, is "in channel".
+    public static let offChannelResolutions: Set<String> = ["escalated-elsewhere"]
+    /// The resolution type that means the conversation moved to DMs.
+    public static let dmResolution = "taken-to-dm"
 }
 
 /// A ticket's status.

@@ -33,12 +33,14 @@ enum DeskProjection {
             return
         }
         var registers: [String: (Value, UInt64)] = [:]
+        var statusBy: Data?
         let rows = try Row.fetchAll(
-            db.cachedStatement(sql: "SELECT field, value, hlc FROM mv_register WHERE collection = ? AND key = ?"),
+            db.cachedStatement(sql: "SELECT field, value, hlc, author FROM mv_register WHERE collection = ? AND key = ?"),
             arguments: [Desk.ticket, key])
         for row in rows {
             let value = try Value.decode([UInt8](row["value"] as Data))
             registers[row["field"]] = (value, HLC(rawValue: UInt64(row["hlc"] as Int64)).physicalMillis)
+            if row["field"] == "status" { statusBy = row["author"] }
         }
         func text(_ field: String) -> String? { registers[field]?.0.stringValue }
         let stats = try Row.fetchOne(db.cachedStatement(sql: """
@@ -70,14 +72,14 @@ enum DeskProjection {
         try db.cachedStatement(sql: """
             INSERT OR REPLACE INTO desk_ticket (key, channel, brand, customer, status, reopened, priority, priority_rank,
                 tier, queue, resolution, holder, lease_ends_ms, first_inbound_ms, last_inbound_ms, first_response_ms,
-                last_message_ms, status_set_ms, messages)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                last_message_ms, status_set_ms, status_by, messages)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [
                 key, fields["channel"]?.stringValue == "dm" ? "dm" : "public", fields["brand"]?.stringValue ?? "",
                 fields["customer"]?.stringValue ?? "", effective.status.rawValue, effective.reopened ? 1 : 0,
                 priority.rawValue, priority.rank, tier.rawValue, text("queue"), text("resolution"),
                 holder, holder == nil ? nil : claim?["lease_ends_ms"] as Int64?,
-                firstIn, lastIn, firstResponse, stats["last_msg"] as Int64?, statusSet.map { Int64($0) },
+                firstIn, lastIn, firstResponse, stats["last_msg"] as Int64?, statusSet.map { Int64($0) }, statusBy,
                 stats["n"] as Int64,
             ])
     }

@@ -13,7 +13,7 @@ extension OpStore {
     /// it is stored in `fork_evidence`, and the batch is refused either way. A refused batch applies
     /// nothing.
     @discardableResult
-    public func apply(_ batch: OpBatch, clock: some WallClock) throws(StoreError) -> ApplyReport {
+    public func apply(_ batch: OpBatch, clock: any WallClock) throws(StoreError) -> ApplyReport {
         if batch.ops.count > Limits.maxBatchOps {
             throw .rejected(op: nil, reason: .tooManyOps(count: batch.ops.count, limit: Limits.maxBatchOps))
         }

@@ -64,6 +64,7 @@ public struct InboxRow: Hashable, Sendable, Codable {
     public var breaching: Bool
     public var messages: Int
     public var reopened: Bool
+    public var resolution: String?
 }
 
 /// A message of a ticket's thread.
@@ -97,7 +98,7 @@ extension OpStore {
             LEFT JOIN (SELECT key AS customer_key, fields AS handle FROM mv_entity WHERE collection = 'customer') c
                 ON c.customer_key = t.customer
             \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
-            ORDER BY t.priority_rank, t.first_inbound_ms, t.key LIMIT \(max(1, filter.limit))
+            ORDER BY t.priority_rank, t.first_inbound_ms IS NULL, t.first_inbound_ms, t.key LIMIT \(max(1, filter.limit))
             """
         return try read { db in
             try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
@@ -121,7 +122,7 @@ extension OpStore {
             firstInboundMillis: (row["first_inbound_ms"] as Int64?).map { UInt64($0) },
             firstResponseMillis: firstResponse.map { UInt64($0) }, dueMillis: due.map { UInt64($0) },
             breaching: firstResponse == nil && status.isOpenWork && due.map { UInt64($0) < now } == true,
-            messages: row["messages"], reopened: row["reopened"])
+            messages: row["messages"], reopened: row["reopened"], resolution: row["resolution"])
     }
 
     /// One ticket's inbox row, or nil when unknown.
@@ -207,7 +208,8 @@ extension OpStore {
                     resolution: row["resolution"], holder: (row["holder"] as Data?).flatMap { AuthorID(bytes: [UInt8]($0)) },
                     firstInboundMillis: (row["first_inbound_ms"] as Int64?).map { UInt64($0) },
                     firstResponseMillis: (row["first_response_ms"] as Int64?).map { UInt64($0) },
-                    statusSetMillis: (row["status_set_ms"] as Int64?).map { UInt64($0) })
+                    statusSetMillis: (row["status_set_ms"] as Int64?).map { UInt64($0) },
+                    statusBy: (row["status_by"] as Data?).flatMap { AuthorID(bytes: [UInt8]($0)) })
             }
             let messages = try Row.fetchAll(db, sql: "SELECT * FROM desk_message ORDER BY ticket, created_ms, id").map { row in
                 DeskMessageFacts(id: row["id"], ticket: row["ticket"], direction: MessageDirection(rawValue: row["direction"]) ?? .note,
@@ -236,6 +238,7 @@ public struct DeskTicketFacts: Hashable, Sendable {
     public var firstInboundMillis: UInt64?
     public var firstResponseMillis: UInt64?
     public var statusSetMillis: UInt64?
+    public var statusBy: AuthorID?
 }
 
 /// The facts of one message the report needs.
@@ -247,4 +250,33 @@ public struct DeskMessageFacts: Hashable, Sendable {
     public var createdMillis: UInt64
     public var dm: Bool
     public var signature: String?
+}
+
+extension OpStore {
+    /// Whether an entity has been inserted.
+    public func exists(_ entity: EntityRef) throws(StoreError) -> Bool {
+        try read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM mv_entity WHERE collection = ? AND key = ?)",
+                              arguments: [entity.collection, entity.key]) ?? false
+        }
+    }
+
+    /// A customer's tickets whose first message falls in `since..<until` (triage history rules).
+    public func customerTicketCount(_ customer: String, since: UInt64, until: UInt64) throws(StoreError) -> Int {
+        try read { db in
+            try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM desk_ticket WHERE customer = ? AND first_inbound_ms >= ? AND first_inbound_ms < ?
+                """, arguments: [customer, Int64(since), Int64(until)]) ?? 0
+        }
+    }
+
+    /// Tickets carrying `tag` whose first message falls in `since..<until` (crisis spike rules).
+    public func taggedTicketCount(_ tag: String, since: UInt64, until: UInt64) throws(StoreError) -> Int {
+        try read { db in
+            try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM desk_ticket t JOIN mv_tag g ON g.collection = 'ticket' AND g.key = t.key AND g.tag = ?
+                WHERE t.first_inbound_ms >= ? AND t.first_inbound_ms < ?
+                """, arguments: [tag, Int64(since), Int64(until)]) ?? 0
+        }
+    }
 }

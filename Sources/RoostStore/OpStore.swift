@@ -73,7 +73,7 @@ public final class OpStore: Sendable {
     /// Appends `bodies` to the local author's log in one transaction, merges them into the
     /// materialized state, and seals the new head. All or nothing.
     @discardableResult
-    public func append(_ bodies: [OpBody], by author: LocalAuthor, clock: some WallClock) throws(StoreError) -> Appended {
+    public func append(_ bodies: [OpBody], by author: LocalAuthor, clock: any WallClock) throws(StoreError) -> Appended {
         guard !bodies.isEmpty else { throw .invalidOperation("nothing to append") }
         // Refuse anything a peer would refuse, before touching the database.
         var encoded: [(OpBody, [UInt8])] = []
@@ -186,7 +186,7 @@ public final class OpStore: Sendable {
     /// Erases the body of one op (customer-data redaction). The header stays, so the chain and
     /// seals still verify. Returns false when the op is unknown or already erased.
     @discardableResult
-    public func eraseBody(of ref: OpRef, clock: some WallClock) throws(StoreError) -> Bool {
+    public func eraseBody(of ref: OpRef, clock: any WallClock) throws(StoreError) -> Bool {
         let drift = maxClockDriftMillis
         return try write { db in
             let args: StatementArguments = [ref.author.key.data, ref.epoch.sql, ref.seq.sql]

@@ -140,9 +140,10 @@ enum Schema {
             first_response_ms INTEGER,
             last_message_ms INTEGER,
             status_set_ms INTEGER,
+            status_by BLOB,
             messages INTEGER NOT NULL
         ) WITHOUT ROWID;
-        CREATE INDEX desk_ticket_inbox ON desk_ticket (status, priority_rank, first_inbound_ms);
+        CREATE INDEX desk_ticket_inbox ON desk_ticket (status, priority_rank, first_inbound_ms IS NULL, first_inbound_ms);
         CREATE INDEX desk_ticket_queue ON desk_ticket (queue, status, priority_rank);
         CREATE INDEX desk_ticket_holder ON desk_ticket (holder, status);
         CREATE INDEX desk_ticket_customer ON desk_ticket (customer);

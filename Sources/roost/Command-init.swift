@@ -25,6 +25,8 @@ struct Init: ParsableCommand {
     func run() throws {
         let home = NodeHome.resolve(option: global.home)
         let node = try withNodeErrors { try home.initialize(config: NodeConfig(name: name, initials: initials.uppercased())) }
+        // The member profile (name, initials) is the node's first op, so peers show names, not ids.
+        try withDesk { () throws(DeskError) in try DeskService(node: node).publishProfile() }
         let result = Result(
             home: home.url.path, nodeId: node.id.text, epoch: String(node.author.epoch, radix: 16),
             name: node.config.name, initials: node.config.initials)

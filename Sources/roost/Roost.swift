@@ -6,7 +6,12 @@ struct Roost: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "roost",
         abstract: "A serverless help desk node: tickets as signed ops, merged with CRDT rules, synced with peers.",
-        subcommands: [Init.self, Status.self, Verify.self, OpCommand.self]
+        subcommands: [
+            Init.self, Status.self, Verify.self,
+            Inbox.self, Show.self, ClaimTicket.self, ReleaseTicket.self, Handoff.self, Reply.self, Note.self,
+            TagTicket.self, UntagTicket.self, SetPriority.self, Escalate.self, Resolve.self, Customer.self,
+            Canned.self, SLA.self, Report.self, ImportTWCS.self, OpCommand.self,
+        ]
     )
 }
 

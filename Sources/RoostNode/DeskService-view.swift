@@ -1,0 +1,123 @@
+import Foundation
+public import RoostCore
+public import RoostStore
+
+/// Everything `roost show` prints about one ticket.
+public struct TicketView: Sendable, Codable {
+    /// A thread message with its author's display name.
+    public struct Message: Sendable, Codable {
+        public var id: String
+        public var direction: MessageDirection
+        public var authorName: String
+        public var createdMillis: UInt64
+        public var text: String
+        public var dm: Bool
+        public var outbox: OutboxState?
+    }
+
+    public var ticket: InboxRow
+    public var thread: [Message]
+    public var tags: [String]
+    public var holder: String?
+    public var leaseEnds: UInt64?
+    public var conflicts: [String]
+    public var customerTickets: [String]
+    public var resolution: String?
+    public var escalationReason: String?
+}
+
+extension DeskService {
+    /// The full view of a ticket.
+    public func ticketView(_ typed: String) throws(DeskError) -> TicketView {
+        let key = try ticketKey(typed)
+        let ticket = try row(key)
+        let entity = EntityRef(Desk.ticket, key)
+        let messages = try run { () throws(StoreError) in try store.thread(key) }
+        var names: [String: String] = [:]
+        var thread: [TicketView.Message] = []
+        for message in messages {
+            var name = message.author
+            if message.direction != .inbound {
+                if let cached = names[message.author] {
+                    name = cached
+                } else if let id = try? AuthorID(text: message.author) {
+                    name = try memberName(id)
+                } else if let signature = message.signature {
+                    name = "\(message.author) ^\(signature)"
+                }
+                names[message.author] = name
+            }
+            thread.append(.init(id: message.id, direction: message.direction, authorName: name,
+                                createdMillis: message.createdMillis, text: message.text, dm: message.dm, outbox: message.outbox))
+        }
+        let claim = try run { () throws(StoreError) in try store.claim(on: entity) }
+        var conflicts: [String] = []
+        for conflict in try run({ () throws(StoreError) in try store.claimConflicts(on: entity) }) {
+            let loser = try memberName(conflict.loser.author)
+            let winner = try conflict.winner.map { ref throws(DeskError) in try memberName(ref.author) } ?? "nobody"
+            conflicts.append("\(loser)'s \(conflict.reason.rawValue) claim lost to \(winner)")
+        }
+        return TicketView(
+            ticket: ticket, thread: thread,
+            tags: try run { () throws(StoreError) in try store.tags(of: entity) },
+            holder: try claim?.holder.map { id throws(DeskError) in try memberName(id) },
+            leaseEnds: claim?.holder == nil ? nil : claim?.leaseEndsMillis, conflicts: conflicts,
+            customerTickets: try run { () throws(StoreError) in try store.ticketKeys(ofCustomer: ticket.customer) },
+            resolution: try run { () throws(StoreError) in try store.register(entity, "resolution") }?.stringValue,
+            escalationReason: try run { () throws(StoreError) in try store.register(entity, "escalation_reason") }?.stringValue)
+    }
+}
+
+/// A customer's profile with their tickets.
+public struct CustomerProfile: Sendable, Codable {
+    public var id: String
+    public var handle: String
+    public var name: String?
+    public var followers: Int?
+    public var verified: Bool
+    public var vip: Bool
+    public var notes: String?
+    public var tickets: [InboxRow]
+}
+
+extension DeskService {
+    /// Shows (and optionally updates) a customer by handle or id.
+    public func customer(_ handle: String, vip: Bool? = nil, notes: String? = nil) throws(DeskError) -> CustomerProfile {
+        let ids = try run { () throws(StoreError) in try store.customerIDs(handle: handle) }
+        guard ids.count == 1, let id = ids.first else {
+            throw ids.isEmpty ? .refused("no customer \(handle) on this node") : .refused("\(handle) matches several customers")
+        }
+        let entity = EntityRef(Desk.customer, id)
+        var bodies: [OpBody] = []
+        if let vip { bodies.append(.set(entity: entity, field: "vip", value: .bool(vip))) }
+        if let notes { bodies.append(.set(entity: entity, field: "notes", value: .string(notes))) }
+        if !bodies.isEmpty { try append(bodies) }
+        let fields = try run { () throws(StoreError) in try store.entity(entity) } ?? []
+        func register(_ field: String) throws(DeskError) -> Value? {
+            try run { () throws(StoreError) in try store.register(entity, field) }
+        }
+        let sla = try slaTargets()
+        var tickets: [InboxRow] = []
+        for key in try run({ () throws(StoreError) in try store.ticketKeys(ofCustomer: id) }) {
+            if let row = try run({ () throws(StoreError) in try store.ticketRow(key, sla: sla, now: now) }) { tickets.append(row) }
+        }
+        return CustomerProfile(
+            id: id, handle: fields.first { $0.name == "handle" }?.value.stringValue ?? id,
+            name: try register("name")?.stringValue, followers: try register("followers")?.intValue.map { Int($0) },
+            verified: try register("verified") == .bool(true), vip: try register("vip") == .bool(true),
+            notes: try register("notes")?.stringValue, tickets: tickets)
+    }
+
+    /// The metrics report.
+    public func report(_ scope: DeskReport.Scope) throws(DeskError) -> DeskReport {
+        let snapshot = try run { () throws(StoreError) in try store.deskSnapshot() }
+        let conflicts = try run { () throws(StoreError) in try store.ticketClaimConflicts() }
+        let sla = try slaTargets()
+        var names: [String: String] = [:]
+        for author in Set(snapshot.messages.map(\.author) + snapshot.tickets.compactMap { $0.statusBy?.text }) {
+            if let id = try? AuthorID(text: author) { names[author] = try memberName(id) }
+        }
+        return DeskReport.compute(tickets: snapshot.tickets, messages: snapshot.messages, conflicts: conflicts, sla: sla,
+                                  scope: scope, now: now, agentName: { names[$0] ?? $0 })
+    }
+}

@@ -1,0 +1,301 @@
+import Foundation
+public import RoostCore
+import RoostCrypto
+public import RoostStore
+import RoostTwitter
+
+/// The help desk of one node: every command becomes ops on the node's log, checked first so a refused
+/// command writes nothing.
+public struct DeskService: Sendable {
+    /// The node.
+    public let node: Node
+    /// The clock commands are stamped with.
+    public let clock: any WallClock
+
+    /// Opens the desk of `node`.
+    public init(node: Node, clock: any WallClock = SystemClock()) {
+        self.node = node
+        self.clock = clock
+    }
+
+    var store: OpStore { node.store }
+    var now: UInt64 { clock.nowMillis() }
+
+    func run<T>(_ work: () throws(StoreError) -> T) throws(DeskError) -> T {
+        do { return try work() } catch { throw .store(error) }
+    }
+
+    func append(_ bodies: [OpBody]) throws(DeskError) {
+        _ = try run { () throws(StoreError) in try store.append(bodies, by: node.author, clock: clock) }
+    }
+
+    // MARK: settings
+
+    /// SLA targets: the team's settings, else the defaults.
+    public func slaTargets() throws(DeskError) -> SLATargets {
+        var targets = SLATargets.defaults
+        for priority in Priority.allCases {
+            if case let .int(minutes)? = try run({ () throws(StoreError) in
+                try store.register(EntityRef(Desk.team, "settings"), "sla.\(priority.rawValue)")
+            }) {
+                targets.minutes[priority] = Int(minutes)
+            }
+        }
+        return targets
+    }
+
+    /// Sets the first-response target of a priority (replicated to the team).
+    public func setSLA(_ priority: Priority, minutes: Int) throws(DeskError) {
+        guard (1...10_080).contains(minutes) else { throw .refused("SLA target must be 1...10080 minutes") }
+        try append([.set(entity: EntityRef(Desk.team, "settings"), field: "sla.\(priority.rawValue)", value: .int(Int64(minutes)))])
+    }
+
+    /// The team's resolution types: its own list, else the defaults.
+    public func resolutionTypes() throws(DeskError) -> [String] {
+        let own = try run { () throws(StoreError) in try store.keys(in: Desk.resolutionType) }
+        return own.isEmpty ? Desk.defaultResolutionTypes : own
+    }
+
+    /// Canned responses by name.
+    public func cannedResponses() throws(DeskError) -> [(name: String, text: String)] {
+        try run { () throws(StoreError) in
+            var result: [(name: String, text: String)] = []
+            for name in try store.keys(in: Desk.canned) {
+                if let text = try store.register(EntityRef(Desk.canned, name), "text")?.stringValue { result.append((name, text)) }
+            }
+            return result
+        }
+    }
+
+    /// Adds or replaces a canned response.
+    public func addCanned(name: String, text: String) throws(DeskError) {
+        guard !name.isEmpty, name.count <= 64, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+            throw .refused("canned response names are 1-64 letters, digits, - or _")
+        }
+        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw .refused("canned text is empty") }
+        try append([.set(entity: EntityRef(Desk.canned, name), field: "text", value: .string(text))])
+    }
+
+    // MARK: tickets
+
+    /// Resolves what an agent typed (`p1193`, `1193`) to a ticket key.
+    public func ticketKey(_ typed: String) throws(DeskError) -> String {
+        let keys = try run { () throws(StoreError) in try store.ticketKeys(matching: typed) }
+        if keys.count == 1 { return keys[0] }
+        if keys.contains(typed) { return typed }
+        if keys.isEmpty { throw .unknownTicket(typed) }
+        throw .ambiguousTicket(typed, keys)
+    }
+
+    func row(_ key: String) throws(DeskError) -> InboxRow {
+        let sla = try slaTargets()
+        guard let row = try run({ () throws(StoreError) in try store.ticketRow(key, sla: sla, now: now) }) else {
+            throw .unknownTicket(key)
+        }
+        return row
+    }
+
+    /// The inbox.
+    public func inbox(_ filter: InboxFilter) throws(DeskError) -> [InboxRow] {
+        let sla = try slaTargets()
+        return try run { () throws(StoreError) in try store.inbox(filter, sla: sla, now: now) }
+    }
+
+    /// A member's display name: from their profile op, else the short node id.
+    public func memberName(_ id: AuthorID) throws(DeskError) -> String {
+        let fields = try run { () throws(StoreError) in try store.entity(EntityRef("member", id.text)) }
+        return fields?.first { $0.name == "name" }?.value.stringValue ?? id.short
+    }
+
+    /// Records this node's member profile (name, initials) once, so peers can show names.
+    public func publishProfile() throws(DeskError) {
+        try append([.makeInsert(EntityRef("member", node.id.text), [
+            Field("name", .string(node.config.name)), Field("initials", .string(node.config.initials)),
+        ])])
+    }
+
+    /// Refuses when another member holds `key`; returns the current claim.
+    func requireNotHeldByOther(_ key: String) throws(DeskError) -> ClaimStatus? {
+        let claim = try run { () throws(StoreError) in try store.claim(on: EntityRef(Desk.ticket, key)) }
+        if let claim, let holder = claim.holder, holder != node.id, now < claim.leaseEndsMillis {
+            throw .claimedByOther(ticket: key, holder: try memberName(holder), sinceMillis: claim.since.physicalMillis)
+        }
+        return claim
+    }
+
+    func claimBody(_ key: String, current: ClaimStatus?, leaseMinutes: UInt32) -> OpBody {
+        let expiredOther = current.map { $0.holder != nil && $0.holder != node.id } ?? false
+        return .claim(entity: EntityRef(Desk.ticket, key), action: expiredOther ? .takeover : .claim, holder: node.id,
+                      leaseSeconds: leaseMinutes * 60, observed: current?.current)
+    }
+
+    /// Claims a ticket (or renews one's own lease; takes over an expired one).
+    public func claim(_ typed: String, leaseMinutes: UInt32 = 30) throws(DeskError) -> String {
+        let key = try ticketKey(typed)
+        guard (1...Limits.maxLeaseSeconds / 60).contains(leaseMinutes) else {
+            throw .refused("lease must be 1...\(Limits.maxLeaseSeconds / 60) minutes")
+        }
+        let current = try requireNotHeldByOther(key)
+        try append([claimBody(key, current: current, leaseMinutes: leaseMinutes)])
+        return key
+    }
+
+    /// Releases one's claim.
+    public func release(_ typed: String) throws(DeskError) -> String {
+        let key = try ticketKey(typed)
+        let current = try requireNotHeldByOther(key)
+        guard let current, current.holder != nil else { throw .refused("ticket \(key) is not claimed") }
+        try append([.claim(entity: EntityRef(Desk.ticket, key), action: .release, holder: nil, leaseSeconds: 0,
+                           observed: current.current)])
+        return key
+    }
+
+    /// Hands one's ticket to another member (node id, or a unique prefix of a known member's id or name).
+    public func handoff(_ typed: String, to member: String, leaseMinutes: UInt32 = 30) throws(DeskError) -> (String, AuthorID) {
+        let key = try ticketKey(typed)
+        let target = try resolveMember(member)
+        let current = try requireNotHeldByOther(key)
+        guard let current, current.holder == node.id else { throw .refused("you do not hold ticket \(key); claim it first") }
+        try append([.claim(entity: EntityRef(Desk.ticket, key), action: .handoff, holder: target,
+                           leaseSeconds: leaseMinutes * 60, observed: current.current)])
+        return (key, target)
+    }
+
+    /// Finds a member by node id text, id prefix, or name.
+    public func resolveMember(_ text: String) throws(DeskError) -> AuthorID {
+        if let id = try? AuthorID(text: text) { return id }
+        let members = try run { () throws(StoreError) in try store.logs() }.map(\.log.author)
+        var matches = Set<AuthorID>()
+        for id in members {
+            if id.text.replacingOccurrences(of: "-", with: "").hasPrefix(text.uppercased().replacingOccurrences(of: "-", with: "")) {
+                matches.insert(id)
+            } else if try memberName(id).lowercased() == text.lowercased() {
+                matches.insert(id)
+            }
+        }
+        guard matches.count == 1, let only = matches.first else {
+            throw .refused(matches.isEmpty ? "no member matches \"\(text)\"" : "\"\(text)\" matches several members")
+        }
+        return only
+    }
+
+    /// Sets a ticket's priority.
+    public func setPriority(_ typed: String, _ priority: String) throws(DeskError) -> String {
+        guard let value = Priority(rawValue: priority) else {
+            throw .invalidValue(field: "priority", value: priority, allowed: Priority.allCases.map(\.rawValue))
+        }
+        let key = try ticketKey(typed)
+        try append([.set(entity: EntityRef(Desk.ticket, key), field: "priority", value: .string(value.rawValue))])
+        return key
+    }
+
+    /// Adds a tag.
+    public func tag(_ typed: String, _ tag: String) throws(DeskError) -> String {
+        let key = try ticketKey(typed)
+        guard !tag.isEmpty, tag.utf8.count <= 64, !tag.contains(where: \.isWhitespace) else {
+            throw .refused("a tag is 1-64 characters without spaces")
+        }
+        try append([.tagAdd(entity: EntityRef(Desk.ticket, key), tag: tag)])
+        return key
+    }
+
+    /// Removes a tag (every add of it this node has seen).
+    public func untag(_ typed: String, _ tag: String) throws(DeskError) -> String {
+        let key = try ticketKey(typed)
+        let entity = EntityRef(Desk.ticket, key)
+        let adds = try run { () throws(StoreError) in try store.observedTagAdds(entity, tag: tag) }
+        guard !adds.isEmpty else { throw .refused("ticket \(key) has no tag \(tag)") }
+        try append([.tagRemove(entity: entity, tag: tag, observed: adds)])
+        return key
+    }
+
+    /// Escalates to the next tier (or `to`), recording the reason.
+    public func escalate(_ typed: String, reason: String, to tier: Tier? = nil) throws(DeskError) -> (String, Tier) {
+        let key = try ticketKey(typed)
+        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw .refused("escalation needs --reason") }
+        let current = try row(key).tier
+        guard let target = tier ?? current.next else { throw .refused("ticket \(key) is already at the top tier") }
+        let entity = EntityRef(Desk.ticket, key)
+        try append([.set(entity: entity, field: "tier", value: .string(target.rawValue)),
+                    .set(entity: entity, field: "escalation_reason", value: .string(reason))])
+        return (key, target)
+    }
+
+    /// Resolves a ticket with one of the team's resolution types.
+    public func resolve(_ typed: String, as type: String) throws(DeskError) -> String {
+        let key = try ticketKey(typed)
+        let types = try resolutionTypes()
+        guard types.contains(type) else { throw .invalidValue(field: "resolution type", value: type, allowed: types) }
+        _ = try requireNotHeldByOther(key)
+        let entity = EntityRef(Desk.ticket, key)
+        try append([.set(entity: entity, field: "status", value: .string(TicketStatus.resolved.rawValue)),
+                    .set(entity: entity, field: "resolution", value: .string(type))])
+        return key
+    }
+
+    /// Sets a ticket's status directly (open, pending, closed).
+    public func setStatus(_ typed: String, _ status: TicketStatus) throws(DeskError) -> String {
+        let key = try ticketKey(typed)
+        guard status != .resolved else { throw .refused("use resolve --as TYPE to resolve") }
+        try append([.set(entity: EntityRef(Desk.ticket, key), field: "status", value: .string(status.rawValue))])
+        return key
+    }
+
+    /// Adds an internal note.
+    public func note(_ typed: String, _ text: String) throws(DeskError) -> String {
+        let key = try ticketKey(typed)
+        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw .refused("the note is empty") }
+        let id = "n" + Hex.encode(SecureRandom.bytes(8))
+        try append([.makeInsert(EntityRef(Desk.message, id), [
+            Field("ticket", .string(key)), Field("direction", .string(MessageDirection.note.rawValue)),
+            Field("author", .string(node.id.text)), Field("text", .string(text)), Field("created_ms", .int(Int64(now))),
+        ])])
+        return id
+    }
+
+    /// The result of composing a reply.
+    public struct Reply: Sendable, Hashable {
+        public var ticket: String
+        public var messageID: String
+        public var text: String
+        public var length: Int
+    }
+
+    /// Composes `@handle text ^AL`, checks length and claim, then queues it in the outbox (claiming an
+    /// unclaimed ticket on the way). A public reply moves the ticket to pending.
+    public func reply(_ typed: String, text: String?, canned: String? = nil, dm: Bool = false) throws(DeskError) -> Reply {
+        let key = try ticketKey(typed)
+        let row = try row(key)
+        var body = text ?? ""
+        if let canned {
+            guard let template = try cannedResponses().first(where: { $0.name == canned })?.text else {
+                throw .refused("no canned response \"\(canned)\" (see `roost canned list`)")
+            }
+            body = DeskRules.fillCanned(template, customer: row.customerHandle.map { "@" + $0 } ?? "there",
+                                        agent: node.config.name) + (body.isEmpty ? "" : " " + body)
+        }
+        guard !body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw .refused("the reply is empty") }
+        let composed = DeskRules.composeReply(text: body, handle: row.customerHandle, initials: node.config.initials,
+                                              dm: dm || row.channel == "dm")
+        let length = TweetLength.count(composed)
+        guard length <= TweetLength.limit else { throw .tooLong(count: length, limit: TweetLength.limit) }
+        let current = try requireNotHeldByOther(key)
+        let lastInbound = try run { () throws(StoreError) in try store.thread(key) }.last { $0.direction == .inbound }
+        let id = "r" + Hex.encode(SecureRandom.bytes(8))
+        var bodies: [OpBody] = []
+        if current?.holder != node.id { bodies.append(claimBody(key, current: current, leaseMinutes: 30)) }
+        var fields = [
+            Field("ticket", .string(key)), Field("direction", .string(MessageDirection.outbound.rawValue)),
+            Field("author", .string(node.id.text)), Field("text", .string(composed)), Field("created_ms", .int(Int64(now))),
+            Field("signature", .string(node.config.initials)), Field("dm", .bool(dm || row.channel == "dm")),
+        ]
+        if let lastInbound { fields.append(Field("reply_to", .string(lastInbound.id))) }
+        bodies.append(.makeInsert(EntityRef(Desk.message, id), fields))
+        bodies.append(.set(entity: EntityRef(Desk.message, id), field: "outbox", value: .string(OutboxState.queued.rawValue)))
+        if row.status == .new || row.status == .open {
+            bodies.append(.set(entity: EntityRef(Desk.ticket, key), field: "status", value: .string(TicketStatus.pending.rawValue)))
+        }
+        try append(bodies)
+        return Reply(ticket: key, messageID: id, text: composed, length: length)
+    }
+}

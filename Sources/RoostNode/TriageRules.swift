@@ -1,0 +1,306 @@
+import Foundation
+public import RoostCore
+import TOMLKit
+
+/// A rules-file problem, with the file and line it is on.
+public struct RulesError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The rules file.
+    public var file: String
+    /// 1-based line.
+    public var line: Int
+    /// What is wrong.
+    public var reason: String
+
+    public var description: String { "\(file):\(line): \(reason)" }
+}
+
+/// One triage rule: conditions that must all hold, and the actions to take.
+///
+/// ```toml
+/// [[rule]]
+/// name = "Outage reports from verified customers"
+/// destination = ["comcastcares"]     # the handle the message is addressed to (brand, care, executive)
+/// keywords = ["outage", "down"]      # any of these words (case-insensitive)
+/// regex = "no (internet|service)"    # and/or a regular expression
+/// verified = true                    # origin: verified, vip, min_followers
+/// min_tickets_this_week = 3          # history: the customer's tickets in the last 7 days
+/// priority = "urgent"                # actions: priority, tier, queue, tags, crisis
+/// tier = "service"
+/// queue = "network"
+/// tags = ["outage"]
+/// crisis = true
+/// ```
+public struct TriageRule: Sendable, Hashable {
+    public var name: String
+    public var line: Int
+    public var destinations: [String] = []
+    public var keywords: [String] = []
+    public var regex: String?
+    public var vip: Bool?
+    public var verified: Bool?
+    public var minFollowers: Int?
+    public var minTicketsThisWeek: Int?
+    public var priority: Priority?
+    public var tier: Tier?
+    public var queue: String?
+    public var tags: [String] = []
+    public var crisis = false
+}
+
+/// What the rules know about an incoming customer message.
+public struct TriageInput: Sendable {
+    public var text: String
+    /// Handles the message is addressed to, lower-case, without `@`.
+    public var destinations: Set<String>
+    public var vip: Bool
+    public var verified: Bool
+    public var followers: Int
+    public var ticketsThisWeek: Int
+    /// Tickets tagged with the spike tag in the spike window, including this one if it matches.
+    public var recentTagCounts: [String: Int]
+
+    public init(text: String, destinations: Set<String>, vip: Bool = false, verified: Bool = false, followers: Int = 0,
+                ticketsThisWeek: Int = 0, recentTagCounts: [String: Int] = [:]) {
+        self.text = text; self.destinations = destinations; self.vip = vip; self.verified = verified
+        self.followers = followers; self.ticketsThisWeek = ticketsThisWeek; self.recentTagCounts = recentTagCounts
+    }
+}
+
+/// What the rules decided; later rules override earlier ones' single values, tags accumulate.
+public struct TriageOutcome: Sendable, Hashable {
+    public var priority: Priority?
+    public var tier: Tier?
+    public var queue: String?
+    public var tags: Set<String> = []
+    public var crisis = false
+    public var matched: [String] = []
+}
+
+/// The team's triage rules (`rules.toml` in the node home, or a file given to `ingest --rules`).
+public struct TriageRules: Sendable {
+    /// Rules in file order.
+    public var rules: [TriageRule]
+    /// Words that flag a crisis wherever they appear (`[crisis] keywords`).
+    public var crisisKeywords: [String]
+    /// A spike of one tag that flags a crisis: `[crisis] spike_tag`, `spike_count`, `spike_minutes`.
+    public var spike: (tag: String, count: Int, minutes: Int)?
+
+    /// No rules.
+    public static let empty = TriageRules(rules: [], crisisKeywords: [], spike: nil)
+
+    /// Loads and checks a rules file; the first problem is reported with its line.
+    public static func load(path: String) throws(RulesError) -> TriageRules {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw RulesError(file: path, line: 0, reason: "cannot read the rules file")
+        }
+        return try parse(String(decoding: data, as: UTF8.self), file: path)
+    }
+
+    /// Parses rules text.
+    public static func parse(_ text: String, file: String) throws(RulesError) -> TriageRules {
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw RulesError(file: file, line: error.source.begin.line, reason: error.description)
+        } catch {
+            throw RulesError(file: file, line: 1, reason: "not valid TOML")
+        }
+        let locator = LineLocator(text: text)
+        for key in table.keys where key != "rule" && key != "crisis" {
+            throw RulesError(file: file, line: locator.line(ofKey: key, inRule: nil), reason: "unknown section or key \"\(key)\"")
+        }
+        var rules: [TriageRule] = []
+        if let value = table["rule"] {
+            guard let array = value.array else {
+                throw RulesError(file: file, line: locator.line(ofKey: "rule", inRule: nil), reason: "use [[rule]] for each rule")
+            }
+            for (index, element) in array.enumerated() {
+                guard let ruleTable = element.table else {
+                    throw RulesError(file: file, line: locator.ruleLine(index), reason: "a rule must be a table")
+                }
+                rules.append(try parseRule(ruleTable, index: index, file: file, locator: locator))
+            }
+        }
+        var crisisKeywords: [String] = []
+        var spike: (String, Int, Int)?
+        if let crisis = table["crisis"]?.table {
+            let reader = FieldReader(table: crisis, file: file, line: { locator.line(ofKey: $0, inRule: nil) })
+            try reader.onlyKeys(["keywords", "spike_tag", "spike_count", "spike_minutes"])
+            crisisKeywords = try reader.strings("keywords").map { $0.lowercased() }
+            if let tag = try reader.string("spike_tag") {
+                guard let count = try reader.int("spike_count"), count > 0 else {
+                    throw RulesError(file: file, line: locator.line(ofKey: "spike_tag", inRule: nil),
+                                     reason: "spike_tag needs a positive spike_count")
+                }
+                spike = (tag, count, try reader.int("spike_minutes") ?? 60)
+            }
+        }
+        return TriageRules(rules: rules, crisisKeywords: crisisKeywords, spike: spike)
+    }
+
+    static let ruleKeys = ["name", "destination", "keywords", "regex", "vip", "verified", "min_followers",
+                           "min_tickets_this_week", "priority", "tier", "queue", "tags", "crisis"]
+
+    static func parseRule(_ table: TOMLTable, index: Int, file: String, locator: LineLocator) throws(RulesError) -> TriageRule {
+        let reader = FieldReader(table: table, file: file, line: { locator.line(ofKey: $0, inRule: index) })
+        try reader.onlyKeys(ruleKeys)
+        guard let name = try reader.string("name"), !name.isEmpty else {
+            throw RulesError(file: file, line: locator.ruleLine(index), reason: "rule \(index + 1) needs a name")
+        }
+        var rule = TriageRule(name: name, line: locator.ruleLine(index))
+        rule.destinations = try reader.strings("destination").map { $0.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "@")) }
+        rule.keywords = try reader.strings("keywords").map { $0.lowercased() }
+        rule.regex = try reader.string("regex")
+        if let pattern = rule.regex, (try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive])) == nil {
+            throw RulesError(file: file, line: reader.line("regex"), reason: "regex \"\(pattern)\" does not compile")
+        }
+        rule.vip = try reader.bool("vip")
+        rule.verified = try reader.bool("verified")
+        rule.minFollowers = try reader.int("min_followers")
+        rule.minTicketsThisWeek = try reader.int("min_tickets_this_week")
+        rule.priority = try reader.choice("priority", Priority.self)
+        rule.tier = try reader.choice("tier", Tier.self)
+        rule.queue = try reader.string("queue")
+        rule.tags = try reader.strings("tags")
+        rule.crisis = try reader.bool("crisis") ?? false
+        let hasCondition = !rule.destinations.isEmpty || !rule.keywords.isEmpty || rule.regex != nil || rule.vip != nil
+            || rule.verified != nil || rule.minFollowers != nil || rule.minTicketsThisWeek != nil
+        guard hasCondition else {
+            throw RulesError(file: file, line: rule.line, reason: "rule \"\(name)\" has no condition (it would match everything)")
+        }
+        guard rule.priority != nil || rule.tier != nil || rule.queue != nil || !rule.tags.isEmpty || rule.crisis else {
+            throw RulesError(file: file, line: rule.line, reason: "rule \"\(name)\" has no action")
+        }
+        return rule
+    }
+
+    /// Applies every matching rule, in file order.
+    public func evaluate(_ input: TriageInput) -> TriageOutcome {
+        var outcome = TriageOutcome()
+        let lower = input.text.lowercased()
+        let words = Set(lower.split { !$0.isLetter && !$0.isNumber && $0 != "'" }.map(String.init))
+        func hasKeyword(_ keyword: String) -> Bool {
+            keyword.contains(" ") ? lower.contains(keyword) : words.contains(keyword)
+        }
+        for rule in rules {
+            if !rule.destinations.isEmpty && input.destinations.isDisjoint(with: rule.destinations) { continue }
+            if !rule.keywords.isEmpty && !rule.keywords.contains(where: hasKeyword) { continue }
+            if let pattern = rule.regex {
+                guard let regex = try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive]),
+                      regex.firstMatch(in: input.text, range: NSRange(input.text.startIndex..., in: input.text)) != nil
+                else { continue }
+            }
+            if let vip = rule.vip, vip != input.vip { continue }
+            if let verified = rule.verified, verified != input.verified { continue }
+            if let minimum = rule.minFollowers, input.followers < minimum { continue }
+            if let minimum = rule.minTicketsThisWeek, input.ticketsThisWeek < minimum { continue }
+            outcome.matched.append(rule.name)
+            outcome.priority = rule.priority ?? outcome.priority
+            outcome.tier = rule.tier ?? outcome.tier
+            outcome.queue = rule.queue ?? outcome.queue
+            outcome.tags.formUnion(rule.tags)
+            outcome.crisis = outcome.crisis || rule.crisis
+        }
+        if crisisKeywords.contains(where: hasKeyword) {
+            outcome.crisis = true
+            outcome.matched.append("crisis keyword")
+        }
+        if let spike, outcome.tags.contains(spike.tag), (input.recentTagCounts[spike.tag] ?? 0) + 1 >= spike.count {
+            outcome.crisis = true
+            outcome.matched.append("crisis spike of \(spike.tag)")
+        }
+        if outcome.crisis {
+            outcome.tags.insert("crisis")
+            outcome.priority = .urgent
+        }
+        return outcome
+    }
+}
+
+/// Finds the line of a key in the rules text: TOMLKit reports lines for syntax errors only.
+struct LineLocator {
+    let lines: [Substring]
+
+    init(text: String) { lines = text.split(separator: "\n", omittingEmptySubsequences: false) }
+
+    /// Line of the `index`-th `[[rule]]` header (1-based).
+    func ruleLine(_ index: Int) -> Int {
+        var seen = -1
+        for (n, line) in lines.enumerated() where line.trimmingCharacters(in: .whitespaces).hasPrefix("[[rule]]") {
+            seen += 1
+            if seen == index { return n + 1 }
+        }
+        return 1
+    }
+
+    /// Line of `key = …` inside rule `index` (or at top level / in `[crisis]` when nil).
+    func line(ofKey key: String, inRule index: Int?) -> Int {
+        var start = 0, end = lines.count
+        if let index {
+            start = ruleLine(index) - 1
+            end = lines[(start + 1)...].firstIndex { $0.trimmingCharacters(in: .whitespaces).hasPrefix("[") } ?? lines.count
+        }
+        for n in start..<end {
+            let trimmed = lines[n].trimmingCharacters(in: .whitespaces)
+            if trimmed.hasPrefix(key + " ") || trimmed.hasPrefix(key + "=") || trimmed == "[\(key)]" || trimmed == "[[\(key)]]" {
+                return n + 1
+            }
+        }
+        return index.map(ruleLine) ?? 1
+    }
+}
+
+/// Typed reads from a TOML table with line-numbered errors.
+struct FieldReader {
+    let table: TOMLTable
+    let file: String
+    let line: (String) -> Int
+
+    func fail(_ key: String, _ reason: String) -> RulesError { RulesError(file: file, line: line(key), reason: reason) }
+
+    func onlyKeys(_ allowed: [String]) throws(RulesError) {
+        for key in table.keys where !allowed.contains(key) {
+            throw fail(key, "unknown key \"\(key)\" (allowed: \(allowed.joined(separator: ", ")))")
+        }
+    }
+
+    func string(_ key: String) throws(RulesError) -> String? {
+        guard let value = table[key] else { return nil }
+        guard let text = value.string else { throw fail(key, "\(key) must be a string") }
+        return text
+    }
+
+    func strings(_ key: String) throws(RulesError) -> [String] {
+        guard let value = table[key] else { return [] }
+        if let text = value.string { return [text] }
+        guard let array = value.array else { throw fail(key, "\(key) must be a string or a list of strings") }
+        var result: [String] = []
+        for element in array {
+            guard let text = element.string, !text.isEmpty else { throw fail(key, "\(key) must hold non-empty strings") }
+            result.append(text)
+        }
+        return result
+    }
+
+    func bool(_ key: String) throws(RulesError) -> Bool? {
+        guard let value = table[key] else { return nil }
+        guard let flag = value.bool else { throw fail(key, "\(key) must be true or false") }
+        return flag
+    }
+
+    func int(_ key: String) throws(RulesError) -> Int? {
+        guard let value = table[key] else { return nil }
+        guard let number = value.int, number >= 0 else { throw fail(key, "\(key) must be a whole number ≥ 0") }
+        return number
+    }
+
+    func choice<T: RawRepresentable & CaseIterable>(_ key: String, _ type: T.Type) throws(RulesError) -> T?
+    where T.RawValue == String {
+        guard let text = try string(key) else { return nil }
+        guard let value = T(rawValue: text) else {
+            throw fail(key, "\(key) \"\(text)\" is not one of: \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return value
+    }
+}

@@ -1,0 +1,156 @@
+import ArgumentParser
+import Foundation
+import RoostCore
+import RoostNode
+import RoostStore
+
+struct Customer: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "A customer's profile and every ticket with its outcome.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Handle (with or without @) or user id.") var handle: String
+    @Option(help: "Mark (true) or unmark (false) as VIP.") var vip: Bool?
+    @Option(help: "Replace the customer's notes.") var notes: String?
+
+    func run() throws {
+        let desk = try openDesk(global)
+        let profile = try withDesk { () throws(DeskError) in try desk.customer(handle, vip: vip, notes: notes) }
+        if global.json { return printJSON(profile) }
+        printRows([
+            ("Customer", "@\(profile.handle)" + (profile.name.map { " (\($0))" } ?? "")),
+            ("User id", profile.id),
+            ("Followers", profile.followers.map(String.init) ?? "unknown"),
+            ("Verified", profile.verified ? "yes" : "no"),
+            ("VIP", profile.vip ? "yes" : "no"),
+            ("Notes", profile.notes ?? "none"),
+        ])
+        print("")
+        if profile.tickets.isEmpty { return print("No tickets.") }
+        printTable([["TICKET", "CHANNEL", "OPENED", "STATUS", "OUTCOME"]] + profile.tickets.map {
+            [$0.key, $0.channel, $0.firstInboundMillis.map(DeskClock.format) ?? "-", $0.status.rawValue, $0.resolution ?? "-"]
+        })
+    }
+}
+
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Help-desk metrics computed from the ops alone (same ops and --until give the same numbers on every node).")
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Tickets first seen at or after this date (YYYY-MM-DD, UTC).") var since: String?
+    @Option(help: "Tickets first seen before this date; also the time open tickets' SLA is judged at.") var until: String?
+    @Option(help: "Only this queue.") var queue: String?
+    @Option(help: "Only this agent's replies and resolutions (name as shown in the report).") var agent: String?
+    @Option(help: "table, csv or json.") var format = "table"
+
+    func run() throws {
+        guard ["table", "csv", "json"].contains(format) else { throw CLIError("--format must be table, csv or json") }
+        let desk = try openDesk(global)
+        let scope = DeskReport.Scope(since: try since.map(Self.date), until: try until.map(Self.date), queue: queue, agent: agent)
+        let report = try withDesk { () throws(DeskError) in try desk.report(scope) }
+        if global.json || format == "json" { return printJSON(report) }
+        let rows: [(String, String)] = [
+            ("tickets", String(report.tickets)),
+            ("first_response_median", Self.minutes(report.firstResponseMedianMinutes)),
+            ("first_response_p90", Self.minutes(report.firstResponseP90Minutes)),
+            ("response_rate", Self.percent(report.responseRate)),
+            ("resolution_rate", Self.percent(report.resolutionRate)),
+            ("resolution_time_median", Self.minutes(report.resolutionMedianMinutes)),
+            ("resolution_time_p90", Self.minutes(report.resolutionP90Minutes)),
+            ("in_channel_resolution", Self.percent(report.inChannelResolutionRate)),
+            ("taken_to_dm", Self.percent(report.takenToDMShare)),
+            ("sla_breaches", String(report.slaBreaches)),
+            ("claim_conflicts", String(report.claimConflicts)),
+        ]
+        if format == "csv" {
+            print("metric,value")
+            for (name, value) in rows { print("\(name),\(value)") }
+            print("")
+            print("agent,replies,resolutions")
+            for agent in report.agents { print("\"\(agent.agent.replacingOccurrences(of: "\"", with: "\"\""))\",\(agent.replies),\(agent.resolutions)") }
+            return
+        }
+        printTable([["METRIC", "VALUE"]] + rows.map { [$0.0, $0.1] })
+        if !report.agents.isEmpty {
+            print("")
+            printTable([["AGENT", "REPLIES", "RESOLUTIONS"]] + report.agents.prefix(20).map { [$0.agent, String($0.replies), String($0.resolutions)] })
+        }
+    }
+
+    static func date(_ text: String) throws -> UInt64 {
+        let parts = text.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 3, (1970...9999).contains(parts[0]), (1...12).contains(parts[1]), (1...31).contains(parts[2]) else {
+            throw CLIError("\"\(text)\" is not a date (YYYY-MM-DD)")
+        }
+        var components = DateComponents()
+        (components.year, components.month, components.day) = (parts[0], parts[1], parts[2])
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        guard let date = calendar.date(from: components) else { throw CLIError("\"\(text)\" is not a date") }
+        return UInt64(date.timeIntervalSince1970 * 1000)
+    }
+
+    static func minutes(_ value: Double?) -> String { value.map { String(format: "%.1f min", $0) } ?? "-" }
+    static func percent(_ value: Double?) -> String { value.map { String(format: "%.1f%%", $0 * 100) } ?? "-" }
+}
+
+struct ImportTWCS: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import-twcs",
+        abstract: "Import the public Customer Support on Twitter CSV: threads become tickets, company tweets replies.")
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "The CSV file.") var file: String
+    @Option(help: "Only threads of these brand handles (comma-separated; default: all).") var brandHandles: String?
+    @Option(help: "Triage rules file (default: rules.toml in the node home, when present).") var rules: String?
+    @Flag(help: "Stop at the first malformed record, importing nothing.") var strict = false
+
+    func run() throws {
+        let desk = try openDesk(global)
+        let triage = try loadRules(rules, home: desk.node.home)
+        let brands = Set((brandHandles ?? "").split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        let url = URL(fileURLWithPath: file)
+        guard FileManager.default.fileExists(atPath: url.path) else { throw CLIError("\(file): no such file") }
+        let report = try withDesk { () throws(DeskError) in
+            try desk.importTWCS(url: url, brandHandles: brands, rules: triage, strict: strict) { done in
+                if !global.json { FileHandle.standardError.write(Data("\rimported \(done) records...".utf8)) }
+            }
+        }
+        if !global.json { FileHandle.standardError.write(Data("\n".utf8)) }
+        printIngestReport(report, global: global)
+    }
+}
+
+/// Loads the rules file: an explicit path must exist; the home's rules.toml is optional.
+func loadRules(_ path: String?, home: NodeHome) throws -> TriageRules {
+    let chosen = path ?? home.url.appendingPathComponent("rules.toml").path
+    guard path != nil || FileManager.default.fileExists(atPath: chosen) else { return .empty }
+    do { return try TriageRules.load(path: chosen) } catch { throw CLIError(error.description) }
+}
+
+func printIngestReport(_ report: IngestReport, global: GlobalOptions) {
+    for error in report.errors.prefix(50) { FileHandle.standardError.write(Data("malformed: \(error)\n".utf8)) }
+    if report.errors.count > 50 { FileHandle.standardError.write(Data("... and \(report.errors.count - 50) more\n".utf8)) }
+    if global.json { return printJSON(report) }
+    print("Read \(report.read) records: \(report.messages) new messages in \(report.tickets) new tickets, "
+          + "\(report.duplicates) already stored, \(report.filtered) filtered out, \(report.errors.count) malformed"
+          + (report.crises > 0 ? ", \(report.crises) crisis flag(s)" : "") + ".")
+}
+
+struct SLA: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sla", abstract: "Show or set first-response targets per priority (replicated to the team).")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Priority to set (urgent, high, normal, low).") var priority: String?
+    @Argument(help: "Target in minutes.") var minutes: Int?
+
+    func run() throws {
+        let desk = try openDesk(global)
+        if let priority {
+            guard let value = Priority(rawValue: priority), let minutes else {
+                throw CLIError("usage: roost sla PRIORITY MINUTES (priority: urgent, high, normal, low)")
+            }
+            try withDesk { () throws(DeskError) in try desk.setSLA(value, minutes: minutes) }
+        }
+        let targets = try withDesk { () throws(DeskError) in try desk.slaTargets() }
+        if global.json { return printJSON(Dictionary(uniqueKeysWithValues: Priority.allCases.map { ($0.rawValue, targets.target($0)) })) }
+        printTable([["PRIORITY", "FIRST RESPONSE"]] + Priority.allCases.map { [$0.rawValue, "\(targets.target($0)) min"] })
+    }
+}
