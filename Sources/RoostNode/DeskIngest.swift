@@ -21,6 +21,9 @@ public struct IngestReport: Sendable, Codable, Equatable {
     public var errors: [String] = []
     /// Tickets flagged as a crisis by the rules.
     public var crises = 0
+
+    /// An empty report.
+    public init() {}
 }
 
 /// An incoming message in channel-neutral form, ready to become ops.
@@ -42,6 +45,19 @@ public struct IncomingMessage: Sendable, Hashable {
     public var replyTo: String?
     public var signature: String?
     public var mentions: Set<String>
+
+    /// Creates a message.
+    public init(
+        id: String, ticketKey: String, channel: String, conversation: String, direction: MessageDirection, author: String,
+        customer: String, customerHandle: String?, customerName: String?, followers: Int?, verified: Bool?, brand: String,
+        text: String, createdMillis: UInt64, replyTo: String?, signature: String?, mentions: Set<String>
+    ) {
+        self.id = id; self.ticketKey = ticketKey; self.channel = channel; self.conversation = conversation
+        self.direction = direction; self.author = author; self.customer = customer; self.customerHandle = customerHandle
+        self.customerName = customerName; self.followers = followers; self.verified = verified; self.brand = brand
+        self.text = text; self.createdMillis = createdMillis; self.replyTo = replyTo; self.signature = signature
+        self.mentions = mentions
+    }
 }
 
 extension DeskService {
@@ -56,6 +72,8 @@ extension DeskService {
     ) throws(DeskError) {
         var seenTickets = Set<String>(), seenCustomers = Set<String>()
         var pendingTicketValues: [String: [String: String]] = [:]
+        // New tickets not yet committed, by customer: the history rule counts them too.
+        var unflushedTickets: [String: [UInt64]] = [:]
         var bodies: [OpBody] = []
         var done = 0
         for message in incoming {
@@ -73,6 +91,7 @@ extension DeskService {
                         Field("customer", .string(message.customer)), Field("brand", .string(message.brand)),
                     ]))
                     report.tickets += 1
+                    unflushedTickets[message.customer, default: []].append(message.createdMillis)
                 }
             }
             if message.direction == .inbound, !seenCustomers.contains(message.customer) {
@@ -98,7 +117,7 @@ extension DeskService {
             bodies.append(.makeInsert(EntityRef(Desk.message, message.id), fields))
             report.messages += 1
             if message.direction == .inbound, !rules.rules.isEmpty || !rules.crisisKeywords.isEmpty {
-                let outcome = try triage(message, rules: rules)
+                let outcome = try triage(message, rules: rules, unflushed: unflushedTickets[message.customer] ?? [])
                 var pending = pendingTicketValues[message.ticketKey] ?? [:]
                 for (field, value) in [("priority", outcome.priority?.rawValue), ("tier", outcome.tier?.rawValue),
                                        ("queue", outcome.queue)] {
@@ -125,6 +144,7 @@ extension DeskService {
                 try append(bodies)
                 bodies.removeAll(keepingCapacity: true)
                 pendingTicketValues.removeAll()
+                unflushedTickets.removeAll()
                 progress?(done)
             }
         }
@@ -132,14 +152,14 @@ extension DeskService {
         progress?(done)
     }
 
-    func triage(_ message: IncomingMessage, rules: TriageRules) throws(DeskError) -> TriageOutcome {
+    func triage(_ message: IncomingMessage, rules: TriageRules, unflushed: [UInt64]) throws(DeskError) -> TriageOutcome {
         let week: UInt64 = 7 * 24 * 3_600_000
         let customer = EntityRef(Desk.customer, message.customer)
         let vip = try run { () throws(StoreError) in try store.register(customer, "vip") } == .bool(true)
         let since = message.createdMillis > week ? message.createdMillis - week : 0
         let history = try run { () throws(StoreError) in
             try store.customerTicketCount(message.customer, since: since, until: message.createdMillis + 1)
-        }
+        } + unflushed.filter { $0 >= since && $0 <= message.createdMillis }.count
         var counts: [String: Int] = [:]
         if let spike = rules.spike {
             let window = UInt64(spike.minutes) * 60_000

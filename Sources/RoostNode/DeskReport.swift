@@ -10,6 +10,11 @@ public struct DeskReport: Sendable, Codable, Equatable {
         public var agent: String
         public var replies: Int
         public var resolutions: Int
+
+        /// Creates a row.
+        public init(agent: String, replies: Int, resolutions: Int) {
+            self.agent = agent; self.replies = replies; self.resolutions = resolutions
+        }
     }
 
     public var tickets: Int

@@ -1,0 +1,300 @@
+import Foundation
+import Testing
+import RoostCore
+import RoostNode
+import RoostStore
+import RoostTwitter
+
+/// A node in a temporary home, driven with a fixed clock.
+struct TestNode {
+    let node: Node
+    let home: URL
+
+    init(name: String = "Ana Lopez", initials: String = "AL") throws {
+        home = FileManager.default.temporaryDirectory.appendingPathComponent("roost-desk-\(UUID().uuidString)")
+        node = try NodeHome(path: home.path).initialize(config: NodeConfig(name: name, initials: initials))
+        try DeskService(node: node, clock: FixedClock(millis: t0)).publishProfile()
+    }
+
+    func desk(at millis: UInt64) -> DeskService { DeskService(node: node, clock: FixedClock(millis: millis)) }
+
+    /// Delivers everything `other` has that this node lacks.
+    func pull(from other: TestNode) throws {
+        try node.store.apply(try other.node.store.batch(after: try node.store.versionVector()), clock: FixedClock(millis: t0 + 86_400_000))
+    }
+
+    func cleanup() { try? FileManager.default.removeItem(at: home) }
+}
+
+let t0: UInt64 = 1_767_225_600_000
+let minute: UInt64 = 60_000
+
+func inbound(_ id: String, ticket: String, customer: String = "c1", at millis: UInt64, text: String = "my internet is down") -> IncomingMessage {
+    IncomingMessage(id: id, ticketKey: ticket, channel: "public", conversation: String(ticket.dropFirst()), direction: .inbound,
+                    author: customer, customer: customer, customerHandle: "cust_" + customer, customerName: nil, followers: 10,
+                    verified: false, brand: "acmecare", text: text, createdMillis: millis, replyTo: nil, signature: nil,
+                    mentions: ["acmecare"])
+}
+
+@Suite(.serialized) struct DeskTests {
+    /// Every number below is worked out by hand from the fixture, not read back from the code.
+    @Test func reportMatchesHandComputedFixture() throws {
+        let ana = try TestNode()
+        defer { ana.cleanup() }
+        var report = IngestReport()
+        try ana.desk(at: t0).ingest([
+            inbound("a1", ticket: "pA", at: t0),
+            inbound("b1", ticket: "pB", customer: "c2", at: t0 + 5 * minute),
+            inbound("c1", ticket: "pC", customer: "c3", at: t0 + 120 * minute),
+            inbound("d1", ticket: "pD", customer: "c4", at: t0 + 180 * minute),
+        ], rules: .empty, report: &report)
+        #expect(report.tickets == 4 && report.messages == 4)
+        _ = try ana.desk(at: t0 + 10 * minute).reply("pA", text: "Sorry! Checking now")          // A: 10 min
+        _ = try ana.desk(at: t0 + 11 * minute).setPriority("pB", "high")                         // B: due at 35 min
+        _ = try ana.desk(at: t0 + 30 * minute).resolve("pA", as: "answered")                     // A: 30 min
+        _ = try ana.desk(at: t0 + 50 * minute).reply("pB", text: "Let's take this to DM")        // B: 45 min, late
+        _ = try ana.desk(at: t0 + 60 * minute).resolve("pB", as: "taken-to-dm")                  // B: 55 min
+        let result = try ana.desk(at: t0 + 240 * minute).report(.init(until: t0 + 240 * minute))
+        #expect(result.tickets == 4)
+        #expect(result.responded == 2)
+        #expect(result.responseRate == 0.5)
+        #expect(result.firstResponseMedianMinutes == 10)
+        #expect(result.firstResponseP90Minutes == 45)
+        #expect(result.resolved == 2)
+        #expect(result.resolutionRate == 0.5)
+        #expect(result.resolutionMedianMinutes == 30)
+        #expect(result.resolutionP90Minutes == 55)
+        #expect(result.inChannelResolutionRate == 1)
+        #expect(result.takenToDMShare == 0.5)
+        #expect(result.slaBreaches == 2)  // B answered late; C unanswered past 60 min; D due exactly at `until`
+        #expect(result.claimConflicts == 0)
+        #expect(result.agents == [DeskReport.Agent(agent: "Ana Lopez", replies: 2, resolutions: 2)])
+        let since = try ana.desk(at: t0).report(.init(since: t0 + 100 * minute, until: t0 + 240 * minute))
+        #expect(since.tickets == 2 && since.responded == 0 && since.slaBreaches == 1)
+    }
+
+    @Test func newCustomerMessageReopensAResolvedTicketWithoutRestartingTheClock() throws {
+        let ana = try TestNode()
+        defer { ana.cleanup() }
+        var report = IngestReport()
+        try ana.desk(at: t0).ingest([inbound("a1", ticket: "pA", at: t0)], rules: .empty, report: &report)
+        _ = try ana.desk(at: t0 + 10 * minute).reply("pA", text: "Fixed now?")
+        _ = try ana.desk(at: t0 + 30 * minute).resolve("pA", as: "answered")
+        #expect(try ana.desk(at: t0).ticketView("pA").ticket.status == .resolved)
+        try ana.desk(at: t0).ingest([inbound("a2", ticket: "pA", at: t0 + 40 * minute, text: "still down")], rules: .empty,
+                                    report: &report)
+        let view = try ana.desk(at: t0).ticketView("pA")
+        #expect(view.ticket.status == .open)
+        #expect(view.ticket.reopened)
+        #expect(view.ticket.firstResponseMillis == t0 + 10 * minute)
+        // An older message arriving late (ingested after the resolution) does not reopen it.
+        let bob = try TestNode(name: "Bo Chen", initials: "BC")
+        defer { bob.cleanup() }
+        var bobReport = IngestReport()
+        try bob.desk(at: t0).ingest([inbound("a1", ticket: "pA", at: t0)], rules: .empty, report: &bobReport)
+        _ = try bob.desk(at: t0 + 30 * minute).resolve("pA", as: "answered")
+        try bob.desk(at: t0 + 50 * minute).ingest([inbound("a0", ticket: "pA", at: t0 + 20 * minute)], rules: .empty, report: &bobReport)
+        #expect(try bob.desk(at: t0).ticketView("pA").ticket.status == .resolved)
+    }
+
+    @Test func replyRules() throws {
+        let ana = try TestNode(), kenji = try TestNode(name: "Kenji Sato", initials: "KS")
+        defer { ana.cleanup(); kenji.cleanup() }
+        var report = IngestReport()
+        try ana.desk(at: t0).ingest([inbound("a1", ticket: "pA", customer: "115712", at: t0)], rules: .empty, report: &report)
+        let composed = try ana.desk(at: t0 + minute).reply("pA", text: "Hi there")
+        #expect(composed.text == "@cust_115712 Hi there ^AL")
+        #expect(composed.length == 25)
+        let thread = try ana.node.store.thread("pA")
+        #expect(thread.last?.outbox == .queued)
+        #expect(try ana.node.store.claim(on: EntityRef(Desk.ticket, "pA"))?.holder == ana.node.id)
+        // 280 as X counts: a URL is 23.
+        let long = String(repeating: "a", count: 240)  // 13 ("@cust_115712 ") + 240 + 1 + 23 + 4 (" ^AL") = 281
+        #expect(throws: DeskError.tooLong(count: 281, limit: 280)) {
+            try ana.desk(at: t0).reply("pA", text: long + " https://example.com/x")
+        }
+        // Held by another member: refused, naming who and since when.
+        try kenji.pull(from: ana)
+        #expect(throws: DeskError.claimedByOther(ticket: "pA", holder: "Ana Lopez", sinceMillis: t0 + minute)) {
+            try kenji.desk(at: t0 + 2 * minute).reply("pA", text: "Hello")
+        }
+        try ana.desk(at: t0).addCanned(name: "outage", text: "Hi {customer}, {agent} here: there is an outage in your area.")
+        let canned = try ana.desk(at: t0 + 3 * minute).reply("pA", text: nil, canned: "outage")
+        #expect(canned.text == "@cust_115712 Hi @cust_115712, Ana Lopez here: there is an outage in your area. ^AL")
+    }
+
+    @Test func concurrentOfflineClaimsConvergeWithAVisibleConflict() throws {
+        let ana = try TestNode(), kenji = try TestNode(name: "Kenji Sato", initials: "KS")
+        defer { ana.cleanup(); kenji.cleanup() }
+        var report = IngestReport()
+        try ana.desk(at: t0).ingest([inbound("a1", ticket: "pA", at: t0)], rules: .empty, report: &report)
+        try kenji.pull(from: ana)
+        _ = try kenji.desk(at: t0 + 2 * minute).claim("pA")   // earlier: wins everywhere
+        _ = try ana.desk(at: t0 + 3 * minute).claim("pA")
+        try ana.pull(from: kenji)
+        try kenji.pull(from: ana)
+        for node in [ana, kenji] {
+            let view = try node.desk(at: t0 + 4 * minute).ticketView("pA")
+            #expect(view.holder == "Kenji Sato")
+            #expect(view.conflicts == ["Ana Lopez's concurrent claim lost to Kenji Sato"])
+            #expect(try node.desk(at: t0).report(.init()).claimConflicts == 1)
+        }
+        #expect(try ana.node.store.stateHash() == kenji.node.store.stateHash())
+        #expect(try ana.node.store.verify().isOK)
+    }
+
+    @Test func triageRulesApplyAtIngest() throws {
+        let ana = try TestNode()
+        defer { ana.cleanup() }
+        let rules = try TriageRules.parse("""
+            [[rule]]
+            name = "outages"
+            keywords = ["outage", "down"]
+            priority = "high"
+            queue = "network"
+            tags = ["outage"]
+
+            [[rule]]
+            name = "repeat customers"
+            min_tickets_this_week = 2
+            tier = "service"
+
+            [crisis]
+            keywords = ["lawsuit"]
+            """, file: "rules.toml")
+        var report = IngestReport()
+        try ana.desk(at: t0).ingest([
+            inbound("m1", ticket: "p1", at: t0, text: "The internet is down again"),
+            inbound("m2", ticket: "p2", customer: "c9", at: t0 + minute, text: "Billing question"),
+            inbound("m3", ticket: "p3", customer: "c9", at: t0 + 2 * minute, text: "Still no answer, talking to my lawsuit lawyer"),
+        ], rules: rules, report: &report)
+        let first = try ana.desk(at: t0).ticketView("p1")
+        #expect(first.ticket.priority == .high && first.ticket.queue == "network" && first.tags == ["outage"])
+        let second = try ana.desk(at: t0).ticketView("p2")
+        #expect(second.ticket.priority == .normal && second.tags.isEmpty && second.ticket.tier == .triage)
+        let third = try ana.desk(at: t0).ticketView("p3")
+        #expect(third.ticket.priority == .urgent && third.tags == ["crisis"] && third.ticket.tier == .service)
+        #expect(report.crises == 1)
+    }
+
+    @Test(arguments: [
+        ("[[rule]]\nname = \"x\"\nkeywords = [\"a\"]\npriority = \"asap\"\n", 4, "priority \"asap\" is not one of: urgent, high, normal, low"),
+        ("[[rule]]\nname = \"x\"\npriority = \"high\"\n", 1, "rule \"x\" has no condition (it would match everything)"),
+        ("[[rule]]\nname = \"x\"\nkeywords = [\"a\"]\ntags = [\"t\"]\n\n[[rule]]\nname = \"y\"\nregex = \"([\"\ntags = [\"t\"]\n", 8, "regex \"([\" does not compile"),
+        ("[[rule]]\nname = \"x\"\nkeyword = [\"a\"]\n", 3, "unknown key \"keyword\""),
+        ("[[rule]]\nname = \"x\"\nkeywords = [\"a\"\n", 3, ""),
+        ("[[rule]]\nname = \"x\"\nvip = \"yes\"\ntags = [\"v\"]\n", 3, "vip must be true or false"),
+    ])
+    func badRulesFilesNameTheLine(text: String, line: Int, reason: String) {
+        do {
+            _ = try TriageRules.parse(text, file: "rules.toml")
+            Issue.record("accepted a bad rules file")
+        } catch {
+            #expect(error.line == line, "\(error)")
+            #expect(error.description.hasPrefix("rules.toml:\(line): " + reason), "\(error)")
+        }
+    }
+}
+
+/// The TWCS sample (../shared/data/twcs-sample.csv), checked against computations made here independently.
+@Suite(.serialized, .enabled(if: FileManager.default.fileExists(atPath: TWCSSample.path), "TWCS sample absent: \(TWCSSample.path)"))
+struct TWCSSampleDeskTests {
+    @Test func everyTweetLandsInExactlyOneTicketAndThreadsMatchAnIndependentCount() throws {
+        let ana = try TestNode()
+        defer { ana.cleanup() }
+        let report = try ana.desk(at: t0).importTWCS(url: URL(fileURLWithPath: TWCSSample.path), brandHandles: [], rules: .empty, strict: true)
+        let sample = try TWCSSample.load()
+        #expect(report.messages == sample.records.count && report.errors.isEmpty)
+        #expect(report.tickets == sample.threadCount)
+        print("TWCS sample: \(sample.records.count) tweets, \(sample.threadCount) threads (union-find), \(report.tickets) tickets")
+        let snapshot = try ana.node.store.deskSnapshot()
+        #expect(snapshot.tickets.count == sample.threadCount)
+        #expect(snapshot.messages.count == sample.records.count)
+        for message in snapshot.messages {
+            #expect(message.ticket == "p" + sample.root(of: message.id), "tweet \(message.id)")
+        }
+        // Re-import changes nothing.
+        let hash = try ana.node.store.stateHash()
+        let again = try ana.desk(at: t0).importTWCS(url: URL(fileURLWithPath: TWCSSample.path), brandHandles: [], rules: .empty, strict: true)
+        #expect(again.messages == 0 && again.duplicates == sample.records.count)
+        #expect(try ana.node.store.stateHash() == hash)
+        #expect(try ana.node.store.verify().isOK)
+    }
+
+    @Test func firstResponseMetricsMatchAnIndependentComputation() throws {
+        let ana = try TestNode()
+        defer { ana.cleanup() }
+        _ = try ana.desk(at: t0).importTWCS(url: URL(fileURLWithPath: TWCSSample.path), brandHandles: [], rules: .empty, strict: true)
+        let report = try ana.desk(at: t0).report(.init(until: t0))
+        let sample = try TWCSSample.load()
+        var firstIn: [String: UInt64] = [:]
+        for record in sample.records where record.inbound {
+            let root = sample.root(of: record.tweetID)
+            firstIn[root] = min(firstIn[root] ?? .max, record.createdAtMillis)
+        }
+        var firstOut: [String: UInt64] = [:]
+        for record in sample.records where !record.inbound {
+            let root = sample.root(of: record.tweetID)
+            if let start = firstIn[root], record.createdAtMillis >= start {
+                firstOut[root] = min(firstOut[root] ?? .max, record.createdAtMillis)
+            }
+        }
+        let minutes = firstOut.map { root, out in Double(out - firstIn[root]!) / 60_000 }.sorted()
+        #expect(report.tickets == firstIn.count)
+        #expect(report.responded == minutes.count)
+        #expect(report.firstResponseMedianMinutes == minutes[Int((0.5 * Double(minutes.count)).rounded(.up)) - 1])
+        #expect(report.firstResponseP90Minutes == minutes[Int((0.9 * Double(minutes.count)).rounded(.up)) - 1])
+        let outbound = sample.records.filter { !$0.inbound && firstIn[sample.root(of: $0.tweetID)] != nil }.count
+        #expect(report.agents.map(\.replies).reduce(0, +) == outbound)
+    }
+}
+
+/// The sample file, parsed, with threads from a union-find written here (not the importer's Threading).
+struct TWCSSample {
+    static var path: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("shared/data/twcs-sample.csv").path
+    }
+
+    var records: [TWCSRecord]
+    private var parent: [String: String]
+    private var byID: [String: TWCSRecord] = [:]
+
+    static func load() throws -> TWCSSample {
+        var reader = try TWCSReader(contentsOf: URL(fileURLWithPath: path))
+        var records: [TWCSRecord] = []
+        while let next = reader.next() { records.append(try next.get()) }
+        var sample = TWCSSample(records: records, parent: [:])
+        sample.byID = Dictionary(uniqueKeysWithValues: records.map { ($0.tweetID, $0) })
+        let ids = Set(records.map(\.tweetID))
+        for record in records { sample.parent[record.tweetID] = record.tweetID }
+        for record in records {
+            if let up = record.inResponseToTweetID, ids.contains(up) { sample.union(record.tweetID, up) }
+        }
+        return sample
+    }
+
+    mutating func union(_ a: String, _ b: String) {
+        let ra = find(a), rb = find(b)
+        if ra != rb { parent[ra] = rb }
+    }
+
+    func find(_ id: String) -> String {
+        var x = id
+        while let up = parent[x], up != x { x = up }
+        return x
+    }
+
+    var threadCount: Int { Set(records.map { find($0.tweetID) }).count }
+
+    /// The thread's root: the member with no parent inside the file (following in_response_to).
+    func root(of id: String) -> String {
+        var x = id
+        var seen: Set<String> = []
+        while let up = byID[x]?.inResponseToTweetID, byID[up] != nil, !seen.contains(up) {
+            seen.insert(x)
+            x = up
+        }
+        return x
+    }
+}
