@@ -1,0 +1,66 @@
+// swift-tools-version: 6.1
+//
+// Roost performance benchmarks: a separate package so that the main package (and its CI build)
+// never depends on package-benchmark. Run from this directory:
+//
+//   swift package --disable-sandbox benchmark
+//
+// See README.md for what each benchmark measures and the latest results.
+import PackageDescription
+
+let package = Package(
+    name: "RoostBenchmarks",
+    platforms: [.macOS(.v14)],
+    dependencies: [
+        .package(name: "Roost", path: ".."),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // Naming the traits explicitly turns off the default "RuntimeInterposer" trait, whose
+        // package is not available here; malloc statistics still work through the interposer.
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        // Workload generation, the plain-GRDB baseline and the four scenarios, shared by the
+        // package-benchmark suite and the plain table-printing executable.
+        .target(
+            name: "RoostBenchSupport",
+            dependencies: [
+                .product(name: "RoostCore", package: "Roost"),
+                .product(name: "RoostCrypto", package: "Roost"),
+                .product(name: "RoostStore", package: "Roost"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "Sources/RoostBenchSupport"
+        ),
+        // The package-benchmark suite (`swift package benchmark`).
+        .executableTarget(
+            name: "RoostStoreBenchmarks",
+            dependencies: [
+                "RoostBenchSupport",
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/RoostStoreBenchmarks",
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark"),
+            ]
+        ),
+        // Benchmark 4, the 1M-op re-fold: its own target, as its setup alone takes about a minute.
+        .executableTarget(
+            name: "RoostRefoldBenchmarks",
+            dependencies: [
+                "RoostBenchSupport",
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/RoostRefoldBenchmarks",
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark"),
+            ]
+        ),
+        // The same scenarios as one plain run printing a table (tools/bench.sh; profiling).
+        .executableTarget(
+            name: "roost-bench",
+            dependencies: ["RoostBenchSupport"],
+            path: "Sources/roost-bench"
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
