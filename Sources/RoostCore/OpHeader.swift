@@ -91,14 +91,30 @@ public struct OpHeader: Hashable, Sendable {
             throw .tooLarge(field: "body", length: Int(bodyLength), limit: Limits.maxBodyBytes)
         }
         let bodyHash = try r.bytes32("header.bodyHash")
-        for (name, value) in [("header.epoch", epoch), ("header.seq", seq), ("header.hlc", hlc.rawValue)]
-        where value > Limits.maxOrdinal {
-            throw .tooLarge(field: name, length: Int(clamping: value), limit: Int(Limits.maxOrdinal))
-        }
-        if seq == 1 && prev != .zero { throw .notCanonical("the first op of a log has a zero prev hash") }
-        return OpHeader(
+        let header = OpHeader(
             author: author, epoch: epoch, seq: seq, prev: prev, hlc: hlc, kind: kind,
             bodyLength: bodyLength, bodyHash: bodyHash)
+        try header.checkRanges()
+        return header
+    }
+
+    /// The decoder's range rules, for headers built in memory: epoch, seq and HLC at most
+    /// ``Limits/maxOrdinal``, seq from 1, a zero prev at seq 1, the body length within its limit.
+    public func checkRanges() throws(DecodingError) {
+        guard seq >= 1 else { throw .invalidTag(field: "header.seq", value: 0) }
+        guard bodyLength <= Limits.maxBodyBytes else {
+            throw .tooLarge(field: "body", length: Int(bodyLength), limit: Limits.maxBodyBytes)
+        }
+        if epoch > Limits.maxOrdinal {
+            throw .tooLarge(field: "header.epoch", length: Int(clamping: epoch), limit: Int(Limits.maxOrdinal))
+        }
+        if seq > Limits.maxOrdinal {
+            throw .tooLarge(field: "header.seq", length: Int(clamping: seq), limit: Int(Limits.maxOrdinal))
+        }
+        if hlc.rawValue > Limits.maxOrdinal {
+            throw .tooLarge(field: "header.hlc", length: Int(clamping: hlc.rawValue), limit: Int(Limits.maxOrdinal))
+        }
+        if seq == 1 && prev != .zero { throw .notCanonical("the first op of a log has a zero prev hash") }
     }
 }
 

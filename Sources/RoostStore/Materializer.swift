@@ -5,24 +5,37 @@ public import RoostCore
 /// Applies one op's effect to the materialized tables, incrementally, using the merge rules of
 /// RoostCore. The result depends only on the set of ops applied, never on their order.
 enum Materializer {
-    static func apply(_ body: OpBody, stamp: Stamp, db: Database) throws {
+    /// Merges one op. `author` is the op author's key as SQLite data, converted once per log by the caller.
+    static func apply(_ body: OpBody, stamp: Stamp, author: Data, db: Database) throws {
         switch body {
         case let .insert(entity, fields):
-            try insert(entity, fields: fields, stamp: stamp, db: db)
-            if entity.collection == Desk.message {
-                try DeskProjection.projectMessage(entity.key, db: db)
-            } else if entity.collection == Desk.ticket {
-                try DeskProjection.refreshTicket(entity.key, db: db)
+            if try insert(entity, fields: fields, stamp: stamp, author: author, db: db) {
+                if entity.collection == Desk.message {
+                    try DeskProjection.projectMessage(entity.key, db: db)
+                } else if entity.collection == Desk.ticket {
+                    try DeskProjection.refreshTicket(entity.key, db: db)
+                }
             }
         case let .set(entity, field, value):
-            try set(entity, field: field, value: value, stamp: stamp, db: db)
-            if entity.collection == Desk.ticket { try DeskProjection.refreshTicket(entity.key, db: db) }
+            if try set(entity, field: field, value: value, stamp: stamp, author: author, db: db),
+               entity.collection == Desk.ticket {
+                try DeskProjection.refreshTicket(entity.key, db: db)
+            }
         case let .tagAdd(entity, tag):
-            try db.cachedStatement(sql: """
+            let add = try db.cachedStatement(sql: """
                 INSERT OR IGNORE INTO mv_tag_add (collection, key, tag, author, epoch, seq) VALUES (?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [entity.collection, entity.key, tag,
-                                         stamp.ref.author.key.data, stamp.ref.epoch.sql, stamp.ref.seq.sql])
-            try refreshTag(entity, tag: tag, db: db)
+                """)
+            add.setUncheckedArguments([entity.collection, entity.key, tag, author, stamp.ref.epoch.sql, stamp.ref.seq.sql])
+            try add.execute()
+            // A new add is present unless a removal that observed it arrived first (possible from a peer).
+            let removed = try Bool.fetchOne(db.cachedStatement(sql: """
+                SELECT EXISTS (SELECT 1 FROM mv_tag_removal WHERE collection = ? AND key = ? AND tag = ?
+                    AND add_author = ? AND add_epoch = ? AND add_seq = ?)
+                """), arguments: [entity.collection, entity.key, tag, author, stamp.ref.epoch.sql, stamp.ref.seq.sql]) ?? false
+            if !removed {
+                try db.cachedStatement(sql: "INSERT OR IGNORE INTO mv_tag (collection, key, tag) VALUES (?, ?, ?)")
+                    .execute(arguments: [entity.collection, entity.key, tag])
+            }
         case let .tagRemove(entity, tag, observed):
             let statement = try db.cachedStatement(sql: """
                 INSERT OR IGNORE INTO mv_tag_removal (collection, key, tag, add_author, add_epoch, add_seq)
@@ -39,7 +52,7 @@ enum Materializer {
                     lease_seconds, observed_author, observed_epoch, observed_seq)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [
-                    entity.collection, entity.key, stamp.ref.author.key.data, stamp.ref.epoch.sql,
+                    entity.collection, entity.key, author, stamp.ref.epoch.sql,
                     stamp.ref.seq.sql, stamp.hlc.rawValue.sql, Int64(action.rawValue), holder?.key.data,
                     Int64(lease), observed?.author.key.data, observed?.epoch.sql, observed?.seq.sql,
                 ])
@@ -50,34 +63,39 @@ enum Materializer {
 
     // MARK: grow-only set
 
-    private static func insert(_ entity: EntityRef, fields: [Field], stamp: Stamp, db: Database) throws {
-        let current = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT hlc, author, epoch, seq FROM mv_entity WHERE collection = ? AND key = ?"),
-            arguments: [entity.collection, entity.key])
-        guard GrowOnlySet.replaces(stamp, over: try current.map(Self.stamp)) else { return }
-        try db.cachedStatement(sql: """
-            INSERT OR REPLACE INTO mv_entity (collection, key, fields, hlc, author, epoch, seq)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [entity.collection, entity.key, Data(FieldList.encode(fields)),
-                                     stamp.hlc.rawValue.sql, stamp.ref.author.key.data,
-                                     stamp.ref.epoch.sql, stamp.ref.seq.sql])
+    /// `GrowOnlySet` in one statement: the upsert replaces the kept payload only when the incoming stamp
+    /// (hlc, author, epoch, seq) is smaller. Row values compare like ``Stamp``: integers numerically,
+    /// the author blob byte-wise. Returns whether the row changed.
+    private static func insert(_ entity: EntityRef, fields: [Field], stamp: Stamp, author: Data, db: Database) throws -> Bool {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO mv_entity (collection, key, fields, hlc, author, epoch, seq) VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (collection, key) DO UPDATE SET
+                fields = excluded.fields, hlc = excluded.hlc, author = excluded.author, epoch = excluded.epoch, seq = excluded.seq
+            WHERE (excluded.hlc, excluded.author, excluded.epoch, excluded.seq)
+                < (mv_entity.hlc, mv_entity.author, mv_entity.epoch, mv_entity.seq)
+            """)
+        statement.setUncheckedArguments([entity.collection, entity.key, Data(FieldList.encode(fields)),
+                                         stamp.hlc.rawValue.sql, author, stamp.ref.epoch.sql, stamp.ref.seq.sql])
+        try statement.execute()
+        return db.changesCount > 0
     }
 
     // MARK: last-writer-wins register
 
-    private static func set(_ entity: EntityRef, field: String, value: Value, stamp: Stamp, db: Database) throws {
-        let current = try Row.fetchOne(
-            db.cachedStatement(sql: """
-                SELECT hlc, author, epoch, seq FROM mv_register WHERE collection = ? AND key = ? AND field = ?
-                """),
-            arguments: [entity.collection, entity.key, field])
-        guard LastWriterWins.replaces(stamp, over: try current.map(Self.stamp)) else { return }
-        try db.cachedStatement(sql: """
-            INSERT OR REPLACE INTO mv_register (collection, key, field, value, hlc, author, epoch, seq)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [entity.collection, entity.key, field, Data(value.encoded),
-                                     stamp.hlc.rawValue.sql, stamp.ref.author.key.data,
-                                     stamp.ref.epoch.sql, stamp.ref.seq.sql])
+    /// `LastWriterWins` in one statement: the upsert replaces the value only when the incoming stamp is
+    /// greater. Returns whether the row changed.
+    private static func set(_ entity: EntityRef, field: String, value: Value, stamp: Stamp, author: Data, db: Database) throws -> Bool {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO mv_register (collection, key, field, value, hlc, author, epoch, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (collection, key, field) DO UPDATE SET
+                value = excluded.value, hlc = excluded.hlc, author = excluded.author, epoch = excluded.epoch, seq = excluded.seq
+            WHERE (excluded.hlc, excluded.author, excluded.epoch, excluded.seq)
+                > (mv_register.hlc, mv_register.author, mv_register.epoch, mv_register.seq)
+            """)
+        statement.setUncheckedArguments([entity.collection, entity.key, field, Data(value.encoded),
+                                         stamp.hlc.rawValue.sql, author, stamp.ref.epoch.sql, stamp.ref.seq.sql])
+        try statement.execute()
+        return db.changesCount > 0
     }
 
     // MARK: add-wins OR-set

@@ -31,9 +31,11 @@ extension OpStore {
             var report = ApplyReport(applied: 0, duplicates: 0)
             for plan in plans {
                 report.duplicates += plan.duplicates
+                let authorData = plan.log.author.key.data
                 for op in plan.new {
-                    try Self.insert(op.header, hash: op.hash, body: op.body, db)
-                    try Materializer.apply(op.decoded, stamp: Stamp(hlc: op.header.hlc, ref: op.header.ref), db: db)
+                    try Self.insert(op.header, hash: op.hash, body: op.body, author: authorData, db)
+                    try Materializer.apply(op.decoded, stamp: Stamp(hlc: op.header.hlc, ref: op.header.ref),
+                                           author: authorData, db: db)
                     try hybrid.observe(op.header.hlc, wallMillis: wall)
                 }
                 for seal in plan.seals { try Self.insert(seal, db) }
@@ -117,7 +119,7 @@ extension OpStore {
             guard header.seq == first + UInt64(index) else { throw reject(header.seq, .outOfOrder) }
             do {
                 // Ops built in memory skip OpHeader.decode; apply its range checks here.
-                _ = try OpHeader.decode(header.encoded())
+                try header.checkRanges()
             } catch {
                 throw reject(header.seq, .malformedHeader(error))
             }

@@ -88,7 +88,7 @@ extension OpStore {
                 guard let sealRow = beyond else { continue }
                 let seal = try Self.seal(from: sealRow)
                 let rows = try Row.fetchCursor(db, sql: """
-                    SELECT op.*, op_body.body FROM op LEFT JOIN op_body USING (author, epoch, seq)
+                    SELECT * FROM op
                     WHERE author = ? AND epoch = ? AND seq > ? AND seq <= ? ORDER BY seq
                     """, arguments: logArgs + [from.sql, seal.seq.sql])
                 while let row = try rows.next() {

@@ -42,8 +42,8 @@ extension OpStore {
         while true {
             let chunk: [(OpHeader, Bytes32, [UInt8]?, Bool)] = try read { db in
                 let sql = """
-                    SELECT op.*, op_body.body, op_erasure.seq IS NOT NULL AS erased
-                    FROM op LEFT JOIN op_body USING (author, epoch, seq) LEFT JOIN op_erasure USING (author, epoch, seq)
+                    SELECT op.*, op_erasure.seq IS NOT NULL AS erased
+                    FROM op LEFT JOIN op_erasure USING (author, epoch, seq)
                     \(cursorKey == nil ? "" : "WHERE (op.author, op.epoch, op.seq) > (?, ?, ?)")
                     ORDER BY op.author, op.epoch, op.seq LIMIT \(Self.verifyChunk)
                     """
@@ -68,7 +68,9 @@ extension OpStore {
                 }
             }
             try scratch.write { db in
-                for (body, stamp) in decoded { try Materializer.apply(body, stamp: stamp, db: db) }
+                for (body, stamp) in decoded {
+                    try Materializer.apply(body, stamp: stamp, author: stamp.ref.author.key.data, db: db)
+                }
             }
             progress?(report.ops)
         }
@@ -82,8 +84,8 @@ extension OpStore {
                                 + "so the materialized state was not compared")
         } else {
             report.refoldStateHash = try scratch.stateHash()
-            if report.refoldStateHash != report.stateHash {
-                let difference = try firstDifference(from: scratch)
+            let difference = try firstDifference(from: scratch)
+            if difference != nil || report.refoldStateHash != report.stateHash {
                 report.problems.append("materialized state differs from the re-fold: "
                                        + (difference ?? "state hashes differ"))
             }
@@ -140,7 +142,7 @@ extension OpStore {
     func firstDifference(from other: OpStore) throws(StoreError) -> String? {
         let ours = try stateDumpRows()
         let theirs = try other.stateDumpRows()
-        for table in Schema.materializedTables {
+        for table in Schema.comparedTables {
             let a = ours[table.name] ?? []
             let b = theirs[table.name] ?? []
             for index in 0..<max(a.count, b.count) {
@@ -170,7 +172,7 @@ extension OpStore {
     func stateDumpRows() throws(StoreError) -> [String: [Row]] {
         try read { db in
             var dump: [String: [Row]] = [:]
-            for table in Schema.materializedTables {
+            for table in Schema.comparedTables {
                 dump[table.name] = try Row.fetchAll(db, sql: "SELECT * FROM \(table.name) ORDER BY \(table.orderBy)")
             }
             return dump

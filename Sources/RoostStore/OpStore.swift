@@ -17,6 +17,8 @@ public final class OpStore: Sendable {
         config.prepareDatabase { db in
             // WAL with NORMAL sync: a crash of the process loses nothing committed; readers never block.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // A remote batch of 100,000 ops touches more pages than the default 2 MiB cache holds.
+            try db.execute(sql: "PRAGMA cache_size = -\(StoreLimits.pageCacheKiB)")
         }
         config.busyMode = .timeout(10)
         writer = try mapDatabaseErrors { try DatabasePool(path: path, configuration: config) }
@@ -97,14 +99,15 @@ public final class OpStore: Sendable {
             var headers: [OpHeader] = []
             headers.reserveCapacity(encoded.count)
             let wall = clock.nowMillis()
+            let authorData = author.id.key.data
             for (body, bytes) in encoded {
                 seq += 1
                 let header = OpHeader(
                     author: author.id, epoch: author.epoch, seq: seq, prev: prev, hlc: hybrid.tick(wallMillis: wall),
                     kind: body.kind, bodyLength: UInt32(bytes.count), bodyHash: OpCrypto.bodyHash(bytes))
                 let hash = OpCrypto.headerHash(header)
-                try Self.insert(header, hash: hash, body: bytes, db)
-                try Materializer.apply(body, stamp: Stamp(hlc: header.hlc, ref: header.ref), db: db)
+                try Self.insert(header, hash: hash, body: bytes, author: authorData, db)
+                try Materializer.apply(body, stamp: Stamp(hlc: header.hlc, ref: header.ref), author: authorData, db: db)
                 headers.append(header)
                 prev = hash
             }
@@ -146,17 +149,16 @@ public final class OpStore: Sendable {
         return try Bytes32(data: data)
     }
 
-    static func insert(_ header: OpHeader, hash: Bytes32, body: [UInt8], _ db: Database) throws {
-        let author = header.author.key.data
-        try db.cachedStatement(sql: """
-            INSERT INTO op (author, epoch, seq, prev, hlc, kind, body_len, body_hash, hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [
-                author, header.epoch.sql, header.seq.sql, header.prev.data, header.hlc.rawValue.sql,
-                Int64(header.kind.rawValue), Int64(header.bodyLength), header.bodyHash.data, hash.data,
-            ])
-        try db.cachedStatement(sql: "INSERT INTO op_body (author, epoch, seq, body) VALUES (?, ?, ?, ?)")
-            .execute(arguments: [author, header.epoch.sql, header.seq.sql, Data(body)])
+    static func insert(_ header: OpHeader, hash: Bytes32, body: [UInt8], author: Data, _ db: Database) throws {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO op (author, epoch, seq, prev, hlc, kind, body_len, body_hash, hash, body)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        statement.setUncheckedArguments([
+            author, header.epoch.sql, header.seq.sql, header.prev.data, header.hlc.rawValue.sql,
+            Int64(header.kind.rawValue), Int64(header.bodyLength), header.bodyHash.data, hash.data, Data(body),
+        ])
+        try statement.execute()
     }
 
     static func insert(_ seal: Seal, _ db: Database) throws {
@@ -190,7 +192,8 @@ public final class OpStore: Sendable {
         let drift = maxClockDriftMillis
         return try write { db in
             let args: StatementArguments = [ref.author.key.data, ref.epoch.sql, ref.seq.sql]
-            try db.execute(sql: "DELETE FROM op_body WHERE author = ? AND epoch = ? AND seq = ?", arguments: args)
+            try db.execute(sql: "UPDATE op SET body = NULL WHERE author = ? AND epoch = ? AND seq = ? AND body IS NOT NULL",
+                           arguments: args)
             guard db.changesCount == 1 else { return false }
             var hybrid = try Self.loadClock(db, drift: drift)
             let at = hybrid.tick(wallMillis: clock.nowMillis())

@@ -14,9 +14,17 @@ enum Schema {
         ("mv_claim", "collection, key, author, epoch, seq"),
         ("mv_claim_state", "collection, key"),
         ("mv_claim_conflict", "collection, key, loser_author, loser_epoch, loser_seq"),
+    ]
+
+    /// Tables derived from the materialized ones by the help desk's projection. Not part of the state
+    /// hash (which is the protocol's), but re-derived and compared by `verify` like the others.
+    static let derivedTables: [(name: String, orderBy: String)] = [
         ("desk_message", "id"),
         ("desk_ticket", "key"),
     ]
+
+    /// Every table `verify` compares with its re-fold.
+    static var comparedTables: [(name: String, orderBy: String)] { materializedTables + derivedTables }
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -38,7 +46,8 @@ enum Schema {
             value BLOB NOT NULL
         ) WITHOUT ROWID;
 
-        -- One row per op header. The body lives in op_body so it can be erased.
+        -- One row per op: the header columns, its hash, and the body (NULL once erased; the header
+        -- keeps the body's hash, so the chain still verifies).
         CREATE TABLE op (
             author BLOB NOT NULL CHECK (length(author) = 32),
             epoch INTEGER NOT NULL CHECK (epoch >= 0),
@@ -49,16 +58,8 @@ enum Schema {
             body_len INTEGER NOT NULL CHECK (body_len >= 0),
             body_hash BLOB NOT NULL CHECK (length(body_hash) = 32),
             hash BLOB NOT NULL CHECK (length(hash) = 32),
+            body BLOB CHECK (body IS NULL OR length(body) = body_len),
             PRIMARY KEY (author, epoch, seq)
-        ) WITHOUT ROWID;
-
-        CREATE TABLE op_body (
-            author BLOB NOT NULL,
-            epoch INTEGER NOT NULL,
-            seq INTEGER NOT NULL,
-            body BLOB NOT NULL,
-            PRIMARY KEY (author, epoch, seq),
-            FOREIGN KEY (author, epoch, seq) REFERENCES op (author, epoch, seq)
         ) WITHOUT ROWID;
 
         -- Bodies erased on purpose (redaction); a missing body without a row here is corruption.

@@ -59,11 +59,11 @@ extension OpStore {
         try read { db in try StateDump.hash(db) }
     }
 
-    /// The canonical dump itself, table by table (tests compare replicas with it).
+    /// The canonical dump, table by table, including the desk's derived tables (tests compare replicas with it).
     public func stateDump() throws(StoreError) -> [String: [[DatabaseValue]]] {
         try read { db in
             var dump: [String: [[DatabaseValue]]] = [:]
-            for table in Schema.materializedTables {
+            for table in Schema.comparedTables {
                 dump[table.name] = try Row.fetchAll(db, sql: "SELECT * FROM \(table.name) ORDER BY \(table.orderBy)")
                     .map { Array($0.databaseValues) }
             }

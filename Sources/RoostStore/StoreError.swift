@@ -69,3 +69,9 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 }
+
+/// Sizes of the store layer, named in one place.
+public enum StoreLimits {
+    /// SQLite page cache of a file store's connections, in KiB (64 MiB).
+    public static let pageCacheKiB = 64 * 1024
+}

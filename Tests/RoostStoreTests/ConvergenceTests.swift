@@ -140,16 +140,27 @@ enum Scenario {
     ) throws -> OpBody? {
         let entity = entities.randomElement(using: &rng)!
         switch Int.random(in: 0..<10, using: &rng) {
+        case 0 where entity.collection == "ticket" && Bool.random(using: &rng):
+            // A desk ticket: two nodes may insert it with different payloads; the earliest stamp's wins.
+            return .makeInsert(entity, [
+                Field("channel", .string(Bool.random(using: &rng) ? "public" : "dm")),
+                Field("customer", .string("c\(Int.random(in: 1...2, using: &rng))")), Field("brand", .string("acme")),
+            ])
         case 0:
+            // A desk message (projected into desk_message and its ticket's desk_ticket row).
+            let direction = ["inbound", "outbound", "note"].randomElement(using: &rng)!
             return .makeInsert(EntityRef("message", String(Int.random(in: 1...6, using: &rng))), [
                 Field("text", .string("text \(Int.random(in: 0...999, using: &rng))")),
-                Field("ticket", .string(entity.key)),
+                Field("ticket", .string(entities.filter { $0.collection == "ticket" }.randomElement(using: &rng)!.key)),
+                Field("direction", .string(direction)), Field("author", .string(author.id.short)),
+                Field("created_ms", .int(Int64(time) + Int64.random(in: -600_000...0, using: &rng))),
             ])
         case 1, 2:
-            let value: Value = switch Int.random(in: 0..<4, using: &rng) {
+            let value: Value = switch Int.random(in: 0..<5, using: &rng) {
             case 0: .null
             case 1: .int(Int64.random(in: -5...5, using: &rng))
             case 2: .bool(Bool.random(using: &rng))
+            case 3: .string(["urgent", "high", "normal", "low"].randomElement(using: &rng)!)
             default: .string(["new", "open", "pending", "resolved"].randomElement(using: &rng)!)
             }
             return .set(entity: entity, field: fieldNames.randomElement(using: &rng)!, value: value)

@@ -221,12 +221,12 @@ import RoostCrypto
     }
 
     @Test(arguments: [
-        ("UPDATE op_body SET body = substr(body, 1, 8) || char(unicode(substr(body, 9, 1)) + 1) || substr(body, 10) WHERE seq = 1",
+        ("UPDATE op SET body = CAST(substr(body, 1, 8) || x'5a' || substr(body, 10) AS BLOB) WHERE seq = 1",
          "body does not match"),
         ("UPDATE op SET hlc = hlc + 1 WHERE seq = 2", "altered"),
         ("UPDATE op SET kind = 3 WHERE seq = 2", "altered"),
         ("UPDATE op SET prev = zeroblob(32) WHERE seq = 2", "prev hash"),
-        ("DELETE FROM op_body WHERE seq = 2", "body missing"),
+        ("UPDATE op SET body = NULL WHERE seq = 2", "body missing"),
         ("UPDATE seal SET signature = zeroblob(64)", "signature does not verify"),
         ("DELETE FROM seal", "not covered by a valid seal"),
         ("UPDATE mv_register SET value = x'03000000046f70656e21'", "mv_register(collection=ticket, key=1, field=status): column value differs"),
