@@ -5,14 +5,30 @@ import RoostCore
 /// Keeps `desk_message` and `desk_ticket` in step with the merged state. Every function recomputes its
 /// rows from the materialized tables alone, so the result does not depend on the order ops arrived in.
 enum DeskProjection {
-    /// Projects one message from its (winning) insert payload, then refreshes its ticket.
-    static func projectMessage(_ id: String, db: Database) throws {
-        guard let fields = try entityFields(EntityRef(Desk.message, id), db: db) else { return }
+    /// Desk rows to re-project at the end of a transaction.
+    struct Dirty {
+        var messages: Set<String> = []
+        var tickets: Set<String> = []
+
+        /// Projects the marked messages, then refreshes every ticket they or other ops touched, once each.
+        mutating func flush(_ db: Database) throws {
+            for id in messages.sorted() {
+                if let touched = try DeskProjection.projectMessage(id, db: db) { tickets.formUnion(touched) }
+            }
+            for key in tickets.sorted() { try DeskProjection.refreshTicket(key, db: db) }
+            messages.removeAll()
+            tickets.removeAll()
+        }
+    }
+
+    /// Projects one message from its (winning) insert payload; returns the tickets whose rows it affects.
+    static func projectMessage(_ id: String, db: Database) throws -> [String]? {
+        guard let fields = try entityFields(EntityRef(Desk.message, id), db: db) else { return nil }
         guard case let .string(ticket)? = fields["ticket"],
               case let .string(rawDirection)? = fields["direction"],
               let direction = MessageDirection(rawValue: rawDirection),
               case let .int(created)? = fields["created_ms"], created >= 0
-        else { return }  // Not a desk message: the generic layer still holds it.
+        else { return nil }  // Not a desk message: the generic layer still holds it.
         let author = fields["author"]?.stringValue ?? ""
         let dm: Bool = if case .bool(true)? = fields["dm"] { true } else { false }
         let old = try String.fetchOne(db.cachedStatement(sql: "SELECT ticket FROM desk_message WHERE id = ?"), arguments: [id])
@@ -21,8 +37,7 @@ enum DeskProjection {
             VALUES (?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [id, ticket, direction.rawValue, author, created, dm ? 1 : 0,
                                      fields["signature"]?.stringValue])
-        try refreshTicket(ticket, db: db)
-        if let old, old != ticket { try refreshTicket(old, db: db) }
+        return [ticket] + (old.map { $0 == ticket ? [] : [$0] } ?? [])
     }
 
     /// Recomputes one ticket's row.

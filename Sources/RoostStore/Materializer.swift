@@ -6,20 +6,21 @@ public import RoostCore
 /// RoostCore. The result depends only on the set of ops applied, never on their order.
 enum Materializer {
     /// Merges one op. `author` is the op author's key as SQLite data, converted once per log by the caller.
-    static func apply(_ body: OpBody, stamp: Stamp, author: Data, db: Database) throws {
+    /// Desk rows the op affects are marked in `dirty`; the caller projects them once per transaction.
+    static func apply(_ body: OpBody, stamp: Stamp, author: Data, dirty: inout DeskProjection.Dirty, db: Database) throws {
         switch body {
         case let .insert(entity, fields):
             if try insert(entity, fields: fields, stamp: stamp, author: author, db: db) {
                 if entity.collection == Desk.message {
-                    try DeskProjection.projectMessage(entity.key, db: db)
+                    dirty.messages.insert(entity.key)
                 } else if entity.collection == Desk.ticket {
-                    try DeskProjection.refreshTicket(entity.key, db: db)
+                    dirty.tickets.insert(entity.key)
                 }
             }
         case let .set(entity, field, value):
             if try set(entity, field: field, value: value, stamp: stamp, author: author, db: db),
                entity.collection == Desk.ticket {
-                try DeskProjection.refreshTicket(entity.key, db: db)
+                dirty.tickets.insert(entity.key)
             }
         case let .tagAdd(entity, tag):
             let add = try db.cachedStatement(sql: """
@@ -57,7 +58,7 @@ enum Materializer {
                     Int64(lease), observed?.author.key.data, observed?.epoch.sql, observed?.seq.sql,
                 ])
             try refreshClaims(entity, db: db)
-            if entity.collection == Desk.ticket { try DeskProjection.refreshTicket(entity.key, db: db) }
+            if entity.collection == Desk.ticket { dirty.tickets.insert(entity.key) }
         }
     }
 

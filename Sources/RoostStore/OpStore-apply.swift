@@ -29,13 +29,14 @@ extension OpStore {
             }
             var hybrid = try Self.loadClock(db, drift: drift)
             var report = ApplyReport(applied: 0, duplicates: 0)
+            var dirty = DeskProjection.Dirty()
             for plan in plans {
                 report.duplicates += plan.duplicates
                 let authorData = plan.log.author.key.data
                 for op in plan.new {
                     try Self.insert(op.header, hash: op.hash, body: op.body, author: authorData, db)
                     try Materializer.apply(op.decoded, stamp: Stamp(hlc: op.header.hlc, ref: op.header.ref),
-                                           author: authorData, db: db)
+                                           author: authorData, dirty: &dirty, db: db)
                     try hybrid.observe(op.header.hlc, wallMillis: wall)
                 }
                 for seal in plan.seals { try Self.insert(seal, db) }
@@ -46,6 +47,7 @@ extension OpStore {
                     try Self.setHead(plan.log, seq: head.seq, hash: head.hash, sealed: plan.sealed, db)
                 }
             }
+            try dirty.flush(db)
             try Self.saveClock(hybrid, db)
             return .success(report)
         }

@@ -68,9 +68,11 @@ extension OpStore {
                 }
             }
             try scratch.write { db in
+                var dirty = DeskProjection.Dirty()
                 for (body, stamp) in decoded {
-                    try Materializer.apply(body, stamp: stamp, author: stamp.ref.author.key.data, db: db)
+                    try Materializer.apply(body, stamp: stamp, author: stamp.ref.author.key.data, dirty: &dirty, db: db)
                 }
+                try dirty.flush(db)
             }
             progress?(report.ops)
         }

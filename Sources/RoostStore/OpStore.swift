@@ -100,6 +100,7 @@ public final class OpStore: Sendable {
             headers.reserveCapacity(encoded.count)
             let wall = clock.nowMillis()
             let authorData = author.id.key.data
+            var dirty = DeskProjection.Dirty()
             for (body, bytes) in encoded {
                 seq += 1
                 let header = OpHeader(
@@ -107,10 +108,12 @@ public final class OpStore: Sendable {
                     kind: body.kind, bodyLength: UInt32(bytes.count), bodyHash: OpCrypto.bodyHash(bytes))
                 let hash = OpCrypto.headerHash(header)
                 try Self.insert(header, hash: hash, body: bytes, author: authorData, db)
-                try Materializer.apply(body, stamp: Stamp(hlc: header.hlc, ref: header.ref), author: authorData, db: db)
+                try Materializer.apply(body, stamp: Stamp(hlc: header.hlc, ref: header.ref), author: authorData,
+                                       dirty: &dirty, db: db)
                 headers.append(header)
                 prev = hash
             }
+            try dirty.flush(db)
             let seal = OpCrypto.seal(key: author.key, epoch: author.epoch, seq: seq, head: prev)
             try Self.insert(seal, db)
             try Self.setHead(author.log, seq: seq, hash: prev, sealed: seq, db)
