@@ -39,7 +39,11 @@ let package = Package(
         .target(name: "RoostCrypto", dependencies: ["RoostCore", "CSodium"], swiftSettings: swiftSettings),
         .target(
             name: "RoostStore",
-            dependencies: ["RoostCore", "RoostCrypto", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "RoostCore", "RoostCrypto", .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's C API, for the few hot statements bound without GRDB's argument boxing (FastPath.swift).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(name: "RoostTwitter", dependencies: ["RoostCore"], swiftSettings: swiftSettings),

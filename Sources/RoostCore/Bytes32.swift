@@ -52,9 +52,12 @@ public struct Bytes32: Hashable, Comparable, Sendable {
 
     /// Appends the 32 bytes to `out`.
     @inlinable public func append(to out: inout [UInt8]) {
-        for word in [w0, w1, w2, w3] {
-            withUnsafeBytes(of: word.bigEndian) { out.append(contentsOf: $0) }
-        }
+        withUnsafeBytes { out.append(contentsOf: $0) }
+    }
+
+    /// Calls `body` with the 32 bytes in order, without allocating.
+    @inlinable public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try Swift.withUnsafeBytes(of: (w0.bigEndian, w1.bigEndian, w2.bigEndian, w3.bigEndian)) { try body($0) }
     }
 
     /// Lower-case hexadecimal, 64 characters.

@@ -5,25 +5,21 @@ import RoostCore
 /// Keeps `desk_message` and `desk_ticket` in step with the merged state. Every function recomputes its
 /// rows from the materialized tables alone, so the result does not depend on the order ops arrived in.
 enum DeskProjection {
-    /// Desk rows to re-project at the end of a transaction.
+    /// Tickets whose rows to refresh at the end of a transaction (messages are projected as they merge).
     struct Dirty {
-        var messages: Set<String> = []
         var tickets: Set<String> = []
 
-        /// Projects the marked messages, then refreshes every ticket they or other ops touched, once each.
+        /// Refreshes every marked ticket once.
         mutating func flush(_ db: Database) throws {
-            for id in messages.sorted() {
-                if let touched = try DeskProjection.projectMessage(id, db: db) { tickets.formUnion(touched) }
-            }
             for key in tickets.sorted() { try DeskProjection.refreshTicket(key, db: db) }
-            messages.removeAll()
             tickets.removeAll()
         }
     }
 
-    /// Projects one message from its (winning) insert payload; returns the tickets whose rows it affects.
-    static func projectMessage(_ id: String, db: Database) throws -> [String]? {
-        guard let fields = try entityFields(EntityRef(Desk.message, id), db: db) else { return nil }
+    /// Projects one message from its winning insert payload; returns the tickets whose rows it affects.
+    static func projectMessage(_ id: String, fields list: [Field], db: Database) throws -> [String]? {
+        var fields: [String: Value] = [:]
+        for field in list where fields[field.name] == nil { fields[field.name] = field.value }
         guard case let .string(ticket)? = fields["ticket"],
               case let .string(rawDirection)? = fields["direction"],
               let direction = MessageDirection(rawValue: rawDirection),
@@ -31,6 +27,7 @@ enum DeskProjection {
         else { return nil }  // Not a desk message: the generic layer still holds it.
         let author = fields["author"]?.stringValue ?? ""
         let dm: Bool = if case .bool(true)? = fields["dm"] { true } else { false }
+        // A message seen before under another payload may have moved between tickets.
         let old = try String.fetchOne(db.cachedStatement(sql: "SELECT ticket FROM desk_message WHERE id = ?"), arguments: [id])
         try db.cachedStatement(sql: """
             INSERT OR REPLACE INTO desk_message (id, ticket, direction, author, created_ms, dm, signature)
@@ -58,21 +55,19 @@ enum DeskProjection {
             if row["field"] == "status" { statusBy = row["author"] }
         }
         func text(_ field: String) -> String? { registers[field]?.0.stringValue }
+        // first_response: the first reply at or after the first customer message (a reopened ticket keeps it).
         let stats = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT
+            SELECT s.*, (SELECT min(created_ms) FROM desk_message
+                         WHERE ticket = ?1 AND direction = 'outbound' AND created_ms >= s.first_in) AS first_response
+            FROM (SELECT
                 min(CASE WHEN direction = 'inbound' THEN created_ms END) AS first_in,
                 max(CASE WHEN direction = 'inbound' THEN created_ms END) AS last_in,
                 max(CASE WHEN direction != 'note' THEN created_ms END) AS last_msg,
                 count(*) AS n
-            FROM desk_message WHERE ticket = ?
+            FROM desk_message WHERE ticket = ?1) s
             """), arguments: [key])!
         let firstIn: Int64? = stats["first_in"]
-        // The first reply at or after the first customer message; a reopened ticket keeps it.
-        let firstResponse: Int64? = try firstIn.flatMap { first in
-            try Int64.fetchOne(db.cachedStatement(sql: """
-                SELECT min(created_ms) FROM desk_message WHERE ticket = ? AND direction = 'outbound' AND created_ms >= ?
-                """), arguments: [key, first])
-        }
+        let firstResponse: Int64? = stats["first_response"]
         let storedStatus = text("status").flatMap(TicketStatus.init(rawValue:))
         let statusSet = registers["status"]?.1
         let lastIn: Int64? = stats["last_in"]

@@ -12,7 +12,10 @@ enum Materializer {
         case let .insert(entity, fields):
             if try insert(entity, fields: fields, stamp: stamp, author: author, db: db) {
                 if entity.collection == Desk.message {
-                    dirty.messages.insert(entity.key)
+                    // Our payload won the grow-only set: project it as is, without reading it back.
+                    if let touched = try DeskProjection.projectMessage(entity.key, fields: fields, db: db) {
+                        dirty.tickets.formUnion(touched)
+                    }
                 } else if entity.collection == Desk.ticket {
                     dirty.tickets.insert(entity.key)
                 }
@@ -23,19 +26,31 @@ enum Materializer {
                 dirty.tickets.insert(entity.key)
             }
         case let .tagAdd(entity, tag):
-            let add = try db.cachedStatement(sql: """
+            func bindAdd(_ statement: inout FastStatement) {
+                statement.bind(entity.collection)
+                statement.bind(entity.key)
+                statement.bind(tag)
+                statement.bind(stamp.ref.author.key)
+                statement.bind(stamp.ref.epoch)
+                statement.bind(stamp.ref.seq)
+            }
+            var add = try FastStatement(db, """
                 INSERT OR IGNORE INTO mv_tag_add (collection, key, tag, author, epoch, seq) VALUES (?, ?, ?, ?, ?, ?)
                 """)
-            add.setUncheckedArguments([entity.collection, entity.key, tag, author, stamp.ref.epoch.sql, stamp.ref.seq.sql])
-            try add.execute()
+            bindAdd(&add)
+            try add.run()
             // A new add is present unless a removal that observed it arrived first (possible from a peer).
-            let removed = try Bool.fetchOne(db.cachedStatement(sql: """
+            var removed = try FastStatement(db, """
                 SELECT EXISTS (SELECT 1 FROM mv_tag_removal WHERE collection = ? AND key = ? AND tag = ?
                     AND add_author = ? AND add_epoch = ? AND add_seq = ?)
-                """), arguments: [entity.collection, entity.key, tag, author, stamp.ref.epoch.sql, stamp.ref.seq.sql]) ?? false
-            if !removed {
-                try db.cachedStatement(sql: "INSERT OR IGNORE INTO mv_tag (collection, key, tag) VALUES (?, ?, ?)")
-                    .execute(arguments: [entity.collection, entity.key, tag])
+                """)
+            bindAdd(&removed)
+            if try removed.run() != true {
+                var present = try FastStatement(db, "INSERT OR IGNORE INTO mv_tag (collection, key, tag) VALUES (?, ?, ?)")
+                present.bind(entity.collection)
+                present.bind(entity.key)
+                present.bind(tag)
+                try present.run()
             }
         case let .tagRemove(entity, tag, observed):
             let statement = try db.cachedStatement(sql: """
@@ -68,16 +83,22 @@ enum Materializer {
     /// (hlc, author, epoch, seq) is smaller. Row values compare like ``Stamp``: integers numerically,
     /// the author blob byte-wise. Returns whether the row changed.
     private static func insert(_ entity: EntityRef, fields: [Field], stamp: Stamp, author: Data, db: Database) throws -> Bool {
-        let statement = try db.cachedStatement(sql: """
+        let statement = """
             INSERT INTO mv_entity (collection, key, fields, hlc, author, epoch, seq) VALUES (?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (collection, key) DO UPDATE SET
                 fields = excluded.fields, hlc = excluded.hlc, author = excluded.author, epoch = excluded.epoch, seq = excluded.seq
             WHERE (excluded.hlc, excluded.author, excluded.epoch, excluded.seq)
                 < (mv_entity.hlc, mv_entity.author, mv_entity.epoch, mv_entity.seq)
-            """)
-        statement.setUncheckedArguments([entity.collection, entity.key, Data(FieldList.encode(fields)),
-                                         stamp.hlc.rawValue.sql, author, stamp.ref.epoch.sql, stamp.ref.seq.sql])
-        try statement.execute()
+            """
+        var fast = try FastStatement(db, statement)
+        fast.bind(entity.collection)
+        fast.bind(entity.key)
+        fast.bind(FieldList.encode(fields))
+        fast.bind(stamp.hlc.rawValue)
+        fast.bind(stamp.ref.author.key)
+        fast.bind(stamp.ref.epoch)
+        fast.bind(stamp.ref.seq)
+        try fast.run()
         return db.changesCount > 0
     }
 
@@ -86,16 +107,22 @@ enum Materializer {
     /// `LastWriterWins` in one statement: the upsert replaces the value only when the incoming stamp is
     /// greater. Returns whether the row changed.
     private static func set(_ entity: EntityRef, field: String, value: Value, stamp: Stamp, author: Data, db: Database) throws -> Bool {
-        let statement = try db.cachedStatement(sql: """
+        var fast = try FastStatement(db, """
             INSERT INTO mv_register (collection, key, field, value, hlc, author, epoch, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (collection, key, field) DO UPDATE SET
                 value = excluded.value, hlc = excluded.hlc, author = excluded.author, epoch = excluded.epoch, seq = excluded.seq
             WHERE (excluded.hlc, excluded.author, excluded.epoch, excluded.seq)
                 > (mv_register.hlc, mv_register.author, mv_register.epoch, mv_register.seq)
             """)
-        statement.setUncheckedArguments([entity.collection, entity.key, field, Data(value.encoded),
-                                         stamp.hlc.rawValue.sql, author, stamp.ref.epoch.sql, stamp.ref.seq.sql])
-        try statement.execute()
+        fast.bind(entity.collection)
+        fast.bind(entity.key)
+        fast.bind(field)
+        fast.bind(value.encoded)
+        fast.bind(stamp.hlc.rawValue)
+        fast.bind(stamp.ref.author.key)
+        fast.bind(stamp.ref.epoch)
+        fast.bind(stamp.ref.seq)
+        try fast.run()
         return db.changesCount > 0
     }
 
@@ -133,8 +160,12 @@ enum Materializer {
             arguments: arguments
         ).map(Self.claimRecord)
         let resolution = ClaimResolver.resolve(records)
-        try db.cachedStatement(sql: "DELETE FROM mv_claim_state WHERE collection = ? AND key = ?")
-            .execute(arguments: arguments)
+        // An item's first claim: no earlier state or conflicts to clear.
+        let first = records.count == 1
+        if !first {
+            try db.cachedStatement(sql: "DELETE FROM mv_claim_state WHERE collection = ? AND key = ?")
+                .execute(arguments: arguments)
+        }
         if let current = resolution.current {
             try db.cachedStatement(sql: """
                 INSERT INTO mv_claim_state (collection, key, author, epoch, seq, action, holder, since_hlc, lease_ends_ms)
@@ -145,8 +176,11 @@ enum Materializer {
                     current.stamp.hlc.rawValue.sql, current.leaseEndsMillis.sql,
                 ])
         }
-        try db.cachedStatement(sql: "DELETE FROM mv_claim_conflict WHERE collection = ? AND key = ?")
-            .execute(arguments: arguments)
+        if !first {
+            try db.cachedStatement(sql: "DELETE FROM mv_claim_conflict WHERE collection = ? AND key = ?")
+                .execute(arguments: arguments)
+        }
+        guard !resolution.conflicts.isEmpty else { return }
         let insertConflict = try db.cachedStatement(sql: """
             INSERT INTO mv_claim_conflict (collection, key, loser_author, loser_epoch, loser_seq, loser_hlc,
                 loser_holder, winner_author, winner_epoch, winner_seq, reason)

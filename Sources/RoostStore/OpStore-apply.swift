@@ -34,7 +34,7 @@ extension OpStore {
                 report.duplicates += plan.duplicates
                 let authorData = plan.log.author.key.data
                 for op in plan.new {
-                    try Self.insert(op.header, hash: op.hash, body: op.body, author: authorData, db)
+                    try Self.insert(op.header, hash: op.hash, body: op.body, db)
                     try Materializer.apply(op.decoded, stamp: Stamp(hlc: op.header.hlc, ref: op.header.ref),
                                            author: authorData, dirty: &dirty, db: db)
                     try hybrid.observe(op.header.hlc, wallMillis: wall)

@@ -107,7 +107,7 @@ public final class OpStore: Sendable {
                     author: author.id, epoch: author.epoch, seq: seq, prev: prev, hlc: hybrid.tick(wallMillis: wall),
                     kind: body.kind, bodyLength: UInt32(bytes.count), bodyHash: OpCrypto.bodyHash(bytes))
                 let hash = OpCrypto.headerHash(header)
-                try Self.insert(header, hash: hash, body: bytes, author: authorData, db)
+                try Self.insert(header, hash: hash, body: bytes, db)
                 try Materializer.apply(body, stamp: Stamp(hlc: header.hlc, ref: header.ref), author: authorData,
                                        dirty: &dirty, db: db)
                 headers.append(header)
@@ -152,16 +152,22 @@ public final class OpStore: Sendable {
         return try Bytes32(data: data)
     }
 
-    static func insert(_ header: OpHeader, hash: Bytes32, body: [UInt8], author: Data, _ db: Database) throws {
-        let statement = try db.cachedStatement(sql: """
+    static func insert(_ header: OpHeader, hash: Bytes32, body: [UInt8], _ db: Database) throws {
+        var statement = try FastStatement(db, """
             INSERT INTO op (author, epoch, seq, prev, hlc, kind, body_len, body_hash, hash, body)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        statement.setUncheckedArguments([
-            author, header.epoch.sql, header.seq.sql, header.prev.data, header.hlc.rawValue.sql,
-            Int64(header.kind.rawValue), Int64(header.bodyLength), header.bodyHash.data, hash.data, Data(body),
-        ])
-        try statement.execute()
+        statement.bind(header.author.key)
+        statement.bind(header.epoch)
+        statement.bind(header.seq)
+        statement.bind(header.prev)
+        statement.bind(header.hlc.rawValue)
+        statement.bind(Int64(header.kind.rawValue))
+        statement.bind(Int64(header.bodyLength))
+        statement.bind(header.bodyHash)
+        statement.bind(hash)
+        statement.bind(body)
+        try statement.run()
     }
 
     static func insert(_ seal: Seal, _ db: Database) throws {
