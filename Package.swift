@@ -54,7 +54,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "roost",
-            dependencies: ["RoostNode", "RoostStore", "RoostCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["RoostNode", "RoostStore", "RoostCore", "RoostTwitter", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "RoostCoreTests", dependencies: ["RoostCore"], swiftSettings: swiftSettings),
@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "RoostTwitterTests", dependencies: ["RoostTwitter", "RoostCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RoostNodeTests",
-            dependencies: ["RoostNode", "RoostStore", "RoostCore", "roost"],
+            dependencies: ["RoostNode", "RoostStore", "RoostCore", "RoostTwitter", "roost"],
             swiftSettings: swiftSettings
         ),
     ],

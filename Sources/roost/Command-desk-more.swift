@@ -3,6 +3,7 @@ import Foundation
 import RoostCore
 import RoostNode
 import RoostStore
+import RoostTwitter
 
 struct Customer: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "A customer's profile and every ticket with its outcome.")
@@ -130,7 +131,8 @@ func printIngestReport(_ report: IngestReport, global: GlobalOptions) {
     if report.errors.count > 50 { FileHandle.standardError.write(Data("... and \(report.errors.count - 50) more\n".utf8)) }
     if global.json { return printJSON(report) }
     print("Read \(report.read) records: \(report.messages) new messages in \(report.tickets) new tickets, "
-          + "\(report.duplicates) already stored, \(report.filtered) filtered out, \(report.errors.count) malformed"
+          + "\(report.duplicates) already stored, \(report.filtered) filtered out, "
+          + (report.skipped > 0 ? "\(report.skipped) skipped (not messages), " : "") + "\(report.errors.count) malformed"
           + (report.crises > 0 ? ", \(report.crises) crisis flag(s)" : "") + ".")
 }
 
@@ -152,5 +154,34 @@ struct SLA: ParsableCommand {
         let targets = try withDesk { () throws(DeskError) in try desk.slaTargets() }
         if global.json { return printJSON(Dictionary(uniqueKeysWithValues: Priority.allCases.map { ($0.rawValue, targets.target($0)) })) }
         printTable([["PRIORITY", "FIRST RESPONSE"]] + Priority.allCases.map { [$0.rawValue, "\(targets.target($0)) min"] })
+    }
+}
+
+struct Ingest: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Ingest X API v2 responses (JSON lines: mentions, searches, DM events) as tickets and messages.")
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "The JSONL file, one API response per line.") var file: String
+    @Option(help: "The brand's handles (comma-separated): their tweets are outbound replies.") var brandHandles: String
+    @Option(help: "The brand accounts' user ids (comma-separated), for DMs.") var brandIds: String?
+    @Option(help: "Triage rules file (default: rules.toml in the node home, when present).") var rules: String?
+    @Flag(help: "Stop at the first malformed line, ingesting nothing.") var strict = false
+
+    func run() throws {
+        let desk = try openDesk(global)
+        let triage = try loadRules(rules, home: desk.node.home)
+        guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("\(file): cannot read the file") }
+        let parsed = XPayload.parse(jsonl: data)
+        if strict, let first = parsed.errors.first { throw CLIError("\(file):\(first) (--strict: nothing ingested)") }
+        var report = IngestReport()
+        report.errors = parsed.errors.map { "\(file):\($0)" }
+        report.skipped = parsed.skippedEvents
+        let split = { (text: String?) in Set((text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }) }
+        try withDesk { () throws(DeskError) in
+            try desk.ingestX(parsed.items, brandHandles: split(brandHandles), brandIDs: split(brandIds), rules: triage,
+                             report: &report)
+        }
+        report.read += parsed.errors.count + parsed.skippedEvents
+        printIngestReport(report, global: global)
     }
 }

@@ -298,3 +298,68 @@ struct TWCSSample {
         return x
     }
 }
+
+/// X API v2 ingest, on examples/x-sample.jsonl (mentions with includes.users, a brand reply, DM events).
+@Suite struct XIngestTests {
+    static var sample: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("examples/x-sample.jsonl")
+    }
+
+    @Test func mentionsRepliesAndDMsBecomeLinkedTickets() throws {
+        let ana = try TestNode()
+        defer { ana.cleanup() }
+        let parsed = XPayload.parse(jsonl: try Data(contentsOf: Self.sample))
+        #expect(parsed.errors.isEmpty && parsed.skippedEvents == 1)
+        var report = IngestReport()
+        let rules = try TriageRules.parse("""
+            [[rule]]
+            name = "executive mentions"
+            destination = ["AcmeCEO"]
+            priority = "high"
+            tags = ["exec"]
+
+            [[rule]]
+            name = "influencers"
+            min_followers = 10000
+            verified = true
+            tier = "service"
+            """, file: "rules.toml")
+        try ana.desk(at: t0).ingestX(parsed.items, brandHandles: ["AcmeCare"], brandIDs: [], rules: rules, report: &report)
+        #expect(report.messages == 4 && report.tickets == 3)
+        let lucy = try ana.desk(at: t0).customer("@leeds_lucy")
+        #expect(lucy.tickets.map(\.key) == ["p1850000000000000001", "d1111-2244994945"])
+        #expect(lucy.followers == 312)
+        let thread = try ana.desk(at: t0).ticketView("p1850000000000000001")
+        #expect(thread.thread.map(\.direction) == [.inbound, .outbound])
+        #expect(thread.ticket.firstResponseMillis! - thread.ticket.firstInboundMillis! == 11 * minute + 51_000)
+        let mark = try ana.desk(at: t0).ticketView("p1850000000000000003")
+        #expect(mark.ticket.priority == .high && mark.tags == ["exec"] && mark.ticket.tier == .service)
+        #expect(mark.thread.first?.text == "@AcmeCare @AcmeCEO billing charged me twice for November & nobody answers")
+        let dm = try ana.desk(at: t0).ticketView("d1111-2244994945")
+        #expect(dm.ticket.channel == "dm" && dm.ticket.customer == "2244994945")
+        // Idempotent.
+        var again = IngestReport()
+        try ana.desk(at: t0).ingestX(parsed.items, brandHandles: ["AcmeCare"], brandIDs: [], rules: rules, report: &again)
+        #expect(again.messages == 0 && again.duplicates == 4)
+    }
+
+    @Test func cliIngestReportsMalformedLinesWithFileAndLine() throws {
+        let cli = try CLI()
+        defer { cli.cleanup() }
+        try cli.run(["init", "--name", "Ana Lopez", "--initials", "AL"])
+        let bad = cli.home.appendingPathComponent("bad.jsonl")
+        var text = try String(contentsOf: Self.sample, encoding: .utf8)
+        text += "{\"data\":[{\"id\":1850000000000000009,\"text\":\"x\",\"author_id\":\"1\",\"conversation_id\":\"1\",\"created_at\":\"2026-11-20T09:00:00.000Z\"}]}\n"
+        try text.write(to: bad, atomically: true, encoding: .utf8)
+        let strict = try cli.run(["ingest", "--file", bad.path, "--brand-handles", "AcmeCare", "--strict"])
+        #expect(strict.status == 1)
+        #expect(strict.stderr == "Error: \(bad.path):line 4: data[0].id is a number; ids must be strings (--strict: nothing ingested)\n")
+        let lenient = try cli.run(["ingest", "--file", bad.path, "--brand-handles", "AcmeCare"])
+        #expect(lenient.status == 0)
+        #expect(lenient.stderr == "malformed: \(bad.path):line 4: data[0].id is a number; ids must be strings\n")
+        #expect(lenient.stdout == "Read 6 records: 4 new messages in 3 new tickets, 0 already stored, 0 filtered out, 1 skipped (not messages), 1 malformed.\n")
+        let inbox = try cli.run(["inbox", "--all"])
+        #expect(inbox.stdout.contains("p1850000000000000001") && inbox.stdout.contains("@leeds_lucy"))
+    }
+}
