@@ -1,31 +1,38 @@
 #!/usr/bin/env bash
-# A demo node with sample data: creates a fresh node home, records a few help-desk changes as
-# signed ops, shows the merged state, then re-folds and verifies the whole log.
+# The demo: a fresh node with sample data (the public TWCS sample when ../shared is present, else the
+# X API example payload), triaged by examples/rules.toml, then one ticket worked end to end.
 # Usage: ROOST=path/to/roost DEMO_HOME=/tmp/roost-demo bash examples/demo.sh
 set -euo pipefail
+cd "$(dirname "$0")/.."
 ROOST=${ROOST:-roost}
 DEMO_HOME=${DEMO_HOME:-$PWD/.roost-demo}
 export ROOST_HOME="$DEMO_HOME"
+SAMPLE=../shared/data/twcs-sample.csv
 rm -rf "$DEMO_HOME"
 
 step() { printf '\n\033[1m$ roost %s\033[0m\n' "$*"; "$ROOST" "$@"; }
 
 step init --name "Ana Lopez" --initials AL
-# Two customer tweets become tickets (grow-only: ingesting one twice is still one ticket).
-step op insert ticket/1193 channel=twitter customer=@115712 subject="Internet down since this morning"
-step op insert ticket/1194 channel=twitter customer=@115713 subject="Refund for a double charge"
-step op insert ticket/1193 channel=twitter customer=@115712 subject="Internet down since this morning"
-# Triage: status and priority are last-writer-wins registers, tags an add-wins set.
-step op set ticket/1193 status open
-step op set ticket/1193 priority urgent
-step op tag ticket/1193 outage
-step op tag ticket/1194 billing
-step op tag ticket/1194 sentiment-negative
-step op untag ticket/1194 sentiment-negative
-# Claims carry a lease; a claim by someone else who had not seen this one would lose to it.
-step op claim ticket/1193 --lease 30
-step op show ticket/1193
-step op show ticket/1194
+cp examples/rules.toml "$DEMO_HOME/rules.toml"
+if [ -f "$SAMPLE" ]; then
+    step import-twcs --file "$SAMPLE"
+else
+    echo "($SAMPLE not found: using the X API example payload instead)"
+    step ingest --file examples/x-sample.jsonl --brand-handles AcmeCare
+fi
+step inbox --limit 10
+# Work the ticket at the top of the inbox.
+TICKET=$("$ROOST" inbox --limit 1 --json | grep -m1 '"key"' | sed 's/.*"key" : "\(.*\)".*/\1/')
+step show "$TICKET"
+step claim "$TICKET"
+step canned add sorry "Sorry about this! {agent} here: could you DM us your account number so we can look into it?"
+step reply "$TICKET" "$(printf 'x%.0s' $(seq 1 300))" || echo "(refused, as it should be: over 280 characters)"
+step reply "$TICKET" --canned sorry
+step tag "$TICKET" demo
+step escalate "$TICKET" --reason "needs a billing specialist"
+step resolve "$TICKET" --as taken-to-dm
+step show "$TICKET"
+step report
 step status
 step verify
-printf '\nThe demo node lives in %s; try: ROOST_HOME=%s %s op show ticket/1193\n' "$DEMO_HOME" "$DEMO_HOME" "$ROOST"
+printf '\nThe demo node lives in %s. Try: ROOST_HOME=%s %s inbox --breaching\n' "$DEMO_HOME" "$DEMO_HOME" "$ROOST"
