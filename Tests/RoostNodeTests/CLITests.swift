@@ -191,3 +191,43 @@ extension CLITests {
         #expect(claimed.stderr == "Error: --lease must be 1...10080 minutes\n")
     }
 }
+
+/// The examples run end to end, as the README tells a new user to run them.
+@Suite(.serialized) struct ExampleTests {
+    static var root: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    @Test func exampleRulesFileParses() throws {
+        let rules = try TriageRules.load(path: Self.root.appendingPathComponent("examples/rules.toml").path)
+        #expect(rules.rules.map(\.name) == ["Outage reports", "Billing", "Executive mentions", "Influencers", "Repeat contacts this week"])
+        #expect(rules.crisisKeywords == ["lawsuit", "data breach"])
+        #expect(rules.spike?.tag == "outage" && rules.spike?.count == 25)
+    }
+
+    @Test func demoScriptWorksATicketEndToEnd() throws {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("roost-demo-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: home) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [Self.root.appendingPathComponent("examples/demo.sh").path]
+        var environment = ProcessInfo.processInfo.environment
+        environment["ROOST"] = CLI.binary.path
+        environment["DEMO_HOME"] = home.path
+        environment.removeValue(forKey: "ROOST_HOME")
+        process.environment = environment
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(stdout.suffix(2000))")
+        #expect(stdout.contains("(refused, as it should be: over 280 characters)"))
+        #expect(stdout.contains(" as taken-to-dm\n"))
+        #expect(stdout.contains("Re-fold matches the materialized state.\n"))
+        #expect(stdout.hasSuffix("inbox --breaching\n"))
+        let node = try NodeHome(path: home.path).open()
+        #expect(try node.store.verify().isOK)
+    }
+}
