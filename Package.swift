@@ -4,6 +4,7 @@
 // One target per layer; dependencies point down only:
 //   CSodium <- RoostCore <- RoostCrypto <- RoostStore <- RoostNode <- roost
 //   RoostCore <- RoostTwitter <- RoostNode
+//   RoostStore <- RoostSync (SwiftNIO) <- RoostNode
 // (RoostCore is pure and depends on nothing.)
 import PackageDescription
 
@@ -21,11 +22,15 @@ let package = Package(
         .library(name: "RoostCrypto", targets: ["RoostCrypto"]),
         .library(name: "RoostStore", targets: ["RoostStore"]),
         .library(name: "RoostTwitter", targets: ["RoostTwitter"]),
+        .library(name: "RoostSync", targets: ["RoostSync"]),
         .library(name: "RoostNode", targets: ["RoostNode"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         // TOML for the triage rules file: a maintained toml++ wrapper whose parse errors carry line numbers.
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
@@ -48,6 +53,15 @@ let package = Package(
         ),
         .target(name: "RoostTwitter", dependencies: ["RoostCore"], swiftSettings: swiftSettings),
         .target(
+            name: "RoostSync",
+            dependencies: [
+                "RoostCore", "RoostCrypto", "RoostStore",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "RoostNode",
             dependencies: ["RoostCore", "RoostCrypto", "RoostStore", "RoostTwitter", .product(name: "TOMLKit", package: "TOMLKit")],
             swiftSettings: swiftSettings
@@ -65,6 +79,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "RoostTwitterTests", dependencies: ["RoostTwitter", "RoostCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RoostSyncTests",
+            dependencies: [
+                "RoostSync", "RoostStore", "RoostCrypto", "RoostCore",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "RoostNodeTests",
             dependencies: ["RoostNode", "RoostStore", "RoostCore", "RoostTwitter", "roost"],

@@ -1,0 +1,1 @@
+// Peers: handshake, frames and sync sessions (Protocol/SPEC.md part 2).
