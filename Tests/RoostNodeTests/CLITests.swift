@@ -231,3 +231,33 @@ extension CLITests {
         #expect(try node.store.verify().isOK)
     }
 }
+
+@Suite(.serialized) struct TeamCLITests {
+    @Test func createInviteJoin() throws {
+        let ana = try CLI(), kenji = try CLI()
+        defer { ana.cleanup(); kenji.cleanup() }
+        try ana.run(["init", "--name", "Ana Lopez", "--initials", "AL"])
+        try kenji.run(["init", "--name", "Kenji Sato", "--initials", "KS"])
+        #expect(try ana.run(["team", "invite"]).stderr == "Error: this node has no team yet; run `roost team create --name NAME`\n")
+        let created = try ana.run(["team", "create", "--name", "Hilton Suggests"])
+        #expect(created.status == 0)
+        let mode = try FileManager.default.attributesOfItem(atPath: ana.home.path + "/team.key")[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        let invite = try RoostNode.Invite(text: try ana.run(["team", "invite", "--address", "127.0.0.1:7170"]).stdout
+            .split(separator: "\n").last!.replacingOccurrences(of: "    roost team join ", with: ""))
+        let anaNode = try NodeHome(path: ana.home.path).open()
+        #expect(invite.inviter == anaNode.id && invite.address == "127.0.0.1:7170" && invite.teamName == "Hilton Suggests")
+        #expect(invite.networkKey == (try NodeHome(path: ana.home.path).team(of: anaNode))?.networkKey)
+        let joined = try kenji.run(["team", "join", invite.text])
+        #expect(joined.status == 0)
+        let kenjiNode = try NodeHome(path: kenji.home.path).open()
+        #expect(kenjiNode.config.peers == ["\(anaNode.id.text)@127.0.0.1:7170"])
+        #expect(try kenji.run(["team", "join", invite.text]).status == 0)  // idempotent
+        let expired = RoostNode.Invite(networkKey: invite.networkKey, inviter: invite.inviter, address: invite.address,
+                                       teamName: invite.teamName, expiresMillis: 1)
+        #expect(try kenji.run(["team", "join", expired.text]).stderr == "Error: the invite expired; ask for a new one\n")
+        var damaged = invite.text
+        damaged.removeLast(2)
+        #expect(try kenji.run(["team", "join", damaged]).stderr.hasPrefix("Error: the invite is damaged"))
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+public import RoostCore
+import RoostCrypto
+import RoostStore
+
+/// The team this node belongs to: its 32-byte network key (in `team.key`, mode 0600) and its name.
+///
+/// Interim membership (until the admin-signed roster lands): holding the network key is the capability
+/// to join; every handshake still proves each side's Ed25519 identity.
+public struct Team: Sendable {
+    /// The team's display name.
+    public var name: String
+    /// The network key every member holds.
+    public var networkKey: [UInt8]
+
+    static let keyHeader = "roost-network-key-v1"
+    /// How long an invite is valid by default.
+    public static let defaultInviteHours = 72
+}
+
+/// A one-time invitation: the network key, the inviting member's id and address, and an expiry.
+/// Text form: `roost-invite-1:` followed by lower-case hex of the canonical bytes
+/// (version 1, network key 32, inviter id 32, expiry ms u64, address and team name as u32-prefixed UTF-8).
+/// It is a secret, like a password: anyone holding it can join until it expires.
+public struct Invite: Sendable, Equatable {
+    public var networkKey: [UInt8]
+    public var inviter: AuthorID
+    public var address: String
+    public var teamName: String
+    public var expiresMillis: UInt64
+
+    static let prefix = "roost-invite-1:"
+
+    /// The text form.
+    public var text: String {
+        var w = ByteWriter()
+        w.u8(1)
+        w.raw(networkKey)
+        w.bytes32(inviter.key)
+        w.u64(expiresMillis)
+        w.string(address)
+        w.string(teamName)
+        return Self.prefix + Hex.encode(w.bytes)
+    }
+
+    /// Parses the text form.
+    public init(text: String) throws(NodeError) {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard trimmed.hasPrefix(Self.prefix), let bytes = Hex.decode(trimmed.dropFirst(Self.prefix.count)) else {
+            throw .invalidArgument("not a Roost invite (it starts with \(Self.prefix))")
+        }
+        do {
+            self = try ByteReader.decodeAll(bytes) { r throws(DecodingError) in
+                guard try r.u8("version") == 1 else { throw DecodingError.invalidTag(field: "version", value: 0) }
+                let key = try r.bytes32("networkKey").bytes
+                let inviter = AuthorID(key: try r.bytes32("inviter"))
+                let expires = try r.u64("expires")
+                let address = try r.string("address", limit: 256)
+                let name = try r.string("team", limit: 256)
+                return Invite(networkKey: key, inviter: inviter, address: address, teamName: name, expiresMillis: expires)
+            }
+        } catch {
+            throw .invalidArgument("the invite is damaged (\(error))")
+        }
+    }
+
+    /// Creates an invite.
+    public init(networkKey: [UInt8], inviter: AuthorID, address: String, teamName: String, expiresMillis: UInt64) {
+        self.networkKey = networkKey; self.inviter = inviter; self.address = address
+        self.teamName = teamName; self.expiresMillis = expiresMillis
+    }
+}
+
+extension NodeHome {
+    /// The network key file.
+    public var teamKeyPath: String { url.appendingPathComponent("team.key").path }
+
+    /// The team, or nil before `team create` / `team join`.
+    public func team(of node: Node) throws(NodeError) -> Team? {
+        guard FileManager.default.fileExists(atPath: teamKeyPath) else { return nil }
+        let key = try SecretFile.load(header: Team.keyHeader, from: teamKeyPath)
+        let name = (try? node.store.register(EntityRef("team", "info"), "name"))??.stringValue ?? "(name arrives with the first sync)"
+        return Team(name: name, networkKey: key)
+    }
+
+    /// Creates a team with this node as its first member: a fresh network key and the team's name as an op.
+    public func createTeam(name: String, node: Node) throws(NodeError) -> Team {
+        guard !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw .invalidArgument("the team needs a name") }
+        guard !FileManager.default.fileExists(atPath: teamKeyPath) else {
+            throw .invalidArgument("this node already belongs to a team (\(teamKeyPath))")
+        }
+        let key = SecureRandom.bytes(32)
+        try SecretFile.create(key, header: Team.keyHeader, at: teamKeyPath)
+        _ = try node.append([
+            .set(entity: EntityRef("team", "info"), field: "name", value: .string(name)),
+            .set(entity: EntityRef("member", node.id.text), field: "role", value: .string("admin")),
+        ])
+        return Team(name: name, networkKey: key)
+    }
+
+    /// Joins the team of an invite: stores its network key and adds the inviter as a peer (`id@address`).
+    public func join(_ invite: Invite, node: Node, now: UInt64) throws(NodeError) -> NodeConfig {
+        guard invite.expiresMillis > now else { throw .invalidArgument("the invite expired; ask for a new one") }
+        if FileManager.default.fileExists(atPath: teamKeyPath) {
+            guard try SecretFile.load(header: Team.keyHeader, from: teamKeyPath) == invite.networkKey else {
+                throw .invalidArgument("this node already belongs to another team (\(teamKeyPath))")
+            }
+        } else {
+            try SecretFile.create(invite.networkKey, header: Team.keyHeader, at: teamKeyPath)
+        }
+        var config = node.config
+        let peer = "\(invite.inviter.text)@\(invite.address)"
+        if !config.peers.contains(peer) { config.peers.append(peer) }
+        do { try config.encoded().write(to: configURL, options: .atomic) } catch {
+            throw .io(path: configURL.path, reason: "cannot write the config")
+        }
+        return config
+    }
+}
