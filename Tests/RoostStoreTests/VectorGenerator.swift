@@ -947,7 +947,7 @@ import Testing
         let wall = t0 + 60_000
         let store = try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis)
         try VectorKit.applyChains(ops, to: store, wall: wall)
-        let dump = try store.stateDump()
+        let dump = try store.stateDump().filter { tableOrder.contains($0.key) }  // the desk tables are not hashed
         #expect(Set(dump.keys) == Set(tableOrder))
         var tables: [J] = []
         for name in tableOrder {
