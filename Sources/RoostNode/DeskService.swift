@@ -35,18 +35,24 @@ public struct DeskService: Sendable {
     public func slaTargets() throws(DeskError) -> SLATargets {
         var targets = SLATargets.defaults
         for priority in Priority.allCases {
+            // Registers come from any member: only values a command could have written count.
             if case let .int(minutes)? = try run({ () throws(StoreError) in
                 try store.register(EntityRef(Desk.team, "settings"), "sla.\(priority.rawValue)")
-            }) {
+            }), (1...Self.maxSLAMinutes).contains(minutes) {
                 targets.minutes[priority] = Int(minutes)
             }
         }
         return targets
     }
 
+    /// Longest first-response target: one week.
+    public static let maxSLAMinutes: Int64 = 10_080
+
     /// Sets the first-response target of a priority (replicated to the team).
     public func setSLA(_ priority: Priority, minutes: Int) throws(DeskError) {
-        guard (1...10_080).contains(minutes) else { throw .refused("SLA target must be 1...10080 minutes") }
+        guard (1...Self.maxSLAMinutes).contains(Int64(minutes)) else {
+            throw .refused("SLA target must be 1...\(Self.maxSLAMinutes) minutes")
+        }
         try append([.set(entity: EntityRef(Desk.team, "settings"), field: "sla.\(priority.rawValue)", value: .int(Int64(minutes)))])
     }
 

@@ -17,18 +17,24 @@ enum DeskProjection {
     }
 
     /// Projects one message from its winning insert payload; returns the tickets whose rows it affects.
+    /// When the winning payload is not a desk message (a generic insert that won the grow-only set),
+    /// a row projected from an earlier winner is removed, so the result does not depend on arrival order.
     static func projectMessage(_ id: String, fields list: [Field], db: Database) throws -> [String]? {
         var fields: [String: Value] = [:]
         for field in list where fields[field.name] == nil { fields[field.name] = field.value }
+        // A message seen before under another payload may have moved between tickets, or stopped being one.
+        let old = try String.fetchOne(db.cachedStatement(sql: "SELECT ticket FROM desk_message WHERE id = ?"), arguments: [id])
         guard case let .string(ticket)? = fields["ticket"],
               case let .string(rawDirection)? = fields["direction"],
               let direction = MessageDirection(rawValue: rawDirection),
               case let .int(created)? = fields["created_ms"], created >= 0
-        else { return nil }  // Not a desk message: the generic layer still holds it.
+        else {
+            guard let old else { return nil }
+            try db.cachedStatement(sql: "DELETE FROM desk_message WHERE id = ?").execute(arguments: [id])
+            return [old]
+        }
         let author = fields["author"]?.stringValue ?? ""
         let dm: Bool = if case .bool(true)? = fields["dm"] { true } else { false }
-        // A message seen before under another payload may have moved between tickets.
-        let old = try String.fetchOne(db.cachedStatement(sql: "SELECT ticket FROM desk_message WHERE id = ?"), arguments: [id])
         try db.cachedStatement(sql: """
             INSERT OR REPLACE INTO desk_message (id, ticket, direction, author, created_ms, dm, signature)
             VALUES (?, ?, ?, ?, ?, ?, ?)
