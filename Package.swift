@@ -63,12 +63,23 @@ let package = Package(
         ),
         .target(
             name: "RoostNode",
-            dependencies: ["RoostCore", "RoostCrypto", "RoostStore", "RoostTwitter", .product(name: "TOMLKit", package: "TOMLKit")],
+            dependencies: [
+                "RoostCore", "RoostCrypto", "RoostStore", "RoostTwitter", "RoostSync",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "roost",
-            dependencies: ["RoostNode", "RoostStore", "RoostCore", "RoostTwitter", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "RoostNode", "RoostStore", "RoostCore", "RoostTwitter", "RoostSync",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "RoostCoreTests", dependencies: ["RoostCore"], swiftSettings: swiftSettings),

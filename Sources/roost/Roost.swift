@@ -2,12 +2,12 @@ import ArgumentParser
 
 /// `roost`: the node and agent command line.
 @main
-struct Roost: ParsableCommand {
+struct Roost: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "roost",
         abstract: "A serverless help desk node: tickets as signed ops, merged with CRDT rules, synced with peers.",
         subcommands: [
-            Init.self, Status.self, Verify.self, TeamCommand.self,
+            Init.self, Status.self, Verify.self, TeamCommand.self, Run.self, Peers.self,
             Inbox.self, Show.self, ClaimTicket.self, ReleaseTicket.self, Handoff.self, Reply.self, Note.self,
             TagTicket.self, UntagTicket.self, SetPriority.self, Escalate.self, Resolve.self, Customer.self,
             Canned.self, SLA.self, Report.self, Ingest.self, ImportTWCS.self, OpCommand.self,

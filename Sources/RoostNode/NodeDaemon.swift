@@ -1,0 +1,72 @@
+import Foundation
+public import Logging
+import NIOPosix
+import RoostCore
+import RoostCrypto
+public import RoostSync
+public import ServiceLifecycle
+
+/// `roost run`: the node's peering daemon as a swift-service-lifecycle service. Listens on the config's
+/// address, keeps connections to the config's peers, pushes every new op (including ones the CLI writes
+/// meanwhile, from another process), writes `peers.json` for `roost peers`, and on SIGINT/SIGTERM
+/// closes every session cleanly (each stream ends with its FINAL frame; committed ops are never lost).
+public struct NodeDaemon: Service {
+    let node: Node
+    let logger: Logger
+
+    /// How often `peers.json` is rewritten.
+    static let statusInterval: UInt64 = 1_000_000_000
+
+    /// Creates the daemon of an open node.
+    public init(node: Node, logger: Logger) {
+        self.node = node
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        guard let team = try node.home.team(of: node) else {
+            throw NodeError.invalidArgument("this node has no team yet; run `roost team create` or `roost team join INVITE`")
+        }
+        let listen = try PeerAddress(parsing: node.config.listen)
+        let peers = try node.config.peers.map { text throws(PeeringError) in try PeerAddress(parsing: text) }
+        if listen.host != "127.0.0.1" && listen.host != "localhost" && listen.host != "::1" {
+            logger.notice("listening for peers on a public interface", metadata: ["address": "\(node.config.listen)"])
+        }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let hub = try PeeringHub(store: node.store, local: node.id, clock: SystemClock(), logger: logger)
+        // Interim membership: the network key is the capability; the roster will narrow this.
+        let service = PeeringService(hub: hub, identity: node.author.key, networkKey: try NetworkKey(bytes: team.networkKey),
+                                     group: group, logger: logger) { _ in .allow }
+        _ = try await service.listen(host: listen.host, port: listen.port)
+        for peer in peers { service.dial(peer) }
+        let statusPath = node.home.url.appendingPathComponent("peers.json")
+        let status = Task {
+            while !Task.isCancelled {
+                let snapshot = PeersFile(writtenMillis: SystemClock().nowMillis(), peers: hub.peerStatuses)
+                try? JSONEncoder().encode(snapshot).write(to: statusPath, options: .atomic)
+                try? await Task.sleep(nanoseconds: Self.statusInterval)
+            }
+        }
+        logger.info("node running", metadata: ["node": "\(node.id.short)", "peers": "\(peers.count)"])
+        try? await gracefulShutdown()
+        logger.info("shutting down")
+        status.cancel()
+        await service.shutdown()
+        try? FileManager.default.removeItem(at: statusPath)
+        try await group.shutdownGracefully()
+    }
+}
+
+/// What `roost run` last wrote about its peers.
+public struct PeersFile: Codable, Sendable {
+    /// When it was written (Unix ms); an old file means the daemon is not running.
+    public var writtenMillis: UInt64
+    /// The peers.
+    public var peers: [PeerStatus]
+
+    /// Reads the file of a home, if any.
+    public static func load(_ home: NodeHome) -> PeersFile? {
+        guard let data = FileManager.default.contents(atPath: home.url.appendingPathComponent("peers.json").path) else { return nil }
+        return try? JSONDecoder().decode(PeersFile.self, from: data)
+    }
+}

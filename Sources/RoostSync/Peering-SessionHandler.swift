@@ -1,0 +1,165 @@
+import Dispatch
+import Logging
+public import NIOCore
+import RoostCore
+import RoostStore
+
+/// Drives a ``SyncSession/StateMachine`` on an authenticated channel: sits after ``SecureChannelHandler``,
+/// reads decrypted payloads, performs the machine's actions (store work on the hub's queue), and
+/// writes payloads for the secure handler to seal.
+public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Sendable {
+    public typealias InboundIn = ByteBuffer
+    public typealias OutboundOut = ByteBuffer
+
+    /// How often the session's timers (pings, idle timeout, relay hold, anti-entropy) are checked.
+    static let tickInterval: TimeAmount = .milliseconds(100)
+
+    let hub: PeeringHub
+    let configuration: SyncConfiguration
+    let address: String?
+    private var machine: SyncSession.StateMachine?
+    private var context: ChannelHandlerContext?
+    private var timer: RepeatedTask?
+    /// The authenticated peer, once the handshake completed.
+    private(set) var peer: AuthorID?
+    /// Called on the event loop when the session is established (dialers reset their backoff).
+    var onEstablished: (@Sendable (AuthorID) -> Void)?
+
+    /// Creates the handler for one connection (`address` when we dialled it).
+    public init(hub: PeeringHub, configuration: SyncConfiguration = .init(), address: String? = nil) {
+        self.hub = hub
+        self.configuration = configuration
+        self.address = address
+    }
+
+    var now: UInt64 { hub.clock.nowMillis() }
+
+    public func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+
+    public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case let .established(peer)? = event as? SecureChannelEvent {
+            self.peer = peer
+            var machine = SyncSession.StateMachine(local: hub.local, expectedPeer: peer, configuration: configuration, now: now)
+            let actions = machine.start(localVector: hub.localVector)
+            self.machine = machine
+            hub.register(self)
+            hub.connected(peer, address: address)
+            perform(actions)
+            timer = context.eventLoop.scheduleRepeatedTask(initialDelay: Self.tickInterval, delay: Self.tickInterval) { [weak self] _ in
+                guard let self, var machine = self.machine else { return }
+                let actions = machine.tick(localVector: self.hub.localVector, now: self.now)
+                self.machine = machine
+                self.perform(actions)
+            }
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard var machine else { return }
+        var buffer = unwrapInboundIn(data)
+        let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+        let actions: [SyncSession.Action]
+        do {
+            actions = machine.received(try SyncMessage.decode(bytes), localVector: hub.localVector, now: now)
+        } catch {
+            actions = machine.receiveFailed(error)
+        }
+        self.machine = machine
+        if let peer { hub.heard(from: peer, vector: nil) }
+        perform(actions)
+    }
+
+    public func channelInactive(context: ChannelHandlerContext) {
+        machine?.closed()
+        timer?.cancel()
+        hub.unregister(self, peer: peer)
+        context.fireChannelInactive()
+    }
+
+    public func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        hub.logger.notice("peer connection failed", metadata: ["peer": "\(peer?.short ?? "?")", "reason": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    /// The store gained ops: push what the peer lacks (any thread).
+    func localChanged(_ vector: VersionVector) {
+        context?.eventLoop.execute {
+            guard var machine = self.machine else { return }
+            let actions = machine.localChanged(localVector: vector, now: self.now)
+            self.machine = machine
+            self.perform(actions)
+        }
+    }
+
+    private func perform(_ actions: [SyncSession.Action]) {
+        guard let context else { return }
+        let eventLoop = context.eventLoop
+        for action in actions {
+            switch action {
+            case let .send(message):
+                context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: message.encoded())), promise: nil)
+            case let .fetch(after, limit):
+                let hub = hub
+                hub.storeQueue.async {
+                    let result = Result { () throws(StoreError) in try hub.store.batch(after: after, limit: limit) }
+                    eventLoop.execute { self.fetched(result) }
+                }
+            case let .apply(id, batch):
+                let hub = hub
+                hub.storeQueue.async {
+                    let result: Result<ApplyReport, SyncRejection>
+                    do throws(StoreError) {
+                        result = .success(try hub.store.apply(batch, clock: hub.clock))
+                    } catch {
+                        result = .failure(SyncRejection(error))
+                    }
+                    let changed = hub.refreshVector()
+                    let vector = hub.localVector
+                    eventLoop.execute {
+                        self.applied(id: id, result: result, vector: vector)
+                        if changed { hub.storeMayHaveChanged(alreadyRefreshed: vector) }
+                    }
+                }
+            case let .established(peer, vector):
+                hub.heard(from: peer, vector: vector)
+                hub.logger.info("peer session established", metadata: ["peer": "\(peer.short)"])
+                onEstablished?(peer)
+            case let .peerProgress(vector):
+                if let peer { hub.heard(from: peer, vector: vector) }
+            case let .peerRejected(batchID, rejection):
+                hub.logger.warning("peer refused a batch", metadata: ["peer": "\(peer?.short ?? "?")", "batch": "\(batchID)",
+                                                                       "reason": "\(rejection)"])
+            case let .logBlocked(log, reason):
+                hub.logger.warning("stopped sending a log to a peer", metadata: ["peer": "\(peer?.short ?? "?")",
+                                                                                  "log": "\(log)", "reason": "\(reason)"])
+            case let .close(reason):
+                hub.logger.info("peer session closed", metadata: ["peer": "\(peer?.short ?? "?")", "reason": "\(reason)"])
+                context.close(promise: nil)
+            }
+        }
+    }
+
+    private func fetched(_ result: Result<OpBatch, StoreError>) {
+        guard var machine else { return }
+        switch result {
+        case let .success(batch):
+            let actions = machine.batchFetched(batch, localVector: hub.localVector, now: now)
+            self.machine = machine
+            perform(actions)
+        case let .failure(error):
+            hub.logger.error("cannot read ops to send", metadata: ["reason": "\(error)"])
+            context?.close(promise: nil)
+        }
+    }
+
+    private func applied(id: UInt64, result: Result<ApplyReport, SyncRejection>, vector: VersionVector) {
+        guard var machine else { return }
+        if case let .failure(rejection) = result {
+            hub.logger.warning("refused a batch from a peer", metadata: ["peer": "\(peer?.short ?? "?")", "reason": "\(rejection)"])
+        }
+        let actions = machine.batchApplied(id: id, result: result, localVector: vector, now: now)
+        self.machine = machine
+        perform(actions)
+    }
+}

@@ -1,0 +1,312 @@
+public import RoostCore
+public import RoostStore
+
+/// One message of a sync session (Protocol/SPEC-sync.md §2b.3).
+///
+/// The canonical encoding is a tag byte followed by the message's fields, in the conventions of
+/// Part 1 (big-endian integers, `u32`-length-prefixed strings and bodies). Framing (how the bytes of
+/// one message are delimited on the connection) is the transport's job; a message is always a whole
+/// frame, and ``decode(_:)`` rejects trailing bytes.
+public enum SyncMessage: Hashable, Sendable {
+    /// The first message on each side: who we are, what we hold, and how many batches we buffer.
+    case hello(SyncHello)
+    /// What the sender now holds (all of it, or only entries that changed); merged by maximum.
+    case have(VersionVector)
+    /// Ops the receiver lacks, cut at seals. `id` counts from 1 per session and direction.
+    case batch(id: UInt64, OpBatch)
+    /// The batch `id` was applied; `applied` ops were new to the receiver.
+    case ack(id: UInt64, applied: Int)
+    /// The batch `id` was refused; nothing of it was applied.
+    case reject(id: UInt64, SyncRejection)
+    /// A liveness probe; the peer answers with ``pong(nonce:)``.
+    case ping(nonce: UInt64)
+    /// The answer to ``ping(nonce:)``.
+    case pong(nonce: UInt64)
+    /// The sender ends the session; the connection closes after it.
+    case bye(SyncByeCode)
+
+    /// Tag bytes, in encoding order of the specification.
+    public enum Tag: UInt8, Sendable, CaseIterable {
+        case hello = 1, have = 2, batch = 3, ack = 4, reject = 5, ping = 6, pong = 7, bye = 8
+    }
+
+    /// This message's tag.
+    public var tag: Tag {
+        switch self {
+        case .hello: .hello
+        case .have: .have
+        case .batch: .batch
+        case .ack: .ack
+        case .reject: .reject
+        case .ping: .ping
+        case .pong: .pong
+        case .bye: .bye
+        }
+    }
+}
+
+/// The fields of a `hello`.
+public struct SyncHello: Hashable, Sendable {
+    /// The sender's protocol version (``SyncLimits/protocolVersion``).
+    public var protocolVersion: UInt16
+    /// The sender's node id (its author key); the transport has authenticated it.
+    public var node: AuthorID
+    /// How many unacknowledged batches the sender accepts in flight (1…``SyncLimits/maxWindow``).
+    public var window: UInt16
+    /// The highest sealed seq of every log the sender holds.
+    public var vector: VersionVector
+
+    /// Creates a hello.
+    public init(protocolVersion: UInt16 = SyncLimits.protocolVersion, node: AuthorID, window: UInt16,
+                vector: VersionVector) {
+        self.protocolVersion = protocolVersion
+        self.node = node
+        self.window = window
+        self.vector = vector
+    }
+}
+
+/// Why a side ends a session, as carried by `bye`.
+public enum SyncByeCode: UInt8, Hashable, Sendable, CaseIterable, CustomStringConvertible {
+    /// Shutting down or otherwise done.
+    case normal = 0
+    /// The peer broke the protocol (undecodable message, unexpected message, window exceeded...).
+    case protocolViolation = 1
+    /// Nothing was received for the idle timeout.
+    case idleTimeout = 2
+    /// The peer speaks another protocol version.
+    case incompatibleVersion = 3
+    /// The peer's hello names another node than the transport authenticated, or this node itself.
+    case unexpectedPeer = 4
+
+    public var description: String {
+        switch self {
+        case .normal: "normal"
+        case .protocolViolation: "protocol-violation"
+        case .idleTimeout: "idle-timeout"
+        case .incompatibleVersion: "incompatible-version"
+        case .unexpectedPeer: "unexpected-peer"
+        }
+    }
+}
+
+// MARK: encoding
+
+extension SyncMessage {
+    /// The canonical encoding.
+    public func encoded() -> [UInt8] {
+        var w = ByteWriter(capacity: encodedLength)
+        encode(into: &w)
+        return w.bytes
+    }
+
+    /// Appends the canonical encoding.
+    public func encode(into w: inout ByteWriter) {
+        w.u8(tag.rawValue)
+        switch self {
+        case let .hello(hello):
+            w.u16(hello.protocolVersion)
+            w.bytes32(hello.node.key)
+            w.u16(hello.window)
+            Self.encode(hello.vector, into: &w)
+        case let .have(vector):
+            Self.encode(vector, into: &w)
+        case let .batch(id, batch):
+            w.u64(id)
+            w.u32(UInt32(batch.ops.count))
+            for op in batch.ops {
+                op.header.encode(into: &w)
+                if let body = op.body {
+                    w.u8(1)
+                    w.lengthPrefixed(body)
+                } else {
+                    w.u8(0)
+                }
+            }
+            w.u32(UInt32(batch.seals.count))
+            for seal in batch.seals { w.raw(seal.encoded()) }
+        case let .ack(id, applied):
+            w.u64(id)
+            w.u32(UInt32(clamping: applied))
+        case let .reject(id, rejection):
+            w.u64(id)
+            w.u16(rejection.code.rawValue)
+            if let op = rejection.op {
+                w.u8(1)
+                w.opRef(op)
+            } else {
+                w.u8(0)
+            }
+            w.string(SyncRejection.truncated(rejection.text))
+        case let .ping(nonce), let .pong(nonce):
+            w.u64(nonce)
+        case let .bye(code):
+            w.u8(code.rawValue)
+        }
+    }
+
+    /// The length of ``encoded()``, computed without encoding (a sender checks it against
+    /// ``SyncLimits/maxMessageBytes`` before building a batch message).
+    public var encodedLength: Int {
+        switch self {
+        case let .hello(hello): 1 + 2 + 32 + 2 + Self.encodedLength(of: hello.vector)
+        case let .have(vector): 1 + Self.encodedLength(of: vector)
+        case let .batch(_, batch): Self.encodedLength(ofBatch: batch)
+        case .ack: 1 + 8 + 4
+        case let .reject(_, rejection):
+            1 + 8 + 2 + 1 + (rejection.op == nil ? 0 : 48) + 4 + SyncRejection.truncated(rejection.text).utf8.count
+        case .ping, .pong: 1 + 8
+        case .bye: 2
+        }
+    }
+
+    /// The encoded length of a `batch` message carrying `batch`.
+    public static func encodedLength(ofBatch batch: OpBatch) -> Int {
+        var total = 1 + 8 + 4 + 4 + batch.seals.count * Seal.encodedLength
+        for op in batch.ops {
+            total += OpHeader.encodedLength + 1 + (op.body.map { 4 + $0.count } ?? 0)
+        }
+        return total
+    }
+
+    static func encodedLength(of vector: VersionVector) -> Int {
+        4 + vector.entries.values.count(where: { $0 > 0 }) * SyncLimits.vectorEntryBytes
+    }
+
+    /// A vector: `u32` count, then (author, epoch, seq) entries in ascending (author, epoch) order,
+    /// zero entries left out.
+    static func encode(_ vector: VersionVector, into w: inout ByteWriter) {
+        let entries = vector.entries.filter { $0.value > 0 }.sorted { $0.key < $1.key }
+        w.u32(UInt32(entries.count))
+        for (log, seq) in entries {
+            w.bytes32(log.author.key)
+            w.u64(log.epoch)
+            w.u64(seq)
+        }
+    }
+}
+
+// MARK: decoding
+
+extension SyncMessage {
+    /// Decodes exactly one message, checking every count and length against ``SyncLimits`` before
+    /// allocating, and rejecting anything non-canonical or left over.
+    public static func decode(_ bytes: [UInt8]) throws(DecodingError) -> SyncMessage {
+        if bytes.count > SyncLimits.maxMessageBytes {
+            throw .tooLarge(field: "message", length: bytes.count, limit: SyncLimits.maxMessageBytes)
+        }
+        return try ByteReader.decodeAll(bytes) { r throws(DecodingError) in try decode(from: &r) }
+    }
+
+    /// Reads one message.
+    public static func decode(from r: inout ByteReader) throws(DecodingError) -> SyncMessage {
+        let rawTag = try r.u8("message.tag")
+        guard let tag = Tag(rawValue: rawTag) else { throw .invalidTag(field: "message.tag", value: UInt64(rawTag)) }
+        switch tag {
+        case .hello:
+            let version = try r.u16("hello.protocolVersion")
+            let node = AuthorID(key: try r.bytes32("hello.node"))
+            let window = try r.u16("hello.window")
+            if window == 0 { throw .invalidTag(field: "hello.window", value: 0) }
+            if Int(window) > SyncLimits.maxWindow {
+                throw .tooLarge(field: "hello.window", length: Int(window), limit: SyncLimits.maxWindow)
+            }
+            let vector = try decodeVector(from: &r, field: "hello.vector")
+            return .hello(SyncHello(protocolVersion: version, node: node, window: window, vector: vector))
+        case .have:
+            return .have(try decodeVector(from: &r, field: "have.vector"))
+        case .batch:
+            let id = try r.u64("batch.id")
+            return .batch(id: id, try decodeBatch(from: &r))
+        case .ack:
+            let id = try r.u64("ack.id")
+            let applied = try r.u32("ack.applied")
+            if Int(applied) > SyncLimits.maxBatchOps {
+                throw .tooLarge(field: "ack.applied", length: Int(applied), limit: SyncLimits.maxBatchOps)
+            }
+            return .ack(id: id, applied: Int(applied))
+        case .reject:
+            let id = try r.u64("reject.id")
+            let rawCode = try r.u16("reject.code")
+            guard let code = SyncRejectCode(rawValue: rawCode) else {
+                throw .invalidTag(field: "reject.code", value: UInt64(rawCode))
+            }
+            let op: OpRef?
+            switch try r.u8("reject.hasOp") {
+            case 0: op = nil
+            case 1: op = try r.opRef("reject.op")
+            case let flag: throw .invalidTag(field: "reject.hasOp", value: UInt64(flag))
+            }
+            let text = try r.string("reject.text", limit: SyncLimits.maxReasonBytes)
+            return .reject(id: id, SyncRejection(code: code, op: op, text: text))
+        case .ping:
+            return .ping(nonce: try r.u64("ping.nonce"))
+        case .pong:
+            return .pong(nonce: try r.u64("pong.nonce"))
+        case .bye:
+            let raw = try r.u8("bye.code")
+            guard let code = SyncByeCode(rawValue: raw) else { throw .invalidTag(field: "bye.code", value: UInt64(raw)) }
+            return .bye(code)
+        }
+    }
+
+    static func decodeVector(from r: inout ByteReader, field: String) throws(DecodingError) -> VersionVector {
+        let count = Int(try r.u32(field + ".count"))
+        if count > SyncLimits.maxVectorEntries {
+            throw .tooLarge(field: field, length: count, limit: SyncLimits.maxVectorEntries)
+        }
+        if count * SyncLimits.vectorEntryBytes > r.remaining { throw .truncated(field: field) }
+        var entries: [LogID: UInt64] = [:]
+        entries.reserveCapacity(count)
+        var previous: LogID?
+        for _ in 0..<count {
+            let author = AuthorID(key: try r.bytes32(field + ".author"))
+            let epoch = try r.u64(field + ".epoch")
+            let seq = try r.u64(field + ".seq")
+            if seq == 0 { throw .notCanonical("\(field) has a zero entry") }
+            for (name, value) in [(".epoch", epoch), (".seq", seq)] where value > Limits.maxOrdinal {
+                throw .tooLarge(field: field + name, length: Int(clamping: value), limit: Int(Limits.maxOrdinal))
+            }
+            let log = LogID(author: author, epoch: epoch)
+            if let previous, !(previous < log) { throw .notCanonical("\(field) entries are not in ascending order") }
+            previous = log
+            entries[log] = seq
+        }
+        return VersionVector(entries)
+    }
+
+    static func decodeBatch(from r: inout ByteReader) throws(DecodingError) -> OpBatch {
+        let opCount = Int(try r.u32("batch.opCount"))
+        if opCount > SyncLimits.maxBatchOps {
+            throw .tooLarge(field: "batch.ops", length: opCount, limit: SyncLimits.maxBatchOps)
+        }
+        if opCount * SyncLimits.minOpBytes > r.remaining { throw .truncated(field: "batch.ops") }
+        var ops: [Op] = []
+        ops.reserveCapacity(opCount)
+        for _ in 0..<opCount {
+            let header = try OpHeader.decode(from: &r)
+            switch try r.u8("batch.op.hasBody") {
+            case 0:
+                ops.append(Op(header: header, body: nil))
+            case 1:
+                ops.append(Op(header: header, body: try r.lengthPrefixed("batch.op.body", limit: Limits.maxBodyBytes)))
+            case let flag:
+                throw .invalidTag(field: "batch.op.hasBody", value: UInt64(flag))
+            }
+        }
+        let sealCount = Int(try r.u32("batch.sealCount"))
+        if sealCount > SyncLimits.maxBatchSeals {
+            throw .tooLarge(field: "batch.seals", length: sealCount, limit: SyncLimits.maxBatchSeals)
+        }
+        if sealCount * Seal.encodedLength > r.remaining { throw .truncated(field: "batch.seals") }
+        var seals: [Seal] = []
+        seals.reserveCapacity(sealCount)
+        for _ in 0..<sealCount {
+            // 144 bytes read as 18 big-endian words, then checked by the seal's own decoder.
+            var w = ByteWriter(capacity: Seal.encodedLength)
+            for _ in 0..<(Seal.encodedLength / 8) { w.u64(try r.u64("batch.seal")) }
+            seals.append(try Seal.decode(w.bytes))
+        }
+        return OpBatch(ops: ops, seals: seals)
+    }
+}

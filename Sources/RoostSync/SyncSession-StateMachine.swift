@@ -1,0 +1,609 @@
+public import RoostCore
+public import RoostStore
+
+extension SyncSession {
+    /// The protocol logic of one session, pure: no I/O, no clock (every event carries `now`, in ms), no
+    /// randomness. Each mutating method takes one event and returns the ``Action``s to perform in order.
+    ///
+    /// ```
+    ///  idle ──start──▶ helloSent ──peer hello ok──▶ active ──bye / violation / idle timeout──▶ closed
+    ///                      │                                                  ▲
+    ///                      └──────────── bye / violation / timeout ───────────┘
+    /// ```
+    ///
+    /// Sending (per session): `sentVector` is what the peer will hold once every batch in flight is
+    /// applied. While some log outside the blocked and deferred sets is ahead of it locally, fewer than
+    /// `window` batches are unacknowledged and no fetch is outstanding, the machine asks for
+    /// `store.batch(after: sentVector)`; the batch goes out and `sentVector` advances. An ack moves its
+    /// batch into `peerVector` (what the peer is known to hold) and frees a slot; a reject rewinds
+    /// `sentVector` to `peerVector` plus the batches still in flight, and blocks the refused log for the
+    /// session unless the reason is transient. Because the store's batch carries every log it holds,
+    /// ops are relayed: a node forwards third-party logs like its own. When the store gains ops, the
+    /// machine first announces them (`have`), and holds other authors' ops for
+    /// ``SyncConfiguration/relayDelayMillis`` so that a neighbour that got them too can say so first.
+    ///
+    /// Receiving: batch ids must follow each other from 1, and at most `window` (ours) may wait for
+    /// their apply; the machine asks the driver to apply each and acks or rejects it when told the result.
+    public struct StateMachine: Sendable {
+        /// This node.
+        public let local: AuthorID
+        /// The node the transport authenticated, when it did; a hello from another node is refused.
+        public let expectedPeer: AuthorID?
+        /// The session's tunables.
+        public let configuration: SyncConfiguration
+        private var state: State
+
+        /// Creates the machine for a connection established at `now`.
+        public init(local: AuthorID, expectedPeer: AuthorID? = nil, configuration: SyncConfiguration = .init(),
+                    now: UInt64) {
+            self.local = local
+            self.expectedPeer = expectedPeer
+            self.configuration = configuration
+            self.state = .idle(createdAt: now)
+        }
+
+        // MARK: events
+
+        /// Starts the session: sends our hello. Call once, before delivering any message.
+        public mutating func start(localVector: VersionVector) -> [Action] {
+            guard case let .idle(createdAt) = state else { return [] }
+            let liveness = Liveness(lastReceivedAt: createdAt,
+                                    nextAntiEntropyAt: createdAt &+ configuration.antiEntropyIntervalMillis)
+            state = .helloSent(HelloSent(liveness: liveness, announced: localVector))
+            let hello = SyncHello(node: local, window: UInt16(configuration.window), vector: localVector)
+            return [.send(.hello(hello))]
+        }
+
+        /// A message arrived from the peer.
+        public mutating func received(_ message: SyncMessage, localVector: VersionVector, now: UInt64) -> [Action] {
+            switch state {
+            case .idle:
+                return close(.protocolViolation("\(message.tag) received before the session started"))
+            case let .helloSent(waiting):
+                switch message {
+                case let .hello(hello):
+                    return accept(hello, waiting: waiting, localVector: localVector, now: now)
+                case let .bye(code):
+                    return close(.peerBye(code))
+                default:
+                    return close(.protocolViolation("\(message.tag) received before hello"))
+                }
+            case .active(var active):
+                state = .modifying
+                active.liveness.lastReceivedAt = max(active.liveness.lastReceivedAt, now)
+                let step = active.received(message, context(localVector, now))
+                return finish(step, active)
+            case .closed:
+                return []
+            case .modifying:
+                preconditionFailure("reentrant SyncSession.StateMachine")
+            }
+        }
+
+        /// The transport could not decode a frame from the peer: the session ends as a protocol violation.
+        public mutating func receiveFailed(_ error: DecodingError) -> [Action] {
+            close(.protocolViolation("undecodable message: \(error)"))
+        }
+
+        /// The driver's answer to ``Action/fetch(after:limit:)``.
+        public mutating func batchFetched(_ batch: OpBatch, localVector: VersionVector, now: UInt64) -> [Action] {
+            let context = context(localVector, now)
+            return withActive { active in active.fetched(batch, context) }
+        }
+
+        /// The driver's answer to ``Action/apply(id:_:)``: the report, or why the store refused the batch.
+        public mutating func batchApplied(
+            id: UInt64, result: Result<ApplyReport, SyncRejection>, localVector: VersionVector, now: UInt64
+        ) -> [Action] {
+            let context = context(localVector, now)
+            return withActive { active in active.applied(id: id, result: result, context) }
+        }
+
+        /// The local store gained ops (appended here, or applied from any peer): push what the peer lacks,
+        /// and announce what it may not know we hold.
+        public mutating func localChanged(localVector: VersionVector, now: UInt64) -> [Action] {
+            let context = context(localVector, now)
+            return withActive { active in
+                var actions: [Action] = []
+                active.lastEventAt = max(active.lastEventAt, now)
+                active.starved = false
+                active.announce(context, into: &actions)
+                active.pump(context, into: &actions)
+                return .stay(actions)
+            }
+        }
+
+        /// Time passed: pings, the idle timeout, and the periodic anti-entropy `have`. Call it at
+        /// ``nextDeadline`` (calling it more often is harmless).
+        public mutating func tick(localVector: VersionVector, now: UInt64) -> [Action] {
+            switch state {
+            case let .helloSent(waiting):
+                if now.saturatingSub(waiting.liveness.lastReceivedAt) >= configuration.idleTimeoutMillis {
+                    return close(.idleTimeout)
+                }
+                return []
+            case .active:
+                let context = context(localVector, now)
+                return withActive { active in active.tick(context) }
+            case .idle, .closed, .modifying:
+                return []
+            }
+        }
+
+        /// Ends the session from this side: says `bye` and closes.
+        public mutating func shutdown() -> [Action] {
+            close(.localShutdown)
+        }
+
+        /// The connection is gone (closed by either side, or failed). Everything in flight is forgotten;
+        /// later events are ignored.
+        public mutating func closed() {
+            state = .closed
+        }
+
+        // MARK: inspection
+
+        /// Whether the hello exchange completed and the session is open.
+        public var isActive: Bool {
+            if case .active = state { return true }
+            return false
+        }
+
+        /// Whether the session ended.
+        public var isClosed: Bool {
+            if case .closed = state { return true }
+            return false
+        }
+
+        /// The peer, once its hello was accepted.
+        public var peer: AuthorID? {
+            if case let .active(active) = state { return active.peer }
+            return nil
+        }
+
+        /// What the peer is known to hold, once its hello was accepted.
+        public var peerVector: VersionVector? {
+            if case let .active(active) = state { return active.peerVector }
+            return nil
+        }
+
+        /// Batches sent and not yet acknowledged or refused.
+        public var batchesInFlight: Int {
+            if case let .active(active) = state { return active.inFlight.count }
+            return 0
+        }
+
+        /// Logs this session no longer sends.
+        public var blockedLogs: Set<LogID> {
+            if case let .active(active) = state { return active.blocked }
+            return []
+        }
+
+        /// When ``tick(localVector:now:)`` next has something to do; nil when the session is not running.
+        public var nextDeadline: UInt64? {
+            switch state {
+            case let .helloSent(waiting):
+                return waiting.liveness.lastReceivedAt &+ configuration.idleTimeoutMillis
+            case let .active(active):
+                let liveness = active.liveness
+                var deadline = min(liveness.lastReceivedAt &+ configuration.idleTimeoutMillis, liveness.nextAntiEntropyAt)
+                if liveness.pingOutstanding == nil {
+                    deadline = min(deadline, liveness.lastReceivedAt &+ configuration.pingIntervalMillis)
+                }
+                if let relay = active.relayDeadline(delay: configuration.relayDelayMillis) {
+                    deadline = min(deadline, relay)
+                }
+                return deadline
+            case .idle, .closed, .modifying:
+                return nil
+            }
+        }
+
+        // MARK: transitions
+
+        private mutating func accept(
+            _ hello: SyncHello, waiting: HelloSent, localVector: VersionVector, now: UInt64
+        ) -> [Action] {
+            guard hello.protocolVersion == SyncLimits.protocolVersion else {
+                return close(.incompatibleVersion(hello.protocolVersion))
+            }
+            guard hello.node != local else { return close(.selfConnection) }
+            if let expectedPeer, hello.node != expectedPeer { return close(.unexpectedPeer(hello.node)) }
+            var liveness = waiting.liveness
+            liveness.lastReceivedAt = max(liveness.lastReceivedAt, now)
+            var active = Active(
+                peer: hello.node, window: min(configuration.window, Int(hello.window)), liveness: liveness,
+                peerVector: hello.vector, announced: waiting.announced, fetchLimit: configuration.batchOpLimit)
+            active.lastEventAt = now
+            // Everything the peer lacks now is known from the hellos, so nothing can cross: no relay hold.
+            for (log, seq) in localVector.entries where seq > hello.vector[log] { active.relayWaiting[log] = 0 }
+            var actions: [Action] = [.established(peer: hello.node, vector: hello.vector), .peerProgress(hello.vector)]
+            let context = context(localVector, now)
+            active.announce(context, into: &actions)
+            active.pump(context, into: &actions)
+            state = .active(active)
+            return actions
+        }
+
+        private func context(_ localVector: VersionVector, _ now: UInt64) -> Context {
+            Context(local: local, configuration: configuration, localVector: localVector, now: now)
+        }
+
+        private mutating func close(_ reason: CloseReason) -> [Action] {
+            switch state {
+            case .closed: return []
+            default:
+                state = .closed
+                var actions: [Action] = []
+                if let bye = reason.byeCode { actions.append(.send(.bye(bye))) }
+                actions.append(.close(reason))
+                return actions
+            }
+        }
+
+        private mutating func withActive(_ body: (inout Active) -> Step) -> [Action] {
+            guard case .active(var active) = state else { return [] }
+            state = .modifying
+            let step = body(&active)
+            return finish(step, active)
+        }
+
+        private mutating func finish(_ step: Step, _ active: Active) -> [Action] {
+            switch step {
+            case let .stay(actions):
+                state = .active(active)
+                return actions
+            case let .close(actions, reason):
+                state = .active(active)
+                return actions + close(reason)
+            }
+        }
+    }
+}
+
+// MARK: state
+
+extension SyncSession.StateMachine {
+    private enum State: Sendable {
+        case idle(createdAt: UInt64)
+        case helloSent(HelloSent)
+        case active(Active)
+        case closed
+        /// Transient, while an `active` value is being mutated outside the enum (avoids copying it).
+        case modifying
+    }
+
+    /// What one transition of an active session produced.
+    fileprivate enum Step {
+        case stay([SyncSession.Action])
+        case close([SyncSession.Action], SyncSession.CloseReason)
+    }
+
+    /// The inputs every transition of an active session sees.
+    fileprivate struct Context {
+        let local: AuthorID
+        let configuration: SyncConfiguration
+        let localVector: VersionVector
+        let now: UInt64
+    }
+
+    fileprivate struct Liveness: Sendable {
+        var lastReceivedAt: UInt64
+        var pingOutstanding: UInt64? = nil
+        var nextNonce: UInt64 = 1
+        var nextAntiEntropyAt: UInt64
+    }
+
+    fileprivate struct HelloSent: Sendable {
+        var liveness: Liveness
+        /// The vector our hello carried.
+        var announced: VersionVector
+    }
+
+    fileprivate struct InFlight: Sendable {
+        var id: UInt64
+        /// The highest seq of each log in the batch.
+        var tops: VersionVector
+        /// The fetch limit the batch was read with.
+        var limit: Int
+    }
+
+    fileprivate struct Active: Sendable {
+        typealias Action = SyncSession.Action
+
+        let peer: AuthorID
+        /// Effective send window: the smaller of ours and the peer's.
+        let window: Int
+        var liveness: Liveness
+
+        // Sending.
+        /// What the peer is known to hold: its hello and `have`s, our acked batches, the batches it sent.
+        var peerVector: VersionVector
+        /// What the peer will hold once the batches in flight are applied (≥ `peerVector`).
+        var sentVector: VersionVector
+        /// What the peer knows we hold: our hello and `have`s, the batches we sent and applied from it.
+        var announced: VersionVector
+        var inFlight: [InFlight] = []
+        var nextBatchID: UInt64 = 1
+        /// The generation the outstanding fetch was asked in; nil when none is outstanding.
+        var fetchPending: UInt64? = nil
+        /// Bumped by every rewind; a fetch asked in an older generation is discarded.
+        var generation: UInt64 = 0
+        var fetchLimit: Int
+        /// The last fetch came back empty; no new fetch until something changes.
+        var starved = false
+        /// Logs the peer refused for good (or too large to send): never sent again in this session.
+        var blocked: Set<LogID> = []
+        /// Logs refused for a transient reason: retried at the next anti-entropy round.
+        var deferred: Set<LogID> = []
+        var consecutiveGaps: [LogID: Int] = [:]
+        /// Other authors' logs we hold further than `sentVector`, with when that was first seen: they are
+        /// pushed once ``SyncConfiguration/relayDelayMillis`` has passed (0: at once).
+        var relayWaiting: [LogID: UInt64] = [:]
+        /// The time of the latest event.
+        var lastEventAt: UInt64 = 0
+
+        // Receiving.
+        var lastBatchReceived: UInt64 = 0
+        /// Batches received and not yet applied, in order, with their tops.
+        var pendingApply: [(id: UInt64, tops: VersionVector)] = []
+
+        init(peer: AuthorID, window: Int, liveness: Liveness, peerVector: VersionVector, announced: VersionVector,
+             fetchLimit: Int) {
+            self.peer = peer
+            self.window = window
+            self.liveness = liveness
+            self.peerVector = peerVector
+            self.sentVector = peerVector
+            self.announced = announced
+            self.fetchLimit = fetchLimit
+        }
+
+        // MARK: receiving messages
+
+        mutating func received(_ message: SyncMessage, _ context: Context) -> SyncSession.StateMachine.Step {
+            lastEventAt = max(lastEventAt, context.now)
+            let configuration = context.configuration
+            var actions: [Action] = []
+            switch message {
+            case .hello:
+                return .close([], .protocolViolation("second hello"))
+
+            case let .have(vector):
+                let before = peerVector
+                peerVector.formMax(vector)
+                sentVector.formMax(vector)
+                if inFlight.isEmpty && fetchPending == nil {
+                    // Nothing in flight: our estimate must be exactly what the peer holds (anti-entropy repair).
+                    sentVector = peerVector
+                }
+                starved = false
+                if peerVector != before { actions.append(.peerProgress(peerVector)) }
+                announce(context, into: &actions)
+                pump(context, into: &actions)
+
+            case let .batch(id, batch):
+                guard id == lastBatchReceived &+ 1 else {
+                    return .close([], .protocolViolation("batch \(id) received after batch \(lastBatchReceived)"))
+                }
+                guard pendingApply.count < configuration.window else {
+                    return .close([], .protocolViolation("more than \(configuration.window) batches unacknowledged"))
+                }
+                lastBatchReceived = id
+                pendingApply.append((id, VersionVector(topsOf: batch)))
+                actions.append(.apply(id: id, batch))
+
+            case let .ack(id, _):
+                guard let index = inFlight.firstIndex(where: { $0.id == id }) else {
+                    return .close([], .protocolViolation("ack of batch \(id), which is not in flight"))
+                }
+                let entry = inFlight.remove(at: index)
+                let before = peerVector
+                peerVector.formMax(entry.tops)
+                sentVector.formMax(entry.tops)
+                for log in entry.tops.entries.keys { consecutiveGaps[log] = nil }
+                starved = false
+                if peerVector != before { actions.append(.peerProgress(peerVector)) }
+                pump(context, into: &actions)
+
+            case let .reject(id, rejection):
+                guard let index = inFlight.firstIndex(where: { $0.id == id }) else {
+                    return .close([], .protocolViolation("reject of batch \(id), which is not in flight"))
+                }
+                let entry = inFlight.remove(at: index)
+                actions.append(.peerRejected(batchID: id, rejection))
+                refused(entry, rejection, into: &actions)
+                pump(context, into: &actions)
+
+            case let .ping(nonce):
+                actions.append(.send(.pong(nonce: nonce)))
+
+            case let .pong(nonce):
+                if liveness.pingOutstanding == nonce { liveness.pingOutstanding = nil }
+
+            case let .bye(code):
+                return .close([], .peerBye(code))
+            }
+            return .stay(actions)
+        }
+
+        /// The peer refused a batch: block or defer its log(s), then rewind to what the peer is known to hold.
+        private mutating func refused(_ entry: InFlight, _ rejection: SyncRejection, into actions: inout [Action]) {
+            let logs: [LogID]
+            if let op = rejection.op, entry.tops[op.log] > 0 {
+                logs = [op.log]
+            } else {
+                logs = entry.tops.entries.keys.sorted()
+            }
+            var permanent = !rejection.code.isTransient
+            switch rejection.code {
+            case .tooManyOps:
+                // Our batch was over the peer's limit: ask the store for fewer ops; one sealed run that is
+                // over it even alone can never be sent.
+                if entry.limit <= 1 { permanent = true } else { fetchLimit = max(1, entry.limit / 2) }
+            case .gap:
+                // An earlier batch was refused, so this one no longer follows: resend after the rewind,
+                // unless it keeps happening.
+                for log in logs {
+                    consecutiveGaps[log, default: 0] += 1
+                    if consecutiveGaps[log]! > SyncSession.maxConsecutiveGaps { deferred.insert(log) }
+                }
+            default:
+                if !permanent { deferred.formUnion(logs) }
+            }
+            if permanent {
+                for log in logs where blocked.insert(log).inserted {
+                    actions.append(.logBlocked(log, reason: "refused by the peer: \(rejection)"))
+                }
+            }
+            rewind()
+        }
+
+        /// Forgets what was assumed about the batches not acknowledged: the peer holds `peerVector` plus
+        /// whatever the batches still in flight bring. A fetch already asked for is discarded.
+        private mutating func rewind() {
+            sentVector = peerVector
+            for entry in inFlight { sentVector.formMax(entry.tops) }
+            generation &+= 1
+            starved = false
+        }
+
+        // MARK: driver answers
+
+        mutating func fetched(_ batch: OpBatch, _ context: Context) -> SyncSession.StateMachine.Step {
+            lastEventAt = max(lastEventAt, context.now)
+            guard let asked = fetchPending else { return .stay([]) }
+            fetchPending = nil
+            var actions: [Action] = []
+            guard asked == generation else {
+                // Asked before a rewind: it may not follow what the peer holds. Ask again.
+                pump(context, into: &actions)
+                return .stay(actions)
+            }
+            guard !batch.isEmpty else {
+                starved = true
+                return .stay([])
+            }
+            let size = SyncMessage.encodedLength(ofBatch: batch)
+            if size > SyncLimits.maxMessageBytes {
+                if fetchLimit > 1 {
+                    fetchLimit = max(1, min(fetchLimit, batch.ops.count) / 2)
+                } else {
+                    let log = batch.ops[0].header.ref.log
+                    blocked.insert(log)
+                    actions.append(.logBlocked(log, reason: """
+                        a sealed run of \(batch.ops.count) ops encodes to \(size) bytes, over the \
+                        \(SyncLimits.maxMessageBytes)-byte message limit
+                        """))
+                }
+                pump(context, into: &actions)
+                return .stay(actions)
+            }
+            let id = nextBatchID
+            nextBatchID &+= 1
+            let tops = VersionVector(topsOf: batch)
+            sentVector.formMax(tops)
+            announced.formMax(tops)
+            inFlight.append(InFlight(id: id, tops: tops, limit: fetchLimit))
+            fetchLimit = context.configuration.batchOpLimit
+            actions.append(.send(.batch(id: id, batch)))
+            pump(context, into: &actions)
+            return .stay(actions)
+        }
+
+        mutating func applied(
+            id: UInt64, result: Result<ApplyReport, SyncRejection>, _ context: Context
+        ) -> SyncSession.StateMachine.Step {
+            lastEventAt = max(lastEventAt, context.now)
+            guard let index = pendingApply.firstIndex(where: { $0.id == id }) else { return .stay([]) }
+            let entry = pendingApply.remove(at: index)
+            var actions: [Action] = []
+            switch result {
+            case let .success(report):
+                actions.append(.send(.ack(id: id, applied: report.applied)))
+                // The peer sent these ops, so it holds them; and it now knows we do.
+                let before = peerVector
+                peerVector.formMax(entry.tops)
+                sentVector.formMax(entry.tops)
+                announced.formMax(entry.tops)
+                if peerVector != before { actions.append(.peerProgress(peerVector)) }
+            case let .failure(rejection):
+                actions.append(.send(.reject(id: id, rejection)))
+            }
+            announce(context, into: &actions)
+            pump(context, into: &actions)
+            return .stay(actions)
+        }
+
+        mutating func tick(_ context: Context) -> SyncSession.StateMachine.Step {
+            lastEventAt = max(lastEventAt, context.now)
+            let (configuration, now, localVector) = (context.configuration, context.now, context.localVector)
+            let quiet = now.saturatingSub(liveness.lastReceivedAt)
+            if quiet >= configuration.idleTimeoutMillis { return .close([], .idleTimeout) }
+            var actions: [Action] = []
+            if liveness.pingOutstanding == nil && quiet >= configuration.pingIntervalMillis {
+                let nonce = liveness.nextNonce
+                liveness.nextNonce &+= 1
+                liveness.pingOutstanding = nonce
+                actions.append(.send(.ping(nonce: nonce)))
+            }
+            if now >= liveness.nextAntiEntropyAt {
+                liveness.nextAntiEntropyAt = now &+ configuration.antiEntropyIntervalMillis
+                actions.append(.send(.have(localVector)))
+                announced.formMax(localVector)
+                deferred.removeAll()
+                consecutiveGaps.removeAll()
+                starved = false
+            }
+            // Relayed ops whose hold ended, and anything the anti-entropy round unblocked.
+            pump(context, into: &actions)
+            return .stay(actions)
+        }
+
+        // MARK: sending
+
+        /// Sends a `have` for the logs we hold further than the peer knows. Announcing at once what we
+        /// are about to relay lets a neighbour that got the same ops tell us so before either pushes them.
+        mutating func announce(_ context: Context, into actions: inout [Action]) {
+            let delta = context.localVector.entries(above: announced)
+            guard !delta.entries.isEmpty else { return }
+            announced.formMax(delta)
+            actions.append(.send(.have(delta)))
+        }
+
+        /// Asks for the next batch when the peer lacks something that may go now (not blocked, deferred or
+        /// held for relay), a window slot is free, and no fetch is out.
+        mutating func pump(_ context: Context, into actions: inout [Action]) {
+            let (localVector, now) = (context.localVector, context.now)
+            let delay = context.configuration.relayDelayMillis
+            var skipped = blocked.union(deferred)
+            var ready = false
+            var waiting: [LogID: UInt64] = [:]
+            for (log, seq) in localVector.entries where seq > sentVector[log] && !skipped.contains(log) {
+                if log.author == context.local || delay == 0 {
+                    ready = true
+                    continue
+                }
+                let since = relayWaiting[log] ?? now
+                waiting[log] = since
+                if now.saturatingSub(since) >= delay { ready = true } else { skipped.insert(log) }
+            }
+            relayWaiting = waiting
+            guard ready, fetchPending == nil, !starved, inFlight.count < window else { return }
+            var after = sentVector
+            for log in skipped { after[log] = Limits.maxOrdinal }
+            fetchPending = generation
+            actions.append(.fetch(after: after, limit: fetchLimit))
+        }
+
+        /// When a relay hold ends, if one is pending; nil otherwise.
+        func relayDeadline(delay: UInt64) -> UInt64? {
+            relayWaiting.values.map { $0 &+ delay }.filter { $0 > lastEventAt }.min()
+        }
+    }
+}
+
+extension UInt64 {
+    /// `self - other`, or 0 when `other` is larger (a clock that stepped back).
+    fileprivate func saturatingSub(_ other: UInt64) -> UInt64 { self >= other ? self - other : 0 }
+}

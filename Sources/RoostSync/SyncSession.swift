@@ -1,0 +1,79 @@
+public import RoostCore
+public import RoostStore
+
+/// A sync session: one per connection, once the transport has authenticated the peer
+/// (Protocol/SPEC-sync.md §2b.4).
+///
+/// The protocol logic lives in the pure ``StateMachine``; a driver owns the connection, the store and
+/// the timers, feeds events in, and performs the ``Action``s that come out, in order.
+public enum SyncSession {
+    /// What the driver must do, in the order given.
+    public enum Action: Hashable, Sendable {
+        /// Encode and send a message to the peer.
+        case send(SyncMessage)
+        /// Read `store.batch(after:limit:)` and hand the result to ``StateMachine/batchFetched(_:localVector:now:)``.
+        /// At most one fetch is outstanding per session.
+        case fetch(after: VersionVector, limit: Int)
+        /// Apply the peer's batch with `store.apply` and report with
+        /// ``StateMachine/batchApplied(id:result:localVector:now:)``. Applies of one session must run in
+        /// the order they are requested (a batch builds on the ones before it). After a success that
+        /// stored new ops, call ``StateMachine/localChanged(localVector:now:)`` on every session of the node.
+        case apply(id: UInt64, OpBatch)
+        /// The peer's hello was accepted: the session is established (a reconnection backoff may reset).
+        case established(peer: AuthorID, vector: VersionVector)
+        /// What the peer is now known to hold grew (from its hello, `have`s, acks, or batches it sent).
+        case peerProgress(VersionVector)
+        /// The peer refused batch `batchID` (to be logged); see ``logBlocked(_:reason:)`` for its effect.
+        case peerRejected(batchID: UInt64, SyncRejection)
+        /// This session stops sending `log` (the peer refused it for good, or it cannot be sent).
+        case logBlocked(LogID, reason: String)
+        /// Close the connection (after sending what came before this action).
+        case close(CloseReason)
+    }
+
+    /// Why a session ended.
+    public enum CloseReason: Hashable, Sendable, CustomStringConvertible {
+        /// The local node ended it (``StateMachine/shutdown()``).
+        case localShutdown
+        /// The peer said `bye`.
+        case peerBye(SyncByeCode)
+        /// Nothing was received for ``SyncConfiguration/idleTimeoutMillis``.
+        case idleTimeout
+        /// The peer broke the protocol.
+        case protocolViolation(String)
+        /// The peer speaks another protocol version.
+        case incompatibleVersion(UInt16)
+        /// The peer's hello names another node than the transport authenticated.
+        case unexpectedPeer(AuthorID)
+        /// The peer is this node.
+        case selfConnection
+
+        public var description: String {
+            switch self {
+            case .localShutdown: "local shutdown"
+            case let .peerBye(code): "peer said bye (\(code))"
+            case .idleTimeout: "idle timeout"
+            case let .protocolViolation(what): "protocol violation: \(what)"
+            case let .incompatibleVersion(version): "peer speaks protocol version \(version)"
+            case let .unexpectedPeer(node): "hello from unexpected node \(node.short)"
+            case .selfConnection: "connected to itself"
+            }
+        }
+
+        /// The `bye` code sent to the peer before closing, or nil when none is sent.
+        var byeCode: SyncByeCode? {
+            switch self {
+            case .localShutdown: .normal
+            case .peerBye: nil
+            case .idleTimeout: .idleTimeout
+            case .protocolViolation: .protocolViolation
+            case .incompatibleVersion: .incompatibleVersion
+            case .unexpectedPeer, .selfConnection: .unexpectedPeer
+            }
+        }
+    }
+
+    /// After this many `gap` refusals of one log in a row (each followed by a rewind), the log waits
+    /// for the next anti-entropy round instead of being resent at once.
+    public static let maxConsecutiveGaps = 8
+}

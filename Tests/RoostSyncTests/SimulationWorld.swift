@@ -1,0 +1,776 @@
+import Foundation
+import RoostCore
+import RoostCrypto
+import RoostStore
+import RoostSync
+
+/// The knobs of one simulated run.
+struct SimulationParameters {
+    var nodes = 20
+    /// Each node gets between these many links (a random spanning tree first, so the graph is connected).
+    var degree = 2...4
+    /// Local append events during the chaos phase.
+    var appends = 6...9
+    /// Ops per append event (one transaction, one seal).
+    var opsPerAppend = 3...5
+    var chaosMillis: UInt64 = 20_000
+    /// One-way delay of a message, per message (FIFO within a connection regardless).
+    var latencyMillis: ClosedRange<UInt64> = 2...60
+    /// Probability that a sent message is lost, killing its connection (TCP reset), during chaos.
+    var dropRate = 0.01
+    /// Probability that a connection dies right after a batch is delivered (its ack is lost, so the
+    /// batch is sent again on the next connection: duplicate delivery), during chaos.
+    var ackLossRate = 0.03
+    /// Probability that applying a batch fails in the store (reported as `storeFailure`), during chaos.
+    var applyFailureRate = 0.02
+    /// How long after a connection dies each side notices.
+    var detectMillis: ClosedRange<UInt64> = 50...1_500
+    var partitions = 0...2
+    var partitionMillis: ClosedRange<UInt64> = 2_000...12_000
+    var restarts = 0...3
+    var downMillis: ClosedRange<UInt64> = 200...4_000
+    /// Per-node wall-clock skew (well inside the stores' drift bound).
+    var skewMillis: ClosedRange<Int64> = -3_000...3_000
+    var connectTimeoutMillis: UInt64 = 300
+    /// How long one apply takes.
+    var applyMillis: ClosedRange<UInt64> = 1...20
+    var session = SyncConfiguration(batchOpLimit: 4, window: 2, pingIntervalMillis: 2_000, idleTimeoutMillis: 6_000,
+                                    antiEntropyIntervalMillis: 10_000, relayDelayMillis: 150)
+    var backoff = Backoff.Configuration(initialMillis: 100, maximumMillis: 4_000)
+    /// After healing, the run must become quiescent within this much simulated time.
+    var settleLimitMillis: UInt64 = 120_000
+    /// Once quiescent, one new op must reach every node within this long (well under the anti-entropy
+    /// interval: it proves ops are pushed and relayed, not merely found by anti-entropy).
+    var probeLimitMillis: UInt64 = 3_000
+    var eventLimit = 3_000_000
+}
+
+/// What a run did, for the report and for checks that chaos really happened.
+struct SimulationStats {
+    var messages = 0
+    var batches = 0
+    var drops = 0
+    var ackLosses = 0
+    var applyFailures = 0
+    var duplicateOps = 0
+    var appliedOps = 0
+    var rejects: [SyncRejectCode: Int] = [:]
+    var blocked: [String] = []
+    var sessions = 0
+    var violations: [String] = []
+    var restarts = 0
+    var partitions = 0
+    var settleMillis: UInt64 = 0
+    /// Claim ops that lost to a concurrent claim (proof that claims really raced).
+    var claimConflicts = 0
+    var ops = 0
+    var probeMillis: UInt64 = 0
+    var events = 0
+
+    mutating func add(_ other: SimulationStats) {
+        messages += other.messages; batches += other.batches; drops += other.drops; ackLosses += other.ackLosses
+        applyFailures += other.applyFailures; duplicateOps += other.duplicateOps; appliedOps += other.appliedOps
+        for (code, count) in other.rejects { rejects[code, default: 0] += count }
+        blocked += other.blocked; sessions += other.sessions; violations += other.violations
+        restarts += other.restarts; partitions += other.partitions
+        settleMillis = max(settleMillis, other.settleMillis); probeMillis = max(probeMillis, other.probeMillis)
+        claimConflicts += other.claimConflicts; ops += other.ops
+        events += other.events
+    }
+}
+
+struct SimulationFailure: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// A deterministic discrete-event world: nodes with in-memory stores, links, connections carrying
+/// encoded messages, and the chaos. Everything random comes from one seeded generator; events at the
+/// same time run in the order they were scheduled.
+final class SimulationWorld {
+    typealias Action = SyncSession.Action
+
+    // MARK: model
+
+    final class Node {
+        let index: Int
+        let author: LocalAuthor
+        let store: OpStore
+        let skew: Int64
+        var up = true
+        /// Cached `store.versionVector()`, refreshed after every change.
+        var vector = VersionVector()
+
+        init(index: Int, author: LocalAuthor, store: OpStore, skew: Int64) {
+            self.index = index; self.author = author; self.store = store; self.skew = skew
+        }
+    }
+
+    struct Link {
+        /// `nodes.0` dials, `nodes.1` accepts.
+        var nodes: (Int, Int)
+        var cuts = 0
+        var connection: Int?
+        var dialScheduled = false
+        var backoff: Backoff
+    }
+
+    enum Frame {
+        case data([UInt8])
+        case fin
+    }
+
+    struct Connection {
+        var link: Int
+        var nodes: (Int, Int)
+        /// Both sides' machines; nil once that side is gone.
+        var machines: [SyncSession.StateMachine?] = [nil, nil]
+        /// Cut abruptly (drop, restart, partition): nothing more is delivered.
+        var killed = false
+        /// Set once the sessions were created (the handshake finished).
+        var open = false
+        /// Delivery time of the last frame in each direction (index: receiving side), for FIFO order.
+        var lastDelivery: [UInt64] = [0, 0]
+        /// The earliest timer event scheduled for each side's machine.
+        var timer: [UInt64?] = [nil, nil]
+        /// When each side's store finishes the applies queued so far (applies of a session run in order).
+        var applyBusyUntil: [UInt64] = [0, 0]
+    }
+
+    enum Event {
+        case dial(link: Int)
+        case connected(connection: Int)
+        case deliver(connection: Int, side: Int, Frame)
+        case lost(connection: Int, side: Int)
+        case fetchDone(connection: Int, side: Int, after: VersionVector, limit: Int)
+        case applyDone(connection: Int, side: Int, id: UInt64, OpBatch)
+        case timer(connection: Int, side: Int)
+        case append(node: Int)
+        case restart(node: Int, downFor: UInt64)
+        case nodeUp(node: Int)
+        case partition(nodes: Set<Int>, duration: UInt64)
+        case heal(links: [Int])
+        case chaosEnds
+    }
+
+    let seed: UInt64
+    let parameters: SimulationParameters
+    var rng: SplitMix64
+    var now: UInt64 = 1_767_225_600_000
+    var nodes: [Node] = []
+    var links: [Link] = []
+    var connections: [Connection] = []
+    /// Connections that may still have a machine, in creation order (pruned at each tick).
+    var openConnections: [Int] = []
+    var stats = SimulationStats()
+    var chaos = true
+    private var queue = EventQueue()
+    private var scheduled: UInt64 = 0
+
+    static let tickets = (1...3).map { EntityRef("ticket", "T-\($0)") }
+    static let fields = ["status", "priority"]
+    static let tags = ["billing", "outage", "vip"]
+
+    init(seed: UInt64, parameters: SimulationParameters = .init()) throws {
+        self.seed = seed
+        self.parameters = parameters
+        self.rng = SplitMix64(seed: seed)
+        for index in 0..<parameters.nodes {
+            let keySeed = (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let author = LocalAuthor(key: try SigningKey(seed: keySeed),
+                                     epoch: UInt64.random(in: 0...Limits.maxOrdinal, using: &rng))
+            let store = try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis)
+            nodes.append(Node(index: index, author: author, store: store,
+                              skew: Int64.random(in: parameters.skewMillis, using: &rng)))
+        }
+        buildTopology()
+    }
+
+    /// A random spanning tree, then random extra links until every node has at least `degree.lowerBound`
+    /// links, never giving a node more than `degree.upperBound`.
+    private func buildTopology() {
+        let count = nodes.count
+        var degree = Array(repeating: 0, count: count)
+        var edges = Set<[Int]>()
+        func add(_ a: Int, _ b: Int) {
+            edges.insert([min(a, b), max(a, b)])
+            degree[a] += 1; degree[b] += 1
+            // The dialer is random, so both directions of "who reconnects" are exercised.
+            let pair = Bool.random(using: &rng) ? (a, b) : (b, a)
+            links.append(Link(nodes: pair, backoff: Backoff(configuration: parameters.backoff)))
+        }
+        let order = (0..<count).shuffled(using: &rng)
+        for position in 1..<count {
+            let candidates = order[0..<position].filter { degree[$0] < parameters.degree.upperBound }
+            let parent = candidates.randomElement(using: &rng) ?? order[position - 1]
+            add(order[position], parent)
+        }
+        for node in 0..<count {
+            let want = Int.random(in: parameters.degree, using: &rng)
+            var attempts = 0
+            while degree[node] < want && attempts < 20 {
+                attempts += 1
+                let other = Int.random(in: 0..<count, using: &rng)
+                guard other != node, degree[other] < parameters.degree.upperBound,
+                      !edges.contains([min(node, other), max(node, other)]) else { continue }
+                add(node, other)
+            }
+        }
+    }
+
+    // MARK: running
+
+    /// Runs the whole scenario and checks the outcome; throws a description of the first failure.
+    func run() throws -> SimulationStats {
+        let start = now
+        for index in links.indices { schedule(at: now + UInt64.random(in: 0...200, using: &rng), .dial(link: index)) }
+        let appendCount = Int.random(in: parameters.appends, using: &rng)
+        for _ in 0..<appendCount {
+            schedule(at: start + UInt64.random(in: 0..<parameters.chaosMillis, using: &rng),
+                     .append(node: Int.random(in: 0..<nodes.count, using: &rng)))
+        }
+        for _ in 0..<Int.random(in: parameters.restarts, using: &rng) {
+            schedule(at: start + UInt64.random(in: 0..<parameters.chaosMillis, using: &rng),
+                     .restart(node: Int.random(in: 0..<nodes.count, using: &rng),
+                              downFor: UInt64.random(in: parameters.downMillis, using: &rng)))
+        }
+        for _ in 0..<Int.random(in: parameters.partitions, using: &rng) {
+            let size = Int.random(in: 1...(nodes.count / 2), using: &rng)
+            let side = Set((0..<nodes.count).shuffled(using: &rng).prefix(size))
+            schedule(at: start + UInt64.random(in: 0..<parameters.chaosMillis, using: &rng),
+                     .partition(nodes: side, duration: UInt64.random(in: parameters.partitionMillis, using: &rng)))
+        }
+        let chaosEnd = start + parameters.chaosMillis
+        schedule(at: chaosEnd, .chaosEnds)
+
+        // Chaos, then heal and run until quiescent: every node holds every op and every link has a session.
+        try runUntil(limit: chaosEnd) { false }
+        try runUntil(limit: chaosEnd + parameters.settleLimitMillis) { self.isQuiescent() }
+        guard isQuiescent() else {
+            throw SimulationFailure(description: "not quiescent \(parameters.settleLimitMillis) ms after healing: "
+                                    + diagnosis())
+        }
+        stats.settleMillis = now - chaosEnd
+
+        // Liveness: one more op must be pushed and relayed to everyone well before anti-entropy would.
+        let probeStart = now
+        let prober = Int.random(in: 0..<nodes.count, using: &rng)
+        try append(at: prober, [.set(entity: Self.tickets[0], field: "probe", value: .int(Int64(bitPattern: seed)))])
+        try runUntil(limit: probeStart + parameters.probeLimitMillis) { self.isQuiescent() }
+        guard isQuiescent() else {
+            throw SimulationFailure(description: "a new op at node \(prober) did not reach every node within "
+                                    + "\(parameters.probeLimitMillis) ms: " + diagnosis())
+        }
+        stats.probeMillis = now - probeStart
+        try checkOutcome()
+        return stats
+    }
+
+    private func runUntil(limit: UInt64, done: () -> Bool) throws {
+        var checkedAt: UInt64 = 0
+        while let next = queue.peekTime, next <= limit {
+            // The condition is checked at most every 10 simulated ms (it scans every node).
+            if next >= checkedAt + 10 {
+                checkedAt = next
+                if done() { return }
+            }
+            let (time, event) = queue.pop()!
+            now = max(now, time)
+            stats.events += 1
+            guard stats.events < parameters.eventLimit else {
+                throw SimulationFailure(description: "event limit reached: " + diagnosis())
+            }
+            try handle(event)
+        }
+        now = max(now, limit)
+    }
+
+    private func schedule(at time: UInt64, _ event: Event) {
+        scheduled += 1
+        queue.push(time: time, order: scheduled, event)
+    }
+
+    private func handle(_ event: Event) throws {
+        switch event {
+        case let .dial(link):
+            dial(link)
+        case let .connected(id):
+            connected(id)
+        case let .deliver(id, side, frame):
+            try deliver(id, side, frame)
+        case let .lost(id, side):
+            lose(id, side)
+        case let .fetchDone(id, side, after, limit):
+            guard isLive(id, side) else { return }
+            let node = nodes[nodeIndex(id, side)]
+            let batch = try node.store.batch(after: after, limit: limit)
+            try feed(id, side) { machine in machine.batchFetched(batch, localVector: node.vector, now: now) }
+        case let .applyDone(id, side, batchID, batch):
+            guard isLive(id, side) else { return }
+            try applyBatch(id, side, batchID, batch)
+        case let .timer(id, side):
+            if connections[id].timer[side] == now { connections[id].timer[side] = nil }
+            guard isLive(id, side) else { return }
+            let vector = nodes[nodeIndex(id, side)].vector
+            try feed(id, side) { machine in machine.tick(localVector: vector, now: now) }
+        case let .append(node):
+            if chaos && nodes[node].up { try append(at: node) }
+        case let .restart(node, downFor):
+            guard chaos, nodes[node].up else { return }
+            restart(node, downFor: downFor)
+        case let .nodeUp(node):
+            nodeUp(node)
+        case let .partition(side, duration):
+            guard chaos else { return }
+            stats.partitions += 1
+            var cut: [Int] = []
+            for index in links.indices where side.contains(links[index].nodes.0) != side.contains(links[index].nodes.1) {
+                links[index].cuts += 1
+                cut.append(index)
+                if let id = links[index].connection { kill(id) }
+            }
+            schedule(at: now + duration, .heal(links: cut))
+        case let .heal(cut):
+            for index in cut where links[index].cuts > 0 { links[index].cuts -= 1 }
+        case .chaosEnds:
+            chaos = false
+            for index in links.indices { links[index].cuts = 0 }
+            for node in nodes where !node.up { nodeUp(node.index) }
+        }
+    }
+
+    // MARK: connections
+
+    private func dial(_ index: Int) {
+        links[index].dialScheduled = false
+        let link = links[index]
+        guard link.connection == nil, nodes[link.nodes.0].up else { return }
+        guard nodes[link.nodes.1].up, link.cuts == 0 else {
+            // Refused or timed out: back off.
+            redial(index, after: parameters.connectTimeoutMillis)
+            return
+        }
+        connections.append(Connection(link: index, nodes: link.nodes))
+        let id = connections.count - 1
+        links[index].connection = id
+        schedule(at: now + 2 * latency(), .connected(connection: id))
+    }
+
+    private func connected(_ id: Int) {
+        let connection = connections[id]
+        let link = links[connection.link]
+        guard !connection.killed, link.cuts == 0, nodes[connection.nodes.0].up, nodes[connection.nodes.1].up else {
+            if links[connection.link].connection == id { links[connection.link].connection = nil }
+            redial(connection.link, after: parameters.connectTimeoutMillis)
+            return
+        }
+        connections[id].open = true
+        openConnections.append(id)
+        stats.sessions += 1
+        for side in 0...1 {
+            let node = nodes[nodeIndex(id, side)]
+            let peer = nodes[nodeIndex(id, 1 - side)].author.id
+            var machine = SyncSession.StateMachine(local: node.author.id, expectedPeer: peer,
+                                                   configuration: parameters.session, now: now)
+            let actions = machine.start(localVector: node.vector)
+            connections[id].machines[side] = machine
+            armTimer(id, side, machine.nextDeadline)
+            perform(actions, id, side)
+        }
+    }
+
+    /// Schedules a timer event at the machine's next deadline, unless an earlier one is pending.
+    private func armTimer(_ id: Int, _ side: Int, _ deadline: UInt64?) {
+        guard let deadline else { return }
+        let time = max(deadline, now + 1)
+        if let pending = connections[id].timer[side], pending <= time { return }
+        connections[id].timer[side] = time
+        schedule(at: time, .timer(connection: id, side: side))
+    }
+
+    private func redial(_ index: Int, after extra: UInt64 = 0) {
+        guard !links[index].dialScheduled else { return }
+        links[index].dialScheduled = true
+        let delay = links[index].backoff.nextDelayMillis(using: &rng)
+        schedule(at: now + extra + delay, .dial(link: index))
+    }
+
+    /// The side `side` learned that the connection ended: drop its machine; the dialer reconnects.
+    private func ended(_ id: Int, _ side: Int) {
+        connections[id].machines[side]?.closed()
+        connections[id].machines[side] = nil
+        let index = connections[id].link
+        if side == 0, links[index].connection == id {
+            links[index].connection = nil
+            if nodes[links[index].nodes.0].up { redial(index) }
+        }
+    }
+
+    /// Cuts a connection abruptly: nothing more is delivered; each side notices a little later.
+    private func kill(_ id: Int) {
+        guard !connections[id].killed else { return }
+        connections[id].killed = true
+        for side in 0...1 {
+            schedule(at: now + UInt64.random(in: parameters.detectMillis, using: &rng), .lost(connection: id, side: side))
+        }
+    }
+
+    private func lose(_ id: Int, _ side: Int) {
+        ended(id, side)
+    }
+
+    private func isLive(_ id: Int, _ side: Int) -> Bool {
+        connections[id].machines[side] != nil && nodes[nodeIndex(id, side)].up
+    }
+
+    private func nodeIndex(_ id: Int, _ side: Int) -> Int {
+        side == 0 ? connections[id].nodes.0 : connections[id].nodes.1
+    }
+
+    private func latency() -> UInt64 {
+        UInt64.random(in: parameters.latencyMillis, using: &rng)
+    }
+
+    private func transmit(_ id: Int, from side: Int, _ frame: Frame) {
+        guard !connections[id].killed else { return }
+        if chaos, case .data = frame, Double.random(in: 0..<1, using: &rng) < parameters.dropRate {
+            stats.drops += 1
+            kill(id)
+            return
+        }
+        let receiver = 1 - side
+        let time = max(now + latency(), connections[id].lastDelivery[receiver])
+        connections[id].lastDelivery[receiver] = time
+        schedule(at: time, .deliver(connection: id, side: receiver, frame))
+    }
+
+    private func deliver(_ id: Int, _ side: Int, _ frame: Frame) throws {
+        guard !connections[id].killed, isLive(id, side) else { return }
+        switch frame {
+        case .fin:
+            ended(id, side)
+        case let .data(bytes):
+            stats.messages += 1
+            let node = nodes[nodeIndex(id, side)]
+            let message: SyncMessage
+            do {
+                message = try SyncMessage.decode(bytes)
+            } catch {
+                throw SimulationFailure(description: "undecodable message: \(error)")
+            }
+            try feed(id, side) { machine in machine.received(message, localVector: node.vector, now: now) }
+            if chaos, case .batch = message, Double.random(in: 0..<1, using: &rng) < parameters.ackLossRate {
+                stats.ackLosses += 1
+                kill(id)
+            }
+        }
+    }
+
+    /// Runs one event on a side's machine and performs the actions.
+    private func feed(_ id: Int, _ side: Int, _ body: (inout SyncSession.StateMachine) -> [Action]) throws {
+        guard var machine = connections[id].machines[side] else { return }
+        connections[id].machines[side] = nil  // a unique reference: no copy-on-write of the machine's state
+        let actions = body(&machine)
+        connections[id].machines[side] = machine
+        guard machine.batchesInFlight <= parameters.session.window else {
+            throw SimulationFailure(description: "node \(nodeIndex(id, side)) has \(machine.batchesInFlight) batches in flight")
+        }
+        // Soundness: what a session believes its peer holds, the peer really holds (stores never lose ops).
+        if let believed = machine.peerVector {
+            let peer = nodes[nodeIndex(id, 1 - side)]
+            guard peer.vector.dominates(believed) else {
+                throw SimulationFailure(description: """
+                    node \(nodeIndex(id, side)) believes node \(peer.index) holds \
+                    \(believed.entries(above: peer.vector)), which it does not
+                    """)
+            }
+        }
+        armTimer(id, side, machine.nextDeadline)
+        perform(actions, id, side)
+    }
+
+    private func perform(_ actions: [Action], _ id: Int, _ side: Int) {
+        for action in actions {
+            switch action {
+            case let .send(message):
+                if case .batch = message { stats.batches += 1 }
+                transmit(id, from: side, .data(message.encoded()))
+            case let .fetch(after, limit):
+                schedule(at: now + UInt64.random(in: 0...3, using: &rng),
+                         .fetchDone(connection: id, side: side, after: after, limit: limit))
+            case let .apply(batchID, batch):
+                // Applies take a while, one after the other per session (a serial queue).
+                let done = max(now, connections[id].applyBusyUntil[side]) + UInt64.random(in: parameters.applyMillis, using: &rng)
+                connections[id].applyBusyUntil[side] = done
+                schedule(at: done, .applyDone(connection: id, side: side, id: batchID, batch))
+            case .established:
+                if side == 0 { links[connections[id].link].backoff.reset() }
+            case .peerProgress:
+                break
+            case let .peerRejected(_, rejection):
+                stats.rejects[rejection.code, default: 0] += 1
+            case let .logBlocked(log, reason):
+                stats.blocked.append("node \(nodeIndex(id, side)) blocked \(log): \(reason)")
+            case let .close(reason):
+                if case .protocolViolation = reason { stats.violations.append("\(reason)") }
+                if case .peerBye(.protocolViolation) = reason { stats.violations.append("peer: \(reason)") }
+                transmit(id, from: side, .fin)
+                ended(id, side)
+            }
+        }
+    }
+
+    private func applyBatch(_ id: Int, _ side: Int, _ batchID: UInt64, _ batch: OpBatch) throws {
+        let node = nodes[nodeIndex(id, side)]
+        let result: Result<ApplyReport, SyncRejection>
+        if chaos && Double.random(in: 0..<1, using: &rng) < parameters.applyFailureRate {
+            stats.applyFailures += 1
+            result = .failure(SyncRejection(.database("simulated I/O error")))
+        } else {
+            do {
+                result = .success(try node.store.apply(batch, clock: wallClock(node)))
+            } catch {
+                result = .failure(SyncRejection(error))
+            }
+        }
+        if case let .success(report) = result {
+            stats.duplicateOps += report.duplicates
+            stats.appliedOps += report.applied
+            // All of an applied batch is held now: the vector moves to its tops (checked against the
+            // store's own at the end).
+            if report.applied > 0 { node.vector.formMax(VersionVector(topsOf: batch)) }
+        }
+        try feed(id, side) { machine in
+            machine.batchApplied(id: batchID, result: result, localVector: node.vector, now: now)
+        }
+        if case let .success(report) = result, report.applied > 0 { try localChanged(node.index) }
+    }
+
+    /// Tells every session of `node` that its store changed.
+    private func localChanged(_ node: Int) throws {
+        let vector = nodes[node].vector
+        openConnections.removeAll { id in connections[id].machines.allSatisfy { $0 == nil } }
+        for id in openConnections {
+            for side in 0...1 where nodeIndex(id, side) == node && isLive(id, side) {
+                try feed(id, side) { machine in machine.localChanged(localVector: vector, now: now) }
+            }
+        }
+    }
+
+    // MARK: nodes
+
+    private func wallClock(_ node: Node) -> FixedClock {
+        FixedClock(millis: UInt64(Int64(now) + node.skew))
+    }
+
+    private func restart(_ index: Int, downFor: UInt64) {
+        stats.restarts += 1
+        nodes[index].up = false
+        for id in connections.indices where !connections[id].killed
+            && (connections[id].nodes.0 == index || connections[id].nodes.1 == index) {
+            kill(id)
+            // The restarting node's session state is gone at once.
+            let side = connections[id].nodes.0 == index ? 0 : 1
+            connections[id].machines[side] = nil
+        }
+        schedule(at: now + downFor, .nodeUp(node: index))
+    }
+
+    private func nodeUp(_ index: Int) {
+        guard !nodes[index].up else { return }
+        nodes[index].up = true
+        // A fresh process: new backoff state, dial every link it dials.
+        for link in links.indices where links[link].nodes.0 == index {
+            links[link].backoff = Backoff(configuration: parameters.backoff)
+            if let id = links[link].connection, connections[id].killed || connections[id].machines[0] == nil {
+                links[link].connection = nil
+            }
+            if links[link].connection == nil { redial(link) }
+        }
+    }
+
+    private func append(at index: Int, _ given: [OpBody]? = nil) throws {
+        let node = nodes[index]
+        var bodies = given ?? []
+        if given == nil {
+            for _ in 0..<Int.random(in: parameters.opsPerAppend, using: &rng) {
+                if let body = try randomBody(node) { bodies.append(body) }
+            }
+        }
+        guard !bodies.isEmpty else { return }
+        try node.store.append(bodies, by: node.author, clock: wallClock(node))
+        node.vector = try node.store.versionVector()
+        try localChanged(index)
+    }
+
+    private func randomBody(_ node: Node) throws -> OpBody? {
+        let ticket = Self.tickets.randomElement(using: &rng)!
+        switch Int.random(in: 0..<10, using: &rng) {
+        case 0, 1, 2:
+            let value: Value = Bool.random(using: &rng)
+                ? .string(["new", "open", "pending", "resolved"].randomElement(using: &rng)!)
+                : .int(Int64.random(in: 1...5, using: &rng))
+            return .set(entity: ticket, field: Self.fields.randomElement(using: &rng)!, value: value)
+        case 3, 4:
+            return .tagAdd(entity: ticket, tag: Self.tags.randomElement(using: &rng)!)
+        case 5:
+            let tag = Self.tags.randomElement(using: &rng)!
+            let adds = try node.store.observedTagAdds(ticket, tag: tag)
+            return adds.isEmpty ? nil : .tagRemove(entity: ticket, tag: tag, observed: adds)
+        default:
+            // Claims of the same few tickets, observing this node's current view: concurrent claims at
+            // nodes that have not heard of each other's are the point.
+            let lease = UInt32.random(in: 30...600, using: &rng)
+            guard let current = try node.store.claim(on: ticket) else {
+                return .claim(entity: ticket, action: .claim, holder: node.author.id, leaseSeconds: lease, observed: nil)
+            }
+            switch Int.random(in: 0..<6, using: &rng) {
+            case 0:
+                return .claim(entity: ticket, action: .release, holder: nil, leaseSeconds: 0, observed: current.current)
+            case 1:
+                let someone = nodes.randomElement(using: &rng)!.author.id
+                return .claim(entity: ticket, action: .handoff, holder: someone, leaseSeconds: lease,
+                              observed: current.current)
+            case 2:
+                return .claim(entity: ticket, action: .takeover, holder: node.author.id, leaseSeconds: lease,
+                              observed: current.current)
+            default:
+                return .claim(entity: ticket, action: .claim, holder: node.author.id, leaseSeconds: lease,
+                              observed: current.current)
+            }
+        }
+    }
+
+    // MARK: checks
+
+    /// Every node is up, holds every op any node holds, and every link has an established session.
+    func isQuiescent() -> Bool {
+        var union = VersionVector()
+        for node in nodes { union.formMax(node.vector) }
+        guard nodes.allSatisfy({ $0.up && $0.vector == union }) else { return false }
+        return links.allSatisfy { link in
+            guard let id = link.connection else { return false }
+            return connections[id].machines.allSatisfy { $0?.isActive == true }
+        }
+    }
+
+    func diagnosis() -> String {
+        var union = VersionVector()
+        for node in nodes { union.formMax(node.vector) }
+        let behind = nodes.filter { $0.vector != union }.map { "\($0.index)(-\($0.vector.missing(from: union)))" }
+        let down = links.indices.filter { index in
+            guard let id = links[index].connection else { return true }
+            return !connections[id].machines.allSatisfy { $0?.isActive == true }
+        }
+        return "nodes behind: \(behind); links without a session: \(down.count)/\(links.count); "
+            + "rejects \(stats.rejects); blocked \(stats.blocked.prefix(3)); violations \(stats.violations.prefix(3))"
+    }
+
+    /// The end state: one version vector, one state hash, one claim holder per ticket matching an
+    /// independent resolution, stores that verify, and no session that broke the protocol or blocked a log.
+    private func checkOutcome() throws {
+        let reference = nodes[0]
+        let hash = try reference.store.stateHash()
+        let total = try reference.store.opCount()
+        stats.ops = total
+        stats.claimConflicts = try reference.store.claimConflicts().filter { $0.reason == .concurrent }.count
+        for node in nodes {
+            guard node.vector == reference.vector else {
+                throw SimulationFailure(description: "node \(node.index) has vector \(node.vector), node 0 \(reference.vector)")
+            }
+            guard try node.store.versionVector() == node.vector else {
+                throw SimulationFailure(description: "node \(node.index): cached vector is stale")
+            }
+            guard try node.store.stateHash() == hash else {
+                throw SimulationFailure(description: "node \(node.index) state hash differs from node 0's")
+            }
+            guard try node.store.opCount() == total else {
+                throw SimulationFailure(description: "node \(node.index) holds a different number of ops")
+            }
+        }
+        // Claims: the same single holder everywhere, equal to ClaimResolver over every claim op.
+        let everything = try reference.store.batch(after: VersionVector(), limit: Limits.maxBatchOps)
+        guard everything.ops.count == total else {
+            throw SimulationFailure(description: "node 0 lists \(everything.ops.count) of \(total) ops")
+        }
+        var records: [EntityRef: [ClaimRecord]] = [:]
+        for op in everything.ops {
+            guard let body = op.body else { continue }
+            if case let .claim(entity, action, holder, lease, observed) = try OpBody.decode(kind: op.header.kind, bytes: body) {
+                records[entity, default: []].append(ClaimRecord(
+                    stamp: Stamp(hlc: op.header.hlc, ref: op.header.ref), action: action, holder: holder,
+                    leaseSeconds: lease, observed: observed))
+            }
+        }
+        for (ticket, claims) in records {
+            let expected = ClaimResolver.resolve(claims)
+            guard let winner = expected.current else {
+                throw SimulationFailure(description: "\(ticket): \(claims.count) claim ops and no resolved claim")
+            }
+            if winner.action != .release && winner.holder == nil {
+                throw SimulationFailure(description: "\(ticket): resolved claim without a holder")
+            }
+            for node in nodes {
+                guard let status = try node.store.claim(on: ticket) else {
+                    throw SimulationFailure(description: "node \(node.index): \(ticket) has no claim state")
+                }
+                guard status.current == winner.ref, status.holder == winner.holder else {
+                    throw SimulationFailure(description: """
+                        node \(node.index): \(ticket) resolved to \(status.current) held by \
+                        \(status.holder?.short ?? "nobody"), expected \(winner.ref)
+                        """)
+                }
+            }
+        }
+        for index in [0, nodes.count - 1] {
+            let report = try nodes[index].store.verify()
+            guard report.isOK else {
+                throw SimulationFailure(description: "verify failed on node \(index): \(report.problems.prefix(2))")
+            }
+        }
+        guard stats.violations.isEmpty else {
+            throw SimulationFailure(description: "protocol violations: \(stats.violations.prefix(3))")
+        }
+        guard stats.blocked.isEmpty else {
+            throw SimulationFailure(description: "honest logs were blocked: \(stats.blocked.prefix(3))")
+        }
+    }
+}
+
+/// A binary min-heap of events by (time, scheduling order): deterministic tie-breaks.
+struct EventQueue {
+    private var heap: [(time: UInt64, order: UInt64, event: SimulationWorld.Event)] = []
+
+    var peekTime: UInt64? { heap.first?.time }
+
+    mutating func push(time: UInt64, order: UInt64, _ event: SimulationWorld.Event) {
+        heap.append((time, order, event))
+        var child = heap.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard less(child, parent) else { break }
+            heap.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    mutating func pop() -> (UInt64, SimulationWorld.Event)? {
+        guard !heap.isEmpty else { return nil }
+        heap.swapAt(0, heap.count - 1)
+        let top = heap.removeLast()
+        var parent = 0
+        while true {
+            let left = 2 * parent + 1, right = left + 1
+            var smallest = parent
+            if left < heap.count, less(left, smallest) { smallest = left }
+            if right < heap.count, less(right, smallest) { smallest = right }
+            guard smallest != parent else { break }
+            heap.swapAt(parent, smallest)
+            parent = smallest
+        }
+        return (top.time, top.event)
+    }
+
+    private func less(_ a: Int, _ b: Int) -> Bool {
+        (heap[a].time, heap[a].order) < (heap[b].time, heap[b].order)
+    }
+}

@@ -1,0 +1,247 @@
+import Foundation
+import RoostCore
+import RoostStore
+import RoostSync
+import Testing
+
+// Checks Protocol/vectors/sync.json (Protocol/SPEC-sync.md §2b.10) both ways: each message built from its
+// readable fields encodes to its hex, and its hex decodes to that message; each invalid input is refused
+// with its error. To regenerate after a deliberate format change, run
+//   ROOST_WRITE_SYNC_VECTORS=1 swift test --filter SyncVectorTests
+// and review the diff.
+
+@Suite struct SyncVectorTests {
+    static let url = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Protocol/vectors/sync.json")
+
+    @Test("sync.json: every message both ways, every invalid input refused with its error")
+    func vectors() throws {
+        if ProcessInfo.processInfo.environment["ROOST_WRITE_SYNC_VECTORS"] != nil {
+            try Self.write()
+        }
+        let data = try Data(contentsOf: Self.url)
+        let file = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let messages = try #require(file["messages"] as? [[String: Any]])
+        var tags = Set<String>()
+        for entry in messages {
+            let name = try #require(entry["name"] as? String)
+            let hex = try #require(entry["hex"] as? String)
+            let bytes = try #require(Hex.decode(hex))
+            let message = try Self.message(from: entry)
+            tags.insert(try #require(entry["type"] as? String))
+            #expect(Hex.encode(message.encoded()) == hex, "\(name): fields encode to the hex")
+            #expect(try SyncMessage.decode(bytes) == message, "\(name): hex decodes to the fields")
+        }
+        #expect(tags == Set(SyncMessage.Tag.allCases.map { "\($0)" }), "every message type has a vector")
+
+        let invalid = try #require(file["invalid"] as? [[String: Any]])
+        #expect(invalid.count >= 10)
+        for entry in invalid {
+            let name = try #require(entry["name"] as? String)
+            let bytes = try Self.bytes(entry["hex"])
+            let expected = try #require(entry["error"] as? String)
+            do {
+                let message = try SyncMessage.decode(bytes)
+                Issue.record("\(name): decoded to \(message), expected \(expected)")
+            } catch {
+                #expect(Self.describe(error) == expected, "\(name)")
+            }
+        }
+    }
+
+    // MARK: reading fields
+
+    static func message(from entry: [String: Any]) throws -> SyncMessage {
+        let fields = try #require(entry["fields"] as? [String: Any])
+        switch try #require(entry["type"] as? String) {
+        case "hello":
+            return .hello(SyncHello(
+                protocolVersion: UInt16(try int(fields["protocol_version"])), node: try author(fields["node"]),
+                window: UInt16(try int(fields["window"])), vector: try vector(fields["vector"])))
+        case "have":
+            return .have(try vector(fields["vector"]))
+        case "batch":
+            let ops = try #require(fields["ops"] as? [[String: Any]]).map { op in
+                Op(header: try OpHeader.decode(try bytes(op["header_hex"])),
+                   body: op["body_hex"] is NSNull ? nil : try bytes(op["body_hex"]))
+            }
+            let seals = try #require(fields["seals"] as? [String]).map { try Seal.decode(try bytes($0)) }
+            return .batch(id: try u64(fields["id"]), OpBatch(ops: ops, seals: seals))
+        case "ack":
+            return .ack(id: try u64(fields["id"]), applied: Int(try int(fields["applied"])))
+        case "reject":
+            let code = try #require(SyncRejectCode(rawValue: UInt16(try int(fields["code"]))))
+            #expect(fields["code_name"] as? String == code.description)
+            var op: OpRef?
+            if let ref = fields["op"] as? [String: Any] {
+                op = OpRef(author: try author(ref["author"]), epoch: try u64(ref["epoch"]), seq: try u64(ref["seq"]))
+            }
+            return .reject(id: try u64(fields["id"]),
+                           SyncRejection(code: code, op: op, text: try #require(fields["text"] as? String)))
+        case "ping":
+            return .ping(nonce: try u64(fields["nonce"]))
+        case "pong":
+            return .pong(nonce: try u64(fields["nonce"]))
+        case "bye":
+            let code = try #require(SyncByeCode(rawValue: UInt8(try int(fields["code"]))))
+            #expect(fields["code_name"] as? String == code.description)
+            return .bye(code)
+        case let other:
+            throw VectorError(description: "unknown message type \(other)")
+        }
+    }
+
+    struct VectorError: Error, CustomStringConvertible { var description: String }
+
+    static func bytes(_ value: Any?) throws -> [UInt8] {
+        guard let text = value as? String, let bytes = Hex.decode(text) else {
+            throw VectorError(description: "not hex: \(String(describing: value))")
+        }
+        return bytes
+    }
+
+    static func author(_ value: Any?) throws -> AuthorID {
+        try #require(AuthorID(bytes: try bytes(value)))
+    }
+
+    /// 64-bit integers are decimal strings.
+    static func u64(_ value: Any?) throws -> UInt64 {
+        guard let text = value as? String, let number = UInt64(text) else {
+            throw VectorError(description: "not a decimal u64 string: \(String(describing: value))")
+        }
+        return number
+    }
+
+    static func int(_ value: Any?) throws -> Int {
+        try #require(value as? Int)
+    }
+
+    static func vector(_ value: Any?) throws -> VersionVector {
+        var result = VersionVector()
+        for entry in try #require(value as? [[String: Any]]) {
+            result[LogID(author: try author(entry["author"]), epoch: try u64(entry["epoch"]))] = try u64(entry["seq"])
+        }
+        return result
+    }
+
+    static func describe(_ error: any Error) -> String {
+        guard let error = error as? DecodingError else { return "\(error)" }
+        switch error {
+        case let .truncated(field): return "truncated(\(field))"
+        case let .trailingBytes(count): return "trailingBytes(\(count))"
+        case let .tooLarge(field, length, limit): return "tooLarge(\(field), \(length), \(limit))"
+        case let .invalidUTF8(field): return "invalidUTF8(\(field))"
+        case let .invalidTag(field, value): return "invalidTag(\(field), \(value))"
+        case let .notCanonical(reason): return "notCanonical(\(reason))"
+        }
+    }
+
+    // MARK: writing
+
+    static func write() throws {
+        let a = try SyncTestNode(seed: 1, epoch: 0x0123_4567_89AB_CDEF)
+        let b = try SyncTestNode(seed: 2, epoch: 1)
+        try a.append(2, at: syncBaseMillis)
+        try b.append(1, at: syncBaseMillis + 1)
+        try a.store.apply(try b.store.batch(after: VersionVector()), clock: FixedClock(millis: syncBaseMillis + 2))
+        let vector = try a.vector()
+        let batch = try a.store.batch(after: VersionVector())
+        var erased = try b.store.batch(after: VersionVector())
+        erased.ops[0].body = nil
+
+        var messages: [[String: Any]] = []
+        func add(_ name: String, _ message: SyncMessage, _ fields: [String: Any]) throws {
+            let entry: [String: Any] = ["name": name, "type": "\(message.tag)", "fields": fields,
+                                        "hex": Hex.encode(message.encoded())]
+            // What is written must read back as the same message.
+            #expect(try Self.message(from: entry) == message, "\(name)")
+            messages.append(entry)
+        }
+        try add("hello with two logs", .hello(SyncHello(node: a.id, window: 2, vector: vector)), [
+            "protocol_version": 1, "node": a.id.key.hex, "window": 2, "vector": json(vector)])
+        try add("hello from an empty node", .hello(SyncHello(node: b.id, window: 64, vector: VersionVector())), [
+            "protocol_version": 1, "node": b.id.key.hex, "window": 64, "vector": [Any]()])
+        try add("have, partial", .have(VersionVector([b.log: 1])), ["vector": json(VersionVector([b.log: 1]))])
+        try add("batch of two logs with their seals", .batch(id: 1, batch), [
+            "id": "1", "ops": batch.ops.map(json), "seals": batch.seals.map { Hex.encode($0.encoded()) }])
+        try add("batch with an erased body", .batch(id: 2, erased), [
+            "id": "2", "ops": erased.ops.map(json), "seals": erased.seals.map { Hex.encode($0.encoded()) }])
+        try add("empty batch", .batch(id: UInt64.max, OpBatch()), ["id": "\(UInt64.max)", "ops": [Any](), "seals": [Any]()])
+        try add("ack", .ack(id: 1, applied: 3), ["id": "1", "applied": 3])
+        let forkRef = OpRef(author: a.id, epoch: a.log.epoch, seq: 2)
+        try add("reject naming an op", .reject(id: 1, SyncRejection(code: .fork, op: forkRef, text: "fork: a different op")), [
+            "id": "1", "code": 12, "code_name": "fork", "text": "fork: a different op",
+            "op": ["author": a.id.key.hex, "epoch": "\(a.log.epoch)", "seq": "2"]])
+        try add("reject of a whole batch", .reject(id: 7, SyncRejection(code: .storeFailure, op: nil, text: "disk full")), [
+            "id": "7", "code": 100, "code_name": "store-failure", "text": "disk full", "op": NSNull()])
+        try add("ping", .ping(nonce: 0x0102_0304_0506_0708), ["nonce": "\(0x0102_0304_0506_0708 as UInt64)"])
+        try add("pong", .pong(nonce: 1), ["nonce": "1"])
+        for code in SyncByeCode.allCases {
+            try add("bye \(code)", .bye(code), ["code": Int(code.rawValue), "code_name": code.description])
+        }
+
+        let header = Hex.encode(batch.ops[0].header.encoded())
+        let author1 = String(repeating: "01", count: 32), author2 = String(repeating: "02", count: 32)
+        let invalid: [(String, String)] = [
+            ("empty input", ""),
+            ("undefined tag", "09"),
+            ("trailing byte after a ping", "06" + "0000000000000001" + "00"),
+            ("truncated ping", "06" + "00000000"),
+            ("bye with an undefined code", "0805"),
+            ("hello with window 0", "01" + "0001" + author1 + "0000" + "00000000"),
+            ("hello with a window over the limit", "01" + "0001" + author1 + "0041" + "00000000"),
+            ("have with a count over the limit", "02" + "ffffffff"),
+            ("have with a count longer than the input", "02" + "00000002" + author1 + "0000000000000001" + "0000000000000001"),
+            ("have with entries out of order", "02" + "00000002" + author2 + "0000000000000000" + "0000000000000001"
+                + author1 + "0000000000000000" + "0000000000000001"),
+            ("have with a zero entry", "02" + "00000001" + author1 + "0000000000000000" + "0000000000000000"),
+            ("batch with an op count over the limit", "03" + "0000000000000001" + "000186a1"),
+            ("batch with an op count longer than the input", "03" + "0000000000000001" + "00000002" + header + "00" + "00000000"),
+            ("batch op with body flag 2", "03" + "0000000000000001" + "00000001" + header + "02"),
+            ("batch op with a body over the limit", "03" + "0000000000000001" + "00000001" + header + "01" + "00040001"),
+            ("batch with a seal count over the limit", "03" + "0000000000000001" + "00000000" + "ffffffff"),
+            ("ack with a count over the limit", "04" + "0000000000000001" + "000186a1"),
+            ("reject with an undefined code", "05" + "0000000000000001" + "0063"),
+            ("reject with op flag 2", "05" + "0000000000000001" + "0001" + "02"),
+            ("reject with a text over the limit", "05" + "0000000000000001" + "0001" + "00" + "00000401"),
+            ("reject with invalid UTF-8", "05" + "0000000000000001" + "0001" + "00" + "00000001" + "ff"),
+        ]
+        var invalidEntries: [[String: Any]] = []
+        for (name, hex) in invalid {
+            let bytes = try #require(Hex.decode(hex))
+            let error: String
+            do {
+                _ = try SyncMessage.decode(bytes)
+                throw VectorError(description: "invalid vector \(name) decodes")
+            } catch let decoding as DecodingError {
+                error = describe(decoding)
+            }
+            invalidEntries.append(["name": name, "hex": hex, "error": error])
+        }
+        let document: [String: Any] = [
+            "description": """
+                Sync messages (Protocol/SPEC-sync.md). Each message: its type, readable fields and canonical \
+                encoding (hex). 64-bit integers are decimal strings; bytes are lower-case hex. Batch ops are \
+                given as their 127-byte header and body (null when erased); seals as their 144 bytes. Vectors \
+                list (author, epoch, seq) entries. Invalid inputs name the decoding error they produce \
+                (the DecodingError case, its field, and for tooLarge the length and limit).
+                """,
+            "messages": messages,
+            "invalid": invalidEntries,
+        ]
+        let data = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        try (data + Data("\n".utf8)).write(to: url)
+    }
+
+    static func json(_ vector: VersionVector) -> [[String: Any]] {
+        vector.entries.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { log, seq in
+            ["author": log.author.key.hex, "epoch": "\(log.epoch)", "seq": "\(seq)"]
+        }
+    }
+
+    static func json(_ op: Op) -> [String: Any] {
+        ["header_hex": Hex.encode(op.header.encoded()), "body_hex": op.body.map { Hex.encode($0) } ?? NSNull(),
+         "author": op.header.author.key.hex, "seq": "\(op.header.seq)"]
+    }
+}
