@@ -55,10 +55,37 @@ let package = Package(
                 .plugin(name: "BenchmarkPlugin", package: "benchmark"),
             ]
         ),
-        // The same scenarios as one plain run printing a table (tools/bench.sh; profiling).
+        // Desk fixtures: the TWCS import into a node home, and a cached home with 100,000 tickets for
+        // the inbox (README.md, "Desk benchmarks").
+        .target(
+            name: "RoostDeskBenchSupport",
+            dependencies: [
+                "RoostBenchSupport",
+                .product(name: "RoostCore", package: "Roost"),
+                .product(name: "RoostStore", package: "Roost"),
+                .product(name: "RoostNode", package: "Roost"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "Sources/RoostDeskBenchSupport"
+        ),
+        // The desk benchmarks in the package-benchmark suite: TWCS sample import and the inbox.
+        .executableTarget(
+            name: "RoostDeskBenchmarks",
+            dependencies: [
+                "RoostBenchSupport",
+                "RoostDeskBenchSupport",
+                .product(name: "RoostStore", package: "Roost"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/RoostDeskBenchmarks",
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark"),
+            ]
+        ),
+        // The same scenarios as one plain run printing a table (tools/bench.sh, tools/bench-desk.sh; profiling).
         .executableTarget(
             name: "roost-bench",
-            dependencies: ["RoostBenchSupport"],
+            dependencies: ["RoostBenchSupport", "RoostDeskBenchSupport"],
             path: "Sources/roost-bench"
         ),
     ],

@@ -5,9 +5,15 @@
 //
 //   roost-bench [--only append,latency,apply,refold,append-roost,append-plain,sql-profile] [--append-batches N] [--batch-ops N]
 //               [--latency-samples N] [--apply-ops N] [--apply-runs N] [--refold-ops N]
+//
+// The desk benchmarks (tools/bench-desk.sh; Sources/RoostDeskBenchSupport):
+//   roost-bench --only twcs,twcs-large,inbox [--twcs-runs N] [--twcs-copies N] [--twcs-large-runs N]
+//               [--desk-tickets N] [--desk-rebuild 1] [--inbox-runs N]
+//   roost-bench --only desk-home      # build or open the cached desk home and print DESK_HOME=<path>
 import Foundation
 import RoostBenchSupport
 import RoostCore
+import RoostDeskBenchSupport
 import RoostStore
 
 let options: [String: String] = {
@@ -216,8 +222,15 @@ if only.contains("refold") {
                       target: "(report)", met: ""))
     directory.remove()
 }
+// D1, D2. The desk: TWCS import into a node home, and the inbox on 100,000 tickets.
+let deskModes: Set<String> = ["twcs", "twcs-large", "inbox", "desk-home"]
+if !only.isDisjoint(with: deskModes) {
+    let desk = try runDeskBenchmarks(only: only, int: { name, fallback in options[name].flatMap { Int($0) } ?? fallback }, log: log)
+    lines += desk.map { Line(benchmark: $0.benchmark, result: $0.result, target: $0.target, met: $0.met) }
+}
 ScratchDirectory.removeAll()
 
+if DeskWhatIf.indexes != nil { print("What-if run: ROOST_BENCH_DESK_INDEXES=proposed (desk_ticket indexes of Benchmarks/README.md), not the shipped schema.\n") }
 if let mib = Tuning.cacheMiB { print("What-if run: ROOST_BENCH_CACHE_MIB=\(mib) (PRAGMA cache_size of the writers), not the shipped settings.\n") }
 print("| Benchmark | Result | Target | Met |")
 print("| --- | --- | --- | --- |")

@@ -1,0 +1,76 @@
+// package-benchmark suite for the help desk (Benchmarks/README.md, "Desk benchmarks"):
+// - D1: `DeskService.importTWCS` of the TWCS sample (`../shared/data/twcs-sample.csv`, or
+//   `$ROOST_TWCS_SAMPLE`) into a fresh FILE node home per iteration; skipped when the file is absent.
+// - D2: `DeskService.inbox` on a node home holding 100,000 tickets (default filter, `--queue`,
+//   `--unassigned`, `--breaching`, `--all`). Setup builds that home once with `DeskService.ingest`
+//   (several minutes) and caches it in `$TMPDIR/roost-desk-bench` (or `$ROOST_DESK_CACHE`) for later
+//   runs; `tools/bench-desk.sh` uses the same cache. `ROOST_DESK_TICKETS` sets another size.
+import Benchmark
+import Foundation
+import RoostBenchSupport
+import RoostDeskBenchSupport
+import RoostStore
+
+let tweetsPerSecond = BenchmarkMetric.custom("tweets/s", polarity: .prefersLarger, useScalingFactor: false)
+
+/// The desk home, built or opened on first use and shared by the inbox benchmarks.
+final class SharedDesk: @unchecked Sendable {
+    static let shared = SharedDesk()
+    private let lock = NSLock()
+    private var fixture: DeskFixture?
+
+    func get() throws -> DeskFixture {
+        try lock.withLock {
+            if let fixture { return fixture }
+            let tickets = ProcessInfo.processInfo.environment["ROOST_DESK_TICKETS"].flatMap { Int($0) } ?? 100_000
+            let made = try DeskFixture(shape: DeskShape(tickets: tickets)) { print($0) }
+            fixture = made
+            return made
+        }
+    }
+}
+
+let benchmarks: @Sendable () -> Void = {
+    let sample = BenchPaths.twcsSample
+    if FileManager.default.fileExists(atPath: sample.path) {
+        Benchmark(
+            "D1 TWCS sample import (fresh file home)",
+            configuration: .init(
+                metrics: [.wallClock, .peakMemoryResident, tweetsPerSecond],
+                timeUnits: .milliseconds, warmupIterations: 1, maxDuration: .seconds(60), maxIterations: 7)
+        ) { benchmark in
+            do {
+                let run = try timeTWCSImport(sample)
+                benchmark.measurement(tweetsPerSecond, Int(run.tweetsPerSecond.rounded()))
+            } catch {
+                benchmark.error("import failed: \(error)")
+            }
+        } teardown: {
+            ScratchDirectory.removeAll()
+        }
+    } else {
+        print("D1 skipped: \(sample.path) is absent (set ROOST_TWCS_SAMPLE)")
+    }
+
+    let cases = ["(default)", "--queue billing", "--unassigned", "--breaching", "--all"]
+    for name in cases {
+        Benchmark(
+            "D2 inbox \(name) (100k tickets)",
+            configuration: .init(
+                metrics: [.wallClock, .cpuTotal, .mallocCountTotal],
+                timeUnits: .milliseconds, warmupIterations: 3, maxDuration: .seconds(10), maxIterations: 200)
+        ) { benchmark, fixture in
+            let filter = fixture.inboxCases.first { $0.name == name }!.filter
+            benchmark.startMeasurement()
+            do {
+                let rows = try fixture.desk.inbox(filter)
+                blackHole(rows)
+            } catch {
+                benchmark.error("inbox failed: \(error)")
+            }
+            benchmark.stopMeasurement()
+        } setup: {
+            try SharedDesk.shared.get()
+        }
+    }
+}
