@@ -11,7 +11,7 @@
 #   tools/bench-desk.sh                                  # everything (about 4 minutes after the builds)
 #   tools/bench-desk.sh --only inbox                     # only D2 (and D3)
 #   tools/bench-desk.sh --only twcs --twcs-runs 9        # only D1
-#   ROOST_BENCH_DESK_INDEXES=proposed tools/bench-desk.sh --only inbox   # what-if: the proposed inbox indexes
+#   ROOST_BENCH_DESK_INDEXES=old tools/bench-desk.sh --only inbox   # what-if: the inbox indexes before 23a83c7
 #   ROOST_BENCH_SKIP_CLI=1 tools/bench-desk.sh           # without D3 (no `roost` release build)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -47,15 +47,16 @@ home="$(.build/release/roost-bench --only desk-home 2>/dev/null | sed -n 's/^DES
 [[ -n "$home" ]] || { echo "could not get the desk home from roost-bench" >&2; exit 1; }
 roost="$root/.build/release/roost"
 whatif=""
-if [[ "${ROOST_BENCH_DESK_INDEXES:-}" == "proposed" ]]; then
+case "${ROOST_BENCH_DESK_INDEXES:-}" in old) sqlname=oldIndexSQL ;; *) sqlname="" ;; esac
+if [[ -n "$sqlname" ]]; then
     command -v sqlite3 >/dev/null || { echo "the what-if CLI run needs sqlite3" >&2; exit 1; }
     whatif="$(mktemp -d "${TMPDIR:-/tmp}/roost-desk-whatif-XXXXXX")"
     trap 'rm -rf "$whatif"' EXIT
     cp -r "$home/." "$whatif/"
-    sqlite3 "$whatif/node.sqlite" "$(sed -n '/proposedIndexSQL = """/,/"""$/p' Sources/RoostDeskBenchSupport/InboxBench.swift | sed '1d;$d')"
+    sqlite3 "$whatif/node.sqlite" "$(sed -n "/$sqlname = \"\"\"/,/\"\"\"\$/p" Sources/RoostDeskBenchSupport/InboxBench.swift | sed '1d;$d')"
     home="$whatif"
     echo
-    echo "What-if CLI run: a copy of the home with ROOST_BENCH_DESK_INDEXES=proposed, not the shipped schema."
+    echo "What-if CLI run: a copy of the home with ROOST_BENCH_DESK_INDEXES=$ROOST_BENCH_DESK_INDEXES, not the shipped schema."
 fi
 echo
 echo "D3. roost inbox end to end on $home (load average before: $(cut -d' ' -f1-3 /proc/loadavg))"

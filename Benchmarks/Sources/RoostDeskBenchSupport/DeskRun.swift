@@ -107,7 +107,7 @@ public func runDeskBenchmarks(
                 whatIfDirectory = directory
                 let start = nowNanos()
                 desk = DeskService(node: try DeskWhatIf.copy(fixture.home, into: directory))
-                log("inbox: what-if indexes on a copy of the home (copy + CREATE INDEX: \(millis(nowNanos() - start, places: 0)) ms)")
+                log("inbox: what-if ROOST_BENCH_DESK_INDEXES=\(DeskWhatIf.name ?? "") on a copy of the home (copy + CREATE INDEX: \(millis(nowNanos() - start, places: 0)) ms)")
             }
             defer { whatIfDirectory?.remove() }
             for (name, filter) in fixture.inboxCases {

@@ -154,19 +154,25 @@ public final class DeskFixture: @unchecked Sendable {
         return FileManager.default.temporaryDirectory.appendingPathComponent("roost-desk-bench")
     }
 
-    /// The home for `shape` on the current sources: `tickets-N-<hash of the store, core and ingest sources>`.
-    public static func homeURL(_ shape: DeskShape) -> URL {
-        cacheRoot.appendingPathComponent("tickets-\(shape.tickets)-\(sourceFingerprint())")
+    /// The home for `shape`: `tickets-N-<fingerprint>` (see `fingerprint()`).
+    public static func homeURL(_ shape: DeskShape) throws -> URL {
+        cacheRoot.appendingPathComponent("tickets-\(shape.tickets)-\(try fingerprint())")
     }
 
-    /// FNV-1a of the sources that decide what the built database holds (schema, materializer, projection,
-    /// ingest) plus the generator version, so a home built by older code is not reused.
-    public static func sourceFingerprint() -> String {
+    /// FNV-1a of the generator version, of the schema this binary creates (`sqlite_master` of a fresh
+    /// store: a binary built before a schema change must not reuse a home built after it, or the reverse),
+    /// and of the sources that decide what the built database holds (core, store, ingest, triage), so a
+    /// home built by older code is not reused.
+    public static func fingerprint() throws -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         func mix(_ bytes: some Sequence<UInt8>) {
             for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
         }
         mix(DeskShape.generatorVersion.utf8)
+        let schema = try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis).writer.read { db in
+            try String.fetchAll(db, sql: "SELECT type || ' ' || name || ' ' || coalesce(sql, '') FROM sqlite_master ORDER BY type, name")
+        }
+        for line in schema { mix(line.utf8) }
         let fm = FileManager.default
         let sources = BenchPaths.repository.appendingPathComponent("Sources")
         var files: [URL] = []
@@ -187,7 +193,7 @@ public final class DeskFixture: @unchecked Sendable {
     /// Opens the cached home for `shape`, or builds it (`rebuild` forces a new build).
     public init(shape: DeskShape = DeskShape(), rebuild: Bool = false, log: (String) -> Void = { _ in }) throws {
         self.shape = shape
-        let url = Self.homeURL(shape)
+        let url = try Self.homeURL(shape)
         let marker = url.appendingPathComponent("bench-complete")
         let fm = FileManager.default
         if rebuild || (fm.fileExists(atPath: url.path) && !fm.fileExists(atPath: marker.path)) {
@@ -260,27 +266,33 @@ public final class DeskFixture: @unchecked Sendable {
     }
 }
 
-/// What-if (not the shipped schema): `ROOST_BENCH_DESK_INDEXES=proposed` replaces the inbox indexes of
-/// `desk_ticket` with ones whose column order matches the inbox's `ORDER BY`, so SQLite walks an index in
-/// order and stops after `LIMIT` rows instead of sorting every open ticket. See README.md, "Inbox".
+/// What-if (not the shipped schema): `ROOST_BENCH_DESK_INDEXES=old` puts back the `desk_ticket` inbox
+/// indexes of the schema before commit 23a83c7 (status first, then priority: the inbox sorted every open
+/// ticket), to compare the import cost and the inbox before and after. See README.md, "Inbox".
 public enum DeskWhatIf {
-    public static let indexes: String? = ProcessInfo.processInfo.environment["ROOST_BENCH_DESK_INDEXES"].flatMap {
-        $0 == "proposed" ? proposedIndexSQL : nil
+    public static let name: String? = ProcessInfo.processInfo.environment["ROOST_BENCH_DESK_INDEXES"].flatMap {
+        $0.isEmpty ? nil : $0
     }
 
-    public static let proposedIndexSQL = """
-        DROP INDEX IF EXISTS desk_ticket_inbox;
+    public static var indexes: String? {
+        switch name {
+        case nil: nil
+        case "old": oldIndexSQL
+        case let other?: fatalError("ROOST_BENCH_DESK_INDEXES=\(other): use old (or unset it)")
+        }
+    }
+
+    /// The indexes of `desk_ticket` before 23a83c7.
+    public static let oldIndexSQL = """
+        DROP INDEX IF EXISTS desk_ticket_open;
+        DROP INDEX IF EXISTS desk_ticket_order;
         DROP INDEX IF EXISTS desk_ticket_queue;
+        DROP INDEX IF EXISTS desk_ticket_tier;
         DROP INDEX IF EXISTS desk_ticket_holder;
-        CREATE INDEX desk_ticket_open ON desk_ticket (priority_rank, first_inbound_ms IS NULL, first_inbound_ms)
-            WHERE status IN ('new', 'open', 'pending');
-        CREATE INDEX desk_ticket_order ON desk_ticket (priority_rank, first_inbound_ms IS NULL, first_inbound_ms);
-        CREATE INDEX desk_ticket_queue ON desk_ticket (queue, priority_rank, first_inbound_ms IS NULL, first_inbound_ms)
-            WHERE status IN ('new', 'open', 'pending');
-        CREATE INDEX desk_ticket_tier ON desk_ticket (tier, priority_rank, first_inbound_ms IS NULL, first_inbound_ms)
-            WHERE status IN ('new', 'open', 'pending');
-        CREATE INDEX desk_ticket_holder ON desk_ticket (holder, priority_rank, first_inbound_ms IS NULL, first_inbound_ms)
-            WHERE holder IS NOT NULL;
+        DROP INDEX IF EXISTS desk_ticket_inbox;
+        CREATE INDEX desk_ticket_inbox ON desk_ticket (status, priority_rank, first_inbound_ms IS NULL, first_inbound_ms);
+        CREATE INDEX desk_ticket_queue ON desk_ticket (queue, status, priority_rank);
+        CREATE INDEX desk_ticket_holder ON desk_ticket (holder, status);
         """
 
     /// Applies the what-if indexes to `node`'s database (nothing unless the variable is set).

@@ -230,7 +230,7 @@ if !only.isDisjoint(with: deskModes) {
 }
 ScratchDirectory.removeAll()
 
-if DeskWhatIf.indexes != nil { print("What-if run: ROOST_BENCH_DESK_INDEXES=proposed (desk_ticket indexes of Benchmarks/README.md), not the shipped schema.\n") }
+if let name = DeskWhatIf.name { print("What-if run: ROOST_BENCH_DESK_INDEXES=\(name) (the desk_ticket indexes before commit 23a83c7), not the shipped schema.\n") }
 if let mib = Tuning.cacheMiB { print("What-if run: ROOST_BENCH_CACHE_MIB=\(mib) (PRAGMA cache_size of the writers), not the shipped settings.\n") }
 print("| Benchmark | Result | Target | Met |")
 print("| --- | --- | --- | --- |")
