@@ -2,9 +2,10 @@
 # Builds and runs the Roost store benchmarks as one plain table (Benchmarks/Sources/roost-bench).
 # The package-benchmark suite is the other way to run them:
 #   cd Benchmarks && swift package --disable-sandbox benchmark
+# The desk benchmarks (TWCS import, inbox on 100,000 tickets, `roost inbox`) are tools/bench-desk.sh.
 #
 # Usage: tools/bench.sh [roost-bench options], e.g.
-#   tools/bench.sh                                   # all four benchmarks, full size (~2.5 min)
+#   tools/bench.sh                                   # all four benchmarks, full size (~1.5 min after the build)
 #   tools/bench.sh --only append,latency,apply       # skip the 1M-op re-fold
 #   tools/bench.sh --only sql-profile                # SQLite's own time per statement (profiling aid)
 #   ROOST_BENCH_CACHE_MIB=64 tools/bench.sh --only apply   # what-if: bigger SQLite page cache

@@ -308,3 +308,17 @@ import RoostCrypto
         #expect(throws: Never.self) { try Seal.decode(bytes) }
     }
 }
+
+/// The inbox must walk its index in order, not sort every open ticket (regression: 108 ms on 100k tickets).
+@Suite struct InboxPlanTests {
+    @Test func defaultInboxUsesTheOrderedPartialIndex() throws {
+        let store = try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis)
+        let details = try store.writer.read { db in
+            try Row.fetchAll(db, sql: """
+                EXPLAIN QUERY PLAN SELECT t.* FROM desk_ticket t WHERE t.status IN ('new', 'open', 'pending')
+                ORDER BY t.priority_rank, t.first_inbound_ms IS NULL, t.first_inbound_ms, t.key LIMIT 50
+                """).map { $0["detail"] as String }
+        }
+        #expect(details.contains { $0.contains("desk_ticket_open") }, "\(details)")
+    }
+}
