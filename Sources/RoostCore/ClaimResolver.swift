@@ -67,26 +67,31 @@ public struct ClaimResolution: Hashable, Sendable {
 /// - `release`, `handoff`: the author is the observed holder, or the lease had expired at the op's HLC;
 /// - `takeover` (holder must be the author): the observed claim has no holder, or its lease had expired
 ///   at the op's HLC;
-/// - `reassign` to anyone: always (the roster checks the author is a lead).
+/// - `reassign` to anyone: when the author was a lead or an admin when it made the op (`mayReassign`, from
+///   the roster: ``RosterState/mayReassign(_:)``; without a team, everyone may).
 /// At the root only `claim` (for oneself) and `reassign` are permitted. Because the result depends only on the set of
 /// ops, every replica that holds the same ops computes the same holder.
 public enum ClaimResolver {
     /// Whether `child` may supersede `parent` (nil parent: the item was never claimed).
-    public static func permits(_ child: ClaimRecord, after parent: ClaimRecord?) -> Bool {
+    public static func permits(
+        _ child: ClaimRecord, after parent: ClaimRecord?, mayReassign: (ClaimRecord) -> Bool = { _ in true }
+    ) -> Bool {
         let forSelf = child.holder == child.author
-        guard let parent else { return (child.action == .claim && forSelf) || child.action == .reassign }
+        guard let parent else { return (child.action == .claim && forSelf) || (child.action == .reassign && mayReassign(child)) }
         let isHolder = parent.holder == child.author
         let expired = child.stamp.hlc.physicalMillis >= parent.leaseEndsMillis
         switch child.action {
         case .claim: return forSelf && (parent.holder == nil || isHolder)
         case .release, .handoff: return parent.holder != nil && (isHolder || expired)
         case .takeover: return forSelf && (parent.holder == nil || expired)
-        case .reassign: return true
+        case .reassign: return mayReassign(child)
         }
     }
 
     /// Resolves the claim state of one item from all its claim-chain ops, in any order.
-    public static func resolve(_ records: some Collection<ClaimRecord>) -> ClaimResolution {
+    public static func resolve(
+        _ records: some Collection<ClaimRecord>, mayReassign: (ClaimRecord) -> Bool = { _ in true }
+    ) -> ClaimResolution {
         var children: [OpRef?: [ClaimRecord]] = [:]
         let known = Set(records.map(\.ref))
         for record in records {
@@ -99,10 +104,11 @@ public enum ClaimResolver {
         var current: ClaimRecord? = nil
         while true {
             let candidates = (children[current?.ref] ?? []).sorted { $0.stamp < $1.stamp }
-            let permitted = candidates.filter { permits($0, after: current) }
+            let permitted = candidates.filter { permits($0, after: current, mayReassign: mayReassign) }
             let winner = permitted.first
             for candidate in candidates where candidate != winner {
-                let reason: ClaimConflictReason = permits(candidate, after: current) ? .concurrent : .notPermitted
+                let reason: ClaimConflictReason =
+                    permits(candidate, after: current, mayReassign: mayReassign) ? .concurrent : .notPermitted
                 conflicts.append(ClaimConflict(loser: candidate, winner: winner ?? current, reason: reason))
                 markBranch(below: candidate, children: children, winner: winner ?? current, into: &conflicts)
             }

@@ -8,6 +8,8 @@ enum DeskProjection {
     /// Tickets whose rows to refresh at the end of a transaction (messages are projected as they merge).
     struct Dirty {
         var tickets: Set<String> = []
+        /// Whether a roster op merged: the caller re-checks the log against the roster (``OpStore/enforceRoster(_:)``).
+        var roster = false
 
         /// Refreshes every marked ticket once.
         mutating func flush(_ db: Database) throws {

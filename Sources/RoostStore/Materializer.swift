@@ -21,6 +21,10 @@ enum Materializer {
                 }
             }
         case let .set(entity, field, value):
+            if entity.collection == RosterSchema.member, let change = RosterChange(stamp: stamp, body: body) {
+                try OpStore.insert(change, db)
+                dirty.roster = true
+            }
             if try set(entity, field: field, value: value, stamp: stamp, author: author, db: db),
                entity.collection == Desk.ticket {
                 dirty.tickets.insert(entity.key)
@@ -153,15 +157,17 @@ enum Materializer {
     // MARK: claims
 
     /// Re-resolves one item's claim state from all its claim ops (an item has few).
-    private static func refreshClaims(_ entity: EntityRef, db: Database) throws {
+    static func refreshClaims(_ entity: EntityRef, db: Database, recomputing: Bool = false) throws {
         let arguments: StatementArguments = [entity.collection, entity.key]
         let records = try Row.fetchAll(
             db.cachedStatement(sql: "SELECT * FROM mv_claim WHERE collection = ? AND key = ?"),
             arguments: arguments
         ).map(Self.claimRecord)
-        let resolution = ClaimResolver.resolve(records)
+        // Only leads and admins may reassign: the roster decides, when the node belongs to a team.
+        let roster = records.contains { $0.action == .reassign } ? try OpStore.loadRoster(db) : nil
+        let resolution = ClaimResolver.resolve(records) { roster?.mayReassign($0) ?? true }
         // An item's first claim: no earlier state or conflicts to clear.
-        let first = records.count == 1
+        let first = records.count == 1 && !recomputing
         if !first {
             try db.cachedStatement(sql: "DELETE FROM mv_claim_state WHERE collection = ? AND key = ?")
                 .execute(arguments: arguments)

@@ -27,6 +27,7 @@ extension OpStore {
                 try Self.record(error, db)
                 return .failure(.rejected(op: error.ref, reason: .fork))
             }
+            try Self.checkAdmission(plans, db)
             var hybrid = try Self.loadClock(db, drift: drift)
             var report = ApplyReport(applied: 0, duplicates: 0)
             var dirty = DeskProjection.Dirty()
@@ -47,6 +48,7 @@ extension OpStore {
                     try Self.setHead(plan.log, seq: head.seq, hash: head.hash, sealed: plan.sealed, db)
                 }
             }
+            if dirty.roster { try Self.enforceRoster(db) }
             try dirty.flush(db)
             try Self.saveClock(hybrid, db)
             return .success(report)

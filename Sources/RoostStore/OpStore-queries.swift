@@ -101,13 +101,28 @@ extension OpStore {
         }
     }
 
+    /// Logs the peer lacks ops of, those of the roster's authority first (the founder, then admins in the
+    /// order they were admitted), so a receiver learns who is a member before it meets their ops.
     private func logsNeeding(_ vector: VersionVector, _ db: Database) throws -> [LogSummary] {
-        try Row.fetchAll(db, sql: "SELECT * FROM log_head ORDER BY author, epoch").compactMap { row in
+        let logs = try Row.fetchAll(db, sql: "SELECT * FROM log_head ORDER BY author, epoch").compactMap { row -> LogSummary? in
             let log = LogID(author: try row.author("author"), epoch: try row.u64("epoch"))
             let sealed = try row.u64("sealed_seq")
             guard sealed > vector[log] else { return nil }
             return LogSummary(log: log, seq: try row.u64("seq"), sealed: sealed, head: try row.bytes32("hash"))
         }
+        guard logs.count > 1, let roster = try Self.loadRoster(db) else { return logs }
+        func rank(_ author: AuthorID) -> (Int, Stamp?) {
+            if author == roster.founder { return (0, nil) }
+            guard let member = roster.members[author] else { return (3, nil) }
+            if member.roles.contains(where: { $0.role == .admin }) { return (1, member.admitted) }
+            return (2, nil)
+        }
+        return logs.enumerated().sorted { a, b in
+            let (ra, rb) = (rank(a.element.log.author), rank(b.element.log.author))
+            if ra.0 != rb.0 { return ra.0 < rb.0 }
+            if let sa = ra.1, let sb = rb.1, sa != sb { return sa < sb }
+            return a.offset < b.offset
+        }.map { $0.element }
     }
 
     // MARK: materialized state reads

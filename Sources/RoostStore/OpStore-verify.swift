@@ -37,6 +37,8 @@ extension OpStore {
     public func verify(progress: (@Sendable (Int) -> Void)? = nil) throws(StoreError) -> VerifyReport {
         var report = VerifyReport()
         let scratch = try OpStore(inMemoryWithMaxClockDriftMillis: maxClockDriftMillis)
+        // The re-fold judges reassigns by the same roster.
+        if let founder = try teamFounder() { try scratch.setTeamFounder(founder) }
         var cursorKey: (Data, Int64, Int64)? = nil
         var chain = ChainWalker()
         while true {
@@ -77,7 +79,10 @@ extension OpStore {
             progress?(report.ops)
         }
         chain.finish()
+        // Roster ops merged in log order above: re-judge the reassigns once the whole roster is in.
+        try scratch.write { db in try Self.refreshReassignedClaims(db) }
         try read { db in try checkHeadsAndSeals(chain: chain, report: &report, db) }
+        try read { db in try checkRosterAuthority(report: &report, db) }
         report.logs = chain.logs.count
 
         report.stateHash = try stateHash()
@@ -137,6 +142,31 @@ extension OpStore {
         report.forks = try Int.fetchOne(db, sql: "SELECT count(*) FROM fork_evidence") ?? 0
         if report.forks > 0 {
             report.problems.append("\(report.forks) fork evidence record(s): an author signed two histories")
+        }
+    }
+
+    /// Every op held must be admitted by the roster (the node's own log excepted: before its admission
+    /// its ops are pending).
+    private func checkRosterAuthority(report: inout VerifyReport, _ db: Database) throws {
+        guard let roster = try Self.loadRoster(db) else {
+            report.notes.append("no team: roster authority not checked")
+            return
+        }
+        let local = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'local_author'")
+        for row in try Row.fetchAll(db, sql: "SELECT author, epoch, seq FROM log_head ORDER BY author, epoch") {
+            let log = LogID(author: try row.author("author"), epoch: try row.u64("epoch"))
+            if log.author.key.data == local { continue }
+            let head = OpRef(author: log.author, epoch: log.epoch, seq: try row.u64("seq"))
+            switch roster.admission(of: OpRef(author: log.author, epoch: log.epoch, seq: 1)) {
+            case .notMember:
+                report.problems.append("log \(log): its author is not a member of the team (no admin admitted it)")
+            case .revoked:
+                report.problems.append("log \(log): every op is past its author's revocation cut")
+            case .member where roster.admission(of: head) != .member:
+                report.problems.append("log \(log): ops after the revocation cut are held (up to seq \(head.seq))")
+            case .member:
+                continue
+            }
         }
     }
 

@@ -95,6 +95,9 @@ public final class OpStore: Sendable {
             var hybrid = try Self.loadClock(db, drift: drift)
             let head = try Self.head(of: author.log, db)
             var seq = head?.seq ?? 0
+            if let roster = try Self.loadRoster(db), roster.admission(of: OpRef(author: author.id, epoch: author.epoch, seq: seq + 1)) == .revoked {
+                throw StoreError.invalidOperation("this node was revoked from the team; its new ops would be refused by every member")
+            }
             var prev = head?.hash ?? .zero
             var headers: [OpHeader] = []
             headers.reserveCapacity(encoded.count)
@@ -114,6 +117,7 @@ public final class OpStore: Sendable {
                 prev = hash
             }
             try dirty.flush(db)
+            if dirty.roster { try Self.enforceRoster(db) }
             let seal = OpCrypto.seal(key: author.key, epoch: author.epoch, seq: seq, head: prev)
             try Self.insert(seal, db)
             try Self.setHead(author.log, seq: seq, hash: prev, sealed: seq, db)

@@ -22,6 +22,7 @@ enum Schema {
     static let derivedTables: [(name: String, orderBy: String)] = [
         ("desk_message", "id"),
         ("desk_ticket", "key"),
+        ("roster_change", "author, epoch, seq"),
     ]
 
     /// Every table `verify` compares with its re-fold.
@@ -48,8 +49,28 @@ enum Schema {
                 \(inboxIndexSQL.replacingOccurrences(of: "CREATE INDEX", with: "CREATE INDEX IF NOT EXISTS"))
                 """)
         }
+        migrator.registerMigration("v3-roster") { db in
+            try db.execute(sql: rosterSQL)
+            // Roster ops merged before this table existed.
+            try OpStore.rebuildRosterChanges(db)
+        }
         return migrator
     }
+
+    /// The roster ops, one row per effective-or-not `set` of `member/<id>`.`role` or `.revoked`: the
+    /// input of ``RosterState``, kept apart so the roster folds without scanning the op log.
+    static let rosterSQL = """
+        CREATE TABLE roster_change (
+            author BLOB NOT NULL CHECK (length(author) = 32),
+            epoch INTEGER NOT NULL CHECK (epoch >= 0),
+            seq INTEGER NOT NULL CHECK (seq >= 1),
+            hlc INTEGER NOT NULL CHECK (hlc >= 0),
+            member BLOB NOT NULL CHECK (length(member) = 32),
+            field TEXT NOT NULL CHECK (field IN ('role', 'revoked')),
+            value TEXT NOT NULL,
+            PRIMARY KEY (author, epoch, seq)
+        ) WITHOUT ROWID;
+        """
 
     static let oplogSQL = """
         CREATE TABLE meta (

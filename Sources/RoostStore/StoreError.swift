@@ -28,6 +28,10 @@ public enum RejectReason: Error, Equatable, Sendable, CustomStringConvertible {
     case fork
     /// A different op at a position we hold, not backed by a valid seal.
     case conflictingUnsealed
+    /// The author is not on the team's roster (yet: its admission may arrive later).
+    case notMember
+    /// The author was revoked and the op lies past the revocation's cut.
+    case revoked
 
     public var description: String {
         switch self {
@@ -44,6 +48,8 @@ public enum RejectReason: Error, Equatable, Sendable, CustomStringConvertible {
         case let .clock(error): "clock: \(error)"
         case .fork: "fork: a different op signed by the same author already holds this position"
         case .conflictingUnsealed: "a different op at a position we hold, without a valid seal"
+        case .notMember: "the author is not a member of the team (no admin admitted it)"
+        case .revoked: "the author was revoked and the op is past the revocation's cut"
         }
     }
 }

@@ -135,7 +135,7 @@ struct NodeIDTextTests {
 
 /// SplitMix64 (Steele, Lea, Flood 2014): a tiny seedable generator so a
 /// failing random run can be replayed from the printed seed.
-private struct SplitMix64: RandomNumberGenerator {
+struct SplitMix64: RandomNumberGenerator {
     private var state: UInt64
 
     init(seed: UInt64) {

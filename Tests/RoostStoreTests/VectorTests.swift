@@ -645,6 +645,8 @@ enum VectorKit {
         case .clock: ("clock", "tooFarInFuture")
         case .fork: ("fork", "")
         case .conflictingUnsealed: ("conflictingUnsealed", "")
+        case .notMember: ("notMember", "")
+        case .revoked: ("revoked", "")
         }
     }
 

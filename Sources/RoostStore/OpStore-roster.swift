@@ -1,0 +1,203 @@
+import Foundation
+import GRDB
+public import RoostCore
+
+/// The roster in the store: the team's founder (meta `team_founder`, pinned by `team create` or the
+/// invite), the roster ops (`roster_change`), and their enforcement on the op log.
+///
+/// Without a founder the node belongs to no team yet and every validly signed op is accepted. With one,
+/// a remote op is accepted only when ``RosterState/admission(of:)`` says `member`; a roster op that
+/// revokes someone (or voids an admission) removes the ops it cuts off and rebuilds the merged state,
+/// so every node ends with the same ops whatever order they arrived in.
+extension OpStore {
+    /// The team's founder, when this node belongs to a team.
+    public func teamFounder() throws(StoreError) -> AuthorID? {
+        try read { db in try Self.loadFounder(db) }
+    }
+
+    /// Pins the team's founder. Refuses to change a founder already pinned.
+    public func setTeamFounder(_ founder: AuthorID) throws(StoreError) {
+        try write { db in
+            if let pinned = try Self.loadFounder(db) {
+                guard pinned == founder else { throw StoreError.invalidOperation("this node already belongs to another team") }
+                return
+            }
+            try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('team_founder', ?)", arguments: [founder.key.data])
+            // Ops merged before the node joined may come from authors the roster does not admit.
+            try Self.enforceRoster(db)
+        }
+    }
+
+    /// The roster folded from every roster op held (nil without a team).
+    public func roster() throws(StoreError) -> RosterState? {
+        try read { db in try Self.loadRoster(db) }
+    }
+
+    static func loadFounder(_ db: Database) throws -> AuthorID? {
+        guard let data = try Data.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE key = 'team_founder'"))
+        else { return nil }
+        return AuthorID(key: try Bytes32(data: data))
+    }
+
+    static func loadRoster(_ db: Database, adding extra: [RosterChange] = []) throws -> RosterState? {
+        guard let founder = try loadFounder(db) else { return nil }
+        return RosterState(founder: founder, changes: try loadChanges(db) + extra)
+    }
+
+    static func loadChanges(_ db: Database) throws -> [RosterChange] {
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM roster_change")).compactMap { row in
+            let stamp = try Materializer.stamp(row)
+            let member = AuthorID(key: try row.bytes32("member"))
+            let field: String = row["field"]
+            let value: String = row["value"]
+            let body = OpBody.set(entity: EntityRef(RosterSchema.member, member.text), field: field, value: .string(value))
+            return RosterChange(stamp: stamp, body: body)
+        }
+    }
+
+    static func insert(_ change: RosterChange, _ db: Database) throws {
+        let (field, value): (String, String) = switch change.change {
+        case let .role(role): (RosterSchema.role, role.rawValue)
+        case let .revoke(cut): (RosterSchema.revoked, cut.description)
+        }
+        try db.cachedStatement(sql: """
+            INSERT OR IGNORE INTO roster_change (author, epoch, seq, hlc, member, field, value) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [
+                change.stamp.ref.author.key.data, change.stamp.ref.epoch.sql, change.stamp.ref.seq.sql,
+                change.stamp.hlc.rawValue.sql, change.member.key.data, field, value,
+            ])
+    }
+
+    /// Refills `roster_change` from the op log (the migration that adds the table).
+    static func rebuildRosterChanges(_ db: Database) throws {
+        try db.execute(sql: "DELETE FROM roster_change")
+        let kind = Int64(OpKind.set.rawValue)
+        let rows = try Row.fetchCursor(db, sql: "SELECT * FROM op WHERE kind = ? AND body IS NOT NULL", arguments: [kind])
+        while let row = try rows.next() {
+            let header = try header(from: row)
+            let body: Data = row["body"]
+            guard let decoded = try? OpBody.decode(kind: header.kind, bytes: [UInt8](body)),
+                  let change = RosterChange(stamp: Stamp(hlc: header.hlc, ref: header.ref), body: decoded)
+            else { continue }
+            try insert(change, db)
+        }
+    }
+
+    // MARK: checks at apply time
+
+    /// Refuses the first new op of `plans` the roster (with the batch's own roster ops) does not admit.
+    static func checkAdmission(_ plans: [LogPlan], _ db: Database) throws {
+        guard try loadFounder(db) != nil else { return }
+        var extra: [RosterChange] = []
+        for plan in plans {
+            for op in plan.new {
+                if let change = RosterChange(stamp: Stamp(hlc: op.header.hlc, ref: op.header.ref), body: op.decoded) {
+                    extra.append(change)
+                }
+            }
+        }
+        guard let roster = try loadRoster(db, adding: extra) else { return }
+        for plan in plans {
+            for op in plan.new {
+                switch roster.admission(of: op.header.ref) {
+                case .member: continue
+                case .notMember: throw StoreError.rejected(op: op.header.ref, reason: .notMember)
+                case .revoked: throw StoreError.rejected(op: op.header.ref, reason: .revoked)
+                }
+            }
+        }
+    }
+
+    // MARK: enforcement after roster changes
+
+    /// Brings the log in line with the roster after roster ops merged: removes every op the roster does
+    /// not admit (a revoked member's ops past its cut, all ops of an author whose admission was voided),
+    /// then rebuilds the merged state if anything was removed, or else re-resolves the claims that a role
+    /// change may decide differently. Returns the number of ops removed.
+    @discardableResult
+    static func enforceRoster(_ db: Database) throws -> Int {
+        var removed = 0
+        // Removing ops can remove roster ops, which can void more: repeat until stable.
+        while let roster = try loadRoster(db) {
+            let purged = try purge(notAdmittedBy: roster, db)
+            if purged == 0 { break }
+            removed += purged
+            try rebuildRosterChanges(db)
+        }
+        if removed > 0 {
+            try rebuildMaterialized(db)
+        } else {
+            try refreshReassignedClaims(db)
+        }
+        return removed
+    }
+
+    private static func purge(notAdmittedBy roster: RosterState, _ db: Database) throws -> Int {
+        var removed = 0
+        // The node's own log is never cut here: before its admission arrives its ops are pending, not
+        // invalid; after a revocation it keeps its history (peers refuse what lies past the cut).
+        let local = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'local_author'")
+        for row in try Row.fetchAll(db, sql: "SELECT author, epoch, seq FROM log_head") {
+            let log = LogID(author: try row.author("author"), epoch: try row.u64("epoch"))
+            if log.author.key.data == local { continue }
+            let head = try row.u64("seq")
+            let keep: UInt64
+            switch roster.admission(of: OpRef(author: log.author, epoch: log.epoch, seq: 1)) {
+            case .notMember:
+                keep = 0
+            case .revoked, .member:
+                if roster.admission(of: OpRef(author: log.author, epoch: log.epoch, seq: head)) == .member { continue }
+                keep = roster.members[log.author]?.revocation?.cut.kept[log.epoch] ?? 0
+            }
+            let args: StatementArguments = [log.author.key.data, log.epoch.sql, keep.sql]
+            try db.execute(sql: "DELETE FROM seal WHERE author = ? AND epoch = ? AND seq > ?", arguments: args)
+            try db.execute(sql: "DELETE FROM op_erasure WHERE author = ? AND epoch = ? AND seq > ?", arguments: args)
+            try db.execute(sql: "DELETE FROM op WHERE author = ? AND epoch = ? AND seq > ?", arguments: args)
+            removed += db.changesCount
+            if keep == 0 {
+                try db.execute(sql: "DELETE FROM log_head WHERE author = ? AND epoch = ?", arguments: [log.author.key.data, log.epoch.sql])
+            } else if let hash = try storedHash(log, seq: keep, db) {
+                let sealed = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM seal WHERE author = ? AND epoch = ?",
+                                                arguments: [log.author.key.data, log.epoch.sql]) ?? 0
+                try setHead(log, seq: keep, hash: hash, sealed: UInt64(sealed), db)
+            }
+        }
+        return removed
+    }
+
+    /// Empties the merged tables and merges every op again (after ops were removed).
+    static func rebuildMaterialized(_ db: Database) throws {
+        for table in Schema.comparedTables where table.name != "roster_change" {
+            try db.execute(sql: "DELETE FROM \(table.name)")
+        }
+        var dirty = DeskProjection.Dirty()
+        let rows = try Row.fetchCursor(db, sql: "SELECT * FROM op WHERE body IS NOT NULL ORDER BY author, epoch, seq")
+        while let row = try rows.next() {
+            let header = try header(from: row)
+            let body: Data = row["body"]
+            let decoded = try OpBody.decode(kind: header.kind, bytes: [UInt8](body))
+            try Materializer.apply(decoded, stamp: Stamp(hlc: header.hlc, ref: header.ref), author: header.author.key.data,
+                                   dirty: &dirty, db: db)
+        }
+        try refreshReassignedClaims(db, dirty: &dirty)
+        try dirty.flush(db)
+    }
+
+    /// Re-resolves every item with a reassign in its claim chain (whether it is permitted depends on
+    /// roles, which roster ops arriving later can change).
+    static func refreshReassignedClaims(_ db: Database) throws {
+        var dirty = DeskProjection.Dirty()
+        try refreshReassignedClaims(db, dirty: &dirty)
+        try dirty.flush(db)
+    }
+
+    static func refreshReassignedClaims(_ db: Database, dirty: inout DeskProjection.Dirty) throws {
+        let items = try Row.fetchAll(db, sql: "SELECT DISTINCT collection, key FROM mv_claim WHERE action = ?",
+                                     arguments: [Int64(ClaimAction.reassign.rawValue)])
+        for row in items {
+            let entity = EntityRef(row["collection"] as String, row["key"] as String)
+            try Materializer.refreshClaims(entity, db: db, recomputing: true)
+            if entity.collection == Desk.ticket { dirty.tickets.insert(entity.key) }
+        }
+    }
+}

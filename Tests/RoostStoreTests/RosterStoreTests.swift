@@ -1,0 +1,150 @@
+import Testing
+import RoostCore
+import RoostCrypto
+@testable import RoostStore
+
+/// The roster enforced by the store: admission at apply, purge on revocation, roles gating claims.
+@Suite struct RosterStoreTests {
+    /// Founder F, members K (agent) and L (lead); each writes into its own store, then their segments are
+    /// applied to fresh replicas in various orders.
+    struct Team {
+        let founder: TestAuthor, kenji: TestAuthor, lea: TestAuthor
+
+        init() throws {
+            founder = try TestAuthor(seed: 1, epoch: 11)
+            kenji = try TestAuthor(seed: 2, epoch: 22)
+            lea = try TestAuthor(seed: 3, epoch: 33)
+            for author in [founder, kenji, lea] {
+                // Bound like a node's database: its own log is never purged as a non-member's.
+                try author.store.bindLocalLog(author.local.log)
+                try author.store.setTeamFounder(founder.id)
+            }
+        }
+
+        func replica() throws -> OpStore {
+            let store = try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis)
+            try store.setTeamFounder(founder.id)
+            return store
+        }
+    }
+
+    static let ticket = EntityRef(Desk.ticket, "p1")
+    static let clock = FixedClock(millis: baseMillis + 3_600_000)
+
+    static func admit(_ member: TestAuthor, _ role: Role, by admin: TestAuthor, at millis: UInt64) throws {
+        try admin.append([RosterChange.body(member: member.id, .role(role))], at: millis)
+    }
+
+    static func expectRejected(_ store: OpStore, _ batch: OpBatch, _ reason: RejectReason) {
+        do {
+            try store.apply(batch, clock: clock)
+            Issue.record("expected \(reason)")
+        } catch let StoreError.rejected(_, got) {
+            #expect(got == reason)
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+
+    @Test func opsOfANonMemberAreRefusedUntilItsAdmissionArrives() throws {
+        let team = try Team()
+        try team.kenji.append([.set(entity: Self.ticket, field: "status", value: .string("open"))], at: baseMillis + 10)
+        try Self.admit(team.kenji, .agent, by: team.founder, at: baseMillis + 20)
+        let replica = try team.replica()
+        let kenjiOps = try team.kenji.segments()[0]
+        Self.expectRejected(replica, kenjiOps, .notMember)
+        #expect(try replica.versionVector()[team.kenji.local.log] == 0)
+        try replica.apply(try team.founder.segments()[0], clock: Self.clock)
+        try replica.apply(kenjiOps, clock: Self.clock)
+        #expect(try replica.register(Self.ticket, "status") == .string("open"))
+        // In one batch, the admission (from the founder's log) admits ops earlier in the batch too.
+        let other = try team.replica()
+        try other.apply(OpBatch(ops: kenjiOps.ops + (try team.founder.segments()[0]).ops,
+                                seals: kenjiOps.seals + (try team.founder.segments()[0]).seals), clock: Self.clock)
+        #expect(try other.stateHash() == replica.stateHash())
+    }
+
+    @Test func aRevocationThatArrivesLateRemovesTheOpsPastItsCut() throws {
+        let team = try Team()
+        try Self.admit(team.kenji, .agent, by: team.founder, at: baseMillis + 10)
+        try team.kenji.store.apply(try team.founder.segments()[0], clock: Self.clock)
+        try team.kenji.append([.set(entity: Self.ticket, field: "status", value: .string("open"))], at: baseMillis + 20)
+        let kept = try team.kenji.segments()
+        // The founder holds Kenji up to seq 1 and revokes him there; Kenji, unaware, writes on.
+        try team.founder.store.apply(kept[0], clock: Self.clock)
+        try team.founder.append([RosterChange.body(member: team.kenji.id, .revoke(RevocationCut(kept: [22: 1])))],
+                                at: baseMillis + 30)
+        try team.kenji.append([.set(entity: Self.ticket, field: "status", value: .string("resolved")),
+                               .tagAdd(entity: Self.ticket, tag: "vip")], at: baseMillis + 40)
+        let late = try team.kenji.segments()[1]
+
+        // A relay that got Kenji's late ops first, then the revocation.
+        let relay = try team.replica()
+        try relay.apply(try team.founder.segments()[0], clock: Self.clock)
+        try relay.apply(kept[0], clock: Self.clock)
+        try relay.apply(late, clock: Self.clock)
+        #expect(try relay.register(Self.ticket, "status") == .string("resolved"))
+        try relay.apply(try team.founder.segments()[1], clock: Self.clock)
+        #expect(try relay.versionVector()[team.kenji.local.log] == 1)
+        #expect(try relay.register(Self.ticket, "status") == .string("open"))
+        #expect(try relay.tags(of: Self.ticket).isEmpty)
+
+        // A node that got the revocation first refuses the late ops; both end identical and verify.
+        let direct = try team.replica()
+        for segment in try team.founder.segments() { try direct.apply(segment, clock: Self.clock) }
+        try direct.apply(kept[0], clock: Self.clock)
+        Self.expectRejected(direct, late, .revoked)
+        #expect(try direct.stateHash() == relay.stateHash())
+        #expect(try relay.verify().isOK)
+        #expect(try direct.verify().isOK)
+        // Kenji's own store keeps its history, but refuses to append more.
+        #expect(throws: StoreError.self) {
+            try team.kenji.store.apply(try team.founder.segments()[1], clock: Self.clock)
+            try team.kenji.append([.set(entity: Self.ticket, field: "priority", value: .string("high"))], at: baseMillis + 50)
+        }
+    }
+
+    @Test func onlyLeadsReassignWhateverOrderThePromotionArrivesIn() throws {
+        let team = try Team()
+        try Self.admit(team.kenji, .agent, by: team.founder, at: baseMillis + 10)
+        try Self.admit(team.lea, .agent, by: team.founder, at: baseMillis + 11)
+        let admissions = try team.founder.segments()
+        // Lea reassigns the ticket to Kenji while an agent, and again after the founder makes her a lead.
+        try team.lea.append([.claim(entity: Self.ticket, action: .reassign, holder: team.kenji.id, leaseSeconds: 600, observed: nil)],
+                            at: baseMillis + 20)
+        try Self.admit(team.lea, .lead, by: team.founder, at: baseMillis + 30)
+        let promotion = try team.founder.segments()[2]
+        let early = try team.lea.segments()[0]
+
+        let before = try team.replica()
+        for segment in admissions.prefix(2) { try before.apply(segment, clock: Self.clock) }
+        try before.apply(early, clock: Self.clock)
+        #expect(try before.claim(on: Self.ticket)?.holder == nil)
+        #expect(try before.claimConflicts(on: Self.ticket).first?.reason == .notPermitted)
+
+        // Her later reassign counts, and the promotion arriving after it changes nothing for the early one.
+        for segment in admissions + [promotion] { try team.lea.store.apply(segment, clock: Self.clock) }
+        try team.lea.append([.claim(entity: Self.ticket, action: .reassign, holder: team.lea.id, leaseSeconds: 600, observed: nil)],
+                            at: baseMillis + 40)
+        let later = try team.lea.segments()
+        let leaVector = try team.lea.store.versionVector()
+        try #require(later.count == 2, "\(later.map { $0.ops.map(\.header.seq) }) \(leaVector)")
+        let orders: [[OpBatch]] = [
+            admissions + [promotion, later[0], later[1]],
+            [admissions[0], admissions[1], later[0], later[1], promotion],
+        ]
+        var hashes: [Bytes32] = []
+        for order in orders {
+            let store = try team.replica()
+            for segment in order {
+                do { try store.apply(segment, clock: Self.clock) } catch StoreError.rejected(_, .gap) { continue }
+            }
+            for segment in admissions + later { try? store.apply(segment, clock: Self.clock) }
+            #expect(try store.claim(on: Self.ticket)?.holder == team.lea.id)
+            let report = try store.verify()
+            #expect(report.isOK, "\(report.problems)")
+            hashes.append(try store.stateHash())
+        }
+        #expect(Set(hashes).count == 1)
+    }
+}
