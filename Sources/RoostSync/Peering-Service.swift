@@ -54,7 +54,7 @@ public final class PeeringService: @unchecked Sendable {
     let identity: SigningKey
     let networkKey: NetworkKey
     let group: any EventLoopGroup
-    let allowPeer: @Sendable (AuthorID) -> Handshake.PeerDecision
+    let admission: PeerAdmission
     let syncConfiguration: SyncConfiguration
     let logger: Logger
     private let lock = NIOLock()
@@ -63,23 +63,34 @@ public final class PeeringService: @unchecked Sendable {
     private var server: (any Channel)?
     private var polling: RepeatedTask?
 
-    /// Creates the service. `allowPeer` decides which authenticated identities may sync (the roster).
+    /// Creates the service. `admission` decides which authenticated identities may sync and admits new
+    /// members (the roster).
     public init(
+        hub: PeeringHub, identity: SigningKey, networkKey: NetworkKey, group: any EventLoopGroup,
+        syncConfiguration: SyncConfiguration = .init(), logger: Logger = Logger(label: "roost.peering"),
+        admission: PeerAdmission
+    ) {
+        self.hub = hub; self.identity = identity; self.networkKey = networkKey; self.group = group
+        self.syncConfiguration = syncConfiguration; self.logger = logger; self.admission = admission
+        polling = hub.startPolling(on: group.next())
+    }
+
+    /// Creates the service with a handshake-only check: `allowPeer` decides, nobody joins.
+    public convenience init(
         hub: PeeringHub, identity: SigningKey, networkKey: NetworkKey, group: any EventLoopGroup,
         syncConfiguration: SyncConfiguration = .init(), logger: Logger = Logger(label: "roost.peering"),
         allowPeer: @escaping @Sendable (AuthorID) -> Handshake.PeerDecision
     ) {
-        self.hub = hub; self.identity = identity; self.networkKey = networkKey; self.group = group
-        self.syncConfiguration = syncConfiguration; self.logger = logger; self.allowPeer = allowPeer
-        polling = hub.startPolling(on: group.next())
+        self.init(hub: hub, identity: identity, networkKey: networkKey, group: group, syncConfiguration: syncConfiguration,
+                  logger: logger, admission: PeerAdmission(allowPeer: allowPeer))
     }
 
     private func configure(_ channel: any Channel, role: Handshake.Role, expected: AuthorID?, address: String?,
                            onEstablished: (@Sendable (AuthorID) -> Void)?) -> EventLoopFuture<Void> {
         let configuration = Handshake.Configuration(networkKey: networkKey, identity: identity, expectedPeer: expected,
-                                                    allowPeer: allowPeer)
+                                                    allowPeer: admission.handshakeDecision)
         let secure = SecureChannelHandler(role: role, configuration: configuration, logger: logger)
-        let session = PeeringSessionHandler(hub: hub, configuration: syncConfiguration, address: address)
+        let session = PeeringSessionHandler(hub: hub, configuration: syncConfiguration, address: address, admission: admission)
         session.onEstablished = onEstablished
         track(channel)
         return channel.eventLoop.makeCompletedFuture {

@@ -17,7 +17,10 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
     let hub: PeeringHub
     let configuration: SyncConfiguration
     let address: String?
+    let admission: PeerAdmission
     private var machine: SyncSession.StateMachine?
+    /// An applicant's messages held until its `join` is checked (nil when not waiting for one).
+    private var awaitingJoin: [SyncMessage]?
     private var context: ChannelHandlerContext?
     private var timer: RepeatedTask?
     /// The authenticated peer, once the handshake completed.
@@ -26,10 +29,12 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
     var onEstablished: (@Sendable (AuthorID) -> Void)?
 
     /// Creates the handler for one connection (`address` when we dialled it).
-    public init(hub: PeeringHub, configuration: SyncConfiguration = .init(), address: String? = nil) {
+    public init(hub: PeeringHub, configuration: SyncConfiguration = .init(), address: String? = nil,
+                admission: PeerAdmission = PeerAdmission(verdict: { _ in .member })) {
         self.hub = hub
         self.configuration = configuration
         self.address = address
+        self.admission = admission
     }
 
     var now: UInt64 { hub.clock.nowMillis() }
@@ -39,29 +44,94 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
     public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case let .established(peer)? = event as? SecureChannelEvent {
             self.peer = peer
-            var machine = SyncSession.StateMachine(local: hub.local, expectedPeer: peer, configuration: configuration, now: now)
-            let actions = machine.start(localVector: hub.localVector)
-            self.machine = machine
-            hub.register(self)
-            hub.connected(peer, address: address)
-            perform(actions)
-            timer = context.eventLoop.scheduleRepeatedTask(initialDelay: Self.tickInterval, delay: Self.tickInterval) { [weak self] _ in
-                guard let self, var machine = self.machine else { return }
-                let actions = machine.tick(localVector: self.hub.localVector, now: self.now)
-                self.machine = machine
-                self.perform(actions)
+            if let join = admission.join(peer) {
+                // We are not on the roster yet: prove our invite before the session starts.
+                context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: SyncMessage.join(join).encoded())),
+                                      promise: nil)
+            }
+            if admission.verdict(peer) == .applicant {
+                awaitingJoin = []
+            } else {
+                startSession(peer, context: context)
             }
         }
         context.fireUserInboundEventTriggered(event)
     }
 
-    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    private func startSession(_ peer: AuthorID, context: ChannelHandlerContext) {
+        var machine = SyncSession.StateMachine(local: hub.local, expectedPeer: peer, configuration: configuration, now: now)
+        let actions = machine.start(localVector: hub.localVector)
+        self.machine = machine
+        hub.register(self)
+        hub.connected(peer, address: address)
+        perform(actions)
+        timer = context.eventLoop.scheduleRepeatedTask(initialDelay: Self.tickInterval, delay: Self.tickInterval) { [weak self] _ in
+            guard let self, var machine = self.machine else { return }
+            let actions = machine.tick(localVector: self.hub.localVector, now: self.now)
+            self.machine = machine
+            self.perform(actions)
+        }
+    }
+
+    /// An applicant's first message must be a valid `join`; anything else ends the connection.
+    private func receivedWhileAwaitingJoin(_ message: SyncMessage, context: ChannelHandlerContext) {
+        guard let peer, var held = awaitingJoin else { return }
+        guard held.isEmpty, case let .join(join) = message else {
+            if case .join = held.first { held.append(message); awaitingJoin = held; return }
+            hub.logger.warning("refused a peer: not a member, and it sent no join", metadata: ["peer": "\(peer.short)"])
+            refuseApplicant(context)
+            return
+        }
+        awaitingJoin = [message]
+        let hub = hub, admission = admission, eventLoop = context.eventLoop
+        hub.storeQueue.async {
+            let refusal = admission.admit(peer, join)
+            if refusal == nil { _ = hub.refreshVector() }
+            eventLoop.execute {
+                guard let context = self.context else { return }
+                if let refusal {
+                    hub.logger.warning("refused a join", metadata: ["peer": "\(peer.short)", "reason": "\(refusal)"])
+                    self.refuseApplicant(context)
+                    return
+                }
+                hub.logger.notice("admitted a new member", metadata: ["peer": "\(peer.short)"])
+                let rest = (self.awaitingJoin ?? []).dropFirst()
+                self.awaitingJoin = nil
+                self.startSession(peer, context: context)
+                for message in rest { self.deliver(message) }
+            }
+        }
+    }
+
+    private func refuseApplicant(_ context: ChannelHandlerContext) {
+        awaitingJoin = nil
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: SyncMessage.bye(.unexpectedPeer).encoded())),
+                              promise: nil)
+        context.close(promise: nil)
+    }
+
+    private func deliver(_ message: SyncMessage) {
         guard var machine else { return }
+        let actions = machine.received(message, localVector: hub.localVector, now: now)
+        self.machine = machine
+        if let peer { hub.heard(from: peer, vector: nil) }
+        perform(actions)
+    }
+
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
         let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+        if awaitingJoin != nil {
+            guard let message = try? SyncMessage.decode(bytes) else { return refuseApplicant(context) }
+            return receivedWhileAwaitingJoin(message, context: context)
+        }
+        guard var machine else { return }
         let actions: [SyncSession.Action]
         do {
-            actions = machine.received(try SyncMessage.decode(bytes), localVector: hub.localVector, now: now)
+            let message = try SyncMessage.decode(bytes)
+            // A join to a node that already knows us (a retry after we were admitted) is harmless.
+            if case .join = message { return }
+            actions = machine.received(message, localVector: hub.localVector, now: now)
         } catch {
             actions = machine.receiveFailed(error)
         }

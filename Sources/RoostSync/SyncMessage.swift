@@ -24,10 +24,13 @@ public enum SyncMessage: Hashable, Sendable {
     case pong(nonce: UInt64)
     /// The sender ends the session; the connection closes after it.
     case bye(SyncByeCode)
+    /// A new member's proof of an invite, sent once, before `hello`, to a member whose roster does not
+    /// know it yet (§2b.9).
+    case join(SyncJoin)
 
     /// Tag bytes, in encoding order of the specification.
     public enum Tag: UInt8, Sendable, CaseIterable {
-        case hello = 1, have = 2, batch = 3, ack = 4, reject = 5, ping = 6, pong = 7, bye = 8
+        case hello = 1, have = 2, batch = 3, ack = 4, reject = 5, ping = 6, pong = 7, bye = 8, join = 9
     }
 
     /// This message's tag.
@@ -41,7 +44,32 @@ public enum SyncMessage: Hashable, Sendable {
         case .ping: .ping
         case .pong: .pong
         case .bye: .bye
+        case .join: .join
         }
+    }
+}
+
+/// The fields of a `join`: the invite's public key and the invite key's Ed25519 signature over
+/// `"roost-join-v1"`, the invite key, the joiner's node id and the member's node id (so a captured
+/// `join` is worth nothing to any other pair of nodes).
+public struct SyncJoin: Hashable, Sendable {
+    /// Domain separation of the signed message.
+    public static let domain = Array("roost-join-v1".utf8)
+
+    /// The invite's Ed25519 public key (it names the `invite/<hex>` entity).
+    public var inviteKey: Bytes32
+    /// 64 bytes.
+    public var signature: [UInt8]
+
+    /// Creates a join message.
+    public init(inviteKey: Bytes32, signature: [UInt8]) {
+        self.inviteKey = inviteKey
+        self.signature = signature
+    }
+
+    /// The bytes the invite key signs.
+    public static func signedMessage(inviteKey: Bytes32, joiner: AuthorID, member: AuthorID) -> [UInt8] {
+        domain + inviteKey.bytes + joiner.key.bytes + member.key.bytes
     }
 }
 
@@ -142,6 +170,9 @@ extension SyncMessage {
             w.u64(nonce)
         case let .bye(code):
             w.u8(code.rawValue)
+        case let .join(join):
+            w.bytes32(join.inviteKey)
+            w.raw(join.signature)
         }
     }
 
@@ -157,6 +188,7 @@ extension SyncMessage {
             1 + 8 + 2 + 1 + (rejection.op == nil ? 0 : 48) + 4 + SyncRejection.truncated(rejection.text).utf8.count
         case .ping, .pong: 1 + 8
         case .bye: 2
+        case .join: 1 + 32 + 64
         }
     }
 
@@ -247,6 +279,10 @@ extension SyncMessage {
             let raw = try r.u8("bye.code")
             guard let code = SyncByeCode(rawValue: raw) else { throw .invalidTag(field: "bye.code", value: UInt64(raw)) }
             return .bye(code)
+        case .join:
+            let key = try r.bytes32("join.inviteKey")
+            let signature = try r.bytes32("join.signature").bytes + r.bytes32("join.signature").bytes
+            return .join(SyncJoin(inviteKey: key, signature: signature))
         }
     }
 

@@ -3,7 +3,7 @@ public import RoostStore
 
 /// Why a receiver refused a batch, as carried by a `reject` message (Protocol/SPEC-sync.md §2b.6).
 ///
-/// Codes 1–13 are the store's ``RejectReason`` cases; 100 is a failure of the receiver itself.
+/// Codes 1–15 are the store's ``RejectReason`` cases; 100 is a failure of the receiver itself.
 public enum SyncRejectCode: UInt16, Hashable, Sendable, CaseIterable, CustomStringConvertible {
     /// More ops than ``Limits/maxBatchOps`` (no position).
     case tooManyOps = 1
@@ -31,6 +31,10 @@ public enum SyncRejectCode: UInt16, Hashable, Sendable, CaseIterable, CustomStri
     case fork = 12
     /// A different op at a held position, without a valid seal.
     case conflictingUnsealed = 13
+    /// The author is not on the receiver's roster (yet): retried later, once its admission may have arrived.
+    case notMember = 14
+    /// The author was revoked and the op is past the cut.
+    case revoked = 15
     /// The receiver could not apply the batch for a reason of its own (database error...).
     case storeFailure = 100
 
@@ -38,7 +42,7 @@ public enum SyncRejectCode: UInt16, Hashable, Sendable, CaseIterable, CustomStri
     /// at the next anti-entropy round for the others) instead of blocking the log for the session.
     public var isTransient: Bool {
         switch self {
-        case .gap, .clock, .storeFailure, .tooManyOps: true
+        case .gap, .clock, .storeFailure, .tooManyOps, .notMember: true
         default: false
         }
     }
@@ -58,6 +62,8 @@ public enum SyncRejectCode: UInt16, Hashable, Sendable, CaseIterable, CustomStri
         case .clock: "clock"
         case .fork: "fork"
         case .conflictingUnsealed: "conflicting-unsealed"
+        case .notMember: "not-member"
+        case .revoked: "revoked"
         case .storeFailure: "store-failure"
         }
     }
@@ -105,6 +111,8 @@ public struct SyncRejection: Error, Hashable, Sendable, CustomStringConvertible 
         case .clock: .clock
         case .fork: .fork
         case .conflictingUnsealed: .conflictingUnsealed
+        case .notMember: .notMember
+        case .revoked: .revoked
         }
     }
 

@@ -368,6 +368,8 @@ extension SyncSession.StateMachine {
             switch message {
             case .hello:
                 return .close([], .protocolViolation("second hello"))
+            case .join:
+                return .close([], .protocolViolation("join after the session started"))
 
             case let .have(vector):
                 let before = peerVector

@@ -32,6 +32,7 @@ import Testing
             .reject(id: 2, SyncRejection(code: .storeFailure, op: nil, text: "disk full — écrit")),
             .ping(nonce: 0),
             .pong(nonce: .max),
+            .join(SyncJoin(inviteKey: a.id.key, signature: [UInt8](repeating: 9, count: 64))),
         ] + SyncByeCode.allCases.map { .bye($0) }
     }
 
@@ -69,7 +70,7 @@ import Testing
     @Test("undefined tags, flags and codes are refused")
     func undefinedValues() throws {
         #expect(throws: DecodingError.invalidTag(field: "message.tag", value: 0)) { try SyncMessage.decode([0]) }
-        #expect(throws: DecodingError.invalidTag(field: "message.tag", value: 9)) { try SyncMessage.decode([9]) }
+        #expect(throws: DecodingError.invalidTag(field: "message.tag", value: 10)) { try SyncMessage.decode([10]) }
         #expect(throws: DecodingError.invalidTag(field: "bye.code", value: 5)) { try SyncMessage.decode([8, 5]) }
 
         var reject = ByteWriter()

@@ -1,5 +1,6 @@
 import Foundation
 import RoostCore
+import RoostCrypto
 import RoostStore
 import RoostSync
 import Testing
@@ -32,6 +33,13 @@ import Testing
             tags.insert(try #require(entry["type"] as? String))
             #expect(Hex.encode(message.encoded()) == hex, "\(name): fields encode to the hex")
             #expect(try SyncMessage.decode(bytes) == message, "\(name): hex decodes to the fields")
+            if case let .join(join) = message, let fields = entry["fields"] as? [String: Any] {
+                // The signature is over exactly the bytes §2b.9 names, by the key the seed makes.
+                let signed = Array("roost-join-v1".utf8) + join.inviteKey.bytes + (try Self.bytes(fields["joiner"]))
+                    + (try Self.bytes(fields["member"]))
+                #expect(Ed25519.verify(signature: join.signature, message: signed, publicKey: join.inviteKey.bytes), "\(name)")
+                #expect(try SigningKey(seed: try Self.bytes(fields["invite_seed"])).publicKey == join.inviteKey.bytes)
+            }
         }
         #expect(tags == Set(SyncMessage.Tag.allCases.map { "\($0)" }), "every message type has a vector")
 
@@ -87,6 +95,9 @@ import Testing
             let code = try #require(SyncByeCode(rawValue: UInt8(try int(fields["code"]))))
             #expect(fields["code_name"] as? String == code.description)
             return .bye(code)
+        case "join":
+            return .join(SyncJoin(inviteKey: try #require(Bytes32(try bytes(fields["invite_key"]))),
+                                  signature: try bytes(fields["signature"])))
         case let other:
             throw VectorError(description: "unknown message type \(other)")
         }
@@ -181,11 +192,20 @@ import Testing
             try add("bye \(code)", .bye(code), ["code": Int(code.rawValue), "code_name": code.description])
         }
 
+        // A join: the invite key (seed 07...) signs "roost-join-v1" || invite key || joiner || member.
+        let inviteKey = try SigningKey(seed: [UInt8](repeating: 7, count: 32))
+        let invitePublic = try #require(Bytes32(inviteKey.publicKey))
+        let joinSignature = inviteKey.sign(SyncJoin.signedMessage(inviteKey: invitePublic, joiner: b.id, member: a.id))
+        try add("join of node 2 to node 1", .join(SyncJoin(inviteKey: invitePublic, signature: joinSignature)), [
+            "invite_key": invitePublic.hex, "invite_seed": String(repeating: "07", count: 32), "joiner": b.id.key.hex,
+            "member": a.id.key.hex, "signature": Hex.encode(joinSignature)])
+
         let header = Hex.encode(batch.ops[0].header.encoded())
         let author1 = String(repeating: "01", count: 32), author2 = String(repeating: "02", count: 32)
         let invalid: [(String, String)] = [
             ("empty input", ""),
-            ("undefined tag", "09"),
+            ("undefined tag", "0a"),
+            ("truncated join", "09" + author1),
             ("trailing byte after a ping", "06" + "0000000000000001" + "00"),
             ("truncated ping", "06" + "00000000"),
             ("bye with an undefined code", "0805"),
