@@ -101,7 +101,10 @@ let package = Package(
         ),
         .testTarget(
             name: "RoostNodeTests",
-            dependencies: ["RoostNode", "RoostStore", "RoostCore", "RoostTwitter", "roost"],
+            dependencies: [
+                "RoostNode", "RoostStore", "RoostCore", "RoostTwitter", "RoostSync", "roost",
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
     ],

@@ -34,9 +34,9 @@ public struct NodeDaemon: Service {
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         let hub = try PeeringHub(store: node.store, local: node.id, clock: SystemClock(), logger: logger)
-        // Interim membership: the network key is the capability; the roster will narrow this.
+        // The network key opens the handshake; the admin-signed roster decides who syncs and admits joiners.
         let service = PeeringService(hub: hub, identity: node.author.key, networkKey: try NetworkKey(bytes: team.networkKey),
-                                     group: group, logger: logger) { _ in .allow }
+                                     group: group, logger: logger, admission: node.home.admission(node: node))
         _ = try await service.listen(host: listen.host, port: listen.port)
         for peer in peers { service.dial(peer) }
         let statusPath = node.home.url.appendingPathComponent("peers.json")

@@ -7,7 +7,7 @@ import RoostStore
 struct TeamCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "team", abstract: "Create a team, invite members, join a team.",
-        subcommands: [Create.self, Invite.self, Join.self, Show.self])
+        subcommands: [Create.self, Invite.self, Join.self, Show.self, SetRole.self, Revoke.self])
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Make this node the first member of a new team (creates the network key).")
@@ -26,27 +26,65 @@ struct TeamCommand: ParsableCommand {
     }
 
     struct Invite: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print a one-time invite (a secret: share it privately).")
+        static let configuration = CommandConfiguration(
+            abstract: "Print a one-time invite for a new member (a secret: share it privately). Admins only.")
         @OptionGroup var global: GlobalOptions
+        @Option(help: "The new member's name, e.g. \"Kenji Sato\".") var name: String
+        @Option(help: "The role the new member gets: agent, lead, admin or gateway.") var role = "agent"
         @Option(help: "Address the new member connects to (default: this node's listen address).") var address: String?
         @Option(help: "Hours until the invite expires.") var hours = Team.defaultInviteHours
 
         func run() throws {
             let home = NodeHome.resolve(option: global.home)
+            guard let role = Role(rawValue: role) else { throw CLIError("--role must be agent, lead, admin or gateway") }
             let invite = try withNodeErrors { () throws -> RoostNode.Invite in
                 let node = try home.open()
-                guard let team = try home.team(of: node) else {
-                    throw NodeError.invalidArgument("this node has no team yet; run `roost team create --name NAME`")
-                }
-                guard (1...24 * 30).contains(hours) else { throw NodeError.invalidArgument("--hours must be 1...720") }
-                return RoostNode.Invite(
-                    networkKey: team.networkKey, inviter: node.id, address: address ?? node.config.listen,
-                    teamName: team.name, expiresMillis: SystemClock().nowMillis() + UInt64(hours) * 3_600_000)
+                return try home.invite(name: name, role: role, hours: hours, address: address ?? node.config.listen,
+                                       node: node, now: SystemClock().nowMillis())
             }
             if global.json { return printJSON(["invite": invite.text, "expires_ms": String(invite.expiresMillis)]) }
-            print("Invite to \"\(invite.teamName)\" (valid \(hours) h; anyone holding it can join):")
+            print("Invite for \(name) (\(role.rawValue)) to \"\(invite.teamName)\" (valid \(hours) h, one use; anyone holding it can join):")
             print("")
             print("    roost team join \(invite.text)")
+            print("")
+            print("Keep `roost run` going here: the new node connects to \(invite.address) and is admitted by an admin-signed roster op.")
+        }
+    }
+
+    struct SetRole: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "role", abstract: "Change a member's role. Admins only.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The member (node id, or a prefix of 4+ characters).") var member: String
+        @Argument(help: "agent, lead, admin or gateway.") var role: String
+
+        func run() throws {
+            let home = NodeHome.resolve(option: global.home)
+            guard let role = Role(rawValue: role) else { throw CLIError("the role must be agent, lead, admin or gateway") }
+            let id = try withNodeErrors { () throws -> AuthorID in
+                let node = try home.open()
+                let id = try withDesk { () throws(DeskError) in try DeskService(node: node).resolveMember(member) }
+                try home.setRole(role, of: id, node: node)
+                return id
+            }
+            confirm(global, "\(id.short) is now \(role.rawValue).", ["member": id.text, "role": role.rawValue])
+        }
+    }
+
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke a member: its later ops are refused by every node and its handshakes fail. Admins only.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The member (node id, or a prefix of 4+ characters).") var member: String
+
+        func run() throws {
+            let home = NodeHome.resolve(option: global.home)
+            let (id, cut) = try withNodeErrors { () throws -> (AuthorID, RevocationCut) in
+                let node = try home.open()
+                let id = try withDesk { () throws(DeskError) in try DeskService(node: node).resolveMember(member) }
+                return (id, try home.revoke(id, node: node))
+            }
+            confirm(global, "Revoked \(id.short); its ops up to \(cut.description.isEmpty ? "none" : cut.description) stay valid.",
+                    ["member": id.text, "cut": cut.description])
         }
     }
 
@@ -77,14 +115,21 @@ struct TeamCommand: ParsableCommand {
             guard let team = try withNodeErrors({ try home.team(of: node) }) else {
                 throw CLIError("this node has no team yet; run `roost team create --name NAME` or `roost team join INVITE`")
             }
-            let desk = DeskService(node: node)
-            let members = try withStore { () throws(StoreError) in try node.store.logs() }.map(\.log.author)
-            let rows = try members.map { id in
-                [id.short, try withDesk { () throws(DeskError) in try desk.memberName(id) }, id == node.id ? "this node" : ""]
+            let lines = try withNodeErrors { try home.rosterLines(node: node) }
+            let invites = try withNodeErrors { try home.invites(node: node) }
+            if global.json {
+                return printJSON(["team": team.name, "members": lines.map(\.member.text).joined(separator: ",")])
             }
-            if global.json { return printJSON(["team": team.name, "members": members.map(\.text).joined(separator: ",")]) }
             print("Team \"\(team.name)\"")
-            printTable([["MEMBER", "NAME", ""]] + rows)
+            let rows = lines.map { line in
+                [line.member.short, line.name, line.revoked ? "revoked" : line.role.rawValue, line.member == node.id ? "this node" : ""]
+            }
+            printTable([["MEMBER", "NAME", "ROLE", ""]] + rows)
+            let now = SystemClock().nowMillis()
+            let pending = invites.filter { $0.usedBy == nil && $0.expiresMillis > now }
+            if !pending.isEmpty {
+                print("Open invites: " + pending.map { "\($0.name) (\($0.role.rawValue))" }.joined(separator: ", "))
+            }
             print("Peers: " + (node.config.peers.isEmpty ? "none" : node.config.peers.joined(separator: ", ")))
         }
     }

@@ -76,6 +76,7 @@ struct CLI {
             Checked 1 log(s), 1 op(s), 1 seal(s).
             Re-fold matches the materialized state.
             State hash: \(state)
+            Note: no team: roster authority not checked
             OK
 
             """)
@@ -238,23 +239,41 @@ extension CLITests {
         defer { ana.cleanup(); kenji.cleanup() }
         try ana.run(["init", "--name", "Ana Lopez", "--initials", "AL"])
         try kenji.run(["init", "--name", "Kenji Sato", "--initials", "KS"])
-        #expect(try ana.run(["team", "invite"]).stderr == "Error: this node has no team yet; run `roost team create --name NAME`\n")
+        #expect(try ana.run(["team", "invite", "--name", "Kenji Sato"]).stderr
+                == "Error: this node has no team yet; run `roost team create --name NAME`\n")
         let created = try ana.run(["team", "create", "--name", "Hilton Suggests"])
         #expect(created.status == 0)
         let mode = try FileManager.default.attributesOfItem(atPath: ana.home.path + "/team.key")[.posixPermissions] as? Int
         #expect(mode == 0o600)
-        let invite = try RoostNode.Invite(text: try ana.run(["team", "invite", "--address", "127.0.0.1:7170"]).stdout
-            .split(separator: "\n").last!.replacingOccurrences(of: "    roost team join ", with: ""))
+        #expect(try ana.run(["team", "invite", "--name", "Kenji Sato", "--role", "boss"]).stderr
+                == "Error: --role must be agent, lead, admin or gateway\n")
+        let printed = try ana.run(["team", "invite", "--name", "Kenji Sato", "--role", "lead", "--address", "127.0.0.1:7170"]).stdout
+        let line = try #require(printed.split(separator: "\n").first { $0.hasPrefix("    roost team join ") })
+        let invite = try RoostNode.Invite(text: line.replacingOccurrences(of: "    roost team join ", with: ""))
         let anaNode = try NodeHome(path: ana.home.path).open()
-        #expect(invite.inviter == anaNode.id && invite.address == "127.0.0.1:7170" && invite.teamName == "Hilton Suggests")
+        #expect(invite.inviter == anaNode.id && invite.founder == anaNode.id && invite.address == "127.0.0.1:7170"
+                && invite.teamName == "Hilton Suggests")
         #expect(invite.networkKey == (try NodeHome(path: ana.home.path).team(of: anaNode))?.networkKey)
+        // The invite is recorded as an op naming its public key and the role it grants.
+        let recorded = try NodeHome(path: ana.home.path).invites(node: anaNode)
+        #expect(recorded.map(\.key) == [invite.publicKey] && recorded.first?.role == .lead && recorded.first?.usedBy == nil)
+        let shown = try ana.run(["team", "show"]).stdout
+        #expect(shown.contains("Open invites: Kenji Sato (lead)"))
+        #expect(shown.contains("\(anaNode.id.short)  Ana Lopez  admin  this node"))
         let joined = try kenji.run(["team", "join", invite.text])
         #expect(joined.status == 0)
         let kenjiNode = try NodeHome(path: kenji.home.path).open()
         #expect(kenjiNode.config.peers == ["\(anaNode.id.text)@127.0.0.1:7170"])
+        #expect(try kenjiNode.store.teamFounder() == anaNode.id)
+        let seedMode = try FileManager.default.attributesOfItem(atPath: kenji.home.path + "/join.key")[.posixPermissions] as? Int
+        #expect(seedMode == 0o600)
         #expect(try kenji.run(["team", "join", invite.text]).status == 0)  // idempotent
-        let expired = RoostNode.Invite(networkKey: invite.networkKey, inviter: invite.inviter, address: invite.address,
-                                       teamName: invite.teamName, expiresMillis: 1)
+        // Not admitted yet (no sync has happened): Kenji cannot invite or revoke.
+        #expect(try kenji.run(["team", "invite", "--name", "Eve"]).stderr
+                == "Error: only admins may invite members; this node is not yet admitted\n")
+        #expect(try ana.run(["team", "revoke", anaNode.id.text]).stderr == "Error: the founder cannot be revoked\n")
+        let expired = RoostNode.Invite(networkKey: invite.networkKey, inviter: invite.inviter, founder: invite.founder,
+                                       seed: invite.seed, address: invite.address, teamName: invite.teamName, expiresMillis: 1)
         #expect(try kenji.run(["team", "join", expired.text]).stderr == "Error: the invite expired; ask for a new one\n")
         var damaged = invite.text
         damaged.removeLast(2)

@@ -1,0 +1,147 @@
+import Foundation
+import NIOPosix
+import Testing
+import RoostCore
+import RoostNode
+import RoostStore
+import RoostSync
+
+/// The roster over real TCP on 127.0.0.1, with node homes as `roost` makes them and the admission
+/// policy `roost run` uses: invites, joins, one-time use, revocation (direct and relayed).
+@Suite(.serialized) struct RosterTCPTests {
+    final class Peer: @unchecked Sendable {
+        let node: Node
+        var hub: PeeringHub
+        var service: PeeringService
+        let root: URL
+
+        init(_ node: Node, root: URL, group: MultiThreadedEventLoopGroup) throws {
+            self.node = node
+            self.root = root
+            (hub, service) = try Self.start(node, group: group)
+        }
+
+        static func start(_ node: Node, group: MultiThreadedEventLoopGroup) throws -> (PeeringHub, PeeringService) {
+            let team = try #require(try node.home.team(of: node))
+            let hub = try PeeringHub(store: node.store, local: node.id, clock: SystemClock())
+            let service = PeeringService(hub: hub, identity: node.author.key, networkKey: try NetworkKey(bytes: team.networkKey),
+                                         group: group, admission: node.home.admission(node: node))
+            return (hub, service)
+        }
+
+        func restart(group: MultiThreadedEventLoopGroup) async throws {
+            await service.shutdown()
+            (hub, service) = try Self.start(node, group: group)
+        }
+
+        func listen() async throws -> Int { try await service.listen(host: "127.0.0.1", port: 0).port! }
+
+        func dial(_ other: Peer, port: Int) throws {
+            service.dial(try PeerAddress(parsing: "\(other.node.id.text)@127.0.0.1:\(port)"))
+        }
+
+        func append(_ bodies: [OpBody]) throws {
+            _ = try node.append(bodies)
+            hub.storeMayHaveChanged()
+        }
+
+        func role(of other: Peer) throws -> Role? { try node.store.roster()?.currentRole(of: other.node.id) }
+        func holds(_ ref: OpRef) throws -> Bool { try node.store.versionVector()[ref.log] >= ref.seq }
+    }
+
+    static func makeNode(_ name: String, _ initials: String, root: URL) throws -> Node {
+        let node = try NodeHome(path: root.appendingPathComponent(initials).path)
+            .initialize(config: NodeConfig(name: name, initials: initials))
+        try DeskService(node: node).publishProfile()
+        return node
+    }
+
+    /// Creates a member's node that joins with `invite` (the node is reopened to read the new config).
+    static func joiner(_ name: String, _ initials: String, invite: Invite, root: URL) throws -> Node {
+        let node = try makeNode(name, initials, root: root)
+        _ = try node.home.join(invite, node: node, now: SystemClock().nowMillis())
+        return try node.home.open()
+    }
+
+    @Test func joinRevokeAndRelay() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("roost-roster-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let anaNode = try Self.makeNode("Ana Lopez", "AL", root: root)
+        _ = try anaNode.home.createTeam(name: "Hilton Suggests", node: anaNode)
+        let ana = try Peer(anaNode, root: root, group: group)
+        let anaPort = try await ana.listen()
+        let now = SystemClock().nowMillis()
+
+        // Kenji joins with an invite: admitted by an admin-signed roster op, then syncs both ways.
+        let kenjiInvite = try anaNode.home.invite(name: "Kenji Sato", role: .agent, hours: 1, address: "127.0.0.1:\(anaPort)",
+                                                  node: anaNode, now: now)
+        let kenji = try Peer(try Self.joiner("Kenji Sato", "KS", invite: kenjiInvite, root: root), root: root, group: group)
+        try kenji.dial(ana, port: anaPort)
+        #expect(try await eventually { try ana.role(of: kenji) == .agent && kenji.role(of: kenji) == .agent })
+        #expect(try await eventually { try DeskService(node: anaNode).memberName(kenji.node.id) == "Kenji Sato" })
+        #expect(try await eventually { try kenji.node.store.versionVector() == anaNode.store.versionVector() })
+
+        // The same invite is worth nothing a second time (Ana has another invite open, so Mallory gets
+        // through the handshake as an applicant and is refused at the join).
+        let leaInvite = try anaNode.home.invite(name: "Lea Park", role: .lead, hours: 1, address: "127.0.0.1:\(anaPort)",
+                                                node: anaNode, now: now)
+        let mallory = try Peer(try Self.joiner("Mallory", "MM", invite: kenjiInvite, root: root), root: root, group: group)
+        try mallory.dial(ana, port: anaPort)
+        try await Task.sleep(nanoseconds: 1_500_000_000)
+        #expect(try ana.role(of: mallory) == nil)
+        #expect(try mallory.node.store.versionVector()[LogID(author: anaNode.id, epoch: anaNode.author.epoch)] == 0)
+        await mallory.service.shutdown()
+
+        // Lea joins as a lead and listens; Kenji moves to Lea only (A - L - K, no A - K link).
+        let lea = try Peer(try Self.joiner("Lea Park", "LP", invite: leaInvite, root: root), root: root, group: group)
+        let leaPort = try await lea.listen()
+        try lea.dial(ana, port: anaPort)
+        #expect(try await eventually { try lea.role(of: lea) == .lead && lea.role(of: kenji) == .agent })
+        try await kenji.restart(group: group)
+        try kenji.dial(lea, port: leaPort)
+
+        // Lea is cut off from Ana; Ana revokes Kenji meanwhile; Kenji, unaware, writes an op Lea accepts.
+        try await lea.restart(group: group)
+        let leaPort2 = try await lea.listen()
+        try await kenji.restart(group: group)
+        try kenji.dial(lea, port: leaPort2)
+        let cut = try anaNode.home.revoke(kenji.node.id, node: anaNode)
+        ana.hub.storeMayHaveChanged()
+        let kenjiLog = LogID(author: kenji.node.id, epoch: kenji.node.author.epoch)
+        let kept = try #require(cut.kept[kenji.node.author.epoch])
+        try kenji.append([.set(entity: EntityRef(Desk.ticket, "p1"), field: "status", value: .string("resolved"))])
+        let late = OpRef(author: kenjiLog.author, epoch: kenjiLog.epoch, seq: kept + 1)
+        #expect(try await eventually { try lea.holds(late) })
+
+        // Lea reconnects to Ana: Ana refuses the relayed op; Lea learns the revocation and drops it.
+        try lea.dial(ana, port: anaPort)
+        #expect(try await eventually { try lea.node.store.roster()?.members[kenji.node.id]?.revocation != nil })
+        #expect(try await eventually { try !lea.holds(late) })
+        #expect(try !ana.holds(late))
+        #expect(try await eventually { try lea.node.store.stateHash() == anaNode.store.stateHash() })
+        #expect(try lea.node.store.verify().isOK)
+        #expect(try anaNode.store.verify().isOK)
+
+        // Kenji's handshakes are refused from now on: Ana's next op never reaches him.
+        try ana.append([.set(entity: EntityRef(Desk.ticket, "p2"), field: "priority", value: .string("high"))])
+        try await kenji.restart(group: group)
+        try kenji.dial(ana, port: anaPort)
+        try await Task.sleep(nanoseconds: 1_500_000_000)
+        let anaLog = LogID(author: anaNode.id, epoch: anaNode.author.epoch)
+        #expect(try kenji.node.store.versionVector()[anaLog] < anaNode.store.versionVector()[anaLog])
+
+        for peer in [ana, kenji, lea] { await peer.service.shutdown() }
+        try await group.shutdownGracefully()
+    }
+}
+
+/// Waits (bounded) until `condition` holds; returns whether it did.
+func eventually(seconds: Double = 20, _ condition: () throws -> Bool) async rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try condition() { return true }
+        try? await Task.sleep(nanoseconds: 50_000_000)
+    }
+    return try condition()
+}
