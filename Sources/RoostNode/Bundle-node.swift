@@ -1,0 +1,48 @@
+import Foundation
+public import RoostCore
+import RoostStore
+public import RoostSync
+
+/// What `roost bundle import` did.
+public struct BundleImport: Sendable, Equatable {
+    /// Batches in the bundle.
+    public var batches: Int
+    /// Ops new to this node.
+    public var applied: Int
+    /// Ops it already held.
+    public var duplicates: Int
+}
+
+extension NodeHome {
+    /// A bundle of every op this node holds, sealed to `recipients` (members' node ids), or to every
+    /// current member but this node when nil.
+    public func exportBundle(node: Node, for recipients: [AuthorID]?) throws(NodeError) -> [UInt8] {
+        let roster = try roster(node)
+        let targets = recipients ?? roster.members.keys.filter { roster.currentRole(of: $0) != nil }.sorted() + [roster.founder]
+        let others = Array(Set(targets.filter { $0 != node.id })).sorted()
+        for id in others where roster.currentRole(of: id) == nil {
+            throw .invalidArgument("\(id.short) is not a current member of the team")
+        }
+        let bundle = try storeRun { () throws(StoreError) in try OfflineBundle.collect(from: node.store) }
+        do { return try bundle.sealed(to: others) } catch { throw .invalidArgument("\(error)") }
+    }
+
+    /// Opens a bundle addressed to this node and applies its batches, each all or nothing, in order.
+    /// Stops at the first batch the store refuses and says which.
+    public func importBundle(_ bytes: [UInt8], node: Node, clock: any WallClock = SystemClock()) throws(NodeError) -> BundleImport {
+        let bundle: OfflineBundle
+        do { bundle = try OfflineBundle.open(bytes, as: node.author.key) } catch { throw .invalidArgument("\(error)") }
+        var result = BundleImport(batches: bundle.batches.count, applied: 0, duplicates: 0)
+        for (index, batch) in bundle.batches.enumerated() {
+            do {
+                let report = try node.store.apply(batch, clock: clock)
+                result.applied += report.applied
+                result.duplicates += report.duplicates
+            } catch {
+                throw .invalidArgument("batch \(index + 1) of \(bundle.batches.count) was refused (\(error)); "
+                                       + "the \(result.applied) new ops of the batches before it were applied")
+            }
+        }
+        return result
+    }
+}
