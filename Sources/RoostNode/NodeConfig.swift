@@ -1,4 +1,5 @@
 public import Foundation
+import RoostSync
 
 /// The node's config file (`config.json` in the node home). Unknown keys are rejected so a typo
 /// does not silently fall back to a default.
@@ -11,6 +12,9 @@ public struct NodeConfig: Codable, Equatable, Sendable {
     public var listen: String
     /// Known peer addresses.
     public var peers: [String]
+    /// The address other members should dial (`host:port`), published to the team (peer exchange);
+    /// default: `listen`, unless it is a wildcard address.
+    public var advertise: String?
     /// How far ahead of this node's clock a remote op's timestamp may be, in seconds.
     public var maxClockDriftSeconds: Int
 
@@ -27,7 +31,7 @@ public struct NodeConfig: Codable, Equatable, Sendable {
     }
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, initials, listen, peers, maxClockDriftSeconds
+        case name, initials, listen, peers, maxClockDriftSeconds, advertise
     }
 
     public init(from decoder: any Decoder) throws {
@@ -37,6 +41,7 @@ public struct NodeConfig: Codable, Equatable, Sendable {
         listen = try c.decodeIfPresent(String.self, forKey: .listen) ?? Self.defaultListen
         peers = try c.decodeIfPresent([String].self, forKey: .peers) ?? []
         maxClockDriftSeconds = try c.decodeIfPresent(Int.self, forKey: .maxClockDriftSeconds) ?? 300
+        advertise = try c.decodeIfPresent(String.self, forKey: .advertise)
     }
 
     /// Checks values a decoder cannot: returns the first problem.
@@ -44,6 +49,7 @@ public struct NodeConfig: Codable, Equatable, Sendable {
         if name.trimmingCharacters(in: .whitespaces).isEmpty { return "name must not be empty" }
         if !Self.isValidInitials(initials) { return "initials must be 1 to 4 letters (got \"\(initials)\")" }
         if !(1...86_400).contains(maxClockDriftSeconds) { return "maxClockDriftSeconds must be 1...86400" }
+        if let advertise, (try? PeerAddress(parsing: advertise)) == nil { return "advertise must be host:port (got \"\(advertise)\")" }
         return nil
     }
 

@@ -39,7 +39,20 @@ public struct NodeDaemon: Service {
                                      group: group, logger: logger, admission: node.home.admission(node: node))
         _ = try await service.listen(host: listen.host, port: listen.port)
         for peer in peers { service.dial(peer) }
+        let exchange = PeerExchange(node: node, logger: logger)
+        exchange.publish()
+        var dialled = Set(peers.compactMap(\.node))
         let statusPath = node.home.url.appendingPathComponent("peers.json")
+        let discovery = Task {
+            while !Task.isCancelled {
+                for peer in exchange.newPeers(dialled: dialled) {
+                    logger.info("dialling a member's published address", metadata: ["peer": "\(peer)"])
+                    dialled.insert(peer.node!)
+                    service.dial(peer)
+                }
+                try? await Task.sleep(nanoseconds: PeerExchange.intervalNanoseconds)
+            }
+        }
         let status = Task {
             while !Task.isCancelled {
                 let snapshot = PeersFile(writtenMillis: SystemClock().nowMillis(), peers: hub.peerStatuses)
@@ -51,6 +64,7 @@ public struct NodeDaemon: Service {
         try? await gracefulShutdown()
         logger.info("shutting down")
         status.cancel()
+        discovery.cancel()
         await service.shutdown()
         try? FileManager.default.removeItem(at: statusPath)
         try await group.shutdownGracefully()

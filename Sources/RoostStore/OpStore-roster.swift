@@ -201,3 +201,24 @@ extension OpStore {
         }
     }
 }
+
+extension OpStore {
+    /// Peer exchange: each member's own published address (`member/<id>.address`), counted only when the
+    /// winning write is the member's own (anyone else's write hides it rather than redirecting peers).
+    public func memberAddresses() throws(StoreError) -> [AuthorID: String] {
+        try read { db in
+            var result: [AuthorID: String] = [:]
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT key, value, author FROM mv_register WHERE collection = ? AND field = 'address'
+                """, arguments: [RosterSchema.member])
+            for row in rows {
+                guard let member = try? AuthorID(text: row["key"] as String),
+                      try row.bytes32("author") == member.key,
+                      let text = try? Value.decode([UInt8](row["value"] as Data)).stringValue
+                else { continue }
+                result[member] = text
+            }
+            return result
+        }
+    }
+}
