@@ -110,6 +110,8 @@ func outbox(_ node: GatewayTestNode, _ id: String) throws -> OutboxRow? {
         #expect(row?.state == .posted && row?.xID == posted[0].id)
         #expect(try await fake.gateway(team.gw).drain() == XGateway.DrainReport())
         #expect(await fake.state.created.count == 1)
+        // One POST reached X at all (X's duplicate-content check would hide a second attempt from `created`).
+        #expect(await fake.state.requests.filter { $0 == "POST /2/tweets" }.count == 1)
 
         // Agents see it posted; the posted tweet is not ingested back as a new message.
         try team.ana.pull(from: team.gw)
@@ -152,6 +154,7 @@ func outbox(_ node: GatewayTestNode, _ id: String) throws -> OutboxRow? {
         let next = try await fake.gateway(team.gw).drain()
         #expect(next.recovered == 1 && next.posted == 1)  // r2 found on X; the DM r3 posted
         #expect(await fake.state.created == [r1.text, r2.text, r3.text])
+        #expect(await fake.state.requests.filter { $0 == "POST /2/tweets" }.count == 2)  // r1 once, r2 once
         #expect(await fake.state.brandDMs.map(\.text) == [r3.text])
         #expect(try outbox(team.gw, r3.messageID)?.xID?.hasPrefix("dm") == true)
         // The brand's DM comes back in dm_events: it is not ingested as a second message.
@@ -270,6 +273,7 @@ func outbox(_ node: GatewayTestNode, _ id: String) throws -> OutboxRow? {
         let drained = try await fake.gateway(gw2).drain()
         #expect(drained.recovered == 1 && drained.posted == 0)
         #expect(await fake.state.created == [draft.text])
+        #expect(await fake.state.requests.filter { $0 == "POST /2/tweets" }.count == 1)
         #expect(try gw2.desk(at: realNow()).gatewayHandle("acmecare").mentionsCursor == second.last)
     }
 }
