@@ -135,7 +135,7 @@ let package = Package(
         .testTarget(
             name: "RoostGatewayTests",
             dependencies: [
-                "RoostNode", "RoostStore", "RoostCore", "RoostTwitter", "FakeXServer",
+                "RoostNode", "RoostStore", "RoostCore", "RoostTwitter", "FakeXServer", "roost",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

@@ -23,7 +23,7 @@ public struct GatewayService: Sendable {
     /// Runs until the task is cancelled.
     public func run() async {
         let desk = DeskService(node: node)
-        var clients: [String: XAPIClient] = [:]
+        var clients: [String: (client: XAPIClient, token: String)] = [:]
         var status: [String: GatewayStatusFile.Handle] = [:]
         var lastPoll: [String: UInt64] = [:]
         var warned = Set<String>()
@@ -38,24 +38,28 @@ public struct GatewayService: Sendable {
             for handle in mine {
                 guard !Task.isCancelled else { break }
                 var entry = status[handle.userID] ?? .init(userID: handle.userID, username: handle.username, rateLimits: [:])
+                // The token is read on every round, so a refreshed token file is picked up without a restart.
                 let client: XAPIClient
-                if let existing = clients[handle.userID], existing.baseURL == settings.baseURL {
-                    client = existing
-                } else {
-                    do {
-                        let token = try XCredentials.bearerToken(file: settings.tokenFile, environment: environment)
+                do {
+                    let token = try XCredentials.bearerToken(file: settings.tokenFile, environment: environment)
+                    if let existing = clients[handle.userID], existing.client.baseURL == settings.baseURL, existing.token == token {
+                        client = existing.client
+                    } else {
                         client = try XAPIClient(baseURL: settings.baseURL, userID: handle.userID, token: token,
                                                 clock: SystemClock(), logger: logger)
-                        clients[handle.userID] = client
-                        logger.info("serving as X gateway", metadata: ["handle": "\(handle.username)", "api": "\(settings.baseURL)"])
-                    } catch {
-                        entry.lastError = error.description
-                        status[handle.userID] = entry
-                        if warned.insert("credentials" + handle.userID).inserted {
-                            logger.error("X gateway cannot start", metadata: ["handle": "\(handle.username)", "error": "\(error)"])
+                        if clients[handle.userID] == nil {
+                            logger.info("serving as X gateway", metadata: ["handle": "\(handle.username)", "api": "\(settings.baseURL)"])
                         }
-                        continue
+                        clients[handle.userID] = (client, token)
                     }
+                    warned.remove("credentials" + handle.userID)
+                } catch {
+                    entry.lastError = error.description
+                    status[handle.userID] = entry
+                    if warned.insert("credentials" + handle.userID).inserted {
+                        logger.error("X gateway cannot start", metadata: ["handle": "\(handle.username)", "error": "\(error)"])
+                    }
+                    continue
                 }
                 let gateway = XGateway(desk: desk, userID: handle.userID, client: client, rules: loadRules(), limits: settings.limits,
                                        logger: logger)

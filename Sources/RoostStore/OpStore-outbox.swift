@@ -39,7 +39,11 @@ public struct OutboxRow: Hashable, Sendable, Codable {
 extension OpStore {
     /// Every message with an `outbox` register, oldest draft first (`states` narrows it).
     public func outbox(states: Set<OutboxState>? = nil) throws(StoreError) -> [OutboxRow] {
-        try read { db in
+        // Narrowed in SQL on the encoded register value, so a drain does not walk every posted reply ever.
+        let wanted = (states.map(Array.init) ?? OutboxState.allCases).sorted { $0.rawValue < $1.rawValue }
+        let encoded = wanted.map { Data(Value.string($0.rawValue).encoded) }
+        let placeholders = Array(repeating: "?", count: encoded.count).joined(separator: ", ")
+        return try read { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT m.id, m.ticket, m.author, m.created_ms, m.dm, e.fields, r.value AS state,
                        t.channel, t.brand, t.customer, te.fields AS ticket_fields
@@ -48,9 +52,9 @@ extension OpStore {
                 JOIN mv_entity e ON e.collection = 'message' AND e.key = m.id
                 LEFT JOIN desk_ticket t ON t.key = m.ticket
                 LEFT JOIN mv_entity te ON te.collection = 'ticket' AND te.key = m.ticket
-                WHERE r.collection = 'message' AND r.field = 'outbox'
+                WHERE r.collection = 'message' AND r.field = 'outbox' AND r.value IN (\(placeholders))
                 ORDER BY m.created_ms, m.id
-                """)
+                """, arguments: StatementArguments(encoded))
             var result: [OutboxRow] = []
             for row in rows {
                 guard let state = try Value.decode([UInt8](row["state"] as Data)).stringValue.flatMap(OutboxState.init(rawValue:)),
