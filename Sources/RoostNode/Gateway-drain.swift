@@ -16,7 +16,8 @@ extension XGateway {
         public var waiting = 0
         /// Replies X refused.
         public var failed = 0
-        /// Replies left for a later drain (X unavailable, outcome unknown).
+        /// Replies left for a later drain (X unavailable, outcome unknown, or an interrupted post too recent to
+        /// look for on X yet).
         public var deferred = 0
 
         /// An empty report.
@@ -54,11 +55,23 @@ extension XGateway {
 
     private func drainOne(_ row: OutboxRow, handle: GatewayHandle, report: inout DrainReport) async throws(GatewayError) {
         let message = EntityRef(Desk.message, row.id)
-        if row.state == .posting, let found = try await findOnX(row, handle: handle) {
-            try markPosted(row, xID: found)
-            report.recovered += 1
-            logger.notice("reply found on X after an interrupted post; not posting again", metadata: ["message": "\(row.id)"])
-            return
+        if row.state == .posting {
+            // X's search can take a few seconds to show a new tweet: look only once the attempt is old enough.
+            if let attempt = row.attemptMillis, desk.now < attempt + limits.recoveryDelayMillis {
+                report.deferred += 1
+                return
+            }
+            if let found = try await findOnX(row, handle: handle) {
+                try markPosted(row, xID: found)
+                report.recovered += 1
+                logger.notice("reply found on X after an interrupted post; not posting again", metadata: ["message": "\(row.id)"])
+                return
+            }
+            // Not on X: the attempt never reached it. Queued again, so a reply waiting for its claim does not
+            // search X on every drain.
+            try d { () throws(DeskError) in
+                try desk.append([.set(entity: message, field: Gateway.outbox, value: .string(OutboxState.queued.rawValue))])
+            }
         }
         if let waiting = try claimWait(row) {
             // Not posted while the author does not hold the claim; kept queued so it goes (through the guard
@@ -78,7 +91,8 @@ extension XGateway {
             return
         }
         try d { () throws(DeskError) in
-            try desk.append([.set(entity: message, field: Gateway.outbox, value: .string(OutboxState.posting.rawValue))])
+            try desk.append([.set(entity: message, field: Gateway.outbox, value: .string(OutboxState.posting.rawValue)),
+                             .set(entity: message, field: Gateway.attemptMillis, value: .int(Int64(desk.now)))])
         }
         do { try hooks.afterPostingCommitted(row.id) } catch { throw .crashed("after posting was committed") }
         let posted: XPosted

@@ -9,7 +9,8 @@ public import RoostTwitter
 ///   next gateway resumes there).
 /// - `message/<id>` (an outbound reply) registers: `outbox` (queued → posting → posted | failed | held;
 ///   discarded), `outbox.reason` (why held or failed, shown by `roost show`), `outbox.override` (true after
-///   `roost outbox send-anyway`), `x_id` (the tweet or DM event it was posted as), `posted_ms`.
+///   `roost outbox send-anyway`), `x_id` (the tweet or DM event it was posted as), `posted_ms`, `attempt_ms`
+///   (when the last `posting` was written).
 /// - `xpost/<x id>`: inserted when a reply is posted, with `message` = the reply's message id, so the
 ///   gateway never ingests its own posts as new messages.
 public enum Gateway {
@@ -20,7 +21,7 @@ public enum Gateway {
         usernameField = "username"
     /// Registers of an outbound `message/<id>`.
     public static let outbox = "outbox", reason = "outbox.reason", override = "outbox.override", xID = "x_id",
-        postedMillis = "posted_ms"
+        postedMillis = "posted_ms", attemptMillis = "attempt_ms"
     /// Roles (register `role` of `member/<node id>`, written by the roster) allowed to run a gateway.
     /// A member with no role yet (a team from before the roster) may run one when assigned.
     public static let gatewayRoles: Set<String> = ["gateway", "admin", "lead"]
@@ -36,17 +37,22 @@ public struct GatewayLimits: Sendable, Hashable, Codable {
     public var maxRootLookupsPerPoll: Int
     /// How far back (ms before the draft) a crash-recovery check reads DM events.
     public var dmRecoveryWindowMillis: UInt64
+    /// How long after an interrupted attempt the gateway waits before looking for it on X (X's search
+    /// shows a new tweet after a few seconds).
+    public var recoveryDelayMillis: UInt64
 
     /// The defaults (X's user-context mentions limit is 180 requests per 15 minutes: one every 5 s).
     public static let standard = GatewayLimits(pollSeconds: 15, drainSeconds: 2, maxRootLookupsPerPoll: 20,
-                                               dmRecoveryWindowMillis: 60_000)
+                                               dmRecoveryWindowMillis: 60_000, recoveryDelayMillis: 30_000)
 
     /// Creates limits.
-    public init(pollSeconds: Int, drainSeconds: Int, maxRootLookupsPerPoll: Int, dmRecoveryWindowMillis: UInt64) {
+    public init(pollSeconds: Int, drainSeconds: Int, maxRootLookupsPerPoll: Int, dmRecoveryWindowMillis: UInt64,
+                recoveryDelayMillis: UInt64) {
         self.pollSeconds = pollSeconds
         self.drainSeconds = drainSeconds
         self.maxRootLookupsPerPoll = maxRootLookupsPerPoll
         self.dmRecoveryWindowMillis = dmRecoveryWindowMillis
+        self.recoveryDelayMillis = recoveryDelayMillis
     }
 }
 

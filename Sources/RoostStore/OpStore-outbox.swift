@@ -34,6 +34,8 @@ public struct OutboxRow: Hashable, Sendable, Codable {
     public var override: Bool
     /// The X id it was posted as (register `x_id`).
     public var xID: String?
+    /// When the gateway last wrote `posting` for it (register `attempt_ms`).
+    public var attemptMillis: UInt64?
 }
 
 extension OpStore {
@@ -73,7 +75,8 @@ extension OpStore {
                     createdMillis: UInt64(row["created_ms"] as Int64),
                     text: fields.first { $0.name == "text" }?.value.stringValue ?? "", dm: row["dm"],
                     replyTo: fields.first { $0.name == "reply_to" }?.value.stringValue,
-                    override: try register("outbox.override") == .bool(true), xID: try register("x_id")?.stringValue))
+                    override: try register("outbox.override") == .bool(true), xID: try register("x_id")?.stringValue,
+                    attemptMillis: try register("attempt_ms")?.intValue.map { UInt64(max(0, $0)) }))
             }
             return result
         }

@@ -101,14 +101,18 @@ func outbox(_ node: GatewayTestNode, _ id: String) throws -> OutboxRow? {
         #expect(await fake.state.created.count == 1)
         #expect(try outbox(team.gw, draft.messageID)?.state == .posting)
 
-        // The restarted gateway finds the reply on X and does not post it again.
-        let restarted = try await fake.gateway(team.gw).drain()
+        // Restarted at once, the gateway waits for X's search to catch up rather than guess.
+        let early = try await fake.gateway(team.gw).drain()
+        #expect(early.deferred == 1 && early.posted == 0 && early.recovered == 0)
+        // Later, the restarted gateway finds the reply on X and does not post it again.
+        let later = realNow() + 60_000
+        let restarted = try await fake.gateway(team.gw, at: later).drain()
         #expect(restarted.recovered == 1 && restarted.posted == 0)
         let posted = await fake.state.brandTweets
         #expect(posted.count == 1 && posted[0].repliedToID == mention.id && posted[0].text == draft.text)
         let row = try outbox(team.gw, draft.messageID)
         #expect(row?.state == .posted && row?.xID == posted[0].id)
-        #expect(try await fake.gateway(team.gw).drain() == XGateway.DrainReport())
+        #expect(try await fake.gateway(team.gw, at: later).drain() == XGateway.DrainReport())
         #expect(await fake.state.created.count == 1)
         // One POST reached X at all (X's duplicate-content check would hide a second attempt from `created`).
         #expect(await fake.state.requests.filter { $0 == "POST /2/tweets" }.count == 1)
@@ -138,7 +142,7 @@ func outbox(_ node: GatewayTestNode, _ id: String) throws -> OutboxRow? {
         let crashing = try fake.gateway(team.gw, hooks: GatewayHooks(afterPostingCommitted: { _ in throw SimulatedCrash() }, afterPost: { _ in }))
         await #expect(throws: GatewayError.crashed("after posting was committed")) { _ = try await crashing.drain() }
         #expect(await fake.state.created.isEmpty)
-        let first = try await fake.gateway(team.gw).drain()
+        let first = try await fake.gateway(team.gw, at: realNow() + 60_000).drain()
         #expect(first.posted == 1 && first.recovered == 0)
         #expect(await fake.state.created == [r1.text])
 
@@ -151,7 +155,7 @@ func outbox(_ node: GatewayTestNode, _ id: String) throws -> OutboxRow? {
         #expect(uncertain.deferred == 1 && uncertain.posted == 0)
         #expect(try outbox(team.gw, r2.messageID)?.state == .posting)
         #expect(try outbox(team.gw, r2.messageID)?.reason?.contains("outcome unknown") == true)
-        let next = try await fake.gateway(team.gw).drain()
+        let next = try await fake.gateway(team.gw, at: realNow() + 60_000).drain()
         #expect(next.recovered == 1 && next.posted == 1)  // r2 found on X; the DM r3 posted
         #expect(await fake.state.created == [r1.text, r2.text, r3.text])
         #expect(await fake.state.requests.filter { $0 == "POST /2/tweets" }.count == 2)  // r1 once, r2 once
@@ -270,7 +274,7 @@ func outbox(_ node: GatewayTestNode, _ id: String) throws -> OutboxRow? {
         let resumed = try await fake.gateway(gw2).poll()
         #expect(resumed.mentions == 3 && resumed.ingested.messages == 3 && resumed.ingested.duplicates == 0)
         for id in first + second { #expect(try messageIDs(gw2, ticket: "p" + id).first == id) }
-        let drained = try await fake.gateway(gw2).drain()
+        let drained = try await fake.gateway(gw2, at: realNow() + 60_000).drain()
         #expect(drained.recovered == 1 && drained.posted == 0)
         #expect(await fake.state.created == [draft.text])
         #expect(await fake.state.requests.filter { $0 == "POST /2/tweets" }.count == 1)
