@@ -96,7 +96,8 @@ public struct XGateway: Sendable {
         }
         report.threadLookups = lookups.count
 
-        let dms = try await x { () async throws(XAPIError) in try await client.directMessages(after: handle.dmsCursor) }
+        let listing = try await x { () async throws(XAPIError) in try await client.directMessageListing(after: handle.dmsCursor) }
+        let dms = listing.messages
         report.dms = dms.count
         for message in dms {
             if try !isOwnPost("dm" + message.id) { items.append(.dm(message)) }
@@ -104,7 +105,8 @@ public struct XGateway: Sendable {
 
         var ingest = IngestReport()
         try d { () throws(DeskError) in
-            try desk.ingestX(items, brandHandles: [handle.username], brandIDs: [handle.userID], rules: rules, report: &ingest)
+            try desk.ingestX(items, brandHandles: [handle.username], brandIDs: [handle.userID], rules: rules, report: &ingest,
+                             profiles: listing.users)
         }
         report.ingested = ingest
 

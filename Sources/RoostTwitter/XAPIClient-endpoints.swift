@@ -80,13 +80,22 @@ extension XAPIClient {
     /// DM events newer than `afterID` (all of them when nil), oldest first: pages are read newest first
     /// until one reaches `afterID`, or holds an event created before `notBeforeMillis`.
     public func directMessages(after afterID: String?, notBeforeMillis: UInt64? = nil) async throws(XAPIError) -> [XDirectMessage] {
+        try await directMessageListing(after: afterID, notBeforeMillis: notBeforeMillis).messages
+    }
+
+    /// ``directMessages(after:notBeforeMillis:)`` with the senders' profiles (`includes.users`).
+    public func directMessageListing(after afterID: String?, notBeforeMillis: UInt64? = nil)
+        async throws(XAPIError) -> (messages: [XDirectMessage], users: [String: XUser])
+    {
         var messages: [XDirectMessage] = []
+        var users: [String: XUser] = [:]
         var token: String? = nil
         var pages = 0
         repeat {
             pages += 1
             guard pages <= limits.maxPages else { throw .malformed(endpoint: "GET /2/dm_events", reason: "more than \(limits.maxPages) pages") }
             let page = try await dmEventsPage(paginationToken: token)
+            users.merge(page.users) { first, _ in first }
             var reachedCursor = false
             for case let .dm(message) in page.items {
                 if let afterID, !XIDs.precedes(afterID, message.id) { reachedCursor = true; continue }
@@ -95,7 +104,7 @@ extension XAPIClient {
             }
             token = reachedCursor ? nil : page.nextToken
         } while token != nil
-        return messages.sorted { XIDs.precedes($0.id, $1.id) }
+        return (messages.sorted { XIDs.precedes($0.id, $1.id) }, users)
     }
 
     /// `POST /2/tweets`: posts `text` as a reply to `inReplyTo` (a plain tweet when nil).

@@ -44,8 +44,11 @@ public struct FakeXServer: Sendable {
         router.get("/2/dm_events") { request, _ in
             try await Self.serve(state, request, "/2/dm_events") {
                 let (events, next) = await state.dmEvents(token: request.uri.queryParameters.get("pagination_token"))
-                var body: [String: Any] = ["data": events.map(Self.dmObject), "meta": Self.meta(count: events.count, next: next)]
-                if events.isEmpty { body["data"] = nil }
+                var body: [String: Any] = ["meta": Self.meta(count: events.count, next: next)]
+                if !events.isEmpty {
+                    body["data"] = events.map(Self.dmObject)
+                    body["includes"] = ["users": await Self.userObjects(Set(events.map(\.senderID)), state: state)]
+                }
                 return Self.json(.ok, body)
             }
         }
@@ -182,12 +185,19 @@ public struct FakeXServer: Sendable {
             if let parent = tweet.repliedToID { object["referenced_tweets"] = [["type": "replied_to", "id": parent]] }
             return object
         }
-        let authors = Set(tweets.map(\.authorID)).sorted().compactMap { users[$0] }
-        body["includes"] = ["users": authors.map { user -> [String: Any] in
+        body["includes"] = ["users": userObjects(Set(tweets.map(\.authorID)), users: users)]
+        return body
+    }
+
+    static func userObjects(_ ids: Set<String>, state: FakeXState) async -> [[String: Any]] {
+        userObjects(ids, users: await state.users)
+    }
+
+    static func userObjects(_ ids: Set<String>, users: [String: FakeUser]) -> [[String: Any]] {
+        ids.sorted().compactMap { users[$0] }.map { user -> [String: Any] in
             ["id": user.id, "username": user.username, "name": user.name, "verified": user.verified,
              "public_metrics": ["followers_count": user.followers, "following_count": 10, "tweet_count": 100, "listed_count": 0]]
-        }]
-        return body
+        }
     }
 
     static func dmObject(_ dm: FakeDM) -> [String: Any] {

@@ -58,6 +58,9 @@ func outbox(_ node: GatewayTestNode, _ id: String) throws -> OutboxRow? {
         #expect(try messageIDs(team.gw, ticket: "p" + a.id) == [a.id, b.id])
         #expect(try messageIDs(team.gw, ticket: "p" + root.id) == [root.id, c.id])
         #expect(try messageIDs(team.gw, ticket: "d" + dm.conversationID) == ["dm" + dm.id])
+        // The DM's sender profile comes from `includes.users` of the DM events.
+        let profile = try team.gw.desk(at: realNow()).customer(customer(4).id)
+        #expect(profile.handle == "customer4" && profile.name == "Customer 4" && profile.followers == 40)
 
         // New traffic, served through a 429, a cut connection and a 503: nothing lost, nothing twice.
         var later: [String] = []
