@@ -29,3 +29,8 @@ bench: deps
 
 clean:
 	rm -rf .build "$(DEMO_HOME)"
+
+## The X gateway walk-through: three nodes against the local fake X API (examples/gateway/README.md).
+.PHONY: gateway-demo
+gateway-demo: deps
+	bash examples/gateway/run.sh

@@ -33,6 +33,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         // TOML for the triage rules file: a maintained toml++ wrapper whose parse errors carry line numbers.
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        // X API v2 client (RoostTwitter) and the local fake X API server used by tests and examples/gateway.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         .systemLibrary(
@@ -51,7 +54,37 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "RoostTwitter", dependencies: ["RoostCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "RoostTwitter",
+            dependencies: [
+                "RoostCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Not a product: a local fake of the X API v2 for tests and the examples/gateway walk-through.
+        .target(
+            name: "FakeXServer",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/FakeXServer",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "roost-fake-x",
+            dependencies: [
+                "FakeXServer", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "tools/roost-fake-x",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "RoostSync",
             dependencies: [
@@ -96,6 +129,14 @@ let package = Package(
                 "RoostSync", "RoostStore", "RoostCrypto", "RoostCore",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RoostGatewayTests",
+            dependencies: [
+                "RoostNode", "RoostStore", "RoostCore", "RoostTwitter", "FakeXServer", "roost",
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),

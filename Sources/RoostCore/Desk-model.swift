@@ -6,7 +6,7 @@
 ///   `d<dm conversation id>` for a DM conversation.
 /// - `message/<id>`: inserted once (grow-only; the external id keeps a message ingested twice one message);
 ///   fields `ticket`, `direction`, `author`, `text`, `created_ms`, and optionally `reply_to`, `signature`,
-///   `dm`. Outbound replies carry the register `outbox` (queued, posting, posted, failed).
+///   `dm`. Outbound replies carry the register `outbox` (queued, posting, posted, failed, held, discarded; see Gateway-model.swift in RoostNode).
 /// - `customer/<user id>`: inserted with `handle`; registers `name`, `followers`, `verified`, `vip`, `notes`.
 /// - `team/settings`: registers for SLA targets; `canned/<name>`: register `text`; `resolution-type/<name>`
 ///   and `queue/<name>`: inserted once.
@@ -82,6 +82,8 @@ public enum MessageDirection: String, Sendable, CaseIterable, Codable {
 /// State of an outbound reply waiting for the gateway.
 public enum OutboxState: String, Sendable, CaseIterable, Codable {
     case queued, posting, posted, failed, held
+    /// Withdrawn by its author before it was posted (`roost outbox discard`).
+    case discarded
 }
 
 /// Pure rules of the desk, identical on every node.

@@ -270,12 +270,13 @@ extension DeskService {
     /// A tweet by one of `brandHandles` (or `brandIDs`) is an outbound reply, anything else inbound;
     /// public threads are keyed by `conversation_id`, DMs by `dm_conversation_id`. The customer's public
     /// thread and DM conversation are linked through the customer id on both tickets.
+    /// `profiles` adds users the items do not carry (DM senders from `includes.users`).
     public func ingestX(
         _ items: [XItem], brandHandles: Set<String>, brandIDs: Set<String>, rules: TriageRules,
-        report: inout IngestReport, progress: ((Int) -> Void)? = nil
+        report: inout IngestReport, profiles: [String: XUser] = [:], progress: ((Int) -> Void)? = nil
     ) throws(DeskError) {
         let brands = Set(brandHandles.map { $0.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "@")) })
-        var users: [String: XUser] = [:]
+        var users: [String: XUser] = profiles
         for case let .tweet(tweet) in items { if let author = tweet.author { users[author.id] = author } }
         let brandIDSet = brandIDs.union(users.values.filter { brands.contains($0.username.lowercased()) }.map(\.id))
         let defaultBrand = brands.sorted().first ?? ""

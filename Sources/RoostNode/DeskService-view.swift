@@ -13,6 +13,8 @@ public struct TicketView: Sendable, Codable {
         public var text: String
         public var dm: Bool
         public var outbox: OutboxState?
+        /// Why the reply is held, failed or in doubt (the gateway's `outbox.reason`).
+        public var outboxReason: String?
     }
 
     public var ticket: InboxRow
@@ -48,7 +50,8 @@ extension DeskService {
                 names[message.author] = name
             }
             thread.append(.init(id: message.id, direction: message.direction, authorName: name,
-                                createdMillis: message.createdMillis, text: message.text, dm: message.dm, outbox: message.outbox))
+                                createdMillis: message.createdMillis, text: message.text, dm: message.dm, outbox: message.outbox,
+                                outboxReason: message.outbox == nil || message.outbox == .posted ? nil : try outboxReason(message.id)))
         }
         let claim = try run { () throws(StoreError) in try store.claim(on: entity) }
         var conflicts: [String] = []

@@ -61,8 +61,12 @@ public struct NodeDaemon: Service {
             }
         }
         logger.info("node running", metadata: ["node": "\(node.id.short)", "peers": "\(peers.count)"])
+        // The X gateway (GatewayService.swift): idle unless this node is the assigned gateway of a handle.
+        let gateway = Task { await GatewayService(node: node, logger: logger).run() }
         try? await gracefulShutdown()
         logger.info("shutting down")
+        gateway.cancel()
+        await gateway.value
         status.cancel()
         discovery.cancel()
         await service.shutdown()

@@ -222,3 +222,16 @@ extension OpStore {
         }
     }
 }
+
+extension OpStore {
+    /// A register's current value with the stamp of the write that won (its author is the stamp's).
+    public func registerWithStamp(_ entity: EntityRef, _ field: String) throws(StoreError) -> (value: Value, stamp: Stamp)? {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT value, hlc, author, epoch, seq FROM mv_register WHERE collection = ? AND key = ? AND field = ?
+                """, arguments: [entity.collection, entity.key, field])
+            else { return nil }
+            return (try Value.decode([UInt8](row["value"] as Data)), try Materializer.stamp(row))
+        }
+    }
+}

@@ -8,12 +8,15 @@ public struct XPage: Sendable, Hashable {
     public var skippedEvents: Int
     /// `meta.next_token`: pass it as `pagination_token` to get the next page.
     public var nextToken: String?
+    /// `includes.users` by id (for DM events: the senders, with `expansions=sender_id`).
+    public var users: [String: XUser]
 
     /// Creates a page.
-    public init(items: [XItem], skippedEvents: Int = 0, nextToken: String? = nil) {
+    public init(items: [XItem], skippedEvents: Int = 0, nextToken: String? = nil, users: [String: XUser] = [:]) {
         self.items = items
         self.skippedEvents = skippedEvents
         self.nextToken = nextToken
+        self.users = users
     }
 }
 
@@ -58,7 +61,7 @@ public enum XPayload {
         }
         let nextToken = try top.optionalObject("meta")?.optionalString("next_token")
 
-        var page = XPage(items: [], nextToken: nextToken)
+        var page = XPage(items: [], nextToken: nextToken, users: users)
         switch top.value("data") {
         case nil:
             if let errors = try top.optionalArray("errors") {

@@ -103,7 +103,7 @@ struct Show: ParsableCommand {
         for message in view.thread {
             let who = message.direction == .inbound ? "customer" : message.authorName
             let kind = message.direction == .note ? "note" : (message.dm ? "dm" : "public")
-            let outbox = message.outbox.map { " [\($0.rawValue)]" } ?? ""
+            let outbox = message.outbox.map { " [\($0.rawValue)" + (message.outboxReason.map { ": " + $0 } ?? "") + "]" } ?? ""
             print("\(DeskClock.format(message.createdMillis))  \(message.direction.rawValue) \(kind) · \(who)\(outbox)")
             print("    " + message.text.replacingOccurrences(of: "\n", with: "\n    "))
         }

@@ -1,0 +1,169 @@
+import FakeXServer
+import Foundation
+import RoostCore
+import RoostNode
+import RoostStore
+import Testing
+
+/// Runs the built `roost` binary against a home.
+struct RoostCLI {
+    let home: URL
+
+    static var binary: URL {
+        #if os(macOS)
+        let products = Bundle.allBundles.first { $0.bundlePath.hasSuffix(".xctest") }!.bundleURL.deletingLastPathComponent()
+        #else
+        let products = Bundle.main.bundleURL
+        #endif
+        return products.appendingPathComponent("roost")
+    }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    func process(_ arguments: [String]) -> Process {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = arguments + ["--home", home.path]
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "ROOST_HOME")
+        env.removeValue(forKey: "ROOST_X_API_BASE")
+        env.removeValue(forKey: "ROOST_X_BEARER_TOKEN")
+        process.environment = env
+        return process
+    }
+
+    @discardableResult
+    func run(_ arguments: [String]) throws -> Result {
+        let process = process(arguments)
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}
+
+@Suite(.serialized) struct GatewayCLITests {
+    @Test func gatewayAndOutboxCommandsAsAnAdminAndAnAgentWouldTypeThem() async throws {
+        let node = try GatewayTestNode(name: "Ana Lopez", initials: "AL")
+        defer { node.cleanup() }
+        let cli = RoostCLI(home: node.home)
+
+        let unknown = try cli.run(["gateway", "assign", "acmecare", "--member", "Ana Lopez"])
+        #expect(unknown.status != 0 && unknown.stderr.contains("--x-user-id"))
+        let assigned = try cli.run(["gateway", "assign", "@AcmeCare", "--x-user-id", "1000000001", "--member", "Ana Lopez"])
+        #expect(assigned.status == 0, "\(assigned.stderr)")
+        #expect(assigned.stdout == "@AcmeCare (X user 1000000001): gateway is now Ana Lopez\n")
+
+        let tokenFile = node.home.appendingPathComponent("token").path
+        try Data("secret-token-value\n".utf8).write(to: URL(fileURLWithPath: tokenFile))
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: tokenFile)
+        let open = try cli.run(["gateway", "configure", "--token-file", tokenFile])
+        #expect(open.status != 0 && open.stderr.contains("chmod 600") && !open.stderr.contains("secret-token-value"))
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: tokenFile)
+        let configured = try cli.run(["gateway", "configure", "--base-url", "http://127.0.0.1:9", "--token-file", tokenFile,
+                                      "--poll-seconds", "5"])
+        #expect(configured.status == 0, "\(configured.stderr)")
+        #expect(try GatewaySettings.load(NodeHome(path: node.home.path), environment: [:]).baseURL == "http://127.0.0.1:9")
+
+        // A held draft, as the gateway leaves one.
+        var report = IngestReport()
+        let desk = node.desk(at: realNow())
+        try desk.ingest([IncomingMessage(
+            id: "555", ticketKey: "p555", channel: "public", conversation: "555", direction: .inbound, author: "2001",
+            customer: "2001", customerHandle: "marta_lx", customerName: nil, followers: nil, verified: nil, brand: "AcmeCare",
+            text: "@acmecare help", createdMillis: realNow(), replyTo: nil, signature: nil, mentions: ["acmecare"])],
+            rules: .empty, report: &report)
+        let held = try desk.reply("p555", text: "On it")
+        let other = try desk.reply("p555", text: "Second thought")
+        try desk.append(held.messageID, state: .held, reason: "Kenji Sato replied 3 min ago; your draft is held")
+
+        let status = try cli.run(["gateway", "status"])
+        #expect(status.status == 0, "\(status.stderr)")
+        #expect(status.stdout.contains("@AcmeCare (X user 1000000001)"))
+        #expect(status.stdout.contains("gateway:         Ana Lopez (this node)"))
+        #expect(status.stdout.contains("outbox:          1 queued, 0 posting, 1 held, 0 failed"))
+        #expect(status.stdout.contains("daemon:          not running"))
+
+        let list = try cli.run(["outbox", "list"])
+        #expect(list.stdout.contains(held.messageID) && list.stdout.contains("Kenji Sato replied 3 min ago; your draft is held"))
+        let show = try cli.run(["show", "p555"])
+        #expect(show.stdout.contains("[held: Kenji Sato replied 3 min ago; your draft is held]"))
+        #expect(show.stdout.contains("[queued]"))
+
+        #expect(try cli.run(["outbox", "send-anyway", other.messageID]).status != 0)  // queued, not held
+        let sent = try cli.run(["outbox", "send-anyway", held.messageID])
+        #expect(sent.status == 0, "\(sent.stderr)")
+        let discarded = try cli.run(["outbox", "discard", other.messageID])
+        #expect(discarded.stdout == "\(other.messageID) discarded\n")
+        let rows = try node.node.store.outbox()
+        #expect(rows.first { $0.id == held.messageID }.map { ($0.state, $0.override) } ?? (.failed, false) == (.queued, true))
+        #expect(rows.first { $0.id == other.messageID }?.state == .discarded)
+        #expect(try cli.run(["outbox", "discard", other.messageID]).status != 0)
+    }
+
+    /// `roost run` on the assigned node starts the gateway: a mention becomes a ticket, a reply is posted once.
+    @Test func roostRunServesTheHandleItIsTheGatewayOf() async throws {
+        let fake = try await FakeX.start()
+        defer { Task { await fake.server.stop() } }
+        let node = try GatewayTestNode(name: "Gateway Lisbon", initials: "GW")
+        defer { node.cleanup() }
+        let cli = RoostCLI(home: node.home)
+        #expect(try cli.run(["team", "create", "--name", "Acme"]).status == 0)
+        let configURL = node.home.appendingPathComponent("config.json")
+        var config = try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as! [String: Any]
+        config["listen"] = "127.0.0.1:\(Int.random(in: 30_000...45_000))"
+        try JSONSerialization.data(withJSONObject: config).write(to: configURL)
+        let tokenFile = node.home.appendingPathComponent("token").path
+        FileManager.default.createFile(atPath: tokenFile, contents: Data(token.utf8), attributes: [.posixPermissions: 0o600])
+        #expect(try cli.run(["gateway", "assign", "acmecare", "--x-user-id", brand.id, "--member", "Gateway Lisbon"]).status == 0)
+        #expect(try cli.run(["gateway", "configure", "--base-url", fake.server.baseURL, "--token-file", tokenFile,
+                             "--poll-seconds", "1", "--drain-seconds", "1"]).status == 0)
+        let mention = await fake.state.tweet(from: customer(1), text: "@acmecare is the Lisbon store open today?")
+
+        let daemon = cli.process(["run", "--log-level", "warning"])
+        let log = Pipe()
+        daemon.standardError = log
+        daemon.standardOutput = log
+        try daemon.run()
+        defer { if daemon.isRunning { daemon.terminate() } }
+
+        func eventually(_ what: String, _ check: () throws -> Bool) async throws {
+            for _ in 0..<100 {
+                if try check() { return }
+                try await Task.sleep(nanoseconds: 100_000_000)
+            }
+            Issue.record("timed out waiting for \(what)")
+        }
+        try await eventually("the mention") { try node.node.store.exists(EntityRef(Desk.message, mention.id)) }
+        let reply = try node.desk(at: realNow()).reply("p" + mention.id, text: "Yes, until 8pm")
+        try await eventually("the post") { try node.node.store.outbox().first { $0.id == reply.messageID }?.state == .posted }
+        let status = try cli.run(["gateway", "status"])
+        #expect(status.stdout.split(separator: "\n").contains { $0.hasPrefix("  last error:") && $0.hasSuffix(" none") },
+                "\(status.stdout)")
+        #expect(status.stdout.contains("rate GET /2/users/:id/mentions"))
+        daemon.terminate()
+        daemon.waitUntilExit()
+        #expect(await fake.state.created == [reply.text])
+        let output = String(decoding: log.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(!output.contains("Lisbon store") && !output.contains(token), "customer text or token in the log")
+    }
+}
+
+extension DeskService {
+    /// Sets an outbox item's state and reason as the gateway would.
+    func append(_ id: String, state: OutboxState, reason: String) throws {
+        try node.store.append([
+            .set(entity: EntityRef(Desk.message, id), field: "outbox", value: .string(state.rawValue)),
+            .set(entity: EntityRef(Desk.message, id), field: "outbox.reason", value: .string(reason)),
+        ], by: node.author, clock: FixedClock(millis: realNow()))
+    }
+}
