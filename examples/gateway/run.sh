@@ -54,9 +54,9 @@ for who in gw ana kenji; do
     i=$((i + 1))
 done
 r gw team create --name "Acme Care" >/dev/null
-for who in ana kenji; do
-    INVITE=$(r gw team invite --json | sed -n 's/.*"invite" : "\(.*\)".*/\1/p')
-    r "$who" team join "$INVITE"
+for who in "ana:Ana Lopez" "kenji:Kenji Sato"; do
+    INVITE=$(r gw team invite --name "${who#*:}" --json | sed -n 's/.*"invite" : "\(.*\)".*/\1/p')
+    r "${who%%:*}" team join "$INVITE"
 done
 
 say "The admin connects @acmecare and makes the Lisbon node its gateway"
