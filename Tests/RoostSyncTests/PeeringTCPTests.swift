@@ -15,12 +15,24 @@ struct RealClock: WallClock {
 final class TCPNode: @unchecked Sendable {
     let author: LocalAuthor
     let store: OpStore
-    let hub: PeeringHub
-    let service: PeeringService
+    let networkKey: NetworkKey
+    let group: any EventLoopGroup
+    private(set) var hub: PeeringHub
+    private(set) var service: PeeringService
 
     init(seed: UInt8, networkKey: NetworkKey, group: any EventLoopGroup) throws {
         author = LocalAuthor(key: try SigningKey(seed: [UInt8](repeating: seed, count: 32)), epoch: UInt64(seed))
         store = try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis)
+        self.networkKey = networkKey
+        self.group = group
+        hub = try PeeringHub(store: store, local: author.id, clock: RealClock())
+        service = PeeringService(hub: hub, identity: author.key, networkKey: networkKey, group: group) { _ in .allow }
+    }
+
+    /// Ends every connection (as a crash of the process would, but cleanly) and starts a new service on
+    /// the same store: a partition while it does not dial or listen.
+    func restart() async throws {
+        await service.shutdown()
         hub = try PeeringHub(store: store, local: author.id, clock: RealClock())
         service = PeeringService(hub: hub, identity: author.key, networkKey: networkKey, group: group) { _ in .allow }
     }
