@@ -14,6 +14,8 @@ let package = Package(
     dependencies: [
         .package(name: "Roost", path: ".."),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // Naming the traits explicitly turns off the default "RuntimeInterposer" trait, whose
         // package is not available here; malloc statistics still work through the interposer.
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
@@ -81,6 +83,22 @@ let package = Package(
             plugins: [
                 .plugin(name: "BenchmarkPlugin", package: "benchmark"),
             ]
+        ),
+        // The sync benchmarks over loopback TCP (tools/bench-sync.sh): initial sync, bytes on the wire,
+        // push latency, claim convergence across 30 nodes.
+        .executableTarget(
+            name: "roost-bench-sync",
+            dependencies: [
+                .product(name: "RoostCore", package: "Roost"),
+                .product(name: "RoostCrypto", package: "Roost"),
+                .product(name: "RoostStore", package: "Roost"),
+                .product(name: "RoostSync", package: "Roost"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/roost-bench-sync"
         ),
         // The same scenarios as one plain run printing a table (tools/bench.sh, tools/bench-desk.sh; profiling).
         .executableTarget(

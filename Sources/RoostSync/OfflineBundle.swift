@@ -3,7 +3,7 @@ public import RoostCrypto
 public import RoostStore
 
 /// An offline bundle: sync batches for sneakernet, email or any untrusted relay, readable only by the
-/// members it is sealed to (Protocol/SPEC-sync.md §2b.12).
+/// members it is sealed to (Protocol/SPEC-sync.md §2b.11).
 ///
 /// Layout: magic `RSTB`, version 1; u32 recipient count; per recipient its node id (32) and the 32-byte
 /// content key sealed to it (libsodium sealed box to the Curve25519 form of its Ed25519 key, 80 bytes);

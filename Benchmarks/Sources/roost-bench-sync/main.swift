@@ -1,0 +1,229 @@
+// roost-bench-sync: the sync benchmarks of issue 4, over real TCP on 127.0.0.1, release build.
+//
+//   1. initial sync of N ops (default 1,000,000) between two nodes with file stores, against the
+//      receiver's local apply rate of the same batches;
+//   2. bytes on the wire per op (counted by a forwarding proxy, both directions) against the op's encoded
+//      size (header, body, its share of the seals);
+//   3. push latency of one op to a connected peer (p50, p99 over 200 ops);
+//   4. convergence time of a claim across 30 nodes in a sparse mesh (each dials 2 others).
+//
+// Usage: roost-bench-sync [--ops N] [--only initial,latency,mesh]
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import RoostCore
+import RoostCrypto
+import RoostStore
+import RoostSync
+
+struct RealClock: WallClock {
+    func nowMillis() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }
+}
+
+func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+var arguments = CommandLine.arguments.dropFirst()
+var opsCount = 1_000_000
+var only: Set<String> = ["initial", "latency", "mesh"]
+while let argument = arguments.popFirst() {
+    switch argument {
+    case "--ops": opsCount = Int(arguments.popFirst() ?? "") ?? opsCount
+    case "--only": only = Set((arguments.popFirst() ?? "").split(separator: ",").map(String.init))
+    default: FileHandle.standardError.write(Data("unknown argument \(argument)\n".utf8)); exit(2)
+    }
+}
+
+var quiet = Logger(label: "bench")
+quiet.logLevel = .critical
+let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+let networkKey = NetworkKey.generate()
+let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("roost-bench-sync-\(UUID().uuidString)")
+try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(at: scratch) }
+
+final class Peer: @unchecked Sendable {
+    let author: LocalAuthor
+    let store: OpStore
+    let hub: PeeringHub
+    let service: PeeringService
+
+    init(seed: UInt8, store: OpStore) throws {
+        author = LocalAuthor(key: try SigningKey(seed: [UInt8](repeating: seed, count: 32)), epoch: UInt64(seed))
+        self.store = store
+        hub = try PeeringHub(store: store, local: author.id, clock: RealClock(), logger: quiet)
+        service = PeeringService(hub: hub, identity: author.key, networkKey: networkKey, group: group, logger: quiet) { _ in .allow }
+    }
+
+    func dial(_ port: Int, _ other: Peer) throws {
+        service.dial(try PeerAddress(parsing: "\(other.author.id.text)@127.0.0.1:\(port)"))
+    }
+}
+
+func fileStore(_ name: String) throws -> OpStore { try OpStore(path: scratch.appendingPathComponent(name).path) }
+
+/// Forwards bytes between a client and 127.0.0.1:`target`, counting them.
+final class CountingProxy: @unchecked Sendable {
+    let bytes = NIOLockedValueBox(0)
+    var port = 0
+
+    final class Forward: ChannelInboundHandler, @unchecked Sendable {
+        typealias InboundIn = ByteBuffer
+        let peer: any Channel
+        let count: NIOLockedValueBox<Int>
+        init(_ peer: any Channel, _ count: NIOLockedValueBox<Int>) { self.peer = peer; self.count = count }
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let buffer = unwrapInboundIn(data)
+            count.withLockedValue { $0 += buffer.readableBytes }
+            peer.writeAndFlush(buffer, promise: nil)
+        }
+        func channelInactive(context: ChannelHandlerContext) { peer.close(promise: nil) }
+    }
+
+    func start(target: Int) async throws {
+        let count = bytes
+        let server = try await ServerBootstrap(group: group)
+            .childChannelInitializer { inbound in
+                ClientBootstrap(group: inbound.eventLoop).connect(host: "127.0.0.1", port: target).flatMap { outbound in
+                    outbound.pipeline.addHandler(Forward(inbound, count)).flatMap {
+                        inbound.pipeline.addHandler(Forward(outbound, count))
+                    }
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        port = server.localAddress!.port!
+    }
+}
+
+func waitUntil(timeout: Double, poll: UInt64 = 10_000_000, _ condition: () throws -> Bool) async throws -> Bool {
+    let deadline = now() + timeout
+    while now() < deadline {
+        if try condition() { return true }
+        try await Task.sleep(nanoseconds: poll)
+    }
+    return try condition()
+}
+
+func percentile(_ values: [Double], _ p: Double) -> Double {
+    let sorted = values.sorted()
+    return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p))]
+}
+
+print("roost-bench-sync: \(opsCount) ops; \(ProcessInfo.processInfo.activeProcessorCount) cores")
+
+if only.contains("initial") {
+    // The sender's log: N ops in sealed runs of 1,000 (register sets on 10,000 tickets).
+    let sender = try Peer(seed: 1, store: try fileStore("sender.sqlite"))
+    var start = now()
+    var written = 0
+    while written < opsCount {
+        let count = min(1_000, opsCount - written)
+        try sender.store.append((0..<count).map { index in
+            let n = written + index
+            return .set(entity: EntityRef("ticket", "p\(n % 10_000)"), field: "f\(n % 10)", value: .int(Int64(n)))
+        }, by: sender.author, clock: RealClock())
+        written += count
+    }
+    print(String(format: "setup: appended %d ops in %.1f s", opsCount, now() - start))
+
+    // The receiver's local apply rate of the same batches (read first, so only apply is timed).
+    var batches: [OpBatch] = []
+    var vector = VersionVector()
+    var encodedBytes = 0
+    while true {
+        let batch = try sender.store.batch(after: vector, limit: 10_000)
+        guard !batch.seals.isEmpty else { break }
+        for seal in batch.seals { vector[seal.log] = max(vector[seal.log], seal.seq) }
+        encodedBytes += batch.ops.reduce(0) { $0 + OpHeader.encodedLength + ($1.body?.count ?? 0) } + batch.seals.count * 144
+        batches.append(batch)
+    }
+    let local = try fileStore("local.sqlite")
+    start = now()
+    for batch in batches { try local.apply(batch, clock: RealClock()) }
+    let localRate = Double(opsCount) / (now() - start)
+    print(String(format: "receiver local apply: %.0f ops/s (%.1f s)", localRate, Double(opsCount) / localRate))
+    batches = []
+
+    // Initial sync over TCP through the counting proxy.
+    let receiver = try Peer(seed: 2, store: try fileStore("receiver.sqlite"))
+    let port = try await sender.service.listen(host: "127.0.0.1", port: 0).port!
+    let proxy = CountingProxy()
+    try await proxy.start(target: port)
+    let target = try sender.store.versionVector()
+    start = now()
+    try receiver.dial(proxy.port, sender)
+    guard try await waitUntil(timeout: 1_800, { try receiver.store.versionVector() == target }) else {
+        print("initial sync did not finish in 30 min"); exit(1)
+    }
+    let elapsed = now() - start
+    let syncRate = Double(opsCount) / elapsed
+    let wire = proxy.bytes.withLockedValue { $0 }
+    print(String(format: "initial sync over TCP: %.0f ops/s (%.1f s) = %.0f%% of the receiver's local apply rate",
+                 syncRate, elapsed, 100 * syncRate / localRate))
+    print(String(format: "bytes on the wire: %d for %d bytes of encoded ops and seals: %.3fx (%.1f bytes/op on the wire)",
+                 wire, encodedBytes, Double(wire) / Double(encodedBytes), Double(wire) / Double(opsCount)))
+    await sender.service.shutdown()
+    await receiver.service.shutdown()
+}
+
+if only.contains("latency") {
+    let a = try Peer(seed: 3, store: try fileStore("latency-a.sqlite"))
+    let b = try Peer(seed: 4, store: try fileStore("latency-b.sqlite"))
+    let port = try await b.service.listen(host: "127.0.0.1", port: 0).port!
+    try a.dial(port, b)
+    try a.store.append([.set(entity: EntityRef("ticket", "warm"), field: "f", value: .int(0))], by: a.author, clock: RealClock())
+    a.hub.storeMayHaveChanged()
+    _ = try await waitUntil(timeout: 30) { try b.store.versionVector()[a.author.log] == 1 }
+    var samples: [Double] = []
+    for n in 0..<200 {
+        let seq = UInt64(n + 2)
+        let start = now()
+        try a.store.append([.claim(entity: EntityRef("ticket", "p\(n)"), action: .claim, holder: a.author.id, leaseSeconds: 600,
+                                   observed: nil)], by: a.author, clock: RealClock())
+        a.hub.storeMayHaveChanged()
+        guard try await waitUntil(timeout: 10, poll: 200_000, { try b.store.versionVector()[a.author.log] >= seq }) else {
+            print("push \(n) did not arrive in 10 s"); exit(1)
+        }
+        samples.append((now() - start) * 1000)
+    }
+    print(String(format: "push latency of one claim to a connected peer (append to applied, 200 ops): p50 %.2f ms, p99 %.2f ms, max %.2f ms",
+                 percentile(samples, 0.5), percentile(samples, 0.99), samples.max()!))
+    await a.service.shutdown()
+    await b.service.shutdown()
+}
+
+if only.contains("mesh") {
+    let count = 30
+    let peers = try (0..<count).map { try Peer(seed: UInt8(10 + $0), store: try OpStore(inMemoryWithMaxClockDriftMillis: 300_000)) }
+    var ports: [Int] = []
+    for peer in peers { ports.append(try await peer.service.listen(host: "127.0.0.1", port: 0).port!) }
+    // A ring plus one chord per node: every node dials 2 others (sparse, connected).
+    var generator = SystemRandomNumberGenerator()
+    for (index, peer) in peers.enumerated() {
+        let next = (index + 1) % count
+        var chord = Int.random(in: 0..<count, using: &generator)
+        while chord == index || chord == next { chord = Int.random(in: 0..<count, using: &generator) }
+        try peer.dial(ports[next], peers[next])
+        try peer.dial(ports[chord], peers[chord])
+    }
+    _ = try await waitUntil(timeout: 30) { peers.allSatisfy { $0.hub.peerStatuses.filter(\.connected).count >= 2 } }
+    var times: [Double] = []
+    for round in 0..<5 {
+        let claimer = peers[(round * 7) % count]
+        let ticket = EntityRef("ticket", "mesh\(round)")
+        let start = now()
+        try claimer.store.append([.claim(entity: ticket, action: .claim, holder: claimer.author.id, leaseSeconds: 600, observed: nil)],
+                                 by: claimer.author, clock: RealClock())
+        claimer.hub.storeMayHaveChanged()
+        guard try await waitUntil(timeout: 30, poll: 1_000_000, {
+            try peers.allSatisfy { try $0.store.claim(on: ticket)?.holder == claimer.author.id }
+        }) else { print("claim \(round) did not reach every node in 30 s"); exit(1) }
+        times.append((now() - start) * 1000)
+    }
+    print("claim convergence across \(count) nodes (ring + 1 chord each), 5 claims: "
+          + times.map { String(format: "%.0f ms", $0) }.joined(separator: ", ")
+          + String(format: "; median %.0f ms", percentile(times, 0.5)))
+    for peer in peers { await peer.service.shutdown() }
+}
+try await group.shutdownGracefully()
