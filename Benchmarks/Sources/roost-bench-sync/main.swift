@@ -22,6 +22,9 @@ struct RealClock: WallClock {
     func nowMillis() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }
 }
 
+/// Prints a line at once (stdout is a pipe when a script captures it).
+func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
 var arguments = CommandLine.arguments.dropFirst()
@@ -35,11 +38,18 @@ while let argument = arguments.popFirst() {
     }
 }
 
-var quiet = Logger(label: "bench")
-quiet.logLevel = .critical
-let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-let networkKey = NetworkKey.generate()
-let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("roost-bench-sync-\(UUID().uuidString)")
+/// Shared by every node of the run.
+enum Bench {
+    static let quiet: Logger = {
+        var logger = Logger(label: "bench")
+        logger.logLevel = .critical
+        return logger
+    }()
+    static let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+    static let networkKey = NetworkKey.generate()
+    static let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("roost-bench-sync-\(UUID().uuidString)")
+}
+let quiet = Bench.quiet, group = Bench.group, scratch = Bench.scratch
 try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(at: scratch) }
 
@@ -52,8 +62,9 @@ final class Peer: @unchecked Sendable {
     init(seed: UInt8, store: OpStore) throws {
         author = LocalAuthor(key: try SigningKey(seed: [UInt8](repeating: seed, count: 32)), epoch: UInt64(seed))
         self.store = store
-        hub = try PeeringHub(store: store, local: author.id, clock: RealClock(), logger: quiet)
-        service = PeeringService(hub: hub, identity: author.key, networkKey: networkKey, group: group, logger: quiet) { _ in .allow }
+        hub = try PeeringHub(store: store, local: author.id, clock: RealClock(), logger: Bench.quiet)
+        service = PeeringService(hub: hub, identity: author.key, networkKey: Bench.networkKey, group: Bench.group,
+                                 logger: Bench.quiet) { _ in .allow }
     }
 
     func dial(_ port: Int, _ other: Peer) throws {
@@ -61,7 +72,7 @@ final class Peer: @unchecked Sendable {
     }
 }
 
-func fileStore(_ name: String) throws -> OpStore { try OpStore(path: scratch.appendingPathComponent(name).path) }
+func fileStore(_ name: String) throws -> OpStore { try OpStore(path: Bench.scratch.appendingPathComponent(name).path) }
 
 /// Forwards bytes between a client and 127.0.0.1:`target`, counting them.
 final class CountingProxy: @unchecked Sendable {
@@ -83,7 +94,7 @@ final class CountingProxy: @unchecked Sendable {
 
     func start(target: Int) async throws {
         let count = bytes
-        let server = try await ServerBootstrap(group: group)
+        let server = try await ServerBootstrap(group: Bench.group)
             .childChannelInitializer { inbound in
                 ClientBootstrap(group: inbound.eventLoop).connect(host: "127.0.0.1", port: target).flatMap { outbound in
                     outbound.pipeline.addHandler(Forward(inbound, count)).flatMap {
@@ -96,7 +107,7 @@ final class CountingProxy: @unchecked Sendable {
     }
 }
 
-func waitUntil(timeout: Double, poll: UInt64 = 10_000_000, _ condition: () throws -> Bool) async throws -> Bool {
+@MainActor func waitUntil(timeout: Double, poll: UInt64 = 10_000_000, _ condition: () throws -> Bool) async throws -> Bool {
     let deadline = now() + timeout
     while now() < deadline {
         if try condition() { return true }
@@ -110,7 +121,7 @@ func percentile(_ values: [Double], _ p: Double) -> Double {
     return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p))]
 }
 
-print("roost-bench-sync: \(opsCount) ops; \(ProcessInfo.processInfo.activeProcessorCount) cores")
+say("roost-bench-sync: \(opsCount) ops; \(ProcessInfo.processInfo.activeProcessorCount) cores")
 
 if only.contains("initial") {
     // The sender's log: N ops in sealed runs of 1,000 (register sets on 10,000 tickets).
@@ -125,7 +136,7 @@ if only.contains("initial") {
         }, by: sender.author, clock: RealClock())
         written += count
     }
-    print(String(format: "setup: appended %d ops in %.1f s", opsCount, now() - start))
+    say(String(format: "setup: appended %d ops in %.1f s", opsCount, now() - start))
 
     // The receiver's local apply rate of the same batches (read first, so only apply is timed).
     var batches: [OpBatch] = []
@@ -142,7 +153,7 @@ if only.contains("initial") {
     start = now()
     for batch in batches { try local.apply(batch, clock: RealClock()) }
     let localRate = Double(opsCount) / (now() - start)
-    print(String(format: "receiver local apply: %.0f ops/s (%.1f s)", localRate, Double(opsCount) / localRate))
+    say(String(format: "receiver local apply: %.0f ops/s (%.1f s)", localRate, Double(opsCount) / localRate))
     batches = []
 
     // Initial sync over TCP through the counting proxy.
@@ -154,14 +165,14 @@ if only.contains("initial") {
     start = now()
     try receiver.dial(proxy.port, sender)
     guard try await waitUntil(timeout: 1_800, { try receiver.store.versionVector() == target }) else {
-        print("initial sync did not finish in 30 min"); exit(1)
+        say("initial sync did not finish in 30 min"); exit(1)
     }
     let elapsed = now() - start
     let syncRate = Double(opsCount) / elapsed
     let wire = proxy.bytes.withLockedValue { $0 }
-    print(String(format: "initial sync over TCP: %.0f ops/s (%.1f s) = %.0f%% of the receiver's local apply rate",
+    say(String(format: "initial sync over TCP: %.0f ops/s (%.1f s) = %.0f%% of the receiver's local apply rate",
                  syncRate, elapsed, 100 * syncRate / localRate))
-    print(String(format: "bytes on the wire: %d for %d bytes of encoded ops and seals: %.3fx (%.1f bytes/op on the wire)",
+    say(String(format: "bytes on the wire: %d for %d bytes of encoded ops and seals: %.3fx (%.1f bytes/op on the wire)",
                  wire, encodedBytes, Double(wire) / Double(encodedBytes), Double(wire) / Double(opsCount)))
     await sender.service.shutdown()
     await receiver.service.shutdown()
@@ -183,11 +194,11 @@ if only.contains("latency") {
                                    observed: nil)], by: a.author, clock: RealClock())
         a.hub.storeMayHaveChanged()
         guard try await waitUntil(timeout: 10, poll: 200_000, { try b.store.versionVector()[a.author.log] >= seq }) else {
-            print("push \(n) did not arrive in 10 s"); exit(1)
+            say("push \(n) did not arrive in 10 s"); exit(1)
         }
         samples.append((now() - start) * 1000)
     }
-    print(String(format: "push latency of one claim to a connected peer (append to applied, 200 ops): p50 %.2f ms, p99 %.2f ms, max %.2f ms",
+    say(String(format: "push latency of one claim to a connected peer (append to applied, 200 ops): p50 %.2f ms, p99 %.2f ms, max %.2f ms",
                  percentile(samples, 0.5), percentile(samples, 0.99), samples.max()!))
     await a.service.shutdown()
     await b.service.shutdown()
@@ -218,10 +229,10 @@ if only.contains("mesh") {
         claimer.hub.storeMayHaveChanged()
         guard try await waitUntil(timeout: 30, poll: 1_000_000, {
             try peers.allSatisfy { try $0.store.claim(on: ticket)?.holder == claimer.author.id }
-        }) else { print("claim \(round) did not reach every node in 30 s"); exit(1) }
+        }) else { say("claim \(round) did not reach every node in 30 s"); exit(1) }
         times.append((now() - start) * 1000)
     }
-    print("claim convergence across \(count) nodes (ring + 1 chord each), 5 claims: "
+    say("claim convergence across \(count) nodes (ring + 1 chord each), 5 claims: "
           + times.map { String(format: "%.0f ms", $0) }.joined(separator: ", ")
           + String(format: "; median %.0f ms", percentile(times, 0.5)))
     for peer in peers { await peer.service.shutdown() }
