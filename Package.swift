@@ -18,6 +18,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "roost", targets: ["roost"]),
+        .executable(name: "roost-inspect", targets: ["roost-inspect"]),
         .library(name: "RoostCore", targets: ["RoostCore"]),
         .library(name: "RoostCrypto", targets: ["RoostCrypto"]),
         .library(name: "RoostStore", targets: ["RoostStore"]),
@@ -79,6 +80,25 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Read-only admin tool: inspect, explain and verify a node's sync state (tools/roost-inspect/README.md).
+        .executableTarget(
+            name: "roost-inspect",
+            dependencies: [
+                "RoostStore", "RoostCore", "RoostNode", "RoostSync",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "tools/roost-inspect",
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RoostInspectTests",
+            dependencies: [
+                "RoostStore", "RoostCore", "RoostCrypto", "RoostNode", "RoostSync", "roost-inspect",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),

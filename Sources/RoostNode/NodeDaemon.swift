@@ -34,6 +34,8 @@ public struct NodeDaemon: Service {
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         let hub = try PeeringHub(store: node.store, local: node.id, clock: SystemClock(), logger: logger)
+        let events = EventsFile(home: node.home)
+        hub.telemetry.observe { events.append($0) }
         // Interim membership: the network key is the capability; the roster will narrow this.
         let service = PeeringService(hub: hub, identity: node.author.key, networkKey: try NetworkKey(bytes: team.networkKey),
                                      group: group, logger: logger) { _ in .allow }
@@ -42,7 +44,8 @@ public struct NodeDaemon: Service {
         let statusPath = node.home.url.appendingPathComponent("peers.json")
         let status = Task {
             while !Task.isCancelled {
-                let snapshot = PeersFile(writtenMillis: SystemClock().nowMillis(), peers: hub.peerStatuses)
+                let snapshot = PeersFile(writtenMillis: SystemClock().nowMillis(), peers: hub.peerStatuses,
+                                         vectors: HeardVector.records(hub.heardVectors))
                 try? JSONEncoder().encode(snapshot).write(to: statusPath, options: .atomic)
                 try? await Task.sleep(nanoseconds: Self.statusInterval)
             }
@@ -63,6 +66,8 @@ public struct PeersFile: Codable, Sendable {
     public var writtenMillis: UInt64
     /// The peers.
     public var peers: [PeerStatus]
+    /// The version vector each peer last announced (nil in files written before it was recorded).
+    public var vectors: [HeardVector]? = nil
 
     /// Reads the file of a home, if any.
     public static func load(_ home: NodeHome) -> PeersFile? {

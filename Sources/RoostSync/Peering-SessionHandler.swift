@@ -44,6 +44,7 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
             self.machine = machine
             hub.register(self)
             hub.connected(peer, address: address)
+            hub.telemetry.record(.connected, peer: peer, address: address)
             perform(actions)
             timer = context.eventLoop.scheduleRepeatedTask(initialDelay: Self.tickInterval, delay: Self.tickInterval) { [weak self] _ in
                 guard let self, var machine = self.machine else { return }
@@ -59,6 +60,7 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
         guard var machine else { return }
         var buffer = unwrapInboundIn(data)
         let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+        hub.telemetry.received(bytes.count, from: peer)
         let actions: [SyncSession.Action]
         do {
             actions = machine.received(try SyncMessage.decode(bytes), localVector: hub.localVector, now: now)
@@ -74,10 +76,12 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
         machine?.closed()
         timer?.cancel()
         hub.unregister(self, peer: peer)
+        if let peer { hub.telemetry.record(.disconnected, peer: peer, address: address) }
         context.fireChannelInactive()
     }
 
     public func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        hub.telemetry.failed(error, peer: peer, address: address)
         hub.logger.notice("peer connection failed", metadata: ["peer": "\(peer?.short ?? "?")", "reason": "\(error)"])
         context.close(promise: nil)
     }
@@ -98,7 +102,9 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
         for action in actions {
             switch action {
             case let .send(message):
-                context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: message.encoded())), promise: nil)
+                let encoded = message.encoded()
+                hub.telemetry.sent(encoded.count, to: peer)
+                context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: encoded)), promise: nil)
             case let .fetch(after, limit):
                 let hub = hub
                 hub.storeQueue.async {
@@ -155,6 +161,7 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
 
     private func applied(id: UInt64, result: Result<ApplyReport, SyncRejection>, vector: VersionVector) {
         guard var machine else { return }
+        hub.telemetry.applied(result, from: peer)
         if case let .failure(rejection) = result {
             hub.logger.warning("refused a batch from a peer", metadata: ["peer": "\(peer?.short ?? "?")", "reason": "\(rejection)"])
         }
