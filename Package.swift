@@ -98,7 +98,7 @@ let package = Package(
             name: "RoostInspectTests",
             dependencies: [
                 "RoostStore", "RoostCore", "RoostCrypto", "RoostNode", "RoostSync", "roost-inspect",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

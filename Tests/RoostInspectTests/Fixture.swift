@@ -42,9 +42,19 @@ struct FixtureNode {
 
     var databasePath: String { home.appendingPathComponent("node.sqlite").path }
 
+    /// A standalone copy of the database (as an admin would copy it off a node), at `path`.
+    func copyDatabase(to path: String) throws {
+        try store.writer.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [path]) }
+    }
+
     /// Writes directly to the database (tampering, as an attacker with file access would).
     func tamper(_ sql: String, _ arguments: StatementArguments = []) throws {
-        let queue = try DatabaseQueue(path: databasePath)
+        try Self.tamper(databasePath, sql, arguments)
+    }
+
+    /// Writes directly to a database file.
+    static func tamper(_ path: String, _ sql: String, _ arguments: StatementArguments = []) throws {
+        let queue = try DatabaseQueue(path: path)
         try queue.write { db in try db.execute(sql: sql, arguments: arguments) }
         try queue.close()
     }
@@ -91,7 +101,8 @@ struct FixtureTeam {
             .set(entity: Self.p100, field: "queue", value: .string("billing")),
             .set(entity: Self.p100, field: "status", value: .string("open")),
         ], at: 2)
-        try ana.append([ticket("p200", customer: "u200"), .set(entity: Self.p200, field: "queue", value: .string("shipping"))], at: 3)
+        try ana.append([ticket("p200", customer: "u200"), .set(entity: Self.p200, field: "queue", value: .string("shipping")),
+                        ticket("p300", customer: "u300")], at: 3)
         try ben.pull(from: ana, at: 3.5)
         try cy.pull(from: ana, at: 3.5)
         try ben.append([profile(ben, initials: "BO")], at: 4)

@@ -101,7 +101,7 @@ struct DiffCommand: ParsableCommand {
             print("")
             print("Same position, different op: " + (diff.divergent.isEmpty ? "none" : diff.divergent.map { "\($0)" }.joined(separator: ", ")))
             print("Tickets touched by missing ops: " + (diff.ticketsAwaitingSync.isEmpty ? "none" : diff.ticketsAwaitingSync.joined(separator: ", ")))
-            print("Tickets whose state differs with no missing op to explain it: " + (diff.unexplained.isEmpty ? "none" : ""))
+            print("Tickets whose state differs with no missing op to explain it" + (diff.unexplained.isEmpty ? ": none" : ":"))
             for difference in diff.unexplained {
                 print("  \(difference.ticket)")
                 print("    A: \(difference.lineA ?? "(no row)")")

@@ -30,7 +30,19 @@ struct VerifyCommand: ParsableCommand {
         var failed = false
         try RoostInspect.guarded {
             let t = try target.open()
-            let report = try t.read { try $0.verify() }
+            let report: VerifyReport
+            do {
+                report = try t.store.verify()
+            } catch {
+                // A stored row that cannot even be read back (e.g. a flipped kind) is a problem found, not a read failure.
+                if target.json {
+                    Format.printJSON(["ok": "false", "problems": "stored ops cannot be read: \(error)"])
+                } else {
+                    print("FAILED: stored ops cannot be read: \(error)")
+                }
+                failed = true
+                return
+            }
             failed = !report.isOK
             let result = Result(
                 logs: report.logs, ops: report.ops, seals: report.seals, erasedBodies: report.erasedBodies, forks: report.forks,
