@@ -49,6 +49,12 @@ struct EventsCommand: ParsableCommand {
             for event in history { emit(line(event)) }
             guard follow else { return }
             var offset = current.count
+            // Stop on SIGINT/SIGTERM even when started with them blocked (a parent's mask is inherited).
+            var stopSignals = sigset_t()
+            sigemptyset(&stopSignals)
+            sigaddset(&stopSignals, SIGINT)
+            sigaddset(&stopSignals, SIGTERM)
+            sigprocmask(SIG_UNBLOCK, &stopSignals, nil)
                         while true {
                 usleep(Self.pollMillis * 1000)
                 let data = (try? Data(contentsOf: url)) ?? Data()
