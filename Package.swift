@@ -34,6 +34,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         // TOML for the triage rules file: a maintained toml++ wrapper whose parse errors carry line numbers.
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        // Prometheus exposition of the node's sync metrics on the admin port (`roost run`, config key `admin`).
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(
@@ -67,6 +69,8 @@ let package = Package(
             dependencies: [
                 "RoostCore", "RoostCrypto", "RoostStore", "RoostTwitter", "RoostSync",
                 .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -99,6 +103,7 @@ let package = Package(
             dependencies: [
                 "RoostStore", "RoostCore", "RoostCrypto", "RoostNode", "RoostSync", "roost-inspect",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

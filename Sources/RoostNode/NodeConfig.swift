@@ -13,6 +13,8 @@ public struct NodeConfig: Codable, Equatable, Sendable {
     public var peers: [String]
     /// How far ahead of this node's clock a remote op's timestamp may be, in seconds.
     public var maxClockDriftSeconds: Int
+    /// Where `roost run` serves the admin API (`/metrics` for Prometheus), `host:port`; nil: not served.
+    public var admin: String?
 
     /// Default peer listening address.
     public static let defaultListen = "0.0.0.0:7170"
@@ -28,6 +30,7 @@ public struct NodeConfig: Codable, Equatable, Sendable {
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
         case name, initials, listen, peers, maxClockDriftSeconds
+        case admin
     }
 
     public init(from decoder: any Decoder) throws {
@@ -37,6 +40,7 @@ public struct NodeConfig: Codable, Equatable, Sendable {
         listen = try c.decodeIfPresent(String.self, forKey: .listen) ?? Self.defaultListen
         peers = try c.decodeIfPresent([String].self, forKey: .peers) ?? []
         maxClockDriftSeconds = try c.decodeIfPresent(Int.self, forKey: .maxClockDriftSeconds) ?? 300
+        admin = try c.decodeIfPresent(String.self, forKey: .admin)
     }
 
     /// Checks values a decoder cannot: returns the first problem.

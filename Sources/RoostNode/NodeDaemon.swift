@@ -41,6 +41,7 @@ public struct NodeDaemon: Service {
                                      group: group, logger: logger) { _ in .allow }
         _ = try await service.listen(host: listen.host, port: listen.port)
         for peer in peers { service.dial(peer) }
+        let admin = try await AdminServer.startIfConfigured(node: node, hub: hub, group: group, logger: logger)
         let statusPath = node.home.url.appendingPathComponent("peers.json")
         let status = Task {
             while !Task.isCancelled {
@@ -55,6 +56,7 @@ public struct NodeDaemon: Service {
         logger.info("shutting down")
         status.cancel()
         await service.shutdown()
+        await admin?.shutdown()
         try? FileManager.default.removeItem(at: statusPath)
         try await group.shutdownGracefully()
     }

@@ -120,3 +120,38 @@ extension OpStore {
         return result.sorted { ($0.entity, $0.field, $0.loser) < ($1.entity, $1.field, $1.loser) }
     }
 }
+
+extension OpStore {
+    /// Outbound replies by outbox state (register `outbox` of `message/*`).
+    public func outboxCounts() throws(StoreError) -> [OutboxState: Int] {
+        try read { db in
+            var counts: [OutboxState: Int] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT value, count(*) AS n FROM mv_register WHERE collection = ? AND field = 'outbox' GROUP BY value
+                """, arguments: [Desk.message]) {
+                if let state = try Value.decode([UInt8](row["value"] as Data)).stringValue.flatMap(OutboxState.init(rawValue:)) {
+                    counts[state, default: 0] += row["n"] as Int
+                }
+            }
+            return counts
+        }
+    }
+
+    /// The earliest HLC among the ops this node holds that a peer holding `vector` lacks (nil: it lacks none):
+    /// how far back its view of the team is.
+    public func oldestMissingHLC(for vector: VersionVector) throws(StoreError) -> HLC? {
+        try read { db in
+            var oldest: HLC?
+            for row in try Row.fetchAll(db, sql: "SELECT author, epoch, sealed_seq FROM log_head") {
+                let log = LogID(author: try row.author("author"), epoch: try row.u64("epoch"))
+                guard try row.u64("sealed_seq") > vector[log] else { continue }
+                if let raw = try Int64.fetchOne(db, sql: "SELECT hlc FROM op WHERE author = ? AND epoch = ? AND seq = ?",
+                                                arguments: [log.author.key.data, log.epoch.sql, (vector[log] + 1).sql]) {
+                    let hlc = HLC(rawValue: UInt64(bitPattern: raw))
+                    oldest = min(oldest ?? hlc, hlc)
+                }
+            }
+            return oldest
+        }
+    }
+}
