@@ -45,7 +45,7 @@ public final class EventsFile: Sendable {
                 try? fm.moveItem(at: url, to: rotatedURL)
             }
             if !fm.fileExists(atPath: url.path) {
-                fm.createFile(atPath: url.path, contents: nil, attributes: [.posixPermissions: 0o600])
+                _ = fm.createFile(atPath: url.path, contents: nil, attributes: [.posixPermissions: 0o600])
             }
             guard let handle = try? FileHandle(forWritingTo: url) else { return }
             defer { try? handle.close() }

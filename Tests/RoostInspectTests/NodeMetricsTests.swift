@@ -141,6 +141,11 @@ func sample(_ text: String, _ series: String) -> Double? {
         #expect(seen.filter { $0.kind == .batchApplied && $0.peer == b.node.id.text }.compactMap(\.ops).reduce(0, +) == bOps)
         #expect(seen.contains { $0.kind == .handshakeRefused && $0.reason == "wrong-network-key" })
 
+        // What the daemon persists in peers.json for `roost-inspect peers/vectors`: B's vector as A heard it.
+        let records = HeardVector.records(a.hub.heardVectors)
+        #expect(records.map(\.node) == [b.node.id.text])
+        #expect(records.first.map { VectorEntry.vector(of: $0.vector) } == (try b.node.store.versionVector()))
+
         // A second scrape does not count the same ops twice.
         let again = try await httpGet(port: adminPort, path: "/metrics", group: group)
         #expect(sample(String(again[again.range(of: "\r\n\r\n")!.upperBound...]), "roost_ops_applied_total") == Double(bOps))
