@@ -10,13 +10,13 @@ import NIOPosix
 public final class AdminServer: Sendable {
     let metrics: NodeMetrics
     let group: any EventLoopGroup
-    private let channel: NIOLockedValueBoxChannel
+    private let channel: BoundChannel
 
     /// Creates the server; ``start(host:port:)`` binds it.
     public init(metrics: NodeMetrics, group: any EventLoopGroup) {
         self.metrics = metrics
         self.group = group
-        channel = NIOLockedValueBoxChannel()
+        channel = BoundChannel()
     }
 
     /// Binds and serves; returns the bound port (port 0 picks a free one).
@@ -54,7 +54,7 @@ public final class AdminServer: Sendable {
 }
 
 /// A lock-protected optional channel (the bound server).
-final class NIOLockedValueBoxChannel: @unchecked Sendable {
+final class BoundChannel: @unchecked Sendable {
     private let lock = NSLock()
     private var value: (any Channel)?
     func set(_ channel: any Channel) { lock.withLock { value = channel } }

@@ -81,7 +81,7 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
     }
 
     public func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        hub.telemetry.failed(error, peer: peer, address: address)
+        hub.telemetry.failed(error, peer: peer, address: address ?? SyncTelemetry.describe(context.channel.remoteAddress))
         hub.logger.notice("peer connection failed", metadata: ["peer": "\(peer?.short ?? "?")", "reason": "\(error)"])
         context.close(promise: nil)
     }

@@ -1,4 +1,5 @@
 import NIOConcurrencyHelpers
+public import NIOCore
 import RoostStore
 public import RoostCore
 
@@ -126,6 +127,12 @@ public final class SyncTelemetry: Sendable {
     func failed(_ error: any Error, peer: AuthorID?, address: String?) {
         guard case let .handshake(failure)? = error as? SecureChannelError else { return }
         record(.handshakeRefused, peer: peer, address: address, reason: Self.label(failure))
+    }
+
+    /// `host:port` of a socket address (the remote end of an inbound connection), when known.
+    public static func describe(_ address: SocketAddress?) -> String? {
+        guard let address, let ip = address.ipAddress else { return nil }
+        return address.protocol == .inet6 ? "[\(ip)]:\(address.port ?? 0)" : "\(ip):\(address.port ?? 0)"
     }
 
     /// A stable label for a handshake failure (metrics label and event reason).

@@ -139,7 +139,7 @@ func sample(_ text: String, _ series: String) -> Double? {
         let seen = events.all
         #expect(seen.contains { $0.kind == .connected && $0.peer == b.node.id.text })
         #expect(seen.filter { $0.kind == .batchApplied && $0.peer == b.node.id.text }.compactMap(\.ops).reduce(0, +) == bOps)
-        #expect(seen.contains { $0.kind == .handshakeRefused && $0.reason == "wrong-network-key" })
+        #expect(seen.contains { $0.kind == .handshakeRefused && $0.reason == "wrong-network-key" && $0.address?.hasPrefix("127.0.0.1:") == true })
 
         // What the daemon persists in peers.json for `roost-inspect peers/vectors`: B's vector as A heard it.
         let records = HeardVector.records(a.hub.heardVectors)
