@@ -45,8 +45,8 @@ public struct NodeDaemon: Service {
         let statusPath = node.home.url.appendingPathComponent("peers.json")
         let status = Task {
             while !Task.isCancelled {
-                let snapshot = PeersFile(writtenMillis: SystemClock().nowMillis(), peers: hub.peerStatuses,
-                                         vectors: HeardVector.records(hub.heardVectors))
+                let snapshot = PeersFile(writtenMillis: SystemClock().nowMillis(), peers: hub.peerStatuses)
+                HeardVectorsFile.update(node.home, heard: hub.heardVectors, nowMillis: snapshot.writtenMillis)
                 try? JSONEncoder().encode(snapshot).write(to: statusPath, options: .atomic)
                 try? await Task.sleep(nanoseconds: Self.statusInterval)
             }
@@ -68,8 +68,6 @@ public struct PeersFile: Codable, Sendable {
     public var writtenMillis: UInt64
     /// The peers.
     public var peers: [PeerStatus]
-    /// The version vector each peer last announced (nil in files written before it was recorded).
-    public var vectors: [HeardVector]? = nil
 
     /// Reads the file of a home, if any.
     public static func load(_ home: NodeHome) -> PeersFile? {

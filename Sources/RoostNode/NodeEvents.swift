@@ -82,15 +82,66 @@ public struct VectorEntry: Codable, Hashable, Sendable {
     }
 }
 
-/// The version vector a peer last announced to this node, with when it was written to `peers.json`.
+/// The version vector a peer last announced to this node.
 public struct HeardVector: Codable, Hashable, Sendable {
     /// The peer's node id.
     public var node: String
     /// Its vector.
     public var vector: [VectorEntry]
+    /// When this node last heard it (Unix ms).
+    public var heardMillis: UInt64?
+
+    /// Creates a record.
+    public init(node: String, vector: [VectorEntry], heardMillis: UInt64? = nil) {
+        self.node = node; self.vector = vector; self.heardMillis = heardMillis
+    }
 
     /// Records of every heard vector, sorted by node.
     public static func records(_ heard: [AuthorID: VersionVector]) -> [HeardVector] {
         heard.sorted { $0.key < $1.key }.map { HeardVector(node: $0.key.text, vector: VectorEntry.entries(of: $0.value)) }
+    }
+}
+
+/// `heard-vectors.json` in the node home: the version vector each peer last announced, written by `roost run`
+/// every second and kept after it stops (unlike `peers.json`), merged across restarts so a peer not heard since
+/// keeps its last known vector. `roost-inspect peers` and `vectors` read it.
+public struct HeardVectorsFile: Codable, Hashable, Sendable {
+    /// When it was last written (Unix ms).
+    public var writtenMillis: UInt64
+    /// One record per peer ever heard, sorted by node id.
+    public var vectors: [HeardVector]
+
+    /// Creates a file's content.
+    public init(writtenMillis: UInt64, vectors: [HeardVector]) {
+        self.writtenMillis = writtenMillis
+        self.vectors = vectors
+    }
+
+    /// Where a home's file lives.
+    public static func url(of home: NodeHome) -> URL { home.url.appendingPathComponent("heard-vectors.json") }
+
+    /// Reads a home's file, if any.
+    public static func load(_ home: NodeHome) -> HeardVectorsFile? {
+        guard let data = FileManager.default.contents(atPath: url(of: home).path) else { return nil }
+        return try? JSONDecoder().decode(HeardVectorsFile.self, from: data)
+    }
+
+    /// Merges `heard` (entry-wise maximum; vectors only grow) into the home's file and writes it atomically.
+    /// Best effort: a failed write never stops the daemon.
+    public static func update(_ home: NodeHome, heard: [AuthorID: VersionVector], nowMillis: UInt64) {
+        var records: [String: HeardVector] = [:]
+        for record in load(home)?.vectors ?? [] { records[record.node] = record }
+        for (peer, vector) in heard {
+            var merged = VectorEntry.vector(of: records[peer.text]?.vector ?? [])
+            let before = merged
+            for (log, seq) in vector.entries where seq > merged[log] { merged[log] = seq }
+            let changed = merged != before || records[peer.text] == nil
+            records[peer.text] = HeardVector(node: peer.text, vector: VectorEntry.entries(of: merged),
+                                             heardMillis: changed ? nowMillis : records[peer.text]?.heardMillis)
+        }
+        let file = HeardVectorsFile(writtenMillis: nowMillis, vectors: records.values.sorted { $0.node < $1.node })
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        try? encoder.encode(file).write(to: url(of: home), options: .atomic)
     }
 }

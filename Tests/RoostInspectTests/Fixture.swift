@@ -139,10 +139,9 @@ struct FixtureTeam {
         }
         var writtenMillis: UInt64
         var peers: [Peer]
-        var vectors: [HeardVector]
     }
 
-    /// Writes Ana's `peers.json` as `roost run` would: Ben connected and in sync, Cy last heard before its last op.
+    /// Writes Ana's `peers.json` and `heard-vectors.json` as `roost run` would: Ben connected and in sync, Cy last heard before its last op.
     func writeAnaPeersFile() throws {
         let cyVector = cyHeardVector
         let file = PeersJSON(
@@ -152,9 +151,15 @@ struct FixtureTeam {
                       lastSeenMillis: baseMillis + 29_000, opsBehind: 0, opsAhead: 0),
                 .init(node: cy.id.text, address: nil, connected: false, lastSeenMillis: baseMillis + 16_000,
                       opsBehind: 0, opsAhead: 0),
-            ].sorted { $0.node < $1.node },
-            vectors: HeardVector.records([ben.id: try ben.store.versionVector(), cy.id: cyVector]))
+            ].sorted { $0.node < $1.node })
         try JSONEncoder().encode(file).write(to: ana.home.appendingPathComponent("peers.json"))
+        // What the daemon keeps of the vectors each peer announced (heard-vectors.json), with when.
+        let heard = HeardVectorsFile(writtenMillis: baseMillis + 30_000, vectors: [
+            HeardVector(node: ben.id.text, vector: VectorEntry.entries(of: try ben.store.versionVector()),
+                        heardMillis: baseMillis + 23_000),
+            HeardVector(node: cy.id.text, vector: VectorEntry.entries(of: cyVector), heardMillis: baseMillis + 16_000),
+        ].sorted { $0.node < $1.node })
+        try JSONEncoder().encode(heard).write(to: HeardVectorsFile.url(of: NodeHome(path: ana.home.path)))
     }
 }
 

@@ -84,6 +84,18 @@ import RoostSync
             Round-trip times are not measured yet.
 
             """)
+        // Once the daemon stops, peers.json is gone but the vectors last heard remain (heard-vectors.json).
+        try FileManager.default.removeItem(at: team.ana.home.appendingPathComponent("peers.json"))
+        let stopped = try Inspector.run(["peers", "--home", home(team.ana)])
+        #expect(stopped.stdout == """
+            No peers.json: `roost run` is not running; peers as last heard (heard-vectors.json).
+
+            PEER     NAME        ADDRESS  STATE           LAST SEEN                 RTT  THEY LACK  WE LACK  COMPLETION
+            \(c)  Cy Park     -        daemon stopped  2026-01-01T00:00:16.000Z  -    4          0        77.8%
+            \(b)  Ben Okafor  -        daemon stopped  2026-01-01T00:00:23.000Z  -    0          0        100.0%
+            Round-trip times are not measured yet.
+
+            """)
         let noDaemon = try Inspector.run(["peers", "--home", home(team.ben)])
         #expect(noDaemon.stdout == """
             No peers.json: `roost run` is not running in this home (or this is a database file).
@@ -97,12 +109,12 @@ import RoostSync
         let result = try Inspector.run(["vectors", "--home", home(team.ana)])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout == """
-            Vectors as this node last heard them (peers.json written 2026-01-01T00:00:30.000Z).
+            Vectors as this node last heard them (heard-vectors.json written 2026-01-01T00:00:30.000Z).
 
-            NODE            \(b)/b2  \(a)/a1  \(c)/c3
-            \(a) (self)  4           11          3
-            \(b)         4           11          3
-            \(c)         2           9           3
+            NODE            \(b)/b2  \(a)/a1  \(c)/c3  HEARD
+            \(a) (self)  4           11          3           now
+            \(b)         4           11          3           2026-01-01T00:00:23.000Z
+            \(c)         2           9           3           2026-01-01T00:00:16.000Z
             frontier        2           9           3
 
             ? = never heard from (counts as 0 for the frontier).

@@ -116,3 +116,25 @@ final class LockedLines: @unchecked Sendable {
         return lines.count >= count
     }
 }
+
+/// `heard-vectors.json` keeps the last vector of every peer ever heard, across daemon restarts.
+@Suite struct HeardVectorsFileTests {
+    @Test func updatesMergeEntryWiseAndKeepPeersNotHeardSince() throws {
+        let team = try FixtureTeam()
+        defer { team.cleanup() }
+        let home = NodeHome(path: team.ana.home.path)
+        let ben = try team.ben.store.versionVector()
+        HeardVectorsFile.update(home, heard: [team.ben.id: ben, team.cy.id: team.cyHeardVector], nowMillis: baseMillis + 1)
+        // A restarted daemon has heard only Cy so far, and an older vector of it than the file holds.
+        var older = team.cyHeardVector
+        older[team.cy.local.log] = 1
+        HeardVectorsFile.update(home, heard: [team.cy.id: older], nowMillis: baseMillis + 2)
+        let file = try #require(HeardVectorsFile.load(home))
+        #expect(file.writtenMillis == baseMillis + 2)
+        let byNode = Dictionary(uniqueKeysWithValues: file.vectors.map { ($0.node, $0) })
+        #expect(byNode[team.ben.id.text].map { VectorEntry.vector(of: $0.vector) } == ben)
+        #expect(byNode[team.cy.id.text].map { VectorEntry.vector(of: $0.vector) } == team.cyHeardVector)
+        // Nothing new was heard from Cy: its heard time stays the first one.
+        #expect(byNode[team.cy.id.text]?.heardMillis == baseMillis + 1)
+    }
+}

@@ -7,21 +7,30 @@ import RoostSync
 
 /// What the inspector knows of a node's peers: `peers.json` written by `roost run`, and the config.
 struct PeerKnowledge {
-    /// The file, when the daemon wrote one.
+    /// `peers.json`, while the daemon runs.
     var file: PeersFile?
+    /// `heard-vectors.json`, kept after the daemon stops.
+    var heardFile: HeardVectorsFile?
     /// Our current vector.
     var ours: VersionVector
     /// Each peer's last heard vector.
     var heard: [AuthorID: VersionVector]
+    /// When each peer's vector was last heard (Unix ms).
+    var heardAt: [AuthorID: UInt64]
 
     init(_ t: InspectTarget) throws {
         file = t.home.flatMap { PeersFile.load($0) }
+        heardFile = t.home.flatMap { HeardVectorsFile.load($0) }
         ours = try t.read { try $0.versionVector() }
         var heard: [AuthorID: VersionVector] = [:]
-        for record in file?.vectors ?? [] {
-            if let id = try? AuthorID(text: record.node) { heard[id] = VectorEntry.vector(of: record.vector) }
+        var heardAt: [AuthorID: UInt64] = [:]
+        for record in heardFile?.vectors ?? [] {
+            guard let id = try? AuthorID(text: record.node) else { continue }
+            heard[id] = VectorEntry.vector(of: record.vector)
+            heardAt[id] = record.heardMillis
         }
         self.heard = heard
+        self.heardAt = heardAt
     }
 
     /// Total ops in a vector.
@@ -58,13 +67,27 @@ struct PeersCommand: ParsableCommand {
         var configuredNotSeen: [String]
     }
 
+    /// A peer known only from `heard-vectors.json` (decoded from JSON: ``PeerStatus``'s initializer is internal).
+    static func status(_ id: AuthorID, heardAt: UInt64?) throws -> PeerStatus {
+        var object: [String: Any] = ["node": id.text, "connected": false, "opsBehind": 0, "opsAhead": 0]
+        if let heardAt { object["lastSeenMillis"] = heardAt }
+        return try JSONDecoder().decode(PeerStatus.self, from: JSONSerialization.data(withJSONObject: object))
+    }
+
     func run() throws {
         try RoostInspect.guarded {
             let t = try target.open()
             let knowledge = try PeerKnowledge(t)
             let ourTotal = PeerKnowledge.total(knowledge.ours)
             var rows: [Row] = []
-            for peer in knowledge.file?.peers ?? [] {
+            var statuses = knowledge.file?.peers ?? []
+            if knowledge.file == nil {
+                // The daemon is not running: every peer ever heard, with what it last announced.
+                for id in knowledge.heard.keys.sorted(by: { $0.text < $1.text }) {
+                    statuses.append(try Self.status(id, heardAt: knowledge.heardAt[id]))
+                }
+            }
+            for peer in statuses {
                 let id = try? AuthorID(text: peer.node)
                 let vector = id.flatMap { knowledge.heard[$0] }
                 let theyLack = vector.map { $0.missing(from: knowledge.ours) } ?? peer.opsBehind
@@ -86,14 +109,19 @@ struct PeersCommand: ParsableCommand {
             if target.json { return Format.printJSON(result) }
             if let written = result.statusWritten {
                 print("As written by `roost run` at \(written) (peers.json; the file is removed when the daemon stops).")
-            } else {
+            } else if rows.isEmpty {
                 print("No peers.json: `roost run` is not running in this home (or this is a database file).")
+            } else {
+                print("No peers.json: `roost run` is not running; peers as last heard (heard-vectors.json).")
             }
+            let running = knowledge.file != nil
             if !rows.isEmpty {
                 print("")
                 Format.printTable(["PEER", "NAME", "ADDRESS", "STATE", "LAST SEEN", "RTT", "THEY LACK", "WE LACK", "COMPLETION"],
                                   rows.map {
-                    [String($0.node.prefix(7)), $0.name ?? "-", $0.address.map { $0.split(separator: "@").last.map(String.init) ?? $0 } ?? "(inbound)", $0.connected ? "connected" : "disconnected",
+                    [String($0.node.prefix(7)), $0.name ?? "-",
+                     running ? $0.address.map { $0.split(separator: "@").last.map(String.init) ?? $0 } ?? "(inbound)" : "-",
+                     running ? ($0.connected ? "connected" : "disconnected") : "daemon stopped",
                      $0.lastSeen ?? "-", "-", "\($0.theyLack)", "\($0.weLack)",
                      String(format: "%.1f%%", $0.completion) + ($0.vectorKnown ? "" : " (counts from the daemon)")]
                 })
@@ -155,15 +183,17 @@ struct VectorsCommand: ParsableCommand {
                 frontier: VectorEntry.entries(of: frontier), stableOps: PeerKnowledge.total(frontier),
                 totalOps: PeerKnowledge.total(knowledge.ours))
             if target.json { return Format.printJSON(result) }
-            print(knowledge.file.map { "Vectors as this node last heard them (peers.json written \(Format.time($0.writtenMillis)))." }
-                  ?? "No peers.json: only this node's own vector is known (run `roost run`).")
+            print(knowledge.heardFile.map { "Vectors as this node last heard them (heard-vectors.json written \(Format.time($0.writtenMillis)))." }
+                  ?? "No heard-vectors.json: only this node's own vector is known (`roost run` writes it).")
             print("")
             let rows: [[String]] = ordered.map { id in
                 let label = id.short + (id == t.local?.author ? " (self)" : "")
-                guard let vector = vectors[id] else { return [label] + logs.map { _ in "?" } }
-                return [label] + logs.map { "\(vector[$0])" }
+                guard let vector = vectors[id] else { return [label] + logs.map { _ in "?" } + ["never"] }
+                let heard = id == t.local?.author ? "now" : knowledge.heardAt[id].map(Format.time) ?? "-"
+                return [label] + logs.map { "\(vector[$0])" } + [heard]
             }
-            Format.printTable(["NODE"] + logs.map(Format.log), rows + [["frontier"] + logs.map { "\(frontier[$0])" }])
+            Format.printTable(["NODE"] + logs.map(Format.log) + ["HEARD"],
+                              rows + [["frontier"] + logs.map { "\(frontier[$0])" } + [""]])
             print("")
             print("? = never heard from (counts as 0 for the frontier).")
             print("Causal-stability frontier: \(result.stableOps) of \(result.totalOps) ops this node holds are known to be held by every member.")
