@@ -65,7 +65,7 @@ public final class PeeringHub: @unchecked Sendable {
         }
     }
     private var peerVectors: [AuthorID?: VersionVector] = [:]
-    /// Each peer's version vector as last heard (persisted by the daemon in `peers.json` for admin tools).
+    /// Each peer's version vector as last heard (persisted by the daemon in `heard-vectors.json` for admin tools).
     public var heardVectors: [AuthorID: VersionVector] {
         lock.withLock { Dictionary(uniqueKeysWithValues: peerVectors.compactMap { key, value in key.map { ($0, value) } }) }
     }
