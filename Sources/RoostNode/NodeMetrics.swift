@@ -50,6 +50,10 @@ public final class NodeMetrics: @unchecked Sendable {
             for (reason, value) in counters.batchesRefused {
                 count("batches_refused", "total", "Batches from peers refused, by reject code", labels: [("reason", reason)], to: value)
             }
+            for (reason, value) in counters.refusedByPeers {
+                count("batches_refused_by_peers", "total", "Batches sent that peers refused, by reject code",
+                      labels: [("reason", reason)], to: value)
+            }
             for (reason, value) in counters.handshakeFailures {
                 count("handshake_failures", "total", "Handshakes failed or refused, by reason", labels: [("reason", reason)], to: value)
             }

@@ -134,6 +134,7 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
             case let .peerProgress(vector):
                 if let peer { hub.heard(from: peer, vector: vector) }
             case let .peerRejected(batchID, rejection):
+                hub.telemetry.record(.refusedByPeer, peer: peer, reason: rejection.code.description, op: rejection.op)
                 hub.logger.warning("peer refused a batch", metadata: ["peer": "\(peer?.short ?? "?")", "batch": "\(batchID)",
                                                                        "reason": "\(rejection)"])
             case let .logBlocked(log, reason):

@@ -18,6 +18,8 @@ public struct SyncEvent: Codable, Hashable, Sendable {
         case batchApplied = "batch-applied"
         /// A batch from the peer was refused (``SyncEvent/reason`` is the reject code).
         case batchRefused = "batch-refused"
+        /// The peer refused a batch this node sent (``SyncEvent/reason`` is its reject code, e.g. `clock`).
+        case refusedByPeer = "refused-by-peer"
         /// The peer sent a second, validly sealed op at a position we hold: fork evidence was stored.
         case fork
     }
@@ -57,6 +59,8 @@ public struct SyncCounters: Hashable, Sendable {
     public var bytesIn: [String: UInt64] = [:]
     /// Payload bytes sent, by peer node id.
     public var bytesOut: [String: UInt64] = [:]
+    /// Batches this node sent that the peer refused, by reject code label.
+    public var refusedByPeers: [String: UInt64] = [:]
     /// Handshake failures, by reason label.
     public var handshakeFailures: [String: UInt64] = [:]
     /// Fork evidence events.
@@ -92,6 +96,7 @@ public final class SyncTelemetry: Sendable {
                 counters.batchesApplied += 1
                 counters.opsApplied += UInt64(ops ?? 0)
             case .batchRefused: counters.batchesRefused[reason ?? "unknown", default: 0] += 1
+            case .refusedByPeer: counters.refusedByPeers[reason ?? "unknown", default: 0] += 1
             case .handshakeRefused: counters.handshakeFailures[reason ?? "unknown", default: 0] += 1
             case .fork: counters.forks += 1
             case .connected, .disconnected: break

@@ -176,10 +176,12 @@ func sample(_ text: String, _ series: String) -> Double? {
         telemetry.record(.handshakeRefused, peer: nil, reason: "timed-out")
         telemetry.record(.batchApplied, peer: peer, ops: 2)
         telemetry.sent(40, to: peer)
+        telemetry.record(.refusedByPeer, peer: peer, reason: "clock")
         let counters = telemetry.counters
         #expect(counters.opsApplied == 5 && counters.batchesApplied == 2)
         #expect(counters.bytesIn == [peer.text: 100] && counters.bytesOut == [peer.text: 40])
         #expect(counters.handshakeFailures == ["timed-out": 1])
+        #expect(counters.refusedByPeers == ["clock": 1] && counters.batchesRefused.isEmpty)
     }
 }
 
