@@ -18,6 +18,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "roost", targets: ["roost"]),
+        .executable(name: "roost-inspect", targets: ["roost-inspect"]),
         .library(name: "RoostCore", targets: ["RoostCore"]),
         .library(name: "RoostCrypto", targets: ["RoostCrypto"]),
         .library(name: "RoostStore", targets: ["RoostStore"]),
@@ -36,6 +37,8 @@ let package = Package(
         // X API v2 client (RoostTwitter) and the local fake X API server used by tests and examples/gateway.
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // Prometheus exposition of the node's sync metrics on the admin port (`roost run`, config key `admin`).
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(
@@ -99,6 +102,8 @@ let package = Package(
             dependencies: [
                 "RoostCore", "RoostCrypto", "RoostStore", "RoostTwitter", "RoostSync",
                 .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -112,6 +117,26 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Read-only admin tool: inspect, explain and verify a node's sync state (tools/roost-inspect/README.md).
+        .executableTarget(
+            name: "roost-inspect",
+            dependencies: [
+                "RoostStore", "RoostCore", "RoostNode", "RoostSync",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "tools/roost-inspect",
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RoostInspectTests",
+            dependencies: [
+                "RoostStore", "RoostCore", "RoostCrypto", "RoostNode", "RoostSync", "roost-inspect",
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

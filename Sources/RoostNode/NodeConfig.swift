@@ -17,6 +17,8 @@ public struct NodeConfig: Codable, Equatable, Sendable {
     public var advertise: String?
     /// How far ahead of this node's clock a remote op's timestamp may be, in seconds.
     public var maxClockDriftSeconds: Int
+    /// Where `roost run` serves the admin API (`/metrics` for Prometheus), `host:port`; nil: not served.
+    public var admin: String?
 
     /// Default peer listening address.
     public static let defaultListen = "0.0.0.0:7170"
@@ -32,6 +34,7 @@ public struct NodeConfig: Codable, Equatable, Sendable {
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
         case name, initials, listen, peers, maxClockDriftSeconds, advertise
+        case admin
     }
 
     public init(from decoder: any Decoder) throws {
@@ -42,6 +45,7 @@ public struct NodeConfig: Codable, Equatable, Sendable {
         peers = try c.decodeIfPresent([String].self, forKey: .peers) ?? []
         maxClockDriftSeconds = try c.decodeIfPresent(Int.self, forKey: .maxClockDriftSeconds) ?? 300
         advertise = try c.decodeIfPresent(String.self, forKey: .advertise)
+        admin = try c.decodeIfPresent(String.self, forKey: .admin)
     }
 
     /// Checks values a decoder cannot: returns the first problem.

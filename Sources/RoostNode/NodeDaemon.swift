@@ -34,6 +34,8 @@ public struct NodeDaemon: Service {
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         let hub = try PeeringHub(store: node.store, local: node.id, clock: SystemClock(), logger: logger)
+        let events = EventsFile(home: node.home)
+        hub.telemetry.observe { events.append($0) }
         // The network key opens the handshake; the admin-signed roster decides who syncs and admits joiners.
         let service = PeeringService(hub: hub, identity: node.author.key, networkKey: try NetworkKey(bytes: team.networkKey),
                                      group: group, logger: logger, admission: node.home.admission(node: node))
@@ -42,6 +44,7 @@ public struct NodeDaemon: Service {
         let exchange = PeerExchange(node: node, logger: logger)
         exchange.publish()
         var dialled = Set(peers.compactMap(\.node))
+        let admin = try await AdminServer.startIfConfigured(node: node, hub: hub, group: group, logger: logger)
         let statusPath = node.home.url.appendingPathComponent("peers.json")
         let discovery = Task {
             while !Task.isCancelled {
@@ -56,6 +59,7 @@ public struct NodeDaemon: Service {
         let status = Task {
             while !Task.isCancelled {
                 let snapshot = PeersFile(writtenMillis: SystemClock().nowMillis(), peers: hub.peerStatuses)
+                HeardVectorsFile.update(node.home, heard: hub.heardVectors, nowMillis: snapshot.writtenMillis)
                 try? JSONEncoder().encode(snapshot).write(to: statusPath, options: .atomic)
                 try? await Task.sleep(nanoseconds: Self.statusInterval)
             }
@@ -70,6 +74,7 @@ public struct NodeDaemon: Service {
         status.cancel()
         discovery.cancel()
         await service.shutdown()
+        await admin?.shutdown()
         try? FileManager.default.removeItem(at: statusPath)
         try await group.shutdownGracefully()
     }

@@ -44,6 +44,7 @@ public final class PeeringHub: @unchecked Sendable {
         self.local = local
         self.clock = clock
         self.logger = logger
+        telemetry = SyncTelemetry(clock: clock)
         vector = try store.versionVector()
     }
 
@@ -64,6 +65,12 @@ public final class PeeringHub: @unchecked Sendable {
         }
     }
     private var peerVectors: [AuthorID?: VersionVector] = [:]
+    /// Each peer's version vector as last heard (persisted by the daemon in `heard-vectors.json` for admin tools).
+    public var heardVectors: [AuthorID: VersionVector] {
+        lock.withLock { Dictionary(uniqueKeysWithValues: peerVectors.compactMap { key, value in key.map { ($0, value) } }) }
+    }
+    /// Counters and the event stream of this node's peering (metrics, `events.jsonl`).
+    public let telemetry: SyncTelemetry
 
     func register(_ handler: PeeringSessionHandler) {
         lock.withLock { sessions[ObjectIdentifier(handler)] = handler }

@@ -64,6 +64,7 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
         self.machine = machine
         hub.register(self)
         hub.connected(peer, address: address)
+        hub.telemetry.record(.connected, peer: peer, address: address)
         perform(actions)
         timer = context.eventLoop.scheduleRepeatedTask(initialDelay: Self.tickInterval, delay: Self.tickInterval) { [weak self] _ in
             guard let self, var machine = self.machine else { return }
@@ -121,6 +122,7 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
         let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+        hub.telemetry.received(bytes.count, from: peer)
         if awaitingJoin != nil {
             guard let message = try? SyncMessage.decode(bytes) else { return refuseApplicant(context) }
             return receivedWhileAwaitingJoin(message, context: context)
@@ -144,10 +146,12 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
         machine?.closed()
         timer?.cancel()
         hub.unregister(self, peer: peer)
+        if let peer { hub.telemetry.record(.disconnected, peer: peer, address: address) }
         context.fireChannelInactive()
     }
 
     public func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        hub.telemetry.failed(error, peer: peer, address: address ?? SyncTelemetry.describe(context.channel.remoteAddress))
         hub.logger.notice("peer connection failed", metadata: ["peer": "\(peer?.short ?? "?")", "reason": "\(error)"])
         context.close(promise: nil)
     }
@@ -168,7 +172,9 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
         for action in actions {
             switch action {
             case let .send(message):
-                context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: message.encoded())), promise: nil)
+                let encoded = message.encoded()
+                hub.telemetry.sent(encoded.count, to: peer)
+                context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: encoded)), promise: nil)
             case let .fetch(after, limit):
                 let hub = hub
                 hub.storeQueue.async {
@@ -198,6 +204,7 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
             case let .peerProgress(vector):
                 if let peer { hub.heard(from: peer, vector: vector) }
             case let .peerRejected(batchID, rejection):
+                hub.telemetry.record(.refusedByPeer, peer: peer, reason: rejection.code.description, op: rejection.op)
                 hub.logger.warning("peer refused a batch", metadata: ["peer": "\(peer?.short ?? "?")", "batch": "\(batchID)",
                                                                        "reason": "\(rejection)"])
             case let .logBlocked(log, reason):
@@ -225,6 +232,7 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
 
     private func applied(id: UInt64, result: Result<ApplyReport, SyncRejection>, vector: VersionVector) {
         guard var machine else { return }
+        hub.telemetry.applied(result, from: peer)
         if case let .failure(rejection) = result {
             hub.logger.warning("refused a batch from a peer", metadata: ["peer": "\(peer?.short ?? "?")", "reason": "\(rejection)"])
         }

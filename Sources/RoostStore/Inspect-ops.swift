@@ -1,0 +1,202 @@
+import Foundation
+import GRDB
+public import RoostCore
+import RoostCrypto
+
+/// Read-only queries for admin tools (`roost-inspect`): stored ops with their seal status, positions,
+/// and per-author counts. None of them writes; all work on a store opened with ``OpStore/init(readOnlyPath:)``.
+
+/// Whether an op is covered by a seal, as far as this node's store can tell.
+public enum SealStatus: Hashable, Sendable, CustomStringConvertible {
+    /// Covered by the seal at `seq`, whose signature verifies over the op at that seq.
+    case sealed(at: UInt64)
+    /// Covered by the seal at `seq`, but that seal does not verify (forged or altered).
+    case badSeal(at: UInt64)
+    /// No stored seal at or after this op.
+    case unsealed
+
+    public var description: String {
+        switch self {
+        case let .sealed(seq): "sealed@\(seq)"
+        case let .badSeal(seq): "BAD-SEAL@\(seq)"
+        case .unsealed: "unsealed"
+        }
+    }
+}
+
+/// One stored op: header, stored hash, body (nil once erased) and whether the erasure was recorded.
+public struct StoredOp: Hashable, Sendable {
+    /// The header as stored.
+    public var header: OpHeader
+    /// The hash stored with it.
+    public var hash: Bytes32
+    /// The body bytes; nil when erased (or missing).
+    public var body: [UInt8]?
+    /// True when the body was erased on purpose (redaction).
+    public var erased: Bool
+    /// The seq of the first stored seal at or after this op, if any.
+    public var coveringSeal: UInt64?
+
+    /// The op's position.
+    public var ref: OpRef { header.ref }
+    /// The op's merge-order stamp.
+    public var stamp: Stamp { Stamp(hlc: header.hlc, ref: header.ref) }
+    /// The decoded body, when present, matching its hash, and valid.
+    public var decoded: OpBody? {
+        guard let body, body.count == Int(header.bodyLength), OpCrypto.bodyHash(body) == header.bodyHash else { return nil }
+        return try? OpBody.decode(kind: header.kind, bytes: body)
+    }
+}
+
+/// Which ops ``OpStore/storedOps(_:)`` returns.
+public struct StoredOpFilter: Sendable {
+    /// Only ops by this author.
+    public var author: AuthorID?
+    /// Only ops whose HLC wall time is at or after this (Unix ms).
+    public var sinceMillis: UInt64?
+    /// Only ops of this kind.
+    public var kind: OpKind?
+    /// Only ops whose body starts with this entity's encoding (an op about that entity).
+    public var entity: EntityRef?
+
+    /// Creates a filter; nil fields match everything.
+    public init(author: AuthorID? = nil, sinceMillis: UInt64? = nil, kind: OpKind? = nil, entity: EntityRef? = nil) {
+        self.author = author; self.sinceMillis = sinceMillis; self.kind = kind; self.entity = entity
+    }
+}
+
+/// Ops by one author, and how many of them are not yet covered by a seal.
+public struct AuthorOpCount: Hashable, Sendable {
+    /// The author.
+    public var author: AuthorID
+    /// Logs (epochs) held of this author.
+    public var logs: Int
+    /// Ops stored.
+    public var ops: Int
+    /// Ops after the highest sealed seq of their log.
+    public var unsealed: Int
+}
+
+extension OpStore {
+    /// Stored ops matching `filter`, in merge order (HLC, author, epoch, seq).
+    public func storedOps(_ filter: StoredOpFilter = .init()) throws(StoreError) -> [StoredOp] {
+        var clauses: [String] = []
+        var arguments: StatementArguments = []
+        if let author = filter.author {
+            clauses.append("op.author = ?")
+            arguments += [author.key.data]
+        }
+        if let since = filter.sinceMillis {
+            clauses.append("op.hlc >= ?")
+            arguments += [HLC(physicalMillis: min(since, HLC.maxPhysical), logical: 0).rawValue.sql]
+        }
+        if let kind = filter.kind {
+            clauses.append("op.kind = ?")
+            arguments += [Int64(kind.rawValue)]
+        }
+        if let entity = filter.entity {
+            var w = ByteWriter()
+            w.string(entity.collection)
+            w.string(entity.key)
+            clauses.append("substr(op.body, 1, \(w.bytes.count)) = ?")
+            arguments += [Data(w.bytes)]
+        }
+        let sql = """
+            SELECT op.*, op_erasure.seq IS NOT NULL AS erased,
+                (SELECT min(seal.seq) FROM seal WHERE seal.author = op.author AND seal.epoch = op.epoch
+                    AND seal.seq >= op.seq) AS covering_seal
+            FROM op LEFT JOIN op_erasure USING (author, epoch, seq)
+            \(clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND "))
+            ORDER BY op.hlc, op.author, op.epoch, op.seq
+            """
+        return try read { db in
+            try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                let body: Data? = row["body"]
+                let covering: Int64? = row["covering_seal"]
+                return StoredOp(header: try Self.header(from: row), hash: try row.bytes32("hash"),
+                                body: body.map { [UInt8]($0) }, erased: row["erased"] as Bool,
+                                coveringSeal: covering.map { UInt64(bitPattern: $0) })
+            }
+        }
+    }
+
+    /// The seal status of each op in `ops`: its covering seal is checked (signature, and head equal to the
+    /// stored hash of the op at the seal's seq). The chain between the op and the seal is `verify`'s job.
+    public func sealStatuses(of ops: [StoredOp]) throws(StoreError) -> [OpRef: SealStatus] {
+        var checked: [OpRef: Bool] = [:]
+        var result: [OpRef: SealStatus] = [:]
+        for op in ops {
+            guard let at = op.coveringSeal else {
+                result[op.ref] = .unsealed
+                continue
+            }
+            let sealRef = OpRef(author: op.ref.author, epoch: op.ref.epoch, seq: at)
+            let ok: Bool
+            if let known = checked[sealRef] {
+                ok = known
+            } else {
+                ok = try read { db in
+                    guard let row = try Row.fetchOne(db, sql: """
+                        SELECT seal.*, op.hash AS op_hash FROM seal LEFT JOIN op USING (author, epoch, seq)
+                        WHERE author = ? AND epoch = ? AND seq = ?
+                        """, arguments: [sealRef.author.key.data, sealRef.epoch.sql, sealRef.seq.sql]) else { return false }
+                    let seal = try Self.seal(from: row)
+                    return try row.optionalBytes32("op_hash") == seal.head && OpCrypto.verify(seal)
+                }
+                checked[sealRef] = ok
+            }
+            result[op.ref] = ok ? .sealed(at: at) : .badSeal(at: at)
+        }
+        return result
+    }
+
+    /// Every op position held, with its stored hash (for comparing two nodes).
+    public func opPositions() throws(StoreError) -> [OpRef: Bytes32] {
+        try read { db in
+            var positions: [OpRef: Bytes32] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT author, epoch, seq, hash FROM op")
+            while let row = try rows.next() {
+                positions[OpRef(author: try row.author("author"), epoch: try row.u64("epoch"), seq: try row.u64("seq"))] =
+                    try row.bytes32("hash")
+            }
+            return positions
+        }
+    }
+
+    /// Stored ops at the given positions (positions not held are skipped), in merge order.
+    public func storedOps(at refs: some Sequence<OpRef>) throws(StoreError) -> [StoredOp] {
+        let wanted = Array(refs)
+        let found: [StoredOp] = try read { db in
+            var found: [StoredOp] = []
+            for ref in wanted {
+                guard let row = try Row.fetchOne(db, sql: """
+                    SELECT op.*, op_erasure.seq IS NOT NULL AS erased,
+                        (SELECT min(seal.seq) FROM seal WHERE seal.author = op.author AND seal.epoch = op.epoch
+                            AND seal.seq >= op.seq) AS covering_seal
+                    FROM op LEFT JOIN op_erasure USING (author, epoch, seq)
+                    WHERE op.author = ? AND op.epoch = ? AND op.seq = ?
+                    """, arguments: [ref.author.key.data, ref.epoch.sql, ref.seq.sql]) else { continue }
+                let body: Data? = row["body"]
+                let covering: Int64? = row["covering_seal"]
+                found.append(StoredOp(header: try Self.header(from: row), hash: try row.bytes32("hash"),
+                                      body: body.map { [UInt8]($0) }, erased: row["erased"] as Bool,
+                                      coveringSeal: covering.map { UInt64(bitPattern: $0) }))
+            }
+            return found
+        }
+        return found.sorted { $0.stamp < $1.stamp }
+    }
+
+    /// Ops stored per author, with unsealed counts, sorted by author.
+    public func opCountsByAuthor() throws(StoreError) -> [AuthorOpCount] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT h.author, count(*) AS logs, sum(h.seq - h.sealed_seq) AS unsealed,
+                    (SELECT count(*) FROM op WHERE op.author = h.author) AS ops
+                FROM log_head h GROUP BY h.author ORDER BY h.author
+                """).map { row in
+                AuthorOpCount(author: try row.author("author"), logs: row["logs"], ops: row["ops"], unsealed: row["unsealed"])
+            }
+        }
+    }
+}
