@@ -137,7 +137,7 @@ import RoostSync
 }
 
 /// Waits (bounded) until `condition` holds; returns whether it did.
-func eventually(seconds: Double = 20, _ condition: () throws -> Bool) async rethrows -> Bool {
+func eventually(seconds: Double = 60, _ condition: () throws -> Bool) async rethrows -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
         if try condition() { return true }
