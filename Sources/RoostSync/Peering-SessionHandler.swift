@@ -66,13 +66,25 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
         hub.connected(peer, address: address)
         hub.telemetry.record(.connected, peer: peer, address: address)
         perform(actions)
+        var ticks = 0
         timer = context.eventLoop.scheduleRepeatedTask(initialDelay: Self.tickInterval, delay: Self.tickInterval) { [weak self] _ in
             guard let self, var machine = self.machine else { return }
+            ticks += 1
+            if ticks % Self.rosterCheckTicks == 0, case let .refused(why) = self.admission.verdict(peer) {
+                // Revoked (or dropped from the roster) while connected: the session ends now.
+                self.hub.logger.notice("closing the session of a peer the roster no longer admits",
+                                       metadata: ["peer": "\(peer.short)", "reason": "\(why)"])
+                self.context?.close(promise: nil)
+                return
+            }
             let actions = machine.tick(localVector: self.hub.localVector, now: self.now)
             self.machine = machine
             self.perform(actions)
         }
     }
+
+    /// How many ticks between checks that the roster still admits the peer (5 s).
+    static let rosterCheckTicks = 50
 
     /// An applicant's first message must be a valid `join`; anything else ends the connection.
     private func receivedWhileAwaitingJoin(_ message: SyncMessage, context: ChannelHandlerContext) {

@@ -136,6 +136,32 @@ import RoostSync
     }
 }
 
+extension RosterTCPTests {
+    @Test func aRevocationEndsTheRevokedMembersOpenSession() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("roost-roster-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let anaNode = try Self.makeNode("Ana Lopez", "AL", root: root)
+        _ = try anaNode.home.createTeam(name: "Hilton Suggests", node: anaNode)
+        let ana = try Peer(anaNode, root: root, group: group)
+        let port = try await ana.listen()
+        let invite = try anaNode.home.invite(name: "Kenji Sato", role: .agent, hours: 1, address: "127.0.0.1:\(port)",
+                                             node: anaNode, now: SystemClock().nowMillis())
+        let kenji = try Peer(try Self.joiner("Kenji Sato", "KS", invite: invite, root: root), root: root, group: group)
+        try kenji.dial(ana, port: port)
+        func connected() -> Bool { ana.hub.peerStatuses.contains { $0.node == kenji.node.id.text && $0.connected } }
+        #expect(await eventually { connected() && (try? ana.role(of: kenji)) == .agent })
+        _ = try anaNode.home.revoke(kenji.node.id, node: anaNode)
+        ana.hub.storeMayHaveChanged()
+        // Within the roster check interval (5 s) the session ends, and redials are refused.
+        #expect(await eventually(seconds: 15) { !connected() })
+        try await Task.sleep(nanoseconds: 2_000_000_000)
+        #expect(!connected())
+        for peer in [ana, kenji] { await peer.service.shutdown() }
+        try await group.shutdownGracefully()
+    }
+}
+
 /// Waits (bounded) until `condition` holds; returns whether it did.
 func eventually(seconds: Double = 60, _ condition: () throws -> Bool) async rethrows -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
