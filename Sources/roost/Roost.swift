@@ -8,7 +8,7 @@ struct Roost: AsyncParsableCommand {
         abstract: "A serverless help desk node: tickets as signed ops, merged with CRDT rules, synced with peers.",
         subcommands: [
             Init.self, Status.self, Verify.self, TeamCommand.self, Run.self, Peers.self,
-            Inbox.self, Show.self, ClaimTicket.self, ReleaseTicket.self, Handoff.self, Reply.self, Note.self,
+            Inbox.self, Show.self, ClaimTicket.self, ReleaseTicket.self, Handoff.self, Reassign.self, Reply.self, Note.self,
             TagTicket.self, UntagTicket.self, SetPriority.self, Escalate.self, Resolve.self, Customer.self,
             Canned.self, SLA.self, Report.self, Ingest.self, ImportTWCS.self, OpCommand.self, BundleCommand.self,
             GatewayCommand.self, OutboxCommand.self,
