@@ -5,6 +5,7 @@
 //   CSodium <- RoostCore <- RoostCrypto <- RoostStore <- RoostNode <- roost
 //   RoostCore <- RoostTwitter <- RoostNode
 //   RoostStore <- RoostSync (SwiftNIO) <- RoostNode
+//   RoostNode <- RoostWeb (Hummingbird: local API and web app) <- roost
 // (RoostCore is pure and depends on nothing.)
 import PackageDescription
 
@@ -24,6 +25,7 @@ let package = Package(
         .library(name: "RoostTwitter", targets: ["RoostTwitter"]),
         .library(name: "RoostSync", targets: ["RoostSync"]),
         .library(name: "RoostNode", targets: ["RoostNode"]),
+        .library(name: "RoostWeb", targets: ["RoostWeb"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -33,6 +35,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         // TOML for the triage rules file: a maintained toml++ wrapper whose parse errors carry line numbers.
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        // The agent's web app and local API (RoostWeb).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .systemLibrary(
@@ -72,10 +77,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The local HTTP API, live events and the web app, served by `roost run` (RoostNode <- RoostWeb <- roost).
+        .target(
+            name: "RoostWeb",
+            dependencies: [
+                "RoostNode", "RoostStore", "RoostCore", "RoostCrypto", "RoostTwitter", "RoostSync",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "roost",
             dependencies: [
-                "RoostNode", "RoostStore", "RoostCore", "RoostTwitter", "RoostSync",
+                "RoostWeb", "RoostNode", "RoostStore", "RoostCore", "RoostTwitter", "RoostSync",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -102,6 +121,17 @@ let package = Package(
         .testTarget(
             name: "RoostNodeTests",
             dependencies: ["RoostNode", "RoostStore", "RoostCore", "RoostTwitter", "roost"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RoostWebTests",
+            dependencies: [
+                "RoostWeb", "RoostNode", "RoostStore", "RoostCore", "roost",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
     ],

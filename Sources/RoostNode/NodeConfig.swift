@@ -13,9 +13,13 @@ public struct NodeConfig: Codable, Equatable, Sendable {
     public var peers: [String]
     /// How far ahead of this node's clock a remote op's timestamp may be, in seconds.
     public var maxClockDriftSeconds: Int
+    /// Address of the local HTTP API and web app (`host:port`); loopback unless the agent chooses otherwise.
+    public var api: String
 
     /// Default peer listening address.
     public static let defaultListen = "0.0.0.0:7170"
+    /// Default address of the local API and web app: loopback only.
+    public static let defaultAPI = "127.0.0.1:7171"
 
     /// Creates a config with defaults for everything but the agent.
     public init(name: String, initials: String) {
@@ -24,10 +28,11 @@ public struct NodeConfig: Codable, Equatable, Sendable {
         listen = Self.defaultListen
         peers = []
         maxClockDriftSeconds = 300
+        api = Self.defaultAPI
     }
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, initials, listen, peers, maxClockDriftSeconds
+        case name, initials, listen, peers, maxClockDriftSeconds, api
     }
 
     public init(from decoder: any Decoder) throws {
@@ -37,6 +42,7 @@ public struct NodeConfig: Codable, Equatable, Sendable {
         listen = try c.decodeIfPresent(String.self, forKey: .listen) ?? Self.defaultListen
         peers = try c.decodeIfPresent([String].self, forKey: .peers) ?? []
         maxClockDriftSeconds = try c.decodeIfPresent(Int.self, forKey: .maxClockDriftSeconds) ?? 300
+        api = try c.decodeIfPresent(String.self, forKey: .api) ?? Self.defaultAPI
     }
 
     /// Checks values a decoder cannot: returns the first problem.

@@ -11,6 +11,7 @@ struct Roost: AsyncParsableCommand {
             Inbox.self, Show.self, ClaimTicket.self, ReleaseTicket.self, Handoff.self, Reply.self, Note.self,
             TagTicket.self, UntagTicket.self, SetPriority.self, Escalate.self, Resolve.self, Customer.self,
             Canned.self, SLA.self, Report.self, Ingest.self, ImportTWCS.self, OpCommand.self,
+            Open.self,
         ]
     )
 }
