@@ -168,7 +168,7 @@ extension WebAssets {
       try {
         const r = await api("/api/v1/tickets/" + form.dataset.key + "/reply", "POST", body);
         toast("Reply queued (" + r.length + " characters)");
-        text.value = ""; canned.value = ""; force.hidden = true; form.dataset.state = "sent";
+        text.value = ""; canned.value = ""; force.hidden = true; form.dataset.sent = r.messageId;
         update(); refresh(0);
       } catch (e) {
         error.textContent = e.message;

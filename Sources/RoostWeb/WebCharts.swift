@@ -8,7 +8,7 @@ enum WebCharts {
         let plotWidth = width - left - 8, plotHeight = height - bottom - top
         let slot = Double(plotWidth) / Double(max(1, bins.count))
         let barWidth = max(2, slot * 0.7)
-        let summary = bins.map { "\($0.label): \($0.count)" }.joined(separator: ", ")
+        let summary = bins.map { (item) -> String in "\(item.label): \(item.count)" }.joined(separator: ", ")
         var svg = """
             <svg class="chart" viewBox="0 0 \(width) \(height)" role="img" aria-labelledby="\(id)-t \(id)-d" preserveAspectRatio="xMidYMid meet">
             <title id="\(id)-t">\(HTML.escape(title))</title><desc id="\(id)-d">\(HTML.escape(summary))</desc>
@@ -32,7 +32,7 @@ enum WebCharts {
     static func stacked(_ bins: [Dashboard.Bin], title: String, id: String, width: Int = 560) -> String {
         let total = max(1, bins.map(\.count).reduce(0, +))
         var x = 0.0
-        let summary = bins.map { "\($0.label): \($0.count)" }.joined(separator: ", ")
+        let summary = bins.map { (item) -> String in "\(item.label): \(item.count)" }.joined(separator: ", ")
         var svg = """
             <svg class="chart" viewBox="0 0 \(width) 64" role="img" aria-labelledby="\(id)-t \(id)-d">
             <title id="\(id)-t">\(HTML.escape(title))</title><desc id="\(id)-d">\(HTML.escape(summary))</desc>

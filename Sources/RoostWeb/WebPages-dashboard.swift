@@ -33,11 +33,11 @@ extension WebPages {
 
     static func dashboardLive(_ dashboard: Dashboard, sync: WebAPI.SyncState, app: WebApp) -> String {
         let report = dashboard.report
-        let agents = report.agents.map { agent in
+        let agents = report.agents.map { agent -> String in
             "<tr><th scope=\"row\">\(HTML.escape(agent.agent))</th><td class=\"num\">\(agent.replies)</td><td class=\"num\">\(agent.resolutions)</td></tr>"
         }.joined()
         let now = SystemClock().nowMillis()
-        let peers = sync.peers.peers.map { row in
+        let peers = sync.peers.peers.map { row -> String in
             let name = row.name ?? String(row.status.node.prefix(7))
             let seen = row.status.lastSeenMillis.map { HTML.relative($0, now: now) } ?? "never"
             return """
@@ -45,7 +45,7 @@ extension WebPages {
                 <td>\(HTML.escape(row.status.address ?? "inbound"))</td><td>\(seen)</td><td class="num">\(row.status.opsBehind)</td><td class="num">\(row.status.opsAhead)</td></tr>
                 """
         }.joined()
-        let logs = sync.logs.map { log in
+        let logs = sync.logs.map { log -> String in
             "<tr><th scope=\"row\">\(HTML.escape(log.name))</th><td><code>\(HTML.escape(String(log.author.prefix(15))))</code></td><td class=\"num\">\(log.seq)</td></tr>"
         }.joined()
         let behind = sync.peers.peers.map(\.status.opsBehind).reduce(0, +)

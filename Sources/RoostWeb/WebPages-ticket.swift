@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import RoostCore
 import RoostNode
-import RoostStore
 
 extension WebPages {
     static func ticket(_ typed: String, fragment: Bool, app: WebApp) throws -> Response {
@@ -11,7 +10,7 @@ extension WebPages {
         if fragment { return HTML.response(live) }
         let key = HTML.escape(detail.view.ticket.key)
         let canned = try app.desk.cannedResponses()
-        let options = canned.map { "<option value=\"\(HTML.escape($0.name))\">\(HTML.escape($0.name))</option>" }.joined()
+        let options = canned.map { (item) -> String in "<option value=\"\(HTML.escape(item.name))\">\(HTML.escape(item.name))</option>" }.joined()
         let handle = detail.view.ticket.customerHandle.map { "@" + $0 } ?? "the customer"
         let last = detail.view.thread.last?.id ?? ""
         let dmOnly = detail.view.ticket.channel == "dm"
@@ -129,13 +128,13 @@ extension WebPages {
             }
         }
 
-        let tags = view.tags.map { tag in
+        let tags = view.tags.map { tag -> String in
             "<li><span class=\"tag\">\(HTML.escape(tag))</span> <button type=\"button\" class=\"small link\" data-action=\"untag\" data-key=\"\(key)\" data-tag=\"\(HTML.escape(tag))\" aria-label=\"Remove tag \(HTML.escape(tag))\">×</button></li>"
         }.joined()
-        let priorities = Priority.allCases.map { p in
+        let priorities = Priority.allCases.map { p -> String in
             "<option value=\"\(p.rawValue)\"\(p == row.priority ? " selected" : "")>\(p.rawValue)</option>"
         }.joined()
-        let resolutions = detail.resolutionTypes.map { "<option value=\"\(HTML.escape($0))\">\(HTML.escape($0))</option>" }.joined()
+        let resolutions = detail.resolutionTypes.map { (item) -> String in "<option value=\"\(HTML.escape(item))\">\(HTML.escape(item))</option>" }.joined()
 
         // Customer card.
         var customer = "<p class=\"muted\">Unknown customer \(HTML.escape(row.customer)).</p>"
@@ -144,7 +143,7 @@ extension WebPages {
             if profile.vip { facts.append("<span class=\"tag vip\">VIP</span>") }
             if profile.verified { facts.append("<span class=\"tag\">verified</span>") }
             if let followers = profile.followers { facts.append("\(followers) followers") }
-            let history = profile.tickets.prefix(20).map { t in
+            let history = profile.tickets.prefix(20).map { t -> String in
                 let current = t.key == row.key ? " aria-current=\"page\"" : ""
                 return "<li><a href=\"/tickets/\(HTML.escape(t.key))\"\(current)>\(HTML.escape(t.key))</a> \(t.status.rawValue)\(t.firstInboundMillis.map { " · " + HTML.relative($0, now: now) } ?? "")</li>"
             }.joined()
@@ -158,7 +157,7 @@ extension WebPages {
                 """
         }
 
-        let presence = detail.presence.map { entry in
+        let presence = detail.presence.map { entry -> String in
             "<li>\(HTML.escape(entry.member)) is \(entry.activity.rawValue)</li>"
         }.joined()
 

@@ -3,7 +3,6 @@ import Hummingbird
 import HTTPTypes
 import RoostCore
 import RoostNode
-import RoostStore
 
 /// The server-rendered pages: login, inbox, ticket, dashboard, and the embedded assets.
 enum WebPages {
@@ -135,11 +134,13 @@ enum WebPages {
         let table = page.rows.isEmpty
             ? "<p class=\"empty\">No tickets here.</p>"
             : """
+            <div class="table-wrap">
             <table class="inbox" aria-describedby="inbox-help">
             <thead><tr><th scope="col">Ticket</th><th scope="col">Priority</th><th scope="col">Customer</th><th scope="col">Status</th>
             <th scope="col">Holder</th><th scope="col">First response</th><th scope="col" class="num">Msgs</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
             <tbody>\(rows)</tbody>
             </table>
+            </div>
             """
         return """
             \(nav)

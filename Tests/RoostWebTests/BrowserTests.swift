@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 import RoostNode
 
@@ -7,7 +10,7 @@ final class RunningNode: @unchecked Sendable {
     let home: URL
     let apiPort = freePort()
     let peerPort = freePort()
-    var process: Process?
+    var pid: pid_t?
 
     init(name: String, initials: String) throws {
         home = FileManager.default.temporaryDirectory.appendingPathComponent("roost-browser-\(UUID().uuidString)")
@@ -43,13 +46,9 @@ final class RunningNode: @unchecked Sendable {
     }
 
     func start() async throws {
-        let process = Process()
-        process.executableURL = roostBinary
-        process.arguments = ["run", "--home", home.path, "--log-level", "warning"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        self.process = process
+        // With a clean signal mask, so SIGINT stops it gracefully (the test runner blocks signals in its threads).
+        pid = try spawnWithCleanSignals(roostBinary.path, ["run", "--home", home.path, "--log-level", "warning"],
+                                        output: home.appendingPathComponent("run.log").path)
         let up = await waitUntil(30) { (try? await http("GET", base + "/login"))?.0 == 401 }
         guard up else { throw FixtureError("roost run did not serve \(base)") }
     }
@@ -60,9 +59,10 @@ final class RunningNode: @unchecked Sendable {
     }
 
     func stop() {
-        if let process, process.isRunning {
-            process.interrupt()
-            process.waitUntilExit()
+        if let pid {
+            kill(pid, SIGINT)
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
         }
         try? FileManager.default.removeItem(at: home)
     }
@@ -105,8 +105,9 @@ final class RunningNode: @unchecked Sendable {
             try await browser.type("#reply-text", "Sorry about that! Could you DM us your account number?")
             #expect(await waitUntil(5) { (try? await browser.attribute("#reply-form", "data-state")) == "ok" })
             try await browser.click("#reply-send")
-            #expect(await waitUntil(5) { (try? await browser.attribute("#reply-form", "data-state")) == "sent" })
+            #expect(await waitUntil(5) { ((try? await browser.attribute("#reply-form", "data-sent")) ?? nil) != nil })
             #expect(await waitUntil(5) { ((try? await browser.text(".msg.outbound:last-child .text")) ?? "").hasSuffix("account number? ^AL") })
+            _ = try await browser.script("window.scrollTo(0, 0); return true")
             try await browser.screenshot("ticket")
 
             // Resolve with the keyboard shortcut `e`.
@@ -148,8 +149,9 @@ final class RunningNode: @unchecked Sendable {
         try await kenji.start()
 
         // Kenji's node receives Ana's tickets over the loopback sync.
-        let key = try #require(try ana.api("/api/v1/inbox?view=unassigned")["rows"].flatMap { ($0 as? [[String: Any]])?.first }
-            .flatMap { ($0["ticket"] as? [String: Any])?["key"] as? String })
+        let inbox = try await ana.api("/api/v1/inbox?view=unassigned")
+        let first = (inbox["rows"] as? [[String: Any]])?.first?["ticket"] as? [String: Any]
+        let key = try #require(first?["key"] as? String)
         #expect(await waitUntil(30) { (try? await kenji.api("/api/v1/tickets/\(key)"))?["view"] != nil })
 
         let browser = try await WebDriver()

@@ -7,8 +7,9 @@ import RoostStore
 @testable import RoostWeb
 
 @Suite(.serialized) struct EventTests {
-    /// Collects events from a running hub until `count` arrive or `seconds` pass.
-    func collect(_ hub: WebEventHub, count: Int, seconds: Double, while act: @Sendable () async throws -> Void) async throws -> [WebEvent] {
+    /// Collects events from a running hub until `done` says so or `seconds` pass.
+    func collect(_ hub: WebEventHub, until done: @escaping @Sendable ([WebEvent]) -> Bool, seconds: Double,
+                 while act: @Sendable () async throws -> Void) async throws -> [WebEvent] {
         let stream = hub.subscribe()
         let running = Task { try await hub.run() }
         defer { running.cancel() }
@@ -19,7 +20,7 @@ import RoostStore
                 var events: [WebEvent] = []
                 for await event in stream {
                     events.append(event)
-                    if events.count >= count { break }
+                    if done(events) { break }
                 }
                 return events
             }
@@ -41,7 +42,7 @@ import RoostStore
         let key = try #require(try ana.web.desk.inbox(InboxFilter()).first?.key)
         try deliver(from: ana.node, to: kenji.node)
         let started = Date()
-        let events = try await collect(ana.web.events, count: 3, seconds: 5) {
+        let events = try await collect(ana.web.events, until: { $0.contains { $0.kind == .claim } }, seconds: 5) {
             _ = try ana.web.desk.tag(key, "billing")                  // local
             _ = try kenji.web.desk.note(key, "secret customer words")  // remote, arrives as a peer's batch
             _ = try kenji.web.desk.claim(key)

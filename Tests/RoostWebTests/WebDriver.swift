@@ -1,7 +1,6 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import AsyncHTTPClient
+import NIOCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -47,18 +46,19 @@ func waitUntil(_ seconds: Double, _ condition: () async throws -> Bool) async re
     return try await condition()
 }
 
-/// A small HTTP helper (URLSession) for JSON requests.
+/// A small HTTP client for JSON requests (AsyncHTTPClient: FoundationNetworking's URLSession fails on
+/// chromedriver's responses with "Failed writing header").
 func http(_ method: String, _ url: String, json: Any? = nil, headers: [String: String] = [:]) async throws -> (Int, Data) {
-    var request = URLRequest(url: URL(string: url)!)
-    request.httpMethod = method
-    request.timeoutInterval = 60
-    for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+    var request = HTTPClientRequest(url: url)
+    request.method = .init(rawValue: method)
+    for (name, value) in headers { request.headers.add(name: name, value: value) }
     if let json {
-        request.httpBody = try JSONSerialization.data(withJSONObject: json)
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json)))
+        request.headers.add(name: "Content-Type", value: "application/json")
     }
-    let (data, response) = try await URLSession.shared.data(for: request)
-    return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+    let body = try await response.body.collect(upTo: 64 << 20)
+    return (Int(response.status.code), Data(body.readableBytesView))
 }
 
 struct WebDriverError: Error, CustomStringConvertible {
@@ -67,7 +67,6 @@ struct WebDriverError: Error, CustomStringConvertible {
 
 /// A headless Chromium driven through chromedriver's W3C WebDriver HTTP API.
 final class WebDriver: @unchecked Sendable {
-    let process = Process()
     let base: String
     private(set) var session = ""
     let profile = FileManager.default.temporaryDirectory.appendingPathComponent("roost-chromium-\(UUID().uuidString)")
@@ -76,13 +75,24 @@ final class WebDriver: @unchecked Sendable {
     init() async throws {
         let port = freePort()
         base = "http://127.0.0.1:\(port)"
-        process.executableURL = URL(fileURLWithPath: Browser.driver!)
-        process.arguments = ["--port=\(port)"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let ready = await waitUntil(20) { (try? await http("GET", base + "/status"))?.0 == 200 }
-        guard ready else { throw WebDriverError(description: "chromedriver did not start") }
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("roost-chromedriver-\(port).log")
+        // In a new session, detached from the test process (started as its direct child, chromedriver stalls
+        // before listening); stopped with its /shutdown endpoint.
+        try spawnWithCleanSignals("/usr/bin/setsid", ["-f", Browser.driver!, "--port=\(port)"], output: log.path)
+        var last = ""
+        let ready = await waitUntil(20) {
+            do {
+                let (status, data) = try await http("GET", base + "/status")
+                last = "\(status) \(String(decoding: data.prefix(300), as: UTF8.self))"
+                return status == 200
+            } catch {
+                last = "\(error)"
+                return false
+            }
+        }
+        guard ready else {
+            throw WebDriverError(description: "chromedriver did not answer: \(last); log: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+        }
         let capabilities: [String: Any] = ["capabilities": ["alwaysMatch": ["goog:chromeOptions": [
             "binary": Browser.chromium!,
             "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,800",
@@ -140,8 +150,34 @@ final class WebDriver: @unchecked Sendable {
 
     func quit() async {
         if !session.isEmpty { _ = try? await command("DELETE", "") }
-        process.terminate()
-        process.waitUntilExit()
+        _ = try? await http("GET", base + "/shutdown")
         try? FileManager.default.removeItem(at: profile)
     }
+}
+
+/// Starts a program with an empty signal mask and default handlers. The test runner blocks most signals in its
+/// threads and Foundation's `Process` passes that mask on; chromedriver then hangs before listening.
+@discardableResult
+func spawnWithCleanSignals(_ path: String, _ arguments: [String], output: String) throws -> pid_t {
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var none = sigset_t(), all = sigset_t()
+    sigemptyset(&none)
+    sigfillset(&all)
+    posix_spawnattr_setsigmask(&attributes, &none)
+    posix_spawnattr_setsigdefault(&attributes, &all)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
+    defer { for pointer in argv { free(pointer) } }
+    var pid = pid_t()
+    let result = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
+    guard result == 0 else { throw WebDriverError(description: "cannot start \(path): error \(result)") }
+    return pid
 }
