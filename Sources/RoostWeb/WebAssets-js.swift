@@ -69,7 +69,7 @@ extension WebAssets {
       if (kind === "peer") toast(e.by + " is " + (e.detail === "up" ? "online" : "offline"));
       if (page === "inbox") refresh(150);
       else if (page === "ticket" && (e.ticket === ticketKey || kind === "conflict")) refresh(50);
-      else if (page === "dashboard") refresh(1000);
+      else if (page === "dashboard") refresh(5000);
     }));
   }
 

@@ -120,7 +120,7 @@ enum WebPages {
                 : ""
             rows += """
                 <tr class="row" data-key="\(key)">
-                <td><a href="/tickets/\(key)" class="ticket-link">\(key)</a>\(row.channel == "dm" ? " <span class=\"tag\">DM</span>" : "")\(row.reopened ? " <span class=\"tag\">reopened</span>" : "")</td>
+                <td><a href="/tickets/\(key)" class="ticket-link" id="t-\(key)">\(key)</a>\(row.channel == "dm" ? " <span class=\"tag\">DM</span>" : "")\(row.reopened ? " <span class=\"tag\">reopened</span>" : "")</td>
                 <td><span class="prio prio-\(row.priority.rawValue)">\(row.priority.rawValue)</span></td>
                 <td>\(row.customerHandle.map { "@" + HTML.escape($0) } ?? HTML.escape(row.customer))</td>
                 <td>\(row.status.rawValue)\(row.tier != .triage ? " · \(row.tier.rawValue)" : "")</td>
