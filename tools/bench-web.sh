@@ -66,8 +66,8 @@ for path in "/inbox" "/inbox?view=unassigned" "/inbox?view=breaching" "/api/v1/i
     for _ in 1 2 3 4 5; do curl -s -o /dev/null -H "Authorization: Bearer $token" "$url"; done
     times="$(for _ in $(seq "$runs"); do curl -s -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $token" "$url"; done | sort -n)"
     body="$(curl -s -H "Authorization: Bearer $token" "$url")"
-    rows="$(grep -o 'class="row"' <<<"$body" | wc -l)"
-    [[ "$path" == /api/* ]] && rows="$(grep -o '"key":' <<<"$body" | wc -l)"
+    rows="$( (grep -o 'class="row"' <<<"$body" || true) | wc -l)"
+    [[ "$path" == /api/* ]] && rows="$( (grep -o '"ticket":{' <<<"$body" || true) | wc -l)"
     p50="$(sed -n "$(((runs + 1) / 2))p" <<<"$times")"
     p90="$(sed -n "$(((runs * 9 + 9) / 10))p" <<<"$times")"
     max="$(tail -n 1 <<<"$times")"

@@ -2,8 +2,12 @@ import Foundation
 import GRDB
 public import RoostCore
 
-/// How many open tickets each of the web app's queues holds.
+/// How many open tickets each of the web app's queues holds, counted exactly up to ``cap``: a count of
+/// `cap + 1` means "more than `cap`" (a badge shows `999+`), so the counts cost index seeks, not a scan of
+/// every open ticket.
 public struct DeskQueueCounts: Hashable, Sendable, Codable {
+    /// Counts are exact up to this; `cap + 1` means more.
+    public var cap: Int
     /// All open work (new, open, pending).
     public var open: Int
     /// Open work nobody holds.
@@ -14,36 +18,52 @@ public struct DeskQueueCounts: Hashable, Sendable, Codable {
     public var escalated: Int
     /// Open work whose first response is overdue.
     public var breaching: Int
-    /// Open work per named queue, by queue name.
+    /// Open work per queue, by queue name (declared queues included, with 0).
     public var queues: [String: Int]
 
     /// Creates counts.
-    public init(open: Int, unassigned: Int, mine: Int, escalated: Int, breaching: Int, queues: [String: Int]) {
-        self.open = open; self.unassigned = unassigned; self.mine = mine
+    public init(cap: Int, open: Int, unassigned: Int, mine: Int, escalated: Int, breaching: Int, queues: [String: Int]) {
+        self.cap = cap; self.open = open; self.unassigned = unassigned; self.mine = mine
         self.escalated = escalated; self.breaching = breaching; self.queues = queues
     }
+
+    /// A count as shown: `42`, or `999+` past the cap.
+    public func label(_ count: Int) -> String { count > cap ? "\(cap)+" : String(count) }
 }
 
 extension OpStore {
-    /// The counts behind the web app's queue list, in one pass over the open tickets plus one per-queue grouping.
-    public func deskQueueCounts(holder: AuthorID, sla: SLATargets, now: UInt64) throws(StoreError) -> DeskQueueCounts {
+    /// The counts behind the web app's queue list, each exact up to `cap` (see ``DeskQueueCounts``). Every count
+    /// walks one of the inbox indexes and stops after `cap + 1` rows.
+    public func deskQueueCounts(holder: AuthorID, sla: SLATargets, now: UInt64, cap: Int) throws(StoreError) -> DeskQueueCounts {
         try read { db in
             let open = "status IN ('new', 'open', 'pending')"
-            let row = try Row.fetchOne(db, sql: """
-                SELECT count(*) AS open, total(holder IS NULL) AS unassigned, total(holder = ?) AS mine,
-                    total(tier = 'escalation') AS escalated,
-                    total(first_response_ms IS NULL AND first_inbound_ms IS NOT NULL AND (\(sla.dueSQL)) < ?) AS breaching
-                FROM desk_ticket WHERE \(open)
-                """, arguments: [holder.key.data, now.sql])
-            var queues: [String: Int] = [:]
-            for queueRow in try Row.fetchAll(db, sql: """
-                SELECT queue, count(*) AS n FROM desk_ticket WHERE \(open) AND queue IS NOT NULL GROUP BY queue
-                """) {
-                queues[queueRow["queue"]] = queueRow["n"]
+            let limit = max(1, cap) + 1
+            func count(_ condition: String, _ arguments: StatementArguments = [], limit: Int = limit) throws -> Int {
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT 1 FROM desk_ticket WHERE \(open)\(condition) LIMIT ?)",
+                                 arguments: arguments + [limit]) ?? 0
             }
-            func int(_ name: String) -> Int { Int((row?[name] as Double?) ?? 0) }
-            return DeskQueueCounts(open: (row?["open"] as Int?) ?? 0, unassigned: int("unassigned"), mine: int("mine"),
-                                   escalated: int("escalated"), breaching: int("breaching"), queues: queues)
+            // Overdue per priority: first_inbound_ms < now - target, a range of the open index.
+            var breaching = 0
+            for priority in Priority.allCases where breaching < limit {
+                let before = Int64(now.sql) - 60_000 * Int64(sla.target(priority))
+                breaching += try count(" AND priority_rank = ? AND (first_inbound_ms IS NULL) = 0 AND first_inbound_ms < ? AND first_response_ms IS NULL",
+                                       [priority.rank, before], limit: limit - breaching)
+            }
+            // Queue names by skipping through the queue index (one seek per distinct queue), plus declared queues.
+            let names = try String.fetchAll(db, sql: """
+                WITH RECURSIVE q(name) AS (
+                    SELECT min(queue) FROM desk_ticket WHERE \(open) AND queue IS NOT NULL
+                    UNION ALL
+                    SELECT (SELECT min(queue) FROM desk_ticket WHERE \(open) AND queue > q.name) FROM q WHERE q.name IS NOT NULL)
+                SELECT name FROM q WHERE name IS NOT NULL
+                """)
+            var queues: [String: Int] = [:]
+            for name in try String.fetchAll(db, sql: "SELECT key FROM mv_entity WHERE collection = 'queue'") { queues[name] = 0 }
+            for name in names { queues[name] = try count(" AND queue = ?", [name]) }
+            return DeskQueueCounts(
+                cap: max(1, cap), open: try count(""), unassigned: try count(" AND holder IS NULL"),
+                mine: try count(" AND holder = ?", [holder.key.data]), escalated: try count(" AND tier = 'escalation'"),
+                breaching: breaching, queues: queues)
         }
     }
 
@@ -53,15 +73,6 @@ extension OpStore {
             try Int64.fetchOne(db, sql: "SELECT hlc FROM op WHERE author = ? AND epoch = ? AND seq = ?",
                                arguments: [ref.author.key.data, ref.epoch.sql, ref.seq.sql])
                 .map { HLC(rawValue: UInt64(bitPattern: $0)) }
-        }
-    }
-
-    /// Names of the queues open tickets are in, and every queue inserted as `queue/<name>`.
-    public func deskQueueNames() throws(StoreError) -> [String] {
-        try read { db in
-            let used = try String.fetchAll(db, sql: "SELECT DISTINCT queue FROM desk_ticket WHERE queue IS NOT NULL")
-            let declared = try String.fetchAll(db, sql: "SELECT key FROM mv_entity WHERE collection = 'queue'")
-            return Array(Set(used + declared)).sorted()
         }
     }
 }

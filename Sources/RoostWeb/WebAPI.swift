@@ -77,7 +77,8 @@ enum WebAPI {
     }
 
     @Sendable static func queues(_ app: WebApp, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        JSON.response(try app.node.store.deskQueueCounts(holder: app.node.id, sla: try app.desk.slaTargets(), now: app.now))
+        JSON.response(try app.node.store.deskQueueCounts(holder: app.node.id, sla: try app.desk.slaTargets(), now: app.now,
+                                                                cap: WebLimits.queueCountCap))
     }
 
     @Sendable static func ticket(_ app: WebApp, _ request: Request, _ context: BasicRequestContext) async throws -> Response {

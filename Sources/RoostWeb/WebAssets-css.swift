@@ -15,7 +15,7 @@ a { color:var(--accent); }
 .main-nav { display:flex; gap:12px; } .main-nav a[aria-current] { text-decoration:underline; text-underline-offset:4px; }
 .me { margin-left:auto; } .live-status { font-size:13px; padding:2px 8px; border-radius:10px; background:#57606a; }
 .live-status.on { background:#116329; } .live-status.off { background:#b3261e; }
-.layout { display:grid; grid-template-columns: 220px 1fr; min-height: calc(100vh - 48px); }
+.layout { display:grid; grid-template-columns: 220px minmax(0, 1fr); min-height: calc(100vh - 48px); }
 .queues { background:var(--panel); border-right:1px solid var(--line); padding:12px; }
 .queues ul { list-style:none; margin:0 0 12px; padding:0; } .queues h3 { font-size:13px; color:var(--muted); margin:12px 0 4px; text-transform:uppercase; }
 .queues a { display:flex; justify-content:space-between; gap:8px; padding:6px 8px; border-radius:6px; text-decoration:none; color:var(--fg); }
@@ -25,7 +25,7 @@ main { padding:16px 20px; min-width:0; } main.narrow { max-width:640px; margin:4
 h1 { font-size:22px; margin:0 0 8px; } h2 { font-size:17px; margin:0 0 8px; } h3 { font-size:14px; margin:12px 0 4px; }
 .hint, .muted { color:var(--muted); } .hint { font-size:13px; }
 kbd { border:1px solid var(--line); border-bottom-width:2px; border-radius:4px; padding:0 4px; font-size:12px; background:#fff; }
-.table-wrap { overflow-x:auto; } table { border-collapse:collapse; width:100%; } th, td { text-align:left; padding:6px 8px; border-bottom:1px solid var(--line); vertical-align:top; }
+.table-wrap { overflow-x:auto; position:relative; } table { border-collapse:collapse; width:100%; } th, td { text-align:left; padding:6px 8px; border-bottom:1px solid var(--line); vertical-align:top; }
 th { font-size:13px; color:var(--muted); font-weight:600; } .num { text-align:right; font-variant-numeric:tabular-nums; }
 table.inbox td { white-space:nowrap; } table.inbox tr.selected { background:#ddf4ff; box-shadow: inset 4px 0 0 var(--accent); }
 table.inbox tbody tr:hover { background:#f3f6f9; }
@@ -76,9 +76,9 @@ label { font-weight:600; font-size:14px; }
 .filters { display:flex; gap:8px; align-items:center; flex-wrap:wrap; }
 .crumbs { margin:0 0 8px; display:flex; gap:12px; flex-wrap:wrap; }
 @media (max-width: 820px) {
-  .layout { grid-template-columns: 1fr; } .queues { border-right:none; border-bottom:1px solid var(--line); }
-  .queues ul { display:flex; flex-wrap:wrap; gap:4px; } .ticket-grid { grid-template-columns: 1fr; }
-  .charts { grid-template-columns: 1fr; }
+  .layout { grid-template-columns: minmax(0, 1fr); } .queues { border-right:none; border-bottom:1px solid var(--line); }
+  .queues ul { display:flex; flex-wrap:wrap; gap:4px; } .ticket-grid { grid-template-columns: minmax(0, 1fr); }
+  .charts { grid-template-columns: minmax(0, 1fr); }
   table.inbox th:nth-child(4), table.inbox td:nth-child(4), table.inbox th:nth-child(7), table.inbox td:nth-child(7) { display:none; }
   .me { display:none; } main { padding:12px 10px; } .card { padding:10px; }
   .msg { max-width:100%; } .kpi { min-width:0; flex:1 1 40%; }

@@ -16,6 +16,11 @@ public final class WebEventHub: Service, Sendable {
     private let subscribers = NIOLockedValueBox<(next: Int, streams: [Int: AsyncStream<WebEvent>.Continuation], closed: Bool)>(
         (0, [:], false))
 
+    private let watching = NIOLockedValueBox(false)
+
+    /// True once the watcher has taken its first look at the store: ops after this become events.
+    public var isWatching: Bool { watching.withLockedValue { $0 } }
+
     /// A hub for `node`.
     public init(node: Node, logger: Logger) {
         self.node = node
@@ -78,6 +83,8 @@ public final class WebEventHub: Service, Sendable {
         var connected = Self.connectedPeers(node.home)
         var names: [AuthorID: String] = [:]
         var sincePeerCheck: UInt64 = 0
+        watching.withLockedValue { $0 = true }
+        defer { watching.withLockedValue { $0 = false } }
         func name(_ id: AuthorID) -> String {
             if let known = names[id] { return known }
             let found = (try? desk.memberName(id)) ?? id.short

@@ -4,6 +4,8 @@ public enum WebLimits {
     public static let maxRequestBody = 64 * 1024
     /// Rows on one inbox page (the API's `limit` defaults to this).
     public static let inboxPage = 50
+    /// Queue counts are exact up to this; above it a badge shows `999+` (so counting stays an index walk).
+    public static let queueCountCap = 999
     /// Most rows one inbox request may ask for.
     public static let maxInboxLimit = 500
     /// How often the event watcher looks for new ops in the store (ms).

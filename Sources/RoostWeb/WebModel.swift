@@ -126,7 +126,7 @@ extension WebApp {
 
     func inboxPage(_ view: InboxView, limit: Int) throws -> InboxPage {
         let rows = try desk.inbox(view.filter(me: node.id, limit: limit))
-        let counts = try node.store.deskQueueCounts(holder: node.id, sla: try desk.slaTargets(), now: now)
+        let counts = try node.store.deskQueueCounts(holder: node.id, sla: try desk.slaTargets(), now: now, cap: WebLimits.queueCountCap)
         let name = names()
         let items = rows.map { row in
             InboxItem(ticket: row, holderName: row.holder.flatMap { try? AuthorID(text: $0) }.map(name))

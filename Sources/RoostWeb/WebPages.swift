@@ -69,7 +69,7 @@ enum WebPages {
     static func inbox(_ request: Request, app: WebApp) throws -> Response {
         let view = try InboxView(view: request.uri.queryParameters.get("view"), queue: request.uri.queryParameters.get("queue"))
         let page = try app.inboxPage(view, limit: WebLimits.inboxPage)
-        let queueNames = Set(try app.node.store.deskQueueNames()).union(page.counts.queues.keys).sorted()
+        let queueNames = page.counts.queues.keys.sorted()
         let live = inboxLive(page, view: view, queues: queueNames, app: app)
         if request.uri.queryParameters["fragment"] != nil { return HTML.response(live) }
         let body = """
@@ -83,7 +83,10 @@ enum WebPages {
     static func inboxLive(_ page: InboxPage, view: InboxView, queues: [String], app: WebApp) -> String {
         func link(_ target: InboxView, _ label: String, _ count: Int?) -> String {
             let current = target == view ? " aria-current=\"page\"" : ""
-            let badge = count.map { "<span class=\"count\" aria-label=\"\($0) tickets\">\($0)</span>" } ?? ""
+            let badge = count.map { (count) -> String in
+                let label = page.counts.label(count)
+                return "<span class=\"count\" aria-label=\"\(label) tickets\">\(label)</span>"
+            } ?? ""
             return "<li><a href=\"/inbox?\(HTML.escape(target.queryString))\"\(current)><span>\(HTML.escape(label))</span>\(badge)</a></li>"
         }
         var nav = "<nav class=\"queues\" aria-label=\"Queues\"><h2 class=\"visually-hidden\">Queues</h2><ul>"

@@ -305,3 +305,29 @@ import RoostStore
         }
     }
 }
+
+@Suite struct QueueCountTests {
+    @Test func countsAreExactUpToTheCapAndAgreeWithTheInbox() throws {
+        let f = try WebFixture()
+        defer { f.cleanup() }
+        let sla = try f.web.desk.slaTargets()
+        var all = InboxFilter()
+        all.limit = 500
+        let open = try f.web.desk.inbox(all)
+        #expect(open.count >= 2, "the X sample has several open tickets")
+        let key = try #require(open.first?.key)
+        _ = try f.web.desk.claim(key)
+        _ = try f.web.desk.escalate(key, reason: "test", to: .escalation)
+        let now = SystemClock().nowMillis() + 7 * 86_400_000  // a week later: every unanswered ticket is overdue
+        let exact = try f.node.store.deskQueueCounts(holder: f.node.id, sla: sla, now: now, cap: 999)
+        var breaching = all
+        breaching.breaching = true
+        #expect(exact.open == open.count)
+        #expect(exact.mine == 1 && exact.unassigned == open.count - 1 && exact.escalated == 1)
+        #expect(exact.breaching == (try f.node.store.inbox(breaching, sla: sla, now: now)).count)
+        #expect(exact.breaching > 0)
+        let capped = try f.node.store.deskQueueCounts(holder: f.node.id, sla: sla, now: now, cap: 1)
+        #expect(capped.open == 2 && capped.label(capped.open) == "1+")
+        #expect(capped.mine == 1 && capped.label(capped.mine) == "1")
+    }
+}

@@ -125,7 +125,11 @@ final class RunningNode: @unchecked Sendable {
             try await browser.go(node.base + "/inbox")
             #expect(await waitUntil(5) { await browser.exists("table.inbox") })
             let overflow = try await browser.script("return document.documentElement.scrollWidth <= window.innerWidth + 1") as? Bool
-            #expect(overflow == true, "the narrow inbox should not scroll sideways")
+            let wide = try await browser.script("""
+                return document.documentElement.scrollWidth + '/' + window.innerWidth + '/' + document.documentElement.clientWidth + ' ' + Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.table-wrap'))
+                  .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).join(', ')
+                """) as? String ?? ""
+            #expect(overflow == true, "the narrow inbox should not scroll sideways; too wide: \(wide)")
             try await browser.screenshot("inbox-narrow")
         } catch {
             await browser.quit()

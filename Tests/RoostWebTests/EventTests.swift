@@ -13,7 +13,7 @@ import RoostStore
         let stream = hub.subscribe()
         let running = Task { try await hub.run() }
         defer { running.cancel() }
-        try await Task.sleep(nanoseconds: 300_000_000)  // the hub takes its first snapshot
+        _ = await waitUntil(10) { hub.isWatching }  // ops from now on become events
         try await act()
         return await withTaskGroup(of: [WebEvent].self) { group in
             group.addTask {
