@@ -84,6 +84,13 @@ final class RunningNode: @unchecked Sendable {
             #expect(await waitUntil(5) { (try? await browser.text("#live-status")) == "live" })
             try await browser.screenshot("inbox")
 
+            // Keyboard: j moves the selection to the second ticket, c claims it; the row updates live.
+            let second = try #require(try await browser.script("return document.querySelectorAll('tr.row')[1].dataset.key") as? String)
+            try await browser.keys("j")
+            #expect(await waitUntil(5) { ((try? await browser.attribute("tr.row.selected", "data-key")) ?? nil) == second })
+            try await browser.keys("c")
+            #expect(await waitUntil(5) { await browser.exists("tr.row[data-key='\(second)'] .holder.mine") })
+
             // The unassigned queue, then the first ticket; claim it with the button.
             try await browser.click("nav.queues a[href='/inbox?view=unassigned']")
             #expect(await waitUntil(5) { (try? await browser.url.contains("view=unassigned")) == true })
