@@ -139,8 +139,7 @@ extension WebApp {
         let key = view.ticket.key
         let entity = EntityRef(Desk.ticket, key)
         let name = names()
-        var customer: CustomerProfile?
-        if let handle = view.ticket.customerHandle { customer = try? desk.customer(handle) }
+        let customer = try desk.customerProfile(id: view.ticket.customer)
         let claim = try node.store.claim(on: entity).map { status in
             ClaimInfo(holder: status.holder?.text, holderName: status.holder.map(name), mine: status.holder == node.id,
                       sinceMillis: status.since.physicalMillis, leaseEndsMillis: status.holder == nil ? nil : status.leaseEndsMillis,

@@ -331,3 +331,24 @@ import RoostStore
         #expect(capped.mine == 1 && capped.label(capped.mine) == "1")
     }
 }
+
+@Suite struct CustomerCardTests {
+    @Test func theCardByIDMatchesTheLookupByHandle() throws {
+        let f = try WebFixture()
+        defer { f.cleanup() }
+        var all = InboxFilter()
+        all.all = true
+        all.limit = 500
+        let rows = try f.web.desk.inbox(all)
+        #expect(!rows.isEmpty)
+        for row in rows {
+            let byID = try #require(try f.web.desk.customerProfile(id: row.customer))
+            let byHandle = try f.web.desk.customer(byID.handle)
+            #expect(byID.id == byHandle.id && byID.handle == byHandle.handle && byID.followers == byHandle.followers)
+            #expect(byID.vip == byHandle.vip && byID.verified == byHandle.verified && byID.name == byHandle.name)
+            #expect(byID.tickets.map(\.key) == byHandle.tickets.map(\.key))
+            #expect(byID.tickets.contains { $0.key == row.key })
+        }
+        #expect(try f.web.desk.customerProfile(id: "no-such-customer") == nil)
+    }
+}

@@ -122,15 +122,32 @@ final class WebDriver: @unchecked Sendable {
     }
 
     func exists(_ css: String) async -> Bool { (try? await find(css)) != nil }
-    func click(_ css: String) async throws { try await command("POST", "/element/\(try await find(css))/click") }
-    func type(_ css: String, _ text: String) async throws { try await command("POST", "/element/\(try await find(css))/value", ["text": text]) }
-    func clear(_ css: String) async throws { try await command("POST", "/element/\(try await find(css))/clear") }
-    func text(_ css: String) async throws -> String { try await command("GET", "/element/\(try await find(css))/text") as? String ?? "" }
+    /// Runs `work` on the element `css` finds, finding it again if a live refresh replaced it in between.
+    func onElement<T>(_ css: String, _ work: (String) async throws -> T) async throws -> T {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try await work(try await find(css))
+            } catch let error as WebDriverError where error.description.contains("stale element") && attempt < 5 {
+                try await Task.sleep(nanoseconds: 100_000_000)
+            }
+        }
+    }
+
+    func click(_ css: String) async throws { try await onElement(css) { try await command("POST", "/element/\($0)/click") } }
+    func type(_ css: String, _ text: String) async throws {
+        try await onElement(css) { try await command("POST", "/element/\($0)/value", ["text": text]) }
+    }
+    func clear(_ css: String) async throws { try await onElement(css) { try await command("POST", "/element/\($0)/clear") } }
+    func text(_ css: String) async throws -> String {
+        try await onElement(css) { try await command("GET", "/element/\($0)/text") as? String ?? "" }
+    }
     func attribute(_ css: String, _ name: String) async throws -> String? {
-        try await command("GET", "/element/\(try await find(css))/attribute/\(name)") as? String
+        try await onElement(css) { try await command("GET", "/element/\($0)/attribute/\(name)") as? String }
     }
     func property(_ css: String, _ name: String) async throws -> Any? {
-        try await command("GET", "/element/\(try await find(css))/property/\(name)")
+        try await onElement(css) { id -> Any? in try await command("GET", "/element/\(id)/property/\(name)") }
     }
     func script(_ source: String) async throws -> Any { try await command("POST", "/execute/sync", ["script": source, "args": []]) }
     func resize(width: Int, height: Int) async throws { try await command("POST", "/window/rect", ["width": width, "height": height]) }
