@@ -36,6 +36,8 @@ enum WebAPI {
         WebRoute(method: .post, path: base + "/customers/:handle", handler: updateCustomer),
         WebRoute(method: .get, path: base + "/canned", handler: cannedList),
         WebRoute(method: .post, path: base + "/canned", handler: cannedAdd),
+        WebRoute(method: .get, path: base + "/sla", handler: slaList),
+        WebRoute(method: .post, path: base + "/sla", handler: slaSet),
         WebRoute(method: .get, path: base + "/report", handler: report),
         WebRoute(method: .get, path: base + "/dashboard", handler: dashboard),
         WebRoute(method: .get, path: base + "/peers", handler: peers),
@@ -223,6 +225,24 @@ enum WebAPI {
             throw WebError.badRequest(field: why.hasPrefix("canned response names") ? "name" : "text", reason: why)
         }
         return JSON.response(Canned(name: name, text: text), status: .created)
+    }
+
+    @Sendable static func slaList(_ app: WebApp, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let targets = try app.desk.slaTargets()
+        return JSON.response(Dictionary(uniqueKeysWithValues: Priority.allCases.map { ($0.rawValue, targets.target($0)) }))
+    }
+
+    @Sendable static func slaSet(_ app: WebApp, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let body = try await WebRequestBody.read(request, allowed: ["priority", "minutes"])
+        let text = try body.requiredString("priority")
+        guard let priority = Priority(rawValue: text) else {
+            throw WebError.badRequest(field: "priority", reason: "must be one of: \(Priority.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard let minutes = try body.int("minutes", in: 1...Int(DeskService.maxSLAMinutes)) else {
+            throw WebError.badRequest(field: "minutes", reason: "required")
+        }
+        try app.desk.setSLA(priority, minutes: minutes)
+        return try await slaList(app, request, context)
     }
 
     static func day(_ request: Request, _ field: String) throws -> UInt64? {

@@ -67,7 +67,7 @@ public final class WebEventHub: Service, Sendable {
     }
 
     public func run() async throws {
-        try await withGracefulShutdownHandler {
+        await withGracefulShutdownHandler {
             await watch()
         } onGracefulShutdown: {
             self.close()

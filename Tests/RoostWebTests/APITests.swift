@@ -105,6 +105,8 @@ import RoostStore
                 ("/api/v1/tickets/\(key)/escalate", "{\"reason\": \"x\", \"tier\": \"boss\"}", "tier"),
                 ("/api/v1/tickets/\(key)/resolve", "{\"as\": \"vanished\"}", "resolution type"),
                 ("/api/v1/canned", "{\"name\": \"has space\", \"text\": \"t\"}", "name"),
+                ("/api/v1/sla", "{\"priority\": \"urgent\", \"minutes\": 0}", "minutes"),
+                ("/api/v1/sla", "{\"priority\": \"soon\", \"minutes\": 5}", "priority"),
             ]
             for (uri, body, field) in cases {
                 try await client.execute(uri: uri, method: .post, headers: f.bearer, body: f.json(body)) { response in
@@ -281,6 +283,12 @@ import RoostStore
                 #expect((try? JSONSerialization.jsonObject(with: Data(response.body.readableBytesView))) as? [[String: String]]
                         == [["name": "sorry", "text": "Sorry {customer}! {agent} here."]])
             }
+            try await client.execute(uri: "/api/v1/sla", method: .post, headers: f.bearer,
+                                     body: f.json("{\"priority\": \"urgent\", \"minutes\": 20}")) { response in
+                #expect(object(response.body)["urgent"] as? Int == 20)
+                #expect(object(response.body)["normal"] as? Int == 60)
+            }
+            #expect(try f.web.desk.slaTargets().target(.urgent) == 20)
             for uri in ["/api/v1/report", "/api/v1/dashboard", "/api/v1/peers", "/api/v1/sync", "/api/v1/queues",
                         "/api/v1/presence?ticket=\(key)"] {
                 try await client.execute(uri: uri, method: .get, headers: f.bearer) { response in
