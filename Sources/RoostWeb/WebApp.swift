@@ -21,6 +21,9 @@ public struct WebApp: Sendable {
     /// Who is viewing or replying where.
     public let presence: PresenceBoard
     let session: String
+    /// The session cookie's name, `roost_session_<api port>`: cookies ignore ports, so two nodes on one machine
+    /// (different ports) must not overwrite each other's session.
+    let cookieName: String
     let logger: Logger
 
     /// The web app of an open node.
@@ -33,6 +36,7 @@ public struct WebApp: Sendable {
         self.logger = logger
         // The session cookie is derived from the token (so it survives restarts and changes when the token does)
         // but is not the token itself.
+        cookieName = WebLimits.sessionCookie + "_" + String((try? WebServer.parseAddress(node.config.api))?.port ?? 0)
         session = Hex.encode(Blake2b.hash256(Array("roost-web-session-v1\u{0}\(token.text)".utf8)))
     }
 
@@ -66,7 +70,7 @@ public struct WebApp: Sendable {
             let parts = header.split(separator: " ", maxSplits: 1)
             return parts.count == 2 && parts[0].lowercased() == "bearer" && token.matches(parts[1])
         }
-        if let cookie = request.cookies[WebLimits.sessionCookie]?.value {
+        if let cookie = request.cookies[cookieName]?.value {
             return Self.constantTimeEquals(session, cookie)
         }
         return false
@@ -83,7 +87,7 @@ public struct WebApp: Sendable {
 
     /// The cookie `/login` sets.
     var sessionCookie: Cookie {
-        Cookie(name: WebLimits.sessionCookie, value: session, maxAge: WebLimits.sessionMaxAgeSeconds, path: "/",
+        Cookie(name: cookieName, value: session, maxAge: WebLimits.sessionMaxAgeSeconds, path: "/",
                secure: false, httpOnly: true, sameSite: .strict)
     }
 }

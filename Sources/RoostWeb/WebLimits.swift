@@ -24,6 +24,6 @@ public enum WebLimits {
     public static let presenceTTLMillis: UInt64 = 30_000
     /// Session cookie lifetime (seconds): a working day and a half.
     public static let sessionMaxAgeSeconds = 36 * 3600
-    /// Name of the session cookie.
+    /// Prefix of the session cookie's name (the API port follows: `roost_session_7171`).
     public static let sessionCookie = "roost_session"
 }

@@ -50,11 +50,11 @@ import RoostStore
             try await client.execute(uri: "/api/v1/inbox", method: .get, headers: [.authorization: "Basic \(f.token.text)"]) { response in
                 #expect(response.status == .unauthorized)
             }
-            try await client.execute(uri: "/api/v1/inbox", method: .get, headers: [.cookie: "roost_session=\(wrong)"]) { response in
+            try await client.execute(uri: "/api/v1/inbox", method: .get, headers: [.cookie: "\(f.web.cookieName)=\(wrong)"]) { response in
                 #expect(response.status == .unauthorized)
             }
             // The token itself is not a session cookie.
-            try await client.execute(uri: "/api/v1/inbox", method: .get, headers: [.cookie: "roost_session=\(f.token.text)"]) { response in
+            try await client.execute(uri: "/api/v1/inbox", method: .get, headers: [.cookie: "\(f.web.cookieName)=\(f.token.text)"]) { response in
                 #expect(response.status == .unauthorized)
             }
             try await client.execute(uri: "/login?token=\(wrong)", method: .get) { response in
@@ -75,6 +75,7 @@ import RoostStore
                 #expect(setCookie.contains("HttpOnly"))
                 #expect(setCookie.contains("SameSite=Strict"))
                 #expect(!setCookie.contains(f.token.text))
+                #expect(setCookie.hasPrefix("roost_session_7171="))
                 return String(setCookie.split(separator: ";")[0])
             }
             try await client.execute(uri: "/api/v1/inbox", method: .get, headers: [.cookie: cookie]) { response in

@@ -42,7 +42,7 @@ import RoostStore
         let key = try #require(try ana.web.desk.inbox(InboxFilter()).first?.key)
         try deliver(from: ana.node, to: kenji.node)
         let started = Date()
-        let events = try await collect(ana.web.events, until: { $0.contains { $0.kind == .claim } }, seconds: 5) {
+        let events = try await collect(ana.web.events, until: { events in [.tag, .note, .claim].allSatisfy { kind in events.contains { $0.kind == kind } } }, seconds: 5) {
             _ = try ana.web.desk.tag(key, "billing")                  // local
             _ = try kenji.web.desk.note(key, "secret customer words")  // remote, arrives as a peer's batch
             _ = try kenji.web.desk.claim(key)
