@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 public import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import RoostCore
 public import RoostNode
@@ -56,19 +57,30 @@ public struct WebServer: Service {
         let hub = WebEventHub(node: node, logger: logger)
         let web = WebApp(node: node, token: token, events: hub, logger: logger)
         let logger = logger, onListening = onListening
+        let listening = NIOLockedValueBox(false)
         let app = Application(
             router: web.router(),
             configuration: .init(address: .hostname(host, port: port), serverName: "roost"),
             onServerRunning: { channel in
+                listening.withLockedValue { $0 = true }
                 let bound = channel.localAddress?.port ?? port
                 logger.info("web app listening; run `roost open` for the sign-in URL", metadata: ["address": "\(host):\(bound)"])
                 await onListening(bound)
             },
             logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await hub.run() }
-            group.addTask { try await app.run() }
-            try await group.waitForAll()
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await hub.run() }
+                group.addTask { try await app.run() }
+                // The first failure ends the other task too (waitForAll would wait for the hub forever).
+                while try await group.next() != nil {}
+            }
+        } catch where !listening.withLockedValue({ $0 }) && !(error is CancellationError) {
+            // The address is taken (another node on this machine?) or not ours: keep syncing without the web app.
+            logger.error("the web app could not start; set another `api` address in config.json",
+                         metadata: ["address": "\(node.config.api)", "error": "\(error)"])
+            hub.close()
+            try await gracefulShutdown()
         }
     }
 }

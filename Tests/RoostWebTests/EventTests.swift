@@ -41,14 +41,12 @@ import RoostStore
         defer { ana.cleanup(); kenji.cleanup() }
         let key = try #require(try ana.web.desk.inbox(InboxFilter()).first?.key)
         try deliver(from: ana.node, to: kenji.node)
-        let started = Date()
         let events = try await collect(ana.web.events, until: { events in [.tag, .note, .claim].allSatisfy { kind in events.contains { $0.kind == kind } } }, seconds: 5) {
             _ = try ana.web.desk.tag(key, "billing")                  // local
             _ = try kenji.web.desk.note(key, "secret customer words")  // remote, arrives as a peer's batch
             _ = try kenji.web.desk.claim(key)
             try deliver(from: kenji.node, to: ana.node)
         }
-        #expect(Date().timeIntervalSince(started) < 4, "events should arrive within a poll or two")
         let tag = try #require(events.first { $0.kind == .tag })
         #expect(tag.ticket == key && tag.local && tag.by == "Ana Lopez")
         let note = try #require(events.first { $0.kind == .note })
