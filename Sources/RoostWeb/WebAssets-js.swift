@@ -76,11 +76,11 @@ extension WebAssets {
   // Inbox selection and keys.
   let selected = 0;
   function rows() { return $$("tr.row"); }
-  function select(i) {
+  function select(i, focus) {
     const r = rows(); if (!r.length) return;
     selected = Math.max(0, Math.min(r.length - 1, i));
     r.forEach((row, j) => { row.classList.toggle("selected", j === selected); row.setAttribute("aria-selected", j === selected ? "true" : "false"); });
-    const link = $("a", r[selected]); if (link) link.focus({ preventScroll: false });
+    const link = $("a", r[selected]); if (link && focus !== false) link.focus({ preventScroll: false });
   }
   function selectedKey() { const r = rows()[selected]; return r ? r.dataset.key : null; }
 
@@ -232,7 +232,7 @@ extension WebAssets {
   });
 
   afterRender();
-  if (page === "inbox") select(0);
+  if (page === "inbox") select(0, false);  // highlighted, but focus stays at the top of the page
   if (page === "ticket") {
     composer(); presence("viewing");
     setInterval(() => presence("viewing"), 15000);
