@@ -184,6 +184,16 @@ final class RunningNode: @unchecked Sendable {
             #expect(try await browser.script("return window.__roostMarker") as? Int == 42, "the page was reloaded")
             try await browser.screenshot("ticket-claimed-by-peer")
 
+            // The inbox updates live too: Ana claims another ticket; its row on Kenji's open inbox shows her.
+            try await browser.go(kenji.base + "/inbox?view=open")
+            #expect(await waitUntil(5) { (try? await browser.text("#live-status")) == "live" })
+            let other = try #require(try await browser.script(
+                "return Array.from(document.querySelectorAll('tr.row')).map(r => r.dataset.key).find(k => k !== '\(key)')") as? String)
+            _ = try await browser.script("window.__roostMarker = 43; return true")
+            #expect(try roost(["claim", other], home: ana.home).status == 0)
+            #expect(await waitUntil(10) { ((try? await browser.text("tr.row[data-key='\(other)'] .holder")) ?? "") == "Ana Lopez" })
+            #expect(try await browser.script("return window.__roostMarker") as? Int == 43, "the inbox was reloaded")
+
             // And Kenji's claim attempt is refused in the page with the holder's name.
             let (status, body) = try await http("POST", kenji.base + "/api/v1/tickets/\(key)/claim", json: [:],
                                                 headers: ["Authorization": "Bearer \(try kenji.token)"])
