@@ -123,6 +123,7 @@ final class WebDriver: @unchecked Sendable {
 
     func exists(_ css: String) async -> Bool { (try? await find(css)) != nil }
     /// Runs `work` on the element `css` finds, finding it again if a live refresh replaced it in between.
+    @discardableResult
     func onElement<T>(_ css: String, _ work: (String) async throws -> T) async throws -> T {
         var attempt = 0
         while true {
