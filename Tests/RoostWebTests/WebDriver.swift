@@ -68,6 +68,7 @@ struct WebDriverError: Error, CustomStringConvertible {
 /// A headless Chromium driven through chromedriver's W3C WebDriver HTTP API.
 final class WebDriver: @unchecked Sendable {
     let base: String
+    let log: URL
     private(set) var session = ""
     let profile = FileManager.default.temporaryDirectory.appendingPathComponent("roost-chromium-\(UUID().uuidString)")
     static let elementKey = "element-6066-11e4-a52e-4f735466cecf"
@@ -75,7 +76,7 @@ final class WebDriver: @unchecked Sendable {
     init() async throws {
         let port = freePort()
         base = "http://127.0.0.1:\(port)"
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("roost-chromedriver-\(port).log")
+        log = FileManager.default.temporaryDirectory.appendingPathComponent("roost-chromedriver-\(port).log")
         // In a new session, detached from the test process (started as its direct child, chromedriver stalls
         // before listening); stopped with its /shutdown endpoint.
         try spawnWithCleanSignals("/usr/bin/setsid", ["-f", Browser.driver!, "--port=\(port)"], output: log.path)
@@ -170,6 +171,7 @@ final class WebDriver: @unchecked Sendable {
         if !session.isEmpty { _ = try? await command("DELETE", "") }
         _ = try? await http("GET", base + "/shutdown")
         try? FileManager.default.removeItem(at: profile)
+        try? FileManager.default.removeItem(at: log)
     }
 }
 
