@@ -3,13 +3,20 @@ SWIFT ?= swift
 DEMO_HOME ?= $(CURDIR)/.roost-demo
 SUDO := $(shell [ "$$(id -u)" -ne 0 ] && command -v sudo >/dev/null && echo sudo)
 
-.PHONY: deps build demo test bench clean
+.PHONY: deps browser-deps build demo test bench clean
 
 ## Install libsodium-dev (and pkg-config) with apt-get when they are missing.
 deps:
 	@if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists libsodium; then \
 		echo "Installing libsodium-dev with apt-get..."; \
 		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libsodium-dev pkg-config; \
+	fi
+
+## Install Debian's chromium and chromium-driver (the web app's browser tests) with apt-get when missing.
+browser-deps:
+	@if ! command -v chromedriver >/dev/null 2>&1 || ! { command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; }; then \
+		echo "Installing chromium and chromium-driver with apt-get (browser tests)..."; \
+		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
 	fi
 
 build: deps
@@ -20,7 +27,7 @@ demo: build
 	@ROOST=$$($(SWIFT) build --product roost --show-bin-path)/roost DEMO_HOME="$(DEMO_HOME)" bash examples/demo.sh
 
 ## The whole test suite (what CI runs).
-test: deps
+test: deps browser-deps
 	$(SWIFT) test
 
 ## Release-build benchmarks (package-benchmark, in Benchmarks/).

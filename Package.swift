@@ -5,6 +5,7 @@
 //   CSodium <- RoostCore <- RoostCrypto <- RoostStore <- RoostNode <- roost
 //   RoostCore <- RoostTwitter <- RoostNode
 //   RoostStore <- RoostSync (SwiftNIO) <- RoostNode
+//   RoostNode <- RoostWeb (Hummingbird: local API and web app) <- roost
 // (RoostCore is pure and depends on nothing.)
 import PackageDescription
 
@@ -25,6 +26,7 @@ let package = Package(
         .library(name: "RoostTwitter", targets: ["RoostTwitter"]),
         .library(name: "RoostSync", targets: ["RoostSync"]),
         .library(name: "RoostNode", targets: ["RoostNode"]),
+        .library(name: "RoostWeb", targets: ["RoostWeb"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -34,9 +36,11 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         // TOML for the triage rules file: a maintained toml++ wrapper whose parse errors carry line numbers.
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
-        // X API v2 client (RoostTwitter) and the local fake X API server used by tests and examples/gateway.
+        // X API v2 client (RoostTwitter; also the browser tests' WebDriver client) and Hummingbird (the web app,
+        // and the local fake X API server used by tests and examples/gateway).
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         // Prometheus exposition of the node's sync metrics on the admin port (`roost run`, config key `admin`).
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
@@ -110,10 +114,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The local HTTP API, live events and the web app, served by `roost run` (RoostNode <- RoostWeb <- roost).
+        .target(
+            name: "RoostWeb",
+            dependencies: [
+                "RoostNode", "RoostStore", "RoostCore", "RoostCrypto", "RoostTwitter", "RoostSync",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "roost",
             dependencies: [
-                "RoostNode", "RoostStore", "RoostCore", "RoostTwitter", "RoostSync",
+                "RoostWeb", "RoostNode", "RoostStore", "RoostCore", "RoostTwitter", "RoostSync",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -170,6 +188,18 @@ let package = Package(
             dependencies: [
                 "RoostNode", "RoostStore", "RoostCore", "RoostTwitter", "RoostSync", "roost",
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RoostWebTests",
+            dependencies: [
+                "RoostWeb", "RoostNode", "RoostStore", "RoostCore", "roost",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

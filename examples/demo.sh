@@ -35,4 +35,6 @@ step show "$TICKET"
 step report
 step status
 step verify
+printf '\nThe web app: start the node with `ROOST_HOME=%s %s run`, then open the URL that `roost open` prints:\n' "$DEMO_HOME" "$ROOST"
+"$ROOST" open | tail -n 1
 printf '\nThe demo node lives in %s. Try: ROOST_HOME=%s %s inbox --breaching\n' "$DEMO_HOME" "$DEMO_HOME" "$ROOST"

@@ -19,9 +19,13 @@ public struct NodeConfig: Codable, Equatable, Sendable {
     public var maxClockDriftSeconds: Int
     /// Where `roost run` serves the admin API (`/metrics` for Prometheus), `host:port`; nil: not served.
     public var admin: String?
+    /// Address of the local HTTP API and web app (`host:port`); loopback unless the agent chooses otherwise.
+    public var api: String
 
     /// Default peer listening address.
     public static let defaultListen = "0.0.0.0:7170"
+    /// Default address of the local API and web app: loopback only.
+    public static let defaultAPI = "127.0.0.1:7171"
 
     /// Creates a config with defaults for everything but the agent.
     public init(name: String, initials: String) {
@@ -30,10 +34,11 @@ public struct NodeConfig: Codable, Equatable, Sendable {
         listen = Self.defaultListen
         peers = []
         maxClockDriftSeconds = 300
+        api = Self.defaultAPI
     }
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, initials, listen, peers, maxClockDriftSeconds, advertise
+        case name, initials, listen, peers, maxClockDriftSeconds, advertise, api
         case admin
     }
 
@@ -46,6 +51,7 @@ public struct NodeConfig: Codable, Equatable, Sendable {
         maxClockDriftSeconds = try c.decodeIfPresent(Int.self, forKey: .maxClockDriftSeconds) ?? 300
         advertise = try c.decodeIfPresent(String.self, forKey: .advertise)
         admin = try c.decodeIfPresent(String.self, forKey: .admin)
+        api = try c.decodeIfPresent(String.self, forKey: .api) ?? Self.defaultAPI
     }
 
     /// Checks values a decoder cannot: returns the first problem.

@@ -27,6 +27,8 @@ struct Init: ParsableCommand {
         let node = try withNodeErrors { try home.initialize(config: NodeConfig(name: name, initials: initials.uppercased())) }
         // The member profile (name, initials) is the node's first op, so peers show names, not ids.
         try withDesk { () throws(DeskError) in try DeskService(node: node).publishProfile() }
+        // The local API token (api.token, 0600) for the web app; `roost open` prints the sign-in URL.
+        _ = try withNodeErrors { try APIToken.ensure(in: home) }
         let result = Result(
             home: home.url.path, nodeId: node.id.text, epoch: String(node.author.epoch, radix: 16),
             name: node.config.name, initials: node.config.initials)

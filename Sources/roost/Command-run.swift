@@ -4,12 +4,13 @@ import Logging
 import RoostCore
 import RoostNode
 import RoostSync
+import RoostWeb
 import ServiceLifecycle
 
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the node: sync with peers over encrypted TCP until SIGINT or SIGTERM.",
-        discussion: "Listens on the config's `listen` address (default 0.0.0.0:7170) and dials its `peers`. CLI commands keep working meanwhile; their ops are pushed at once.")
+        abstract: "Run the node: sync with peers over encrypted TCP and serve the web app until SIGINT or SIGTERM.",
+        discussion: "Listens on the config's `listen` address (default 0.0.0.0:7170) and dials its `peers`. CLI commands keep working meanwhile; their ops are pushed at once. Serves the web app and local API on the config's `api` address (default 127.0.0.1:7171; `roost open` prints the sign-in URL).")
     @OptionGroup var global: GlobalOptions
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
 
@@ -22,9 +23,14 @@ struct Run: AsyncParsableCommand {
         }
         let node = try withNodeErrors { try NodeHome.resolve(option: global.home).open() }
         let logger = Logger(label: "roost")
-        let daemon = NodeDaemon(node: node, logger: logger)
+        var services: [any Service] = [WebServer(node: node, logger: logger)]  // the web app and local API (`api` in config.json)
+        if try withNodeErrors({ try node.home.team(of: node) }) != nil {
+            services.insert(NodeDaemon(node: node, logger: logger), at: 0)
+        } else {
+            logger.notice("this node has no team yet: serving the web app only (`roost team create` or `roost team join` to sync)")
+        }
         let group = ServiceGroup(configuration: .init(
-            services: [daemon], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
         } catch let error as NodeError {

@@ -56,6 +56,7 @@ import RoostStore
         let url = cli.home.appendingPathComponent("config.json")
         var object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
         object["listen"] = "127.0.0.1:\(port)"
+        object["api"] = "127.0.0.1:\(try freePort())"  // each node's web app on its own port
         try JSONSerialization.data(withJSONObject: object).write(to: url)
     }
 

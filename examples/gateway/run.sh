@@ -51,6 +51,7 @@ r kenji init --name "Kenji Sato" --initials KS >/dev/null
 i=0
 for who in gw ana kenji; do
     sed -i "s/\"listen\" *: *\"[^\"]*\"/\"listen\" : \"127.0.0.1:$((BASE_PORT + i))\"/" "$WORK/$who/config.json"
+    sed -i "s/\"api\" *: *\"[^\"]*\"/\"api\" : \"127.0.0.1:$((BASE_PORT + 10 + i))\"/" "$WORK/$who/config.json"
     i=$((i + 1))
 done
 r gw team create --name "Acme Care" >/dev/null

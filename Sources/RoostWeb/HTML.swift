@@ -1,0 +1,94 @@
+import Hummingbird
+import HTTPTypes
+import RoostNode
+
+/// Escaping and small pieces of server-rendered HTML.
+enum HTML {
+    /// Escapes text for an element body or a quoted attribute.
+    static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for character in text {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+
+    /// Headers every page carries: no inline script or style, nothing from elsewhere, no framing.
+    static let securityHeaders: HTTPFields = [
+        .contentType: "text/html; charset=utf-8",
+        .cacheControl: "no-store",
+        HTTPField.Name("Content-Security-Policy")!:
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+        HTTPField.Name("Referrer-Policy")!: "no-referrer",
+    ]
+
+    static func response(_ html: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: securityHeaders, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// A whole page: header, skip link, main navigation, live status, and `body` as the main content.
+    static func page(title: String, pageName: String, app: WebApp?, attributes: String = "", body: String) -> String {
+        let me = app.map { "\(escape($0.node.config.name)) (^\(escape($0.node.config.initials)))" } ?? ""
+        let nav = app == nil ? "" : """
+            <nav class="main-nav" aria-label="Main">
+              <a href="/inbox"\(pageName == "inbox" ? " aria-current=\"page\"" : "")>Inbox</a>
+              <a href="/dashboard"\(pageName == "dashboard" ? " aria-current=\"page\"" : "")>Dashboard</a>
+            </nav>
+            <span class="me">\(me)</span>
+            <span id="live-status" class="live-status" role="status" aria-live="polite">connecting…</span>
+            """
+        return """
+            <!doctype html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(escape(title)) · Roost</title>
+            <link rel="stylesheet" href="/assets/app.css">
+            <script src="/assets/app.js" defer></script>
+            </head>
+            <body data-page="\(pageName)" \(attributes)>
+            <a class="skip" href="#main">Skip to content</a>
+            <header class="top">
+              <a class="brand" href="/inbox">Roost</a>
+              \(nav)
+            </header>
+            \(body)
+            <div id="toast" class="toast" role="status" aria-live="polite"></div>
+            <div id="help" class="help" hidden>
+              <h2>Keyboard shortcuts</h2>
+              <dl>
+                <dt>j / k</dt><dd>next / previous ticket</dd>
+                <dt>Enter or o</dt><dd>open the selected ticket</dd>
+                <dt>c</dt><dd>claim</dd>
+                <dt>r</dt><dd>reply</dd>
+                <dt>e</dt><dd>resolve</dd>
+                <dt>u</dt><dd>back to the inbox</dd>
+                <dt>?</dt><dd>show or hide this help</dd>
+              </dl>
+            </div>
+            </body>
+            </html>
+            """
+    }
+
+    /// Relative time: "in 12m", "3h05m ago".
+    static func relative(_ millis: UInt64, now: UInt64) -> String {
+        let delta = Int64(bitPattern: millis &- now)
+        return delta >= 0 ? "in " + DeskClock.duration(delta) : DeskClock.duration(-delta) + " ago"
+    }
+
+    /// An absolute UTC time with a machine-readable attribute.
+    static func time(_ millis: UInt64) -> String {
+        "<time datetime=\"\(millis)\">\(escape(DeskClock.format(millis)))</time>"
+    }
+}

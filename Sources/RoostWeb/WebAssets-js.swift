@@ -1,0 +1,246 @@
+extension WebAssets {
+    /// The script: live updates over server-sent events, keyboard shortcuts, API actions, the composer's live
+    /// count (computed by the server with the same rules as sending), presence and SLA clocks.
+    static let js = #"""
+"use strict";
+(function () {
+  const page = document.body.dataset.page;
+  const ticketKey = document.body.dataset.ticket || null;
+  const $ = (s, r) => (r || document).querySelector(s);
+  const $$ = (s, r) => Array.from((r || document).querySelectorAll(s));
+
+  function toast(text) {
+    const t = $("#toast"); if (!t) return;
+    t.textContent = text; t.classList.add("show");
+    clearTimeout(toast.timer); toast.timer = setTimeout(() => t.classList.remove("show"), 4000);
+  }
+
+  async function api(path, method, body) {
+    const res = await fetch(path, {
+      method: method || "GET", credentials: "same-origin",
+      headers: body === undefined ? {} : { "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body)
+    });
+    let data = null;
+    try { data = await res.json(); } catch (e) { data = null; }
+    if (!res.ok) {
+      const err = new Error((data && data.error && data.error.message) || ("HTTP " + res.status));
+      err.status = res.status; err.code = data && data.error && data.error.code; err.field = data && data.error && data.error.field;
+      throw err;
+    }
+    return data;
+  }
+
+  // Live region: re-rendered by the server on every relevant event.
+  let refreshTimer = null, refreshing = false, again = false;
+  function refresh(delay) {
+    const live = $("#live"); if (!live) return;
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(async () => {
+      if (refreshing) { again = true; return; }
+      refreshing = true;
+      try {
+        const focusedId = document.activeElement && document.activeElement.id;
+        const res = await fetch(live.dataset.fragment, { credentials: "same-origin" });
+        if (res.ok) {
+          live.innerHTML = await res.text();
+          if (focusedId && document.getElementById(focusedId)) document.getElementById(focusedId).focus();
+          afterRender();
+        }
+      } finally {
+        refreshing = false;
+        if (again) { again = false; refresh(0); }
+      }
+    }, delay === undefined ? 100 : delay);
+  }
+
+  // Server-sent events.
+  function connect() {
+    const status = $("#live-status");
+    const source = new EventSource("/api/v1/events");
+    source.onopen = () => { if (status) { status.textContent = "live"; status.className = "live-status on"; } };
+    source.onerror = () => { if (status) { status.textContent = "reconnecting…"; status.className = "live-status off"; } };
+    const kinds = ["message", "reply", "note", "claim", "status", "tag", "conflict", "peer", "other"];
+    kinds.forEach(kind => source.addEventListener(kind, ev => {
+      let e; try { e = JSON.parse(ev.data); } catch (x) { return; }
+      document.body.dataset.lastEvent = kind + ":" + (e.ticket || "");
+      if (!e.local && kind === "claim" && e.ticket) toast(e.by + " " + (e.detail === "release" ? "released " : "claimed ") + e.ticket);
+      if (kind === "conflict") toast("Claim conflict on " + e.ticket);
+      if (kind === "peer") toast(e.by + " is " + (e.detail === "up" ? "online" : "offline"));
+      if (page === "inbox") refresh(150);
+      else if (page === "ticket" && (e.ticket === ticketKey || kind === "conflict")) refresh(50);
+      else if (page === "dashboard") refresh(5000);
+    }));
+  }
+
+  // Inbox selection and keys.
+  let selected = 0;
+  function rows() { return $$("tr.row"); }
+  function select(i, focus) {
+    const r = rows(); if (!r.length) return;
+    selected = Math.max(0, Math.min(r.length - 1, i));
+    r.forEach((row, j) => { row.classList.toggle("selected", j === selected); row.setAttribute("aria-selected", j === selected ? "true" : "false"); });
+    const link = $("a", r[selected]); if (link && focus !== false) link.focus({ preventScroll: false });
+  }
+  function selectedKey() { const r = rows()[selected]; return r ? r.dataset.key : null; }
+
+  function afterRender() {
+    if (page === "inbox") {
+      const keys = rows().map(r => r.dataset.key);
+      try { sessionStorage.setItem("roost.order", JSON.stringify(keys)); } catch (e) {}
+      const r = rows(); if (r.length) { r.forEach((row, j) => row.classList.toggle("selected", j === Math.min(selected, r.length - 1))); }
+    }
+    tickClocks();
+  }
+
+  function neighbour(step) {
+    let order = [];
+    try { order = JSON.parse(sessionStorage.getItem("roost.order") || "[]"); } catch (e) {}
+    const i = order.indexOf(ticketKey);
+    if (i >= 0 && order[i + step]) location.href = "/tickets/" + encodeURIComponent(order[i + step]);
+  }
+
+  async function act(button) {
+    const key = button.dataset.key, action = button.dataset.action;
+    try {
+      if (action === "claim") { await api("/api/v1/tickets/" + key + "/claim", "POST", {}); toast("Claimed " + key); }
+      else if (action === "release") { await api("/api/v1/tickets/" + key + "/release", "POST", {}); toast("Released " + key); }
+      else if (action === "handoff") { await api("/api/v1/tickets/" + key + "/handoff", "POST", { to: button.dataset.to }); toast("Handed off " + key); }
+      else if (action === "untag") { await api("/api/v1/tickets/" + key + "/tags/" + encodeURIComponent(button.dataset.tag), "DELETE"); }
+      else if (action === "vip") { await api("/api/v1/customers/" + encodeURIComponent(button.dataset.handle), "POST", { vip: button.dataset.vip === "true" }); }
+      refresh(0);
+    } catch (e) { toast(e.message); }
+  }
+
+  document.addEventListener("click", ev => {
+    const button = ev.target.closest("button[data-action]");
+    if (button) { ev.preventDefault(); act(button); }
+  });
+
+  // Generic API forms: fields become a JSON object.
+  document.addEventListener("submit", async ev => {
+    const form = ev.target;
+    if (!form.classList.contains("api-form")) return;
+    ev.preventDefault();
+    const body = {};
+    $$("input, select, textarea", form).forEach(el => {
+      if (!el.name || el.disabled) return;
+      if (el.type === "checkbox") body[el.name] = el.checked;
+      else if (el.value !== "") body[el.name] = el.value;
+    });
+    try {
+      await api(form.dataset.endpoint, "POST", body);
+      toast("Done");
+      if (form.dataset.reset) form.reset();
+      if (form.dataset.reload) location.reload(); else refresh(0);
+    } catch (e) { toast(e.message); }
+  });
+
+  // The composer.
+  function composer() {
+    const form = $("#reply-form"); if (!form) return;
+    const text = $("#reply-text"), canned = $("#reply-canned"), dm = $("#reply-dm");
+    const count = $("#reply-count"), preview = $("#reply-preview"), error = $("#reply-error");
+    const send = $("#reply-send"), force = $("#reply-force");
+    let timer = null, seq = 0, lastFits = false;
+    function draft() { return { text: text.value, canned: canned.value || undefined, dm: dm.checked }; }
+    async function update() {
+      const mine = ++seq;
+      try {
+        const p = await api("/api/v1/tickets/" + form.dataset.key + "/preview", "POST", draft());
+        if (mine !== seq) return;
+        count.textContent = p.length + " / " + p.limit;
+        count.classList.toggle("over", !p.fits);
+        preview.textContent = p.empty ? "" : p.composed;
+        lastFits = p.fits && !p.empty;
+        send.disabled = !lastFits;
+        form.dataset.state = p.empty ? "empty" : (p.fits ? "ok" : "over");
+        error.textContent = p.fits ? "" : "Too long: " + p.length + " characters as X counts them, over the limit of " + p.limit + " by " + (-p.remaining) + ". Shorten it to send.";
+      } catch (e) { error.textContent = e.message; }
+    }
+    function changed() { clearTimeout(timer); timer = setTimeout(update, 60); presence("replying"); }
+    text.addEventListener("input", changed); canned.addEventListener("change", changed); dm.addEventListener("change", changed);
+    async function submit(forced) {
+      error.textContent = "";
+      const body = draft(); body.after = form.dataset.after || undefined; if (forced) body.force = true;
+      if (!body.text && !body.canned) { error.textContent = "Write a reply or choose a canned response."; return; }
+      send.disabled = true;
+      try {
+        const r = await api("/api/v1/tickets/" + form.dataset.key + "/reply", "POST", body);
+        toast("Reply queued (" + r.length + " characters)");
+        text.value = ""; canned.value = ""; force.hidden = true; form.dataset.sent = r.messageId;
+        update(); refresh(0);
+      } catch (e) {
+        error.textContent = e.message;
+        if (e.code === "replied_first") force.hidden = false;
+        send.disabled = !lastFits;
+      }
+    }
+    form.addEventListener("submit", ev => { ev.preventDefault(); submit(false); });
+    force.addEventListener("click", () => submit(true));
+    update();
+  }
+
+  function presence(activity) {
+    if (!ticketKey) return;
+    const now = Date.now();
+    if (presence.last && presence.last.activity === activity && now - presence.last.at < 10000) return;
+    presence.last = { activity: activity, at: now };
+    api("/api/v1/presence", "POST", { ticket: ticketKey, activity: activity }).catch(() => {});
+  }
+
+  // SLA clocks tick on the client between refreshes.
+  function fmt(ms) {
+    const m = Math.floor(Math.abs(ms) / 60000);
+    if (m < 60) return m + "m";
+    if (m < 1440) return Math.floor(m / 60) + "h" + String(m % 60).padStart(2, "0") + "m";
+    return Math.floor(m / 1440) + "d" + String(Math.floor(m % 1440 / 60)).padStart(2, "0") + "h";
+  }
+  function tickClocks() {
+    const now = Date.now();
+    $$("[data-due]").forEach(el => {
+      const due = Number(el.dataset.due), left = due - now;
+      el.textContent = left >= 0 ? "due in " + fmt(left) : "overdue " + fmt(left) + " ago";
+      el.classList.toggle("breach", left < 0);
+    });
+  }
+
+  document.addEventListener("keydown", ev => {
+    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    const tag = (ev.target.tagName || "").toLowerCase();
+    if (tag === "input" || tag === "textarea" || tag === "select" || ev.target.isContentEditable) {
+      if (ev.key === "Escape") ev.target.blur();
+      return;
+    }
+    const help = $("#help");
+    if (ev.key === "?") { help.hidden = !help.hidden; ev.preventDefault(); return; }
+    if (page === "inbox") {
+      if (ev.key === "j") { select(selected + 1); ev.preventDefault(); }
+      else if (ev.key === "k") { select(selected - 1); ev.preventDefault(); }
+      else if ((ev.key === "Enter" && ev.target.tagName !== "A") || ev.key === "o") { const k = selectedKey(); if (k) location.href = "/tickets/" + k; }
+      else if (ev.key === "c") { const k = selectedKey(); if (k) act({ dataset: { key: k, action: "claim" } }); }
+      else if (ev.key === "r") { const k = selectedKey(); if (k) location.href = "/tickets/" + k + "#reply-text"; }
+      else if (ev.key === "e") { const k = selectedKey(); if (k) location.href = "/tickets/" + k + "#resolve-as"; }
+    } else if (page === "ticket") {
+      if (ev.key === "c") act({ dataset: { key: ticketKey, action: "claim" } });
+      else if (ev.key === "r") { ev.preventDefault(); $("#reply-text").focus(); }
+      else if (ev.key === "e") { ev.preventDefault(); const f = $("#resolve-form"); if (f) f.requestSubmit(); }
+      else if (ev.key === "j") neighbour(1);
+      else if (ev.key === "k") neighbour(-1);
+      else if (ev.key === "u") location.href = "/inbox";
+    }
+  });
+
+  afterRender();
+  if (page === "inbox") select(0, false);  // highlighted, but focus stays at the top of the page
+  if (page === "ticket") {
+    composer(); presence("viewing");
+    setInterval(() => presence("viewing"), 15000);
+    if (location.hash === "#reply-text") $("#reply-text").focus();
+    if (location.hash === "#resolve-as") $("#resolve-as").focus();
+  }
+  if (page !== "login" && page !== "error") connect();
+  setInterval(tickClocks, 15000);
+})();
+"""#
+}

@@ -1,0 +1,73 @@
+import Foundation
+import RoostCore
+import RoostNode
+import RoostStore
+
+/// The dashboard's numbers: the report plus the distributions its charts draw.
+struct Dashboard: Encodable, Sendable {
+    /// A labelled count.
+    struct Bin: Encodable, Sendable {
+        var label: String
+        var count: Int
+    }
+
+    var report: DeskReport
+    /// First response times (minutes) in ``firstResponseEdges`` buckets.
+    var firstResponse: [Bin]
+    /// Tickets by UTC hour of their first customer message.
+    var volumeByHour: [Bin]
+    /// Tickets by status.
+    var byStatus: [Bin]
+    /// SLA breaches by priority.
+    var breachesByPriority: [Bin]
+
+    /// Upper bounds (minutes) of the first-response histogram's buckets; the last bucket is open-ended.
+    static let firstResponseEdges = [5, 15, 30, 60, 120, 240, 480, 1440]
+}
+
+extension WebApp {
+    func dashboard(_ scope: DeskReport.Scope) throws -> Dashboard {
+        let report = try desk.report(scope)
+        let snapshot = try node.store.deskSnapshot()
+        let sla = try desk.slaTargets()
+        let evaluation = scope.until ?? now
+        let edges = Dashboard.firstResponseEdges
+        var histogram = [Int](repeating: 0, count: edges.count + 1)
+        var hours = [Int](repeating: 0, count: 24)
+        var statuses: [TicketStatus: Int] = [:]
+        var breaches: [Priority: Int] = [:]
+        for ticket in snapshot.tickets {
+            guard let first = ticket.firstInboundMillis else { continue }
+            if let since = scope.since, first < since { continue }
+            if let until = scope.until, first >= until { continue }
+            if let queue = scope.queue, ticket.queue != queue { continue }
+            hours[Int(first / 3_600_000 % 24)] += 1
+            statuses[ticket.status, default: 0] += 1
+            let due = DeskRules.firstResponseDue(firstInboundMillis: first, targetMinutes: sla.target(ticket.priority))
+            if let response = ticket.firstResponseMillis {
+                let minutes = Int((response &- first) / 60_000)
+                histogram[edges.firstIndex { minutes < $0 } ?? edges.count] += 1
+                if response > due { breaches[ticket.priority, default: 0] += 1 }
+            } else if ticket.status.isOpenWork && evaluation > due {
+                breaches[ticket.priority, default: 0] += 1
+            }
+        }
+        var labels: [String] = []
+        var lower = 0
+        for edge in edges {
+            labels.append("\(Self.minutesLabel(lower))–\(Self.minutesLabel(edge))")
+            lower = edge
+        }
+        labels.append("> \(Self.minutesLabel(lower))")
+        return Dashboard(
+            report: report,
+            firstResponse: zip(labels, histogram).map { Dashboard.Bin(label: $0, count: $1) },
+            volumeByHour: hours.enumerated().map { Dashboard.Bin(label: String(format: "%02d", $0.offset), count: $0.element) },
+            byStatus: TicketStatus.allCases.map { Dashboard.Bin(label: $0.rawValue, count: statuses[$0] ?? 0) },
+            breachesByPriority: Priority.allCases.map { Dashboard.Bin(label: $0.rawValue, count: breaches[$0] ?? 0) })
+    }
+
+    static func minutesLabel(_ minutes: Int) -> String {
+        minutes < 60 ? "\(minutes)m" : minutes % 60 == 0 ? "\(minutes / 60)h" : "\(minutes / 60)h\(minutes % 60)m"
+    }
+}

@@ -1,0 +1,29 @@
+/// Every limit and interval of the web app and local API, in one place.
+public enum WebLimits {
+    /// Largest JSON request body accepted (bytes); bigger ones get 413.
+    public static let maxRequestBody = 64 * 1024
+    /// Rows on one inbox page (the API's `limit` defaults to this).
+    public static let inboxPage = 50
+    /// Queue counts are exact up to this; above it a badge shows `999+` (so counting stays an index walk).
+    public static let queueCountCap = 999
+    /// Most rows one inbox request may ask for.
+    public static let maxInboxLimit = 500
+    /// How often the event watcher looks for new ops in the store (ms).
+    public static let storePollMillis: UInt64 = 200
+    /// How often the event watcher re-reads the peers file for peer up/down (ms).
+    public static let peerPollMillis: UInt64 = 1_000
+    /// Most ops the watcher describes per poll; more are summarized as one `bulk` event.
+    public static let maxOpsPerPoll = 2_000
+    /// Events kept per subscriber when it reads slower than they arrive (oldest are dropped).
+    public static let subscriberBuffer = 256
+    /// Seconds between SSE keep-alive comments.
+    public static let keepAliveSeconds: UInt64 = 15
+    /// Longest canned-response name, note, reply draft or reason accepted before the desk's own checks (characters).
+    public static let maxTextField = 10_000
+    /// Presence entries older than this are forgotten (ms).
+    public static let presenceTTLMillis: UInt64 = 30_000
+    /// Session cookie lifetime (seconds): a working day and a half.
+    public static let sessionMaxAgeSeconds = 36 * 3600
+    /// Prefix of the session cookie's name (the API port follows: `roost_session_7171`).
+    public static let sessionCookie = "roost_session"
+}

@@ -1,0 +1,205 @@
+import Foundation
+import Hummingbird
+import RoostCore
+import RoostNode
+import RoostStore
+import RoostTwitter
+
+/// Which tickets an inbox page or `GET /api/v1/inbox` shows.
+enum InboxView: Hashable, Sendable {
+    case open, unassigned, mine, escalated, breaching, all
+    case queue(String)
+
+    static let named: [(String, InboxView)] = [
+        ("open", .open), ("unassigned", .unassigned), ("mine", .mine), ("escalated", .escalated),
+        ("breaching", .breaching), ("all", .all),
+    ]
+
+    /// From `?view=...&queue=...`.
+    init(view: String?, queue: String?) throws(WebError) {
+        if let queue, !queue.isEmpty {
+            self = .queue(queue)
+            return
+        }
+        guard let view, !view.isEmpty else { self = .open; return }
+        guard let found = Self.named.first(where: { $0.0 == view })?.1 else {
+            throw .badRequest(field: "view", reason: "must be one of: \(Self.named.map(\.0).joined(separator: ", "))")
+        }
+        self = found
+    }
+
+    var queryString: String {
+        switch self {
+        case let .queue(name): "queue=" + (name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? name)
+        default: "view=" + (Self.named.first { $0.1 == self }?.0 ?? "open")
+        }
+    }
+
+    var title: String {
+        switch self {
+        case .open: "All open"
+        case .unassigned: "Unassigned"
+        case .mine: "Mine"
+        case .escalated: "Escalated"
+        case .breaching: "Breaching SLA"
+        case .all: "Everything"
+        case let .queue(name): "Queue: \(name)"
+        }
+    }
+
+    func filter(me: AuthorID, limit: Int) -> InboxFilter {
+        var filter = InboxFilter()
+        filter.limit = limit
+        switch self {
+        case .open: break
+        case .unassigned: filter.unassigned = true
+        case .mine: filter.holder = me
+        case .escalated: filter.escalated = true
+        case .breaching: filter.breaching = true
+        case .all: filter.all = true
+        case let .queue(name): filter.queue = name
+        }
+        return filter
+    }
+}
+
+/// One inbox row with its holder's display name.
+struct InboxItem: Encodable, Sendable {
+    var ticket: InboxRow
+    var holderName: String?
+}
+
+/// An inbox page: rows and the queue counts.
+struct InboxPage: Encodable, Sendable {
+    var view: String
+    var rows: [InboxItem]
+    var counts: DeskQueueCounts
+    var nowMillis: UInt64
+}
+
+/// The claim on a ticket as the pages show it.
+struct ClaimInfo: Encodable, Sendable {
+    var holder: String?
+    var holderName: String?
+    var mine: Bool
+    var sinceMillis: UInt64
+    var leaseEndsMillis: UInt64?
+    var action: String
+}
+
+/// A claim conflict in words: "Kenji Sato claimed this 2 minutes before you".
+struct ConflictInfo: Encodable, Sendable {
+    var loser: String
+    var winner: String?
+    var reason: String
+    var loserIsMe: Bool
+    var winnerIsMe: Bool
+    var loserAuthor: String
+    var minutesApart: Int?
+    var sentence: String
+}
+
+/// Everything the ticket page and `GET /api/v1/tickets/{key}` show.
+struct TicketDetail: Encodable, Sendable {
+    var view: TicketView
+    var customer: CustomerProfile?
+    var claim: ClaimInfo?
+    var conflicts: [ConflictInfo]
+    var presence: [PresenceBoard.Entry]
+    var resolutionTypes: [String]
+    var nowMillis: UInt64
+}
+
+extension WebApp {
+    var now: UInt64 { SystemClock().nowMillis() }
+
+    func names() -> (AuthorID) -> String {
+        var cache: [AuthorID: String] = [:]
+        let desk = desk
+        return { id in
+            if let name = cache[id] { return name }
+            let name = (try? desk.memberName(id)) ?? id.short
+            cache[id] = name
+            return name
+        }
+    }
+
+    func inboxPage(_ view: InboxView, limit: Int) throws -> InboxPage {
+        let rows = try desk.inbox(view.filter(me: node.id, limit: limit))
+        let counts = try node.store.deskQueueCounts(holder: node.id, sla: try desk.slaTargets(), now: now, cap: WebLimits.queueCountCap)
+        let name = names()
+        let items = rows.map { row in
+            InboxItem(ticket: row, holderName: row.holder.flatMap { try? AuthorID(text: $0) }.map(name))
+        }
+        return InboxPage(view: view.queryString, rows: items, counts: counts, nowMillis: now)
+    }
+
+    func ticketDetail(_ typed: String) throws -> TicketDetail {
+        let view = try desk.ticketView(typed)
+        let key = view.ticket.key
+        let entity = EntityRef(Desk.ticket, key)
+        let name = names()
+        let customer = try desk.customerProfile(id: view.ticket.customer)
+        let claim = try node.store.claim(on: entity).map { status in
+            ClaimInfo(holder: status.holder?.text, holderName: status.holder.map(name), mine: status.holder == node.id,
+                      sinceMillis: status.since.physicalMillis, leaseEndsMillis: status.holder == nil ? nil : status.leaseEndsMillis,
+                      action: status.action.description)
+        }
+        var conflicts: [ConflictInfo] = []
+        for conflict in try node.store.claimConflicts(on: entity) {
+            let loserName = name(conflict.loser.author)
+            let winnerName = conflict.winner.map { name($0.author) }
+            let loserTime = try node.store.timestamp(of: conflict.loser)?.physicalMillis
+            let winnerTime = try conflict.winner.flatMap { ref in try node.store.timestamp(of: ref) }?.physicalMillis
+            var minutes: Int?
+            if let loserTime, let winnerTime { minutes = Int((Int64(loserTime) - Int64(winnerTime)) / 60_000) }
+            let loserIsMe = conflict.loser.author == node.id, winnerIsMe = conflict.winner?.author == node.id
+            let apart = minutes.map { $0 == 0 ? "less than a minute" : $0 == 1 ? "1 minute" : "\(abs($0)) minutes" }
+            var sentence: String
+            switch (loserIsMe, winnerName, apart) {
+            case let (true, winner?, apart?):
+                sentence = "\(winner) claimed this \(apart) before you (your claim was made without seeing theirs), so theirs stands."
+            case let (false, winner?, apart?):
+                sentence = "\(loserName) also claimed this, \(apart) after \(winnerIsMe ? "you" : winner) (without seeing that claim); "
+                    + "\(winnerIsMe ? "your" : winner + "'s") claim stands."
+            default:
+                sentence = "\(loserName)'s claim lost (\(conflict.reason.rawValue))."
+            }
+            conflicts.append(ConflictInfo(loser: loserName, winner: winnerName, reason: conflict.reason.rawValue,
+                                          loserIsMe: loserIsMe, winnerIsMe: winnerIsMe, loserAuthor: conflict.loser.author.text,
+                                          minutesApart: minutes, sentence: sentence))
+        }
+        return TicketDetail(view: view, customer: customer, claim: claim, conflicts: conflicts,
+                            presence: presence.on(key, now: now), resolutionTypes: try desk.resolutionTypes(), nowMillis: now)
+    }
+
+    /// What a reply would look like when sent: the same composition and length rules as `DeskService.reply`.
+    func preview(_ typed: String, text: String, canned: String?, dm: Bool) throws -> ReplyPreview {
+        let key = try desk.ticketKey(typed)
+        let view = try desk.ticketView(key)
+        let row = view.ticket
+        var body = text
+        if let canned, !canned.isEmpty {
+            guard let template = try desk.cannedResponses().first(where: { $0.name == canned })?.text else {
+                throw WebError.badRequest(field: "canned", reason: "no canned response \"\(canned)\"")
+            }
+            body = DeskRules.fillCanned(template, customer: row.customerHandle.map { "@" + $0 } ?? "there", agent: node.config.name)
+                + (body.isEmpty ? "" : " " + body)
+        }
+        let composed = DeskRules.composeReply(text: body, handle: row.customerHandle, initials: node.config.initials,
+                                              dm: dm || row.channel == "dm")
+        let length = TweetLength.count(composed)
+        return ReplyPreview(composed: composed, length: length, limit: TweetLength.limit, remaining: TweetLength.limit - length,
+                            fits: length <= TweetLength.limit, empty: body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
+    }
+}
+
+/// A reply as it would be sent, and its length as X counts it.
+struct ReplyPreview: Encodable, Sendable {
+    var composed: String
+    var length: Int
+    var limit: Int
+    var remaining: Int
+    var fits: Bool
+    var empty: Bool
+}

@@ -1,0 +1,158 @@
+import Foundation
+import Hummingbird
+import HTTPTypes
+import RoostCore
+import RoostNode
+
+/// The server-rendered pages: login, inbox, ticket, dashboard, and the embedded assets.
+enum WebPages {
+    static func register(on router: Router<BasicRequestContext>, app: WebApp) {
+        router.get("/") { _, _ in Response(status: .seeOther, headers: [.location: "/inbox"]) }
+        router.get("/login") { request, _ in login(request, app: app) }
+        router.get("/assets/app.css") { _, _ in asset(WebAssets.css, type: "text/css; charset=utf-8") }
+        router.get("/assets/app.js") { _, _ in asset(WebAssets.js, type: "text/javascript; charset=utf-8") }
+        router.get("/inbox") { request, _ in
+            await page { try inbox(request, app: app) }
+        }
+        router.get("/tickets/:key") { request, context in
+            await page { try ticket(context.parameters.get("key") ?? "", fragment: request.uri.queryParameters["fragment"] != nil, app: app) }
+        }
+        router.get("/dashboard") { request, _ in
+            await page { try dashboard(request, app: app) }
+        }
+    }
+
+    static func asset(_ text: String, type: String) -> Response {
+        Response(status: .ok, headers: [.contentType: type, .cacheControl: "no-cache", HTTPField.Name("X-Content-Type-Options")!: "nosniff"],
+                 body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// Renders a page, turning errors into an error page with the right status.
+    static func page(_ render: () throws -> Response) async -> Response {
+        do {
+            return try render()
+        } catch {
+            let web: WebError = (error as? WebError) ?? (error as? DeskError).map(WebError.init) ?? .internalError("the page failed")
+            let body = """
+                <main id="main" class="narrow"><h1>\(web.status.code) \(HTML.escape(web.status.reasonPhrase))</h1>
+                <p>\(HTML.escape(web.message))</p><p><a href="/inbox">Back to the inbox</a></p></main>
+                """
+            return HTML.response(HTML.page(title: "Error", pageName: "error", app: nil, body: body), status: web.status)
+        }
+    }
+
+    /// `GET /login?token=...`: checks the token, sets the session cookie, and goes to the inbox.
+    static func login(_ request: Request, app: WebApp) -> Response {
+        guard let token = request.uri.queryParameters.get("token"), app.token.matches(token) else {
+            return loginNeeded(wrongToken: request.uri.queryParameters.get("token") != nil)
+        }
+        var response = Response(status: .seeOther, headers: [.location: "/inbox", .cacheControl: "no-store"])
+        response.setCookie(app.sessionCookie)
+        return response
+    }
+
+    /// The 401 page: how to get in.
+    static func loginNeeded(wrongToken: Bool = false) -> Response {
+        let body = """
+            <main id="main" class="narrow">
+            <h1>Sign in to this node</h1>
+            <p>\(wrongToken ? "That link's token is not this node's. " : "")This page needs the node's API token.</p>
+            <p>On the machine running <code>roost run</code>, type <code>roost open</code> and open the URL it prints.
+            It signs this browser in for a day and a half.</p>
+            </main>
+            """
+        return HTML.response(HTML.page(title: "Sign in", pageName: "login", app: nil, body: body), status: .unauthorized)
+    }
+
+    // MARK: inbox
+
+    static func inbox(_ request: Request, app: WebApp) throws -> Response {
+        let view = try InboxView(view: request.uri.queryParameters.get("view"), queue: request.uri.queryParameters.get("queue"))
+        let page = try app.inboxPage(view, limit: WebLimits.inboxPage)
+        let queueNames = page.counts.queues.keys.sorted()
+        let live = inboxLive(page, view: view, queues: queueNames, app: app)
+        if request.uri.queryParameters["fragment"] != nil { return HTML.response(live) }
+        let body = """
+            <div id="live" class="layout" data-fragment="/inbox?\(view.queryString)&amp;fragment=1">
+            \(live)
+            </div>
+            """
+        return HTML.response(HTML.page(title: view.title, pageName: "inbox", app: app, body: body))
+    }
+
+    static func inboxLive(_ page: InboxPage, view: InboxView, queues: [String], app: WebApp) -> String {
+        func link(_ target: InboxView, _ label: String, _ count: Int?) -> String {
+            let current = target == view ? " aria-current=\"page\"" : ""
+            let badge = count.map { (count) -> String in
+                let label = page.counts.label(count)
+                return "<span class=\"count\" aria-label=\"\(label) tickets\">\(label)</span>"
+            } ?? ""
+            return "<li><a href=\"/inbox?\(HTML.escape(target.queryString))\"\(current)><span>\(HTML.escape(label))</span>\(badge)</a></li>"
+        }
+        var nav = "<nav class=\"queues\" aria-label=\"Queues\"><h2 class=\"visually-hidden\">Queues</h2><ul>"
+        nav += link(.unassigned, "Unassigned", page.counts.unassigned)
+        nav += link(.mine, "Mine", page.counts.mine)
+        nav += link(.open, "All open", page.counts.open)
+        nav += link(.escalated, "Escalated", page.counts.escalated)
+        nav += link(.breaching, "Breaching SLA", page.counts.breaching)
+        nav += link(.all, "Everything", nil)
+        nav += "</ul>"
+        if !queues.isEmpty {
+            nav += "<h3>Queues</h3><ul>"
+            for name in queues { nav += link(.queue(name), name, page.counts.queues[name] ?? 0) }
+            nav += "</ul>"
+        }
+        nav += "</nav>"
+
+        var rows = ""
+        for item in page.rows {
+            let row = item.ticket
+            let key = HTML.escape(row.key)
+            var sla = "<span class=\"muted\">—</span>"
+            if let due = row.dueMillis {
+                if row.firstResponseMillis != nil {
+                    sla = "<span class=\"ok\">answered</span>"
+                } else {
+                    sla = "<span class=\"sla\(row.breaching ? " breach" : "")\" data-due=\"\(due)\">\(row.breaching ? "overdue " : "due ")\(HTML.relative(due, now: page.nowMillis))</span>"
+                }
+            }
+            let holder = item.holderName.map { "<span class=\"holder\(row.holder == app.node.id.text ? " mine" : "")\">\(HTML.escape($0))</span>" }
+                ?? "<span class=\"muted\">unassigned</span>"
+            let claimButton = row.holder == nil
+                ? "<button type=\"button\" class=\"small\" data-action=\"claim\" data-key=\"\(key)\" aria-label=\"Claim \(key)\">Claim</button>"
+                : ""
+            rows += """
+                <tr class="row" data-key="\(key)">
+                <td><a href="/tickets/\(key)" class="ticket-link" id="t-\(key)">\(key)</a>\(row.channel == "dm" ? " <span class=\"tag\">DM</span>" : "")\(row.reopened ? " <span class=\"tag\">reopened</span>" : "")</td>
+                <td><span class="prio prio-\(row.priority.rawValue)">\(row.priority.rawValue)</span></td>
+                <td>\(row.customerHandle.map { "@" + HTML.escape($0) } ?? HTML.escape(row.customer))</td>
+                <td>\(row.status.rawValue)\(row.tier != .triage ? " · \(row.tier.rawValue)" : "")</td>
+                <td>\(holder)</td>
+                <td>\(sla)</td>
+                <td class="num">\(row.messages)</td>
+                <td>\(claimButton)</td>
+                </tr>
+                """
+        }
+        let table = page.rows.isEmpty
+            ? "<p class=\"empty\">No tickets here.</p>"
+            : """
+            <div class="table-wrap">
+            <table class="inbox" aria-describedby="inbox-help">
+            <thead><tr><th scope="col">Ticket</th><th scope="col">Priority</th><th scope="col">Customer</th><th scope="col">Status</th>
+            <th scope="col">Holder</th><th scope="col">First response</th><th scope="col" class="num">Msgs</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+            <tbody>\(rows)</tbody>
+            </table>
+            </div>
+            """
+        return """
+            \(nav)
+            <main id="main" tabindex="-1">
+            <h1>\(HTML.escape(view.title)) <span class="muted">(\(page.rows.count)\(page.rows.count == WebLimits.inboxPage ? "+" : ""))</span></h1>
+            <p id="inbox-help" class="hint">Sorted by priority, then when the first response is due. Keys: <kbd>j</kbd>/<kbd>k</kbd> move,
+            <kbd>Enter</kbd> open, <kbd>c</kbd> claim, <kbd>r</kbd> reply, <kbd>e</kbd> resolve, <kbd>?</kbd> help.</p>
+            \(table)
+            </main>
+            """
+    }
+}

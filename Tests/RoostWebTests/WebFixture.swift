@@ -1,0 +1,92 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import RoostCore
+import RoostNode
+import RoostStore
+@testable import RoostWeb
+
+/// The repository root (for examples/ and Protocol/).
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// The built `roost` binary, next to the test bundle.
+var roostBinary: URL {
+    #if os(macOS)
+    let products = Bundle.allBundles.first { $0.bundlePath.hasSuffix(".xctest") }!.bundleURL.deletingLastPathComponent()
+    #else
+    let products = Bundle.main.bundleURL
+    #endif
+    return products.appendingPathComponent("roost")
+}
+
+/// Runs the `roost` binary; returns its status and output.
+@discardableResult
+func roost(_ arguments: [String], home: URL) throws -> (status: Int32, stdout: String, stderr: String) {
+    let process = Process()
+    process.executableURL = roostBinary
+    process.arguments = arguments + ["--home", home.path]
+    var environment = ProcessInfo.processInfo.environment
+    environment.removeValue(forKey: "ROOST_HOME")
+    process.environment = environment
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+}
+
+/// A node made by the CLI as a new user would (init, then the X API sample), served in process.
+struct WebFixture {
+    let home: URL
+    let node: Node
+    let token: APIToken
+    let web: WebApp
+
+    init(name: String = "Ana Lopez", initials: String = "AL", sample: Bool = true) throws {
+        home = FileManager.default.temporaryDirectory.appendingPathComponent("roost-web-\(UUID().uuidString)")
+        let created = try roost(["init", "--name", name, "--initials", initials], home: home)
+        guard created.status == 0 else { throw FixtureError(created.stderr) }
+        if sample {
+            let ingested = try roost(["ingest", "--file", repositoryRoot.appendingPathComponent("examples/x-sample.jsonl").path,
+                                      "--brand-handles", "AcmeCare"], home: home)
+            guard ingested.status == 0 else { throw FixtureError(ingested.stderr) }
+        }
+        node = try NodeHome(path: home.path).open()
+        token = try APIToken.ensure(in: node.home)
+        web = WebApp(node: node, token: token, events: WebEventHub(node: node, logger: Logger(label: "test")), logger: Logger(label: "test"))
+    }
+
+    /// The app on a real local server (port 0).
+    func application() -> some ApplicationProtocol {
+        Application(router: web.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+    }
+
+    var bearer: HTTPFields { [.authorization: "Bearer \(token.text)"] }
+
+    func json(_ object: String) -> ByteBuffer { ByteBuffer(string: object) }
+
+    func cleanup() { try? FileManager.default.removeItem(at: home) }
+}
+
+struct FixtureError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Parses a JSON response body.
+func object(_ buffer: ByteBuffer) -> [String: Any] {
+    (try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView))) as? [String: Any] ?? [:]
+}
+
+/// The `error` object of an API error body.
+func apiError(_ buffer: ByteBuffer) -> [String: Any] { object(buffer)["error"] as? [String: Any] ?? [:] }
+
+/// Sends every op `from` holds that `to` lacks: what a sync session would deliver.
+func deliver(from: Node, to: Node) throws {
+    let batch = try from.store.batch(after: try to.store.versionVector(), limit: 100_000)
+    if !batch.isEmpty { _ = try to.store.apply(batch, clock: SystemClock()) }
+}
