@@ -22,6 +22,7 @@ import json, sys
 path, listen, admin = sys.argv[1], sys.argv[2], sys.argv[3]
 config = json.load(open(path))
 config["listen"] = listen
+config["api"] = "127.0.0.1:" + str(int(listen.rsplit(":", 1)[1]) + 20)  # each node's web app on its own port
 if admin:
     config["admin"] = admin
 json.dump(config, open(path, "w"), indent=2, sort_keys=True)
@@ -35,9 +36,9 @@ node ana "Ana Lopez" AL 0 "127.0.0.1:$((PORT + 8))"
 node ben "Ben Okafor" BO 1
 node cy "Cy Park" CP 2
 "$ROOST" team create --home "$D/ana" --name "Acme Care" >/dev/null
-for member in ben cy; do
-    invite=$("$ROOST" team invite --home "$D/ana" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["invite"])')
-    "$ROOST" team join --home "$D/$member" "$invite" >/dev/null
+for member in "ben:Ben Okafor" "cy:Cy Park"; do
+    invite=$("$ROOST" team invite --home "$D/ana" --name "${member#*:}" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["invite"])')
+    "$ROOST" team join --home "$D/${member%%:*}" "$invite" >/dev/null
 done
 "$ROOST" ingest --home "$D/ana" --file examples/x-sample.jsonl --brand-handles AcmeCare >/dev/null
 TICKET=$("$ROOST" inbox --home "$D/ana" --limit 1 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["key"])')

@@ -152,7 +152,7 @@ final class RunningNode: @unchecked Sendable {
         defer { ana.stop(); kenji.stop() }
         try ana.importSample()
         #expect(try roost(["team", "create", "--name", "Hilton Suggests"], home: ana.home).status == 0)
-        let invite = try roost(["team", "invite", "--address", "127.0.0.1:\(ana.peerPort)"], home: ana.home).stdout
+        let invite = try roost(["team", "invite", "--name", "Kenji Sato", "--address", "127.0.0.1:\(ana.peerPort)"], home: ana.home).stdout
         let joinLine = try #require(invite.split(separator: "\n").last { $0.contains("roost team join") })
         let code = String(joinLine.split(separator: " ").last!)
         #expect(try roost(["team", "join", code], home: kenji.home).status == 0)
