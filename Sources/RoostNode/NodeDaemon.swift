@@ -13,14 +13,16 @@ public import ServiceLifecycle
 public struct NodeDaemon: Service {
     let node: Node
     let logger: Logger
+    let presence: PresenceRelay?
 
     /// How often `peers.json` is rewritten.
     static let statusInterval: UInt64 = 1_000_000_000
 
     /// Creates the daemon of an open node.
-    public init(node: Node, logger: Logger) {
+    public init(node: Node, logger: Logger, presence: PresenceRelay? = nil) {
         self.node = node
         self.logger = logger
+        self.presence = presence
     }
 
     public func run() async throws {
@@ -34,6 +36,10 @@ public struct NodeDaemon: Service {
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         let hub = try PeeringHub(store: node.store, local: node.id, clock: SystemClock(), logger: logger)
+        if let presence {
+            hub.onPresence { message, peer in presence.received(message, from: peer) }
+            presence.attachPeers { message in hub.broadcastPresence(message) }
+        }
         let events = EventsFile(home: node.home)
         hub.telemetry.observe { events.append($0) }
         // The network key opens the handshake; the admin-signed roster decides who syncs and admits joiners.

@@ -128,6 +128,26 @@ public final class PeeringHub: @unchecked Sendable {
         for handler in handlers { handler.localChanged(vector) }
     }
 
+    // MARK: presence (ephemeral, never stored)
+
+    private var presenceHandler: (@Sendable (SyncPresence, AuthorID) -> Void)?
+
+    /// Where presence from peers goes (the web app's presence board).
+    public func onPresence(_ handler: @escaping @Sendable (SyncPresence, AuthorID) -> Void) {
+        lock.withLock { presenceHandler = handler }
+    }
+
+    func presenceReceived(_ presence: SyncPresence, from peer: AuthorID) {
+        let handler = lock.withLock { presenceHandler }
+        handler?(presence, peer)
+    }
+
+    /// Tells every connected peer what this node's agent is doing on a ticket.
+    public func broadcastPresence(_ presence: SyncPresence) {
+        let handlers = lock.withLock { Array(sessions.values) }
+        for handler in handlers { handler.sendEphemeral(.presence(presence)) }
+    }
+
     /// Polls the store for ops written by other processes (the CLI while the daemon runs).
     public func startPolling(on eventLoop: any EventLoop, every interval: TimeAmount = .milliseconds(50)) -> RepeatedTask {
         eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in self.storeMayHaveChanged() }

@@ -145,6 +145,10 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
             let message = try SyncMessage.decode(bytes)
             // A join to a node that already knows us (a retry after we were admitted) is harmless.
             if case .join = message { return }
+            if case let .presence(presence) = message {
+                if let peer { hub.presenceReceived(presence, from: peer) }
+                return
+            }
             actions = machine.received(message, localVector: hub.localVector, now: now)
         } catch {
             actions = machine.receiveFailed(error)
@@ -166,6 +170,14 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
         hub.telemetry.failed(error, peer: peer, address: address ?? SyncTelemetry.describe(context.channel.remoteAddress))
         hub.logger.notice("peer connection failed", metadata: ["peer": "\(peer?.short ?? "?")", "reason": "\(error)"])
         context.close(promise: nil)
+    }
+
+    /// Sends an ephemeral message (presence) once the session is established (any thread).
+    func sendEphemeral(_ message: SyncMessage) {
+        context?.eventLoop.execute {
+            guard let context = self.context, self.machine?.isActive == true else { return }
+            context.writeAndFlush(self.wrapOutboundOut(context.channel.allocator.buffer(bytes: message.encoded())), promise: nil)
+        }
     }
 
     /// The store gained ops: push what the peer lacks (any thread).

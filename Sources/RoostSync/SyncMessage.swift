@@ -27,10 +27,12 @@ public enum SyncMessage: Hashable, Sendable {
     /// A new member's proof of an invite, sent once, before `hello`, to a member whose roster does not
     /// know it yet (§2b.9).
     case join(SyncJoin)
+    /// Ephemeral presence of the sender's agent on a ticket ("viewing", "replying"); never stored (§2b.13).
+    case presence(SyncPresence)
 
     /// Tag bytes, in encoding order of the specification.
     public enum Tag: UInt8, Sendable, CaseIterable {
-        case hello = 1, have = 2, batch = 3, ack = 4, reject = 5, ping = 6, pong = 7, bye = 8, join = 9
+        case hello = 1, have = 2, batch = 3, ack = 4, reject = 5, ping = 6, pong = 7, bye = 8, join = 9, presence = 10
     }
 
     /// This message's tag.
@@ -45,7 +47,35 @@ public enum SyncMessage: Hashable, Sendable {
         case .pong: .pong
         case .bye: .bye
         case .join: .join
+        case .presence: .presence
         }
+    }
+}
+
+/// The fields of a `presence`: a ticket key and what the sender's agent is doing on it.
+public struct SyncPresence: Hashable, Sendable {
+    /// What the agent is doing.
+    public enum Activity: UInt8, Sendable, CaseIterable {
+        /// Left the ticket.
+        case gone = 0
+        /// Has the ticket open.
+        case viewing = 1
+        /// Is writing a reply.
+        case replying = 2
+    }
+
+    /// Longest ticket key, in UTF-8 bytes.
+    public static let maxTicketBytes = 256
+
+    /// The ticket key.
+    public var ticket: String
+    /// The activity.
+    public var activity: Activity
+
+    /// Creates a presence message.
+    public init(ticket: String, activity: Activity) {
+        self.ticket = ticket
+        self.activity = activity
     }
 }
 
@@ -173,6 +203,9 @@ extension SyncMessage {
         case let .join(join):
             w.bytes32(join.inviteKey)
             w.raw(join.signature)
+        case let .presence(presence):
+            w.u8(presence.activity.rawValue)
+            w.string(presence.ticket)
         }
     }
 
@@ -189,6 +222,7 @@ extension SyncMessage {
         case .ping, .pong: 1 + 8
         case .bye: 2
         case .join: 1 + 32 + 64
+        case let .presence(presence): 1 + 1 + 4 + presence.ticket.utf8.count
         }
     }
 
@@ -283,6 +317,13 @@ extension SyncMessage {
             let key = try r.bytes32("join.inviteKey")
             let signature = try r.bytes32("join.signature").bytes + r.bytes32("join.signature").bytes
             return .join(SyncJoin(inviteKey: key, signature: signature))
+        case .presence:
+            let raw = try r.u8("presence.activity")
+            guard let activity = SyncPresence.Activity(rawValue: raw) else {
+                throw .invalidTag(field: "presence.activity", value: UInt64(raw))
+            }
+            return .presence(SyncPresence(ticket: try r.string("presence.ticket", limit: SyncPresence.maxTicketBytes),
+                                          activity: activity))
         }
     }
 

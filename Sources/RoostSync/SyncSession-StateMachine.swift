@@ -370,6 +370,9 @@ extension SyncSession.StateMachine {
                 return .close([], .protocolViolation("second hello"))
             case .join:
                 return .close([], .protocolViolation("join after the session started"))
+            case .presence:
+                // The driver hands presence to the node before the machine sees it; nothing to do here.
+                return .stay([])
 
             case let .have(vector):
                 let before = peerVector

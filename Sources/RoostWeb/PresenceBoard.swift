@@ -1,8 +1,10 @@
 import NIOConcurrencyHelpers
+public import RoostNode
+public import RoostSync
 
 /// Who is looking at or answering which ticket: "Ana is viewing", "Ana is replying". Ephemeral, never stored
-/// as ops. For now only this node's own browser tabs report to it (`POST /api/v1/presence`); the sync layer
-/// can feed peers' presence through ``report(_:)`` later without changing the pages.
+/// as ops. This node's browser tabs report to it (`POST /api/v1/presence`); with a ``PresenceRelay`` those
+/// reports also go to every connected peer, and peers' reports arrive through ``received(_:from:atMillis:)``.
 public final class PresenceBoard: Sendable {
     /// One member's activity on one ticket.
     public struct Entry: Sendable, Codable, Equatable {
@@ -28,13 +30,28 @@ public final class PresenceBoard: Sendable {
     }
 
     private let entries = NIOLockedValueBox<[String: Entry]>([:])
+    private let relay: PresenceRelay?
 
-    /// An empty board.
-    public init() {}
+    /// An empty board; `relay` sends this node's own reports to peers.
+    public init(relay: PresenceRelay? = nil) { self.relay = relay }
 
-    /// Records an activity (replacing the member's previous one on that ticket).
+    /// Records an activity (replacing the member's previous one on that ticket); a local one goes to peers.
     public func report(_ entry: Entry) {
         entries.withLockedValue { $0[entry.member + "\u{0}" + entry.ticket] = entry }
+        if entry.local {
+            relay?.publish(SyncPresence(ticket: entry.ticket, activity: entry.activity == .replying ? .replying : .viewing))
+        }
+    }
+
+    /// A peer's report: `gone` clears the member's entry on that ticket.
+    public func received(_ message: SyncPresence, from member: String, atMillis: UInt64) {
+        let key = member + "\u{0}" + message.ticket
+        switch message.activity {
+        case .gone: entries.withLockedValue { _ = $0.removeValue(forKey: key) }
+        case .viewing, .replying:
+            let activity: Entry.Activity = message.activity == .replying ? .replying : .viewing
+            entries.withLockedValue { $0[key] = Entry(member: member, ticket: message.ticket, activity: activity, atMillis: atMillis, local: false) }
+        }
     }
 
     /// The fresh entries on a ticket (reported within ``WebLimits/presenceTTLMillis`` of `now`), by member name.

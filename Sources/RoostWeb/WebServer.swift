@@ -14,12 +14,16 @@ public struct WebServer: Service {
     let node: Node
     let logger: Logger
     let onListening: @Sendable (_ port: Int) async -> Void
+    let relay: PresenceRelay?
 
-    /// Creates the server of an open node. `onListening` gets the bound port (useful with port 0).
-    public init(node: Node, logger: Logger, onListening: @escaping @Sendable (_ port: Int) async -> Void = { _ in }) {
+    /// Creates the server of an open node. `onListening` gets the bound port (useful with port 0); `presence`
+    /// carries presence to and from peers (the sync daemon's side of the same relay).
+    public init(node: Node, logger: Logger, presence: PresenceRelay? = nil,
+                onListening: @escaping @Sendable (_ port: Int) async -> Void = { _ in }) {
         self.node = node
         self.logger = logger
         self.onListening = onListening
+        self.relay = presence
     }
 
     /// Splits `host:port` (IPv6 in brackets), refusing anything else.
@@ -55,7 +59,15 @@ public struct WebServer: Service {
                            metadata: ["address": "\(node.config.api)"])
         }
         let hub = WebEventHub(node: node, logger: logger)
-        let web = WebApp(node: node, token: token, events: hub, logger: logger)
+        let board = PresenceBoard(relay: relay)
+        if let relay {
+            let node = node
+            relay.attachWeb { message, member in
+                let name = (try? DeskService(node: node).memberName(member)) ?? member.short
+                board.received(message, from: name, atMillis: SystemClock().nowMillis())
+            }
+        }
+        let web = WebApp(node: node, token: token, events: hub, presence: board, logger: logger)
         let logger = logger, onListening = onListening
         let listening = NIOLockedValueBox(false)
         let app = Application(

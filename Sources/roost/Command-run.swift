@@ -23,9 +23,11 @@ struct Run: AsyncParsableCommand {
         }
         let node = try withNodeErrors { try NodeHome.resolve(option: global.home).open() }
         let logger = Logger(label: "roost")
-        var services: [any Service] = [WebServer(node: node, logger: logger)]  // the web app and local API (`api` in config.json)
+        // Presence ("Kenji is viewing") travels between the web app and peers through one relay.
+        let presence = PresenceRelay()
+        var services: [any Service] = [WebServer(node: node, logger: logger, presence: presence)]  // `api` in config.json
         if try withNodeErrors({ try node.home.team(of: node) }) != nil {
-            services.insert(NodeDaemon(node: node, logger: logger), at: 0)
+            services.insert(NodeDaemon(node: node, logger: logger, presence: presence), at: 0)
         } else {
             logger.notice("this node has no team yet: serving the web app only (`roost team create` or `roost team join` to sync)")
         }

@@ -33,6 +33,7 @@ import Testing
             .ping(nonce: 0),
             .pong(nonce: .max),
             .join(SyncJoin(inviteKey: a.id.key, signature: [UInt8](repeating: 9, count: 64))),
+            .presence(SyncPresence(ticket: "p1193", activity: .viewing)),
         ] + SyncByeCode.allCases.map { .bye($0) }
     }
 
@@ -70,7 +71,7 @@ import Testing
     @Test("undefined tags, flags and codes are refused")
     func undefinedValues() throws {
         #expect(throws: DecodingError.invalidTag(field: "message.tag", value: 0)) { try SyncMessage.decode([0]) }
-        #expect(throws: DecodingError.invalidTag(field: "message.tag", value: 10)) { try SyncMessage.decode([10]) }
+        #expect(throws: DecodingError.invalidTag(field: "message.tag", value: 11)) { try SyncMessage.decode([11]) }
         #expect(throws: DecodingError.invalidTag(field: "bye.code", value: 5)) { try SyncMessage.decode([8, 5]) }
 
         var reject = ByteWriter()

@@ -95,6 +95,9 @@ import Testing
             let code = try #require(SyncByeCode(rawValue: UInt8(try int(fields["code"]))))
             #expect(fields["code_name"] as? String == code.description)
             return .bye(code)
+        case "presence":
+            let activity = try #require(SyncPresence.Activity(rawValue: UInt8(try int(fields["activity"]))))
+            return .presence(SyncPresence(ticket: try #require(fields["ticket"] as? String), activity: activity))
         case "join":
             return .join(SyncJoin(inviteKey: try #require(Bytes32(try bytes(fields["invite_key"]))),
                                   signature: try bytes(fields["signature"])))
@@ -200,11 +203,18 @@ import Testing
             "invite_key": invitePublic.hex, "invite_seed": String(repeating: "07", count: 32), "joiner": b.id.key.hex,
             "member": a.id.key.hex, "signature": Hex.encode(joinSignature)])
 
+        try add("presence: replying on a ticket", .presence(SyncPresence(ticket: "p1850000000000000001", activity: .replying)),
+                ["ticket": "p1850000000000000001", "activity": 2])
+        try add("presence: gone", .presence(SyncPresence(ticket: "d1111-2244994945", activity: .gone)),
+                ["ticket": "d1111-2244994945", "activity": 0])
+
         let header = Hex.encode(batch.ops[0].header.encoded())
         let author1 = String(repeating: "01", count: 32), author2 = String(repeating: "02", count: 32)
         let invalid: [(String, String)] = [
             ("empty input", ""),
-            ("undefined tag", "0a"),
+            ("undefined tag", "0b"),
+            ("presence with an undefined activity", "0a" + "03" + "00000001" + "70"),
+            ("presence with a ticket over the limit", "0a" + "01" + "00000101"),
             ("truncated join", "09" + author1),
             ("trailing byte after a ping", "06" + "0000000000000001" + "00"),
             ("truncated ping", "06" + "00000000"),

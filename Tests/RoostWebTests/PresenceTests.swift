@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+import RoostNode
+
+/// "Kenji is replying" on Ana's page: presence crosses from one node's web app to a peer's over the sync
+/// connection (ephemeral: never an op).
+@Suite(.serialized) struct PresenceTests {
+    @Test func aPeersPresenceShowsOnTheOtherNode() async throws {
+        let ana = try RunningNode(name: "Ana Lopez", initials: "AL")
+        let kenji = try RunningNode(name: "Kenji Sato", initials: "KS")
+        defer { ana.stop(); kenji.stop() }
+        try ana.importSample()
+        #expect(try roost(["team", "create", "--name", "Hilton Suggests"], home: ana.home).status == 0)
+        let invite = try roost(["team", "invite", "--name", "Kenji Sato", "--address", "127.0.0.1:\(ana.peerPort)"], home: ana.home).stdout
+        let joinLine = try #require(invite.split(separator: "\n").last { $0.contains("roost team join") })
+        #expect(try roost(["team", "join", String(joinLine.split(separator: " ").last!)], home: kenji.home).status == 0)
+        try await ana.start()
+        try await kenji.start()
+        let inbox = try await ana.api("/api/v1/inbox?view=unassigned")
+        let key = try #require(((inbox["rows"] as? [[String: Any]])?.first?["ticket"] as? [String: Any])?["key"] as? String)
+        #expect(await waitUntil(30) { (try? await kenji.api("/api/v1/tickets/\(key)"))?["view"] != nil })
+        func kenjisOwnSeq() async throws -> String {
+            let state = try await kenji.api("/api/v1/sync")
+            let logs = state["logs"] as? [[String: Any]] ?? []
+            return String(describing: logs.first { $0["name"] as? String == "Kenji Sato" }?["seq"] ?? "none")
+        }
+        let seqBefore = try await kenjisOwnSeq()
+
+        // Kenji's page says he is replying; Ana's node learns it from the sync connection.
+        let (status, _) = try await http("POST", kenji.base + "/api/v1/presence", json: ["ticket": key, "activity": "replying"],
+                                         headers: ["Authorization": "Bearer \(try kenji.token)"])
+        #expect(status == 200)
+        func anaSees() async -> [[String: Any]] {
+            guard let (code, data) = try? await http("GET", ana.base + "/api/v1/presence?ticket=\(key)",
+                                                   headers: ["Authorization": "Bearer \((try? ana.token) ?? "")"]),
+                  code == 200 else { return [] }
+            return (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]] ?? []
+        }
+        #expect(await waitUntil(10) {
+            await anaSees().contains { $0["member"] as? String == "Kenji Sato" && $0["activity"] as? String == "replying" }
+        })
+        #expect(await anaSees().first { $0["member"] as? String == "Kenji Sato" }?["local"] as? Bool == false)
+        // Nothing was written: presence is not an op.
+        #expect(try await kenjisOwnSeq() == seqBefore)
+    }
+}
