@@ -27,7 +27,7 @@ extension OpStore {
                 try Self.record(error, db)
                 return .failure(.rejected(op: error.ref, reason: .fork))
             }
-            try Self.checkAdmission(plans, db)
+            try Self.checkAdmission(plans, db, cache: rosterCache)
             var hybrid = try Self.loadClock(db, drift: drift)
             var report = ApplyReport(applied: 0, duplicates: 0)
             var dirty = DeskProjection.Dirty()

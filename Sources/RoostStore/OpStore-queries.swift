@@ -110,7 +110,7 @@ extension OpStore {
             guard sealed > vector[log] else { return nil }
             return LogSummary(log: log, seq: try row.u64("seq"), sealed: sealed, head: try row.bytes32("hash"))
         }
-        guard logs.count > 1, let roster = try Self.loadRoster(db) else { return logs }
+        guard logs.count > 1, let roster = try rosterCache.roster(db) else { return logs }
         func rank(_ author: AuthorID) -> (Int, Stamp?) {
             if author == roster.founder { return (0, nil) }
             guard let member = roster.members[author] else { return (3, nil) }

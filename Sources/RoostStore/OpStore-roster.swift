@@ -23,6 +23,7 @@ extension OpStore {
                 return
             }
             try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('team_founder', ?)", arguments: [founder.key.data])
+            try Self.bumpRosterVersion(db)
             // Ops merged before the node joined may come from authors the roster does not admit.
             try Self.enforceRoster(db)
         }
@@ -30,7 +31,7 @@ extension OpStore {
 
     /// The roster folded from every roster op held (nil without a team).
     public func roster() throws(StoreError) -> RosterState? {
-        try read { db in try Self.loadRoster(db) }
+        try read { db in try rosterCache.roster(db) }
     }
 
     static func loadFounder(_ db: Database) throws -> AuthorID? {
@@ -66,10 +67,23 @@ extension OpStore {
                 change.stamp.ref.author.key.data, change.stamp.ref.epoch.sql, change.stamp.ref.seq.sql,
                 change.stamp.hlc.rawValue.sql, change.member.key.data, field, value,
             ])
+        if db.changesCount > 0 { try bumpRosterVersion(db) }
+    }
+
+    /// Marks the roster as changed: a fresh random `meta.roster_version`, so a cache never mistakes a
+    /// later state for one it folded in a transaction that rolled back.
+    static func bumpRosterVersion(_ db: Database) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('roster_version', ?)",
+                       arguments: [Int64.random(in: Int64.min...Int64.max)])
+    }
+
+    static func rosterVersion(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE key = 'roster_version'")) ?? 0
     }
 
     /// Refills `roster_change` from the op log (the migration that adds the table).
     static func rebuildRosterChanges(_ db: Database) throws {
+        try bumpRosterVersion(db)
         try db.execute(sql: "DELETE FROM roster_change")
         let kind = Int64(OpKind.set.rawValue)
         let rows = try Row.fetchCursor(db, sql: "SELECT * FROM op WHERE kind = ? AND body IS NOT NULL", arguments: [kind])
@@ -86,7 +100,7 @@ extension OpStore {
     // MARK: checks at apply time
 
     /// Refuses the first new op of `plans` the roster (with the batch's own roster ops) does not admit.
-    static func checkAdmission(_ plans: [LogPlan], _ db: Database) throws {
+    static func checkAdmission(_ plans: [LogPlan], _ db: Database, cache: RosterCache? = nil) throws {
         guard try loadFounder(db) != nil else { return }
         var extra: [RosterChange] = []
         for plan in plans {
@@ -96,7 +110,9 @@ extension OpStore {
                 }
             }
         }
-        guard let roster = try loadRoster(db, adding: extra) else { return }
+        // The common case (no roster op in the batch) reuses the folded roster.
+        let folded = extra.isEmpty && cache != nil ? try cache!.roster(db) : try loadRoster(db, adding: extra)
+        guard let roster = folded else { return }
         for plan in plans {
             for op in plan.new {
                 switch roster.admission(of: op.header.ref) {
@@ -233,5 +249,22 @@ extension OpStore {
             else { return nil }
             return (try Value.decode([UInt8](row["value"] as Data)), try Materializer.stamp(row))
         }
+    }
+}
+
+/// One store's folded roster, reused between transactions while `meta.roster_version` and the founder are
+/// unchanged (the fold reads every roster op; batches rarely carry one).
+final class RosterCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entry: (version: Int64, founder: AuthorID, roster: RosterState)?
+
+    /// The roster as `db` sees it (nil without a team).
+    func roster(_ db: Database) throws -> RosterState? {
+        guard let founder = try OpStore.loadFounder(db) else { return nil }
+        let version = try OpStore.rosterVersion(db)
+        if let cached = lock.withLock({ entry }), cached.version == version, cached.founder == founder { return cached.roster }
+        let roster = RosterState(founder: founder, changes: try OpStore.loadChanges(db))
+        lock.withLock { entry = (version, founder, roster) }
+        return roster
     }
 }

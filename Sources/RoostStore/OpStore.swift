@@ -10,6 +10,8 @@ public final class OpStore: Sendable {
     public let writer: any DatabaseWriter
     /// How far in the future a remote op's HLC may be (ms).
     public let maxClockDriftMillis: UInt64
+    /// The folded roster, reused while `meta.roster_version` does not change.
+    let rosterCache = RosterCache()
 
     /// Opens (creating and migrating when needed) the database at `path`.
     public init(path: String, maxClockDriftMillis: UInt64 = Limits.defaultMaxClockDriftMillis) throws(StoreError) {
@@ -95,7 +97,7 @@ public final class OpStore: Sendable {
             var hybrid = try Self.loadClock(db, drift: drift)
             let head = try Self.head(of: author.log, db)
             var seq = head?.seq ?? 0
-            if let roster = try Self.loadRoster(db), roster.admission(of: OpRef(author: author.id, epoch: author.epoch, seq: seq + 1)) == .revoked {
+            if let roster = try rosterCache.roster(db), roster.admission(of: OpRef(author: author.id, epoch: author.epoch, seq: seq + 1)) == .revoked {
                 throw StoreError.invalidOperation("this node was revoked from the team; its new ops would be refused by every member")
             }
             var prev = head?.hash ?? .zero

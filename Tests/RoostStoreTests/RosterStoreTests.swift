@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import RoostCore
 import RoostCrypto
@@ -146,5 +147,28 @@ import RoostCrypto
             hashes.append(try store.stateHash())
         }
         #expect(Set(hashes).count == 1)
+    }
+
+    /// The folded roster is cached per store; a change written through another connection to the same
+    /// file (the CLI while the daemon runs) is seen at once, and a rolled-back change never is.
+    @Test func theCachedRosterFollowsChangesFromAnotherConnection() throws {
+        let founder = try TestAuthor(seed: 1, epoch: 11), kenji = try TestAuthor(seed: 2, epoch: 22)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("roster-cache-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let daemon = try OpStore(path: path)
+        try daemon.bindLocalLog(founder.local.log)
+        try daemon.setTeamFounder(founder.id)
+        #expect(try daemon.roster()?.currentRole(of: kenji.id) == nil)
+        let cli = try OpStore(path: path)
+        try cli.append([RosterChange.body(member: kenji.id, .role(.lead))], by: founder.local, clock: FixedClock(millis: baseMillis))
+        #expect(try daemon.roster()?.currentRole(of: kenji.id) == .lead)
+        try cli.append([RosterChange.body(member: kenji.id, .role(.agent))], by: founder.local, clock: FixedClock(millis: baseMillis + 1))
+        #expect(try daemon.roster()?.currentRole(of: kenji.id) == .agent)
+        // A batch refused after its roster op was planned leaves the cached roster as it was.
+        try kenji.append([.set(entity: EntityRef(Desk.ticket, "p1"), field: "status", value: .string("open"))], at: baseMillis + 2)
+        var bad = try kenji.segments()[0]
+        bad.seals = []
+        #expect(throws: StoreError.self) { try daemon.apply(bad, clock: Self.clock) }
+        #expect(try daemon.roster()?.currentRole(of: kenji.id) == .agent)
     }
 }
