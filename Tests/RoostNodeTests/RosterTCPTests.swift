@@ -163,7 +163,7 @@ extension RosterTCPTests {
 }
 
 /// Waits (bounded) until `condition` holds; returns whether it did.
-func eventually(seconds: Double = 60, _ condition: () throws -> Bool) async rethrows -> Bool {
+func eventually(seconds: Double = 180, _ condition: () throws -> Bool) async rethrows -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
         if try condition() { return true }
