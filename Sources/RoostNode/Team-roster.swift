@@ -129,7 +129,10 @@ extension NodeHome {
         let inviter: AuthorID? = node.config.peers.compactMap { try? PeerAddress(parsing: $0).node }.first
         return PeerAdmission(
             verdict: { id in
-                guard let roster = try? node.store.roster() else { return .member }
+                // Fail closed: a store that cannot be read admits no one.
+                let roster: RosterState?
+                do { roster = try node.store.roster() } catch { return .refused(.unknown) }
+                guard let roster else { return .member }  // no team pinned: the network key is the only gate
                 if roster.members[id]?.revocation != nil { return .refused(.revoked) }
                 if roster.currentRole(of: id) != nil { return .member }
                 // Not admitted ourselves yet: trust the member our invite named (the first pinned peer).
