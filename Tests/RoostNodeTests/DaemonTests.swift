@@ -172,13 +172,3 @@ import RoostStore
                 == anaNode.store.stateHash())
     }
 }
-
-/// Waits (bounded) until `condition` holds, polling every `pollNanoseconds`; returns whether it did.
-func eventually(seconds: Double, pollNanoseconds: UInt64, _ condition: () throws -> Bool) async rethrows -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if try condition() { return true }
-        try? await Task.sleep(nanoseconds: pollNanoseconds)
-    }
-    return try condition()
-}

@@ -162,12 +162,12 @@ extension RosterTCPTests {
     }
 }
 
-/// Waits (bounded) until `condition` holds; returns whether it did.
-func eventually(seconds: Double = 180, _ condition: () throws -> Bool) async rethrows -> Bool {
+/// Waits (bounded) until `condition` holds, polling every `pollNanoseconds`; returns whether it did.
+func eventually(seconds: Double = 180, pollNanoseconds: UInt64 = 50_000_000, _ condition: () throws -> Bool) async rethrows -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
         if try condition() { return true }
-        try? await Task.sleep(nanoseconds: 50_000_000)
+        try? await Task.sleep(nanoseconds: pollNanoseconds)
     }
     return try condition()
 }
