@@ -155,7 +155,8 @@ import RoostSync
 
         // Lea closed Kenji's session the moment the revocation applied, so Ana's next op, which Lea
         // receives, is never relayed to him; and Kenji's handshakes are refused from now on.
-        #expect(lea.hub.isWithdrawn(kenji.node.id))
+        // (Withdrawn in the same store-queue step that applied the revocation, just after its commit.)
+        #expect(await eventually { lea.hub.isWithdrawn(kenji.node.id) })
         try ana.append([.set(entity: EntityRef(Desk.ticket, "p2"), field: "priority", value: .string("high"))])
         let anaLog = LogID(author: anaNode.id, epoch: anaNode.author.epoch)
         let p2 = OpRef(author: anaNode.id, epoch: anaNode.author.epoch, seq: try anaNode.store.versionVector()[anaLog])
