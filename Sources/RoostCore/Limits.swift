@@ -22,4 +22,15 @@ public enum Limits {
     public static let maxOrdinal: UInt64 = (1 << 63) - 1
     /// Most operations in one remote batch.
     public static let maxBatchOps = 100_000
+    /// Largest sealed run one append may create, counted as a sync `batch` encodes it (each op's header,
+    /// body flag, body and its length prefix, plus the seal): 8 MiB. A run is never split (its seal covers
+    /// it whole), and every run must fit one sync message, which fits one peer frame (16 MiB less the
+    /// frame overhead), so an append over this is refused (`roost op insert` with many large fields).
+    public static let maxRunBytes = 8 * 1024 * 1024
+
+    /// How many bytes an op with a body of `bodyLength` bytes (nil: body pruned) takes in a sync `batch`
+    /// or a sealed run (``maxRunBytes``).
+    public static func runBytes(ofOpWithBody bodyLength: Int?) -> Int {
+        OpHeader.encodedLength + 1 + (bodyLength.map { 4 + $0 } ?? 0)
+    }
 }

@@ -138,18 +138,18 @@ extension XGateway {
         }
     }
 
-    /// Looks on X for a reply a previous attempt may have posted: a tweet of the brand with the same text in
-    /// the conversation, or a DM of the brand with the same text in the customer's DM conversation, that no
-    /// other message was recorded as.
+    /// Looks on X for a reply a previous attempt may have posted: a tweet of the brand in the conversation,
+    /// or a DM of the brand in the customer's DM conversation, made no earlier than the recovery window
+    /// before the draft, whose text is the reply's with links compared as links (X rewrites them to t.co,
+    /// ``TweetMatch``), and that no other message was recorded as.
     func findOnX(_ row: OutboxRow, handle: GatewayHandle) async throws(GatewayError) -> String? {
-        let wanted = row.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let notBefore = row.createdMillis > limits.dmRecoveryWindowMillis ? row.createdMillis - limits.dmRecoveryWindowMillis : 0
         if row.dm {
             let messages = try await x { () async throws(XAPIError) in
-                try await client.directMessages(after: nil, notBeforeMillis: row.createdMillis > limits.dmRecoveryWindowMillis
-                                                    ? row.createdMillis - limits.dmRecoveryWindowMillis : 0)
+                try await client.directMessages(after: nil, notBeforeMillis: notBefore)
             }
-            for message in messages where message.senderID == handle.userID
-                && message.text.trimmingCharacters(in: .whitespacesAndNewlines) == wanted
+            for message in messages where message.senderID == handle.userID && message.createdAtMillis >= notBefore
+                && TweetMatch.sameText(row.text, message.text)
                 && message.conversationID.split(separator: "-").contains(Substring(row.customer)) {
                 if try !isOwnPost("dm" + message.id) { return "dm" + message.id }
             }
@@ -157,7 +157,8 @@ extension XGateway {
         }
         guard !row.conversation.isEmpty else { return nil }
         let tweets = try await x { () async throws(XAPIError) in try await client.conversation(row.conversation) }
-        for tweet in tweets where tweet.authorID == handle.userID && tweet.text.trimmingCharacters(in: .whitespacesAndNewlines) == wanted {
+        for tweet in tweets where tweet.authorID == handle.userID && tweet.createdAtMillis >= notBefore
+            && TweetMatch.sameText(row.text, tweet.text) {
             if try !isOwnPost(tweet.id) { return tweet.id }
         }
         return nil

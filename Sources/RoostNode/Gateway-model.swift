@@ -35,7 +35,8 @@ public struct GatewayLimits: Sendable, Hashable, Codable {
     public var drainSeconds: Int
     /// Conversations fetched with recent search per poll for replies that arrived without their root.
     public var maxRootLookupsPerPoll: Int
-    /// How far back (ms before the draft) a crash-recovery check reads DM events.
+    /// How far back (ms before the draft) a crash-recovery check looks for the reply on X (DM events and
+    /// conversation tweets older than this are not the reply).
     public var dmRecoveryWindowMillis: UInt64
     /// How long after an interrupted attempt the gateway waits before looking for it on X (X's search
     /// shows a new tweet after a few seconds).

@@ -20,12 +20,29 @@ public struct GatewayService: Sendable {
         self.environment = environment
     }
 
-    /// Runs until the task is cancelled.
+    /// The two independent loops of the gateway. Ingest (polling mentions and DMs) and posting (draining
+    /// the outbox) each have their own loop and their own X client, so a rate limit on one (X answers 429
+    /// and the client waits for the reset, up to ~15 minutes on real X) never holds the other.
+    enum Loop: String, Sendable, CaseIterable {
+        case ingest, post
+    }
+
+    /// Runs both loops until the task is cancelled.
     public func run() async {
+        let board = GatewayBoard()
+        await withTaskGroup(of: Void.self) { group in
+            for loop in Loop.allCases {
+                group.addTask { await self.run(loop, board: board) }
+            }
+        }
+        try? FileManager.default.removeItem(at: GatewayStatusFile.url(node.home))
+    }
+
+    /// One loop: every round it looks for the handles this node serves and, for each, polls (ingest, at the
+    /// poll interval) or drains the outbox (post, at the drain interval), then writes `gateway.json`.
+    func run(_ loop: Loop, board: GatewayBoard) async {
         let desk = DeskService(node: node)
         var clients: [String: (client: XAPIClient, token: String)] = [:]
-        var status: [String: GatewayStatusFile.Handle] = [:]
-        var lastPoll: [String: UInt64] = [:]
         var warned = Set<String>()
         while !Task.isCancelled {
             let settings: GatewaySettings
@@ -37,7 +54,6 @@ public struct GatewayService: Sendable {
             let mine = ((try? desk.gatewayHandles()) ?? []).filter { (try? desk.servesAsGateway($0)) ?? false }
             for handle in mine {
                 guard !Task.isCancelled else { break }
-                var entry = status[handle.userID] ?? .init(userID: handle.userID, username: handle.username, rateLimits: [:])
                 // The token is read on every round, so a refreshed token file is picked up without a restart.
                 let client: XAPIClient
                 do {
@@ -47,65 +63,59 @@ public struct GatewayService: Sendable {
                     } else {
                         client = try XAPIClient(baseURL: settings.baseURL, userID: handle.userID, token: token,
                                                 clock: SystemClock(), logger: logger)
-                        if clients[handle.userID] == nil {
+                        if clients[handle.userID] == nil, loop == .ingest {
                             logger.info("serving as X gateway", metadata: ["handle": "\(handle.username)", "api": "\(settings.baseURL)"])
                         }
                         clients[handle.userID] = (client, token)
                     }
                     warned.remove("credentials" + handle.userID)
                 } catch {
-                    entry.lastError = error.description
-                    status[handle.userID] = entry
-                    if warned.insert("credentials" + handle.userID).inserted {
+                    await board.update(handle, loop) { $0.error = error.description }
+                    if warned.insert("credentials" + handle.userID).inserted, loop == .ingest {
                         logger.error("X gateway cannot start", metadata: ["handle": "\(handle.username)", "error": "\(error)"])
                     }
                     continue
                 }
                 let gateway = XGateway(desk: desk, userID: handle.userID, client: client, rules: loadRules(), limits: settings.limits,
                                        logger: logger)
-                let now = SystemClock().nowMillis()
-                entry.lastError = nil
-                if now >= (lastPoll[handle.userID] ?? 0) + UInt64(max(1, settings.limits.pollSeconds)) * 1000 {
-                    lastPoll[handle.userID] = now
+                switch loop {
+                case .ingest:
+                    await board.update(handle, loop) { $0.error = nil }
                     do {
                         let report = try await gateway.poll()
-                        entry.lastPollMillis = SystemClock().nowMillis()
+                        await board.update(handle, loop) { $0.lastMillis = SystemClock().nowMillis() }
                         if report.ingested.messages > 0 {
                             logger.info("ingested from X", metadata: ["handle": "\(handle.username)",
                                 "messages": "\(report.ingested.messages)", "tickets": "\(report.ingested.tickets)"])
                         }
                     } catch {
-                        entry.lastError = error.description
+                        await board.update(handle, loop) { $0.error = error.description }
                         logger.warning("X poll failed", metadata: ["handle": "\(handle.username)", "error": "\(error)"])
                     }
-                }
-                do {
-                    let report = try await gateway.drain()
-                    entry.lastDrainMillis = SystemClock().nowMillis()
-                    if report != .init() {
-                        logger.info("outbox drained", metadata: ["handle": "\(handle.username)", "posted": "\(report.posted)",
-                            "recovered": "\(report.recovered)", "held": "\(report.held)", "failed": "\(report.failed)"])
+                case .post:
+                    await board.update(handle, loop) { $0.error = nil }
+                    do {
+                        let report = try await gateway.drain()
+                        await board.update(handle, loop) { $0.lastMillis = SystemClock().nowMillis() }
+                        if report != .init() {
+                            logger.info("outbox drained", metadata: ["handle": "\(handle.username)", "posted": "\(report.posted)",
+                                "recovered": "\(report.recovered)", "held": "\(report.held)", "failed": "\(report.failed)"])
+                        }
+                    } catch {
+                        await board.update(handle, loop) { $0.error = error.description }
+                        logger.warning("outbox drain failed", metadata: ["handle": "\(handle.username)", "error": "\(error)"])
                     }
-                } catch {
-                    entry.lastError = error.description
-                    logger.warning("outbox drain failed", metadata: ["handle": "\(handle.username)", "error": "\(error)"])
                 }
-                entry.rateLimits = (await client.rateLimitStates()).mapValues {
-                    .init(limit: $0.limit, remaining: $0.remaining, resetEpochSeconds: $0.resetEpochSeconds, throttled: $0.throttled)
+                let rates = (await client.rateLimitStates()).mapValues {
+                    GatewayStatusFile.Handle.RateLimit(limit: $0.limit, remaining: $0.remaining, resetEpochSeconds: $0.resetEpochSeconds,
+                                                       throttled: $0.throttled)
                 }
-                status[handle.userID] = entry
+                await board.update(handle, loop) { $0.rateLimits = rates }
             }
-            let served = Set(mine.map(\.userID))
-            let file = GatewayStatusFile(writtenMillis: SystemClock().nowMillis(),
-                                         handles: status.values.filter { served.contains($0.userID) }.sorted { $0.username < $1.username })
-            if served.isEmpty {
-                try? FileManager.default.removeItem(at: GatewayStatusFile.url(node.home))
-            } else {
-                try? JSONEncoder().encode(file).write(to: GatewayStatusFile.url(node.home), options: .atomic)
-            }
-            try? await Task.sleep(nanoseconds: UInt64(max(1, settings.limits.drainSeconds)) * 1_000_000_000)
+            await board.write(serving: Set(mine.map(\.userID)), home: node.home)
+            let seconds = loop == .ingest ? settings.limits.pollSeconds : settings.limits.drainSeconds
+            try? await Task.sleep(nanoseconds: UInt64(max(1, seconds)) * 1_000_000_000)
         }
-        try? FileManager.default.removeItem(at: GatewayStatusFile.url(node.home))
     }
 
     /// The home's `rules.toml`, when present and valid.
@@ -113,5 +123,44 @@ public struct GatewayService: Sendable {
         let path = node.home.url.appendingPathComponent("rules.toml").path
         guard FileManager.default.fileExists(atPath: path) else { return .empty }
         return (try? TriageRules.load(path: path)) ?? .empty
+    }
+}
+
+/// What the two gateway loops report, merged into one `gateway.json`.
+actor GatewayBoard {
+    /// One loop's view of one handle.
+    struct Part: Sendable {
+        var lastMillis: UInt64?
+        var error: String?
+        var rateLimits: [String: GatewayStatusFile.Handle.RateLimit] = [:]
+    }
+
+    private var handles: [String: (username: String, parts: [GatewayService.Loop: Part])] = [:]
+
+    func update(_ handle: GatewayHandle, _ loop: GatewayService.Loop, _ change: @Sendable (inout Part) -> Void) {
+        var entry = handles[handle.userID] ?? (handle.username, [:])
+        var part = entry.parts[loop] ?? Part()
+        change(&part)
+        entry.parts[loop] = part
+        handles[handle.userID] = entry
+    }
+
+    /// The status of the handles served now (both loops' rate limits; the ingest error first).
+    func status(serving: Set<String>) -> [GatewayStatusFile.Handle] {
+        handles.filter { serving.contains($0.key) }.map { userID, entry in
+            let ingest = entry.parts[.ingest] ?? Part(), post = entry.parts[.post] ?? Part()
+            return GatewayStatusFile.Handle(userID: userID, username: entry.username, lastPollMillis: ingest.lastMillis,
+                                            lastDrainMillis: post.lastMillis, lastError: ingest.error ?? post.error,
+                                            rateLimits: ingest.rateLimits.merging(post.rateLimits) { $1 })
+        }.sorted { $0.username < $1.username }
+    }
+
+    func write(serving: Set<String>, home: NodeHome) {
+        if serving.isEmpty {
+            try? FileManager.default.removeItem(at: GatewayStatusFile.url(home))
+        } else {
+            let file = GatewayStatusFile(writtenMillis: SystemClock().nowMillis(), handles: status(serving: serving))
+            try? JSONEncoder().encode(file).write(to: GatewayStatusFile.url(home), options: .atomic)
+        }
     }
 }

@@ -47,6 +47,7 @@ public final class NodeMetrics: @unchecked Sendable {
             count("ops_applied", "total", "Ops applied from peers", to: counters.opsApplied)
             count("batches_applied", "total", "Batches applied from peers", to: counters.batchesApplied)
             count("forks", "total", "Fork evidence received from peers", to: counters.forks)
+            count("stalls", "total", "Times a connected peer was behind with no progress", to: counters.stalls)
             for (reason, value) in counters.batchesRefused {
                 count("batches_refused", "total", "Batches from peers refused, by reject code", labels: [("reason", reason)], to: value)
             }
@@ -68,6 +69,8 @@ public final class NodeMetrics: @unchecked Sendable {
             for status in hub.peerStatuses {
                 let labels = [("peer", status.node)]
                 gauge("peer_connected", "", "1 while a session with the peer is up", labels: labels, to: status.connected ? 1 : 0)
+                gauge("peer_stalled", "", "1 while the peer is connected, behind, and making no progress", labels: labels,
+                      to: status.stalledSinceMillis == nil ? 0 : 1)
                 gauge("peer_lag", "ops", "Ops this node holds that the peer lacks, by its last heard vector", labels: labels,
                       to: Double(status.opsBehind))
                 gauge("peer_ahead", "ops", "Ops the peer holds that this node lacks", labels: labels, to: Double(status.opsAhead))

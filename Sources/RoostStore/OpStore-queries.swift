@@ -67,11 +67,17 @@ extension OpStore {
         }
     }
 
-    /// The ops a peer holding `vector` lacks, at most about `limit` ops, cut at seal boundaries so
-    /// every op is covered by a seal in the batch (a single sealed run longer than `limit` is sent whole).
-    public func batch(after vector: VersionVector, limit: Int = Limits.maxBatchOps) throws(StoreError) -> OpBatch {
+    /// The ops a peer holding `vector` lacks, at most about `limit` ops and `maxBytes` bytes as a sync
+    /// `batch` encodes them (``Limits/runBytes(ofOpWithBody:)`` per op, plus each seal), cut at seal
+    /// boundaries so every op is covered by a seal in the batch (a single sealed run longer than `limit`
+    /// or larger than `maxBytes` is sent whole, when it is the first of the batch).
+    public func batch(after vector: VersionVector, limit: Int = Limits.maxBatchOps,
+                      maxBytes: Int = Int.max) throws(StoreError) -> OpBatch {
         try read { db in
             var batch = OpBatch()
+            // What the batch takes encoded (its sync message framing left out): whole sealed runs are
+            // added while they fit `maxBytes`; the first run always goes (a run is never split).
+            var bytes = 0
             for summary in try logsNeeding(vector, db) {
                 let remaining = limit - batch.ops.count
                 guard remaining > 0 else { break }
@@ -86,16 +92,38 @@ extension OpStore {
                     SELECT * FROM seal WHERE author = ? AND epoch = ? AND seq > ? ORDER BY seq LIMIT 1
                     """, arguments: logArgs + [from.sql])
                 guard let sealRow = beyond else { continue }
-                let seal = try Self.seal(from: sealRow)
+                let last = try Self.seal(from: sealRow)
+                // Every seal up to it: the run boundaries where the batch may be cut by bytes.
+                let seals = try Row.fetchAll(db, sql: """
+                    SELECT * FROM seal WHERE author = ? AND epoch = ? AND seq > ? AND seq <= ? ORDER BY seq
+                    """, arguments: logArgs + [from.sql, last.seq.sql]).map { row in try Self.seal(from: row) }
                 let rows = try Row.fetchCursor(db, sql: """
                     SELECT * FROM op
                     WHERE author = ? AND epoch = ? AND seq > ? AND seq <= ? ORDER BY seq
-                    """, arguments: logArgs + [from.sql, seal.seq.sql])
+                    """, arguments: logArgs + [from.sql, last.seq.sql])
+                var ops: [Op] = []
+                var opsBytes = 0
+                // The last run boundary that fits: ops taken, their bytes, its seal.
+                var cut: (count: Int, bytes: Int, seal: Seal)?
+                var nextSeal = 0
+                var full = false
                 while let row = try rows.next() {
                     let body: Data? = row["body"]
-                    batch.ops.append(Op(header: try Self.header(from: row), body: body.map { [UInt8]($0) }))
+                    opsBytes += Limits.runBytes(ofOpWithBody: body?.count)
+                    ops.append(Op(header: try Self.header(from: row), body: body.map { [UInt8]($0) }))
+                    guard nextSeal < seals.count, seals[nextSeal].seq == ops.last!.header.ref.seq else { continue }
+                    let seal = seals[nextSeal]
+                    nextSeal += 1
+                    let total = bytes + opsBytes + Seal.encodedLength
+                    // The first run of the batch always goes (a run is never split).
+                    if total > maxBytes && !(batch.ops.isEmpty && cut == nil) { full = true; break }
+                    cut = (ops.count, opsBytes + Seal.encodedLength, seal)
                 }
-                batch.seals.append(seal)
+                guard let cut else { break }
+                bytes += cut.bytes
+                batch.ops += ops.prefix(cut.count)
+                batch.seals.append(cut.seal)
+                if full { break }
             }
             return batch
         }

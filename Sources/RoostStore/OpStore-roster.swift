@@ -34,6 +34,12 @@ extension OpStore {
         try read { db in try rosterCache.roster(db) }
     }
 
+    /// A value that changes whenever the roster may have changed (`meta.roster_version`): a node compares
+    /// it to the last one it saw to learn, with one cheap read, that admissions must be re-checked.
+    public func rosterVersion() throws(StoreError) -> Int64 {
+        try read { db in try Self.rosterVersion(db) }
+    }
+
     static func loadFounder(_ db: Database) throws -> AuthorID? {
         guard let data = try Data.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE key = 'team_founder'"))
         else { return nil }

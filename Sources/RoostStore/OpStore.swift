@@ -92,6 +92,13 @@ public final class OpStore: Sendable {
             }
             encoded.append((body, bytes))
         }
+        let runBytes = encoded.reduce(Seal.encodedLength) { $0 + Limits.runBytes(ofOpWithBody: $1.1.count) }
+        guard runBytes <= Limits.maxRunBytes else {
+            throw .invalidOperation("""
+                these \(encoded.count) ops take \(runBytes) bytes together, over the \(Limits.maxRunBytes)-byte limit of \
+                one sealed run (maxRunBytes: what one sync message can always carry); append them in smaller groups
+                """)
+        }
         let drift = maxClockDriftMillis
         return try write { db in
             var hybrid = try Self.loadClock(db, drift: drift)

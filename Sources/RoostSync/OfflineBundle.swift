@@ -26,13 +26,14 @@ public struct OfflineBundle: Sendable, Equatable {
     public static let maxBytes = 1 << 30
     static let sealedKeyLength = 32 + SealedBox.overheadLength
 
-    /// Every batch of ops `store` holds beyond `vector`, cut at seals (at most `limit` ops a batch).
+    /// Every batch of ops `store` holds beyond `vector`, cut at seals (at most `limit` ops and
+    /// ``SyncLimits/maxMessageBytes`` encoded a batch, or one sealed run when a run alone is larger).
     public static func collect(from store: OpStore, after vector: VersionVector = VersionVector(),
                                limit: Int = 10_000) throws(StoreError) -> OfflineBundle {
         var vector = vector
         var batches: [OpBatch] = []
         while true {
-            let batch = try store.batch(after: vector, limit: limit)
+            let batch = try store.batch(after: vector, limit: limit, maxBytes: SyncLimits.maxBatchReadBytes)
             guard !batch.seals.isEmpty else { break }
             for seal in batch.seals where seal.seq > vector[seal.log] { vector[seal.log] = seal.seq }
             batches.append(batch)

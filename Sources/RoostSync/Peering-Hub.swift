@@ -19,6 +19,16 @@ public struct PeerStatus: Sendable, Hashable, Codable {
     public var opsBehind: UInt64
     /// Ops we lack from it.
     public var opsAhead: UInt64
+    /// Since when (Unix ms) the peer has been stalled: connected and behind, with no progress for
+    /// ``SyncLimits/stallAfterMillis``; nil while it is not.
+    public var stalledSinceMillis: UInt64? = nil
+
+    /// The peer's sync state in one word: `disconnected`, `stalled`, `behind` or `in-sync`.
+    public var state: String {
+        if !connected { return "disconnected" }
+        if stalledSinceMillis != nil { return "stalled" }
+        return opsBehind > 0 ? "behind" : "in-sync"
+    }
 }
 
 /// One node's side of peering: its store, its version vector, and every live session, so that ops
@@ -72,6 +82,69 @@ public final class PeeringHub: @unchecked Sendable {
     /// Counters and the event stream of this node's peering (metrics, `events.jsonl`).
     public let telemetry: SyncTelemetry
 
+    // MARK: admission withdrawn (revocation acts at once)
+
+    /// The roster's verdict on a peer, set by the service; nil admits every connected peer (no roster).
+    private var verdict: (@Sendable (AuthorID) -> PeerAdmission.Verdict)?
+    /// `meta.roster_version` when admissions were last checked.
+    private var checkedRosterVersion: Int64?
+    /// Peers whose admission was withdrawn while connected: nothing is sent to them any more.
+    private var withdrawn: Set<AuthorID> = []
+    private var sendObservers: [@Sendable (AuthorID, SyncMessage) -> Void] = []
+
+    /// Uses `verdict` to re-check connected peers whenever the roster changes.
+    func useAdmission(_ verdict: @escaping @Sendable (AuthorID) -> PeerAdmission.Verdict) {
+        lock.withLock { self.verdict = verdict }
+    }
+
+    /// Calls `observer` (on an event loop, just before the write) with every message sent to a peer:
+    /// the sent-frame log of tests and audits. Never called for a peer whose admission was withdrawn.
+    public func observeSent(_ observer: @escaping @Sendable (AuthorID, SyncMessage) -> Void) {
+        lock.withLock { sendObservers.append(observer) }
+    }
+
+    /// Whether the roster withdrew `peer`'s admission while this node ran.
+    public func isWithdrawn(_ peer: AuthorID) -> Bool { lock.withLock { withdrawn.contains(peer) } }
+
+    /// Decides whether a message may go to `peer` now, and tells the send observers when it may.
+    func mayAndWillSend(_ message: SyncMessage, to peer: AuthorID?) -> Bool {
+        guard let peer else { return true }
+        let observers: [@Sendable (AuthorID, SyncMessage) -> Void]? = lock.withLock {
+            withdrawn.contains(peer) ? nil : sendObservers
+        }
+        guard let observers else { return false }
+        for observer in observers { observer(peer, message) }
+        return true
+    }
+
+    /// Re-checks every connected peer when the roster changed since the last check (call on `storeQueue`,
+    /// after any store work that may have changed the roster and before the vector is refreshed or a
+    /// fetched batch is handed to a session). A peer the roster no longer admits is withdrawn at once: its
+    /// sessions refuse to send and close. Returns the peers withdrawn by this call.
+    @discardableResult
+    func checkRoster() -> Set<AuthorID> {
+        guard let verdict = lock.withLock({ self.verdict }) else { return [] }
+        // Fail closed: an unreadable version counts as a change.
+        let version = try? store.rosterVersion()
+        let peersNow: Set<AuthorID> = lock.withLock {
+            if let version, version == checkedRosterVersion { return [] }
+            checkedRosterVersion = version
+            return Set(sessions.values.compactMap(\.peer))
+        }
+        var refused: Set<AuthorID> = []
+        for peer in peersNow { if case .refused = verdict(peer) { refused.insert(peer) } }
+        guard !refused.isEmpty else { return [] }
+        let handlers: [PeeringSessionHandler] = lock.withLock {
+            withdrawn.formUnion(refused)
+            return sessions.values.filter { $0.peer.map(refused.contains) ?? false }
+        }
+        for peer in refused {
+            logger.notice("closing the sessions of a peer the roster no longer admits", metadata: ["peer": "\(peer.short)"])
+        }
+        for handler in handlers { handler.admissionWithdrawn() }
+        return refused
+    }
+
     func register(_ handler: PeeringSessionHandler) {
         lock.withLock { sessions[ObjectIdentifier(handler)] = handler }
     }
@@ -88,6 +161,8 @@ public final class PeeringHub: @unchecked Sendable {
             var status = peers[peer] ?? PeerStatus(node: peer.text, address: address, connected: true, lastSeenMillis: nil,
                                                    opsBehind: 0, opsAhead: 0)
             status.connected = true
+            status.stalledSinceMillis = nil
+            progressAt[peer] = clock.nowMillis()
             if let address { status.address = address }
             status.lastSeenMillis = clock.nowMillis()
             peers[peer] = status
@@ -95,11 +170,54 @@ public final class PeeringHub: @unchecked Sendable {
     }
 
     func heard(from peer: AuthorID, vector: VersionVector?) {
-        lock.withLock {
-            peers[peer]?.lastSeenMillis = clock.nowMillis()
-            if let vector { peerVectors[peer] = vector }
+        let resumed: Bool = lock.withLock {
+            let now = clock.nowMillis()
+            peers[peer]?.lastSeenMillis = now
+            guard let vector, peerVectors[peer] != vector else { return false }
+            peerVectors[peer] = vector
+            progressAt[peer] = now
+            guard peers[peer]?.stalledSinceMillis != nil else { return false }
+            peers[peer]?.stalledSinceMillis = nil
+            return true
         }
+        if resumed { logger.notice("peer sync resumed", metadata: ["peer": "\(peer.short)"]) }
     }
+
+    // MARK: stalls (a connected peer behind with no progress is visible)
+
+    /// When each peer's vector last grew (or its session started).
+    private var progressAt: [AuthorID: UInt64] = [:]
+
+    /// Marks as stalled every connected peer that is behind and made no progress for
+    /// ``SyncLimits/stallAfterMillis``: one warning log line and one `stalled` event (counted in
+    /// ``SyncCounters/stalls``) when it starts; ``PeerStatus/stalledSinceMillis`` while it lasts. Called by
+    /// the polling task; returns the peers that became stalled.
+    @discardableResult
+    public func checkStalls() -> [AuthorID] {
+        let now = clock.nowMillis()
+        let stalled: [(AuthorID, UInt64)] = lock.withLock {
+            var found: [(AuthorID, UInt64)] = []
+            for (peer, status) in peers where status.connected && status.stalledSinceMillis == nil {
+                guard let peerVector = peerVectors[peer] else { continue }
+                let behind = peerVector.missing(from: vector)
+                guard behind > 0 else { progressAt[peer] = now; continue }
+                let since = progressAt[peer] ?? now
+                if progressAt[peer] == nil { progressAt[peer] = now }
+                if now >= since && now - since >= SyncLimits.stallAfterMillis {
+                    peers[peer]?.stalledSinceMillis = since
+                    found.append((peer, behind))
+                }
+            }
+            return found
+        }
+        for (peer, behind) in stalled {
+            logger.warning("peer sync stalled: connected and behind, with no progress", metadata: [
+                "peer": "\(peer.short)", "opsBehind": "\(behind)", "seconds": "\(SyncLimits.stallAfterMillis / 1000)"])
+            telemetry.record(.stalled, peer: peer, reason: "no-progress", ops: Int(clamping: behind))
+        }
+        return stalled.map(\.0)
+    }
+
 
     /// Re-reads the store's vector (call on `storeQueue`); true when it changed.
     func refreshVector() -> Bool {
@@ -115,6 +233,7 @@ public final class PeeringHub: @unchecked Sendable {
     /// every session pushes what its peer lacks.
     public func storeMayHaveChanged() {
         storeQueue.async {
+            self.checkRoster()
             guard self.refreshVector() else { return }
             self.broadcast(self.localVector)
         }
@@ -150,6 +269,11 @@ public final class PeeringHub: @unchecked Sendable {
 
     /// Polls the store for ops written by other processes (the CLI while the daemon runs).
     public func startPolling(on eventLoop: any EventLoop, every interval: TimeAmount = .milliseconds(50)) -> RepeatedTask {
-        eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in self.storeMayHaveChanged() }
+        var polls = 0
+        return eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+            self.storeMayHaveChanged()
+            polls += 1
+            if polls % 20 == 0 { self.checkStalls() }
+        }
     }
 }

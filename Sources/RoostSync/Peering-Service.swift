@@ -72,6 +72,7 @@ public final class PeeringService: @unchecked Sendable {
     ) {
         self.hub = hub; self.identity = identity; self.networkKey = networkKey; self.group = group
         self.syncConfiguration = syncConfiguration; self.logger = logger; self.admission = admission
+        hub.useAdmission(admission.verdict)
         polling = hub.startPolling(on: group.next())
     }
 

@@ -63,6 +63,21 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
         let actions = machine.start(localVector: hub.localVector)
         self.machine = machine
         hub.register(self)
+        // Registered first, then checked: a revocation that lands from here on is seen by the hub's
+        // check, and one that landed before is seen here.
+        if hub.isWithdrawn(peer) {
+            hub.logger.notice("refused a session: the roster withdrew this peer's admission", metadata: ["peer": "\(peer.short)"])
+            self.machine = nil
+            context.close(promise: nil)
+            return
+        }
+        if case let .refused(why) = admission.verdict(peer) {
+            hub.logger.notice("refused a session: the roster no longer admits the peer",
+                              metadata: ["peer": "\(peer.short)", "reason": "\(why)"])
+            self.machine = nil
+            context.close(promise: nil)
+            return
+        }
         hub.connected(peer, address: address)
         hub.telemetry.record(.connected, peer: peer, address: address)
         perform(actions)
@@ -70,11 +85,12 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
         timer = context.eventLoop.scheduleRepeatedTask(initialDelay: Self.tickInterval, delay: Self.tickInterval) { [weak self] _ in
             guard let self, var machine = self.machine else { return }
             ticks += 1
+            // A backstop only: roster changes are checked by the hub as they apply (``PeeringHub/checkRoster()``).
             if ticks % Self.rosterCheckTicks == 0, case let .refused(why) = self.admission.verdict(peer) {
                 // Revoked (or dropped from the roster) while connected: the session ends now.
                 self.hub.logger.notice("closing the session of a peer the roster no longer admits",
                                        metadata: ["peer": "\(peer.short)", "reason": "\(why)"])
-                self.context?.close(promise: nil)
+                self.admissionWithdrawn()
                 return
             }
             let actions = machine.tick(localVector: self.hub.localVector, now: self.now)
@@ -83,7 +99,20 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
         }
     }
 
-    /// How many ticks between checks that the roster still admits the peer (5 s).
+    /// The roster withdrew the peer's admission (any thread): the session sends nothing more and closes.
+    /// Sends are also refused by the hub from the moment it withdrew the peer, so nothing queued before
+    /// this runs on the event loop reaches the peer either.
+    func admissionWithdrawn() {
+        context?.eventLoop.execute {
+            guard let context = self.context else { return }
+            _ = self.machine?.withdraw()
+            self.machine = nil
+            self.timer?.cancel()
+            context.close(promise: nil)
+        }
+    }
+
+    /// How many ticks between backstop checks that the roster still admits the peer (5 s).
     static let rosterCheckTicks = 50
 
     /// An applicant's first message must be a valid `join`; anything else ends the connection.
@@ -99,7 +128,10 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
         let hub = hub, admission = admission, eventLoop = context.eventLoop
         hub.storeQueue.async {
             let refusal = admission.admit(peer, join)
-            if refusal == nil { _ = hub.refreshVector() }
+            if refusal == nil {
+                hub.checkRoster()
+                _ = hub.refreshVector()
+            }
             eventLoop.execute {
                 guard let context = self.context else { return }
                 if let refusal {
@@ -118,6 +150,7 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
 
     private func refuseApplicant(_ context: ChannelHandlerContext) {
         awaitingJoin = nil
+        hub.telemetry.record(.handshakeRefused, peer: peer, address: address, reason: "join-refused")
         context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: SyncMessage.bye(.unexpectedPeer).encoded())),
                               promise: nil)
         context.close(promise: nil)
@@ -175,7 +208,8 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
     /// Sends an ephemeral message (presence) once the session is established (any thread).
     func sendEphemeral(_ message: SyncMessage) {
         context?.eventLoop.execute {
-            guard let context = self.context, self.machine?.isActive == true else { return }
+            guard let context = self.context, self.machine?.isActive == true,
+                  self.hub.mayAndWillSend(message, to: self.peer) else { return }
             context.writeAndFlush(self.wrapOutboundOut(context.channel.allocator.buffer(bytes: message.encoded())), promise: nil)
         }
     }
@@ -196,13 +230,21 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
         for action in actions {
             switch action {
             case let .send(message):
+                guard hub.mayAndWillSend(message, to: peer) else {
+                    // Withdrawn: not one more frame; the hub is closing the session.
+                    admissionWithdrawn()
+                    return
+                }
                 let encoded = message.encoded()
                 hub.telemetry.sent(encoded.count, to: peer)
                 context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: encoded)), promise: nil)
             case let .fetch(after, limit):
                 let hub = hub
                 hub.storeQueue.async {
-                    let result = Result { () throws(StoreError) in try hub.store.batch(after: after, limit: limit) }
+                    let result = Result { () throws(StoreError) in try hub.store.batch(after: after, limit: limit, maxBytes: SyncLimits.maxBatchReadBytes) }
+                    // Checked after the read: a revocation the batch could contain is seen here, before
+                    // the batch reaches the event loop (where the send is refused for a withdrawn peer).
+                    hub.checkRoster()
                     eventLoop.execute { self.fetched(result) }
                 }
             case let .apply(id, batch):
@@ -214,6 +256,8 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
                     } catch {
                         result = .failure(SyncRejection(error))
                     }
+                    // Roster ops in the batch act before any session learns of the new ops.
+                    hub.checkRoster()
                     let changed = hub.refreshVector()
                     let vector = hub.localVector
                     eventLoop.execute {

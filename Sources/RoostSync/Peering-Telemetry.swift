@@ -22,6 +22,9 @@ public struct SyncEvent: Codable, Hashable, Sendable {
         case refusedByPeer = "refused-by-peer"
         /// The peer sent a second, validly sealed op at a position we hold: fork evidence was stored.
         case fork
+        /// A connected peer is behind and made no progress for ``SyncLimits/stallAfterMillis``
+        /// (``SyncEvent/ops`` ops behind).
+        case stalled
     }
 
     /// When (Unix ms).
@@ -65,6 +68,8 @@ public struct SyncCounters: Hashable, Sendable {
     public var handshakeFailures: [String: UInt64] = [:]
     /// Fork evidence events.
     public var forks: UInt64 = 0
+    /// Times a connected peer was found stalled (behind, no progress).
+    public var stalls: UInt64 = 0
 }
 
 /// The hub's telemetry: counters plus observers of ``SyncEvent``s (the daemon appends them to the
@@ -99,6 +104,7 @@ public final class SyncTelemetry: Sendable {
             case .refusedByPeer: counters.refusedByPeers[reason ?? "unknown", default: 0] += 1
             case .handshakeRefused: counters.handshakeFailures[reason ?? "unknown", default: 0] += 1
             case .fork: counters.forks += 1
+            case .stalled: counters.stalls += 1
             case .connected, .disconnected: break
             }
         }

@@ -7,9 +7,15 @@ import RoostCore
 public enum SyncLimits {
     /// The protocol version this build speaks; a peer announcing another one is refused.
     public static let protocolVersion: UInt16 = 1
-    /// Largest encoded message, in bytes (64 MiB). A sender never builds a bigger one: it asks the store
-    /// for fewer ops instead (see ``SyncSession/StateMachine``).
-    public static let maxMessageBytes = 64 * 1024 * 1024
+    /// Largest encoded message, in bytes: exactly what one peer frame carries
+    /// (``WireLimits/maxFramePayloadBytes``, 16 MiB less the frame overhead), so that every message a
+    /// session builds can be sent. A sender never builds a bigger one: it reads batches with this byte
+    /// budget and asks the store for fewer ops when one still comes out larger (see
+    /// ``SyncSession/StateMachine``). One sealed run is at most ``Limits/maxRunBytes``, well within it.
+    public static let maxMessageBytes = WireLimits.maxFramePayloadBytes
+    /// The byte budget of a batch read from the store: the message limit less the `batch` message's own
+    /// fields (tag, id, op and seal counts).
+    public static let maxBatchReadBytes = maxMessageBytes - (1 + 8 + 4 + 4)
     /// Most entries in one version vector (`hello`, `have`): one per log.
     public static let maxVectorEntries = 65_536
     /// Most ops in one `batch` message: the store's own limit (``Limits/maxBatchOps``).
@@ -18,6 +24,9 @@ public enum SyncLimits {
     public static let maxBatchSeals = Limits.maxBatchOps
     /// Longest human-readable text in a `reject` message, in UTF-8 bytes.
     public static let maxReasonBytes = 1024
+    /// A connected peer that is behind and whose vector did not grow for this long is reported stalled
+    /// (a log line, `roost peers`, the `roost_stalls_total` and `roost_peer_stalled` metrics): 30 s.
+    public static let stallAfterMillis: UInt64 = 30_000
     /// Largest window (unacknowledged batches in flight) a node may announce.
     public static let maxWindow = 64
 

@@ -135,6 +135,12 @@ extension SyncSession {
             close(.localShutdown)
         }
 
+        /// The roster withdrew the peer's admission: the session ends at once and emits nothing more, in
+        /// this call or any later one (no `bye`: a revoked member is told nothing).
+        public mutating func withdraw() -> [Action] {
+            close(.admissionWithdrawn)
+        }
+
         /// The connection is gone (closed by either side, or failed). Everything in flight is forgotten;
         /// later events are ignored.
         public mutating func closed() {

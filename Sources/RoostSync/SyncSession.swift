@@ -47,6 +47,9 @@ public enum SyncSession {
         case unexpectedPeer(AuthorID)
         /// The peer is this node.
         case selfConnection
+        /// The roster withdrew the peer's admission (revoked while connected): nothing more is sent, not
+        /// even a `bye`.
+        case admissionWithdrawn
 
         public var description: String {
             switch self {
@@ -57,6 +60,7 @@ public enum SyncSession {
             case let .incompatibleVersion(version): "peer speaks protocol version \(version)"
             case let .unexpectedPeer(node): "hello from unexpected node \(node.short)"
             case .selfConnection: "connected to itself"
+            case .admissionWithdrawn: "the roster withdrew the peer's admission"
             }
         }
 
@@ -64,7 +68,7 @@ public enum SyncSession {
         var byeCode: SyncByeCode? {
             switch self {
             case .localShutdown: .normal
-            case .peerBye: nil
+            case .peerBye, .admissionWithdrawn: nil
             case .idleTimeout: .idleTimeout
             case .protocolViolation: .protocolViolation
             case .incompatibleVersion: .incompatibleVersion

@@ -320,6 +320,9 @@ public final class SecureChannelHandler: ChannelDuplexHandler {
             let frame = try sealer!.seal(Array(buffer: payload))
             context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: frame)), promise: promise)
         } catch {
+            // Never silent: a payload the frame cannot carry is a sender bug (messages are sized to fit).
+            logger.error("a payload was not sent: it does not fit one frame", metadata: [
+                "roost.reason": "\(error)", "roost.limit": "\(WireLimits.maxFramePayloadBytes)"])
             promise?.fail(SecureChannelError.frame(error))
         }
     }
@@ -334,8 +337,10 @@ public final class SecureChannelHandler: ChannelDuplexHandler {
     /// Reports `error`, drops queued writes and closes without sending more.
     private func fail(_ error: SecureChannelError, context: ChannelHandlerContext) {
         guard state != .closed else { return }
-        report(error, context: context)
+        // Closed before the layers above hear of it: a close they start in reaction must not send FINAL
+        // (SPEC-peers §2a.5: a frame that fails a check ends the connection without FINAL).
         state = .closed
+        report(error, context: context)
         context.close(promise: nil)
     }
 

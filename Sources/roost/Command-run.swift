@@ -60,7 +60,7 @@ struct Peers: ParsableCommand {
         let rows = peers.map { peer -> [String] in
             let id = try? AuthorID(text: peer.node)
             let name = id.flatMap { id in try? withDesk { () throws(DeskError) in try desk.memberName(id) } }
-            return [String(peer.node.prefix(7)), name ?? "?", peer.address ?? "(inbound)", peer.connected ? "connected" : "disconnected",
+            return [String(peer.node.prefix(7)), name ?? "?", peer.address ?? "(inbound)", peer.state,
                     peer.lastSeenMillis.map(DeskClock.format) ?? "-", String(peer.opsBehind), String(peer.opsAhead)]
         }
         printTable([["PEER", "NAME", "ADDRESS", "STATE", "LAST SEEN", "BEHIND", "AHEAD"]] + rows)

@@ -183,7 +183,22 @@ public actor FakeXState {
 
     enum PostOutcome { case created(FakeTweet), refused(String) }
 
-    func post(text: String, inReplyTo: String?) -> PostOutcome {
+    /// Rewrites every `http(s)://` link to a `t.co` short link, as X does to posted tweets and DMs (the
+    /// same URL always gets the same short link here, so duplicate content is still recognised).
+    public static func shortenLinks(_ text: String) -> String {
+        text.split(separator: " ", omittingEmptySubsequences: false).map { word -> String in
+            guard word.hasPrefix("http://") || word.hasPrefix("https://") else { return String(word) }
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for byte in word.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+            let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+            var code = ""
+            for _ in 0..<10 { code.append(alphabet[Int(hash % 62)]); hash /= 62 }
+            return "https://t.co/" + code
+        }.joined(separator: " ")
+    }
+
+    func post(text original: String, inReplyTo: String?) -> PostOutcome {
+        let text = Self.shortenLinks(original)
         if brandTweets.contains(where: { $0.text == text }) {
             return .refused("You are not allowed to create a Tweet with duplicate content.")
         }
@@ -206,7 +221,8 @@ public actor FakeXState {
 
     enum DMOutcome { case created(FakeDM), refused(String) }
 
-    func sendDM(text: String, to participant: String) -> DMOutcome {
+    func sendDM(text original: String, to participant: String) -> DMOutcome {
+        let text = Self.shortenLinks(original)
         guard users[participant] != nil else { return .refused("Could not find the participant.") }
         if blockedBy.contains(participant) { return .refused("You cannot send messages to this user.") }
         let dm = FakeDM(id: newID(), text: text, senderID: brand.id, conversationID: Self.dmConversation(participant, brand.id),

@@ -158,6 +158,56 @@ struct RoostCLI {
     }
 }
 
+extension GatewayCLITests {
+    /// A 429 on mentions makes ingest wait for X's reset (10 minutes here); replies are posted meanwhile,
+    /// because posting has its own loop and client (issue 16: one shared loop held them until the reset).
+    @Test func aRateLimitOnMentionsDoesNotHoldTheOutbox() async throws {
+        let fake = try await FakeX.start()
+        defer { Task { await fake.server.stop() } }
+        let node = try GatewayTestNode(name: "Gateway Porto", initials: "GP")
+        defer { node.cleanup() }
+        let cli = RoostCLI(home: node.home)
+        #expect(try cli.run(["team", "create", "--name", "Acme"]).status == 0)
+        let configURL = node.home.appendingPathComponent("config.json")
+        var config = try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as! [String: Any]
+        config["listen"] = "127.0.0.1:\(Int.random(in: 30_000...45_000))"
+        try JSONSerialization.data(withJSONObject: config).write(to: configURL)
+        let tokenFile = node.home.appendingPathComponent("token").path
+        FileManager.default.createFile(atPath: tokenFile, contents: Data(token.utf8), attributes: [.posixPermissions: 0o600])
+        #expect(try cli.run(["gateway", "assign", "acmecare", "--x-user-id", brand.id, "--member", "Gateway Porto"]).status == 0)
+        #expect(try cli.run(["gateway", "configure", "--base-url", fake.server.baseURL, "--token-file", tokenFile,
+                             "--poll-seconds", "1", "--drain-seconds", "1"]).status == 0)
+        let mention = await fake.state.tweet(from: customer(1), text: "@acmecare is the Porto store open today?")
+
+        let daemon = cli.process(["run", "--log-level", "warning"])
+        let log = Pipe()
+        daemon.standardError = log
+        daemon.standardOutput = log
+        try daemon.run()
+        defer { if daemon.isRunning { daemon.terminate() } }
+
+        func eventually(_ what: String, _ check: () async throws -> Bool) async throws {
+            for _ in 0..<150 {
+                if try await check() { return }
+                try await Task.sleep(nanoseconds: 100_000_000)
+            }
+            Issue.record("timed out waiting for \(what)")
+        }
+        try await eventually("the mention") { try node.node.store.exists(EntityRef(Desk.message, mention.id)) }
+        // X now rate-limits mentions with a reset 10 minutes away; the next poll takes the 429 and waits.
+        for _ in 0..<3 { await fake.state.inject(.rateLimit(resetInSeconds: 600), on: "/2/users/mentions") }
+        try await eventually("a 429 served on mentions") { await fake.state.pendingFaults < 3 }
+        let reply = try node.desk(at: realNow()).reply("p" + mention.id, text: "Yes, until 8pm")
+        try await eventually("the post while ingest waits") {
+            try node.node.store.outbox().first { $0.id == reply.messageID }?.state == .posted
+        }
+        #expect(await fake.state.pendingFaults >= 1, "ingest was still held by the rate limit")
+        daemon.terminate()
+        daemon.waitUntilExit()
+        #expect(await fake.state.created == [reply.text])
+    }
+}
+
 extension DeskService {
     /// Sets an outbox item's state and reason as the gateway would.
     func append(_ id: String, state: OutboxState, reason: String) throws {

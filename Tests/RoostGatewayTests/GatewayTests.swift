@@ -284,3 +284,38 @@ func outbox(_ node: GatewayTestNode, _ id: String) throws -> OutboxRow? {
         #expect(try gw2.desk(at: realNow()).gatewayHandle("acmecare").mentionsCursor == second.last)
     }
 }
+
+extension GatewayTests {
+    @Test func aReplyWithALinkIsRecognisedOnXAfterACrashThoughXShortenedTheLink() async throws {
+        let fake = try await FakeX.start()
+        defer { Task { await fake.server.stop() } }
+        let team = try Team()
+        defer { team.cleanup() }
+        let mention = await fake.state.tweet(from: customer(1), text: "@acmecare is there an outage in Porto?")
+        _ = try await fake.gateway(team.gw).poll()
+        try team.sync()
+        let text = "Yes, see https://status.acmecare.example/porto?region=north  for updates"
+        let draft = try team.ana.desk(at: realNow()).reply("p" + mention.id, text: text)
+        try team.gw.pull(from: team.ana)
+
+        let crashing = try fake.gateway(team.gw, hooks: GatewayHooks(afterPostingCommitted: { _ in }, afterPost: { _ in throw SimulatedCrash() }))
+        await #expect(throws: GatewayError.crashed("after X accepted the post")) { _ = try await crashing.drain() }
+        // Like real X, the fake stored the reply with its link shortened to t.co.
+        let onX = await fake.state.brandTweets
+        #expect(onX.count == 1 && onX[0].text != text && onX[0].text.contains("https://t.co/"))
+
+        let restarted = try await fake.gateway(team.gw, at: realNow() + 60_000).drain()
+        #expect(restarted.recovered == 1 && restarted.posted == 0 && restarted.failed == 0)
+        let row = try outbox(team.gw, draft.messageID)
+        #expect(row?.state == .posted && row?.xID == onX[0].id)
+        #expect(await fake.state.requests.filter { $0 == "POST /2/tweets" }.count == 1)
+    }
+
+    @Test func linkNormalisationComparesLinksAsLinksAndNothingElse() {
+        #expect(TweetMatch.sameText("see https://a.example/x?y=1 now", "see https://t.co/AbC123xyz0 now"))
+        #expect(TweetMatch.sameText("  see  example.com/path\n", "see https://t.co/q"))
+        #expect(!TweetMatch.sameText("see https://a.example/x now", "see https://t.co/abc later"))
+        #expect(!TweetMatch.sameText("two https://a.example https://b.example", "two https://t.co/a"))
+        #expect(TweetMatch.sameText("no links at all", "no links at all"))
+    }
+}

@@ -9,21 +9,41 @@ import RoostSync
 /// The roster over real TCP on 127.0.0.1, with node homes as `roost` makes them and the admission
 /// policy `roost run` uses: invites, joins, one-time use, revocation (direct and relayed).
 @Suite(.serialized) struct RosterTCPTests {
+    /// Every message a node sent, by peer, across restarts: the sent-frame log.
+    final class SentLog: @unchecked Sendable {
+        private let lock = NSLock()
+        private var messages: [(AuthorID, SyncMessage)] = []
+
+        func add(_ peer: AuthorID, _ message: SyncMessage) { lock.withLock { messages.append((peer, message)) } }
+
+        /// The ops sent to `peer` in batches.
+        func ops(sentTo peer: AuthorID) -> [OpRef] {
+            lock.withLock {
+                messages.flatMap { to, message -> [OpRef] in
+                    guard to == peer, case let .batch(_, batch) = message else { return [] }
+                    return batch.ops.map(\.header.ref)
+                }
+            }
+        }
+    }
+
     final class Peer: @unchecked Sendable {
         let node: Node
         var hub: PeeringHub
         var service: PeeringService
         let root: URL
+        let sent = SentLog()
 
         init(_ node: Node, root: URL, group: MultiThreadedEventLoopGroup) throws {
             self.node = node
             self.root = root
-            (hub, service) = try Self.start(node, group: group)
+            (hub, service) = try Self.start(node, group: group, sent: sent)
         }
 
-        static func start(_ node: Node, group: MultiThreadedEventLoopGroup) throws -> (PeeringHub, PeeringService) {
+        static func start(_ node: Node, group: MultiThreadedEventLoopGroup, sent: SentLog) throws -> (PeeringHub, PeeringService) {
             let team = try #require(try node.home.team(of: node))
             let hub = try PeeringHub(store: node.store, local: node.id, clock: SystemClock())
+            hub.observeSent { peer, message in sent.add(peer, message) }
             let service = PeeringService(hub: hub, identity: node.author.key, networkKey: try NetworkKey(bytes: team.networkKey),
                                          group: group, admission: node.home.admission(node: node))
             return (hub, service)
@@ -31,8 +51,10 @@ import RoostSync
 
         func restart(group: MultiThreadedEventLoopGroup) async throws {
             await service.shutdown()
-            (hub, service) = try Self.start(node, group: group)
+            (hub, service) = try Self.start(node, group: group, sent: sent)
         }
+
+        func refusals(_ label: String) -> UInt64 { hub.telemetry.counters.handshakeFailures[label] ?? 0 }
 
         func listen() async throws -> Int { try await service.listen(host: "127.0.0.1", port: 0).port! }
 
@@ -88,7 +110,7 @@ import RoostSync
                                                 node: anaNode, now: now)
         let mallory = try Peer(try Self.joiner("Mallory", "MM", invite: kenjiInvite, root: root), root: root, group: group)
         try mallory.dial(ana, port: anaPort)
-        try await Task.sleep(nanoseconds: 1_500_000_000)
+        #expect(await eventually { ana.refusals("join-refused") >= 1 })
         #expect(try ana.role(of: mallory) == nil)
         #expect(try mallory.node.store.versionVector()[LogID(author: anaNode.id, epoch: anaNode.author.epoch)] == 0)
         await mallory.service.shutdown()
@@ -108,6 +130,14 @@ import RoostSync
         try kenji.dial(lea, port: leaPort2)
         let cut = try anaNode.home.revoke(kenji.node.id, node: anaNode)
         ana.hub.storeMayHaveChanged()
+        // Every op of another author created from now on must never be sent to Kenji, by anyone.
+        var atRevocation = try anaNode.store.versionVector()
+        atRevocation.formMax(try lea.node.store.versionVector())
+        func sentToKenjiAfterRevocation() -> [OpRef] {
+            (ana.sent.ops(sentTo: kenji.node.id) + lea.sent.ops(sentTo: kenji.node.id)).filter {
+                $0.author != kenji.node.id && $0.seq > atRevocation[$0.log]
+            }
+        }
         let kenjiLog = LogID(author: kenji.node.id, epoch: kenji.node.author.epoch)
         let kept = try #require(cut.kept[kenji.node.author.epoch])
         try kenji.append([.set(entity: EntityRef(Desk.ticket, "p1"), field: "status", value: .string("resolved"))])
@@ -123,13 +153,19 @@ import RoostSync
         #expect(try lea.node.store.verify().isOK)
         #expect(try anaNode.store.verify().isOK)
 
-        // Kenji's handshakes are refused from now on: Ana's next op never reaches him.
+        // Lea closed Kenji's session the moment the revocation applied, so Ana's next op, which Lea
+        // receives, is never relayed to him; and Kenji's handshakes are refused from now on.
+        // (Withdrawn in the same store-queue step that applied the revocation, just after its commit.)
+        #expect(await eventually { lea.hub.isWithdrawn(kenji.node.id) })
         try ana.append([.set(entity: EntityRef(Desk.ticket, "p2"), field: "priority", value: .string("high"))])
+        let anaLog = LogID(author: anaNode.id, epoch: anaNode.author.epoch)
+        let p2 = OpRef(author: anaNode.id, epoch: anaNode.author.epoch, seq: try anaNode.store.versionVector()[anaLog])
+        #expect(try await eventually { try lea.holds(p2) })
         try await kenji.restart(group: group)
         try kenji.dial(ana, port: anaPort)
-        try await Task.sleep(nanoseconds: 1_500_000_000)
-        let anaLog = LogID(author: anaNode.id, epoch: anaNode.author.epoch)
-        #expect(try kenji.node.store.versionVector()[anaLog] < anaNode.store.versionVector()[anaLog])
+        #expect(await eventually { ana.refusals("revoked-identity") >= 1 })
+        #expect(try !kenji.holds(p2))
+        #expect(sentToKenjiAfterRevocation().isEmpty, "sent to the revoked member: \(sentToKenjiAfterRevocation())")
 
         for peer in [ana, kenji, lea] { await peer.service.shutdown() }
         try await group.shutdownGracefully()
@@ -151,12 +187,17 @@ extension RosterTCPTests {
         try kenji.dial(ana, port: port)
         func connected() -> Bool { ana.hub.peerStatuses.contains { $0.node == kenji.node.id.text && $0.connected } }
         #expect(await eventually { connected() && (try? ana.role(of: kenji)) == .agent })
+        let before = try anaNode.store.versionVector()
         _ = try anaNode.home.revoke(kenji.node.id, node: anaNode)
+        // The hub checks the roster before it announces the revocation op: the session is withdrawn
+        // before any frame could carry it (no waiting for the 5 s backstop), and redials are refused.
         ana.hub.storeMayHaveChanged()
-        // Within the roster check interval (5 s) the session ends, and redials are refused.
-        #expect(await eventually(seconds: 15) { !connected() })
-        try await Task.sleep(nanoseconds: 2_000_000_000)
+        #expect(await eventually { ana.hub.isWithdrawn(kenji.node.id) && !connected() })
+        try ana.append([.set(entity: EntityRef(Desk.ticket, "r1"), field: "status", value: .string("open"))])
+        #expect(await eventually { ana.refusals("revoked-identity") >= 1 })
         #expect(!connected())
+        // Not even the revocation op itself went out on the session: only ops that existed before it.
+        #expect(ana.sent.ops(sentTo: kenji.node.id).allSatisfy { $0.seq <= before[$0.log] })
         for peer in [ana, kenji] { await peer.service.shutdown() }
         try await group.shutdownGracefully()
     }

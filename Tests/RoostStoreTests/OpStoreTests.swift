@@ -322,3 +322,42 @@ import RoostCrypto
         #expect(details.contains { $0.contains("desk_ticket_open") }, "\(details)")
     }
 }
+
+/// Large ops: a sealed run must fit one sync message, batches are cut by bytes as well as by count.
+extension OpStoreTests {
+    /// An insert of four 60,000-character fields (about 240 KB, as `roost op insert` makes them).
+    static func largeInsert(_ key: String) -> OpBody {
+        let text = String(repeating: "x", count: 60_000)
+        return .insert(entity: EntityRef("note", key), fields: ["a", "b", "c", "d"].map { Field($0, .string(text)) })
+    }
+
+    @Test func anAppendOverTheRunLimitIsRefusedWithOneClearErrorAndWritesNothing() throws {
+        let ana = try TestAuthor(seed: 1)
+        let count = Limits.maxRunBytes / 240_000 + 1
+        let error = #expect(throws: StoreError.self) {
+            try ana.append((0..<count).map { Self.largeInsert("n\($0)") }, at: baseMillis)
+        }
+        #expect("\(error.map { "\($0)" } ?? "")".contains("maxRunBytes"), "the error names the limit")
+        #expect("\(error.map { "\($0)" } ?? "")".contains("\(Limits.maxRunBytes)"))
+        #expect(try ana.store.opCount() == 0)
+        // A large op alone is fine (it is far within the limit).
+        try ana.append([Self.largeInsert("m")], at: baseMillis)
+        #expect(try ana.store.opCount() == 1)
+    }
+
+    @Test func batchesAreCutByBytesAtSealBoundaries() throws {
+        let ana = try TestAuthor(seed: 1)
+        for n in 0..<10 { try ana.append([Self.largeInsert("n\(n)")], at: baseMillis) }
+        let run = Seal.encodedLength + Limits.runBytes(ofOpWithBody: Self.largeInsert("n0").encoded().count)
+        let three = try ana.store.batch(after: VersionVector(), maxBytes: 3 * run + run / 2)
+        // One log: the batch carries the seal of its last run, which covers the runs before it.
+        #expect(three.ops.count == 3)
+        #expect(three.seals.map(\.seq) == [3])
+        let replica = try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis)
+        #expect(try replica.apply(three, clock: Self.clock).applied == 3)
+        // One run always goes, even over the budget (a run is never split).
+        let one = try ana.store.batch(after: VersionVector(), maxBytes: 10)
+        #expect(one.ops.count == 1)
+        #expect(try ana.store.batch(after: VersionVector()).ops.count == 10)
+    }
+}

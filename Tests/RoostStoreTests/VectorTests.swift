@@ -328,7 +328,7 @@ import Testing
 /// Everything the vector tests and the generator share: an order-preserving JSON value, the readable
 /// forms of values, bodies and refs, and the helpers that build and deliver ops.
 enum VectorKit {
-    static let files = ["ids.json", "ops.json", "invalid.json", "merge.json", "receive.json", "state.json"]
+    static let files = ["ids.json", "ops.json", "invalid.json", "merge.json", "receive.json", "state.json", "roster.json"]
 
     /// `Protocol/vectors` of this package, found from this file's path.
     static let directory: URL = URL(fileURLWithPath: #filePath)

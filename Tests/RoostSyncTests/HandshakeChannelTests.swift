@@ -28,8 +28,13 @@ final class SecureChannelRecorder: ChannelInboundHandler {
         context.fireUserInboundEventTriggered(event)
     }
 
+    /// Close the channel on any error, as ``PeeringSessionHandler`` does (the close goes back through
+    /// the secure handler).
+    var closeOnError = false
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if let error = error as? SecureChannelError { errors.append(error) } else { otherErrors.append(error) }
+        if closeOnError { context.close(promise: nil) }
     }
 }
 
@@ -256,6 +261,33 @@ struct HandshakeChannelTests {
         // but it closed nothing itself; it was the peer that vanished.
         pair.deliverCloses()
         #expect(pair.initiatorRecorder.errors == [.frame(.truncated)])
+    }
+
+    @Test("after a tampered or oversized frame nothing more is sent, not even FINAL, when the layer above closes on the error (SPEC-peers §2a.5)")
+    func noFinalAfterAFailedFrame() throws {
+        for oversized in [false, true] {
+            let pair = try SecureEmbeddedPair(HandshakeFixture.alice, HandshakeFixture.bob)
+            pair.responderRecorder.closeOnError = true
+            try pair.connect()
+            try pair.pump()
+            _ = pair.write(Array("pay 100 to bob".utf8), from: .initiator)
+            let sentBefore = pair.sentByResponder.count
+            try pair.pump(tamper: { role, bytes in
+                guard role == .initiator else { return }
+                if oversized {
+                    let length = UInt32(WireLimits.maxFrameBytes + 1)
+                    bytes = [UInt8(length >> 24), UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length & 0xFF)]
+                } else {
+                    bytes[bytes.count - 20] ^= 0x01
+                }
+            })
+            #expect(pair.responderRecorder.payloads.isEmpty)
+            #expect(pair.responderRecorder.errors.count == 1)
+            #expect(!pair.responder.isActive)
+            #expect(pair.sentByResponder.count == sentBefore, "the responder sent bytes (a FINAL) after the failed frame")
+            pair.deliverCloses()
+            #expect(pair.initiatorRecorder.errors == [.frame(.truncated)])
+        }
     }
 
     @Test("a peer connection that ends without FINAL is reported as truncated")

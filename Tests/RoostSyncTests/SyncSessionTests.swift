@@ -429,3 +429,25 @@ import Testing
         #expect(pair.machines.allSatisfy { $0.isActive })
     }
 }
+
+extension SyncSessionTests {
+    @Test("a withdrawn peer gets nothing more: no bye, and no frame from any later event, even a fetched batch")
+    func withdrawnPeerGetsNothing() {
+        let local = VersionVector([Self.logA: 3])
+        var (machine, actions) = Self.active(local: local)
+        // A fetch is out when the revocation lands.
+        #expect(Self.fetches(actions).count == 1)
+        #expect(machine.withdraw() == [.close(.admissionWithdrawn)])
+        #expect(machine.isClosed)
+        #expect(machine.withdraw().isEmpty)
+        var later: [Action] = []
+        later += machine.batchFetched(Self.fakeBatch(Self.logA, count: 3), localVector: local, now: Self.t0 + 1)
+        let grown = VersionVector([Self.logA: 9])
+        later += machine.localChanged(localVector: grown, now: Self.t0 + 2)
+        later += machine.received(.have(VersionVector()), localVector: grown, now: Self.t0 + 3)
+        later += machine.received(.ping(nonce: 1), localVector: grown, now: Self.t0 + 4)
+        later += machine.tick(localVector: grown, now: Self.t0 + 10_000_000)
+        #expect(Self.sent(later).isEmpty)
+        #expect(later.isEmpty)
+    }
+}
