@@ -269,6 +269,8 @@ enum WebAPI {
     struct PeerRow: Encodable {
         var status: PeerStatus
         var name: String?
+        /// Catching up with this peer (ops we lack falling), when under way.
+        var progress: JobProgress?
     }
 
     struct PeersResult: Encodable {
@@ -281,8 +283,10 @@ enum WebAPI {
         let file = PeersFile.load(app.node.home)
         let running = file.map { SystemClock().nowMillis() &- $0.writtenMillis < 5_000 } ?? false
         let name = app.names()
+        let now = SystemClock().nowMillis()
         let rows = (running ? file?.peers ?? [] : []).map { peer in
-            PeerRow(status: peer, name: (try? AuthorID(text: peer.node)).map(name))
+            PeerRow(status: peer, name: (try? AuthorID(text: peer.node)).map(name),
+                    progress: app.catchUp.observe(peer: peer.node, opsAhead: peer.connected ? peer.opsAhead : UInt64(0), atMillis: now))
         }
         return PeersResult(running: running, configured: app.node.config.peers, peers: rows)
     }

@@ -43,7 +43,11 @@ extension WebPages {
             return """
                 <tr><th scope="row">\(HTML.escape(name))</th><td>\(row.status.connected ? "<span class=\"ok\">connected</span>" : "<span class=\"breach\">disconnected</span>")</td>
                 <td>\(HTML.escape(row.status.address ?? "inbound"))</td><td>\(seen)</td><td class="num">\(row.status.opsBehind)</td><td class="num">\(row.status.opsAhead)</td></tr>
-                """
+                """ + (row.progress.map { progress in
+                    """
+                    <tr class="catch-up"><td colspan="6"><progress max="\(progress.total ?? 0)" value="\(progress.done)" aria-label="Initial sync from \(HTML.escape(name))"></progress> \(HTML.escape(progress.line))</td></tr>
+                    """
+                } ?? "")
         }.joined()
         let logs = sync.logs.map { log -> String in
             "<tr><th scope=\"row\">\(HTML.escape(log.name))</th><td><code>\(HTML.escape(String(log.author.prefix(15))))</code></td><td class=\"num\">\(log.seq)</td></tr>"
