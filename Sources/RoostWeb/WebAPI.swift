@@ -261,7 +261,15 @@ enum WebAPI {
     }
 
     @Sendable static func dashboard(_ app: WebApp, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        JSON.response(try app.dashboard(try scope(request)))
+        JSON.response(try app.dashboard(try scope(request), window: try DashboardWindow.of(request, now: app.now),
+                                        historyPage: try agentsPage(request)))
+    }
+
+    /// The `agents_page` parameter (from 1; default 1).
+    static func agentsPage(_ request: Request) throws -> Int {
+        guard let text = query(request, "agents_page") else { return 1 }
+        guard let page = Int(text), page >= 1 else { throw WebError.badRequest(field: "agents_page", reason: "a page number from 1") }
+        return page
     }
 
     // MARK: peers, sync, presence, events
