@@ -46,34 +46,32 @@ extension WebApp {
         var scope = base
         scope.since = window.since
         scope.until = window.until
-        let report = try desk.report(scope)
-        let snapshot = try node.store.deskSnapshot()
+        // The facts are kept up to date op by op (DeskFactsCache); only the window's tickets are counted.
+        try deskFacts.refresh(node.store)
+        let facts = deskFacts.facts(since: scope.since, until: scope.until, queue: scope.queue)
+        let sla = try desk.slaTargets()
         // Team members reply and resolve under their node ids; imported history carries brand ids and signatures.
-        var teamNames: Set<String> = [node.config.name]
-        for author in Set(snapshot.messages.map(\.author) + snapshot.tickets.compactMap { $0.statusBy?.text }) {
-            if let id = try? AuthorID(text: author) { teamNames.insert(try desk.memberName(id)) }
+        var names: [String: String] = [:]
+        for author in Set(facts.messages.map(\.author) + facts.tickets.compactMap { $0.statusBy?.text }) {
+            if let id = try? AuthorID(text: author) { names[author] = try desk.memberName(id) }
         }
+        let report = DeskReport.compute(
+            tickets: facts.tickets, messages: facts.messages, conflicts: try node.store.ticketClaimConflicts(), sla: sla,
+            scope: scope, now: now, agentName: { names[$0] ?? $0 })
+        let teamNames = Set(names.values).union([node.config.name])
         let team = report.agents.filter { teamNames.contains($0.agent) }
         let history = report.agents.filter { !teamNames.contains($0.agent) }
         let perPage = DashboardLimits.historyAgentsPerPage
         let pages = max(1, (history.count + perPage - 1) / perPage)
         let page = min(max(1, historyPage), pages)
-        var older = 0
-        let sla = try desk.slaTargets()
         let evaluation = scope.until ?? now
         let edges = Dashboard.firstResponseEdges
         var histogram = [Int](repeating: 0, count: edges.count + 1)
         var hours = [Int](repeating: 0, count: 24)
         var statuses: [TicketStatus: Int] = [:]
         var breaches: [Priority: Int] = [:]
-        for ticket in snapshot.tickets {
+        for ticket in facts.tickets {
             guard let first = ticket.firstInboundMillis else { continue }
-            if let queue = scope.queue, ticket.queue != queue { continue }
-            if let since = scope.since, first < since {
-                older += 1
-                continue
-            }
-            if let until = scope.until, first >= until { continue }
             hours[Int(first / 3_600_000 % 24)] += 1
             statuses[ticket.status, default: 0] += 1
             let due = DeskRules.firstResponseDue(firstInboundMillis: first, targetMinutes: sla.target(ticket.priority))
@@ -98,7 +96,7 @@ extension WebApp {
             volumeByHour: hours.enumerated().map { Dashboard.Bin(label: String(format: "%02d", $0.offset), count: $0.element) },
             byStatus: TicketStatus.allCases.map { Dashboard.Bin(label: $0.rawValue, count: statuses[$0] ?? 0) },
             breachesByPriority: Priority.allCases.map { Dashboard.Bin(label: $0.rawValue, count: breaches[$0] ?? 0) },
-            window: window, olderTickets: older, team: team,
+            window: window, olderTickets: facts.older, team: team,
             history: Array(history.dropFirst((page - 1) * perPage).prefix(perPage)), historyCount: history.count,
             historyPage: page, historyPages: pages)
     }
