@@ -29,15 +29,21 @@ extension NodeHome {
 
     /// Opens a bundle addressed to this node and applies its batches, each all or nothing, in order.
     /// Stops at the first batch the store refuses and says which.
-    public func importBundle(_ bytes: [UInt8], node: Node, clock: any WallClock = SystemClock()) throws(NodeError) -> BundleImport {
+    /// `progress` gets the ops of the batches applied so far and the bundle's total after each batch.
+    public func importBundle(_ bytes: [UInt8], node: Node, clock: any WallClock = SystemClock(),
+                             progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws(NodeError) -> BundleImport {
         let bundle: OfflineBundle
         do { bundle = try OfflineBundle.open(bytes, as: node.author.key) } catch { throw .invalidArgument("\(error)") }
         var result = BundleImport(batches: bundle.batches.count, applied: 0, duplicates: 0)
+        let total = bundle.batches.reduce(0) { $0 + $1.ops.count }
+        var done = 0
         for (index, batch) in bundle.batches.enumerated() {
             do {
                 let report = try node.store.apply(batch, clock: clock)
                 result.applied += report.applied
                 result.duplicates += report.duplicates
+                done += batch.ops.count
+                progress?(done, total)
             } catch {
                 throw .invalidArgument("batch \(index + 1) of \(bundle.batches.count) was refused (\(error)); "
                                        + "the \(result.applied) new ops of the batches before it were applied")

@@ -68,7 +68,7 @@ extension DeskService {
     /// customers, and applying triage rules to each new customer message. Batched transactions.
     public func ingest(
         _ incoming: [IncomingMessage], rules: TriageRules, report: inout IngestReport,
-        progress: ((Int) -> Void)? = nil
+        progress: ((_ done: Int, _ total: Int) -> Void)? = nil
     ) throws(DeskError) {
         var seenTickets = Set<String>(), seenCustomers = Set<String>()
         var pendingTicketValues: [String: [String: String]] = [:]
@@ -145,11 +145,11 @@ extension DeskService {
                 bodies.removeAll(keepingCapacity: true)
                 pendingTicketValues.removeAll()
                 unflushedTickets.removeAll()
-                progress?(done)
+                progress?(done, incoming.count)
             }
         }
         if !bodies.isEmpty { try append(bodies) }
-        progress?(done)
+        progress?(done, incoming.count)
     }
 
     func triage(_ message: IncomingMessage, rules: TriageRules, unflushed: [UInt64]) throws(DeskError) -> TriageOutcome {
@@ -199,7 +199,7 @@ extension DeskService {
     /// record (with `strict`, the first malformed record stops the import before anything is written).
     public func importTWCS(
         url: URL, brandHandles: Set<String>, rules: TriageRules, strict: Bool,
-        progress: ((Int) -> Void)? = nil
+        progress: ((_ done: Int, _ total: Int) -> Void)? = nil
     ) throws(DeskError) -> IngestReport {
         var report = IngestReport()
         var records: [TWCSRecord] = []
@@ -273,7 +273,8 @@ extension DeskService {
     /// `profiles` adds users the items do not carry (DM senders from `includes.users`).
     public func ingestX(
         _ items: [XItem], brandHandles: Set<String>, brandIDs: Set<String>, rules: TriageRules,
-        report: inout IngestReport, profiles: [String: XUser] = [:], progress: ((Int) -> Void)? = nil
+        report: inout IngestReport, profiles: [String: XUser] = [:],
+        progress: ((_ done: Int, _ total: Int) -> Void)? = nil
     ) throws(DeskError) {
         let brands = Set(brandHandles.map { $0.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "@")) })
         var users: [String: XUser] = profiles

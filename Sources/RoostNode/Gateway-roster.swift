@@ -49,7 +49,7 @@ extension DeskService {
             handle = existing
         } else {
             guard let xUserID, !xUserID.isEmpty, xUserID.count <= 20, xUserID.allSatisfy({ $0.isASCII && $0.isNumber }) else {
-                throw .refused("@\(username) is not connected yet: give its numeric X user id with --x-user-id")
+                throw .refused("@\(username) is not connected yet: give its numeric X user id with --x-user-id, or configure the gateway token (`roost gateway configure`) so it is looked up")
             }
             handle = GatewayHandle(userID: xUserID, username: username)
             bodies.append(.makeInsert(handle.entity, [Field(Gateway.usernameField, .string(username))]))

@@ -201,21 +201,8 @@ extension OpStore {
     /// Every desk ticket and message, for reports (read in one transaction so they agree).
     public func deskSnapshot() throws(StoreError) -> (tickets: [DeskTicketFacts], messages: [DeskMessageFacts]) {
         try read { db in
-            let tickets = try Row.fetchAll(db, sql: "SELECT * FROM desk_ticket ORDER BY key").map { row in
-                DeskTicketFacts(
-                    key: row["key"], status: TicketStatus(rawValue: row["status"]) ?? .new,
-                    priority: Priority(rawValue: row["priority"]) ?? .normal, queue: row["queue"], channel: row["channel"],
-                    resolution: row["resolution"], holder: (row["holder"] as Data?).flatMap { AuthorID(bytes: [UInt8]($0)) },
-                    firstInboundMillis: (row["first_inbound_ms"] as Int64?).map { UInt64($0) },
-                    firstResponseMillis: (row["first_response_ms"] as Int64?).map { UInt64($0) },
-                    statusSetMillis: (row["status_set_ms"] as Int64?).map { UInt64($0) },
-                    statusBy: (row["status_by"] as Data?).flatMap { AuthorID(bytes: [UInt8]($0)) })
-            }
-            let messages = try Row.fetchAll(db, sql: "SELECT * FROM desk_message ORDER BY ticket, created_ms, id").map { row in
-                DeskMessageFacts(id: row["id"], ticket: row["ticket"], direction: MessageDirection(rawValue: row["direction"]) ?? .note,
-                                 author: row["author"], createdMillis: UInt64(row["created_ms"] as Int64), dm: row["dm"],
-                                 signature: row["signature"])
-            }
+            let tickets = try Row.fetchAll(db, sql: "SELECT * FROM desk_ticket ORDER BY key").map(Self.ticketFacts)
+            let messages = try Row.fetchAll(db, sql: "SELECT * FROM desk_message ORDER BY ticket, created_ms, id").map(Self.messageFacts)
             return (tickets, messages)
         }
     }

@@ -261,7 +261,15 @@ enum WebAPI {
     }
 
     @Sendable static func dashboard(_ app: WebApp, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        JSON.response(try app.dashboard(try scope(request)))
+        JSON.response(try app.dashboard(try scope(request), window: try DashboardWindow.of(request, now: app.now),
+                                        historyPage: try agentsPage(request)))
+    }
+
+    /// The `agents_page` parameter (from 1; default 1).
+    static func agentsPage(_ request: Request) throws -> Int {
+        guard let text = query(request, "agents_page") else { return 1 }
+        guard let page = Int(text), page >= 1 else { throw WebError.badRequest(field: "agents_page", reason: "a page number from 1") }
+        return page
     }
 
     // MARK: peers, sync, presence, events
@@ -269,6 +277,8 @@ enum WebAPI {
     struct PeerRow: Encodable {
         var status: PeerStatus
         var name: String?
+        /// Catching up with this peer (ops we lack falling), when under way.
+        var progress: JobProgress?
     }
 
     struct PeersResult: Encodable {
@@ -281,8 +291,10 @@ enum WebAPI {
         let file = PeersFile.load(app.node.home)
         let running = file.map { SystemClock().nowMillis() &- $0.writtenMillis < 5_000 } ?? false
         let name = app.names()
+        let now = SystemClock().nowMillis()
         let rows = (running ? file?.peers ?? [] : []).map { peer in
-            PeerRow(status: peer, name: (try? AuthorID(text: peer.node)).map(name))
+            PeerRow(status: peer, name: (try? AuthorID(text: peer.node)).map(name),
+                    progress: app.catchUp.observe(peer: peer.node, opsAhead: peer.connected ? peer.opsAhead : UInt64(0), atMillis: now))
         }
         return PeersResult(running: running, configured: app.node.config.peers, peers: rows)
     }

@@ -20,6 +20,10 @@ public struct WebApp: Sendable {
     public let events: WebEventHub
     /// Who is viewing or replying where.
     public let presence: PresenceBoard
+    /// Catch-up (initial sync) progress per peer, from the counters `roost run` publishes.
+    let catchUp = CatchUpBoard()
+    /// The desk facts the dashboard counts, kept up to date op by op.
+    let deskFacts = DeskFactsCache()
     let session: String
     /// The session cookie's name, `roost_session_<api port>`: cookies ignore ports, so two nodes on one machine
     /// (different ports) must not overwrite each other's session.

@@ -20,27 +20,58 @@ struct Dashboard: Encodable, Sendable {
     var byStatus: [Bin]
     /// SLA breaches by priority.
     var breachesByPriority: [Bin]
+    /// The time window counted.
+    var window: DashboardWindow
+    /// Tickets (in the queue asked for) whose first customer message is before the window: not counted.
+    var olderTickets: Int
+    /// The team's agents (members, by the node ids that wrote replies and resolutions), all of them.
+    var team: [DeskReport.Agent]
+    /// Brands and signatures seen in imported history (not node ids): page ``historyPage`` of ``historyPages``.
+    var history: [DeskReport.Agent]
+    /// How many brands and signatures there are in all.
+    var historyCount: Int
+    /// The page shown, from 1.
+    var historyPage: Int
+    /// Pages of ``history``.
+    var historyPages: Int
 
     /// Upper bounds (minutes) of the first-response histogram's buckets; the last bucket is open-ended.
     static let firstResponseEdges = [5, 15, 30, 60, 120, 240, 480, 1440]
 }
 
 extension WebApp {
-    func dashboard(_ scope: DeskReport.Scope) throws -> Dashboard {
-        let report = try desk.report(scope)
-        let snapshot = try node.store.deskSnapshot()
+    /// The dashboard of `window` (its dates replace the scope's), with page `historyPage` of the agents
+    /// seen in imported history.
+    func dashboard(_ base: DeskReport.Scope, window: DashboardWindow, historyPage: Int = 1) throws -> Dashboard {
+        var scope = base
+        scope.since = window.since
+        scope.until = window.until
+        // The facts are kept up to date op by op (DeskFactsCache); only the window's tickets are counted.
+        try deskFacts.refresh(node.store)
+        let facts = deskFacts.facts(since: scope.since, until: scope.until, queue: scope.queue)
         let sla = try desk.slaTargets()
+        // Team members reply and resolve under their node ids; imported history carries brand ids and signatures.
+        var names: [String: String] = [:]
+        for author in Set(facts.messages.map(\.author) + facts.tickets.compactMap { $0.statusBy?.text }) {
+            if let id = try? AuthorID(text: author) { names[author] = try desk.memberName(id) }
+        }
+        let report = DeskReport.compute(
+            tickets: facts.tickets, messages: facts.messages, conflicts: try node.store.ticketClaimConflicts(), sla: sla,
+            scope: scope, now: now, agentName: { names[$0] ?? $0 })
+        let teamNames = Set(names.values).union([node.config.name])
+        let team = report.agents.filter { teamNames.contains($0.agent) }
+        let history = report.agents.filter { !teamNames.contains($0.agent) }
+        let perPage = DashboardLimits.historyAgentsPerPage
+        let pages = max(1, (history.count + perPage - 1) / perPage)
+        let page = min(max(1, historyPage), pages)
         let evaluation = scope.until ?? now
         let edges = Dashboard.firstResponseEdges
         var histogram = [Int](repeating: 0, count: edges.count + 1)
         var hours = [Int](repeating: 0, count: 24)
         var statuses: [TicketStatus: Int] = [:]
         var breaches: [Priority: Int] = [:]
-        for ticket in snapshot.tickets {
+        for ticket in facts.tickets {
             guard let first = ticket.firstInboundMillis else { continue }
-            if let since = scope.since, first < since { continue }
-            if let until = scope.until, first >= until { continue }
-            if let queue = scope.queue, ticket.queue != queue { continue }
             hours[Int(first / 3_600_000 % 24)] += 1
             statuses[ticket.status, default: 0] += 1
             let due = DeskRules.firstResponseDue(firstInboundMillis: first, targetMinutes: sla.target(ticket.priority))
@@ -64,7 +95,10 @@ extension WebApp {
             firstResponse: zip(labels, histogram).map { Dashboard.Bin(label: $0, count: $1) },
             volumeByHour: hours.enumerated().map { Dashboard.Bin(label: String(format: "%02d", $0.offset), count: $0.element) },
             byStatus: TicketStatus.allCases.map { Dashboard.Bin(label: $0.rawValue, count: statuses[$0] ?? 0) },
-            breachesByPriority: Priority.allCases.map { Dashboard.Bin(label: $0.rawValue, count: breaches[$0] ?? 0) })
+            breachesByPriority: Priority.allCases.map { Dashboard.Bin(label: $0.rawValue, count: breaches[$0] ?? 0) },
+            window: window, olderTickets: facts.older, team: team,
+            history: Array(history.dropFirst((page - 1) * perPage).prefix(perPage)), historyCount: history.count,
+            historyPage: page, historyPages: pages)
     }
 
     static func minutesLabel(_ minutes: Int) -> String {

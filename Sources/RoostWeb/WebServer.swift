@@ -68,8 +68,9 @@ public struct WebServer: Service {
             }
         }
         let web = WebApp(node: node, token: token, events: hub, presence: board, logger: logger)
-        let logger = logger, onListening = onListening
+        let logger = logger, onListening = onListening, home = node.home
         let listening = NIOLockedValueBox(false)
+        defer { NodeAPIFile.remove(home) }
         let app = Application(
             router: web.router(),
             configuration: .init(address: .hostname(host, port: port), serverName: "roost"),
@@ -77,6 +78,14 @@ public struct WebServer: Service {
                 listening.withLockedValue { $0 = true }
                 let bound = channel.localAddress?.port ?? port
                 logger.info("web app listening; run `roost open` for the sign-in URL", metadata: ["address": "\(host):\(bound)"])
+                // The CLI finds the running node here and sends desk commands through this API.
+                let reachable = host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host
+                let shown = reachable.contains(":") ? "[\(reachable)]" : reachable
+                do {
+                    try NodeAPIFile(pid: getpid(), address: "\(shown):\(bound)", writtenMillis: SystemClock().nowMillis()).write(home)
+                } catch {
+                    logger.warning("cannot write api.json: CLI commands will open the store directly", metadata: ["error": "\(error)"])
+                }
                 await onListening(bound)
             },
             logger: logger)

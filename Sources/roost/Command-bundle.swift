@@ -48,8 +48,12 @@ struct BundleCommand: ParsableCommand {
                   let size = attributes[.size] as? Int else { throw CLIError("\(file): cannot read it") }
             guard size <= 1 << 30 else { throw CLIError("\(file): too large for a bundle (\(size) bytes)") }
             guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("\(file): cannot read it") }
+            let progress = ProgressReporter(phase: "bundle import", unit: "ops", total: nil)
             let result = try withNodeErrors { () throws -> BundleImport in
-                try home.importBundle([UInt8](data), node: try home.open())
+                try home.importBundle([UInt8](data), node: try home.open()) { done, total in
+                    progress.setTotal(total)
+                    if done < total { progress.update(done) } else { progress.finish(done) }
+                }
             }
             confirm(global, "Applied \(result.applied) new ops from \(result.batches) batches (\(result.duplicates) already held).",
                     ["applied": String(result.applied), "duplicates": String(result.duplicates), "batches": String(result.batches)])

@@ -109,12 +109,13 @@ struct ImportTWCS: ParsableCommand {
         let brands = Set((brandHandles ?? "").split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
         let url = URL(fileURLWithPath: file)
         guard FileManager.default.fileExists(atPath: url.path) else { throw CLIError("\(file): no such file") }
+        let progress = ProgressReporter(phase: "import-twcs", unit: "messages", total: nil)
         let report = try withDesk { () throws(DeskError) in
-            try desk.importTWCS(url: url, brandHandles: brands, rules: triage, strict: strict) { done in
-                if !global.json { FileHandle.standardError.write(Data("\rimported \(done) records...".utf8)) }
+            try desk.importTWCS(url: url, brandHandles: brands, rules: triage, strict: strict) { done, total in
+                progress.setTotal(total)
+                if done < total { progress.update(done) } else { progress.finish(done) }
             }
         }
-        if !global.json { FileHandle.standardError.write(Data("\n".utf8)) }
         printIngestReport(report, global: global)
     }
 }
@@ -177,9 +178,13 @@ struct Ingest: ParsableCommand {
         report.errors = parsed.errors.map { "\(file):\($0)" }
         report.skipped = parsed.skippedEvents
         let split = { (text: String?) in Set((text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }) }
+        let progress = ProgressReporter(phase: "ingest", unit: "messages", total: nil)
         try withDesk { () throws(DeskError) in
             try desk.ingestX(parsed.items, brandHandles: split(brandHandles), brandIDs: split(brandIds), rules: triage,
-                             report: &report)
+                             report: &report) { done, total in
+                progress.setTotal(total)
+                if done < total { progress.update(done) } else { progress.finish(done) }
+            }
         }
         report.read += parsed.errors.count + parsed.skippedEvents
         printIngestReport(report, global: global)

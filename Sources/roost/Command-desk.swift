@@ -19,6 +19,18 @@ func confirm(_ global: GlobalOptions, _ text: String, _ json: [String: String]) 
     if global.json { printJSON(json) } else { print(text) }
 }
 
+/// Does desk work through the running node's local API when `roost run` serves this home (the node stays the
+/// one writer of its store), else directly on the store. Returns the result and whether the API did it.
+func throughNode<T>(_ global: GlobalOptions, remote: (LocalAPI) async throws -> T, local: () throws -> T) async throws -> (T, Bool) {
+    if let api = try LocalAPI.attach(global) { return (try await remote(api), true) }
+    return (try local(), false)
+}
+
+/// ``confirm(_:_:_:)`` saying in JSON (`"via": "api"`) when the running node did the work.
+func confirm(_ global: GlobalOptions, _ text: String, _ json: [String: String], viaAPI: Bool) {
+    confirm(global, text, viaAPI ? json.merging(["via": "api"]) { $1 } : json)
+}
+
 struct Inbox: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Open work, sorted by priority, then SLA due time.")
@@ -110,28 +122,36 @@ struct Show: ParsableCommand {
     }
 }
 
-struct ClaimTicket: ParsableCommand {
+struct ClaimTicket: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "claim", abstract: "Claim a ticket with a lease.")
     @OptionGroup var global: GlobalOptions
     @Argument var ticket: String
     @Option(help: "Lease length in minutes.") var lease: UInt32 = 30
 
-    func run() throws {
-        let desk = try openDesk(global)
-        let key = try withDesk { () throws(DeskError) in try desk.claim(ticket, leaseMinutes: lease) }
-        confirm(global, "Claimed \(key) for \(lease) minutes", ["ticket": key, "lease_minutes": String(lease)])
+    func run() async throws {
+        let (key, viaAPI) = try await throughNode(global) { api in
+            try await api.send("POST", LocalAPI.ticket(ticket) + "/claim", ["leaseMinutes": Int(lease)])["ticket"] as? String ?? ticket
+        } local: {
+            let desk = try openDesk(global)
+            return try withDesk { () throws(DeskError) in try desk.claim(ticket, leaseMinutes: lease) }
+        }
+        confirm(global, "Claimed \(key) for \(lease) minutes", ["ticket": key, "lease_minutes": String(lease)], viaAPI: viaAPI)
     }
 }
 
-struct ReleaseTicket: ParsableCommand {
+struct ReleaseTicket: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "release", abstract: "Release your claim on a ticket.")
     @OptionGroup var global: GlobalOptions
     @Argument var ticket: String
 
-    func run() throws {
-        let desk = try openDesk(global)
-        let key = try withDesk { () throws(DeskError) in try desk.release(ticket) }
-        confirm(global, "Released \(key)", ["ticket": key])
+    func run() async throws {
+        let (key, viaAPI) = try await throughNode(global) { api in
+            try await api.send("POST", LocalAPI.ticket(ticket) + "/release", [:])["ticket"] as? String ?? ticket
+        } local: {
+            let desk = try openDesk(global)
+            return try withDesk { () throws(DeskError) in try desk.release(ticket) }
+        }
+        confirm(global, "Released \(key)", ["ticket": key], viaAPI: viaAPI)
     }
 }
 
@@ -149,7 +169,7 @@ struct Handoff: ParsableCommand {
     }
 }
 
-struct Reply: ParsableCommand {
+struct Reply: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Queue a reply (@handle text ^AL) in the outbox until a gateway posts it.")
     @OptionGroup var global: GlobalOptions
@@ -158,95 +178,138 @@ struct Reply: ParsableCommand {
     @Option(help: "Start from a canned response.") var canned: String?
     @Flag(help: "Reply by direct message.") var dm = false
 
-    func run() throws {
-        let desk = try openDesk(global)
-        let reply = try withDesk { () throws(DeskError) in try desk.reply(ticket, text: text, canned: canned, dm: dm) }
-        if global.json { return printJSON(["ticket": reply.ticket, "message": reply.messageID, "text": reply.text, "length": String(reply.length)]) }
+    func run() async throws {
+        let (reply, viaAPI) = try await throughNode(global) { api in
+            var body: [String: Any] = ["dm": dm]
+            if let text { body["text"] = text }
+            if let canned { body["canned"] = canned }
+            let answer = try await api.send("POST", LocalAPI.ticket(ticket) + "/reply", body)
+            return (ticket: answer["ticket"] as? String ?? ticket, messageID: answer["messageId"] as? String ?? "",
+                    text: answer["text"] as? String ?? "", length: answer["length"] as? Int ?? 0)
+        } local: {
+            let desk = try openDesk(global)
+            let reply = try withDesk { () throws(DeskError) in try desk.reply(ticket, text: text, canned: canned, dm: dm) }
+            return (ticket: reply.ticket, messageID: reply.messageID, text: reply.text, length: reply.length)
+        }
+        if global.json {
+            return printJSON(["ticket": reply.ticket, "message": reply.messageID, "text": reply.text, "length": String(reply.length)]
+                .merging(viaAPI ? ["via": "api"] : [:]) { $1 })
+        }
         print("Queued reply \(reply.messageID) on \(reply.ticket) (\(reply.length)/280):")
         print("    \(reply.text)")
     }
 }
 
-struct Note: ParsableCommand {
+struct Note: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Add an internal note (never sent).")
     @OptionGroup var global: GlobalOptions
     @Argument var ticket: String
     @Argument var text: String
 
-    func run() throws {
-        let desk = try openDesk(global)
-        let id = try withDesk { () throws(DeskError) in try desk.note(ticket, text) }
-        confirm(global, "Added note \(id)", ["note": id])
+    func run() async throws {
+        let (id, viaAPI) = try await throughNode(global) { api in
+            try await api.send("POST", LocalAPI.ticket(ticket) + "/notes", ["text": text])["detail"] as? String ?? ""
+        } local: {
+            let desk = try openDesk(global)
+            return try withDesk { () throws(DeskError) in try desk.note(ticket, text) }
+        }
+        confirm(global, "Added note \(id)", ["note": id], viaAPI: viaAPI)
     }
 }
 
-struct TagTicket: ParsableCommand {
+struct TagTicket: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "tag", abstract: "Tag a ticket.")
     @OptionGroup var global: GlobalOptions
     @Argument var ticket: String
     @Argument var tags: [String]
 
-    func run() throws {
-        let desk = try openDesk(global)
-        for tag in tags { _ = try withDesk { () throws(DeskError) in try desk.tag(ticket, tag) } }
-        confirm(global, "Tagged \(ticket): \(tags.joined(separator: ", "))", ["ticket": ticket, "tags": tags.joined(separator: ",")])
+    func run() async throws {
+        let (_, viaAPI) = try await throughNode(global) { api in
+            for tag in tags { _ = try await api.send("POST", LocalAPI.ticket(ticket) + "/tags", ["tag": tag]) }
+        } local: {
+            let desk = try openDesk(global)
+            for tag in tags { _ = try withDesk { () throws(DeskError) in try desk.tag(ticket, tag) } }
+        }
+        confirm(global, "Tagged \(ticket): \(tags.joined(separator: ", "))", ["ticket": ticket, "tags": tags.joined(separator: ",")],
+                viaAPI: viaAPI)
     }
 }
 
-struct UntagTicket: ParsableCommand {
+struct UntagTicket: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "untag", abstract: "Remove a tag from a ticket.")
     @OptionGroup var global: GlobalOptions
     @Argument var ticket: String
     @Argument var tag: String
 
-    func run() throws {
-        let desk = try openDesk(global)
-        let key = try withDesk { () throws(DeskError) in try desk.untag(ticket, tag) }
-        confirm(global, "Removed tag \(tag) from \(key)", ["ticket": key, "tag": tag])
+    func run() async throws {
+        let (key, viaAPI) = try await throughNode(global) { api in
+            let segment = tag.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? tag
+            return try await api.send("DELETE", LocalAPI.ticket(ticket) + "/tags/" + segment)["ticket"] as? String ?? ticket
+        } local: {
+            let desk = try openDesk(global)
+            return try withDesk { () throws(DeskError) in try desk.untag(ticket, tag) }
+        }
+        confirm(global, "Removed tag \(tag) from \(key)", ["ticket": key, "tag": tag], viaAPI: viaAPI)
     }
 }
 
-struct SetPriority: ParsableCommand {
+struct SetPriority: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "priority", abstract: "Set a ticket's priority (urgent, high, normal, low).")
     @OptionGroup var global: GlobalOptions
     @Argument var ticket: String
     @Argument var priority: String
 
-    func run() throws {
-        let desk = try openDesk(global)
-        let key = try withDesk { () throws(DeskError) in try desk.setPriority(ticket, priority) }
-        confirm(global, "Priority of \(key) is now \(priority)", ["ticket": key, "priority": priority])
+    func run() async throws {
+        let (key, viaAPI) = try await throughNode(global) { api in
+            try await api.send("POST", LocalAPI.ticket(ticket) + "/priority", ["priority": priority])["ticket"] as? String ?? ticket
+        } local: {
+            let desk = try openDesk(global)
+            return try withDesk { () throws(DeskError) in try desk.setPriority(ticket, priority) }
+        }
+        confirm(global, "Priority of \(key) is now \(priority)", ["ticket": key, "priority": priority], viaAPI: viaAPI)
     }
 }
 
-struct Escalate: ParsableCommand {
+struct Escalate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Escalate a ticket to the next tier, with a reason.")
     @OptionGroup var global: GlobalOptions
     @Argument var ticket: String
     @Option(help: "Why.") var reason: String
     @Option(help: "Tier to escalate to (default: the next one).") var to: String?
 
-    func run() throws {
-        let desk = try openDesk(global)
+    func run() async throws {
         guard to == nil || Tier(rawValue: to!) != nil else {
             throw CLIError("tier \"\(to!)\" is not one of: \(Tier.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        let (key, tier) = try withDesk { () throws(DeskError) in try desk.escalate(ticket, reason: reason, to: to.flatMap(Tier.init(rawValue:))) }
-        confirm(global, "Escalated \(key) to \(tier.rawValue)", ["ticket": key, "tier": tier.rawValue])
+        let ((key, tier), viaAPI) = try await throughNode(global) { api in
+            var body: [String: Any] = ["reason": reason]
+            if let to { body["tier"] = to }
+            let answer = try await api.send("POST", LocalAPI.ticket(ticket) + "/escalate", body)
+            return (answer["ticket"] as? String ?? ticket, answer["detail"] as? String ?? "")
+        } local: {
+            let desk = try openDesk(global)
+            let (key, tier) = try withDesk { () throws(DeskError) in try desk.escalate(ticket, reason: reason, to: to.flatMap(Tier.init(rawValue:))) }
+            return (key, tier.rawValue)
+        }
+        confirm(global, "Escalated \(key) to \(tier)", ["ticket": key, "tier": tier], viaAPI: viaAPI)
     }
 }
 
-struct Resolve: ParsableCommand {
+struct Resolve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Resolve a ticket with a resolution type.")
     @OptionGroup var global: GlobalOptions
     @Argument var ticket: String
     @Option(name: .customLong("as"), help: "Resolution type (see `roost resolve --help`; default list: answered, taken-to-dm, escalated-elsewhere, no-action-needed).")
     var type: String
 
-    func run() throws {
-        let desk = try openDesk(global)
-        let key = try withDesk { () throws(DeskError) in try desk.resolve(ticket, as: type) }
-        confirm(global, "Resolved \(key) as \(type)", ["ticket": key, "resolution": type])
+    func run() async throws {
+        let (key, viaAPI) = try await throughNode(global) { api in
+            try await api.send("POST", LocalAPI.ticket(ticket) + "/resolve", ["as": type])["ticket"] as? String ?? ticket
+        } local: {
+            let desk = try openDesk(global)
+            return try withDesk { () throws(DeskError) in try desk.resolve(ticket, as: type) }
+        }
+        confirm(global, "Resolved \(key) as \(type)", ["ticket": key, "resolution": type], viaAPI: viaAPI)
     }
 }
 

@@ -11,17 +11,36 @@ struct GatewayCommand: ParsableCommand {
         abstract: "The X gateway: which member pulls a brand handle's mentions and DMs and posts its replies.",
         subcommands: [Assign.self, Configure.self, Status.self])
 
-    struct Assign: ParsableCommand {
+    struct Assign: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Make a member the gateway of a brand handle (connecting the handle the first time).",
-            discussion: "Writes register `gateway` of `handle/<x user id>`. The member's `roost run` starts polling and posting for the handle; the previous gateway stops, and the new one resumes from the synced cursors.")
+            discussion: "Writes register `gateway` of `handle/<x user id>`. The member's `roost run` starts polling and posting for the handle; the previous gateway stops, and the new one resumes from the synced cursors. The first time, the handle's X user id is looked up through this node's gateway settings (`roost gateway configure`) unless --x-user-id gives it.")
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "The brand's X username (@ optional).") var handle: String
+        @Argument(help: ArgumentHelp("The brand's X username (@ optional); or use --handle.", valueName: "handle")) var positionalHandle: String?
+        @Option(help: "The brand's X username (@ optional).") var handle: String?
         @Option(help: "The member: node id, id prefix or name.") var member: String
-        @Option(name: .customLong("x-user-id"), help: "The handle's numeric X user id (needed the first time).") var xUserID: String?
+        @Option(name: .customLong("x-user-id"), help: "The handle's numeric X user id (looked up on X when not given).") var xUserID: String?
 
-        func run() throws {
+        func validate() throws {
+            guard (positionalHandle == nil) != (handle == nil) else { throw ValidationError("give the handle once: `assign @name` or `--handle @name`") }
+        }
+
+        func run() async throws {
+            let handle = positionalHandle ?? self.handle ?? ""
             let desk = try openDesk(global)
+            var xUserID = self.xUserID
+            let known = try withDesk { () throws(DeskError) in try desk.gatewayHandles() }
+                .contains { $0.username.lowercased() == (XHandle.normalize(handle) ?? handle).lowercased() }
+            if xUserID == nil, !known, XHandle.normalize(handle) != nil {
+                // A new handle: ask X for its id when this node has the gateway token; without one, say what to give.
+                let settings = try withNodeErrors { try GatewaySettings.load(desk.node.home) }
+                if (try? XCredentials.bearerToken(file: settings.tokenFile, environment: ProcessInfo.processInfo.environment)) != nil {
+                    guard let user = try await resolveHandle(handle, home: desk.node.home) else {
+                        throw CLIError("X has no user @\(XHandle.normalize(handle) ?? handle)")
+                    }
+                    xUserID = user.id
+                }
+            }
             let result = try withDesk { () throws(DeskError) in try desk.assignGateway(username: handle, xUserID: xUserID, member: member) }
             let name = try withDesk { () throws(DeskError) in try desk.memberName(try desk.resolveMember(member)) }
             confirm(global, "@\(result.username) (X user \(result.userID)): gateway is now \(name)",

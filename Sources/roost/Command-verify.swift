@@ -26,7 +26,10 @@ struct Verify: ParsableCommand {
     func run() throws {
         let home = NodeHome.resolve(option: global.home)
         let node = try withNodeErrors { try home.open() }
-        let report = try withStore { () throws(StoreError) in try node.store.verify() }
+        let total = try withStore { () throws(StoreError) in try node.store.opCount() }
+        let progress = ProgressReporter(phase: "re-fold", unit: "ops", total: total)
+        let report = try withStore { () throws(StoreError) in try node.store.verify { done in progress.update(done) } }
+        progress.finish(report.ops)
         let result = Result(
             ok: report.isOK, logs: report.logs, ops: report.ops, seals: report.seals, erasedBodies: report.erasedBodies,
             forks: report.forks, stateHash: report.stateHash.hex, refoldStateHash: report.refoldStateHash?.hex,

@@ -11,7 +11,7 @@ struct Roost: AsyncParsableCommand {
             Inbox.self, Show.self, ClaimTicket.self, ReleaseTicket.self, Handoff.self, Reassign.self, Reply.self, Note.self,
             TagTicket.self, UntagTicket.self, SetPriority.self, Escalate.self, Resolve.self, Customer.self,
             Canned.self, SLA.self, Report.self, Ingest.self, ImportTWCS.self, OpCommand.self, BundleCommand.self,
-            GatewayCommand.self, OutboxCommand.self,
+            GatewayCommand.self, OutboxCommand.self, XCommand.self,
             Open.self,
         ]
     )

@@ -30,6 +30,18 @@ public struct FakeXServer: Sendable {
                 return Self.json(.ok, await Self.tweetsBody(tweets, next: next, state: state))
             }
         }
+        router.get("/2/users/by/username/:username") { request, context in
+            try await Self.serve(state, request, "/2/users/by/username") {
+                let name = context.parameters.get("username") ?? ""
+                guard let user = await state.user(username: name) else {
+                    // X answers an unknown handle with 200 and only `errors`.
+                    return Self.json(.ok, ["errors": [["title": "Not Found Error", "resource_type": "user", "parameter": "username",
+                                                       "value": name, "detail": "Could not find user with username: [\(name)].",
+                                                       "type": "https://api.twitter.com/2/problems/resource-not-found"]]])
+                }
+                return Self.json(.ok, ["data": Self.userObjects([user.id], users: [user.id: user])[0]])
+            }
+        }
         router.get("/2/tweets/search/recent") { request, _ in
             try await Self.serve(state, request, "/2/tweets/search/recent") {
                 let query = request.uri.queryParameters

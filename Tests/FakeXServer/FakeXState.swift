@@ -82,6 +82,11 @@ public actor FakeXState {
     /// Adds a user.
     public func add(_ user: FakeUser) { users[user.id] = user }
 
+    /// The user with a username (any case), as `GET /2/users/by/username/:username` finds it.
+    public func user(username: String) -> FakeUser? {
+        users.values.first { $0.username.lowercased() == username.lowercased() }
+    }
+
     private func newID() -> String {
         nextID += UInt64.random(in: 1_000...9_000)
         return String(nextID)

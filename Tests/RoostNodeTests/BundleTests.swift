@@ -31,7 +31,11 @@ import RoostSync
         defer { homes.cleanup() }
         _ = try homes.ana.append([.set(entity: EntityRef(Desk.ticket, "p1"), field: "priority", value: .string("high"))])
         let toKenji = try homes.ana.home.exportBundle(node: homes.ana, for: [homes.kenji.id])
-        let imported = try homes.kenji.home.importBundle(toKenji, node: homes.kenji)
+        var steps: [(Int, Int)] = []
+        let imported = try homes.kenji.home.importBundle(toKenji, node: homes.kenji) { steps.append(($0, $1)) }
+        // Progress per batch, in ops: rising to the bundle's total.
+        #expect(!steps.isEmpty && steps.last.map { $0.0 == $0.1 } == true && steps.last!.1 >= imported.applied)
+        #expect(zip(steps, steps.dropFirst()).allSatisfy { $0.0 < $1.0 })
         #expect(imported.applied == (try homes.ana.store.versionVector()).entries.values.reduce(0, +))
         #expect(try homes.kenji.store.register(EntityRef(Desk.ticket, "p1"), "priority") == .string("high"))
         #expect(try homes.kenji.store.register(EntityRef("team", "info"), "name") == .string("Hilton Suggests"))

@@ -14,6 +14,30 @@ import ServiceLifecycle
 /// Writes a line to standard output at once (the walk-through reads it while this runs).
 func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 
+let usage = """
+    USAGE: roost-fake-x [--port 8471] [--brand acmecare] [--brand-id 1000000001] [--token TOKEN]
+                        [--every SECONDS] [--seed N]
+
+    Serves a fake of the X API v2 endpoints the Roost gateway uses on 127.0.0.1 (for tests and
+    examples/gateway). Every SECONDS (0: never) it adds a customer tweet mentioning the brand.
+    POST /fake/tweet {"username","text"[,"in_reply_to"]} adds one; GET /fake/posted lists the brand's posts.
+
+    OPTIONS:
+      --port N          TCP port on 127.0.0.1 (default 8471)
+      --brand NAME      the brand's username (default acmecare)
+      --brand-id ID     the brand's X user id (default 1000000001)
+      --token TOKEN     the bearer token clients must send (default fake-x-token)
+      --every SECONDS   seconds between generated tweets, 0 for none (default 0)
+      --seed N          seed of the tweet generator (default 7)
+      -h, --help        print this help and exit
+    """
+
+// --help answers before anything else happens: no port is opened, nothing is written.
+if CommandLine.arguments.contains("--help") || CommandLine.arguments.contains("-h") {
+    say(usage)
+    exit(0)
+}
+
 func option(_ name: String, _ fallback: String) -> String {
     let arguments = CommandLine.arguments
     guard let index = arguments.firstIndex(of: "--" + name), index + 1 < arguments.count else { return fallback }

@@ -34,6 +34,10 @@ while let argument = arguments.popFirst() {
     switch argument {
     case "--ops": opsCount = Int(arguments.popFirst() ?? "") ?? opsCount
     case "--only": only = Set((arguments.popFirst() ?? "").split(separator: ",").map(String.init))
+    case "--help", "-h":
+        say("USAGE: roost-bench-sync [--ops N] [--only initial,latency,mesh]\n\n"
+            + "Sync benchmarks over real TCP on 127.0.0.1 (initial sync, bytes per op, push latency, mesh convergence).")
+        exit(0)
     default: FileHandle.standardError.write(Data("unknown argument \(argument)\n".utf8)); exit(2)
     }
 }

@@ -16,6 +16,18 @@ import RoostCore
 import RoostDeskBenchSupport
 import RoostStore
 
+if CommandLine.arguments.contains("--help") || CommandLine.arguments.contains("-h") {
+    print("""
+        USAGE: roost-bench [--only append,latency,apply,refold,append-roost,append-plain,sql-profile,twcs,twcs-large,inbox,desk-home]
+                           [--append-batches N] [--batch-ops N] [--latency-samples N] [--apply-ops N] [--apply-runs N]
+                           [--refold-ops N] [--twcs-runs N] [--twcs-copies N] [--twcs-large-runs N] [--desk-tickets N]
+                           [--desk-rebuild 1] [--inbox-runs N]
+
+        Runs the benchmarks of Benchmarks/README.md in this (release) build and prints a table.
+        """)
+    exit(0)
+}
+
 let options: [String: String] = {
     var options: [String: String] = [:]
     var args = CommandLine.arguments.dropFirst()

@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+import RoostCore
+import RoostNode
+import RoostStore
+
+/// While `roost run` serves a home, desk commands go through its local API (the node is the one writer of
+/// its store); with no node running, or once it stops, they open the store directly.
+@Suite(.serialized) struct OneWriterTests {
+    @Test func deskCommandsGoThroughTheRunningNodeAndFallBackToTheStore() async throws {
+        let cli = try CLI()
+        defer { cli.cleanup() }
+        #expect(try cli.run(["init", "--name", "Ana Lopez", "--initials", "al"]).status == 0)
+        let sample = ProgressTests.repositoryRoot.appendingPathComponent("examples/x-sample.jsonl").path
+        #expect(try cli.run(["ingest", "--file", sample, "--brand-handles", "AcmeCare"]).status == 0)
+        try DaemonTests.setListen(cli, try DaemonTests.freePort())
+        let home = try NodeHome(path: cli.home.path)
+        let key = try #require(try DeskService(node: home.open()).inbox(InboxFilter()).first?.key)
+
+        // No node running: direct, and no api.json is left behind by anyone.
+        let direct = try cli.run(["claim", key, "--json"])
+        #expect(direct.status == 0, "\(direct.stderr)")
+        #expect(!direct.stdout.contains("\"via\""))
+        #expect(NodeAPIFile.read(home) == nil)
+
+        let daemon = try DaemonTests.Daemon(home: cli.home)
+        defer { daemon.stop() }
+        #expect(try await eventually(seconds: 120) { NodeAPIFile.live(home) != nil }, "\(daemon.output)")
+        #expect(NodeAPIFile.live(home)?.pid == daemon.process.processIdentifier)
+
+        let claimed = try cli.run(["claim", key, "--lease", "45", "--json"])
+        #expect(claimed.status == 0, "\(claimed.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(claimed.stdout.utf8)) as? [String: String]
+        #expect(object == ["ticket": key, "lease_minutes": "45", "via": "api"])
+        let tagged = try cli.run(["tag", key, "billing", "vip"])
+        #expect(tagged.status == 0 && tagged.stdout == "Tagged \(key): billing, vip\n", "\(tagged.stderr)")
+        let noted = try cli.run(["note", key, "called the store", "--json"])
+        #expect(noted.stdout.contains("\"via\" : \"api\""), "\(noted.stdout)")
+        let untagged = try cli.run(["untag", key, "vip"])
+        #expect(untagged.stdout == "Removed tag vip from \(key)\n", "\(untagged.stderr)")
+        // An error from the node is one line, as the direct path gives it.
+        let bad = try cli.run(["resolve", key, "--as", "nonsense"])
+        #expect(bad.status != 0 && bad.stderr.contains("nonsense") && bad.stderr.split(separator: "\n").count == 1, "\(bad.stderr)")
+        let missing = try cli.run(["claim", "p999999999", "--json"])
+        #expect(missing.status != 0 && !missing.stderr.isEmpty)
+        let resolved = try cli.run(["resolve", key, "--as", "answered", "--json"])
+        #expect(resolved.stdout.contains("\"via\" : \"api\""), "\(resolved.stdout)\(resolved.stderr)")
+
+        let view = try DeskService(node: home.open()).ticketView(key)
+        #expect(view.tags == ["billing"])
+        #expect(view.resolution == "answered")
+        #expect(view.thread.contains { $0.direction == .note && $0.text == "called the store" })
+
+        // The node stops: api.json goes with it, and commands open the store again.
+        daemon.stop()
+        #expect(NodeAPIFile.read(home) == nil)
+        let after = try cli.run(["tag", key, "after", "--json"])
+        #expect(after.status == 0 && !after.stdout.contains("\"via\""), "\(after.stdout)\(after.stderr)")
+
+        // A file left by a process that is gone is ignored.
+        try NodeAPIFile(pid: daemon.process.processIdentifier, address: "127.0.0.1:9", writtenMillis: 0).write(home)
+        #expect(NodeAPIFile.live(home) == nil)
+        let stale = try cli.run(["untag", key, "after", "--json"])
+        #expect(stale.status == 0 && !stale.stdout.contains("\"via\""), "\(stale.stderr)")
+    }
+}
