@@ -22,9 +22,12 @@ step import-twcs --file "$SAMPLE"
 step ingest --file examples/x-sample.jsonl --brand-handles AcmeCare
 step inbox --limit 10
 # Work the first unclaimed ticket of the inbox that is not already at the top tier (it gets escalated).
-TICKET=$("$ROOST" inbox --unassigned --limit 200 --json | awk -F'"' '
+# (The JSON is read whole first: awk stopping early must not break the pipe of a still-writing roost.)
+INBOX_JSON=$("$ROOST" inbox --unassigned --limit 200 --json)
+TICKET=$(awk -F'"' '
     $2 == "key" { key = $4 }
-    $2 == "tier" && $4 != "escalation" && key != "" { print key; exit }')
+    $2 == "tier" && $4 != "escalation" && key != "" && picked == "" { picked = key }
+    END { print picked }' <<<"$INBOX_JSON")
 if [ -z "$TICKET" ]; then echo "demo: no open ticket below the escalation tier to work" >&2; exit 1; fi
 step show "$TICKET"
 step claim "$TICKET"
