@@ -1,28 +1,34 @@
 #!/usr/bin/env bash
-# The demo: a fresh node with sample data (the public TWCS sample when ../shared is present, else the
-# X API example payload), triaged by examples/rules.toml, then one ticket worked end to end.
-# Usage: ROOST=path/to/roost DEMO_HOME=/tmp/roost-demo bash examples/demo.sh
+# The demo: a fresh node with the repository's own synthetic sample (examples/data/twcs-demo.csv, or
+# DEMO_CSV=path for another TWCS-format file) and the X API example payload, triaged by
+# examples/rules.toml, then one ticket worked end to end. Every step must succeed.
+# Usage: ROOST=path/to/roost DEMO_HOME=/tmp/roost-demo [DEMO_CSV=file.csv] bash examples/demo.sh
 set -euo pipefail
+# A DEMO_CSV given relative to where the user stands, resolved before moving to the repository root.
+if [ -n "${DEMO_CSV:-}" ]; then DEMO_CSV=$(cd "$(dirname "$DEMO_CSV")" && pwd)/$(basename "$DEMO_CSV"); fi
 cd "$(dirname "$0")/.."
 ROOST=${ROOST:-roost}
 DEMO_HOME=${DEMO_HOME:-$PWD/.roost-demo}
 export ROOST_HOME="$DEMO_HOME"
-SAMPLE=../shared/data/twcs-sample.csv
+SAMPLE=${DEMO_CSV:-examples/data/twcs-demo.csv}
 rm -rf "$DEMO_HOME"
 
 step() { printf '\n\033[1m$ roost %s\033[0m\n' "$*"; "$ROOST" "$@"; }
 
 step init --name "Ana Lopez" --initials AL
 cp examples/rules.toml "$DEMO_HOME/rules.toml"
-if [ -f "$SAMPLE" ]; then
-    step import-twcs --file "$SAMPLE"
-else
-    echo "($SAMPLE not found: using the X API example payload instead)"
-    step ingest --file examples/x-sample.jsonl --brand-handles AcmeCare
-fi
+if [ ! -f "$SAMPLE" ]; then echo "demo: $SAMPLE not found" >&2; exit 1; fi
+step import-twcs --file "$SAMPLE"
+step ingest --file examples/x-sample.jsonl --brand-handles AcmeCare
 step inbox --limit 10
-# Work the ticket at the top of the inbox.
-TICKET=$("$ROOST" inbox --limit 1 --json | grep -m1 '"key"' | sed 's/.*"key" : "\(.*\)".*/\1/')
+# Work the first unclaimed ticket of the inbox that is not already at the top tier (it gets escalated).
+# (The JSON is read whole first: awk stopping early must not break the pipe of a still-writing roost.)
+INBOX_JSON=$("$ROOST" inbox --unassigned --limit 200 --json)
+TICKET=$(awk -F'"' '
+    $2 == "key" { key = $4 }
+    $2 == "tier" && $4 != "escalation" && key != "" && picked == "" { picked = key }
+    END { print picked }' <<<"$INBOX_JSON")
+if [ -z "$TICKET" ]; then echo "demo: no open ticket below the escalation tier to work" >&2; exit 1; fi
 step show "$TICKET"
 step claim "$TICKET"
 step canned add sorry "Sorry about this! {agent} here: could you DM us your account number so we can look into it?"

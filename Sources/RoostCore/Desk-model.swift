@@ -91,10 +91,20 @@ public enum DeskRules {
     /// The status agents see. A resolved ticket whose customer wrote again after it was resolved is open
     /// again: `lastInboundMillis` later than the wall time of the op that set `resolved`. Deterministic:
     /// it depends only on ops, never on when a node received them.
+    ///
+    /// A ticket no one set a status on (ingested from TWCS or X) that the brand answered on the platform,
+    /// `lastAnswerMillis` (the latest outbound message at or after the first inbound one) not earlier
+    /// than the latest customer message, is `resolved`: the conversation ended with the brand's reply,
+    /// so it is history, not open work. A customer message created after that answer reopens it, as if
+    /// the answer had resolved it (SPEC.md §1b.4 step 4).
     public static func effectiveStatus(
-        stored: TicketStatus?, statusSetMillis: UInt64?, lastInboundMillis: UInt64?
+        stored: TicketStatus?, statusSetMillis: UInt64?, lastInboundMillis: UInt64?, lastAnswerMillis: UInt64? = nil
     ) -> (status: TicketStatus, reopened: Bool) {
-        guard let stored else { return (.new, false) }
+        guard let stored else {
+            guard let answer = lastAnswerMillis else { return (.new, false) }
+            if let inbound = lastInboundMillis, inbound > answer { return (.open, true) }
+            return (.resolved, false)
+        }
         if stored == .resolved, let set = statusSetMillis, let inbound = lastInboundMillis, inbound > set {
             return (.open, true)
         }

@@ -107,6 +107,12 @@ public struct DeskService: Sendable {
         return try run { () throws(StoreError) in try store.inbox(filter, sla: sla, now: now) }
     }
 
+    /// How many tickets the inbox filter matches in all (its limit and offset ignored).
+    public func inboxCount(_ filter: InboxFilter) throws(DeskError) -> Int {
+        let sla = try slaTargets()
+        return try run { () throws(StoreError) in try store.inboxCount(filter, sla: sla, now: now) }
+    }
+
     /// A member's display name: from their profile op, else the short node id.
     public func memberName(_ id: AuthorID) throws(DeskError) -> String {
         let fields = try run { () throws(StoreError) in try store.entity(EntityRef("member", id.text)) }

@@ -90,14 +90,10 @@ public final class NodeMetrics: @unchecked Sendable {
             let desk = DeskService(node: node, clock: clock)
             var filter = InboxFilter()
             filter.breaching = true
-            filter.limit = Self.breachScanLimit
-            let breaching = (try? desk.inbox(filter).count) ?? 0
+            let breaching = (try? desk.inboxCount(filter)) ?? 0
             gauge("sla_breaches", "tickets", "Open tickets past their first-response target", to: Double(breaching))
         }
     }
-
-    /// Most breaching tickets counted per scrape.
-    public static let breachScanLimit = 100_000
 
     /// The Prometheus text exposition, refreshed.
     public func render() -> String {

@@ -70,6 +70,7 @@ enum DeskProjection {
             FROM (SELECT
                 min(CASE WHEN direction = 'inbound' THEN created_ms END) AS first_in,
                 max(CASE WHEN direction = 'inbound' THEN created_ms END) AS last_in,
+                max(CASE WHEN direction = 'outbound' THEN created_ms END) AS last_out,
                 max(CASE WHEN direction != 'note' THEN created_ms END) AS last_msg,
                 count(*) AS n
             FROM desk_message WHERE ticket = ?1) s
@@ -79,8 +80,12 @@ enum DeskProjection {
         let storedStatus = text("status").flatMap(TicketStatus.init(rawValue:))
         let statusSet = registers["status"]?.1
         let lastIn: Int64? = stats["last_in"]
+        // The brand's latest answer: an outbound message at or after the first customer message.
+        let lastOut: Int64? = stats["last_out"]
+        let lastAnswer = lastOut.flatMap { out in firstIn.flatMap { out >= $0 ? UInt64(out) : nil } }
         let effective = DeskRules.effectiveStatus(
-            stored: storedStatus, statusSetMillis: statusSet, lastInboundMillis: lastIn.map { UInt64($0) })
+            stored: storedStatus, statusSetMillis: statusSet, lastInboundMillis: lastIn.map { UInt64($0) },
+            lastAnswerMillis: lastAnswer)
         let priority = text("priority").flatMap(Priority.init(rawValue:)) ?? .normal
         let tier = text("tier").flatMap(Tier.init(rawValue:)) ?? .triage
         let claim = try Row.fetchOne(

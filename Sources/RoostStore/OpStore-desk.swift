@@ -26,6 +26,16 @@ public struct SLATargets: Hashable, Sendable, Codable {
     }
 }
 
+/// The inbox's orders.
+public enum InboxSort: String, Hashable, Sendable, Codable, CaseIterable {
+    /// Priority, then tickets with a first customer message first, then that message's time (oldest first).
+    case priority
+    /// Unanswered tickets by first-response due time (soonest first), then answered ones; history last.
+    case due
+    /// Latest customer message first.
+    case newest
+}
+
 /// Which tickets the inbox shows.
 public struct InboxFilter: Hashable, Sendable {
     /// Only this queue.
@@ -40,8 +50,14 @@ public struct InboxFilter: Hashable, Sendable {
     public var all = false
     /// Only escalated tickets (tier escalation).
     public var escalated = false
+    /// Only this effective status (overrides the open-work default; ``all`` is then moot).
+    public var status: TicketStatus?
+    /// The order of rows.
+    public var sort: InboxSort = .priority
     /// At most this many rows.
     public var limit = 50
+    /// Rows skipped before the first one returned (paging).
+    public var offset = 0
 
     /// The default inbox: open work, 50 rows.
     public init() {}
@@ -65,6 +81,24 @@ public struct InboxRow: Hashable, Sendable, Codable {
     public var messages: Int
     public var reopened: Bool
     public var resolution: String?
+    /// The brand handle the conversation was sent to.
+    public var brand: String?
+    /// When the customer last wrote.
+    public var lastInboundMillis: UInt64?
+    /// The start of the customer's latest message (``DeskLimits/snippetCharacters``), plain text.
+    public var snippet: String?
+    /// Unanswered, but the first-response due time is more than ``DeskLimits/breachWindowMillis`` in the past:
+    /// imported history, shown apart and never counted as breaching now.
+    public var history: Bool?
+}
+
+/// Limits of the desk's read side, in one place.
+public enum DeskLimits {
+    /// An unanswered ticket breaches its SLA while its due time lies within this window before now; older
+    /// ones (a TWCS import of 2017 read in 2026) are history, not today's breach: 7 days.
+    public static let breachWindowMillis: UInt64 = 7 * 24 * 3_600_000
+    /// Characters of the latest customer message an inbox row carries.
+    public static let snippetCharacters = 120
 }
 
 /// A message of a ticket's thread.
@@ -80,33 +114,77 @@ public struct ThreadMessage: Hashable, Sendable, Codable {
 }
 
 extension OpStore {
-    /// The inbox: sorted by priority, then SLA due time (first customer message plus the priority's target).
+    /// The inbox: sorted by priority, then SLA due time (first customer message plus the priority's target),
+    /// or as `filter.sort` says; `filter.offset` rows skipped.
     public func inbox(_ filter: InboxFilter, sla: SLATargets, now: UInt64) throws(StoreError) -> [InboxRow] {
-        var conditions: [String] = []
-        var arguments: StatementArguments = []
-        if !filter.all { conditions.append("t.status IN ('new', 'open', 'pending')") }
-        if let queue = filter.queue { conditions.append("t.queue = ?"); arguments += [queue] }
-        if let holder = filter.holder { conditions.append("t.holder = ?"); arguments += [holder.key.data] }
-        if filter.unassigned { conditions.append("t.holder IS NULL") }
-        if filter.escalated { conditions.append("t.tier = 'escalation'") }
-        if filter.breaching {
-            conditions.append("t.first_response_ms IS NULL AND t.first_inbound_ms IS NOT NULL AND (\(sla.dueSQL)) < ?")
-            arguments += [Int64(now)]
+        let (conditions, arguments) = Self.inboxConditions(filter, sla: sla, now: now)
+        let order = switch filter.sort {
+        case .priority: "t.priority_rank, t.first_inbound_ms IS NULL, t.first_inbound_ms, t.key"
+        case .due: "t.first_response_ms IS NOT NULL OR t.first_inbound_ms IS NULL, due_ms < \(Self.historyBefore(now)), due_ms, t.key"
+        case .newest: "t.last_inbound_ms IS NULL, t.last_inbound_ms DESC, t.key"
         }
         let sql = """
             SELECT t.*, (\(sla.dueSQL)) AS due_ms, c.handle AS handle FROM desk_ticket t
             LEFT JOIN (SELECT key AS customer_key, fields AS handle FROM mv_entity WHERE collection = 'customer') c
                 ON c.customer_key = t.customer
             \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
-            ORDER BY t.priority_rank, t.first_inbound_ms IS NULL, t.first_inbound_ms, t.key LIMIT \(max(1, filter.limit))
+            ORDER BY \(order) LIMIT \(max(1, filter.limit)) OFFSET \(max(0, filter.offset))
             """
         return try read { db in
             try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
                 let handleFields: Data? = row["handle"]
                 let handle = try handleFields.flatMap { try FieldList.decode([UInt8]($0)).first { $0.name == "handle" }?.value.stringValue }
-                return Self.inboxRow(row, handle: handle, now: now)
+                var inboxRow = Self.inboxRow(row, handle: handle, now: now)
+                inboxRow.snippet = try Self.latestInboundSnippet(row["key"], db: db)
+                return inboxRow
             }
         }
+    }
+
+    /// How many tickets `filter` matches in all (its `limit` and `offset` ignored): the pager's total.
+    public func inboxCount(_ filter: InboxFilter, sla: SLATargets, now: UInt64) throws(StoreError) -> Int {
+        let (conditions, arguments) = Self.inboxConditions(filter, sla: sla, now: now)
+        let sql = "SELECT count(*) FROM desk_ticket t"
+            + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
+        return try read { db in try Int.fetchOne(db, sql: sql, arguments: arguments) ?? 0 }
+    }
+
+    /// Due times before this are history, not breaching (``DeskLimits/breachWindowMillis``).
+    static func historyBefore(_ now: UInt64) -> Int64 {
+        Int64(now) - Int64(min(now, DeskLimits.breachWindowMillis))
+    }
+
+    /// The start of a ticket's latest customer message, cut at ``DeskLimits/snippetCharacters`` with `…`.
+    static func latestInboundSnippet(_ key: String, db: Database) throws -> String? {
+        guard let data = try Data.fetchOne(db.cachedStatement(sql: """
+            SELECT e.fields FROM desk_message m JOIN mv_entity e ON e.collection = 'message' AND e.key = m.id
+            WHERE m.ticket = ? AND m.direction = 'inbound' ORDER BY m.created_ms DESC, m.id DESC LIMIT 1
+            """), arguments: [key]) else { return nil }
+        guard let text = try FieldList.decode([UInt8](data)).first(where: { $0.name == "text" })?.value.stringValue else { return nil }
+        let flat = text.split(whereSeparator: \.isNewline).joined(separator: " ")
+        return flat.count <= DeskLimits.snippetCharacters ? flat : String(flat.prefix(DeskLimits.snippetCharacters - 1)) + "…"
+    }
+
+    static func inboxConditions(_ filter: InboxFilter, sla: SLATargets, now: UInt64) -> ([String], StatementArguments) {
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        if let status = filter.status {
+            conditions.append("t.status = ?"); arguments += [status.rawValue]
+        } else if !filter.all {
+            conditions.append("t.status IN ('new', 'open', 'pending')")
+        }
+        if let queue = filter.queue { conditions.append("t.queue = ?"); arguments += [queue] }
+        if let holder = filter.holder { conditions.append("t.holder = ?"); arguments += [holder.key.data] }
+        if filter.unassigned { conditions.append("t.holder IS NULL") }
+        if filter.escalated { conditions.append("t.tier = 'escalation'") }
+        if filter.breaching {
+            // Breaching now: due within the window before now (older unanswered tickets are history).
+            conditions.append("""
+                t.first_response_ms IS NULL AND t.first_inbound_ms IS NOT NULL AND (\(sla.dueSQL)) < ? AND (\(sla.dueSQL)) >= ?
+                """)
+            arguments += [Int64(now), Self.historyBefore(now)]
+        }
+        return (conditions, arguments)
     }
 
     static func inboxRow(_ row: Row, handle: String?, now: UInt64) -> InboxRow {
@@ -114,6 +192,9 @@ extension OpStore {
         let due: Int64? = row["due_ms"]
         let holder: Data? = row["holder"]
         let status = TicketStatus(rawValue: row["status"]) ?? .new
+        let unanswered = firstResponse == nil && status.isOpenWork
+        let history = unanswered && due.map { $0 < historyBefore(now) } == true
+        let brand: String? = row["brand"]
         return InboxRow(
             key: row["key"], status: status, priority: Priority(rawValue: row["priority"]) ?? .normal,
             tier: Tier(rawValue: row["tier"]) ?? .triage, queue: row["queue"], channel: row["channel"],
@@ -121,8 +202,10 @@ extension OpStore {
             holder: holder.flatMap { AuthorID(bytes: [UInt8]($0))?.text },
             firstInboundMillis: (row["first_inbound_ms"] as Int64?).map { UInt64($0) },
             firstResponseMillis: firstResponse.map { UInt64($0) }, dueMillis: due.map { UInt64($0) },
-            breaching: firstResponse == nil && status.isOpenWork && due.map { UInt64($0) < now } == true,
-            messages: row["messages"], reopened: row["reopened"], resolution: row["resolution"])
+            breaching: unanswered && !history && due.map { UInt64($0) < now } == true,
+            messages: row["messages"], reopened: row["reopened"], resolution: row["resolution"],
+            brand: brand.flatMap { $0.isEmpty ? nil : $0 },
+            lastInboundMillis: (row["last_inbound_ms"] as Int64?).map { UInt64($0) }, snippet: nil, history: history)
     }
 
     /// One ticket's inbox row, or nil when unknown.
@@ -131,7 +214,9 @@ extension OpStore {
             guard let row = try Row.fetchOne(db, sql: "SELECT t.*, (\(sla.dueSQL)) AS due_ms FROM desk_ticket t WHERE key = ?",
                                              arguments: [key]) else { return nil }
             let handle = try DeskProjection.entityFields(EntityRef(Desk.customer, row["customer"]), db: db)?["handle"]?.stringValue
-            return Self.inboxRow(row, handle: handle, now: now)
+            var inboxRow = Self.inboxRow(row, handle: handle, now: now)
+            inboxRow.snippet = try Self.latestInboundSnippet(key, db: db)
+            return inboxRow
         }
     }
 

@@ -42,12 +42,14 @@ extension OpStore {
                 try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT 1 FROM desk_ticket WHERE \(open)\(condition) LIMIT ?)",
                                  arguments: arguments + [limit]) ?? 0
             }
-            // Overdue per priority: first_inbound_ms < now - target, a range of the open index.
+            // Overdue per priority: now - window - target <= first_inbound_ms < now - target, a range of the open
+            // index (due times older than the window are history, not breaching: DeskLimits.breachWindowMillis).
             var breaching = 0
             for priority in Priority.allCases where breaching < limit {
                 let before = Int64(now.sql) - 60_000 * Int64(sla.target(priority))
-                breaching += try count(" AND priority_rank = ? AND (first_inbound_ms IS NULL) = 0 AND first_inbound_ms < ? AND first_response_ms IS NULL",
-                                       [priority.rank, before], limit: limit - breaching)
+                let since = before - (Int64(now.sql) - Self.historyBefore(now))
+                breaching += try count(" AND priority_rank = ? AND (first_inbound_ms IS NULL) = 0 AND first_inbound_ms < ? AND first_inbound_ms >= ? AND first_response_ms IS NULL",
+                                       [priority.rank, before, since], limit: limit - breaching)
             }
             // Queue names by skipping through the queue index (one seek per distinct queue), plus declared queues.
             let names = try String.fetchAll(db, sql: """

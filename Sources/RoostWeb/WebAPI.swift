@@ -68,14 +68,9 @@ enum WebAPI {
 
     @Sendable static func inbox(_ app: WebApp, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let view = try InboxView(view: query(request, "view"), queue: query(request, "queue"))
-        var limit = WebLimits.inboxPage
-        if let text = query(request, "limit") {
-            guard let value = Int(text), (1...WebLimits.maxInboxLimit).contains(value) else {
-                throw WebError.badRequest(field: "limit", reason: "must be an integer 1...\(WebLimits.maxInboxLimit)")
-            }
-            limit = value
-        }
-        return JSON.response(try app.inboxPage(view, limit: limit))
+        let paging = try InboxPaging(status: query(request, "status"), sort: query(request, "sort"),
+                                     offset: query(request, "offset"), limit: query(request, "limit"))
+        return JSON.response(try app.inboxPage(view, paging: paging))
     }
 
     @Sendable static func queues(_ app: WebApp, _ request: Request, _ context: BasicRequestContext) async throws -> Response {

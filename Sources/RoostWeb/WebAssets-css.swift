@@ -34,7 +34,10 @@ table.inbox tbody tr:hover { background:#f3f6f9; }
 .prio-normal { color:var(--fg); border-color:var(--line); } .prio-low { color:var(--muted); border-color:var(--line); }
 .tag { display:inline-block; padding:0 6px; border-radius:10px; background:#eaeef2; color:var(--fg); font-size:12px; }
 .tag.vip { background:var(--vip); color:#fff; }
-.sla.breach, .breach { color:var(--bad); font-weight:600; } .ok { color:var(--ok); }
+.sla.breach, .breach { color:var(--bad); font-weight:600; } .ok { color:var(--ok); } .sla.history { color:var(--muted); font-style:italic; }
+table.inbox td.latest { white-space:normal; min-width:14em; max-width:30em; overflow-wrap:anywhere; } .age { font-size:12px; white-space:nowrap; }
+.inbox-controls { display:flex; gap:8px; align-items:center; flex-wrap:wrap; margin:0 0 8px; }
+.pager { display:flex; gap:16px; align-items:center; flex-wrap:wrap; margin:12px 0; }
 .holder.mine { color:var(--ok); font-weight:600; }
 button { font:inherit; padding:6px 12px; border-radius:6px; border:1px solid #8c959f; background:#f6f8fa; color:var(--fg); cursor:pointer; }
 button.primary { background:var(--accent); border-color:var(--accent); color:var(--accent-fg); }
@@ -79,7 +82,8 @@ label { font-weight:600; font-size:14px; }
   .layout { grid-template-columns: minmax(0, 1fr); } .queues { border-right:none; border-bottom:1px solid var(--line); }
   .queues ul { display:flex; flex-wrap:wrap; gap:4px; } .ticket-grid { grid-template-columns: minmax(0, 1fr); }
   .charts { grid-template-columns: minmax(0, 1fr); }
-  table.inbox th:nth-child(4), table.inbox td:nth-child(4), table.inbox th:nth-child(7), table.inbox td:nth-child(7) { display:none; }
+  table.inbox th:nth-child(4), table.inbox td:nth-child(4), table.inbox th:nth-child(6), table.inbox td:nth-child(6),
+  table.inbox th:nth-child(9), table.inbox td:nth-child(9) { display:none; }
   .me { display:none; } main { padding:12px 10px; } .card { padding:10px; }
   .msg { max-width:100%; } .kpi { min-width:0; flex:1 1 40%; }
 }

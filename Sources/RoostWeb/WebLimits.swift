@@ -8,6 +8,8 @@ public enum WebLimits {
     public static let queueCountCap = 999
     /// Most rows one inbox request may ask for.
     public static let maxInboxLimit = 500
+    /// Largest `offset` an inbox request may ask for (paging deeper than this is a search's job).
+    public static let maxInboxOffset = 1_000_000
     /// How often the event watcher looks for new ops in the store (ms).
     public static let storePollMillis: UInt64 = 200
     /// How often the event watcher re-reads the peers file for peer up/down (ms).

@@ -63,15 +63,67 @@ enum InboxView: Hashable, Sendable {
     }
 }
 
+/// How an inbox page is cut: status filter, order and position (`?status=&sort=&offset=`).
+struct InboxPaging: Hashable, Sendable {
+    var status: TicketStatus?
+    var sort: InboxSort = .priority
+    var offset = 0
+    var limit = WebLimits.inboxPage
+
+    /// From the query string; a bad value is one 400 naming the field.
+    init(status: String?, sort: String?, offset: String?, limit: String?) throws(WebError) {
+        if let status, !status.isEmpty {
+            guard let value = TicketStatus(rawValue: status) else {
+                throw .badRequest(field: "status", reason: "must be one of: \(TicketStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            self.status = value
+        }
+        if let sort, !sort.isEmpty {
+            guard let value = InboxSort(rawValue: sort) else {
+                throw .badRequest(field: "sort", reason: "must be one of: \(InboxSort.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            self.sort = value
+        }
+        if let offset, !offset.isEmpty {
+            guard let value = Int(offset), (0...WebLimits.maxInboxOffset).contains(value) else {
+                throw .badRequest(field: "offset", reason: "must be an integer 0...\(WebLimits.maxInboxOffset)")
+            }
+            self.offset = value
+        }
+        if let limit {
+            guard let value = Int(limit), (1...WebLimits.maxInboxLimit).contains(value) else {
+                throw .badRequest(field: "limit", reason: "must be an integer 1...\(WebLimits.maxInboxLimit)")
+            }
+            self.limit = value
+        }
+    }
+
+    /// The query string of this paging at another offset (defaults left out).
+    func queryString(offset: Int) -> String {
+        var parts: [String] = []
+        if let status { parts.append("status=" + status.rawValue) }
+        if sort != .priority { parts.append("sort=" + sort.rawValue) }
+        if offset > 0 { parts.append("offset=\(offset)") }
+        return parts.map { "&" + $0 }.joined()
+    }
+}
+
 /// One inbox row with its holder's display name.
 struct InboxItem: Encodable, Sendable {
     var ticket: InboxRow
     var holderName: String?
 }
 
-/// An inbox page: rows and the queue counts.
+/// An inbox page: rows, where they sit among all matching tickets, and the queue counts.
 struct InboxPage: Encodable, Sendable {
     var view: String
+    var status: String?
+    var sort: String
+    /// Rows skipped before the first one shown.
+    var offset: Int
+    var limit: Int
+    /// Every ticket the view and status match (exact, not capped).
+    var total: Int
     var rows: [InboxItem]
     var counts: DeskQueueCounts
     var nowMillis: UInt64
@@ -124,14 +176,20 @@ extension WebApp {
         }
     }
 
-    func inboxPage(_ view: InboxView, limit: Int) throws -> InboxPage {
-        let rows = try desk.inbox(view.filter(me: node.id, limit: limit))
+    func inboxPage(_ view: InboxView, paging: InboxPaging) throws -> InboxPage {
+        var filter = view.filter(me: node.id, limit: paging.limit)
+        filter.status = paging.status
+        filter.sort = paging.sort
+        filter.offset = paging.offset
+        let rows = try desk.inbox(filter)
+        let total = try desk.inboxCount(filter)
         let counts = try node.store.deskQueueCounts(holder: node.id, sla: try desk.slaTargets(), now: now, cap: WebLimits.queueCountCap)
         let name = names()
         let items = rows.map { row in
             InboxItem(ticket: row, holderName: row.holder.flatMap { try? AuthorID(text: $0) }.map(name))
         }
-        return InboxPage(view: view.queryString, rows: items, counts: counts, nowMillis: now)
+        return InboxPage(view: view.queryString, status: paging.status?.rawValue, sort: paging.sort.rawValue, offset: paging.offset,
+                         limit: paging.limit, total: total, rows: items, counts: counts, nowMillis: now)
     }
 
     func ticketDetail(_ typed: String) throws -> TicketDetail {

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import RoostCore
 import RoostNode
+import RoostStore
 
 extension WebPages {
     static func ticket(_ typed: String, fragment: Bool, app: WebApp) throws -> Response {
@@ -122,7 +123,12 @@ extension WebPages {
         var sla = "<p class=\"muted\">No customer message yet.</p>"
         if let due = row.dueMillis {
             if let answered = row.firstResponseMillis {
-                sla = "<p class=\"ok\">First response \(HTML.relative(answered, now: now)) (\(answered <= due ? "within" : "after") the target).</p>"
+                // Imported history: a date, not "3320d00h ago".
+                let when = now &- answered > DeskLimits.breachWindowMillis ? "on " + HTML.time(answered) : HTML.relative(answered, now: now)
+                sla = "<p class=\"ok\">First response \(when) (\(answered <= due ? "within" : "after") the target).</p>"
+            } else if row.history == true {
+                sla = "<p class=\"sla history\">History: no reply since \(HTML.time(row.firstInboundMillis ?? due)). Its target passed more "
+                    + "than \(DeskLimits.breachWindowMillis / 86_400_000) days ago, so it is not counted as breaching now.</p>"
             } else {
                 sla = "<p class=\"sla\(row.breaching ? " breach" : "")\" data-due=\"\(due)\">\(row.breaching ? "overdue " : "due ")\(HTML.relative(due, now: now))</p>"
             }

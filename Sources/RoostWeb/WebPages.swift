@@ -3,6 +3,7 @@ import Hummingbird
 import HTTPTypes
 import RoostCore
 import RoostNode
+import RoostStore
 
 /// The server-rendered pages: login, inbox, ticket, dashboard, and the embedded assets.
 enum WebPages {
@@ -67,20 +68,22 @@ enum WebPages {
     // MARK: inbox
 
     static func inbox(_ request: Request, app: WebApp) throws -> Response {
-        let view = try InboxView(view: request.uri.queryParameters.get("view"), queue: request.uri.queryParameters.get("queue"))
-        let page = try app.inboxPage(view, limit: WebLimits.inboxPage)
+        let query = request.uri.queryParameters
+        let view = try InboxView(view: query.get("view"), queue: query.get("queue"))
+        let paging = try InboxPaging(status: query.get("status"), sort: query.get("sort"), offset: query.get("offset"), limit: nil)
+        let page = try app.inboxPage(view, paging: paging)
         let queueNames = page.counts.queues.keys.sorted()
-        let live = inboxLive(page, view: view, queues: queueNames, app: app)
-        if request.uri.queryParameters["fragment"] != nil { return HTML.response(live) }
+        let live = inboxLive(page, view: view, paging: paging, queues: queueNames, app: app)
+        if query["fragment"] != nil { return HTML.response(live) }
         let body = """
-            <div id="live" class="layout" data-fragment="/inbox?\(view.queryString)&amp;fragment=1">
+            <div id="live" class="layout" data-fragment="/inbox?\(HTML.escape(view.queryString + paging.queryString(offset: paging.offset)))&amp;fragment=1">
             \(live)
             </div>
             """
         return HTML.response(HTML.page(title: view.title, pageName: "inbox", app: app, body: body))
     }
 
-    static func inboxLive(_ page: InboxPage, view: InboxView, queues: [String], app: WebApp) -> String {
+    static func inboxLive(_ page: InboxPage, view: InboxView, paging: InboxPaging, queues: [String], app: WebApp) -> String {
         func link(_ target: InboxView, _ label: String, _ count: Int?) -> String {
             let current = target == view ? " aria-current=\"page\"" : ""
             let badge = count.map { (count) -> String in
@@ -112,6 +115,8 @@ enum WebPages {
             if let due = row.dueMillis {
                 if row.firstResponseMillis != nil {
                     sla = "<span class=\"ok\">answered</span>"
+                } else if row.history == true {
+                    sla = "<span class=\"sla history\" title=\"Unanswered, but its target passed more than \(DeskLimits.breachWindowMillis / 86_400_000) days ago: history, not a breach now\">history</span>"
                 } else {
                     sla = "<span class=\"sla\(row.breaching ? " breach" : "")\" data-due=\"\(due)\">\(row.breaching ? "overdue " : "due ")\(HTML.relative(due, now: page.nowMillis))</span>"
                 }
@@ -121,11 +126,20 @@ enum WebPages {
             let claimButton = row.holder == nil
                 ? "<button type=\"button\" class=\"small\" data-action=\"claim\" data-key=\"\(key)\" aria-label=\"Claim \(key)\">Claim</button>"
                 : ""
+            var latest = "<span class=\"muted\">—</span>"
+            if let at = row.lastInboundMillis {
+                let age = at <= page.nowMillis && page.nowMillis - at > DeskLimits.breachWindowMillis
+                    ? HTML.time(at) : HTML.relative(at, now: page.nowMillis)
+                latest = "<span class=\"snippet\">\(HTML.escape(row.snippet ?? ""))</span> <span class=\"age muted\">\(age)</span>"
+            }
+            let brand = row.brand.map { "@" + HTML.escape($0) } ?? "<span class=\"muted\">—</span>"
             rows += """
                 <tr class="row" data-key="\(key)">
                 <td><a href="/tickets/\(key)" class="ticket-link" id="t-\(key)">\(key)</a>\(row.channel == "dm" ? " <span class=\"tag\">DM</span>" : "")\(row.reopened ? " <span class=\"tag\">reopened</span>" : "")</td>
                 <td><span class="prio prio-\(row.priority.rawValue)">\(row.priority.rawValue)</span></td>
                 <td>\(row.customerHandle.map { "@" + HTML.escape($0) } ?? HTML.escape(row.customer))</td>
+                <td class="brand">\(brand)</td>
+                <td class="latest">\(latest)</td>
                 <td>\(row.status.rawValue)\(row.tier != .triage ? " · \(row.tier.rawValue)" : "")</td>
                 <td>\(holder)</td>
                 <td>\(sla)</td>
@@ -139,7 +153,8 @@ enum WebPages {
             : """
             <div class="table-wrap">
             <table class="inbox" aria-describedby="inbox-help">
-            <thead><tr><th scope="col">Ticket</th><th scope="col">Priority</th><th scope="col">Customer</th><th scope="col">Status</th>
+            <thead><tr><th scope="col">Ticket</th><th scope="col">Priority</th><th scope="col">Customer</th><th scope="col">To</th>
+            <th scope="col">Latest customer message</th><th scope="col">Status</th>
             <th scope="col">Holder</th><th scope="col">First response</th><th scope="col" class="num">Msgs</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
             <tbody>\(rows)</tbody>
             </table>
@@ -148,11 +163,60 @@ enum WebPages {
         return """
             \(nav)
             <main id="main" tabindex="-1">
-            <h1>\(HTML.escape(view.title)) <span class="muted">(\(page.rows.count)\(page.rows.count == WebLimits.inboxPage ? "+" : ""))</span></h1>
-            <p id="inbox-help" class="hint">Sorted by priority, then when the first response is due. Keys: <kbd>j</kbd>/<kbd>k</kbd> move,
+            <h1>\(HTML.escape(view.title)) <span class="muted">(\(page.total))</span></h1>
+            \(inboxControls(page, view: view, paging: paging))
+            <p id="inbox-help" class="hint">\(sortHelp(paging.sort)) Keys: <kbd>j</kbd>/<kbd>k</kbd> move,
             <kbd>Enter</kbd> open, <kbd>c</kbd> claim, <kbd>r</kbd> reply, <kbd>e</kbd> resolve, <kbd>?</kbd> help.</p>
             \(table)
+            \(pager(page, view: view, paging: paging))
             </main>
             """
+    }
+
+    static func sortHelp(_ sort: InboxSort) -> String {
+        switch sort {
+        case .priority: "Sorted by priority, then when the first response is due."
+        case .due: "Sorted by when the first response is due, soonest first; answered tickets and history last."
+        case .newest: "Sorted by the latest customer message, newest first."
+        }
+    }
+
+    /// The status filter and sort order: a plain GET form (works without JavaScript).
+    static func inboxControls(_ page: InboxPage, view: InboxView, paging: InboxPaging) -> String {
+        var hidden = ""
+        switch view {
+        case let .queue(name): hidden = "<input type=\"hidden\" name=\"queue\" value=\"\(HTML.escape(name))\">"
+        default: hidden = "<input type=\"hidden\" name=\"view\" value=\"\(HTML.escape(String(view.queryString.dropFirst("view=".count))))\">"
+        }
+        let statuses = "<option value=\"\"\(paging.status == nil ? " selected" : "")>any</option>" + TicketStatus.allCases.map { status in
+            "<option value=\"\(status.rawValue)\"\(paging.status == status ? " selected" : "")>\(status.rawValue)</option>"
+        }.joined()
+        let sorts = InboxSort.allCases.map { sort in
+            "<option value=\"\(sort.rawValue)\"\(paging.sort == sort ? " selected" : "")>\(sort.rawValue)</option>"
+        }.joined()
+        return """
+            <form class="inbox-controls" method="get" action="/inbox">\(hidden)
+            <label for="inbox-status">Status</label> <select id="inbox-status" name="status">\(statuses)</select>
+            <label for="inbox-sort">Sort</label> <select id="inbox-sort" name="sort">\(sorts)</select>
+            <button type="submit" class="small">Show</button>
+            </form>
+            """
+    }
+
+    /// "Rows 51–100 of 1,313" with Previous / Next links.
+    static func pager(_ page: InboxPage, view: InboxView, paging: InboxPaging) -> String {
+        guard page.total > 0 else { return "" }
+        let first = min(page.offset + 1, page.total), last = page.offset + page.rows.count
+        let base = "/inbox?" + view.queryString
+        var links: [String] = []
+        if page.offset > 0 {
+            let previous = max(0, page.offset - page.limit)
+            links.append("<a rel=\"prev\" id=\"page-prev\" href=\"\(HTML.escape(base + paging.queryString(offset: previous)))\">← Previous \(page.offset - previous)</a>")
+        }
+        if last < page.total {
+            links.append("<a rel=\"next\" id=\"page-next\" href=\"\(HTML.escape(base + paging.queryString(offset: last)))\">Next \(min(page.limit, page.total - last)) →</a>")
+        }
+        let range = page.rows.isEmpty ? "No rows past \(page.offset) of \(page.total)" : "Rows \(first)–\(last) of \(page.total)"
+        return "<nav class=\"pager\" aria-label=\"Pages\"><span id=\"page-range\">\(range)</span> \(links.joined(separator: " "))</nav>"
     }
 }

@@ -33,7 +33,7 @@ func confirm(_ global: GlobalOptions, _ text: String, _ json: [String: String], 
 
 struct Inbox: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Open work, sorted by priority, then SLA due time.")
+        abstract: "Open work, sorted by priority, then SLA due time (or --sort due|newest), a page at a time.")
     @OptionGroup var global: GlobalOptions
     @Option(help: "Only this queue.") var queue: String?
     @Flag(help: "Only tickets you hold.") var mine = false
@@ -41,7 +41,22 @@ struct Inbox: ParsableCommand {
     @Flag(help: "Only tickets whose first response is overdue.") var breaching = false
     @Flag(help: "Only escalated tickets.") var escalated = false
     @Flag(help: "Include resolved and closed tickets.") var all = false
+    @Option(help: "Only this status: new, open, pending, resolved, closed.") var status: String?
+    @Option(help: "Order: priority (default), due (soonest first-response due first), newest (latest customer message first).")
+    var sort = InboxSort.priority.rawValue
     @Option(help: "At most this many rows.") var limit = 50
+    @Option(help: "Skip this many rows (the next page: --offset 50).") var offset = 0
+
+    func validate() throws {
+        guard InboxSort(rawValue: sort) != nil else {
+            throw ValidationError("--sort must be one of: \(InboxSort.allCases.map(\.rawValue).joined(separator: ", ")) (not \(sort))")
+        }
+        if let status, TicketStatus(rawValue: status) == nil {
+            throw ValidationError("--status must be one of: \(TicketStatus.allCases.map(\.rawValue).joined(separator: ", ")) (not \(status))")
+        }
+        guard limit >= 1 else { throw ValidationError("--limit must be at least 1") }
+        guard offset >= 0 else { throw ValidationError("--offset must not be negative") }
+    }
 
     func run() throws {
         let desk = try openDesk(global)
@@ -52,12 +67,16 @@ struct Inbox: ParsableCommand {
         filter.breaching = breaching
         filter.escalated = escalated
         filter.all = all
+        filter.status = status.flatMap(TicketStatus.init(rawValue:))
+        filter.sort = InboxSort(rawValue: sort) ?? .priority
         filter.limit = limit
+        filter.offset = offset
         let rows = try withDesk { () throws(DeskError) in try desk.inbox(filter) }
         if global.json { return printJSON(rows) }
-        if rows.isEmpty { return print("No tickets.") }
+        let total = try withDesk { () throws(DeskError) in try desk.inboxCount(filter) }
+        if rows.isEmpty { return print(total == 0 ? "No tickets." : "No tickets past row \(offset) (\(total) in all).") }
         let now = SystemClock().nowMillis()
-        var table = [["TICKET", "PRIORITY", "STATUS", "TIER", "QUEUE", "CUSTOMER", "HOLDER", "FIRST RESPONSE", "MSGS"]]
+        var table = [["TICKET", "PRIORITY", "STATUS", "TIER", "QUEUE", "BRAND", "CUSTOMER", "HOLDER", "FIRST RESPONSE", "MSGS", "LATEST"]]
         for row in rows {
             let holder = try row.holder.map { text in
                 try withDesk { () throws(DeskError) in
@@ -67,11 +86,24 @@ struct Inbox: ParsableCommand {
             }
             table.append([
                 row.key, row.priority.rawValue, row.status.rawValue + (row.reopened ? "*" : ""), row.tier.rawValue,
-                row.queue ?? "-", row.customerHandle.map { "@" + $0 } ?? row.customer, holder ?? "-",
-                Self.sla(row, now: now), String(row.messages),
+                row.queue ?? "-", row.brand.map { "@" + $0 } ?? "-", row.customerHandle.map { "@" + $0 } ?? row.customer, holder ?? "-",
+                Self.sla(row, now: now), String(row.messages), Self.latest(row, now: now),
             ])
         }
         printTable(table)
+        let last = offset + rows.count
+        if offset > 0 || last < total {
+            print("Rows \(offset + 1)-\(last) of \(total)" + (last < total ? "; next page: --offset \(last)" : "") + ".")
+        }
+    }
+
+    /// The latest customer message: its age and the start of its text, on one line.
+    static func latest(_ row: InboxRow, now: UInt64) -> String {
+        guard let at = row.lastInboundMillis else { return "-" }
+        let age = DeskClock.duration(Int64(now) - Int64(at)) + " ago"
+        guard let snippet = row.snippet else { return age }
+        let short = snippet.count > 48 ? String(snippet.prefix(47)) + "…" : snippet
+        return age + ": " + short
     }
 
     static func sla(_ row: InboxRow, now: UInt64) -> String {
@@ -79,6 +111,7 @@ struct Inbox: ParsableCommand {
             return "in " + DeskClock.duration(Int64(response) - Int64(first))
         }
         guard let due = row.dueMillis else { return "-" }
+        if row.history == true { return "history (no reply since \(DeskClock.format(row.firstInboundMillis ?? due)))" }
         return due < now ? "overdue " + DeskClock.duration(Int64(now) - Int64(due)) : "due in " + DeskClock.duration(Int64(due) - Int64(now))
     }
 }

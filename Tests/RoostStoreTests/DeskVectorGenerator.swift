@@ -291,6 +291,51 @@ import Testing
             ],
             threads: [("p300", ["300", "r3", "301", "302"])]))
 
+        // 3b. Answered on the platform: ingested threads with no status register (SPEC §1b.4 step 4).
+        cases.append(DeskCase(
+            name: "answered-on-the-platform",
+            description: "No status register. p310: the brand's reply (t0+10 min) is the last message: resolved (answered), "
+                + "status_set_ms NULL. p311: the customer wrote again at t0+20 min, after the answer: open, reopened. "
+                + "p312: the brand's only tweet predates the first customer message (a broadcast, not an answer): new, "
+                + "and breaching at now (due t0+60 min).",
+            ops: [
+                Op(author: C, at: 0, body: ticket("p310", customer: "u31")),
+                Op(author: C, at: 1, body: message("310", ticket: "p310", "inbound", author: "u31", created: 0, text: "card declined")),
+                Op(author: C, at: 2, body: message("311", ticket: "p310", "outbound", author: "acmecare", created: 10 * m,
+                                                   text: "@u31 try again now ^JS", signature: "JS")),
+                Op(author: C, at: 3, body: ticket("p311", customer: "u32")),
+                Op(author: C, at: 4, body: message("312", ticket: "p311", "inbound", author: "u32", created: 0, text: "no signal")),
+                Op(author: C, at: 5, body: message("313", ticket: "p311", "outbound", author: "acmecare", created: 10 * m,
+                                                   text: "@u32 restart please ^JS", signature: "JS")),
+                Op(author: C, at: 6, body: message("314", ticket: "p311", "inbound", author: "u32", created: 20 * m, text: "still none")),
+                Op(author: C, at: 7, body: ticket("p312", customer: "u33")),
+                Op(author: C, at: 8, body: message("315", ticket: "p312", "outbound", author: "acmecare", created: -m,
+                                                   text: "Outage in the north ^JS", signature: "JS")),
+                Op(author: C, at: 9, body: message("316", ticket: "p312", "inbound", author: "u33", created: 0, text: "is it down?")),
+            ],
+            now: 90 * m,
+            tickets: [
+                TicketRow(key: "p310", customer: "u31", status: "resolved", firstIn: 0, lastIn: 0, firstResponse: 10 * m,
+                          lastMessage: 10 * m, messages: 2, due: 60 * m, breaching: false),
+                TicketRow(key: "p311", customer: "u32", status: "open", reopened: true, firstIn: 0, lastIn: 20 * m,
+                          firstResponse: 10 * m, lastMessage: 20 * m, messages: 3, due: 60 * m, breaching: false),
+                TicketRow(key: "p312", customer: "u33", status: "new", firstIn: 0, lastIn: 0, lastMessage: 0, messages: 2,
+                          due: 60 * m, breaching: true),
+            ],
+            messages: [
+                MessageRow(id: "310", ticket: "p310", direction: "inbound", author: "u31", created: 0, text: "card declined"),
+                MessageRow(id: "311", ticket: "p310", direction: "outbound", author: "acmecare", created: 10 * m, signature: "JS",
+                           text: "@u31 try again now ^JS"),
+                MessageRow(id: "312", ticket: "p311", direction: "inbound", author: "u32", created: 0, text: "no signal"),
+                MessageRow(id: "313", ticket: "p311", direction: "outbound", author: "acmecare", created: 10 * m, signature: "JS",
+                           text: "@u32 restart please ^JS"),
+                MessageRow(id: "314", ticket: "p311", direction: "inbound", author: "u32", created: 20 * m, text: "still none"),
+                MessageRow(id: "315", ticket: "p312", direction: "outbound", author: "acmecare", created: -m, signature: "JS",
+                           text: "Outage in the north ^JS"),
+                MessageRow(id: "316", ticket: "p312", direction: "inbound", author: "u33", created: 0, text: "is it down?"),
+            ],
+            threads: [("p310", ["310", "311"]), ("p311", ["312", "313", "314"]), ("p312", ["315", "316"])]))
+
         // 4. Closed never reopens.
         cases.append(DeskCase(
             name: "closed-never-reopens",

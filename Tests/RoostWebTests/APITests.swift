@@ -327,7 +327,9 @@ import RoostStore
         let key = try #require(open.first?.key)
         _ = try f.web.desk.claim(key)
         _ = try f.web.desk.escalate(key, reason: "test", to: .escalation)
-        let now = SystemClock().nowMillis() + 7 * 86_400_000  // a week later: every unanswered ticket is overdue
+        // Two hours after the latest first customer message: every unanswered ticket is overdue, and none is
+        // history yet (the sample's tweets have fixed dates; a week after today they would all be history).
+        let now = try #require(open.compactMap(\.firstInboundMillis).max()) + 2 * 3_600_000
         let exact = try f.node.store.deskQueueCounts(holder: f.node.id, sla: sla, now: now, cap: 999)
         var breaching = all
         breaching.breaching = true

@@ -26,12 +26,10 @@ final class RunningNode: @unchecked Sendable {
         try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys]).write(to: url)
     }
 
-    /// Imports the public TWCS sample when the shared data folder is there, else the X API example.
+    /// Imports the repository's own demo sample (examples/data/twcs-demo.csv: nothing outside the checkout).
     func importSample() throws {
-        let twcs = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/data/twcs-sample.csv")
-        let result = FileManager.default.fileExists(atPath: twcs.path)
-            ? try roost(["import-twcs", "--file", twcs.path], home: home)
-            : try roost(["ingest", "--file", repositoryRoot.appendingPathComponent("examples/x-sample.jsonl").path, "--brand-handles", "AcmeCare"], home: home)
+        let twcs = repositoryRoot.appendingPathComponent("examples/data/twcs-demo.csv")
+        let result = try roost(["import-twcs", "--file", twcs.path], home: home)
         guard result.status == 0 else { throw FixtureError(result.stderr) }
     }
 
@@ -138,6 +136,47 @@ final class RunningNode: @unchecked Sendable {
                 """) as? String ?? ""
             #expect(overflow == true, "the narrow inbox should not scroll sideways; too wide: \(wide)")
             try await browser.screenshot("inbox-narrow")
+        } catch {
+            await browser.quit()
+            throw error
+        }
+        await browser.quit()
+    }
+
+    @Test(.enabled(if: Browser.available, "chromium and chromedriver are not installed; `make test` installs them with apt-get"))
+    func theInboxPagesPastFiftyAndShowsSnippetsAsText() async throws {
+        let node = try RunningNode(name: "Ana Lopez", initials: "AL")
+        try node.importSample()
+        try await node.start()
+        defer { node.stop() }
+        let everything = try await node.api("/api/v1/inbox?view=all&limit=1")
+        let total = try #require(everything["total"] as? Int)
+        #expect(total > 50, "the demo sample should hold more than one page of tickets, has \(total)")
+        let browser = try await WebDriver()
+        do {
+            try await browser.go(try node.openURL())
+            try await browser.go(node.base + "/inbox?view=all")
+            #expect(await waitUntil(5) { await browser.exists("table.inbox tr.row") })
+            #expect(try await browser.text("#page-range") == "Rows 1–50 of \(total)")
+            #expect(try await browser.script("return document.querySelectorAll('tr.row').length") as? Int == 50)
+            let firstPage = try await browser.script("return Array.from(document.querySelectorAll('tr.row')).map(r => r.dataset.key)") as? [String] ?? []
+            // Next: rows 51 on, none of them on the first page.
+            try await browser.click("#page-next")
+            #expect(await waitUntil(5) { (try? await browser.url.contains("offset=50")) == true })
+            #expect(await waitUntil(5) { ((try? await browser.text("#page-range")) ?? "").hasPrefix("Rows 51–") })
+            let secondPage = try await browser.script("return Array.from(document.querySelectorAll('tr.row')).map(r => r.dataset.key)") as? [String] ?? []
+            #expect(!secondPage.isEmpty && Set(secondPage).isDisjoint(with: firstPage))
+            #expect(await browser.exists("#page-prev"))
+            try await browser.screenshot("inbox-page-2")
+
+            // Newest first: the hostile tweet's snippet is shown as text, never as markup.
+            try await browser.go(node.base + "/inbox?view=open&sort=newest")
+            #expect(await waitUntil(5) { await browser.exists("table.inbox tr.row") })
+            let snippets = try await browser.script("return Array.from(document.querySelectorAll('td.latest .snippet')).map(e => e.textContent)") as? [String] ?? []
+            #expect(snippets.contains { $0.contains("<script>alert('pwned')</script> <b>bold</b>") }, "snippets: \(snippets.prefix(5))")
+            #expect(try await browser.script("return document.querySelectorAll('table.inbox script, table.inbox b').length") as? Int == 0)
+            #expect(try await browser.script("return typeof window.pwned") as? String == "undefined")
+            #expect(try await browser.text("td.brand").hasPrefix("@"))
         } catch {
             await browser.quit()
             throw error
