@@ -101,10 +101,10 @@ struct Show: ParsableCommand {
         if let resolution = view.resolution { print("Resolved: \(resolution)") }
         print("")
         for message in view.thread {
-            let who = message.direction == .inbound ? "customer" : message.authorName
+            let who = message.authorName
             let kind = message.direction == .note ? "note" : (message.dm ? "dm" : "public")
             let outbox = message.outbox.map { " [\($0.rawValue)" + (message.outboxReason.map { ": " + $0 } ?? "") + "]" } ?? ""
-            print("\(DeskClock.format(message.createdMillis))  \(message.direction.rawValue) \(kind) · \(who)\(outbox)")
+            print("\(DeskClock.format(message.createdMillis))  \(message.direction.rawValue) \(kind) · \(who) · \(message.id)\(outbox)")
             print("    " + message.text.replacingOccurrences(of: "\n", with: "\n    "))
         }
     }
@@ -157,12 +157,24 @@ struct Reply: ParsableCommand {
     @Argument(help: "The reply text.") var text: String?
     @Option(help: "Start from a canned response.") var canned: String?
     @Flag(help: "Reply by direct message.") var dm = false
+    @Option(help: "Address the reply to this participant of the thread (default: the author of the message answered).")
+    var to: String?
+    @Option(name: .customLong("in-reply-to"), help: "The customer message answered (an id from `roost show`; default: the latest).")
+    var inReplyTo: String?
 
     func run() throws {
         let desk = try openDesk(global)
-        let reply = try withDesk { () throws(DeskError) in try desk.reply(ticket, text: text, canned: canned, dm: dm) }
-        if global.json { return printJSON(["ticket": reply.ticket, "message": reply.messageID, "text": reply.text, "length": String(reply.length)]) }
-        print("Queued reply \(reply.messageID) on \(reply.ticket) (\(reply.length)/280):")
+        let reply = try withDesk { () throws(DeskError) in
+            try desk.reply(ticket, text: text, canned: canned, dm: dm, to: to, inReplyTo: inReplyTo)
+        }
+        if global.json {
+            return printJSON(["ticket": reply.ticket, "message": reply.messageID, "text": reply.text, "length": String(reply.length),
+                              "limit": String(reply.limit), "to": reply.to ?? "", "inReplyTo": reply.inReplyTo ?? "",
+                              "claimed": String(reply.claimed)])
+        }
+        if reply.claimed { print("Claimed \(reply.ticket) for you (30-minute lease): the gateway posts only the holder's replies.") }
+        print("Queued \(reply.dm ? "DM" : "reply") \(reply.messageID) on \(reply.ticket) (\(reply.length)/\(reply.limit))"
+              + (reply.to.map { " to @\($0)" } ?? "") + (reply.inReplyTo.map { " in reply to \($0)" } ?? "") + ":")
         print("    \(reply.text)")
     }
 }
@@ -246,7 +258,7 @@ struct Resolve: ParsableCommand {
     func run() throws {
         let desk = try openDesk(global)
         let key = try withDesk { () throws(DeskError) in try desk.resolve(ticket, as: type) }
-        confirm(global, "Resolved \(key) as \(type)", ["ticket": key, "resolution": type])
+        confirm(global, "Resolved \(key) as \(type) (your claim on it, if any, is released)", ["ticket": key, "resolution": type])
     }
 }
 
