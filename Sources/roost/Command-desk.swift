@@ -258,7 +258,7 @@ struct Resolve: ParsableCommand {
     func run() throws {
         let desk = try openDesk(global)
         let key = try withDesk { () throws(DeskError) in try desk.resolve(ticket, as: type) }
-        confirm(global, "Resolved \(key) as \(type) (your claim on it, if any, is released)", ["ticket": key, "resolution": type])
+        confirm(global, "Resolved \(key) as \(type)", ["ticket": key, "resolution": type])
     }
 }
 
