@@ -8,7 +8,11 @@ public struct TicketView: Sendable, Codable {
     public struct Message: Sendable, Codable {
         public var id: String
         public var direction: MessageDirection
+        /// Who wrote it as agents read it: `Display Name (@handle)` or `@handle` for a customer, `@brand ^AL`
+        /// for a brand reply ingested from X, the member's name for a reply or note written on a node.
         public var authorName: String
+        /// The X handle (without `@`) of a customer or brand author, when known.
+        public var authorHandle: String?
         public var createdMillis: UInt64
         public var text: String
         public var dm: Bool
@@ -35,21 +39,24 @@ extension DeskService {
         let ticket = try row(key)
         let entity = EntityRef(Desk.ticket, key)
         let messages = try run { () throws(StoreError) in try store.thread(key) }
-        var names: [String: String] = [:]
+        var names: [String: (name: String, handle: String?)] = [:]
         var thread: [TicketView.Message] = []
         for message in messages {
-            var name = message.author
-            if message.direction != .inbound {
-                if let cached = names[message.author] {
-                    name = cached
-                } else if let id = try? AuthorID(text: message.author) {
-                    name = try memberName(id)
-                } else if let signature = message.signature {
-                    name = "\(message.author) ^\(signature)"
-                }
-                names[message.author] = name
+            let cacheKey = message.direction.rawValue + "\u{0}" + message.author + "\u{0}" + (message.signature ?? "")
+            let label: (name: String, handle: String?)
+            if let cached = names[cacheKey] {
+                label = cached
+            } else if message.direction == .inbound {
+                let customer = try customerLabel(message.author)
+                label = (name: customer.name.map { "\($0) (@\(customer.handle))" } ?? "@" + customer.handle, handle: Optional(customer.handle))
+            } else if let id = try? AuthorID(text: message.author) {
+                label = (name: try memberName(id), handle: nil)
+            } else {
+                let handle = try brandHandle(message.author)
+                label = (name: "@" + handle + (message.signature.map { " ^" + $0 } ?? ""), handle: Optional(handle))
             }
-            thread.append(.init(id: message.id, direction: message.direction, authorName: name,
+            names[cacheKey] = label
+            thread.append(.init(id: message.id, direction: message.direction, authorName: label.name, authorHandle: label.handle,
                                 createdMillis: message.createdMillis, text: message.text, dm: message.dm, outbox: message.outbox,
                                 outboxReason: message.outbox == nil || message.outbox == .posted ? nil : try outboxReason(message.id)))
         }
@@ -68,6 +75,16 @@ extension DeskService {
             customerTickets: try run { () throws(StoreError) in try store.ticketKeys(ofCustomer: ticket.customer) },
             resolution: try run { () throws(StoreError) in try store.register(entity, "resolution") }?.stringValue,
             escalationReason: try run { () throws(StoreError) in try store.register(entity, "escalation_reason") }?.stringValue)
+    }
+}
+
+extension DeskService {
+    /// The username of a brand author ingested from X: the `handle/<id>` username when `author` is a known
+    /// brand account id, else `author` itself (ingest already stores the username when it has one).
+    func brandHandle(_ author: String) throws(DeskError) -> String {
+        guard !author.isEmpty, author.allSatisfy(\.isNumber) else { return author }
+        let fields = try run { () throws(StoreError) in try store.entity(EntityRef("handle", author)) }
+        return fields?.first { $0.name == "username" }?.value.stringValue ?? author
     }
 }
 

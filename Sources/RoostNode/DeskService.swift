@@ -233,15 +233,21 @@ public struct DeskService: Sendable {
         return (key, target)
     }
 
-    /// Resolves a ticket with one of the team's resolution types.
+    /// Resolves a ticket with one of the team's resolution types, releasing the resolver's claim on it (same
+    /// transaction). Refused while another member holds it.
     public func resolve(_ typed: String, as type: String) throws(DeskError) -> String {
         let key = try ticketKey(typed)
         let types = try resolutionTypes()
         guard types.contains(type) else { throw .invalidValue(field: "resolution type", value: type, allowed: types) }
-        _ = try requireNotHeldByOther(key)
+        let current = try requireNotHeldByOther(key)
         let entity = EntityRef(Desk.ticket, key)
-        try append([.set(entity: entity, field: "status", value: .string(TicketStatus.resolved.rawValue)),
-                    .set(entity: entity, field: "resolution", value: .string(type))])
+        var bodies: [OpBody] = [.set(entity: entity, field: "status", value: .string(TicketStatus.resolved.rawValue)),
+                                .set(entity: entity, field: "resolution", value: .string(type))]
+        // Resolving ends the resolver's work on it: their claim is released in the same transaction.
+        if let current, current.holder == node.id {
+            bodies.append(.claim(entity: entity, action: .release, holder: nil, leaseSeconds: 0, observed: current.current))
+        }
+        try append(bodies)
         return key
     }
 
@@ -263,51 +269,5 @@ public struct DeskService: Sendable {
             Field("author", .string(node.id.text)), Field("text", .string(text)), Field("created_ms", .int(Int64(now))),
         ])])
         return id
-    }
-
-    /// The result of composing a reply.
-    public struct Reply: Sendable, Hashable {
-        public var ticket: String
-        public var messageID: String
-        public var text: String
-        public var length: Int
-    }
-
-    /// Composes `@handle text ^AL`, checks length and claim, then queues it in the outbox (claiming an
-    /// unclaimed ticket on the way). A public reply moves the ticket to pending.
-    public func reply(_ typed: String, text: String?, canned: String? = nil, dm: Bool = false) throws(DeskError) -> Reply {
-        let key = try ticketKey(typed)
-        let row = try row(key)
-        var body = text ?? ""
-        if let canned {
-            guard let template = try cannedResponses().first(where: { $0.name == canned })?.text else {
-                throw .refused("no canned response \"\(canned)\" (see `roost canned list`)")
-            }
-            body = DeskRules.fillCanned(template, customer: row.customerHandle.map { "@" + $0 } ?? "there",
-                                        agent: node.config.name) + (body.isEmpty ? "" : " " + body)
-        }
-        guard !body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw .refused("the reply is empty") }
-        let composed = DeskRules.composeReply(text: body, handle: row.customerHandle, initials: node.config.initials,
-                                              dm: dm || row.channel == "dm")
-        let length = TweetLength.count(composed)
-        guard length <= TweetLength.limit else { throw .tooLong(count: length, limit: TweetLength.limit) }
-        let current = try requireNotHeldByOther(key)
-        let lastInbound = try run { () throws(StoreError) in try store.thread(key) }.last { $0.direction == .inbound }
-        let id = "r" + Hex.encode(SecureRandom.bytes(8))
-        var bodies: [OpBody] = []
-        if current?.holder != node.id { bodies.append(claimBody(key, current: current, leaseMinutes: 30)) }
-        var fields = [
-            Field("ticket", .string(key)), Field("direction", .string(MessageDirection.outbound.rawValue)),
-            Field("author", .string(node.id.text)), Field("text", .string(composed)), Field("created_ms", .int(Int64(now))),
-            Field("signature", .string(node.config.initials)), Field("dm", .bool(dm || row.channel == "dm")),
-        ]
-        if let lastInbound { fields.append(Field("reply_to", .string(lastInbound.id))) }
-        bodies.append(.makeInsert(EntityRef(Desk.message, id), fields))
-        bodies.append(.set(entity: EntityRef(Desk.message, id), field: "outbox", value: .string(OutboxState.queued.rawValue)))
-        if row.status == .new || row.status == .open {
-            bodies.append(.set(entity: EntityRef(Desk.ticket, key), field: "status", value: .string(TicketStatus.pending.rawValue)))
-        }
-        try append(bodies)
-        return Reply(ticket: key, messageID: id, text: composed, length: length)
     }
 }

@@ -98,7 +98,7 @@ extension XGateway {
         let posted: XPosted
         do {
             posted = row.dm
-                ? try await client.sendDirectMessage(row.text, to: row.customer)
+                ? try await client.sendDirectMessage(row.text, to: row.dmRecipient)
                 : try await client.postTweet(row.text, inReplyTo: row.replyTo ?? (row.conversation.isEmpty ? nil : row.conversation))
         } catch let error where error.isRejection {
             let detail: String
@@ -150,7 +150,7 @@ extension XGateway {
             }
             for message in messages where message.senderID == handle.userID && message.createdAtMillis >= notBefore
                 && TweetMatch.sameText(row.text, message.text)
-                && message.conversationID.split(separator: "-").contains(Substring(row.customer)) {
+                && message.conversationID.split(separator: "-").contains(Substring(row.dmRecipient)) {
                 if try !isOwnPost("dm" + message.id) { return "dm" + message.id }
             }
             return nil
@@ -209,4 +209,9 @@ extension XGateway {
         let minutes = now > latest.millis ? (now - latest.millis) / 60_000 : 0
         return "\(latest.who) replied \(minutes) min ago; your draft is held"
     }
+}
+
+extension OutboxRow {
+    /// Who a DM reply goes to: the addressee the draft names (`to`), else the ticket's customer.
+    var dmRecipient: String { to.flatMap { $0.isEmpty ? nil : $0 } ?? customer }
 }

@@ -30,6 +30,8 @@ public struct OutboxRow: Hashable, Sendable, Codable {
     public var dm: Bool
     /// The message it answers (`reply_to`), when known.
     public var replyTo: String?
+    /// The customer it is addressed to (`to`, a customer key), when the draft names one: a DM goes to them.
+    public var to: String?
     /// Whether the agent chose to send it despite the send-time guard (register `outbox.override`).
     public var override: Bool
     /// The X id it was posted as (register `x_id`).
@@ -75,6 +77,7 @@ extension OpStore {
                     createdMillis: UInt64(row["created_ms"] as Int64),
                     text: fields.first { $0.name == "text" }?.value.stringValue ?? "", dm: row["dm"],
                     replyTo: fields.first { $0.name == "reply_to" }?.value.stringValue,
+                    to: fields.first { $0.name == "to" }?.value.stringValue,
                     override: try register("outbox.override") == .bool(true), xID: try register("x_id")?.stringValue,
                     attemptMillis: try register("attempt_ms")?.intValue.map { UInt64(max(0, $0)) }))
             }

@@ -31,6 +31,21 @@ public enum TweetLength {
     /// Whether `text` fits in one tweet.
     public static func fits(_ text: String) -> Bool { count(text) <= limit }
 
+    /// Most characters in one direct message (X's DM limit; links and emoji are not weighted in DMs).
+    public static let dmLimit = 10_000
+
+    /// Length of a direct message as checked against ``dmLimit``: Unicode code points after NFC
+    /// normalization (so 10 000 of them stay well under the op log's 64 KiB string limit).
+    public static func dmCount(_ text: String) -> Int {
+        text.precomposedStringWithCanonicalMapping.unicodeScalars.count
+    }
+
+    /// The length of a reply and the limit it is held to: ``dmCount(_:)`` against ``dmLimit`` for a
+    /// direct message, else the weighted ``count(_:)`` against ``limit``.
+    public static func measure(_ text: String, dm: Bool) -> (count: Int, limit: Int) {
+        dm ? (dmCount(text), dmLimit) : (count(text), limit)
+    }
+
     private static func weight(of scalars: ArraySlice<Unicode.Scalar>) -> Int {
         guard !scalars.isEmpty else { return 0 }
         var text = String.UnicodeScalarView()

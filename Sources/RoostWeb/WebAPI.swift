@@ -108,10 +108,18 @@ enum WebAPI {
         var messageId: String
         var text: String
         var length: Int
+        var limit: Int
+        var dm: Bool
+        /// The addressee's handle (without `@`).
+        var to: String?
+        /// The customer message answered.
+        var inReplyTo: String?
+        /// True when the reply claimed the ticket for the replier (nobody held it).
+        var claimed: Bool
     }
 
     @Sendable static func reply(_ app: WebApp, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let body = try await WebRequestBody.read(request, allowed: ["text", "canned", "dm", "after", "force"])
+        let body = try await WebRequestBody.read(request, allowed: ["text", "canned", "dm", "after", "force", "to", "inReplyTo"])
         let key = try key(context, app)
         let text = try body.string("text"), canned = try body.string("canned")
         if (text ?? "").isEmpty && (canned ?? "").isEmpty { throw WebError.badRequest(field: "text", reason: "required (or canned)") }
@@ -123,14 +131,17 @@ enum WebAPI {
                 throw WebError.repliedFirst("\(other.authorName) replied after the last message you saw; send anyway?")
             }
         }
-        let reply = try app.desk.reply(key, text: text, canned: canned?.isEmpty == true ? nil : canned, dm: try body.bool("dm") ?? false)
-        return JSON.response(ReplyResult(ticket: reply.ticket, messageId: reply.messageID, text: reply.text, length: reply.length))
+        let reply = try app.desk.reply(key, text: text, canned: canned?.isEmpty == true ? nil : canned, dm: try body.bool("dm") ?? false,
+                                       to: try body.string("to"), inReplyTo: try body.string("inReplyTo"))
+        return JSON.response(ReplyResult(ticket: reply.ticket, messageId: reply.messageID, text: reply.text, length: reply.length,
+                                         limit: reply.limit, dm: reply.dm, to: reply.to, inReplyTo: reply.inReplyTo, claimed: reply.claimed))
     }
 
     @Sendable static func preview(_ app: WebApp, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let body = try await WebRequestBody.read(request, allowed: ["text", "canned", "dm"])
+        let body = try await WebRequestBody.read(request, allowed: ["text", "canned", "dm", "to", "inReplyTo"])
         return JSON.response(try app.preview(try key(context, app), text: try body.string("text") ?? "",
-                                             canned: try body.string("canned"), dm: try body.bool("dm") ?? false))
+                                             canned: try body.string("canned"), dm: try body.bool("dm") ?? false,
+                                             to: try body.string("to"), inReplyTo: try body.string("inReplyTo")))
     }
 
     @Sendable static func note(_ app: WebApp, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
@@ -172,7 +183,7 @@ enum WebAPI {
     @Sendable static func resolve(_ app: WebApp, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let body = try await WebRequestBody.read(request, allowed: ["as"])
         let type = try body.string("as") ?? "answered"
-        return JSON.response(Done(ticket: try app.desk.resolve(try key(context, app), as: type), detail: type))
+        return JSON.response(Done(ticket: try app.desk.resolve(try key(context, app), as: type), detail: type))  // releases the resolver's claim
     }
 
     // MARK: customers, canned, report
@@ -278,6 +289,8 @@ enum WebAPI {
 
     struct PeersResult: Encodable {
         var running: Bool
+        /// Whether this node belongs to a team (has a network key): without one it syncs with nobody.
+        var team: Bool
         var configured: [String]
         var peers: [PeerRow]
     }
@@ -291,7 +304,8 @@ enum WebAPI {
             PeerRow(status: peer, name: (try? AuthorID(text: peer.node)).map(name),
                     progress: app.catchUp.observe(peer: peer.node, opsAhead: peer.connected ? peer.opsAhead : UInt64(0), atMillis: now))
         }
-        return PeersResult(running: running, configured: app.node.config.peers, peers: rows)
+        let team = FileManager.default.fileExists(atPath: app.node.home.teamKeyPath)
+        return PeersResult(running: running, team: team, configured: app.node.config.peers, peers: rows)
     }
 
     @Sendable static func peers(_ app: WebApp, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
@@ -329,7 +343,7 @@ enum WebAPI {
 
     @Sendable static func presenceList(_ app: WebApp, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
         guard let ticket = query(request, "ticket"), !ticket.isEmpty else { throw WebError.badRequest(field: "ticket", reason: "required") }
-        return JSON.response(app.presence.on(try app.desk.ticketKey(ticket), now: app.now))
+        return JSON.response(app.othersPresence(on: try app.desk.ticketKey(ticket)))
     }
 
     @Sendable static func presenceReport(_ app: WebApp, _ request: Request, _ context: BasicRequestContext) async throws -> Response {

@@ -63,6 +63,8 @@ label { font-weight:600; font-size:14px; }
 .composer form { display:flex; flex-direction:column; gap:8px; margin-bottom:12px; }
 .composer-row { display:flex; gap:10px; align-items:center; flex-wrap:wrap; }
 .count-chars { margin-left:auto; font-variant-numeric:tabular-nums; font-weight:600; } .count-chars.over { color:var(--bad); }
+.confirm { margin:8px 0; padding:10px; border:2px solid var(--bad); border-radius:6px; background:var(--panel); } .confirm[hidden] { display:none; }
+.reply-to { margin:0 0 6px; }
 .preview { margin:0; padding:6px 8px; background:var(--panel); border-radius:6px; white-space:pre-wrap; overflow-wrap:anywhere; min-height:1.5em; }
 .error { color:var(--bad); margin:0; min-height:1.2em; font-weight:600; }
 .check { font-weight:400; }

@@ -117,9 +117,36 @@ extension WebAssets {
     if (button) { ev.preventDefault(); act(button); }
   });
 
+  // Resolving asks first (the Resolve button and the e key): it ends the ticket's work and releases the claim.
+  function confirmBox() { return $("#resolve-confirm"); }
+  function askResolve() {
+    const box = confirmBox(), form = $("#resolve-form"); if (!box || !form) return;
+    const as = $("#resolve-as", form);
+    box.dataset.endpoint = form.dataset.endpoint; box.dataset.as = as ? as.value : "";
+    $("#resolve-confirm-text").textContent = "Resolve " + ticketKey + " as " + box.dataset.as + "? Your claim on it is released.";
+    box.hidden = false; document.body.dataset.confirm = "resolve";
+    $("#resolve-confirm-yes").focus();
+  }
+  function closeResolve() {
+    const box = confirmBox(); if (!box) return;
+    box.hidden = true; delete document.body.dataset.confirm;
+  }
+  async function confirmResolve() {
+    const box = confirmBox(); if (!box || box.hidden) return;
+    const endpoint = box.dataset.endpoint, as = box.dataset.as;
+    closeResolve();
+    try { await api(endpoint, "POST", { as: as }); toast("Resolved " + ticketKey + " as " + as); refresh(0); }
+    catch (e) { toast(e.message); }
+  }
+  document.addEventListener("click", ev => {
+    if (ev.target.id === "resolve-confirm-yes") { ev.preventDefault(); confirmResolve(); }
+    else if (ev.target.id === "resolve-confirm-no") { ev.preventDefault(); closeResolve(); }
+  });
+
   // Generic API forms: fields become a JSON object.
   document.addEventListener("submit", async ev => {
     const form = ev.target;
+    if (form.id === "resolve-form") { ev.preventDefault(); askResolve(); return; }
     if (!form.classList.contains("api-form")) return;
     ev.preventDefault();
     const body = {};
@@ -139,27 +166,30 @@ extension WebAssets {
   // The composer.
   function composer() {
     const form = $("#reply-form"); if (!form) return;
-    const text = $("#reply-text"), canned = $("#reply-canned"), dm = $("#reply-dm");
+    const text = $("#reply-text"), canned = $("#reply-canned"), dm = $("#reply-dm"), to = $("#reply-to"), toHandle = $("#reply-to-handle");
     const count = $("#reply-count"), preview = $("#reply-preview"), error = $("#reply-error");
     const send = $("#reply-send"), force = $("#reply-force");
     let timer = null, seq = 0, lastFits = false;
-    function draft() { return { text: text.value, canned: canned.value || undefined, dm: dm.checked }; }
+    function draft() { return { text: text.value, canned: canned.value || undefined, dm: dm.checked, to: (to && to.value) || undefined }; }
     async function update() {
       const mine = ++seq;
       try {
         const p = await api("/api/v1/tickets/" + form.dataset.key + "/preview", "POST", draft());
         if (mine !== seq) return;
         count.textContent = p.length + " / " + p.limit;
+        if (toHandle && p.to) toHandle.textContent = "@" + p.to;
+        form.dataset.inReplyTo = p.inReplyTo || "";
         count.classList.toggle("over", !p.fits);
         preview.textContent = p.empty ? "" : p.composed;
         lastFits = p.fits && !p.empty;
         send.disabled = !lastFits;
         form.dataset.state = p.empty ? "empty" : (p.fits ? "ok" : "over");
-        error.textContent = p.fits ? "" : "Too long: " + p.length + " characters as X counts them, over the limit of " + p.limit + " by " + (-p.remaining) + ". Shorten it to send.";
+        error.textContent = p.fits ? "" : "Too long: " + p.length + " characters as X counts them, over the " + (p.dm ? "DM" : "tweet") + " limit of " + p.limit + " by " + (-p.remaining) + ". Shorten it to send.";
       } catch (e) { error.textContent = e.message; }
     }
     function changed() { clearTimeout(timer); timer = setTimeout(update, 60); presence("replying"); }
     text.addEventListener("input", changed); canned.addEventListener("change", changed); dm.addEventListener("change", changed);
+    if (to) to.addEventListener("change", changed);
     async function submit(forced) {
       error.textContent = "";
       const body = draft(); body.after = form.dataset.after || undefined; if (forced) body.force = true;
@@ -167,7 +197,7 @@ extension WebAssets {
       send.disabled = true;
       try {
         const r = await api("/api/v1/tickets/" + form.dataset.key + "/reply", "POST", body);
-        toast("Reply queued (" + r.length + " characters)");
+        toast((r.claimed ? "Claimed " + r.ticket + " for you; " : "") + (r.dm ? "DM" : "Reply") + " queued" + (r.to ? " to @" + r.to : "") + " (" + r.length + " / " + r.limit + ")");
         text.value = ""; canned.value = ""; force.hidden = true; form.dataset.sent = r.messageId;
         update(); refresh(0);
       } catch (e) {
@@ -207,6 +237,11 @@ extension WebAssets {
 
   document.addEventListener("keydown", ev => {
     if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    const box = confirmBox();
+    if (box && !box.hidden) {  // the confirmation has the keyboard: Escape cancels, Enter/Space press the focused button
+      if (ev.key === "Escape") { ev.preventDefault(); closeResolve(); }
+      return;
+    }
     const tag = (ev.target.tagName || "").toLowerCase();
     if (tag === "input" || tag === "textarea" || tag === "select" || ev.target.isContentEditable) {
       if (ev.key === "Escape") ev.target.blur();
@@ -224,7 +259,7 @@ extension WebAssets {
     } else if (page === "ticket") {
       if (ev.key === "c") act({ dataset: { key: ticketKey, action: "claim" } });
       else if (ev.key === "r") { ev.preventDefault(); $("#reply-text").focus(); }
-      else if (ev.key === "e") { ev.preventDefault(); const f = $("#resolve-form"); if (f) f.requestSubmit(); }
+      else if (ev.key === "e") { ev.preventDefault(); askResolve(); }
       else if (ev.key === "j") neighbour(1);
       else if (ev.key === "k") neighbour(-1);
       else if (ev.key === "u") location.href = "/inbox";

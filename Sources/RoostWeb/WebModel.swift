@@ -159,6 +159,8 @@ struct TicketDetail: Encodable, Sendable {
     var conflicts: [ConflictInfo]
     var presence: [PresenceBoard.Entry]
     var resolutionTypes: [String]
+    /// Who a reply goes to by default and who else wrote in the thread.
+    var replyTarget: ReplyTarget
     var nowMillis: UInt64
 }
 
@@ -228,31 +230,29 @@ extension WebApp {
                                           minutesApart: minutes, sentence: sentence))
         }
         return TicketDetail(view: view, customer: customer, claim: claim, conflicts: conflicts,
-                            presence: presence.on(key, now: now), resolutionTypes: try desk.resolutionTypes(), nowMillis: now)
+                            presence: othersPresence(on: key), resolutionTypes: try desk.resolutionTypes(),
+                            replyTarget: try desk.replyTarget(key), nowMillis: now)
     }
 
-    /// What a reply would look like when sent: the same composition and length rules as `DeskService.reply`.
-    func preview(_ typed: String, text: String, canned: String?, dm: Bool) throws -> ReplyPreview {
-        let key = try desk.ticketKey(typed)
-        let view = try desk.ticketView(key)
-        let row = view.ticket
-        var body = text
-        if let canned, !canned.isEmpty {
-            guard let template = try desk.cannedResponses().first(where: { $0.name == canned })?.text else {
-                throw WebError.badRequest(field: "canned", reason: "no canned response \"\(canned)\"")
-            }
-            body = DeskRules.fillCanned(template, customer: row.customerHandle.map { "@" + $0 } ?? "there", agent: node.config.name)
-                + (body.isEmpty ? "" : " " + body)
+    /// What a reply would look like when sent: the same composition, addressee and length rules as `DeskService.reply`.
+    func preview(_ typed: String, text: String, canned: String?, dm: Bool, to: String? = nil, inReplyTo: String? = nil) throws -> ReplyPreview {
+        if let canned, !canned.isEmpty, try !desk.cannedResponses().contains(where: { $0.name == canned }) {
+            throw WebError.badRequest(field: "canned", reason: "no canned response \"\(canned)\"")
         }
-        let composed = DeskRules.composeReply(text: body, handle: row.customerHandle, initials: node.config.initials,
-                                              dm: dm || row.channel == "dm")
-        let length = TweetLength.count(composed)
-        return ReplyPreview(composed: composed, length: length, limit: TweetLength.limit, remaining: TweetLength.limit - length,
-                            fits: length <= TweetLength.limit, empty: body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
+        let draft = try desk.draftReply(typed, text: text, canned: canned, dm: dm, to: to, inReplyTo: inReplyTo)
+        return ReplyPreview(composed: draft.composed, length: draft.length, limit: draft.limit, remaining: draft.limit - draft.length,
+                            fits: draft.length <= draft.limit, empty: draft.empty, dm: draft.dm,
+                            to: draft.target.addressee?.handle, inReplyTo: draft.target.inReplyTo)
+    }
+
+    /// Who else is on a ticket: this node's own pages (the viewer) never show up in their own presence list.
+    func othersPresence(on key: String) -> [PresenceBoard.Entry] {
+        presence.on(key, now: now).filter { !$0.local && $0.member != node.config.name }
     }
 }
 
-/// A reply as it would be sent, and its length as X counts it.
+/// A reply as it would be sent, its length as X counts it and the limit for its channel (280 weighted for a
+/// tweet, 10 000 for a DM), and who it goes to.
 struct ReplyPreview: Encodable, Sendable {
     var composed: String
     var length: Int
@@ -260,4 +260,9 @@ struct ReplyPreview: Encodable, Sendable {
     var remaining: Int
     var fits: Bool
     var empty: Bool
+    var dm: Bool
+    /// The addressee's handle (without `@`).
+    var to: String?
+    /// The customer message answered.
+    var inReplyTo: String?
 }

@@ -117,12 +117,23 @@ extension WebPages {
               \(WebCharts.bars(dashboard.breachesByPriority, title: "SLA breaches by priority", id: "chart-sla", height: 160))</section>
             \(agentsCard(dashboard, query: query))
             <section class="card sync-panel" aria-labelledby="h-sync"><h2 id="h-sync">Sync</h2>
-              <p>\(sync.peers.running ? "<span class=\"ok\">roost run is syncing</span>" : "<span class=\"muted\">Not syncing (no team or daemon not running)</span>") · \(sync.ops) ops in \(sync.logs.count) logs · \(behind) ops behind in total\(sync.forks > 0 ? " · <span class=\"breach\">\(sync.forks) fork(s)</span>" : "")</p>
+              <p>\(syncStatus(sync.peers)) · \(sync.ops) ops in \(sync.logs.count) logs · \(behind) ops behind in total\(sync.forks > 0 ? " · <span class=\"breach\">\(sync.forks) fork(s)</span>" : "")</p>
               \(peers.isEmpty ? "<p class=\"muted\">No peers connected.</p>" : "<table><thead><tr><th scope=\"col\">Peer</th><th scope=\"col\">State</th><th scope=\"col\">Address</th><th scope=\"col\">Last seen</th><th scope=\"col\" class=\"num\">Behind</th><th scope=\"col\" class=\"num\">Ahead</th></tr></thead><tbody>\(peers)</tbody></table>")
               \(peerChart)
               <details><summary>Logs held</summary><table><thead><tr><th scope="col">Member</th><th scope="col">Node</th><th scope="col" class="num">Ops</th></tr></thead><tbody>\(logs)</tbody></table></details>
             </section>
             </div>
             """
+    }
+}
+
+extension WebPages {
+    /// The sync panel's first words: a node without a team syncs with nobody, whether or not `roost run` runs.
+    static func syncStatus(_ peers: WebAPI.PeersResult) -> String {
+        if !peers.team {
+            return "<span class=\"muted\" id=\"sync-status\">No team — this node syncs with nobody (<code>roost team create</code> or <code>roost team join</code>)</span>"
+        }
+        return peers.running ? "<span class=\"ok\" id=\"sync-status\">roost run is syncing</span>"
+            : "<span class=\"muted\" id=\"sync-status\">Not syncing: roost run is not running</span>"
     }
 }

@@ -3,6 +3,7 @@ import Hummingbird
 import RoostCore
 import RoostNode
 import RoostStore
+import RoostTwitter
 
 extension WebPages {
     static func ticket(_ typed: String, fragment: Bool, app: WebApp) throws -> Response {
@@ -12,9 +13,18 @@ extension WebPages {
         let key = HTML.escape(detail.view.ticket.key)
         let canned = try app.desk.cannedResponses()
         let options = canned.map { (item) -> String in "<option value=\"\(HTML.escape(item.name))\">\(HTML.escape(item.name))</option>" }.joined()
-        let handle = detail.view.ticket.customerHandle.map { "@" + $0 } ?? "the customer"
         let last = detail.view.thread.last?.id ?? ""
         let dmOnly = detail.view.ticket.channel == "dm"
+        let target = detail.replyTarget
+        var people = target.participants
+        if let addressee = target.addressee, !people.contains(where: { $0.id == addressee.id }) { people.append(addressee) }
+        let addresseeText = target.addressee.map { "@" + $0.handle } ?? "the customer"
+        let toOptions = people.map { person -> String in
+            let label = "@" + person.handle + (person.name.map { " (\($0))" } ?? "")
+            let selected = person.id == target.addressee?.id ? " selected" : ""
+            return "<option value=\"\(HTML.escape(person.handle))\"\(selected)>\(HTML.escape(label))</option>"
+        }.joined()
+        let limit = dmOnly ? TweetLength.dmLimit : TweetLength.limit
         let body = """
             <main id="main" class="ticket-page" tabindex="-1">
             <p class="crumbs"><a href="/inbox">← Inbox</a> <span class="hint">Keys: <kbd>c</kbd> claim, <kbd>r</kbd> reply, <kbd>e</kbd> resolve, <kbd>j</kbd>/<kbd>k</kbd> next/previous, <kbd>u</kbd> inbox</span></p>
@@ -22,15 +32,20 @@ extension WebPages {
             \(live)
             </div>
             <section class="composer card" aria-labelledby="composer-title">
-              <h2 id="composer-title">Reply to \(HTML.escape(handle))</h2>
+              <h2 id="composer-title">Reply</h2>
               <form id="reply-form" data-key="\(key)" data-after="\(HTML.escape(last))" novalidate>
-                <label for="reply-text">Your reply (\(handle == "the customer" ? "" : HTML.escape(handle) + " and ")your signature ^\(HTML.escape(app.node.config.initials)) are added and counted)</label>
+                <p class="reply-to">Replying to <strong id="reply-to-handle">\(HTML.escape(addresseeText))</strong>\(people.count > 1 ? "" : " (the only customer in this thread)")</p>
+                <div class="composer-row"\(people.count > 1 ? "" : " hidden")>
+                  <label for="reply-to">Reply to</label>
+                  <select id="reply-to" name="to">\(toOptions)</select>
+                </div>
+                <label for="reply-text">Your reply (the addressee's @handle on a public reply and your signature ^\(HTML.escape(app.node.config.initials)) are added and counted)</label>
                 <textarea id="reply-text" name="text" rows="4" aria-describedby="reply-count reply-preview"></textarea>
                 <div class="composer-row">
                   <label for="reply-canned">Canned response</label>
                   <select id="reply-canned" name="canned"><option value="">None</option>\(options)</select>
                   <label class="check"><input type="checkbox" id="reply-dm" name="dm"\(dmOnly ? " checked disabled" : "")> Send as DM</label>
-                  <span id="reply-count" class="count-chars" aria-live="polite">0 / 280</span>
+                  <span id="reply-count" class="count-chars" aria-live="polite">0 / \(limit)</span>
                 </div>
                 <p id="reply-preview" class="preview" aria-live="polite"></p>
                 <p id="reply-error" class="error" role="alert"></p>
@@ -39,6 +54,11 @@ extension WebPages {
                   <button type="button" id="reply-force" class="warn" hidden>Send anyway</button>
                 </div>
               </form>
+              <div id="resolve-confirm" class="confirm" role="alertdialog" aria-labelledby="resolve-confirm-text" hidden>
+                <p id="resolve-confirm-text"></p>
+                <button type="button" id="resolve-confirm-yes" class="primary">Resolve</button>
+                <button type="button" id="resolve-confirm-no">Cancel</button>
+              </div>
               <form class="api-form" data-endpoint="/api/v1/tickets/\(key)/notes" data-reset="true">
                 <label for="note-text">Internal note (never sent)</label>
                 <textarea id="note-text" name="text" rows="2"></textarea>
@@ -98,7 +118,7 @@ extension WebPages {
         thread += "</ol>"
 
         // Claim card.
-        var claim = "<p>Nobody holds this ticket.</p>"
+        var claim = "<p>Nobody holds this ticket. <span class=\"muted\" id=\"claim-on-reply\">Replying claims it for you: the gateway posts only the holder's replies.</span></p>"
         var claimButtons = "<button type=\"button\" data-action=\"claim\" data-key=\"\(key)\" class=\"primary\">Claim</button>"
         if let info = detail.claim, let name = info.holderName {
             let lease = info.leaseEndsMillis.map { ends in
@@ -205,7 +225,7 @@ extension WebPages {
               <section class="card" aria-labelledby="resolve-title">
                 <h2 id="resolve-title">Resolve or escalate</h2>
                 \(view.resolution.map { "<p>Resolved as <strong>\(HTML.escape($0))</strong>.</p>" } ?? "")
-                <form id="resolve-form" class="api-form inline" data-endpoint="/api/v1/tickets/\(key)/resolve">
+                <form id="resolve-form" class="inline" data-endpoint="/api/v1/tickets/\(key)/resolve">
                   <label for="resolve-as">Resolution</label>
                   <select id="resolve-as" name="as">\(resolutions)</select>
                   <button type="submit" id="resolve-button">Resolve</button>

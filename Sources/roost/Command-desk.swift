@@ -146,10 +146,10 @@ struct Show: ParsableCommand {
         if let resolution = view.resolution { print("Resolved: \(resolution)") }
         print("")
         for message in view.thread {
-            let who = message.direction == .inbound ? "customer" : message.authorName
+            let who = message.authorName
             let kind = message.direction == .note ? "note" : (message.dm ? "dm" : "public")
             let outbox = message.outbox.map { " [\($0.rawValue)" + (message.outboxReason.map { ": " + $0 } ?? "") + "]" } ?? ""
-            print("\(DeskClock.format(message.createdMillis))  \(message.direction.rawValue) \(kind) · \(who)\(outbox)")
+            print("\(DeskClock.format(message.createdMillis))  \(message.direction.rawValue) \(kind) · \(who) · \(message.id)\(outbox)")
             print("    " + message.text.replacingOccurrences(of: "\n", with: "\n    "))
         }
     }
@@ -202,6 +202,12 @@ struct Handoff: ParsableCommand {
     }
 }
 
+/// What `roost reply` prints, whether the running node or the store queued it.
+struct SentReply {
+    var ticket: String, messageID: String, text: String, length: Int, limit: Int, dm: Bool
+    var to: String?, inReplyTo: String?, claimed: Bool
+}
+
 struct Reply: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Queue a reply (@handle text ^AL) in the outbox until a gateway posts it.")
@@ -210,25 +216,41 @@ struct Reply: AsyncParsableCommand {
     @Argument(help: "The reply text.") var text: String?
     @Option(help: "Start from a canned response.") var canned: String?
     @Flag(help: "Reply by direct message.") var dm = false
+    @Option(help: "Address the reply to this participant of the thread (default: the author of the message answered).")
+    var to: String?
+    @Option(name: .customLong("in-reply-to"), help: "The customer message answered (an id from `roost show`; default: the latest).")
+    var inReplyTo: String?
 
     func run() async throws {
         let (reply, viaAPI) = try await throughNode(global) { api in
             var body: [String: Any] = ["dm": dm]
             if let text { body["text"] = text }
             if let canned { body["canned"] = canned }
+            if let to { body["to"] = to }
+            if let inReplyTo { body["inReplyTo"] = inReplyTo }
             let answer = try await api.send("POST", LocalAPI.ticket(ticket) + "/reply", body)
-            return (ticket: answer["ticket"] as? String ?? ticket, messageID: answer["messageId"] as? String ?? "",
-                    text: answer["text"] as? String ?? "", length: answer["length"] as? Int ?? 0)
+            return SentReply(ticket: answer["ticket"] as? String ?? ticket, messageID: answer["messageId"] as? String ?? "",
+                             text: answer["text"] as? String ?? "", length: answer["length"] as? Int ?? 0,
+                             limit: answer["limit"] as? Int ?? 0, dm: answer["dm"] as? Bool ?? dm,
+                             to: answer["to"] as? String, inReplyTo: answer["inReplyTo"] as? String,
+                             claimed: answer["claimed"] as? Bool ?? false)
         } local: {
             let desk = try openDesk(global)
-            let reply = try withDesk { () throws(DeskError) in try desk.reply(ticket, text: text, canned: canned, dm: dm) }
-            return (ticket: reply.ticket, messageID: reply.messageID, text: reply.text, length: reply.length)
+            let reply = try withDesk { () throws(DeskError) in
+                try desk.reply(ticket, text: text, canned: canned, dm: dm, to: to, inReplyTo: inReplyTo)
+            }
+            return SentReply(ticket: reply.ticket, messageID: reply.messageID, text: reply.text, length: reply.length,
+                             limit: reply.limit, dm: reply.dm, to: reply.to, inReplyTo: reply.inReplyTo, claimed: reply.claimed)
         }
         if global.json {
-            return printJSON(["ticket": reply.ticket, "message": reply.messageID, "text": reply.text, "length": String(reply.length)]
+            return printJSON(["ticket": reply.ticket, "message": reply.messageID, "text": reply.text, "length": String(reply.length),
+                              "limit": String(reply.limit), "to": reply.to ?? "", "inReplyTo": reply.inReplyTo ?? "",
+                              "claimed": String(reply.claimed)]
                 .merging(viaAPI ? ["via": "api"] : [:]) { $1 })
         }
-        print("Queued reply \(reply.messageID) on \(reply.ticket) (\(reply.length)/280):")
+        if reply.claimed { print("Claimed \(reply.ticket) for you (30-minute lease): the gateway posts only the holder's replies.") }
+        print("Queued \(reply.dm ? "DM" : "reply") \(reply.messageID) on \(reply.ticket) (\(reply.length)/\(reply.limit))"
+              + (reply.to.map { " to @\($0)" } ?? "") + (reply.inReplyTo.map { " in reply to \($0)" } ?? "") + ":")
         print("    \(reply.text)")
     }
 }

@@ -274,7 +274,9 @@ import RoostStore
             }
             _ = try await post("resolve", "{\"as\": \"answered\"}")
             #expect(try f.web.desk.ticketView(key).ticket.status == .resolved)
-            _ = try await post("release", "{}")
+            // Resolving released the claim: there is nothing left to release.
+            #expect(try f.web.desk.ticketView(key).holder == nil)
+            _ = try await post("release", "{}", expect: .unprocessableContent)
 
             try await client.execute(uri: "/api/v1/canned", method: .post, headers: f.bearer,
                                      body: f.json("{\"name\": \"sorry\", \"text\": \"Sorry {customer}! {agent} here.\"}")) { response in

@@ -115,9 +115,11 @@ final class RunningNode: @unchecked Sendable {
             _ = try await browser.script("window.scrollTo(0, 0); return true")
             try await browser.screenshot("ticket")
 
-            // Resolve with the keyboard shortcut `e`.
+            // Resolve with the keyboard shortcut `e`: it asks first, then resolves.
             try await browser.click("#thread-title")
             try await browser.keys("e")
+            #expect(await waitUntil(5) { (try? await browser.property("#resolve-confirm", "hidden")) as? Bool == false })
+            try await browser.click("#resolve-confirm-yes")
             #expect(await waitUntil(5) { ((try? await browser.text("h1")) ?? "").contains("resolved") })
             let detail = try await node.api("/api/v1/tickets/\(key)")
             #expect(((detail["view"] as? [String: Any])?["ticket"] as? [String: Any])?["status"] as? String == "resolved")
