@@ -44,6 +44,7 @@ enum HTML {
               <a href="/dashboard"\(pageName == "dashboard" ? " aria-current=\"page\"" : "")>Dashboard</a>
             </nav>
             <span class="me">\(me)</span>
+            <form method="post" action="/logout" class="logout"><button type="submit" class="small" id="logout">Sign out</button></form>
             <span id="live-status" class="live-status" role="status" aria-live="polite">connecting…</span>
             """
         return """

@@ -239,7 +239,7 @@ extension WebAssets {
     if (location.hash === "#reply-text") $("#reply-text").focus();
     if (location.hash === "#resolve-as") $("#resolve-as").focus();
   }
-  if (page !== "login" && page !== "error") connect();
+  if (page !== "login" && page !== "error" && page !== "logout") connect();
   setInterval(tickClocks, 15000);
 })();
 """#
