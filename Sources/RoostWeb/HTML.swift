@@ -42,6 +42,7 @@ enum HTML {
             <nav class="main-nav" aria-label="Main">
               <a href="/inbox"\(pageName == "inbox" ? " aria-current=\"page\"" : "")>Inbox</a>
               <a href="/dashboard"\(pageName == "dashboard" ? " aria-current=\"page\"" : "")>Dashboard</a>
+              <a href="/team"\(pageName == "team" ? " aria-current=\"page\"" : "")>Team</a>
             </nav>
             <span class="me">\(me)</span>
             <form method="post" action="/logout" class="logout"><button type="submit" class="small" id="logout">Sign out</button></form>

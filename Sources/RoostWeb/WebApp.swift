@@ -136,10 +136,13 @@ struct WebGuard: RouterMiddleware {
     /// (`http://` + the Host it was sent to), and a browser's `Sec-Fetch-Site` must not say cross-site.
     static func crossSiteRefusal(_ request: Request) -> String? {
         let host = request.head.authority ?? ""
-        if let origin = request.headers[.origin] {
+        let site = request.headers[HTTPField.Name("Sec-Fetch-Site")!]
+        // Pages send `Referrer-Policy: no-referrer`, so a browser submits their forms with `Origin: null`; that
+        // is accepted only when the browser also says the request is same-origin.
+        if let origin = request.headers[.origin], !(origin == "null" && site == "same-origin") {
             guard origin == "http://" + host else { return "cross-site request refused (Origin \(origin) is not http://\(host))" }
         }
-        if let site = request.headers[HTTPField.Name("Sec-Fetch-Site")!], site == "cross-site" || site == "same-site" {
+        if let site, site == "cross-site" || site == "same-site" {
             return "cross-site request refused (Sec-Fetch-Site: \(site))"
         }
         return nil

@@ -96,6 +96,18 @@ final class SteppedClock: WallClock, @unchecked Sendable {
             try await client.execute(uri: "/api/v1/inbox", method: .get, headers: [.cookie: other]) { response in
                 #expect(response.status == .ok)
             }
+            // A form on a no-referrer page posts with `Origin: null`: accepted only when the browser says same-origin.
+            try await client.execute(uri: "/logout", method: .post, headers: [.cookie: other, .origin: "null"]) { response in
+                #expect(response.status == .forbidden)
+            }
+            try await client.execute(uri: "/logout", method: .post,
+                                     headers: [.cookie: other, .origin: "null", HTTPField.Name("Sec-Fetch-Site")!: "cross-site"]) { response in
+                #expect(response.status == .forbidden)
+            }
+            try await client.execute(uri: "/logout", method: .post,
+                                     headers: [.cookie: other, .origin: "null", HTTPField.Name("Sec-Fetch-Site")!: "same-origin"]) { response in
+                #expect(response.status == .ok)
+            }
         }
     }
 
