@@ -14,23 +14,38 @@ public struct NodeDaemon: Service {
     let node: Node
     let logger: Logger
     let presence: PresenceRelay?
+    let waitsForTeam: Bool
 
     /// How often `peers.json` is rewritten.
     static let statusInterval: UInt64 = 1_000_000_000
 
-    /// Creates the daemon of an open node.
-    public init(node: Node, logger: Logger, presence: PresenceRelay? = nil) {
+    /// How often a daemon waiting for a team looks for one (ns).
+    static let teamPollInterval: UInt64 = 500_000_000
+
+    /// Creates the daemon of an open node. With `waitsForTeam`, a node without a team waits until one is created
+    /// or joined (from the web app, or the CLI in another process), then starts syncing; without it, it refuses.
+    public init(node: Node, logger: Logger, presence: PresenceRelay? = nil, waitsForTeam: Bool = false) {
         self.node = node
         self.logger = logger
         self.presence = presence
+        self.waitsForTeam = waitsForTeam
     }
 
     public func run() async throws {
+        if waitsForTeam {
+            while try node.home.team(of: node) == nil {
+                if Task.isShuttingDownGracefully || Task.isCancelled { return }
+                try? await Task.sleep(nanoseconds: Self.teamPollInterval)
+            }
+            logger.notice("this node now belongs to a team: starting to sync")
+        }
         guard let team = try node.home.team(of: node) else {
             throw NodeError.invalidArgument("this node has no team yet; run `roost team create` or `roost team join INVITE`")
         }
         let listen = try PeerAddress(parsing: node.config.listen)
-        let peers = try node.config.peers.map { text throws(PeeringError) in try PeerAddress(parsing: text) }
+        // A join made while waiting wrote the inviter into config.json after this node was opened: read it again.
+        let peerList = waitsForTeam ? (try NodeConfig.load(from: node.home.configURL)).peers : node.config.peers
+        let peers = try peerList.map { text throws(PeeringError) in try PeerAddress(parsing: text) }
         if listen.host != "127.0.0.1" && listen.host != "localhost" && listen.host != "::1" {
             logger.notice("listening for peers on a public interface", metadata: ["address": "\(node.config.listen)"])
         }

@@ -42,8 +42,10 @@ enum HTML {
             <nav class="main-nav" aria-label="Main">
               <a href="/inbox"\(pageName == "inbox" ? " aria-current=\"page\"" : "")>Inbox</a>
               <a href="/dashboard"\(pageName == "dashboard" ? " aria-current=\"page\"" : "")>Dashboard</a>
+              <a href="/team"\(pageName == "team" ? " aria-current=\"page\"" : "")>Team</a>
             </nav>
             <span class="me">\(me)</span>
+            <form method="post" action="/logout" class="logout"><button type="submit" class="small" id="logout">Sign out</button></form>
             <span id="live-status" class="live-status" role="status" aria-live="polite">connecting…</span>
             """
         return """

@@ -14,7 +14,7 @@ public struct WebApp: Sendable {
     public let node: Node
     /// Its desk.
     public let desk: DeskService
-    /// The API token clients must present.
+    /// The API token when the app was made (``credentials`` follows `roost token rotate`).
     public let token: APIToken
     /// Live events.
     public let events: WebEventHub
@@ -24,24 +24,32 @@ public struct WebApp: Sendable {
     let catchUp = CatchUpBoard()
     /// The desk facts the dashboard counts, kept up to date op by op.
     let deskFacts = DeskFactsCache()
-    let session: String
+    /// The browser sessions (signed in through a one-time login code).
+    public let sessions: WebSessions
+    /// Which `Host` requests may name.
+    public let hosts: WebHostPolicy
+    /// The API token file as it is now: a rotation ends every session.
+    let credentials: WatchedSecret<APIToken>
     /// The session cookie's name, `roost_session_<api port>`: cookies ignore ports, so two nodes on one machine
     /// (different ports) must not overwrite each other's session.
     let cookieName: String
     let logger: Logger
 
-    /// The web app of an open node.
-    public init(node: Node, token: APIToken, events: WebEventHub, presence: PresenceBoard = PresenceBoard(), logger: Logger) {
+    /// The web app of an open node. `hosts` defaults to the config's `api` address.
+    public init(node: Node, token: APIToken, events: WebEventHub, presence: PresenceBoard = PresenceBoard(),
+                sessions: WebSessions = WebSessions(), hosts: WebHostPolicy? = nil, logger: Logger) {
         self.node = node
         self.desk = DeskService(node: node)
         self.token = token
         self.events = events
         self.presence = presence
+        self.sessions = sessions
+        self.hosts = hosts ?? WebHostPolicy(api: node.config.api)
         self.logger = logger
-        // The session cookie is derived from the token (so it survives restarts and changes when the token does)
-        // but is not the token itself.
+        let home = node.home
+        credentials = WatchedSecret(path: home.apiTokenPath) { () throws(NodeError) in try APIToken.load(in: home) }
         cookieName = WebLimits.sessionCookie + "_" + String((try? WebServer.parseAddress(node.config.api))?.port ?? 0)
-        session = Hex.encode(Blake2b.hash256(Array("roost-web-session-v1\u{0}\(token.text)".utf8)))
+        _ = credentials.current()
     }
 
     /// The router: pages, assets and `/api/v1`, behind the token check and the cross-site check.
@@ -68,14 +76,18 @@ public struct WebApp: Sendable {
         return router
     }
 
-    /// Whether a request carries the token (bearer header) or the session cookie.
+    /// Whether a request carries the current token (bearer header) or a live session cookie. A rotated token
+    /// ends every session first; an unreadable token file refuses everything.
     func isAuthorized(_ request: Request) -> Bool {
+        let (current, changed) = credentials.current()
+        if changed { sessions.endAll() }
+        guard let current else { return false }
         if let header = request.headers[.authorization] {
             let parts = header.split(separator: " ", maxSplits: 1)
-            return parts.count == 2 && parts[0].lowercased() == "bearer" && token.matches(parts[1])
+            return parts.count == 2 && parts[0].lowercased() == "bearer" && current.matches(parts[1])
         }
         if let cookie = request.cookies[cookieName]?.value {
-            return Self.constantTimeEquals(session, cookie)
+            return sessions.validate(cookie)
         }
         return false
     }
@@ -89,21 +101,30 @@ public struct WebApp: Sendable {
         return difference == 0
     }
 
-    /// The cookie `/login` sets.
-    var sessionCookie: Cookie {
-        Cookie(name: cookieName, value: session, maxAge: WebLimits.sessionMaxAgeSeconds, path: "/",
+    /// The cookie `/login` sets for a new session: HttpOnly, SameSite=Strict, Path=/, gone from the browser when
+    /// the session's absolute limit is reached (the node forgets it earlier when idle).
+    func sessionCookie(_ id: String) -> Cookie {
+        Cookie(name: cookieName, value: id, maxAge: Int(SignInLimits.sessionAbsoluteSeconds), path: "/",
                secure: false, httpOnly: true, sameSite: .strict)
+    }
+
+    /// The cookie logout sets: empty and already expired.
+    var clearedCookie: Cookie {
+        Cookie(name: cookieName, value: "", maxAge: 0, path: "/", secure: false, httpOnly: true, sameSite: .strict)
     }
 }
 
-/// Refuses requests without the token or session (401) and cross-site writes (403). `/login` and the static
-/// assets are open; everything else needs the token.
+/// Refuses requests naming another Host (421), requests without the token or a session (401) and cross-site
+/// writes (403). `/login` and the static assets need only the right Host; everything else needs the token.
 struct WebGuard: RouterMiddleware {
     typealias Context = BasicRequestContext
     let app: WebApp
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
+        guard app.hosts.accepts(request.head.authority) else {
+            return WebError.wrongHost(request.head.authority ?? "(none)").response
+        }
         if path == "/login" || path.hasPrefix("/assets/") { return try await next(request, context) }
         guard app.isAuthorized(request) else {
             if path.hasPrefix("/api/") { return WebError.unauthorized.response }
@@ -119,10 +140,13 @@ struct WebGuard: RouterMiddleware {
     /// (`http://` + the Host it was sent to), and a browser's `Sec-Fetch-Site` must not say cross-site.
     static func crossSiteRefusal(_ request: Request) -> String? {
         let host = request.head.authority ?? ""
-        if let origin = request.headers[.origin] {
+        let site = request.headers[HTTPField.Name("Sec-Fetch-Site")!]
+        // Pages send `Referrer-Policy: no-referrer`, so a browser submits their forms with `Origin: null`; that
+        // is accepted only when the browser also says the request is same-origin.
+        if let origin = request.headers[.origin], !(origin == "null" && site == "same-origin") {
             guard origin == "http://" + host else { return "cross-site request refused (Origin \(origin) is not http://\(host))" }
         }
-        if let site = request.headers[HTTPField.Name("Sec-Fetch-Site")!], site == "cross-site" || site == "same-site" {
+        if let site, site == "cross-site" || site == "same-site" {
             return "cross-site request refused (Sec-Fetch-Site: \(site))"
         }
         return nil

@@ -102,6 +102,13 @@ extension WebAssets {
 
   async function act(button) {
     const key = button.dataset.key, action = button.dataset.action;
+    if (action === "copy") {  // the Team page's invite: select it, then copy it
+      const field = document.getElementById(button.dataset.target);
+      field.select();
+      if (navigator.clipboard) navigator.clipboard.writeText(field.value).then(() => toast("Copied"), () => toast("Selected: press Ctrl+C"));
+      else toast("Selected: press Ctrl+C");
+      return;
+    }
     try {
       if (action === "claim") { await api("/api/v1/tickets/" + key + "/claim", "POST", {}); toast("Claimed " + key); }
       else if (action === "release") { await api("/api/v1/tickets/" + key + "/release", "POST", {}); toast("Released " + key); }
@@ -274,7 +281,7 @@ extension WebAssets {
     if (location.hash === "#reply-text") $("#reply-text").focus();
     if (location.hash === "#resolve-as") $("#resolve-as").focus();
   }
-  if (page !== "login" && page !== "error") connect();
+  if (page !== "login" && page !== "error" && page !== "logout") connect();
   setInterval(tickClocks, 15000);
 })();
 """#

@@ -9,6 +9,8 @@ public enum WebError: Error, Sendable, Equatable {
     case unauthorized
     /// A cross-site request (403).
     case forbidden(String)
+    /// A request whose Host is not this node's configured API address (421): DNS rebinding, or a proxy.
+    case wrongHost(String)
     /// A missing or malformed field (400); `field` names it.
     case badRequest(field: String, reason: String)
     /// No such ticket, customer or route (404).
@@ -28,6 +30,7 @@ public enum WebError: Error, Sendable, Equatable {
         switch self {
         case .unauthorized: .unauthorized
         case .forbidden: .forbidden
+        case .wrongHost: .misdirectedRequest
         case .badRequest: .badRequest
         case .notFound: .notFound
         case .conflict, .repliedFirst: .conflict
@@ -41,6 +44,7 @@ public enum WebError: Error, Sendable, Equatable {
         switch self {
         case .unauthorized: "unauthorized"
         case .forbidden: "forbidden"
+        case .wrongHost: "wrong_host"
         case .badRequest: "bad_request"
         case .notFound: "not_found"
         case .conflict: "claimed_by_other"
@@ -55,6 +59,7 @@ public enum WebError: Error, Sendable, Equatable {
         switch self {
         case .unauthorized: "missing or wrong API token; run `roost open` and open the URL it prints, or send Authorization: Bearer <api.token>"
         case let .forbidden(why): why
+        case let .wrongHost(host): "Host \(host) is not this node's API address; open the URL `roost open` prints"
         case let .badRequest(field, reason): "\(field): \(reason)"
         case let .notFound(what): what
         case let .conflict(why), let .repliedFirst(why): why

@@ -24,8 +24,6 @@ public enum WebLimits {
     public static let maxTextField = 10_000
     /// Presence entries older than this are forgotten (ms).
     public static let presenceTTLMillis: UInt64 = 30_000
-    /// Session cookie lifetime (seconds): a working day and a half.
-    public static let sessionMaxAgeSeconds = 36 * 3600
     /// Prefix of the session cookie's name (the API port follows: `roost_session_7171`).
     public static let sessionCookie = "roost_session"
 }

@@ -10,6 +10,8 @@ enum WebPages {
     static func register(on router: Router<BasicRequestContext>, app: WebApp) {
         router.get("/") { _, _ in Response(status: .seeOther, headers: [.location: "/inbox"]) }
         router.get("/login") { request, _ in login(request, app: app) }
+        router.post("/logout") { request, _ in logout(request, app: app) }
+        TeamPages.register(on: router, app: app)
         router.get("/assets/app.css") { _, _ in asset(WebAssets.css, type: "text/css; charset=utf-8") }
         router.get("/assets/app.js") { _, _ in asset(WebAssets.js, type: "text/javascript; charset=utf-8") }
         router.get("/inbox") { request, _ in
@@ -42,24 +44,48 @@ enum WebPages {
         }
     }
 
-    /// `GET /login?token=...`: checks the token, sets the session cookie, and goes to the inbox.
+    /// `GET /login?code=...`: redeems the one-time code `roost open` printed, starts a session with its cookie,
+    /// and redirects to `/` so the code leaves the address bar. A used, expired or unknown code gets the sign-in
+    /// page; the API token is no longer accepted in a URL.
     static func login(_ request: Request, app: WebApp) -> Response {
-        guard let token = request.uri.queryParameters.get("token"), app.token.matches(token) else {
-            return loginNeeded(wrongToken: request.uri.queryParameters.get("token") != nil)
+        let query = request.uri.queryParameters
+        guard let code = query.get("code") else {
+            return loginNeeded(notice: query.get("token") != nil ? "Links with the API token no longer sign in. " : "")
         }
-        var response = Response(status: .seeOther, headers: [.location: "/inbox", .cacheControl: "no-store"])
-        response.setCookie(app.sessionCookie)
+        guard LoginCode.redeem(code, in: app.node.home, nowMillis: SystemClock().nowMillis()) else {
+            return loginNeeded(notice: "That sign-in link was already used or has expired. ")
+        }
+        var response = Response(status: .seeOther, headers: [.location: "/", .cacheControl: "no-store",
+                                                             HTTPField.Name("Referrer-Policy")!: "no-referrer"])
+        response.setCookie(app.sessionCookie(app.sessions.create()))
+        return response
+    }
+
+    /// `POST /logout`: ends this browser's session and clears its cookie.
+    static func logout(_ request: Request, app: WebApp) -> Response {
+        if let id = request.cookies[app.cookieName]?.value { app.sessions.end(id) }
+        let body = """
+            <main id="main" class="narrow">
+            <h1>Signed out</h1>
+            <p>This browser's session has ended. To sign in again, type <code>roost open</code> on the machine running
+            <code>roost run</code> and open the link it prints.</p>
+            </main>
+            """
+        var response = HTML.response(HTML.page(title: "Signed out", pageName: "logout", app: nil, body: body))
+        response.setCookie(app.clearedCookie)
         return response
     }
 
     /// The 401 page: how to get in.
-    static func loginNeeded(wrongToken: Bool = false) -> Response {
+    static func loginNeeded(notice: String = "") -> Response {
         let body = """
             <main id="main" class="narrow">
             <h1>Sign in to this node</h1>
-            <p>\(wrongToken ? "That link's token is not this node's. " : "")This page needs the node's API token.</p>
-            <p>On the machine running <code>roost run</code>, type <code>roost open</code> and open the URL it prints.
-            It signs this browser in for a day and a half.</p>
+            <p>\(notice)This page needs a sign-in link.</p>
+            <p>On the machine running <code>roost run</code>, type <code>roost open</code> and open the link it prints
+            within \(SignInLimits.loginCodeSeconds / 60) minutes. It works once, and signs this browser in until you
+            sign out, leave it unused for \(SignInLimits.sessionIdleSeconds / 3600) hours, or
+            \(SignInLimits.sessionAbsoluteSeconds / 86_400) days have passed.</p>
             </main>
             """
         return HTML.response(HTML.page(title: "Sign in", pageName: "login", app: nil, body: body), status: .unauthorized)

@@ -43,12 +43,13 @@ public struct WebServer: Service {
         host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 
-    /// The URL that signs a browser in: what `roost open` prints.
-    public static func loginURL(api: String, token: APIToken) throws(NodeError) -> String {
+    /// The URL that signs a browser in: what `roost open` prints. It carries a one-time ``LoginCode``, never the
+    /// API token.
+    public static func loginURL(api: String, code: String) throws(NodeError) -> String {
         var (host, port) = try parseAddress(api)
         if host == "0.0.0.0" || host == "::" { host = "127.0.0.1" }
         let shown = host.contains(":") ? "[\(host)]" : host
-        return "http://\(shown):\(port)/login?token=\(token.text)"
+        return "http://\(shown):\(port)/login?code=\(code)"
     }
 
     public func run() async throws {
@@ -77,6 +78,7 @@ public struct WebServer: Service {
             onServerRunning: { channel in
                 listening.withLockedValue { $0 = true }
                 let bound = channel.localAddress?.port ?? port
+                web.hosts.bind(port: bound)
                 logger.info("web app listening; run `roost open` for the sign-in URL", metadata: ["address": "\(host):\(bound)"])
                 // The CLI finds the running node here and sends desk commands through this API.
                 let reachable = host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host

@@ -4,22 +4,31 @@ import RoostWeb
 
 struct Open: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print the URL that opens this node's web app in a browser (served by `roost run`).",
-        discussion: "The URL carries the node's API token (api.token, mode 0600): it signs the browser in with an HttpOnly, SameSite=Strict cookie. Treat it like a password.")
+        abstract: "Print a one-time link that signs a browser in to this node's web app (served by `roost run`).",
+        discussion: """
+            The link carries a one-time login code, never the API token. The code is written into the home \
+            (login-codes/, mode 0600, stored as its hash), so this works whether or not `roost run` is up; it must \
+            be opened within \(SignInLimits.loginCodeSeconds / 60) minutes and works once. Opening it starts a \
+            server-side session (an HttpOnly, SameSite=Strict cookie) that ends on sign-out, after \
+            \(SignInLimits.sessionIdleSeconds / 3600) hours unused, after \(SignInLimits.sessionAbsoluteSeconds / 86_400) \
+            days, on `roost token rotate`, or when the node restarts.
+            """)
     @OptionGroup var global: GlobalOptions
 
     struct Result: Encodable {
         var url: String
         var api: String
+        var expiresInSeconds: UInt64
     }
 
     func run() throws {
         let home = NodeHome.resolve(option: global.home)
         let node = try withNodeErrors { try home.open() }
-        let token = try withNodeErrors { try APIToken.ensure(in: home) }
-        let url = try withNodeErrors { try WebServer.loginURL(api: node.config.api, token: token) }
-        if global.json { return printJSON(Result(url: url, api: node.config.api)) }
-        print("Open this URL in your browser (keep it secret: it signs you in); `roost run` must be running:")
+        _ = try withNodeErrors { try APIToken.ensure(in: home) }
+        let code = try withNodeErrors { try LoginCode.issue(in: home, nowMillis: SystemClock().nowMillis()) }
+        let url = try withNodeErrors { try WebServer.loginURL(api: node.config.api, code: code) }
+        if global.json { return printJSON(Result(url: url, api: node.config.api, expiresInSeconds: SignInLimits.loginCodeSeconds)) }
+        print("Open this link in your browser within \(SignInLimits.loginCodeSeconds / 60) minutes; it works once (`roost run` must be running):")
         print("    \(url)")
     }
 }

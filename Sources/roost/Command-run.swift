@@ -26,11 +26,10 @@ struct Run: AsyncParsableCommand {
         // Presence ("Kenji is viewing") travels between the web app and peers through one relay.
         let presence = PresenceRelay()
         var services: [any Service] = [WebServer(node: node, logger: logger, presence: presence)]  // `api` in config.json
-        if try withNodeErrors({ try node.home.team(of: node) }) != nil {
-            services.insert(NodeDaemon(node: node, logger: logger, presence: presence), at: 0)
-        } else {
-            logger.notice("this node has no team yet: serving the web app only (`roost team create` or `roost team join` to sync)")
+        if try withNodeErrors({ try node.home.team(of: node) }) == nil {
+            logger.notice("this node has no team yet: serving the web app; syncing starts once a team is created or joined (the web app's Team page, `roost team create` or `roost team join`)")
         }
+        services.insert(NodeDaemon(node: node, logger: logger, presence: presence, waitsForTeam: true), at: 0)
         let group = ServiceGroup(configuration: .init(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {

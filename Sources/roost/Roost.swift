@@ -12,7 +12,7 @@ struct Roost: AsyncParsableCommand {
             TagTicket.self, UntagTicket.self, SetPriority.self, Escalate.self, Resolve.self, Customer.self,
             Canned.self, SLA.self, Report.self, Ingest.self, ImportTWCS.self, OpCommand.self, BundleCommand.self,
             GatewayCommand.self, OutboxCommand.self, XCommand.self,
-            Open.self,
+            Open.self, TokenCommand.self,
         ]
     )
 }

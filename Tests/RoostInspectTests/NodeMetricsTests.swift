@@ -41,7 +41,7 @@ func eventually(seconds: Double = 20, _ condition: () throws -> Bool) async reth
 }
 
 /// GET `path` over plain HTTP/1.1 and return the whole response (the server closes after it).
-func httpGet(port: Int, path: String, group: any EventLoopGroup) async throws -> String {
+func httpGet(port: Int, path: String, group: any EventLoopGroup, token: String? = nil) async throws -> String {
     final class Collector: ChannelInboundHandler, @unchecked Sendable {
         typealias InboundIn = ByteBuffer
         var text = ""
@@ -59,7 +59,8 @@ func httpGet(port: Int, path: String, group: any EventLoopGroup) async throws ->
             channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Collector(done: promise)) }
         }
         .connect(host: "127.0.0.1", port: port).get()
-    let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    let authorization = token.map { "Authorization: Bearer \($0)\r\n" } ?? ""
+    let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\(authorization)Connection: close\r\n\r\n"
     try await channel.writeAndFlush(channel.allocator.buffer(string: request)).get()
     return try await promise.futureResult.get()
 }
@@ -115,9 +116,10 @@ func sample(_ text: String, _ series: String) -> Double? {
         }
         #expect(synced)
 
-        let admin = AdminServer(metrics: NodeMetrics(node: a.node, hub: a.hub), group: group)
+        let admin = try AdminServer(metrics: NodeMetrics(node: a.node, hub: a.hub), home: a.node.home, group: group)
         let adminPort = try await admin.start(host: "127.0.0.1", port: 0)
-        let response = try await httpGet(port: adminPort, path: "/metrics", group: group)
+        let adminToken = try AdminToken.ensure(in: a.node.home).text
+        let response = try await httpGet(port: adminPort, path: "/metrics", group: group, token: adminToken)
         #expect(response.hasPrefix("HTTP/1.1 200 OK\r\n"))
         if ProcessInfo.processInfo.environment["ROOST_SHOW_METRICS"] != nil { print(response) }
         let body = String(response[response.range(of: "\r\n\r\n")!.upperBound...])
@@ -147,11 +149,28 @@ func sample(_ text: String, _ series: String) -> Double? {
         #expect(records.first.map { VectorEntry.vector(of: $0.vector) } == (try b.node.store.versionVector()))
 
         // A second scrape does not count the same ops twice.
-        let again = try await httpGet(port: adminPort, path: "/metrics", group: group)
+        let again = try await httpGet(port: adminPort, path: "/metrics", group: group, token: adminToken)
         #expect(sample(String(again[again.range(of: "\r\n\r\n")!.upperBound...]), "roost_ops_applied_total") == Double(bOps))
 
-        let missing = try await httpGet(port: adminPort, path: "/other", group: group)
+        let missing = try await httpGet(port: adminPort, path: "/other", group: group, token: adminToken)
         #expect(missing.hasPrefix("HTTP/1.1 404 Not Found\r\n"))
+
+        // Without the admin token, or with another, nothing is served; a rotated token replaces the old one at once.
+        let tokenMode = try FileManager.default.attributesOfItem(atPath: a.node.home.adminTokenPath)[.posixPermissions] as? Int
+        #expect(tokenMode == 0o600)
+        let anonymous = try await httpGet(port: adminPort, path: "/metrics", group: group)
+        #expect(anonymous.hasPrefix("HTTP/1.1 401 Unauthorized\r\n"))
+        #expect(anonymous.contains("WWW-Authenticate: Bearer") && !anonymous.contains("roost_ops_applied_total"))
+        let wrong = try await httpGet(port: adminPort, path: "/metrics", group: group, token: String(repeating: "0", count: 64))
+        #expect(wrong.hasPrefix("HTTP/1.1 401 Unauthorized\r\n"))
+        let unknownPath = try await httpGet(port: adminPort, path: "/other", group: group)
+        #expect(unknownPath.hasPrefix("HTTP/1.1 401 Unauthorized\r\n"))
+        let rotated = try AdminToken.rotate(in: a.node.home).text
+        #expect(rotated != adminToken)
+        let old = try await httpGet(port: adminPort, path: "/metrics", group: group, token: adminToken)
+        #expect(old.hasPrefix("HTTP/1.1 401 Unauthorized\r\n"))
+        let fresh = try await httpGet(port: adminPort, path: "/metrics", group: group, token: rotated)
+        #expect(fresh.hasPrefix("HTTP/1.1 200 OK\r\n") && fresh.contains("roost_ops_applied_total"))
 
         await admin.shutdown()
         await intruder.service.shutdown()

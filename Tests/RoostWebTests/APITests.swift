@@ -68,13 +68,15 @@ import RoostStore
         let f = try WebFixture()
         defer { f.cleanup() }
         try await f.application().test(.live) { client in
-            let cookie = try await client.execute(uri: "/login?token=\(f.token.text)", method: .get) { response in
+            let code = try f.loginCode()
+            let cookie = try await client.execute(uri: "/login?code=\(code)", method: .get) { response in
                 #expect(response.status == .seeOther)
-                #expect(response.headers[.location] == "/inbox")
+                #expect(response.headers[.location] == "/")
                 let setCookie = try #require(response.headers[.setCookie])
                 #expect(setCookie.contains("HttpOnly"))
                 #expect(setCookie.contains("SameSite=Strict"))
-                #expect(!setCookie.contains(f.token.text))
+                #expect(!setCookie.contains(f.token.text) && !setCookie.contains(code))
+                #expect(setCookie.contains("Path=/"))
                 #expect(setCookie.hasPrefix("roost_session_7171="))
                 return String(setCookie.split(separator: ";")[0])
             }

@@ -39,7 +39,7 @@ final class RunningNode: @unchecked Sendable {
     /// The URL `roost open` prints.
     func openURL() throws -> String {
         let printed = try roost(["open"], home: home).stdout
-        guard let line = printed.split(separator: "\n").first(where: { $0.contains("/login?token=") }) else { throw FixtureError("no URL in: \(printed)") }
+        guard let line = printed.split(separator: "\n").first(where: { $0.contains("/login?code=") }) else { throw FixtureError("no URL in: \(printed)") }
         return line.trimmingCharacters(in: .whitespaces)
     }
 

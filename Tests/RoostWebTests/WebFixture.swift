@@ -5,6 +5,7 @@ import Logging
 import RoostCore
 import RoostNode
 import RoostStore
+import Testing
 @testable import RoostWeb
 
 /// The repository root (for examples/ and Protocol/).
@@ -57,7 +58,9 @@ struct WebFixture {
         }
         node = try NodeHome(path: home.path).open()
         token = try APIToken.ensure(in: node.home)
-        web = WebApp(node: node, token: token, events: WebEventHub(node: node, logger: Logger(label: "test")), logger: Logger(label: "test"))
+        // The in-process test client sends `Host: localhost` (no port): the only Host these tests' app accepts.
+        web = WebApp(node: node, token: token, events: WebEventHub(node: node, logger: Logger(label: "test")),
+                     hosts: WebHostPolicy(exactly: ["localhost"]), logger: Logger(label: "test"))
     }
 
     /// The app on a real local server (port 0).
@@ -66,6 +69,18 @@ struct WebFixture {
     }
 
     var bearer: HTTPFields { [.authorization: "Bearer \(token.text)"] }
+
+    /// A fresh one-time login code, as `roost open` issues.
+    func loginCode() throws -> String { try LoginCode.issue(in: node.home, nowMillis: SystemClock().nowMillis()) }
+
+    /// Signs in with a fresh code; returns the `name=value` cookie.
+    func signIn(_ client: some TestClientProtocol) async throws -> String {
+        let code = try loginCode()
+        return try await client.execute(uri: "/login?code=\(code)", method: .get) { response in
+            let setCookie = try #require(response.headers[.setCookie])
+            return String(setCookie.split(separator: ";")[0])
+        }
+    }
 
     func json(_ object: String) -> ByteBuffer { ByteBuffer(string: object) }
 

@@ -25,14 +25,35 @@ import RoostNode
         #expect(token.text.count == 64 && token.text.allSatisfy(\.isHexDigit))
         let opened = try roost(["open"], home: home)
         #expect(opened.status == 0)
-        #expect(opened.stdout.hasSuffix("    http://127.0.0.1:7171/login?token=\(token.text)\n"))
+        // The link carries a one-time code, not the token.
+        #expect(!opened.stdout.contains(token.text))
+        let url = try #require(opened.stdout.split(separator: "\n").last?.trimmingCharacters(in: .whitespaces))
+        #expect(url.hasPrefix("http://127.0.0.1:7171/login?code="))
+        let code = String(url.dropFirst("http://127.0.0.1:7171/login?code=".count))
+        #expect(code.count == 64 && code.allSatisfy(\.isHexDigit))
+        // The home holds the code's hash only, in a private file.
+        let codes = try FileManager.default.contentsOfDirectory(atPath: home.appendingPathComponent("login-codes").path)
+        #expect(codes.count == 1 && !codes.contains(code))
+        let codeMode = try FileManager.default.attributesOfItem(atPath: home.appendingPathComponent("login-codes/\(codes[0])").path)[.posixPermissions] as? Int
+        #expect(codeMode == 0o600)
+        #expect(LoginCode.redeem(code, in: NodeHome(path: home.path), nowMillis: SystemClock().nowMillis()))
 
         // A home made before the web app (no api.token) gets one from `open` (and from `run`).
         try FileManager.default.removeItem(atPath: path)
         let again = try roost(["open", "--json"], home: home)
+        #expect(again.status == 0 && again.stdout.contains("login?code="))
         let fresh = try APIToken.ensure(in: NodeHome(path: home.path))
         #expect(fresh != token)
-        #expect(again.stdout.contains("login?token=\(fresh.text)"))
+
+        // `roost token rotate` replaces it (still 0600) and drops pending codes.
+        let pending = try roost(["open"], home: home)
+        #expect(pending.status == 0)
+        let rotated = try roost(["token", "rotate"], home: home)
+        #expect(rotated.status == 0, "\(rotated.stderr)")
+        let third = try APIToken.ensure(in: NodeHome(path: home.path))
+        #expect(third != fresh)
+        #expect(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int == 0o600)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: home.appendingPathComponent("login-codes").path).isEmpty)
 
         // A token file others can read is refused, like the identity key.
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
@@ -47,7 +68,8 @@ import RoostNode
         defer { try? FileManager.default.removeItem(at: folder) }
         let token = try APIToken.ensure(in: NodeHome(path: folder.path))
         #expect(try APIToken.ensure(in: NodeHome(path: folder.path)) == token)  // read back, not replaced
-        #expect(try WebServer.loginURL(api: "0.0.0.0:9000", token: token) == "http://127.0.0.1:9000/login?token=\(token.text)")
-        #expect(try WebServer.loginURL(api: "[::1]:9000", token: token) == "http://[::1]:9000/login?token=\(token.text)")
+        let code = String(repeating: "ab", count: 32)
+        #expect(try WebServer.loginURL(api: "0.0.0.0:9000", code: code) == "http://127.0.0.1:9000/login?code=\(code)")
+        #expect(try WebServer.loginURL(api: "[::1]:9000", code: code) == "http://[::1]:9000/login?code=\(code)")
     }
 }
