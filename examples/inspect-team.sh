@@ -66,9 +66,11 @@ show conflicts --home "$D/ana"
 show log --home "$D/ana" --kind claim
 show events --home "$D/ana"
 show verify --home "$D/cy"
-printf '\n$ curl -s http://127.0.0.1:%d/metrics | grep -v "^#"\n' $((PORT + 8))
-python3 - $((PORT + 8)) <<'PY'
+printf '\n$ curl -s -H "Authorization: Bearer $(cat ana/admin.token)" http://127.0.0.1:%d/metrics | grep -v "^#"\n' $((PORT + 8))
+python3 - $((PORT + 8)) "$D/ana/admin.token" <<'PY'
 import sys, urllib.request
-text = urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/metrics").read().decode()
+token = open(sys.argv[2]).read().strip()
+request = urllib.request.Request(f"http://127.0.0.1:{sys.argv[1]}/metrics", headers={"Authorization": f"Bearer {token}"})
+text = urllib.request.urlopen(request).read().decode()
 print("\n".join(line for line in text.splitlines() if not line.startswith("#")))
 PY

@@ -50,7 +50,8 @@ import Testing
         let f = try Self.demoFixture()
         defer { f.cleanup() }
         try await f.application().test(.live) { client in
-            let login = try await client.execute(uri: "/login?token=\(f.token.text)", method: .get) { response in
+            let code = try f.loginCode()
+            let login = try await client.execute(uri: "/login?code=\(code)", method: .get) { response in
                 String(try #require(response.headers[.setCookie]).split(separator: ";")[0])
             }
             let html = try await client.execute(uri: "/inbox?view=open&sort=newest", method: .get, headers: [.cookie: login]) { response in
