@@ -31,7 +31,7 @@ final class LiveNode: @unchecked Sendable {
 }
 
 /// Waits (bounded) until `condition` holds.
-func eventually(seconds: Double = 20, _ condition: () throws -> Bool) async rethrows -> Bool {
+func eventually(seconds: Double = 600, _ condition: () throws -> Bool) async rethrows -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
         if try condition() { return true }

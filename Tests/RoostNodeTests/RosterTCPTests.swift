@@ -204,7 +204,7 @@ extension RosterTCPTests {
 }
 
 /// Waits (bounded) until `condition` holds, polling every `pollNanoseconds`; returns whether it did.
-func eventually(seconds: Double = 180, pollNanoseconds: UInt64 = 50_000_000, _ condition: () throws -> Bool) async rethrows -> Bool {
+func eventually(seconds: Double = 600, pollNanoseconds: UInt64 = 50_000_000, _ condition: () throws -> Bool) async rethrows -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
         if try condition() { return true }

@@ -55,7 +55,7 @@ final class TCPNode: @unchecked Sendable {
 }
 
 /// Waits (bounded) until `condition` holds; returns whether it did.
-func eventually(seconds: Double = 180, _ condition: () throws -> Bool) async rethrows -> Bool {
+func eventually(seconds: Double = 600, _ condition: () throws -> Bool) async rethrows -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
         if try condition() { return true }
