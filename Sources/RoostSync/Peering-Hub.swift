@@ -269,11 +269,14 @@ public final class PeeringHub: @unchecked Sendable {
 
     /// Polls the store for ops written by other processes (the CLI while the daemon runs).
     public func startPolling(on eventLoop: any EventLoop, every interval: TimeAmount = .milliseconds(50)) -> RepeatedTask {
-        var polls = 0
+        let polls = NIOLockedValueBox(0)
         return eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
             self.storeMayHaveChanged()
-            polls += 1
-            if polls % 20 == 0 { self.checkStalls() }
+            let count = polls.withLockedValue { polls in
+                polls += 1
+                return polls
+            }
+            if count % 20 == 0 { self.checkStalls() }
         }
     }
 }

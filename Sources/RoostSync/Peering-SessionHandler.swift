@@ -23,6 +23,8 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
     private var awaitingJoin: [SyncMessage]?
     private var context: ChannelHandlerContext?
     private var timer: RepeatedTask?
+    /// Ticks of the session timer so far (event loop only): every ``rosterCheckTicks``-th re-checks the roster.
+    private var ticks = 0
     /// The authenticated peer, once the handshake completed.
     private(set) var peer: AuthorID?
     /// Called on the event loop when the session is established (dialers reset their backoff).
@@ -81,12 +83,11 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
         hub.connected(peer, address: address)
         hub.telemetry.record(.connected, peer: peer, address: address)
         perform(actions)
-        var ticks = 0
         timer = context.eventLoop.scheduleRepeatedTask(initialDelay: Self.tickInterval, delay: Self.tickInterval) { [weak self] _ in
             guard let self, var machine = self.machine else { return }
-            ticks += 1
+            self.ticks += 1
             // A backstop only: roster changes are checked by the hub as they apply (``PeeringHub/checkRoster()``).
-            if ticks % Self.rosterCheckTicks == 0, case let .refused(why) = self.admission.verdict(peer) {
+            if self.ticks % Self.rosterCheckTicks == 0, case let .refused(why) = self.admission.verdict(peer) {
                 // Revoked (or dropped from the roster) while connected: the session ends now.
                 self.hub.logger.notice("closing the session of a peer the roster no longer admits",
                                        metadata: ["peer": "\(peer.short)", "reason": "\(why)"])
