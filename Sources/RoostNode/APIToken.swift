@@ -50,13 +50,7 @@ public struct APIToken: Sendable, Equatable {
     }
 
     /// Constant-time comparison with what a client sent.
-    public func matches(_ candidate: some StringProtocol) -> Bool {
-        let a = Array(text.utf8), b = Array(candidate.utf8)
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for i in a.indices { difference |= a[i] ^ b[i] }
-        return difference == 0
-    }
+    public func matches(_ candidate: some StringProtocol) -> Bool { constantTimeEquals(text, candidate) }
 }
 
 extension NodeHome {

@@ -57,15 +57,7 @@ public struct AdminToken: Sendable, Equatable {
     }
 
     static func create(at path: String) throws(NodeError) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard fd >= 0 else {
-            if errno == EEXIST { throw .alreadyInitialized(path: path) }
-            throw .io(path: path, reason: String(cString: strerror(errno)))
-        }
-        defer { close(fd) }
-        let text = Array("\(Hex.encode(SecureRandom.bytes(32)))\n".utf8)
-        let written = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard written == text.count, fsync(fd) == 0 else { throw .io(path: path, reason: "could not write the token") }
+        try SecretFile.create(SecureRandom.bytes(32), header: nil, at: path)
     }
 
     /// Whether an `Authorization` header value is `Bearer <this token>` (constant-time in the token).
@@ -73,11 +65,7 @@ public struct AdminToken: Sendable, Equatable {
         guard let header else { return false }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { return false }
-        let a = Array(text.utf8), b = Array(parts[1].trimmingCharacters(in: .whitespaces).utf8)
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for i in a.indices { difference |= a[i] ^ b[i] }
-        return difference == 0
+        return constantTimeEquals(text, parts[1].trimmingCharacters(in: .whitespaces))
     }
 }
 

@@ -9,15 +9,16 @@ import RoostCore
 /// A small secret on disk: a first line naming the format, then 32 bytes in hex. Created with mode 0600
 /// and O_EXCL (never overwritten); refused when group or others can read it. Never logged.
 enum SecretFile {
-    /// Writes a new file; fails if it exists.
-    static func create(_ secret: [UInt8], header: String, at path: String) throws(NodeError) {
+    /// Writes a new file; fails if it exists. With no `header` the file holds the hex digits alone (for readers
+    /// such as Prometheus' `credentials_file`, which take the whole file as the secret).
+    static func create(_ secret: [UInt8], header: String?, at path: String) throws(NodeError) {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
         guard fd >= 0 else {
             if errno == EEXIST { throw .alreadyInitialized(path: path) }
             throw .io(path: path, reason: String(cString: strerror(errno)))
         }
         defer { close(fd) }
-        var text = Array("\(header)\n\(Hex.encode(secret))\n".utf8)
+        var text = Array("\(header.map { $0 + "\n" } ?? "")\(Hex.encode(secret))\n".utf8)
         let written = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         for i in text.indices { text[i] = 0 }
         guard written == text.count, fsync(fd) == 0 else { throw .io(path: path, reason: "could not write the secret") }
@@ -41,4 +42,13 @@ enum SecretFile {
         }
         return secret
     }
+}
+
+/// Compares a secret with what a client sent in time that does not depend on where they differ.
+func constantTimeEquals(_ secret: some StringProtocol, _ candidate: some StringProtocol) -> Bool {
+    let a = Array(secret.utf8), b = Array(candidate.utf8)
+    guard a.count == b.count else { return false }
+    var difference: UInt8 = 0
+    for i in a.indices { difference |= a[i] ^ b[i] }
+    return difference == 0
 }
