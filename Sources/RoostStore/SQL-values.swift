@@ -43,6 +43,8 @@ func mapDatabaseErrors<T>(_ work: () throws -> T) throws(StoreError) -> T {
         return try work()
     } catch let error as StoreError {
         throw error
+    } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
+        throw .diskFull
     } catch let error as DatabaseError {
         throw .database("\(error.resultCode): \(error.message ?? "no message")")
     } catch {

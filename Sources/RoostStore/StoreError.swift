@@ -60,6 +60,9 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case rejected(op: OpRef?, reason: RejectReason)
     /// SQLite failed. The text carries SQLite's message, never statement arguments.
     case database(String)
+    /// The file system is full (SQLITE_FULL): the transaction was rolled back, so nothing of it was written.
+    /// Reads and sync to peers go on; writes succeed again once space is freed, with nothing to restart.
+    case diskFull
     /// A stored row could not be read back (corruption or a newer schema).
     case corrupt(String)
     /// A local operation was refused before anything was written.
@@ -70,6 +73,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .rejected(op, reason):
             if let op { "rejected op \(op): \(reason)" } else { "rejected batch: \(reason)" }
         case let .database(message): "database error: \(message)"
+        case .diskFull: "the disk is full: nothing of this change was written (free space and retry; reads and sync go on)"
         case let .corrupt(message): "corrupt store: \(message)"
         case let .invalidOperation(message): message
         }

@@ -90,7 +90,7 @@ public struct SyncRejection: Error, Hashable, Sendable, CustomStringConvertible 
         switch error {
         case let .rejected(op, reason):
             self.init(code: Self.code(for: reason), op: op, text: reason.description)
-        case .database, .corrupt, .invalidOperation:
+        case .database, .diskFull, .corrupt, .invalidOperation:
             self.init(code: .storeFailure, op: nil, text: error.description)
         }
     }
