@@ -28,6 +28,15 @@ import Testing
     static let explicitCount = Int(environment["ROOST_SIM_SEEDS"] ?? "")
     static let seedCount = max(1, explicitCount ?? 200)
     static let chunkCount = min(8, seedCount)
+    /// `ROOST_SIM_SKEW_MS=S` gives each node a wall-clock skew in -S...S (tools/sim.sh's campaigns use ±149,999 ms,
+    /// so two nodes differ by up to 5 minutes, just inside the stores' drift bound); the default is ±3 s.
+    static let parameters: SimulationParameters = {
+        var parameters = SimulationParameters()
+        if let skew = Int64(environment["ROOST_SIM_SKEW_MS"] ?? ""), skew >= 0 { parameters.skewMillis = -skew...skew }
+        return parameters
+    }()
+
+    static var skewSetting: String { environment["ROOST_SIM_SKEW_MS"].map { " ROOST_SIM_SKEW_MS=\($0)" } ?? "" }
 
     @Test("20 nodes converge through loss, partitions and restarts", arguments: 0..<chunkCount)
     func converges(chunk: Int) async throws {
@@ -43,9 +52,9 @@ import Testing
                 for offset in seeds {
                     let seed = Self.baseSeed &+ UInt64(offset)
                     do {
-                        total.add(try SimulationWorld(seed: seed).run())
+                        total.add(try SimulationWorld(seed: seed, parameters: Self.parameters).run())
                     } catch {
-                        return done.resume(returning: (total, "seed \(seed) (ROOST_SIM_SEED=\(seed) ROOST_SIM_SEEDS=1): \(error)"))
+                        return done.resume(returning: (total, "seed \(seed) (replay: ROOST_SIM_SEED=\(seed) ROOST_SIM_SEEDS=1\(Self.skewSetting) swift test --filter SimulationTests): \(error)"))
                     }
                 }
                 done.resume(returning: (total, nil))
