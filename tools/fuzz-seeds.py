@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Writes the fuzz targets' seed corpora from Protocol/vectors and examples/ (issue 16).
+
+Usage: tools/fuzz-seeds.py OUT_DIR  ->  OUT_DIR/{core,sync,text}/seed-*
+Each seed starts with the selector byte its target reads first (see Fuzz/Sources/*/Fuzz*.swift).
+"""
+import json
+import os
+import sys
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+VECTORS = os.path.join(ROOT, "Protocol", "vectors")
+KINDS = {"insert": 1, "set": 2, "tagAdd": 3, "tag_add": 3, "tagRemove": 4, "tag_remove": 4, "claim": 5}
+
+
+def load(name):
+    with open(os.path.join(VECTORS, name)) as f:
+        return json.load(f)
+
+
+def walk(node, key=""):
+    """Yields (key, value) for every string in a JSON tree."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from walk(v, k)
+    elif isinstance(node, list):
+        for v in node:
+            yield from walk(v, key)
+    elif isinstance(node, str):
+        yield key, node
+
+
+def is_hex(text):
+    return len(text) % 2 == 0 and all(c in "0123456789abcdef" for c in text)
+
+
+def main(out):
+    seeds = {"core": set(), "sync": set(), "text": set()}
+    for chain in load("ops.json")["chains"]:
+        for op in chain["ops"]:
+            seeds["core"].add(bytes([0]) + bytes.fromhex(op["header_hex"]))
+            seeds["core"].add(bytes([op["kind_code"]]) + bytes.fromhex(op["body_hex"]))
+        if chain.get("seal"):
+            for key, value in walk(chain["seal"]):
+                if key in ("hex", "seal_hex") and is_hex(value):
+                    seeds["core"].add(bytes([6]) + bytes.fromhex(value))
+    for case in load("invalid.json")["cases"]:
+        selector = {"header": 0, "seal": 6, "value": 7}.get(case.get("decode"), KINDS.get(case.get("kind"), 1))
+        seeds["core"].add(bytes([selector]) + bytes.fromhex(case["hex"]))
+    for key, value in walk(load("sync.json")):
+        if key == "hex" and is_hex(value):
+            seeds["sync"].add(bytes([0]) + bytes.fromhex(value))
+    for key, value in walk(load("frames.json")):
+        if key == "wire" and is_hex(value):
+            seeds["sync"].add(bytes([1]) + bytes.fromhex(value))
+    for key, value in walk(load("handshake.json")):
+        if key == "frame" and is_hex(value):
+            for which in range(4):
+                seeds["sync"].add(bytes([4, which]) + bytes.fromhex(value)[2:])
+    # Frame round trips: three payloads cut in varied sizes; a few bundle-shaped inputs.
+    seeds["sync"].add(bytes([2, 3, 4]) + b"abcd" + bytes([0, 9]) + b"123456789" + bytes([1, 7, 64, 2]))
+    seeds["sync"].add(bytes([5]) + b"RSTB\x01" + bytes(4 + 32 + 80 + 24))
+    seeds["sync"].add(bytes([6, 0, 0, 0, 0]))
+    with open(os.path.join(ROOT, "examples", "data", "twcs-demo.csv"), "rb") as f:
+        lines = f.read().split(b"\n")
+    for start in (0, 40, 200):
+        seeds["text"].add(bytes([0]) + b"\n".join(lines[:1] + lines[start + 1:start + 6]))
+    seeds["text"].add(bytes([3 * 7]) + b"\n".join(lines[:12]))
+    with open(os.path.join(ROOT, "examples", "x-sample.jsonl"), "rb") as f:
+        for line in f.read().split(b"\n")[:8]:
+            if line.strip():
+                seeds["text"].add(bytes([1]) + line)
+    with open(os.path.join(ROOT, "examples", "rules.toml"), "rb") as f:
+        seeds["text"].add(bytes([2]) + f.read())
+    for target, items in seeds.items():
+        directory = os.path.join(out, target)
+        os.makedirs(directory, exist_ok=True)
+        for index, seed in enumerate(sorted(items)):
+            with open(os.path.join(directory, "seed-%03d" % index), "wb") as f:
+                f.write(seed)
+        print("fuzz-seeds: %s: %d seeds" % (target, len(items)))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: tools/fuzz-seeds.py OUT_DIR")
+    main(sys.argv[1])

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# libFuzzer campaign over Roost's decoders and parsers (issue 16): op header/body/seal/value, sync messages,
+# frames and their reassembly, handshake messages, offline bundles, the TWCS CSV reader, X API JSONL and the
+# rules file. Targets live in Fuzz/ (a package of its own, built with --sanitize=fuzzer); seed corpora come from
+# Protocol/vectors and examples/ (tools/fuzz-seeds.py). A crash, trap or hang leaves its input in
+# OUT/crashes/ and fails the run; replay one with `Fuzz/.build-fuzz/release/FuzzX OUT/crashes/FILE`.
+#
+# Usage: tools/fuzz.sh [--seconds N] [--targets core,sync,text] [--out DIR] [--asan]
+#   --seconds N   time per target (default 60); CI runs a short sample (.ci/run: --seconds 20)
+#   --asan        also AddressSanitizer (and LeakSanitizer for leaks): slower, separate build folder
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=60 targets=core,sync,text out=.fuzz sanitize=(--sanitize=fuzzer) scratch=Fuzz/.build-fuzz
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --seconds) seconds=$2; shift 2 ;;
+        --targets) targets=$2; shift 2 ;;
+        --out) out=$2; shift 2 ;;
+        --asan) sanitize+=(--sanitize=address); scratch=Fuzz/.build-fuzz-asan; shift ;;
+        -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "fuzz.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+    esac
+done
+case "$seconds" in ''|*[!0-9]*) echo "fuzz.sh: --seconds takes a whole number" >&2; exit 2 ;; esac
+
+echo "fuzz: building the targets (release, ${sanitize[*]})" >&2
+swift build --package-path Fuzz --scratch-path "$scratch" -c release "${sanitize[@]}" >&2
+bin="$scratch/release"
+mkdir -p "$out/crashes"
+python3 tools/fuzz-seeds.py "$out/seeds" >&2
+echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "machine: $(nproc) cores, $(free -h | awk '/^Mem:/ {print $2}') memory"
+echo "command: tools/fuzz.sh --seconds $seconds --targets $targets"
+total=0 failed=0
+for target in ${targets//,/ }; do
+    case "$target" in core) exe=FuzzCore ;; sync) exe=FuzzSync ;; text) exe=FuzzText ;;
+        *) echo "fuzz.sh: unknown target $target (core, sync, text)" >&2; exit 2 ;; esac
+    mkdir -p "$out/corpus/$target"
+    log="$out/$target.log"
+    set +e
+    "$bin/$exe" "$out/corpus/$target" "$out/seeds/$target" -max_total_time="$seconds" -timeout=10 \
+        -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 -artifact_prefix="$out/crashes/$target-" >"$log" 2>&1
+    status=$?
+    set -e
+    runs=$(awk -F: '/stat::number_of_executed_units/ {gsub(/ /, "", $2); print $2}' "$log" | tail -1)
+    units=$(ls "$out/corpus/$target" | wc -l)
+    echo "$target: ${runs:-0} executions in ${seconds} s, corpus $units inputs, exit $status"
+    total=$((total + ${runs:-0}))
+    if [ "$status" -ne 0 ]; then
+        failed=1
+        grep -m5 -E "Fatal error|ERROR|deadly signal|timeout|SUMMARY" "$log" >&2 || true
+        echo "$target: FAILED; input(s) in $out/crashes/, log $log" >&2
+    fi
+done
+echo "total: $total executions, $(ls "$out/crashes" | wc -l) crash/hang inputs"
+exit $failed
