@@ -1,0 +1,95 @@
+import Foundation
+import RoostCore
+import RoostStore
+import RoostSync
+
+/// The resident set size of this process, from /proc/self/status (Linux), in bytes.
+func residentBytes() -> Int {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return 0 }
+    return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
+}
+
+/// The soak run (issue 16): `nodes` in-process nodes with file stores, each with its own listener and sessions on
+/// real loopback sockets, writing `rate` ops per second in total for `minutes`.
+@MainActor func soak(minutes: Double, nodes count: Int, rate: Int) async throws {
+    let peers = try (0..<count).map { try Peer(seed: UInt8(100 + $0 % 150), store: try fileStore("soak-\($0).sqlite")) }
+    var ports: [Int] = []
+    for peer in peers { ports.append(try await peer.service.listen(host: "127.0.0.1", port: 0).port!) }
+    var generator = SystemRandomNumberGenerator()
+    for (index, peer) in peers.enumerated() {
+        let next = (index + 1) % count
+        var chord = Int.random(in: 0..<count, using: &generator)
+        while chord == index || chord == next { chord = Int.random(in: 0..<count, using: &generator) }
+        try peer.dial(ports[next], peers[next])
+        try peer.dial(ports[chord], peers[chord])
+    }
+    _ = try await waitUntil(timeout: 120) { peers.allSatisfy { $0.hub.peerStatuses.filter(\.connected).count >= 2 } }
+    say("soak: \(count) nodes connected; \(rate) ops/s in total for \(minutes) min")
+
+    let tick = 0.1
+    let perTick = Double(rate) * tick
+    var carry = 0.0, written = 0, errors = 0, seq = [UInt64](repeating: 0, count: count)
+    var rss: [(Double, Int)] = [], lags: [Double] = [], pending: [(node: Int, seq: UInt64, at: Double)] = []
+    let start = now(), end = start + minutes * 60
+    var nextSample = start, nextProbe = start + 1
+    while now() < end {
+        let tickStart = now()
+        carry += perTick
+        var due = Int(carry)
+        carry -= Double(due)
+        // Ops go out in small transactions from random nodes: tags and register writes on 5,000 tickets.
+        while due > 0 {
+            let writer = Int.random(in: 0..<count, using: &generator)
+            let n = min(due, Int.random(in: 1...10, using: &generator))
+            do {
+                try peers[writer].store.append((0..<n).map { _ in
+                    let ticket = EntityRef("ticket", "s\(Int.random(in: 0..<5_000, using: &generator))")
+                    return .set(entity: ticket, field: "f\(Int.random(in: 0..<8, using: &generator))",
+                                value: .int(Int64(written)))
+                }, by: peers[writer].author, clock: RealClock())
+                seq[writer] += UInt64(n)
+                peers[writer].hub.storeMayHaveChanged()
+                written += n
+            } catch { errors += 1 }
+            due -= n
+        }
+        if now() >= nextProbe {
+            // The newest op of a random node is the probe: its lag is until every node holds it.
+            let node = Int.random(in: 0..<count, using: &generator)
+            if seq[node] > 0 { pending.append((node, seq[node], now())) }
+            nextProbe += 1
+        }
+        if !pending.isEmpty {
+            var still: [(node: Int, seq: UInt64, at: Double)] = []
+            for probe in pending {
+                let log = peers[probe.node].author.log
+                if try peers.allSatisfy({ try $0.store.versionVector()[log] >= probe.seq }) {
+                    lags.append((now() - probe.at) * 1000)
+                } else if now() - probe.at > 60 {
+                    errors += 1
+                    say("soak: a probe op was not on every node after 60 s")
+                } else {
+                    still.append(probe)
+                }
+            }
+            pending = still
+        }
+        if now() >= nextSample {
+            rss.append((now() - start, residentBytes()))
+            say(String(format: "soak: %.0f s, %d ops written, RSS %.0f MB, %d errors, lag p50 %.0f ms p99 %.0f ms (%d probes)",
+                       now() - start, written, Double(rss.last!.1) / 1e6, errors,
+                       lags.isEmpty ? 0 : percentile(lags, 0.5), lags.isEmpty ? 0 : percentile(lags, 0.99), lags.count))
+            nextSample += 10
+        }
+        let rest = tick - (now() - tickStart)
+        if rest > 0 { try await Task.sleep(nanoseconds: UInt64(rest * 1e9)) }
+    }
+    let warm = rss.filter { $0.0 >= min(120, minutes * 60 / 5) }.map(\.1)
+    let mean = warm.isEmpty ? 0 : Double(warm.reduce(0, +)) / Double(warm.count)
+    let spread = warm.isEmpty ? 0 : Double(warm.max()! - warm.min()!) / 2 / mean * 100
+    say(String(format: "soak result: %d ops in %.1f min (%.0f ops/s), %d errors; RSS after warm-up mean %.0f MB, ±%.1f%% (target ±10%%); propagation lag p50 %.0f ms, p99 %.0f ms over %d probes",
+               written, minutes, Double(written) / (now() - start), errors, mean / 1e6, spread,
+               lags.isEmpty ? 0 : percentile(lags, 0.5), lags.isEmpty ? 0 : percentile(lags, 0.99), lags.count))
+    for peer in peers { await peer.service.shutdown() }
+}
