@@ -42,7 +42,7 @@ for target in ${targets//,/ }; do
         -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 -artifact_prefix="$out/crashes/$target-" >"$log" 2>&1
     status=$?
     set -e
-    runs=$(awk -F: '/stat::number_of_executed_units/ {gsub(/ /, "", $2); print $2}' "$log" | tail -1)
+    runs=$(awk '/stat::number_of_executed_units/ {print $NF}' "$log" | tail -1)
     units=$(ls "$out/corpus/$target" | wc -l)
     echo "$target: ${runs:-0} executions in ${seconds} s, corpus $units inputs, exit $status"
     total=$((total + ${runs:-0}))
