@@ -15,15 +15,21 @@ public struct BundleImport: Sendable, Equatable {
 
 extension NodeHome {
     /// A bundle of every op this node holds, sealed to `recipients` (members' node ids), or to every
-    /// current member but this node when nil.
-    public func exportBundle(node: Node, for recipients: [AuthorID]?) throws(NodeError) -> [UInt8] {
+    /// current member but this node when nil. `progress` gets the ops collected so far and the node's op count.
+    public func exportBundle(node: Node, for recipients: [AuthorID]?,
+                             progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws(NodeError) -> [UInt8] {
         let roster = try roster(node)
         let targets = recipients ?? roster.members.keys.filter { roster.currentRole(of: $0) != nil }.sorted() + [roster.founder]
         let others = Array(Set(targets.filter { $0 != node.id })).sorted()
         for id in others where roster.currentRole(of: id) == nil {
             throw .invalidArgument("\(id.short) is not a current member of the team")
         }
-        let bundle = try storeRun { () throws(StoreError) in try OfflineBundle.collect(from: node.store) }
+        let bundle = try storeRun { () throws(StoreError) in
+            let total = progress == nil ? 0 : try node.store.opCount()
+            return try OfflineBundle.collect(from: node.store) { ops in progress?(min(ops, total), max(total, ops)) }
+        }
+        let collected = bundle.batches.reduce(0) { $0 + $1.ops.count }
+        progress?(collected, collected)
         do { return try bundle.sealed(to: others) } catch { throw .invalidArgument("\(error)") }
     }
 

@@ -28,15 +28,19 @@ public struct OfflineBundle: Sendable, Equatable {
 
     /// Every batch of ops `store` holds beyond `vector`, cut at seals (at most `limit` ops and
     /// ``SyncLimits/maxMessageBytes`` encoded a batch, or one sealed run when a run alone is larger).
+    /// `progress` gets the ops collected so far after each batch.
     public static func collect(from store: OpStore, after vector: VersionVector = VersionVector(),
-                               limit: Int = 10_000) throws(StoreError) -> OfflineBundle {
+                               limit: Int = 10_000, progress: ((_ ops: Int) -> Void)? = nil) throws(StoreError) -> OfflineBundle {
         var vector = vector
         var batches: [OpBatch] = []
+        var ops = 0
         while true {
             let batch = try store.batch(after: vector, limit: limit, maxBytes: SyncLimits.maxBatchReadBytes)
             guard !batch.seals.isEmpty else { break }
             for seal in batch.seals where seal.seq > vector[seal.log] { vector[seal.log] = seal.seq }
             batches.append(batch)
+            ops += batch.ops.count
+            progress?(ops)
         }
         return OfflineBundle(batches: batches)
     }

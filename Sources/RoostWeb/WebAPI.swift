@@ -45,7 +45,7 @@ enum WebAPI {
         WebRoute(method: .get, path: base + "/presence", handler: presenceList),
         WebRoute(method: .post, path: base + "/presence", handler: presenceReport),
         WebRoute(method: .get, path: base + "/events", handler: events),
-    ]
+    ] + writeRoutes
 
     // MARK: helpers
 

@@ -1,6 +1,7 @@
 import Foundation
 public import Hummingbird
 import RoostNode
+import RoostStore
 
 /// Why an API request was refused: each maps to one HTTP status and one JSON body
 /// `{"error": {"code": ..., "message": ..., "field": ...}}`.
@@ -86,6 +87,7 @@ public enum WebError: Error, Sendable, Equatable {
         case .tooLong: self = .refused(field: "text", reason: error.description)
         case let .invalidValue(field, _, _): self = .badRequest(field: field, reason: error.description)
         case .refused: self = .refused(field: nil, reason: error.description)
+        case .store(.diskFull): self = .refused(field: nil, reason: StoreError.diskFull.description)
         case .store: self = .internalError("the store failed; see the node's log")
         }
     }

@@ -26,4 +26,9 @@ public enum WebLimits {
     public static let presenceTTLMillis: UInt64 = 30_000
     /// Prefix of the session cookie's name (the API port follows: `roost_session_7171`).
     public static let sessionCookie = "roost_session"
+
+    /// A long job's stream (import, ingest, bundle import through the API): least time between progress lines.
+    public static let jobProgressIntervalMillis: UInt64 = 200
+    /// Lines a job's stream holds for a slow reader (older progress lines are dropped first; the result never is).
+    public static let jobBufferedLines = 64
 }

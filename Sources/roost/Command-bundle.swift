@@ -23,7 +23,11 @@ struct BundleCommand: ParsableCommand {
                 let node = try home.open()
                 let desk = DeskService(node: node)
                 let ids = try members.map { text in try withDesk { () throws(DeskError) in try desk.resolveMember(text) } }
-                return try home.exportBundle(node: node, for: all ? nil : ids)
+                let progress = ProgressReporter(phase: "bundle export", unit: "ops", total: nil)
+                return try home.exportBundle(node: node, for: all ? nil : ids) { done, total in
+                    progress.setTotal(total)
+                    if done < total { progress.update(done) } else { progress.finish(done) }
+                }
             }
             if let out {
                 do { try Data(bytes).write(to: URL(fileURLWithPath: out), options: .atomic) } catch {
@@ -37,12 +41,23 @@ struct BundleCommand: ParsableCommand {
         }
     }
 
-    struct Import: ParsableCommand {
+    struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Apply a bundle addressed to this node.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The bundle file.") var file: String
 
-        func run() throws {
+        struct Result: Decodable { var batches: Int; var applied: Int; var duplicates: Int }
+
+        func run() async throws {
+            if let api = try LocalAPI.attach(global) {
+                guard FileManager.default.isReadableFile(atPath: file) else { throw CLIError("\(file): cannot read it") }
+                let data = try await api.job("/jobs/bundle-import", ["file": LocalAPI.absolute(file)],
+                                             progress: ProgressReporter(phase: "bundle import", unit: "ops", total: nil))
+                let result = try JSONDecoder().decode(Result.self, from: data)
+                return confirm(global, "Applied \(result.applied) new ops from \(result.batches) batches (\(result.duplicates) already held).",
+                               ["applied": String(result.applied), "duplicates": String(result.duplicates), "batches": String(result.batches)],
+                               viaAPI: true)
+            }
             let home = NodeHome.resolve(option: global.home)
             guard let attributes = try? FileManager.default.attributesOfItem(atPath: file),
                   let size = attributes[.size] as? Int else { throw CLIError("\(file): cannot read it") }

@@ -5,16 +5,26 @@ import RoostNode
 import RoostStore
 import RoostTwitter
 
-struct Customer: ParsableCommand {
+struct Customer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "A customer's profile and every ticket with its outcome.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Handle (with or without @) or user id.") var handle: String
     @Option(help: "Mark (true) or unmark (false) as VIP.") var vip: Bool?
     @Option(help: "Replace the customer's notes.") var notes: String?
 
-    func run() throws {
+    func run() async throws {
+        var wroteViaAPI = false
+        if vip != nil || notes != nil, let api = try LocalAPI.attach(global) {
+            // A change goes through the running node (its one writer); the profile is then read here.
+            var body: [String: Any] = [:]
+            if let vip { body["vip"] = vip }
+            if let notes { body["notes"] = notes }
+            _ = try await api.send("POST", "/customers/" + (handle.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? handle), body)
+            wroteViaAPI = true
+        }
         let desk = try openDesk(global)
-        let profile = try withDesk { () throws(DeskError) in try desk.customer(handle, vip: vip, notes: notes) }
+        let writes = wroteViaAPI ? (vip: Bool?.none, notes: String?.none) : (vip: vip, notes: notes)
+        let profile = try withDesk { () throws(DeskError) in try desk.customer(handle, vip: writes.vip, notes: writes.notes) }
         if global.json { return printJSON(profile) }
         printRows([
             ("Customer", "@\(profile.handle)" + (profile.name.map { " (\($0))" } ?? "")),
@@ -93,7 +103,7 @@ struct Report: ParsableCommand {
     static func percent(_ value: Double?) -> String { value.map { String(format: "%.1f%%", $0 * 100) } ?? "-" }
 }
 
-struct ImportTWCS: ParsableCommand {
+struct ImportTWCS: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import-twcs",
         abstract: "Import the public Customer Support on Twitter CSV: threads become tickets, company tweets replies.")
@@ -103,7 +113,15 @@ struct ImportTWCS: ParsableCommand {
     @Option(help: "Triage rules file (default: rules.toml in the node home, when present).") var rules: String?
     @Flag(help: "Stop at the first malformed record, importing nothing.") var strict = false
 
-    func run() throws {
+    func run() async throws {
+        if let api = try LocalAPI.attach(global) {
+            guard FileManager.default.fileExists(atPath: file) else { throw CLIError("\(file): no such file") }
+            var body: [String: Any] = ["file": LocalAPI.absolute(file), "strict": strict]
+            if let brandHandles { body["brandHandles"] = brandHandles }
+            if let rules { body["rules"] = LocalAPI.absolute(rules) }
+            let data = try await api.job("/jobs/import-twcs", body, progress: ProgressReporter(phase: "import-twcs", unit: "messages", total: nil))
+            return printIngestReport(try JSONDecoder().decode(IngestReport.self, from: data), global: global, viaAPI: true)
+        }
         let desk = try openDesk(global)
         let triage = try loadRules(rules, home: desk.node.home)
         let brands = Set((brandHandles ?? "").split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
@@ -127,38 +145,43 @@ func loadRules(_ path: String?, home: NodeHome) throws -> TriageRules {
     do { return try TriageRules.load(path: chosen) } catch { throw CLIError(error.description) }
 }
 
-func printIngestReport(_ report: IngestReport, global: GlobalOptions) {
+func printIngestReport(_ report: IngestReport, global: GlobalOptions, viaAPI: Bool = false) {
     for error in report.errors.prefix(50) { FileHandle.standardError.write(Data("malformed: \(error)\n".utf8)) }
     if report.errors.count > 50 { FileHandle.standardError.write(Data("... and \(report.errors.count - 50) more\n".utf8)) }
-    if global.json { return printJSON(report) }
+    if global.json { return printJSON(ViaAPI(wrapped: report, viaAPI: viaAPI)) }
     print("Read \(report.read) records: \(report.messages) new messages in \(report.tickets) new tickets, "
           + "\(report.duplicates) already stored, \(report.filtered) filtered out, "
           + (report.skipped > 0 ? "\(report.skipped) skipped (not messages), " : "") + "\(report.errors.count) malformed"
           + (report.crises > 0 ? ", \(report.crises) crisis flag(s)" : "") + ".")
 }
 
-struct SLA: ParsableCommand {
+struct SLA: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sla", abstract: "Show or set first-response targets per priority (replicated to the team).")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Priority to set (urgent, high, normal, low).") var priority: String?
     @Argument(help: "Target in minutes.") var minutes: Int?
 
-    func run() throws {
-        let desk = try openDesk(global)
+    func run() async throws {
         if let priority {
             guard let value = Priority(rawValue: priority), let minutes else {
                 throw CLIError("usage: roost sla PRIORITY MINUTES (priority: urgent, high, normal, low)")
             }
-            try withDesk { () throws(DeskError) in try desk.setSLA(value, minutes: minutes) }
+            _ = try await throughNode(global) { api in
+                _ = try await api.send("POST", "/sla", ["priority": value.rawValue, "minutes": minutes])
+            } local: {
+                let desk = try openDesk(global)
+                try withDesk { () throws(DeskError) in try desk.setSLA(value, minutes: minutes) }
+            }
         }
+        let desk = try openDesk(global)
         let targets = try withDesk { () throws(DeskError) in try desk.slaTargets() }
         if global.json { return printJSON(Dictionary(uniqueKeysWithValues: Priority.allCases.map { ($0.rawValue, targets.target($0)) })) }
         printTable([["PRIORITY", "FIRST RESPONSE"]] + Priority.allCases.map { [$0.rawValue, "\(targets.target($0)) min"] })
     }
 }
 
-struct Ingest: ParsableCommand {
+struct Ingest: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Ingest X API v2 responses (JSON lines: mentions, searches, DM events) as tickets and messages.")
     @OptionGroup var global: GlobalOptions
@@ -168,7 +191,14 @@ struct Ingest: ParsableCommand {
     @Option(help: "Triage rules file (default: rules.toml in the node home, when present).") var rules: String?
     @Flag(help: "Stop at the first malformed line, ingesting nothing.") var strict = false
 
-    func run() throws {
+    func run() async throws {
+        if let api = try LocalAPI.attach(global) {
+            var body: [String: Any] = ["file": LocalAPI.absolute(file), "brandHandles": brandHandles, "strict": strict]
+            if let brandIds { body["brandIds"] = brandIds }
+            if let rules { body["rules"] = LocalAPI.absolute(rules) }
+            let data = try await api.job("/jobs/ingest", body, progress: ProgressReporter(phase: "ingest", unit: "messages", total: nil))
+            return printIngestReport(try JSONDecoder().decode(IngestReport.self, from: data), global: global, viaAPI: true)
+        }
         let desk = try openDesk(global)
         let triage = try loadRules(rules, home: desk.node.home)
         guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("\(file): cannot read the file") }

@@ -188,17 +188,24 @@ struct ReleaseTicket: AsyncParsableCommand {
     }
 }
 
-struct Handoff: ParsableCommand {
+struct Handoff: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Hand your ticket to another member.")
     @OptionGroup var global: GlobalOptions
     @Argument var ticket: String
     @Option(help: "The member: node id, id prefix or name.") var to: String
 
-    func run() throws {
-        let desk = try openDesk(global)
-        let (key, member) = try withDesk { () throws(DeskError) in try desk.handoff(ticket, to: to) }
-        let name = try withDesk { () throws(DeskError) in try desk.memberName(member) }
-        confirm(global, "Handed \(key) to \(name)", ["ticket": key, "to": member.text])
+    func run() async throws {
+        let ((key, member), viaAPI) = try await throughNode(global) { api in
+            let answer = try await api.send("POST", LocalAPI.ticket(ticket) + "/handoff", ["to": to])
+            let desk = try openDesk(global)  // reads only: who `to` names
+            return (answer["ticket"] as? String ?? ticket, try withDesk { () throws(DeskError) in try desk.resolveMember(to) })
+        } local: {
+            let desk = try openDesk(global)
+            return try withDesk { () throws(DeskError) in try desk.handoff(ticket, to: to) }
+        }
+        let reader = try openDesk(global)
+        let name = try withDesk { () throws(DeskError) in try reader.memberName(member) }
+        confirm(global, "Handed \(key) to \(name)", ["ticket": key, "to": member.text], viaAPI: viaAPI)
     }
 }
 
@@ -383,14 +390,18 @@ struct Canned: ParsableCommand {
         }
     }
 
-    struct Add: ParsableCommand {
+    struct Add: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument var name: String
         @Argument var text: String
-        func run() throws {
-            let desk = try openDesk(global)
-            try withDesk { () throws(DeskError) in try desk.addCanned(name: name, text: text) }
-            confirm(global, "Saved canned response \(name)", ["name": name])
+        func run() async throws {
+            let (_, viaAPI) = try await throughNode(global) { api in
+                _ = try await api.send("POST", "/canned", ["name": name, "text": text])
+            } local: {
+                let desk = try openDesk(global)
+                try withDesk { () throws(DeskError) in try desk.addCanned(name: name, text: text) }
+            }
+            confirm(global, "Saved canned response \(name)", ["name": name], viaAPI: viaAPI)
         }
     }
 }

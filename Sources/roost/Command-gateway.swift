@@ -41,10 +41,18 @@ struct GatewayCommand: ParsableCommand {
                     xUserID = user.id
                 }
             }
-            let result = try withDesk { () throws(DeskError) in try desk.assignGateway(username: handle, xUserID: xUserID, member: member) }
+            let ((username, userID, gateway), viaAPI) = try await throughNode(global) { api in
+                var body: [String: Any] = ["handle": handle, "member": member]
+                if let xUserID { body["xUserId"] = xUserID }
+                let answer = try await api.send("POST", "/gateway/handles", body)
+                return (answer["handle"] as? String ?? handle, answer["xUserId"] as? String ?? "", answer["gateway"] as? String ?? "")
+            } local: {
+                let result = try withDesk { () throws(DeskError) in try desk.assignGateway(username: handle, xUserID: xUserID, member: member) }
+                return (result.username, result.userID, result.gateway ?? "")
+            }
             let name = try withDesk { () throws(DeskError) in try desk.memberName(try desk.resolveMember(member)) }
-            confirm(global, "@\(result.username) (X user \(result.userID)): gateway is now \(name)",
-                    ["handle": result.username, "x_user_id": result.userID, "gateway": result.gateway ?? ""])
+            confirm(global, "@\(username) (X user \(userID)): gateway is now \(name)",
+                    ["handle": username, "x_user_id": userID, "gateway": gateway], viaAPI: viaAPI)
         }
     }
 

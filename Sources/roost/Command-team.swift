@@ -9,23 +9,24 @@ struct TeamCommand: ParsableCommand {
         commandName: "team", abstract: "Create a team, invite members, join a team.",
         subcommands: [Create.self, Invite.self, Join.self, Show.self, SetRole.self, Revoke.self])
 
-    struct Create: ParsableCommand {
+    struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Make this node the first member of a new team (creates the network key).")
         @OptionGroup var global: GlobalOptions
         @Option(help: "The team's name.") var name: String
 
-        func run() throws {
+        func run() async throws {
             let home = NodeHome.resolve(option: global.home)
-            let team = try withNodeErrors { () throws -> Team in
-                let node = try home.open()
-                return try home.createTeam(name: name, node: node)
+            let (team, viaAPI) = try await throughNode(global) { api in
+                try await api.send("POST", "/team", ["name": name])["team"] as? String ?? name
+            } local: {
+                try withNodeErrors { () throws -> String in try home.createTeam(name: name, node: try home.open()).name }
             }
-            confirm(global, "Created team \"\(team.name)\"; its network key is in \(home.teamKeyPath) (mode 0600). "
-                    + "Invite members with `roost team invite`.", ["team": team.name])
+            confirm(global, "Created team \"\(team)\"; its network key is in \(home.teamKeyPath) (mode 0600). "
+                    + "Invite members with `roost team invite`.", ["team": team], viaAPI: viaAPI)
         }
     }
 
-    struct Invite: ParsableCommand {
+    struct Invite: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print a one-time invite for a new member (a secret: share it privately). Admins only.")
         @OptionGroup var global: GlobalOptions
@@ -34,13 +35,21 @@ struct TeamCommand: ParsableCommand {
         @Option(help: "Address the new member connects to (default: this node's listen address).") var address: String?
         @Option(help: "Hours until the invite expires.") var hours = Team.defaultInviteHours
 
-        func run() throws {
+        func run() async throws {
             let home = NodeHome.resolve(option: global.home)
             guard let role = Role(rawValue: role) else { throw CLIError("--role must be agent, lead, admin or gateway") }
-            let invite = try withNodeErrors { () throws -> RoostNode.Invite in
-                let node = try home.open()
-                return try home.invite(name: name, role: role, hours: hours, address: address ?? node.config.listen,
-                                       node: node, now: SystemClock().nowMillis())
+            let (invite, _) = try await throughNode(global) { api in
+                var body: [String: Any] = ["name": name, "role": role.rawValue, "hours": hours]
+                if let address { body["address"] = address }
+                let answer = try await api.send("POST", "/team/invites", body)
+                guard let text = answer["invite"] as? String else { throw CLIError("the running node answered without an invite") }
+                return try withNodeErrors { try RoostNode.Invite(text: text) }
+            } local: {
+                try withNodeErrors { () throws -> RoostNode.Invite in
+                    let node = try home.open()
+                    return try home.invite(name: name, role: role, hours: hours, address: address ?? node.config.listen,
+                                           node: node, now: SystemClock().nowMillis())
+                }
             }
             if global.json { return printJSON(["invite": invite.text, "expires_ms": String(invite.expiresMillis)]) }
             print("Invite for \(name) (\(role.rawValue)) to \"\(invite.teamName)\" (valid \(hours) h, one use; anyone holding it can join):")
@@ -51,57 +60,77 @@ struct TeamCommand: ParsableCommand {
         }
     }
 
-    struct SetRole: ParsableCommand {
+    struct SetRole: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "role", abstract: "Change a member's role. Admins only.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The member (node id, or a prefix of 4+ characters).") var member: String
         @Argument(help: "agent, lead, admin or gateway.") var role: String
 
-        func run() throws {
+        func run() async throws {
             let home = NodeHome.resolve(option: global.home)
             guard let role = Role(rawValue: role) else { throw CLIError("the role must be agent, lead, admin or gateway") }
-            let id = try withNodeErrors { () throws -> AuthorID in
-                let node = try home.open()
-                let id = try withDesk { () throws(DeskError) in try DeskService(node: node).resolveMember(member) }
-                try home.setRole(role, of: id, node: node)
+            let (id, viaAPI) = try await throughNode(global) { api in
+                let answer = try await api.send("POST", LocalAPI.member(member) + "/role", ["role": role.rawValue])
+                guard let text = answer["member"] as? String, let id = try? AuthorID(text: text) else {
+                    throw CLIError("the running node answered without the member")
+                }
                 return id
+            } local: {
+                try withNodeErrors { () throws -> AuthorID in
+                    let node = try home.open()
+                    let id = try withDesk { () throws(DeskError) in try DeskService(node: node).resolveMember(member) }
+                    try home.setRole(role, of: id, node: node)
+                    return id
+                }
             }
-            confirm(global, "\(id.short) is now \(role.rawValue).", ["member": id.text, "role": role.rawValue])
+            confirm(global, "\(id.short) is now \(role.rawValue).", ["member": id.text, "role": role.rawValue], viaAPI: viaAPI)
         }
     }
 
-    struct Revoke: ParsableCommand {
+    struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Revoke a member: its later ops are refused by every node and its handshakes fail. Admins only.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The member (node id, or a prefix of 4+ characters).") var member: String
 
-        func run() throws {
+        func run() async throws {
             let home = NodeHome.resolve(option: global.home)
-            let (id, cut) = try withNodeErrors { () throws -> (AuthorID, RevocationCut) in
-                let node = try home.open()
-                let id = try withDesk { () throws(DeskError) in try DeskService(node: node).resolveMember(member) }
-                return (id, try home.revoke(id, node: node))
+            let ((id, cut), viaAPI) = try await throughNode(global) { api in
+                let answer = try await api.send("POST", LocalAPI.member(member) + "/revoke", [:])
+                guard let text = answer["member"] as? String, let id = try? AuthorID(text: text) else {
+                    throw CLIError("the running node answered without the member")
+                }
+                return (id, answer["cut"] as? String ?? "")
+            } local: {
+                try withNodeErrors { () throws -> (AuthorID, String) in
+                    let node = try home.open()
+                    let id = try withDesk { () throws(DeskError) in try DeskService(node: node).resolveMember(member) }
+                    return (id, try home.revoke(id, node: node).description)
+                }
             }
-            confirm(global, "Revoked \(id.short); its ops up to \(cut.description.isEmpty ? "none" : cut.description) stay valid.",
-                    ["member": id.text, "cut": cut.description])
+            confirm(global, "Revoked \(id.short); its ops up to \(cut.isEmpty ? "none" : cut) stay valid.",
+                    ["member": id.text, "cut": cut], viaAPI: viaAPI)
         }
     }
 
-    struct Join: ParsableCommand {
+    struct Join: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Join a team with an invite; the inviter becomes a peer.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The invite text (roost-invite-1:...).") var invite: String
 
-        func run() throws {
+        func run() async throws {
             let home = NodeHome.resolve(option: global.home)
             let parsed = try withNodeErrors { try RoostNode.Invite(text: invite) }
-            let config = try withNodeErrors { () throws -> NodeConfig in
-                let node = try home.open()
-                return try home.join(parsed, node: node, now: SystemClock().nowMillis())
+            let (peers, viaAPI) = try await throughNode(global) { api in
+                try await api.send("POST", "/team/join", ["invite": invite])["peers"] as? [String] ?? []
+            } local: {
+                try withNodeErrors { () throws -> [String] in
+                    try home.join(parsed, node: try home.open(), now: SystemClock().nowMillis()).peers
+                }
             }
-            confirm(global, "Joined \"\(parsed.teamName)\"; peers: \(config.peers.joined(separator: ", ")). Start syncing with `roost run`.",
-                    ["team": parsed.teamName])
+            confirm(global, "Joined \"\(parsed.teamName)\"; peers: \(peers.joined(separator: ", ")). "
+                    + (viaAPI ? "The running node syncs with them now." : "Start syncing with `roost run`."),
+                    ["team": parsed.teamName], viaAPI: viaAPI)
         }
     }
 

@@ -48,6 +48,60 @@ struct LocalAPI {
         return object
     }
 
+    /// Runs a long job on the node (an NDJSON stream of progress lines, then the result): progress goes to
+    /// `progress`, the result's JSON is returned, an error line becomes its one-line message.
+    func job(_ path: String, _ body: [String: Any], progress: ProgressReporter) async throws -> Data {
+        var request = HTTPClientRequest(url: base + path)
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer " + token)
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
+        let response: HTTPClientResponse
+        do {
+            response = try await HTTPClient.shared.execute(request, timeout: .hours(24))
+        } catch {
+            throw CLIError("the running node (roost run) did not answer at \(base): \(error)")
+        }
+        guard (200..<300).contains(response.status.code) else {
+            let bytes = (try? await response.body.collect(upTo: Self.maxResponseBytes)) ?? ByteBuffer()
+            let object = (try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView))) as? [String: Any] ?? [:]
+            throw CLIError((object["error"] as? [String: Any])?["message"] as? String ?? "HTTP \(response.status.code)")
+        }
+        var pending = Data()
+        do {
+            for try await chunk in response.body {
+                pending.append(contentsOf: chunk.readableBytesView)
+                guard pending.count <= Self.maxResponseBytes else { throw CLIError("the running node sent an over-long job line") }
+                while let newline = pending.firstIndex(of: 0x0A) {
+                    let line = pending[pending.startIndex..<newline]
+                    pending = Data(pending[(newline + 1)...])
+                    guard let object = (try? JSONSerialization.jsonObject(with: line)) as? [String: Any] else { continue }
+                    if let step = object["progress"] as? [String: Any], let done = step["done"] as? Int, let total = step["total"] as? Int {
+                        progress.setTotal(total)
+                        if done < total { progress.update(done) } else { progress.finish(done) }
+                    } else if let result = object["result"] {
+                        return try JSONSerialization.data(withJSONObject: result)
+                    } else if let failure = object["error"] as? [String: Any] {
+                        throw CLIError(failure["message"] as? String ?? "the job failed")
+                    }
+                }
+            }
+        } catch let error as CLIError {
+            throw error
+        } catch {
+            throw CLIError("the running node (roost run) stopped answering during the job: \(error)")
+        }
+        throw CLIError("the running node (roost run) ended the job without a result; see its log")
+    }
+
+    /// The member path segment of a typed member.
+    static func member(_ typed: String) -> String {
+        "/team/members/" + (typed.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? typed)
+    }
+
+    /// An absolute path for a file the node reads (it may run in another directory).
+    static func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
+
     /// The ticket path segment of a typed ticket.
     static func ticket(_ typed: String) -> String {
         "/tickets/" + (typed.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? typed)

@@ -10,6 +10,21 @@ func printJSON(_ value: some Encodable) {
     print(String(decoding: data, as: UTF8.self))
 }
 
+/// A JSON answer with `"via": "api"` added when the running node did the work.
+struct ViaAPI<Wrapped: Encodable>: Encodable {
+    private enum Key: String, CodingKey { case via }
+    var wrapped: Wrapped
+    var viaAPI: Bool
+
+    func encode(to encoder: any Encoder) throws {
+        try wrapped.encode(to: encoder)
+        if viaAPI {
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encode("api", forKey: .via)
+        }
+    }
+}
+
 /// Prints aligned `label: value` rows.
 func printRows(_ rows: [(String, String)]) {
     let width = (rows.map(\.0.count).max() ?? 0) + 1

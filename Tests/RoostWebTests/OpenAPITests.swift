@@ -54,7 +54,7 @@ import Testing
                 let parts = operation.split(separator: " ")
                 let method = HTTPRequest.Method(String(parts[0]))!
                 let uri = String(parts[1]).replacingOccurrences(of: "{key}", with: "p424242")
-                    .replacingOccurrences(of: "{handle}", with: "nobody").replacingOccurrences(of: "{tag}", with: "t")
+                    .replacingOccurrences(of: "{handle}", with: "nobody").replacingOccurrences(of: "{tag}", with: "t").replacingOccurrences(of: "{member}", with: "nobody")
                 // A route the router does not know answers 404 with an empty body; ours answer JSON.
                 try await client.execute(uri: uri, method: method, headers: f.bearer, body: ByteBuffer(string: "{}")) { response in
                     #expect(response.headers[.contentType]?.hasPrefix("application/json") == true, "\(operation): \(response.status)")
