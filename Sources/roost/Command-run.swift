@@ -42,11 +42,17 @@ struct Run: AsyncParsableCommand {
     }
 }
 
-struct Peers: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Peers: state, last seen, and how far behind each is (from `roost run`).")
+struct Peers: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Peers: state, last seen, and how far behind each is (from `roost run`).",
+        discussion: "--watch follows the initial sync with each peer (ops received of the ops it holds that this node lacks, rate, time left) on standard error; --until-synced exits 0 once no connected peer holds an op this node lacks, and 1 after --timeout seconds.")
     @OptionGroup var global: GlobalOptions
+    @Flag(help: "Follow the catch-up with each peer until interrupted.") var watch = false
+    @Flag(help: "Follow the catch-up and exit once this node holds every op its connected peers hold.") var untilSynced = false
+    @Option(help: "With --until-synced: give up after this many seconds.") var timeout = 3_600
 
-    func run() throws {
+    func run() async throws {
+        if watch || untilSynced { return try await follow() }
         let home = NodeHome.resolve(option: global.home)
         let node = try withNodeErrors { try home.open() }
         let file = PeersFile.load(home)
@@ -63,5 +69,48 @@ struct Peers: ParsableCommand {
                     peer.lastSeenMillis.map(DeskClock.format) ?? "-", String(peer.opsBehind), String(peer.opsAhead)]
         }
         printTable([["PEER", "NAME", "ADDRESS", "STATE", "LAST SEEN", "BEHIND", "AHEAD"]] + rows)
+    }
+}
+
+extension Peers {
+    /// Polls the daemon's peers.json once a second and shows each peer's catch-up as a job with progress.
+    func follow() async throws {
+        let home = NodeHome.resolve(option: global.home)
+        _ = try withNodeErrors { try home.open() }
+        var tracker = CatchUpTracker()
+        var reporters: [String: (reporter: ProgressReporter, total: Int)] = [:]
+        let start = SystemClock().nowMillis()
+        var wasBehind = false
+        while true {
+            let now = SystemClock().nowMillis()
+            let file = PeersFile.load(home)
+            let running = file.map { now - $0.writtenMillis < 5_000 } ?? false
+            let peers = running ? file?.peers ?? [] : []
+            var behind = false
+            for peer in peers {
+                let ahead = peer.connected ? peer.opsAhead : 0
+                if ahead > 0 { behind = true }
+                guard let progress = tracker.observe(peer: peer.node, opsAhead: ahead, atMillis: now) else {
+                    if let job = reporters.removeValue(forKey: peer.node) { job.reporter.finish(job.total) }
+                    continue
+                }
+                let reporter = reporters[peer.node]?.reporter ?? ProgressReporter(
+                    phase: "initial sync from " + String(peer.node.prefix(7)), unit: "ops", total: progress.total)
+                reporters[peer.node] = (reporter, progress.total ?? progress.done)
+                reporter.setTotal(progress.total)
+                reporter.update(progress.done)
+            }
+            let synced = running && !peers.isEmpty && peers.contains(where: \.connected) && !behind
+            if untilSynced, synced {
+                for job in reporters.values { job.reporter.finish(job.total) }
+                return confirm(global, wasBehind ? "In sync with every connected peer." : "Already in sync with every connected peer.",
+                               ["synced": "yes", "peers": String(peers.filter(\.connected).count)])
+            }
+            wasBehind = wasBehind || behind
+            if untilSynced, now - start > UInt64(max(1, timeout)) * 1_000 {
+                throw CLIError(running ? "not in sync after \(timeout) s (see `roost peers`)" : "no `roost run` is serving this home")
+            }
+            try await Task.sleep(nanoseconds: 1_000_000_000)
+        }
     }
 }

@@ -65,11 +65,18 @@ import RoostStore
         // revokes him, all through her node.
         let joined = try kenji.run(["team", "join", try DaemonTests.inviteText(invite.stdout)])
         #expect(joined.status == 0, "\(joined.stderr)")
+        let anaOps = try OpStore(readOnlyPath: anaHome.databasePath).opCount()
         let kenjiDaemon = try DaemonTests.Daemon(home: kenji.home)
         defer { kenjiDaemon.stop() }
         let kenjiID = try NodeHome(path: kenji.home.path).open().id
         #expect(try await eventually { ((try? anaHome.rosterLines(node: anaHome.open())) ?? []).contains { $0.member == kenjiID } },
                 "\(anaDaemon.output)\(kenjiDaemon.output)")
+
+        // Kenji follows his initial sync until he holds everything Ana holds.
+        let synced = try kenji.run(["peers", "--until-synced", "--timeout", "600", "--json"])
+        #expect(synced.status == 0 && Self.json(synced.stdout)["synced"] as? String == "yes", "\(synced.stdout)\(synced.stderr)")
+        let kenjiOps = try OpStore(readOnlyPath: NodeHome(path: kenji.home.path).databasePath).opCount()
+        #expect(kenjiOps > anaOps, "Kenji holds Ana's \(anaOps) ops and his own after --until-synced (\(kenjiOps) ops)")
 
         let desk = DeskService(node: try anaHome.open())
         let key = try #require(try desk.inbox(InboxFilter()).first?.key)
