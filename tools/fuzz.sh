@@ -38,7 +38,8 @@ for target in ${targets//,/ }; do
     mkdir -p "$out/corpus/$target"
     log="$out/$target.log"
     set +e
-    "$bin/$exe" "$out/corpus/$target" "$out/seeds/$target" -max_total_time="$seconds" -timeout=10 \
+    # Swift's own backtracer would take the crash signal from libFuzzer, which then writes no crash input.
+    SWIFT_BACKTRACE=enable=no "$bin/$exe" "$out/corpus/$target" "$out/seeds/$target" -max_total_time="$seconds" -timeout=10 \
         -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 -artifact_prefix="$out/crashes/$target-" >"$log" 2>&1
     status=$?
     set -e

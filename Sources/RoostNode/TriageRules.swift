@@ -98,6 +98,9 @@ public struct TriageRules: Sendable {
 
     /// Parses rules text.
     public static func parse(_ text: String, file: String) throws(RulesError) -> TriageRules {
+        if let line = TOMLGuard.dottedHeaderLine(text) {
+            throw RulesError(file: file, line: line, reason: "a table name cannot start with '.'")
+        }
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)

@@ -194,6 +194,18 @@ func inbound(_ id: String, ticket: String, customer: String = "c1", at millis: U
             #expect(error.description.hasPrefix("rules.toml:\(line): " + reason), "\(error)")
         }
     }
+
+    /// Regression of a fuzz finding (tools/fuzz.sh, FuzzText, 2026-12-03): a table header whose name starts with a
+    /// dot made toml++ abort the process (assertion in `parse_key`), so a bad rules file could kill `roost run`.
+    @Test(arguments: [("[.a]\n", 1), ("[[rule]]\nname = \"x\"\nkeywords = [\"a\"]\n\n  [[ .rule]]\n", 5), ("[\t.crisis]\n", 1)])
+    func fuzzFindingDottedTableHeaderIsAnErrorNotAnAbort(text: String, line: Int) {
+        do {
+            _ = try TriageRules.parse(text, file: "rules.toml")
+            Issue.record("accepted a table name starting with a dot")
+        } catch {
+            #expect(error.description == "rules.toml:\(line): a table name cannot start with '.'", "\(error)")
+        }
+    }
 }
 
 /// The TWCS sample (../shared/data/twcs-sample.csv), checked against computations made here independently.
