@@ -23,6 +23,12 @@ public final class DeskFactsCache: Sendable {
         var tickets: [String: DeskTicketFacts] = [:]
         var messages: [String: [DeskMessageFacts]] = [:]
         var messageTicket: [String: String] = [:]
+        /// The report's summary of each ticket with a customer message, rebuilt for a ticket when an op touches it.
+        var summaries: [String: DeskReport.TicketSummary] = [:]
+
+        mutating func summarize(_ key: String) {
+            summaries[key] = tickets[key].flatMap { DeskReport.TicketSummary(ticket: $0, messages: messages[$0.key] ?? []) }
+        }
     }
 
     /// How the last refresh went.
@@ -78,6 +84,7 @@ public final class DeskFactsCache: Sendable {
                 state.messages[message.ticket, default: []].append(message)
                 state.messageTicket[message.id] = message.ticket
             }
+            for key in refreshed.union(fresh.tickets.map(\.key)) { state.summarize(key) }
             state.vector = current
             return Refresh(full: false, tickets: refreshed.count)
         }
@@ -92,6 +99,7 @@ public final class DeskFactsCache: Sendable {
             state.messages[message.ticket, default: []].append(message)
             state.messageTicket[message.id] = message.ticket
         }
+        for key in state.tickets.keys { state.summarize(key) }
         return Refresh(full: true, tickets: snapshot.tickets.count)
     }
 
@@ -114,6 +122,26 @@ public final class DeskFactsCache: Sendable {
                 messages += state.messages[ticket.key] ?? []
             }
             return (tickets, messages, older)
+        }
+    }
+
+    /// The summaries of the tickets whose first customer message is in `[since, until)` (and in `queue`), and how
+    /// many tickets of the queue are older than `since`: what ``DeskReport/compute(summaries:conflicts:sla:scope:now:agentName:)``
+    /// and the dashboard's charts count.
+    public func summaries(since: UInt64?, until: UInt64?, queue: String?) -> (summaries: [DeskReport.TicketSummary], older: Int) {
+        state.withLock { state in
+            var selected: [DeskReport.TicketSummary] = [], older = 0
+            selected.reserveCapacity(state.summaries.count)
+            for summary in state.summaries.values {
+                if let queue, summary.queue != queue { continue }
+                if let since, summary.firstInboundMillis < since {
+                    older += 1
+                    continue
+                }
+                if let until, summary.firstInboundMillis >= until { continue }
+                selected.append(summary)
+            }
+            return (selected, older)
         }
     }
 

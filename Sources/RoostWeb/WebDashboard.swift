@@ -48,15 +48,20 @@ extension WebApp {
         scope.until = window.until
         // The facts are kept up to date op by op (DeskFactsCache); only the window's tickets are counted.
         try deskFacts.refresh(node.store)
-        let facts = deskFacts.facts(since: scope.since, until: scope.until, queue: scope.queue)
+        let facts = deskFacts.summaries(since: scope.since, until: scope.until, queue: scope.queue)
         let sla = try desk.slaTargets()
         // Team members reply and resolve under their node ids; imported history carries brand ids and signatures.
+        var authors = Set<String>()
+        for ticket in facts.summaries {
+            for sender in ticket.outbound { authors.insert(sender.author) }
+            if let by = ticket.statusBy { authors.insert(by.text) }
+        }
         var names: [String: String] = [:]
-        for author in Set(facts.messages.map(\.author) + facts.tickets.compactMap { $0.statusBy?.text }) {
+        for author in authors {
             if let id = try? AuthorID(text: author) { names[author] = try desk.memberName(id) }
         }
         let report = DeskReport.compute(
-            tickets: facts.tickets, messages: facts.messages, conflicts: try node.store.ticketClaimConflicts(), sla: sla,
+            summaries: facts.summaries, conflicts: try node.store.ticketClaimConflicts(), sla: sla,
             scope: scope, now: now, agentName: { names[$0] ?? $0 })
         let teamNames = Set(names.values).union([node.config.name])
         let team = report.agents.filter { teamNames.contains($0.agent) }
@@ -70,8 +75,8 @@ extension WebApp {
         var hours = [Int](repeating: 0, count: 24)
         var statuses: [TicketStatus: Int] = [:]
         var breaches: [Priority: Int] = [:]
-        for ticket in facts.tickets {
-            guard let first = ticket.firstInboundMillis else { continue }
+        for ticket in facts.summaries {
+            let first = ticket.firstInboundMillis
             hours[Int(first / 3_600_000 % 24)] += 1
             statuses[ticket.status, default: 0] += 1
             let due = DeskRules.firstResponseDue(firstInboundMillis: first, targetMinutes: sla.target(ticket.priority))

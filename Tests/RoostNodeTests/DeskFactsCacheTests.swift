@@ -45,6 +45,17 @@ struct SeededRandom: RandomNumberGenerator {
                                                scope: .init(), now: now, agentName: names)
             let direct = try desk.report(.init())
             #expect(fromCache == direct, "seed \(seed) step \(step): \(fromCache) vs \(direct)")
+            // The per-ticket summaries the dashboard reads give the same report, over everything and over a week.
+            for since in [nil, now - 7 * 86_400_000] as [UInt64?] {
+                var scope = DeskReport.Scope()
+                scope.since = since
+                let held = cache.summaries(since: since, until: nil, queue: nil)
+                let fromSummaries = DeskReport.compute(summaries: held.summaries, conflicts: try node.store.ticketClaimConflicts(),
+                                                       sla: try desk.slaTargets(), scope: scope, now: now, agentName: names)
+                let windowed = try desk.report(scope)
+                #expect(fromSummaries == windowed, "seed \(seed) step \(step) since \(String(describing: since))")
+                #expect(held.summaries.count == windowed.tickets, "seed \(seed) step \(step)")
+            }
         }
 
         for step in 0..<120 {
