@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the fuzz targets' seed corpora from Protocol/vectors and examples/ (issue 16).
+"""Writes the fuzz targets' seed corpora from Protocol/vectors, examples/ and Fuzz/regressions/ (issue 16).
 
 Usage: tools/fuzz-seeds.py OUT_DIR  ->  OUT_DIR/{core,sync,text}/seed-*
 Each seed starts with the selector byte its target reads first (see Fuzz/Sources/*/Fuzz*.swift).
@@ -72,6 +72,13 @@ def main(out):
                 seeds["text"].add(bytes([1]) + line)
     with open(os.path.join(ROOT, "examples", "rules.toml"), "rb") as f:
         seeds["text"].add(bytes([2]) + f.read())
+    # Inputs that once crashed a target (kept so every run replays them first; each also has a named test).
+    for target in seeds:
+        regressions = os.path.join(ROOT, "Fuzz", "regressions", target)
+        if os.path.isdir(regressions):
+            for name in sorted(os.listdir(regressions)):
+                with open(os.path.join(regressions, name), "rb") as f:
+                    seeds[target].add(f.read())
     for target, items in seeds.items():
         directory = os.path.join(out, target)
         os.makedirs(directory, exist_ok=True)

@@ -98,8 +98,8 @@ public struct TriageRules: Sendable {
 
     /// Parses rules text.
     public static func parse(_ text: String, file: String) throws(RulesError) -> TriageRules {
-        if let line = TOMLGuard.dottedHeaderLine(text) {
-            throw RulesError(file: file, line: line, reason: "a table name cannot start with '.'")
+        if let bad = TOMLGuard.badHeader(text) {
+            throw RulesError(file: file, line: bad.line, reason: bad.reason)
         }
         let table: TOMLTable
         do {

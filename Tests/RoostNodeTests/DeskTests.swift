@@ -206,6 +206,66 @@ func inbound(_ id: String, ticket: String, customer: String = "c1", at millis: U
             #expect(error.description == "rules.toml:\(line): a table name cannot start with '.'", "\(error)")
         }
     }
+
+    /// Regression of the second fuzz finding (FuzzText, CI run of 2026-12-03): any header whose `[` or `[[` is
+    /// followed by something that cannot start a key (`[` at the end of its line, `[ !x]`) also aborted in toml++.
+    @Test(arguments: [("[\n[\nrule]]\n", 1), ("# rules\n[ !x]\n", 2), ("[[\n", 1), ("[[rule]]\nname = \"a\"\n[\t\u{3000}b]\n", 3),
+                      ("x = \"[\"\n[\n", 2)])
+    func fuzzFindingHeaderWithoutAKeyIsAnErrorNotAnAbort(text: String, line: Int) {
+        do {
+            _ = try TriageRules.parse(text, file: "rules.toml")
+            Issue.record("accepted a table header without a name")
+        } catch {
+            #expect(error.description == "rules.toml:\(line): a table header must be [name] or [[name]]", "\(error)")
+        }
+    }
+
+    /// The saved crash inputs themselves (Fuzz/regressions/text/rules-*, after FuzzText's selector byte) are
+    /// refused with a header error instead of aborting.
+    @Test func savedFuzzCrashInputsAreRefused() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Fuzz/regressions/text")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix("rules-") }.sorted()
+        #expect(names.count == 2)
+        for name in names {
+            let bytes = try Data(contentsOf: folder.appendingPathComponent(name))
+            do {
+                _ = try TriageRules.parse(String(decoding: bytes.dropFirst(), as: UTF8.self), file: name)
+                Issue.record("\(name): accepted")
+            } catch {
+                #expect(error.reason.hasPrefix("a table"), "\(name): \(error)")
+            }
+        }
+    }
+
+    /// The header guard reads TOML the way the grammar does: a `[` starting a line inside a multi-line string or an
+    /// array, or in a comment, is not a table header, so valid files still parse (or fail on their own merits).
+    @Test func headerGuardIgnoresBracketsInsideStringsArraysAndComments() throws {
+        let text = """
+            # [! a comment
+            [[rule]]
+            name = \"\"\"
+            [! not a header
+            \"\"\"
+            keywords = [
+              "outage",
+            ]
+            tags = ['[!']
+            [ "crisis" ] # quoted
+            keywords = ["lawsuit"]
+            """
+        let rules = try TriageRules.parse(text, file: "rules.toml")
+        #expect(rules.rules.count == 1)
+        #expect(rules.rules.first?.name == "[! not a header\n")
+        // An array of arrays is not a header either: toml++ parses it and the schema refuses it (line 3).
+        do {
+            _ = try TriageRules.parse("[[rule]]\nname = \"a\"\nkeywords = [\n[\n\"x\"]]\n", file: "rules.toml")
+            Issue.record("accepted nested keyword arrays")
+        } catch {
+            #expect(!error.reason.contains("table header"), "\(error)")
+        }
+        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../examples/rules.toml")
+        #expect(try TriageRules.parse(String(contentsOf: example, encoding: .utf8), file: "rules.toml").rules.count == 5)
+    }
 }
 
 /// The TWCS sample (../shared/data/twcs-sample.csv), checked against computations made here independently.
