@@ -34,8 +34,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
-        // TOML for the triage rules file: a maintained toml++ wrapper whose parse errors carry line numbers.
-        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         // X API v2 client (RoostTwitter; also the browser tests' WebDriver client) and Hummingbird (the web app,
         // and the local fake X API server used by tests and examples/gateway).
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
@@ -105,7 +103,6 @@ let package = Package(
             name: "RoostNode",
             dependencies: [
                 "RoostCore", "RoostCrypto", "RoostStore", "RoostTwitter", "RoostSync",
-                .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,6 +1,5 @@
 import Foundation
 public import RoostCore
-import TOMLKit
 
 /// A rules-file problem, with the file and line it is on.
 public struct RulesError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -98,43 +97,36 @@ public struct TriageRules: Sendable {
 
     /// Parses rules text.
     public static func parse(_ text: String, file: String) throws(RulesError) -> TriageRules {
-        if let bad = TOMLGuard.badHeader(text) {
-            throw RulesError(file: file, line: bad.line, reason: bad.reason)
-        }
-        let table: TOMLTable
+        let table: RulesTOML.Table
         do {
-            table = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
-            throw RulesError(file: file, line: error.source.begin.line, reason: error.description)
+            table = try RulesTOML.parse(text)
         } catch {
-            throw RulesError(file: file, line: 1, reason: "not valid TOML")
+            throw RulesError(file: file, line: error.line, reason: error.reason)
         }
-        let locator = LineLocator(text: text)
         for key in table.keys where key != "rule" && key != "crisis" {
-            throw RulesError(file: file, line: locator.line(ofKey: key, inRule: nil), reason: "unknown section or key \"\(key)\"")
+            throw RulesError(file: file, line: table.line(of: key) ?? 1, reason: "unknown section or key \"\(key)\"")
         }
         var rules: [TriageRule] = []
         if let value = table["rule"] {
-            guard let array = value.array else {
-                throw RulesError(file: file, line: locator.line(ofKey: "rule", inRule: nil), reason: "use [[rule]] for each rule")
+            guard case let .tables(ruleTables) = value.kind else {
+                throw RulesError(file: file, line: value.line, reason: "use [[rule]] for each rule")
             }
-            for (index, element) in array.enumerated() {
-                guard let ruleTable = element.table else {
-                    throw RulesError(file: file, line: locator.ruleLine(index), reason: "a rule must be a table")
-                }
-                rules.append(try parseRule(ruleTable, index: index, file: file, locator: locator))
+            for (index, ruleTable) in ruleTables.enumerated() {
+                rules.append(try parseRule(ruleTable, index: index, file: file))
             }
         }
         var crisisKeywords: [String] = []
         var spike: (String, Int, Int)?
-        if let crisis = table["crisis"]?.table {
-            let reader = FieldReader(table: crisis, file: file, line: { locator.line(ofKey: $0, inRule: nil) })
+        if let value = table["crisis"] {
+            guard let crisis = value.table else {
+                throw RulesError(file: file, line: value.line, reason: "use a [crisis] section")
+            }
+            let reader = FieldReader(table: crisis, file: file)
             try reader.onlyKeys(["keywords", "spike_tag", "spike_count", "spike_minutes"])
             crisisKeywords = try reader.strings("keywords").map { $0.lowercased() }
             if let tag = try reader.string("spike_tag") {
                 guard let count = try reader.int("spike_count"), count > 0 else {
-                    throw RulesError(file: file, line: locator.line(ofKey: "spike_tag", inRule: nil),
-                                     reason: "spike_tag needs a positive spike_count")
+                    throw RulesError(file: file, line: reader.line("spike_tag"), reason: "spike_tag needs a positive spike_count")
                 }
                 spike = (tag, count, try reader.int("spike_minutes") ?? 60)
             }
@@ -145,13 +137,13 @@ public struct TriageRules: Sendable {
     static let ruleKeys = ["name", "destination", "keywords", "regex", "vip", "verified", "min_followers",
                            "min_tickets_this_week", "priority", "tier", "queue", "tags", "crisis"]
 
-    static func parseRule(_ table: TOMLTable, index: Int, file: String, locator: LineLocator) throws(RulesError) -> TriageRule {
-        let reader = FieldReader(table: table, file: file, line: { locator.line(ofKey: $0, inRule: index) })
+    static func parseRule(_ table: RulesTOML.Table, index: Int, file: String) throws(RulesError) -> TriageRule {
+        let reader = FieldReader(table: table, file: file)
         try reader.onlyKeys(ruleKeys)
         guard let name = try reader.string("name"), !name.isEmpty else {
-            throw RulesError(file: file, line: locator.ruleLine(index), reason: "rule \(index + 1) needs a name")
+            throw RulesError(file: file, line: table.line, reason: "rule \(index + 1) needs a name")
         }
-        var rule = TriageRule(name: name, line: locator.ruleLine(index))
+        var rule = TriageRule(name: name, line: table.line)
         rule.destinations = try reader.strings("destination").map { $0.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "@")) }
         rule.keywords = try reader.strings("keywords").map { $0.lowercased() }
         rule.regex = try reader.string("regex")
@@ -221,44 +213,13 @@ public struct TriageRules: Sendable {
     }
 }
 
-/// Finds the line of a key in the rules text: TOMLKit reports lines for syntax errors only.
-struct LineLocator {
-    let lines: [Substring]
-
-    init(text: String) { lines = text.split(separator: "\n", omittingEmptySubsequences: false) }
-
-    /// Line of the `index`-th `[[rule]]` header (1-based).
-    func ruleLine(_ index: Int) -> Int {
-        var seen = -1
-        for (n, line) in lines.enumerated() where line.trimmingCharacters(in: .whitespaces).hasPrefix("[[rule]]") {
-            seen += 1
-            if seen == index { return n + 1 }
-        }
-        return 1
-    }
-
-    /// Line of `key = …` inside rule `index` (or at top level / in `[crisis]` when nil).
-    func line(ofKey key: String, inRule index: Int?) -> Int {
-        var start = 0, end = lines.count
-        if let index {
-            start = ruleLine(index) - 1
-            end = lines[(start + 1)...].firstIndex { $0.trimmingCharacters(in: .whitespaces).hasPrefix("[") } ?? lines.count
-        }
-        for n in start..<end {
-            let trimmed = lines[n].trimmingCharacters(in: .whitespaces)
-            if trimmed.hasPrefix(key + " ") || trimmed.hasPrefix(key + "=") || trimmed == "[\(key)]" || trimmed == "[[\(key)]]" {
-                return n + 1
-            }
-        }
-        return index.map(ruleLine) ?? 1
-    }
-}
-
 /// Typed reads from a TOML table with line-numbered errors.
 struct FieldReader {
-    let table: TOMLTable
+    let table: RulesTOML.Table
     let file: String
-    let line: (String) -> Int
+
+    /// The line `key` is set on (the table's header when it is absent).
+    func line(_ key: String) -> Int { table.line(of: key) ?? table.line }
 
     func fail(_ key: String, _ reason: String) -> RulesError { RulesError(file: file, line: line(key), reason: reason) }
 
