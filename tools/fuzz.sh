@@ -5,23 +5,29 @@
 # Protocol/vectors and examples/ (tools/fuzz-seeds.py). A crash, trap or hang leaves its input in
 # OUT/crashes/ and fails the run; replay one with `Fuzz/.build-fuzz/release/FuzzX OUT/crashes/FILE`.
 #
-# Usage: tools/fuzz.sh [--seconds N] [--targets core,sync,text] [--out DIR] [--asan]
-#   --seconds N   time per target (default 60); CI runs a short sample (.ci/run: --seconds 20)
+# Usage: tools/fuzz.sh [--seconds N] [--runs N --seed S] [--targets core,sync,text] [--out DIR] [--asan]
+#   --seconds N   time per target (default 60)
+#   --runs N      stop each target after N inputs; with --seed S the run is reproducible (what CI runs:
+#                 the same inputs every time, so a red CI is a real regression, not a new finding's luck)
 #   --asan        also AddressSanitizer (and LeakSanitizer for leaks): slower, separate build folder
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=60 targets=core,sync,text out=.fuzz sanitize=(--sanitize=fuzzer) scratch=Fuzz/.build-fuzz
+seconds=60 runs=-1 seed=0 targets=core,sync,text out=.fuzz sanitize=(--sanitize=fuzzer) scratch=Fuzz/.build-fuzz
 while [ $# -gt 0 ]; do
     case "$1" in
         --seconds) seconds=$2; shift 2 ;;
+        --runs) runs=$2; shift 2 ;;
+        --seed) seed=$2; shift 2 ;;
         --targets) targets=$2; shift 2 ;;
         --out) out=$2; shift 2 ;;
         --asan) sanitize+=(--sanitize=address); scratch=Fuzz/.build-fuzz-asan; shift ;;
-        -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "fuzz.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
-case "$seconds" in ''|*[!0-9]*) echo "fuzz.sh: --seconds takes a whole number" >&2; exit 2 ;; esac
+for value in "$seconds" "$seed" "${runs#-}"; do
+    case "$value" in ''|*[!0-9]*) echo "fuzz.sh: --seconds, --runs and --seed take whole numbers" >&2; exit 2 ;; esac
+done
 
 echo "fuzz: building the targets (release, ${sanitize[*]})" >&2
 swift build --package-path Fuzz --scratch-path "$scratch" -c release "${sanitize[@]}" >&2
@@ -30,7 +36,7 @@ mkdir -p "$out/crashes"
 python3 tools/fuzz-seeds.py "$out/seeds" >&2
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "machine: $(nproc) cores, $(free -h | awk '/^Mem:/ {print $2}') memory"
-echo "command: tools/fuzz.sh --seconds $seconds --targets $targets"
+echo "command: tools/fuzz.sh --seconds $seconds --runs $runs --seed $seed --targets $targets"
 total=0 failed=0
 for target in ${targets//,/ }; do
     case "$target" in core) exe=FuzzCore ;; sync) exe=FuzzSync ;; text) exe=FuzzText ;;
@@ -38,15 +44,16 @@ for target in ${targets//,/ }; do
     mkdir -p "$out/corpus/$target"
     log="$out/$target.log"
     set +e
+    started=$SECONDS
     # Swift's own backtracer would take the crash signal from libFuzzer, which then writes no crash input.
-    SWIFT_BACKTRACE=enable=no "$bin/$exe" "$out/corpus/$target" "$out/seeds/$target" -max_total_time="$seconds" -timeout=10 \
+    SWIFT_BACKTRACE=enable=no "$bin/$exe" "$out/corpus/$target" "$out/seeds/$target" -max_total_time="$seconds" -runs="$runs" -seed="$seed" -timeout=10 \
         -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 -artifact_prefix="$out/crashes/$target-" >"$log" 2>&1
     status=$?
     set -e
-    runs=$(awk '/stat::number_of_executed_units/ {print $NF}' "$log" | tail -1)
+    executed=$(awk '/stat::number_of_executed_units/ {print $NF}' "$log" | tail -1)
     units=$(ls "$out/corpus/$target" | wc -l)
-    echo "$target: ${runs:-0} executions in ${seconds} s, corpus $units inputs, exit $status"
-    total=$((total + ${runs:-0}))
+    echo "$target: ${executed:-0} executions in $((SECONDS - started)) s, corpus $units inputs, exit $status"
+    total=$((total + ${executed:-0}))
     if [ "$status" -ne 0 ]; then
         failed=1
         grep -m5 -E "Fatal error|ERROR|deadly signal|timeout|SUMMARY" "$log" >&2 || true
