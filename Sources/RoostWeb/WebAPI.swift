@@ -330,10 +330,11 @@ enum WebAPI {
 
     static func syncState(_ app: WebApp) throws -> SyncState {
         let name = app.names()
-        let logs = try app.node.store.logs().map {
+        let heads = try app.node.store.logs()
+        let logs = heads.map {
             SyncLog(author: $0.log.author.text, name: name($0.log.author), seq: $0.seq, sealed: $0.sealed)
         }
-        return SyncState(node: app.node.id.text, name: app.node.config.name, ops: try app.node.store.opCount(), logs: logs,
+        return SyncState(node: app.node.id.text, name: app.node.config.name, ops: try app.opCounts.count(app.node.store, heads: heads), logs: logs,
                          forks: try app.node.store.forks().count, peers: peersResult(app))
     }
 

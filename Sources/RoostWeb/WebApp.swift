@@ -24,6 +24,8 @@ public struct WebApp: Sendable {
     let catchUp = CatchUpBoard()
     /// The desk facts the dashboard counts, kept up to date op by op.
     let deskFacts = DeskFactsCache()
+    /// The op count the sync panel shows, recounted when a log head moves.
+    let opCounts = OpCountCache()
     /// The browser sessions (signed in through a one-time login code).
     public let sessions: WebSessions
     /// Which `Host` requests may name.

@@ -300,6 +300,14 @@ import RoostStore
                     #expect(response.status == .ok, "\(uri)")
                 }
             }
+            // The sync panel's op count is cached while no log head moves, and follows every new op.
+            for step in 0..<3 {
+                if step > 0 { _ = try f.web.desk.tag(key, "count-\(step)") }
+                let stored = try f.web.node.store.opCount()
+                try await client.execute(uri: "/api/v1/sync", method: .get, headers: f.bearer) { response in
+                    #expect(object(response.body)["ops"] as? Int == stored, "step \(step)")
+                }
+            }
             try await client.execute(uri: "/api/v1/report", method: .get, headers: f.bearer) { response in
                 let report = object(response.body)
                 #expect(report["resolved"] as? Int == 1)
