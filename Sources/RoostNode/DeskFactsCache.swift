@@ -23,11 +23,30 @@ public final class DeskFactsCache: Sendable {
         var tickets: [String: DeskTicketFacts] = [:]
         var messages: [String: [DeskMessageFacts]] = [:]
         var messageTicket: [String: String] = [:]
-        /// The report's summary of each ticket with a customer message, rebuilt for a ticket when an op touches it.
-        var summaries: [String: DeskReport.TicketSummary] = [:]
+        /// The report's summary of each ticket with a customer message, rebuilt for a ticket when an op touches it;
+        /// a flat list (handed out without copying its elements) with each ticket's position in it.
+        var summaries: [DeskReport.TicketSummary] = []
+        var summaryPosition: [String: Int] = [:]
 
         mutating func summarize(_ key: String) {
-            summaries[key] = tickets[key].flatMap { DeskReport.TicketSummary(ticket: $0, messages: messages[$0.key] ?? []) }
+            let summary = tickets[key].flatMap { DeskReport.TicketSummary(ticket: $0, messages: messages[$0.key] ?? []) }
+            switch (summary, summaryPosition[key]) {
+            case let (summary?, position?):
+                summaries[position] = summary
+            case let (summary?, nil):
+                summaryPosition[key] = summaries.count
+                summaries.append(summary)
+            case let (nil, position?):
+                // Swap-remove: the last summary takes the freed position.
+                let last = summaries.removeLast()
+                summaryPosition[key] = nil
+                if position < summaries.count {
+                    summaries[position] = last
+                    summaryPosition[last.key] = position
+                }
+            case (nil, nil):
+                break
+            }
         }
     }
 
@@ -125,24 +144,27 @@ public final class DeskFactsCache: Sendable {
         }
     }
 
+    /// The summary of every ticket with a customer message, in no particular order (a copy-on-write share of the
+    /// cache's list: no element is copied). ``DeskReport/compute(summaries:conflicts:sla:scope:now:agentName:)``
+    /// picks the scope's tickets itself.
+    public func summaries() -> [DeskReport.TicketSummary] {
+        state.withLock { $0.summaries }
+    }
+
     /// The summaries of the tickets whose first customer message is in `[since, until)` (and in `queue`), and how
-    /// many tickets of the queue are older than `since`: what ``DeskReport/compute(summaries:conflicts:sla:scope:now:agentName:)``
-    /// and the dashboard's charts count.
+    /// many tickets of the queue are older than `since`.
     public func summaries(since: UInt64?, until: UInt64?, queue: String?) -> (summaries: [DeskReport.TicketSummary], older: Int) {
-        state.withLock { state in
-            var selected: [DeskReport.TicketSummary] = [], older = 0
-            selected.reserveCapacity(state.summaries.count)
-            for summary in state.summaries.values {
-                if let queue, summary.queue != queue { continue }
-                if let since, summary.firstInboundMillis < since {
-                    older += 1
-                    continue
-                }
-                if let until, summary.firstInboundMillis >= until { continue }
-                selected.append(summary)
+        var selected: [DeskReport.TicketSummary] = [], older = 0
+        for summary in summaries() {
+            if let queue, summary.queue != queue { continue }
+            if let since, summary.firstInboundMillis < since {
+                older += 1
+                continue
             }
-            return (selected, older)
+            if let until, summary.firstInboundMillis >= until { continue }
+            selected.append(summary)
         }
+        return (selected, older)
     }
 
     /// Everything held, in `deskSnapshot` order (for checks against a full read).

@@ -55,17 +55,17 @@ extension DeskReport {
             let base = agentName(message.author)
             return message.signature.map { base == message.author && !base.contains("^") ? "\(base) ^\($0)" : base } ?? base
         }
-        var tickets = allSummaries.filter { ticket in
+        // The scope's tickets are picked in the loop below rather than copied out first (100,000 summaries).
+        func inScope(_ ticket: TicketSummary) -> Bool {
             if let since = scope.since, ticket.firstInboundMillis < since { return false }
             if let until = scope.until, ticket.firstInboundMillis >= until { return false }
             if let queue = scope.queue, ticket.queue != queue { return false }
+            if let agent = scope.agent {
+                return ticket.outbound.contains { sender($0) == agent } || ticket.statusBy.map { agentName($0.text) } == agent
+            }
             return true
         }
-        if let agent = scope.agent {
-            tickets = tickets.filter { ticket in
-                ticket.outbound.contains { sender($0) == agent } || ticket.statusBy.map { agentName($0.text) } == agent
-            }
-        }
+        var ticketCount = 0
         var firstResponses: [Double] = []
         var breaches = 0
         var resolutionTimes: [Double] = []
@@ -73,7 +73,8 @@ extension DeskReport {
         var perAgent: [String: Agent] = [:]
         let targets = Priority.allCases.map { ($0, sla.target($0)) }
         func target(_ priority: Priority) -> Int { targets.first { $0.0 == priority }!.1 }
-        for ticket in tickets {
+        for ticket in allSummaries where inScope(ticket) {
+            ticketCount += 1
             let first = ticket.firstInboundMillis
             let due = DeskRules.firstResponseDue(firstInboundMillis: first, targetMinutes: target(ticket.priority))
             if let response = ticket.firstResponseMillis {
@@ -100,15 +101,16 @@ extension DeskReport {
         let conflicted = conflicts.filter { $0.reason == .concurrent }
         var conflictCount = 0
         if !conflicted.isEmpty {
-            let keys = Set(tickets.map(\.key))
+            var keys = Set<String>()
+            for ticket in allSummaries where inScope(ticket) { keys.insert(ticket.key) }
             conflictCount = conflicted.filter { keys.contains($0.entity.key) }.count
         }
         let resolved = resolutionTimes.count
         func rate(_ part: Int, _ whole: Int) -> Double? { whole == 0 ? nil : Double(part) / Double(whole) }
         return DeskReport(
-            tickets: tickets.count, responded: firstResponses.count, responseRate: rate(firstResponses.count, tickets.count),
+            tickets: ticketCount, responded: firstResponses.count, responseRate: rate(firstResponses.count, ticketCount),
             firstResponseMedianMinutes: percentile(firstResponses, 0.5), firstResponseP90Minutes: percentile(firstResponses, 0.9),
-            resolved: resolved, resolutionRate: rate(resolved, tickets.count),
+            resolved: resolved, resolutionRate: rate(resolved, ticketCount),
             resolutionMedianMinutes: percentile(resolutionTimes, 0.5), resolutionP90Minutes: percentile(resolutionTimes, 0.9),
             inChannelResolutionRate: rate(inChannel, resolved), takenToDMShare: rate(takenToDM, firstResponses.count),
             slaBreaches: breaches, claimConflicts: conflictCount,

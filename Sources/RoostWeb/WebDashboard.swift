@@ -48,20 +48,48 @@ extension WebApp {
         scope.until = window.until
         // The facts are kept up to date op by op (DeskFactsCache); only the window's tickets are counted.
         try deskFacts.refresh(node.store)
-        let facts = deskFacts.summaries(since: scope.since, until: scope.until, queue: scope.queue)
+        let summaries = deskFacts.summaries()
         let sla = try desk.slaTargets()
+        // One pass over the window's tickets: the authors to name, the charts, and how many are older.
+        let evaluation = scope.until ?? now
+        let edges = Dashboard.firstResponseEdges
+        var histogram = [Int](repeating: 0, count: edges.count + 1)
+        var hours = [Int](repeating: 0, count: 24)
+        let statusCases = TicketStatus.allCases, priorityCases = Priority.allCases
+        let targets = priorityCases.map { sla.target($0) }
+        var statuses = [Int](repeating: 0, count: statusCases.count)
+        var breaches = [Int](repeating: 0, count: priorityCases.count)
+        var older = 0
         // Team members reply and resolve under their node ids; imported history carries brand ids and signatures.
         var authors = Set<String>()
-        for ticket in facts.summaries {
+        for ticket in summaries {
+            if let queue = scope.queue, ticket.queue != queue { continue }
+            let first = ticket.firstInboundMillis
+            if let since = scope.since, first < since {
+                older += 1
+                continue
+            }
+            if let until = scope.until, first >= until { continue }
             for sender in ticket.outbound { authors.insert(sender.author) }
             if let by = ticket.statusBy { authors.insert(by.text) }
+            hours[Int(first / 3_600_000 % 24)] += 1
+            statuses[statusCases.firstIndex(of: ticket.status)!] += 1
+            let priority = priorityCases.firstIndex(of: ticket.priority)!
+            let due = DeskRules.firstResponseDue(firstInboundMillis: first, targetMinutes: targets[priority])
+            if let response = ticket.firstResponseMillis {
+                let minutes = Int((response &- first) / 60_000)
+                histogram[edges.firstIndex { minutes < $0 } ?? edges.count] += 1
+                if response > due { breaches[priority] += 1 }
+            } else if ticket.status.isOpenWork && evaluation > due {
+                breaches[priority] += 1
+            }
         }
         var names: [String: String] = [:]
         for author in authors {
             if let id = try? AuthorID(text: author) { names[author] = try desk.memberName(id) }
         }
         let report = DeskReport.compute(
-            summaries: facts.summaries, conflicts: try node.store.ticketClaimConflicts(), sla: sla,
+            summaries: summaries, conflicts: try node.store.ticketClaimConflicts(), sla: sla,
             scope: scope, now: now, agentName: { names[$0] ?? $0 })
         let teamNames = Set(names.values).union([node.config.name])
         let team = report.agents.filter { teamNames.contains($0.agent) }
@@ -69,25 +97,6 @@ extension WebApp {
         let perPage = DashboardLimits.historyAgentsPerPage
         let pages = max(1, (history.count + perPage - 1) / perPage)
         let page = min(max(1, historyPage), pages)
-        let evaluation = scope.until ?? now
-        let edges = Dashboard.firstResponseEdges
-        var histogram = [Int](repeating: 0, count: edges.count + 1)
-        var hours = [Int](repeating: 0, count: 24)
-        var statuses: [TicketStatus: Int] = [:]
-        var breaches: [Priority: Int] = [:]
-        for ticket in facts.summaries {
-            let first = ticket.firstInboundMillis
-            hours[Int(first / 3_600_000 % 24)] += 1
-            statuses[ticket.status, default: 0] += 1
-            let due = DeskRules.firstResponseDue(firstInboundMillis: first, targetMinutes: sla.target(ticket.priority))
-            if let response = ticket.firstResponseMillis {
-                let minutes = Int((response &- first) / 60_000)
-                histogram[edges.firstIndex { minutes < $0 } ?? edges.count] += 1
-                if response > due { breaches[ticket.priority, default: 0] += 1 }
-            } else if ticket.status.isOpenWork && evaluation > due {
-                breaches[ticket.priority, default: 0] += 1
-            }
-        }
         var labels: [String] = []
         var lower = 0
         for edge in edges {
@@ -99,9 +108,9 @@ extension WebApp {
             report: report,
             firstResponse: zip(labels, histogram).map { Dashboard.Bin(label: $0, count: $1) },
             volumeByHour: hours.enumerated().map { Dashboard.Bin(label: String(format: "%02d", $0.offset), count: $0.element) },
-            byStatus: TicketStatus.allCases.map { Dashboard.Bin(label: $0.rawValue, count: statuses[$0] ?? 0) },
-            breachesByPriority: Priority.allCases.map { Dashboard.Bin(label: $0.rawValue, count: breaches[$0] ?? 0) },
-            window: window, olderTickets: facts.older, team: team,
+            byStatus: zip(statusCases, statuses).map { Dashboard.Bin(label: $0.rawValue, count: $1) },
+            breachesByPriority: zip(priorityCases, breaches).map { Dashboard.Bin(label: $0.rawValue, count: $1) },
+            window: window, olderTickets: older, team: team,
             history: Array(history.dropFirst((page - 1) * perPage).prefix(perPage)), historyCount: history.count,
             historyPage: page, historyPages: pages)
     }
