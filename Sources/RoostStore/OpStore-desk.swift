@@ -123,12 +123,16 @@ extension OpStore {
         case .due: "t.first_response_ms IS NOT NULL OR t.first_inbound_ms IS NULL, due_ms < \(Self.historyBefore(now)), due_ms, t.key"
         case .newest: "t.last_inbound_ms IS NULL, t.last_inbound_ms DESC, t.key"
         }
+        // The page is picked first and only its rows are joined to their customers: joined before the sort, every
+        // open ticket (100,000 in the benchmark) was looked up in mv_entity for a page of 50.
         let sql = """
-            SELECT t.*, (\(sla.dueSQL)) AS due_ms, c.handle AS handle FROM desk_ticket t
-            LEFT JOIN (SELECT key AS customer_key, fields AS handle FROM mv_entity WHERE collection = 'customer') c
-                ON c.customer_key = t.customer
-            \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
-            ORDER BY \(order) LIMIT \(max(1, filter.limit)) OFFSET \(max(0, filter.offset))
+            SELECT t.*, c.fields AS handle FROM (
+                SELECT t.*, (\(sla.dueSQL)) AS due_ms FROM desk_ticket t
+                \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
+                ORDER BY \(order) LIMIT \(max(1, filter.limit)) OFFSET \(max(0, filter.offset))
+            ) t
+            LEFT JOIN mv_entity c ON c.collection = 'customer' AND c.key = t.customer
+            ORDER BY \(order)
             """
         return try read { db in
             try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
@@ -179,10 +183,15 @@ extension OpStore {
         if filter.escalated { conditions.append("t.tier = 'escalation'") }
         if filter.breaching {
             // Breaching now: due within the window before now (older unanswered tickets are history).
-            conditions.append("""
-                t.first_response_ms IS NULL AND t.first_inbound_ms IS NOT NULL AND (\(sla.dueSQL)) < ? AND (\(sla.dueSQL)) >= ?
-                """)
-            arguments += [Int64(now), Self.historyBefore(now)]
+            // Per priority that is a range of first_inbound_ms (now - window - target <= first < now - target), so the
+            // open index answers it as in deskQueueCounts instead of computing every open ticket's due time.
+            var ranges: [String] = []
+            for priority in Priority.allCases {
+                let before = Int64(now) - 60_000 * Int64(sla.target(priority))
+                ranges.append("(t.priority_rank = ? AND (t.first_inbound_ms IS NULL) = 0 AND t.first_inbound_ms < ? AND t.first_inbound_ms >= ?)")
+                arguments += [priority.rank, before, before - (Int64(now) - Self.historyBefore(now))]
+            }
+            conditions.append("t.first_response_ms IS NULL AND (\(ranges.joined(separator: " OR ")))")
         }
         return (conditions, arguments)
     }
