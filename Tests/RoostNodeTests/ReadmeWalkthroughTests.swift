@@ -100,7 +100,12 @@ import RoostStore
                 }
                 return
             }
-            let result = try cli.run(words)
+            // The CLI process is waited for on a Dispatch thread: blocking one of the two cooperative threads for
+            // every README line starved other suites' async HTTP tests (read timeouts) in the full run.
+            let arguments = words
+            let result = try await withCheckedThrowingContinuation { continuation in
+                DispatchQueue.global().async { continuation.resume(with: Result { try cli.run(arguments) }) }
+            }
             #expect(result.status == 0, "README line `roost \(line)` on \(name): exit \(result.status): \(result.stderr)")
             if words.first == "init" { try DaemonTests.setListen(cli, try DaemonTests.freePort()) }
             if words.starts(with: ["team", "invite"]) { invite = try DaemonTests.inviteText(result.stdout) }
