@@ -122,49 +122,11 @@ public final class DeskFactsCache: Sendable {
         return Refresh(full: true, tickets: snapshot.tickets.count)
     }
 
-    /// The tickets whose first customer message is in `[since, until)` (and in `queue`), with their messages;
-    /// and how many tickets of the queue are older than `since`.
-    public func facts(since: UInt64?, until: UInt64?, queue: String?)
-        -> (tickets: [DeskTicketFacts], messages: [DeskMessageFacts], older: Int)
-    {
-        state.withLock { state in
-            var tickets: [DeskTicketFacts] = [], messages: [DeskMessageFacts] = [], older = 0
-            for ticket in state.tickets.values {
-                guard let first = ticket.firstInboundMillis else { continue }
-                if let queue, ticket.queue != queue { continue }
-                if let since, first < since {
-                    older += 1
-                    continue
-                }
-                if let until, first >= until { continue }
-                tickets.append(ticket)
-                messages += state.messages[ticket.key] ?? []
-            }
-            return (tickets, messages, older)
-        }
-    }
-
     /// The summary of every ticket with a customer message, in no particular order (a copy-on-write share of the
     /// cache's list: no element is copied). ``DeskReport/compute(summaries:conflicts:sla:scope:now:agentName:)``
     /// picks the scope's tickets itself.
     public func summaries() -> [DeskReport.TicketSummary] {
         state.withLock { $0.summaries }
-    }
-
-    /// The summaries of the tickets whose first customer message is in `[since, until)` (and in `queue`), and how
-    /// many tickets of the queue are older than `since`.
-    public func summaries(since: UInt64?, until: UInt64?, queue: String?) -> (summaries: [DeskReport.TicketSummary], older: Int) {
-        var selected: [DeskReport.TicketSummary] = [], older = 0
-        for summary in summaries() {
-            if let queue, summary.queue != queue { continue }
-            if let since, summary.firstInboundMillis < since {
-                older += 1
-                continue
-            }
-            if let until, summary.firstInboundMillis >= until { continue }
-            selected.append(summary)
-        }
-        return (selected, older)
     }
 
     /// Everything held, in `deskSnapshot` order (for checks against a full read).

@@ -107,24 +107,27 @@ enum RulesTOML {
             while let c = peek, c == 0x20 || c == 0x09 { i += 1 }
         }
 
-        /// Spaces, newlines and comments (inside a list).
-        mutating func skipBlank() throws(Failure) {
+        /// Tabs, spaces and line breaks, and comments too when `comments` (between list elements, between lines).
+        mutating func skipBlank(comments: Bool = true) throws(Failure) {
             while let c = peek {
                 switch c {
                 case 0x20, 0x09: i += 1
                 case 0x0A: i += 1; line += 1
                 case 0x0D where peek(1) == 0x0A: i += 2; line += 1
-                case 0x23: try comment()
+                case 0x23 where comments: try comment()
                 default: return
                 }
             }
         }
 
+        /// A control character TOML allows in no string or comment (a tab is allowed).
+        static func isControl(_ c: UInt8) -> Bool { (c < 0x20 && c != 0x09) || c == 0x7F }
+
         mutating func comment() throws(Failure) {
             i += 1
             while let c = peek, c != 0x0A {
                 if c == 0x0D && peek(1) == 0x0A { return }
-                if (c < 0x20 && c != 0x09) || c == 0x7F { throw fail("a control character in a comment") }
+                if Self.isControl(c) { throw fail("a control character in a comment") }
                 i += 1
             }
         }
@@ -147,12 +150,10 @@ enum RulesTOML {
             var root = Table(line: 1)
             var section = Section.root
             var defined = Set<String>()
-            while let c = peek {
+            while true {
+                try skipBlank()
+                guard let c = peek else { break }
                 switch c {
-                case 0x20, 0x09: i += 1
-                case 0x0A: i += 1; line += 1
-                case 0x0D where peek(1) == 0x0A: i += 2; line += 1
-                case 0x23: try comment()
                 case 0x5B: section = try header(&root, &defined)
                 default:
                     let keyLine = line
@@ -253,10 +254,10 @@ enum RulesTOML {
             guard let c = peek else { throw fail("expected a value") }
             switch c {
             case 0x22:
-                let text = peek(1) == 0x22 && peek(2) == 0x22 ? try multiLineBasicString() : try basicString()
+                let text = peek(1) == 0x22 && peek(2) == 0x22 ? try multiLineString(c) : try basicString()
                 return Value(kind: .string(text), line: start)
             case 0x27:
-                let text = peek(1) == 0x27 && peek(2) == 0x27 ? try multiLineLiteralString() : try literalString()
+                let text = peek(1) == 0x27 && peek(2) == 0x27 ? try multiLineString(c) : try literalString()
                 return Value(kind: .string(text), line: start)
             case 0x5B:
                 guard depth < RulesTOML.maxNesting else { throw fail("lists nested more than \(RulesTOML.maxNesting) deep") }
@@ -332,7 +333,7 @@ enum RulesTOML {
                 case 0x22: return String(decoding: out, as: UTF8.self)
                 case 0x5C: try escape(into: &out)
                 default:
-                    if (c < 0x20 && c != 0x09) || c == 0x7F { throw fail("a control character in a string") }
+                    if Self.isControl(c) { throw fail("a control character in a string") }
                     out.append(c)
                 }
             }
@@ -348,63 +349,38 @@ enum RulesTOML {
                     defer { i += 1 }
                     return String(decoding: bytes[start..<i], as: UTF8.self)
                 }
-                if (c < 0x20 && c != 0x09) || c == 0x7F { throw fail("a control character in a string") }
+                if Self.isControl(c) { throw fail("a control character in a string") }
                 i += 1
             }
         }
 
-        /// `"""…"""`: escapes, a line-ending backslash trims the following whitespace; the first newline is dropped.
-        mutating func multiLineBasicString() throws(Failure) -> String {
+        /// `"""…"""` (escapes; a line-ending backslash trims the whitespace after it) or `'''…'''` (taken as
+        /// written), opened by `quote`; the newline right after the opening quotes is dropped.
+        mutating func multiLineString(_ quote: UInt8) throws(Failure) -> String {
             let start = line
             i += 3
-            try dropFirstNewline()
+            skipLineBreak()
             var out: [UInt8] = []
             while true {
                 guard let c = peek else { throw fail("the string opened on line \(start) is not closed", line: start) }
-                if c == 0x22, let quotes = closingQuotes(0x22) {
-                    out.append(contentsOf: repeatElement(0x22, count: quotes - 3))
+                if c == quote, let quotes = closingQuotes(quote) {
+                    out.append(contentsOf: repeatElement(quote, count: quotes - 3))
                     i += quotes
                     return String(decoding: out, as: UTF8.self)
                 }
                 i += 1
-                switch c {
-                case 0x5C:
+                if c == 0x5C && quote == 0x22 {
                     var j = i
                     while j < bytes.count, bytes[j] == 0x20 || bytes[j] == 0x09 { j += 1 }
                     if j < bytes.count, bytes[j] == 0x0A || (bytes[j] == 0x0D && j + 1 < bytes.count && bytes[j + 1] == 0x0A) {
                         i = j
-                        try skipBlankInString()
+                        try skipBlank(comments: false)
                     } else {
                         try escape(into: &out)
                     }
-                case 0x0A:
-                    line += 1
-                    out.append(c)
-                default:
-                    if (c < 0x20 && c != 0x09 && !(c == 0x0D && peek == 0x0A)) || c == 0x7F {
-                        throw fail("a control character in a string")
-                    }
-                    out.append(c)
+                    continue
                 }
-            }
-        }
-
-        /// `'''…'''`, taken as written; the first newline is dropped.
-        mutating func multiLineLiteralString() throws(Failure) -> String {
-            let start = line
-            i += 3
-            try dropFirstNewline()
-            var out: [UInt8] = []
-            while true {
-                guard let c = peek else { throw fail("the string opened on line \(start) is not closed", line: start) }
-                if c == 0x27, let quotes = closingQuotes(0x27) {
-                    out.append(contentsOf: repeatElement(0x27, count: quotes - 3))
-                    i += quotes
-                    return String(decoding: out, as: UTF8.self)
-                }
-                i += 1
-                if c == 0x0A { line += 1 }
-                if (c < 0x20 && c != 0x09 && c != 0x0A && !(c == 0x0D && peek == 0x0A)) || c == 0x7F {
+                if c == 0x0A { line += 1 } else if Self.isControl(c) && !(c == 0x0D && peek == 0x0A) {
                     throw fail("a control character in a string")
                 }
                 out.append(c)
@@ -419,19 +395,9 @@ enum RulesTOML {
             return n >= 3 ? min(n, 5) : nil
         }
 
-        mutating func dropFirstNewline() throws(Failure) {
+        /// One line break (LF or CRLF), if there is one.
+        mutating func skipLineBreak() {
             if peek == 0x0A { i += 1; line += 1 } else if peek == 0x0D && peek(1) == 0x0A { i += 2; line += 1 }
-        }
-
-        mutating func skipBlankInString() throws(Failure) {
-            while let c = peek {
-                switch c {
-                case 0x20, 0x09: i += 1
-                case 0x0A: i += 1; line += 1
-                case 0x0D where peek(1) == 0x0A: i += 2; line += 1
-                default: return
-                }
-            }
         }
 
         /// After a backslash in a basic string.

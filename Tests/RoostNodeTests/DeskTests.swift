@@ -211,12 +211,7 @@ func inbound(_ id: String, ticket: String, customer: String = "c1", at millis: U
         ("[[rule]]\nname = \"x\"\ntags = [}outage\"]\n", 3, "expected a value (a string, whole number, true/false or a list), found '}'"),
     ])
     func fuzzFindingsAreErrorsNotAborts(text: String, line: Int, reason: String) {
-        do {
-            _ = try TriageRules.parse(text, file: "rules.toml")
-            Issue.record("accepted \(text.debugDescription)")
-        } catch {
-            #expect(error.description == "rules.toml:\(line): \(reason)", "\(error)")
-        }
+        Self.expectRefused(text, line: line, reason: reason)
     }
 
     /// What the rules reader refuses, each on its line: everything TOML forbids that a hand-edited file runs into,
@@ -240,11 +235,16 @@ func inbound(_ id: String, ticket: String, customer: String = "c1", at millis: U
         ("[[rule]]\nvip = truely\n", 2, "expected a value (a string, whole number, true/false or a list)"),
     ])
     func rulesReaderRefusesWithTheLine(text: String, line: Int, reason: String) {
+        Self.expectRefused(text, line: line, reason: reason)
+    }
+
+    /// `text` is refused with exactly `rules.toml:line: reason`.
+    static func expectRefused(_ text: String, line: Int, reason: String, sourceLocation: SourceLocation = #_sourceLocation) {
         do {
             _ = try TriageRules.parse(text, file: "rules.toml")
-            Issue.record("accepted \(text.debugDescription)")
+            Issue.record("accepted \(text.debugDescription)", sourceLocation: sourceLocation)
         } catch {
-            #expect(error.description == "rules.toml:\(line): \(reason)", "\(error)")
+            #expect(error.description == "rules.toml:\(line): \(reason)", "\(error)", sourceLocation: sourceLocation)
         }
     }
 
