@@ -21,6 +21,7 @@ extension WebAPI {
         WebRoute(method: .post, path: base + "/jobs/import-twcs", handler: importTWCS),
         WebRoute(method: .post, path: base + "/jobs/ingest", handler: ingestX),
         WebRoute(method: .post, path: base + "/jobs/bundle-import", handler: bundleImport),
+        WebRoute(method: .post, path: base + "/ops", handler: appendOp),
     ]
 
     /// A node-level failure as the API's one-line refusal.

@@ -22,6 +22,8 @@ public enum WebLimits {
     public static let keepAliveSeconds: UInt64 = 15
     /// Longest canned-response name, note, reply draft or reason accepted before the desk's own checks (characters).
     public static let maxTextField = 10_000
+    /// Most items in a list field of a request body (e.g. an insert's fields).
+    public static let maxListField = 256
     /// Presence entries older than this are forgotten (ms).
     public static let presenceTTLMillis: UInt64 = 30_000
     /// Prefix of the session cookie's name (the API port follows: `roost_session_7171`).

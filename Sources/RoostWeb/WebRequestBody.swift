@@ -5,7 +5,7 @@ import Hummingbird
 struct WebRequestBody {
     /// One JSON value, as far as the API needs to tell them apart.
     enum Value: Decodable {
-        case null, bool(Bool), number(Double), string(String), other
+        case null, bool(Bool), number(Double), string(String), strings([String]), other
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.singleValueContainer()
@@ -13,6 +13,7 @@ struct WebRequestBody {
             else if let bool = try? container.decode(Bool.self) { self = .bool(bool) }
             else if let number = try? container.decode(Double.self) { self = .number(number) }
             else if let string = try? container.decode(String.self) { self = .string(string) }
+            else if let strings = try? container.decode([String].self) { self = .strings(strings) }
             else { self = .other }
         }
     }
@@ -55,6 +56,19 @@ struct WebRequestBody {
     func requiredString(_ field: String) throws(WebError) -> String {
         guard let text = try string(field) else { throw .badRequest(field: field, reason: "required") }
         return text
+    }
+
+    /// A list of strings; nil when absent, refused when not a list of strings or too long.
+    func strings(_ field: String) throws(WebError) -> [String]? {
+        switch object[field] {
+        case nil, .null?: return nil
+        case let .strings(list)?:
+            guard list.count <= WebLimits.maxListField, list.allSatisfy({ $0.count <= WebLimits.maxTextField }) else {
+                throw .badRequest(field: field, reason: "more than \(WebLimits.maxListField) items or an item over \(WebLimits.maxTextField) characters")
+            }
+            return list
+        default: throw .badRequest(field: field, reason: "expected a list of strings")
+        }
     }
 
     /// A boolean field; nil when absent.

@@ -12,102 +12,79 @@ struct OpCommand: ParsableCommand {
         discussion: "ENTITY is COLLECTION/KEY, e.g. ticket/1042. Later commands (inbox, claim, reply) build on these.",
         subcommands: [Insert.self, SetField.self, Tag.self, Untag.self, Claim.self, Release.self, Show.self])
 
-    struct Insert: ParsableCommand {
+    struct Insert: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Insert an entity once (grow-only set) with NAME=VALUE fields.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "COLLECTION/KEY") var entity: String
         @Argument(help: "Fields as NAME=VALUE.") var fields: [String] = []
 
-        func run() throws {
-            let ref = try parseEntity(entity)
-            let parsed = try fields.map { item -> Field in
-                guard let eq = item.firstIndex(of: "=") else { throw CLIError("field \"\(item)\" is not NAME=VALUE") }
-                return Field(String(item[..<eq]), .string(String(item[item.index(after: eq)...])))
-            }
-            guard Set(parsed.map(\.name)).count == parsed.count else { throw CLIError("a field name is repeated") }
-            try appendAndReport(.makeInsert(ref, parsed), global: global)
+        func run() async throws {
+            let op = LowLevelOp.insert(try withDesk { () throws(DeskError) in try LowLevelOp.parseEntity(entity) },
+                                       try withDesk { () throws(DeskError) in try LowLevelOp.parseFields(fields) })
+            try await appendAndReport(op, ["kind": "insert", "entity": entity, "fields": fields], global: global)
         }
     }
 
-    struct SetField: ParsableCommand {
+    struct SetField: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "set", abstract: "Write a field (last writer wins).")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "COLLECTION/KEY") var entity: String
         @Argument var field: String
         @Argument var value: String
 
-        func run() throws {
-            try appendAndReport(.set(entity: try parseEntity(entity), field: field, value: .string(value)), global: global)
+        func run() async throws {
+            let op = LowLevelOp.set(try withDesk { () throws(DeskError) in try LowLevelOp.parseEntity(entity) }, field: field, value: value)
+            try await appendAndReport(op, ["kind": "set", "entity": entity, "field": field, "value": value], global: global)
         }
     }
 
-    struct Tag: ParsableCommand {
+    struct Tag: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a tag (add-wins set).")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "COLLECTION/KEY") var entity: String
         @Argument var tag: String
 
-        func run() throws {
-            try appendAndReport(.tagAdd(entity: try parseEntity(entity), tag: tag), global: global)
+        func run() async throws {
+            let op = LowLevelOp.tag(try withDesk { () throws(DeskError) in try LowLevelOp.parseEntity(entity) }, tag)
+            try await appendAndReport(op, ["kind": "tag", "entity": entity, "tag": tag], global: global)
         }
     }
 
-    struct Untag: ParsableCommand {
+    struct Untag: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Remove a tag: the adds of it this node has seen.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "COLLECTION/KEY") var entity: String
         @Argument var tag: String
 
-        func run() throws {
-            let ref = try parseEntity(entity)
-            let node = try withNodeErrors { try NodeHome.resolve(option: global.home).open() }
-            let adds = try withStore { () throws(StoreError) in try node.store.observedTagAdds(ref, tag: tag) }
-            guard !adds.isEmpty else { throw CLIError("\(entity) has no tag \"\(tag)\"") }
-            try appendAndReport(.tagRemove(entity: ref, tag: tag, observed: adds), global: global, node: node)
+        func run() async throws {
+            let op = LowLevelOp.untag(try withDesk { () throws(DeskError) in try LowLevelOp.parseEntity(entity) }, tag)
+            try await appendAndReport(op, ["kind": "untag", "entity": entity, "tag": tag], global: global)
         }
     }
 
-    struct Claim: ParsableCommand {
+    struct Claim: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Claim an entity with a lease.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "COLLECTION/KEY") var entity: String
         @Option(help: "Lease length in minutes.") var lease: UInt32 = 30
 
-        func run() throws {
-            let ref = try parseEntity(entity)
-            let node = try withNodeErrors { try NodeHome.resolve(option: global.home).open() }
-            let current = try withStore { () throws(StoreError) in try node.store.claim(on: ref) }
-            let now = SystemClock().nowMillis()
-            var action = ClaimAction.claim
-            if let current, let holder = current.holder, holder != node.id {
-                guard now >= current.leaseEndsMillis else {
-                    throw CLIError("\(entity) is claimed by \(holder.short) until lease end; ask for a hand-off")
-                }
-                action = .takeover
-            }
+        func run() async throws {
             guard lease >= 1, lease <= Limits.maxLeaseSeconds / 60 else {
                 throw CLIError("--lease must be 1...\(Limits.maxLeaseSeconds / 60) minutes")
             }
-            try appendAndReport(.claim(entity: ref, action: action, holder: node.id, leaseSeconds: lease * 60,
-                                       observed: current?.current), global: global, node: node)
+            let op = LowLevelOp.claim(try withDesk { () throws(DeskError) in try LowLevelOp.parseEntity(entity) }, leaseMinutes: lease)
+            try await appendAndReport(op, ["kind": "claim", "entity": entity, "leaseMinutes": Int(lease)], global: global)
         }
     }
 
-    struct Release: ParsableCommand {
+    struct Release: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Release your claim on an entity.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "COLLECTION/KEY") var entity: String
 
-        func run() throws {
-            let ref = try parseEntity(entity)
-            let node = try withNodeErrors { try NodeHome.resolve(option: global.home).open() }
-            let current = try withStore { () throws(StoreError) in try node.store.claim(on: ref) }
-            guard let current, let holder = current.holder else { throw CLIError("\(entity) is not claimed") }
-            guard holder == node.id || SystemClock().nowMillis() >= current.leaseEndsMillis else {
-                throw CLIError("\(entity) is claimed by \(holder.short), not by you")
-            }
-            try appendAndReport(.claim(entity: ref, action: .release, holder: nil, leaseSeconds: 0,
-                                       observed: current.current), global: global, node: node)
+        func run() async throws {
+            let op = LowLevelOp.release(try withDesk { () throws(DeskError) in try LowLevelOp.parseEntity(entity) })
+            try await appendAndReport(op, ["kind": "release", "entity": entity], global: global)
         }
     }
 
@@ -126,7 +103,7 @@ struct OpCommand: ParsableCommand {
         }
 
         func run() throws {
-            let ref = try parseEntity(entity)
+            let ref = try withDesk { () throws(DeskError) in try LowLevelOp.parseEntity(entity) }
             let node = try withNodeErrors { try NodeHome.resolve(option: global.home).open() }
             let result: Result = try withStore { () throws(StoreError) in
                     let inserted = try node.store.entity(ref)
@@ -153,20 +130,22 @@ struct OpCommand: ParsableCommand {
     }
 }
 
-func parseEntity(_ text: String) throws -> EntityRef {
-    guard let slash = text.firstIndex(of: "/"), slash != text.startIndex, text.index(after: slash) != text.endIndex else {
-        throw CLIError("\"\(text)\" is not COLLECTION/KEY (e.g. ticket/1042)")
-    }
-    return EntityRef(String(text[..<slash]), String(text[text.index(after: slash)...]))
-}
-
-func appendAndReport(_ body: OpBody, global: GlobalOptions, node: Node? = nil) throws {
-    let node = try node ?? withNodeErrors { try NodeHome.resolve(option: global.home).open() }
-    let appended = try withNodeErrors { try node.append([body]) }
-    let header = appended.headers[0]
+/// Appends `op` through the running node's local API when `roost run` serves this home (`request` is its
+/// `POST /ops` body), else on the store; prints the op made.
+func appendAndReport(_ op: LowLevelOp, _ request: [String: Any], global: GlobalOptions) async throws {
+    let (made, viaAPI) = try await throughNode(global, remote: { api in
+        let answer = try await api.send("POST", "/ops", request)
+        return (answer["op"] as? String ?? "", answer["kind"] as? String ?? "", answer["hlc"] as? String ?? "")
+    }, local: {
+        let node = try withNodeErrors { try NodeHome.resolve(option: global.home).open() }
+        let header = try withDesk { () throws(DeskError) in try node.append(op) }
+        return (header.ref.description, header.kind.description, header.hlc.description)
+    })
     if global.json {
-        printJSON(["op": header.ref.description, "kind": header.kind.description, "hlc": header.hlc.description])
+        var json = ["op": made.0, "kind": made.1, "hlc": made.2]
+        if viaAPI { json["via"] = "api" }
+        printJSON(json)
     } else {
-        print("Appended \(header.kind) op \(header.ref) on \(body.entity)")
+        print("Appended \(made.1) op \(made.0) on \(op.entity)")
     }
 }

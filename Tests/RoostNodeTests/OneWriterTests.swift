@@ -63,4 +63,51 @@ import RoostStore
         let stale = try cli.run(["untag", key, "after", "--json"])
         #expect(stale.status == 0 && !stale.stdout.contains("\"via\""), "\(stale.stderr)")
     }
+
+    /// `roost op …` writes go through the running node as well, refuse the same way, and fall back to the store.
+    @Test func lowLevelOpsGoThroughTheRunningNode() async throws {
+        let cli = try CLI()
+        defer { cli.cleanup() }
+        #expect(try cli.run(["init", "--name", "Ana Lopez", "--initials", "al"]).status == 0)
+        try DaemonTests.setListen(cli, try DaemonTests.freePort())
+        let home = try NodeHome(path: cli.home.path)
+        let daemon = try DaemonTests.Daemon(home: cli.home)
+        defer { daemon.stop() }
+        #expect(try await eventually(seconds: 120) { NodeAPIFile.live(home) != nil }, "\(daemon.output)")
+
+        func json(_ text: String) -> [String: String] {
+            (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: String] ?? [:]
+        }
+        let opsBefore = try OpStore(readOnlyPath: home.databasePath).opCount()
+        for (args, kind) in [(["insert", "widget/1", "color=red", "size=m"], "insert"), (["set", "widget/1", "color", "blue"], "set"),
+                             (["tag", "widget/1", "urgent"], "tag"), (["claim", "widget/1", "--lease", "10"], "claim")] {
+            let made = try cli.run(["op"] + args + ["--json"])
+            #expect(made.status == 0, "\(args): \(made.stderr)")
+            #expect(json(made.stdout)["via"] == "api" && json(made.stdout)["kind"]?.hasPrefix(kind) == true, "\(made.stdout)")
+        }
+        #expect(try OpStore(readOnlyPath: home.databasePath).opCount() == opsBefore + 4)
+        // Refusals come from the node as one line, and write nothing.
+        let noTag = try cli.run(["op", "untag", "widget/1", "missing"])
+        #expect(noTag.status != 0 && noTag.stderr == "Error: widget/1 has no tag \"missing\"\n", "\(noTag.stderr)")
+        let badLease = try cli.run(["op", "claim", "widget/1", "--lease", "0"])
+        #expect(badLease.status != 0 && badLease.stderr.split(separator: "\n").count == 1, "\(badLease.stderr)")
+        let badEntity = try cli.run(["op", "set", "widget", "color", "red"])
+        #expect(badEntity.status != 0 && badEntity.stderr.contains("is not COLLECTION/KEY"), "\(badEntity.stderr)")
+        #expect(try OpStore(readOnlyPath: home.databasePath).opCount() == opsBefore + 4)
+        let untagged = try cli.run(["op", "untag", "widget/1", "urgent", "--json"])
+        #expect(json(untagged.stdout)["via"] == "api", "\(untagged.stdout)\(untagged.stderr)")
+        let released = try cli.run(["op", "release", "widget/1", "--json"])
+        #expect(json(released.stdout)["via"] == "api", "\(released.stdout)\(released.stderr)")
+
+        let shown = try cli.run(["op", "show", "widget/1", "--json"])
+        let state = try #require(try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any])
+        #expect((state["fields"] as? [String: String])?["color"] == "\"blue\"")
+        #expect((state["inserted"] as? [String: String])?["size"] == "\"m\"")
+        #expect((state["tags"] as? [String]) == [] && state["holder"] == nil)
+
+        // Once the node stops, the same command opens the store.
+        daemon.stop()
+        let direct = try cli.run(["op", "tag", "widget/1", "later", "--json"])
+        #expect(direct.status == 0 && json(direct.stdout)["via"] == nil && json(direct.stdout)["kind"] != nil, "\(direct.stdout)\(direct.stderr)")
+    }
 }
