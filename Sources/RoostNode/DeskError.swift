@@ -1,4 +1,4 @@
-import RoostCore
+public import RoostCore
 import Foundation
 public import RoostStore
 
@@ -14,6 +14,8 @@ public enum DeskError: Error, Equatable, Sendable, CustomStringConvertible {
     case tooLong(count: Int, limit: Int)
     /// A value is not one of the allowed ones.
     case invalidValue(field: String, value: String, allowed: [String])
+    /// A search query that cannot be read.
+    case badQuery(SearchQueryError)
     /// Anything else the agent asked for that cannot be done.
     case refused(String)
     /// The store failed.
@@ -28,6 +30,7 @@ public enum DeskError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .tooLong(count, limit): "reply is \(count) characters, over X's limit of \(limit)"
         case let .invalidValue(field, value, allowed):
             "\(field) \"\(value)\" is not one of: \(allowed.joined(separator: ", "))"
+        case let .badQuery(error): error.description
         case let .refused(why): why
         case let .store(error): "\(error)"
         }

@@ -33,6 +33,7 @@ enum DeskProjection {
         else {
             guard let old else { return nil }
             try db.cachedStatement(sql: "DELETE FROM desk_message WHERE id = ?").execute(arguments: [id])
+            try SearchIndex.indexMessage(id, ticket: old, direction: "", author: "", createdMillis: 0, text: nil, db: db)
             return [old]
         }
         let author = fields["author"]?.stringValue ?? ""
@@ -42,6 +43,8 @@ enum DeskProjection {
             VALUES (?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [id, ticket, direction.rawValue, author, created, dm ? 1 : 0,
                                      fields["signature"]?.stringValue])
+        try SearchIndex.indexMessage(id, ticket: ticket, direction: direction.rawValue, author: author, createdMillis: created,
+                                     text: fields["text"]?.stringValue, db: db)
         return [ticket] + (old.map { $0 == ticket ? [] : [$0] } ?? [])
     }
 
@@ -50,6 +53,7 @@ enum DeskProjection {
         let entity = EntityRef(Desk.ticket, key)
         guard let fields = try entityFields(entity, db: db) else {
             try db.cachedStatement(sql: "DELETE FROM desk_ticket WHERE key = ?").execute(arguments: [key])
+            try SearchIndex.indexTicket(key, customer: nil, lastMillis: nil, db: db)
             return
         }
         var registers: [String: (Value, UInt64)] = [:]
@@ -105,6 +109,7 @@ enum DeskProjection {
                 firstIn, lastIn, firstResponse, stats["last_msg"] as Int64?, statusSet.map { Int64($0) }, statusBy,
                 stats["n"] as Int64,
             ])
+        try SearchIndex.indexTicket(key, customer: fields["customer"]?.stringValue ?? "", lastMillis: stats["last_msg"], db: db)
     }
 
     static func entityFields(_ entity: EntityRef, db: Database) throws -> [String: Value]? {

@@ -56,6 +56,8 @@ enum Materializer {
                 present.bind(tag)
                 try present.run()
             }
+            // A ticket's tags are in its search document.
+            if entity.collection == Desk.ticket { dirty.tickets.insert(entity.key) }
         case let .tagRemove(entity, tag, observed):
             let statement = try db.cachedStatement(sql: """
                 INSERT OR IGNORE INTO mv_tag_removal (collection, key, tag, add_author, add_epoch, add_seq)
@@ -66,6 +68,7 @@ enum Materializer {
                                                   add.author.key.data, add.epoch.sql, add.seq.sql])
             }
             try refreshTag(entity, tag: tag, db: db)
+            if entity.collection == Desk.ticket { dirty.tickets.insert(entity.key) }
         case let .claim(entity, action, holder, lease, observed):
             try db.cachedStatement(sql: """
                 INSERT OR IGNORE INTO mv_claim (collection, key, author, epoch, seq, hlc, action, holder,

@@ -217,6 +217,7 @@ public final class OpStore: Sendable {
             try db.execute(sql: "UPDATE op SET body = NULL WHERE author = ? AND epoch = ? AND seq = ? AND body IS NOT NULL",
                            arguments: args)
             guard db.changesCount == 1 else { return false }
+            try SearchIndex.forgetErased(author: ref.author.key.data, epoch: ref.epoch.sql, seq: ref.seq.sql, db: db)
             var hybrid = try Self.loadClock(db, drift: drift)
             let at = hybrid.tick(wallMillis: clock.nowMillis())
             try db.execute(

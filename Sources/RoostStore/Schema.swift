@@ -54,6 +54,11 @@ enum Schema {
             // Roster ops merged before this table existed.
             try OpStore.rebuildRosterChanges(db)
         }
+        migrator.registerMigration("v4-search") { db in
+            try db.execute(sql: SearchIndex.sql)
+            // Messages and tickets merged before the index existed.
+            try OpStore.rebuildSearchDocuments(db, progress: nil)
+        }
         return migrator
     }
 

@@ -45,6 +45,8 @@ enum WebAPI {
         WebRoute(method: .get, path: base + "/presence", handler: presenceList),
         WebRoute(method: .post, path: base + "/presence", handler: presenceReport),
         WebRoute(method: .get, path: base + "/events", handler: events),
+        WebRoute(method: .get, path: base + "/search", handler: search),
+        WebRoute(method: .post, path: base + "/jobs/reindex", handler: reindex),
     ] + writeRoutes
 
     // MARK: helpers

@@ -86,6 +86,7 @@ public enum WebError: Error, Sendable, Equatable {
         case .claimedByOther: self = .conflict(error.description)
         case .tooLong: self = .refused(field: "text", reason: error.description)
         case let .invalidValue(field, _, _): self = .badRequest(field: field, reason: error.description)
+        case .badQuery: self = .badRequest(field: "q", reason: error.description)
         case .refused: self = .refused(field: nil, reason: error.description)
         case .store(.diskFull): self = .refused(field: nil, reason: StoreError.diskFull.description)
         case .store: self = .internalError("the store failed; see the node's log")

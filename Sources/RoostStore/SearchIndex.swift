@@ -1,0 +1,98 @@
+import Foundation
+import GRDB
+import RoostCore
+
+/// The desk's full-text index (SQLite FTS5): one document per message (customer messages, replies and notes)
+/// and one per ticket (its customer's handle and name, and its tags). `search_doc` holds the documents,
+/// `search_fts` indexes their text and is kept in step by triggers. Documents are derived from the merged state
+/// as ops apply (``DeskProjection``), so local and remote ops are found alike; ``OpStore/rebuildSearchIndex(progress:)``
+/// derives them all again (`roost reindex`). Text of an erased op is never indexed.
+enum SearchIndex {
+    static var sql: String { tablesSQL + triggersSQL }
+
+    static let tablesSQL = """
+        CREATE TABLE search_doc (
+            id INTEGER PRIMARY KEY,
+            -- A message id, or '#' and a ticket key for the ticket's own document.
+            doc TEXT NOT NULL UNIQUE,
+            ticket TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('inbound', 'outbound', 'note', 'ticket')),
+            author TEXT NOT NULL,
+            created_ms INTEGER NOT NULL,
+            body TEXT NOT NULL
+        );
+        CREATE INDEX search_doc_ticket ON search_doc (ticket);
+        CREATE VIRTUAL TABLE search_fts USING fts5(
+            body, content = 'search_doc', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2');
+
+        """
+
+    /// Keep `search_fts` in step with `search_doc`; dropped while the index is rebuilt in one pass.
+    static let triggersSQL = """
+        CREATE TRIGGER search_doc_insert AFTER INSERT ON search_doc BEGIN
+            INSERT INTO search_fts (rowid, body) VALUES (new.id, new.body);
+        END;
+        CREATE TRIGGER search_doc_delete AFTER DELETE ON search_doc BEGIN
+            INSERT INTO search_fts (search_fts, rowid, body) VALUES ('delete', old.id, old.body);
+        END;
+        CREATE TRIGGER search_doc_update AFTER UPDATE OF body ON search_doc BEGIN
+            INSERT INTO search_fts (search_fts, rowid, body) VALUES ('delete', old.id, old.body);
+            INSERT INTO search_fts (rowid, body) VALUES (new.id, new.body);
+        END;
+        """
+
+    /// The document key of a ticket's own document.
+    static func ticketDoc(_ key: String) -> String { "#" + key }
+
+    /// Indexes one message's text (replacing what was indexed for it), or removes it when `text` is nil.
+    static func indexMessage(_ id: String, ticket: String, direction: String, author: String, createdMillis: Int64,
+                             text: String?, db: Database) throws {
+        guard let text, !text.isEmpty else {
+            try db.cachedStatement(sql: "DELETE FROM search_doc WHERE doc = ?").execute(arguments: [id])
+            return
+        }
+        try db.cachedStatement(sql: """
+            INSERT INTO search_doc (doc, ticket, kind, author, created_ms, body) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (doc) DO UPDATE SET ticket = excluded.ticket, kind = excluded.kind, author = excluded.author,
+                created_ms = excluded.created_ms, body = excluded.body
+            """).execute(arguments: [id, ticket, direction, author, createdMillis, text])
+    }
+
+    /// Re-derives a ticket's own document (customer handle and name, tags); removes it when the ticket is gone.
+    static func indexTicket(_ key: String, customer: String?, lastMillis: Int64?, db: Database) throws {
+        let doc = ticketDoc(key)
+        guard let customer else {
+            try db.cachedStatement(sql: "DELETE FROM search_doc WHERE doc = ?").execute(arguments: [doc])
+            return
+        }
+        var words: [String] = []
+        if let fields = try DeskProjection.entityFields(EntityRef(Desk.customer, customer), db: db),
+           let handle = fields["handle"]?.stringValue {
+            words.append("@" + handle)
+        }
+        if let data = try Data.fetchOne(db.cachedStatement(sql: """
+            SELECT value FROM mv_register WHERE collection = ? AND key = ? AND field = 'name'
+            """), arguments: [Desk.customer, customer]), let name = try? Value.decode([UInt8](data)).stringValue {
+            words.append(name)
+        }
+        words += try String.fetchAll(db.cachedStatement(sql: """
+            SELECT tag FROM mv_tag WHERE collection = ? AND key = ? ORDER BY tag
+            """), arguments: [Desk.ticket, key])
+        let body = words.joined(separator: " ")
+        let current = try Row.fetchOne(db.cachedStatement(sql: "SELECT body, created_ms FROM search_doc WHERE doc = ?"),
+                                       arguments: [doc])
+        if let current, current["body"] as String == body, current["created_ms"] as Int64 == (lastMillis ?? 0) { return }
+        try db.cachedStatement(sql: """
+            INSERT INTO search_doc (doc, ticket, kind, author, created_ms, body) VALUES (?, ?, 'ticket', ?, ?, ?)
+            ON CONFLICT (doc) DO UPDATE SET author = excluded.author, created_ms = excluded.created_ms, body = excluded.body
+            """).execute(arguments: [doc, key, customer, lastMillis ?? 0, body])
+    }
+
+    /// Removes the text of the message whose winning insert is the op at `ref`'s position (it was erased).
+    static func forgetErased(author: Data, epoch: Int64, seq: Int64, db: Database) throws {
+        try db.execute(sql: """
+            DELETE FROM search_doc WHERE doc IN (
+                SELECT key FROM mv_entity WHERE collection = ? AND author = ? AND epoch = ? AND seq = ?)
+            """, arguments: [Desk.message, author, epoch, seq])
+    }
+}

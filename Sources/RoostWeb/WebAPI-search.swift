@@ -1,0 +1,65 @@
+import Hummingbird
+import RoostCore
+import RoostNode
+import RoostStore
+
+/// `GET /api/v1/search?q=…&limit=N`: the desk's search (the query language of ``SearchQuery``), and
+/// `POST /api/v1/jobs/reindex`: the index derived again, with progress (`roost reindex`).
+extension WebAPI {
+    struct SearchResults: Encodable {
+        var query: String
+        var results: [Result]
+
+        struct Result: Encodable {
+            var ticket: String
+            var status: String
+            var priority: String
+            var brand: String
+            var customer: String
+            var customerHandle: String?
+            var queue: String?
+            var kind: String
+            var message: String?
+            var createdMs: UInt64
+            var snippet: [SnippetRun]
+            var score: Double
+        }
+
+        init(query: String, hits: [SearchHit]) {
+            self.query = query
+            results = hits.map {
+                Result(ticket: $0.ticket, status: $0.status, priority: $0.priority, brand: $0.brand, customer: $0.customer,
+                       customerHandle: $0.customerHandle, queue: $0.queue, kind: $0.kind, message: $0.message,
+                       createdMs: $0.createdMillis, snippet: $0.snippet, score: $0.score)
+            }
+        }
+    }
+
+    @Sendable static func search(_ app: WebApp, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        guard let text = query(request, "q") else { throw WebError.badRequest(field: "q", reason: "required") }
+        var limit = SearchLimits.defaultResults
+        if let typed = query(request, "limit") {
+            guard let value = Int(typed), (1...SearchLimits.maxResults).contains(value) else {
+                throw WebError.badRequest(field: "limit", reason: "must be 1...\(SearchLimits.maxResults)")
+            }
+            limit = value
+        }
+        return JSON.response(SearchResults(query: text, hits: try app.desk.search(text, limit: limit)))
+    }
+
+    struct ReindexResult: Encodable, Sendable {
+        var documents: Int
+        var messages: Int
+        var indexBytes: Int
+        var textBytes: Int
+    }
+
+    @Sendable static func reindex(_ app: WebApp, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        _ = try await WebRequestBody.read(request, allowed: [])
+        return JobStream.response(logger: app.logger) { progress in
+            let stats = try app.desk.reindex(progress: progress)
+            return ReindexResult(documents: stats.documents, messages: stats.messages, indexBytes: stats.indexBytes,
+                                 textBytes: stats.textBytes)
+        }
+    }
+}
