@@ -36,7 +36,8 @@ enum HTML {
     }
 
     /// A whole page: header, skip link, main navigation, live status, and `body` as the main content.
-    static func page(title: String, pageName: String, app: WebApp?, attributes: String = "", body: String) -> String {
+    /// `query` fills the header's search box (the search page).
+    static func page(title: String, pageName: String, app: WebApp?, attributes: String = "", query: String = "", body: String) -> String {
         let me = app.map { "\(escape($0.node.config.name)) (^\(escape($0.node.config.initials)))" } ?? ""
         let nav = app == nil ? "" : """
             <nav class="main-nav" aria-label="Main">
@@ -44,6 +45,12 @@ enum HTML {
               <a href="/dashboard"\(pageName == "dashboard" ? " aria-current=\"page\"" : "")>Dashboard</a>
               <a href="/team"\(pageName == "team" ? " aria-current=\"page\"" : "")>Team</a>
             </nav>
+            <form class="search" role="search" method="get" action="/search" autocomplete="off">
+              <label for="q" class="visually-hidden">Search tickets</label>
+              <input type="search" id="q" name="q" value="\(escape(query))" placeholder="Search (/)" maxlength="512"
+                     aria-controls="search-panel">
+              <div id="search-panel" class="search-panel" hidden></div>
+            </form>
             <span class="me">\(me)</span>
             <form method="post" action="/logout" class="logout"><button type="submit" class="small" id="logout">Sign out</button></form>
             <span id="live-status" class="live-status" role="status" aria-live="polite">connecting…</span>
@@ -75,6 +82,7 @@ enum HTML {
                 <dt>r</dt><dd>reply</dd>
                 <dt>e</dt><dd>resolve</dd>
                 <dt>u</dt><dd>back to the inbox</dd>
+                <dt>/</dt><dd>search</dd>
                 <dt>?</dt><dd>show or hide this help</dd>
               </dl>
             </div>

@@ -14,6 +14,17 @@ a { color:var(--accent); }
 .top a { color:#fff; text-decoration:none; } .top .brand { font-weight:700; font-size:18px; }
 .main-nav { display:flex; gap:12px; } .main-nav a[aria-current] { text-decoration:underline; text-underline-offset:4px; }
 .me { margin-left:auto; } .live-status { font-size:13px; padding:2px 8px; border-radius:10px; background:#57606a; }
+form.search { position:relative; flex:1 1 240px; max-width:420px; }
+form.search input { width:100%; padding:5px 8px; border-radius:6px; border:1px solid #57606a; font:inherit; }
+.search-panel { position:absolute; top:100%; left:0; right:0; margin-top:4px; background:var(--bg); color:var(--fg);
+  border:1px solid var(--line); border-radius:6px; box-shadow:0 8px 24px rgba(0,0,0,.2); z-index:20; max-height:70vh; overflow:auto; }
+.top .search-panel a { color:var(--fg); }
+.search-hits { list-style:none; margin:0; padding:0; } .search-hits li { border-bottom:1px solid var(--line); }
+.search-hits a.hit { display:block; padding:8px 10px; color:var(--fg); text-decoration:none; } .search-hits a.hit:hover, .search-hits a.hit:focus { background:var(--panel); }
+.search-hits .key { font-weight:600; } .search-hits .who, .search-hits time, .search-hits .brand { color:var(--muted); font-size:13px; }
+.search-hits .snippet { display:block; margin-top:2px; overflow-wrap:anywhere; } .search-hits .kind { font-size:12px; color:var(--muted); text-transform:uppercase; }
+.search-hits mark { background:#fff1b8; color:inherit; padding:0 1px; } .search-error { color:var(--bad); padding:8px 10px; margin:0; }
+.search-empty { padding:8px 10px; margin:0; color:var(--muted); }
 .live-status.on { background:#116329; } .live-status.off { background:#b3261e; }
 .layout { display:grid; grid-template-columns: 220px minmax(0, 1fr); min-height: calc(100vh - 48px); }
 .queues { background:var(--panel); border-right:1px solid var(--line); padding:12px; }

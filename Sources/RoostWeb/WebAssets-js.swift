@@ -242,6 +242,34 @@ extension WebAssets {
     });
   }
 
+  // Search as you type: the server renders the results (escaped, matches in <mark>); the newest answer wins.
+  function searchBox() {
+    const box = $("#q"), panel = $("#search-panel"); if (!box || !panel) return;
+    const onPage = page === "search" ? $("#search-results") : null;
+    let timer = null, asked = 0;
+    async function update() {
+      const q = box.value.trim(), n = ++asked;
+      if (!q) { panel.hidden = true; panel.innerHTML = ""; return; }
+      const res = await fetch("/search?fragment=1&q=" + encodeURIComponent(q), { credentials: "same-origin" });
+      if (n !== asked || !res.ok) return;
+      const html = await res.text();
+      if (onPage) { onPage.innerHTML = html; history.replaceState(null, "", "/search?q=" + encodeURIComponent(q)); return; }
+      panel.innerHTML = html; panel.hidden = false;
+    }
+    box.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(update, 150); });
+    box.addEventListener("keydown", ev => {
+      if (ev.key === "Escape") { panel.hidden = true; box.blur(); }
+      else if (ev.key === "ArrowDown" && !panel.hidden) { const first = $("a.hit", panel); if (first) { ev.preventDefault(); first.focus(); } }
+    });
+    panel.addEventListener("keydown", ev => {
+      const hits = $$("a.hit", panel), i = hits.indexOf(document.activeElement);
+      if (ev.key === "ArrowDown" && i >= 0 && i < hits.length - 1) { ev.preventDefault(); hits[i + 1].focus(); }
+      else if (ev.key === "ArrowUp") { ev.preventDefault(); if (i > 0) hits[i - 1].focus(); else box.focus(); }
+      else if (ev.key === "Escape") { panel.hidden = true; box.focus(); }
+    });
+    document.addEventListener("click", ev => { if (!ev.target.closest("form.search")) panel.hidden = true; });
+  }
+
   document.addEventListener("keydown", ev => {
     if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
     const box = confirmBox();
@@ -255,6 +283,7 @@ extension WebAssets {
       return;
     }
     const help = $("#help");
+    if (ev.key === "/" && $("#q")) { ev.preventDefault(); $("#q").focus(); $("#q").select(); return; }
     if (ev.key === "?") { help.hidden = !help.hidden; ev.preventDefault(); return; }
     if (page === "inbox") {
       if (ev.key === "j") { select(selected + 1); ev.preventDefault(); }
@@ -274,6 +303,7 @@ extension WebAssets {
   });
 
   afterRender();
+  searchBox();
   if (page === "inbox") select(0, false);  // highlighted, but focus stays at the top of the page
   if (page === "ticket") {
     composer(); presence("viewing");

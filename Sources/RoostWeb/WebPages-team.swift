@@ -205,8 +205,15 @@ struct WebForm {
     static func read(_ request: Request) async throws -> WebForm {
         var request = request
         let buffer = try await request.collectBody(upTo: WebLimits.maxRequestBody)
+        return WebForm(encoded: String(buffer: buffer))
+    }
+
+    /// The fields of a query string of a form sent with GET (the router's decoding keeps `+`, a space in forms).
+    static func query(_ request: Request) -> WebForm { WebForm(encoded: request.uri.query ?? "") }
+
+    private init(encoded: String) {
         var form = WebForm()
-        for pair in String(buffer: buffer).split(separator: "&") {
+        for pair in encoded.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             func decode(_ text: Substring) -> String {
                 String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
@@ -214,8 +221,10 @@ struct WebForm {
             guard let key = parts.first else { continue }
             form.fields[decode(key)] = parts.count > 1 ? decode(parts[1]) : ""
         }
-        return form
+        self = form
     }
+
+    private init() {}
 
     func value(_ name: String) -> String? { fields[name] }
 

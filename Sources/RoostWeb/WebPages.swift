@@ -12,6 +12,7 @@ enum WebPages {
         router.get("/login") { request, _ in login(request, app: app) }
         router.post("/logout") { request, _ in logout(request, app: app) }
         TeamPages.register(on: router, app: app)
+        SearchPages.register(on: router, app: app)
         router.get("/assets/app.css") { _, _ in asset(WebAssets.css, type: "text/css; charset=utf-8") }
         router.get("/assets/app.js") { _, _ in asset(WebAssets.js, type: "text/javascript; charset=utf-8") }
         router.get("/inbox") { request, _ in
