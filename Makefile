@@ -5,11 +5,11 @@ SUDO := $(shell [ "$$(id -u)" -ne 0 ] && command -v sudo >/dev/null && echo sudo
 
 .PHONY: deps browser-deps build demo test bench clean
 
-## Install libsodium-dev (and pkg-config) with apt-get when they are missing.
+## Install libsodium-dev (and pkg-config) and libcld2-dev (language detection) with apt-get when they are missing.
 deps:
-	@if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists libsodium; then \
-		echo "Installing libsodium-dev with apt-get..."; \
-		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libsodium-dev pkg-config; \
+	@if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists libsodium || [ ! -f /usr/include/cld2/public/compact_lang_det.h ]; then \
+		echo "Installing libsodium-dev and libcld2-dev with apt-get..."; \
+		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libsodium-dev libcld2-dev pkg-config; \
 	fi
 
 ## Install Debian's chromium and chromium-driver (the web app's browser tests) with apt-get when missing.
