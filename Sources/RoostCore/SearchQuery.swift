@@ -100,6 +100,9 @@ public enum SearchLimits {
     public static let maxResults = 200
     /// Results when no limit is given.
     public static let defaultResults = 20
+    /// Matching documents a ranked search scores, newest first (bm25 runs on these, not on every match of a
+    /// common word): ``recencyHalfLifeDays`` makes an older document beyond them rarely outrank them.
+    public static let candidateDocuments = 2_000
     /// Age (days) at which recency halves a hit's score: between two equally good matches the newer ranks first.
     public static let recencyHalfLifeDays = 90.0
 }
@@ -140,6 +143,9 @@ extension SearchQuery {
                     let word = token()
                     if let colon = word.firstIndex(of: ":"), colon > 0, word[..<colon].allSatisfy({ $0.properties.isAlphabetic }) {
                         let name = String(String.UnicodeScalarView(word[..<colon])).lowercased()
+                        guard name != "sentiment" else {
+                            throw fail(negated ? start + 1 : start, "sentiment: is not available yet: messages carry no sentiment")
+                        }
                         guard SearchQuery.filterNames.contains(name) else {
                             throw fail(negated ? start + 1 : start, "unknown filter \(name): (filters: \(SearchQuery.filterNames.map { $0 + ":" }.joined(separator: " "))); put text with a colon in quotes")
                         }

@@ -45,18 +45,20 @@ public struct IncomingMessage: Sendable, Hashable {
     public var replyTo: String?
     public var signature: String?
     public var mentions: Set<String>
+    /// X's `lang` for the tweet, when X sent one (the message's language is this, normalized, else detected).
+    public var xLang: String?
 
     /// Creates a message.
     public init(
         id: String, ticketKey: String, channel: String, conversation: String, direction: MessageDirection, author: String,
         customer: String, customerHandle: String?, customerName: String?, followers: Int?, verified: Bool?, brand: String,
-        text: String, createdMillis: UInt64, replyTo: String?, signature: String?, mentions: Set<String>
+        text: String, createdMillis: UInt64, replyTo: String?, signature: String?, mentions: Set<String>, xLang: String? = nil
     ) {
         self.id = id; self.ticketKey = ticketKey; self.channel = channel; self.conversation = conversation
         self.direction = direction; self.author = author; self.customer = customer; self.customerHandle = customerHandle
         self.customerName = customerName; self.followers = followers; self.verified = verified; self.brand = brand
         self.text = text; self.createdMillis = createdMillis; self.replyTo = replyTo; self.signature = signature
-        self.mentions = mentions
+        self.mentions = mentions; self.xLang = xLang
     }
 }
 
@@ -114,10 +116,12 @@ extension DeskService {
             if message.channel == "dm" { fields.append(Field("dm", .bool(true))) }
             if let replyTo = message.replyTo { fields.append(Field("reply_to", .string(replyTo))) }
             if let signature = message.signature { fields.append(Field("signature", .string(signature))) }
+            let language = TweetLanguage.of(text: message.text, xLang: message.xLang)
+            if let language { fields.append(Field("lang", .string(language))) }
             bodies.append(.makeInsert(EntityRef(Desk.message, message.id), fields))
             report.messages += 1
             if message.direction == .inbound, !rules.rules.isEmpty || !rules.crisisKeywords.isEmpty {
-                let outcome = try triage(message, rules: rules, unflushed: unflushedTickets[message.customer] ?? [])
+                let outcome = try triage(message, language: language, rules: rules, unflushed: unflushedTickets[message.customer] ?? [])
                 var pending = pendingTicketValues[message.ticketKey] ?? [:]
                 for (field, value) in [("priority", outcome.priority?.rawValue), ("tier", outcome.tier?.rawValue),
                                        ("queue", outcome.queue)] {
@@ -152,7 +156,7 @@ extension DeskService {
         progress?(done, incoming.count)
     }
 
-    func triage(_ message: IncomingMessage, rules: TriageRules, unflushed: [UInt64]) throws(DeskError) -> TriageOutcome {
+    func triage(_ message: IncomingMessage, language: String?, rules: TriageRules, unflushed: [UInt64]) throws(DeskError) -> TriageOutcome {
         let week: UInt64 = 7 * 24 * 3_600_000
         let customer = EntityRef(Desk.customer, message.customer)
         let vip = try run { () throws(StoreError) in try store.register(customer, "vip") } == .bool(true)
@@ -171,7 +175,7 @@ extension DeskService {
         return rules.evaluate(TriageInput(
             text: message.text, destinations: message.mentions.union([message.brand.lowercased()]), vip: vip,
             verified: message.verified ?? false, followers: message.followers ?? 0, ticketsThisWeek: history,
-            recentTagCounts: counts))
+            recentTagCounts: counts, language: language))
     }
 
     /// Handles mentioned in a text, lower-case, without `@`.
@@ -299,7 +303,7 @@ extension DeskService {
                     customerHandle: profile?.username, customerName: profile?.name, followers: profile?.followers,
                     verified: profile?.verified, brand: brand, text: tweet.text, createdMillis: tweet.createdAtMillis,
                     replyTo: tweet.repliedToTweetID, signature: outbound ? SignatureParser.initials(in: tweet.text) : nil,
-                    mentions: mentions))
+                    mentions: mentions, xLang: tweet.lang))
             case let .dm(message):
                 let outbound = brandIDSet.contains(message.senderID)
                 // A one-to-one conversation id is "<user>-<user>": the customer is the participant who is not the brand.

@@ -119,6 +119,8 @@ extension DeskService {
         public var empty: Bool
         /// Who it goes to and what it answers.
         public var target: ReplyTarget
+        /// The language of the canned response's variant used (the ticket's language), nil for its default text.
+        public var cannedLanguage: String? = nil
     }
 
     /// Composes a reply without writing anything: the same rules ``reply(_:text:canned:dm:to:inReplyTo:)`` uses.
@@ -129,18 +131,22 @@ extension DeskService {
         let target = try replyTarget(key, to: to, inReplyTo: inReplyTo)
         let handle = target.addressee?.handle
         var body = text ?? ""
+        var cannedLanguage: String?
         if let canned, !canned.isEmpty {
-            guard let template = try cannedResponses().first(where: { $0.name == canned })?.text else {
+            // The variant in the ticket's language, else the default text.
+            guard let template = try cannedText(canned, language: row.language) else {
                 throw .refused("no canned response \"\(canned)\" (see `roost canned list`)")
             }
-            body = DeskRules.fillCanned(template, customer: handle.map { "@" + $0 } ?? "there", agent: node.config.name)
+            cannedLanguage = template.language
+            body = DeskRules.fillCanned(template.text, customer: handle.map { "@" + $0 } ?? "there", agent: node.config.name)
                 + (body.isEmpty ? "" : " " + body)
         }
         let isDM = dm || row.channel == "dm"
         let composed = DeskRules.composeReply(text: body, handle: handle, initials: node.config.initials, dm: isDM)
         let measured = TweetLength.measure(composed, dm: isDM)
         return ReplyDraft(composed: composed, length: measured.count, limit: measured.limit, dm: isDM,
-                          empty: body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, target: target)
+                          empty: body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, target: target,
+                          cannedLanguage: cannedLanguage)
     }
 
     /// Composes `@handle text ^AL` addressed to the author of the message it answers (see
@@ -169,6 +175,7 @@ extension DeskService {
         ]
         if let answered = draft.target.inReplyTo { fields.append(Field("reply_to", .string(answered))) }
         if let addressee = draft.target.addressee { fields.append(Field("to", .string(addressee.id))) }
+        if let language = TweetLanguage.detect(draft.composed) { fields.append(Field("lang", .string(language))) }
         bodies.append(.makeInsert(EntityRef(Desk.message, id), fields))
         bodies.append(.set(entity: EntityRef(Desk.message, id), field: "outbox", value: .string(OutboxState.queued.rawValue)))
         if row.status == .new || row.status == .open {

@@ -9,17 +9,13 @@ extension DeskService {
     public func search(_ text: String, limit: Int = SearchLimits.defaultResults) throws(DeskError) -> [SearchHit] {
         let query: SearchQuery
         do { query = try SearchQuery.parse(text) } catch { throw .badQuery(error) }
-        guard query.languages.isEmpty else {
-            throw .badQuery(SearchQueryError(position: (text.range(of: "lang:").map { text.distance(from: text.startIndex, to: $0.lowerBound) } ?? 0) + 1,
-                                             reason: "lang: is not available yet: messages carry no language on this node"))
-        }
         guard (1...SearchLimits.maxResults).contains(limit) else {
             throw .invalidValue(field: "limit", value: String(limit), allowed: ["1...\(SearchLimits.maxResults)"])
         }
         var plan = SearchPlan(query: query, nowMillis: now)
         plan.limit = limit
         for handle in query.from {
-            plan.authors += try run { () throws(StoreError) in try store.customerIDs(handle: handle) }
+            plan.authors += try run { () throws(StoreError) in try store.searchCustomerIDs(handle: handle) }
             plan.authors += try members(withInitials: handle).map(\.text)
         }
         for assignee in query.assignees {

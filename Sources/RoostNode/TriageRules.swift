@@ -23,6 +23,7 @@ public struct RulesError: Error, Equatable, Sendable, CustomStringConvertible {
 /// regex = "no (internet|service)"    # and/or a regular expression
 /// verified = true                    # origin: verified, vip, min_followers
 /// min_tickets_this_week = 3          # history: the customer's tickets in the last 7 days
+/// lang = ["es", "pt"]                # the message's language (X's lang, else detected): any of these
 /// priority = "urgent"                # actions: priority, tier, queue, tags, crisis
 /// tier = "service"
 /// queue = "network"
@@ -39,6 +40,8 @@ public struct TriageRule: Sendable, Hashable {
     public var verified: Bool?
     public var minFollowers: Int?
     public var minTicketsThisWeek: Int?
+    /// Languages (ISO 639-1, lowercase): the message's language is one of them.
+    public var languages: [String] = []
     public var priority: Priority?
     public var tier: Tier?
     public var queue: String?
@@ -57,11 +60,14 @@ public struct TriageInput: Sendable {
     public var ticketsThisWeek: Int
     /// Tickets tagged with the spike tag in the spike window, including this one if it matches.
     public var recentTagCounts: [String: Int]
+    /// The message's language, nil when it has none.
+    public var language: String?
 
     public init(text: String, destinations: Set<String>, vip: Bool = false, verified: Bool = false, followers: Int = 0,
-                ticketsThisWeek: Int = 0, recentTagCounts: [String: Int] = [:]) {
+                ticketsThisWeek: Int = 0, recentTagCounts: [String: Int] = [:], language: String? = nil) {
         self.text = text; self.destinations = destinations; self.vip = vip; self.verified = verified
         self.followers = followers; self.ticketsThisWeek = ticketsThisWeek; self.recentTagCounts = recentTagCounts
+        self.language = language
     }
 }
 
@@ -135,7 +141,7 @@ public struct TriageRules: Sendable {
     }
 
     static let ruleKeys = ["name", "destination", "keywords", "regex", "vip", "verified", "min_followers",
-                           "min_tickets_this_week", "priority", "tier", "queue", "tags", "crisis"]
+                           "min_tickets_this_week", "lang", "priority", "tier", "queue", "tags", "crisis"]
 
     static func parseRule(_ table: RulesTOML.Table, index: Int, file: String) throws(RulesError) -> TriageRule {
         let reader = FieldReader(table: table, file: file)
@@ -154,13 +160,17 @@ public struct TriageRules: Sendable {
         rule.verified = try reader.bool("verified")
         rule.minFollowers = try reader.int("min_followers")
         rule.minTicketsThisWeek = try reader.int("min_tickets_this_week")
+        rule.languages = try reader.strings("lang").map { $0.lowercased() }
+        if let bad = rule.languages.first(where: { !(2...3).contains($0.count) || !$0.allSatisfy({ $0 >= "a" && $0 <= "z" }) }) {
+            throw RulesError(file: file, line: reader.line("lang"), reason: "lang \"\(bad)\" is not a language code such as \"es\" or \"pt\"")
+        }
         rule.priority = try reader.choice("priority", Priority.self)
         rule.tier = try reader.choice("tier", Tier.self)
         rule.queue = try reader.string("queue")
         rule.tags = try reader.strings("tags")
         rule.crisis = try reader.bool("crisis") ?? false
         let hasCondition = !rule.destinations.isEmpty || !rule.keywords.isEmpty || rule.regex != nil || rule.vip != nil
-            || rule.verified != nil || rule.minFollowers != nil || rule.minTicketsThisWeek != nil
+            || rule.verified != nil || rule.minFollowers != nil || rule.minTicketsThisWeek != nil || !rule.languages.isEmpty
         guard hasCondition else {
             throw RulesError(file: file, line: rule.line, reason: "rule \"\(name)\" has no condition (it would match everything)")
         }
@@ -190,6 +200,7 @@ public struct TriageRules: Sendable {
             if let verified = rule.verified, verified != input.verified { continue }
             if let minimum = rule.minFollowers, input.followers < minimum { continue }
             if let minimum = rule.minTicketsThisWeek, input.ticketsThisWeek < minimum { continue }
+            if !rule.languages.isEmpty, !rule.languages.contains(input.language ?? "") { continue }
             outcome.matched.append(rule.name)
             outcome.priority = rule.priority ?? outcome.priority
             outcome.tier = rule.tier ?? outcome.tier

@@ -38,11 +38,14 @@ enum DeskProjection {
         }
         let author = fields["author"]?.stringValue ?? ""
         let dm: Bool = if case .bool(true)? = fields["dm"] { true } else { false }
+        let lang = fields["lang"]?.stringValue.flatMap { code in
+            (2...3).contains(code.utf8.count) && code.utf8.allSatisfy({ $0 >= 0x61 && $0 <= 0x7A }) ? code : nil
+        }
         try db.cachedStatement(sql: """
-            INSERT OR REPLACE INTO desk_message (id, ticket, direction, author, created_ms, dm, signature)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
+            INSERT OR REPLACE INTO desk_message (id, ticket, direction, author, created_ms, dm, signature, lang)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [id, ticket, direction.rawValue, author, created, dm ? 1 : 0,
-                                     fields["signature"]?.stringValue])
+                                     fields["signature"]?.stringValue, lang])
         try SearchIndex.indexMessage(id, ticket: ticket, direction: direction.rawValue, author: author, createdMillis: created,
                                      text: fields["text"]?.stringValue, db: db)
         return [ticket] + (old.map { $0 == ticket ? [] : [$0] } ?? [])
@@ -76,7 +79,9 @@ enum DeskProjection {
                 max(CASE WHEN direction = 'inbound' THEN created_ms END) AS last_in,
                 max(CASE WHEN direction = 'outbound' THEN created_ms END) AS last_out,
                 max(CASE WHEN direction != 'note' THEN created_ms END) AS last_msg,
-                count(*) AS n
+                count(*) AS n,
+                (SELECT lang FROM desk_message WHERE ticket = ?1 AND direction = 'inbound' AND lang IS NOT NULL
+                 ORDER BY created_ms DESC, id DESC LIMIT 1) AS lang
             FROM desk_message WHERE ticket = ?1) s
             """), arguments: [key])!
         let firstIn: Int64? = stats["first_in"]
@@ -99,15 +104,15 @@ enum DeskProjection {
         try db.cachedStatement(sql: """
             INSERT OR REPLACE INTO desk_ticket (key, channel, brand, customer, status, reopened, priority, priority_rank,
                 tier, queue, resolution, holder, lease_ends_ms, first_inbound_ms, last_inbound_ms, first_response_ms,
-                last_message_ms, status_set_ms, status_by, messages)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                last_message_ms, status_set_ms, status_by, messages, lang)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [
                 key, fields["channel"]?.stringValue == "dm" ? "dm" : "public", fields["brand"]?.stringValue ?? "",
                 fields["customer"]?.stringValue ?? "", effective.status.rawValue, effective.reopened ? 1 : 0,
                 priority.rawValue, priority.rank, tier.rawValue, text("queue"), text("resolution"),
                 holder, holder == nil ? nil : claim?["lease_ends_ms"] as Int64?,
                 firstIn, lastIn, firstResponse, stats["last_msg"] as Int64?, statusSet.map { Int64($0) }, statusBy,
-                stats["n"] as Int64,
+                stats["n"] as Int64, stats["lang"] as String?,
             ])
         try SearchIndex.indexTicket(key, customer: fields["customer"]?.stringValue ?? "", lastMillis: stats["last_msg"], db: db)
     }

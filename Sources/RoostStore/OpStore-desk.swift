@@ -58,6 +58,9 @@ public struct InboxFilter: Hashable, Sendable {
     public var limit = 50
     /// Rows skipped before the first one returned (paging).
     public var offset = 0
+    /// Only tickets in one of these languages, or of no known language (nobody can tell, so everyone sees it);
+    /// nil: any language (the inbox's "my languages").
+    public var languages: [String]?
 
     /// The default inbox: open work, 50 rows.
     public init() {}
@@ -90,6 +93,8 @@ public struct InboxRow: Hashable, Sendable, Codable {
     /// Unanswered, but the first-response due time is more than ``DeskLimits/breachWindowMillis`` in the past:
     /// imported history, shown apart and never counted as breaching now.
     public var history: Bool?
+    /// The ticket's language: its customer's latest message's (SPEC §1b.4), nil when none is known.
+    public var language: String?
 }
 
 /// Limits of the desk's read side, in one place.
@@ -181,6 +186,10 @@ extension OpStore {
         if let holder = filter.holder { conditions.append("t.holder = ?"); arguments += [holder.key.data] }
         if filter.unassigned { conditions.append("t.holder IS NULL") }
         if filter.escalated { conditions.append("t.tier = 'escalation'") }
+        if let languages = filter.languages {
+            conditions.append("(t.lang IS NULL" + (languages.isEmpty ? ")" : " OR t.lang IN (\(languages.map { _ in "?" }.joined(separator: ", "))))"))
+            arguments += StatementArguments(languages)
+        }
         if filter.breaching {
             // Breaching now: due within the window before now (older unanswered tickets are history).
             // Per priority that is a range of first_inbound_ms (now - window - target <= first < now - target), so the
@@ -214,7 +223,8 @@ extension OpStore {
             breaching: unanswered && !history && due.map { UInt64($0) < now } == true,
             messages: row["messages"], reopened: row["reopened"], resolution: row["resolution"],
             brand: brand.flatMap { $0.isEmpty ? nil : $0 },
-            lastInboundMillis: (row["last_inbound_ms"] as Int64?).map { UInt64($0) }, snippet: nil, history: history)
+            lastInboundMillis: (row["last_inbound_ms"] as Int64?).map { UInt64($0) }, snippet: nil, history: history,
+            language: row["lang"])
     }
 
     /// One ticket's inbox row, or nil when unknown.

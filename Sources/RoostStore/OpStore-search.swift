@@ -80,38 +80,9 @@ extension OpStore {
             let exclude = SearchSQL.expression(plan.query.exclude, joinedBy: " OR ")
             var (ticketConditions, ticketArguments) = SearchSQL.ticketConditions(plan)
             let limit = max(1, min(plan.limit, SearchLimits.maxResults))
-            let rows: [Row]
             if let include {
-                let match = exclude.map { "(\(include)) NOT (\($0))" } ?? include
-                var docConditions = ["search_fts MATCH ?"]
-                var docArguments: StatementArguments = [match]
-                if !plan.query.from.isEmpty {
-                    docConditions.append(SearchSQL.fromCondition("d.author", plan))
-                    docArguments += SearchSQL.fromArguments(plan)
-                }
-                if let after = plan.query.afterMillis { docConditions.append("d.created_ms >= ?"); docArguments += [Int64(after)] }
-                if let before = plan.query.beforeMillis { docConditions.append("d.created_ms < ?"); docArguments += [Int64(before)] }
-                let halfLife = SearchLimits.recencyHalfLifeDays * 86_400_000
-                // MATERIALIZED: bm25() is only defined while SQLite walks the full-text match itself.
-                rows = try Row.fetchAll(db, sql: """
-                    WITH h AS MATERIALIZED (
-                        SELECT d.id AS doc_id, d.doc, d.kind, d.ticket, d.created_ms,
-                            bm25(search_fts) / (1.0 + max(0, ? - d.created_ms) / \(halfLife)) AS score
-                        FROM search_fts JOIN search_doc d ON d.id = search_fts.rowid
-                        WHERE \(docConditions.joined(separator: " AND ")))
-                    SELECT h.doc_id, h.doc, h.kind, h.created_ms, min(h.score) AS score, t.key, t.status, t.priority, t.brand,
-                        t.customer, t.queue
-                    FROM h JOIN desk_ticket t ON t.key = h.ticket
-                    \(ticketConditions.isEmpty ? "" : "WHERE " + ticketConditions.joined(separator: " AND "))
-                    GROUP BY h.ticket ORDER BY score, t.key LIMIT \(limit)
-                    """, arguments: [Int64(plan.nowMillis)] + docArguments + ticketArguments)
-                return try rows.map { row in
-                    let snippet = try String.fetchOne(db, sql: """
-                        SELECT snippet(search_fts, 0, char(2), char(3), '…', \(SearchSQL.snippetTokens))
-                        FROM search_fts WHERE search_fts MATCH ? AND rowid = ?
-                        """, arguments: [match, row["doc_id"] as Int64]) ?? ""
-                    return try SearchSQL.hit(row, snippet: SearchSQL.runs(snippet), db: db)
-                }
+                return try Self.rankedSearch(plan, match: exclude.map { "(\(include)) NOT (\($0))" } ?? include,
+                                             ticketConditions: ticketConditions, ticketArguments: ticketArguments, limit: limit, db: db)
             }
             if let exclude {
                 ticketConditions.append("""
@@ -129,7 +100,7 @@ extension OpStore {
                 ticketConditions.append("coalesce(t.first_inbound_ms, t.last_message_ms) < ?")
                 ticketArguments += [Int64(before)]
             }
-            rows = try Row.fetchAll(db, sql: """
+            let rows = try Row.fetchAll(db, sql: """
                 SELECT NULL AS doc_id, NULL AS doc, 'ticket' AS kind, coalesce(t.last_message_ms, 0) AS created_ms, 0.0 AS score,
                     t.key, t.status, t.priority, t.brand, t.customer, t.queue,
                     (SELECT body FROM search_doc WHERE ticket = t.key AND kind = 'inbound'
@@ -143,6 +114,87 @@ extension OpStore {
                 var hit = try SearchSQL.hit(row, snippet: latest.map { [SnippetRun(text: SearchSQL.cut($0), match: false)] } ?? [], db: db)
                 hit.kind = latest == nil ? "ticket" : "inbound"
                 return hit
+            }
+        }
+    }
+
+    /// The search with text terms: the newest ``SearchLimits/candidateDocuments`` documents that match (and pass
+    /// the filters), walked newest first by id, scored by bm25 divided by (1 + age / half-life), best per ticket.
+    /// Taking candidates newest first bounds the work for a common word (bm25 runs on the window, not on every
+    /// match); an older document beyond the window would need several times the bm25 of the newest to outrank
+    /// them, which the recency weighting already makes rare.
+    static func rankedSearch(_ plan: SearchPlan, match: String, ticketConditions: [String], ticketArguments: StatementArguments,
+                             limit: Int, db: Database) throws -> [SearchHit] {
+        var conditions = ["search_fts MATCH ?"]
+        var arguments: StatementArguments = [match]
+        if let after = plan.query.afterMillis {
+            conditions.append("search_fts.rowid >= ?"); arguments += [SearchIndex.idBase(Int64(after))]
+        }
+        if let before = plan.query.beforeMillis {
+            conditions.append("search_fts.rowid < ?"); arguments += [SearchIndex.idBase(Int64(before))]
+        }
+        if !plan.query.from.isEmpty {
+            conditions.append(SearchSQL.fromCondition("d.author", plan))
+            arguments += SearchSQL.fromArguments(plan)
+        }
+        let joinTicket = !ticketConditions.isEmpty
+        let candidates = try Row.fetchAll(db, sql: """
+            SELECT search_fts.rowid AS doc_id, bm25(search_fts) AS bm25, d.doc, d.kind, d.ticket, d.created_ms
+            FROM search_fts JOIN search_doc d ON d.id = search_fts.rowid
+            \(joinTicket ? "JOIN desk_ticket t ON t.key = d.ticket" : "")
+            WHERE \((conditions + ticketConditions).joined(separator: " AND "))
+            ORDER BY search_fts.rowid DESC LIMIT \(SearchLimits.candidateDocuments)
+            """, arguments: arguments + ticketArguments)
+        // Best document per ticket.
+        let halfLife = SearchLimits.recencyHalfLifeDays * 86_400_000
+        var best: [String: (score: Double, row: Row)] = [:]
+        for row in candidates {
+            let age = max(0, Double(Int64(plan.nowMillis) - (row["created_ms"] as Int64)))
+            let score = (row["bm25"] as Double) / (1 + age / halfLife)
+            let ticket: String = row["ticket"]
+            if let current = best[ticket], current.score <= score { continue }
+            best[ticket] = (score, row)
+        }
+        let ranked = best.sorted { ($0.value.score, $0.key) < ($1.value.score, $1.key) }.prefix(limit)
+        // The snippets of the chosen documents, in one pass of the match.
+        let chosen = ranked.map { $0.value.row["doc_id"] as Int64 }
+        var snippets: [Int64: String] = [:]
+        if !chosen.isEmpty {
+            for row in try Row.fetchAll(db, sql: """
+                SELECT rowid, snippet(search_fts, 0, char(2), char(3), '…', \(SearchSQL.snippetTokens)) AS snippet
+                FROM search_fts WHERE search_fts MATCH ? AND rowid IN (\(SearchSQL.marks(chosen.count)))
+                """, arguments: [match] + StatementArguments(chosen)) {
+                snippets[row["rowid"]] = row["snippet"]
+            }
+        }
+        var hits: [SearchHit] = []
+        for (key, candidate) in ranked {
+            guard let ticket = try Row.fetchOne(db.cachedStatement(sql: """
+                SELECT key, status, priority, brand, customer, queue FROM desk_ticket WHERE key = ?
+                """), arguments: [key]) else { continue }
+            let snippet = snippets[candidate.row["doc_id"] as Int64] ?? ""
+            var hit = try SearchSQL.hit(ticket, snippet: SearchSQL.runs(snippet), db: db, kind: candidate.row["kind"],
+                                        doc: candidate.row["doc"], createdMillis: candidate.row["created_ms"])
+            hit.score = candidate.score
+            hits.append(hit)
+        }
+        return hits
+    }
+
+    /// Customer ids whose handle is `handle` (any case, without `@`), found through the index's ticket documents
+    /// (which hold `@handle`) instead of reading every customer: customers with a ticket, which is all a search
+    /// can return.
+    public func searchCustomerIDs(handle: String) throws(StoreError) -> [String] {
+        let wanted = (handle.hasPrefix("@") ? String(handle.dropFirst()) : handle).lowercased()
+        guard !wanted.isEmpty else { return [] }
+        return try read { db in
+            let authors = try String.fetchAll(db, sql: """
+                SELECT DISTINCT d.author FROM search_fts JOIN search_doc d ON d.id = search_fts.rowid
+                WHERE search_fts MATCH ? AND d.kind = 'ticket'
+                """, arguments: [SearchSQL.fts(.phrase(wanted))])
+            return try authors.filter { id in
+                let fields = try DeskProjection.entityFields(EntityRef(Desk.customer, id), db: db)
+                return id.lowercased() == wanted || fields?["handle"]?.stringValue?.lowercased() == wanted
             }
         }
     }
@@ -175,8 +227,9 @@ extension OpStore {
             """)
         let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM desk_ticket") ?? 0
         let insert = try db.makeStatement(sql: """
-            INSERT OR REPLACE INTO search_doc (doc, ticket, kind, author, created_ms, body) VALUES (?, ?, ?, ?, ?, ?)
+            INSERT INTO search_doc (id, doc, ticket, kind, author, created_ms, body) VALUES (?, ?, ?, ?, ?, ?, ?)
             """)
+        var used: [Int64: Int64] = [:]  // documents per second so far, by the second's first id (the table is empty)
         let messages = try Row.fetchCursor(db, sql: """
             SELECT m.id, m.ticket, m.direction, m.author, m.created_ms, e.fields
             FROM desk_message m JOIN mv_entity e ON e.collection = ? AND e.key = m.id
@@ -185,7 +238,13 @@ extension OpStore {
         while let row = try messages.next() {
             let fields = try FieldList.decode([UInt8](row["fields"] as Data))
             guard let text = fields.first(where: { $0.name == "text" })?.value.stringValue, !text.isEmpty else { continue }
-            try insert.execute(arguments: [row["id"], row["ticket"], row["direction"], row["author"], row["created_ms"], text])
+            let created: Int64 = row["created_ms"]
+            // Documents so far in this second; past 1,024 the next seconds' slots, as SearchIndex.freeID does.
+            var base = SearchIndex.idBase(created)
+            while used[base, default: 0] >= 1 << SearchIndex.idTimeShift { base += 1 << SearchIndex.idTimeShift }
+            let n = used[base, default: 0]
+            used[base] = n + 1
+            try insert.execute(arguments: [base + n, row["id"], row["ticket"], row["direction"], row["author"], created, text])
         }
         let tickets = try Row.fetchAll(db, sql: "SELECT key, customer, last_message_ms FROM desk_ticket ORDER BY key")
         for (index, row) in tickets.enumerated() {
@@ -244,6 +303,7 @@ enum SearchSQL {
         anyOf("t.status", query.statuses.map(\.rawValue))
         anyOf("t.tier", query.tiers.map(\.rawValue))
         anyOf("t.queue", query.queues)
+        anyOf("t.lang", query.languages)
         anyOf("lower(t.brand)", query.to)
         for tag in query.tags {
             conditions.append("EXISTS (SELECT 1 FROM mv_tag g WHERE g.collection = 'ticket' AND g.key = t.key AND g.tag = ?)")
@@ -261,15 +321,18 @@ enum SearchSQL {
         return (conditions, arguments)
     }
 
-    static func hit(_ row: Row, snippet: [SnippetRun], db: Database) throws -> SearchHit {
-        let doc: String? = row["doc"]
-        let kind: String = row["kind"]
+    /// A hit from a `desk_ticket` row (`key`, `status`, `priority`, `brand`, `customer`, `queue`) and its best
+    /// document (`kind`, `doc`, `created_ms`: from the row unless given).
+    static func hit(_ row: Row, snippet: [SnippetRun], db: Database, kind: String? = nil, doc: String? = nil,
+                    createdMillis: Int64? = nil) throws -> SearchHit {
+        let kind: String = kind ?? row["kind"]
+        let doc: String? = doc ?? row["doc"]
         let customer: String = row["customer"]
         let handle = try DeskProjection.entityFields(EntityRef(Desk.customer, customer), db: db)?["handle"]?.stringValue
         return SearchHit(ticket: row["key"], status: row["status"], priority: row["priority"], brand: row["brand"],
                          customer: customer, queue: row["queue"], customerHandle: handle, kind: kind,
-                         message: kind == "ticket" ? nil : doc, createdMillis: UInt64(max(0, row["created_ms"] as Int64)),
-                         snippet: snippet, score: row["score"])
+                         message: kind == "ticket" ? nil : doc, createdMillis: UInt64(max(0, createdMillis ?? row["created_ms"])),
+                         snippet: snippet, score: row["score"] ?? 0)
     }
 
     /// FTS5 snippet text with \u{2} … \u{3} around matches, as runs.

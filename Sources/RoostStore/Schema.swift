@@ -59,6 +59,13 @@ enum Schema {
             // Messages and tickets merged before the index existed.
             try OpStore.rebuildSearchDocuments(db, progress: nil)
         }
+        // Message and ticket languages (issue 13). Ops merged before carry no `lang`, so nothing to fill in.
+        migrator.registerMigration("v5-languages") { db in
+            try db.execute(sql: """
+                ALTER TABLE desk_message ADD COLUMN lang TEXT CHECK (lang IS NULL OR length(lang) BETWEEN 2 AND 3);
+                ALTER TABLE desk_ticket ADD COLUMN lang TEXT CHECK (lang IS NULL OR length(lang) BETWEEN 2 AND 3);
+                """)
+        }
         return migrator
     }
 

@@ -44,6 +44,48 @@ enum SearchIndex {
     /// The document key of a ticket's own document.
     static func ticketDoc(_ key: String) -> String { "#" + key }
 
+    /// Bits of a document id below its time: ids are `created_s << 10 | n` (seconds), so the full-text index walks
+    /// documents newest first by id (``OpStore/search(_:)``'s candidate window) and a date filter is an id range.
+    /// Seconds and 10 bits keep the index's rowid deltas short (it stores one per term and document).
+    static let idTimeShift: Int64 = 10
+    /// Latest time an id can hold (2^52 s); later times are clamped.
+    static let maxIdSeconds: Int64 = (1 << 52) - 1
+
+    /// The first id of the second holding `millis`.
+    static func idBase(_ millis: Int64) -> Int64 { min(max(0, millis / 1000), maxIdSeconds) << idTimeShift }
+
+    /// Writes document `doc` (replacing what was there): kept in place when its time is unchanged, else given a
+    /// new id in its millisecond.
+    static func put(_ doc: String, ticket: String, kind: String, author: String, createdMillis: Int64, body: String,
+                    db: Database) throws {
+        if let current = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, created_ms, body, ticket, kind, author FROM search_doc WHERE doc = ?"),
+                                          arguments: [doc]) {
+            if current["created_ms"] as Int64 == createdMillis {
+                if current["body"] as String == body, current["ticket"] as String == ticket, current["kind"] as String == kind,
+                   current["author"] as String == author { return }
+                try db.cachedStatement(sql: "UPDATE search_doc SET ticket = ?, kind = ?, author = ?, body = ? WHERE id = ?")
+                    .execute(arguments: [ticket, kind, author, body, current["id"] as Int64])
+                return
+            }
+            try db.cachedStatement(sql: "DELETE FROM search_doc WHERE id = ?").execute(arguments: [current["id"] as Int64])
+        }
+        try db.cachedStatement(sql: "INSERT INTO search_doc (id, doc, ticket, kind, author, created_ms, body) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            .execute(arguments: [try freeID(createdMillis, db: db), doc, ticket, kind, author, createdMillis, body])
+    }
+
+    /// The next unused id of `millis`'s second; when a second holds 1,024 documents already, the next second's
+    /// (the order is off by a second, never lost).
+    static func freeID(_ millis: Int64, db: Database) throws -> Int64 {
+        var base = idBase(millis)
+        while true {
+            let last = try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(id) FROM search_doc WHERE id BETWEEN ? AND ?"),
+                                          arguments: [base, base + (1 << idTimeShift) - 1])
+            guard let last else { return base }
+            if last + 1 < base + (1 << idTimeShift) { return last + 1 }
+            base += 1 << idTimeShift
+        }
+    }
+
     /// Indexes one message's text (replacing what was indexed for it), or removes it when `text` is nil.
     static func indexMessage(_ id: String, ticket: String, direction: String, author: String, createdMillis: Int64,
                              text: String?, db: Database) throws {
@@ -51,11 +93,7 @@ enum SearchIndex {
             try db.cachedStatement(sql: "DELETE FROM search_doc WHERE doc = ?").execute(arguments: [id])
             return
         }
-        try db.cachedStatement(sql: """
-            INSERT INTO search_doc (doc, ticket, kind, author, created_ms, body) VALUES (?, ?, ?, ?, ?, ?)
-            ON CONFLICT (doc) DO UPDATE SET ticket = excluded.ticket, kind = excluded.kind, author = excluded.author,
-                created_ms = excluded.created_ms, body = excluded.body
-            """).execute(arguments: [id, ticket, direction, author, createdMillis, text])
+        try put(id, ticket: ticket, kind: direction, author: author, createdMillis: createdMillis, body: text, db: db)
     }
 
     /// Re-derives a ticket's own document (customer handle and name, tags); removes it when the ticket is gone.
@@ -78,14 +116,7 @@ enum SearchIndex {
         words += try String.fetchAll(db.cachedStatement(sql: """
             SELECT tag FROM mv_tag WHERE collection = ? AND key = ? ORDER BY tag
             """), arguments: [Desk.ticket, key])
-        let body = words.joined(separator: " ")
-        let current = try Row.fetchOne(db.cachedStatement(sql: "SELECT body, created_ms FROM search_doc WHERE doc = ?"),
-                                       arguments: [doc])
-        if let current, current["body"] as String == body, current["created_ms"] as Int64 == (lastMillis ?? 0) { return }
-        try db.cachedStatement(sql: """
-            INSERT INTO search_doc (doc, ticket, kind, author, created_ms, body) VALUES (?, ?, 'ticket', ?, ?, ?)
-            ON CONFLICT (doc) DO UPDATE SET author = excluded.author, created_ms = excluded.created_ms, body = excluded.body
-            """).execute(arguments: [doc, key, customer, lastMillis ?? 0, body])
+        try put(doc, ticket: key, kind: "ticket", author: customer, createdMillis: lastMillis ?? 0, body: words.joined(separator: " "), db: db)
     }
 
     /// Removes the text of the message whose winning insert is the op at `ref`'s position (it was erased).

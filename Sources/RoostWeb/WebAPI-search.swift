@@ -62,4 +62,16 @@ extension WebAPI {
                                  textBytes: stats.textBytes)
         }
     }
+
+    struct Languages: Encodable {
+        var ok = true
+        var languages: [String]
+    }
+
+    /// `POST /api/v1/me/languages {languages: ["en", "es"]}`: the languages this node's member answers in.
+    @Sendable static func setLanguages(_ app: WebApp, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let body = try await WebRequestBody.read(request, allowed: ["languages"])
+        guard let codes = try body.strings("languages") else { throw WebError.badRequest(field: "languages", reason: "required") }
+        return JSON.response(Languages(languages: try app.desk.setMyLanguages(codes)))
+    }
 }

@@ -47,6 +47,7 @@ enum WebAPI {
         WebRoute(method: .get, path: base + "/events", handler: events),
         WebRoute(method: .get, path: base + "/search", handler: search),
         WebRoute(method: .post, path: base + "/jobs/reindex", handler: reindex),
+        WebRoute(method: .post, path: base + "/me/languages", handler: setLanguages),
     ] + writeRoutes
 
     // MARK: helpers
@@ -71,7 +72,7 @@ enum WebAPI {
     @Sendable static func inbox(_ app: WebApp, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let view = try InboxView(view: query(request, "view"), queue: query(request, "queue"))
         let paging = try InboxPaging(status: query(request, "status"), sort: query(request, "sort"),
-                                     offset: query(request, "offset"), limit: query(request, "limit"))
+                                     offset: query(request, "offset"), limit: query(request, "limit"), lang: query(request, "lang"))
         return JSON.response(try app.inboxPage(view, paging: paging))
     }
 
@@ -225,10 +226,15 @@ enum WebAPI {
     }
 
     @Sendable static func cannedAdd(_ app: WebApp, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let body = try await WebRequestBody.read(request, allowed: ["name", "text"])
+        let body = try await WebRequestBody.read(request, allowed: ["name", "text", "lang"])
         let name = try body.requiredString("name"), text = try body.requiredString("text")
-        do {
-            try app.desk.addCanned(name: name, text: text)
+        let language = try body.string("lang")
+        do throws(DeskError) {
+            if let language {
+                try app.desk.addCannedVariant(name: name, language: language, text: text)
+            } else {
+                try app.desk.addCanned(name: name, text: text)
+            }
         } catch let .refused(why) {
             throw WebError.badRequest(field: why.hasPrefix("canned response names") ? "name" : "text", reason: why)
         }

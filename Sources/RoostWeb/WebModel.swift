@@ -69,9 +69,15 @@ struct InboxPaging: Hashable, Sendable {
     var sort: InboxSort = .priority
     var offset = 0
     var limit = WebLimits.inboxPage
+    /// Only the languages this member answers in (`lang=mine`), and tickets of no known language.
+    var myLanguages = false
 
     /// From the query string; a bad value is one 400 naming the field.
-    init(status: String?, sort: String?, offset: String?, limit: String?) throws(WebError) {
+    init(status: String?, sort: String?, offset: String?, limit: String?, lang: String? = nil) throws(WebError) {
+        if let lang, !lang.isEmpty {
+            guard lang == "mine" else { throw .badRequest(field: "lang", reason: "must be mine (the languages you answer in)") }
+            myLanguages = true
+        }
         if let status, !status.isEmpty {
             guard let value = TicketStatus(rawValue: status) else {
                 throw .badRequest(field: "status", reason: "must be one of: \(TicketStatus.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -103,6 +109,7 @@ struct InboxPaging: Hashable, Sendable {
         var parts: [String] = []
         if let status { parts.append("status=" + status.rawValue) }
         if sort != .priority { parts.append("sort=" + sort.rawValue) }
+        if myLanguages { parts.append("lang=mine") }
         if offset > 0 { parts.append("offset=\(offset)") }
         return parts.map { "&" + $0 }.joined()
     }
@@ -183,6 +190,10 @@ extension WebApp {
         filter.status = paging.status
         filter.sort = paging.sort
         filter.offset = paging.offset
+        if paging.myLanguages {
+            let mine = try desk.myLanguages()
+            filter.languages = mine.isEmpty ? nil : mine
+        }
         let rows = try desk.inbox(filter)
         let total = try desk.inboxCount(filter)
         let counts = try node.store.deskQueueCounts(holder: node.id, sla: try desk.slaTargets(), now: now, cap: WebLimits.queueCountCap)

@@ -97,7 +97,8 @@ enum WebPages {
     static func inbox(_ request: Request, app: WebApp) throws -> Response {
         let query = request.uri.queryParameters
         let view = try InboxView(view: query.get("view"), queue: query.get("queue"))
-        let paging = try InboxPaging(status: query.get("status"), sort: query.get("sort"), offset: query.get("offset"), limit: nil)
+        let paging = try InboxPaging(status: query.get("status"), sort: query.get("sort"), offset: query.get("offset"), limit: nil,
+                                     lang: query.get("lang"))
         let page = try app.inboxPage(view, paging: paging)
         let queueNames = page.counts.queues.keys.sorted()
         let live = inboxLive(page, view: view, paging: paging, queues: queueNames, app: app)
@@ -163,7 +164,7 @@ enum WebPages {
             rows += """
                 <tr class="row" data-key="\(key)">
                 <td><a href="/tickets/\(key)" class="ticket-link" id="t-\(key)">\(key)</a>\(row.channel == "dm" ? " <span class=\"tag\">DM</span>" : "")\(row.reopened ? " <span class=\"tag\">reopened</span>" : "")</td>
-                <td><span class="prio prio-\(row.priority.rawValue)">\(row.priority.rawValue)</span></td>
+                <td><span class="prio prio-\(row.priority.rawValue)">\(row.priority.rawValue)</span>\(row.language.map { " <span class=\"tag lang\" title=\"language\">\(HTML.escape($0))</span>" } ?? "")</td>
                 <td>\(row.customerHandle.map { "@" + HTML.escape($0) } ?? HTML.escape(row.customer))</td>
                 <td class="brand">\(brand)</td>
                 <td class="latest">\(latest)</td>
@@ -191,7 +192,7 @@ enum WebPages {
             \(nav)
             <main id="main" tabindex="-1">
             <h1>\(HTML.escape(view.title)) <span class="muted">(\(page.total))</span></h1>
-            \(inboxControls(page, view: view, paging: paging))
+            \(inboxControls(page, view: view, paging: paging, languages: (try? app.desk.myLanguages()) ?? []))
             <p id="inbox-help" class="hint">\(sortHelp(paging.sort)) Keys: <kbd>j</kbd>/<kbd>k</kbd> move,
             <kbd>Enter</kbd> open, <kbd>c</kbd> claim, <kbd>r</kbd> reply, <kbd>e</kbd> resolve, <kbd>?</kbd> help.</p>
             \(table)
@@ -209,7 +210,7 @@ enum WebPages {
     }
 
     /// The status filter and sort order: a plain GET form (works without JavaScript).
-    static func inboxControls(_ page: InboxPage, view: InboxView, paging: InboxPaging) -> String {
+    static func inboxControls(_ page: InboxPage, view: InboxView, paging: InboxPaging, languages: [String]) -> String {
         var hidden = ""
         switch view {
         case let .queue(name): hidden = "<input type=\"hidden\" name=\"queue\" value=\"\(HTML.escape(name))\">"
@@ -225,6 +226,10 @@ enum WebPages {
             <form class="inbox-controls" method="get" action="/inbox">\(hidden)
             <label for="inbox-status">Status</label> <select id="inbox-status" name="status">\(statuses)</select>
             <label for="inbox-sort">Sort</label> <select id="inbox-sort" name="sort">\(sorts)</select>
+            \(languages.isEmpty ? "" : """
+            <label><input type="checkbox" id="inbox-lang" name="lang" value="mine"\(paging.myLanguages ? " checked" : "")> \
+            My languages (\(HTML.escape(languages.joined(separator: ", "))))</label>
+            """)
             <button type="submit" class="small">Show</button>
             </form>
             """

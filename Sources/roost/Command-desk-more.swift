@@ -220,3 +220,32 @@ struct Ingest: AsyncParsableCommand {
         printIngestReport(report, global: global)
     }
 }
+
+struct Agent: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Your settings as an agent, replicated to the team.", subcommands: [Languages.self])
+
+    struct Languages: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show or set the languages you answer in (the inbox's --my-languages; routing by language).")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Language codes, comma-separated, e.g. en,es.") var codes: String?
+
+        func run() async throws {
+            guard let codes else {
+                let desk = try openDesk(global)
+                let mine = try withDesk { () throws(DeskError) in try desk.myLanguages() }
+                if global.json { return printJSON(["languages": mine]) }
+                return print(mine.isEmpty ? "No languages set; set them with `roost agent languages en,es`." : "You answer in: " + mine.joined(separator: ", "))
+            }
+            let list = codes.split(separator: ",").map(String.init)
+            let (stored, viaAPI) = try await throughNode(global) { api in
+                try await api.send("POST", "/me/languages", ["languages": list])["languages"] as? [String] ?? []
+            } local: {
+                let desk = try openDesk(global)
+                return try withDesk { () throws(DeskError) in try desk.setMyLanguages(list) }
+            }
+            confirm(global, "You answer in: " + stored.joined(separator: ", "), ["languages": stored.joined(separator: ",")], viaAPI: viaAPI)
+        }
+    }
+}

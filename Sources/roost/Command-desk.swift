@@ -40,6 +40,8 @@ struct Inbox: ParsableCommand {
     @Flag(help: "Only tickets nobody holds.") var unassigned = false
     @Flag(help: "Only tickets whose first response is overdue.") var breaching = false
     @Flag(help: "Only escalated tickets.") var escalated = false
+    @Flag(help: "Only tickets in the languages you answer in (roost agent languages), and those of no known language.")
+    var myLanguages = false
     @Flag(help: "Include resolved and closed tickets.") var all = false
     @Option(help: "Only this status: new, open, pending, resolved, closed.") var status: String?
     @Option(help: "Order: priority (default), due (soonest first-response due first), newest (latest customer message first).")
@@ -66,6 +68,11 @@ struct Inbox: ParsableCommand {
         filter.unassigned = unassigned
         filter.breaching = breaching
         filter.escalated = escalated
+        if myLanguages {
+            let mine = try withDesk { () throws(DeskError) in try desk.myLanguages() }
+            guard !mine.isEmpty else { throw CLIError("you have not said which languages you answer in: roost agent languages en,es") }
+            filter.languages = mine
+        }
         filter.all = all
         filter.status = status.flatMap(TicketStatus.init(rawValue:))
         filter.sort = InboxSort(rawValue: sort) ?? .priority
@@ -386,22 +393,36 @@ struct Canned: ParsableCommand {
             let canned = try withDesk { () throws(DeskError) in try desk.cannedResponses() }
             if global.json { return printJSON(Dictionary(uniqueKeysWithValues: canned.map { ($0.name, $0.text) })) }
             if canned.isEmpty { return print("No canned responses; add one with `roost canned add NAME TEXT`.") }
-            printTable(canned.map { [$0.name, $0.text] })
+            var rows: [[String]] = []
+            for (name, text) in canned {
+                rows.append([name, "-", text])
+                let variants = try withDesk { () throws(DeskError) in try desk.cannedVariants(name) }
+                for (language, variant) in variants.sorted(by: { $0.key < $1.key }) { rows.append([name, language, variant]) }
+            }
+            printTable([["NAME", "LANG", "TEXT"]] + rows)
         }
     }
 
     struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add or replace a canned response, or with --lang its variant for tickets in that language.")
         @OptionGroup var global: GlobalOptions
         @Argument var name: String
         @Argument var text: String
+        @Option(help: "Save the variant used for tickets in this language (e.g. es); the default text is the fallback.")
+        var lang: String?
         func run() async throws {
             let (_, viaAPI) = try await throughNode(global) { api in
-                _ = try await api.send("POST", "/canned", ["name": name, "text": text])
+                var body = ["name": name, "text": text]
+                if let lang { body["lang"] = lang }
+                _ = try await api.send("POST", "/canned", body)
             } local: {
                 let desk = try openDesk(global)
-                try withDesk { () throws(DeskError) in try desk.addCanned(name: name, text: text) }
+                try withDesk { () throws(DeskError) in
+                    if let lang { try desk.addCannedVariant(name: name, language: lang, text: text) } else { try desk.addCanned(name: name, text: text) }
+                }
             }
-            confirm(global, "Saved canned response \(name)", ["name": name], viaAPI: viaAPI)
+            confirm(global, "Saved canned response \(name)" + (lang.map { " (\($0))" } ?? ""), ["name": name], viaAPI: viaAPI)
         }
     }
 }

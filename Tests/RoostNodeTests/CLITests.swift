@@ -201,7 +201,9 @@ extension CLITests {
 
     @Test func exampleRulesFileParses() throws {
         let rules = try TriageRules.load(path: Self.root.appendingPathComponent("examples/rules.toml").path)
-        #expect(rules.rules.map(\.name) == ["Outage reports", "Billing", "Executive mentions", "Influencers", "Repeat contacts this week"])
+        #expect(rules.rules.map(\.name) == ["Outage reports", "Billing", "Executive mentions", "Influencers", "Repeat contacts this week",
+                                          "Spanish and Portuguese"])
+        #expect(rules.rules.last?.languages == ["es", "pt"])
         #expect(rules.crisisKeywords == ["lawsuit", "data breach"])
         #expect(rules.spike?.tag == "outage" && rules.spike?.count == 25)
     }

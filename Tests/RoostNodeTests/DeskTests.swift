@@ -330,7 +330,7 @@ func inbound(_ id: String, ticket: String, customer: String = "c1", at millis: U
             #expect(!error.reason.contains("table header"), "\(error)")
         }
         let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../examples/rules.toml")
-        #expect(try TriageRules.parse(String(contentsOf: example, encoding: .utf8), file: "rules.toml").rules.count == 5)
+        #expect(try TriageRules.parse(String(contentsOf: example, encoding: .utf8), file: "rules.toml").rules.count == 6)
     }
 }
 
