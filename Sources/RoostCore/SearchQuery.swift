@@ -4,7 +4,7 @@
 /// - `prefix*` — a word starting with `prefix`;
 /// - `"exact phrase"` — the words in this order;
 /// - `-word`, `-prefix*`, `-"phrase"` — leave out what contains it;
-/// - filters `from:@handle`, `to:@brand`, `tag:NAME`, `status:S`, `queue:NAME`, `tier:T`, `lang:CODE`,
+/// - filters `from:@handle`, `to:@brand`, `tag:NAME`, `status:S`, `queue:NAME`, `tier:T`, `lang:CODE`, `sentiment:neg|neu|pos`,
 ///   `assignee:me|none|@initials`, `before:YYYY-MM-DD`, `after:YYYY-MM-DD`. A filter given twice accepts any
 ///   of its values, except `tag:`, where every tag named must be on the ticket.
 ///
@@ -50,18 +50,20 @@ public struct SearchQuery: Sendable, Equatable {
     public var languages: [String] = []
     /// `assignee:` values.
     public var assignees: [Assignee] = []
+    /// `sentiment:` values: `neg`, `neu`, `pos` (the ticket's latest scored customer message).
+    public var sentiments: [String] = []
     /// `after:` as UTC milliseconds at the start of that day (inclusive).
     public var afterMillis: UInt64?
     /// `before:` as UTC milliseconds at the start of that day (exclusive).
     public var beforeMillis: UInt64?
 
     /// The filter names the language knows, in the order the help lists them.
-    public static let filterNames = ["from", "to", "tag", "status", "queue", "tier", "lang", "assignee", "before", "after"]
+    public static let filterNames = ["from", "to", "tag", "status", "queue", "tier", "lang", "sentiment", "assignee", "before", "after"]
 
     /// Whether the query has any filter (a query of filters alone lists tickets, newest first).
     public var hasFilters: Bool {
         !from.isEmpty || !to.isEmpty || !tags.isEmpty || !statuses.isEmpty || !queues.isEmpty || !tiers.isEmpty
-            || !languages.isEmpty || !assignees.isEmpty || afterMillis != nil || beforeMillis != nil
+            || !languages.isEmpty || !sentiments.isEmpty || !assignees.isEmpty || afterMillis != nil || beforeMillis != nil
     }
 
     /// An empty query (parse a string with ``parse(_:)``).
@@ -102,7 +104,7 @@ public enum SearchLimits {
     public static let defaultResults = 20
     /// Matching documents a ranked search scores, newest first (bm25 runs on these, not on every match of a
     /// common word): ``recencyHalfLifeDays`` makes an older document beyond them rarely outrank them.
-    public static let candidateDocuments = 2_000
+    public static let candidateDocuments = 1_000
     /// Age (days) at which recency halves a hit's score: between two equally good matches the newer ranks first.
     public static let recencyHalfLifeDays = 90.0
 }
@@ -143,9 +145,6 @@ extension SearchQuery {
                     let word = token()
                     if let colon = word.firstIndex(of: ":"), colon > 0, word[..<colon].allSatisfy({ $0.properties.isAlphabetic }) {
                         let name = String(String.UnicodeScalarView(word[..<colon])).lowercased()
-                        guard name != "sentiment" else {
-                            throw fail(negated ? start + 1 : start, "sentiment: is not available yet: messages carry no sentiment")
-                        }
                         guard SearchQuery.filterNames.contains(name) else {
                             throw fail(negated ? start + 1 : start, "unknown filter \(name): (filters: \(SearchQuery.filterNames.map { $0 + ":" }.joined(separator: " "))); put text with a colon in quotes")
                         }
@@ -242,6 +241,12 @@ extension SearchQuery {
                     throw fail(position, "lang: needs a language code such as en or es, not \(value)")
                 }
                 query.languages.append(code)
+            case "sentiment":
+                let label = value.lowercased()
+                guard ["neg", "neu", "pos"].contains(label) else {
+                    throw fail(position, "sentiment: must be neg, neu or pos, not \(value)")
+                }
+                query.sentiments.append(label)
             case "assignee":
                 switch value.lowercased() {
                 case "me": query.assignees.append(.me)

@@ -118,10 +118,17 @@ extension DeskService {
             if let signature = message.signature { fields.append(Field("signature", .string(signature))) }
             let language = TweetLanguage.of(text: message.text, xLang: message.xLang)
             if let language { fields.append(Field("lang", .string(language))) }
+            // Sentiment of customer messages (the lexicon reads English: other languages are not scored).
+            var sentiment: Int?
+            if message.direction == .inbound, language == nil || language == "en" {
+                sentiment = Int((TweetSentiment.score(message.text) * 100).rounded())
+                fields.append(Field("sentiment", .int(Int64(sentiment!))))
+            }
             bodies.append(.makeInsert(EntityRef(Desk.message, message.id), fields))
             report.messages += 1
             if message.direction == .inbound, !rules.rules.isEmpty || !rules.crisisKeywords.isEmpty {
-                let outcome = try triage(message, language: language, rules: rules, unflushed: unflushedTickets[message.customer] ?? [])
+                let outcome = try triage(message, language: language, sentiment: sentiment, rules: rules,
+                                         unflushed: unflushedTickets[message.customer] ?? [])
                 var pending = pendingTicketValues[message.ticketKey] ?? [:]
                 for (field, value) in [("priority", outcome.priority?.rawValue), ("tier", outcome.tier?.rawValue),
                                        ("queue", outcome.queue)] {
@@ -156,7 +163,8 @@ extension DeskService {
         progress?(done, incoming.count)
     }
 
-    func triage(_ message: IncomingMessage, language: String?, rules: TriageRules, unflushed: [UInt64]) throws(DeskError) -> TriageOutcome {
+    func triage(_ message: IncomingMessage, language: String?, sentiment: Int?, rules: TriageRules,
+                unflushed: [UInt64]) throws(DeskError) -> TriageOutcome {
         let week: UInt64 = 7 * 24 * 3_600_000
         let customer = EntityRef(Desk.customer, message.customer)
         let vip = try run { () throws(StoreError) in try store.register(customer, "vip") } == .bool(true)
@@ -175,7 +183,8 @@ extension DeskService {
         return rules.evaluate(TriageInput(
             text: message.text, destinations: message.mentions.union([message.brand.lowercased()]), vip: vip,
             verified: message.verified ?? false, followers: message.followers ?? 0, ticketsThisWeek: history,
-            recentTagCounts: counts, language: language))
+            recentTagCounts: counts, language: language,
+            sentiment: sentiment.map { TweetSentiment.label(score: Double($0) / 100) }))
     }
 
     /// Handles mentioned in a text, lower-case, without `@`.

@@ -19,6 +19,10 @@ public struct TicketView: Sendable, Codable {
         public var outbox: OutboxState?
         /// Why the reply is held, failed or in doubt (the gateway's `outbox.reason`).
         public var outboxReason: String?
+        /// The message's language, when known.
+        public var language: String? = nil
+        /// A customer message's sentiment score (-100...100), when scored.
+        public var sentiment: Int? = nil
     }
 
     public var ticket: InboxRow
@@ -58,7 +62,8 @@ extension DeskService {
             names[cacheKey] = label
             thread.append(.init(id: message.id, direction: message.direction, authorName: label.name, authorHandle: label.handle,
                                 createdMillis: message.createdMillis, text: message.text, dm: message.dm, outbox: message.outbox,
-                                outboxReason: message.outbox == nil || message.outbox == .posted ? nil : try outboxReason(message.id)))
+                                outboxReason: message.outbox == nil || message.outbox == .posted ? nil : try outboxReason(message.id),
+                                language: message.language, sentiment: message.sentiment))
         }
         let claim = try run { () throws(StoreError) in try store.claim(on: entity) }
         var conflicts: [String] = []

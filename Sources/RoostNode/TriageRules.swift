@@ -1,5 +1,6 @@
 import Foundation
 public import RoostCore
+public import RoostTwitter
 
 /// A rules-file problem, with the file and line it is on.
 public struct RulesError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -24,6 +25,7 @@ public struct RulesError: Error, Equatable, Sendable, CustomStringConvertible {
 /// verified = true                    # origin: verified, vip, min_followers
 /// min_tickets_this_week = 3          # history: the customer's tickets in the last 7 days
 /// lang = ["es", "pt"]                # the message's language (X's lang, else detected): any of these
+/// sentiment = "neg"                  # the message's sentiment: neg, neu or pos
 /// priority = "urgent"                # actions: priority, tier, queue, tags, crisis
 /// tier = "service"
 /// queue = "network"
@@ -42,6 +44,8 @@ public struct TriageRule: Sendable, Hashable {
     public var minTicketsThisWeek: Int?
     /// Languages (ISO 639-1, lowercase): the message's language is one of them.
     public var languages: [String] = []
+    /// The message's sentiment label.
+    public var sentiment: TweetSentiment.Label?
     public var priority: Priority?
     public var tier: Tier?
     public var queue: String?
@@ -62,12 +66,15 @@ public struct TriageInput: Sendable {
     public var recentTagCounts: [String: Int]
     /// The message's language, nil when it has none.
     public var language: String?
+    /// The message's sentiment, nil when it was not scored.
+    public var sentiment: TweetSentiment.Label?
 
     public init(text: String, destinations: Set<String>, vip: Bool = false, verified: Bool = false, followers: Int = 0,
-                ticketsThisWeek: Int = 0, recentTagCounts: [String: Int] = [:], language: String? = nil) {
+                ticketsThisWeek: Int = 0, recentTagCounts: [String: Int] = [:], language: String? = nil,
+                sentiment: TweetSentiment.Label? = nil) {
         self.text = text; self.destinations = destinations; self.vip = vip; self.verified = verified
         self.followers = followers; self.ticketsThisWeek = ticketsThisWeek; self.recentTagCounts = recentTagCounts
-        self.language = language
+        self.language = language; self.sentiment = sentiment
     }
 }
 
@@ -141,7 +148,7 @@ public struct TriageRules: Sendable {
     }
 
     static let ruleKeys = ["name", "destination", "keywords", "regex", "vip", "verified", "min_followers",
-                           "min_tickets_this_week", "lang", "priority", "tier", "queue", "tags", "crisis"]
+                           "min_tickets_this_week", "lang", "sentiment", "priority", "tier", "queue", "tags", "crisis"]
 
     static func parseRule(_ table: RulesTOML.Table, index: Int, file: String) throws(RulesError) -> TriageRule {
         let reader = FieldReader(table: table, file: file)
@@ -164,13 +171,14 @@ public struct TriageRules: Sendable {
         if let bad = rule.languages.first(where: { !(2...3).contains($0.count) || !$0.allSatisfy({ $0 >= "a" && $0 <= "z" }) }) {
             throw RulesError(file: file, line: reader.line("lang"), reason: "lang \"\(bad)\" is not a language code such as \"es\" or \"pt\"")
         }
+        rule.sentiment = try reader.choice("sentiment", TweetSentiment.Label.self)
         rule.priority = try reader.choice("priority", Priority.self)
         rule.tier = try reader.choice("tier", Tier.self)
         rule.queue = try reader.string("queue")
         rule.tags = try reader.strings("tags")
         rule.crisis = try reader.bool("crisis") ?? false
         let hasCondition = !rule.destinations.isEmpty || !rule.keywords.isEmpty || rule.regex != nil || rule.vip != nil
-            || rule.verified != nil || rule.minFollowers != nil || rule.minTicketsThisWeek != nil || !rule.languages.isEmpty
+            || rule.verified != nil || rule.minFollowers != nil || rule.minTicketsThisWeek != nil || !rule.languages.isEmpty || rule.sentiment != nil
         guard hasCondition else {
             throw RulesError(file: file, line: rule.line, reason: "rule \"\(name)\" has no condition (it would match everything)")
         }
@@ -201,6 +209,7 @@ public struct TriageRules: Sendable {
             if let minimum = rule.minFollowers, input.followers < minimum { continue }
             if let minimum = rule.minTicketsThisWeek, input.ticketsThisWeek < minimum { continue }
             if !rule.languages.isEmpty, !rule.languages.contains(input.language ?? "") { continue }
+            if let sentiment = rule.sentiment, sentiment != input.sentiment { continue }
             outcome.matched.append(rule.name)
             outcome.priority = rule.priority ?? outcome.priority
             outcome.tier = rule.tier ?? outcome.tier

@@ -41,11 +41,12 @@ enum DeskProjection {
         let lang = fields["lang"]?.stringValue.flatMap { code in
             (2...3).contains(code.utf8.count) && code.utf8.allSatisfy({ $0 >= 0x61 && $0 <= 0x7A }) ? code : nil
         }
+        let sentiment: Int64? = if case let .int(score)? = fields["sentiment"], (-100...100).contains(score) { score } else { nil }
         try db.cachedStatement(sql: """
-            INSERT OR REPLACE INTO desk_message (id, ticket, direction, author, created_ms, dm, signature, lang)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT OR REPLACE INTO desk_message (id, ticket, direction, author, created_ms, dm, signature, lang, sentiment)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [id, ticket, direction.rawValue, author, created, dm ? 1 : 0,
-                                     fields["signature"]?.stringValue, lang])
+                                     fields["signature"]?.stringValue, lang, sentiment])
         try SearchIndex.indexMessage(id, ticket: ticket, direction: direction.rawValue, author: author, createdMillis: created,
                                      text: fields["text"]?.stringValue, db: db)
         return [ticket] + (old.map { $0 == ticket ? [] : [$0] } ?? [])
@@ -81,7 +82,9 @@ enum DeskProjection {
                 max(CASE WHEN direction != 'note' THEN created_ms END) AS last_msg,
                 count(*) AS n,
                 (SELECT lang FROM desk_message WHERE ticket = ?1 AND direction = 'inbound' AND lang IS NOT NULL
-                 ORDER BY created_ms DESC, id DESC LIMIT 1) AS lang
+                 ORDER BY created_ms DESC, id DESC LIMIT 1) AS lang,
+                (SELECT sentiment FROM desk_message WHERE ticket = ?1 AND direction = 'inbound' AND sentiment IS NOT NULL
+                 ORDER BY created_ms DESC, id DESC LIMIT 1) AS sentiment
             FROM desk_message WHERE ticket = ?1) s
             """), arguments: [key])!
         let firstIn: Int64? = stats["first_in"]
@@ -104,15 +107,15 @@ enum DeskProjection {
         try db.cachedStatement(sql: """
             INSERT OR REPLACE INTO desk_ticket (key, channel, brand, customer, status, reopened, priority, priority_rank,
                 tier, queue, resolution, holder, lease_ends_ms, first_inbound_ms, last_inbound_ms, first_response_ms,
-                last_message_ms, status_set_ms, status_by, messages, lang)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                last_message_ms, status_set_ms, status_by, messages, lang, sentiment)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [
                 key, fields["channel"]?.stringValue == "dm" ? "dm" : "public", fields["brand"]?.stringValue ?? "",
                 fields["customer"]?.stringValue ?? "", effective.status.rawValue, effective.reopened ? 1 : 0,
                 priority.rawValue, priority.rank, tier.rawValue, text("queue"), text("resolution"),
                 holder, holder == nil ? nil : claim?["lease_ends_ms"] as Int64?,
                 firstIn, lastIn, firstResponse, stats["last_msg"] as Int64?, statusSet.map { Int64($0) }, statusBy,
-                stats["n"] as Int64, stats["lang"] as String?,
+                stats["n"] as Int64, stats["lang"] as String?, stats["sentiment"] as Int64?,
             ])
         try SearchIndex.indexTicket(key, customer: fields["customer"]?.stringValue ?? "", lastMillis: stats["last_msg"], db: db)
     }

@@ -95,6 +95,8 @@ public struct InboxRow: Hashable, Sendable, Codable {
     public var history: Bool?
     /// The ticket's language: its customer's latest message's (SPEC §1b.4), nil when none is known.
     public var language: String?
+    /// The sentiment score (-100...100) of the customer's latest scored message, nil when none is.
+    public var sentiment: Int?
 }
 
 /// Limits of the desk's read side, in one place.
@@ -116,6 +118,10 @@ public struct ThreadMessage: Hashable, Sendable, Codable {
     public var dm: Bool
     public var signature: String?
     public var outbox: OutboxState?
+    /// The message's language, when known.
+    public var language: String? = nil
+    /// A customer message's sentiment score, -100 to 100 (``TweetSentiment`` × 100), when scored.
+    public var sentiment: Int? = nil
 }
 
 extension OpStore {
@@ -224,7 +230,7 @@ extension OpStore {
             messages: row["messages"], reopened: row["reopened"], resolution: row["resolution"],
             brand: brand.flatMap { $0.isEmpty ? nil : $0 },
             lastInboundMillis: (row["last_inbound_ms"] as Int64?).map { UInt64($0) }, snippet: nil, history: history,
-            language: row["lang"])
+            language: row["lang"], sentiment: (row["sentiment"] as Int64?).map { Int($0) })
     }
 
     /// One ticket's inbox row, or nil when unknown.
@@ -262,7 +268,8 @@ extension OpStore {
                     id: row["id"], direction: MessageDirection(rawValue: row["direction"]) ?? .note, author: row["author"],
                     createdMillis: UInt64(row["created_ms"] as Int64),
                     text: fields.first { $0.name == "text" }?.value.stringValue ?? "", dm: row["dm"], signature: row["signature"],
-                    outbox: try outbox.flatMap { try Value.decode([UInt8]($0)).stringValue }.flatMap(OutboxState.init(rawValue:)))
+                    outbox: try outbox.flatMap { try Value.decode([UInt8]($0)).stringValue }.flatMap(OutboxState.init(rawValue:)),
+                    language: row["lang"], sentiment: (row["sentiment"] as Int64?).map { Int($0) })
             }
         }
     }

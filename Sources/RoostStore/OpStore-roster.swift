@@ -192,7 +192,7 @@ extension OpStore {
         for table in Schema.comparedTables where table.name != "roster_change" {
             try db.execute(sql: "DELETE FROM \(table.name)")
         }
-        try db.execute(sql: "DELETE FROM search_doc")
+        try db.execute(sql: "DELETE FROM search_doc; DELETE FROM search_handle")
         var dirty = DeskProjection.Dirty()
         let rows = try Row.fetchCursor(db, sql: "SELECT * FROM op WHERE body IS NOT NULL ORDER BY author, epoch, seq")
         while let row = try rows.next() {

@@ -181,17 +181,15 @@ extension OpStore {
         return hits
     }
 
-    /// Customer ids whose handle is `handle` (any case, without `@`), found through the index's ticket documents
-    /// (which hold `@handle`) instead of reading every customer: customers with a ticket, which is all a search
-    /// can return.
+    /// Customer ids whose handle is `handle` (any case, without `@`), found through the index's handle table
+    /// (filled with the tickets' documents) instead of reading every customer: customers with a ticket, which is
+    /// all a search can return. An id typed as a handle counts too.
     public func searchCustomerIDs(handle: String) throws(StoreError) -> [String] {
         let wanted = (handle.hasPrefix("@") ? String(handle.dropFirst()) : handle).lowercased()
         guard !wanted.isEmpty else { return [] }
         return try read { db in
-            let authors = try String.fetchAll(db, sql: """
-                SELECT DISTINCT d.author FROM search_fts JOIN search_doc d ON d.id = search_fts.rowid
-                WHERE search_fts MATCH ? AND d.kind = 'ticket'
-                """, arguments: [SearchSQL.fts(.phrase(wanted))])
+            let authors = try String.fetchAll(db, sql: "SELECT customer FROM search_handle WHERE handle = ? UNION SELECT ?",
+                                              arguments: [wanted, wanted])
             return try authors.filter { id in
                 let fields = try DeskProjection.entityFields(EntityRef(Desk.customer, id), db: db)
                 return id.lowercased() == wanted || fields?["handle"]?.stringValue?.lowercased() == wanted
@@ -224,6 +222,7 @@ extension OpStore {
         try db.execute(sql: """
             DROP TRIGGER search_doc_insert; DROP TRIGGER search_doc_delete; DROP TRIGGER search_doc_update;
             DELETE FROM search_doc;
+            DELETE FROM search_handle;
             """)
         let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM desk_ticket") ?? 0
         let insert = try db.makeStatement(sql: """
@@ -304,6 +303,11 @@ enum SearchSQL {
         anyOf("t.tier", query.tiers.map(\.rawValue))
         anyOf("t.queue", query.queues)
         anyOf("t.lang", query.languages)
+        if !query.sentiments.isEmpty {
+            // Scores are TweetSentiment's compound × 100; neg <= -5 < neu < 5 <= pos.
+            let ranges = ["neg": "t.sentiment <= -5", "neu": "(t.sentiment > -5 AND t.sentiment < 5)", "pos": "t.sentiment >= 5"]
+            conditions.append("(" + query.sentiments.compactMap { ranges[$0] }.joined(separator: " OR ") + ")")
+        }
         anyOf("lower(t.brand)", query.to)
         for tag in query.tags {
             conditions.append("EXISTS (SELECT 1 FROM mv_tag g WHERE g.collection = 'ticket' AND g.key = t.key AND g.tag = ?)")

@@ -56,6 +56,7 @@ enum Schema {
         }
         migrator.registerMigration("v4-search") { db in
             try db.execute(sql: SearchIndex.sql)
+            try db.execute(sql: SearchIndex.handlesSQL)
             // Messages and tickets merged before the index existed.
             try OpStore.rebuildSearchDocuments(db, progress: nil)
         }
@@ -64,6 +65,18 @@ enum Schema {
             try db.execute(sql: """
                 ALTER TABLE desk_message ADD COLUMN lang TEXT CHECK (lang IS NULL OR length(lang) BETWEEN 2 AND 3);
                 ALTER TABLE desk_ticket ADD COLUMN lang TEXT CHECK (lang IS NULL OR length(lang) BETWEEN 2 AND 3);
+                """)
+        }
+        // Homes indexed before the handle table (v4 creates it from now on).
+        migrator.registerMigration("v6-search-handles") { db in
+            try db.execute(sql: SearchIndex.handlesSQL)
+            try SearchIndex.fillHandles(db)
+        }
+        // Sentiment of customer messages (issue 13). Ops merged before carry none.
+        migrator.registerMigration("v7-sentiment") { db in
+            try db.execute(sql: """
+                ALTER TABLE desk_message ADD COLUMN sentiment INTEGER CHECK (sentiment IS NULL OR sentiment BETWEEN -100 AND 100);
+                ALTER TABLE desk_ticket ADD COLUMN sentiment INTEGER CHECK (sentiment IS NULL OR sentiment BETWEEN -100 AND 100);
                 """)
         }
         return migrator

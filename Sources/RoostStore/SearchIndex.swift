@@ -27,6 +27,26 @@ enum SearchIndex {
 
         """
 
+    /// Customers by lowercased handle, for `from:@handle` (filled with the tickets' documents).
+    static let handlesSQL = """
+        CREATE TABLE IF NOT EXISTS search_handle (
+            handle TEXT NOT NULL,
+            customer TEXT NOT NULL,
+            PRIMARY KEY (handle, customer)
+        ) WITHOUT ROWID;
+        """
+
+    /// Fills `search_handle` from the tickets' customers.
+    static func fillHandles(_ db: Database) throws {
+        let customers = try String.fetchAll(db, sql: "SELECT DISTINCT customer FROM desk_ticket")
+        for customer in customers {
+            if let handle = try DeskProjection.entityFields(EntityRef(Desk.customer, customer), db: db)?["handle"]?.stringValue {
+                try db.execute(sql: "INSERT OR IGNORE INTO search_handle (handle, customer) VALUES (?, ?)",
+                               arguments: [handle.lowercased(), customer])
+            }
+        }
+    }
+
     /// Keep `search_fts` in step with `search_doc`; dropped while the index is rebuilt in one pass.
     static let triggersSQL = """
         CREATE TRIGGER search_doc_insert AFTER INSERT ON search_doc BEGIN
@@ -107,6 +127,8 @@ enum SearchIndex {
         if let fields = try DeskProjection.entityFields(EntityRef(Desk.customer, customer), db: db),
            let handle = fields["handle"]?.stringValue {
             words.append("@" + handle)
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO search_handle (handle, customer) VALUES (?, ?)")
+                .execute(arguments: [handle.lowercased(), customer])
         }
         if let data = try Data.fetchOne(db.cachedStatement(sql: """
             SELECT value FROM mv_register WHERE collection = ? AND key = ? AND field = 'name'

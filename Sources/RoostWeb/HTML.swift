@@ -1,6 +1,7 @@
 import Hummingbird
 import HTTPTypes
 import RoostNode
+import RoostTwitter
 
 /// Escaping and small pieces of server-rendered HTML.
 enum HTML {
@@ -19,6 +20,17 @@ enum HTML {
             }
         }
         return out
+    }
+
+    /// A message's or ticket's language and sentiment as small tags (" es", " negative").
+    static func languageAndSentiment(_ language: String?, _ sentiment: Int?) -> String {
+        var html = language.map { " <span class=\"tag lang\" title=\"language\">\(escape($0))</span>" } ?? ""
+        if let sentiment {
+            let label = TweetSentiment.label(score: Double(sentiment) / 100)
+            let word = switch label { case .negative: "negative"; case .neutral: "neutral"; case .positive: "positive" }
+            html += " <span class=\"tag sentiment sentiment-\(label.rawValue)\" title=\"sentiment \(sentiment)\">\(word)</span>"
+        }
+        return html
     }
 
     /// Headers every page carries: no inline script or style, nothing from elsewhere, no framing.

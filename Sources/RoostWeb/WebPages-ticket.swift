@@ -110,7 +110,7 @@ extension WebPages {
             let outbox = message.outbox.map { " <span class=\"tag\">\($0.rawValue)</span>" } ?? ""
             thread += """
                 <li class="msg \(kind)\(message.dm ? " dm" : "")" id="m-\(HTML.escape(message.id))">
-                <div class="meta"><span class="who">\(label) \(HTML.escape(message.authorName))</span> · \(HTML.time(message.createdMillis))\(outbox)</div>
+                <div class="meta"><span class="who">\(label) \(HTML.escape(message.authorName))</span> · \(HTML.time(message.createdMillis))\(outbox)\(HTML.languageAndSentiment(message.language, message.sentiment))</div>
                 <p class="text">\(HTML.escape(message.text))</p>
                 </li>
                 """

@@ -164,7 +164,7 @@ enum WebPages {
             rows += """
                 <tr class="row" data-key="\(key)">
                 <td><a href="/tickets/\(key)" class="ticket-link" id="t-\(key)">\(key)</a>\(row.channel == "dm" ? " <span class=\"tag\">DM</span>" : "")\(row.reopened ? " <span class=\"tag\">reopened</span>" : "")</td>
-                <td><span class="prio prio-\(row.priority.rawValue)">\(row.priority.rawValue)</span>\(row.language.map { " <span class=\"tag lang\" title=\"language\">\(HTML.escape($0))</span>" } ?? "")</td>
+                <td><span class="prio prio-\(row.priority.rawValue)">\(row.priority.rawValue)</span>\(HTML.languageAndSentiment(row.language, row.sentiment))</td>
                 <td>\(row.customerHandle.map { "@" + HTML.escape($0) } ?? HTML.escape(row.customer))</td>
                 <td class="brand">\(brand)</td>
                 <td class="latest">\(latest)</td>

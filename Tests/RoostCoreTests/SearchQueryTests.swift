@@ -48,7 +48,7 @@ import RoostCore
         ("assignee:@", 10, "assignee: must be"),
         ("lang:english", 6, "language code"),
         ("wo\"rd", 3, "a quote inside a word"),
-        ("sentiment:neg", 1, "sentiment: is not available yet"),
+        ("sentiment:angry", 11, "sentiment: must be neg, neu or pos"),
     ])
     func badQueriesAreOneErrorWithThePosition(query: String, position: Int, reason: String) {
         do {

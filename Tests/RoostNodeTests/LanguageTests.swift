@@ -121,4 +121,39 @@ import RoostTwitter
         _ = try desk.reply("pS", text: nil, canned: "sorry")
         #expect(try desk.search("sentimos lang:es").map(\.ticket) == ["pS"])
     }
+
+    /// Sentiment of customer messages: scored at ingest (English or unknown language), shown on tickets and
+    /// thread messages, filtered in search, matched by rules; a peer reads the same scores from the ops.
+    @Test func customerMessagesGetASentimentUsedBySearchAndRules() throws {
+        let rules = try TriageRules.parse("""
+            [[rule]]
+            name = "Angry customers first"
+            sentiment = "neg"
+            priority = "high"
+            """, file: "rules.toml")
+        let ana = try TestNode()
+        defer { ana.cleanup() }
+        var report = IngestReport()
+        try ana.desk(at: t0).ingest([
+            inbound("a1", ticket: "pA", customer: "c1", at: t0, text: "@acmecare worst service ever, my internet is STILL down 😡"),
+            inbound("h1", ticket: "pH", customer: "c2", at: t0, text: "@acmecare thanks so much, everything works now!"),
+            inbound("q1", ticket: "pQ", customer: "c3", at: t0, text: "@acmecare what time does the shop open tomorrow"),
+            inbound("s1", ticket: "pS", customer: "c4", at: t0, text: Self.spanish),
+        ], rules: rules, report: &report)
+        let desk = ana.desk(at: t0)
+        let rows = try Self.rows(desk)
+        #expect((rows["pA"]?.sentiment ?? 0) <= -50, "\(String(describing: rows["pA"]?.sentiment))")
+        #expect((rows["pH"]?.sentiment ?? 0) >= 50)
+        #expect(rows["pQ"]?.sentiment == 0)
+        #expect(rows["pS"]?.sentiment == nil, "the lexicon reads English only")
+        #expect(rows["pA"]?.priority == .high && rows["pH"]?.priority == .normal && rows["pQ"]?.priority == .normal)
+        #expect(try desk.ticketView("pA").thread.first?.sentiment == rows["pA"]?.sentiment)
+        #expect(try desk.search("sentiment:neg").map(\.ticket) == ["pA"])
+        #expect(try desk.search("acmecare sentiment:pos").map(\.ticket) == ["pH"])
+        #expect(try desk.search("sentiment:neu").map(\.ticket) == ["pQ"])
+        let kenji = try TestNode(name: "Kenji Sato", initials: "KS")
+        defer { kenji.cleanup() }
+        try kenji.pull(from: ana)
+        #expect(try Self.rows(kenji.desk(at: t0)).mapValues(\.sentiment) == rows.mapValues(\.sentiment))
+    }
 }

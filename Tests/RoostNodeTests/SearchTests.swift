@@ -162,7 +162,7 @@ import RoostStore
     @Test func commonWordsRankTheNewestAndFiltersReachPastTheWindow() throws {
         let ana = try TestNode()
         defer { ana.cleanup() }
-        let crowd = SearchLimits.candidateDocuments + 100
+        let crowd = SearchLimits.candidateDocuments + 600
         var messages: [IncomingMessage] = []
         for i in 0..<crowd {
             // 1,100 of them in the same second; the rest a minute apart, older.
@@ -176,7 +176,8 @@ import RoostStore
         _ = try desk.resolve("p1500", as: "answered")
         #expect(try Self.keys(desk, "flood", limit: 1) == ["pNew"])
         #expect(try Self.keys(desk, "flood", limit: 200).count == 200)
-        // p1500 is older than the 2,000 newest matches; the status filter is applied while walking them.
+        // p1500 is older than the newest SearchLimits.candidateDocuments matches (the 1,100 of one second are newer);
+        // the status filter is applied while walking them.
         #expect(try Self.keys(desk, "flood status:resolved") == ["p1500"])
         #expect(try ana.node.store.searchIndexStats().messages == crowd + 1)
         _ = try desk.reindex()

@@ -63,13 +63,15 @@ import Testing
 
     /// A desk message payload as ingest and the agent commands write it.
     static func message(_ id: String, ticket: String, _ direction: String, author: String, created: Int64, text: String,
-                        dm: Bool? = nil, signature: String? = nil, replyTo: String? = nil, lang: String? = nil) -> J {
+                        dm: Bool? = nil, signature: String? = nil, replyTo: String? = nil, lang: String? = nil,
+                        sentiment: Int64? = nil) -> J {
         var fields = [Field("ticket", .string(ticket)), Field("direction", .string(direction)), Field("author", .string(author)),
                       Field("text", .string(text)), Field("created_ms", .int(Int64(abs(created))))]
         if let dm { fields.append(Field("dm", .bool(dm))) }
         if let signature { fields.append(Field("signature", .string(signature))) }
         if let replyTo { fields.append(Field("reply_to", .string(replyTo))) }
         if let lang { fields.append(Field("lang", .string(lang))) }
+        if let sentiment { fields.append(Field("sentiment", .int(sentiment))) }
         return VectorGenerator.insertJ(e("message", id), fields)
     }
 
@@ -116,6 +118,7 @@ import Testing
         var statusBy: Int? = nil
         var messages: Int
         var lang: String? = nil
+        var sentiment: Int64? = nil
         /// Query-time values at the case's now_ms with its SLA targets.
         var due: Int64? = nil
         var breaching = false
@@ -131,6 +134,7 @@ import Testing
                 ("first_response_ms", absJ(firstResponse)), ("last_message_ms", absJ(lastMessage)),
                 ("status_set_ms", absJ(statusSet)), ("status_by", statusBy.map { .int(Int64($0)) } ?? .null),
                 ("messages", .int(Int64(messages))), ("lang", lang.map { .string($0) } ?? .null),
+                ("sentiment", sentiment.map { .int($0) } ?? .null),
                 ("due_ms", absJ(due)), ("breaching", .bool(breaching)),
             ])
         }
@@ -145,6 +149,7 @@ import Testing
         var dm = false
         var signature: String? = nil
         var lang: String? = nil
+        var sentiment: Int64? = nil
         /// Thread-only values: the payload's text and the outbox register.
         var text: String
         var outbox: String? = nil
@@ -152,7 +157,7 @@ import Testing
         var json: J {
             .object([("id", .string(id)), ("ticket", .string(ticket)), ("direction", .string(direction)), ("author", .string(author)),
                      ("created_ms", absJ(created)), ("dm", .bool(dm)), ("signature", signature.map { .string($0) } ?? .null),
-                     ("lang", lang.map { .string($0) } ?? .null)])
+                     ("lang", lang.map { .string($0) } ?? .null), ("sentiment", sentiment.map { .int($0) } ?? .null)])
         }
         var threadJSON: J {
             .object([("id", .string(id)), ("text", .string(text)), ("outbox", outbox.map { .string($0) } ?? .null)])
@@ -567,21 +572,22 @@ import Testing
             messages: [],
             notDeskMessages: ["1000"]))
 
-        // 12. Message and ticket languages.
+        // 12. Message and ticket languages and sentiment.
         cases.append(DeskCase(
             name: "message-and-ticket-languages",
-            description: "p1200: inbound 1200 (lang es), 1201 (lang pt), 1202 (no lang: too short to tell), a reply 1203 (lang en) "
-                + "and 1204 with lang \"EN\" (not 2-3 lowercase letters: NULL). The ticket's language is the latest inbound "
-                + "message's with a language: 1201's pt (1202 has none; replies do not count). p1201: no message has a "
-                + "language, so none.",
+            description: "p1200: inbound 1200 (lang es, sentiment -60), 1201 (lang pt, not scored), 1202 (no lang: too short "
+                + "to tell; sentiment 0), a reply 1203 (lang en; sentiment 40, which a reply never counts for the ticket) "
+                + "and 1204 with lang \"EN\" and sentiment 250 (neither valid: NULL). The ticket's language is the latest "
+                + "inbound message's with a language: 1201's pt (1202 has none; replies do not count); its sentiment the "
+                + "latest inbound message's with a sentiment: 1202's 0. p1201: no message has a language or a sentiment.",
             ops: [
                 Op(author: A, at: 0, body: ticket("p1200", customer: "u14")),
-                Op(author: A, at: 1, body: message("1200", ticket: "p1200", "inbound", author: "u14", created: 0, text: "hola, no tengo internet", lang: "es")),
+                Op(author: A, at: 1, body: message("1200", ticket: "p1200", "inbound", author: "u14", created: 0, text: "hola, no tengo internet", lang: "es", sentiment: -60)),
                 Op(author: A, at: 2, body: message("1201", ticket: "p1200", "inbound", author: "u14", created: m, text: "ainda sem internet", lang: "pt")),
-                Op(author: A, at: 3, body: message("1202", ticket: "p1200", "inbound", author: "u14", created: 2 * m, text: "??")),
+                Op(author: A, at: 3, body: message("1202", ticket: "p1200", "inbound", author: "u14", created: 2 * m, text: "??", sentiment: 0)),
                 Op(author: B, at: 4 * m, body: message("1203", ticket: "p1200", "outbound", author: b, created: 4 * m,
-                                                       text: "@u14 sorry, checking now ^BB", signature: "BB", lang: "en")),
-                Op(author: A, at: 5, body: message("1204", ticket: "p1200", "inbound", author: "u14", created: 30_000, text: "x", lang: "EN")),
+                                                       text: "@u14 sorry, checking now ^BB", signature: "BB", lang: "en", sentiment: 40)),
+                Op(author: A, at: 5, body: message("1204", ticket: "p1200", "inbound", author: "u14", created: 30_000, text: "x", lang: "EN", sentiment: 250)),
                 Op(author: A, at: 6, body: ticket("p1201", customer: "u15")),
                 Op(author: A, at: 7, body: message("1205", ticket: "p1201", "inbound", author: "u15", created: 0, text: "ok")),
             ],
@@ -589,13 +595,14 @@ import Testing
             // p1200: inbound at 0, 30 s, 1 min, 2 min; B's reply at 4 min is the first response and the latest answer,
             // after the last inbound, with no status register: resolved (answered, §1b.4 step 4). Due: first inbound + 60 min.
             tickets: [TicketRow(key: "p1200", customer: "u14", status: "resolved", firstIn: 0, lastIn: 2 * m, firstResponse: 4 * m,
-                                lastMessage: 4 * m, messages: 5, lang: "pt", due: 60 * m),
+                                lastMessage: 4 * m, messages: 5, lang: "pt", sentiment: 0, due: 60 * m),
                       TicketRow(key: "p1201", customer: "u15", firstIn: 0, lastIn: 0, lastMessage: 0, messages: 1, due: 60 * m)],
             messages: [
-                MessageRow(id: "1200", ticket: "p1200", direction: "inbound", author: "u14", created: 0, lang: "es", text: "hola, no tengo internet"),
+                MessageRow(id: "1200", ticket: "p1200", direction: "inbound", author: "u14", created: 0, lang: "es", sentiment: -60,
+                           text: "hola, no tengo internet"),
                 MessageRow(id: "1201", ticket: "p1200", direction: "inbound", author: "u14", created: m, lang: "pt", text: "ainda sem internet"),
-                MessageRow(id: "1202", ticket: "p1200", direction: "inbound", author: "u14", created: 2 * m, text: "??"),
-                MessageRow(id: "1203", ticket: "p1200", direction: "outbound", author: b, created: 4 * m, signature: "BB", lang: "en",
+                MessageRow(id: "1202", ticket: "p1200", direction: "inbound", author: "u14", created: 2 * m, sentiment: 0, text: "??"),
+                MessageRow(id: "1203", ticket: "p1200", direction: "outbound", author: b, created: 4 * m, signature: "BB", lang: "en", sentiment: 40,
                            text: "@u14 sorry, checking now ^BB"),
                 MessageRow(id: "1204", ticket: "p1200", direction: "inbound", author: "u14", created: 30_000, text: "x"),
                 MessageRow(id: "1205", ticket: "p1201", direction: "inbound", author: "u15", created: 0, text: "ok"),

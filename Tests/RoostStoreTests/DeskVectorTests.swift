@@ -114,7 +114,7 @@ enum DeskVectorKit {
                 ("last_inbound_ms", dbInt(try ms(t["last_inbound_ms"]))), ("first_response_ms", dbInt(try ms(t["first_response_ms"]))),
                 ("last_message_ms", dbInt(try ms(t["last_message_ms"]))), ("status_set_ms", dbInt(try ms(t["status_set_ms"]))),
                 ("status_by", dbAuthor(statusBy)), ("messages", try t["messages"].int().databaseValue),
-                ("lang", dbText(try text(t["lang"]))),
+                ("lang", dbText(try text(t["lang"]))), ("sentiment", try t.optional("sentiment")?.int().databaseValue ?? .null),
             ]
             if let row = ticketRows.first(where: { $0["key"] as String == key }) {
                 #expect(Set(row.columnNames) == Set(columns.map(\.0)), "\(label): desk_ticket columns")
@@ -157,6 +157,7 @@ enum DeskVectorKit {
                 ("direction", try m["direction"].string().databaseValue), ("author", try m["author"].string().databaseValue),
                 ("created_ms", dbInt(try ms(m["created_ms"]))), ("dm", Int64(try m["dm"].bool() ? 1 : 0).databaseValue),
                 ("signature", dbText(try text(m["signature"]))), ("lang", dbText(try text(m["lang"]))),
+                ("sentiment", try m.optional("sentiment")?.int().databaseValue ?? .null),
             ]
             if let row = messageRows.first(where: { $0["id"] as String == id }) {
                 #expect(Set(row.columnNames) == Set(columns.map(\.0)), "\(label): desk_message columns")
