@@ -107,6 +107,7 @@ let package = Package(
             dependencies: [
                 "RoostCore", "RoostCrypto", "RoostStore", "RoostTwitter", "RoostSync",
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),  // alert webhooks
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOPosix", package: "swift-nio"),

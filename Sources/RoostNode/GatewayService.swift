@@ -119,11 +119,7 @@ public struct GatewayService: Sendable {
     }
 
     /// The home's `rules.toml`, when present and valid.
-    func loadRules() -> TriageRules {
-        let path = node.home.url.appendingPathComponent("rules.toml").path
-        guard FileManager.default.fileExists(atPath: path) else { return .empty }
-        return (try? TriageRules.load(path: path)) ?? .empty
-    }
+    func loadRules() -> TriageRules { node.home.rules() }
 }
 
 /// What the two gateway loops report, merged into one `gateway.json`.

@@ -21,6 +21,8 @@ public struct NodeConfig: Codable, Equatable, Sendable {
     public var admin: String?
     /// Address of the local HTTP API and web app (`host:port`); loopback unless the agent chooses otherwise.
     public var api: String
+    /// URLs a firing listening alert is POSTed to as JSON (`rules.toml` `[[alert]]`); none by default.
+    public var alertWebhooks: [String]?
 
     /// Default peer listening address.
     public static let defaultListen = "0.0.0.0:7170"
@@ -39,7 +41,7 @@ public struct NodeConfig: Codable, Equatable, Sendable {
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
         case name, initials, listen, peers, maxClockDriftSeconds, advertise, api
-        case admin
+        case admin, alertWebhooks
     }
 
     public init(from decoder: any Decoder) throws {
@@ -52,6 +54,7 @@ public struct NodeConfig: Codable, Equatable, Sendable {
         advertise = try c.decodeIfPresent(String.self, forKey: .advertise)
         admin = try c.decodeIfPresent(String.self, forKey: .admin)
         api = try c.decodeIfPresent(String.self, forKey: .api) ?? Self.defaultAPI
+        alertWebhooks = try c.decodeIfPresent([String].self, forKey: .alertWebhooks)
     }
 
     /// Checks values a decoder cannot: returns the first problem.
@@ -60,6 +63,9 @@ public struct NodeConfig: Codable, Equatable, Sendable {
         if !Self.isValidInitials(initials) { return "initials must be 1 to 4 letters (got \"\(initials)\")" }
         if !(1...86_400).contains(maxClockDriftSeconds) { return "maxClockDriftSeconds must be 1...86400" }
         if let advertise, (try? PeerAddress(parsing: advertise)) == nil { return "advertise must be host:port (got \"\(advertise)\")" }
+        if let bad = (alertWebhooks ?? []).first(where: { !($0.hasPrefix("http://") || $0.hasPrefix("https://")) || URL(string: $0)?.host == nil }) {
+            return "alertWebhooks must be http(s) URLs (got \"\(bad)\")"
+        }
         return nil
     }
 

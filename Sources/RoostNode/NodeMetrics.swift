@@ -92,6 +92,10 @@ public final class NodeMetrics: @unchecked Sendable {
             filter.breaching = true
             let breaching = (try? desk.inboxCount(filter)) ?? 0
             gauge("sla_breaches", "tickets", "Open tickets past their first-response target", to: Double(breaching))
+            for status in (try? desk.alerts(node.home.rules().alerts, at: clock.nowMillis())) ?? [] {
+                gauge("alert_firing", "", "1 while a listening alert (rules.toml [[alert]]) fires for the last complete window",
+                      labels: [("alert", status.name)], to: status.firing ? 1 : 0)
+            }
         }
     }
 

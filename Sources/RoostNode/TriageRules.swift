@@ -96,6 +96,8 @@ public struct TriageRules: Sendable {
     public var crisisKeywords: [String]
     /// A spike of one tag that flags a crisis: `[crisis] spike_tag`, `spike_count`, `spike_minutes`.
     public var spike: (tag: String, count: Int, minutes: Int)?
+    /// Listening alerts (`[[alert]]`), in file order.
+    public var alerts: [AlertRule] = []
 
     /// No rules.
     public static let empty = TriageRules(rules: [], crisisKeywords: [], spike: nil)
@@ -116,7 +118,7 @@ public struct TriageRules: Sendable {
         } catch {
             throw RulesError(file: file, line: error.line, reason: error.reason)
         }
-        for key in table.keys where key != "rule" && key != "crisis" {
+        for key in table.keys where key != "rule" && key != "crisis" && key != "alert" {
             throw RulesError(file: file, line: table.line(of: key) ?? 1, reason: "unknown section or key \"\(key)\"")
         }
         var rules: [TriageRule] = []
@@ -144,7 +146,20 @@ public struct TriageRules: Sendable {
                 spike = (tag, count, try reader.int("spike_minutes") ?? 60)
             }
         }
-        return TriageRules(rules: rules, crisisKeywords: crisisKeywords, spike: spike)
+        var alerts: [AlertRule] = []
+        if let value = table["alert"] {
+            guard case let .tables(alertTables) = value.kind else {
+                throw RulesError(file: file, line: value.line, reason: "use [[alert]] for each alert")
+            }
+            for (index, alertTable) in alertTables.enumerated() {
+                let alert = try parseAlert(alertTable, index: index, file: file)
+                guard !alerts.contains(where: { $0.name == alert.name }) else {
+                    throw RulesError(file: file, line: alert.line, reason: "two alerts are named \"\(alert.name)\"")
+                }
+                alerts.append(alert)
+            }
+        }
+        return TriageRules(rules: rules, crisisKeywords: crisisKeywords, spike: spike, alerts: alerts)
     }
 
     static let ruleKeys = ["name", "destination", "keywords", "regex", "vip", "verified", "min_followers",
@@ -186,6 +201,42 @@ public struct TriageRules: Sendable {
             throw RulesError(file: file, line: rule.line, reason: "rule \"\(name)\" has no action")
         }
         return rule
+    }
+
+    static let alertKeys = ["name", "keywords", "tag", "queue", "negative", "window_minutes", "baseline_windows", "factor",
+                            "min_count", "min_share"]
+
+    static func parseAlert(_ table: RulesTOML.Table, index: Int, file: String) throws(RulesError) -> AlertRule {
+        let reader = FieldReader(table: table, file: file)
+        try reader.onlyKeys(alertKeys)
+        guard let name = try reader.string("name"), !name.isEmpty else {
+            throw RulesError(file: file, line: table.line, reason: "alert \(index + 1) needs a name")
+        }
+        let keywords = try reader.strings("keywords").map { $0.lowercased() }
+        let tag = try reader.string("tag"), queue = try reader.string("queue")
+        let negative = try reader.bool("negative") ?? false
+        let selectors = (keywords.isEmpty ? 0 : 1) + (tag == nil ? 0 : 1) + (queue == nil ? 0 : 1) + (negative ? 1 : 0)
+        guard selectors <= 1 else {
+            throw RulesError(file: file, line: table.line, reason: "alert \"\(name)\" counts one thing: keywords, tag, queue or negative")
+        }
+        var alert = AlertRule(name: name, line: table.line, selector: .messages, negative: negative)
+        if !keywords.isEmpty { alert.selector = .keywords(keywords) }
+        if let tag { alert.selector = .tag(tag) }
+        if let queue { alert.selector = .queue(queue) }
+        func bounded(_ key: String, _ range: ClosedRange<Int>, default value: Int) throws(RulesError) -> Int {
+            guard let given = try reader.int(key) else { return value }
+            guard range.contains(given) else { throw reader.fail(key, "\(key) must be \(range.lowerBound)...\(range.upperBound)") }
+            return given
+        }
+        alert.windowMinutes = try bounded("window_minutes", 1...DeskAlertLimits.maxWindowMinutes, default: 60)
+        alert.baselineWindows = try bounded("baseline_windows", 1...DeskAlertLimits.maxBaselineWindows, default: 24)
+        alert.factor = try bounded("factor", 1...1_000, default: 3)
+        alert.minCount = try bounded("min_count", 1...1_000_000, default: 10)
+        alert.minShare = try bounded("min_share", 1...100, default: 30)
+        if !negative, try reader.int("min_share") != nil {
+            throw reader.fail("min_share", "min_share is for negative = true alerts")
+        }
+        return alert
     }
 
     /// Applies every matching rule, in file order.

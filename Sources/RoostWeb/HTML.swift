@@ -22,6 +22,18 @@ enum HTML {
         return out
     }
 
+    /// The listening alerts that fire, one line each, above every page (rules.toml `[[alert]]`).
+    static func alertBanner(_ app: WebApp) -> String {
+        let firing = app.alertCache.statuses(app, now: app.now).filter(\.firing)
+        guard !firing.isEmpty else { return "" }
+        let lines = firing.map { status in
+            let what = status.sharePercent.map { String(format: "%.0f%% negative (%d of %d customer messages; baseline %.0f%%)", $0, status.count, status.total ?? 0, status.baseline) }
+                ?? String(format: "%d in the window (baseline %.1f)", status.count, status.baseline)
+            return "<li><strong>\(escape(status.name))</strong>: \(escape(what)), \(escape(DeskClock.format(status.windowStartMillis))) to \(escape(DeskClock.format(status.windowEndMillis)))</li>"
+        }
+        return "<div class=\"alert-banner\" role=\"alert\" id=\"alert-banner\"><span>Alert</span><ul>\(lines.joined())</ul></div>"
+    }
+
     /// A message's or ticket's language and sentiment as small tags (" es", " negative").
     static func languageAndSentiment(_ language: String?, _ sentiment: Int?) -> String {
         var html = language.map { " <span class=\"tag lang\" title=\"language\">\(escape($0))</span>" } ?? ""
@@ -83,6 +95,7 @@ enum HTML {
               <a class="brand" href="/inbox">Roost</a>
               \(nav)
             </header>
+            \(app.map(alertBanner) ?? "")
             \(body)
             <div id="toast" class="toast" role="status" aria-live="polite"></div>
             <div id="help" class="help" hidden>

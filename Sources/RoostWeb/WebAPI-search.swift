@@ -63,6 +63,11 @@ extension WebAPI {
         }
     }
 
+    /// `GET /api/v1/alerts`: the rules file's listening alerts for the last complete window, as `roost alerts`.
+    @Sendable static func alerts(_ app: WebApp, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        JSON.response(["alerts": try app.desk.alerts(app.node.home.rules().alerts, at: app.now)])
+    }
+
     struct Languages: Encodable {
         var ok = true
         var languages: [String]

@@ -48,6 +48,7 @@ enum WebAPI {
         WebRoute(method: .get, path: base + "/search", handler: search),
         WebRoute(method: .post, path: base + "/jobs/reindex", handler: reindex),
         WebRoute(method: .post, path: base + "/me/languages", handler: setLanguages),
+        WebRoute(method: .get, path: base + "/alerts", handler: alerts),
     ] + writeRoutes
 
     // MARK: helpers

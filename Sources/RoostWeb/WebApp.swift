@@ -26,6 +26,8 @@ public struct WebApp: Sendable {
     let deskFacts = DeskFactsCache()
     /// The op count the sync panel shows, recounted when a log head moves.
     let opCounts = OpCountCache()
+    /// The listening alerts the pages' banner shows.
+    let alertCache = AlertCache()
     /// The browser sessions (signed in through a one-time login code).
     public let sessions: WebSessions
     /// Which `Host` requests may name.

@@ -25,6 +25,8 @@ form.search input { width:100%; padding:5px 8px; border-radius:6px; border:1px s
 .search-hits .snippet { display:block; margin-top:2px; overflow-wrap:anywhere; } .search-hits .kind { font-size:12px; color:var(--muted); text-transform:uppercase; }
 .search-hits mark { background:#fff1b8; color:inherit; padding:0 1px; } .search-error { color:var(--bad); padding:8px 10px; margin:0; }
 .tag.sentiment-neg { background:#ffebe9; color:var(--bad); } .tag.sentiment-pos { background:#dafbe1; color:var(--ok); }
+.alert-banner { display:flex; gap:10px; align-items:flex-start; background:#ffebe9; color:#82071e; border-bottom:2px solid var(--bad); padding:8px 16px; }
+.alert-banner > span { font-weight:700; text-transform:uppercase; font-size:13px; padding-top:2px; } .alert-banner ul { margin:0; padding:0; list-style:none; }
 .search-empty { padding:8px 10px; margin:0; color:var(--muted); }
 .live-status.on { background:#116329; } .live-status.off { background:#b3261e; }
 .layout { display:grid; grid-template-columns: 220px minmax(0, 1fr); min-height: calc(100vh - 48px); }

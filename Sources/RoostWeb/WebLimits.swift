@@ -22,6 +22,8 @@ public enum WebLimits {
     public static let keepAliveSeconds: UInt64 = 15
     /// Longest canned-response name, note, reply draft or reason accepted before the desk's own checks (characters).
     public static let maxTextField = 10_000
+    /// How long the pages' alert banner reuses an evaluation (ms).
+    public static let alertCacheMillis: UInt64 = 30_000
     /// Results the search box shows while the agent types (the search page shows up to ``SearchLimits/maxResults``).
     public static let searchAsYouTypeResults = 8
     /// Most items in a list field of a request body (e.g. an insert's fields).

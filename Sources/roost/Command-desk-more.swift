@@ -249,3 +249,40 @@ struct Agent: ParsableCommand {
         }
     }
 }
+
+struct Alerts: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Listening alerts (rules.toml [[alert]]) for the last complete window: volume and negative share against their baseline.")
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Alerts file (default: rules.toml in the node home).") var rules: String?
+    @Option(help: "Evaluate at this time instead of now (YYYY-MM-DDTHH:MM, UTC, or YYYY-MM-DD for midnight): the window before it.")
+    var at: String?
+    @Flag(help: "Only alerts that fire.") var firing = false
+
+    func run() throws {
+        let desk = try openDesk(global)
+        let file = try loadRules(rules, home: desk.node.home)
+        var now = SystemClock().nowMillis()
+        if let at {
+            let parts = at.split(separator: "T", maxSplits: 1)
+            now = try Report.date(String(parts[0]))
+            if parts.count == 2 {
+                let clock = parts[1].split(separator: ":").compactMap { UInt64($0) }
+                guard clock.count == 2, clock[0] < 24, clock[1] < 60 else { throw CLIError("--at: \"\(at)\" is not YYYY-MM-DDTHH:MM") }
+                now += (clock[0] * 60 + clock[1]) * 60_000
+            }
+        }
+        let statuses = try withDesk { () throws(DeskError) in try desk.alerts(file.alerts, at: now) }.filter { !firing || $0.firing }
+        if global.json { return printJSON(statuses) }
+        if file.alerts.isEmpty { return print("No alerts: add [[alert]] sections to rules.toml (see examples/rules.toml).") }
+        if statuses.isEmpty { return print("No alert fires.") }
+        var table = [["ALERT", "KIND", "WINDOW", "COUNT", "BASELINE", "FIRING"]]
+        for s in statuses {
+            let count = s.sharePercent.map { String(format: "%d of %d (%.0f%%)", s.count, s.total ?? 0, $0) } ?? String(s.count)
+            let baseline = s.sharePercent == nil ? String(format: "%.1f", s.baseline) : String(format: "%.0f%%", s.baseline)
+            table.append([s.name, s.kind, DeskClock.format(s.windowStartMillis) + " to " + DeskClock.format(s.windowEndMillis).suffix(9),
+                          count, baseline, s.firing ? "FIRING" : "no"])
+        }
+        printTable(table)
+    }
+}

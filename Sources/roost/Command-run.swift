@@ -25,7 +25,8 @@ struct Run: AsyncParsableCommand {
         let logger = Logger(label: "roost")
         // Presence ("Kenji is viewing") travels between the web app and peers through one relay.
         let presence = PresenceRelay()
-        var services: [any Service] = [WebServer(node: node, logger: logger, presence: presence)]  // `api` in config.json
+        var services: [any Service] = [WebServer(node: node, logger: logger, presence: presence),  // `api` in config.json
+                                       AlertWatcher(node: node, logger: logger)]  // rules.toml [[alert]] -> alertWebhooks
         if try withNodeErrors({ try node.home.team(of: node) }) == nil {
             logger.notice("this node has no team yet: serving the web app; syncing starts once a team is created or joined (the web app's Team page, `roost team create` or `roost team join`)")
         }
