@@ -29,7 +29,8 @@ let package = Package(
         ),
         .executableTarget(
             name: "FuzzText",
-            dependencies: [.product(name: "RoostTwitter", package: "Roost"), .product(name: "RoostNode", package: "Roost")],
+            dependencies: [.product(name: "RoostTwitter", package: "Roost"), .product(name: "RoostNode", package: "Roost"),
+                           .product(name: "RoostCore", package: "Roost")],
             swiftSettings: fuzzerFlags
         ),
     ]

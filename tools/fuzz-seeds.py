@@ -72,6 +72,14 @@ def main(out):
                 seeds["text"].add(bytes([1]) + line)
     with open(os.path.join(ROOT, "examples", "rules.toml"), "rb") as f:
         seeds["text"].add(bytes([2]) + f.read())
+    # Search queries (250) and tweet texts for language and sentiment (251).
+    for query in ['router -outage status:open', '"double charged" after:2017-10-01 to:@AcmeCare', 'refund* from:@c1 tag:a tag:b',
+                  'lang:es sentiment:neg assignee:me before:2024-02-29', '"unclosed', 'stauts:open', '-', '*']:
+        seeds["text"].add(bytes([250]) + query.encode("utf-8"))
+    for tweet in ['@AcmeCare my internet is down again, worst service ever 😡 https://t.co/x #fail',
+                  '@AcmeCare llevo tres días sin internet y nadie me da una solución',
+                  '@AmazonHelp ありがとうございます！ 今、電話で主人が対応していただいてます。', 'thanks so much :) but it is NOT working!!!']:
+        seeds["text"].add(bytes([251]) + tweet.encode("utf-8"))
     # Inputs that once crashed a target (kept so every run replays them first; each also has a named test).
     for target in seeds:
         regressions = os.path.join(ROOT, "Fuzz", "regressions", target)

@@ -1,17 +1,38 @@
 import Foundation
+import RoostCore
 import RoostNode
 import RoostTwitter
 
 /// Fuzzes Roost's text inputs. The first byte picks a parser, the rest is the file's bytes:
 /// - 0: the TWCS CSV reader (chunk size from the input, so records straddle chunk boundaries);
 /// - 1: X API v2 JSONL pages;
-/// - 2: the triage rules file (TOML), whose errors must name the file.
+/// - 2: the triage rules file (TOML), whose errors must name the file;
+/// - first byte 250: a search query, whose error must name a position inside it (or just after it);
+/// - first byte 251: a tweet's language (none, or a 2-3 letter code) and sentiment (a score in -1...1).
 /// Each must return records or one error per bad record, and never trap or loop.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzText(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard size >= 2 else { return 0 }
     let selector = data[0]
     let bytes = Data(bytes: data + 1, count: size - 1)
+    if selector == 250 || selector == 251 {
+        guard let text = String(data: bytes, encoding: .utf8) else { return 0 }
+        if selector == 250 {
+            do {
+                _ = try SearchQuery.parse(text)
+            } catch {
+                let length = min(text.unicodeScalars.count, SearchLimits.maxQueryCharacters)
+                if error.position < 1 || error.position > length + 1 { fatalError("fuzz: search error position \(error.position) outside the query") }
+            }
+        } else {
+            if let code = TweetLanguage.detect(text), !(2...3).contains(code.count) || !code.allSatisfy({ $0 >= "a" && $0 <= "z" }) {
+                fatalError("fuzz: language \(code) is not a code")
+            }
+            let score = TweetSentiment.score(text)
+            if !(score >= -1 && score <= 1) { fatalError("fuzz: sentiment \(score) outside -1...1") }
+        }
+        return 0
+    }
     switch selector % 3 {
     case 0:
         let chunk = 1 + Int(selector / 3) % 64
