@@ -188,6 +188,8 @@ extension WebAssets {
         form.dataset.inReplyTo = p.inReplyTo || "";
         count.classList.toggle("over", !p.fits);
         preview.textContent = p.empty ? "" : p.composed;
+        const variant = $("#reply-variant");
+        if (variant) variant.textContent = p.cannedLanguage ? "Canned response: its " + p.cannedLanguage + " variant (the ticket's language)." : "";
         lastFits = p.fits && !p.empty;
         send.disabled = !lastFits;
         form.dataset.state = p.empty ? "empty" : (p.fits ? "ok" : "over");

@@ -253,7 +253,8 @@ extension WebApp {
         let draft = try desk.draftReply(typed, text: text, canned: canned, dm: dm, to: to, inReplyTo: inReplyTo)
         return ReplyPreview(composed: draft.composed, length: draft.length, limit: draft.limit, remaining: draft.limit - draft.length,
                             fits: draft.length <= draft.limit, empty: draft.empty, dm: draft.dm,
-                            to: draft.target.addressee?.handle, inReplyTo: draft.target.inReplyTo)
+                            to: draft.target.addressee?.handle, inReplyTo: draft.target.inReplyTo,
+                            cannedLanguage: draft.cannedLanguage)
     }
 
     /// Who else is on a ticket: this node's own pages (the viewer) never show up in their own presence list.
@@ -276,4 +277,6 @@ struct ReplyPreview: Encodable, Sendable {
     var to: String?
     /// The customer message answered.
     var inReplyTo: String?
+    /// The language of the canned response's variant used (the ticket's), nil for its default text.
+    var cannedLanguage: String?
 }

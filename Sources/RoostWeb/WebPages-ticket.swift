@@ -48,6 +48,7 @@ extension WebPages {
                   <span id="reply-count" class="count-chars" aria-live="polite">0 / \(limit)</span>
                 </div>
                 <p id="reply-preview" class="preview" aria-live="polite"></p>
+                <p id="reply-variant" class="hint" aria-live="polite"></p>
                 <p id="reply-error" class="error" role="alert"></p>
                 <div class="composer-row">
                   <button type="submit" id="reply-send" class="primary">Send reply</button>

@@ -110,4 +110,33 @@ import RoostStore
         #expect(WebPages.syncStatus(.init(running: true, team: true, configured: [], peers: [])).contains("roost run is syncing"))
         #expect(WebPages.syncStatus(.init(running: false, team: true, configured: [], peers: [])).contains("not running"))
     }
+
+    /// Canned variants over the API: saved with `lang`, chosen by the ticket's language, named in the preview.
+    @Test func thePreviewUsesAndNamesTheTicketsCannedVariant() async throws {
+        let f = try WebFixture(sample: false)
+        defer { f.cleanup() }
+        try ingestThread(f)
+        var report = IngestReport()
+        try f.web.desk.ingest([IncomingMessage(
+            id: "es1", ticketKey: "pES", channel: "public", conversation: "ES", direction: .inbound, author: "55", customer: "55",
+            customerHandle: "lucia", customerName: nil, followers: nil, verified: nil, brand: "acmecare",
+            text: "@acmecare llevo tres días sin internet y nadie me da una solución", createdMillis: 1_767_225_600_000,
+            replyTo: nil, signature: nil, mentions: ["acmecare"])], rules: .empty, report: &report)
+        try await f.application().test(.live) { client in
+            func post(_ uri: String, _ body: String, expect status: HTTPResponse.Status = .ok) async throws -> [String: Any] {
+                try await client.execute(uri: uri, method: .post, headers: f.bearer, body: f.json(body)) { response in
+                    #expect(response.status == status, "\(uri): \(String(buffer: response.body))")
+                    return object(response.body)
+                }
+            }
+            // A variant needs the default text first.
+            _ = try await post("/api/v1/canned", #"{"name": "sorry", "text": "¡Perdón!", "lang": "es"}"#, expect: .badRequest)
+            _ = try await post("/api/v1/canned", #"{"name": "sorry", "text": "Sorry, {customer}!"}"#, expect: .created)
+            _ = try await post("/api/v1/canned", #"{"name": "sorry", "text": "¡Lo sentimos, {customer}!", "lang": "es"}"#, expect: .created)
+            let spanish = try await post("/api/v1/tickets/pES/preview", #"{"text": "", "canned": "sorry"}"#)
+            #expect(spanish["composed"] as? String == "@lucia ¡Lo sentimos, @lucia! ^AL" && spanish["cannedLanguage"] as? String == "es", "\(spanish)")
+            let other = try await post("/api/v1/tickets/p9000/preview", #"{"text": "", "canned": "sorry"}"#)
+            #expect((other["composed"] as? String)?.contains("Sorry, @115797!") == true && other["cannedLanguage"] == nil, "\(other)")
+        }
+    }
 }
