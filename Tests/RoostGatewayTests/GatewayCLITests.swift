@@ -36,6 +36,16 @@ struct RoostCLI {
         return process
     }
 
+    /// ``run(_:)`` waited for on a Dispatch thread: a command that calls this process's in-process fake X must
+    /// not hold a cooperative thread while it waits, or on 2 cores the fake X can be left without one (a full
+    /// run deadlocked so: `roost x lookup` waiting on the fake X, the fake X waiting for a thread).
+    @discardableResult
+    func runOffPool(_ arguments: [String]) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Swift.Result { try self.run(arguments) }) }
+        }
+    }
+
     @discardableResult
     func run(_ arguments: [String]) throws -> Result {
         let process = process(arguments)

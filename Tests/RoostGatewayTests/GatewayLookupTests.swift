@@ -34,30 +34,30 @@ import Testing
         let cli = RoostCLI(home: node.home)
 
         // No token yet: lookup fails with one line; assign without an id still asks for --x-user-id.
-        let noToken = try cli.run(["x", "lookup", "@customer3"])
+        let noToken = try await cli.runOffPool(["x", "lookup", "@customer3"])
         #expect(noToken.status != 0 && noToken.stderr.contains("X credentials"), "\(noToken.stderr)")
-        let noID = try cli.run(["gateway", "assign", "--handle", "@acmecare", "--member", "Ana Lopez"])
+        let noID = try await cli.runOffPool(["gateway", "assign", "--handle", "@acmecare", "--member", "Ana Lopez"])
         #expect(noID.status != 0 && noID.stderr.contains("--x-user-id"), "\(noID.stderr)")
 
         let tokenFile = node.home.appendingPathComponent("token").path
         FileManager.default.createFile(atPath: tokenFile, contents: Data(token.utf8), attributes: [.posixPermissions: 0o600])
-        #expect(try cli.run(["gateway", "configure", "--base-url", fake.server.baseURL, "--token-file", tokenFile]).status == 0)
+        #expect(try await cli.runOffPool(["gateway", "configure", "--base-url", fake.server.baseURL, "--token-file", tokenFile]).status == 0)
 
-        let looked = try cli.run(["x", "lookup", "@customer3"])
+        let looked = try await cli.runOffPool(["x", "lookup", "@customer3"])
         #expect(looked.status == 0, "\(looked.stderr)")
         #expect(looked.stdout == "@customer3: X user \(customer(3).id) (\(customer(3).name))\n")
-        let json = try cli.run(["x", "lookup", "customer3", "--json"])
+        let json = try await cli.runOffPool(["x", "lookup", "customer3", "--json"])
         let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: String]
         #expect(object?["x_user_id"] == customer(3).id)
-        let missing = try cli.run(["x", "lookup", "@nobody_here"])
+        let missing = try await cli.runOffPool(["x", "lookup", "@nobody_here"])
         #expect(missing.status != 0 && missing.stderr.contains("X has no user @nobody_here"), "\(missing.stderr)")
         #expect(!missing.stderr.contains(token))
 
-        let assigned = try cli.run(["gateway", "assign", "--handle", "@AcmeCare", "--member", "Ana Lopez"])
+        let assigned = try await cli.runOffPool(["gateway", "assign", "--handle", "@AcmeCare", "--member", "Ana Lopez"])
         #expect(assigned.status == 0, "\(assigned.stderr)")
         #expect(assigned.stdout == "@AcmeCare (X user \(brand.id)): gateway is now Ana Lopez\n")
         #expect(try node.desk(at: realNow()).gatewayHandles().map(\.userID) == [brand.id])
-        let both = try cli.run(["gateway", "assign", "acmecare", "--handle", "acmecare", "--member", "Ana Lopez"])
+        let both = try await cli.runOffPool(["gateway", "assign", "acmecare", "--handle", "acmecare", "--member", "Ana Lopez"])
         #expect(both.status != 0)
     }
 }
