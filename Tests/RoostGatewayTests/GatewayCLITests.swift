@@ -67,19 +67,19 @@ struct RoostCLI {
         defer { node.cleanup() }
         let cli = RoostCLI(home: node.home)
 
-        let unknown = try cli.run(["gateway", "assign", "acmecare", "--member", "Ana Lopez"])
+        let unknown = try await cli.runOffPool(["gateway", "assign", "acmecare", "--member", "Ana Lopez"])
         #expect(unknown.status != 0 && unknown.stderr.contains("--x-user-id"))
-        let assigned = try cli.run(["gateway", "assign", "@AcmeCare", "--x-user-id", "1000000001", "--member", "Ana Lopez"])
+        let assigned = try await cli.runOffPool(["gateway", "assign", "@AcmeCare", "--x-user-id", "1000000001", "--member", "Ana Lopez"])
         #expect(assigned.status == 0, "\(assigned.stderr)")
         #expect(assigned.stdout == "@AcmeCare (X user 1000000001): gateway is now Ana Lopez\n")
 
         let tokenFile = node.home.appendingPathComponent("token").path
         try Data("secret-token-value\n".utf8).write(to: URL(fileURLWithPath: tokenFile))
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: tokenFile)
-        let open = try cli.run(["gateway", "configure", "--token-file", tokenFile])
+        let open = try await cli.runOffPool(["gateway", "configure", "--token-file", tokenFile])
         #expect(open.status != 0 && open.stderr.contains("chmod 600") && !open.stderr.contains("secret-token-value"))
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: tokenFile)
-        let configured = try cli.run(["gateway", "configure", "--base-url", "http://127.0.0.1:9", "--token-file", tokenFile,
+        let configured = try await cli.runOffPool(["gateway", "configure", "--base-url", "http://127.0.0.1:9", "--token-file", tokenFile,
                                       "--poll-seconds", "5"])
         #expect(configured.status == 0, "\(configured.stderr)")
         #expect(try GatewaySettings.load(NodeHome(path: node.home.path), environment: [:]).baseURL == "http://127.0.0.1:9")
@@ -96,28 +96,28 @@ struct RoostCLI {
         let other = try desk.reply("p555", text: "Second thought")
         try desk.append(held.messageID, state: .held, reason: "Kenji Sato replied 3 min ago; your draft is held")
 
-        let status = try cli.run(["gateway", "status"])
+        let status = try await cli.runOffPool(["gateway", "status"])
         #expect(status.status == 0, "\(status.stderr)")
         #expect(status.stdout.contains("@AcmeCare (X user 1000000001)"))
         #expect(status.stdout.contains("gateway:         Ana Lopez (this node)"))
         #expect(status.stdout.contains("outbox:          1 queued, 0 posting, 1 held, 0 failed"))
         #expect(status.stdout.contains("daemon:          not running"))
 
-        let list = try cli.run(["outbox", "list"])
+        let list = try await cli.runOffPool(["outbox", "list"])
         #expect(list.stdout.contains(held.messageID) && list.stdout.contains("Kenji Sato replied 3 min ago; your draft is held"))
-        let show = try cli.run(["show", "p555"])
+        let show = try await cli.runOffPool(["show", "p555"])
         #expect(show.stdout.contains("[held: Kenji Sato replied 3 min ago; your draft is held]"))
         #expect(show.stdout.contains("[queued]"))
 
-        #expect(try cli.run(["outbox", "send-anyway", other.messageID]).status != 0)  // queued, not held
-        let sent = try cli.run(["outbox", "send-anyway", held.messageID])
+        #expect(try await cli.runOffPool(["outbox", "send-anyway", other.messageID]).status != 0)  // queued, not held
+        let sent = try await cli.runOffPool(["outbox", "send-anyway", held.messageID])
         #expect(sent.status == 0, "\(sent.stderr)")
-        let discarded = try cli.run(["outbox", "discard", other.messageID])
+        let discarded = try await cli.runOffPool(["outbox", "discard", other.messageID])
         #expect(discarded.stdout == "\(other.messageID) discarded\n")
         let rows = try node.node.store.outbox()
         #expect(rows.first { $0.id == held.messageID }.map { ($0.state, $0.override) } ?? (.failed, false) == (.queued, true))
         #expect(rows.first { $0.id == other.messageID }?.state == .discarded)
-        #expect(try cli.run(["outbox", "discard", other.messageID]).status != 0)
+        #expect(try await cli.runOffPool(["outbox", "discard", other.messageID]).status != 0)
     }
 
     /// `roost run` on the assigned node starts the gateway: a mention becomes a ticket, a reply is posted once.
@@ -127,15 +127,15 @@ struct RoostCLI {
         let node = try GatewayTestNode(name: "Gateway Lisbon", initials: "GW")
         defer { node.cleanup() }
         let cli = RoostCLI(home: node.home)
-        #expect(try cli.run(["team", "create", "--name", "Acme"]).status == 0)
+        #expect(try await cli.runOffPool(["team", "create", "--name", "Acme"]).status == 0)
         let configURL = node.home.appendingPathComponent("config.json")
         var config = try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as! [String: Any]
         config["listen"] = "127.0.0.1:\(Int.random(in: 30_000...45_000))"
         try JSONSerialization.data(withJSONObject: config).write(to: configURL)
         let tokenFile = node.home.appendingPathComponent("token").path
         FileManager.default.createFile(atPath: tokenFile, contents: Data(token.utf8), attributes: [.posixPermissions: 0o600])
-        #expect(try cli.run(["gateway", "assign", "acmecare", "--x-user-id", brand.id, "--member", "Gateway Lisbon"]).status == 0)
-        #expect(try cli.run(["gateway", "configure", "--base-url", fake.server.baseURL, "--token-file", tokenFile,
+        #expect(try await cli.runOffPool(["gateway", "assign", "acmecare", "--x-user-id", brand.id, "--member", "Gateway Lisbon"]).status == 0)
+        #expect(try await cli.runOffPool(["gateway", "configure", "--base-url", fake.server.baseURL, "--token-file", tokenFile,
                              "--poll-seconds", "1", "--drain-seconds", "1"]).status == 0)
         let mention = await fake.state.tweet(from: customer(1), text: "@acmecare is the Lisbon store open today?")
 
@@ -156,7 +156,7 @@ struct RoostCLI {
         try await eventually("the mention") { try node.node.store.exists(EntityRef(Desk.message, mention.id)) }
         let reply = try node.desk(at: realNow()).reply("p" + mention.id, text: "Yes, until 8pm")
         try await eventually("the post") { try node.node.store.outbox().first { $0.id == reply.messageID }?.state == .posted }
-        let status = try cli.run(["gateway", "status"])
+        let status = try await cli.runOffPool(["gateway", "status"])
         #expect(status.stdout.split(separator: "\n").contains { $0.hasPrefix("  last error:") && $0.hasSuffix(" none") },
                 "\(status.stdout)")
         #expect(status.stdout.contains("rate GET /2/users/:id/mentions"))
@@ -177,15 +177,15 @@ extension GatewayCLITests {
         let node = try GatewayTestNode(name: "Gateway Porto", initials: "GP")
         defer { node.cleanup() }
         let cli = RoostCLI(home: node.home)
-        #expect(try cli.run(["team", "create", "--name", "Acme"]).status == 0)
+        #expect(try await cli.runOffPool(["team", "create", "--name", "Acme"]).status == 0)
         let configURL = node.home.appendingPathComponent("config.json")
         var config = try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as! [String: Any]
         config["listen"] = "127.0.0.1:\(Int.random(in: 30_000...45_000))"
         try JSONSerialization.data(withJSONObject: config).write(to: configURL)
         let tokenFile = node.home.appendingPathComponent("token").path
         FileManager.default.createFile(atPath: tokenFile, contents: Data(token.utf8), attributes: [.posixPermissions: 0o600])
-        #expect(try cli.run(["gateway", "assign", "acmecare", "--x-user-id", brand.id, "--member", "Gateway Porto"]).status == 0)
-        #expect(try cli.run(["gateway", "configure", "--base-url", fake.server.baseURL, "--token-file", tokenFile,
+        #expect(try await cli.runOffPool(["gateway", "assign", "acmecare", "--x-user-id", brand.id, "--member", "Gateway Porto"]).status == 0)
+        #expect(try await cli.runOffPool(["gateway", "configure", "--base-url", fake.server.baseURL, "--token-file", tokenFile,
                              "--poll-seconds", "1", "--drain-seconds", "1"]).status == 0)
         let mention = await fake.state.tweet(from: customer(1), text: "@acmecare is the Porto store open today?")
 

@@ -38,8 +38,9 @@ import RoostNode
         }
         // The entry is judged as it was seen: presence lasts 30 s, and under the full suite's load a second
         // request could come after it expired.
+        // Up to 25 s (inside the 30 s the entry lives): a full run on 2 cores was once slower than 10 s.
         var seen: [String: Any]?
-        #expect(await waitUntil(10) {
+        #expect(await waitUntil(25) {
             seen = await anaSees().first { $0["member"] as? String == "Kenji Sato" && $0["activity"] as? String == "replying" }
             return seen != nil
         })
