@@ -27,6 +27,18 @@ struct CLI {
         var stderr: String
     }
 
+    /// ``run(_:environment:useHome:)`` waited for on a Dispatch thread. Async tests use it: a command that runs
+    /// for seconds (an import through a node, `peers --until-synced`) must not hold one of the two cooperative
+    /// threads of a 2-core machine, or the in-process servers of other tests starve (their timeouts then fail).
+    @discardableResult
+    func runOffPool(_ arguments: [String], environment: [String: String] = [:], useHome: Bool = true) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Swift.Result { try self.run(arguments, environment: environment, useHome: useHome) })
+            }
+        }
+    }
+
     @discardableResult
     func run(_ arguments: [String], environment: [String: String] = [:], useHome: Bool = true) throws -> Result {
         let process = Process()

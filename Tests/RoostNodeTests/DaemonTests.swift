@@ -76,24 +76,24 @@ import RoostStore
             for daemon in daemons { daemon.stop() }
             for cli in [ana, kenji, lea] { cli.cleanup() }
         }
-        try ana.run(["init", "--name", "Ana Lopez", "--initials", "AL"])
-        try kenji.run(["init", "--name", "Kenji Sato", "--initials", "KS"])
-        try lea.run(["init", "--name", "Lea Park", "--initials", "LP"])
+        try await ana.runOffPool(["init", "--name", "Ana Lopez", "--initials", "AL"])
+        try await kenji.runOffPool(["init", "--name", "Kenji Sato", "--initials", "KS"])
+        try await lea.runOffPool(["init", "--name", "Lea Park", "--initials", "LP"])
         let ports = try (0..<3).map { _ in try Self.freePort() }
         for (cli, port) in zip([ana, kenji, lea], ports) { try Self.setListen(cli, port) }
-        try ana.run(["team", "create", "--name", "Hilton Suggests"])
+        try await ana.runOffPool(["team", "create", "--name", "Hilton Suggests"])
         // Both invites point at Ana only; Kenji and Lea learn each other's address from the team.
-        let kenjiInvite = try Self.inviteText(try ana.run(["team", "invite", "--name", "Kenji Sato"]).stdout)
-        let leaInvite = try Self.inviteText(try ana.run(["team", "invite", "--name", "Lea Park", "--role", "lead"]).stdout)
-        #expect(try kenji.run(["team", "join", kenjiInvite]).status == 0)
-        #expect(try lea.run(["team", "join", leaInvite]).status == 0)
+        let kenjiInvite = try Self.inviteText(try await ana.runOffPool(["team", "invite", "--name", "Kenji Sato"]).stdout)
+        let leaInvite = try Self.inviteText(try await ana.runOffPool(["team", "invite", "--name", "Lea Park", "--role", "lead"]).stdout)
+        #expect(try await kenji.runOffPool(["team", "join", kenjiInvite]).status == 0)
+        #expect(try await lea.runOffPool(["team", "join", leaInvite]).status == 0)
         daemons = try [ana, kenji, lea].map { try Daemon(home: $0.home) }
 
         let shown = await eventually(seconds: 30) {
             let out = (try? ana.run(["team", "show"]).stdout) ?? ""
             return out.contains("Kenji Sato  agent") && out.contains("Lea Park    lead")
         }
-        let roster = try ana.run(["team", "show"]).stdout
+        let roster = try await ana.runOffPool(["team", "show"]).stdout
         #expect(shown, "\(roster)\n\(daemons[0].output.suffix(3000))")
         let kenjiID = try NodeHome(path: kenji.home.path).open().id
         let leaID = try NodeHome(path: lea.home.path).open().id
@@ -104,14 +104,14 @@ import RoostStore
         }
         #expect(linked, "\(daemons[2].output.suffix(3000))")
         // Work on one node shows on the others.
-        let noted = try kenji.run(["op", "set", "ticket/p1", "status", "open"])
+        let noted = try await kenji.runOffPool(["op", "set", "ticket/p1", "status", "open"])
         #expect(noted.status == 0, "\(noted.stderr)")
         #expect(await eventually(seconds: 20) { (try? Self.vector(lea)) == (try? Self.vector(kenji)) })
         #expect(try Self.vector(ana) == Self.vector(lea))
         _ = leaID
         for daemon in daemons { daemon.stop() }
         // A clean shutdown: no error logged, every store verifies.
-        for cli in [ana, kenji, lea] { #expect(try cli.run(["verify"]).status == 0) }
+        for cli in [ana, kenji, lea] { #expect(try await cli.runOffPool(["verify"]).status == 0) }
     }
 
     @Test func aNodeKilledMidSyncLosesNothingAndConverges() async throws {
@@ -121,14 +121,14 @@ import RoostStore
             for daemon in daemons { daemon.kill9() }
             for cli in [ana, kenji] { cli.cleanup() }
         }
-        try ana.run(["init", "--name", "Ana Lopez", "--initials", "AL"])
-        try kenji.run(["init", "--name", "Kenji Sato", "--initials", "KS"])
+        try await ana.runOffPool(["init", "--name", "Ana Lopez", "--initials", "AL"])
+        try await kenji.runOffPool(["init", "--name", "Kenji Sato", "--initials", "KS"])
         let anaPort = try Self.freePort()
         try Self.setListen(ana, anaPort)
         try Self.setListen(kenji, try Self.freePort())
-        try ana.run(["team", "create", "--name", "Hilton Suggests"])
-        let invite = try Self.inviteText(try ana.run(["team", "invite", "--name", "Kenji Sato"]).stdout)
-        #expect(try kenji.run(["team", "join", invite]).status == 0)
+        try await ana.runOffPool(["team", "create", "--name", "Hilton Suggests"])
+        let invite = try Self.inviteText(try await ana.runOffPool(["team", "invite", "--name", "Kenji Sato"]).stdout)
+        #expect(try await kenji.runOffPool(["team", "join", invite]).status == 0)
         // 150,000 ops on Ana's node, in sealed runs of 1,000.
         let anaNode = try NodeHome(path: ana.home.path).open()
         for run in 0..<150 {
@@ -150,7 +150,7 @@ import RoostStore
         let heldAtKill = try Self.vector(kenji)[anaLog]
         #expect(partial, "caught the sync in the middle (held \(heldAtKill) of \(total))")
         // What was committed survives the kill: the store opens, verifies, and holds a sealed prefix.
-        let verifiedAfterKill = try kenji.run(["verify"])
+        let verifiedAfterKill = try await kenji.runOffPool(["verify"])
         #expect(verifiedAfterKill.status == 0, "\(verifiedAfterKill.stdout)")
         #expect(try Self.vector(kenji)[anaLog] == heldAtKill)
 
@@ -164,7 +164,7 @@ import RoostStore
         let heldNow = try Self.vector(kenji)[anaLog]
         #expect(converged, "held \(heldNow) of \(total)\n\(kenjiDaemon.output.suffix(3000))\n--- ana\n\(daemons[0].output.suffix(3000))")
         kenjiDaemon.stop()
-        let verified = try kenji.run(["verify"])
+        let verified = try await kenji.runOffPool(["verify"])
         #expect(verified.status == 0, "\(verified.stdout)")
         daemons[0].stop()
         #expect(try Self.vector(kenji) == Self.vector(ana))

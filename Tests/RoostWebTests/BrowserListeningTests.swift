@@ -3,9 +3,11 @@ import Testing
 
 /// Languages and listening in Chromium (issue 13): a firing alert is a banner, tickets carry their language and
 /// sentiment as tags (hostile text stays text), and "My languages" keeps an agent's languages in the inbox.
-@Suite(.serialized) struct BrowserListeningTests {
+// In BrowserTests (serialized): browser tests run one Chromium at a time; more at once overloaded 2 cores in a
+// full run, and other suites' timing-sensitive tests failed.
+extension BrowserTests {
     /// X API lines: 12 angry English "outage" tweets and one Spanish one, half an hour before this hour began.
-    static func burst(at millis: UInt64) throws -> URL {
+    static func listeningBurst(at millis: UInt64) throws -> URL {
         let iso = ISO8601DateFormatter()
         iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         var tweets: [[String: Any]] = []
@@ -31,7 +33,7 @@ import Testing
         let hour: UInt64 = 3_600_000
         for attempt in 1...2 {
             let before = UInt64(Date().timeIntervalSince1970 * 1000) / hour
-            let passed = try await Self.run()
+            let passed = try await Self.listeningRun()
             if UInt64(Date().timeIntervalSince1970 * 1000) / hour == before {
                 #expect(passed, "see the expectations above")
                 return
@@ -42,7 +44,7 @@ import Testing
     }
 
     /// One run; returns whether every check held (the failed ones are recorded only when `record`).
-    static func run() async throws -> Bool {
+    static func listeningRun() async throws -> Bool {
         var ok = true
         func check(_ condition: Bool, _ what: String) {
             if !condition { ok = false; print("BrowserListeningTests: failed: \(what)") }
@@ -51,7 +53,7 @@ import Testing
         try node.importSample()
         let hour: UInt64 = 3_600_000
         let windowEnd = UInt64(Date().timeIntervalSince1970 * 1000) / hour * hour
-        let burst = try Self.burst(at: windowEnd - 30 * 60_000)
+        let burst = try Self.listeningBurst(at: windowEnd - 30 * 60_000)
         defer { try? FileManager.default.removeItem(at: burst) }
         let ingested = try roost(["ingest", "--file", burst.path, "--brand-handles", "AcmeCare"], home: node.home)
         check(ingested.status == 0, ingested.stderr)

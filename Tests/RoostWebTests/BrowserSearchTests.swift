@@ -4,7 +4,9 @@ import Testing
 /// The search box in Chromium (issue 13): results as you type with the matches marked, a click opens the
 /// ticket, Enter opens the results page, a bad query says where it is wrong, and hostile tweet text found by a
 /// search renders as text.
-@Suite(.serialized) struct BrowserSearchTests {
+// In BrowserTests (serialized): browser tests run one Chromium at a time; more at once overloaded 2 cores in a
+// full run, and other suites' timing-sensitive tests failed.
+extension BrowserTests {
     @Test(.enabled(if: Browser.available, "chromium and chromedriver are not installed; `make test` installs them with apt-get"))
     func searchAsYouTypeOpensTicketsAndShowsTextAsText() async throws {
         let node = try RunningNode(name: "Ana Lopez", initials: "AL")
