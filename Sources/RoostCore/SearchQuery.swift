@@ -271,24 +271,7 @@ extension SearchQuery {
             }
         }
 
-        /// `YYYY-MM-DD` as UTC milliseconds at 00:00 of that day (proleptic Gregorian), or nil.
-        static func day(_ text: String) -> UInt64? {
-            let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-            guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-                  let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
-                  year >= 1970, (1...12).contains(month) else { return nil }
-            let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-            let lengths = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-            guard (1...lengths[month - 1]).contains(day) else { return nil }
-            // Days from the civil date (Howard Hinnant's algorithm).
-            let y = month <= 2 ? year - 1 : year
-            let era = y / 400
-            let yoe = y - era * 400
-            let mp = (month + 9) % 12
-            let doy = (153 * mp + 2) / 5 + day - 1
-            let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-            let days = era * 146_097 + doe - 719_468
-            return UInt64(days) * 86_400_000
-        }
+        /// `YYYY-MM-DD` as UTC milliseconds at 00:00 of that day, or nil.
+        static func day(_ text: String) -> UInt64? { CivilDate.dayStartMillis(text) }
     }
 }

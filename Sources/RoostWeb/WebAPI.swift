@@ -402,18 +402,5 @@ enum WebAPI {
 /// Calendar days in UTC, for report scopes.
 enum WebDates {
     /// Midnight UTC of `YYYY-MM-DD`, in Unix ms.
-    static func dayStartMillis(_ text: String) -> UInt64? {
-        let parts = text.split(separator: "-")
-        guard parts.count == 3, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
-              (1970...9999).contains(y), (1...12).contains(m), (1...31).contains(d) else { return nil }
-        // Howard Hinnant's days_from_civil.
-        let yy = m <= 2 ? y - 1 : y
-        let era = yy / 400
-        let yoe = yy - era * 400
-        let mp = (m + 9) % 12
-        let doy = (153 * mp + 2) / 5 + d - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        let days = era * 146_097 + doe - 719_468
-        return UInt64(days) * 86_400_000
-    }
+    static func dayStartMillis(_ text: String) -> UInt64? { CivilDate.dayStartMillis(text) }
 }
