@@ -10,6 +10,10 @@ enum DeskProjection {
         var tickets: Set<String> = []
         /// Whether a roster op merged: the caller re-checks the log against the roster (``OpStore/enforceRoster(_:)``).
         var roster = false
+        /// Whether an erasure op merged: the caller judges erasures (``ErasureLedger/judge(_:dirty:)``).
+        var erasures = false
+        /// Op bodies erased in this transaction (the caller compacts the search index and truncates the WAL).
+        var erased = 0
 
         /// Refreshes every marked ticket once.
         mutating func flush(_ db: Database) throws {

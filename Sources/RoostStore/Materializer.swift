@@ -20,6 +20,10 @@ enum Materializer {
                     dirty.tickets.insert(entity.key)
                 }
             }
+            if entity.collection == ErasureSchema.collection,
+               try ErasureLedger.record(id: entity.key, fields: fields, stamp: stamp, db: db) {
+                dirty.erasures = true
+            }
         case let .set(entity, field, value):
             if entity.collection == RosterSchema.member, let change = RosterChange(stamp: stamp, body: body) {
                 try OpStore.insert(change, db)

@@ -25,6 +25,19 @@ public struct ApplyReport: Hashable, Sendable {
     public var applied: Int
     /// Ops we already held (idempotent re-delivery).
     public var duplicates: Int
+    /// New ops stored without their body: erased (an effective erasure names them) or withheld (the sender
+    /// had no body to send and no erasure names them yet; SPEC.md §1.9).
+    public var withheld = 0
+    /// Op bodies this batch's erasures (or erasures judged effective because of it) dropped.
+    public var erased = 0
+    /// Erasure ops judged in this batch whose author was not a lead or an admin: they erase nothing.
+    public var refusedErasures: [OpRef] = []
+
+    /// Creates a report.
+    public init(applied: Int, duplicates: Int) {
+        self.applied = applied
+        self.duplicates = duplicates
+    }
 }
 
 /// The signing identity a node appends with.
@@ -53,4 +66,6 @@ public struct Appended: Hashable, Sendable {
     public var headers: [OpHeader]
     /// The seal over the last new op.
     public var seal: Seal
+    /// Op bodies the appended erasure ops dropped on this node.
+    public var erased = 0
 }

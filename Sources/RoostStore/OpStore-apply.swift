@@ -31,13 +31,25 @@ extension OpStore {
             var hybrid = try Self.loadClock(db, drift: drift)
             var report = ApplyReport(applied: 0, duplicates: 0)
             var dirty = DeskProjection.Dirty()
+            // Erasures this node already carries out name ops that may arrive now (checked per op only if any exist).
+            let erasing = try ErasureLedger.hasTargets(db)
             for plan in plans {
                 report.duplicates += plan.duplicates
                 let authorData = plan.log.author.key.data
                 for op in plan.new {
-                    try Self.insert(op.header, hash: op.hash, body: op.body, db)
-                    try Materializer.apply(op.decoded, stamp: Stamp(hlc: op.header.hlc, ref: op.header.ref),
-                                           author: authorData, dirty: &dirty, db: db)
+                    if erasing, let named = try ErasureLedger.effectiveResidue(of: op.header.ref, hash: op.hash, db: db) {
+                        try ErasureLedger.storeErased(op.header, hash: op.hash, residue: named.residue, erasedHLC: named.erasedHLC,
+                                                      dirty: &dirty, db: db)
+                        report.withheld += op.body == nil ? 1 : 0
+                    } else if let body = op.body, let decoded = op.decoded {
+                        try Self.insert(op.header, hash: op.hash, body: body, db)
+                        try Materializer.apply(decoded, stamp: Stamp(hlc: op.header.hlc, ref: op.header.ref),
+                                               author: authorData, dirty: &dirty, db: db)
+                    } else {
+                        // Withheld: stored as a header; an erasure naming it gives it its effect when it arrives.
+                        try Self.insert(op.header, hash: op.hash, body: nil, db)
+                        report.withheld += 1
+                    }
                     try hybrid.observe(op.header.hlc, wallMillis: wall)
                 }
                 for seal in plan.seals { try Self.insert(seal, db) }
@@ -49,11 +61,17 @@ extension OpStore {
                 }
             }
             if dirty.roster { try Self.enforceRoster(db) }
+            if dirty.erasures || dirty.roster { report.refusedErasures = try ErasureLedger.judge(db, dirty: &dirty) }
+            report.erased = dirty.erased
             try dirty.flush(db)
+            // After the flush: re-derived ticket documents delete their old text too.
+            if report.erased > 0 { try ErasureLedger.compactIndex(db) }
             try Self.saveClock(hybrid, db)
             return .success(report)
         }
-        return try outcome.get()
+        let report = try outcome.get()
+        if report.erased > 0 { truncateWAL() }
+        return report
     }
 
     // MARK: planning (reads only)
@@ -61,8 +79,9 @@ extension OpStore {
     struct VerifiedOp {
         var header: OpHeader
         var hash: Bytes32
-        var body: [UInt8]
-        var decoded: OpBody
+        /// Nil when the sender sent the header alone (it erased the body).
+        var body: [UInt8]?
+        var decoded: OpBody?
     }
 
     struct LogPlan {
@@ -132,10 +151,18 @@ extension OpStore {
             hashes[header.seq] = hash
             prevHash = hash
             guard let body = op.body else {
-                // A position we already hold may be re-sent without its body (erased at the sender);
-                // its header hash is still compared below. A new op needs its body.
-                if header.seq <= have { continue }
-                throw reject(header.seq, .bodyMissing)
+                // Sent without its body (erased at the sender): a position we hold is still compared by hash
+                // below; a new one is stored withheld, and takes effect from the erasure that names it
+                // (which may come later, in this batch or another: SPEC.md §1.9).
+                if header.seq > have {
+                    do {
+                        try checker.check(header.hlc, wallMillis: wall)
+                    } catch {
+                        throw reject(header.seq, .clock(error))
+                    }
+                    verified.append(VerifiedOp(header: header, hash: hash, body: nil, decoded: nil))
+                }
+                continue
             }
             guard body.count == Int(header.bodyLength), OpCrypto.bodyHash(body) == header.bodyHash else {
                 throw reject(header.seq, .bodyHashMismatch)

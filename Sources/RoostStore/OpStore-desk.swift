@@ -267,7 +267,7 @@ extension OpStore {
                 return ThreadMessage(
                     id: row["id"], direction: MessageDirection(rawValue: row["direction"]) ?? .note, author: row["author"],
                     createdMillis: UInt64(row["created_ms"] as Int64),
-                    text: fields.first { $0.name == "text" }?.value.stringValue ?? "", dm: row["dm"], signature: row["signature"],
+                    text: fields.first { $0.name == "text" }?.value.stringValue ?? Redaction.erasedText, dm: row["dm"], signature: row["signature"],
                     outbox: try outbox.flatMap { try Value.decode([UInt8]($0)).stringValue }.flatMap(OutboxState.init(rawValue:)),
                     language: row["lang"], sentiment: (row["sentiment"] as Int64?).map { Int($0) })
             }

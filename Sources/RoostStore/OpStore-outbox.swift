@@ -65,6 +65,8 @@ extension OpStore {
                       states?.contains(state) ?? true else { continue }
                 let id: String = row["id"]
                 let fields = try FieldList.decode([UInt8](row["fields"] as Data))
+                // An erased reply (its customer was erased) is never posted.
+                guard let text = fields.first(where: { $0.name == "text" })?.value.stringValue else { continue }
                 let ticketFields = try (row["ticket_fields"] as Data?).map { try FieldList.decode([UInt8]($0)) } ?? []
                 func register(_ field: String) throws -> Value? {
                     try Data.fetchOne(db, sql: "SELECT value FROM mv_register WHERE collection = 'message' AND key = ? AND field = ?",
@@ -75,7 +77,7 @@ extension OpStore {
                     customer: row["customer"] ?? "", conversation: ticketFields.first { $0.name == "conversation" }?.value.stringValue ?? "", state: state,
                     reason: try register("outbox.reason")?.stringValue, author: row["author"],
                     createdMillis: UInt64(row["created_ms"] as Int64),
-                    text: fields.first { $0.name == "text" }?.value.stringValue ?? "", dm: row["dm"],
+                    text: text, dm: row["dm"],
                     replyTo: fields.first { $0.name == "reply_to" }?.value.stringValue,
                     to: fields.first { $0.name == "to" }?.value.stringValue,
                     override: try register("outbox.override") == .bool(true), xID: try register("x_id")?.stringValue,

@@ -111,7 +111,7 @@ extension OpStore {
         var extra: [RosterChange] = []
         for plan in plans {
             for op in plan.new {
-                if let change = RosterChange(stamp: Stamp(hlc: op.header.hlc, ref: op.header.ref), body: op.decoded) {
+                if let decoded = op.decoded, let change = RosterChange(stamp: Stamp(hlc: op.header.hlc, ref: op.header.ref), body: decoded) {
                     extra.append(change)
                 }
             }
@@ -201,6 +201,14 @@ extension OpStore {
             let decoded = try OpBody.decode(kind: header.kind, bytes: [UInt8](body))
             try Materializer.apply(decoded, stamp: Stamp(hlc: header.hlc, ref: header.ref), author: header.author.key.data,
                                    dirty: &dirty, db: db)
+        }
+        // Erased ops count by their residue (SPEC.md §1.9).
+        let erased = try Row.fetchAll(db, sql: "SELECT author, epoch, seq, hlc, hash FROM op WHERE body IS NULL")
+        for row in erased {
+            let ref = OpRef(author: try row.author("author"), epoch: try row.u64("epoch"), seq: try row.u64("seq"))
+            guard let named = try ErasureLedger.effectiveResidue(of: ref, hash: try row.bytes32("hash"), db: db) else { continue }
+            try Materializer.apply(named.residue, stamp: Stamp(hlc: HLC(rawValue: try row.u64("hlc")), ref: ref),
+                                   author: ref.author.key.data, dirty: &dirty, db: db)
         }
         try refreshReassignedClaims(db, dirty: &dirty)
         try dirty.flush(db)

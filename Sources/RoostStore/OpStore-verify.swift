@@ -13,6 +13,8 @@ public struct VerifyReport: Hashable, Sendable {
     public var seals = 0
     /// Ops whose body was erased on purpose.
     public var erasedBodies = 0
+    /// Erased bodies by the member whose erasure dropped them (replicated erasures only).
+    public var erasedBy: [AuthorID: Int] = [:]
     /// Fork evidence records.
     public var forks = 0
     /// State hash of the materialized tables.
@@ -41,6 +43,7 @@ extension OpStore {
         if let founder = try teamFounder() { try scratch.setTeamFounder(founder) }
         var cursorKey: (Data, Int64, Int64)? = nil
         var chain = ChainWalker()
+        var erasedOps: [(OpHeader, Bytes32)] = []
         while true {
             let chunk: [(OpHeader, Bytes32, [UInt8]?, Bool)] = try read { db in
                 let sql = """
@@ -67,6 +70,7 @@ extension OpStore {
                     }
                 } else {
                     chain.check(header: header, storedHash: storedHash, missingBodyErased: erased, into: &report)
+                    if erased { erasedOps.append((header, storedHash)) }
                 }
             }
             try scratch.write { db in
@@ -86,9 +90,39 @@ extension OpStore {
         report.logs = chain.logs.count
 
         report.stateHash = try stateHash()
-        if report.erasedBodies > 0 {
-            report.notes.append("\(report.erasedBodies) erased bodies: the re-fold cannot re-derive their effects, "
-                                + "so the materialized state was not compared")
+        // Replicated erasures give every erased op its residue (SPEC.md §1.9), so the re-fold can merge it;
+        // a body erased locally (`eraseBody`) has none, and then the state cannot be compared.
+        let residues: [(OpBody, Stamp)]? = try read { db in
+            var found: [(OpBody, Stamp)] = []
+            for (header, hash) in erasedOps {
+                guard let named = try ErasureLedger.effectiveResidue(of: header.ref, hash: hash, db: db) else { return nil }
+                found.append((named.residue, Stamp(hlc: header.hlc, ref: header.ref)))
+            }
+            return found
+        }
+        for record in try erasures() where record.erased > 0 { report.erasedBy[record.ref.author, default: 0] += record.erased }
+        if !report.erasedBy.isEmpty {
+            let named = try read { db in
+                try report.erasedBy.sorted { $0.key < $1.key }.map { author, count in
+                    let name = try DeskProjection.entityFields(EntityRef(RosterSchema.member, author.text), db: db)?["name"]?.stringValue
+                    return "\(count) by \(name.map { "\($0) (\(author.short))" } ?? author.short)"
+                }
+            }
+            report.notes.append("erased bodies (replicated erasures): " + named.joined(separator: ", "))
+        }
+        if let residues, !residues.isEmpty {
+            try scratch.write { db in
+                var dirty = DeskProjection.Dirty()
+                for (body, stamp) in residues {
+                    try Materializer.apply(body, stamp: stamp, author: stamp.ref.author.key.data, dirty: &dirty, db: db)
+                }
+                try Self.refreshReassignedClaims(db, dirty: &dirty)
+                try dirty.flush(db)
+            }
+        }
+        if residues == nil {
+            report.notes.append("\(report.erasedBodies) erased bodies, some erased on this node only: the re-fold cannot "
+                                + "re-derive their effects, so the materialized state was not compared")
         } else {
             report.refoldStateHash = try scratch.stateHash()
             let difference = try firstDifference(from: scratch)
@@ -242,7 +276,7 @@ struct ChainWalker {
         if erased {
             report.erasedBodies += 1
         } else {
-            report.problems.append("op \(header.ref): body missing and not recorded as erased")
+            report.problems.append("op \(header.ref): body missing (withheld: no effective erasure names it)")
         }
     }
 

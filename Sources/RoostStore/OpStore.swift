@@ -21,6 +21,9 @@ public final class OpStore: Sendable {
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             // A remote batch of 100,000 ops touches more pages than the default 2 MiB cache holds.
             try db.execute(sql: "PRAGMA cache_size = -\(StoreLimits.pageCacheKiB)")
+            // Deleted content is overwritten with zeros, so an erased body leaves no bytes in free space
+            // (SPEC.md §1.9; the WAL is truncated after an erasure).
+            try db.execute(sql: "PRAGMA secure_delete = ON")
         }
         config.busyMode = .timeout(10)
         writer = try mapDatabaseErrors { try DatabasePool(path: path, configuration: config) }
@@ -100,7 +103,7 @@ public final class OpStore: Sendable {
                 """)
         }
         let drift = maxClockDriftMillis
-        return try write { db in
+        let appended = try write { db in
             var hybrid = try Self.loadClock(db, drift: drift)
             let head = try Self.head(of: author.log, db)
             var seq = head?.seq ?? 0
@@ -125,14 +128,20 @@ public final class OpStore: Sendable {
                 headers.append(header)
                 prev = hash
             }
-            try dirty.flush(db)
             if dirty.roster { try Self.enforceRoster(db) }
+            if dirty.erasures || dirty.roster { _ = try ErasureLedger.judge(db, dirty: &dirty) }
+            let erased = dirty.erased
+            try dirty.flush(db)
+            // After the flush: re-derived ticket documents delete their old text too.
+            if erased > 0 { try ErasureLedger.compactIndex(db) }
             let seal = OpCrypto.seal(key: author.key, epoch: author.epoch, seq: seq, head: prev)
             try Self.insert(seal, db)
             try Self.setHead(author.log, seq: seq, hash: prev, sealed: seq, db)
             try Self.saveClock(hybrid, db)
-            return Appended(headers: headers, seal: seal)
+            return Appended(headers: headers, seal: seal, erased: erased)
         }
+        if appended.erased > 0 { truncateWAL() }
+        return appended
     }
 
     // MARK: rows
@@ -165,7 +174,7 @@ public final class OpStore: Sendable {
         return try Bytes32(data: data)
     }
 
-    static func insert(_ header: OpHeader, hash: Bytes32, body: [UInt8], _ db: Database) throws {
+    static func insert(_ header: OpHeader, hash: Bytes32, body: [UInt8]?, _ db: Database) throws {
         var statement = try FastStatement(db, """
             INSERT INTO op (author, epoch, seq, prev, hlc, kind, body_len, body_hash, hash, body)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -179,7 +188,7 @@ public final class OpStore: Sendable {
         statement.bind(Int64(header.bodyLength))
         statement.bind(header.bodyHash)
         statement.bind(hash)
-        statement.bind(body)
+        if let body { statement.bind(body) } else { statement.bindNull() }
         try statement.run()
     }
 

@@ -79,8 +79,41 @@ enum Schema {
                 ALTER TABLE desk_ticket ADD COLUMN sentiment INTEGER CHECK (sentiment IS NULL OR sentiment BETWEEN -100 AND 100);
                 """)
         }
+        migrator.registerMigration("v8-erasure") { db in try db.execute(sql: erasureSQL) }
         return migrator
     }
+
+    /// Replicated erasures (SPEC.md §1.9): one row per `erasure/<id>` insert, and one per op it names.
+    /// `state`: 0 pending (its author's role is not known to allow it yet), 1 effective, 2 refused.
+    static let erasureSQL = """
+        CREATE TABLE erasure (
+            author BLOB NOT NULL CHECK (length(author) = 32),
+            epoch INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            hlc INTEGER NOT NULL,
+            id TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            customer TEXT,
+            targets INTEGER NOT NULL CHECK (targets > 0),
+            state INTEGER NOT NULL DEFAULT 0 CHECK (state IN (0, 1, 2)),
+            PRIMARY KEY (author, epoch, seq)
+        ) WITHOUT ROWID;
+        CREATE TABLE erasure_target (
+            author BLOB NOT NULL CHECK (length(author) = 32),
+            epoch INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            hash BLOB NOT NULL CHECK (length(hash) = 32),
+            kind INTEGER NOT NULL,
+            residue BLOB NOT NULL,
+            erasure_author BLOB NOT NULL,
+            erasure_epoch INTEGER NOT NULL,
+            erasure_seq INTEGER NOT NULL,
+            PRIMARY KEY (author, epoch, seq, erasure_author, erasure_epoch, erasure_seq),
+            FOREIGN KEY (erasure_author, erasure_epoch, erasure_seq) REFERENCES erasure (author, epoch, seq)
+        ) WITHOUT ROWID;
+        CREATE INDEX erasure_target_by_erasure ON erasure_target (erasure_author, erasure_epoch, erasure_seq);
+        CREATE INDEX erasure_customer ON erasure (customer) WHERE customer IS NOT NULL;
+        """
 
     /// The roster ops, one row per effective-or-not `set` of `member/<id>`.`role` or `.revoked`: the
     /// input of ``RosterState``, kept apart so the roster folds without scanning the op log.

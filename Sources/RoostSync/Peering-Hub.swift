@@ -280,3 +280,16 @@ public final class PeeringHub: @unchecked Sendable {
         }
     }
 }
+
+extension PeeringHub {
+    /// One line per erasure a batch carried out or refused (positions and counts only: no customer text).
+    func logErasures(_ report: ApplyReport) {
+        if report.erased > 0 {
+            logger.notice("erasure applied: op bodies dropped", metadata: ["bodies": "\(report.erased)"])
+        }
+        for ref in report.refusedErasures {
+            logger.warning("erasure refused: its author was not a lead or an admin when they wrote it; nothing was erased",
+                           metadata: ["op": "\(ref)"])
+        }
+    }
+}

@@ -253,7 +253,9 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
                 hub.storeQueue.async {
                     let result: Result<ApplyReport, SyncRejection>
                     do throws(StoreError) {
-                        result = .success(try hub.store.apply(batch, clock: hub.clock))
+                        let report = try hub.store.apply(batch, clock: hub.clock)
+                        hub.logErasures(report)
+                        result = .success(report)
                     } catch {
                         result = .failure(SyncRejection(error))
                     }

@@ -34,6 +34,8 @@ enum WebAPI {
         WebRoute(method: .post, path: base + "/tickets/:key/resolve", handler: resolve),
         WebRoute(method: .get, path: base + "/customers/:handle", handler: customer),
         WebRoute(method: .post, path: base + "/customers/:handle", handler: updateCustomer),
+        WebRoute(method: .post, path: base + "/customers/:handle/erase", handler: eraseCustomer),
+        WebRoute(method: .get, path: base + "/customers/:handle/export", handler: exportCustomer),
         WebRoute(method: .get, path: base + "/canned", handler: cannedList),
         WebRoute(method: .post, path: base + "/canned", handler: cannedAdd),
         WebRoute(method: .get, path: base + "/sla", handler: slaList),

@@ -6,7 +6,13 @@ import RoostStore
 import RoostTwitter
 
 struct Customer: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "A customer's profile and every ticket with its outcome.")
+    static let configuration = CommandConfiguration(
+        abstract: "A customer's profile and tickets; erase or export everything about them.",
+        subcommands: [CustomerShow.self, CustomerErase.self, CustomerExportCommand.self], defaultSubcommand: CustomerShow.self)
+}
+
+struct CustomerShow: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "A customer's profile and every ticket with its outcome.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Handle (with or without @) or user id.") var handle: String
     @Option(help: "Mark (true) or unmark (false) as VIP.") var vip: Bool?

@@ -16,6 +16,8 @@ struct Verify: ParsableCommand {
         var ops: Int
         var seals: Int
         var erasedBodies: Int
+        /// Erased bodies by the node id of the member whose erasure dropped them.
+        var erasedBy: [String: Int]
         var forks: Int
         var stateHash: String
         var refoldStateHash: String?
@@ -32,6 +34,7 @@ struct Verify: ParsableCommand {
         progress.finish(report.ops)
         let result = Result(
             ok: report.isOK, logs: report.logs, ops: report.ops, seals: report.seals, erasedBodies: report.erasedBodies,
+            erasedBy: Dictionary(uniqueKeysWithValues: report.erasedBy.map { ($0.key.text, $0.value) }),
             forks: report.forks, stateHash: report.stateHash.hex, refoldStateHash: report.refoldStateHash?.hex,
             problems: report.problems, notes: report.notes)
         if global.json {

@@ -879,7 +879,8 @@ import Testing
             rejected("outOfOrder", seq: 3))
         add("prev-before-body", "Wrong prev and no body: the prev check runs first.", batch(["A1", "A2-bad-prev-no-body"], ["sA2"]),
             rejected("prevMismatch", seq: 2))
-        add("body-missing", "An op must travel with its body.", batch(["A1", "A2-no-body"], ["sA2"]), rejected("bodyMissing", seq: 2))
+        add("body-withheld", "A new op may travel without its body (its sender erased it): stored as a header, withheld until an erasure names it (SPEC.md §1.9).",
+            batch(["A1", "A2-no-body"], ["sA2"]), ok(2, 0))
         add("body-hash-mismatch", "The body does not hash to the header's body hash.", batch(["A1", "A2-bad-body"], ["sA2"]),
             rejected("bodyHashMismatch", seq: 2))
         add("body-before-clock", "A bad body and a future HLC: the body check runs first.",

@@ -17,6 +17,8 @@ struct VerifyCommand: ParsableCommand {
         var ops: Int
         var seals: Int
         var erasedBodies: Int
+        /// Erased bodies by the node id of the member whose erasure dropped them.
+        var erasedBy: [String: Int]
         var forks: Int
         var stateHash: String
         var refoldStateHash: String?
@@ -45,7 +47,8 @@ struct VerifyCommand: ParsableCommand {
             }
             failed = !report.isOK
             let result = Result(
-                logs: report.logs, ops: report.ops, seals: report.seals, erasedBodies: report.erasedBodies, forks: report.forks,
+                logs: report.logs, ops: report.ops, seals: report.seals, erasedBodies: report.erasedBodies,
+            erasedBy: Dictionary(uniqueKeysWithValues: report.erasedBy.map { ($0.key.text, $0.value) }), forks: report.forks,
                 stateHash: report.stateHash.hex, refoldStateHash: report.refoldStateHash?.hex,
                 rosterAuthority: try t.read { try $0.teamFounder() } == nil
                     ? "no team: every signed op is accepted"

@@ -14,7 +14,7 @@ struct RoostInspect: ParsableCommand {
             """,
         subcommands: [
             StatusCommand.self, PeersCommand.self, VectorsCommand.self, DiffCommand.self, ExplainCommand.self,
-            LogCommand.self, VerifyCommand.self, ConflictsCommand.self, EventsCommand.self,
+            LogCommand.self, VerifyCommand.self, ConflictsCommand.self, EventsCommand.self, ErasuresCommand.self,
         ]
     )
 

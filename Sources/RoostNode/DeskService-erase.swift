@@ -1,0 +1,134 @@
+import Foundation
+public import RoostCore
+import RoostCrypto
+public import RoostStore
+
+/// What `roost customer erase` did.
+public struct CustomerErasure: Sendable, Codable, Equatable {
+    /// The customer's user id (the handle is gone with the erasure).
+    public var customer: String
+    /// Ops whose bodies the erasure names.
+    public var ops: Int
+    /// Erasure ops written (a customer with many messages needs several).
+    public var erasureOps: Int
+    /// Bodies dropped on this node.
+    public var erasedHere: Int
+
+    /// Creates a result.
+    public init(customer: String, ops: Int, erasureOps: Int, erasedHere: Int) {
+        self.customer = customer; self.ops = ops; self.erasureOps = erasureOps; self.erasedHere = erasedHere
+    }
+}
+
+/// Everything a node holds about one customer (`roost customer export`; schema: Protocol/customer-export.schema.json).
+public struct CustomerExport: Sendable, Codable {
+    /// The document's format version.
+    public var format = "roost-customer-export/1"
+    /// When it was made (Unix ms).
+    public var exportedMillis: UInt64
+    /// The customer's profile and their tickets' rows.
+    public var customer: CustomerProfile
+    /// Every ticket in full: messages (the customer's, replies, notes) with times, tags, claim, resolution.
+    public var tickets: [TicketView]
+    /// Erasures that named this customer (their texts are gone from this export too).
+    public var erasures: [ErasureSummary]
+
+    /// One erasure, without positions.
+    public struct ErasureSummary: Sendable, Codable, Equatable {
+        public var id: String
+        public var reason: String
+        public var atMillis: UInt64
+        public var by: String
+        public var ops: Int
+        public var state: String
+    }
+}
+
+extension DeskService {
+    /// Longest erasure reason (it is stored on every node: a case number or a short phrase, never customer text).
+    public static let maxErasureReasonCharacters = 200
+
+    /// Erases a customer across the team: one or more signed erasure ops naming every op that carries their text
+    /// (their profile, their messages, and the replies and notes in their tickets). Every node drops those bodies
+    /// when it merges the erasure; reports stay as they were (SPEC.md §1.9). Leads and admins only, checked here
+    /// and again by every node.
+    public func eraseCustomer(_ handle: String, reason: String) throws(DeskError) -> CustomerErasure {
+        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty else { throw .refused("give a reason (--reason \"GDPR request 1234\"): it is kept with the erasure") }
+        guard reason.count <= Self.maxErasureReasonCharacters else {
+            throw .refused("the reason is \(reason.count) characters, over \(Self.maxErasureReasonCharacters)")
+        }
+        if let roster = try run({ () throws(StoreError) in try store.roster() }) {
+            let role = roster.currentRole(of: node.id)
+            guard role?.mayErase == true else {
+                throw .refused("only leads and admins may erase customer data (this node's role: \(role?.rawValue ?? "none"))")
+            }
+        }
+        let id = try erasableCustomer(handle)
+        let targets = try run { () throws(StoreError) in try store.erasureTargets(customer: id) }
+        guard !targets.isEmpty else {
+            throw .refused("customer \(handle) was already erased: nothing of theirs is left on this node")
+        }
+        // Split by size: each erasure op carries at most ErasureSchema.maxTargetBytes of targets.
+        var chunks: [[Erasure.Target]] = [[]]
+        var bytes = 0
+        for target in targets {
+            let size = Erasure.encodedSize(of: target)
+            if bytes + size > ErasureSchema.maxTargetBytes, !chunks[chunks.count - 1].isEmpty {
+                chunks.append([])
+                bytes = 0
+            }
+            chunks[chunks.count - 1].append(target)
+            bytes += size
+        }
+        let bodies = chunks.map { chunk in
+            Erasure(reason: reason, customer: id, targets: chunk).body(id: Hex.encode(SecureRandom.bytes(16)))
+        }
+        var erased = 0
+        // Runs stay under the sealed-run limit: 100 erasure ops of ~60 KB is ~6 MB.
+        var start = 0
+        while start < bodies.count {
+            let end = min(bodies.count, start + 100)
+            let appended = try run { () throws(StoreError) in try store.append(Array(bodies[start..<end]), by: node.author, clock: clock) }
+            erased += appended.erased
+            start = end
+        }
+        return CustomerErasure(customer: id, ops: targets.count, erasureOps: bodies.count, erasedHere: erased)
+    }
+
+    /// The one customer `handle` names, with a clear refusal for unknown, ambiguous and already-erased customers.
+    private func erasableCustomer(_ handle: String) throws(DeskError) -> String {
+        let clean = handle.hasPrefix("@") ? String(handle.dropFirst()) : handle
+        let ids = try run { () throws(StoreError) in try store.customerIDs(handle: clean) }
+        if ids.count > 1 { throw .refused("\(handle) matches several customers (\(ids.joined(separator: ", "))): give the user id") }
+        if let id = ids.first { return id }
+        if !(try run { () throws(StoreError) in try store.erasures(ofCustomer: clean) }).isEmpty {
+            throw .refused("customer \(clean) was already erased")
+        }
+        throw .refused("no customer \(handle) on this node (an erased customer's handle is gone: use the user id, " +
+                       "listed by `roost-inspect erasures`)")
+    }
+
+    /// Everything this node holds about a customer, as one document.
+    public func exportCustomer(_ handle: String) throws(DeskError) -> CustomerExport {
+        let clean = handle.hasPrefix("@") ? String(handle.dropFirst()) : handle
+        let ids = try run { () throws(StoreError) in try store.customerIDs(handle: clean) }
+        if ids.isEmpty, !(try run { () throws(StoreError) in try store.erasures(ofCustomer: clean) }).isEmpty {
+            throw .refused("customer \(clean) was erased: nothing about them is left to export")
+        }
+        let profile = try customer(clean)
+        if !(try run { () throws(StoreError) in try store.erasures(ofCustomer: profile.id) }).isEmpty,
+           (try run { () throws(StoreError) in try store.erasureTargets(customer: profile.id) }).isEmpty {
+            throw .refused("customer \(clean) was erased: nothing about them is left to export")
+        }
+        var tickets: [TicketView] = []
+        for row in profile.tickets { tickets.append(try ticketView(row.key)) }
+        let erasures = try run { () throws(StoreError) in try store.erasures(ofCustomer: profile.id) }
+        var summaries: [CustomerExport.ErasureSummary] = []
+        for erasure in erasures {
+            summaries.append(.init(id: erasure.id, reason: erasure.reason, atMillis: erasure.hlc.physicalMillis,
+                                   by: try memberName(erasure.ref.author), ops: erasure.targets, state: erasure.state))
+        }
+        return CustomerExport(exportedMillis: now, customer: profile, tickets: tickets, erasures: summaries)
+    }
+}

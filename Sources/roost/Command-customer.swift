@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import RoostCore
+import RoostNode
+import RoostStore
+
+/// Percent-encodes a handle or id for a path segment of the local API.
+func customerPath(_ handle: String) -> String {
+    "/customers/" + (handle.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? handle)
+}
+
+struct CustomerErase: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "erase",
+        abstract: "Erase a customer on every node of the team: their profile, messages, and the replies and notes of their tickets.",
+        discussion: """
+            Leads and admins only (every node checks the role again). Writes signed erasure ops that carry no customer \
+            text; each node drops the bodies when it merges them, including nodes offline today, and reports stay the \
+            same. The handle is gone afterwards: `roost-inspect erasures` lists erasures by user id.
+            """)
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Handle (with or without @) or user id.") var handle: String
+    @Option(help: "Why (kept on every node: a case number or a short phrase, never customer text).") var reason: String
+
+    func run() async throws {
+        let result: CustomerErasure
+        if let api = try LocalAPI.attach(global) {
+            let reply = try await api.send("POST", customerPath(handle) + "/erase", ["reason": reason])
+            result = CustomerErasure(customer: reply["customer"] as? String ?? "?", ops: reply["ops"] as? Int ?? 0,
+                                     erasureOps: reply["erasureOps"] as? Int ?? 0, erasedHere: reply["erasedHere"] as? Int ?? 0)
+        } else {
+            let desk = try openDesk(global)
+            result = try withDesk { () throws(DeskError) in try desk.eraseCustomer(handle, reason: reason) }
+        }
+        if global.json { return printJSON(result) }
+        print("Erased customer \(result.customer): \(result.ops) op(s) named in \(result.erasureOps) erasure op(s); "
+              + "\(result.erasedHere) bodies dropped on this node. Peers drop theirs when they sync.")
+    }
+}
+
+struct CustomerExportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Everything this node holds about a customer, as JSON (schema: Protocol/customer-export.schema.json).")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Handle (with or without @) or user id.") var handle: String
+    @Option(help: "Write to this file instead of standard output.") var out: String?
+
+    func run() async throws {
+        let desk = try openDesk(global)
+        let export = try withDesk { () throws(DeskError) in try desk.exportCustomer(handle) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(export)
+        guard let out else { return print(String(decoding: data, as: UTF8.self)) }
+        do {
+            try data.write(to: URL(fileURLWithPath: out), options: .atomic)
+        } catch {
+            throw CLIError("cannot write \(out): \(error.localizedDescription)")
+        }
+        print("Wrote \(export.tickets.count) ticket(s) of @\(export.customer.handle) to \(out)")
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import Testing
+import RoostCore
+import RoostNode
+import RoostStore
+
+/// `roost customer erase|export` as a user types them, with exact output, and the export checked against
+/// Protocol/customer-export.schema.json key by key in both directions.
+@Suite(.serialized) struct CustomerDataCLITests {
+    /// Every key path of a JSON value (`a.b[].c`), arrays merged.
+    static func keyPaths(_ value: Any, _ prefix: String = "") -> Set<String> {
+        if let object = value as? [String: Any] {
+            return object.reduce(into: Set<String>()) { paths, entry in
+                let path = prefix.isEmpty ? entry.key : prefix + "." + entry.key
+                paths.insert(path)
+                paths.formUnion(keyPaths(entry.value, path))
+            }
+        }
+        if let array = value as? [Any] {
+            return array.reduce(into: Set<String>()) { $0.formUnion(keyPaths($1, prefix + "[]")) }
+        }
+        return []
+    }
+
+    /// Every property path the schema allows, and the ones it requires (`$ref` to `$defs` followed).
+    static func schemaPaths(_ schema: [String: Any], defs: [String: Any], _ prefix: String = "") -> (allowed: Set<String>, required: Set<String>) {
+        var node = schema
+        if let ref = node["$ref"] as? String, let def = defs[String(ref.split(separator: "/").last!)] as? [String: Any] { node = def }
+        var allowed = Set<String>(), required = Set<String>()
+        if let items = node["items"] as? [String: Any] {
+            let inner = schemaPaths(items, defs: defs, prefix + "[]")
+            return inner
+        }
+        let requiredHere = Set(node["required"] as? [String] ?? [])
+        for (key, sub) in node["properties"] as? [String: Any] ?? [:] {
+            let path = prefix.isEmpty ? key : prefix + "." + key
+            allowed.insert(path)
+            if requiredHere.contains(key) { required.insert(path) }
+            let inner = schemaPaths(sub as? [String: Any] ?? [:], defs: defs, path)
+            allowed.formUnion(inner.allowed)
+            required.formUnion(inner.required)
+        }
+        return (allowed, required)
+    }
+
+    @Test func eraseAndExportAsAUserTypesThem() throws {
+        let cli = try CLI()
+        defer { cli.cleanup() }
+        #expect(try cli.run(["init", "--name", "Ana Lopez", "--initials", "al"]).status == 0)
+        let csv = ProgressTests.repositoryRoot.appendingPathComponent("examples/data/twcs-demo.csv").path
+        #expect(try cli.run(["import-twcs", "--file", csv]).status == 0)
+        #expect(try cli.run(["note", "p1044", "customer gave Quokkaberry 07700900123"]).status == 0)
+
+        // Export: a file, whose keys are exactly what the schema allows, with every required key present.
+        let out = cli.home.appendingPathComponent("export.json").path
+        let exported = try cli.run(["customer", "export", "@200062", "--out", out])
+        #expect(exported.stdout == "Wrote 1 ticket(s) of @200062 to \(out)\n", "\(exported.stderr)")
+        let document = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out)))
+        let schemaURL = ProgressTests.repositoryRoot.appendingPathComponent("Protocol/customer-export.schema.json")
+        let schema = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: schemaURL)) as? [String: Any])
+        let (allowed, required) = Self.schemaPaths(schema, defs: schema["$defs"] as? [String: Any] ?? [:])
+        let found = Self.keyPaths(document)
+        #expect(found.subtracting(allowed).isEmpty, "keys the schema does not document: \(found.subtracting(allowed).sorted())")
+        // A key required inside array elements is required only where the array has elements.
+        let requiredPresent = required.filter { path in
+            guard let range = path.range(of: "[].", options: .backwards) else { return true }
+            let element = String(path[..<range.upperBound])
+            return found.contains { $0.hasPrefix(element) }
+        }
+        #expect(requiredPresent.subtracting(found).isEmpty, "required keys missing: \(requiredPresent.subtracting(found).sorted())")
+        let text = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(text.contains("Quokkaberry"))
+
+        // Erase: leads and admins only (a lone node without a team counts as its own admin).
+        let missingReason = try cli.run(["customer", "erase", "@200062", "--reason", " "])
+        #expect(missingReason.status != 0)
+        #expect(missingReason.stderr == "Error: give a reason (--reason \"GDPR request 1234\"): it is kept with the erasure\n")
+        let erased = try cli.run(["customer", "erase", "@200062", "--reason", "GDPR request 17"])
+        #expect(erased.stdout == """
+            Erased customer 200062: 7 op(s) named in 1 erasure op(s); 7 bodies dropped on this node. Peers drop theirs when they sync.
+
+            """, "\(erased.stderr)")
+        let shown = try cli.run(["show", "p1044"])
+        #expect(!shown.stdout.contains("Quokkaberry") && shown.stdout.contains(Redaction.erasedText))
+        let again = try cli.run(["customer", "erase", "200062", "--reason", "again"])
+        #expect(again.status != 0 && again.stderr == "Error: customer 200062 was already erased: nothing of theirs is left on this node\n")
+        let unknown = try cli.run(["customer", "erase", "@nobody_here", "--reason", "x"])
+        #expect(unknown.stderr == """
+            Error: no customer @nobody_here on this node (an erased customer's handle is gone: use the user id, listed by `roost-inspect erasures`)
+
+            """)
+        let exportAgain = try cli.run(["customer", "export", "200062"])
+        #expect(exportAgain.stderr == "Error: customer 200062 was erased: nothing about them is left to export\n")
+        let verify = try cli.run(["verify", "--json"])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(verify.stdout.utf8)) as? [String: Any])
+        #expect(report["ok"] as? Bool == true && report["erasedBodies"] as? Int == 7, "\(verify.stdout)")
+        let node = try NodeHome(path: cli.home.path).open()
+        #expect(report["erasedBy"] as? [String: Int] == [node.id.text: 7])
+        // The default subcommand still shows a profile.
+        #expect(try cli.run(["customer", "@200015"]).stdout.contains("User id:   200015"))
+        // The export file the user wrote is theirs to delete; the node's own files hold nothing.
+        try FileManager.default.removeItem(atPath: out)
+        for name in try FileManager.default.contentsOfDirectory(atPath: cli.home.path) {
+            let data = try Data(contentsOf: cli.home.appendingPathComponent(name))
+            #expect(data.range(of: Data("Quokkaberry".utf8)) == nil && data.range(of: Data("quokkaberry".utf8)) == nil, "\(name)")
+        }
+    }
+}

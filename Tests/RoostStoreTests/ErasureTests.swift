@@ -1,0 +1,210 @@
+import Foundation
+import Testing
+import RoostCore
+import RoostCrypto
+@testable import RoostStore
+
+/// Replicated erasure (SPEC.md §1.9): residues, the targets codec, role checks judged again when the roster
+/// changes, order independence (bodies erased, withheld, or arriving late), and the bytes gone from the file.
+@Suite struct ErasureTests {
+    static let clock = FixedClock(millis: baseMillis + 3_600_000)
+    static let secret = "Quokkaberry 07700900123"
+
+    /// A ticket of customer u1 (handle, name, their message, a reply) and one of u2, written by `author`.
+    static func customerBodies() -> [OpBody] {
+        [
+            .makeInsert(EntityRef(Desk.ticket, "p1"), [Field("channel", .string("public")), Field("conversation", .string("1")),
+                                                      Field("customer", .string("u1")), Field("brand", .string("acme"))]),
+            .makeInsert(EntityRef(Desk.customer, "u1"), [Field("handle", .string("quinn"))]),
+            .set(entity: EntityRef(Desk.customer, "u1"), field: "name", value: .string("Zanzibar Quinn")),
+            .makeInsert(EntityRef(Desk.message, "m1"), [
+                Field("ticket", .string("p1")), Field("direction", .string("inbound")), Field("author", .string("u1")),
+                Field("text", .string("@acme " + secret)), Field("created_ms", .int(Int64(baseMillis))),
+            ]),
+            .makeInsert(EntityRef(Desk.message, "m2"), [
+                Field("ticket", .string("p1")), Field("direction", .string("outbound")), Field("author", .string("acme")),
+                Field("text", .string("@quinn sorry about the Quokkaberry")), Field("created_ms", .int(Int64(baseMillis + 60_000))),
+            ]),
+            .makeInsert(EntityRef(Desk.ticket, "p2"), [Field("channel", .string("public")), Field("conversation", .string("2")),
+                                                      Field("customer", .string("u2")), Field("brand", .string("acme"))]),
+            .makeInsert(EntityRef(Desk.message, "m3"), [
+                Field("ticket", .string("p2")), Field("direction", .string("inbound")), Field("author", .string("u2")),
+                Field("text", .string("@acme Marmalade stays")), Field("created_ms", .int(Int64(baseMillis))),
+            ]),
+        ]
+    }
+
+    @Test func residuesDropPersonalFieldsOnly() {
+        let message = OpBody.makeInsert(EntityRef(Desk.message, "m1"), [
+            Field("author", .string("u1")), Field("created_ms", .int(5)), Field("text", .string("hi")), Field("ticket", .string("p1")),
+        ])
+        #expect(Redaction.residue(of: message) == .makeInsert(EntityRef(Desk.message, "m1"), [
+            Field("author", .string("u1")), Field("created_ms", .int(5)), Field("ticket", .string("p1")),
+        ]))
+        let vip = OpBody.set(entity: EntityRef(Desk.customer, "u1"), field: "vip", value: .bool(true))
+        #expect(Redaction.residue(of: vip) == .set(entity: EntityRef(Desk.customer, "u1"), field: "vip", value: .null))
+        let status = OpBody.set(entity: EntityRef(Desk.ticket, "p1"), field: "status", value: .string("open"))
+        #expect(Redaction.residue(of: status) == status)
+        let tag = OpBody.tagAdd(entity: EntityRef(Desk.ticket, "p1"), tag: "refund")
+        #expect(Redaction.residue(of: tag) == tag)
+    }
+
+    @Test func targetsRoundTripAndRefuseUnsortedLists() throws {
+        let author = AuthorID(key: Bytes32([UInt8](repeating: 7, count: 32))!)
+        let a = Erasure.Target(ref: OpRef(author: author, epoch: 1, seq: 2), hash: Bytes32([UInt8](repeating: 1, count: 32))!,
+                               residue: .set(entity: EntityRef(Desk.customer, "u1"), field: "name", value: .null))
+        let b = Erasure.Target(ref: OpRef(author: author, epoch: 1, seq: 3), hash: Bytes32([UInt8](repeating: 2, count: 32))!,
+                               residue: .makeInsert(EntityRef(Desk.message, "m"), [Field("ticket", .string("p"))]))
+        let erasure = Erasure(reason: "gdpr", customer: "u1", targets: [b, a, b])
+        #expect(erasure.targets == [a, b])
+        guard case let .insert(_, fields) = erasure.body(id: "00") else { Issue.record("not an insert"); return }
+        #expect(Erasure(fields: fields) == erasure)
+        #expect(throws: DecodingError.notCanonical("erasure targets not ascending")) {
+            try Erasure.decode(Erasure.encode([b]) + Erasure.encode([a]))
+        }
+        #expect(throws: DecodingError.self) { try Erasure.decode(Array(Erasure.encode([a]).dropLast())) }
+        // Without targets it is an ordinary entity.
+        #expect(Erasure(fields: [Field("reason", .string("x")), Field("targets", .bytes([]))]) == nil)
+    }
+
+    /// Founder F (admin) writes the customer's ops; lead L erases u1. Returns both and L's erasure batch.
+    struct Scenario {
+        let founder: TestAuthor, lea: TestAuthor
+        let founderBatches: [OpBatch], leaBatches: [OpBatch]
+
+        init(eraser role: Role = .lead) throws {
+            founder = try TestAuthor(seed: 1, epoch: 11)
+            lea = try TestAuthor(seed: 3, epoch: 33)
+            for author in [founder, lea] {
+                try author.store.bindLocalLog(author.local.log)
+                try author.store.setTeamFounder(founder.id)
+            }
+            try founder.append([RosterChange.body(member: lea.id, .role(role))], at: baseMillis + 10)
+            try founder.append(ErasureTests.customerBodies(), at: baseMillis + 20)
+            try lea.store.apply(try founder.segments()[0], clock: ErasureTests.clock)
+            try lea.store.apply(try founder.segments()[1], clock: ErasureTests.clock)
+            let targets = try lea.store.erasureTargets(customer: "u1")
+            #expect(targets.count == 4, "customer insert, name, two messages")
+            try lea.append([Erasure(reason: "GDPR 1", customer: "u1", targets: targets).body(id: "0123456789abcdef0123456789abcdef")],
+                           at: baseMillis + 30)
+            founderBatches = try founder.segments()
+            leaBatches = try lea.segments()
+        }
+
+        func replica() throws -> OpStore {
+            let store = try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis)
+            try store.setTeamFounder(founder.id)
+            return store
+        }
+    }
+
+    static func search(_ store: OpStore, _ text: String) throws -> [SearchHit] {
+        try store.search(SearchPlan(query: try SearchQuery.parse(text), nowMillis: baseMillis))
+    }
+
+    static func texts(_ store: OpStore) throws -> [String] {
+        try store.thread("p1").map(\.text) + store.thread("p2").map(\.text)
+    }
+
+    @Test func aLeadsErasureGoesEverywhereInAnyOrder() throws {
+        let seed = UInt64.random(in: 0...UInt64.max)
+        print("ErasureTests.aLeadsErasureGoesEverywhereInAnyOrder seed: \(seed)")
+        var rng = SplitMix64(seed: seed)
+        let scenario = try Scenario()
+        let reference = scenario.lea.store
+        #expect(try Self.texts(reference) == [Redaction.erasedText, Redaction.erasedText, "@acme Marmalade stays"])
+        #expect(try reference.erasures().map(\.state) == ["effective"])
+        let expected = try reference.stateHash()
+        // The eraser now sends the erased ops as headers alone (withheld at a receiver until the erasure comes).
+        let stripped = try reference.batch(after: VersionVector())
+        #expect(stripped.ops.filter { $0.body == nil }.count == 4)
+        for round in 0..<20 {
+            let replica = try scenario.replica()
+            // Per log in order; logs interleaved at random; the lead's ops wait for her admission.
+            var queues = [scenario.founderBatches, scenario.leaBatches]
+            if round % 2 == 1 { queues = [[stripped]] }
+            while queues.contains(where: { !$0.isEmpty }) {
+                let ready = queues.indices.filter { !queues[$0].isEmpty }
+                let pick = ready[Int.random(in: 0..<ready.count, using: &rng)]
+                let result = Result { () throws(StoreError) in try replica.apply(queues[pick][0], clock: Self.clock) }
+                switch result {
+                case .success: queues[pick].removeFirst()
+                case .failure(.rejected(_, .notMember)): continue
+                case let .failure(error): throw error
+                }
+            }
+            #expect(try replica.stateHash() == expected, "seed \(seed) round \(round)")
+            #expect(try Self.texts(replica) == [Redaction.erasedText, Redaction.erasedText, "@acme Marmalade stays"])
+            let report = try replica.verify()
+            #expect(report.isOK, "seed \(seed) round \(round): \(report.problems)")
+            #expect(report.erasedBodies == 4)
+            #expect(report.erasedBy == [scenario.lea.id: 4])
+            #expect(report.refoldStateHash == report.stateHash)
+            // An old batch with the bodies changes nothing.
+            _ = try replica.apply(scenario.founderBatches[1], clock: Self.clock)
+            #expect(try Self.texts(replica).filter { $0.contains("Quokkaberry") }.isEmpty)
+        }
+    }
+
+    @Test func bodiesArrivingAfterTheErasureAreStoredWithout() throws {
+        let scenario = try Scenario()
+        let replica = try scenario.replica()
+        // The roster op and the erasure first (the founder's first run holds only the admission), then the bodies.
+        try replica.apply(scenario.founderBatches[0], clock: Self.clock)
+        for batch in scenario.leaBatches { try replica.apply(batch, clock: Self.clock) }
+        let report = try replica.apply(scenario.founderBatches[1], clock: Self.clock)
+        #expect(report.applied == scenario.founderBatches[1].ops.count)
+        #expect(try Self.texts(replica) == [Redaction.erasedText, Redaction.erasedText, "@acme Marmalade stays"])
+        #expect(try replica.stateHash() == scenario.lea.store.stateHash())
+        #expect(try replica.register(EntityRef(Desk.customer, "u1"), "name") == .null)
+    }
+
+    @Test func anAgentsErasureIsRefusedUntilTheRosterSaysOtherwise() throws {
+        let scenario = try Scenario(eraser: .agent)
+        let replica = try scenario.replica()
+        for batch in scenario.founderBatches + scenario.leaBatches { try replica.apply(batch, clock: Self.clock) }
+        #expect(try replica.erasures().map(\.state) == ["refused"])
+        #expect(try Self.texts(replica).contains { $0.contains("Quokkaberry") }, "nothing is lost")
+        #expect(try replica.verify().isOK)
+        // The founder made her a lead before her erasure (the role op's HLC is below the erasure's), and that
+        // roster op reaches this node late: the erasure is judged again and becomes effective.
+        try scenario.founder.append([RosterChange.body(member: scenario.lea.id, .role(.lead))], at: baseMillis + 25)
+        let promoted = try #require(try scenario.founder.segments().last)
+        #expect(try #require(promoted.ops.last?.header.hlc) < #require(scenario.leaBatches.last?.ops.last?.header.hlc))
+        let report = try replica.apply(promoted, clock: Self.clock)
+        #expect(report.erased == 4)
+        #expect(try replica.erasures().map(\.state) == ["effective"])
+        #expect(try Self.texts(replica).filter { $0.contains("Quokkaberry") }.isEmpty)
+        #expect(try replica.verify().isOK)
+    }
+
+    @Test func theErasedBytesAreGoneFromTheDatabaseFiles() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("roost-erase-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("node.sqlite").path
+        let scenario = try Scenario()
+        let store = try OpStore(path: path)
+        try store.setTeamFounder(scenario.founder.id)
+        for batch in scenario.founderBatches { try store.apply(batch, clock: Self.clock) }
+        // The search index holds the terms too.
+        #expect(try Self.search(store, "quokkaberry").count == 1, "one ticket")
+        func hits(_ needle: String) throws -> Int {
+            var total = 0
+            for name in try FileManager.default.contentsOfDirectory(atPath: directory.path) {
+                let data = try Data(contentsOf: directory.appendingPathComponent(name))
+                var start = data.startIndex
+                while let range = data.range(of: Data(needle.utf8), in: start..<data.endIndex) { total += 1; start = range.upperBound }
+            }
+            return total
+        }
+        #expect(try hits("Quokkaberry") > 0)
+        for batch in scenario.leaBatches { try store.apply(batch, clock: Self.clock) }
+        for needle in ["Quokkaberry", "quokkaberry", "07700900123", "Zanzibar", "zanzibar"] {
+            #expect(try hits(needle) == 0, "\(needle) still on disk")
+        }
+        #expect(try hits("Marmalade") > 0)
+        #expect(try Self.search(store, "quokkaberry").isEmpty)
+        #expect(try Self.search(store, "marmalade").count == 1)
+    }
+}
