@@ -102,12 +102,16 @@ public struct CustomerProfile: Sendable, Codable {
     public var verified: Bool
     public var vip: Bool
     public var notes: String?
+    /// The customer's id in the team's CRM, set by an agent.
+    public var crm: String? = nil
+    /// The CRM link (config `crmURLTemplate`), when both are known.
+    public var crmURL: String? = nil
     public var tickets: [InboxRow]
 }
 
 extension DeskService {
     /// Shows (and optionally updates) a customer by handle or id.
-    public func customer(_ handle: String, vip: Bool? = nil, notes: String? = nil) throws(DeskError) -> CustomerProfile {
+    public func customer(_ handle: String, vip: Bool? = nil, notes: String? = nil, crm: String? = nil) throws(DeskError) -> CustomerProfile {
         let ids = try run { () throws(StoreError) in try store.customerIDs(handle: handle) }
         guard ids.count == 1, let id = ids.first else {
             throw ids.isEmpty ? .refused("no customer \(handle) on this node") : .refused("\(handle) matches several customers")
@@ -116,8 +120,23 @@ extension DeskService {
         var bodies: [OpBody] = []
         if let vip { bodies.append(.set(entity: entity, field: "vip", value: .bool(vip))) }
         if let notes { bodies.append(.set(entity: entity, field: "notes", value: .string(notes))) }
+        if let crm {
+            let trimmed = crm.trimmingCharacters(in: .whitespaces)
+            guard trimmed.count <= Self.maxCRMIDCharacters, !trimmed.contains(where: \.isNewline) else {
+                throw .refused("a CRM id is one line of at most \(Self.maxCRMIDCharacters) characters")
+            }
+            bodies.append(.set(entity: entity, field: "crm", value: trimmed.isEmpty ? .null : .string(trimmed)))
+        }
         if !bodies.isEmpty { try append(bodies) }
-        let fields = try run { () throws(StoreError) in try store.entity(entity) } ?? []
+        return try profile(id: id, fields: try run { () throws(StoreError) in try store.entity(entity) } ?? [])
+    }
+
+    /// Longest CRM id an agent may set.
+    public static let maxCRMIDCharacters = 100
+
+    /// The one assembly of a customer's profile from their entity's fields and registers (CLI, web, export).
+    func profile(id: String, fields: [Field]) throws(DeskError) -> CustomerProfile {
+        let entity = EntityRef(Desk.customer, id)
         func register(_ field: String) throws(DeskError) -> Value? {
             try run { () throws(StoreError) in try store.register(entity, field) }
         }
@@ -126,11 +145,13 @@ extension DeskService {
         for key in try run({ () throws(StoreError) in try store.ticketKeys(ofCustomer: id) }) {
             if let row = try run({ () throws(StoreError) in try store.ticketRow(key, sla: sla, now: now) }) { tickets.append(row) }
         }
+        let crm = try register("crm")?.stringValue
         return CustomerProfile(
             id: id, handle: fields.first { $0.name == "handle" }?.value.stringValue ?? id,
             name: try register("name")?.stringValue, followers: try register("followers")?.intValue.map { Int($0) },
             verified: try register("verified") == .bool(true), vip: try register("vip") == .bool(true),
-            notes: try register("notes")?.stringValue, tickets: tickets)
+            notes: try register("notes")?.stringValue, crm: crm, crmURL: crm.flatMap { node.config.crmURL(id: $0) },
+            tickets: tickets)
     }
 
     /// The metrics report.

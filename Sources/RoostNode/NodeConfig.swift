@@ -23,6 +23,9 @@ public struct NodeConfig: Codable, Equatable, Sendable {
     public var api: String
     /// URLs a firing listening alert is POSTed to as JSON (`rules.toml` `[[alert]]`); none by default.
     public var alertWebhooks: [String]?
+    /// The team's CRM link for a customer: a URL with `{id}` where the CRM id an agent set goes
+    /// (`https://crm.example/c/{id}`); nil: CRM ids are shown without a link.
+    public var crmURLTemplate: String?
 
     /// Default peer listening address.
     public static let defaultListen = "0.0.0.0:7170"
@@ -41,7 +44,7 @@ public struct NodeConfig: Codable, Equatable, Sendable {
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
         case name, initials, listen, peers, maxClockDriftSeconds, advertise, api
-        case admin, alertWebhooks
+        case admin, alertWebhooks, crmURLTemplate
     }
 
     public init(from decoder: any Decoder) throws {
@@ -55,6 +58,7 @@ public struct NodeConfig: Codable, Equatable, Sendable {
         admin = try c.decodeIfPresent(String.self, forKey: .admin)
         api = try c.decodeIfPresent(String.self, forKey: .api) ?? Self.defaultAPI
         alertWebhooks = try c.decodeIfPresent([String].self, forKey: .alertWebhooks)
+        crmURLTemplate = try c.decodeIfPresent(String.self, forKey: .crmURLTemplate)
     }
 
     /// Checks values a decoder cannot: returns the first problem.
@@ -66,7 +70,19 @@ public struct NodeConfig: Codable, Equatable, Sendable {
         if let bad = (alertWebhooks ?? []).first(where: { !($0.hasPrefix("http://") || $0.hasPrefix("https://")) || URL(string: $0)?.host == nil }) {
             return "alertWebhooks must be http(s) URLs (got \"\(bad)\")"
         }
+        if let template = crmURLTemplate,
+           !(template.hasPrefix("http://") || template.hasPrefix("https://")) || !template.contains("{id}")
+            || URL(string: template.replacingOccurrences(of: "{id}", with: "x"))?.host == nil {
+            return "crmURLTemplate must be an http(s) URL containing {id} (got \"\(template)\")"
+        }
         return nil
+    }
+
+    /// The CRM link for `id` (percent-encoded into the template), or nil without a template.
+    public func crmURL(id: String) -> String? {
+        guard let crmURLTemplate else { return nil }
+        let encoded = id.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? id
+        return crmURLTemplate.replacingOccurrences(of: "{id}", with: encoded)
     }
 
     /// 1 to 4 letters.

@@ -200,15 +200,16 @@ enum WebAPI {
     }
 
     @Sendable static func updateCustomer(_ app: WebApp, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let body = try await WebRequestBody.read(request, allowed: ["vip", "notes"])
+        let body = try await WebRequestBody.read(request, allowed: ["vip", "notes", "crm"])
         let handle = context.parameters.get("handle") ?? ""
-        return JSON.response(try customerProfile(app, handle: handle, vip: try body.bool("vip"), notes: try body.string("notes")))
+        return JSON.response(try customerProfile(app, handle: handle, vip: try body.bool("vip"), notes: try body.string("notes"),
+                                                 crm: try body.string("crm")))
     }
 
-    static func customerProfile(_ app: WebApp, handle: String, vip: Bool?, notes: String?) throws -> CustomerProfile {
+    static func customerProfile(_ app: WebApp, handle: String, vip: Bool?, notes: String?, crm: String? = nil) throws -> CustomerProfile {
         let clean = (handle.removingPercentEncoding ?? handle).trimmingCharacters(in: CharacterSet(charactersIn: "@"))
         do {
-            return try app.desk.customer(clean, vip: vip, notes: notes)
+            return try app.desk.customer(clean, vip: vip, notes: notes, crm: crm)
         } catch {
             throw customerError(error)
         }

@@ -178,6 +178,8 @@ extension WebPages {
                 <p><strong>@\(HTML.escape(profile.handle))</strong>\(profile.name.map { " · " + HTML.escape($0) } ?? "")</p>
                 <p>\(facts.joined(separator: " · "))</p>
                 \(profile.notes.map { "<p class=\"muted\">\(HTML.escape($0))</p>" } ?? "")
+                \(profile.crm.map { crm in "<p>CRM: " + (profile.crmURL.map { "<a href=\"\(HTML.escape($0))\" rel=\"noopener noreferrer\" target=\"_blank\">\(HTML.escape(crm))</a>" } ?? HTML.escape(crm)) + "</p>" } ?? "")
+                <p><a class="small" href="/api/v1/customers/\(HTML.escape(profile.id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? profile.id))/export" download="customer-\(HTML.escape(profile.id)).json">Export their data (JSON)</a></p>
                 <button type="button" class="small" data-action="vip" data-handle="\(HTML.escape(profile.handle))" data-vip="\(!profile.vip)">\(profile.vip ? "Remove VIP" : "Mark VIP")</button>
                 <h3>History (\(profile.tickets.count) tickets)</h3>
                 <ul class="history">\(history)</ul>

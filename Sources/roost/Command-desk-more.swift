@@ -17,29 +17,36 @@ struct CustomerShow: AsyncParsableCommand {
     @Argument(help: "Handle (with or without @) or user id.") var handle: String
     @Option(help: "Mark (true) or unmark (false) as VIP.") var vip: Bool?
     @Option(help: "Replace the customer's notes.") var notes: String?
+    @Option(help: "Link the customer to this id in the team's CRM (config crmURLTemplate makes it a link; \"\" clears it).") var crm: String?
 
     func run() async throws {
         var wroteViaAPI = false
-        if vip != nil || notes != nil, let api = try LocalAPI.attach(global) {
+        if vip != nil || notes != nil || crm != nil, let api = try LocalAPI.attach(global) {
             // A change goes through the running node (its one writer); the profile is then read here.
             var body: [String: Any] = [:]
             if let vip { body["vip"] = vip }
             if let notes { body["notes"] = notes }
-            _ = try await api.send("POST", "/customers/" + (handle.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? handle), body)
+            if let crm { body["crm"] = crm }
+            _ = try await api.send("POST", customerPath(handle), body)
             wroteViaAPI = true
         }
         let desk = try openDesk(global)
-        let writes = wroteViaAPI ? (vip: Bool?.none, notes: String?.none) : (vip: vip, notes: notes)
-        let profile = try withDesk { () throws(DeskError) in try desk.customer(handle, vip: writes.vip, notes: writes.notes) }
+        let writes = wroteViaAPI ? (vip: Bool?.none, notes: String?.none, crm: String?.none) : (vip: vip, notes: notes, crm: crm)
+        let profile = try withDesk { () throws(DeskError) in try desk.customer(handle, vip: writes.vip, notes: writes.notes, crm: writes.crm) }
         if global.json { return printJSON(profile) }
-        printRows([
+        var rows: [(String, String)] = [
             ("Customer", "@\(profile.handle)" + (profile.name.map { " (\($0))" } ?? "")),
             ("User id", profile.id),
             ("Followers", profile.followers.map(String.init) ?? "unknown"),
             ("Verified", profile.verified ? "yes" : "no"),
             ("VIP", profile.vip ? "yes" : "no"),
             ("Notes", profile.notes ?? "none"),
-        ])
+        ]
+        if let crm = profile.crm {
+            let link: String = profile.crmURL.map { " · " + $0 } ?? ""
+            rows.append(("CRM", crm + link))
+        }
+        printRows(rows)
         print("")
         if profile.tickets.isEmpty { return print("No tickets.") }
         printTable([["TICKET", "CHANNEL", "OPENED", "STATUS", "OUTCOME"]] + profile.tickets.map {

@@ -146,6 +146,9 @@ struct Show: ParsableCommand {
               + " · \(view.ticket.priority.rawValue) · \(view.ticket.tier.rawValue)" + (view.ticket.queue.map { " · queue \($0)" } ?? ""))
         print("Customer: " + (view.ticket.customerHandle.map { "@" + $0 } ?? view.ticket.customer)
               + (view.customerTickets.count > 1 ? " (\(view.customerTickets.count) tickets: \(view.customerTickets.joined(separator: ", ")))" : ""))
+        if let profile = try withDesk({ () throws(DeskError) in try desk.customerProfile(id: view.ticket.customer) }), let crm = profile.crm {
+            print("CRM:      " + crm + (profile.crmURL.map { " · " + $0 } ?? ""))
+        }
         print("Claim:    " + (view.holder.map { "\($0) until \(view.leaseEnds.map(DeskClock.format) ?? "?")" } ?? "unclaimed")
               + (view.conflicts.isEmpty ? "" : " · \(view.conflicts.count) claim conflict(s): " + view.conflicts.joined(separator: "; ")))
         print("Tags:     " + (view.tags.isEmpty ? "none" : view.tags.joined(separator: ", ")))

@@ -71,6 +71,22 @@ import RoostStore
         let text = try String(contentsOfFile: out, encoding: .utf8)
         #expect(text.contains("Quokkaberry"))
 
+        // A CRM id, linked through the config's template, on the profile and on every ticket of the customer.
+        let configURL = cli.home.appendingPathComponent("config.json")
+        var config = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as? [String: Any])
+        config["crmURLTemplate"] = "https://crm.example/c/{id}"
+        try JSONSerialization.data(withJSONObject: config).write(to: configURL)
+        let linked = try cli.run(["customer", "@200015", "--crm", "C 77"])
+        #expect(linked.stdout.contains("\nCRM:       C 77 · https://crm.example/c/C%2077\n"), "\(linked.stdout)\(linked.stderr)")
+        let ticketOf200015 = try #require(try NodeHome(path: cli.home.path).open().store.ticketKeys(ofCustomer: "200015").first)
+        #expect(try cli.run(["show", ticketOf200015]).stdout.contains("\nCRM:      C 77 · https://crm.example/c/C%2077\n"))
+        config["crmURLTemplate"] = "https://crm.example/c/"
+        try JSONSerialization.data(withJSONObject: config).write(to: configURL)
+        let badConfig = try cli.run(["customer", "@200015"])
+        #expect(badConfig.status != 0 && badConfig.stderr.contains("crmURLTemplate must be an http(s) URL containing {id}"), "\(badConfig.stderr)")
+        config["crmURLTemplate"] = "https://crm.example/c/{id}"
+        try JSONSerialization.data(withJSONObject: config).write(to: configURL)
+
         // Erase: leads and admins only (a lone node without a team counts as its own admin).
         let missingReason = try cli.run(["customer", "erase", "@200062", "--reason", " "])
         #expect(missingReason.status != 0)
