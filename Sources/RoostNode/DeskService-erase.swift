@@ -58,18 +58,18 @@ extension DeskService {
         guard reason.count <= Self.maxErasureReasonCharacters else {
             throw .refused("the reason is \(reason.count) characters, over \(Self.maxErasureReasonCharacters)")
         }
-        if let roster = try run({ () throws(StoreError) in try store.roster() }) {
-            let role = roster.currentRole(of: node.id)
-            guard role?.mayErase == true else {
-                throw .refused("only leads and admins may erase customer data (this node's role: \(role?.rawValue ?? "none"))")
-            }
-        }
+        try requireEraser()
         let id = try erasableCustomer(handle)
         let targets = try run { () throws(StoreError) in try store.erasureTargets(customer: id) }
         guard !targets.isEmpty else {
             throw .refused("customer \(handle) was already erased: nothing of theirs is left on this node")
         }
-        // Split by size: each erasure op carries at most ErasureSchema.maxTargetBytes of targets.
+        let written = try writeErasure(reason: reason, customer: id, targets: targets)
+        return CustomerErasure(customer: id, ops: targets.count, erasureOps: written.erasureOps, erasedHere: written.erased)
+    }
+
+    /// Appends erasure ops naming `targets`, split so each carries at most ``ErasureSchema/maxTargetBytes``.
+    func writeErasure(reason: String, customer: String?, targets: [Erasure.Target]) throws(DeskError) -> (erasureOps: Int, erased: Int) {
         var chunks: [[Erasure.Target]] = [[]]
         var bytes = 0
         for target in targets {
@@ -82,7 +82,7 @@ extension DeskService {
             bytes += size
         }
         let bodies = chunks.map { chunk in
-            Erasure(reason: reason, customer: id, targets: chunk).body(id: Hex.encode(SecureRandom.bytes(16)))
+            Erasure(reason: reason, customer: customer, targets: chunk).body(id: Hex.encode(SecureRandom.bytes(16)))
         }
         var erased = 0
         // Runs stay under the sealed-run limit: 100 erasure ops of ~60 KB is ~6 MB.
@@ -93,7 +93,17 @@ extension DeskService {
             erased += appended.erased
             start = end
         }
-        return CustomerErasure(customer: id, ops: targets.count, erasureOps: bodies.count, erasedHere: erased)
+        return (bodies.count, erased)
+    }
+
+    /// Refuses unless this node's member is a lead or an admin (every node checks again when the erasure merges).
+    func requireEraser() throws(DeskError) {
+        if let roster = try run({ () throws(StoreError) in try store.roster() }) {
+            let role = roster.currentRole(of: node.id)
+            guard role?.mayErase == true else {
+                throw .refused("only leads and admins may erase customer data (this node's role: \(role?.rawValue ?? "none"))")
+            }
+        }
     }
 
     /// The one customer `handle` names, with a clear refusal for unknown, ambiguous and already-erased customers.

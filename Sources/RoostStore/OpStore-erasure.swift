@@ -235,25 +235,53 @@ extension OpStore {
                 """, arguments: [customer, customer]) {
                 entities.insert(EntityRef(Desk.message, id))
             }
-            var targets: [Erasure.Target] = []
-            // Only message and customer bodies can hold the customer's text: skip the rest without decoding.
-            let prefixes = [Desk.message, Desk.customer].map { collection -> Data in
-                var w = ByteWriter(); w.string(collection); return Data(w.bytes)
-            }
-            let rows = try Row.fetchCursor(db, sql: """
-                SELECT author, epoch, seq, hash, kind, body FROM op
-                WHERE body IS NOT NULL AND (substr(body, 1, ?) = ? OR substr(body, 1, ?) = ?)
-                """, arguments: [prefixes[0].count, prefixes[0], prefixes[1].count, prefixes[1]])
-            while let row = try rows.next() {
-                guard let kind = OpKind(rawValue: UInt16(clamping: row["kind"] as Int64)) else { continue }
-                let body = try OpBody.decode(kind: kind, bytes: [UInt8](row["body"] as Data))
-                guard entities.contains(body.entity) else { continue }
-                targets.append(Erasure.Target(
-                    ref: OpRef(author: try row.author("author"), epoch: try row.u64("epoch"), seq: try row.u64("seq")),
-                    hash: try row.bytes32("hash"), residue: Redaction.residue(of: body)))
-            }
-            return targets
+            return try Self.erasureTargets(of: entities, db)
         }
+    }
+
+    /// The ops a retention erasure names: every message insert of tickets resolved or closed before `cutoffMillis`
+    /// (the wall time of the op that set the status; for a conversation the brand's answer ended, its last
+    /// message), in `queue` (nil: any queue), whose body is still held. Ticket keys come back too.
+    public func retentionTargets(cutoffMillis: UInt64, queue: String?) throws(StoreError) -> (tickets: [String], targets: [Erasure.Target]) {
+        try read { db in
+            let tickets = try String.fetchAll(db, sql: """
+                SELECT key FROM desk_ticket WHERE status IN ('resolved', 'closed') AND coalesce(status_set_ms, last_message_ms) < ?
+                    AND (? IS NULL OR queue = ?) ORDER BY key
+                """, arguments: [Int64(clamping: cutoffMillis), queue, queue])
+            var entities: Set<EntityRef> = []
+            for chunk in stride(from: 0, to: tickets.count, by: 500).map({ Array(tickets[$0..<min($0 + 500, tickets.count)]) }) {
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+                for id in try String.fetchAll(db, sql: "SELECT id FROM desk_message WHERE ticket IN (\(marks))",
+                                              arguments: StatementArguments(chunk)) {
+                    entities.insert(EntityRef(Desk.message, id))
+                }
+            }
+            guard !entities.isEmpty else { return ([], []) }
+            let targets = try Self.erasureTargets(of: entities, db)
+            return (tickets, targets)
+        }
+    }
+
+    /// Every held body on `entities` (messages and customers only), with its residue: one scan of the log.
+    static func erasureTargets(of entities: Set<EntityRef>, _ db: Database) throws -> [Erasure.Target] {
+        var targets: [Erasure.Target] = []
+        // Only message and customer bodies can hold the customer's text: skip the rest without decoding.
+        let prefixes = [Desk.message, Desk.customer].map { collection -> Data in
+            var w = ByteWriter(); w.string(collection); return Data(w.bytes)
+        }
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT author, epoch, seq, hash, kind, body FROM op
+            WHERE body IS NOT NULL AND (substr(body, 1, ?) = ? OR substr(body, 1, ?) = ?)
+            """, arguments: [prefixes[0].count, prefixes[0], prefixes[1].count, prefixes[1]])
+        while let row = try rows.next() {
+            guard let kind = OpKind(rawValue: UInt16(clamping: row["kind"] as Int64)) else { continue }
+            let body = try OpBody.decode(kind: kind, bytes: [UInt8](row["body"] as Data))
+            guard entities.contains(body.entity) else { continue }
+            targets.append(Erasure.Target(
+                ref: OpRef(author: try row.author("author"), epoch: try row.u64("epoch"), seq: try row.u64("seq")),
+                hash: try row.bytes32("hash"), residue: Redaction.residue(of: body)))
+        }
+        return targets
     }
 
     /// Erasures that name `customer` (user id), oldest first.

@@ -24,6 +24,26 @@ extension WebAPI {
         }
     }
 
+    @Sendable static func retentionList(_ app: WebApp, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        do { return JSON.response(try app.desk.retentionPolicies()) } catch { throw WebError(error) }
+    }
+
+    @Sendable static func retentionSet(_ app: WebApp, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let body = try await WebRequestBody.read(request, allowed: ["days", "queue"])
+        let days = try body.int("days", in: 1...DeskService.maxRetentionDays)
+        let queue = try body.string("queue")
+        do {
+            try app.desk.setRetention(days: days, queue: queue)
+            return JSON.response(try app.desk.retentionPolicies())
+        } catch {
+            throw WebError(error)
+        }
+    }
+
+    @Sendable static func retentionApply(_ app: WebApp, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        do { return JSON.response(try app.desk.applyRetention()) } catch { throw WebError(error) }
+    }
+
     static func customerHandle(_ context: BasicRequestContext) -> String {
         let raw = context.parameters.get("handle") ?? ""
         return (raw.removingPercentEncoding ?? raw).trimmingCharacters(in: CharacterSet(charactersIn: "@"))

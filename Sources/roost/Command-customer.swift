@@ -61,3 +61,84 @@ struct CustomerExportCommand: AsyncParsableCommand {
         print("Wrote \(export.tickets.count) ticket(s) of @\(export.customer.handle) to \(out)")
     }
 }
+
+struct Retention: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Retention policies: erase the message bodies of tickets resolved or closed more than N days ago.",
+        discussion: """
+            Admins set policies (for every ticket, or per queue); the nodes of leads and admins running `roost run` \
+            apply them hourly with replicated erasure ops, so every node erases the same messages. Reports stay the same.
+            """,
+        subcommands: [RetentionShow.self, RetentionSet.self, RetentionClear.self, RetentionApply.self],
+        defaultSubcommand: RetentionShow.self)
+}
+
+struct RetentionShow: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "The policies in force.")
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let desk = try openDesk(global)
+        let policies = try withDesk { () throws(DeskError) in try desk.retentionPolicies() }
+        if global.json { return printJSON(policies) }
+        if policies.isEmpty { return print("No retention policy: message bodies are kept until someone erases them.") }
+        for policy in policies {
+            print("\(policy.queue.map { "Queue \($0)" } ?? "Every ticket"): \(policy.days) days after resolution (set by \(policy.setBy))")
+        }
+    }
+}
+
+/// Sends a retention change through the running node, or writes it here.
+private func changeRetention(_ global: GlobalOptions, days: Int?, queue: String?) async throws {
+    if let api = try LocalAPI.attach(global) {
+        var body: [String: Any] = [:]
+        if let days { body["days"] = days }
+        if let queue { body["queue"] = queue }
+        _ = try await api.send("POST", "/retention", body)
+    } else {
+        let desk = try openDesk(global)
+        try withDesk { () throws(DeskError) in try desk.setRetention(days: days, queue: queue) }
+    }
+}
+
+struct RetentionSet: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "set", abstract: "Set a policy (admins).")
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Days after a ticket's resolution (1 to 3650).") var days: Int
+    @Option(help: "Only this queue (default: every ticket).") var queue: String?
+
+    func run() async throws {
+        try await changeRetention(global, days: days, queue: queue)
+        print("\(queue.map { "Queue \($0)" } ?? "Every ticket"): message bodies are erased \(days) days after resolution.")
+    }
+}
+
+struct RetentionClear: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "clear", abstract: "Clear a policy (admins).")
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "The queue's policy (default: the policy for every ticket).") var queue: String?
+
+    func run() async throws {
+        try await changeRetention(global, days: nil, queue: queue)
+        print("\(queue.map { "Queue \($0)" } ?? "Every ticket"): no retention policy.")
+    }
+}
+
+struct RetentionApply: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "apply", abstract: "Run a retention pass now (leads and admins).")
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let result: RetentionRun
+        if let api = try LocalAPI.attach(global) {
+            let reply = try await api.send("POST", "/retention/apply", [:])
+            result = RetentionRun(tickets: reply["tickets"] as? Int ?? 0, ops: reply["ops"] as? Int ?? 0,
+                                  erasureOps: reply["erasureOps"] as? Int ?? 0)
+        } else {
+            let desk = try openDesk(global)
+            result = try withDesk { () throws(DeskError) in try desk.applyRetention() }
+        }
+        if global.json { return printJSON(result) }
+        print("Retention: \(result.ops) message(s) of \(result.tickets) ticket(s) erased in \(result.erasureOps) erasure op(s).")
+    }
+}

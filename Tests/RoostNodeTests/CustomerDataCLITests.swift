@@ -122,3 +122,43 @@ import RoostStore
         }
     }
 }
+
+extension CustomerDataCLITests {
+    @Test func retentionErasesOldResolvedConversationsAndKeepsTheReport() throws {
+        let cli = try CLI()
+        defer { cli.cleanup() }
+        #expect(try cli.run(["init", "--name", "Ana Lopez", "--initials", "al"]).status == 0)
+        let csv = ProgressTests.repositoryRoot.appendingPathComponent("examples/data/twcs-demo.csv").path
+        #expect(try cli.run(["import-twcs", "--file", csv]).status == 0)
+        #expect(try cli.run(["retention"]).stdout == "No retention policy: message bodies are kept until someone erases them.\n")
+        let bad = try cli.run(["retention", "set", "--days", "0"])
+        #expect(bad.status != 0 && bad.stderr == "Error: retention must be 1 to 3650 days (got 0)\n")
+        let reportBefore = try cli.run(["report", "--format", "json"]).stdout
+        let node = try NodeHome(path: cli.home.path).open()
+        let now = SystemClock().nowMillis()
+        var all = InboxFilter()
+        all.all = true
+        all.limit = 1_000
+        let rows = try DeskService(node: node).inbox(all)
+        let old = rows.filter { ($0.status == .resolved || $0.status == .closed) && ($0.lastInboundMillis ?? 0) < now - 40 * 86_400_000 }
+        let open = rows.filter { $0.status.isOpenWork }
+        #expect(!old.isEmpty && !open.isEmpty)
+
+        #expect(try cli.run(["retention", "set", "--days", "30"]).stdout == "Every ticket: message bodies are erased 30 days after resolution.\n")
+        #expect(try cli.run(["retention", "show"]).stdout == "Every ticket: 30 days after resolution (set by Ana Lopez)\n")
+        let applied = try cli.run(["retention", "apply", "--json"])
+        let result = try #require(try JSONSerialization.jsonObject(with: Data(applied.stdout.utf8)) as? [String: Int], "\(applied.stderr)")
+        #expect(result["ops"]! > 0 && result["tickets"]! >= old.count && result["erasureOps"]! >= 1, "\(result)")
+        for row in old.prefix(5) {
+            #expect(try cli.run(["show", row.key]).stdout.contains(Redaction.erasedText), "\(row.key)")
+        }
+        for row in open.prefix(5) {
+            #expect(try !cli.run(["show", row.key]).stdout.contains(Redaction.erasedText), "\(row.key) is open work")
+        }
+        #expect(try cli.run(["report", "--format", "json"]).stdout == reportBefore)
+        #expect(try cli.run(["retention", "apply"]).stdout == "Retention: 0 message(s) of 0 ticket(s) erased in 0 erasure op(s).\n")
+        #expect(try cli.run(["verify"]).status == 0)
+        #expect(try cli.run(["retention", "clear"]).stdout == "Every ticket: no retention policy.\n")
+        #expect(try cli.run(["retention"]).stdout == "No retention policy: message bodies are kept until someone erases them.\n")
+    }
+}
