@@ -99,6 +99,8 @@ public enum ErasureSchema {
     public static let collection = "erasure"
     /// Fields of the insert.
     public static let reason = "reason", customer = "customer", targets = "targets"
+    /// The reason of a gateway's erasure of tweets deleted on X (the one erasure a `gateway` member may make).
+    public static let deletedOnXReason = "deleted on X"
     /// Most bytes of targets one erasure op carries (a customer with more ops gets several erasure ops).
     public static let maxTargetBytes = 60_000
 }

@@ -44,6 +44,7 @@ public struct GatewayService: Sendable {
         let desk = DeskService(node: node)
         var clients: [String: (client: XAPIClient, token: String)] = [:]
         var warned = Set<String>()
+        var polls: [String: Int] = [:]
         while !Task.isCancelled {
             let settings: GatewaySettings
             do { settings = try GatewaySettings.load(node.home, environment: environment) } catch {
@@ -84,6 +85,14 @@ public struct GatewayService: Sendable {
                     do {
                         let report = try await gateway.poll()
                         await board.update(handle, loop) { $0.lastMillis = SystemClock().nowMillis() }
+                        // Deleted tweets: one lookup every pollsPerDeletionSweep polls (the first right after start).
+                        let count = polls[handle.userID, default: 0]
+                        polls[handle.userID] = count + 1
+                        if count % XGateway.pollsPerDeletionSweep == 0 {
+                            do { _ = try await gateway.sweepDeletions() } catch {
+                                logger.warning("X deletion sweep failed", metadata: ["handle": "\(handle.username)", "error": "\(error)"])
+                            }
+                        }
                         if report.ingested.messages > 0 {
                             logger.info("ingested from X", metadata: ["handle": "\(handle.username)",
                                 "messages": "\(report.ingested.messages)", "tickets": "\(report.ingested.tickets)"])

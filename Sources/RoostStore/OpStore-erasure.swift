@@ -68,7 +68,7 @@ enum ErasureLedger {
     /// Judges every erasure not yet effective against the roster, and carries out those that became effective.
     /// Returns the refused erasures newly judged so (for the node's log).
     static func judge(_ db: Database, dirty: inout DeskProjection.Dirty) throws -> [OpRef] {
-        let rows = try Row.fetchAll(db, sql: "SELECT author, epoch, seq, hlc, state FROM erasure WHERE state != 1")
+        let rows = try Row.fetchAll(db, sql: "SELECT author, epoch, seq, hlc, state, reason FROM erasure WHERE state != 1")
         guard !rows.isEmpty else { return [] }
         let roster = try OpStore.loadRoster(db)
         var refused: [OpRef] = []
@@ -76,7 +76,13 @@ enum ErasureLedger {
             let ref = OpRef(author: try row.author("author"), epoch: try row.u64("epoch"), seq: try row.u64("seq"))
             let stamp = Stamp(hlc: HLC(rawValue: try row.u64("hlc")), ref: ref)
             // Without a team (no founder yet) there is no one to ask: a lone node's own erasures count.
-            let allowed = roster.map { $0.admission(of: ref) == .member && $0.role(of: ref.author, before: stamp)?.mayErase == true } ?? true
+            let allowed = try roster.map { roster in
+                guard roster.admission(of: ref) == .member, let role = roster.role(of: ref.author, before: stamp) else { return false }
+                if role.mayErase { return true }
+                // A gateway erases tweets their authors deleted on X: message inserts only.
+                guard role == .gateway, (row["reason"] as String) == ErasureSchema.deletedOnXReason else { return false }
+                return try onlyMessageInserts(ref, db)
+            } ?? true
             let args: StatementArguments = [ref.author.key.data, ref.epoch.sql, ref.seq.sql]
             if allowed {
                 try db.execute(sql: "UPDATE erasure SET state = 1 WHERE author = ? AND epoch = ? AND seq = ?", arguments: args)
@@ -87,6 +93,17 @@ enum ErasureLedger {
             }
         }
         return refused
+    }
+
+    /// Whether every target of the erasure at `ref` is an insert on `message/*`.
+    private static func onlyMessageInserts(_ ref: OpRef, _ db: Database) throws -> Bool {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT kind, residue FROM erasure_target WHERE erasure_author = ? AND erasure_epoch = ? AND erasure_seq = ?
+            """, arguments: [ref.author.key.data, ref.epoch.sql, ref.seq.sql])
+        return try rows.allSatisfy { row in
+            if case let .insert(entity, _) = try residue(row) { return entity.collection == Desk.message }
+            return false
+        }
     }
 
     /// Drops the bodies of every held op the erasure at `erasure` names (when its header hash matches) and merges
@@ -282,6 +299,25 @@ extension OpStore {
                 hash: try row.bytes32("hash"), residue: Redaction.residue(of: body)))
         }
         return targets
+    }
+
+    /// The held bodies of the given messages (a deleted tweet's message), with their residues.
+    public func erasureTargets(messages ids: Set<String>) throws(StoreError) -> [Erasure.Target] {
+        try read { db in try Self.erasureTargets(of: Set(ids.map { EntityRef(Desk.message, $0) }), db) }
+    }
+
+    /// Public customer messages (tweets, so their ids are X tweet ids) created at or after `sinceMillis`, newest
+    /// first, whose text this node still holds: what the gateway asks X about to learn of deleted tweets.
+    public func recentInboundTweetIDs(sinceMillis: UInt64, limit: Int) throws(StoreError) -> [String] {
+        try read { db in
+            try String.fetchAll(db, sql: """
+                SELECT m.id FROM desk_message m
+                JOIN mv_entity e ON e.collection = 'message' AND e.key = m.id
+                LEFT JOIN op_erasure x ON x.author = e.author AND x.epoch = e.epoch AND x.seq = e.seq
+                WHERE m.direction = 'inbound' AND m.dm = 0 AND m.created_ms >= ? AND x.seq IS NULL
+                ORDER BY m.created_ms DESC, m.id DESC LIMIT ?
+                """, arguments: [Int64(clamping: sinceMillis), limit]).filter { !$0.isEmpty && $0.utf8.allSatisfy { (0x30...0x39).contains($0) } }
+        }
     }
 
     /// Erasures that name `customer` (user id), oldest first.

@@ -47,3 +47,40 @@ extension XAPIClient {
                      followers: user.public_metrics?.followers_count)
     }
 }
+
+extension XAPIClient {
+    /// Most tweet ids one `GET /2/tweets` lookup takes.
+    public static let maxLookupIDs = 100
+
+    /// `GET /2/tweets?ids=…`: which of `ids` X says no longer exist (deleted by their author, or their account
+    /// gone): the ids of its `resource-not-found` errors. Tweets X withholds for other reasons (a protected
+    /// account) are not reported.
+    public func deletedTweets(among ids: [String]) async throws(XAPIError) -> Set<String> {
+        guard !ids.isEmpty else { return [] }
+        guard ids.count <= Self.maxLookupIDs, ids.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCIIDigit) }) else {
+            throw .invalidRequest("1 to \(Self.maxLookupIDs) tweet ids of digits")
+        }
+        let endpoint = "GET /2/tweets"
+        let data = try await send(.get, endpoint: endpoint, path: "/2/tweets", query: [("ids", ids.joined(separator: ","))])
+        struct Answer: Decodable {
+            struct Tweet: Decodable { var id: String }
+            struct Problem: Decodable {
+                var resource_id: String?
+                var value: String?
+                var type: String?
+            }
+            var data: [Tweet]?
+            var errors: [Problem]?
+        }
+        guard let answer = try? JSONDecoder().decode(Answer.self, from: data) else {
+            throw .malformed(endpoint: endpoint, reason: "not a tweet lookup answer")
+        }
+        let asked = Set(ids)
+        let found = Set((answer.data ?? []).map(\.id))
+        var deleted = Set<String>()
+        for problem in answer.errors ?? [] where problem.type == "https://api.twitter.com/2/problems/resource-not-found" {
+            if let id = problem.resource_id ?? problem.value, asked.contains(id), !found.contains(id) { deleted.insert(id) }
+        }
+        return deleted
+    }
+}

@@ -42,6 +42,22 @@ public struct FakeXServer: Sendable {
                 return Self.json(.ok, ["data": Self.userObjects([user.id], users: [user.id: user])[0]])
             }
         }
+        router.get("/2/tweets") { request, _ in
+            try await Self.serve(state, request, "/2/tweets/lookup") {
+                let ids = (request.uri.queryParameters.get("ids") ?? "").split(separator: ",").map(String.init)
+                let (found, missing) = await state.lookup(ids)
+                var body: [String: Any] = [:]
+                if !found.isEmpty { body["data"] = found.map { ["id": $0.id, "text": $0.text] } }
+                if !missing.isEmpty {
+                    body["errors"] = missing.map { id -> [String: Any] in
+                        ["value": id, "detail": "Could not find tweet with ids: [\(id)].", "title": "Not Found Error",
+                         "resource_type": "tweet", "parameter": "ids", "resource_id": id,
+                         "type": "https://api.twitter.com/2/problems/resource-not-found"]
+                    }
+                }
+                return Self.json(.ok, body)
+            }
+        }
         router.get("/2/tweets/search/recent") { request, _ in
             try await Self.serve(state, request, "/2/tweets/search/recent") {
                 let query = request.uri.queryParameters

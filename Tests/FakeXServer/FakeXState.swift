@@ -241,6 +241,15 @@ public actor FakeXState {
 extension FakeXState {
     /// Marks a tweet deleted: replies to it are refused.
     public func setDeleted(_ id: String) { deletedTweets.insert(id) }
+
+    /// `GET /2/tweets?ids=`: the tweets that exist and the ids that do not (never posted or deleted).
+    func lookup(_ ids: [String]) -> (found: [FakeTweet], missing: [String]) {
+        var found: [FakeTweet] = [], missing: [String] = []
+        for id in ids {
+            if !deletedTweets.contains(id), let tweet = tweets.first(where: { $0.id == id }) { found.append(tweet) } else { missing.append(id) }
+        }
+        return (found, missing)
+    }
     /// Marks the brand blocked by a user.
     public func setBlocked(by userID: String) { blockedBy.insert(userID) }
 }

@@ -72,7 +72,7 @@ import RoostCrypto
         let founder: TestAuthor, lea: TestAuthor
         let founderBatches: [OpBatch], leaBatches: [OpBatch]
 
-        init(eraser role: Role = .lead) throws {
+        init(eraser role: Role = .lead, reason: String = "GDPR 1", messagesOnly: Bool = false) throws {
             founder = try TestAuthor(seed: 1, epoch: 11)
             lea = try TestAuthor(seed: 3, epoch: 33)
             for author in [founder, lea] {
@@ -83,9 +83,10 @@ import RoostCrypto
             try founder.append(ErasureTests.customerBodies(), at: baseMillis + 20)
             try lea.store.apply(try founder.segments()[0], clock: ErasureTests.clock)
             try lea.store.apply(try founder.segments()[1], clock: ErasureTests.clock)
-            let targets = try lea.store.erasureTargets(customer: "u1")
+            var targets = try lea.store.erasureTargets(customer: "u1")
             #expect(targets.count == 4, "customer insert, name, two messages")
-            try lea.append([Erasure(reason: "GDPR 1", customer: "u1", targets: targets).body(id: "0123456789abcdef0123456789abcdef")],
+            if messagesOnly { targets = try lea.store.erasureTargets(messages: ["m1"]) }
+            try lea.append([Erasure(reason: reason, customer: "u1", targets: targets).body(id: "0123456789abcdef0123456789abcdef")],
                            at: baseMillis + 30)
             founderBatches = try founder.segments()
             leaBatches = try lea.segments()
@@ -176,6 +177,17 @@ import RoostCrypto
         #expect(try replica.erasures().map(\.state) == ["effective"])
         #expect(try Self.texts(replica).filter { $0.contains("Quokkaberry") }.isEmpty)
         #expect(try replica.verify().isOK)
+    }
+
+    @Test func aGatewayMayEraseOnlyTweetsDeletedOnX() throws {
+        for (reason, messagesOnly, effective) in [(ErasureSchema.deletedOnXReason, true, true), ("GDPR 1", true, false),
+                                                  (ErasureSchema.deletedOnXReason, false, false)] {
+            let scenario = try Scenario(eraser: .gateway, reason: reason, messagesOnly: messagesOnly)
+            let replica = try scenario.replica()
+            for batch in scenario.founderBatches + scenario.leaBatches { try replica.apply(batch, clock: Self.clock) }
+            #expect(try replica.erasures().map(\.state) == [effective ? "effective" : "refused"], "\(reason) \(messagesOnly)")
+            #expect(try Self.texts(replica).first == (effective ? Redaction.erasedText : "@acme " + Self.secret))
+        }
     }
 
     @Test func theErasedBytesAreGoneFromTheDatabaseFiles() throws {
