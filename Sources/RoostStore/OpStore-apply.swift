@@ -70,7 +70,7 @@ extension OpStore {
             return .success(report)
         }
         let report = try outcome.get()
-        if report.erased > 0 { truncateWAL() }
+        if report.erased > 0 { scrubAfterErasure() }
         return report
     }
 

@@ -12,6 +12,8 @@ public final class OpStore: Sendable {
     public let maxClockDriftMillis: UInt64
     /// The folded roster, reused while `meta.roster_version` does not change.
     let rosterCache = RosterCache()
+    /// When erased bytes were last scrubbed from the files, and whether a scrub is owed.
+    let scrubState = ScrubState()
 
     /// Opens (creating and migrating when needed) the database at `path`.
     public init(path: String, maxClockDriftMillis: UInt64 = Limits.defaultMaxClockDriftMillis) throws(StoreError) {
@@ -140,7 +142,7 @@ public final class OpStore: Sendable {
             try Self.saveClock(hybrid, db)
             return Appended(headers: headers, seal: seal, erased: erased)
         }
-        if appended.erased > 0 { truncateWAL() }
+        if appended.erased > 0 { scrubAfterErasure() }
         return appended
     }
 

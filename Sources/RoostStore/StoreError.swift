@@ -84,4 +84,6 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
 public enum StoreLimits {
     /// SQLite page cache of a file store's connections, in KiB (64 MiB).
     public static let pageCacheKiB = 64 * 1024
+    /// Shortest time between two scrubs of erased bytes (a `VACUUM` each): 30 s.
+    public static let scrubIntervalMillis: UInt64 = 30_000
 }

@@ -276,7 +276,11 @@ public final class PeeringHub: @unchecked Sendable {
                 polls += 1
                 return polls
             }
-            if count % 20 == 0 { self.checkStalls() }
+            if count % 20 == 0 {
+                self.checkStalls()
+                // A scrub of erased bytes the throttle deferred (about once a second is enough to notice).
+                self.storeQueue.async { self.store.scrubIfOwed() }
+            }
         }
     }
 }

@@ -140,13 +140,13 @@ extension RosterTCPTests {
         let oldBundle = try omar.node.home.exportBundle(node: omar.node, for: [anaNode.id])
         let imported = try anaNode.home.importBundle(oldBundle, node: anaNode)
         #expect(imported.applied == 0 && imported.duplicates > 0)
-        #expect(try Self.erasedBytes(under: home(ana)).isEmpty, "\(String(describing: try? Self.erasedBytes(under: home(ana))))")
+        #expect(try Self.erasedBytes(under: home(ana)).isEmpty, "\(Self.locate(under: home(ana), store: anaNode.store))")
 
         // Omar comes back: his copies go too.
         try await omar.restart(group: group)
         try omar.dial(ana, port: port)
         #expect(try await eventually(seconds: 60) { try Self.erasedBytes(under: home(omar)).isEmpty },
-                "Omar's erased bytes: \(String(describing: try? Self.erasedBytes(under: home(omar))))")
+                "Omar's erased bytes: \(Self.locate(under: home(omar), store: omar.node.store))")
 
         // A node that joins afterwards receives the erased ops as headers with their residues.
         let zoeInvite = try anaNode.home.invite(name: "Zoe Ward", role: .agent, hours: 1, address: "127.0.0.1:\(port)",
@@ -163,7 +163,7 @@ extension RosterTCPTests {
             #expect(report.erasedBodies == 5)
             #expect(report.erasedBy == [lea.node.id: 5])
             #expect(report.refoldStateHash == report.stateHash, "the re-fold merges residues")
-            #expect(try Self.erasedBytes(under: home(peer)).isEmpty)
+            #expect(try Self.erasedBytes(under: home(peer)).isEmpty, "\(Self.locate(under: home(peer), store: peer.node.store))")
             #expect(try !Self.occurrences(of: Self.keptText, under: home(peer)).isEmpty, "another customer's text stays")
             let view = try DeskService(node: peer.node).ticketView("p900")
             #expect(view.thread.map(\.text) == [Redaction.erasedText, Redaction.erasedText, Redaction.erasedText])
