@@ -44,12 +44,17 @@ import RoostStore
 
     /// A free TCP port on 127.0.0.1 (bound, then released).
     static func freePort() throws -> Int {
+        // A random port below Linux's ephemeral range (32768-60999) that binds now: one the kernel handed out
+        // could go to another test's socket before the daemon binds it.
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }
-        let channel = try ServerBootstrap(group: group).bind(host: "127.0.0.1", port: 0).wait()
-        let port = channel.localAddress!.port!
-        try channel.close().wait()
-        return port
+        for _ in 0..<200 {
+            let port = Int.random(in: 20_000..<32_000)
+            guard let channel = try? ServerBootstrap(group: group).bind(host: "127.0.0.1", port: port).wait() else { continue }
+            try channel.close().wait()
+            return port
+        }
+        throw CancellationError()
     }
 
     static func setListen(_ cli: CLI, _ port: Int) throws {
