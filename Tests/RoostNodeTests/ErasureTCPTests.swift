@@ -96,7 +96,7 @@ extension RosterTCPTests {
             peers.append(peer)
         }
         let (lea, kenji, mia, omar) = (peers[1], peers[2], peers[3], peers[4])
-        #expect(try await eventually(seconds: 60) { try peers.allSatisfy { try ana.role(of: $0) != nil && $0.role(of: $0) != nil } })
+        #expect(try await eventually(seconds: 180) { try peers.allSatisfy { try ana.role(of: $0) != nil && $0.role(of: $0) != nil } })
 
         // The erased customer (a message, a reply quoting them, a name, a note) and another customer who stays.
         try ana.append(Self.customerOps(ticket: "p900", customer: "u900", handle: "zanzibar_quinn",
@@ -108,10 +108,10 @@ extension RosterTCPTests {
             let vectors = try group.map { try $0.node.store.versionVector() }
             return vectors.allSatisfy { $0 == vectors[0] }
         }
-        #expect(try await eventually(seconds: 60) { try converged(peers) })
+        #expect(try await eventually(seconds: 180) { try converged(peers) })
         _ = try DeskService(node: mia.node).note("p900", "Xylophonic detail the customer gave")
         mia.hub.storeMayHaveChanged()
-        #expect(try await eventually(seconds: 60) { try converged(peers) })
+        #expect(try await eventually(seconds: 180) { try converged(peers) })
         for peer in peers { #expect(try !Self.erasedBytes(under: peer.root.appendingPathComponent(peer.node.config.initials)).isEmpty) }
         let reportBefore = try DeskService(node: anaNode).report(DeskReport.Scope())
 
@@ -120,7 +120,7 @@ extension RosterTCPTests {
         #expect(throws: DeskError.self) { try DeskService(node: kenji.node).eraseCustomer("@zanzibar_quinn", reason: "test") }
         let targets = try kenji.node.store.erasureTargets(customer: "u900")
         try kenji.append([Erasure(reason: "not allowed", customer: "u900", targets: targets).body(id: "00000000000000000000000000000001")])
-        #expect(try await eventually(seconds: 60) { try [ana, lea, mia].allSatisfy { try $0.node.store.erasures().contains { $0.state == "refused" } } })
+        #expect(try await eventually(seconds: 180) { try [ana, lea, mia].allSatisfy { try $0.node.store.erasures().contains { $0.state == "refused" } } })
         for peer in [ana, lea, kenji, mia] {
             #expect(try peer.node.store.erasures().allSatisfy { $0.state == "refused" && $0.erased == 0 })
             #expect(try DeskService(node: peer.node).ticketView("p900").thread.contains { $0.text.contains("Quokkaberry") })
@@ -132,7 +132,7 @@ extension RosterTCPTests {
         #expect(erased.ops == 5, "the customer's insert and name, their message, the reply, Mia's note")
         let online = [ana, lea, kenji, mia]
         func home(_ peer: Peer) -> URL { peer.root.appendingPathComponent(peer.node.config.initials) }
-        #expect(try await eventually(seconds: 60) { try online.allSatisfy { try Self.erasedBytes(under: home($0)).isEmpty } },
+        #expect(try await eventually(seconds: 180) { try online.allSatisfy { try Self.erasedBytes(under: home($0)).isEmpty } },
                 "erased bytes left: \(online.map { Self.locate(under: home($0), store: $0.node.store) })")
         #expect(try !Self.erasedBytes(under: home(omar)).isEmpty, "Omar was offline")
 
@@ -145,7 +145,7 @@ extension RosterTCPTests {
         // Omar comes back: his copies go too.
         try await omar.restart(group: group)
         try omar.dial(ana, port: port)
-        #expect(try await eventually(seconds: 60) { try Self.erasedBytes(under: home(omar)).isEmpty },
+        #expect(try await eventually(seconds: 180) { try Self.erasedBytes(under: home(omar)).isEmpty },
                 "Omar's erased bytes: \(Self.locate(under: home(omar), store: omar.node.store))")
 
         // A node that joins afterwards receives the erased ops as headers with their residues.
@@ -154,7 +154,7 @@ extension RosterTCPTests {
         let zoe = try Peer(try Self.joiner("Zoe Ward", "ZW", invite: zoeInvite, root: root), root: root, group: group)
         try zoe.dial(ana, port: port)
         peers.append(zoe)
-        #expect(try await eventually(seconds: 60) { try converged(peers) })
+        #expect(try await eventually(seconds: 180) { try converged(peers) })
         let hash = try anaNode.store.stateHash()
         for peer in peers {
             #expect(try peer.node.store.stateHash() == hash, "\(peer.node.config.name)")
