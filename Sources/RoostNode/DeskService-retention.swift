@@ -74,7 +74,7 @@ extension DeskService {
             guard !found.targets.isEmpty else { continue }
             let written = try writeErasure(reason: "retention: \(policy.days) days" + (policy.queue.map { " (queue \($0))" } ?? ""),
                                            customer: nil, targets: found.targets)
-            result.tickets += Set(found.tickets).count
+            result.tickets += found.tickets.count
             result.ops += found.targets.count
             result.erasureOps += written.erasureOps
         }

@@ -181,9 +181,9 @@ final class ScrubState: @unchecked Sendable {
     private var pending = false
 
     /// Whether a scrub may run now (marks it owed otherwise).
-    func begin(now: UInt64, force: Bool) -> Bool {
+    func begin(now: UInt64) -> Bool {
         lock.withLock {
-            if !force, now < lastMillis + StoreLimits.scrubIntervalMillis { pending = true; return false }
+            if now < lastMillis + StoreLimits.scrubIntervalMillis { pending = true; return false }
             pending = false
             lastMillis = now
             return true
@@ -199,8 +199,8 @@ extension OpStore {
     /// (secure_delete zeroes freed space, but a B-tree rebalance can leave stale copies of a cell in a page's
     /// unallocated area, which a byte scan found in testing), then the WAL is checkpointed and truncated. At most
     /// once per ``StoreLimits/scrubIntervalMillis``; a skipped scrub is owed and ``scrubIfOwed()`` runs it.
-    public func scrubAfterErasure(force: Bool = false) {
-        guard scrubState.begin(now: UInt64(Date().timeIntervalSince1970 * 1000), force: force) else { return }
+    public func scrubAfterErasure() {
+        guard scrubState.begin(now: UInt64(Date().timeIntervalSince1970 * 1000)) else { return }
         _ = try? writer.writeWithoutTransaction { db in try db.execute(sql: "VACUUM") }
         truncateWAL()
     }
@@ -246,16 +246,16 @@ extension OpStore {
         public var state: String
     }
 
-    /// Every erasure this node holds, oldest first.
-    public func erasures() throws(StoreError) -> [ErasureRecord] {
+    /// Every erasure this node holds (or those naming `customer`, a user id), oldest first.
+    public func erasures(ofCustomer customer: String? = nil) throws(StoreError) -> [ErasureRecord] {
         try read { db in
             try Row.fetchAll(db, sql: """
                 SELECT e.*, (SELECT count(*) FROM erasure_target t JOIN op_erasure x
                     ON x.author = t.author AND x.epoch = t.epoch AND x.seq = t.seq
                     WHERE t.erasure_author = e.author AND t.erasure_epoch = e.epoch AND t.erasure_seq = e.seq
                     AND e.state = 1) AS erased
-                FROM erasure e ORDER BY e.hlc, e.author, e.epoch, e.seq
-                """).map { row in
+                FROM erasure e \(customer == nil ? "" : "WHERE e.customer = ?") ORDER BY e.hlc, e.author, e.epoch, e.seq
+                """, arguments: StatementArguments(customer.map { [$0] } ?? [])).map { row in
                 ErasureRecord(
                     ref: OpRef(author: try row.author("author"), epoch: try row.u64("epoch"), seq: try row.u64("seq")),
                     hlc: HLC(rawValue: try row.u64("hlc")), id: row["id"], reason: row["reason"], customer: row["customer"],
@@ -265,13 +265,6 @@ extension OpStore {
         }
     }
 
-    /// Whether the op at `ref` is named by an erasure this node holds (effective or not).
-    public func isErasureTarget(_ ref: OpRef) throws(StoreError) -> Bool {
-        try read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM erasure_target WHERE author = ? AND epoch = ? AND seq = ?)",
-                              arguments: [ref.author.key.data, ref.epoch.sql, ref.seq.sql]) ?? false
-        }
-    }
 }
 
 extension OpStore {
@@ -353,10 +346,5 @@ extension OpStore {
                 ORDER BY m.created_ms DESC, m.id DESC LIMIT ?
                 """, arguments: [Int64(clamping: sinceMillis), limit]).filter { !$0.isEmpty && $0.utf8.allSatisfy { (0x30...0x39).contains($0) } }
         }
-    }
-
-    /// Erasures that name `customer` (user id), oldest first.
-    public func erasures(ofCustomer customer: String) throws(StoreError) -> [ErasureRecord] {
-        try erasures().filter { $0.customer == customer }
     }
 }
