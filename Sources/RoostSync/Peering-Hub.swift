@@ -250,6 +250,9 @@ public final class PeeringHub: @unchecked Sendable {
     // MARK: presence (ephemeral, never stored)
 
     private var presenceHandler: (@Sendable (SyncPresence, AuthorID) -> Void)?
+    /// This node's latest presence per ticket and when it was reported, replayed to sessions established
+    /// later (a reconnect, or the second of two crossing dials) so a report is not lost between sessions.
+    private var latestPresence: [String: (presence: SyncPresence, atMillis: UInt64)] = [:]
 
     /// Where presence from peers goes (the web app's presence board).
     public func onPresence(_ handler: @escaping @Sendable (SyncPresence, AuthorID) -> Void) {
@@ -263,8 +266,29 @@ public final class PeeringHub: @unchecked Sendable {
 
     /// Tells every connected peer what this node's agent is doing on a ticket.
     public func broadcastPresence(_ presence: SyncPresence) {
-        let handlers = lock.withLock { Array(sessions.values) }
+        let now = clock.nowMillis()
+        let handlers = lock.withLock {
+            if presence.activity == .gone {
+                latestPresence[presence.ticket] = nil
+            } else {
+                latestPresence[presence.ticket] = (presence, now)
+                if latestPresence.count > SyncLimits.maxPresenceReplayTickets,
+                   let oldest = latestPresence.min(by: { $0.value.atMillis < $1.value.atMillis })?.key {
+                    latestPresence[oldest] = nil
+                }
+            }
+            return Array(sessions.values)
+        }
         for handler in handlers { handler.sendEphemeral(.presence(presence)) }
+    }
+
+    /// This node's presence reports still worth telling a newly established session (§2b.13), oldest first.
+    func presenceToReplay() -> [SyncPresence] {
+        let now = clock.nowMillis()
+        return lock.withLock {
+            latestPresence = latestPresence.filter { now &- $0.value.atMillis <= SyncLimits.presenceReplayMillis }
+            return latestPresence.values.sorted { $0.atMillis < $1.atMillis }.map(\.presence)
+        }
     }
 
     /// Polls the store for ops written by other processes (the CLI while the daemon runs).

@@ -272,6 +272,7 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
                 hub.heard(from: peer, vector: vector)
                 hub.logger.info("peer session established", metadata: ["peer": "\(peer.short)"])
                 onEstablished?(peer)
+                for presence in hub.presenceToReplay() { sendEphemeral(.presence(presence)) }
             case let .peerProgress(vector):
                 if let peer { hub.heard(from: peer, vector: vector) }
             case let .peerRejected(batchID, rejection):

@@ -27,6 +27,11 @@ public enum SyncLimits {
     /// A connected peer that is behind and whose vector did not grow for this long is reported stalled
     /// (a log line, `roost peers`, the `roost_stalls_total` and `roost_peer_stalled` metrics): 30 s.
     public static let stallAfterMillis: UInt64 = 30_000
+    /// A session established later is sent this node's latest presence per ticket when it is younger than
+    /// this (§2b.13): 15 s, the longest a web page waits between two reports.
+    public static let presenceReplayMillis: UInt64 = 15_000
+    /// Most tickets whose latest presence a node keeps for replay.
+    public static let maxPresenceReplayTickets = 64
     /// Largest window (unacknowledged batches in flight) a node may announce.
     public static let maxWindow = 64
 

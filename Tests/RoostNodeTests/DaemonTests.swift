@@ -93,6 +93,12 @@ import RoostStore
         #expect(try await kenji.runOffPool(["team", "join", kenjiInvite]).status == 0)
         #expect(try await lea.runOffPool(["team", "join", leaInvite]).status == 0)
         daemons = try [ana, kenji, lea].map { try Daemon(home: $0.home) }
+        // The clocks below start once every daemon runs: under a loaded full run a debug `roost run` took
+        // over 20 s to start, which once ate the whole window for peer exchange.
+        let running = await eventually(seconds: 240) {
+            [ana, kenji, lea].allSatisfy { PeersFile.load(NodeHome(path: $0.home.path)) != nil }
+        }
+        #expect(running, "\(daemons.map { String($0.output.suffix(1000)) })")
 
         let shown = await eventually(seconds: 30) {
             let out = (try? ana.run(["team", "show"]).stdout) ?? ""
@@ -103,7 +109,7 @@ import RoostStore
         let kenjiID = try NodeHome(path: kenji.home.path).open().id
         let leaID = try NodeHome(path: lea.home.path).open().id
         // Lea dials Kenji (or he her) at the address he published, though neither config names the other.
-        let linked = await eventually(seconds: 30) {
+        let linked = await eventually(seconds: 90) {
             guard let peers = PeersFile.load(NodeHome(path: lea.home.path))?.peers else { return false }
             return peers.contains { $0.node == kenjiID.text && $0.connected }
         }
@@ -111,7 +117,7 @@ import RoostStore
         // Work on one node shows on the others.
         let noted = try await kenji.runOffPool(["op", "set", "ticket/p1", "status", "open"])
         #expect(noted.status == 0, "\(noted.stderr)")
-        #expect(await eventually(seconds: 20) { (try? Self.vector(lea)) == (try? Self.vector(kenji)) })
+        #expect(await eventually(seconds: 90) { (try? Self.vector(lea)) == (try? Self.vector(kenji)) })
         #expect(try Self.vector(ana) == Self.vector(lea))
         _ = leaID
         for daemon in daemons { daemon.stop() }

@@ -47,7 +47,8 @@ final class RunningNode: @unchecked Sendable {
         // With a clean signal mask, so SIGINT stops it gracefully (the test runner blocks signals in its threads).
         pid = try spawnWithCleanSignals(roostBinary.path, ["run", "--home", home.path, "--log-level", "warning"],
                                         output: home.appendingPathComponent("run.log").path)
-        let up = await waitUntil(30) { (try? await http("GET", base + "/login"))?.0 == 401 }
+        // Generous: a debug `roost run` once took over 20 s to start under a loaded full run on 2 cores.
+        let up = await waitUntil(120) { (try? await http("GET", base + "/login"))?.0 == 401 }
         guard up else { throw FixtureError("roost run did not serve \(base)") }
     }
 
