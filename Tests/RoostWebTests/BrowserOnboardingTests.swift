@@ -60,7 +60,7 @@ import RoostNode
             // Ana's tickets arrived on Kenji's node, and the team's hostile name renders as text there too.
             let anaInbox = (try await ana.api("/api/v1/inbox?view=all")["rows"] as? [Any])?.count ?? 0
             #expect(anaInbox > 0)
-            #expect(await waitUntil(30) { ((try? await kenji.api("/api/v1/inbox?view=all"))?["rows"] as? [Any])?.count == anaInbox })
+            #expect(await waitUntil(120) { ((try? await kenji.api("/api/v1/inbox?view=all"))?["rows"] as? [Any])?.count == anaInbox })
             try await browser.go(kenji.base + "/team")
             #expect(await waitUntil(10) { (try? await browser.text("#team-name-shown")) == hostileTeam })
             #expect(try await browser.script("return window.pwned === undefined && document.querySelectorAll('#main img, #main script').length === 0") as? Bool == true)

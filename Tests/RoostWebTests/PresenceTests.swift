@@ -18,7 +18,7 @@ import RoostNode
         try await kenji.start()
         let inbox = try await ana.api("/api/v1/inbox?view=unassigned")
         let key = try #require(((inbox["rows"] as? [[String: Any]])?.first?["ticket"] as? [String: Any])?["key"] as? String)
-        #expect(await waitUntil(30) { (try? await kenji.api("/api/v1/tickets/\(key)"))?["view"] != nil })
+        #expect(await waitUntil(120) { (try? await kenji.api("/api/v1/tickets/\(key)"))?["view"] != nil })
         func kenjisOwnSeq() async throws -> String {
             let state = try await kenji.api("/api/v1/sync")
             let logs = state["logs"] as? [[String: Any]] ?? []
