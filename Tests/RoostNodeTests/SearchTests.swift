@@ -44,6 +44,9 @@ import RoostStore
         #expect(hit.snippet.filter(\.match).map(\.text) == ["charged"])
         #expect(hit.snippet.map(\.text).joined() == "I was double charged for October")
         #expect(hit.kind == "inbound" && hit.message == "c1" && hit.customerHandle == "cust_c3")
+        // A prefix's snippet marks the word it matched (prefix snippets are made in one walk, not per document).
+        let prefixed = try #require(try desk.search("refund*").first)
+        #expect(prefixed.snippet.filter(\.match).map(\.text) == ["refunds"])
         // The limit cuts the ranked list.
         #expect(try Self.keys(desk, "router", limit: 1) == ["pA"])
     }
@@ -179,6 +182,10 @@ import RoostStore
         // p1500 is older than the newest SearchLimits.candidateDocuments matches (the 1,100 of one second are newer);
         // the status filter is applied while walking them.
         #expect(try Self.keys(desk, "flood status:resolved") == ["p1500"])
+        // Its prefix snippet, though 1,600 newer documents match the prefix without the filter.
+        let resolved = try #require(try desk.search("flo* status:resolved").first)
+        #expect(resolved.ticket == "p1500" && resolved.snippet.filter(\.match).map(\.text) == ["flood"])
+        #expect(try desk.search("flo*", limit: 200).allSatisfy { $0.snippet.filter(\.match).map(\.text) == ["flood"] })
         #expect(try ana.node.store.searchIndexStats().messages == crowd + 1)
         _ = try desk.reindex()
         #expect(try Self.keys(desk, "flood", limit: 1) == ["pNew"])
