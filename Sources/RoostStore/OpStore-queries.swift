@@ -268,3 +268,21 @@ extension OpStore {
         }
     }
 }
+
+extension OpStore {
+    /// The HLC time (ms) of each author's newest op held, over all their epochs: what availability judges a
+    /// silent node by (``AvailabilityRules``).
+    public func lastOpMillisByAuthor() throws(StoreError) -> [AuthorID: UInt64] {
+        try read { db in
+            var latest: [AuthorID: UInt64] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT h.author, o.hlc FROM log_head h JOIN op o ON o.author = h.author AND o.epoch = h.epoch AND o.seq = h.seq
+                """) {
+                let author = try row.author("author")
+                let millis = HLC(rawValue: try row.u64("hlc")).physicalMillis
+                latest[author] = max(latest[author] ?? 0, millis)
+            }
+            return latest
+        }
+    }
+}

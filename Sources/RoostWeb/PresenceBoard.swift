@@ -35,6 +35,12 @@ public final class PresenceBoard: Sendable {
     /// An empty board; `relay` sends this node's own reports to peers.
     public init(relay: PresenceRelay? = nil) { self.relay = relay }
 
+    /// This node's own pages left a ticket: the member's entry goes, and peers are told `gone` at once.
+    public func left(member: String, ticket: String) {
+        entries.withLockedValue { _ = $0.removeValue(forKey: member + "\u{0}" + ticket) }
+        relay?.publish(SyncPresence(ticket: ticket, activity: .gone))
+    }
+
     /// Records an activity (replacing the member's previous one on that ticket); a local one goes to peers.
     public func report(_ entry: Entry) {
         entries.withLockedValue { $0[entry.member + "\u{0}" + entry.ticket] = entry }

@@ -73,6 +73,19 @@ extension WebAPI {
         var languages: [String]
     }
 
+    /// `POST /api/v1/me/status {status: "away"}`: this node's member's availability (online, away, offline).
+    @Sendable static func setAvailability(_ app: WebApp, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let body = try await WebRequestBody.read(request, allowed: ["status"])
+        let value = try DeskService.availability(try body.requiredString("status"))
+        try app.desk.setMyAvailability(value)
+        return JSON.response(Done(ticket: nil, detail: value.rawValue))
+    }
+
+    /// `GET /api/v1/team/availability`: every current member's availability as routing counts it.
+    @Sendable static func availability(_ app: WebApp, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        JSON.response(try app.desk.teamAvailability())
+    }
+
     /// `POST /api/v1/me/languages {languages: ["en", "es"]}`: the languages this node's member answers in.
     @Sendable static func setLanguages(_ app: WebApp, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let body = try await WebRequestBody.read(request, allowed: ["languages"])

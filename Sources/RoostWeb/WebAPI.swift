@@ -53,6 +53,8 @@ enum WebAPI {
         WebRoute(method: .get, path: base + "/search", handler: search),
         WebRoute(method: .post, path: base + "/jobs/reindex", handler: reindex),
         WebRoute(method: .post, path: base + "/me/languages", handler: setLanguages),
+        WebRoute(method: .post, path: base + "/me/status", handler: setAvailability),
+        WebRoute(method: .get, path: base + "/team/availability", handler: availability),
         WebRoute(method: .get, path: base + "/alerts", handler: alerts),
     ] + writeRoutes
 
@@ -366,8 +368,12 @@ enum WebAPI {
         let body = try await WebRequestBody.read(request, allowed: ["ticket", "activity"])
         let ticket = try app.desk.ticketKey(try body.requiredString("ticket"))
         let text = try body.string("activity") ?? "viewing"
+        if text == "gone" {  // the page was left: peers drop the entry now, not when it expires
+            app.presence.left(member: app.node.config.name, ticket: ticket)
+            return JSON.response(Done(ticket: ticket, detail: text))
+        }
         guard let activity = PresenceBoard.Entry.Activity(rawValue: text) else {
-            throw WebError.badRequest(field: "activity", reason: "must be viewing or replying")
+            throw WebError.badRequest(field: "activity", reason: "must be viewing, replying or gone")
         }
         app.presence.report(.init(member: app.node.config.name, ticket: ticket, activity: activity, atMillis: app.now, local: true))
         return JSON.response(Done(ticket: ticket, detail: activity.rawValue))

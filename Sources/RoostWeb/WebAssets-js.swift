@@ -60,10 +60,11 @@ extension WebAssets {
     const source = new EventSource("/api/v1/events");
     source.onopen = () => { if (status) { status.textContent = "live"; status.className = "live-status on"; } };
     source.onerror = () => { if (status) { status.textContent = "reconnecting…"; status.className = "live-status off"; } };
-    const kinds = ["message", "reply", "note", "claim", "status", "tag", "conflict", "peer", "other"];
+    const kinds = ["message", "reply", "note", "claim", "status", "tag", "conflict", "peer", "presence", "other"];
     kinds.forEach(kind => source.addEventListener(kind, ev => {
       let e; try { e = JSON.parse(ev.data); } catch (x) { return; }
       document.body.dataset.lastEvent = kind + ":" + (e.ticket || "");
+      if (kind === "presence") { if (page === "ticket" && e.ticket === ticketKey) showPresence(); return; }
       if (!e.local && kind === "claim" && e.ticket) toast(e.by + " " + (e.detail === "release" ? "released " : "claimed ") + e.ticket);
       if (kind === "conflict") toast("Claim conflict on " + e.ticket);
       if (kind === "peer") toast(e.by + " is " + (e.detail === "up" ? "online" : "offline"));
@@ -220,6 +221,16 @@ extension WebAssets {
     update();
   }
 
+  // Who else is here: redrawn when a peer's report arrives and every 5 s (entries expire 30 s after their last
+  // report). Names are text, never markup.
+  async function showPresence() {
+    const list = $("#presence"); if (!list || !ticketKey) return;
+    let entries; try { entries = await api("/api/v1/presence?ticket=" + encodeURIComponent(ticketKey)); } catch (e) { return; }
+    const others = (entries || []).filter(e => !e.local);
+    list.replaceChildren(...others.map(e => { const li = document.createElement("li"); li.textContent = e.member + " is " + e.activity; return li; }));
+    list.hidden = others.length === 0;
+  }
+
   function presence(activity) {
     if (!ticketKey) return;
     const now = Date.now();
@@ -310,6 +321,12 @@ extension WebAssets {
   if (page === "ticket") {
     composer(); presence("viewing");
     setInterval(() => presence("viewing"), 15000);
+    setInterval(showPresence, 5000);
+    // Leaving the page tells peers at once (keepalive: the request outlives the page).
+    window.addEventListener("pagehide", () => {
+      try { fetch("/api/v1/presence", { method: "POST", credentials: "same-origin", keepalive: true,
+        headers: { "Content-Type": "application/json" }, body: JSON.stringify({ ticket: ticketKey, activity: "gone" }) }); } catch (e) {}
+    });
     if (location.hash === "#reply-text") $("#reply-text").focus();
     if (location.hash === "#resolve-as") $("#resolve-as").focus();
   }

@@ -20,6 +20,8 @@ public struct WebEvent: Sendable, Codable, Equatable {
         case conflict
         /// A peer connected or disconnected.
         case peer
+        /// A peer's agent started or stopped viewing or replying on a ticket (ephemeral, never an op).
+        case presence
         /// Anything else (settings, customers, canned responses), or more ops than one poll describes.
         case other
     }
@@ -32,7 +34,8 @@ public struct WebEvent: Sendable, Codable, Equatable {
     public var by: String?
     /// True when this node made it; false when it arrived from a peer.
     public var local: Bool
-    /// For `peer`: "up" or "down"; for `claim`: the claim action; for `status`: the field.
+    /// For `peer`: "up" or "down"; for `claim`: the claim action; for `status`: the field; for `presence`:
+    /// `viewing`, `replying` or `gone`.
     public var detail: String?
 
     /// Creates an event.

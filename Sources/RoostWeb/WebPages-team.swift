@@ -79,9 +79,15 @@ enum TeamPages {
         let isAdmin = lines.contains { $0.member == app.node.id && $0.role == .admin && !$0.revoked }
         let now = SystemClock().nowMillis()
         var members = ""
+        var availability: [String: MemberAvailability] = [:]
+        for entry in try app.desk.teamAvailability() { availability[entry.member] = entry }
         for line in lines {
+            let status = line.revoked ? "" : availability[line.member.text].map { entry in
+                entry.effective.rawValue + (entry.effective != (entry.set ?? .online) ? " (silent)" : "")
+            } ?? ""
             members += "<tr><td class=\"member-name\">\(HTML.escape(line.name))</td><td><code>\(line.member.short)</code></td>"
-                + "<td>\(line.revoked ? "revoked" : line.role.rawValue)</td><td>\(line.member == app.node.id ? "this node" : "")</td></tr>"
+                + "<td>\(line.revoked ? "revoked" : line.role.rawValue)</td><td class=\"availability\">\(status)</td>"
+                + "<td>\(line.member == app.node.id ? "this node" : "")</td></tr>"
         }
         let pending = try home.invites(node: app.node).filter { $0.usedBy == nil && $0.expiresMillis > now }
         let invites = pending.isEmpty ? "" : "<h2>Open invites</h2><ul id=\"open-invites\">"
@@ -112,7 +118,7 @@ enum TeamPages {
             \(alert)\(created)
             <h2>Members</h2>
             <table class="members" id="members"><thead><tr><th scope="col">Name</th><th scope="col">Node</th>
-            <th scope="col">Role</th><th scope="col"></th></tr></thead><tbody>\(members)</tbody></table>
+            <th scope="col">Role</th><th scope="col">Availability</th><th scope="col"></th></tr></thead><tbody>\(members)</tbody></table>
             \(invites)
             \(inviteForm)
             <p><a href="/team/sync">Sync progress</a></p>

@@ -193,7 +193,7 @@ extension WebPages {
         return """
             <h1>Ticket \(key) <span class="prio prio-\(row.priority.rawValue)">\(row.priority.rawValue)</span>
               <span class="tag">\(row.status.rawValue)</span> <span class="tag">tier: \(row.tier.rawValue)</span>\(row.queue.map { " <span class=\"tag\">queue: \(HTML.escape($0))</span>" } ?? "")\(row.channel == "dm" ? " <span class=\"tag\">DM</span>" : "")</h1>
-            \(presence.isEmpty ? "" : "<ul class=\"presence\" aria-label=\"Who is here\">\(presence)</ul>")
+            <ul class="presence" id="presence" aria-label="Who is here" aria-live="polite"\(presence.isEmpty ? " hidden" : "")>\(presence)</ul>
             \(conflicts)
             <div class="ticket-grid">
             <section class="thread-card card" aria-labelledby="thread-title">

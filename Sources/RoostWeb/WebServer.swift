@@ -66,6 +66,9 @@ public struct WebServer: Service {
             relay.attachWeb { message, member in
                 let name = (try? DeskService(node: node).memberName(member)) ?? member.short
                 board.received(message, from: name, atMillis: SystemClock().nowMillis())
+                // Open pages of that ticket redraw their "who is here" list without a reload.
+                hub.publish(WebEvent(kind: .presence, ticket: message.ticket, by: name, local: false,
+                                     detail: "\(message.activity)"))
             }
         }
         let web = WebApp(node: node, token: token, events: hub, presence: board, logger: logger)

@@ -236,7 +236,45 @@ struct Ingest: AsyncParsableCommand {
 
 struct Agent: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Your settings as an agent, replicated to the team.", subcommands: [Languages.self])
+        abstract: "Your settings as an agent, replicated to the team.", subcommands: [Languages.self, Status.self])
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show the team's availability, or set yours: online, away or offline (replicated; routing counts it).",
+            discussion: """
+                A member whose node wrote nothing for 15 minutes counts as offline whatever they set (a running node \
+                writes a heartbeat every 5 minutes while its member is not offline).
+                """)
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "online, away or offline.") var status: String?
+
+        func run() async throws {
+            if let status {
+                let value = try withDesk { () throws(DeskError) in try DeskService.availability(status) }
+                let (_, viaAPI) = try await throughNode(global) { api in
+                    _ = try await api.send("POST", "/me/status", ["status": value.rawValue])
+                } local: {
+                    let desk = try openDesk(global)
+                    try withDesk { () throws(DeskError) in try desk.setMyAvailability(value) }
+                }
+                return confirm(global, "You are \(value.rawValue).", ["status": value.rawValue], viaAPI: viaAPI)
+            }
+            let desk = try openDesk(global)
+            let team = try withDesk { () throws(DeskError) in try desk.teamAvailability() }
+            if global.json { return printJSON(team) }
+            let width = team.map(\.name.count).max() ?? 0
+            for line in team {
+                var note: [String] = []
+                if line.isMe { note.append("you") }
+                if line.effective != (line.set ?? .online) {
+                    note.append("set \(line.set?.rawValue ?? "nothing"); no op for over \(AvailabilityRules.silentAfterMillis / 60_000) min")
+                }
+                print("  " + line.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
+                      + line.effective.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)
+                      + (note.isEmpty ? "" : "  (" + note.joined(separator: "; ") + ")"))
+            }
+        }
+    }
 
     struct Languages: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -241,6 +241,24 @@ final class RunningNode: @unchecked Sendable {
                                                 headers: ["Authorization": "Bearer \(try kenji.token)"])
             #expect(status == 409)
             #expect(String(decoding: body, as: UTF8.self).contains("Ana Lopez"))
+
+            // Presence is live too: Ana's page reports her replying; Kenji's open ticket page lists her without a
+            // reload (and never lists Kenji himself), and drops her at once when her page leaves (`gone`).
+            try await browser.go(kenji.base + "/tickets/" + key)
+            #expect(await waitUntil(5) { (try? await browser.text("#live-status")) == "live" })
+            _ = try await browser.script("window.__roostMarker = 44; return true")
+            func anaReports(_ activity: String) async throws -> Int {
+                try await http("POST", ana.base + "/api/v1/presence", json: ["ticket": key, "activity": activity],
+                               headers: ["Authorization": "Bearer \(try ana.token)"]).0
+            }
+            #expect(try await anaReports("replying") == 200)
+            let listed = await waitUntil(20) { ((try? await browser.text("#presence")) ?? "") == "Ana Lopez is replying" }
+            let shownList = (try? await browser.text("#presence")) ?? "none"
+            #expect(listed, "\(shownList)")
+            #expect(!shownList.contains("Kenji"))
+            #expect(try await anaReports("gone") == 200)
+            #expect(await waitUntil(20) { (try? await browser.property("#presence", "hidden")) as? Bool == true })
+            #expect(try await browser.script("return window.__roostMarker") as? Int == 44, "the ticket page was reloaded")
         } catch {
             await browser.quit()
             throw error

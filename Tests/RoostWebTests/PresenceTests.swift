@@ -45,6 +45,15 @@ import RoostNode
             return seen != nil
         })
         #expect(seen?["local"] as? Bool == false)
+        // Kenji's page leaves: Ana's node drops him at once, not 30 s later.
+        let (left, _) = try await http("POST", kenji.base + "/api/v1/presence", json: ["ticket": key, "activity": "gone"],
+                                       headers: ["Authorization": "Bearer \(try kenji.token)"])
+        #expect(left == 200)
+        #expect(await waitUntil(25) { await anaSees().allSatisfy { $0["member"] as? String != "Kenji Sato" } })
+        // An unknown activity is one clear error.
+        let (bad, badBody) = try await http("POST", kenji.base + "/api/v1/presence", json: ["ticket": key, "activity": "typing"],
+                                            headers: ["Authorization": "Bearer \(try kenji.token)"])
+        #expect(bad == 400 && String(decoding: badBody, as: UTF8.self).contains("viewing, replying or gone"))
         // Nothing was written: presence is not an op.
         #expect(try await kenjisOwnSeq() == seqBefore)
     }
