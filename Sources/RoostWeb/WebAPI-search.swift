@@ -81,6 +81,35 @@ extension WebAPI {
         return JSON.response(Done(ticket: nil, detail: value.rawValue))
     }
 
+    /// `POST /api/v1/me/routing {capacity?, skills?, queues?}`: what routing knows of this node's member.
+    @Sendable static func setMyRouting(_ app: WebApp, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let body = try await WebRequestBody.read(request, allowed: ["capacity", "skills", "queues"])
+        if let capacity = try body.int("capacity", in: 1...RoutingRules.maxCapacity) { try app.desk.setMyCapacity(capacity) }
+        if let skills = try body.strings("skills") { try app.desk.setMyList("skills", skills) }
+        if let queues = try body.strings("queues") { try app.desk.setMyList("queues", queues) }
+        return JSON.response(Done(ticket: nil, detail: "routing settings"))
+    }
+
+    /// `GET /api/v1/routing`: routed queues and who each waiting ticket is pushed to now.
+    @Sendable static func routing(_ app: WebApp, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        JSON.response(try app.desk.routingView())
+    }
+
+    /// `POST /api/v1/routing {queue, mode?: least-loaded|round-robin|off, timeoutSeconds?, paused?}` (leads and admins).
+    @Sendable static func setRouting(_ app: WebApp, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let body = try await WebRequestBody.read(request, allowed: ["queue", "mode", "timeoutSeconds", "paused"])
+        let queue = try body.requiredString("queue")
+        if let mode = try body.string("mode") {
+            let parsed: RoutingMode?
+            if mode == "off" { parsed = nil } else if let known = RoutingMode(rawValue: mode) { parsed = known } else {
+                throw WebError.badRequest(field: "mode", reason: "must be least-loaded, round-robin or off")
+            }
+            try app.desk.setRouting(queue: queue, mode: parsed, timeoutSeconds: try body.int("timeoutSeconds", in: 10...3_600).map { UInt64($0) })
+        }
+        if let paused = try body.bool("paused") { try app.desk.pauseRouting(queue: queue, paused: paused) }
+        return JSON.response(Done(ticket: nil, detail: queue))
+    }
+
     /// `GET /api/v1/team/availability`: every current member's availability as routing counts it.
     @Sendable static func availability(_ app: WebApp, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
         JSON.response(try app.desk.teamAvailability())

@@ -54,6 +54,9 @@ enum WebAPI {
         WebRoute(method: .post, path: base + "/jobs/reindex", handler: reindex),
         WebRoute(method: .post, path: base + "/me/languages", handler: setLanguages),
         WebRoute(method: .post, path: base + "/me/status", handler: setAvailability),
+        WebRoute(method: .post, path: base + "/me/routing", handler: setMyRouting),
+        WebRoute(method: .get, path: base + "/routing", handler: routing),
+        WebRoute(method: .post, path: base + "/routing", handler: setRouting),
         WebRoute(method: .get, path: base + "/team/availability", handler: availability),
         WebRoute(method: .get, path: base + "/alerts", handler: alerts),
     ] + writeRoutes

@@ -236,7 +236,57 @@ struct Ingest: AsyncParsableCommand {
 
 struct Agent: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Your settings as an agent, replicated to the team.", subcommands: [Languages.self, Status.self])
+        abstract: "Your settings as an agent, replicated to the team.", subcommands: [Languages.self, Status.self, Capacity.self, Skills.self, Queues.self])
+
+    struct Capacity: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Set the most open tickets routing pushes to you at once (default 10).")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "1 to 1000.") var tickets: Int
+
+        func run() async throws {
+            let (_, viaAPI) = try await throughNode(global) { api in
+                _ = try await api.send("POST", "/me/routing", ["capacity": tickets])
+            } local: {
+                let desk = try openDesk(global)
+                try withDesk { () throws(DeskError) in try desk.setMyCapacity(tickets) }
+            }
+            confirm(global, "Your capacity: \(tickets) open tickets.", ["capacity": "\(tickets)"], viaAPI: viaAPI)
+        }
+    }
+
+    struct Skills: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Set your skills: routing pushes you tickets tagged skill:<name> only when you have it.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Skills, comma-separated (empty string: none).") var skills: String
+
+        func run() async throws {
+            let list = skills.split(separator: ",").map(String.init)
+            let (_, viaAPI) = try await throughNode(global) { api in
+                _ = try await api.send("POST", "/me/routing", ["skills": list])
+            } local: {
+                let desk = try openDesk(global)
+                try withDesk { () throws(DeskError) in try desk.setMyList("skills", list) }
+            }
+            confirm(global, "Your skills: " + (list.isEmpty ? "none" : list.joined(separator: ", ")) + ".", ["skills": list.joined(separator: ",")], viaAPI: viaAPI)
+        }
+    }
+
+    struct Queues: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Set the queues routing pushes you work from (empty string: every queue).")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Queues, comma-separated (default is the queue of tickets without one).") var queues: String
+
+        func run() async throws {
+            let list = queues.split(separator: ",").map(String.init)
+            let (_, viaAPI) = try await throughNode(global) { api in
+                _ = try await api.send("POST", "/me/routing", ["queues": list])
+            } local: {
+                let desk = try openDesk(global)
+                try withDesk { () throws(DeskError) in try desk.setMyList("queues", list) }
+            }
+            confirm(global, "Your queues: " + (list.isEmpty ? "every queue" : list.joined(separator: ", ")) + ".", ["queues": list.joined(separator: ",")], viaAPI: viaAPI)
+        }
+    }
 
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

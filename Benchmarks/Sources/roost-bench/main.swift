@@ -10,6 +10,7 @@
 //   roost-bench --only twcs,twcs-large,inbox [--twcs-runs N] [--twcs-copies N] [--twcs-large-runs N]
 //               [--desk-tickets N] [--desk-rebuild 1] [--inbox-runs N]
 //   roost-bench --only desk-home      # build or open the cached desk home and print DESK_HOME=<path>
+//   roost-bench --only routing [--routing-agents N] [--routing-tickets N]   # issue 15's routing decision time
 import Foundation
 import RoostBenchSupport
 import RoostCore
@@ -18,7 +19,7 @@ import RoostStore
 
 if CommandLine.arguments.contains("--help") || CommandLine.arguments.contains("-h") {
     print("""
-        USAGE: roost-bench [--only append,latency,apply,refold,append-roost,append-plain,sql-profile,twcs,twcs-large,inbox,desk-home]
+        USAGE: roost-bench [--only append,latency,apply,refold,append-roost,append-plain,sql-profile,twcs,twcs-large,inbox,desk-home,routing]
                            [--append-batches N] [--batch-ops N] [--latency-samples N] [--apply-ops N] [--apply-runs N]
                            [--refold-ops N] [--twcs-runs N] [--twcs-copies N] [--twcs-large-runs N] [--desk-tickets N]
                            [--desk-rebuild 1] [--inbox-runs N]
@@ -234,6 +235,58 @@ if only.contains("refold") {
                       target: "(report)", met: ""))
     directory.remove()
 }
+// R1. Routing (issue 15): the decision for one ticket among 3,000 agents, over 100,000 open tickets.
+if only.contains("routing") {
+    var rng = SystemRandomNumberGenerator()
+    let agentCount = int("routing-agents", 3_000), ticketCount = int("routing-tickets", 100_000)
+    let languages = ["en", "es", "pt", "fr", "ja"], queues = (0..<50).map { "q\($0)" }
+    func id(_ n: Int) -> AuthorID {
+        var bytes = [UInt8](repeating: 0, count: 32)
+        withUnsafeBytes(of: UInt64(n).bigEndian) { bytes.replaceSubrange(0..<8, with: $0) }
+        return AuthorID(key: Bytes32(bytes)!)
+    }
+    let agents = (0..<agentCount).map { n in
+        RoutingAgent(id: id(n), availability: n % 10 == 0 ? .away : (n % 13 == 0 ? .offline : .online), capacity: 10,
+                     languages: [languages[n % 5], "en"], skills: Set((0..<3).map { "s\((n + $0 * 7) % 10)" }),
+                     queues: Set([queues[n % 50], queues[(n * 7) % 50]]), load: Int.random(in: 0..<10, using: &rng),
+                     lastClaimMillis: UInt64.random(in: 0..<1_000_000, using: &rng))
+    }
+    let tickets = (0..<ticketCount).map { n in
+        RoutingTicket(key: "p\(1_900_000_000_000_000_000 + n)", queue: queues[n % 50], language: languages[n % 5],
+                      skills: n % 4 == 0 ? ["s\(n % 10)"] : [], waitingSinceMillis: UInt64(n))
+    }
+    for mode in RoutingMode.allCases {
+        let policy = RoutingPolicy(queue: "", mode: mode, timeoutMillis: 120_000)
+        var samples: [Double] = []
+        var named = 0
+        for (n, ticket) in tickets.enumerated() where n % 10 == 0 {
+            var policyForQueue = policy
+            policyForQueue.queue = ticket.queue
+            // Now = one to three timeouts after the ticket began waiting, so later attempts (a sort) are timed too.
+            let now = ticket.waitingSinceMillis + UInt64(n % 3) * 120_000
+            let start = DispatchTime.now().uptimeNanoseconds
+            if RoutingRules.named(for: ticket, among: agents, policy: policyForQueue, now: now) != nil { named += 1 }
+            samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        }
+        samples.sort()
+        let p50 = samples[samples.count / 2], p99 = samples[Int(Double(samples.count - 1) * 0.99)]
+        lines.append(Line(benchmark: "routing decision, \(mode.rawValue), \(agentCount) agents, \(samples.count) of \(ticketCount) open tickets (\(named) named)",
+                          result: String(format: "p50 %.3f ms, p99 %.3f ms", p50, p99), target: "p99 <= 1 ms", met: p99 <= 1 ? "yes" : "no"))
+    }
+    // A node's routing pass: 500 waiting tickets of every queue assigned in sequence (names count as load).
+    let pass = Array(tickets.prefix(500))
+    let policies = Dictionary(uniqueKeysWithValues: queues.map { ($0, RoutingPolicy(queue: $0, mode: .leastLoaded)) })
+    var passes: [Double] = []
+    for _ in 0..<20 {
+        let start = DispatchTime.now().uptimeNanoseconds
+        _ = RoutingRules.assign(pass, among: agents, policies: policies, now: 0)
+        passes.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+    }
+    passes.sort()
+    lines.append(Line(benchmark: "routing pass: 500 tickets assigned among \(agentCount) agents (median of 20)",
+                      result: String(format: "%.1f ms", passes[10]), target: "-", met: "-"))
+}
+
 // D1, D2. The desk: TWCS import into a node home, and the inbox on 100,000 tickets.
 let deskModes: Set<String> = ["twcs", "twcs-large", "inbox", "desk-home"]
 if !only.isDisjoint(with: deskModes) {
