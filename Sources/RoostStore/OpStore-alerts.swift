@@ -54,7 +54,7 @@ extension OpStore {
             let ids: StatementArguments = [SearchIndex.idBase(Int64(start)), SearchIndex.idBase(Int64(endMillis) + 1000)]
             switch selector {
             case let .keywords(words):
-                let match = words.map { SearchSQL.fts(.word($0)) }.joined(separator: " OR ")
+                let match = SearchSQL.inBody(words.map { SearchSQL.fts(.word($0)) }.joined(separator: " OR "))
                 for created in try Int64.fetchAll(db, sql: """
                     SELECT d.created_ms FROM search_fts JOIN search_doc d ON d.id = search_fts.rowid
                     WHERE search_fts MATCH ? AND search_fts.rowid >= ? AND search_fts.rowid < ? AND d.kind = 'inbound'

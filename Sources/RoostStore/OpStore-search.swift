@@ -76,8 +76,8 @@ extension OpStore {
     /// has filters only. Snippets mark the matched terms.
     public func search(_ plan: SearchPlan) throws(StoreError) -> [SearchHit] {
         try read { db in
-            let include = SearchSQL.expression(plan.query.include, joinedBy: " AND ")
-            let exclude = SearchSQL.expression(plan.query.exclude, joinedBy: " OR ")
+            let include = SearchSQL.expression(plan.query.include, joinedBy: " AND ").map(SearchSQL.inBody)
+            let exclude = SearchSQL.expression(plan.query.exclude, joinedBy: " OR ").map(SearchSQL.inBody)
             var (ticketConditions, ticketArguments) = SearchSQL.ticketConditions(plan)
             let limit = max(1, min(plan.limit, SearchLimits.maxResults))
             if let include {
@@ -126,7 +126,12 @@ extension OpStore {
     static func rankedSearch(_ plan: SearchPlan, match: String, ticketConditions: [String], ticketArguments: StatementArguments,
                              limit: Int, db: Database) throws -> [SearchHit] {
         var conditions = ["search_fts MATCH ?"]
-        var arguments: StatementArguments = [match]
+        // `from:` narrows the match to documents whose author column holds one of the names (a doclist
+        // intersection); the exact comparison below then drops a multi-word author that merely contains one.
+        let authors = (plan.authors + plan.query.from).filter { $0.contains { $0.isLetter || $0.isNumber } }
+        let fullMatch = plan.query.from.isEmpty || authors.isEmpty ? match
+            : "(\(match)) AND author : (\(authors.map { SearchSQL.fts(.phrase($0)) }.joined(separator: " OR ")))"
+        var arguments: StatementArguments = [fullMatch]
         if let after = plan.query.afterMillis {
             conditions.append("search_fts.rowid >= ?"); arguments += [SearchIndex.idBase(Int64(after))]
         }
@@ -139,7 +144,7 @@ extension OpStore {
         }
         let joinTicket = !ticketConditions.isEmpty
         let candidates = try Row.fetchAll(db, sql: """
-            SELECT search_fts.rowid AS doc_id, bm25(search_fts) AS bm25, d.doc, d.kind, d.ticket, d.created_ms
+            SELECT search_fts.rowid AS doc_id, bm25(search_fts, 1.0, 0.0) AS bm25, d.doc, d.kind, d.ticket, d.created_ms
             FROM search_fts JOIN search_doc d ON d.id = search_fts.rowid
             \(joinTicket ? "JOIN desk_ticket t ON t.key = d.ticket" : "")
             WHERE \((conditions + ticketConditions).joined(separator: " AND "))
@@ -296,6 +301,9 @@ enum SearchSQL {
         case let .prefix(text): quoted(text) + " *"
         }
     }
+
+    /// An FTS5 expression scoped to the text column (not the author's).
+    static func inBody(_ expression: String) -> String { "body : (" + expression + ")" }
 
     static func expression(_ terms: [SearchQuery.Term], joinedBy separator: String) -> String? {
         terms.isEmpty ? nil : terms.map(fts).joined(separator: separator)

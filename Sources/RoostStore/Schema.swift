@@ -80,6 +80,16 @@ enum Schema {
                 """)
         }
         migrator.registerMigration("v8-erasure") { db in try db.execute(sql: erasureSQL) }
+        // The full-text index gains an `author` column (`from:` as a doclist intersection): rebuilt from search_doc.
+        migrator.registerMigration("v9-search-authors") { db in
+            try db.execute(sql: """
+                DROP TRIGGER IF EXISTS search_doc_insert; DROP TRIGGER IF EXISTS search_doc_delete; DROP TRIGGER IF EXISTS search_doc_update;
+                DROP TABLE search_fts;
+                \(SearchIndex.ftsSQL)
+                INSERT INTO search_fts (search_fts) VALUES ('rebuild');
+                \(SearchIndex.triggersSQL)
+                """)
+        }
         return migrator
     }
 

@@ -8,7 +8,7 @@ import RoostCore
 /// as ops apply (``DeskProjection``), so local and remote ops are found alike; ``OpStore/rebuildSearchIndex(progress:)``
 /// derives them all again (`roost reindex`). Text of an erased op is never indexed.
 enum SearchIndex {
-    static var sql: String { tablesSQL + triggersSQL }
+    static var sql: String { tablesSQL + ftsSQL + triggersSQL }
 
     static let tablesSQL = """
         CREATE TABLE search_doc (
@@ -22,8 +22,15 @@ enum SearchIndex {
             body TEXT NOT NULL
         );
         CREATE INDEX search_doc_ticket ON search_doc (ticket);
+
+        """
+
+    /// The full-text index: the text (`body`, what queries search) and the author (`author`: a customer id, a
+    /// brand handle or a member id), indexed so `from:` intersects doclists instead of reading each candidate's
+    /// row (SPEC-free: derived state). Queries scope their words to `body` (``SearchSQL/inBody(_:)``).
+    static let ftsSQL = """
         CREATE VIRTUAL TABLE search_fts USING fts5(
-            body, content = 'search_doc', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2');
+            body, author, content = 'search_doc', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2');
 
         """
 
@@ -50,14 +57,14 @@ enum SearchIndex {
     /// Keep `search_fts` in step with `search_doc`; dropped while the index is rebuilt in one pass.
     static let triggersSQL = """
         CREATE TRIGGER search_doc_insert AFTER INSERT ON search_doc BEGIN
-            INSERT INTO search_fts (rowid, body) VALUES (new.id, new.body);
+            INSERT INTO search_fts (rowid, body, author) VALUES (new.id, new.body, new.author);
         END;
         CREATE TRIGGER search_doc_delete AFTER DELETE ON search_doc BEGIN
-            INSERT INTO search_fts (search_fts, rowid, body) VALUES ('delete', old.id, old.body);
+            INSERT INTO search_fts (search_fts, rowid, body, author) VALUES ('delete', old.id, old.body, old.author);
         END;
-        CREATE TRIGGER search_doc_update AFTER UPDATE OF body ON search_doc BEGIN
-            INSERT INTO search_fts (search_fts, rowid, body) VALUES ('delete', old.id, old.body);
-            INSERT INTO search_fts (rowid, body) VALUES (new.id, new.body);
+        CREATE TRIGGER search_doc_update AFTER UPDATE OF body, author ON search_doc BEGIN
+            INSERT INTO search_fts (search_fts, rowid, body, author) VALUES ('delete', old.id, old.body, old.author);
+            INSERT INTO search_fts (rowid, body, author) VALUES (new.id, new.body, new.author);
         END;
         """
 
