@@ -19,15 +19,13 @@ public struct AvailabilityHeartbeat: Service {
     }
 
     public func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            if (try? node.store.roster()) != nil {
-                do {
-                    try DeskService(node: node).heartbeatIfQuiet()
-                } catch {
-                    logger.warning("availability heartbeat failed", metadata: ["error": "\(error)"])
-                }
+        await repeatUntilShutdown(every: Self.checkSeconds) {
+            guard (try? node.store.roster()) != nil else { return }
+            do {
+                try DeskService(node: node).heartbeatIfQuiet()
+            } catch {
+                logger.warning("availability heartbeat failed", metadata: ["error": "\(error)"])
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(nanoseconds: Self.checkSeconds * 1_000_000_000) }
         }
     }
 }

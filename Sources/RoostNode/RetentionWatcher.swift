@@ -19,21 +19,28 @@ public struct RetentionWatcher: Service {
 
     public func run() async throws {
         // A first pass a minute after start (sync first), then hourly.
-        try? await cancelWhenGracefulShutdown { try await Task.sleep(nanoseconds: 60 * 1_000_000_000) }
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+        await repeatUntilShutdown(every: Self.checkSeconds, firstAfter: 60) {
             let desk = DeskService(node: node)
-            if let roster = try? node.store.roster(), roster.currentRole(of: node.id)?.mayErase == true,
-               let policies = try? desk.retentionPolicies(), !policies.isEmpty {
-                do {
-                    let pass = try desk.applyRetention()
-                    if pass.ops > 0 {
-                        logger.notice("retention: bodies erased", metadata: ["ops": "\(pass.ops)", "erasure_ops": "\(pass.erasureOps)"])
-                    }
-                } catch {
-                    logger.warning("retention pass failed", metadata: ["error": "\(error)"])
+            guard let roster = try? node.store.roster(), roster.currentRole(of: node.id)?.mayErase == true,
+                  let policies = try? desk.retentionPolicies(), !policies.isEmpty else { return }
+            do {
+                let pass = try desk.applyRetention()
+                if pass.ops > 0 {
+                    logger.notice("retention: bodies erased", metadata: ["ops": "\(pass.ops)", "erasure_ops": "\(pass.erasureOps)"])
                 }
+            } catch {
+                logger.warning("retention pass failed", metadata: ["error": "\(error)"])
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(nanoseconds: Self.checkSeconds * 1_000_000_000) }
         }
+    }
+}
+
+/// Runs `pass` every `seconds` (the first after `firstAfter` seconds) until `roost run` shuts down gracefully:
+/// the loop of the node's periodic services (retention, heartbeat, routing).
+func repeatUntilShutdown(every seconds: UInt64, firstAfter: UInt64 = 0, _ pass: () async -> Void) async {
+    if firstAfter > 0 { try? await cancelWhenGracefulShutdown { try await Task.sleep(nanoseconds: firstAfter * 1_000_000_000) } }
+    while !Task.isShuttingDownGracefully && !Task.isCancelled {
+        await pass()
+        try? await cancelWhenGracefulShutdown { try await Task.sleep(nanoseconds: seconds * 1_000_000_000) }
     }
 }

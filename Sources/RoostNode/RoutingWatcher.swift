@@ -20,14 +20,13 @@ public struct RoutingWatcher: Service {
     }
 
     public func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+        await repeatUntilShutdown(every: Self.checkSeconds) {
             do {
                 let claimed = try DeskService(node: node).routeOnce()
                 if !claimed.isEmpty { logger.info("routing: claimed tickets pushed to this member", metadata: ["count": "\(claimed.count)"]) }
             } catch {
                 logger.warning("routing pass failed", metadata: ["error": "\(error)"])
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(nanoseconds: Self.checkSeconds * 1_000_000_000) }
         }
     }
 }
