@@ -100,7 +100,7 @@ extension DeskService {
     /// Sets this node's member's skills (matched against tickets' `skill:<name>` tags) or queues (empty: all).
     public func setMyList(_ field: String, _ items: [String]) throws(DeskError) {
         guard field == "skills" || field == "queues" else { throw .refused("unknown agent list \(field)") }
-        let cleaned = items.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
+        let cleaned = items.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }  // as written: queue names are exact
         for item in cleaned where item.count > 64 || item.contains(",") { throw .refused("\(field): \"\(item)\" is too long") }
         try append([.set(entity: EntityRef("member", node.id.text), field: field, value: .string(cleaned.joined(separator: ",")))])
     }
