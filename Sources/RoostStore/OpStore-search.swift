@@ -143,8 +143,9 @@ extension OpStore {
             arguments += SearchSQL.fromArguments(plan)
         }
         let joinTicket = !ticketConditions.isEmpty
-        let candidates = try Row.fetchAll(db, sql: """
-            SELECT search_fts.rowid AS doc_id, bm25(search_fts, 1.0, 0.0) AS bm25, d.doc, d.kind, d.ticket, d.created_ms
+        // Read by column index from a cursor (no Row copies, no by-name lookups: 1,000 rows per query).
+        let candidates = try Row.fetchCursor(db, sql: """
+            SELECT search_fts.rowid AS doc_id, bm25(search_fts, 1.0, 0.0) AS bm25, d.ticket, d.created_ms, d.doc, d.kind
             FROM search_fts JOIN search_doc d ON d.id = search_fts.rowid
             \(joinTicket ? "JOIN desk_ticket t ON t.key = d.ticket" : "")
             WHERE \((conditions + ticketConditions).joined(separator: " AND "))
@@ -152,17 +153,19 @@ extension OpStore {
             """, arguments: arguments + ticketArguments)
         // Best document per ticket.
         let halfLife = SearchLimits.recencyHalfLifeDays * 86_400_000
-        var best: [String: (score: Double, row: Row)] = [:]
-        for row in candidates {
-            let age = max(0, Double(Int64(plan.nowMillis) - (row["created_ms"] as Int64)))
-            let score = (row["bm25"] as Double) / (1 + age / halfLife)
-            let ticket: String = row["ticket"]
+        struct Candidate { var docID: Int64; var score: Double; var created: Int64; var doc: String; var kind: String }
+        var best: [String: Candidate] = [:]
+        while let row = try candidates.next() {
+            let created: Int64 = row[3]
+            let age = max(0, Double(Int64(plan.nowMillis) - created))
+            let score = (row[1] as Double) / (1 + age / halfLife)
+            let ticket: String = row[2]
             if let current = best[ticket], current.score <= score { continue }
-            best[ticket] = (score, row)
+            best[ticket] = Candidate(docID: row[0], score: score, created: created, doc: row[4], kind: row[5])
         }
         let ranked = best.sorted { ($0.value.score, $0.key) < ($1.value.score, $1.key) }.prefix(limit)
         // The snippets of the chosen documents, in one pass of the match.
-        let chosen = ranked.map { $0.value.row["doc_id"] as Int64 }
+        let chosen = ranked.map { $0.value.docID }
         var snippets: [Int64: String] = [:]
         let hasPrefix = plan.query.include.contains { if case .prefix = $0 { true } else { false } }
         if !chosen.isEmpty, hasPrefix, let oldest = chosen.min() {
@@ -189,9 +192,9 @@ extension OpStore {
             guard let ticket = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT key, status, priority, brand, customer, queue FROM desk_ticket WHERE key = ?
                 """), arguments: [key]) else { continue }
-            let snippet = snippets[candidate.row["doc_id"] as Int64] ?? ""
-            var hit = try SearchSQL.hit(ticket, snippet: SearchSQL.runs(snippet), db: db, kind: candidate.row["kind"],
-                                        doc: candidate.row["doc"], createdMillis: candidate.row["created_ms"])
+            let snippet = snippets[candidate.docID] ?? ""
+            var hit = try SearchSQL.hit(ticket, snippet: SearchSQL.runs(snippet), db: db, kind: candidate.kind,
+                                        doc: candidate.doc, createdMillis: candidate.created)
             hit.score = candidate.score
             hits.append(hit)
         }
