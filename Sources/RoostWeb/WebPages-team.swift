@@ -24,6 +24,19 @@ enum TeamPages {
                 return Response(status: .seeOther, headers: [.location: "/team"])
             }
         }
+        router.post("/team/availability") { request, _ in
+            let form = try await WebForm.read(request)
+            return await WebPages.page {
+                do {
+                    try app.desk.setMyAvailability(try DeskService.availability(try form.required("status")))
+                } catch let error as DeskError {
+                    return try overview(app: app, error: error.description)
+                } catch let error as NodeError {
+                    return try overview(app: app, error: error.description)
+                }
+                return Response(status: .seeOther, headers: [.location: "/team"])
+            }
+        }
         router.post("/team/invite") { request, _ in
             let form = try await WebForm.read(request)
             return await WebPages.page { try invite(form, app: app) }
@@ -89,6 +102,22 @@ enum TeamPages {
                 + "<td>\(line.revoked ? "revoked" : line.role.rawValue)</td><td class=\"availability\">\(status)</td>"
                 + "<td>\(line.member == app.node.id ? "this node" : "")</td></tr>"
         }
+        let mine = availability[app.node.id.text]?.set ?? .online
+        let availabilityForm = """
+            <form method="post" action="/team/availability" id="availability-form" class="inline">
+            <label for="availability">Your availability</label>
+            <select id="availability" name="status">\(Availability.allCases.map { "<option value=\"\($0.rawValue)\"\($0 == mine ? " selected" : "")>\($0.rawValue)</option>" }.joined())</select>
+            <button type="submit" id="set-availability" class="small">Set</button>
+            </form>
+            """
+        // Push routing: each routed queue and who each waiting ticket is pushed to now (the same on every node).
+        let routed = try app.desk.routingView()
+        let routing = routed.isEmpty ? "" : "<h2>Routing</h2><ul id=\"routing\">" + routed.map { queue in
+            let waiting = queue.waiting.prefix(10).map { "<li><a href=\"/tickets/\(HTML.escape($0.ticket))\">\(HTML.escape($0.ticket))</a> → "
+                + HTML.escape($0.to ?? "nobody eligible") + "</li>" }.joined()
+            return "<li><strong>\(HTML.escape(queue.queue))</strong>: \(queue.mode)\(queue.paused ? ", paused" : ""), "
+                + "\(queue.waiting.count) waiting<ul>\(waiting)</ul></li>"
+        }.joined() + "</ul>"
         let pending = try home.invites(node: app.node).filter { $0.usedBy == nil && $0.expiresMillis > now }
         let invites = pending.isEmpty ? "" : "<h2>Open invites</h2><ul id=\"open-invites\">"
             + pending.map { "<li>\(HTML.escape($0.name)) (\($0.role.rawValue)), expires \(HTML.time($0.expiresMillis))</li>" }.joined()
@@ -119,6 +148,8 @@ enum TeamPages {
             <h2>Members</h2>
             <table class="members" id="members"><thead><tr><th scope="col">Name</th><th scope="col">Node</th>
             <th scope="col">Role</th><th scope="col">Availability</th><th scope="col"></th></tr></thead><tbody>\(members)</tbody></table>
+            \(availabilityForm)
+            \(routing)
             \(invites)
             \(inviteForm)
             <p><a href="/team/sync">Sync progress</a></p>
