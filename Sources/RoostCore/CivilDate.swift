@@ -29,4 +29,14 @@ public enum CivilDate {
         else { return nil }
         return UInt64(days(year: year, month: month, day: day)) * 86_400_000
     }
+
+    /// `YYYY-MM-DDTHH:MM` (UTC) in Unix ms; nil for anything else.
+    public static func minuteMillis(_ text: String) -> UInt64? {
+        let parts = text.split(separator: "T", omittingEmptySubsequences: false)
+        guard parts.count == 2, let day = dayStartMillis(String(parts[0])) else { return nil }
+        let clock = parts[1].split(separator: ":", omittingEmptySubsequences: false)
+        guard clock.count == 2, clock.allSatisfy({ $0.count == 2 }), let hour = UInt64(clock[0]), let minute = UInt64(clock[1]),
+              hour < 24, minute < 60 else { return nil }
+        return day + (hour * 60 + minute) * 60_000
+    }
 }

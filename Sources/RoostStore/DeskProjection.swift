@@ -61,6 +61,7 @@ enum DeskProjection {
         let entity = EntityRef(Desk.ticket, key)
         guard let fields = try entityFields(entity, db: db) else {
             try db.cachedStatement(sql: "DELETE FROM desk_ticket WHERE key = ?").execute(arguments: [key])
+            try db.cachedStatement(sql: "DELETE FROM desk_snooze WHERE key = ?").execute(arguments: [key])
             try SearchIndex.indexTicket(key, customer: nil, lastMillis: nil, db: db)
             return
         }
@@ -121,6 +122,12 @@ enum DeskProjection {
                 firstIn, lastIn, firstResponse, stats["last_msg"] as Int64?, statusSet.map { Int64($0) }, statusBy,
                 stats["n"] as Int64, stats["lang"] as String?, stats["sentiment"] as Int64?,
             ])
+        if let (value, setMillis) = registers["snooze_until"], case let .int(until) = value, until > 0 {
+            try db.cachedStatement(sql: "INSERT OR REPLACE INTO desk_snooze (key, until_ms, set_ms) VALUES (?, ?, ?)")
+                .execute(arguments: [key, until, Int64(setMillis)])
+        } else {
+            try db.cachedStatement(sql: "DELETE FROM desk_snooze WHERE key = ?").execute(arguments: [key])
+        }
         try SearchIndex.indexTicket(key, customer: fields["customer"]?.stringValue ?? "", lastMillis: stats["last_msg"], db: db)
     }
 

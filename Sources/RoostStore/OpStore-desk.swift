@@ -61,6 +61,8 @@ public struct InboxFilter: Hashable, Sendable {
     /// Only tickets in one of these languages, or of no known language (nobody can tell, so everyone sees it);
     /// nil: any language (the inbox's "my languages").
     public var languages: [String]?
+    /// Only snoozed tickets (otherwise they are left out of open work until they wake; ``all`` shows them too).
+    public var snoozed = false
 
     /// The default inbox: open work, 50 rows.
     public init() {}
@@ -180,6 +182,12 @@ extension OpStore {
         return flat.count <= DeskLimits.snippetCharacters ? flat : String(flat.prefix(DeskLimits.snippetCharacters - 1)) + "…"
     }
 
+    /// Whether ticket `t` is snoozed at the argument's time: until a later time, and no customer message since it was
+    /// snoozed (a customer who writes wakes it).
+    static let snoozedSQL = """
+        SELECT 1 FROM desk_snooze s WHERE s.key = t.key AND s.until_ms > ? AND (t.last_inbound_ms IS NULL OR t.last_inbound_ms <= s.set_ms)
+        """
+
     static func inboxConditions(_ filter: InboxFilter, sla: SLATargets, now: UInt64) -> ([String], StatementArguments) {
         var conditions: [String] = []
         var arguments: StatementArguments = []
@@ -187,6 +195,11 @@ extension OpStore {
             conditions.append("t.status = ?"); arguments += [status.rawValue]
         } else if !filter.all {
             conditions.append("t.status IN ('new', 'open', 'pending')")
+        }
+        if filter.snoozed {
+            conditions.append("EXISTS (\(snoozedSQL))"); arguments += [Int64(clamping: now)]
+        } else if !filter.all {
+            conditions.append("NOT EXISTS (\(snoozedSQL))"); arguments += [Int64(clamping: now)]
         }
         if let queue = filter.queue { conditions.append("t.queue = ?"); arguments += [queue] }
         if let holder = filter.holder { conditions.append("t.holder = ?"); arguments += [holder.key.data] }

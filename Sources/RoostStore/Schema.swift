@@ -90,8 +90,26 @@ enum Schema {
                 \(SearchIndex.triggersSQL)
                 """)
         }
+        // Snoozed tickets (issue 15): derived from each ticket's `snooze_until` register.
+        migrator.registerMigration("v10-snooze") { db in
+            try db.execute(sql: deskSnoozeSQL)
+            for key in try String.fetchAll(db, sql: "SELECT DISTINCT key FROM mv_register WHERE collection = 'ticket' AND field = 'snooze_until'") {
+                try DeskProjection.refreshTicket(key, db: db)
+            }
+        }
         return migrator
     }
+
+    /// Snoozed tickets: `until_ms` from the ticket's `snooze_until` register (an int, Unix ms), `set_ms` the wall
+    /// time of that register's winning op. Hidden from open work while `until_ms > now` and no customer message
+    /// came after `set_ms` (SPEC.md §1b.6).
+    static let deskSnoozeSQL = """
+        CREATE TABLE desk_snooze (
+            key TEXT PRIMARY KEY NOT NULL,
+            until_ms INTEGER NOT NULL CHECK (until_ms > 0),
+            set_ms INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        """
 
     /// Replicated erasures (SPEC.md §1.9): one row per `erasure/<id>` insert, and one per op it names.
     /// `state`: 0 pending (its author's role is not known to allow it yet), 1 effective, 2 refused.

@@ -31,6 +31,7 @@ enum WebAPI {
         WebRoute(method: .delete, path: base + "/tickets/:key/tags/:tag", handler: untag),
         WebRoute(method: .post, path: base + "/tickets/:key/priority", handler: priority),
         WebRoute(method: .post, path: base + "/tickets/:key/escalate", handler: escalate),
+        WebRoute(method: .post, path: base + "/tickets/:key/snooze", handler: snooze),
         WebRoute(method: .post, path: base + "/tickets/:key/resolve", handler: resolve),
         WebRoute(method: .get, path: base + "/customers/:handle", handler: customer),
         WebRoute(method: .post, path: base + "/customers/:handle", handler: updateCustomer),
@@ -178,6 +179,16 @@ enum WebAPI {
     @Sendable static func priority(_ app: WebApp, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let body = try await WebRequestBody.read(request, allowed: ["priority"])
         return JSON.response(Done(ticket: try app.desk.setPriority(try key(context, app), try body.requiredString("priority"))))
+    }
+
+    /// `POST /api/v1/tickets/:key/snooze {untilMillis}` snoozes until then; `{untilMillis: null}` or `{}` wakes it.
+    @Sendable static func snooze(_ app: WebApp, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let body = try await WebRequestBody.read(request, allowed: ["untilMillis"])
+        let key = try key(context, app)
+        guard let until = try body.int("untilMillis", in: 1...Int.max) else {
+            return JSON.response(Done(ticket: try app.desk.unsnooze(key), detail: "awake"))
+        }
+        return JSON.response(Done(ticket: try app.desk.snooze(key, untilMillis: UInt64(until)), detail: String(until)))
     }
 
     @Sendable static func escalate(_ app: WebApp, _ request: Request, _ context: BasicRequestContext) async throws -> Response {

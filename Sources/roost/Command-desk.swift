@@ -42,7 +42,8 @@ struct Inbox: ParsableCommand {
     @Flag(help: "Only escalated tickets.") var escalated = false
     @Flag(help: "Only tickets in the languages you answer in (roost agent languages), and those of no known language.")
     var myLanguages = false
-    @Flag(help: "Include resolved and closed tickets.") var all = false
+    @Flag(help: "Include resolved and closed tickets (and snoozed ones).") var all = false
+    @Flag(help: "Only snoozed tickets (they are out of open work until they wake).") var snoozed = false
     @Option(help: "Only this status: new, open, pending, resolved, closed.") var status: String?
     @Option(help: "Order: priority (default), due (soonest first-response due first), newest (latest customer message first).")
     var sort = InboxSort.priority.rawValue
@@ -74,6 +75,7 @@ struct Inbox: ParsableCommand {
             filter.languages = mine
         }
         filter.all = all
+        filter.snoozed = snoozed
         filter.status = status.flatMap(TicketStatus.init(rawValue:))
         filter.sort = InboxSort(rawValue: sort) ?? .priority
         filter.limit = limit
@@ -364,6 +366,51 @@ struct Escalate: AsyncParsableCommand {
             return (key, tier.rawValue)
         }
         confirm(global, "Escalated \(key) to \(tier)", ["ticket": key, "tier": tier], viaAPI: viaAPI)
+    }
+}
+
+struct Snooze: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Snooze a ticket: out of open work on every node until a time, or until the customer writes again.")
+    @OptionGroup var global: GlobalOptions
+    @Argument var ticket: String
+    @Option(name: .customLong("for"), help: "How long: 30m, 4h, 2d.") var duration: String?
+    @Option(help: "Until when: YYYY-MM-DDTHH:MM (UTC).") var until: String?
+    @Flag(help: "Wake it now.") var clear = false
+
+    func validate() throws {
+        guard [duration != nil, until != nil, clear].filter({ $0 }).count == 1 else {
+            throw ValidationError("give one of --for, --until or --clear")
+        }
+    }
+
+    /// `30m`, `4h`, `2d` in ms.
+    static func millis(_ text: String) throws -> UInt64 {
+        let units: [Character: UInt64] = ["m": 60_000, "h": 3_600_000, "d": 86_400_000]
+        guard let unit = text.last.flatMap({ units[$0] }), let count = UInt64(text.dropLast()), count > 0 else {
+            throw CLIError("--for takes a number and m, h or d, e.g. 4h (got \"\(text)\")")
+        }
+        return count * unit
+    }
+
+    func run() async throws {
+        var untilMillis: UInt64?
+        if let duration { untilMillis = SystemClock().nowMillis() + (try Self.millis(duration)) }
+        if let until {
+            guard let millis = CivilDate.minuteMillis(until) else { throw CLIError("--until takes YYYY-MM-DDTHH:MM (UTC), e.g. 2026-12-05T09:00") }
+            untilMillis = millis
+        }
+        let (key, viaAPI) = try await throughNode(global) { api in
+            let answer = try await api.send("POST", LocalAPI.ticket(ticket) + "/snooze", untilMillis.map { ["untilMillis": $0] } ?? [:])
+            return answer["ticket"] as? String ?? ticket
+        } local: {
+            let desk = try openDesk(global)
+            return try withDesk { () throws(DeskError) in
+                if let untilMillis { try desk.snooze(ticket, untilMillis: untilMillis) } else { try desk.unsnooze(ticket) }
+            }
+        }
+        let text = untilMillis.map { "Snoozed \(key) until \(DeskClock.format($0))" } ?? "Woke \(key)"
+        confirm(global, text, ["ticket": key, "until": untilMillis.map(String.init) ?? "awake"], viaAPI: viaAPI)
     }
 }
 
