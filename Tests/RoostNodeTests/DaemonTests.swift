@@ -153,9 +153,22 @@ import RoostStore
         daemons.append(try Daemon(home: ana.home))
         var kenjiDaemon = try Daemon(home: kenji.home)
         daemons.append(kenjiDaemon)
-        let partial = await eventually(seconds: 60, pollNanoseconds: 5_000_000) {
-            let held = (try? Self.vector(kenji))?[anaLog] ?? 0
-            return held > 0 && held < total
+        // Watched and killed from a Dispatch thread: a poller on the cooperative pool was starved for the whole sync
+        // in a loaded full run (2 cores) and saw it only once it had finished.
+        let killing = kenjiDaemon
+        let partial = await withCheckedContinuation { (done: CheckedContinuation<Bool, Never>) in
+            DispatchQueue.global().async {
+                let deadline = Date().addingTimeInterval(60)
+                while Date() < deadline {
+                    let held = (try? Self.vector(kenji))?[anaLog] ?? 0
+                    if held > 0 && held < total {
+                        killing.kill9()
+                        return done.resume(returning: true)
+                    }
+                    usleep(2_000)
+                }
+                done.resume(returning: false)
+            }
         }
         kenjiDaemon.kill9()
         let heldAtKill = try Self.vector(kenji)[anaLog]
