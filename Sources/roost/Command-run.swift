@@ -27,9 +27,9 @@ struct Run: AsyncParsableCommand {
         let presence = PresenceRelay()
         var services: [any Service] = [WebServer(node: node, logger: logger, presence: presence),  // `api` in config.json
                                        AlertWatcher(node: node, logger: logger),  // rules.toml [[alert]] -> alertWebhooks
-                                       RetentionWatcher(node: node, logger: logger),  // retention policies, on leads' and admins' nodes
-                                       AvailabilityHeartbeat(node: node, logger: logger),  // keeps a quiet member counted available
-                                       RoutingWatcher(node: node, logger: logger)]  // claims what push routing names this member for
+                                       PeriodicPass.retention(node: node, logger: logger),  // retention policies, on leads' and admins' nodes
+                                       PeriodicPass.availabilityHeartbeat(node: node, logger: logger),  // keeps a quiet member counted available
+                                       PeriodicPass.routing(node: node, logger: logger)]  // claims what push routing names this member for
         if try withNodeErrors({ try node.home.team(of: node) }) == nil {
             logger.notice("this node has no team yet: serving the web app; syncing starts once a team is created or joined (the web app's Team page, `roost team create` or `roost team join`)")
         }
