@@ -133,12 +133,11 @@ extension NodeHome {
         if let founder = try storeRun({ () throws(StoreError) in try node.store.teamFounder() }), founder != invite.founder {
             throw .invalidArgument("this node already belongs to another team")
         }
-        if FileManager.default.fileExists(atPath: teamKeyPath) {
+        let hasTeamKey = FileManager.default.fileExists(atPath: teamKeyPath)
+        if hasTeamKey {
             guard try SecretFile.load(header: Team.keyHeader, from: teamKeyPath) == invite.networkKey else {
                 throw .invalidArgument("this node already belongs to another team (\(teamKeyPath))")
             }
-        } else {
-            try SecretFile.create(invite.networkKey, header: Team.keyHeader, at: teamKeyPath)
         }
         try? FileManager.default.removeItem(atPath: joinKeyPath)
         try SecretFile.create(invite.seed, header: Team.joinKeyHeader, at: joinKeyPath)
@@ -149,6 +148,10 @@ extension NodeHome {
         do { try config.encoded().write(to: configURL, options: .atomic) } catch {
             throw .io(path: configURL.path, reason: "cannot write the config")
         }
+        // The team key last: a running node (`roost run` waiting for a team) takes the key's appearance as "joined"
+        // and then reads the join key and the inviter's address, which must be there by then. Written first, a
+        // loaded node could start before its peer was in config.json, dial nobody and never sync.
+        if !hasTeamKey { try SecretFile.create(invite.networkKey, header: Team.keyHeader, at: teamKeyPath) }
         return config
     }
 }
