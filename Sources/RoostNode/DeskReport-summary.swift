@@ -76,7 +76,9 @@ extension DeskReport {
         for ticket in allSummaries where inScope(ticket) {
             ticketCount += 1
             let first = ticket.firstInboundMillis
-            let due = DeskRules.firstResponseDue(firstInboundMillis: first, targetMinutes: target(ticket.priority))
+            // Business time where the queue's policy counts it (SPEC.md §1b.13), else first + target.
+            let due = sla.queues.isEmpty ? DeskRules.firstResponseDue(firstInboundMillis: first, targetMinutes: target(ticket.priority))
+                : UInt64(clamping: sla.due(.firstResponse, from: Int64(first), priority: ticket.priority, queue: ticket.queue) ?? 0)
             if let response = ticket.firstResponseMillis {
                 firstResponses.append(Double(response - first) / 60_000)
                 if response > due { breaches += 1 }

@@ -28,15 +28,15 @@ extension DeskService {
     /// Most waiting tickets one routing pass looks at (the longest-waiting first).
     public static let routingPassLimit = 500
 
-    private var settings: EntityRef { EntityRef(Desk.team, "settings") }
+    var settings: EntityRef { EntityRef(Desk.team, "settings") }
 
-    private func requireLead(_ what: String) throws(DeskError) {
+    func requireLead(_ what: String) throws(DeskError) {
         if let roster = try run({ () throws(StoreError) in try store.roster() }), roster.currentRole(of: node.id)?.mayReassign != true {
             throw .refused("only leads and admins \(what)")
         }
     }
 
-    private static func checkQueue(_ queue: String) throws(DeskError) {
+    static func checkQueue(_ queue: String) throws(DeskError) {
         if queue.isEmpty || queue.count > 64 || queue.contains(where: { $0.isWhitespace || $0 == "." }) {
             throw .refused("a queue name has 1 to 64 characters, no spaces or dots (got \"\(queue)\")")
         }
@@ -108,6 +108,7 @@ extension DeskService {
     /// Every current member as routing sees them at this desk's time.
     public func routingAgents() throws(DeskError) -> [RoutingAgent] {
         let loads = try run { () throws(StoreError) in try store.routingLoads(now: now) }
+        let defaultCapacity = try deskPolicy().defaultCapacity ?? RoutingRules.defaultCapacity
         var agents: [RoutingAgent] = []
         for line in try teamAvailability() {
             guard let id = try? AuthorID(text: line.member) else { continue }
@@ -115,7 +116,7 @@ extension DeskService {
             func list(_ field: String) -> [String] {
                 (registers[field]?.stringValue ?? "").split(separator: ",").map(String.init)
             }
-            var capacity = RoutingRules.defaultCapacity
+            var capacity = defaultCapacity
             if case let .int(value)? = registers["capacity"], (1...Int64(RoutingRules.maxCapacity)).contains(value) { capacity = Int(value) }
             agents.append(RoutingAgent(id: id, availability: line.effective, capacity: capacity,
                                        languages: Self.languageList(registers["languages"]?.stringValue ?? ""),

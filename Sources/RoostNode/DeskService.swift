@@ -42,6 +42,7 @@ public struct DeskService: Sendable {
                 targets.minutes[priority] = Int(minutes)
             }
         }
+        targets.queues = try deskPolicy().queueSLAs
         return targets
     }
 

@@ -91,7 +91,10 @@ public final class NodeMetrics: @unchecked Sendable {
             var filter = InboxFilter()
             filter.breaching = true
             let breaching = (try? desk.inboxCount(filter)) ?? 0
-            gauge("sla_breaches", "tickets", "Open tickets past their first-response target", to: Double(breaching))
+            gauge("sla_breaches", "tickets", "Open tickets past their first-response or next-reply target", to: Double(breaching))
+            let warning = (try? desk.slaTargets()).flatMap { try? node.store.slaWarningCount(sla: $0, now: clock.nowMillis()) } ?? 0
+            gauge("sla_warnings", "tickets", "Open tickets past their queue's warning share of a first-response or next-reply target, not overdue yet",
+                  to: Double(warning))
             for status in (try? desk.alerts(node.home.rules().alerts, at: clock.nowMillis())) ?? [] {
                 gauge("alert_firing", "", "1 while a listening alert (rules.toml [[alert]]) fires for the last complete window",
                       labels: [("alert", status.name)], to: status.firing ? 1 : 0)

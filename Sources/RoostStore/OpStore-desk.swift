@@ -6,6 +6,11 @@ public import RoostCore
 public struct SLATargets: Hashable, Sendable, Codable {
     /// Minutes by priority.
     public var minutes: [Priority: Int]
+    /// Per-queue service levels from the team's desk policy (SPEC.md §1b.13); tickets without a queue use the
+    /// entry of ``RoutingRules/defaultQueue`` when there is one. Empty: the priority targets around the clock.
+    public var queues: [String: QueueSLA] = [:]
+
+    private enum CodingKeys: String, CodingKey { case minutes }
 
     /// The defaults: 30 minutes for urgent and high, 60 for normal and low.
     public static let defaults = SLATargets(minutes: Dictionary(uniqueKeysWithValues: Priority.allCases.map {
@@ -13,16 +18,88 @@ public struct SLATargets: Hashable, Sendable, Codable {
     }))
 
     /// Creates targets.
-    public init(minutes: [Priority: Int]) { self.minutes = minutes }
+    public init(minutes: [Priority: Int], queues: [String: QueueSLA] = [:]) { self.minutes = minutes; self.queues = queues }
 
     /// The target for `priority`.
     public func target(_ priority: Priority) -> Int { minutes[priority] ?? priority.defaultFirstResponseMinutes }
 
-    /// SQL expression for the due time of a `desk_ticket` row (targets are small integers, inlined).
-    var dueSQL: String {
-        "first_inbound_ms + 60000 * CASE priority "
-            + Priority.allCases.map { "WHEN '\($0.rawValue)' THEN \(target($0))" }.joined(separator: " ")
-            + " END"
+    /// The service levels of a ticket's queue, if the policy names it.
+    public func queueSLA(_ queue: String?) -> QueueSLA? { queues[queue ?? RoutingRules.defaultQueue] }
+
+    /// The first-response target of a ticket in minutes.
+    public func firstResponseMinutes(_ priority: Priority, queue: String?) -> Int {
+        queueSLA(queue)?.firstResponseMinutes ?? target(priority)
+    }
+
+    /// The next-reply target of a ticket in minutes.
+    public func nextReplyMinutes(_ priority: Priority, queue: String?) -> Int {
+        queueSLA(queue)?.nextReplyMinutes ?? firstResponseMinutes(priority, queue: queue)
+    }
+
+    /// Which of a ticket's clocks.
+    public enum Clock: Int, Sendable { case firstResponse = 0, nextReply = 1, resolution = 2 }
+
+    /// When `clock`, started at `start`, is due (Unix ms), in business time where the queue's policy says so;
+    /// nil for a resolution clock the queue does not have.
+    public func due(_ clock: Clock, from start: Int64, priority: Priority, queue: String?) -> Int64? {
+        let policy = queueSLA(queue)
+        let minutes: Int
+        switch clock {
+        case .firstResponse: minutes = firstResponseMinutes(priority, queue: queue)
+        case .nextReply: minutes = nextReplyMinutes(priority, queue: queue)
+        case .resolution:
+            guard let target = policy?.resolutionMinutes else { return nil }
+            minutes = target
+        }
+        return policy?.due(from: start, minutes: minutes) ?? start + Int64(minutes) * 60_000
+    }
+
+    /// When `clock`, started at `start`, begins to warn.
+    public func warnAt(_ clock: Clock, from start: Int64, priority: Priority, queue: String?) -> Int64? {
+        let policy = queueSLA(queue) ?? QueueSLA()
+        let minutes: Int
+        switch clock {
+        case .firstResponse: minutes = firstResponseMinutes(priority, queue: queue)
+        case .nextReply: minutes = nextReplyMinutes(priority, queue: queue)
+        case .resolution:
+            guard let target = policy.resolutionMinutes else { return nil }
+            minutes = target
+        }
+        return policy.warnAt(from: start, minutes: minutes)
+    }
+
+    /// SQL expression for the first-response due time of a `desk_ticket` row. Without queue policies the targets
+    /// are small integers, inlined; with them it calls `roost_due` (``dueFunction``), which the query installs.
+    var dueSQL: String { dueSQL(.firstResponse, start: "first_inbound_ms", queue: "queue", priority: "priority") }
+
+    func dueSQL(_ clock: Clock, start: String, queue: String, priority: String) -> String {
+        if queues.isEmpty && clock != .resolution {
+            return "\(start) + 60000 * CASE \(priority) "
+                + Priority.allCases.map { "WHEN '\($0.rawValue)' THEN \(target($0))" }.joined(separator: " ")
+                + " END"
+        }
+        return "roost_due(\(clock.rawValue), \(queue), \(priority), \(start))"
+    }
+
+    /// `roost_due(clock, queue, priority, start_ms)`: ``due(_:from:priority:queue:)`` for SQL (NULL in, NULL out).
+    var dueFunction: DatabaseFunction {
+        DatabaseFunction("roost_due", argumentCount: 4, pure: true) { [self] values in
+            // Clock raw value, plus 8 for the instant it starts to warn.
+            guard let raw = Int.fromDatabaseValue(values[0]), let clock = Clock(rawValue: raw & 7),
+                  let start = Int64.fromDatabaseValue(values[3]) else { return nil }
+            let priority = String.fromDatabaseValue(values[2]).flatMap(Priority.init(rawValue:)) ?? .normal
+            let queue = String.fromDatabaseValue(values[1])
+            return raw & 8 != 0 ? warnAt(clock, from: start, priority: priority, queue: queue) : due(clock, from: start, priority: priority, queue: queue)
+        }
+    }
+
+    /// Runs `work` with `roost_due` installed on `db` when the targets need it (or always, with `force`).
+    func withFunctions<T>(_ db: Database, force: Bool = false, _ work: () throws -> T) rethrows -> T {
+        guard force || !queues.isEmpty else { return try work() }
+        let function = dueFunction
+        db.add(function: function)
+        defer { db.remove(function: function) }
+        return try work()
     }
 }
 
@@ -99,6 +176,15 @@ public struct InboxRow: Hashable, Sendable, Codable {
     public var language: String?
     /// The sentiment score (-100...100) of the customer's latest scored message, nil when none is.
     public var sentiment: Int?
+    /// After the team's first response: when the oldest customer message since the team's latest reply was written
+    /// (the start of the next-reply clock), nil when nothing awaits an answer.
+    public var awaitingSinceMillis: UInt64? = nil
+    /// When the awaited next reply is due (SPEC.md §1b.13).
+    public var nextReplyDueMillis: UInt64? = nil
+    /// The running clock (first response, else next reply) has passed its warning share but is not overdue yet.
+    public var slaWarning: Bool? = nil
+    /// When the running clock starts to warn (its queue's warn_percent of the target), so pages can tick.
+    public var slaWarnMillis: UInt64? = nil
 }
 
 /// Limits of the desk's read side, in one place.
@@ -106,6 +192,9 @@ public enum DeskLimits {
     /// An unanswered ticket breaches its SLA while its due time lies within this window before now; older
     /// ones (a TWCS import of 2017 read in 2026) are history, not today's breach: 7 days.
     public static let breachWindowMillis: UInt64 = 7 * 24 * 3_600_000
+    /// How far back a business-time next-reply clock may have started and still be due within the breach window:
+    /// 30 days (a queue open a few hours a week stretches a target over days).
+    public static let businessTimeReachMillis: Int64 = 30 * 86_400_000
     /// Characters of the latest customer message an inbox row carries.
     public static let snippetCharacters = 120
 }
@@ -139,7 +228,7 @@ extension OpStore {
         // The page is picked first and only its rows are joined to their customers: joined before the sort, every
         // open ticket (100,000 in the benchmark) was looked up in mv_entity for a page of 50.
         let sql = """
-            SELECT t.*, c.fields AS handle FROM (
+            SELECT t.*, c.fields AS handle, \(Self.awaitingSQL) AS awaiting_ms FROM (
                 SELECT t.*, (\(sla.dueSQL)) AS due_ms FROM desk_ticket t
                 \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
                 ORDER BY \(order) LIMIT \(max(1, filter.limit)) OFFSET \(max(0, filter.offset))
@@ -148,12 +237,14 @@ extension OpStore {
             ORDER BY \(order)
             """
         return try read { db in
-            try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-                let handleFields: Data? = row["handle"]
-                let handle = try handleFields.flatMap { try FieldList.decode([UInt8]($0)).first { $0.name == "handle" }?.value.stringValue }
-                var inboxRow = Self.inboxRow(row, handle: handle, now: now)
-                inboxRow.snippet = try Self.latestInboundSnippet(row["key"], db: db)
-                return inboxRow
+            try sla.withFunctions(db) {
+                try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                    let handleFields: Data? = row["handle"]
+                    let handle = try handleFields.flatMap { try FieldList.decode([UInt8]($0)).first { $0.name == "handle" }?.value.stringValue }
+                    var inboxRow = Self.inboxRow(row, handle: handle, sla: sla, now: now)
+                    inboxRow.snippet = try Self.latestInboundSnippet(row["key"], db: db)
+                    return inboxRow
+                }
             }
         }
     }
@@ -163,7 +254,7 @@ extension OpStore {
         let (conditions, arguments) = Self.inboxConditions(filter, sla: sla, now: now)
         let sql = "SELECT count(*) FROM desk_ticket t"
             + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
-        return try read { db in try Int.fetchOne(db, sql: sql, arguments: arguments) ?? 0 }
+        return try read { db in try sla.withFunctions(db) { try Int.fetchOne(db, sql: sql, arguments: arguments) ?? 0 } }
     }
 
     /// Due times before this are history, not breaching (``DeskLimits/breachWindowMillis``).
@@ -181,6 +272,13 @@ extension OpStore {
         let flat = text.split(whereSeparator: \.isNewline).joined(separator: " ")
         return flat.count <= DeskLimits.snippetCharacters ? flat : String(flat.prefix(DeskLimits.snippetCharacters - 1)) + "…"
     }
+
+    /// The oldest customer message of ticket `t` created after the team's latest reply, when the team has
+    /// replied: the start of its next-reply clock (SPEC.md §1b.13). NULL when nothing awaits an answer.
+    static let awaitingSQL = """
+        (SELECT min(m.created_ms) FROM desk_message m WHERE m.ticket = t.key AND m.direction = 'inbound' AND m.created_ms >
+            (SELECT max(o.created_ms) FROM desk_message o WHERE o.ticket = t.key AND o.direction = 'outbound'))
+        """
 
     /// Whether ticket `t` is snoozed at the argument's time: until a later time, and no customer message since it was
     /// snoozed (a customer who writes wakes it).
@@ -210,21 +308,53 @@ extension OpStore {
             arguments += StatementArguments(languages)
         }
         if filter.breaching {
-            // Breaching now: due within the window before now (older unanswered tickets are history).
-            // Per priority that is a range of first_inbound_ms (now - window - target <= first < now - target), so the
-            // open index answers it as in deskQueueCounts instead of computing every open ticket's due time.
-            var ranges: [String] = []
-            for priority in Priority.allCases {
-                let before = Int64(now) - 60_000 * Int64(sla.target(priority))
-                ranges.append("(t.priority_rank = ? AND (t.first_inbound_ms IS NULL) = 0 AND t.first_inbound_ms < ? AND t.first_inbound_ms >= ?)")
-                arguments += [priority.rank, before, before - (Int64(now) - Self.historyBefore(now))]
-            }
-            conditions.append("t.first_response_ms IS NULL AND (\(ranges.joined(separator: " OR ")))")
+            let (condition, values) = breachingCondition(sla: sla, now: now)
+            conditions.append(condition); arguments += values
         }
         return (conditions, arguments)
     }
 
-    static func inboxRow(_ row: Row, handle: String?, now: UInt64) -> InboxRow {
+    /// Tickets breaching now: a first response or a next reply overdue, with the due time within the window before
+    /// now (older ones are history). Without queue policies the first-response part is, per priority, a range of
+    /// `first_inbound_ms` (`now - window - target <= first < now - target`) that the open index answers, as in
+    /// ``deskQueueCounts(holder:sla:now:cap:)``; with them it calls `roost_due` on the open unanswered tickets.
+    /// The next-reply part looks only at answered tickets whose latest message is the customer's and who wrote
+    /// within the window plus the longest target.
+    static func breachingCondition(sla: SLATargets, now: UInt64, table: String = "t") -> (String, StatementArguments) {
+        var arguments: StatementArguments = []
+        let windowStart = historyBefore(now)
+        var firstResponse: String
+        if sla.queues.isEmpty {
+            var ranges: [String] = []
+            for priority in Priority.allCases {
+                let before = Int64(now) - 60_000 * Int64(sla.target(priority))
+                ranges.append("(\(table).priority_rank = ? AND (\(table).first_inbound_ms IS NULL) = 0 AND \(table).first_inbound_ms < ? AND \(table).first_inbound_ms >= ?)")
+                arguments += [priority.rank, before, before - (Int64(now) - windowStart)]
+            }
+            firstResponse = "(\(table).first_response_ms IS NULL AND (\(ranges.joined(separator: " OR "))))"
+        } else {
+            let due = sla.dueSQL(.firstResponse, start: "\(table).first_inbound_ms", queue: "\(table).queue", priority: "\(table).priority")
+            firstResponse = "(\(table).first_response_ms IS NULL AND \(table).first_inbound_ms IS NOT NULL AND (\(due)) < ? AND (\(due)) >= ?)"
+            arguments += [Int64(now), windowStart]
+        }
+        let (nextReply, values) = nextReplyBreachCondition(sla: sla, now: now, table: table)
+        return ("(\(firstResponse) OR \(nextReply))", arguments + values)
+    }
+
+    /// The next-reply part of ``breachingCondition(sla:now:table:)``.
+    static func nextReplyBreachCondition(sla: SLATargets, now: UInt64, table: String) -> (String, StatementArguments) {
+        let windowStart = historyBefore(now)
+        let awaiting = awaitingSQL.replacingOccurrences(of: "t.key", with: "\(table).key")
+        let nextDue = sla.dueSQL(.nextReply, start: awaiting, queue: "\(table).queue", priority: "\(table).priority")
+        let oldest = windowStart - Int64(sla.queues.isEmpty ? 60_000 * Int64(Priority.allCases.map(sla.target).max() ?? 0) : DeskLimits.businessTimeReachMillis)
+        let nextReply = """
+            (\(table).first_response_ms IS NOT NULL AND \(table).last_inbound_ms = \(table).last_message_ms AND \(table).last_inbound_ms >= ?
+             AND (\(nextDue)) < ? AND (\(nextDue)) >= ?)
+            """
+        return (nextReply, [oldest, Int64(now), windowStart])
+    }
+
+    static func inboxRow(_ row: Row, handle: String?, sla: SLATargets, now: UInt64) -> InboxRow {
         let firstResponse: Int64? = row["first_response_ms"]
         let due: Int64? = row["due_ms"]
         let holder: Data? = row["holder"]
@@ -232,6 +362,20 @@ extension OpStore {
         let unanswered = firstResponse == nil && status.isOpenWork
         let history = unanswered && due.map { $0 < historyBefore(now) } == true
         let brand: String? = row["brand"]
+        let priority = Priority(rawValue: row["priority"]) ?? .normal
+        let queue: String? = row["queue"]
+        let awaiting: Int64? = firstResponse != nil && status.isOpenWork ? row["awaiting_ms"] : nil
+        let nextDue = awaiting.flatMap { sla.due(.nextReply, from: $0, priority: priority, queue: queue) }
+        let current: Int64?, warnAt: Int64?
+        if unanswered, let first = row["first_inbound_ms"] as Int64? {
+            current = due; warnAt = sla.warnAt(.firstResponse, from: first, priority: priority, queue: queue)
+        } else if let awaiting {
+            current = nextDue; warnAt = sla.warnAt(.nextReply, from: awaiting, priority: priority, queue: queue)
+        } else {
+            current = nil; warnAt = nil
+        }
+        let inWindow = current.map { $0 >= historyBefore(now) } == true
+        let breaching = inWindow && current.map { $0 < Int64(now) } == true
         return InboxRow(
             key: row["key"], status: status, priority: Priority(rawValue: row["priority"]) ?? .normal,
             tier: Tier(rawValue: row["tier"]) ?? .triage, queue: row["queue"], channel: row["channel"],
@@ -239,20 +383,25 @@ extension OpStore {
             holder: holder.flatMap { AuthorID(bytes: [UInt8]($0))?.text },
             firstInboundMillis: (row["first_inbound_ms"] as Int64?).map { UInt64($0) },
             firstResponseMillis: firstResponse.map { UInt64($0) }, dueMillis: due.map { UInt64($0) },
-            breaching: unanswered && !history && due.map { UInt64($0) < now } == true,
+            breaching: breaching,
             messages: row["messages"], reopened: row["reopened"], resolution: row["resolution"],
             brand: brand.flatMap { $0.isEmpty ? nil : $0 },
             lastInboundMillis: (row["last_inbound_ms"] as Int64?).map { UInt64($0) }, snippet: nil, history: history,
-            language: row["lang"], sentiment: (row["sentiment"] as Int64?).map { Int($0) })
+            language: row["lang"], sentiment: (row["sentiment"] as Int64?).map { Int($0) },
+            awaitingSinceMillis: awaiting.map { UInt64($0) }, nextReplyDueMillis: nextDue.map { UInt64($0) },
+            slaWarning: !breaching && inWindow && warnAt.map { $0 <= Int64(now) } == true ? true : nil,
+            slaWarnMillis: inWindow ? warnAt.map { UInt64(clamping: $0) } : nil)
     }
 
     /// One ticket's inbox row, or nil when unknown.
     public func ticketRow(_ key: String, sla: SLATargets, now: UInt64) throws(StoreError) -> InboxRow? {
         try read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT t.*, (\(sla.dueSQL)) AS due_ms FROM desk_ticket t WHERE key = ?",
-                                             arguments: [key]) else { return nil }
+            guard let row = try sla.withFunctions(db, {
+                try Row.fetchOne(db, sql: "SELECT t.*, (\(sla.dueSQL)) AS due_ms, \(Self.awaitingSQL) AS awaiting_ms FROM desk_ticket t WHERE key = ?",
+                                 arguments: [key])
+            }) else { return nil }
             let handle = try DeskProjection.entityFields(EntityRef(Desk.customer, row["customer"]), db: db)?["handle"]?.stringValue
-            var inboxRow = Self.inboxRow(row, handle: handle, now: now)
+            var inboxRow = Self.inboxRow(row, handle: handle, sla: sla, now: now)
             inboxRow.snippet = try Self.latestInboundSnippet(key, db: db)
             return inboxRow
         }

@@ -65,3 +65,15 @@ extension OpStore {
         }
     }
 }
+
+extension OpStore {
+    /// Every queue name the desk knows: declared `queue` entities and the queues of tickets (any status).
+    public func queueNames() throws(StoreError) -> [String] {
+        try read { db in
+            try String.fetchAll(db, sql: """
+                SELECT key FROM mv_entity WHERE collection = 'queue'
+                UNION SELECT DISTINCT queue FROM desk_ticket WHERE queue IS NOT NULL
+                """)
+        }
+    }
+}

@@ -42,15 +42,6 @@ extension OpStore {
                 try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT 1 FROM desk_ticket WHERE \(open)\(condition) LIMIT ?)",
                                  arguments: arguments + [limit]) ?? 0
             }
-            // Overdue per priority: now - window - target <= first_inbound_ms < now - target, a range of the open
-            // index (due times older than the window are history, not breaching: DeskLimits.breachWindowMillis).
-            var breaching = 0
-            for priority in Priority.allCases where breaching < limit {
-                let before = Int64(now.sql) - 60_000 * Int64(sla.target(priority))
-                let since = before - (Int64(now.sql) - Self.historyBefore(now))
-                breaching += try count(" AND priority_rank = ? AND (first_inbound_ms IS NULL) = 0 AND first_inbound_ms < ? AND first_inbound_ms >= ? AND first_response_ms IS NULL",
-                                       [priority.rank, before, since], limit: limit - breaching)
-            }
             // Queue names by skipping through the queue index (one seek per distinct queue), plus declared queues.
             let names = try String.fetchAll(db, sql: """
                 WITH RECURSIVE q(name) AS (
@@ -65,7 +56,51 @@ extension OpStore {
             return DeskQueueCounts(
                 cap: max(1, cap), open: try count(""), unassigned: try count(" AND holder IS NULL"),
                 mine: try count(" AND holder = ?", [holder.key.data]), escalated: try count(" AND tier = 'escalation'"),
-                breaching: breaching, queues: queues)
+                breaching: try breachingCount(db, count: count, sla: sla, now: now, limit: limit), queues: queues)
+        }
+    }
+
+    /// Tickets breaching now, counted up to `limit`: without queue policies the overdue first responses per priority
+    /// are ranges of the open index (now - window - target <= first_inbound_ms < now - target; due times older than
+    /// the window are history: DeskLimits.breachWindowMillis), then the overdue next replies; with queue policies
+    /// (business hours, per-queue targets) one condition calls roost_due.
+    private func breachingCount(_ db: Database, count: (String, StatementArguments, Int) throws -> Int, sla: SLATargets,
+                                now: UInt64, limit: Int) throws -> Int {
+        guard sla.queues.isEmpty else {
+            let (condition, arguments) = Self.breachingCondition(sla: sla, now: now, table: "desk_ticket")
+            return try sla.withFunctions(db) { try count(" AND \(condition)", arguments, limit) }
+        }
+        var breaching = 0
+        for priority in Priority.allCases where breaching < limit {
+            let before = Int64(now.sql) - 60_000 * Int64(sla.target(priority))
+            let since = before - (Int64(now.sql) - Self.historyBefore(now))
+            breaching += try count(" AND priority_rank = ? AND (first_inbound_ms IS NULL) = 0 AND first_inbound_ms < ? AND first_inbound_ms >= ? AND first_response_ms IS NULL",
+                                   [priority.rank, before, since], limit - breaching)
+        }
+        if breaching < limit {
+            // A ticket is either unanswered (counted above) or answered, so nothing counts twice.
+            let (condition, arguments) = Self.nextReplyBreachCondition(sla: sla, now: now, table: "desk_ticket")
+            breaching += try count(" AND \(condition)", arguments, limit - breaching)
+        }
+        return breaching
+    }
+
+    /// Open tickets whose running SLA clock (first response, else next reply) has passed its warning share and is
+    /// not overdue yet: the metric `roost_sla_warning_tickets`.
+    public func slaWarningCount(sla: SLATargets, now: UInt64) throws(StoreError) -> Int {
+        let awaiting = Self.awaitingSQL
+        let oldest = Self.historyBefore(now) - DeskLimits.businessTimeReachMillis
+        let sql = """
+            SELECT count(*) FROM desk_ticket t WHERE t.status IN ('new', 'open', 'pending') AND NOT EXISTS (\(Self.snoozedSQL)) AND (
+              (t.first_response_ms IS NULL AND t.first_inbound_ms IS NOT NULL
+               AND roost_due(8, t.queue, t.priority, t.first_inbound_ms) <= ? AND roost_due(0, t.queue, t.priority, t.first_inbound_ms) >= ?)
+              OR (t.first_response_ms IS NOT NULL AND t.last_inbound_ms = t.last_message_ms AND t.last_inbound_ms >= ?
+               AND roost_due(9, t.queue, t.priority, \(awaiting)) <= ? AND roost_due(1, t.queue, t.priority, \(awaiting)) >= ?))
+            """
+        return try read { db in
+            try sla.withFunctions(db, force: true) {
+                try Int.fetchOne(db, sql: sql, arguments: [Int64(now), Int64(now), Int64(now), oldest, Int64(now), Int64(now)]) ?? 0
+            }
         }
     }
 

@@ -122,6 +122,15 @@ enum HTML {
         return delta >= 0 ? "in " + DeskClock.duration(delta) : DeskClock.duration(-delta) + " ago"
     }
 
+    /// A running SLA clock: "due in 12m" / "overdue 3m ago", with `label` before it ("reply"), classes `breach` or
+    /// `warn` (past the queue's warning share), and the due and warning instants for the page's ticking script.
+    static func slaClock(label: String?, due: UInt64, warn: UInt64?, breaching: Bool, warning: Bool, now: UInt64, element: String) -> String {
+        let state = breaching ? " breach" : warning ? " warn" : ""
+        let attributes = " data-due=\"\(due)\"" + (warn.map { " data-warn=\"\($0)\"" } ?? "") + (label.map { " data-label=\"\(escape($0))\"" } ?? "")
+        let text = (label.map { escape($0) + " " } ?? "") + (breaching || due < now ? "overdue " : "due ") + relative(due, now: now)
+        return "<\(element) class=\"sla\(state)\"\(attributes)>\(text)</\(element)>"
+    }
+
     /// An absolute UTC time with a machine-readable attribute.
     static func time(_ millis: UInt64) -> String {
         "<time datetime=\"\(millis)\">\(escape(DeskClock.format(millis)))</time>"

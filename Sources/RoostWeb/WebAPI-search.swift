@@ -110,6 +110,26 @@ extension WebAPI {
         return JSON.response(Done(ticket: nil, detail: queue))
     }
 
+    /// `GET /api/v1/policy`: the team's desk policy text (empty when none) and its queues.
+    @Sendable static func policy(_ app: WebApp, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        JSON.response(PolicyView(text: try app.desk.policyText() ?? "", queues: try app.desk.deskPolicy().queues.map(\.name)))
+    }
+
+    /// `POST /api/v1/policy {text, file?, dryRun?}`: checks a desk policy and, unless `dryRun`, writes it for the team
+    /// (leads and admins). A bad policy is a 400 naming the line.
+    @Sendable static func setPolicy(_ app: WebApp, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let body = try await WebRequestBody.read(request, allowed: ["text", "file", "dryRun"])
+        let text = try body.requiredString("text")
+        let policy = try app.desk.applyPolicy(text: text, file: try body.string("file") ?? "policy", rules: app.node.home.rules(),
+                                              dryRun: try body.bool("dryRun") ?? false)
+        return JSON.response(PolicyView(text: text, queues: policy.queues.map(\.name)))
+    }
+
+    struct PolicyView: Codable, Sendable {
+        var text: String
+        var queues: [String]
+    }
+
     /// `GET /api/v1/team/availability`: every current member's availability as routing counts it.
     @Sendable static func availability(_ app: WebApp, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
         JSON.response(try app.desk.teamAvailability())

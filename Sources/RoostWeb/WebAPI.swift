@@ -58,6 +58,8 @@ enum WebAPI {
         WebRoute(method: .post, path: base + "/me/routing", handler: setMyRouting),
         WebRoute(method: .get, path: base + "/routing", handler: routing),
         WebRoute(method: .post, path: base + "/routing", handler: setRouting),
+        WebRoute(method: .get, path: base + "/policy", handler: policy),
+        WebRoute(method: .post, path: base + "/policy", handler: setPolicy),
         WebRoute(method: .get, path: base + "/team/availability", handler: availability),
         WebRoute(method: .get, path: base + "/alerts", handler: alerts),
     ] + writeRoutes

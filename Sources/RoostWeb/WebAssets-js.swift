@@ -250,8 +250,10 @@ extension WebAssets {
     const now = Date.now();
     $$("[data-due]").forEach(el => {
       const due = Number(el.dataset.due), left = due - now;
-      el.textContent = left >= 0 ? "due in " + fmt(left) : "overdue " + fmt(left) + " ago";
+      const label = el.dataset.label ? el.dataset.label + " " : "";
+      el.textContent = label + (left >= 0 ? "due in " + fmt(left) : "overdue " + fmt(left) + " ago");
       el.classList.toggle("breach", left < 0);
+      el.classList.toggle("warn", left >= 0 && el.dataset.warn !== undefined && now >= Number(el.dataset.warn));
     });
   }
 

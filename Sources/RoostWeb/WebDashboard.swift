@@ -75,7 +75,8 @@ extension WebApp {
             hours[Int(first / 3_600_000 % 24)] += 1
             statuses[statusCases.firstIndex(of: ticket.status)!] += 1
             let priority = priorityCases.firstIndex(of: ticket.priority)!
-            let due = DeskRules.firstResponseDue(firstInboundMillis: first, targetMinutes: targets[priority])
+            let due = sla.queues.isEmpty ? DeskRules.firstResponseDue(firstInboundMillis: first, targetMinutes: targets[priority])
+                : UInt64(clamping: sla.due(.firstResponse, from: Int64(first), priority: ticket.priority, queue: ticket.queue) ?? 0)
             if let response = ticket.firstResponseMillis {
                 let minutes = Int((response &- first) / 60_000)
                 histogram[edges.firstIndex { minutes < $0 } ?? edges.count] += 1

@@ -147,11 +147,16 @@ extension WebPages {
                 // Imported history: a date, not "3320d00h ago".
                 let when = now &- answered > DeskLimits.breachWindowMillis ? "on " + HTML.time(answered) : HTML.relative(answered, now: now)
                 sla = "<p class=\"ok\">First response \(when) (\(answered <= due ? "within" : "after") the target).</p>"
+                if let next = row.nextReplyDueMillis {
+                    sla += HTML.slaClock(label: "next reply", due: next, warn: row.slaWarnMillis, breaching: row.breaching,
+                                         warning: row.slaWarning == true, now: now, element: "p")
+                }
             } else if row.history == true {
                 sla = "<p class=\"sla history\">History: no reply since \(HTML.time(row.firstInboundMillis ?? due)). Its target passed more "
                     + "than \(DeskLimits.breachWindowMillis / 86_400_000) days ago, so it is not counted as breaching now.</p>"
             } else {
-                sla = "<p class=\"sla\(row.breaching ? " breach" : "")\" data-due=\"\(due)\">\(row.breaching ? "overdue " : "due ")\(HTML.relative(due, now: now))</p>"
+                sla = HTML.slaClock(label: nil, due: due, warn: row.slaWarnMillis, breaching: row.breaching, warning: row.slaWarning == true,
+                                    now: now, element: "p")
             }
         }
 

@@ -141,12 +141,16 @@ enum WebPages {
             let key = HTML.escape(row.key)
             var sla = "<span class=\"muted\">—</span>"
             if let due = row.dueMillis {
-                if row.firstResponseMillis != nil {
+                if row.firstResponseMillis != nil, let next = row.nextReplyDueMillis {
+                    sla = HTML.slaClock(label: "reply", due: next, warn: row.slaWarnMillis, breaching: row.breaching, warning: row.slaWarning == true,
+                                        now: page.nowMillis, element: "span")
+                } else if row.firstResponseMillis != nil {
                     sla = "<span class=\"ok\">answered</span>"
                 } else if row.history == true {
                     sla = "<span class=\"sla history\" title=\"Unanswered, but its target passed more than \(DeskLimits.breachWindowMillis / 86_400_000) days ago: history, not a breach now\">history</span>"
                 } else {
-                    sla = "<span class=\"sla\(row.breaching ? " breach" : "")\" data-due=\"\(due)\">\(row.breaching ? "overdue " : "due ")\(HTML.relative(due, now: page.nowMillis))</span>"
+                    sla = HTML.slaClock(label: nil, due: due, warn: row.slaWarnMillis, breaching: row.breaching, warning: row.slaWarning == true,
+                                        now: page.nowMillis, element: "span")
                 }
             }
             let holder = item.holderName.map { "<span class=\"holder\(row.holder == app.node.id.text ? " mine" : "")\">\(HTML.escape($0))</span>" }

@@ -38,7 +38,7 @@ struct Inbox: ParsableCommand {
     @Option(help: "Only this queue.") var queue: String?
     @Flag(help: "Only tickets you hold.") var mine = false
     @Flag(help: "Only tickets nobody holds.") var unassigned = false
-    @Flag(help: "Only tickets whose first response is overdue.") var breaching = false
+    @Flag(help: "Only tickets whose first response or next reply is overdue.") var breaching = false
     @Flag(help: "Only escalated tickets.") var escalated = false
     @Flag(help: "Only tickets in the languages you answer in (roost agent languages), and those of no known language.")
     var myLanguages = false
@@ -115,13 +115,18 @@ struct Inbox: ParsableCommand {
         return age + ": " + short
     }
 
+    /// The running SLA clock: the first response (answered: how fast), else the next reply a customer awaits;
+    /// `!` marks a clock past its warning share.
     static func sla(_ row: InboxRow, now: UInt64) -> String {
+        let warn = row.slaWarning == true ? "! " : ""
         if let first = row.firstInboundMillis, let response = row.firstResponseMillis {
-            return "in " + DeskClock.duration(Int64(response) - Int64(first))
+            guard let next = row.nextReplyDueMillis else { return "in " + DeskClock.duration(Int64(response) - Int64(first)) }
+            return warn + "reply " + (next < now ? "overdue " + DeskClock.duration(Int64(now) - Int64(next))
+                                      : "due in " + DeskClock.duration(Int64(next) - Int64(now)))
         }
         guard let due = row.dueMillis else { return "-" }
         if row.history == true { return "history (no reply since \(DeskClock.format(row.firstInboundMillis ?? due)))" }
-        return due < now ? "overdue " + DeskClock.duration(Int64(now) - Int64(due)) : "due in " + DeskClock.duration(Int64(due) - Int64(now))
+        return warn + (due < now ? "overdue " + DeskClock.duration(Int64(now) - Int64(due)) : "due in " + DeskClock.duration(Int64(due) - Int64(now)))
     }
 }
 

@@ -19,8 +19,8 @@ struct TestNode {
     func desk(at millis: UInt64) -> DeskService { DeskService(node: node, clock: FixedClock(millis: millis)) }
 
     /// Delivers everything `other` has that this node lacks.
-    func pull(from other: TestNode) throws {
-        try node.store.apply(try other.node.store.batch(after: try node.store.versionVector()), clock: FixedClock(millis: t0 + 86_400_000))
+    func pull(from other: TestNode, at millis: UInt64 = t0 + 86_400_000) throws {
+        try node.store.apply(try other.node.store.batch(after: try node.store.versionVector()), clock: FixedClock(millis: millis))
     }
 
     func cleanup() { try? FileManager.default.removeItem(at: home) }
