@@ -88,9 +88,10 @@ public enum OutboxState: String, Sendable, CaseIterable, Codable {
 
 /// Pure rules of the desk, identical on every node.
 public enum DeskRules {
-    /// The status agents see. A resolved ticket whose customer wrote again after it was resolved is open
-    /// again: `lastInboundMillis` later than the wall time of the op that set `resolved`. Deterministic:
-    /// it depends only on ops, never on when a node received them.
+    /// The status agents see. A resolved or pending ticket whose customer wrote again after it was set so is
+    /// open again: `lastInboundMillis` later than the wall time of the op that set `resolved` or `pending`
+    /// (pending waits on the customer, so their answer ends the wait: issue 15). Deterministic: it depends only
+    /// on ops, never on when a node received them.
     ///
     /// A ticket no one set a status on (ingested from TWCS or X) that the brand answered on the platform,
     /// `lastAnswerMillis` (the latest outbound message at or after the first inbound one) not earlier
@@ -105,7 +106,7 @@ public enum DeskRules {
             if let inbound = lastInboundMillis, inbound > answer { return (.open, true) }
             return (.resolved, false)
         }
-        if stored == .resolved, let set = statusSetMillis, let inbound = lastInboundMillis, inbound > set {
+        if stored == .resolved || stored == .pending, let set = statusSetMillis, let inbound = lastInboundMillis, inbound > set {
             return (.open, true)
         }
         return (stored, false)

@@ -122,6 +122,8 @@ import Testing
         /// Query-time values at the case's now_ms with its SLA targets.
         var due: Int64? = nil
         var breaching = false
+        /// When the next reply is due (SPEC §1b.13): answered, and a customer message after the latest reply.
+        var nextReplyDue: Int64? = nil
 
         var json: J {
             let rank = ["urgent": 0, "high": 1, "normal": 2, "low": 3][priority]!
@@ -135,7 +137,7 @@ import Testing
                 ("status_set_ms", absJ(statusSet)), ("status_by", statusBy.map { .int(Int64($0)) } ?? .null),
                 ("messages", .int(Int64(messages))), ("lang", lang.map { .string($0) } ?? .null),
                 ("sentiment", sentiment.map { .int($0) } ?? .null),
-                ("due_ms", absJ(due)), ("breaching", .bool(breaching)),
+                ("due_ms", absJ(due)), ("breaching", .bool(breaching)), ("next_reply_due_ms", absJ(nextReplyDue)),
             ])
         }
     }
@@ -230,9 +232,11 @@ import Testing
             ],
             now: 90 * m,
             // lease end = claim HLC ms + 1800 s = 12 min + 30 min; due = 0 + 60 min (normal).
-            tickets: [TicketRow(key: "p100", customer: "u1", status: "pending", holder: B, leaseEnds: 42 * m, firstIn: 0, lastIn: 20 * m,
+            // The customer's "still down" (20 min) came after the pending was set (12 min): open again, reopened.
+            tickets: [TicketRow(key: "p100", customer: "u1", status: "open", reopened: true, holder: B, leaseEnds: 42 * m, firstIn: 0, lastIn: 20 * m,
                                 firstResponse: 12 * m, lastMessage: 20 * m, statusSet: 12 * m, statusBy: B, messages: 5,
-                                due: 60 * m, breaching: false)],
+                                // Next reply: "still down" (20 min) + 60 min = 80 min, overdue at 90 min.
+                                due: 60 * m, breaching: true, nextReplyDue: 80 * m)],
             messages: [
                 MessageRow(id: "100", ticket: "p100", direction: "inbound", author: "u1", created: 0, text: "my internet is down"),
                 MessageRow(id: "101", ticket: "p100", direction: "inbound", author: "u1", created: 20 * m, text: "still down"),
@@ -262,7 +266,8 @@ import Testing
             now: 90 * m,
             tickets: [TicketRow(key: "p200", customer: "u2", status: "open", reopened: true, resolution: "answered", firstIn: 0,
                                 lastIn: 40 * m, firstResponse: 10 * m, lastMessage: 40 * m, statusSet: 30 * m, statusBy: B,
-                                messages: 3, due: 60 * m, breaching: false)],
+                                // Next reply: "restarted, still nothing" (40 min) + 60 min, not yet due at 90 min.
+                                messages: 3, due: 60 * m, breaching: false, nextReplyDue: 100 * m)],
             messages: [
                 MessageRow(id: "200", ticket: "p200", direction: "inbound", author: "u2", created: 0, text: "no signal"),
                 MessageRow(id: "201", ticket: "p200", direction: "inbound", author: "u2", created: 40 * m, text: "restarted, still nothing"),
@@ -301,6 +306,31 @@ import Testing
             ],
             threads: [("p300", ["300", "r3", "301", "302"])]))
 
+        // 3a. Pending waits on the customer (issue 15): a customer message created at or before the pending's wall time
+        // leaves it pending; case 1 shows a later one reopening it.
+        cases.append(DeskCase(
+            name: "pending-waits-for-a-later-customer-message",
+            description: "B replies and sets pending at t0+10 min. A customer message created exactly at t0+10 min, delivered "
+                + "later, is not later than the pending, so the ticket stays pending (open work, not reopened).",
+            ops: [
+                Op(author: A, at: 0, body: ticket("p350", customer: "u5")),
+                Op(author: A, at: 1, body: message("350", ticket: "p350", "inbound", author: "u5", created: 0, text: "order late")),
+                Op(author: B, at: 10 * m, body: message("r35", ticket: "p350", "outbound", author: b, created: 10 * m,
+                                                        text: "@u5 which order number? ^BB", dm: false, signature: "BB")),
+                Op(author: B, at: 10 * m, logical: 1, body: status("p350", "pending")),
+                Op(author: C, at: 30 * m, body: message("351", ticket: "p350", "inbound", author: "u5", created: 10 * m, text: "hello?")),
+            ],
+            now: 90 * m,
+            tickets: [TicketRow(key: "p350", customer: "u5", status: "pending", firstIn: 0, lastIn: 10 * m, firstResponse: 10 * m,
+                                lastMessage: 10 * m, statusSet: 10 * m, statusBy: B, messages: 3, due: 60 * m, breaching: false)],
+            messages: [
+                MessageRow(id: "350", ticket: "p350", direction: "inbound", author: "u5", created: 0, text: "order late"),
+                MessageRow(id: "351", ticket: "p350", direction: "inbound", author: "u5", created: 10 * m, text: "hello?"),
+                MessageRow(id: "r35", ticket: "p350", direction: "outbound", author: b, created: 10 * m, signature: "BB",
+                           text: "@u5 which order number? ^BB"),
+            ],
+            threads: [("p350", ["350", "351", "r35"])]))
+
         // 3b. Answered on the platform: ingested threads with no status register (SPEC §1b.4 step 4).
         cases.append(DeskCase(
             name: "answered-on-the-platform",
@@ -328,7 +358,8 @@ import Testing
                 TicketRow(key: "p310", customer: "u31", status: "resolved", firstIn: 0, lastIn: 0, firstResponse: 10 * m,
                           lastMessage: 10 * m, messages: 2, due: 60 * m, breaching: false),
                 TicketRow(key: "p311", customer: "u32", status: "open", reopened: true, firstIn: 0, lastIn: 20 * m,
-                          firstResponse: 10 * m, lastMessage: 20 * m, messages: 3, due: 60 * m, breaching: false),
+                          // Next reply: "still none" (20 min) + 60 min = 80 min, overdue at 90 min.
+                          firstResponse: 10 * m, lastMessage: 20 * m, messages: 3, due: 60 * m, breaching: true, nextReplyDue: 80 * m),
                 TicketRow(key: "p312", customer: "u33", status: "new", firstIn: 0, lastIn: 0, lastMessage: 0, messages: 2,
                           due: 60 * m, breaching: true),
             ],
@@ -790,7 +821,8 @@ import Testing
                     + "author's single log, epoch given), hlc, readable body; seqs count from 1 per author in listed order. "
                     + "Deliver each author's ops in order (any interleaving, any batching); after all ops 'expect' must hold: "
                     + "desk_ticket and desk_message are the complete tables (holder and status_by are author indices; ms values "
-                    + "are decimal strings), due_ms and breaching are the query-time values at now_ms with sla_minutes (which "
+                    + "are decimal strings), due_ms, breaching (first response or next reply overdue, §1b.13) and next_reply_due_ms are "
+                    + "the query-time values at now_ms with sla_minutes (which "
                     + "come from the team/settings registers), threads list each thread's messages oldest first with their text "
                     + "and outbox state, no_ticket_row names tickets without a row, not_desk_messages names message entities "
                     + "that exist but are not desk messages. A case with 'known_issue' documents a divergence of the reference "

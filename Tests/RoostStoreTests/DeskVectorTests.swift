@@ -139,6 +139,7 @@ enum DeskVectorKit {
             #expect(inbox.messages == Int(try t["messages"].int()), "\(label): \(key) messages")
             #expect(inbox.dueMillis == (try ms(t["due_ms"])), "\(label): \(key) due")
             #expect(inbox.breaching == (try t["breaching"].bool()), "\(label): \(key) breaching")
+            #expect(inbox.nextReplyDueMillis == (try ms(t["next_reply_due_ms"])), "\(label): \(key) next reply due")
             let handle = try store.entity(EntityRef("customer", inbox.customer))?.first { $0.name == "handle" }?.value.stringValue
             #expect(inbox.customerHandle == handle, "\(label): \(key) customer handle")
         }
