@@ -160,7 +160,7 @@ extension DeskService {
         var claimed: [String] = []
         for ticket in tickets where names[ticket.key] == node.id {
             do {
-                _ = try claim(ticket.key)
+                try claimPushed(ticket.key)
                 claimed.append(ticket.key)
             } catch .claimedByOther {
                 continue

@@ -153,6 +153,17 @@ public struct DeskService: Sendable {
         return key
     }
 
+    /// Claims a ticket routing pushed to this node's member: the claim op and `pushed_to` = the member (so every node
+    /// can show that routing, not the agent, took it), in one append.
+    public func claimPushed(_ key: String) throws(DeskError) {
+        let current = try requireNotHeldByOther(key)
+        try append([claimBody(key, current: current, leaseMinutes: 30),
+                    .set(entity: EntityRef(Desk.ticket, key), field: Self.pushedToField, value: .string(node.id.text))])
+    }
+
+    /// The ticket register naming the member routing last pushed the ticket to (SPEC.md §1b.12).
+    public static let pushedToField = "pushed_to"
+
     /// Releases one's claim.
     public func release(_ typed: String) throws(DeskError) -> String {
         let key = try ticketKey(typed)

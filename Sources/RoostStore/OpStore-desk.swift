@@ -185,6 +185,8 @@ public struct InboxRow: Hashable, Sendable, Codable {
     public var slaWarning: Bool? = nil
     /// When the running clock starts to warn (its queue's warn_percent of the target), so pages can tick.
     public var slaWarnMillis: UInt64? = nil
+    /// The member (id text) routing last pushed the ticket to; it was pushed to its holder when this equals `holder`.
+    public var pushedTo: String? = nil
 }
 
 /// Limits of the desk's read side, in one place.
@@ -228,7 +230,7 @@ extension OpStore {
         // The page is picked first and only its rows are joined to their customers: joined before the sort, every
         // open ticket (100,000 in the benchmark) was looked up in mv_entity for a page of 50.
         let sql = """
-            SELECT t.*, c.fields AS handle, \(Self.awaitingSQL) AS awaiting_ms FROM (
+            SELECT t.*, c.fields AS handle, \(Self.awaitingSQL) AS awaiting_ms, \(Self.pushedToSQL) AS pushed_to FROM (
                 SELECT t.*, (\(sla.dueSQL)) AS due_ms FROM desk_ticket t
                 \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
                 ORDER BY \(order) LIMIT \(max(1, filter.limit)) OFFSET \(max(0, filter.offset))
@@ -278,6 +280,11 @@ extension OpStore {
     static let awaitingSQL = """
         (SELECT min(m.created_ms) FROM desk_message m WHERE m.ticket = t.key AND m.direction = 'inbound' AND m.created_ms >
             (SELECT max(o.created_ms) FROM desk_message o WHERE o.ticket = t.key AND o.direction = 'outbound'))
+        """
+
+    /// The encoded `pushed_to` register of ticket `t` (the member routing pushed it to), NULL when none.
+    static let pushedToSQL = """
+        (SELECT r.value FROM mv_register r WHERE r.collection = 'ticket' AND r.key = t.key AND r.field = 'pushed_to')
         """
 
     /// Whether ticket `t` is snoozed at the argument's time: until a later time, and no customer message since it was
@@ -390,14 +397,15 @@ extension OpStore {
             language: row["lang"], sentiment: (row["sentiment"] as Int64?).map { Int($0) },
             awaitingSinceMillis: awaiting.map { UInt64($0) }, nextReplyDueMillis: nextDue.map { UInt64($0) },
             slaWarning: !breaching && inWindow && warnAt.map { $0 <= Int64(now) } == true ? true : nil,
-            slaWarnMillis: inWindow ? warnAt.map { UInt64(clamping: $0) } : nil)
+            slaWarnMillis: inWindow ? warnAt.map { UInt64(clamping: $0) } : nil,
+            pushedTo: (row["pushed_to"] as Data?).flatMap { try? Value.decode([UInt8]($0)).stringValue })
     }
 
     /// One ticket's inbox row, or nil when unknown.
     public func ticketRow(_ key: String, sla: SLATargets, now: UInt64) throws(StoreError) -> InboxRow? {
         try read { db in
             guard let row = try sla.withFunctions(db, {
-                try Row.fetchOne(db, sql: "SELECT t.*, (\(sla.dueSQL)) AS due_ms, \(Self.awaitingSQL) AS awaiting_ms FROM desk_ticket t WHERE key = ?",
+                try Row.fetchOne(db, sql: "SELECT t.*, (\(sla.dueSQL)) AS due_ms, \(Self.awaitingSQL) AS awaiting_ms, \(Self.pushedToSQL) AS pushed_to FROM desk_ticket t WHERE key = ?",
                                  arguments: [key])
             }) else { return nil }
             let handle = try DeskProjection.entityFields(EntityRef(Desk.customer, row["customer"]), db: db)?["handle"]?.stringValue

@@ -48,7 +48,7 @@ table.inbox tbody tr:hover { background:#f3f6f9; }
 .prio-normal { color:var(--fg); border-color:var(--line); } .prio-low { color:var(--muted); border-color:var(--line); }
 .tag { display:inline-block; padding:0 6px; border-radius:10px; background:#eaeef2; color:var(--fg); font-size:12px; }
 .tag.vip { background:var(--vip); color:#fff; }
-.sla.breach, .breach { color:var(--bad); font-weight:600; } .sla.warn { color:var(--warn); font-weight:600; } .ok { color:var(--ok); } .sla.history { color:var(--muted); font-style:italic; }
+.sla.breach, .breach { color:var(--bad); font-weight:600; } .sla.warn { color:var(--warn); font-weight:600; } .pushed { font-size:.8em; border:1px solid var(--muted); border-radius:4px; padding:0 4px; color:var(--muted); } .ok { color:var(--ok); } .sla.history { color:var(--muted); font-style:italic; }
 table.inbox td.latest { white-space:normal; min-width:14em; max-width:30em; overflow-wrap:anywhere; } .age { font-size:12px; white-space:nowrap; }
 .inbox-controls { display:flex; gap:8px; align-items:center; flex-wrap:wrap; margin:0 0 8px; }
 .pager { display:flex; gap:16px; align-items:center; flex-wrap:wrap; margin:12px 0; }

@@ -126,7 +126,9 @@ extension WebPages {
                 ends > now ? "lease ends \(HTML.relative(ends, now: now))" : "lease expired \(HTML.relative(ends, now: now))"
             } ?? ""
             claim = "<p><strong class=\"holder\(info.mine ? " mine" : "")\" id=\"claim-holder\">\(info.mine ? "You" : HTML.escape(name))</strong> "
-                + "\(info.mine ? "hold" : "holds") this ticket (since \(HTML.relative(info.sinceMillis, now: now)); \(lease)).</p>"
+                + "\(info.mine ? "hold" : "holds") this ticket (since \(HTML.relative(info.sinceMillis, now: now)); \(lease))"
+                + (detail.view.ticket.pushedTo != nil && detail.view.ticket.pushedTo == detail.view.ticket.holder
+                   ? " <span class=\"pushed\" id=\"claim-pushed\">pushed by routing</span>" : "") + ".</p>"
             claimButtons = info.mine
                 ? "<button type=\"button\" data-action=\"claim\" data-key=\"\(key)\">Renew lease</button> <button type=\"button\" data-action=\"release\" data-key=\"\(key)\">Release</button>"
                 : (info.leaseEndsMillis ?? 0) <= now

@@ -153,7 +153,8 @@ enum WebPages {
                                         now: page.nowMillis, element: "span")
                 }
             }
-            let holder = item.holderName.map { "<span class=\"holder\(row.holder == app.node.id.text ? " mine" : "")\">\(HTML.escape($0))</span>" }
+            let pushed = row.pushedTo != nil && row.pushedTo == row.holder ? " <span class=\"pushed\" title=\"Routing pushed it\">pushed</span>" : ""
+            let holder = item.holderName.map { "<span class=\"holder\(row.holder == app.node.id.text ? " mine" : "")\">\(HTML.escape($0))</span>" + pushed }
                 ?? "<span class=\"muted\">unassigned</span>"
             let claimButton = row.holder == nil
                 ? "<button type=\"button\" class=\"small\" data-action=\"claim\" data-key=\"\(key)\" aria-label=\"Claim \(key)\">Claim</button>"

@@ -85,7 +85,7 @@ struct Inbox: ParsableCommand {
         let total = try withDesk { () throws(DeskError) in try desk.inboxCount(filter) }
         if rows.isEmpty { return print(total == 0 ? "No tickets." : "No tickets past row \(offset) (\(total) in all).") }
         let now = SystemClock().nowMillis()
-        var table = [["TICKET", "PRIORITY", "STATUS", "TIER", "QUEUE", "BRAND", "CUSTOMER", "HOLDER", "FIRST RESPONSE", "MSGS", "LATEST"]]
+        var table = [["TICKET", "PRIORITY", "STATUS", "TIER", "QUEUE", "BRAND", "CUSTOMER", "HOLDER", "SLA", "MSGS", "LATEST"]]
         for row in rows {
             let holder = try row.holder.map { text in
                 try withDesk { () throws(DeskError) in
@@ -95,7 +95,8 @@ struct Inbox: ParsableCommand {
             }
             table.append([
                 row.key, row.priority.rawValue, row.status.rawValue + (row.reopened ? "*" : ""), row.tier.rawValue,
-                row.queue ?? "-", row.brand.map { "@" + $0 } ?? "-", row.customerHandle.map { "@" + $0 } ?? row.customer, holder ?? "-",
+                row.queue ?? "-", row.brand.map { "@" + $0 } ?? "-", row.customerHandle.map { "@" + $0 } ?? row.customer,
+                holder.map { $0 + (row.pushedTo != nil && row.pushedTo == row.holder ? " (pushed)" : "") } ?? "-",
                 Self.sla(row, now: now), String(row.messages), Self.latest(row, now: now),
             ])
         }

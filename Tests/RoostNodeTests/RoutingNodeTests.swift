@@ -92,6 +92,12 @@ import RoostSync
         #expect(try team.ana.store.claimConflicts().isEmpty, "no two agents were pushed the same ticket")
         let loads = Dictionary(grouping: holders.values, by: { $0 }).mapValues(\.count)
         #expect(loads.values.sorted() == [10, 10, 10], "\(loads)")
+        // Every node can tell that routing pushed each ticket to its holder (the web's "pushed" badge).
+        for node in team.all {
+            for row in try node.store.inbox({ var f = InboxFilter(); f.limit = 100; return f }(), sla: .defaults, now: t0) where keys.contains(row.key) {
+                #expect(row.pushedTo != nil && row.pushedTo == row.holder, "\(row.key)")
+            }
+        }
         #expect(try team.all.allSatisfy { try $0.store.verify().isOK })
     }
 
