@@ -32,9 +32,16 @@ public enum Desk {
 /// A ticket's status.
 public enum TicketStatus: String, Sendable, CaseIterable, Codable {
     case new, open, pending, resolved, closed
+    /// Waiting on someone other than the customer (a third party, another team): open work whose reply clocks
+    /// pause and which routing leaves alone; a customer message reopens it, as it does a pending one (issue 15).
+    case onHold = "on-hold"
 
     /// Whether the ticket still needs work (shown in the inbox by default).
-    public var isOpenWork: Bool { self == .new || self == .open || self == .pending }
+    public var isOpenWork: Bool { Self.openWork.contains(self) }
+    /// The statuses of open work.
+    public static let openWork: [TicketStatus] = [.new, .open, .pending, .onHold]
+    /// Whether a ticket's reply clocks run: it waits on the team, not on the customer or a third party.
+    public var clocksRun: Bool { self == .new || self == .open }
 }
 
 /// A ticket's priority, most urgent first.
@@ -106,7 +113,7 @@ public enum DeskRules {
             if let inbound = lastInboundMillis, inbound > answer { return (.open, true) }
             return (.resolved, false)
         }
-        if stored == .resolved || stored == .pending, let set = statusSetMillis, let inbound = lastInboundMillis, inbound > set {
+        if stored == .resolved || stored == .pending || stored == .onHold, let set = statusSetMillis, let inbound = lastInboundMillis, inbound > set {
             return (.open, true)
         }
         return (stored, false)

@@ -299,7 +299,7 @@ extension OpStore {
         if let status = filter.status {
             conditions.append("t.status = ?"); arguments += [status.rawValue]
         } else if !filter.all {
-            conditions.append("t.status IN ('new', 'open', 'pending')")
+            conditions.append("t.status IN \(TicketStatus.openWorkSQL)")
         }
         if filter.snoozed {
             conditions.append("EXISTS (\(snoozedSQL))"); arguments += [Int64(clamping: now)]
@@ -355,7 +355,8 @@ extension OpStore {
         let nextDue = sla.dueSQL(.nextReply, start: awaiting, queue: "\(table).queue", priority: "\(table).priority")
         let oldest = windowStart - Int64(sla.queues.isEmpty ? 60_000 * Int64(Priority.allCases.map(sla.target).max() ?? 0) : DeskLimits.businessTimeReachMillis)
         let nextReply = """
-            (\(table).first_response_ms IS NOT NULL AND \(table).last_inbound_ms = \(table).last_message_ms AND \(table).last_inbound_ms >= ?
+            (\(table).first_response_ms IS NOT NULL AND \(table).status IN ('new', 'open') AND \(table).last_inbound_ms = \(table).last_message_ms
+             AND \(table).last_inbound_ms >= ?
              AND (\(nextDue)) < ? AND (\(nextDue)) >= ?)
             """
         return (nextReply, [oldest, Int64(now), windowStart])
@@ -371,7 +372,8 @@ extension OpStore {
         let brand: String? = row["brand"]
         let priority = Priority(rawValue: row["priority"]) ?? .normal
         let queue: String? = row["queue"]
-        let awaiting: Int64? = firstResponse != nil && status.isOpenWork ? row["awaiting_ms"] : nil
+        // Next-reply clocks run while the ticket waits on the team (new, open), not while pending or on hold.
+        let awaiting: Int64? = firstResponse != nil && status.clocksRun ? row["awaiting_ms"] : nil
         let nextDue = awaiting.flatMap { sla.due(.nextReply, from: $0, priority: priority, queue: queue) }
         let current: Int64?, warnAt: Int64?
         if unanswered, let first = row["first_inbound_ms"] as Int64? {

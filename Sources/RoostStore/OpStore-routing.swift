@@ -17,7 +17,7 @@ extension OpStore {
             var loads: [AuthorID: RoutingLoad] = [:]
             for row in try Row.fetchAll(db, sql: """
                 SELECT holder, count(*) AS open FROM desk_ticket
-                WHERE holder IS NOT NULL AND status IN ('new', 'open', 'pending') AND lease_ends_ms > ?
+                WHERE holder IS NOT NULL AND status IN \(TicketStatus.openWorkSQL) AND lease_ends_ms > ?
                 GROUP BY holder
                 """, arguments: [Int64(clamping: now)]) {
                 loads[try row.author("holder"), default: RoutingLoad(open: 0, lastClaimMillis: 0)].open = row["open"]

@@ -36,7 +36,7 @@ extension OpStore {
     /// walks one of the inbox indexes and stops after `cap + 1` rows.
     public func deskQueueCounts(holder: AuthorID, sla: SLATargets, now: UInt64, cap: Int) throws(StoreError) -> DeskQueueCounts {
         try read { db in
-            let open = "status IN ('new', 'open', 'pending')"
+            let open = "status IN \(TicketStatus.openWorkSQL)"
             let limit = max(1, cap) + 1
             func count(_ condition: String, _ arguments: StatementArguments = [], limit: Int = limit) throws -> Int {
                 try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT 1 FROM desk_ticket WHERE \(open)\(condition) LIMIT ?)",
@@ -91,10 +91,10 @@ extension OpStore {
         let awaiting = Self.awaitingSQL
         let oldest = Self.historyBefore(now) - DeskLimits.businessTimeReachMillis
         let sql = """
-            SELECT count(*) FROM desk_ticket t WHERE t.status IN ('new', 'open', 'pending') AND NOT EXISTS (\(Self.snoozedSQL)) AND (
+            SELECT count(*) FROM desk_ticket t WHERE t.status IN \(TicketStatus.openWorkSQL) AND NOT EXISTS (\(Self.snoozedSQL)) AND (
               (t.first_response_ms IS NULL AND t.first_inbound_ms IS NOT NULL
                AND roost_due(8, t.queue, t.priority, t.first_inbound_ms) <= ? AND roost_due(0, t.queue, t.priority, t.first_inbound_ms) >= ?)
-              OR (t.first_response_ms IS NOT NULL AND t.last_inbound_ms = t.last_message_ms AND t.last_inbound_ms >= ?
+              OR (t.first_response_ms IS NOT NULL AND t.status IN ('new', 'open') AND t.last_inbound_ms = t.last_message_ms AND t.last_inbound_ms >= ?
                AND roost_due(9, t.queue, t.priority, \(awaiting)) <= ? AND roost_due(1, t.queue, t.priority, \(awaiting)) >= ?))
             """
         return try read { db in

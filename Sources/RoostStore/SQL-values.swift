@@ -51,3 +51,9 @@ func mapDatabaseErrors<T>(_ work: () throws -> T) throws(StoreError) -> T {
         throw .database(String(describing: type(of: error)))
     }
 }
+
+extension TicketStatus {
+    /// The open-work statuses as an SQL list, written the same way in every query and in the partial indexes'
+    /// `WHERE` (SQLite uses a partial index only when the query repeats its condition).
+    static let openWorkSQL = "(" + openWork.map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")"
+}

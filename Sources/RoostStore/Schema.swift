@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import RoostCore
 
 /// The database schema, as GRDB migrations. Invariants live in the schema (CHECK, NOT NULL, keys)
 /// so that even a buggy caller cannot store a malformed op.
@@ -97,8 +98,50 @@ enum Schema {
                 try DeskProjection.refreshTicket(key, db: db)
             }
         }
+        // On hold (issue 15): a fifth open-work status. SQLite cannot change a CHECK in place, so desk_ticket is
+        // rebuilt with the new vocabulary and its open-work indexes; rows are copied as they are.
+        migrator.registerMigration("v11-on-hold") { db in
+            try db.execute(sql: """
+                CREATE TABLE desk_ticket_v11 (\(deskTicketColumnsSQL)) WITHOUT ROWID;
+                INSERT INTO desk_ticket_v11 (\(deskTicketColumns)) SELECT \(deskTicketColumns) FROM desk_ticket;
+                DROP TABLE desk_ticket;
+                ALTER TABLE desk_ticket_v11 RENAME TO desk_ticket;
+                \(inboxIndexSQL)
+                CREATE INDEX desk_ticket_customer ON desk_ticket (customer);
+                """)
+        }
         return migrator
     }
+
+    /// Every column of `desk_ticket` as v11 defines it (v1's, plus v5's `lang` and v7's `sentiment`).
+    static let deskTicketColumns = "key, channel, brand, customer, status, reopened, priority, priority_rank, tier, queue, resolution, "
+        + "holder, lease_ends_ms, first_inbound_ms, last_inbound_ms, first_response_ms, last_message_ms, status_set_ms, status_by, "
+        + "messages, lang, sentiment"
+
+    static let deskTicketColumnsSQL = """
+            key TEXT PRIMARY KEY NOT NULL,
+            channel TEXT NOT NULL CHECK (channel IN ('public', 'dm')),
+            brand TEXT NOT NULL,
+            customer TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('new', 'open', 'pending', 'on-hold', 'resolved', 'closed')),
+            reopened INTEGER NOT NULL CHECK (reopened IN (0, 1)),
+            priority TEXT NOT NULL CHECK (priority IN ('urgent', 'high', 'normal', 'low')),
+            priority_rank INTEGER NOT NULL,
+            tier TEXT NOT NULL CHECK (tier IN ('triage', 'service', 'escalation')),
+            queue TEXT,
+            resolution TEXT,
+            holder BLOB,
+            lease_ends_ms INTEGER,
+            first_inbound_ms INTEGER,
+            last_inbound_ms INTEGER,
+            first_response_ms INTEGER,
+            last_message_ms INTEGER,
+            status_set_ms INTEGER,
+            status_by BLOB,
+            messages INTEGER NOT NULL,
+            lang TEXT CHECK (lang IS NULL OR length(lang) BETWEEN 2 AND 3),
+            sentiment INTEGER CHECK (sentiment IS NULL OR sentiment BETWEEN -100 AND 100)
+        """
 
     /// Snoozed tickets: `until_ms` from the ticket's `snooze_until` register (an int, Unix ms), `set_ms` the wall
     /// time of that register's winning op. Hidden from open work while `until_ms > now` and no customer message
@@ -270,12 +313,12 @@ enum Schema {
     /// one in order and stops at the LIMIT instead of sorting every open ticket (Benchmarks/README.md, "Inbox").
     static let inboxIndexSQL = """
         CREATE INDEX desk_ticket_open ON desk_ticket (priority_rank, first_inbound_ms IS NULL, first_inbound_ms)
-            WHERE status IN ('new', 'open', 'pending');
+            WHERE status IN \(TicketStatus.openWorkSQL);
         CREATE INDEX desk_ticket_order ON desk_ticket (priority_rank, first_inbound_ms IS NULL, first_inbound_ms);
         CREATE INDEX desk_ticket_queue ON desk_ticket (queue, priority_rank, first_inbound_ms IS NULL, first_inbound_ms)
-            WHERE status IN ('new', 'open', 'pending');
+            WHERE status IN \(TicketStatus.openWorkSQL);
         CREATE INDEX desk_ticket_tier ON desk_ticket (tier, priority_rank, first_inbound_ms IS NULL, first_inbound_ms)
-            WHERE status IN ('new', 'open', 'pending');
+            WHERE status IN \(TicketStatus.openWorkSQL);
         CREATE INDEX desk_ticket_holder ON desk_ticket (holder, priority_rank, first_inbound_ms IS NULL, first_inbound_ms)
             WHERE holder IS NOT NULL;
         """

@@ -33,6 +33,7 @@ enum WebAPI {
         WebRoute(method: .post, path: base + "/tickets/:key/escalate", handler: escalate),
         WebRoute(method: .post, path: base + "/tickets/:key/snooze", handler: snooze),
         WebRoute(method: .post, path: base + "/tickets/:key/resolve", handler: resolve),
+        WebRoute(method: .post, path: base + "/tickets/:key/status", handler: setStatus),
         WebRoute(method: .get, path: base + "/customers/:handle", handler: customer),
         WebRoute(method: .post, path: base + "/customers/:handle", handler: updateCustomer),
         WebRoute(method: .post, path: base + "/customers/:handle/erase", handler: eraseCustomer),
@@ -211,6 +212,16 @@ enum WebAPI {
         let body = try await WebRequestBody.read(request, allowed: ["as"])
         let type = try body.string("as") ?? "answered"
         return JSON.response(Done(ticket: try app.desk.resolve(try key(context, app), as: type), detail: type))  // releases the resolver's claim
+    }
+
+    /// `POST /api/v1/tickets/:key/status {status: pending|on-hold|open|new|closed}` (resolving goes through /resolve).
+    @Sendable static func setStatus(_ app: WebApp, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let body = try await WebRequestBody.read(request, allowed: ["status"])
+        let text = try body.requiredString("status")
+        guard let status = TicketStatus(rawValue: text), status != .resolved else {
+            throw WebError.badRequest(field: "status", reason: "must be one of: pending, on-hold, open, new, closed (resolve with /resolve)")
+        }
+        return JSON.response(Done(ticket: try app.desk.setStatus(try key(context, app), status), detail: status.rawValue))
     }
 
     // MARK: customers, canned, report

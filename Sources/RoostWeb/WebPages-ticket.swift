@@ -240,6 +240,11 @@ extension WebPages {
                   <select id="resolve-as" name="as">\(resolutions)</select>
                   <button type="submit" id="resolve-button">Resolve</button>
                 </form>
+                <form id="status-form" class="api-form inline" data-endpoint="/api/v1/tickets/\(key)/status">
+                  <label for="status-set">Waiting</label>
+                  <select id="status-set" name="status">\(Self.waitingOptions(row.status))</select>
+                  <button type="submit">Set</button>
+                </form>
                 \(view.escalationReason.map { "<p>Escalated: \(HTML.escape($0))</p>" } ?? "")
                 <form class="api-form inline" data-endpoint="/api/v1/tickets/\(key)/escalate" data-reset="true">
                   <label for="escalate-reason">Escalation reason</label>
@@ -254,5 +259,14 @@ extension WebPages {
             </aside>
             </div>
             """
+    }
+
+    /// The statuses the ticket page can set besides resolving: open, pending (waiting on the customer), on hold
+    /// (waiting on someone else; reply clocks pause), closed.
+    static func waitingOptions(_ current: TicketStatus) -> String {
+        [(TicketStatus.open, "open"), (.pending, "pending: waiting on the customer"), (.onHold, "on hold: waiting on someone else"), (.closed, "closed")]
+            .map { status, label in
+                "<option value=\"\(status.rawValue)\"\(status == current ? " selected" : "")>\(label)</option>"
+            }.joined()
     }
 }

@@ -44,7 +44,7 @@ struct Inbox: ParsableCommand {
     var myLanguages = false
     @Flag(help: "Include resolved and closed tickets (and snoozed ones).") var all = false
     @Flag(help: "Only snoozed tickets (they are out of open work until they wake).") var snoozed = false
-    @Option(help: "Only this status: new, open, pending, resolved, closed.") var status: String?
+    @Option(help: "Only this status: new, open, pending, on-hold, resolved, closed.") var status: String?
     @Option(help: "Order: priority (default), due (soonest first-response due first), newest (latest customer message first).")
     var sort = InboxSort.priority.rawValue
     @Option(help: "At most this many rows.") var limit = 50
@@ -435,6 +435,32 @@ struct Resolve: AsyncParsableCommand {
             return try withDesk { () throws(DeskError) in try desk.resolve(ticket, as: type) }
         }
         confirm(global, "Resolved \(key) as \(type)", ["ticket": key, "resolution": type], viaAPI: viaAPI)
+    }
+}
+
+/// `roost mark KEY STATUS`: the waiting states of issue 15 (pending, on-hold), and open or closed.
+struct Mark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Set a ticket's status: pending (waiting on the customer), on-hold (waiting on someone else), open or closed.",
+        discussion: """
+            Pending and on-hold tickets stay open work, but their reply clocks pause and routing leaves them alone; the \
+            customer writing again opens them. A reply sets pending by itself. Use `roost resolve` to resolve.
+            """)
+    @OptionGroup var global: GlobalOptions
+    @Argument var ticket: String
+    @Argument(help: "pending, on-hold, open, new or closed.") var status: String
+
+    func run() async throws {
+        guard let value = TicketStatus(rawValue: status), value != .resolved else {
+            throw CLIError("status must be one of: pending, on-hold, open, new, closed (not \(status); resolve with `roost resolve`)")
+        }
+        let (key, viaAPI) = try await throughNode(global) { api in
+            try await api.send("POST", LocalAPI.ticket(ticket) + "/status", ["status": value.rawValue])["ticket"] as? String ?? ticket
+        } local: {
+            let desk = try openDesk(global)
+            return try withDesk { () throws(DeskError) in try desk.setStatus(ticket, value) }
+        }
+        confirm(global, "\(key) is \(value.rawValue).", ["ticket": key, "status": value.rawValue], viaAPI: viaAPI)
     }
 }
 

@@ -9,7 +9,7 @@ struct Roost: AsyncParsableCommand {
         subcommands: [
             Init.self, Status.self, Verify.self, TeamCommand.self, Run.self, Peers.self,
             Inbox.self, Show.self, ClaimTicket.self, ReleaseTicket.self, Handoff.self, Reassign.self, Reply.self, Note.self,
-            TagTicket.self, UntagTicket.self, SetPriority.self, Escalate.self, Snooze.self, Resolve.self, Customer.self, Retention.self,
+            TagTicket.self, UntagTicket.self, SetPriority.self, Escalate.self, Snooze.self, Mark.self, Resolve.self, Customer.self, Retention.self,
             Canned.self, SLA.self, RoutingCommand.self, PolicyCommand.self, Report.self, Search.self, Reindex.self, Agent.self, Alerts.self, Ingest.self, ImportTWCS.self, OpCommand.self, BundleCommand.self,
             GatewayCommand.self, OutboxCommand.self, XCommand.self,
             Open.self, TokenCommand.self,

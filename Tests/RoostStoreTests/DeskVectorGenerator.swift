@@ -331,6 +331,48 @@ import Testing
             ],
             threads: [("p350", ["350", "351", "r35"])]))
 
+        // 3a'. On hold (issue 15): open work that a later customer message opens; its reply clock pauses meanwhile.
+        cases.append(DeskCase(
+            name: "on-hold-opens-on-a-later-customer-message",
+            description: "p360: B answers at t0+10 min, the customer writes at t0+20 min, B puts it on hold at t0+25 min: on-hold, "
+                + "no next-reply clock while on hold. p370: the same, and the customer writes again at t0+40 min: open, reopened, "
+                + "its next reply due 60 min after the oldest unanswered message (t0+20 min).",
+            ops: [
+                Op(author: A, at: 0, body: ticket("p360", customer: "u6")),
+                Op(author: A, at: 1, body: message("360", ticket: "p360", "inbound", author: "u6", created: 0, text: "refund?")),
+                Op(author: B, at: 10 * m, body: message("r36", ticket: "p360", "outbound", author: b, created: 10 * m,
+                                                        text: "@u6 checking with billing ^BB", dm: false, signature: "BB")),
+                Op(author: A, at: 20 * m, body: message("361", ticket: "p360", "inbound", author: "u6", created: 20 * m, text: "ok")),
+                Op(author: B, at: 25 * m, body: status("p360", "on-hold")),
+                Op(author: A, at: 2, body: ticket("p370", customer: "u7")),
+                Op(author: A, at: 3, body: message("370", ticket: "p370", "inbound", author: "u7", created: 0, text: "refund?")),
+                Op(author: B, at: 10 * m + 1, body: message("r37", ticket: "p370", "outbound", author: b, created: 10 * m,
+                                                            text: "@u7 checking with billing ^BB", dm: false, signature: "BB")),
+                Op(author: A, at: 20 * m + 1, body: message("371", ticket: "p370", "inbound", author: "u7", created: 20 * m, text: "ok")),
+                Op(author: B, at: 25 * m + 1, body: status("p370", "on-hold")),
+                Op(author: A, at: 40 * m, body: message("372", ticket: "p370", "inbound", author: "u7", created: 40 * m, text: "and?")),
+            ],
+            now: 90 * m,
+            tickets: [
+                TicketRow(key: "p360", customer: "u6", status: "on-hold", firstIn: 0, lastIn: 20 * m, firstResponse: 10 * m,
+                          lastMessage: 20 * m, statusSet: 25 * m, statusBy: B, messages: 3, due: 60 * m, breaching: false),
+                TicketRow(key: "p370", customer: "u7", status: "open", reopened: true, firstIn: 0, lastIn: 40 * m, firstResponse: 10 * m,
+                          lastMessage: 40 * m, statusSet: 25 * m + 1, statusBy: B, messages: 4, due: 60 * m, breaching: true,
+                          nextReplyDue: 80 * m),
+            ],
+            messages: [
+                MessageRow(id: "360", ticket: "p360", direction: "inbound", author: "u6", created: 0, text: "refund?"),
+                MessageRow(id: "361", ticket: "p360", direction: "inbound", author: "u6", created: 20 * m, text: "ok"),
+                MessageRow(id: "370", ticket: "p370", direction: "inbound", author: "u7", created: 0, text: "refund?"),
+                MessageRow(id: "371", ticket: "p370", direction: "inbound", author: "u7", created: 20 * m, text: "ok"),
+                MessageRow(id: "372", ticket: "p370", direction: "inbound", author: "u7", created: 40 * m, text: "and?"),
+                MessageRow(id: "r36", ticket: "p360", direction: "outbound", author: b, created: 10 * m, signature: "BB",
+                           text: "@u6 checking with billing ^BB"),
+                MessageRow(id: "r37", ticket: "p370", direction: "outbound", author: b, created: 10 * m, signature: "BB",
+                           text: "@u7 checking with billing ^BB"),
+            ],
+            threads: [("p360", ["360", "r36", "361"]), ("p370", ["370", "r37", "371", "372"])]))
+
         // 3b. Answered on the platform: ingested threads with no status register (SPEC §1b.4 step 4).
         cases.append(DeskCase(
             name: "answered-on-the-platform",
