@@ -36,11 +36,12 @@ extension DeskService {
     /// the team in one append: the policy text, and the routing registers of queues that set `routing`. Leads and
     /// admins only. Returns the policy read.
     @discardableResult
-    public func applyPolicy(text: String, file: String, rules: TriageRules, dryRun: Bool = false) throws(DeskError) -> DeskPolicy {
+    public func applyPolicy(text: String, file: String, rules: TriageRules, extraQueues: [String] = [],
+                            dryRun: Bool = false) throws(DeskError) -> DeskPolicy {
         let policy: DeskPolicy
         do {
             policy = try DeskPolicy.parse(text, file: file)
-            try policy.checkQueues(known: try knownQueues(rules: rules), file: file)
+            try policy.checkQueues(known: try knownQueues(rules: rules).union(extraQueues), file: file)
         } catch let error as RulesError {
             throw .refused(error.description)
         } catch {

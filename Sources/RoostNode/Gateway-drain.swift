@@ -34,13 +34,14 @@ extension XGateway {
     public func drain() async throws(GatewayError) -> DrainReport {
         var report = DrainReport()
         let handle = try currentHandle()
+        let tenure = try d { () throws(DeskError) in try desk.failoverEnabled(handle) ? try desk.gatewayLease(handle) : nil }
         let rows = try d { () throws(DeskError) in
             try desk.run { () throws(StoreError) in try store.outbox(states: [.queued, .posting]) }
         }.filter { $0.brand.lowercased() == handle.username.lowercased() }
         for row in rows {
             _ = try currentHandle()  // the role may have moved while we were posting
             do {
-                try await drainOne(row, handle: handle, report: &report)
+                try await drainOne(row, handle: handle, tenure: tenure, report: &report)
             } catch let error {
                 guard case .api = error else { throw error }
                 // X is unavailable or the outcome is unknown: keep the reply for the next drain, in order.
@@ -53,8 +54,22 @@ extension XGateway {
         return report
     }
 
-    private func drainOne(_ row: OutboxRow, handle: GatewayHandle, report: inout DrainReport) async throws(GatewayError) {
+    private func drainOne(_ row: OutboxRow, handle: GatewayHandle, tenure: GatewayLeaseView?,
+                          report: inout DrainReport) async throws(GatewayError) {
         let message = EntityRef(Desk.message, row.id)
+        if let tenure, row.state == .queued, row.createdMillis < tenure.sinceMillis, try reconcileNeeded(row, epoch: tenure.epoch) {
+            // A new tenure (failover): a former gateway may have posted this reply and died before its `posting`
+            // reached this node. Look on X first; only a reply not found there is posted (SPEC.md §1b.14).
+            if let found = try await findOnX(row, handle: handle) {
+                try markPosted(row, xID: found)
+                report.recovered += 1
+                logger.notice("reply found on X after a gateway takeover; not posting again", metadata: ["message": "\(row.id)"])
+                return
+            }
+            try d { () throws(DeskError) in
+                try desk.append([.set(entity: message, field: Gateway.checkedEpoch, value: .int(tenure.epoch))])
+            }
+        }
         if row.state == .posting {
             // X's search can take a few seconds to show a new tweet: look only once the attempt is old enough.
             if let attempt = row.attemptMillis, desk.now < attempt + limits.recoveryDelayMillis {
@@ -91,9 +106,14 @@ extension XGateway {
             return
         }
         try d { () throws(DeskError) in
-            try desk.append([.set(entity: message, field: Gateway.outbox, value: .string(OutboxState.posting.rawValue)),
-                             .set(entity: message, field: Gateway.attemptMillis, value: .int(Int64(desk.now)))])
+            var bodies: [OpBody] = [.set(entity: message, field: Gateway.outbox, value: .string(OutboxState.posting.rawValue)),
+                                    .set(entity: message, field: Gateway.attemptMillis, value: .int(Int64(desk.now)))]
+            if let tenure { bodies.append(.set(entity: message, field: Gateway.attemptEpoch, value: .int(tenure.epoch))) }
+            try desk.append(bodies)
         }
+        // Fencing: the lease is checked again right before the call, so a gateway that lost it (or slept past its
+        // end) does not post.
+        if tenure != nil { _ = try currentHandle() }
         do { try hooks.afterPostingCommitted(row.id) } catch { throw .crashed("after posting was committed") }
         let posted: XPosted
         do {
@@ -123,6 +143,14 @@ extension XGateway {
         do { try hooks.afterPost(row.id) } catch { throw .crashed("after X accepted the post") }
         try markPosted(row, xID: row.dm ? "dm" + posted.id : posted.id)
         report.posted += 1
+    }
+
+    /// Whether a queued reply still needs a look on X in this tenure: not yet checked in epoch `epoch`.
+    func reconcileNeeded(_ row: OutboxRow, epoch: Int64) throws(GatewayError) -> Bool {
+        let checked = try d { () throws(DeskError) in
+            try desk.run { () throws(StoreError) in try store.register(EntityRef(Desk.message, row.id), Gateway.checkedEpoch) }
+        }
+        return checked?.intValue != epoch
     }
 
     /// Records a reply as posted as `xID` (a tweet id, or `dm` + a DM event id), in one transaction.

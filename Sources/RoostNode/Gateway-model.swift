@@ -19,9 +19,16 @@ public enum Gateway {
     /// Registers of `handle/<id>`.
     public static let gatewayField = "gateway", mentionsCursor = "cursor.mentions", dmsCursor = "cursor.dms",
         usernameField = "username"
+    /// Registers of `handle/<id>` for failover (SPEC.md §1b.14): `standby` (comma-separated node ids, admin-written),
+    /// `lease_seconds` (admin-written), `lease_epoch` and `lease_since` (written with each acquisition of the lease).
+    public static let standbyField = "standby", leaseSecondsField = "lease_seconds", leaseEpochField = "lease_epoch",
+        leaseSinceField = "lease_since"
     /// Registers of an outbound `message/<id>`.
     public static let outbox = "outbox", reason = "outbox.reason", override = "outbox.override", xID = "x_id",
         postedMillis = "posted_ms", attemptMillis = "attempt_ms"
+    /// Registers of an outbound `message/<id>` under failover: `attempt_epoch` (the lease epoch a `posting` was written
+    /// in: the fencing token) and `checked_epoch` (the tenure that looked for it on X before posting it).
+    public static let attemptEpoch = "attempt_epoch", checkedEpoch = "checked_epoch"
     /// Roles (register `role` of `member/<node id>`, written by the roster) allowed to run a gateway.
     /// A member with no role yet (a team from before the roster) may run one when assigned.
     public static let gatewayRoles: Set<String> = ["gateway", "admin", "lead"]

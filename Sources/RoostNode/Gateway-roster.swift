@@ -68,7 +68,10 @@ extension DeskService {
     /// Whether this node may act as the gateway of `handle`: the assignment names it, was written by an
     /// admin (per the roster, at the time of the write), and this node is a current member with a
     /// gateway-capable role. Without a team (a single node), the assignment alone counts.
+    /// With standby gateways (failover, SPEC.md §1b.14) it is the lease that decides: this node serves while it holds
+    /// the handle's gateway lease.
     public func servesAsGateway(_ handle: GatewayHandle) throws(DeskError) -> Bool {
+        if try failoverEnabled(handle) { return try mayActAsGateway(handle) }
         guard handle.gateway == node.id.text else { return false }
         guard let roster = try run({ () throws(StoreError) in try store.roster() }) else { return true }
         guard let assignment = try run({ () throws(StoreError) in

@@ -34,8 +34,44 @@ public struct GatewayService: Sendable {
             for loop in Loop.allCases {
                 group.addTask { await self.run(loop, board: board) }
             }
+            group.addTask { await self.runLease() }
         }
         try? FileManager.default.removeItem(at: GatewayStatusFile.url(node.home))
+    }
+
+    /// How often the lease loop looks at the handles with standby gateways: 5 s (a 60-s lease is renewed once two
+    /// thirds of it is left, so at 20-25 s; a standby notices an expired lease within 5 s).
+    static let leaseCheckSeconds: UInt64 = 5
+
+    /// The failover loop (SPEC.md §1b.14): for every handle with standby gateways that names this node, renews or
+    /// acquires the gateway lease when its turn comes. Its own loop, so a poll waiting out X's rate limit never lets
+    /// the lease lapse.
+    func runLease() async {
+        let desk = DeskService(node: node)
+        var serving = Set<String>()
+        while !Task.isCancelled {
+            for handle in (try? desk.gatewayHandles()) ?? [] {
+                guard (try? desk.failoverEnabled(handle)) == true, (try? desk.gatewayCandidates(handle).contains(node.id)) == true else {
+                    continue
+                }
+                do {
+                    let decision = try desk.maintainGatewayLease(handle)
+                    let serves = try desk.servesAsGateway(handle)
+                    if case let .acquire(takeover) = decision {
+                        logger.notice("gateway lease acquired", metadata: ["handle": "\(handle.username)", "takeover": "\(takeover)"])
+                    }
+                    if serves != serving.contains(handle.userID) {
+                        if serves { serving.insert(handle.userID) } else {
+                            serving.remove(handle.userID)
+                            logger.notice("gateway lease lost or lapsed; standing by", metadata: ["handle": "\(handle.username)"])
+                        }
+                    }
+                } catch {
+                    logger.warning("gateway lease step failed", metadata: ["handle": "\(handle.username)", "error": "\(error)"])
+                }
+            }
+            try? await Task.sleep(nanoseconds: Self.leaseCheckSeconds * 1_000_000_000)
+        }
     }
 
     /// One loop: every round it looks for the handles this node serves and, for each, polls (ingest, at the

@@ -115,13 +115,14 @@ extension WebAPI {
         JSON.response(PolicyView(text: try app.desk.policyText() ?? "", queues: try app.desk.deskPolicy().queues.map(\.name)))
     }
 
-    /// `POST /api/v1/policy {text, file?, dryRun?}`: checks a desk policy and, unless `dryRun`, writes it for the team
+    /// `POST /api/v1/policy {text, file?, dryRun?, knownQueues?}` (`knownQueues`: more queue names to accept, such as a
+    /// rules file's the CLI was given): checks a desk policy and, unless `dryRun`, writes it for the team
     /// (leads and admins). A bad policy is a 400 naming the line.
     @Sendable static func setPolicy(_ app: WebApp, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let body = try await WebRequestBody.read(request, allowed: ["text", "file", "dryRun"])
+        let body = try await WebRequestBody.read(request, allowed: ["text", "file", "dryRun", "knownQueues"])
         let text = try body.requiredString("text")
         let policy = try app.desk.applyPolicy(text: text, file: try body.string("file") ?? "policy", rules: app.node.home.rules(),
-                                              dryRun: try body.bool("dryRun") ?? false)
+                                              extraQueues: try body.strings("knownQueues") ?? [], dryRun: try body.bool("dryRun") ?? false)
         return JSON.response(PolicyView(text: text, queues: policy.queues.map(\.name)))
     }
 

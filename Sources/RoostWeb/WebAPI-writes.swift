@@ -18,6 +18,7 @@ extension WebAPI {
         WebRoute(method: .post, path: base + "/team/members/:member/role", handler: teamRole),
         WebRoute(method: .post, path: base + "/team/members/:member/revoke", handler: teamRevoke),
         WebRoute(method: .post, path: base + "/gateway/handles", handler: gatewayAssign),
+        WebRoute(method: .post, path: base + "/gateway/standby", handler: gatewayStandby),
         WebRoute(method: .post, path: base + "/jobs/import-twcs", handler: importTWCS),
         WebRoute(method: .post, path: base + "/jobs/ingest", handler: ingestX),
         WebRoute(method: .post, path: base + "/jobs/bundle-import", handler: bundleImport),
@@ -129,6 +130,15 @@ extension WebAPI {
         let handle = try app.desk.assignGateway(username: try body.requiredString("handle"), xUserID: try body.string("xUserId"), member: member)
         return JSON.response(HandleResult(handle: handle.username, xUserId: handle.userID, gateway: handle.gateway ?? "",
                                           gatewayName: try app.desk.memberName(try app.desk.resolveMember(member))))
+    }
+
+    /// `POST /api/v1/gateway/standby {handle, members: [member], leaseSeconds?}` (admins): the handle's standby
+    /// gateways, in order; an empty list turns failover off (SPEC.md §1b.14).
+    @Sendable static func gatewayStandby(_ app: WebApp, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let body = try await WebRequestBody.read(request, allowed: ["handle", "members", "leaseSeconds"])
+        let handle = try app.desk.setGatewayStandby(username: try body.requiredString("handle"), members: try body.strings("members") ?? [],
+                                                    leaseSeconds: try body.int("leaseSeconds", in: 15...600))
+        return JSON.response(try app.desk.gatewayLease(handle))
     }
 
     // MARK: long jobs

@@ -9,7 +9,7 @@ struct GatewayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gateway",
         abstract: "The X gateway: which member pulls a brand handle's mentions and DMs and posts its replies.",
-        subcommands: [Assign.self, Configure.self, Status.self])
+        subcommands: [Assign.self, Standby.self, Configure.self, Status.self])
 
     struct Assign: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -53,6 +53,35 @@ struct GatewayCommand: ParsableCommand {
             let name = try withDesk { () throws(DeskError) in try desk.memberName(try desk.resolveMember(member)) }
             confirm(global, "@\(username) (X user \(userID)): gateway is now \(name)",
                     ["handle": username, "x_user_id": userID, "gateway": gateway], viaAPI: viaAPI)
+        }
+    }
+
+    struct Standby: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Name standby gateways for a handle (admins): if the serving gateway stops, the next takes over.",
+            discussion: """
+                With standbys, the gateway that serves holds the handle's gateway lease (a claim renewed every 20 s of \
+                a 60-s lease by `roost run`); when it stops renewing, the first standby takes the lease over once it has \
+                expired, the next half a lease later. A new holder looks on X for every reply still open before posting \
+                it, so a reply is neither lost nor posted twice. `--member` again for each standby, in order; none turns \
+                failover off.
+                """)
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The brand's X username (@ optional).") var handle: String
+        @Option(name: .customLong("member"), help: "A standby: node id, id prefix or name (repeat, in order).") var members: [String] = []
+        @Option(help: "Lease length in seconds (15-600; default 60).") var lease: Int?
+
+        func run() async throws {
+            var body: [String: Any] = ["handle": handle, "members": members]
+            if let lease { body["leaseSeconds"] = lease }
+            let viaAPI = try await throughNode(global) { api in
+                _ = try await api.send("POST", "/gateway/standby", body)
+            } local: {
+                let desk = try openDesk(global)
+                _ = try withDesk { () throws(DeskError) in try desk.setGatewayStandby(username: handle, members: members, leaseSeconds: lease) }
+            }.1
+            confirm(global, members.isEmpty ? "@\(handle): no standby gateway (failover off)." : "@\(handle): standby gateways \(members.joined(separator: ", ")).",
+                    ["handle": handle, "standby": members.joined(separator: ",")], viaAPI: viaAPI)
         }
     }
 
@@ -129,6 +158,12 @@ struct GatewayCommand: ParsableCommand {
                     ("mentions cursor", handle.mentionsCursor ?? "none (first poll reads all recent mentions)"),
                     ("dms cursor", handle.dmsCursor ?? "none"),
                 ]
+                if (try? desk.failoverEnabled(handle)) == true, let lease = try? desk.gatewayLease(handle) {
+                    let name = { (text: String) in (try? AuthorID(text: text)).flatMap { try? desk.memberName($0) } ?? String(text.prefix(7)) }
+                    rows.append(("candidates", lease.candidates.map(name).joined(separator: ", ") + " (primary first)"))
+                    let ends = lease.leaseEndsMillis > now ? "ends in \((lease.leaseEndsMillis - now) / 1_000) s" : "expired"
+                    rows.append(("lease", lease.holder.map { name($0) + ", epoch \(lease.epoch), " + ends } ?? "free"))
+                }
                 let states = ["queued", "posting", "held", "failed"].map { "\(depth[handle.username.lowercased() + "/" + $0] ?? 0) \($0)" }
                 rows.append(("outbox", states.joined(separator: ", ")))
                 if mine {

@@ -31,12 +31,14 @@ struct PolicyCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Check a policy file without writing it.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The policy file.") var file: String
+        @Option(help: "Triage rules whose queues count as known (default: rules.toml in the node home).") var rules: String?
 
         func run() throws {
             let (text, _) = try PolicyCommand.read(file)
             let desk = try openDesk(global)
+            let triage = try loadRules(rules, home: desk.node.home)
             let policy = try withDesk { () throws(DeskError) in
-                try desk.applyPolicy(text: text, file: file, rules: desk.node.home.rules(), dryRun: true)
+                try desk.applyPolicy(text: text, file: file, rules: triage, dryRun: true)
             }
             confirm(global, "\(file): valid; \(policy.queues.count) queue(s): \(policy.queues.map(\.name).joined(separator: ", ")).",
                     ["file": file, "queues": policy.queues.map(\.name).joined(separator: ",")])
@@ -47,14 +49,19 @@ struct PolicyCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Check a policy file and write it for the team (leads and admins).")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The policy file.") var file: String
+        @Option(help: "Triage rules whose queues count as known (default: rules.toml in the node home).") var rules: String?
 
         func run() async throws {
             let (text, _) = try PolicyCommand.read(file)
+            let checker = try openDesk(global)
+            let triage = try loadRules(rules, home: checker.node.home)
+            // Checked here against the rules named, then written (through the running node when there is one).
+            _ = try withDesk { () throws(DeskError) in try checker.applyPolicy(text: text, file: file, rules: triage, dryRun: true) }
             let viaAPI = try await throughNode(global) { api in
-                _ = try await api.send("POST", "/policy", ["text": text, "file": file])
+                _ = try await api.send("POST", "/policy", ["text": text, "file": file, "knownQueues": triage.rules.compactMap(\.queue)])
             } local: {
                 let desk = try openDesk(global)
-                try withDesk { () throws(DeskError) in _ = try desk.applyPolicy(text: text, file: file, rules: desk.node.home.rules()) }
+                try withDesk { () throws(DeskError) in _ = try desk.applyPolicy(text: text, file: file, rules: triage) }
             }.1
             confirm(global, "Policy \(file) applied for the team.", ["file": file], viaAPI: viaAPI)
         }

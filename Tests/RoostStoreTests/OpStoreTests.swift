@@ -318,7 +318,7 @@ import RoostCrypto
         let store = try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis)
         let details = try store.writer.read { db in
             try Row.fetchAll(db, sql: """
-                EXPLAIN QUERY PLAN SELECT t.* FROM desk_ticket t WHERE t.status IN ('new', 'open', 'pending')
+                EXPLAIN QUERY PLAN SELECT t.* FROM desk_ticket t WHERE t.status IN ('new', 'open', 'pending', 'on-hold')
                 ORDER BY t.priority_rank, t.first_inbound_ms IS NULL, t.first_inbound_ms, t.key LIMIT 50
                 """).map { $0["detail"] as String }
         }
