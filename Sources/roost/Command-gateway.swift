@@ -130,6 +130,8 @@ struct GatewayCommand: ParsableCommand {
             var gatewayNames: [String: String]
             var outbox: [String: Int]
             var running: GatewayStatusFile?
+            /// Handles with standby gateways: their lease, by username.
+            var leases: [String: GatewayLeaseView]
         }
 
         func run() throws {
@@ -148,7 +150,11 @@ struct GatewayCommand: ParsableCommand {
             }
             let now = SystemClock().nowMillis()
             let file = GatewayStatusFile.load(home).flatMap { $0.writtenMillis + 60_000 > now ? $0 : nil }
-            if global.json { return printJSON(Report(handles: handles, gatewayNames: names, outbox: depth, running: file)) }
+            var leases: [String: GatewayLeaseView] = [:]
+            for handle in handles where (try? desk.failoverEnabled(handle)) == true {
+                leases[handle.username] = try withDesk { () throws(DeskError) in try desk.gatewayLease(handle) }
+            }
+            if global.json { return printJSON(Report(handles: handles, gatewayNames: names, outbox: depth, running: file, leases: leases)) }
             if handles.isEmpty { return print("No handles connected (see `roost gateway assign`).") }
             for handle in handles {
                 let mine = handle.gateway == desk.node.id.text

@@ -118,6 +118,13 @@ public struct FakeXServer: Sendable {
             let tweet = await state.tweet(from: user, text: text, inReplyTo: object["in_reply_to"] as? String)
             return Self.json(.created, ["data": ["id": tweet.id, "conversation_id": tweet.conversationID]]).response
         }
+        // How many posting requests reached the fake (X's duplicate-content check hides a second post of the same text
+        // from /fake/posted, so exactly-once is judged by this count).
+        router.get("/fake/requests") { _, _ in
+            let requests = await state.requests
+            return Self.json(.ok, ["post_tweet": requests.filter { $0 == "POST /2/tweets" }.count,
+                                   "post_dm": requests.filter { $0.hasPrefix("POST /2/dm_conversations") }.count]).response
+        }
         router.get("/fake/posted") { _, _ in
             let tweets = await state.brandTweets, dms = await state.brandDMs
             return Self.json(.ok, ["tweets": tweets.map { ["id": $0.id, "in_reply_to": $0.repliedToID ?? "", "text": $0.text] },
