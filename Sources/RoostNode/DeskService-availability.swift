@@ -18,10 +18,32 @@ public struct MemberAvailability: Sendable, Equatable, Codable {
 }
 
 extension DeskService {
-    /// Sets this node's member's availability; replicated as an op, so every node shows it.
-    public func setMyAvailability(_ availability: Availability) throws(DeskError) {
-        try append([.set(entity: EntityRef("member", node.id.text), field: AvailabilityRules.field, value: .string(availability.rawValue))])
+    /// Sets this node's member's availability; replicated as an op, so every node shows it. Going `offline` also
+    /// releases the open tickets they hold in queues with push routing (in the same append), so routing names someone
+    /// else at once instead of when the claims' leases end. Returns the tickets released.
+    @discardableResult
+    public func setMyAvailability(_ availability: Availability) throws(DeskError) -> [String] {
+        var bodies: [OpBody] = [.set(entity: EntityRef("member", node.id.text), field: AvailabilityRules.field, value: .string(availability.rawValue))]
+        var released: [String] = []
+        if availability == .offline {
+            let routed = Set(try routingPolicies().filter { !$0.paused }.map(\.queue))
+            var filter = InboxFilter()
+            filter.holder = node.id
+            filter.limit = Self.releaseOnOfflineLimit
+            for row in try inbox(filter) where routed.contains(row.queue ?? RoutingRules.defaultQueue) && row.status.clocksRun {
+                guard let current = try run({ () throws(StoreError) in try store.claim(on: EntityRef(Desk.ticket, row.key)) }),
+                      current.holder == node.id else { continue }
+                bodies.append(.claim(entity: EntityRef(Desk.ticket, row.key), action: .release, holder: nil, leaseSeconds: 0,
+                                     observed: current.current))
+                released.append(row.key)
+            }
+        }
+        try append(bodies)
+        return released
     }
+
+    /// Most tickets going offline releases in one append.
+    public static let releaseOnOfflineLimit = 500
 
     /// Parses an availability typed by a person (`online`, `away`, `offline`).
     public static func availability(_ text: String) throws(DeskError) -> Availability {

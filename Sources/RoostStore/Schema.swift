@@ -108,10 +108,19 @@ enum Schema {
                 ALTER TABLE desk_ticket_v11 RENAME TO desk_ticket;
                 \(inboxIndexSQL)
                 CREATE INDEX desk_ticket_customer ON desk_ticket (customer);
+                \(awaitingIndexSQL)
                 """)
         }
         return migrator
     }
+
+    /// Answered open tickets whose latest message is the customer's, by that message's time: the candidates of an
+    /// overdue next reply (SPEC.md §1b.13), so the Breaching count seeks a range instead of reading every open ticket.
+    /// Its condition is repeated word for word in `OpStore.nextReplyBreachCondition`.
+    static let awaitingIndexSQL = """
+        CREATE INDEX desk_ticket_awaiting ON desk_ticket (last_inbound_ms)
+            WHERE first_response_ms IS NOT NULL AND status IN ('new', 'open') AND last_inbound_ms = last_message_ms;
+        """
 
     /// Every column of `desk_ticket` as v11 defines it (v1's, plus v5's `lang` and v7's `sentiment`).
     static let deskTicketColumns = "key, channel, brand, customer, status, reopened, priority, priority_rank, tier, queue, resolution, "

@@ -101,6 +101,33 @@ import RoostSync
         #expect(try team.all.allSatisfy { try $0.store.verify().isOK })
     }
 
+    @Test func anAgentWhoGoesOfflineHandsTheirRoutedTicketsBackAtOnce() throws {
+        let team = try Team()
+        defer { team.cleanup() }
+        let now = SystemClock().nowMillis()
+        let keys = try Self.ingest(6, on: team.ana, at: now)
+        try DeskService(node: team.ana, clock: FixedClock(millis: now)).setRouting(queue: "default", mode: .leastLoaded)
+        try team.sync()
+        for node in team.all { _ = try DeskService(node: node, clock: FixedClock(millis: now + 1_000)).routeOnce() }
+        try team.sync()
+        let kenjis = try Self.holders(team.ana, keys).filter { $0.value == team.kenji.id }.map(\.key).sorted()
+        #expect(!kenjis.isEmpty)
+        // Kenji signs off: his open routed tickets are released in the same append, and the next pass (a second
+        // later, not a claim lease later) pushes them to Ana and Lea.
+        let released = try DeskService(node: team.kenji, clock: FixedClock(millis: now + 2_000)).setMyAvailability(.offline)
+        #expect(released.sorted() == kenjis)
+        try team.sync()
+        for node in team.all { _ = try DeskService(node: node, clock: FixedClock(millis: now + 3_000)).routeOnce() }
+        try team.sync()
+        let holders = try Self.holders(team.ana, keys)
+        #expect(holders.count == 6 && !holders.values.contains(team.kenji.id), "\(holders)")
+        #expect(try team.all.allSatisfy { try Self.holders($0, keys) == holders })
+        // Away keeps what one holds (a short break).
+        let leas = holders.filter { $0.value == team.lea.id }.count
+        #expect(try DeskService(node: team.lea, clock: FixedClock(millis: now + 4_000)).setMyAvailability(.away).isEmpty)
+        #expect(try Self.holders(team.lea, keys).filter { $0.value == team.lea.id }.count == leas)
+    }
+
     @Test func aNamedAgentWhoDoesNotClaimIsPassedOverAfterTheTimeoutAndALeadCanPause() throws {
         let team = try Team()
         defer { team.cleanup() }

@@ -82,7 +82,7 @@ import RoostStore
         let indexes = try reopened.writer.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'desk_ticket' AND sql IS NOT NULL ORDER BY name")
         }
-        #expect(indexes == ["desk_ticket_customer", "desk_ticket_holder", "desk_ticket_open", "desk_ticket_order", "desk_ticket_queue", "desk_ticket_tier"])
+        #expect(indexes == ["desk_ticket_awaiting", "desk_ticket_customer", "desk_ticket_holder", "desk_ticket_open", "desk_ticket_order", "desk_ticket_queue", "desk_ticket_tier"])
         try reopened.writer.write { db in try db.execute(sql: "UPDATE desk_ticket SET status = 'on-hold' WHERE key = 'p1'") }
         #expect(try reopened.verify().isOK == false, "the hand-written row differs from the projection, and verify says so")
     }

@@ -324,6 +324,19 @@ import RoostCrypto
         }
         #expect(details.contains { $0.contains("desk_ticket_open") }, "\(details)")
     }
+
+    /// Overdue next replies are counted from a range of the awaiting index, not by reading every open ticket.
+    @Test func nextReplyBreachesSeekTheAwaitingIndex() throws {
+        let store = try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis)
+        let details = try store.writer.read { db in
+            try Row.fetchAll(db, sql: """
+                EXPLAIN QUERY PLAN SELECT count(*) FROM (SELECT 1 FROM desk_ticket WHERE status IN ('new', 'open', 'pending', 'on-hold') AND
+                (desk_ticket.first_response_ms IS NOT NULL AND desk_ticket.status IN ('new', 'open') AND desk_ticket.last_inbound_ms = desk_ticket.last_message_ms
+                 AND desk_ticket.last_inbound_ms >= 5 AND desk_ticket.last_inbound_ms + 60000 < 10) LIMIT 100)
+                """).map { $0["detail"] as String }
+        }
+        #expect(details.contains { $0.contains("desk_ticket_awaiting") }, "\(details)")
+    }
 }
 
 /// Large ops: a sealed run must fit one sync message, batches are cut by bytes as well as by count.
