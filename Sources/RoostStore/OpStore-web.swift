@@ -91,7 +91,7 @@ extension OpStore {
         let awaiting = Self.awaitingSQL
         let oldest = Self.historyBefore(now) - DeskLimits.businessTimeReachMillis
         let sql = """
-            SELECT count(*) FROM desk_ticket t WHERE t.status IN \(TicketStatus.openWorkSQL) AND NOT EXISTS (\(Self.snoozedSQL)) AND (
+            SELECT count(*) FROM desk_ticket t WHERE t.status IN \(TicketStatus.openWorkSQL) AND (? = 0 OR NOT EXISTS (\(Self.snoozedSQL))) AND (
               (t.first_response_ms IS NULL AND t.first_inbound_ms IS NOT NULL
                AND roost_due(8, t.queue, t.priority, t.first_inbound_ms) <= ? AND roost_due(0, t.queue, t.priority, t.first_inbound_ms) >= ?)
               OR (t.first_response_ms IS NOT NULL AND t.status IN ('new', 'open') AND t.last_inbound_ms = t.last_message_ms AND t.last_inbound_ms >= ?
@@ -99,7 +99,7 @@ extension OpStore {
             """
         return try read { db in
             try sla.withFunctions(db, force: true) {
-                try Int.fetchOne(db, sql: sql, arguments: [Int64(now), Int64(now), Int64(now), oldest, Int64(now), Int64(now)]) ?? 0
+                try Int.fetchOne(db, sql: sql, arguments: [try Self.anySnoozed(db, now: now), Int64(now), Int64(now), Int64(now), oldest, Int64(now), Int64(now)]) ?? 0
             }
         }
     }
