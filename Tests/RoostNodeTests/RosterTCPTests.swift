@@ -127,6 +127,11 @@ import RoostSync
         try await lea.restart(group: group)
         let leaPort2 = try await lea.listen()
         try await kenji.restart(group: group)
+        // Ana must have seen Lea's and Kenji's old sessions end before she revokes: under a loaded full run a
+        // session closing late carried the revocation to Lea first, and Lea then rightly refused Kenji's op.
+        #expect(await eventually {
+            !ana.hub.peerStatuses.contains { ($0.node == lea.node.id.text || $0.node == kenji.node.id.text) && $0.connected }
+        })
         try kenji.dial(lea, port: leaPort2)
         let cut = try anaNode.home.revoke(kenji.node.id, node: anaNode)
         ana.hub.storeMayHaveChanged()
