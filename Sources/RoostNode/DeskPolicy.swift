@@ -63,15 +63,6 @@ public struct DeskPolicy: Sendable, Equatable {
     static let queueKeys = ["name", "time_zone", "hours", "holidays", "business_time", "first_response_minutes",
                             "next_reply_minutes", "resolution_minutes", "warn_percent", "routing", "routing_timeout_seconds"]
 
-    /// Reads a policy file; the first problem is reported with its line.
-    public static func load(path: String) throws(RulesError) -> (DeskPolicy, String) {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw RulesError(file: path, line: 0, reason: "cannot read the policy file")
-        }
-        let text = String(decoding: data, as: UTF8.self)
-        return (try parse(text, file: path), text)
-    }
-
     /// Parses policy text.
     public static func parse(_ text: String, file: String) throws(RulesError) -> DeskPolicy {
         guard text.utf8.count <= maxBytes else {

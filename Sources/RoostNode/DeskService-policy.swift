@@ -38,14 +38,13 @@ extension DeskService {
     @discardableResult
     public func applyPolicy(text: String, file: String, rules: TriageRules, extraQueues: [String] = [],
                             dryRun: Bool = false) throws(DeskError) -> DeskPolicy {
+        let known = try knownQueues(rules: rules).union(extraQueues)
         let policy: DeskPolicy
-        do {
+        do throws(RulesError) {
             policy = try DeskPolicy.parse(text, file: file)
-            try policy.checkQueues(known: try knownQueues(rules: rules).union(extraQueues), file: file)
-        } catch let error as RulesError {
-            throw .refused(error.description)
+            try policy.checkQueues(known: known, file: file)
         } catch {
-            throw error as! DeskError
+            throw .refused(error.description)
         }
         guard !dryRun else { return policy }
         try requireLead("set the desk policy")

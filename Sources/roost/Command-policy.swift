@@ -34,7 +34,7 @@ struct PolicyCommand: AsyncParsableCommand {
         @Option(help: "Triage rules whose queues count as known (default: rules.toml in the node home).") var rules: String?
 
         func run() throws {
-            let (text, _) = try PolicyCommand.read(file)
+            let text = try PolicyCommand.read(file)
             let desk = try openDesk(global)
             let triage = try loadRules(rules, home: desk.node.home)
             let policy = try withDesk { () throws(DeskError) in
@@ -52,7 +52,7 @@ struct PolicyCommand: AsyncParsableCommand {
         @Option(help: "Triage rules whose queues count as known (default: rules.toml in the node home).") var rules: String?
 
         func run() async throws {
-            let (text, _) = try PolicyCommand.read(file)
+            let text = try PolicyCommand.read(file)
             let checker = try openDesk(global)
             let triage = try loadRules(rules, home: checker.node.home)
             // Checked here against the rules named, then written (through the running node when there is one).
@@ -67,9 +67,9 @@ struct PolicyCommand: AsyncParsableCommand {
         }
     }
 
-    static func read(_ file: String) throws -> (String, Int) {
+    static func read(_ file: String) throws -> String {
         guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("cannot read \(file)") }
         guard data.count <= DeskPolicy.maxBytes else { throw CLIError("\(file): a policy holds at most \(DeskPolicy.maxBytes) bytes") }
-        return (String(decoding: data, as: UTF8.self), data.count)
+        return String(decoding: data, as: UTF8.self)
     }
 }
