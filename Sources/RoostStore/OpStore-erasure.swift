@@ -170,6 +170,7 @@ enum ErasureLedger {
     /// After erasures in a transaction: merge the full-text index's segments so no erased term stays in a
     /// segment that only a delete marker hides (secure_delete then zeroes the freed pages).
     static func compactIndex(_ db: Database) throws {
+        try SearchIndex.drain(db)
         try db.execute(sql: "INSERT INTO search_fts (search_fts) VALUES ('optimize')")
     }
 }

@@ -52,8 +52,15 @@ public final class OpStore: Sendable {
         try mapDatabaseErrors { try Schema.migrator.migrate(writer) }
     }
 
+    /// One write transaction; the full-text index takes the transaction's queued changes before it commits.
     func write<T>(_ work: (Database) throws -> T) throws(StoreError) -> T {
-        try mapDatabaseErrors { try writer.write(work) }
+        try mapDatabaseErrors {
+            try writer.write { db in
+                let result = try work(db)
+                try SearchIndex.drain(db)
+                return result
+            }
+        }
     }
 
     func read<T>(_ work: (Database) throws -> T) throws(StoreError) -> T {

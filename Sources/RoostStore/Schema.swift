@@ -56,10 +56,10 @@ enum Schema {
             try OpStore.rebuildRosterChanges(db)
         }
         migrator.registerMigration("v4-search") { db in
-            try db.execute(sql: SearchIndex.sql)
+            try db.execute(sql: SearchIndex.v4SQL)
             try db.execute(sql: SearchIndex.handlesSQL)
             // Messages and tickets merged before the index existed.
-            try OpStore.rebuildSearchDocuments(db, progress: nil)
+            try OpStore.rebuildSearchDocuments(db, progress: nil, triggers: SearchIndex.directTriggersSQL)
         }
         // Message and ticket languages (issue 13). Ops merged before carry no `lang`, so nothing to fill in.
         migrator.registerMigration("v5-languages") { db in
@@ -88,7 +88,7 @@ enum Schema {
                 DROP TABLE search_fts;
                 \(SearchIndex.ftsSQL)
                 INSERT INTO search_fts (search_fts) VALUES ('rebuild');
-                \(SearchIndex.triggersSQL)
+                \(SearchIndex.directTriggersSQL)
                 """)
         }
         // Snoozed tickets (issue 15): derived from each ticket's `snooze_until` register.
@@ -109,6 +109,15 @@ enum Schema {
                 \(inboxIndexSQL)
                 CREATE INDEX desk_ticket_customer ON desk_ticket (customer);
                 \(awaitingIndexSQL)
+                """)
+        }
+        // The full-text index is written once per transaction from a queue (SearchIndex.drain explains why).
+        // Migrations after this one that write `search_doc` must end with `SearchIndex.drain(db)`.
+        migrator.registerMigration("v12-search-queue") { db in
+            try db.execute(sql: """
+                DROP TRIGGER IF EXISTS search_doc_insert; DROP TRIGGER IF EXISTS search_doc_delete; DROP TRIGGER IF EXISTS search_doc_update;
+                \(SearchIndex.queueSQL)
+                \(SearchIndex.triggersSQL)
                 """)
         }
         return migrator

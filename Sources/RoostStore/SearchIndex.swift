@@ -4,11 +4,15 @@ import RoostCore
 
 /// The desk's full-text index (SQLite FTS5): one document per message (customer messages, replies and notes)
 /// and one per ticket (its customer's handle and name, and its tags). `search_doc` holds the documents,
-/// `search_fts` indexes their text and is kept in step by triggers. Documents are derived from the merged state
+/// `search_fts` indexes their text. Triggers on `search_doc` queue each change in `search_queue`, and
+/// ``drain(_:)`` hands the queue to FTS5 in one statement at the end of every write transaction (see there why).
+/// Documents are derived from the merged state
 /// as ops apply (``DeskProjection``), so local and remote ops are found alike; ``OpStore/rebuildSearchIndex(progress:)``
 /// derives them all again (`roost reindex`). Text of an erased op is never indexed.
 enum SearchIndex {
-    static var sql: String { tablesSQL + ftsSQL + triggersSQL }
+    /// The schema as `v4-search` created it (its triggers wrote to `search_fts` directly; `v12-search-queue`
+    /// replaced them).
+    static var v4SQL: String { tablesSQL + ftsSQL + directTriggersSQL }
 
     static let tablesSQL = """
         CREATE TABLE search_doc (
@@ -54,8 +58,9 @@ enum SearchIndex {
         }
     }
 
-    /// Keep `search_fts` in step with `search_doc`; dropped while the index is rebuilt in one pass.
-    static let triggersSQL = """
+    /// The triggers of `v4-search` and `v9-search-authors`: every change to `search_doc` written to `search_fts` at
+    /// once. Kept for those migrations only (a home migrating from before v9 runs v9 and v10 with them).
+    static let directTriggersSQL = """
         CREATE TRIGGER search_doc_insert AFTER INSERT ON search_doc BEGIN
             INSERT INTO search_fts (rowid, body, author) VALUES (new.id, new.body, new.author);
         END;
@@ -67,6 +72,52 @@ enum SearchIndex {
             INSERT INTO search_fts (rowid, body, author) VALUES (new.id, new.body, new.author);
         END;
         """
+
+    /// Changes to `search_doc` not yet in `search_fts`, in order: a delete of what was indexed (`del = 1`, with the
+    /// indexed text, which an external-content FTS5 table needs to remove it) or an insert. Empty outside a write
+    /// transaction: ``drain(_:)`` empties it before every commit.
+    static let queueSQL = """
+        CREATE TABLE IF NOT EXISTS search_queue (
+            seq INTEGER PRIMARY KEY,
+            del INTEGER NOT NULL CHECK (del IN (0, 1)),
+            id INTEGER NOT NULL,
+            body TEXT NOT NULL,
+            author TEXT NOT NULL
+        );
+
+        """
+
+    /// Queue every change to `search_doc` for ``drain(_:)``; dropped while the index is rebuilt in one pass.
+    static let triggersSQL = """
+        CREATE TRIGGER search_doc_insert AFTER INSERT ON search_doc BEGIN
+            INSERT INTO search_queue (del, id, body, author) VALUES (0, new.id, new.body, new.author);
+        END;
+        CREATE TRIGGER search_doc_delete AFTER DELETE ON search_doc BEGIN
+            INSERT INTO search_queue (del, id, body, author) VALUES (1, old.id, old.body, old.author);
+        END;
+        CREATE TRIGGER search_doc_update AFTER UPDATE OF body, author ON search_doc BEGIN
+            INSERT INTO search_queue (del, id, body, author) VALUES (1, old.id, old.body, old.author);
+            INSERT INTO search_queue (del, id, body, author) VALUES (0, new.id, new.body, new.author);
+        END;
+        """
+
+    /// Applies the queued changes to `search_fts` in one statement, in the order they were made, and empties the
+    /// queue. Called at the end of every write transaction (``OpStore``'s `write`), before the 'optimize' that
+    /// follows an erasure, and before anything in a write transaction reads `search_fts`.
+    ///
+    /// Why a queue: SQLite opens a statement journal for every write statement that may abort halfway inside a
+    /// transaction, and FTS5 answers the savepoint by flushing its pending terms to a new on-disk segment. Written
+    /// by triggers, each document became a segment of its own, merged again by FTS5's automerge: an FTS5 insert
+    /// cost ~3× what it costs in one statement, and search was ~15% of an append (Benchmarks/README.md, "Where the
+    /// time goes"). One `INSERT … SELECT` per transaction puts all of its documents in one segment.
+    static func drain(_ db: Database) throws {
+        guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM search_queue)")) == true else { return }
+        try db.cachedStatement(sql: """
+            INSERT INTO search_fts (search_fts, rowid, body, author)
+            SELECT CASE WHEN del = 1 THEN 'delete' END, id, body, author FROM search_queue ORDER BY seq
+            """).execute()
+        try db.cachedStatement(sql: "DELETE FROM search_queue").execute()
+    }
 
     /// The document key of a ticket's own document.
     static func ticketDoc(_ key: String) -> String { "#" + key }

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 import RoostCore
-import RoostStore
+@testable import RoostStore
 import Testing
 
 /// `v9-search-authors`: a home indexed before the full-text index had its `author` column is migrated on open,
@@ -28,7 +28,8 @@ import Testing
                         VALUES (1025, 'm1', 'p1', 'outbound', 'AmazonHelp', 1000, 'Your order ships today');
                     INSERT INTO search_doc (id, doc, ticket, kind, author, created_ms, body)
                         VALUES (1026, 'm2', 'p1', 'inbound', '115712', 1000, 'Where is my order, AmazonHelp?');
-                    DELETE FROM grdb_migrations WHERE identifier = 'v9-search-authors';
+                    DROP TABLE search_queue;
+                    DELETE FROM grdb_migrations WHERE identifier IN ('v9-search-authors', 'v12-search-queue');
                     """)
             }
             let old = try store.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM search_fts WHERE search_fts MATCH 'order'") }
@@ -42,11 +43,15 @@ import Testing
             #expect(byAuthor == [1025])  // the customer's tweet names AmazonHelp in its text, not as its author
             let inText = try Int64.fetchAll(db, sql: "SELECT rowid FROM search_fts WHERE search_fts MATCH 'body : (\"amazonhelp\")'")
             #expect(inText == [1026])
-            // Triggers are back, with the author: a new document is found by its author at once.
+            // Triggers are back (queueing since v12), with the author: a new document is found by its author once
+            // the transaction's queue is drained, as every store write does before it commits.
             try db.execute(sql: """
                 INSERT INTO search_doc (id, doc, ticket, kind, author, created_ms, body)
                     VALUES (2049, 'm3', 'p2', 'inbound', '115712', 2000, 'order again')
                 """)
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM search_queue") == 1)
+            try SearchIndex.drain(db)
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM search_queue") == 0)
             #expect(try Int64.fetchAll(db, sql: "SELECT rowid FROM search_fts WHERE search_fts MATCH 'author : (\"115712\")' ORDER BY rowid") == [1026, 2049])
         }
     }
