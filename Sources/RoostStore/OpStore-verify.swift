@@ -37,8 +37,15 @@ extension OpStore {
     /// Checks every chain, seal and body hash, re-folds the whole log into a scratch database, and
     /// compares it with the materialized tables row by row and by state hash.
     public func verify(progress: (@Sendable (Int) -> Void)? = nil) throws(StoreError) -> VerifyReport {
+        try verify(progress: progress, refoldInMemoryOps: StoreLimits.refoldInMemoryOps)
+    }
+
+    /// ``verify(progress:)`` with the in-memory re-fold's limit given (tests take the file path with 0).
+    func verify(progress: (@Sendable (Int) -> Void)?, refoldInMemoryOps: Int) throws(StoreError) -> VerifyReport {
         var report = VerifyReport()
-        let scratch = try OpStore(inMemoryWithMaxClockDriftMillis: maxClockDriftMillis)
+        let scratch = try opCount() > refoldInMemoryOps
+            ? OpStore(scratchWithMaxClockDriftMillis: maxClockDriftMillis)
+            : OpStore(inMemoryWithMaxClockDriftMillis: maxClockDriftMillis)
         // The re-fold judges reassigns by the same roster.
         if let founder = try teamFounder() { try scratch.setTeamFounder(founder) }
         var cursorKey: (Data, Int64, Int64)? = nil
@@ -204,44 +211,47 @@ extension OpStore {
         }
     }
 
-    /// Names the first row where this store's materialized tables and `other`'s differ.
+    /// Names the first row where this store's materialized tables and `other`'s differ. Walks both tables in
+    /// key order side by side, a row at a time, so memory stays flat whatever the size of the state.
     func firstDifference(from other: OpStore) throws(StoreError) -> String? {
-        let ours = try stateDumpRows()
-        let theirs = try other.stateDumpRows()
-        for table in Schema.comparedTables {
-            let a = ours[table.name] ?? []
-            let b = theirs[table.name] ?? []
-            for index in 0..<max(a.count, b.count) {
-                switch (index < a.count ? a[index] : nil, index < b.count ? b[index] : nil) {
-                case let (mine?, refold?) where mine != refold:
-                    let keyMine = StateDump.describe(mine, table: table)
-                    let keyRefold = StateDump.describe(refold, table: table)
-                    if keyMine == keyRefold {
-                        let column = mine.columnNames.first { mine[$0] as DatabaseValue != refold[$0] as DatabaseValue }
-                        return "\(keyMine): column \(column ?? "?") differs"
+        try read { dbMine in
+            try other.read { dbRefold in
+                for table in Schema.comparedTables {
+                    let sql = "SELECT * FROM \(table.name) ORDER BY \(table.orderBy)"
+                    let mineRows = try Row.fetchCursor(dbMine, sql: sql)
+                    let refoldRows = try Row.fetchCursor(dbRefold, sql: sql)
+                    while true {
+                        // Cursor rows are reused by the next step: copied to outlive it.
+                        let mine = try mineRows.next()?.copy()
+                        let refold = try refoldRows.next()?.copy()
+                        if let difference = Self.difference(mine, refold, table: table) { return difference }
+                        if mine == nil && refold == nil { break }
                     }
-                    return keyMine < keyRefold
-                        ? "\(keyMine) is not produced by the re-fold"
-                        : "\(keyRefold) is missing from the materialized table"
-                case let (mine?, nil):
-                    return "\(StateDump.describe(mine, table: table)) is not produced by the re-fold"
-                case let (nil, refold?):
-                    return "\(StateDump.describe(refold, table: table)) is missing from the materialized table"
-                default:
-                    continue
                 }
+                return nil
             }
         }
-        return nil
     }
 
-    func stateDumpRows() throws(StoreError) -> [String: [Row]] {
-        try read { db in
-            var dump: [String: [Row]] = [:]
-            for table in Schema.comparedTables {
-                dump[table.name] = try Row.fetchAll(db, sql: "SELECT * FROM \(table.name) ORDER BY \(table.orderBy)")
+    /// How two rows at the same position of a table's ordered walk differ (ids only, never payloads), or nil.
+    private static func difference(_ mine: Row?, _ refold: Row?, table: (name: String, orderBy: String)) -> String? {
+        switch (mine, refold) {
+        case let (mine?, refold?) where mine != refold:
+            let keyMine = StateDump.describe(mine, table: table)
+            let keyRefold = StateDump.describe(refold, table: table)
+            if keyMine == keyRefold {
+                let column = mine.columnNames.first { mine[$0] as DatabaseValue != refold[$0] as DatabaseValue }
+                return "\(keyMine): column \(column ?? "?") differs"
             }
-            return dump
+            return keyMine < keyRefold
+                ? "\(keyMine) is not produced by the re-fold"
+                : "\(keyRefold) is missing from the materialized table"
+        case let (mine?, nil):
+            return "\(StateDump.describe(mine, table: table)) is not produced by the re-fold"
+        case let (nil, refold?):
+            return "\(StateDump.describe(refold, table: table)) is missing from the materialized table"
+        default:
+            return nil
         }
     }
 }

@@ -48,6 +48,22 @@ public final class OpStore: Sendable {
         try migrate()
     }
 
+    /// A private scratch store (the re-fold of ``verify(progress:)``): an on-disk temporary database that SQLite
+    /// unlinks as it opens it and so removes when it closes, even after `kill -9`, with the store's bounded page
+    /// cache, so re-folding millions of ops does not hold the whole state in memory. Not durable: nothing is synced.
+    init(scratchWithMaxClockDriftMillis drift: UInt64) throws(StoreError) {
+        var config = Configuration()
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA cache_size = -\(StoreLimits.pageCacheKiB)")
+            try db.execute(sql: "PRAGMA synchronous = OFF")
+            try db.execute(sql: "PRAGMA journal_mode = MEMORY")
+        }
+        // An empty path is SQLite's private temporary database (https://sqlite.org/inmemorydb.html#temp_db).
+        writer = try mapDatabaseErrors { try DatabaseQueue(path: "", configuration: config) }
+        maxClockDriftMillis = drift
+        try migrate()
+    }
+
     private func migrate() throws(StoreError) {
         try mapDatabaseErrors { try Schema.migrator.migrate(writer) }
     }

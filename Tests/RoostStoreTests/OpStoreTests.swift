@@ -209,6 +209,8 @@ import RoostCrypto
         try store.apply(try ana.store.batch(after: VersionVector()), clock: FixedClock(millis: baseMillis))
         try store.apply(try kenji.store.batch(after: VersionVector()), clock: FixedClock(millis: baseMillis))
         #expect(try store.verify().isOK)
+        // A large log is re-folded into a temporary file instead of memory (StoreLimits.refoldInMemoryOps).
+        #expect(try store.verify(progress: nil, refoldInMemoryOps: 0).isOK)
         return (store, ana)
     }
 
@@ -220,6 +222,8 @@ import RoostCrypto
         }
         let report = try store.verify()
         #expect(!report.isOK, "tamper \(sql) went unnoticed")
+        let onFile = try store.verify(progress: nil, refoldInMemoryOps: 0)
+        #expect(onFile == report, "the re-fold in a temporary file finds what the in-memory one finds")
         #expect(report.problems.first?.contains(fragment) == true, "\(sql): \(report.problems)")
     }
 
