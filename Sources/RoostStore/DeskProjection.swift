@@ -8,6 +8,10 @@ enum DeskProjection {
     /// Tickets whose rows to refresh at the end of a transaction (messages are projected as they merge).
     struct Dirty {
         var tickets: Set<String> = []
+        /// Tickets whose search document alone may have changed (a tag was added or removed).
+        var ticketDocuments: Set<String> = []
+        /// Customers whose handle or name may have changed: their tickets' search documents are re-derived.
+        var customers: Set<String> = []
         /// Whether a roster op merged: the caller re-checks the log against the roster (``OpStore/enforceRoster(_:)``).
         var roster = false
         /// Whether an erasure op merged: the caller judges erasures (``ErasureLedger/judge(_:dirty:)``).
@@ -17,9 +21,57 @@ enum DeskProjection {
 
         /// Refreshes every marked ticket once.
         mutating func flush(_ db: Database) throws {
-            for key in tickets.sorted() { try DeskProjection.refreshTicket(key, db: db) }
+            var documented: Set<String> = []
+            for key in tickets.sorted() where try DeskProjection.refreshTicket(key, db: db) { documented.insert(key) }
+            for customer in customers.sorted() {
+                ticketDocuments.formUnion(try String.fetchAll(
+                    db.cachedStatement(sql: "SELECT key FROM desk_ticket WHERE customer = ?"), arguments: [customer]))
+            }
+            for key in ticketDocuments.subtracting(documented).sorted() { try DeskProjection.refreshTicketDocument(key, db: db) }
             tickets.removeAll()
+            ticketDocuments.removeAll()
+            customers.removeAll()
         }
+    }
+
+    /// The ticket registers ``refreshTicket(_:db:)`` reads: a change to any other field of a ticket (an agent's own
+    /// `subject` or `assignee`, `pushed_to`) leaves its desk row as it is, so it marks nothing.
+    static let ticketRowFields: Set<String> = ["status", "priority", "tier", "queue", "resolution", "snooze_until"]
+
+    /// `desk_ticket`'s columns, in ``Schema/deskTicketColumns`` order (the key first).
+    static let ticketColumns = Schema.deskTicketColumns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+
+    /// Re-derives a ticket's search document only (its tags changed), from its desk row.
+    static func refreshTicketDocument(_ key: String, db: Database) throws {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT customer, last_message_ms FROM desk_ticket WHERE key = ?"),
+                                         arguments: [key]) else { return }
+        try SearchIndex.indexTicket(key, customer: row["customer"], lastMillis: row["last_message_ms"], db: db)
+    }
+
+    /// The customer fields a ticket's search document holds.
+    static let customerDocumentFields: Set<String> = ["handle", "name"]
+
+    /// Writes a ticket's desk row: inserted when new, else only the columns that changed are updated (or nothing),
+    /// so SQLite touches only the indexes over them instead of deleting and re-inserting the row in all of them.
+    /// Returns whether the row is new or its customer or last message time changed: what its search document
+    /// takes from the row.
+    static func writeTicketRow(_ values: [DatabaseValue], db: Database) throws -> Bool {
+        let key = values[0]
+        guard let current = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT \(Schema.deskTicketColumns) FROM desk_ticket WHERE key = ?"), arguments: [key])
+        else {
+            try db.cachedStatement(sql: """
+                INSERT INTO desk_ticket (\(Schema.deskTicketColumns))
+                VALUES (\(Array(repeating: "?", count: ticketColumns.count).joined(separator: ", ")))
+                """).execute(arguments: StatementArguments(values))
+            return true
+        }
+        let changed = (1..<ticketColumns.count).filter { (current[$0] as DatabaseValue) != values[$0] }
+        guard !changed.isEmpty else { return false }
+        try db.cachedStatement(sql: "UPDATE desk_ticket SET "
+                               + changed.map { "\(ticketColumns[$0]) = ?" }.joined(separator: ", ") + " WHERE key = ?")
+            .execute(arguments: StatementArguments(changed.map { values[$0] } + [key]))
+        return changed.contains { ["customer", "last_message_ms"].contains(ticketColumns[$0]) }
     }
 
     /// Projects one message from its winning insert payload; returns the tickets whose rows it affects.
@@ -57,13 +109,16 @@ enum DeskProjection {
     }
 
     /// Recomputes one ticket's row.
-    static func refreshTicket(_ key: String, db: Database) throws {
+    /// Re-derives a ticket's desk row (and its search document when what the document takes from the row
+    /// changed); returns whether the document was re-derived.
+    @discardableResult
+    static func refreshTicket(_ key: String, db: Database) throws -> Bool {
         let entity = EntityRef(Desk.ticket, key)
         guard let fields = try entityFields(entity, db: db) else {
             try db.cachedStatement(sql: "DELETE FROM desk_ticket WHERE key = ?").execute(arguments: [key])
             try db.cachedStatement(sql: "DELETE FROM desk_snooze WHERE key = ?").execute(arguments: [key])
             try SearchIndex.indexTicket(key, customer: nil, lastMillis: nil, db: db)
-            return
+            return true
         }
         var registers: [String: (Value, UInt64)] = [:]
         var statusBy: Data?
@@ -109,26 +164,25 @@ enum DeskProjection {
             db.cachedStatement(sql: "SELECT holder, lease_ends_ms FROM mv_claim_state WHERE collection = ? AND key = ?"),
             arguments: [Desk.ticket, key])
         let holder: Data? = claim?["holder"]
-        try db.cachedStatement(sql: """
-            INSERT OR REPLACE INTO desk_ticket (key, channel, brand, customer, status, reopened, priority, priority_rank,
-                tier, queue, resolution, holder, lease_ends_ms, first_inbound_ms, last_inbound_ms, first_response_ms,
-                last_message_ms, status_set_ms, status_by, messages, lang, sentiment)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [
+        // In `Schema.deskTicketColumns` order.
+        let values: [(any DatabaseValueConvertible)?] = [
                 key, fields["channel"]?.stringValue == "dm" ? "dm" : "public", fields["brand"]?.stringValue ?? "",
                 fields["customer"]?.stringValue ?? "", effective.status.rawValue, effective.reopened ? 1 : 0,
                 priority.rawValue, priority.rank, tier.rawValue, text("queue"), text("resolution"),
                 holder, holder == nil ? nil : claim?["lease_ends_ms"] as Int64?,
                 firstIn, lastIn, firstResponse, stats["last_msg"] as Int64?, statusSet.map { Int64($0) }, statusBy,
                 stats["n"] as Int64, stats["lang"] as String?, stats["sentiment"] as Int64?,
-            ])
+            ]
+        let documentInputsChanged = try writeTicketRow(values.map { $0?.databaseValue ?? .null }, db: db)
         if let (value, setMillis) = registers["snooze_until"], case let .int(until) = value, until > 0 {
             try db.cachedStatement(sql: "INSERT OR REPLACE INTO desk_snooze (key, until_ms, set_ms) VALUES (?, ?, ?)")
                 .execute(arguments: [key, until, Int64(setMillis)])
         } else {
             try db.cachedStatement(sql: "DELETE FROM desk_snooze WHERE key = ?").execute(arguments: [key])
         }
+        guard documentInputsChanged else { return false }
         try SearchIndex.indexTicket(key, customer: fields["customer"]?.stringValue ?? "", lastMillis: stats["last_msg"], db: db)
+        return true
     }
 
     static func entityFields(_ entity: EntityRef, db: Database) throws -> [String: Value]? {

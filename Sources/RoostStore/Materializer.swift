@@ -18,6 +18,8 @@ enum Materializer {
                     }
                 } else if entity.collection == Desk.ticket {
                     dirty.tickets.insert(entity.key)
+                } else if entity.collection == Desk.customer {
+                    dirty.customers.insert(entity.key)
                 }
             }
             if entity.collection == ErasureSchema.collection,
@@ -29,9 +31,12 @@ enum Materializer {
                 try OpStore.insert(change, db)
                 dirty.roster = true
             }
-            if try set(entity, field: field, value: value, stamp: stamp, author: author, db: db),
-               entity.collection == Desk.ticket {
-                dirty.tickets.insert(entity.key)
+            if try set(entity, field: field, value: value, stamp: stamp, author: author, db: db) {
+                if entity.collection == Desk.ticket, DeskProjection.ticketRowFields.contains(field) {
+                    dirty.tickets.insert(entity.key)
+                } else if entity.collection == Desk.customer, DeskProjection.customerDocumentFields.contains(field) {
+                    dirty.customers.insert(entity.key)
+                }
             }
         case let .tagAdd(entity, tag):
             func bindAdd(_ statement: inout FastStatement) {
@@ -61,7 +66,7 @@ enum Materializer {
                 try present.run()
             }
             // A ticket's tags are in its search document.
-            if entity.collection == Desk.ticket { dirty.tickets.insert(entity.key) }
+            if entity.collection == Desk.ticket { dirty.ticketDocuments.insert(entity.key) }
         case let .tagRemove(entity, tag, observed):
             let statement = try db.cachedStatement(sql: """
                 INSERT OR IGNORE INTO mv_tag_removal (collection, key, tag, add_author, add_epoch, add_seq)
@@ -72,7 +77,7 @@ enum Materializer {
                                                   add.author.key.data, add.epoch.sql, add.seq.sql])
             }
             try refreshTag(entity, tag: tag, db: db)
-            if entity.collection == Desk.ticket { dirty.tickets.insert(entity.key) }
+            if entity.collection == Desk.ticket { dirty.ticketDocuments.insert(entity.key) }
         case let .claim(entity, action, holder, lease, observed):
             try db.cachedStatement(sql: """
                 INSERT OR IGNORE INTO mv_claim (collection, key, author, epoch, seq, hlc, action, holder,

@@ -154,7 +154,7 @@ enum ErasureLedger {
                 UPDATE mv_register SET value = ? WHERE collection = ? AND key = ? AND field = ? AND author = ? AND epoch = ? AND seq = ?
                 """, arguments: [Data(value.encoded), entity.collection, entity.key, field] + position)
             if entity.collection == Desk.customer { try forgetCustomer(entity.key, dirty: &dirty, db: db) }
-            if entity.collection == Desk.ticket { dirty.tickets.insert(entity.key) }
+            if entity.collection == Desk.ticket { dirty.tickets.insert(entity.key); dirty.ticketDocuments.insert(entity.key) }
         case .tagAdd, .tagRemove, .claim:
             break
         }
@@ -164,7 +164,7 @@ enum ErasureLedger {
     /// A customer's handle and name leave the search index: handle rows go, their tickets' documents are re-derived.
     private static func forgetCustomer(_ customer: String, dirty: inout DeskProjection.Dirty, db: Database) throws {
         try db.execute(sql: "DELETE FROM search_handle WHERE customer = ?", arguments: [customer])
-        dirty.tickets.formUnion(try String.fetchAll(db, sql: "SELECT key FROM desk_ticket WHERE customer = ?", arguments: [customer]))
+        dirty.customers.insert(customer)
     }
 
     /// After erasures in a transaction: merge the full-text index's segments so no erased term stays in a

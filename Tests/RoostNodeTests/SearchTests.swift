@@ -122,6 +122,27 @@ import RoostStore
         #expect(try Self.keys(desk, "tag:hardware").isEmpty)
     }
 
+    /// A customer's name or handle set after their tickets exist re-derives those tickets' documents (the old
+    /// name is no longer found), and a ticket field no desk row reads (an agent's own `subject`) changes nothing.
+    @Test func aCustomersLaterNameIsFoundOnTheirTickets() throws {
+        let ana = try TestNode()
+        defer { ana.cleanup() }
+        try Self.fixture(ana)
+        let desk = ana.desk(at: t0)
+        _ = try ana.node.append([.set(entity: EntityRef(Desk.customer, "c2"), field: "name", value: .string("Marisol Quintero"))],
+                                clock: FixedClock(millis: t0))
+        #expect(try Self.keys(desk, "marisol") == ["pB"])
+        _ = try ana.node.append([.set(entity: EntityRef(Desk.customer, "c2"), field: "name", value: .string("Sol Q"))],
+                                clock: FixedClock(millis: t0 + minute))
+        #expect(try Self.keys(desk, "marisol").isEmpty)
+        #expect(try Self.keys(desk, "sol") == ["pB"])
+        let before = try ana.node.store.stateDump()["desk_ticket"]
+        _ = try ana.node.append([.set(entity: EntityRef(Desk.ticket, "pB"), field: "subject", value: .string("router"))],
+                                clock: FixedClock(millis: t0 + 2 * minute))
+        #expect(try ana.node.store.stateDump()["desk_ticket"] == before)
+        #expect(try ana.node.store.verify().isOK)
+    }
+
     @Test func erasedTextIsNotFoundAndReindexKeepsItOut() throws {
         let ana = try TestNode()
         defer { ana.cleanup() }

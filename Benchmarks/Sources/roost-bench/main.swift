@@ -19,7 +19,7 @@ import RoostStore
 
 if CommandLine.arguments.contains("--help") || CommandLine.arguments.contains("-h") {
     print("""
-        USAGE: roost-bench [--only append,latency,apply,refold,append-roost,append-plain,sql-profile,twcs,twcs-large,inbox,desk-home,routing]
+        USAGE: roost-bench [--only append,latency,apply,refold,append-roost,append-plain,sql-profile,twcs,twcs-large,inbox,desk-home,routing,peers]
                            [--append-batches N] [--batch-ops N] [--latency-samples N] [--apply-ops N] [--apply-runs N]
                            [--refold-ops N] [--twcs-runs N] [--twcs-copies N] [--twcs-large-runs N] [--desk-tickets N]
                            [--desk-rebuild 1] [--inbox-runs N]
@@ -234,6 +234,18 @@ if only.contains("refold") {
                       result: String(format: "%.2f s, ", Double(verify) / 1e9) + "\(grouped(rate(ops, verify))) ops/s",
                       target: "(report)", met: ""))
     directory.remove()
+}
+// P. Side by side with Yrs, Loro and sqlite3 (tools/bench-peers.sh, issue 12): one phase per process.
+if only.contains("peers") {
+    guard let workload = options["peers-workload"], let directory = options["peers-dir"] else {
+        fatalError("--only peers needs --peers-workload FILE and --peers-dir DIR (tools/bench-peers.sh passes them)")
+    }
+    let phase = options["peers-phase"] ?? "local"
+    let result = phase == "remote"
+        ? try PeersBench.remote(workload: workload, directory: directory)
+        : try PeersBench.local(workload: workload, directory: directory)
+    print("PEERS engine=roost phase=\(phase) updates=\(result.updates) seconds=\(result.seconds) bytes=\(result.bytes) "
+          + "peak_rss_kib=\(result.peakRSSKiB)")
 }
 // R1. Routing (issue 15): the decision for one ticket among 3,000 agents, over 100,000 open tickets.
 if only.contains("routing") {
