@@ -72,6 +72,12 @@ def main(out):
                 seeds["text"].add(bytes([1]) + line)
     with open(os.path.join(ROOT, "examples", "rules.toml"), "rb") as f:
         seeds["text"].add(bytes([2]) + f.read())
+    # The desk policy file (252): the example, and the same with a holiday-only week and a DST zone.
+    with open(os.path.join(ROOT, "examples", "policy.toml"), "rb") as f:
+        policy = f.read()
+    seeds["text"].add(bytes([252]) + policy)
+    seeds["text"].add(bytes([252]) + b'[[queue]]\nname = "x"\ntime_zone = "America/New_York"\nhours = ["sun 01:30-03:30"]\n'
+                      b'holidays = ["2026-03-08"]\nbusiness_time = true\nfirst_response_minutes = 1\n')
     # Search queries (250) and tweet texts for language and sentiment (251).
     for query in ['router -outage status:open', '"double charged" after:2017-10-01 to:@AcmeCare', 'refund* from:@c1 tag:a tag:b',
                   'lang:es sentiment:neg assignee:me before:2024-02-29', '"unclosed', 'stauts:open', '-', '*']:

@@ -8,13 +8,39 @@ import RoostTwitter
 /// - 1: X API v2 JSONL pages;
 /// - 2: the triage rules file (TOML), whose errors must name the file;
 /// - first byte 250: a search query, whose error must name a position inside it (or just after it);
-/// - first byte 251: a tweet's language (none, or a 2-3 letter code) and sentiment (a score in -1...1).
+/// - first byte 251: a tweet's language (none, or a 2-3 letter code) and sentiment (a score in -1...1);
+/// - first byte 252: the desk policy file (errors name the file); a policy that parses must give every queue's
+///   clocks a due time at or after their start, with the warning between the two, for starts across a year.
 /// Each must return records or one error per bad record, and never trap or loop.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzText(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard size >= 2 else { return 0 }
     let selector = data[0]
     let bytes = Data(bytes: data + 1, count: size - 1)
+    if selector == 252 {
+        guard let text = String(data: bytes, encoding: .utf8) else { return 0 }
+        let policy: DeskPolicy
+        do {
+            policy = try DeskPolicy.parse(text, file: "desk.toml")
+        } catch {
+            if !"\(error)".hasPrefix("desk.toml") { fatalError("fuzz: a policy error does not name the file: \(error)") }
+            return 0
+        }
+        for queue in policy.queues {
+            // Starts spread over 2026 (ms), from the input's size so runs differ.
+            for step in 0..<4 {
+                let start = 1_767_225_600_000 + Int64((size * 7_919 + step * 7_776_000) % 31_536_000) * 1_000
+                for minutes in [1, 61, 10_080] {
+                    let due = queue.sla.due(from: start, minutes: minutes)
+                    let warn = queue.sla.warnAt(from: start, minutes: minutes)
+                    if due < start || warn < start || warn > due {
+                        fatalError("fuzz: queue \(queue.name): start \(start), \(minutes) min: warn \(warn), due \(due)")
+                    }
+                }
+            }
+        }
+        return 0
+    }
     if selector == 250 || selector == 251 {
         guard let text = String(data: bytes, encoding: .utf8) else { return 0 }
         if selector == 250 {
