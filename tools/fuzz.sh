@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # libFuzzer campaign over Roost's decoders and parsers (issue 16): op header/body/seal/value, sync messages,
-# frames and their reassembly, handshake messages, offline bundles, the TWCS CSV reader, X API JSONL and the
-# rules file. Targets live in Fuzz/ (a package of its own, built with --sanitize=fuzzer); seed corpora come from
+# frames and their reassembly, handshake messages, offline bundles, the TWCS CSV reader, X API JSONL, search
+# queries, the rules file and the desk policy file. Targets live in Fuzz/ (a package of its own, built with --sanitize=fuzzer); seed corpora come from
 # Protocol/vectors and examples/ (tools/fuzz-seeds.py). A crash, trap or hang leaves its input in
 # OUT/crashes/ and fails the run; replay one with `Fuzz/.build-fuzz/release/FuzzX OUT/crashes/FILE`.
 #
