@@ -20,7 +20,10 @@ while [ $# -gt 0 ]; do
         --seed) seed=$2; shift 2 ;;
         --targets) targets=$2; shift 2 ;;
         --out) out=$2; shift 2 ;;
-        --asan) sanitize+=(--sanitize=address); scratch=Fuzz/.build-fuzz-asan; shift ;;
+        # One combined flag: swiftc takes the last -sanitize= it is given, so SwiftPM's `--sanitize=fuzzer
+        # --sanitize=address` built ASan without the fuzzer's coverage (libFuzzer then ran blind: "no interesting
+        # inputs", corpus 0, found on 2026-12-04). The last -sanitize= on the command line wins.
+        --asan) sanitize+=(-Xswiftc -sanitize=fuzzer,address); scratch=Fuzz/.build-fuzz-asan; shift ;;
         -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "fuzz.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
@@ -52,6 +55,11 @@ for target in ${targets//,/ }; do
     set -e
     executed=$(awk '/stat::number_of_executed_units/ {print $NF}' "$log" | tail -1)
     units=$(ls "$out/corpus/$target" | wc -l)
+    # A build without coverage runs blind and would pass: treat it as a failure.
+    if grep -q "Is the code instrumented for coverage" "$log"; then
+        echo "$target: libFuzzer saw no coverage (is the build instrumented?); log $log" >&2
+        status=1
+    fi
     echo "$target: ${executed:-0} executions in $((SECONDS - started)) s, corpus $units inputs, exit $status"
     total=$((total + ${executed:-0}))
     if [ "$status" -ne 0 ]; then
