@@ -48,7 +48,8 @@ public struct BusinessHours: Sendable, Hashable {
     /// Weekday names as hours are written, Monday first.
     public static let weekdayNames = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
     /// How many days a due time may lie ahead of its start before the search gives up (a queue open one day
-    /// a year still finds it); beyond it the due time is the start plus the target in calendar time.
+    /// a year still finds it); beyond it the business time still owed is counted in calendar time from the end of
+    /// the last day searched, so a longer target is never due before a shorter one.
     public static let maxSearchDays = 800
 
     /// Checks and creates hours.
@@ -121,7 +122,10 @@ public struct BusinessHours: Sendable, Hashable {
                 remaining -= close - from
             }
         }
-        return start + amountMillis
+        // Past the window: what is still owed runs in calendar time from the local midnight that ends it (never
+        // `start + amount`, which lands before the due times of shorter targets found inside the window).
+        let windowEnd = max(start, instant(localSeconds: Int64(firstDay + Self.maxSearchDays) * 86_400))
+        return windowEnd + remaining
     }
 
     /// Business time (ms) inside `[from, to)`.

@@ -51,6 +51,35 @@ import RoostStore
         }
     }
 
+    /// Fuzz/regressions/text/policy-fallback-before-warning: a queue open 80 minutes a week (New York, Sundays
+    /// 02:10-03:30, the spring-forward Sunday a holiday) and a 7-day target. The target does not fit in the
+    /// 800-day search; the old fallback (`start + 7 days`) put it before its own 80% warning, which the walk found
+    /// ~2 years out. What is owed past the window now runs from the window's end (SPEC.md §1b.13).
+    @Test func aTargetPastTheSearchWindowIsNeverDueBeforeItsWarning() throws {
+        let text = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Fuzz/regressions/text/policy-fallback-before-warning"),
+                              encoding: .isoLatin1).dropFirst()  // the fuzzer's selector byte
+        let sla = try #require(try DeskPolicy.parse(String(text), file: "desk.toml").queues.first?.sla)
+        let hours = try #require(sla.hours)
+        let start: Int64 = 1_768_453_045_000
+        let week = 10_080
+        let due = sla.due(from: start, minutes: week), warn = sla.warnAt(from: start, minutes: week)
+        #expect(start < warn && warn <= due, "warn \(warn), due \(due)")
+        #expect(sla.due(from: start, minutes: 1) <= warn)
+        // Independently: the window's open time, then the rest in calendar time from its end.
+        let windowEnd = hours.instant(localSeconds: Int64(hours.localDay(ofMillis: start) + BusinessHours.maxSearchDays) * 86_400)
+        let owed = Int64(week) * 60_000 - hours.elapsed(from: start, to: windowEnd)
+        #expect(owed > 0)
+        #expect(due == windowEnd + owed)
+        // Longer targets are due no earlier, across the window's edge.
+        var last = start
+        for minutes in stride(from: 7_000, through: 12_000, by: 250) {
+            let next = sla.due(from: start, minutes: minutes)
+            #expect(next >= last, "\(minutes) min")
+            last = next
+        }
+    }
+
     @Test func wallTimesOnClockChangeDaysMatchTheVectors() throws {
         let file = try JSONDecoder().decode(File.self, from: Data(contentsOf: Self.url))
         for c in file.instant {
