@@ -19,7 +19,8 @@ enum DeskProjection {
         /// Op bodies erased in this transaction (the caller compacts the search index and truncates the WAL).
         var erased = 0
 
-        /// Refreshes every marked ticket once.
+        /// Refreshes every marked ticket's row once, then the search documents of tickets marked for their
+        /// document alone or whose customer changed (each once, and not again when its row refresh re-derived it).
         mutating func flush(_ db: Database) throws {
             var documented: Set<String> = []
             for key in tickets.sorted() where try DeskProjection.refreshTicket(key, db: db) { documented.insert(key) }
@@ -108,7 +109,6 @@ enum DeskProjection {
         return [ticket] + (old.map { $0 == ticket ? [] : [$0] } ?? [])
     }
 
-    /// Recomputes one ticket's row.
     /// Re-derives a ticket's desk row (and its search document when what the document takes from the row
     /// changed); returns whether the document was re-derived.
     @discardableResult

@@ -237,11 +237,12 @@ extension OpStore {
 
     /// Empties the index and derives it from `desk_message`, the messages' winning payloads (text of erased ops
     /// left out) and `desk_ticket`, then builds the FTS5 index in one pass.
-    static func rebuildSearchDocuments(_ db: Database, progress: ((Int, Int) -> Void)?,
-                                       triggers: String = SearchIndex.triggersSQL) throws {
+    /// `queued` false is for `v4-search` only, which ran before `search_queue` existed (v12) and restores the
+    /// direct triggers of its time.
+    static func rebuildSearchDocuments(_ db: Database, progress: ((Int, Int) -> Void)?, queued: Bool = true) throws {
         // Triggers off while the documents are written; the index is built once at the end ('rebuild'), so changes
-        // queued earlier in this transaction are moot (the queue exists from v12 on).
-        if triggers == SearchIndex.triggersSQL { try db.execute(sql: "DELETE FROM search_queue") }
+        // queued earlier in this transaction are moot.
+        if queued { try db.execute(sql: "DELETE FROM search_queue") }
         try db.execute(sql: """
             DROP TRIGGER search_doc_insert; DROP TRIGGER search_doc_delete; DROP TRIGGER search_doc_update;
             DELETE FROM search_doc;
@@ -274,7 +275,7 @@ extension OpStore {
             if index % 1_000 == 999 { progress?(index + 1, total) }
         }
         try db.execute(sql: "INSERT INTO search_fts (search_fts) VALUES ('rebuild')")
-        try db.execute(sql: triggers)
+        try db.execute(sql: queued ? SearchIndex.triggersSQL : SearchIndex.directTriggersSQL)
         progress?(total, total)
     }
 }

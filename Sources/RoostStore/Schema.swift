@@ -59,7 +59,7 @@ enum Schema {
             try db.execute(sql: SearchIndex.v4SQL)
             try db.execute(sql: SearchIndex.handlesSQL)
             // Messages and tickets merged before the index existed.
-            try OpStore.rebuildSearchDocuments(db, progress: nil, triggers: SearchIndex.directTriggersSQL)
+            try OpStore.rebuildSearchDocuments(db, progress: nil, queued: false)
         }
         // Message and ticket languages (issue 13). Ops merged before carry no `lang`, so nothing to fill in.
         migrator.registerMigration("v5-languages") { db in

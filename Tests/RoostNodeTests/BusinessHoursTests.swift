@@ -10,6 +10,11 @@ import RoostStore
     struct File: Decodable {
         var due: [DueCase]
         var instant: [InstantCase]
+        var past_window: [PastWindowCase]
+    }
+    struct PastWindowCase: Decodable {
+        var name: String, zone: String, hours: [String], holidays: [String], start: String, minutes: Int
+        var window_end: String, open_minutes: Int, due: String
     }
     struct DueCase: Decodable {
         var name: String, zone: String, hours: [String], holidays: [String], start: String, minutes: Int, due: String
@@ -77,6 +82,21 @@ import RoostStore
             let next = sla.due(from: start, minutes: minutes)
             #expect(next >= last, "\(minutes) min")
             last = next
+        }
+    }
+
+    /// A target past the 800-day search (vectors `past_window`), both ways: the due time from the start, and back:
+    /// the window's open time is `open_minutes` and the rest runs in calendar time from the window's end.
+    @Test func targetsPastTheSearchWindowMatchTheVectorsBothWays() throws {
+        let file = try JSONDecoder().decode(File.self, from: Data(contentsOf: Self.url))
+        #expect(!file.past_window.isEmpty)
+        for c in file.past_window {
+            let hours = try Self.hours(zone: c.zone, hours: c.hours, holidays: c.holidays)
+            let start = try Self.millis(c.start), end = try Self.millis(c.window_end), due = try Self.millis(c.due)
+            #expect(hours.adding(Int64(c.minutes) * 60_000, to: start) == due, "\(c.name)")
+            #expect(end == hours.instant(localSeconds: Int64(hours.localDay(ofMillis: start) + BusinessHours.maxSearchDays) * 86_400))
+            #expect(hours.elapsed(from: start, to: end) == Int64(c.open_minutes) * 60_000, "\(c.name)")
+            #expect(due - end == Int64(c.minutes - c.open_minutes) * 60_000, "\(c.name)")
         }
     }
 
