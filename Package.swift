@@ -72,7 +72,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Not a product: a local fake of the X API v2 for tests and the examples/gateway walk-through.
+        // Not a product: a local fake of the X API v2 for tests, tools/roost-fake-x and the examples/gateway walk-through.
         .target(
             name: "FakeXServer",
             dependencies: [
@@ -81,13 +81,15 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            path: "Tests/FakeXServer",
             swiftSettings: swiftSettings
         ),
+        // Not a product: what the test suites share (as swift-nio ships NIOTestUtils) — one process runner for the
+        // built executables, one bounded `eventually`, free ports, hex for test data.
+        .target(name: "RoostTestSupport", dependencies: ["RoostCore"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "roost-fake-x",
             dependencies: [
-                "FakeXServer", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "FakeXServer", "RoostCore", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "tools/roost-fake-x",
@@ -156,24 +158,24 @@ let package = Package(
         .testTarget(
             name: "RoostInspectTests",
             dependencies: [
-                "RoostStore", "RoostCore", "RoostCrypto", "RoostNode", "RoostSync", "roost-inspect",
+                "RoostTestSupport", "RoostStore", "RoostCore", "RoostCrypto", "RoostNode", "RoostSync", "roost-inspect",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "RoostCoreTests", dependencies: ["RoostCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "RoostCryptoTests", dependencies: ["RoostCrypto", "RoostCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "RoostCoreTests", dependencies: ["RoostTestSupport", "RoostCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "RoostCryptoTests", dependencies: ["RoostTestSupport", "RoostCrypto", "RoostCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RoostStoreTests",
-            dependencies: ["RoostStore", "RoostCrypto", "RoostCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["RoostTestSupport", "RoostStore", "RoostCrypto", "RoostCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "RoostTwitterTests", dependencies: ["RoostTwitter", "RoostCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "RoostTwitterTests", dependencies: ["RoostTestSupport", "RoostTwitter", "RoostCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RoostSyncTests",
             dependencies: [
-                "RoostSync", "RoostStore", "RoostCrypto", "RoostCore",
+                "RoostTestSupport", "RoostSync", "RoostStore", "RoostCrypto", "RoostCore",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
@@ -182,7 +184,7 @@ let package = Package(
         .testTarget(
             name: "RoostGatewayTests",
             dependencies: [
-                "RoostNode", "RoostStore", "RoostCore", "RoostTwitter", "FakeXServer", "roost",
+                "RoostTestSupport", "RoostNode", "RoostStore", "RoostCore", "RoostTwitter", "FakeXServer", "roost",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
@@ -190,7 +192,7 @@ let package = Package(
         .testTarget(
             name: "RoostNodeTests",
             dependencies: [
-                "RoostNode", "RoostStore", "RoostCore", "RoostTwitter", "RoostSync", "roost",
+                "RoostTestSupport", "RoostNode", "RoostStore", "RoostCore", "RoostTwitter", "RoostSync", "roost",
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
@@ -198,7 +200,7 @@ let package = Package(
         .testTarget(
             name: "RoostWebTests",
             dependencies: [
-                "RoostWeb", "RoostNode", "RoostStore", "RoostCore", "roost",
+                "RoostTestSupport", "RoostWeb", "RoostNode", "RoostStore", "RoostCore", "roost",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -11,6 +11,20 @@ public enum CivilDate {
         return era * 146_097 + doe - 719_468
     }
 
+    /// The date `days` after 1970-01-01 as (year, month, day): the inverse of ``days(year:month:day:)``
+    /// (H. Hinnant's `civil_from_days`).
+    public static func civil(fromDays z0: Int64) -> (year: Int, month: Int, day: Int) {
+        let z = z0 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (Int(yoe + era * 400 + (m <= 2 ? 1 : 0)), Int(m), Int(d))
+    }
+
     /// Days in a month of a year.
     public static func daysInMonth(year: Int, month: Int) -> Int {
         switch month {

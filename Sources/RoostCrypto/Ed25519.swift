@@ -1,4 +1,5 @@
 import CSodium
+import RoostCore
 
 /// Ed25519 signatures (RFC 8032) through libsodium's `crypto_sign`.
 ///
@@ -122,7 +123,7 @@ public struct SigningKey: Sendable {
 extension SigningKey: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// `SigningKey(public: <hex>)`; never the seed.
     public var description: String {
-        "SigningKey(public: \(hexString(publicKey)))"
+        "SigningKey(public: \(Hex.encode(publicKey)))"
     }
 
     /// Same as ``description``; never the seed.
@@ -133,6 +134,6 @@ extension SigningKey: CustomStringConvertible, CustomDebugStringConvertible, Cus
     /// A mirror exposing only the public key, so `dump` and debuggers cannot
     /// print the secret.
     public var customMirror: Mirror {
-        Mirror(self, children: ["publicKey": hexString(publicKey)], displayStyle: .struct)
+        Mirror(self, children: ["publicKey": Hex.encode(publicKey)], displayStyle: .struct)
     }
 }

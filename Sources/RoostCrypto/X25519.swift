@@ -1,4 +1,5 @@
 import CSodium
+import RoostCore
 
 /// X25519 key agreement (RFC 7748) through libsodium's `crypto_scalarmult`,
 /// and conversion of Ed25519 identity keys to their Curve25519 form.
@@ -121,7 +122,7 @@ public struct X25519KeyPair: Sendable {
 extension X25519KeyPair: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// `X25519KeyPair(public: <hex>)`; never the secret.
     public var description: String {
-        "X25519KeyPair(public: \(hexString(publicKey)))"
+        "X25519KeyPair(public: \(Hex.encode(publicKey)))"
     }
 
     /// Same as ``description``; never the secret.
@@ -131,6 +132,6 @@ extension X25519KeyPair: CustomStringConvertible, CustomDebugStringConvertible, 
 
     /// A mirror exposing only the public key.
     public var customMirror: Mirror {
-        Mirror(self, children: ["publicKey": hexString(publicKey)], displayStyle: .struct)
+        Mirror(self, children: ["publicKey": Hex.encode(publicKey)], displayStyle: .struct)
     }
 }

@@ -43,7 +43,7 @@ public enum DeskClock {
     public static func format(_ millis: UInt64) -> String {
         let seconds = Int64(millis / 1000)
         let days = seconds / 86_400, rest = seconds % 86_400
-        let (y, m, d) = civil(fromDays: days)
+        let (y, m, d) = CivilDate.civil(fromDays: days)
         return String(format: "%04d-%02d-%02d %02d:%02d UTC", y, m, d, Int(rest / 3600), Int(rest % 3600 / 60))
     }
 
@@ -54,18 +54,5 @@ public enum DeskClock {
         if minutes < 60 { return "\(sign)\(minutes)m" }
         if minutes < 24 * 60 { return String(format: "%@%dh%02dm", sign, Int(minutes / 60), Int(minutes % 60)) }
         return String(format: "%@%dd%02dh", sign, Int(minutes / 1440), Int(minutes % 1440 / 60))
-    }
-
-    // Howard Hinnant's days-from-civil inverse.
-    static func civil(fromDays z0: Int64) -> (Int, Int, Int) {
-        let z = z0 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (Int(yoe + era * 400 + (m <= 2 ? 1 : 0)), Int(m), Int(d))
     }
 }

@@ -160,7 +160,7 @@ public enum Handshake {
 extension Handshake.Session: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// `Session(initiator, peer: MFZWI3D-…, transcript: 1a2b3c4d…)`; never a key.
     public var description: String {
-        "Session(\(role), peer: \(peer), transcript: \(wireHex(transcriptHash.prefix(8)))…)"
+        "Session(\(role), peer: \(peer), transcript: \(Hex.encode(transcriptHash.prefix(8)))…)"
     }
 
     /// Same as ``description``.
@@ -170,7 +170,7 @@ extension Handshake.Session: CustomStringConvertible, CustomDebugStringConvertib
     public var customMirror: Mirror {
         Mirror(
             self,
-            children: ["role": role, "peer": peer, "transcriptHash": wireHex(transcriptHash)],
+            children: ["role": role, "peer": peer, "transcriptHash": Hex.encode(transcriptHash)],
             displayStyle: .struct)
     }
 }

@@ -1,3 +1,4 @@
+import RoostCore
 public import RoostCrypto
 
 /// The team's 32-byte network key: a shared capability every member node
@@ -62,13 +63,13 @@ public struct NetworkKey: Sendable, Equatable {
 
 extension NetworkKey: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// `NetworkKey(id: 1a2b3c4d…)`: the first 8 bytes of the public id.
-    public var description: String { "NetworkKey(id: \(wireHex(id.prefix(8)))…)" }
+    public var description: String { "NetworkKey(id: \(Hex.encode(id.prefix(8)))…)" }
 
     /// Same as ``description``.
     public var debugDescription: String { description }
 
     /// A mirror exposing only the public id.
     public var customMirror: Mirror {
-        Mirror(self, children: ["id": wireHex(id)], displayStyle: .struct)
+        Mirror(self, children: ["id": Hex.encode(id)], displayStyle: .struct)
     }
 }

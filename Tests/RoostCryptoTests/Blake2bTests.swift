@@ -1,3 +1,5 @@
+import RoostCore
+import RoostTestSupport
 import RoostCrypto
 import Testing
 
@@ -26,7 +28,7 @@ struct Blake2bTests {
     @Test("BLAKE2b-256 known answers, all entry points", arguments: 0..<vectors.count)
     func knownAnswers(index: Int) {
         let (input, digest) = Self.vectors[index]
-        let expected = TestHex.bytes(digest)
+        let expected = Hex.bytes(digest)
         #expect(Blake2b.hash256(input) == expected)
         #expect(input.withUnsafeBytes { Blake2b.hash256($0) } == expected)
 
@@ -47,7 +49,7 @@ struct Blake2bTests {
             Array("abc".utf8).withUnsafeBytes { Blake2b.hash256(into: slice, $0) }
         }
         #expect(Array(buffer[0..<8]) == [UInt8](repeating: 0xAA, count: 8))
-        #expect(Array(buffer[8..<40]) == TestHex.bytes(Self.vectors[1].digest))
+        #expect(Array(buffer[8..<40]) == Hex.bytes(Self.vectors[1].digest))
         #expect(Array(buffer[40...]) == [UInt8](repeating: 0xAA, count: 8))
     }
 
@@ -55,12 +57,12 @@ struct Blake2bTests {
     func otherLengths() {
         var short = Blake2bHasher(outputLength: 16)
         short.update(Array("abc".utf8))
-        #expect(TestHex.string(short.finalize()) == "cf4ab791c62b8d2b2109c90275287816")
+        #expect(Hex.encode(short.finalize()) == "cf4ab791c62b8d2b2109c90275287816")
 
         var long = Blake2bHasher(outputLength: 64)
         long.update(Array("abc".utf8))
         #expect(
-            TestHex.string(long.finalize())
+            Hex.encode(long.finalize())
                 == "ba80a53f981c4d0d6a2797b69f12f6e94c212f14685ac4b74b12bb6fdbffa2d1"
                 + "7d87c5392aab792dc252d5de4533cc9518d38aa8dbf1925ab92386edd4009923"
         )
@@ -89,9 +91,9 @@ struct Blake2bTests {
         var hasher = Blake2bHasher()
         hasher.update(Self.fox)
         _ = hasher.finalize()
-        #expect(hasher.finalize() == TestHex.bytes(Self.vectors[0].digest))
+        #expect(hasher.finalize() == Hex.bytes(Self.vectors[0].digest))
         hasher.update(Array("abc".utf8))
-        #expect(hasher.finalize() == TestHex.bytes(Self.vectors[1].digest))
+        #expect(hasher.finalize() == Hex.bytes(Self.vectors[1].digest))
     }
 
     @Test("copies fork independently")

@@ -1,3 +1,5 @@
+import RoostCore
+import RoostTestSupport
 import RoostCrypto
 import Testing
 
@@ -38,12 +40,12 @@ struct Ed25519Tests {
 
     @Test("RFC 8032 test vectors", arguments: vectors)
     func rfc8032(vector: Vector) throws {
-        let key = try SigningKey(seed: TestHex.bytes(vector.seed))
-        let message = TestHex.bytes(vector.message)
+        let key = try SigningKey(seed: Hex.bytes(vector.seed))
+        let message = Hex.bytes(vector.message)
         let signature = key.sign(message)
-        #expect(TestHex.string(key.publicKey) == vector.publicKey)
-        #expect(TestHex.string(key.seed) == vector.seed)
-        #expect(TestHex.string(signature) == vector.signature)
+        #expect(Hex.encode(key.publicKey) == vector.publicKey)
+        #expect(Hex.encode(key.seed) == vector.seed)
+        #expect(Hex.encode(signature) == vector.signature)
         #expect(message.withUnsafeBytes { key.sign($0) } == signature)
         #expect(Ed25519.verify(signature: signature, message: message, publicKey: key.publicKey))
         #expect(message.withUnsafeBytes {
@@ -53,7 +55,7 @@ struct Ed25519Tests {
 
     @Test("verify rejects any flipped bit in message, signature or key")
     func flippedBits() throws {
-        let key = try SigningKey(seed: TestHex.bytes(Self.vectors[1].seed))
+        let key = try SigningKey(seed: Hex.bytes(Self.vectors[1].seed))
         let message = Array("hand-off ticket 4711 to alice".utf8)
         let signature = key.sign(message)
         #expect(Ed25519.verify(signature: signature, message: message, publicKey: key.publicKey))
@@ -79,7 +81,7 @@ struct Ed25519Tests {
 
     @Test("verify returns false for wrong lengths", arguments: [0, 31, 33, 63, 64, 65])
     func wrongLengths(count: Int) throws {
-        let key = try SigningKey(seed: TestHex.bytes(Self.vectors[0].seed))
+        let key = try SigningKey(seed: Hex.bytes(Self.vectors[0].seed))
         let signature = key.sign([1, 2, 3])
         let bytes = [UInt8](repeating: 7, count: count)
         #expect(!Ed25519.verify(signature: bytes, message: [1, 2, 3], publicKey: key.publicKey))
@@ -108,7 +110,7 @@ struct Ed25519Tests {
     @Test("descriptions never reveal the seed")
     func descriptionsHideSeed() throws {
         let vector = Self.vectors[0]
-        let key = try SigningKey(seed: TestHex.bytes(vector.seed))
+        let key = try SigningKey(seed: Hex.bytes(vector.seed))
         var dumped = ""
         dump(key, to: &dumped)
         let renderings = [

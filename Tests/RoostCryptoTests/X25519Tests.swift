@@ -1,3 +1,5 @@
+import RoostCore
+import RoostTestSupport
 import RoostCrypto
 import Testing
 
@@ -19,12 +21,12 @@ struct X25519Tests {
 
     @Test("RFC 7748 §6.1 Diffie-Hellman")
     func rfc7748() throws {
-        let alice = try X25519KeyPair(secretKey: TestHex.bytes(Self.alicePrivate))
-        let bob = try X25519KeyPair(secretKey: TestHex.bytes(Self.bobPrivate))
-        #expect(TestHex.string(alice.publicKey) == Self.alicePublic)
-        #expect(TestHex.string(bob.publicKey) == Self.bobPublic)
-        #expect(TestHex.string(try X25519.sharedSecret(secret: alice, peerPublic: bob.publicKey)) == Self.shared)
-        #expect(TestHex.string(try X25519.sharedSecret(secret: bob, peerPublic: alice.publicKey)) == Self.shared)
+        let alice = try X25519KeyPair(secretKey: Hex.bytes(Self.alicePrivate))
+        let bob = try X25519KeyPair(secretKey: Hex.bytes(Self.bobPrivate))
+        #expect(Hex.encode(alice.publicKey) == Self.alicePublic)
+        #expect(Hex.encode(bob.publicKey) == Self.bobPublic)
+        #expect(Hex.encode(try X25519.sharedSecret(secret: alice, peerPublic: bob.publicKey)) == Self.shared)
+        #expect(Hex.encode(try X25519.sharedSecret(secret: bob, peerPublic: alice.publicKey)) == Self.shared)
     }
 
     @Test("generated pairs agree")
@@ -45,7 +47,7 @@ struct X25519Tests {
             [UInt8](repeating: 0, count: 32),  // u = 0
             [1] + [UInt8](repeating: 0, count: 31),  // u = 1
             // A point of order 8 (libsodium's small-order blocklist).
-            TestHex.bytes("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800"),
+            Hex.bytes("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800"),
         ]
         for point in lowOrderPoints {
             #expect(throws: CryptoError.invalidPublicKey) {
@@ -73,16 +75,16 @@ struct X25519Tests {
     @Test("Ed25519 to Curve25519 conversion known answer")
     func conversionKnownAnswer() throws {
         let signingKey = try SigningKey(
-            seed: TestHex.bytes("421151a459faeade3d247115f94aedae42318124095afabe4d1451a559faedee")
+            seed: Hex.bytes("421151a459faeade3d247115f94aedae42318124095afabe4d1451a559faedee")
         )
         let expectedPublic = "f1814f0e8ff1043d8a44d25babff3cedcae6c22c3edaa48f857ae70de2baae50"
-        #expect(TestHex.string(try X25519.publicKey(fromEd25519: signingKey.publicKey)) == expectedPublic)
-        #expect(TestHex.string(X25519KeyPair(signingKey: signingKey).publicKey) == expectedPublic)
+        #expect(Hex.encode(try X25519.publicKey(fromEd25519: signingKey.publicKey)) == expectedPublic)
+        #expect(Hex.encode(X25519KeyPair(signingKey: signingKey).publicKey) == expectedPublic)
 
         let fromScalar = try X25519KeyPair(
-            secretKey: TestHex.bytes("8052030376d47112be7f73ed7a019293dd12ad910b654455798b4667d73de166")
+            secretKey: Hex.bytes("8052030376d47112be7f73ed7a019293dd12ad910b654455798b4667d73de166")
         )
-        #expect(TestHex.string(fromScalar.publicKey) == expectedPublic)
+        #expect(Hex.encode(fromScalar.publicKey) == expectedPublic)
     }
 
     @Test("converted identity keys agree with ephemeral keys")
@@ -111,7 +113,7 @@ struct X25519Tests {
 
     @Test("descriptions never reveal the secret")
     func descriptionsHideSecret() throws {
-        let pair = try X25519KeyPair(secretKey: TestHex.bytes(Self.alicePrivate))
+        let pair = try X25519KeyPair(secretKey: Hex.bytes(Self.alicePrivate))
         var dumped = ""
         dump(pair, to: &dumped)
         #expect(pair.description == "X25519KeyPair(public: \(Self.alicePublic))")

@@ -4,61 +4,28 @@ import RoostCore
 import RoostNode
 import RoostStore
 import Testing
+import RoostTestSupport
 
-/// Runs the built `roost` binary against a home.
+/// Runs the built `roost` binary against a home, with no X settings from this process's environment.
 struct RoostCLI {
     let home: URL
 
-    static var binary: URL {
-        #if os(macOS)
-        let products = Bundle.allBundles.first { $0.bundlePath.hasSuffix(".xctest") }!.bundleURL.deletingLastPathComponent()
-        #else
-        let products = Bundle.main.bundleURL
-        #endif
-        return products.appendingPathComponent("roost")
+    var runner: ProcessRunner {
+        ProcessRunner(product: "roost", trailingArguments: ["--home", home.path],
+                      removing: ["ROOST_X_API_BASE", "ROOST_X_BEARER_TOKEN"])
     }
 
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    /// A configured, not yet started process (for `roost run`).
+    func process(_ arguments: [String]) -> Process { runner.process(arguments) }
 
-    func process(_ arguments: [String]) -> Process {
-        let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = arguments + ["--home", home.path]
-        var env = ProcessInfo.processInfo.environment
-        env.removeValue(forKey: "ROOST_HOME")
-        env.removeValue(forKey: "ROOST_X_API_BASE")
-        env.removeValue(forKey: "ROOST_X_BEARER_TOKEN")
-        process.environment = env
-        return process
-    }
-
-    /// ``run(_:)`` waited for on a Dispatch thread: a command that calls this process's in-process fake X must
-    /// not hold a cooperative thread while it waits, or on 2 cores the fake X can be left without one (a full
-    /// run deadlocked so: `roost x lookup` waiting on the fake X, the fake X waiting for a thread).
+    /// Waited for on a Dispatch thread: a command that calls this process's in-process fake X must not hold a
+    /// cooperative thread while it waits, or on 2 cores the fake X can be left without one (a full run deadlocked
+    /// so: `roost x lookup` waiting on the fake X, the fake X waiting for a thread).
     @discardableResult
-    func runOffPool(_ arguments: [String]) async throws -> Result {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Swift.Result { try self.run(arguments) }) }
-        }
-    }
+    func runOffPool(_ arguments: [String]) async throws -> ProcessOutput { try await runner.runOffPool(arguments) }
 
     @discardableResult
-    func run(_ arguments: [String]) throws -> Result {
-        let process = process(arguments)
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
-    }
+    func run(_ arguments: [String]) throws -> ProcessOutput { try runner.run(arguments) }
 }
 
 @Suite(.serialized) struct GatewayCLITests {
@@ -146,12 +113,8 @@ struct RoostCLI {
         try daemon.run()
         defer { if daemon.isRunning { daemon.terminate() } }
 
-        func eventually(_ what: String, _ check: () throws -> Bool) async throws {
-            for _ in 0..<100 {
-                if try check() { return }
-                try await Task.sleep(nanoseconds: 100_000_000)
-            }
-            Issue.record("timed out waiting for \(what)")
+        func eventually(_ what: String, _ check: () async throws -> Bool) async throws {
+            #expect(try await RoostTestSupport.eventually(seconds: 10, pollNanoseconds: 100_000_000, check), "timed out waiting for \(what)")
         }
         try await eventually("the mention") { try node.node.store.exists(EntityRef(Desk.message, mention.id)) }
         let reply = try node.desk(at: realNow()).reply("p" + mention.id, text: "Yes, until 8pm")
@@ -197,11 +160,7 @@ extension GatewayCLITests {
         defer { if daemon.isRunning { daemon.terminate() } }
 
         func eventually(_ what: String, _ check: () async throws -> Bool) async throws {
-            for _ in 0..<150 {
-                if try await check() { return }
-                try await Task.sleep(nanoseconds: 100_000_000)
-            }
-            Issue.record("timed out waiting for \(what)")
+            #expect(try await RoostTestSupport.eventually(seconds: 15, pollNanoseconds: 100_000_000, check), "timed out waiting for \(what)")
         }
         try await eventually("the mention") { try node.node.store.exists(EntityRef(Desk.message, mention.id)) }
         // X now rate-limits mentions with a reset 10 minutes away; the next poll takes the 429 and waits.

@@ -38,7 +38,7 @@ import Testing
 
     /// One run; returns where the primary was killed.
     static func run(seed: UInt64) async throws -> String {
-        var random = SeededGenerator(state: seed)
+        var random = SplitMix64(seed: seed)
         let fake = try await FakeX.start()
         defer { Task { await fake.server.stop() } }
         let primary = try GatewayTestNode(name: "Gateway Lisbon", initials: "GL")

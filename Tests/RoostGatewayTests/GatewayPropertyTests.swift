@@ -6,18 +6,6 @@ import RoostStore
 import RoostTwitter
 import Testing
 
-/// SplitMix64: a seeded generator, so a failing run can be replayed with `ROOST_SEED`.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 @Suite(.serialized) struct GatewayPropertyTests {
     /// Random traffic (new threads and replies, some arriving between polls), random page sizes and random
     /// 429s, 503s and cut connections: after the polls, every mention and every thread root is exactly one
@@ -29,7 +17,7 @@ struct SeededGenerator: RandomNumberGenerator {
         print("GatewayPropertyTests seed \(firstSeed) (replay: ROOST_SEED=\(firstSeed) ROOST_SEEDS=1)")
         for run in 0..<runs {
             let seed = firstSeed &+ UInt64(run)
-            var random = SeededGenerator(state: seed)
+            var random = SplitMix64(seed: seed)
             let fake = try await FakeX.start(pageSize: Int.random(in: 1...6, using: &random))
             let node = try GatewayTestNode(name: "Gateway", initials: "GW")
             _ = try node.desk(at: realNow()).assignGateway(username: "acmecare", xUserID: brand.id, member: node.node.id.text)

@@ -5,6 +5,7 @@ import RoostCrypto
 import RoostNode
 import RoostStore
 import RoostSync
+import RoostTestSupport
 
 /// 2026-01-01T00:00:00Z in Unix milliseconds: every op of the fixture is stamped from it.
 let baseMillis: UInt64 = 1_767_225_600_000
@@ -165,36 +166,9 @@ struct FixtureTeam {
 
 /// Runs the built `roost-inspect` binary and captures its output.
 enum Inspector {
-    static var binary: URL {
-        #if os(macOS)
-        let products = Bundle.allBundles.first { $0.bundlePath.hasSuffix(".xctest") }!.bundleURL.deletingLastPathComponent()
-        #else
-        let products = Bundle.main.bundleURL
-        #endif
-        return products.appendingPathComponent("roost-inspect")
-    }
+    static var binary: URL { BuiltProduct.url("roost-inspect") }
 
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    typealias Result = ProcessOutput
 
-    static func run(_ arguments: [String]) throws -> Result {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment.removeValue(forKey: "ROOST_HOME")
-        process.environment = environment
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
-    }
+    static func run(_ arguments: [String]) throws -> Result { try ProcessRunner(product: "roost-inspect").run(arguments) }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import RoostTestSupport
 import Testing
 import RoostCore
 import RoostNode
@@ -70,9 +71,7 @@ import RoostSync
         let events = Self.events(peer: team.ben.id.text)
         file.append(events[0])
 
-        let process = Process()
-        process.executableURL = Inspector.binary
-        process.arguments = ["events", "--follow", "--json", "--home", home.url.path]
+        let process = ProcessRunner(product: "roost-inspect").process(["events", "--follow", "--json", "--home", home.url.path])
         let out = Pipe()
         process.standardOutput = out
         let received = LockedLines()

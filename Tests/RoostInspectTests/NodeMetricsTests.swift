@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import RoostTestSupport
 import Testing
 import RoostCore
 import RoostCrypto
@@ -28,16 +29,6 @@ final class LiveNode: @unchecked Sendable {
         try node.append(bodies, clock: FixedClock(millis: millis))
         hub.storeMayHaveChanged()
     }
-}
-
-/// Waits (bounded) until `condition` holds.
-func eventually(seconds: Double = 600, _ condition: () throws -> Bool) async rethrows -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if try condition() { return true }
-        try? await Task.sleep(nanoseconds: 50_000_000)
-    }
-    return try condition()
 }
 
 /// GET `path` over plain HTTP/1.1 and return the whole response (the server closes after it).

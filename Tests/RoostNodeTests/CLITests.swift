@@ -3,6 +3,7 @@ import Testing
 import RoostCore
 import RoostNode
 import RoostStore
+import RoostTestSupport
 
 /// Runs the built `roost` binary end to end, as a new user would type it, and checks exact output.
 struct CLI {
@@ -12,51 +13,25 @@ struct CLI {
         home = FileManager.default.temporaryDirectory.appendingPathComponent("roost-cli-\(UUID().uuidString)")
     }
 
-    static var binary: URL {
-        #if os(macOS)
-        let products = Bundle.allBundles.first { $0.bundlePath.hasSuffix(".xctest") }!.bundleURL.deletingLastPathComponent()
-        #else
-        let products = Bundle.main.bundleURL
-        #endif
-        return products.appendingPathComponent("roost")
+    static var binary: URL { BuiltProduct.url("roost") }
+
+    typealias Result = ProcessOutput
+
+    /// The built `roost`, run against this home unless `useHome` is false.
+    func runner(useHome: Bool = true) -> ProcessRunner {
+        ProcessRunner(product: "roost", trailingArguments: useHome ? ["--home", home.path] : [])
     }
 
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    /// ``run(_:environment:useHome:)`` waited for on a Dispatch thread. Async tests use it: a command that runs
-    /// for seconds (an import through a node, `peers --until-synced`) must not hold one of the two cooperative
-    /// threads of a 2-core machine, or the in-process servers of other tests starve (their timeouts then fail).
+    /// ``run(_:environment:useHome:)`` waited for on a Dispatch thread (see `ProcessRunner.runOffPool`): a command
+    /// that runs for seconds (an import through a node, `peers --until-synced`) must not hold a cooperative thread.
     @discardableResult
     func runOffPool(_ arguments: [String], environment: [String: String] = [:], useHome: Bool = true) async throws -> Result {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Swift.Result { try self.run(arguments, environment: environment, useHome: useHome) })
-            }
-        }
+        try await runner(useHome: useHome).runOffPool(arguments, environment: environment)
     }
 
     @discardableResult
     func run(_ arguments: [String], environment: [String: String] = [:], useHome: Bool = true) throws -> Result {
-        let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = arguments + (useHome ? ["--home", home.path] : [])
-        var env = ProcessInfo.processInfo.environment
-        env.removeValue(forKey: "ROOST_HOME")
-        for (key, value) in environment { env[key] = value }
-        process.environment = env
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
+        try runner(useHome: useHome).run(arguments, environment: environment)
     }
 
     func cleanup() { try? FileManager.default.removeItem(at: home) }
@@ -223,21 +198,10 @@ extension CLITests {
     @Test func demoScriptWorksATicketEndToEnd() throws {
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("roost-demo-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: home) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [Self.root.appendingPathComponent("examples/demo.sh").path]
-        var environment = ProcessInfo.processInfo.environment
-        environment["ROOST"] = CLI.binary.path
-        environment["DEMO_HOME"] = home.path
-        environment.removeValue(forKey: "ROOST_HOME")
-        process.environment = environment
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(stdout.suffix(2000))")
+        let bash = ProcessRunner(URL(fileURLWithPath: "/bin/bash"), environment: ["ROOST": CLI.binary.path, "DEMO_HOME": home.path])
+        let demo = try bash.run([Self.root.appendingPathComponent("examples/demo.sh").path])
+        let stdout = demo.stdout
+        #expect(demo.status == 0, "\(stdout.suffix(2000)) \(demo.stderr.suffix(1000))")
         #expect(stdout.contains("(refused, as it should be: over 280 characters)"))
         #expect(stdout.contains(" as taken-to-dm\n"))
         #expect(stdout.contains("Re-fold matches the materialized state.\n"))

@@ -4,23 +4,20 @@ import Testing
 import RoostCore
 import RoostNode
 import RoostStore
+import RoostTestSupport
 
 /// `roost run` as separate processes on 127.0.0.1: a team of three formed with invites alone finds its
 /// members through peer exchange, and a node killed with SIGKILL in the middle of a sync loses nothing.
 @Suite(.serialized) struct DaemonTests {
     /// A `roost run` process.
     final class Daemon: @unchecked Sendable {
-        let process = Process()
+        let process: Process
         let log: URL
 
         init(home: URL) throws {
             log = home.appendingPathComponent("run.log")
             FileManager.default.createFile(atPath: log.path, contents: nil)
-            process.executableURL = CLI.binary
-            process.arguments = ["run", "--home", home.path, "--log-level", "info"]
-            var env = ProcessInfo.processInfo.environment
-            env.removeValue(forKey: "ROOST_HOME")
-            process.environment = env
+            process = ProcessRunner(product: "roost").process(["run", "--home", home.path, "--log-level", "info"])
             let handle = try FileHandle(forWritingTo: log)
             process.standardError = handle
             process.standardOutput = handle
@@ -42,26 +39,11 @@ import RoostStore
         var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
     }
 
-    /// A free TCP port on 127.0.0.1 (bound, then released).
-    static func freePort() throws -> Int {
-        // A random port below Linux's ephemeral range (32768-60999) that binds now: one the kernel handed out
-        // could go to another test's socket before the daemon binds it.
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        defer { try? group.syncShutdownGracefully() }
-        for _ in 0..<200 {
-            let port = Int.random(in: 20_000..<32_000)
-            guard let channel = try? ServerBootstrap(group: group).bind(host: "127.0.0.1", port: port).wait() else { continue }
-            try channel.close().wait()
-            return port
-        }
-        throw CancellationError()
-    }
-
     static func setListen(_ cli: CLI, _ port: Int) throws {
         let url = cli.home.appendingPathComponent("config.json")
         var object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
         object["listen"] = "127.0.0.1:\(port)"
-        object["api"] = "127.0.0.1:\(try freePort())"  // each node's web app on its own port
+        object["api"] = "127.0.0.1:\(freePort())"  // each node's web app on its own port
         try JSONSerialization.data(withJSONObject: object).write(to: url)
     }
 
@@ -84,7 +66,7 @@ import RoostStore
         try await ana.runOffPool(["init", "--name", "Ana Lopez", "--initials", "AL"])
         try await kenji.runOffPool(["init", "--name", "Kenji Sato", "--initials", "KS"])
         try await lea.runOffPool(["init", "--name", "Lea Park", "--initials", "LP"])
-        let ports = try (0..<3).map { _ in try Self.freePort() }
+        let ports = (0..<3).map { _ in freePort() }
         for (cli, port) in zip([ana, kenji, lea], ports) { try Self.setListen(cli, port) }
         try await ana.runOffPool(["team", "create", "--name", "Hilton Suggests"])
         // Both invites point at Ana only; Kenji and Lea learn each other's address from the team.
@@ -134,9 +116,9 @@ import RoostStore
         }
         try await ana.runOffPool(["init", "--name", "Ana Lopez", "--initials", "AL"])
         try await kenji.runOffPool(["init", "--name", "Kenji Sato", "--initials", "KS"])
-        let anaPort = try Self.freePort()
+        let anaPort = freePort()
         try Self.setListen(ana, anaPort)
-        try Self.setListen(kenji, try Self.freePort())
+        try Self.setListen(kenji, freePort())
         try await ana.runOffPool(["team", "create", "--name", "Hilton Suggests"])
         let invite = try Self.inviteText(try await ana.runOffPool(["team", "invite", "--name", "Kenji Sato"]).stdout)
         #expect(try await kenji.runOffPool(["team", "join", invite]).status == 0)

@@ -4,24 +4,12 @@ import RoostCore
 import RoostNode
 import RoostStore
 
-/// SplitMix64, seedable so a failing run can be replayed from the seed it prints.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// The dashboard's facts kept up to date op by op equal a full re-read, after random desk work.
 @Suite struct DeskFactsCacheTests {
     @Test(arguments: [UInt64(0xD05E), UInt64.random(in: 1...UInt64.max)])
     func incrementalFactsEqualAFullRecomputation(seed: UInt64) throws {
         print("DeskFactsCacheTests seed: \(seed)")
-        var random = SeededRandom(state: seed)
+        var random = SplitMix64(seed: seed)
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("roost-facts-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: home) }
         let node = try NodeHome(path: home.path).initialize(config: NodeConfig(name: "Ana Lopez", initials: "AL"))

@@ -5,6 +5,7 @@ import RoostCore
 import RoostNode
 import RoostStore
 import RoostSync
+import RoostTestSupport
 
 /// Issue 14's acceptance test: a customer erased across five nodes over TCP on 127.0.0.1, one of them offline
 /// during the erase, then a sixth node that joins afterwards. The proof is a plain byte scan of every file

@@ -1,12 +1,10 @@
 import Foundation
+import RoostTestSupport
 import Testing
 
 /// Every executable answers `--help` at once with its usage, exit status 0, and no side effects: it opens no
 /// port (it exits by itself instead of serving) and writes no file in its working directory or home.
 @Suite struct HelpTests {
-    /// The built executables beside the `roost` binary the CLI tests run.
-    static func binary(_ name: String) -> URL { CLI.binary.deletingLastPathComponent().appendingPathComponent(name) }
-
     struct Outcome {
         var status: Int32
         var stdout: String
@@ -19,33 +17,10 @@ import Testing
         let sandbox = FileManager.default.temporaryDirectory.appendingPathComponent("roost-help-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: sandbox, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: sandbox) }
-        let process = Process()
-        process.executableURL = binary(name)
-        process.arguments = arguments
-        process.currentDirectoryURL = sandbox
-        var env = ProcessInfo.processInfo.environment
-        env.removeValue(forKey: "ROOST_HOME")
-        env["HOME"] = sandbox.path
-        process.environment = env
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var exited = true
-        let deadline = Date().addingTimeInterval(60)
-        while process.isRunning {
-            if Date() > deadline {
-                exited = false
-                process.terminate()
-                break
-            }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let runner = ProcessRunner(BuiltProduct.url(name), environment: ["HOME": sandbox.path], currentDirectory: sandbox)
+        let output = try runner.run(arguments, timeoutSeconds: 60)
         let left = try FileManager.default.contentsOfDirectory(atPath: sandbox.path)
-        return Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                       exitedByItself: exited, filesLeft: left)
+        return Outcome(status: output.status, stdout: output.stdout, exitedByItself: !output.timedOut, filesLeft: left)
     }
 
     @Test(arguments: [
@@ -53,7 +28,7 @@ import Testing
         ("roost", ["gateway", "--help"]), ("roost-inspect", ["--help"]), ("roost-fake-x", ["--help"]),
     ])
     func helpPrintsUsageAndDoesNothingElse(name: String, arguments: [String]) throws {
-        #expect(FileManager.default.isExecutableFile(atPath: Self.binary(name).path), "\(name) is not built")
+        #expect(FileManager.default.isExecutableFile(atPath: BuiltProduct.url(name).path), "\(name) is not built")
         let outcome = try Self.help(name, arguments)
         #expect(outcome.exitedByItself, "\(name) \(arguments) kept running (serving?) instead of printing help")
         #expect(outcome.status == 0)

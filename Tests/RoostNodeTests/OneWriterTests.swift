@@ -3,6 +3,7 @@ import Testing
 import RoostCore
 import RoostNode
 import RoostStore
+import RoostTestSupport
 
 /// While `roost run` serves a home, desk commands go through its local API (the node is the one writer of
 /// its store); with no node running, or once it stops, they open the store directly.
@@ -13,7 +14,7 @@ import RoostStore
         #expect(try await cli.runOffPool(["init", "--name", "Ana Lopez", "--initials", "al"]).status == 0)
         let sample = ProgressTests.repositoryRoot.appendingPathComponent("examples/x-sample.jsonl").path
         #expect(try await cli.runOffPool(["ingest", "--file", sample, "--brand-handles", "AcmeCare"]).status == 0)
-        try DaemonTests.setListen(cli, try DaemonTests.freePort())
+        try DaemonTests.setListen(cli, freePort())
         let home = try NodeHome(path: cli.home.path)
         let key = try #require(try DeskService(node: home.open()).inbox(InboxFilter()).first?.key)
 
@@ -69,7 +70,7 @@ import RoostStore
         let cli = try CLI()
         defer { cli.cleanup() }
         #expect(try await cli.runOffPool(["init", "--name", "Ana Lopez", "--initials", "al"]).status == 0)
-        try DaemonTests.setListen(cli, try DaemonTests.freePort())
+        try DaemonTests.setListen(cli, freePort())
         let home = try NodeHome(path: cli.home.path)
         let daemon = try DaemonTests.Daemon(home: cli.home)
         defer { daemon.stop() }

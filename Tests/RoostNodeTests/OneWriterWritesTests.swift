@@ -3,6 +3,7 @@ import Testing
 import RoostCore
 import RoostNode
 import RoostStore
+import RoostTestSupport
 
 /// The rest of the writing commands go through a running node too (issue 17, "one writer"): team create,
 /// invite, role and revoke; handoff and reassign; canned responses, SLA targets and customer profiles; gateway
@@ -18,9 +19,9 @@ import RoostStore
         defer { ana.cleanup(); kenji.cleanup() }
         #expect(try await ana.runOffPool(["init", "--name", "Ana Lopez", "--initials", "al"]).status == 0)
         #expect(try await kenji.runOffPool(["init", "--name", "Kenji Sato", "--initials", "ks"]).status == 0)
-        let anaPort = try DaemonTests.freePort()
+        let anaPort = freePort()
         try DaemonTests.setListen(ana, anaPort)
-        try DaemonTests.setListen(kenji, try DaemonTests.freePort())
+        try DaemonTests.setListen(kenji, freePort())
         let anaHome = try NodeHome(path: ana.home.path)
 
         let anaDaemon = try DaemonTests.Daemon(home: ana.home)

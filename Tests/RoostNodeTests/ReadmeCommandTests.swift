@@ -1,4 +1,5 @@
 import Foundation
+import RoostTestSupport
 import Testing
 @testable import roost
 
@@ -92,23 +93,12 @@ enum ShellWords {
         try FileManager.default.createDirectory(at: copy, withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: ExampleTests.root.appendingPathComponent("examples"), to: copy.appendingPathComponent("examples"))
         #expect(!FileManager.default.fileExists(atPath: bare.appendingPathComponent("shared").path))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [copy.appendingPathComponent("examples/demo.sh").path]
-        var environment = ProcessInfo.processInfo.environment
-        environment["ROOST"] = CLI.binary.path
-        environment["DEMO_HOME"] = bare.appendingPathComponent("home").path
-        environment.removeValue(forKey: "ROOST_HOME")
-        environment.removeValue(forKey: "DEMO_CSV")
-        process.environment = environment
-        process.currentDirectoryURL = bare
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        try process.run()
-        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(output.suffix(3000))")
+        let bash = ProcessRunner(URL(fileURLWithPath: "/bin/bash"),
+                                 environment: ["ROOST": CLI.binary.path, "DEMO_HOME": bare.appendingPathComponent("home").path],
+                                 removing: ["DEMO_CSV"], currentDirectory: bare)
+        let demo = try bash.run([copy.appendingPathComponent("examples/demo.sh").path])
+        let output = demo.stdout + demo.stderr
+        #expect(demo.status == 0, "\(output.suffix(3000))")
         #expect(!output.contains("not found"))
         // Every step ran: the import of the repository's sample, the escalation and the verify.
         #expect(output.contains("$ roost import-twcs --file examples/data/twcs-demo.csv"))

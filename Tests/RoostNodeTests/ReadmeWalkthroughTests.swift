@@ -3,6 +3,7 @@ import Testing
 import RoostCore
 import RoostNode
 import RoostStore
+import RoostTestSupport
 
 /// README.md's walk-throughs, executed line by line with the built `roost` (issue 17: "every command the README
 /// shows is run by a test"): "A new team's first hour" (Ana's block on her node, Kenji's on his), "Using a node"
@@ -92,7 +93,7 @@ import RoostStore
                     // Another test bound the port between freePort() and this bind (the suite runs in parallel):
                     // the node says so and exits; give it new ports and start it again.
                     if attempt < 3 && daemon.output.contains("Address already in use") {
-                        try DaemonTests.setListen(cli, try DaemonTests.freePort())
+                        try DaemonTests.setListen(cli, freePort())
                         continue
                     }
                     Issue.record("\(line): roost run did not come up: \(daemon.output)")
@@ -107,7 +108,7 @@ import RoostStore
                 DispatchQueue.global().async { continuation.resume(with: Result { try cli.run(arguments) }) }
             }
             #expect(result.status == 0, "README line `roost \(line)` on \(name): exit \(result.status): \(result.stderr)")
-            if words.first == "init" { try DaemonTests.setListen(cli, try DaemonTests.freePort()) }
+            if words.first == "init" { try DaemonTests.setListen(cli, freePort()) }
             if words.starts(with: ["team", "invite"]) { invite = try DaemonTests.inviteText(result.stdout) }
         }
 

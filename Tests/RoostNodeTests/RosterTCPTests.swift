@@ -1,5 +1,6 @@
 import Foundation
 import NIOPosix
+import RoostTestSupport
 import Testing
 import RoostCore
 import RoostNode
@@ -208,12 +209,3 @@ extension RosterTCPTests {
     }
 }
 
-/// Waits (bounded) until `condition` holds, polling every `pollNanoseconds`; returns whether it did.
-func eventually(seconds: Double = 600, pollNanoseconds: UInt64 = 50_000_000, _ condition: () throws -> Bool) async rethrows -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if try condition() { return true }
-        try? await Task.sleep(nanoseconds: pollNanoseconds)
-    }
-    return try condition()
-}

@@ -1,3 +1,4 @@
+import RoostCore
 import RoostCrypto
 @testable import RoostSync
 import Testing
@@ -46,21 +47,6 @@ enum SpecFrames {
             if let rekeyEvery, (index + 1) % rekeyEvery == 0 { pull!.rekey() }
         }
         return out
-    }
-}
-
-/// A seeded SplitMix64 generator, so a failing random split can be replayed.
-struct FrameSplitRNG: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
@@ -148,7 +134,7 @@ struct FrameTests {
 
         let seed = UInt64.random(in: 0...UInt64.max)
         print("FrameTests.splits seed: \(seed)")
-        var rng = FrameSplitRNG(seed: seed)
+        var rng = SplitMix64(seed: seed)
         for round in 0..<200 {
             var chunks: [[UInt8]] = []
             var start = 0

@@ -217,7 +217,7 @@ struct HandshakeChannelTests {
     func splitDelivery() throws {
         let seed = UInt64.random(in: 0...UInt64.max)
         print("HandshakeChannelTests.splitDelivery seed: \(seed)")
-        var rng = FrameSplitRNG(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let splits: [([UInt8]) -> [[UInt8]]] = [
             { $0.map { [$0] } },
             { bytes in

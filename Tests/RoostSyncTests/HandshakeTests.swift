@@ -397,7 +397,7 @@ struct HandshakeTests {
         let secrets = [
             session.sendKey.copyBytes(), session.receiveKey.copyBytes(), HandshakeFixture.networkKey.copyBytes(),
             HandshakeFixture.alice.seed,
-        ].map(WireTestBytes.hex)
+        ].map(Hex.encode)
         var dumped = ""
         dump(session, to: &dumped)
         dump(HandshakeFixture.networkKey, to: &dumped)
@@ -448,26 +448,5 @@ enum WireTestBytes {
     static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
         guard needle.count <= haystack.count else { return false }
         return (0...(haystack.count - needle.count)).contains { haystack[$0..<$0 + needle.count].elementsEqual(needle) }
-    }
-
-    /// Lowercase hex.
-    static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef")
-        return String(bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0F)]] })
-    }
-
-    /// Parses hex (test data; traps on malformed input).
-    static func unhex(_ text: String) -> [UInt8] {
-        let digits = Array(text.utf8)
-        precondition(digits.count % 2 == 0, "odd-length hex")
-        func nibble(_ c: UInt8) -> UInt8 {
-            switch c {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
-            default: preconditionFailure("invalid hex digit")
-            }
-        }
-        return stride(from: 0, to: digits.count, by: 2).map { nibble(digits[$0]) << 4 | nibble(digits[$0 + 1]) }
     }
 }

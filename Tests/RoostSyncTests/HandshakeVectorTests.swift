@@ -1,3 +1,4 @@
+import RoostTestSupport
 import Foundation
 import RoostCore
 import RoostCrypto
@@ -38,7 +39,7 @@ indirect enum WireVectorJSON {
     case array([WireVectorJSON])
     case object([(String, WireVectorJSON)])
 
-    static func hex(_ bytes: [UInt8]) -> WireVectorJSON { .string(WireTestBytes.hex(bytes)) }
+    static func hex(_ bytes: [UInt8]) -> WireVectorJSON { .string(Hex.encode(bytes)) }
 
     func render(indent: String) -> String {
         let inner = indent + "  "
@@ -65,7 +66,7 @@ indirect enum WireVectorJSON {
 
 extension [String: Any] {
     func hex(_ key: String) throws -> [UInt8] {
-        WireTestBytes.unhex(try #require(self[key] as? String, "missing \(key)"))
+        Hex.bytes(try #require(self[key] as? String, "missing \(key)"))
     }
 
     func object(_ key: String) throws -> [String: Any] {
@@ -77,7 +78,7 @@ extension [String: Any] {
     }
 
     func hexList(_ key: String) throws -> [[UInt8]] {
-        try #require(self[key] as? [String], "missing \(key)").map(WireTestBytes.unhex)
+        try #require(self[key] as? [String], "missing \(key)").map(Hex.bytes)
     }
 
     func string(_ key: String) throws -> String {
@@ -364,8 +365,8 @@ struct HandshakeVectorTests {
         #expect(try responder.hex("public_key") == v.responderPublic)
         #expect(try responder.hex("ephemeral_public") == v.responderEphemeral)
         // ids.json names these seeds A and B.
-        #expect(WireTestBytes.hex(v.initiatorPublic) == "8a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f6f5c")
-        #expect(WireTestBytes.hex(v.responderPublic) == "8139770ea87d175f56a35466c34c7ecccb8d8a91b4ee37a25df60f5b8fc9b394")
+        #expect(Hex.encode(v.initiatorPublic) == "8a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f6f5c")
+        #expect(Hex.encode(v.responderPublic) == "8139770ea87d175f56a35466c34c7ecccb8d8a91b4ee37a25df60f5b8fc9b394")
 
         let messages = try file.objects("messages")
         #expect(messages.count == 4)
@@ -455,9 +456,9 @@ struct HandshakePrimitiveTests {
         // hashlib.blake2b(b"", key=bytes(range(64)), digest_size=32) and
         // hashlib.blake2b(bytes(range(3)), key=bytes(range(32)), digest_size=32).
         let key64 = SecretBytes(copying: Array(0..<64))
-        #expect(WireTestBytes.hex(KeyedBlake2b.mac(key: key64)) == Self.emptyKey64)
+        #expect(Hex.encode(KeyedBlake2b.mac(key: key64)) == Self.emptyKey64)
         let key32 = SecretBytes(copying: Array(0..<32))
-        #expect(WireTestBytes.hex(KeyedBlake2b.mac(key: key32, [0, 1, 2])) == Self.abcKey32)
+        #expect(Hex.encode(KeyedBlake2b.mac(key: key32, [0, 1, 2])) == Self.abcKey32)
         #expect(KeyedBlake2b.mac(key: key32, [0], [1, 2]) == KeyedBlake2b.mac(key: key32, [0, 1, 2]))
         var hasher = KeyedBlake2b(key: key32)
         hasher.update([0, 1, 2])
@@ -476,9 +477,9 @@ struct HandshakePrimitiveTests {
                 .utf8)
         let key = SecretBytes(copying: Array(0x80...0x9F))
         let nonce = Array(UInt8(0x40)...UInt8(0x57))
-        let ad = WireTestBytes.unhex("50515253c0c1c2c3c4c5c6c7")
+        let ad = Hex.bytes("50515253c0c1c2c3c4c5c6c7")
         let sealed = try XChaCha20Poly1305.seal(plaintext, additionalData: ad, nonce: nonce, key: key)
-        #expect(WireTestBytes.hex(sealed) == Self.xchachaCiphertext + Self.xchachaTag)
+        #expect(Hex.encode(sealed) == Self.xchachaCiphertext + Self.xchachaTag)
         #expect(try XChaCha20Poly1305.open(sealed, additionalData: ad, nonce: nonce, key: key) == plaintext)
         var tampered = sealed
         tampered[0] ^= 1

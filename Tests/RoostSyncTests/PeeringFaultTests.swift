@@ -2,6 +2,7 @@ import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import RoostTestSupport
 import Testing
 import RoostCore
 import RoostCrypto

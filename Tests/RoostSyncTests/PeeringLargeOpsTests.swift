@@ -1,5 +1,6 @@
 import Foundation
 import NIOPosix
+import RoostTestSupport
 import Testing
 import RoostCore
 import RoostCrypto

@@ -6,6 +6,7 @@ import RoostCore
 import RoostCrypto
 import RoostStore
 @testable import RoostSync
+import RoostTestSupport
 
 struct RealClock: WallClock {
     func nowMillis() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }
@@ -52,16 +53,6 @@ final class TCPNode: @unchecked Sendable {
     func dial(_ other: TCPNode, port: Int) throws {
         service.dial(try PeerAddress(parsing: "\(other.author.id.text)@127.0.0.1:\(port)"))
     }
-}
-
-/// Waits (bounded) until `condition` holds; returns whether it did.
-func eventually(seconds: Double = 600, _ condition: () throws -> Bool) async rethrows -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if try condition() { return true }
-        try? await Task.sleep(nanoseconds: 50_000_000)
-    }
-    return try condition()
 }
 
 @Suite(.serialized) struct PeeringTCPTests {

@@ -5,6 +5,7 @@ import RoostCore
 import RoostCrypto
 import RoostStore
 @testable import RoostSync
+import RoostTestSupport
 
 /// Presence reported before a session is up reaches the peer when it connects (§2b.13): a reconnect, or
 /// the second of two crossing dials, no longer loses "Kenji is replying" until the page reports again.

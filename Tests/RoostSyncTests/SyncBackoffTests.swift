@@ -1,4 +1,5 @@
 import RoostSync
+import RoostCore
 import Testing
 
 /// Reconnection backoff: exponential ceilings, full jitter, cap, reset, replayable randomness.

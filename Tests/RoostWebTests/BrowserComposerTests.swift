@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import RoostNode
+import RoostTestSupport
 
 /// The composer in Chromium: the addressee selector, hostile names rendered as text, resolve asking first.
 @Suite(.serialized) struct BrowserComposerTests {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import RoostTestSupport
 
 /// Languages and listening in Chromium (issue 13): a firing alert is a banner, tickets carry their language and
 /// sentiment as tags (hostile text stays text), and "My languages" keeps an agent's languages in the inbox.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import RoostNode
+import RoostTestSupport
 
 /// A new team's first hour in Chromium, with two `roost run` nodes that start without a team.
 @Suite(.serialized) struct BrowserOnboardingTests {

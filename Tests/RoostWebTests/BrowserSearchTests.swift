@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import RoostTestSupport
 
 /// The search box in Chromium (issue 13): results as you type with the matches marked, a click opens the
 /// ticket, Enter opens the results page, a bad query says where it is wrong, and hostile tweet text found by a

@@ -4,6 +4,7 @@ import Glibc
 #endif
 import Testing
 import RoostNode
+import RoostTestSupport
 
 /// A node home made with the CLI, and its `roost run` process.
 final class RunningNode: @unchecked Sendable {

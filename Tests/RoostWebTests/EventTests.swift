@@ -5,6 +5,7 @@ import RoostCore
 import RoostNode
 import RoostStore
 @testable import RoostWeb
+import RoostTestSupport
 
 @Suite(.serialized) struct EventTests {
     /// Collects events from a running hub until `done` says so or `seconds` pass.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import RoostNode
+import RoostTestSupport
 
 /// "Kenji is replying" on Ana's page: presence crosses from one node's web app to a peer's over the sync
 /// connection (ephemeral: never an op).

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 #endif
 import Testing
+import RoostTestSupport
 
 /// `roost run`'s web server as a user meets it: the warning for a public address, and a taken port.
 @Suite(.serialized) struct RunCommandTests {

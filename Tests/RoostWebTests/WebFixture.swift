@@ -7,37 +7,18 @@ import RoostNode
 import RoostStore
 import Testing
 @testable import RoostWeb
+import RoostTestSupport
 
 /// The repository root (for examples/ and Protocol/).
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 /// The built `roost` binary, next to the test bundle.
-var roostBinary: URL {
-    #if os(macOS)
-    let products = Bundle.allBundles.first { $0.bundlePath.hasSuffix(".xctest") }!.bundleURL.deletingLastPathComponent()
-    #else
-    let products = Bundle.main.bundleURL
-    #endif
-    return products.appendingPathComponent("roost")
-}
+var roostBinary: URL { BuiltProduct.url("roost") }
 
-/// Runs the `roost` binary; returns its status and output.
+/// Runs the `roost` binary against `home`; returns its status and output.
 @discardableResult
-func roost(_ arguments: [String], home: URL) throws -> (status: Int32, stdout: String, stderr: String) {
-    let process = Process()
-    process.executableURL = roostBinary
-    process.arguments = arguments + ["--home", home.path]
-    var environment = ProcessInfo.processInfo.environment
-    environment.removeValue(forKey: "ROOST_HOME")
-    process.environment = environment
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+func roost(_ arguments: [String], home: URL) throws -> ProcessOutput {
+    try ProcessRunner(product: "roost", trailingArguments: ["--home", home.path]).run(arguments)
 }
 
 /// A node made by the CLI as a new user would (init, then the X API sample), served in process.

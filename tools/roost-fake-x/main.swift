@@ -1,4 +1,4 @@
-// roost-fake-x: the fake X API of Tests/FakeXServer as a program, for examples/gateway.
+// roost-fake-x: the fake X API of Sources/FakeXServer as a program, for examples/gateway.
 //
 //   roost-fake-x [--port 8471] [--brand acmecare] [--brand-id 1000000001] [--token TOKEN]
 //                [--every SECONDS] [--seed N]
@@ -9,6 +9,7 @@
 import FakeXServer
 import Foundation
 import Logging
+import RoostCore
 import ServiceLifecycle
 
 /// Writes a line to standard output at once (the walk-through reads it while this runs).
@@ -52,18 +53,6 @@ let brand = FakeUser(id: option("brand-id", "1000000001"), username: option("bra
                      verified: true, followers: 120_000)
 let state = FakeXState(brand: brand, token: option("token", "fake-x-token"), pageSize: 10)
 
-/// A small deterministic generator (SplitMix64) so a seed gives the same stream.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 let customers = [
     FakeUser(id: "2000000101", username: "marta_lx", name: "Marta Silva", followers: 412),
     FakeUser(id: "2000000102", username: "ricardo_porto", name: "Ricardo Costa", followers: 88),
@@ -88,7 +77,7 @@ let server = try await RunningFakeX.start(state: state, port: port, logger: logg
 say("fake X API on \(server.baseURL) (brand @\(brand.username), user id \(brand.id))")
 
 if every > 0 {
-    var random = SplitMix(state: seed)
+    var random = SplitMix64(seed: seed)
     var recent: [String: String] = [:]
     while true {
         try await Task.sleep(nanoseconds: UInt64(every * 1_000_000_000))
