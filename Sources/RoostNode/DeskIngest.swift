@@ -223,13 +223,13 @@ extension DeskService {
                 case let .success(record): records.append(record)
                 case let .failure(error):
                     report.errors.append("\(url.path):\(error)")
-                    if strict { throw DeskError.refused("\(url.path):\(error) (--strict: nothing imported)") }
+                    if strict { throw DeskError.badImport("\(url.path):\(error) (--strict: nothing imported)") }
                 }
             }
         } catch let error as DeskError {
             throw error
         } catch {
-            throw .refused("\(url.path): \(error)")
+            throw .badImport("\(url.path): \(error)")
         }
         report.read = records.count + report.errors.count
         let roots = Threading.roots(of: records)

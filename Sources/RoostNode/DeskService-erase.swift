@@ -54,15 +54,15 @@ extension DeskService {
     /// and again by every node.
     public func eraseCustomer(_ handle: String, reason: String) throws(DeskError) -> CustomerErasure {
         let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !reason.isEmpty else { throw .refused("give a reason (--reason \"GDPR request 1234\"): it is kept with the erasure") }
+        guard !reason.isEmpty else { throw .invalid(field: "reason", rule: "give a reason (--reason \"GDPR request 1234\"): it is kept with the erasure") }
         guard reason.count <= Self.maxErasureReasonCharacters else {
-            throw .refused("the reason is \(reason.count) characters, over \(Self.maxErasureReasonCharacters)")
+            throw .invalid(field: "reason", rule: "the reason is \(reason.count) characters, over \(Self.maxErasureReasonCharacters)")
         }
         try requireEraser()
         let id = try erasableCustomer(handle)
         let targets = try run { () throws(StoreError) in try store.erasureTargets(customer: id) }
         guard !targets.isEmpty else {
-            throw .refused("customer \(handle) was already erased: nothing of theirs is left on this node")
+            throw .customerErased(handle, detail: .alreadyErased(nothingLeft: true))
         }
         let written = try writeErasure(reason: reason, customer: id, targets: targets)
         return CustomerErasure(customer: id, ops: targets.count, erasureOps: written.erasureOps, erasedHere: written.erased)
@@ -101,7 +101,7 @@ extension DeskService {
         if let roster = try run({ () throws(StoreError) in try store.roster() }) {
             let role = roster.currentRole(of: node.id)
             guard role?.mayErase == true else {
-                throw .refused("only leads and admins may erase customer data (this node's role: \(role?.rawValue ?? "none"))")
+                throw .notPermitted(allowed: "leads and admins", action: "may erase customer data (this node's role: \(role?.rawValue ?? "none"))")
             }
         }
     }
@@ -110,13 +110,12 @@ extension DeskService {
     private func erasableCustomer(_ handle: String) throws(DeskError) -> String {
         let clean = handle.hasPrefix("@") ? String(handle.dropFirst()) : handle
         let ids = try run { () throws(StoreError) in try store.customerIDs(handle: clean) }
-        if ids.count > 1 { throw .refused("\(handle) matches several customers (\(ids.joined(separator: ", "))): give the user id") }
+        if ids.count > 1 { throw .ambiguousCustomer(handle, ids: ids) }
         if let id = ids.first { return id }
         if !(try run { () throws(StoreError) in try store.erasures(ofCustomer: clean) }).isEmpty {
-            throw .refused("customer \(clean) was already erased")
+            throw .customerErased(clean, detail: .alreadyErased(nothingLeft: false))
         }
-        throw .refused("no customer \(handle) on this node (an erased customer's handle is gone: use the user id, " +
-                       "listed by `roost-inspect erasures`)")
+        throw .unknownCustomer(handle, erasedHint: true)
     }
 
     /// Everything this node holds about a customer, as one document.
@@ -124,12 +123,12 @@ extension DeskService {
         let clean = handle.hasPrefix("@") ? String(handle.dropFirst()) : handle
         let ids = try run { () throws(StoreError) in try store.customerIDs(handle: clean) }
         if ids.isEmpty, !(try run { () throws(StoreError) in try store.erasures(ofCustomer: clean) }).isEmpty {
-            throw .refused("customer \(clean) was erased: nothing about them is left to export")
+            throw .customerErased(clean, detail: .nothingToExport)
         }
         let profile = try customer(clean)
         if !(try run { () throws(StoreError) in try store.erasures(ofCustomer: profile.id) }).isEmpty,
            (try run { () throws(StoreError) in try store.erasureTargets(customer: profile.id) }).isEmpty {
-            throw .refused("customer \(clean) was erased: nothing about them is left to export")
+            throw .customerErased(clean, detail: .nothingToExport)
         }
         var tickets: [TicketView] = []
         for row in profile.tickets { tickets.append(try ticketView(row.key)) }

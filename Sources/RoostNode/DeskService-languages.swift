@@ -25,7 +25,7 @@ extension DeskService {
             if !stored.contains(normalized) { stored.append(normalized) }
         }
         guard !stored.isEmpty, stored.count <= DeskLanguages.maxPerMember else {
-            throw .refused("give 1 to \(DeskLanguages.maxPerMember) language codes, e.g. en,es")
+            throw .invalid(field: "languages", rule: "give 1 to \(DeskLanguages.maxPerMember) language codes, e.g. en,es")
         }
         try append([.set(entity: EntityRef("member", node.id.text), field: "languages", value: .string(stored.joined(separator: ",")))])
         return stored
@@ -42,9 +42,9 @@ extension DeskService {
             throw .invalidValue(field: "lang", value: language, allowed: ["a language code such as es"])
         }
         guard try cannedResponses().contains(where: { $0.name == name }) else {
-            throw .refused("no canned response \"\(name)\": add its default text first (roost canned add \(name) TEXT)")
+            throw .unknownCanned(name, forVariant: true)
         }
-        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw .refused("canned text is empty") }
+        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw .invalid(field: "text", rule: "canned text is empty") }
         try append([.set(entity: EntityRef(Desk.canned, name), field: "text." + code, value: .string(text))])
     }
 

@@ -44,7 +44,7 @@ extension DeskService {
             policy = try DeskPolicy.parse(text, file: file)
             try policy.checkQueues(known: known, file: file)
         } catch {
-            throw .refused(error.description)
+            throw .rules(error)
         }
         guard !dryRun else { return policy }
         try requireLead("set the desk policy")

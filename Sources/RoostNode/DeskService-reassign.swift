@@ -8,13 +8,13 @@ extension DeskService {
         let key = try ticketKey(typed)
         let target = try resolveMember(member)
         guard (1...Limits.maxLeaseSeconds / 60).contains(leaseMinutes) else {
-            throw .refused("lease must be 1...\(Limits.maxLeaseSeconds / 60) minutes")
+            throw .invalid(field: "leaseMinutes", rule: "lease must be 1...\(Limits.maxLeaseSeconds / 60) minutes")
         }
         if let roster = try run({ () throws(StoreError) in try store.roster() }) {
             guard roster.currentRole(of: node.id)?.mayReassign == true else {
-                throw .refused("only leads and admins may reassign tickets; hand yours off with `roost handoff`")
+                throw .notPermitted(allowed: "leads and admins", action: "may reassign tickets; hand yours off with `roost handoff`")
             }
-            guard roster.currentRole(of: target) != nil else { throw .refused("\(target.short) is not a current member") }
+            guard roster.currentRole(of: target) != nil else { throw .notAMember(target.short, sayTeam: false) }
         }
         let current = try run { () throws(StoreError) in try store.claim(on: EntityRef(Desk.ticket, key)) }
         try append([.claim(entity: EntityRef(Desk.ticket, key), action: .reassign, holder: target,

@@ -81,7 +81,7 @@ extension DeskService {
         var answered: ThreadMessage?
         if let inReplyTo, !inReplyTo.isEmpty {
             guard let message = thread.first(where: { $0.id == inReplyTo && $0.direction == .inbound }) else {
-                throw .refused("\(inReplyTo) is not a customer message of ticket \(key)")
+                throw .notACustomerMessage(id: inReplyTo, ticket: key)
             }
             answered = message
         }
@@ -89,8 +89,7 @@ extension DeskService {
         if let to, !to.isEmpty {
             let wanted = (to.hasPrefix("@") ? String(to.dropFirst()) : to).lowercased()
             guard let found = participants.first(where: { $0.handle.lowercased() == wanted || $0.id == wanted }) else {
-                let known = participants.map { "@" + $0.handle }.joined(separator: ", ")
-                throw .refused("\(to) did not write in ticket \(key)" + (known.isEmpty ? "" : "; participants: \(known)"))
+                throw .notAParticipant(handle: to, ticket: key, participants: participants.map { "@" + $0.handle })
             }
             addressee = found
             if answered == nil { answered = thread.first { $0.id == found.latestMessage } }
@@ -135,7 +134,7 @@ extension DeskService {
         if let canned, !canned.isEmpty {
             // The variant in the ticket's language, else the default text.
             guard let template = try cannedText(canned, language: row.language) else {
-                throw .refused("no canned response \"\(canned)\" (see `roost canned list`)")
+                throw .unknownCanned(canned, forVariant: false)
             }
             cannedLanguage = template.language
             body = DeskRules.fillCanned(template.text, customer: handle.map { "@" + $0 } ?? "there", agent: node.config.name)
@@ -149,17 +148,29 @@ extension DeskService {
                           cannedLanguage: cannedLanguage)
     }
 
+    /// The send-time guard: refuses when a reply by another member follows message `seen` in the ticket's thread
+    /// (a message id the thread does not hold guards nothing).
+    public func requireNobodyRepliedSince(_ typed: String, seen: String) throws(DeskError) {
+        let thread = try ticketView(typed).thread
+        guard let index = thread.firstIndex(where: { $0.id == seen }) else { return }
+        if let other = thread[(index + 1)...].first(where: { $0.direction == .outbound && $0.authorName != node.config.name }) {
+            throw .repliedFirst(author: other.authorName)
+        }
+    }
+
     /// Composes `@handle text ^AL` addressed to the author of the message it answers (see
     /// ``replyTarget(_:to:inReplyTo:)``), checks length (280 as X counts a tweet, 10 000 for a DM) and claim,
     /// then queues it in the outbox. A ticket nobody holds (or whose lease ended) is claimed for the replier in
     /// the same transaction, so the gateway posts it; one another member holds is refused. A public reply moves
-    /// the ticket to pending.
+    /// the ticket to pending. With `after` (the last message the agent read), a reply another member sent since is
+    /// refused as ``DeskError/repliedFirst(author:)``: the agent reads it and sends again without `after` to send anyway.
     public func reply(_ typed: String, text: String?, canned: String? = nil, dm: Bool = false,
-                      to: String? = nil, inReplyTo: String? = nil) throws(DeskError) -> Reply {
+                      to: String? = nil, inReplyTo: String? = nil, after: String? = nil) throws(DeskError) -> Reply {
         let key = try ticketKey(typed)
         let row = try row(key)
+        if let after { try requireNobodyRepliedSince(key, seen: after) }
         let draft = try draftReply(key, text: text, canned: canned, dm: dm, to: to, inReplyTo: inReplyTo)
-        guard !draft.empty else { throw .refused("the reply is empty") }
+        guard !draft.empty else { throw .invalid(field: "text", rule: "the reply is empty") }
         guard draft.length <= draft.limit else { throw .tooLong(count: draft.length, limit: draft.limit) }
         let current = try requireNotHeldByOther(key)
         let id = "r" + Hex.encode(SecureRandom.bytes(8))

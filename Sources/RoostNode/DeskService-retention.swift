@@ -36,12 +36,12 @@ extension DeskService {
     /// anyone else is ignored by every node.
     public func setRetention(days: Int?, queue: String?) throws(DeskError) {
         if let roster = try run({ () throws(StoreError) in try store.roster() }), roster.currentRole(of: node.id) != .admin {
-            throw .refused("only admins set retention policies")
+            throw .notPermitted(allowed: "admins", action: "set retention policies")
         }
         if let days, !(1...Self.maxRetentionDays).contains(days) {
-            throw .refused("retention must be 1 to \(Self.maxRetentionDays) days (got \(days))")
+            throw .invalid(field: "days", rule: "retention must be 1 to \(Self.maxRetentionDays) days (got \(days))")
         }
-        if let queue, queue.isEmpty || queue.contains(where: \.isWhitespace) { throw .refused("a queue name has no spaces") }
+        if let queue, queue.isEmpty || queue.contains(where: \.isWhitespace) { throw .invalid(field: "queue", rule: "a queue name has no spaces") }
         let field = queue.map { Self.retentionField + "." + $0 } ?? Self.retentionField
         try append([.set(entity: EntityRef(Desk.team, "settings"), field: field, value: days.map { .int(Int64($0)) } ?? .null)])
     }

@@ -32,13 +32,13 @@ extension DeskService {
 
     func requireLead(_ what: String) throws(DeskError) {
         if let roster = try run({ () throws(StoreError) in try store.roster() }), roster.currentRole(of: node.id)?.mayReassign != true {
-            throw .refused("only leads and admins \(what)")
+            throw .notPermitted(allowed: "leads and admins", action: what)
         }
     }
 
     static func checkQueue(_ queue: String) throws(DeskError) {
         if queue.isEmpty || queue.count > 64 || queue.contains(where: { $0.isWhitespace || $0 == "." }) {
-            throw .refused("a queue name has 1 to 64 characters, no spaces or dots (got \"\(queue)\")")
+            throw .invalid(field: "queue", rule: "a queue name has 1 to 64 characters, no spaces or dots (got \"\(queue)\")")
         }
     }
 
@@ -50,7 +50,7 @@ extension DeskService {
         var bodies: [OpBody] = [.set(entity: settings, field: Self.routingField + "." + queue, value: .string(mode?.rawValue ?? "off"))]
         if let timeoutSeconds {
             guard RoutingRules.timeoutRangeMillis.contains(timeoutSeconds * 1_000) else {
-                throw .refused("the timeout must be \(RoutingRules.timeoutRangeMillis.lowerBound / 1_000) to \(RoutingRules.timeoutRangeMillis.upperBound / 1_000) seconds")
+                throw .invalid(field: "timeoutSeconds", rule: "the timeout must be \(RoutingRules.timeoutRangeMillis.lowerBound / 1_000) to \(RoutingRules.timeoutRangeMillis.upperBound / 1_000) seconds")
             }
             bodies.append(.set(entity: settings, field: Self.routingTimeoutField + "." + queue, value: .int(Int64(timeoutSeconds))))
         }
@@ -92,16 +92,16 @@ extension DeskService {
     /// Sets this node's member's capacity (most open tickets pushed to them at once).
     public func setMyCapacity(_ capacity: Int) throws(DeskError) {
         guard (1...RoutingRules.maxCapacity).contains(capacity) else {
-            throw .refused("capacity must be 1 to \(RoutingRules.maxCapacity) open tickets (got \(capacity))")
+            throw .invalid(field: "capacity", rule: "capacity must be 1 to \(RoutingRules.maxCapacity) open tickets (got \(capacity))")
         }
         try append([.set(entity: EntityRef("member", node.id.text), field: "capacity", value: .int(Int64(capacity)))])
     }
 
     /// Sets this node's member's skills (matched against tickets' `skill:<name>` tags) or queues (empty: all).
     public func setMyList(_ field: String, _ items: [String]) throws(DeskError) {
-        guard field == "skills" || field == "queues" else { throw .refused("unknown agent list \(field)") }
+        guard field == "skills" || field == "queues" else { throw .invalid(field: "list", rule: "unknown agent list \(field)") }
         let cleaned = items.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }  // as written: queue names are exact
-        for item in cleaned where item.count > 64 || item.contains(",") { throw .refused("\(field): \"\(item)\" is too long") }
+        for item in cleaned where item.count > 64 || item.contains(",") { throw .invalid(field: field, rule: "\(field): \"\(item)\" is too long") }
         try append([.set(entity: EntityRef("member", node.id.text), field: field, value: .string(cleaned.joined(separator: ",")))])
     }
 

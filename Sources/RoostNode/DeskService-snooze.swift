@@ -11,7 +11,7 @@ extension DeskService {
     public func snooze(_ typed: String, untilMillis: UInt64) throws(DeskError) -> String {
         let key = try ticketKey(typed)
         guard untilMillis > now, untilMillis - now <= Self.maxSnoozeMillis else {
-            throw .refused("a snooze ends in the future, at most 90 days from now")
+            throw .invalid(field: "untilMillis", rule: "a snooze ends in the future, at most 90 days from now")
         }
         _ = try requireNotHeldByOther(key)
         try append([.set(entity: EntityRef(Desk.ticket, key), field: "snooze_until", value: .int(Int64(untilMillis)))])

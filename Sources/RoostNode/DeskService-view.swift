@@ -114,7 +114,7 @@ extension DeskService {
     public func customer(_ handle: String, vip: Bool? = nil, notes: String? = nil, crm: String? = nil) throws(DeskError) -> CustomerProfile {
         let ids = try run { () throws(StoreError) in try store.customerIDs(handle: handle) }
         guard ids.count == 1, let id = ids.first else {
-            throw ids.isEmpty ? .refused("no customer \(handle) on this node") : .refused("\(handle) matches several customers")
+            throw ids.isEmpty ? .unknownCustomer(handle) : .ambiguousCustomer(handle, ids: [])
         }
         let entity = EntityRef(Desk.customer, id)
         var bodies: [OpBody] = []
@@ -123,7 +123,7 @@ extension DeskService {
         if let crm {
             let trimmed = crm.trimmingCharacters(in: .whitespaces)
             guard trimmed.count <= Self.maxCRMIDCharacters, !trimmed.contains(where: \.isNewline) else {
-                throw .refused("a CRM id is one line of at most \(Self.maxCRMIDCharacters) characters")
+                throw .invalid(field: "crm", rule: "a CRM id is one line of at most \(Self.maxCRMIDCharacters) characters")
             }
             bodies.append(.set(entity: entity, field: "crm", value: trimmed.isEmpty ? .null : .string(trimmed)))
         }

@@ -52,7 +52,7 @@ public struct DeskService: Sendable {
     /// Sets the first-response target of a priority (replicated to the team).
     public func setSLA(_ priority: Priority, minutes: Int) throws(DeskError) {
         guard (1...Self.maxSLAMinutes).contains(Int64(minutes)) else {
-            throw .refused("SLA target must be 1...\(Self.maxSLAMinutes) minutes")
+            throw .invalid(field: "minutes", rule: "SLA target must be 1...\(Self.maxSLAMinutes) minutes")
         }
         try append([.set(entity: EntityRef(Desk.team, "settings"), field: "sla.\(priority.rawValue)", value: .int(Int64(minutes)))])
     }
@@ -77,9 +77,9 @@ public struct DeskService: Sendable {
     /// Adds or replaces a canned response.
     public func addCanned(name: String, text: String) throws(DeskError) {
         guard !name.isEmpty, name.count <= 64, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
-            throw .refused("canned response names are 1-64 letters, digits, - or _")
+            throw .invalid(field: "name", rule: "canned response names are 1-64 letters, digits, - or _")
         }
-        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw .refused("canned text is empty") }
+        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw .invalid(field: "text", rule: "canned text is empty") }
         try append([.set(entity: EntityRef(Desk.canned, name), field: "text", value: .string(text))])
     }
 
@@ -146,7 +146,7 @@ public struct DeskService: Sendable {
     public func claim(_ typed: String, leaseMinutes: UInt32 = 30) throws(DeskError) -> String {
         let key = try ticketKey(typed)
         guard (1...Limits.maxLeaseSeconds / 60).contains(leaseMinutes) else {
-            throw .refused("lease must be 1...\(Limits.maxLeaseSeconds / 60) minutes")
+            throw .invalid(field: "leaseMinutes", rule: "lease must be 1...\(Limits.maxLeaseSeconds / 60) minutes")
         }
         let current = try requireNotHeldByOther(key)
         try append([claimBody(key, current: current, leaseMinutes: leaseMinutes)])
@@ -168,7 +168,7 @@ public struct DeskService: Sendable {
     public func release(_ typed: String) throws(DeskError) -> String {
         let key = try ticketKey(typed)
         let current = try requireNotHeldByOther(key)
-        guard let current, current.holder != nil else { throw .refused("ticket \(key) is not claimed") }
+        guard let current, current.holder != nil else { throw .notClaimed(entity: "ticket \(key)") }
         try append([.claim(entity: EntityRef(Desk.ticket, key), action: .release, holder: nil, leaseSeconds: 0,
                            observed: current.current)])
         return key
@@ -179,7 +179,7 @@ public struct DeskService: Sendable {
         let key = try ticketKey(typed)
         let target = try resolveMember(member)
         let current = try requireNotHeldByOther(key)
-        guard let current, current.holder == node.id else { throw .refused("you do not hold ticket \(key); claim it first") }
+        guard let current, current.holder == node.id else { throw .notHolder(entity: "ticket \(key)", holder: nil) }
         try append([.claim(entity: EntityRef(Desk.ticket, key), action: .handoff, holder: target,
                            leaseSeconds: leaseMinutes * 60, observed: current.current)])
         return (key, target)
@@ -198,7 +198,7 @@ public struct DeskService: Sendable {
             }
         }
         guard matches.count == 1, let only = matches.first else {
-            throw .refused(matches.isEmpty ? "no member matches \"\(text)\"" : "\"\(text)\" matches several members")
+            throw matches.isEmpty ? .unknownMember(text) : .ambiguousMember(text)
         }
         return only
     }
@@ -217,7 +217,7 @@ public struct DeskService: Sendable {
     public func tag(_ typed: String, _ tag: String) throws(DeskError) -> String {
         let key = try ticketKey(typed)
         guard !tag.isEmpty, tag.utf8.count <= 64, !tag.contains(where: \.isWhitespace) else {
-            throw .refused("a tag is 1-64 characters without spaces")
+            throw .invalid(field: "tag", rule: "a tag is 1-64 characters without spaces")
         }
         try append([.tagAdd(entity: EntityRef(Desk.ticket, key), tag: tag)])
         return key
@@ -228,7 +228,7 @@ public struct DeskService: Sendable {
         let key = try ticketKey(typed)
         let entity = EntityRef(Desk.ticket, key)
         let adds = try run { () throws(StoreError) in try store.observedTagAdds(entity, tag: tag) }
-        guard !adds.isEmpty else { throw .refused("ticket \(key) has no tag \(tag)") }
+        guard !adds.isEmpty else { throw .noSuchTag(entity: "ticket \(key)", tag: tag, quoted: false) }
         try append([.tagRemove(entity: entity, tag: tag, observed: adds)])
         return key
     }
@@ -236,9 +236,9 @@ public struct DeskService: Sendable {
     /// Escalates to the next tier (or `to`), recording the reason.
     public func escalate(_ typed: String, reason: String, to tier: Tier? = nil) throws(DeskError) -> (String, Tier) {
         let key = try ticketKey(typed)
-        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw .refused("escalation needs --reason") }
+        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw .invalid(field: "reason", rule: "escalation needs --reason") }
         let current = try row(key).tier
-        guard let target = tier ?? current.next else { throw .refused("ticket \(key) is already at the top tier") }
+        guard let target = tier ?? current.next else { throw .topTier(ticket: key) }
         let entity = EntityRef(Desk.ticket, key)
         try append([.set(entity: entity, field: "tier", value: .string(target.rawValue)),
                     .set(entity: entity, field: "escalation_reason", value: .string(reason))])
@@ -266,7 +266,7 @@ public struct DeskService: Sendable {
     /// Sets a ticket's status directly (open, pending, closed).
     public func setStatus(_ typed: String, _ status: TicketStatus) throws(DeskError) -> String {
         let key = try ticketKey(typed)
-        guard status != .resolved else { throw .refused("use resolve --as TYPE to resolve") }
+        guard status != .resolved else { throw .invalid(field: "status", rule: "use resolve --as TYPE to resolve") }
         try append([.set(entity: EntityRef(Desk.ticket, key), field: "status", value: .string(status.rawValue))])
         return key
     }
@@ -274,7 +274,7 @@ public struct DeskService: Sendable {
     /// Adds an internal note.
     public func note(_ typed: String, _ text: String) throws(DeskError) -> String {
         let key = try ticketKey(typed)
-        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw .refused("the note is empty") }
+        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw .invalid(field: "text", rule: "the note is empty") }
         let id = "n" + Hex.encode(SecureRandom.bytes(8))
         try append([.makeInsert(EntityRef(Desk.message, id), [
             Field("ticket", .string(key)), Field("direction", .string(MessageDirection.note.rawValue)),

@@ -76,15 +76,15 @@ extension DeskService {
     public func setGatewayStandby(username: String, members: [String], leaseSeconds: Int?) throws(DeskError) -> GatewayHandle {
         let handle = try gatewayHandle(username)
         if let roster = try run({ () throws(StoreError) in try store.roster() }) {
-            guard roster.currentRole(of: node.id) == .admin else { throw .refused("only admins may name a handle's standby gateways") }
+            guard roster.currentRole(of: node.id) == .admin else { throw .notPermitted(allowed: "admins", action: "may name a handle's standby gateways") }
         }
         var ids: [String] = []
         for member in members {
             let id = try resolveMember(member)
-            guard id.text != handle.gateway else { throw .refused("\(id.short) is already the primary gateway of @\(handle.username)") }
+            guard id.text != handle.gateway else { throw .alreadyPrimaryGateway(member: id.short, handle: handle.username) }
             if let roster = try run({ () throws(StoreError) in try store.roster() }) {
                 guard let role = roster.currentRole(of: id), Gateway.gatewayRoles.contains(role.rawValue) else {
-                    throw .refused("\(id.short) cannot run a gateway (roles: \(Gateway.gatewayRoles.sorted().joined(separator: ", ")))")
+                    throw .cannotRunGateway(member: id.short, roles: Gateway.gatewayRoles.sorted())
                 }
             }
             if !ids.contains(id.text) { ids.append(id.text) }
@@ -92,7 +92,7 @@ extension DeskService {
         var bodies: [OpBody] = [.set(entity: handle.entity, field: Gateway.standbyField, value: .string(ids.joined(separator: ",")))]
         if let leaseSeconds {
             guard GatewayLeaseRules.leaseRangeMillis.contains(UInt64(max(0, leaseSeconds)) * 1_000) else {
-                throw .refused("the lease must be \(GatewayLeaseRules.leaseRangeMillis.lowerBound / 1_000) to \(GatewayLeaseRules.leaseRangeMillis.upperBound / 1_000) seconds")
+                throw .invalid(field: "leaseSeconds", rule: "the lease must be \(GatewayLeaseRules.leaseRangeMillis.lowerBound / 1_000) to \(GatewayLeaseRules.leaseRangeMillis.upperBound / 1_000) seconds")
             }
             bodies.append(.set(entity: handle.entity, field: Gateway.leaseSecondsField, value: .int(Int64(leaseSeconds))))
         }

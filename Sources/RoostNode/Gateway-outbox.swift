@@ -11,9 +11,9 @@ extension DeskService {
     /// The outbox item `id`, refused unless this node wrote it.
     func ownOutboxItem(_ id: String) throws(DeskError) -> OutboxRow {
         guard let row = try run({ () throws(StoreError) in try store.outbox() }).first(where: { $0.id == id }) else {
-            throw .refused("no outbox item \(id) (see `roost outbox list`)")
+            throw .unknownOutboxItem(id)
         }
-        guard row.author == node.id.text else { throw .refused("outbox item \(id) is another member's draft") }
+        guard row.author == node.id.text else { throw .notYourDraft(id) }
         return row
     }
 
@@ -22,7 +22,7 @@ extension DeskService {
     public func sendAnyway(_ id: String) throws(DeskError) -> OutboxRow {
         let row = try ownOutboxItem(id)
         guard row.state == .held || row.state == .failed else {
-            throw .refused("outbox item \(id) is \(row.state.rawValue); only held or failed replies can be sent anyway")
+            throw .outboxItemState(id: id, state: row.state.rawValue, action: .sendAnyway)
         }
         let message = EntityRef(Desk.message, id)
         try append([.set(entity: message, field: Gateway.override, value: .bool(true)),
@@ -35,7 +35,7 @@ extension DeskService {
     public func discardOutbox(_ id: String) throws(DeskError) -> OutboxRow {
         let row = try ownOutboxItem(id)
         guard row.state == .queued || row.state == .held || row.state == .failed else {
-            throw .refused("outbox item \(id) is \(row.state.rawValue) and can no longer be discarded")
+            throw .outboxItemState(id: id, state: row.state.rawValue, action: .discard)
         }
         let message = EntityRef(Desk.message, id)
         try append([.set(entity: message, field: Gateway.outbox, value: .string(OutboxState.discarded.rawValue)),

@@ -24,7 +24,7 @@ extension DeskService {
     public func gatewayHandle(_ typed: String) throws(DeskError) -> GatewayHandle {
         let wanted = typed.hasPrefix("@") ? String(typed.dropFirst()) : typed
         guard let handle = try gatewayHandles().first(where: { $0.userID == wanted || $0.username.lowercased() == wanted.lowercased() })
-        else { throw .refused("no handle @\(wanted) (connect it with `roost gateway assign \(wanted) --x-user-id ID --member NODE`)") }
+        else { throw .unknownHandle(wanted) }
         return handle
     }
 
@@ -33,23 +33,23 @@ extension DeskService {
     public func assignGateway(username typed: String, xUserID: String?, member: String) throws(DeskError) -> GatewayHandle {
         let username = typed.hasPrefix("@") ? String(typed.dropFirst()) : typed
         guard !username.isEmpty, username.count <= 15, username.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") })
-        else { throw .refused("an X username is 1-15 letters, digits or _") }
+        else { throw .invalid(field: "username", rule: "an X username is 1-15 letters, digits or _") }
         let target = try resolveMember(member)
         if let roster = try run({ () throws(StoreError) in try store.roster() }) {
-            guard roster.currentRole(of: node.id) == .admin else { throw .refused("only admins may assign a handle's gateway") }
-            guard roster.currentRole(of: target) != nil else { throw .refused("\(target.short) is not a current member of the team") }
+            guard roster.currentRole(of: node.id) == .admin else { throw .notPermitted(allowed: "admins", action: "may assign a handle's gateway") }
+            guard roster.currentRole(of: target) != nil else { throw .notAMember(target.short, sayTeam: true) }
         }
         let existing = try gatewayHandles().first { $0.username.lowercased() == username.lowercased() }
         var bodies: [OpBody] = []
         var handle: GatewayHandle
         if let existing {
             if let xUserID, xUserID != existing.userID {
-                throw .refused("@\(existing.username) is already connected as X user \(existing.userID)")
+                throw .handleConnectedElsewhere(username: existing.username, userID: existing.userID)
             }
             handle = existing
         } else {
             guard let xUserID, !xUserID.isEmpty, xUserID.count <= 20, xUserID.allSatisfy({ $0.isASCII && $0.isNumber }) else {
-                throw .refused("@\(username) is not connected yet: give its numeric X user id with --x-user-id, or configure the gateway token (`roost gateway configure`) so it is looked up")
+                throw .handleNeedsUserID(username)
             }
             handle = GatewayHandle(userID: xUserID, username: username)
             bodies.append(.makeInsert(handle.entity, [Field(Gateway.usernameField, .string(username))]))

@@ -32,7 +32,7 @@ public enum LowLevelOp: Sendable {
     /// `COLLECTION/KEY` (e.g. `ticket/1042`) as an entity, or one clear refusal.
     public static func parseEntity(_ text: String) throws(DeskError) -> EntityRef {
         guard let slash = text.firstIndex(of: "/"), slash != text.startIndex, text.index(after: slash) != text.endIndex else {
-            throw .refused("\"\(text)\" is not COLLECTION/KEY (e.g. ticket/1042)")
+            throw .invalid(field: "entity", rule: "\"\(text)\" is not COLLECTION/KEY (e.g. ticket/1042)")
         }
         return EntityRef(String(text[..<slash]), String(text[text.index(after: slash)...]))
     }
@@ -42,11 +42,11 @@ public enum LowLevelOp: Sendable {
         var fields: [Field] = []
         for item in pairs {
             guard let eq = item.firstIndex(of: "="), eq != item.startIndex else {
-                throw .refused("field \"\(item)\" is not NAME=VALUE")
+                throw .invalid(field: "fields", rule: "field \"\(item)\" is not NAME=VALUE")
             }
             fields.append(Field(String(item[..<eq]), .string(String(item[item.index(after: eq)...]))))
         }
-        guard Set(fields.map(\.name)).count == fields.count else { throw .refused("a field name is repeated") }
+        guard Set(fields.map(\.name)).count == fields.count else { throw .invalid(field: "fields", rule: "a field name is repeated") }
         return fields
     }
 
@@ -60,33 +60,33 @@ public enum LowLevelOp: Sendable {
         case let .insert(ref, fields):
             return .makeInsert(ref, fields)
         case let .set(ref, field, value):
-            guard !field.isEmpty else { throw .refused("the field name is empty") }
+            guard !field.isEmpty else { throw .invalid(field: "field", rule: "the field name is empty") }
             return .set(entity: ref, field: field, value: .string(value))
         case let .tag(ref, tag):
-            guard !tag.isEmpty else { throw .refused("the tag is empty") }
+            guard !tag.isEmpty else { throw .invalid(field: "tag", rule: "the tag is empty") }
             return .tagAdd(entity: ref, tag: tag)
         case let .untag(ref, tag):
             let adds = try read { () throws(StoreError) in try store.observedTagAdds(ref, tag: tag) }
-            guard !adds.isEmpty else { throw .refused("\(ref) has no tag \"\(tag)\"") }
+            guard !adds.isEmpty else { throw .noSuchTag(entity: "\(ref)", tag: tag, quoted: true) }
             return .tagRemove(entity: ref, tag: tag, observed: adds)
         case let .claim(ref, lease):
             guard lease >= 1, lease <= Limits.maxLeaseSeconds / 60 else {
-                throw .refused("the lease must be 1...\(Limits.maxLeaseSeconds / 60) minutes")
+                throw .invalid(field: "leaseMinutes", rule: "the lease must be 1...\(Limits.maxLeaseSeconds / 60) minutes")
             }
             let current = try read { () throws(StoreError) in try store.claim(on: ref) }
             var action = ClaimAction.claim
             if let current, let holder = current.holder, holder != node.id {
                 guard nowMillis >= current.leaseEndsMillis else {
-                    throw .refused("\(ref) is claimed by \(holder.short) until lease end; ask for a hand-off")
+                    throw .heldUntilLeaseEnd(entity: "\(ref)", holder: holder.short)
                 }
                 action = .takeover
             }
             return .claim(entity: ref, action: action, holder: node.id, leaseSeconds: lease * 60, observed: current?.current)
         case let .release(ref):
             let current = try read { () throws(StoreError) in try store.claim(on: ref) }
-            guard let current, let holder = current.holder else { throw .refused("\(ref) is not claimed") }
+            guard let current, let holder = current.holder else { throw .notClaimed(entity: "\(ref)") }
             guard holder == node.id || nowMillis >= current.leaseEndsMillis else {
-                throw .refused("\(ref) is claimed by \(holder.short), not by you")
+                throw .notHolder(entity: "\(ref)", holder: holder.short)
             }
             return .claim(entity: ref, action: .release, holder: nil, leaseSeconds: 0, observed: current.current)
         }
@@ -100,7 +100,7 @@ extension Node {
         do { return try append([body], clock: clock).headers[0] } catch let .store(error) {
             throw .store(error)
         } catch {
-            throw .refused(error.description)
+            throw .node(error)
         }
     }
 }

@@ -11,6 +11,12 @@ public struct RulesError: Error, Equatable, Sendable, CustomStringConvertible {
     /// What is wrong.
     public var reason: String
 
+    public init(file: String, line: Int, reason: String) {
+        self.file = file
+        self.line = line
+        self.reason = reason
+    }
+
     public var description: String { "\(file):\(line): \(reason)" }
 }
 

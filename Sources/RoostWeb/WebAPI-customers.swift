@@ -11,7 +11,7 @@ extension WebAPI {
         do {
             return JSON.response(try app.desk.eraseCustomer(handle, reason: reason))
         } catch {
-            throw customerError(error)
+            throw WebError(error)
         }
     }
 
@@ -20,7 +20,7 @@ extension WebAPI {
         do {
             return JSON.response(try app.desk.exportCustomer(handle))
         } catch {
-            throw customerError(error)
+            throw WebError(error)
         }
     }
 

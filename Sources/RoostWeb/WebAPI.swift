@@ -141,16 +141,10 @@ enum WebAPI {
         let key = try key(context, app)
         let text = try body.string("text"), canned = try body.string("canned")
         if (text ?? "").isEmpty && (canned ?? "").isEmpty { throw WebError.badRequest(field: "text", reason: "required (or canned)") }
-        // The send-time guard: someone else replied after the last message this agent saw.
-        if try body.bool("force") != true, let after = try body.string("after") {
-            let thread = try app.desk.ticketView(key).thread
-            if let seen = thread.firstIndex(where: { $0.id == after }),
-               let other = thread[(seen + 1)...].first(where: { $0.direction == .outbound && $0.authorName != app.node.config.name }) {
-                throw WebError.repliedFirst("\(other.authorName) replied after the last message you saw; send anyway?")
-            }
-        }
+        // The send-time guard (the desk's): `after` is the last message this agent saw; `force` sends anyway.
+        let after = try body.bool("force") == true ? nil : try body.string("after")
         let reply = try app.desk.reply(key, text: text, canned: canned?.isEmpty == true ? nil : canned, dm: try body.bool("dm") ?? false,
-                                       to: try body.string("to"), inReplyTo: try body.string("inReplyTo"))
+                                       to: try body.string("to"), inReplyTo: try body.string("inReplyTo"), after: after)
         return JSON.response(ReplyResult(ticket: reply.ticket, messageId: reply.messageID, text: reply.text, length: reply.length,
                                          limit: reply.limit, dm: reply.dm, to: reply.to, inReplyTo: reply.inReplyTo, claimed: reply.claimed))
     }
@@ -243,14 +237,10 @@ enum WebAPI {
         do {
             return try app.desk.customer(clean, vip: vip, notes: notes, crm: crm)
         } catch {
-            throw customerError(error)
+            throw WebError(error)
         }
     }
 
-    /// "No such customer" is a 404; other refusals keep their mapping.
-    static func customerError(_ error: DeskError) -> WebError {
-        error.description.hasPrefix("no customer") ? .notFound(error.description) : WebError(error)
-    }
 
     struct Canned: Codable {
         var name: String
@@ -271,8 +261,9 @@ enum WebAPI {
             } else {
                 try app.desk.addCanned(name: name, text: text)
             }
-        } catch let .refused(why) {
-            throw WebError.badRequest(field: why.hasPrefix("canned response names") ? "name" : "text", reason: why)
+        } catch {
+            // Every refusal of a canned text is about the request's name or its text.
+            throw WebError.badRequest(field: error.field == "name" ? "name" : "text", reason: error.description)
         }
         return JSON.response(Canned(name: name, text: text), status: .created)
     }

@@ -87,9 +87,11 @@ public enum WebError: Error, Sendable, Equatable {
         case .tooLong: self = .refused(field: "text", reason: error.description)
         case let .invalidValue(field, _, _): self = .badRequest(field: field, reason: error.description)
         case .badQuery: self = .badRequest(field: "q", reason: error.description)
-        case .refused: self = .refused(field: nil, reason: error.description)
+        case .unknownCustomer, .unknownOutboxItem, .unknownHandle: self = .notFound(error.description)
+        case .repliedFirst: self = .repliedFirst(error.description)
         case .store(.diskFull): self = .refused(field: nil, reason: StoreError.diskFull.description)
         case .store: self = .internalError("the store failed; see the node's log")
+        default: self = .refused(field: error.field, reason: error.description)
         }
     }
 

@@ -245,6 +245,8 @@ struct Reply: AsyncParsableCommand {
     var to: String?
     @Option(name: .customLong("in-reply-to"), help: "The customer message answered (an id from `roost show`; default: the latest).")
     var inReplyTo: String?
+    @Option(help: "The last message you read (an id from `roost show`): refused if another member replied since.")
+    var after: String?
 
     func run() async throws {
         let (reply, viaAPI) = try await throughNode(global) { api in
@@ -253,6 +255,7 @@ struct Reply: AsyncParsableCommand {
             if let canned { body["canned"] = canned }
             if let to { body["to"] = to }
             if let inReplyTo { body["inReplyTo"] = inReplyTo }
+            if let after { body["after"] = after }
             let answer = try await api.send("POST", LocalAPI.ticket(ticket) + "/reply", body)
             return SentReply(ticket: answer["ticket"] as? String ?? ticket, messageID: answer["messageId"] as? String ?? "",
                              text: answer["text"] as? String ?? "", length: answer["length"] as? Int ?? 0,
@@ -262,7 +265,7 @@ struct Reply: AsyncParsableCommand {
         } local: {
             let desk = try openDesk(global)
             let reply = try withDesk { () throws(DeskError) in
-                try desk.reply(ticket, text: text, canned: canned, dm: dm, to: to, inReplyTo: inReplyTo)
+                try desk.reply(ticket, text: text, canned: canned, dm: dm, to: to, inReplyTo: inReplyTo, after: after)
             }
             return SentReply(ticket: reply.ticket, messageID: reply.messageID, text: reply.text, length: reply.length,
                              limit: reply.limit, dm: reply.dm, to: reply.to, inReplyTo: reply.inReplyTo, claimed: reply.claimed)

@@ -173,12 +173,14 @@ extension RosterTCPTests {
         let reportAfter = try DeskService(node: anaNode).report(DeskReport.Scope())
         #expect(reportAfter == reportBefore)
         // Erasing again, or exporting, says so.
-        #expect(throws: DeskError.refused("customer u900 was already erased: nothing of theirs is left on this node")) {
+        let again = #expect(throws: DeskError.customerErased("u900", detail: .alreadyErased(nothingLeft: true))) {
             try DeskService(node: anaNode).eraseCustomer("u900", reason: "again")
         }
-        #expect(throws: DeskError.refused("customer u900 was erased: nothing about them is left to export")) {
+        #expect(again?.description == "customer u900 was already erased: nothing of theirs is left on this node")
+        let export = #expect(throws: DeskError.customerErased("u900", detail: .nothingToExport)) {
             try DeskService(node: anaNode).exportCustomer("u900")
         }
+        #expect(export?.description == "customer u900 was erased: nothing about them is left to export")
         #expect(throws: DeskError.self) { try DeskService(node: anaNode).eraseCustomer("@zanzibar_quinn", reason: "again") }
 
         for peer in peers { await peer.service.shutdown() }
