@@ -118,6 +118,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // The local HTTP API, live events and the web app, served by `roost run` (RoostNode <- RoostWeb <- roost).
+        // Its style sheet and script are files, embedded in the binary at build time.
         .target(
             name: "RoostWeb",
             dependencies: [
@@ -129,6 +130,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            resources: [.embedInCode("Assets/app.css"), .embedInCode("Assets/app.js")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

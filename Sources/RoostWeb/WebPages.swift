@@ -13,8 +13,8 @@ enum WebPages {
         router.post("/logout") { request, _ in logout(request, app: app) }
         TeamPages.register(on: router, app: app)
         SearchPages.register(on: router, app: app)
-        router.get("/assets/app.css") { _, _ in asset(WebAssets.css, type: "text/css; charset=utf-8") }
-        router.get("/assets/app.js") { _, _ in asset(WebAssets.js, type: "text/javascript; charset=utf-8") }
+        router.get("/assets/app.css") { request, _ in WebAssets.css.response(to: request) }
+        router.get("/assets/app.js") { request, _ in WebAssets.js.response(to: request) }
         router.get("/inbox") { request, _ in
             await page { try inbox(request, app: app) }
         }
@@ -24,11 +24,6 @@ enum WebPages {
         router.get("/dashboard") { request, _ in
             await page { try dashboard(request, app: app) }
         }
-    }
-
-    static func asset(_ text: String, type: String) -> Response {
-        Response(status: .ok, headers: [.contentType: type, .cacheControl: "no-cache", HTTPField.Name("X-Content-Type-Options")!: "nosniff"],
-                 body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     /// Renders a page, turning errors into an error page with the right status.
