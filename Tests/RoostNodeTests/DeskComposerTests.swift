@@ -33,6 +33,34 @@ func inbound(_ id: String, ticket: String, author: String, customer: String, at 
         return ("9000", later)
     }
 
+    /// The send-time guard lives in the desk, for every front-end: a reply sent `after` a message another member
+    /// has since answered is refused, naming who replied; the agent's own replies never trip it.
+    @Test func aReplyAfterAnotherMembersReplyIsRefusedNamingThem() throws {
+        let ana = try TestNode()
+        let kenji = try TestNode(name: "Kenji Sato", initials: "KS")
+        defer { ana.cleanup(); kenji.cleanup() }
+        let seen = try #require(try p348(ana).later.last)
+        let own = try ana.desk(at: t0 + 20 * minute).reply("p9000", text: "Checking")
+        let again = try ana.desk(at: t0 + 21 * minute).reply("p9000", text: "Still checking", after: seen)
+        _ = try ana.desk(at: t0 + 22 * minute).release("p9000")
+        try kenji.pull(from: ana)
+        // Kenji read up to Ana's first reply only: her second one stops him.
+        #expect(throws: DeskError.repliedFirst(author: "Ana Lopez")) {
+            try kenji.desk(at: t0 + 23 * minute).reply("p9000", text: "Fixed now", after: own.messageID)
+        }
+        let kenjis = try kenji.desk(at: t0 + 23 * minute).reply("p9000", text: "Fixed now", after: again.messageID)
+        try ana.pull(from: kenji)
+        let refusal = #expect(throws: DeskError.repliedFirst(author: "Kenji Sato")) {
+            try ana.desk(at: t0 + 24 * minute).reply("p9000", text: "Anything else?", after: seen)
+        }
+        #expect(refusal?.description == "Kenji Sato replied after the last message you saw; send anyway?")
+        // Having read Kenji's reply, Ana passes the guard and meets his claim; an unknown id guards nothing.
+        #expect(throws: DeskError.claimedByOther(ticket: "p9000", holder: "Kenji Sato", sinceMillis: t0 + 23 * minute)) {
+            try ana.desk(at: t0 + 24 * minute).reply("p9000", text: "Anything else?", after: kenjis.messageID)
+        }
+        #expect(throws: Never.self) { try ana.desk(at: t0 + 24 * minute).requireNobodyRepliedSince("p9000", seen: "no-such-id") }
+    }
+
     @Test func aReplyAnswersTheLatestCustomerMessageAndIsAddressedToItsAuthor() throws {
         let ana = try TestNode()
         defer { ana.cleanup() }

@@ -28,6 +28,37 @@ import RoostStore
         ], rules: .empty, report: &report)
     }
 
+    /// The desk's send-time guard through the API: `after` names the last message the agent saw; a reply by
+    /// someone else since (here the brand's, answered from X) is a 409 `replied_first`; `force` sends anyway.
+    @Test func aReplyAfterSomeoneElsesIsAConflictUntilForced() async throws {
+        let f = try WebFixture(sample: false)
+        defer { f.cleanup() }
+        try ingestThread(f)
+        var report = IngestReport()
+        try f.web.desk.ingest([
+            IncomingMessage(id: "9003", ticketKey: "p9000", channel: "public", conversation: "9000", direction: .outbound,
+                            author: "acmecare", customer: "115798", customerHandle: nil, customerName: nil, followers: nil,
+                            verified: nil, brand: "acmecare", text: "@115797 we are on it ^JD", createdMillis: 1_767_225_600_000 + 3 * 60_000,
+                            replyTo: "9002", signature: "JD", mentions: ["115797"]),
+        ], rules: .empty, report: &report)
+        try await f.application().test(.live) { client in
+            let uri = "/api/v1/tickets/p9000/reply"
+            try await client.execute(uri: uri, method: .post, headers: f.bearer, body: f.json(#"{"text": "hi", "after": "9002"}"#)) { response in
+                #expect(response.status == .conflict)
+                #expect(apiError(response.body)["code"] as? String == "replied_first")
+                #expect((apiError(response.body)["message"] as? String ?? "").hasSuffix(" replied after the last message you saw; send anyway?"))
+            }
+            #expect(try f.web.node.store.outbox().isEmpty, "a refused reply queued nothing")
+            try await client.execute(uri: uri, method: .post, headers: f.bearer, body: f.json(#"{"text": "hi", "after": "9003"}"#)) { response in
+                #expect(response.status == .ok, "\(String(buffer: response.body))")
+            }
+            try await client.execute(uri: uri, method: .post, headers: f.bearer,
+                                     body: f.json(#"{"text": "hi again", "after": "9002", "force": true}"#)) { response in
+                #expect(response.status == .ok, "\(String(buffer: response.body))")
+            }
+        }
+    }
+
     @Test func theComposerAddressesRepliesAndHoldsEachChannelToItsLimit() async throws {
         let f = try WebFixture(sample: false)
         defer { f.cleanup() }
