@@ -29,7 +29,7 @@ public struct OfflineBundle: Sendable, Equatable {
     /// Every batch of ops `store` holds beyond `vector`, cut at seals (at most `limit` ops and
     /// ``SyncLimits/maxMessageBytes`` encoded a batch, or one sealed run when a run alone is larger).
     /// `progress` gets the ops collected so far after each batch.
-    public static func collect(from store: OpStore, after vector: VersionVector = VersionVector(),
+    public static func collect(from store: any SyncReplica, after vector: VersionVector = VersionVector(),
                                limit: Int = 10_000, progress: ((_ ops: Int) -> Void)? = nil) throws(StoreError) -> OfflineBundle {
         var vector = vector
         var batches: [OpBatch] = []

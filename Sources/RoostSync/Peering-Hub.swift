@@ -34,8 +34,8 @@ public struct PeerStatus: Sendable, Hashable, Codable {
 /// One node's side of peering: its store, its version vector, and every live session, so that ops
 /// applied from one peer (or appended locally, even by another process) are pushed to all the others.
 public final class PeeringHub: @unchecked Sendable {
-    /// The node's store.
-    public let store: OpStore
+    /// The node's replica: what sync reads and applies (``SyncReplica``; the node's `OpStore`).
+    public let store: any SyncReplica
     /// This node.
     public let local: AuthorID
     let clock: any WallClock
@@ -49,7 +49,7 @@ public final class PeeringHub: @unchecked Sendable {
     private var peers: [AuthorID: PeerStatus] = [:]
 
     /// Creates the hub of a node.
-    public init(store: OpStore, local: AuthorID, clock: any WallClock, logger: Logger = Logger(label: "roost.sync")) throws {
+    public init(store: any SyncReplica, local: AuthorID, clock: any WallClock, logger: Logger = Logger(label: "roost.sync")) throws {
         self.store = store
         self.local = local
         self.clock = clock

@@ -1,0 +1,21 @@
+public import RoostCore
+public import RoostStore
+
+/// What sync needs from a node's storage, and no more (as syncthing's protocol package names the model it drives):
+/// the version vector, the ops beyond a vector, applying a peer's batch, the roster's version (to re-check admitted
+/// peers when it changes) and the housekeeping owed after an erasure. `OpStore` conforms; a test can hand sync any
+/// other replica.
+public protocol SyncReplica: AnyObject, Sendable {
+    /// The highest contiguous sequence number held per log.
+    func versionVector() throws(StoreError) -> VersionVector
+    /// The ops held beyond `vector`, whole sealed runs, at most `limit` ops and about `maxBytes` encoded.
+    func batch(after vector: VersionVector, limit: Int, maxBytes: Int) throws(StoreError) -> OpBatch
+    /// Verifies and stores a peer's batch atomically; reports what was applied or why it was refused.
+    func apply(_ batch: OpBatch, clock: any WallClock) throws(StoreError) -> ApplyReport
+    /// A number that changes whenever the team roster does.
+    func rosterVersion() throws(StoreError) -> Int64
+    /// Finishes any scrubbing an applied erasure left owed (best effort; never throws).
+    func scrubIfOwed()
+}
+
+extension OpStore: SyncReplica {}
