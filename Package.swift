@@ -133,10 +133,12 @@ let package = Package(
             resources: [.embedInCode("Assets/app.css"), .embedInCode("Assets/app.js")],
             swiftSettings: swiftSettings
         ),
+        // What both executables print with (JSON, rows, tables): one implementation for roost and roost-inspect.
+        .target(name: "RoostConsole", swiftSettings: swiftSettings),
         .executableTarget(
             name: "roost",
             dependencies: [
-                "RoostWeb", "RoostNode", "RoostStore", "RoostCore", "RoostTwitter", "RoostSync",
+                "RoostWeb", "RoostNode", "RoostStore", "RoostCore", "RoostTwitter", "RoostSync", "RoostConsole",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -150,7 +152,7 @@ let package = Package(
         .executableTarget(
             name: "roost-inspect",
             dependencies: [
-                "RoostStore", "RoostCore", "RoostNode", "RoostSync",
+                "RoostStore", "RoostCore", "RoostNode", "RoostSync", "RoostConsole",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "tools/roost-inspect",

@@ -25,6 +25,18 @@ public enum CivilDate {
         return (Int(yoe + era * 400 + (m <= 2 ? 1 : 0)), Int(m), Int(d))
     }
 
+    /// Unix milliseconds as ISO 8601 UTC with milliseconds, `2026-01-01T00:30:10.000Z` (years 1970...9999).
+    public static func iso8601(millis: UInt64) -> String {
+        let days = Int64(millis / 86_400_000), rest = millis % 86_400_000
+        let (year, month, day) = civil(fromDays: days)
+        func pad(_ value: some BinaryInteger, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(rest / 3_600_000, 2)):\(pad(rest / 60_000 % 60, 2)):"
+            + "\(pad(rest / 1000 % 60, 2)).\(pad(rest % 1000, 3))Z"
+    }
+
     /// Days in a month of a year.
     public static func daysInMonth(year: Int, month: Int) -> Int {
         switch month {

@@ -107,3 +107,9 @@ public struct HybridClock: Sendable, Equatable {
         return last
     }
 }
+
+extension HLC {
+    /// The stamp as people read it: its wall time in UTC and its logical counter, `2026-01-01T00:00:22.000Z+1`;
+    /// `none` for the zero stamp (nothing written yet).
+    public var utcText: String { self == .zero ? "none" : CivilDate.iso8601(millis: physicalMillis) + "+\(logical)" }
+}

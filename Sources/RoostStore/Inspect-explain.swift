@@ -212,12 +212,7 @@ extension OpStore {
     }
 
     /// Unix ms as `2026-01-01T00:30:10.000Z`.
-    static func utc(_ millis: UInt64) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
-    }
+    static func utc(_ millis: UInt64) -> String { CivilDate.iso8601(millis: millis) }
 
     /// Why a register write stamped `loser` lost to `winner` under last-writer-wins.
     static func lwwReason(loser: Stamp, winner: Stamp) -> String {

@@ -3,6 +3,7 @@ import Foundation
 import RoostCore
 import RoostNode
 import RoostStore
+import RoostConsole
 
 /// Percent-encodes a handle or id for a path segment of the local API.
 func customerPath(_ handle: String) -> String {
@@ -32,7 +33,7 @@ struct CustomerErase: AsyncParsableCommand {
             let desk = try openDesk(global)
             result = try withDesk { () throws(DeskError) in try desk.eraseCustomer(handle, reason: reason) }
         }
-        if global.json { return printJSON(result) }
+        if global.json { return Console.printJSON(result) }
         print("Erased customer \(result.customer): \(result.ops) op(s) named in \(result.erasureOps) erasure op(s); "
               + "\(result.erasedHere) bodies dropped on this node. Peers drop theirs when they sync.")
     }
@@ -80,7 +81,7 @@ struct RetentionShow: AsyncParsableCommand {
     func run() async throws {
         let desk = try openDesk(global)
         let policies = try withDesk { () throws(DeskError) in try desk.retentionPolicies() }
-        if global.json { return printJSON(policies) }
+        if global.json { return Console.printJSON(policies) }
         if policies.isEmpty { return print("No retention policy: message bodies are kept until someone erases them.") }
         for policy in policies {
             print("\(policy.queue.map { "Queue \($0)" } ?? "Every ticket"): \(policy.days) days after resolution (set by \(policy.setBy))")
@@ -138,7 +139,7 @@ struct RetentionApply: AsyncParsableCommand {
             let desk = try openDesk(global)
             result = try withDesk { () throws(DeskError) in try desk.applyRetention() }
         }
-        if global.json { return printJSON(result) }
+        if global.json { return Console.printJSON(result) }
         print("Retention: \(result.ops) message(s) of \(result.tickets) ticket(s) erased in \(result.erasureOps) erasure op(s).")
     }
 }

@@ -4,6 +4,7 @@ import RoostCore
 import RoostNode
 import RoostStore
 import RoostTwitter
+import RoostConsole
 
 struct Customer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -33,7 +34,7 @@ struct CustomerShow: AsyncParsableCommand {
         let desk = try openDesk(global)
         let writes = wroteViaAPI ? (vip: Bool?.none, notes: String?.none, crm: String?.none) : (vip: vip, notes: notes, crm: crm)
         let profile = try withDesk { () throws(DeskError) in try desk.customer(handle, vip: writes.vip, notes: writes.notes, crm: writes.crm) }
-        if global.json { return printJSON(profile) }
+        if global.json { return Console.printJSON(profile) }
         var rows: [(String, String)] = [
             ("Customer", "@\(profile.handle)" + (profile.name.map { " (\($0))" } ?? "")),
             ("User id", profile.id),
@@ -46,10 +47,10 @@ struct CustomerShow: AsyncParsableCommand {
             let link: String = profile.crmURL.map { " · " + $0 } ?? ""
             rows.append(("CRM", crm + link))
         }
-        printRows(rows)
+        Console.printRows(rows)
         print("")
         if profile.tickets.isEmpty { return print("No tickets.") }
-        printTable([["TICKET", "CHANNEL", "OPENED", "STATUS", "OUTCOME"]] + profile.tickets.map {
+        Console.printTable([["TICKET", "CHANNEL", "OPENED", "STATUS", "OUTCOME"]] + profile.tickets.map {
             [$0.key, $0.channel, $0.firstInboundMillis.map(DeskClock.format) ?? "-", $0.status.rawValue, $0.resolution ?? "-"]
         })
     }
@@ -70,7 +71,7 @@ struct Report: ParsableCommand {
         let desk = try openDesk(global)
         let scope = DeskReport.Scope(since: try since.map(Self.date), until: try until.map(Self.date), queue: queue, agent: agent)
         let report = try withDesk { () throws(DeskError) in try desk.report(scope) }
-        if global.json || format == "json" { return printJSON(report) }
+        if global.json || format == "json" { return Console.printJSON(report) }
         let rows: [(String, String)] = [
             ("tickets", String(report.tickets)),
             ("first_response_median", Self.minutes(report.firstResponseMedianMinutes)),
@@ -92,10 +93,10 @@ struct Report: ParsableCommand {
             for agent in report.agents { print("\"\(agent.agent.replacingOccurrences(of: "\"", with: "\"\""))\",\(agent.replies),\(agent.resolutions)") }
             return
         }
-        printTable([["METRIC", "VALUE"]] + rows.map { [$0.0, $0.1] })
+        Console.printTable([["METRIC", "VALUE"]] + rows.map { [$0.0, $0.1] })
         if !report.agents.isEmpty {
             print("")
-            printTable([["AGENT", "REPLIES", "RESOLUTIONS"]] + report.agents.prefix(20).map { [$0.agent, String($0.replies), String($0.resolutions)] })
+            Console.printTable([["AGENT", "REPLIES", "RESOLUTIONS"]] + report.agents.prefix(20).map { [$0.agent, String($0.replies), String($0.resolutions)] })
         }
     }
 
@@ -161,7 +162,7 @@ func loadRules(_ path: String?, home: NodeHome) throws -> TriageRules {
 func printIngestReport(_ report: IngestReport, global: GlobalOptions, viaAPI: Bool = false) {
     for error in report.errors.prefix(50) { FileHandle.standardError.write(Data("malformed: \(error)\n".utf8)) }
     if report.errors.count > 50 { FileHandle.standardError.write(Data("... and \(report.errors.count - 50) more\n".utf8)) }
-    if global.json { return printJSON(ViaAPI(wrapped: report, viaAPI: viaAPI)) }
+    if global.json { return Console.printJSON(ViaAPI(wrapped: report, viaAPI: viaAPI)) }
     print("Read \(report.read) records: \(report.messages) new messages in \(report.tickets) new tickets, "
           + "\(report.duplicates) already stored, \(report.filtered) filtered out, "
           + (report.skipped > 0 ? "\(report.skipped) skipped (not messages), " : "") + "\(report.errors.count) malformed"
@@ -189,8 +190,8 @@ struct SLA: AsyncParsableCommand {
         }
         let desk = try openDesk(global)
         let targets = try withDesk { () throws(DeskError) in try desk.slaTargets() }
-        if global.json { return printJSON(Dictionary(uniqueKeysWithValues: Priority.allCases.map { ($0.rawValue, targets.target($0)) })) }
-        printTable([["PRIORITY", "FIRST RESPONSE"]] + Priority.allCases.map { [$0.rawValue, "\(targets.target($0)) min"] })
+        if global.json { return Console.printJSON(Dictionary(uniqueKeysWithValues: Priority.allCases.map { ($0.rawValue, targets.target($0)) })) }
+        Console.printTable([["PRIORITY", "FIRST RESPONSE"]] + Priority.allCases.map { [$0.rawValue, "\(targets.target($0)) min"] })
     }
 }
 
@@ -311,7 +312,7 @@ struct Agent: ParsableCommand {
             }
             let desk = try openDesk(global)
             let team = try withDesk { () throws(DeskError) in try desk.teamAvailability() }
-            if global.json { return printJSON(team) }
+            if global.json { return Console.printJSON(team) }
             let width = team.map(\.name.count).max() ?? 0
             for line in team {
                 var note: [String] = []
@@ -336,7 +337,7 @@ struct Agent: ParsableCommand {
             guard let codes else {
                 let desk = try openDesk(global)
                 let mine = try withDesk { () throws(DeskError) in try desk.myLanguages() }
-                if global.json { return printJSON(["languages": mine]) }
+                if global.json { return Console.printJSON(["languages": mine]) }
                 return print(mine.isEmpty ? "No languages set; set them with `roost agent languages en,es`." : "You answer in: " + mine.joined(separator: ", "))
             }
             let list = codes.split(separator: ",").map(String.init)
@@ -374,7 +375,7 @@ struct Alerts: ParsableCommand {
             }
         }
         let statuses = try withDesk { () throws(DeskError) in try desk.alerts(file.alerts, at: now) }.filter { !firing || $0.firing }
-        if global.json { return printJSON(statuses) }
+        if global.json { return Console.printJSON(statuses) }
         if file.alerts.isEmpty { return print("No alerts: add [[alert]] sections to rules.toml (see examples/rules.toml).") }
         if statuses.isEmpty { return print("No alert fires.") }
         var table = [["ALERT", "KIND", "WINDOW", "COUNT", "BASELINE", "FIRING"]]
@@ -384,6 +385,6 @@ struct Alerts: ParsableCommand {
             table.append([s.name, s.kind, DeskClock.format(s.windowStartMillis) + " to " + DeskClock.format(s.windowEndMillis).suffix(9),
                           count, baseline, s.firing ? "FIRING" : "no"])
         }
-        printTable(table)
+        Console.printTable(table)
     }
 }

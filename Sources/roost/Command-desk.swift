@@ -3,6 +3,7 @@ import Foundation
 import RoostCore
 import RoostNode
 import RoostStore
+import RoostConsole
 
 /// Opens the desk of the node chosen by `--home`.
 func openDesk(_ global: GlobalOptions) throws -> DeskService {
@@ -16,7 +17,7 @@ func withDesk<T>(_ work: () throws(DeskError) -> T) throws -> T {
 
 /// Prints a one-line confirmation, or JSON.
 func confirm(_ global: GlobalOptions, _ text: String, _ json: [String: String]) {
-    if global.json { printJSON(json) } else { print(text) }
+    if global.json { Console.printJSON(json) } else { print(text) }
 }
 
 /// Does desk work through the running node's local API when `roost run` serves this home (the node stays the
@@ -81,7 +82,7 @@ struct Inbox: ParsableCommand {
         filter.limit = limit
         filter.offset = offset
         let rows = try withDesk { () throws(DeskError) in try desk.inbox(filter) }
-        if global.json { return printJSON(rows) }
+        if global.json { return Console.printJSON(rows) }
         let total = try withDesk { () throws(DeskError) in try desk.inboxCount(filter) }
         if rows.isEmpty { return print(total == 0 ? "No tickets." : "No tickets past row \(offset) (\(total) in all).") }
         let now = SystemClock().nowMillis()
@@ -100,7 +101,7 @@ struct Inbox: ParsableCommand {
                 Self.sla(row, now: now), String(row.messages), Self.latest(row, now: now),
             ])
         }
-        printTable(table)
+        Console.printTable(table)
         let last = offset + rows.count
         if offset > 0 || last < total {
             print("Rows \(offset + 1)-\(last) of \(total)" + (last < total ? "; next page: --offset \(last)" : "") + ".")
@@ -131,16 +132,6 @@ struct Inbox: ParsableCommand {
     }
 }
 
-/// Prints rows as left-aligned columns.
-func printTable(_ rows: [[String]]) {
-    guard let columns = rows.first?.count else { return }
-    let widths = (0..<columns).map { c in rows.map { $0[c].count }.max() ?? 0 }
-    for row in rows {
-        print(row.enumerated().map { c, cell in c == columns - 1 ? cell : cell.padding(toLength: widths[c], withPad: " ", startingAt: 0) }
-            .joined(separator: "  "))
-    }
-}
-
 struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "A ticket: thread, claim, tags, SLA clock, customer history.")
     @OptionGroup var global: GlobalOptions
@@ -149,7 +140,7 @@ struct Show: ParsableCommand {
     func run() throws {
         let desk = try openDesk(global)
         let view = try withDesk { () throws(DeskError) in try desk.ticketView(ticket) }
-        if global.json { return printJSON(view) }
+        if global.json { return Console.printJSON(view) }
         print("Ticket \(view.ticket.key) (\(view.ticket.channel)) · \(view.ticket.status.rawValue)\(view.ticket.reopened ? " (reopened)" : "")"
               + " · \(view.ticket.priority.rawValue) · \(view.ticket.tier.rawValue)" + (view.ticket.queue.map { " · queue \($0)" } ?? ""))
         print("Customer: " + (view.ticket.customerHandle.map { "@" + $0 } ?? view.ticket.customer)
@@ -271,7 +262,7 @@ struct Reply: AsyncParsableCommand {
                              limit: reply.limit, dm: reply.dm, to: reply.to, inReplyTo: reply.inReplyTo, claimed: reply.claimed)
         }
         if global.json {
-            return printJSON(["ticket": reply.ticket, "message": reply.messageID, "text": reply.text, "length": String(reply.length),
+            return Console.printJSON(["ticket": reply.ticket, "message": reply.messageID, "text": reply.text, "length": String(reply.length),
                               "limit": String(reply.limit), "to": reply.to ?? "", "inReplyTo": reply.inReplyTo ?? "",
                               "claimed": String(reply.claimed)]
                 .merging(viaAPI ? ["via": "api"] : [:]) { $1 })
@@ -476,7 +467,7 @@ struct Canned: ParsableCommand {
         func run() throws {
             let desk = try openDesk(global)
             let canned = try withDesk { () throws(DeskError) in try desk.cannedResponses() }
-            if global.json { return printJSON(Dictionary(uniqueKeysWithValues: canned.map { ($0.name, $0.text) })) }
+            if global.json { return Console.printJSON(Dictionary(uniqueKeysWithValues: canned.map { ($0.name, $0.text) })) }
             if canned.isEmpty { return print("No canned responses; add one with `roost canned add NAME TEXT`.") }
             var rows: [[String]] = []
             for (name, text) in canned {
@@ -484,7 +475,7 @@ struct Canned: ParsableCommand {
                 let variants = try withDesk { () throws(DeskError) in try desk.cannedVariants(name) }
                 for (language, variant) in variants.sorted(by: { $0.key < $1.key }) { rows.append([name, language, variant]) }
             }
-            printTable([["NAME", "LANG", "TEXT"]] + rows)
+            Console.printTable([["NAME", "LANG", "TEXT"]] + rows)
         }
     }
 

@@ -4,6 +4,7 @@ import RoostCore
 import RoostNode
 import RoostStore
 import RoostTwitter
+import RoostConsole
 
 struct GatewayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -154,7 +155,7 @@ struct GatewayCommand: ParsableCommand {
             for handle in handles where (try? desk.failoverEnabled(handle)) == true {
                 leases[handle.username] = try withDesk { () throws(DeskError) in try desk.gatewayLease(handle) }
             }
-            if global.json { return printJSON(Report(handles: handles, gatewayNames: names, outbox: depth, running: file, leases: leases)) }
+            if global.json { return Console.printJSON(Report(handles: handles, gatewayNames: names, outbox: depth, running: file, leases: leases)) }
             if handles.isEmpty { return print("No handles connected (see `roost gateway assign`).") }
             for handle in handles {
                 let mine = handle.gateway == desk.node.id.text
@@ -185,7 +186,7 @@ struct GatewayCommand: ParsableCommand {
                         rows.append(("daemon", "not running (start it with `roost run`)"))
                     }
                 }
-                printRows(rows.map { ("  " + $0.0, $0.1) })
+                Console.printRows(rows.map { ("  " + $0.0, $0.1) })
             }
         }
     }
@@ -216,7 +217,7 @@ struct OutboxCommand: ParsableCommand {
             let desk = try openDesk(global)
             var rows = try withDesk { () throws(DeskError) in try desk.outboxPending() }
             if mine { rows = rows.filter { $0.author == desk.node.id.text } }
-            if global.json { return printJSON(rows) }
+            if global.json { return Console.printJSON(rows) }
             if rows.isEmpty { return print("Outbox empty.") }
             var table = [["ID", "TICKET", "STATE", "AUTHOR", "WRITTEN", "REASON"]]
             for row in rows {
@@ -224,7 +225,7 @@ struct OutboxCommand: ParsableCommand {
                 table.append([row.id, row.ticket, row.state.rawValue, author ?? row.author, DeskClock.format(row.createdMillis),
                               row.reason ?? "-"])
             }
-            printTable(table)
+            Console.printTable(table)
         }
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import RoostCore
 import RoostNode
+import RoostConsole
 
 struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,9 +33,9 @@ struct Init: ParsableCommand {
         let result = Result(
             home: home.url.path, nodeId: node.id.text, epoch: String(node.author.epoch, radix: 16),
             name: node.config.name, initials: node.config.initials)
-        if global.json { return printJSON(result) }
+        if global.json { return Console.printJSON(result) }
         print("Created node \"\(result.name)\" (\(result.initials)) in \(result.home)")
-        printRows([
+        Console.printRows([
             ("Node id", result.nodeId),
             ("Log epoch", result.epoch),
             ("Secret key", home.keyPath + " (mode 0600, never share it)"),

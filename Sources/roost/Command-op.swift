@@ -3,6 +3,7 @@ import Foundation
 import RoostCore
 import RoostNode
 import RoostStore
+import RoostConsole
 
 /// Low-level operations on replicated entities: the primitives tickets are built from.
 struct OpCommand: ParsableCommand {
@@ -115,7 +116,7 @@ struct OpCommand: ParsableCommand {
                         tags: try node.store.tags(of: ref), holder: try node.store.claim(on: ref)?.holder?.text,
                         conflicts: try node.store.claimConflicts(on: ref).count)
             }
-            if global.json { return printJSON(result) }
+            if global.json { return Console.printJSON(result) }
             guard result.inserted != nil || !result.fields.isEmpty || !result.tags.isEmpty || result.holder != nil else {
                 throw CLIError("\(entity) has no ops on this node")
             }
@@ -125,7 +126,7 @@ struct OpCommand: ParsableCommand {
             rows.append(("Tags", result.tags.isEmpty ? "none" : result.tags.joined(separator: ", ")))
             rows.append(("Claimed by", result.holder.map { String($0.prefix(7)) } ?? "nobody"))
             if result.conflicts > 0 { rows.append(("Claim conflicts", String(result.conflicts))) }
-            printRows(rows)
+            Console.printRows(rows)
         }
     }
 }
@@ -144,7 +145,7 @@ func appendAndReport(_ op: LowLevelOp, _ request: [String: Any], global: GlobalO
     if global.json {
         var json = ["op": made.0, "kind": made.1, "hlc": made.2]
         if viaAPI { json["via"] = "api" }
-        printJSON(json)
+        Console.printJSON(json)
     } else {
         print("Appended \(made.1) op \(made.0) on \(op.entity)")
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import RoostNode
 import RoostWeb
+import RoostConsole
 
 struct Open: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,7 +28,7 @@ struct Open: ParsableCommand {
         _ = try withNodeErrors { try APIToken.ensure(in: home) }
         let code = try withNodeErrors { try LoginCode.issue(in: home, nowMillis: SystemClock().nowMillis()) }
         let url = try withNodeErrors { try WebServer.loginURL(api: node.config.api, code: code) }
-        if global.json { return printJSON(Result(url: url, api: node.config.api, expiresInSeconds: SignInLimits.loginCodeSeconds)) }
+        if global.json { return Console.printJSON(Result(url: url, api: node.config.api, expiresInSeconds: SignInLimits.loginCodeSeconds)) }
         print("Open this link in your browser within \(SignInLimits.loginCodeSeconds / 60) minutes; it works once (`roost run` must be running):")
         print("    \(url)")
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RoostCore
 import RoostNode
+import RoostConsole
 
 /// `roost policy`: the team's desk policy, business hours and SLA targets per queue (issue 15).
 struct PolicyCommand: AsyncParsableCommand {
@@ -22,7 +23,7 @@ struct PolicyCommand: AsyncParsableCommand {
         func run() throws {
             let desk = try openDesk(global)
             let text = try withDesk { () throws(DeskError) in try desk.policyText() }
-            if global.json { return printJSON(["text": text ?? ""]) }
+            if global.json { return Console.printJSON(["text": text ?? ""]) }
             print(text ?? "No desk policy: first-response targets per priority (roost sla), around the clock.", terminator: text == nil ? "\n" : "")
         }
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RoostCore
 import RoostNode
+import RoostConsole
 
 /// `roost routing`: push routing per queue (issue 15).
 struct RoutingCommand: AsyncParsableCommand {
@@ -23,7 +24,7 @@ struct RoutingCommand: AsyncParsableCommand {
         func run() throws {
             let desk = try openDesk(global)
             let queues = try withDesk { () throws(DeskError) in try desk.routingView() }
-            if global.json { return printJSON(queues) }
+            if global.json { return Console.printJSON(queues) }
             if queues.isEmpty { return print("No queue is routed; turn one on with `roost routing on QUEUE`.") }
             for queue in queues {
                 print("\(queue.queue): \(queue.mode), timeout \(queue.timeoutSeconds) s\(queue.paused ? ", paused" : ""); \(queue.waiting.count) waiting")

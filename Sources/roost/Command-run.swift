@@ -6,6 +6,7 @@ import RoostNode
 import RoostSync
 import RoostWeb
 import ServiceLifecycle
+import RoostConsole
 
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -61,7 +62,7 @@ struct Peers: AsyncParsableCommand {
         let node = try withNodeErrors { try home.open() }
         let file = PeersFile.load(home)
         let running = file.map { SystemClock().nowMillis() - $0.writtenMillis < 5_000 } ?? false
-        if global.json { return printJSON(["running": running ? "yes" : "no"].merging(["peers": String(file?.peers.count ?? 0)]) { $1 }) }
+        if global.json { return Console.printJSON(["running": running ? "yes" : "no"].merging(["peers": String(file?.peers.count ?? 0)]) { $1 }) }
         print(running ? "Daemon running." : "Daemon not running (start it with `roost run`); configured peers: "
               + (node.config.peers.isEmpty ? "none" : node.config.peers.joined(separator: ", ")))
         guard running, let peers = file?.peers, !peers.isEmpty else { return }
@@ -72,7 +73,7 @@ struct Peers: AsyncParsableCommand {
             return [String(peer.node.prefix(7)), name ?? "?", peer.address ?? "(inbound)", peer.state,
                     peer.lastSeenMillis.map(DeskClock.format) ?? "-", String(peer.opsBehind), String(peer.opsAhead)]
         }
-        printTable([["PEER", "NAME", "ADDRESS", "STATE", "LAST SEEN", "BEHIND", "AHEAD"]] + rows)
+        Console.printTable([["PEER", "NAME", "ADDRESS", "STATE", "LAST SEEN", "BEHIND", "AHEAD"]] + rows)
     }
 }
 

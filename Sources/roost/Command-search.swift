@@ -3,6 +3,7 @@ import Foundation
 import RoostCore
 import RoostNode
 import RoostStore
+import RoostConsole
 
 struct Search: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -40,7 +41,7 @@ struct Search: ParsableCommand {
         let text = query.joined(separator: " ")
         let hits = try withDesk { () throws(DeskError) in try desk.search(text, limit: limit) }
         if global.json {
-            return printJSON(hits.map {
+            return Console.printJSON(hits.map {
                 Result(ticket: $0.ticket, status: $0.status, priority: $0.priority, brand: $0.brand, customer: $0.customer,
                        customerHandle: $0.customerHandle, kind: $0.kind, message: $0.message, createdMs: $0.createdMillis,
                        snippet: $0.snippet.map(\.text).joined(), matches: $0.snippet.filter(\.match).map(\.text))
@@ -57,7 +58,7 @@ struct Search: ParsableCommand {
                           hit.brand.isEmpty ? "-" : "@" + hit.brand, DeskClock.format(hit.createdMillis),
                           (hit.kind == "inbound" || hit.kind == "ticket" ? "" : hit.kind + ": ") + snippet])
         }
-        printTable(table)
+        Console.printTable(table)
     }
 }
 
@@ -88,7 +89,7 @@ struct Reindex: AsyncParsableCommand {
             progress.finish(stats.documents - stats.messages)
             return Result(documents: stats.documents, messages: stats.messages, indexBytes: stats.indexBytes, textBytes: stats.textBytes)
         })
-        if global.json { return printJSON(ViaAPI(wrapped: result, viaAPI: viaAPI)) }
+        if global.json { return Console.printJSON(ViaAPI(wrapped: result, viaAPI: viaAPI)) }
         print("Indexed \(result.messages) messages and \(result.documents - result.messages) tickets: "
               + "index \(result.indexBytes / 1024) KiB, text \(result.textBytes / 1024) KiB.")
     }

@@ -3,6 +3,7 @@ import Foundation
 import RoostCore
 import RoostNode
 import RoostStore
+import RoostConsole
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show this node's identity, logs and state hash.")
@@ -32,15 +33,6 @@ struct Status: ParsableCommand {
         var databaseBytes: Int64
     }
 
-    /// An HLC as UTC time plus its counter, e.g. `2026-11-23T00:30:04.908Z +0`.
-    static func describe(_ hlc: HLC) -> String {
-        guard hlc != .zero else { return "none yet" }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        let date = Date(timeIntervalSince1970: Double(hlc.physicalMillis) / 1000)
-        return "\(formatter.string(from: date)) +\(hlc.logical)"
-    }
-
     func run() throws {
         let home = NodeHome.resolve(option: global.home)
         let result: Result = try withNodeErrors {
@@ -58,14 +50,14 @@ struct Status: ParsableCommand {
                         LogRow(author: $0.log.author.text, epoch: String($0.log.epoch, radix: 16), seq: $0.seq,
                                sealed: $0.sealed, local: $0.log == node.author.log)
                     },
-                    forks: try node.store.forks().count, lastHLC: Self.describe(try node.store.lastHLC()),
+                    forks: try node.store.forks().count, lastHLC: try node.store.lastHLC().utcText,
                     stateHash: try node.store.stateHash().hex, databaseBytes: size + walSize)
             } catch let error as StoreError {
                 throw NodeError.store(error)
             }
         }
-        if global.json { return printJSON(result) }
-        printRows([
+        if global.json { return Console.printJSON(result) }
+        Console.printRows([
             ("Node", "\(result.name) (\(result.initials))"),
             ("Node id", result.nodeId),
             ("Home", result.home),

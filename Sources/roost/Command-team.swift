@@ -3,6 +3,7 @@ import Foundation
 import RoostCore
 import RoostNode
 import RoostStore
+import RoostConsole
 
 struct TeamCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -51,7 +52,7 @@ struct TeamCommand: ParsableCommand {
                                            node: node, now: SystemClock().nowMillis())
                 }
             }
-            if global.json { return printJSON(["invite": invite.text, "expires_ms": String(invite.expiresMillis)]) }
+            if global.json { return Console.printJSON(["invite": invite.text, "expires_ms": String(invite.expiresMillis)]) }
             print("Invite for \(name) (\(role.rawValue)) to \"\(invite.teamName)\" (valid \(hours) h, one use; anyone holding it can join):")
             print("")
             print("    roost team join \(invite.text)")
@@ -147,13 +148,13 @@ struct TeamCommand: ParsableCommand {
             let lines = try withNodeErrors { try home.rosterLines(node: node) }
             let invites = try withNodeErrors { try home.invites(node: node) }
             if global.json {
-                return printJSON(["team": team.name, "members": lines.map(\.member.text).joined(separator: ",")])
+                return Console.printJSON(["team": team.name, "members": lines.map(\.member.text).joined(separator: ",")])
             }
             print("Team \"\(team.name)\"")
             let rows = lines.map { line in
                 [line.member.short, line.name, line.revoked ? "revoked" : line.role.rawValue, line.member == node.id ? "this node" : ""]
             }
-            printTable([["MEMBER", "NAME", "ROLE", ""]] + rows)
+            Console.printTable([["MEMBER", "NAME", "ROLE", ""]] + rows)
             let now = SystemClock().nowMillis()
             let pending = invites.filter { $0.usedBy == nil && $0.expiresMillis > now }
             if !pending.isEmpty {

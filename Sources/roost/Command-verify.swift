@@ -2,6 +2,7 @@ import ArgumentParser
 import RoostCore
 import RoostNode
 import RoostStore
+import RoostConsole
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -38,7 +39,7 @@ struct Verify: ParsableCommand {
             forks: report.forks, stateHash: report.stateHash.hex, refoldStateHash: report.refoldStateHash?.hex,
             problems: report.problems, notes: report.notes)
         if global.json {
-            printJSON(result)
+            Console.printJSON(result)
         } else {
             print("Checked \(result.logs) log(s), \(result.ops) op(s), \(result.seals) seal(s).")
             if let refold = result.refoldStateHash, refold == result.stateHash {

@@ -2,14 +2,6 @@ import Foundation
 import RoostNode
 import RoostStore
 
-/// Prints an encodable value as stable, pretty JSON.
-func printJSON(_ value: some Encodable) {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
-    print(String(decoding: data, as: UTF8.self))
-}
-
 /// A JSON answer with `"via": "api"` added when the running node did the work.
 struct ViaAPI<Wrapped: Encodable>: Encodable {
     private enum Key: String, CodingKey { case via }
@@ -22,14 +14,6 @@ struct ViaAPI<Wrapped: Encodable>: Encodable {
             var container = encoder.container(keyedBy: Key.self)
             try container.encode("api", forKey: .via)
         }
-    }
-}
-
-/// Prints aligned `label: value` rows.
-func printRows(_ rows: [(String, String)]) {
-    let width = (rows.map(\.0.count).max() ?? 0) + 1
-    for (label, value) in rows {
-        print((label + ":").padding(toLength: width + 1, withPad: " ", startingAt: 0) + value)
     }
 }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RoostCore
 import RoostStore
+import RoostConsole
 
 /// `conflicts`: claim conflicts and register overwrites between members.
 struct ConflictsCommand: ParsableCommand {
@@ -68,10 +69,10 @@ struct ConflictsCommand: ParsableCommand {
             }
             let note = "An overwrite is a register write that lost to a later write by another member; ops carry no causal "
                 + "context, so whether the winner had seen it is not known."
-            if target.json { return Format.printJSON(Result(claimConflicts: claims, overwrites: overwrites, note: note)) }
+            if target.json { return Console.printJSON(Result(claimConflicts: claims, overwrites: overwrites, note: note)) }
             print("Claim conflicts (\(claims.count))" + (claims.isEmpty ? ": none" : ":"))
             if !claims.isEmpty {
-                Format.printTable(["TICKET", "QUEUE", "LOSER", "BY", "AT", "WINNER", "BY", "AT", "REASON"], claims.map {
+                Console.printTable(["TICKET", "QUEUE", "LOSER", "BY", "AT", "WINNER", "BY", "AT", "REASON"], claims.map {
                     [$0.ticket, $0.queue ?? "-", $0.loser, $0.loserAuthor, $0.loserHLC, $0.winner ?? "-", $0.winnerAuthor ?? "-",
                      $0.winnerHLC ?? "-", $0.reason]
                 })
@@ -79,7 +80,7 @@ struct ConflictsCommand: ParsableCommand {
             print("")
             print("Overwrites between members (\(overwrites.count))" + (overwrites.isEmpty ? ": none" : ":"))
             if !overwrites.isEmpty {
-                Format.printTable(["TICKET", "QUEUE", "FIELD", "LOST", "BY", "AT", "WON", "BY", "AT"], overwrites.map {
+                Console.printTable(["TICKET", "QUEUE", "FIELD", "LOST", "BY", "AT", "WON", "BY", "AT"], overwrites.map {
                     [$0.ticket, $0.queue ?? "-", $0.field, $0.loserValue, $0.loserAuthor, $0.loserHLC, $0.winnerValue,
                      $0.winnerAuthor, $0.winnerHLC]
                 })

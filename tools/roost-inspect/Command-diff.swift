@@ -3,6 +3,7 @@ import Foundation
 import RoostCore
 import RoostNode
 import RoostStore
+import RoostConsole
 
 /// `diff A B`: two homes or database files compared.
 struct DiffCommand: ParsableCommand {
@@ -82,12 +83,12 @@ struct DiffCommand: ParsableCommand {
                 ticketsAwaitingSync: diff.ticketsAwaitingSync,
                 unexplainedDifferences: diff.unexplained.map { TicketStateDifferenceRow(ticket: $0.ticket, a: $0.lineA, b: $0.lineB) },
                 verdict: verdict)
-            if json { return Format.printJSON(result) }
+            if json { return Console.printJSON(result) }
             print("A: \(a) (node \(left.local.map { $0.author.short } ?? "-"), \(result.a.ops) ops)")
             print("B: \(b) (node \(right.local.map { $0.author.short } ?? "-"), \(result.b.ops) ops)")
             print("")
             let logs = Set(diff.vectorA.entries.keys).union(diff.vectorB.entries.keys).sorted()
-            Format.printTable(["LOG", "A", "B", ""], logs.map { log in
+            Console.printTable(["LOG", "A", "B", ""], logs.map { log in
                 let x = diff.vectorA[log], y = diff.vectorB[log]
                 return [Format.log(log), "\(x)", "\(y)", x == y ? "" : x > y ? "B lacks \(x - y)" : "A lacks \(y - x)"]
             })
@@ -95,7 +96,7 @@ struct DiffCommand: ParsableCommand {
                 print("")
                 print("\(title) (\(ops.count) op(s))" + (ops.isEmpty ? ": none" : ":"))
                 if !ops.isEmpty {
-                    Format.printTable(["OP", "HLC", "KIND", "ENTITY"], ops.map { [$0.op, $0.hlc, $0.kind, $0.entity ?? "(no body)"] })
+                    Console.printTable(["OP", "HLC", "KIND", "ENTITY"], ops.map { [$0.op, $0.hlc, $0.kind, $0.entity ?? "(no body)"] })
                 }
             }
             print("")

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RoostCore
 import RoostStore
+import RoostConsole
 
 /// `erasures`: every replicated erasure this node holds: when, by whom, why, how many bodies (no customer text).
 struct ErasuresCommand: ParsableCommand {
@@ -36,9 +37,9 @@ struct ErasuresCommand: ParsableCommand {
                     op: "\(record.ref)", reason: record.reason, customer: record.customer, targets: record.targets,
                     erased: record.erased, state: record.state)
             }
-            if target.json { return Format.printJSON(rows) }
+            if target.json { return Console.printJSON(rows) }
             if rows.isEmpty { return print("No erasures.") }
-            Format.printTable(["AT", "BY", "STATE", "CUSTOMER", "OPS", "ERASED HERE", "REASON"], rows.map {
+            Console.printTable(["AT", "BY", "STATE", "CUSTOMER", "OPS", "ERASED HERE", "REASON"], rows.map {
                 [$0.at, $0.by, $0.state, $0.customer ?? "-", String($0.targets), String($0.erased), $0.reason]
             })
         }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RoostNode
 import RoostSync
+import RoostConsole
 
 /// `events [--follow]`: the daemon's sync events from `events.jsonl`.
 struct EventsCommand: ParsableCommand {
@@ -17,7 +18,7 @@ struct EventsCommand: ParsableCommand {
     static let pollMillis: UInt32 = 200
 
     func line(_ event: SyncEvent) -> String {
-        if target.json { return Format.jsonLine(event) }
+        if target.json { return Console.jsonLine(event) }
         var detail: [String] = []
         if let address = event.address { detail.append("address \(address)") }
         if let ops = event.ops { detail.append("\(ops) op(s)") }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RoostCore
 import RoostStore
+import RoostConsole
 
 /// `explain TICKET [FIELD]`: why each field has its value.
 struct ExplainCommand: ParsableCommand {
@@ -76,7 +77,7 @@ struct ExplainCommand: ParsableCommand {
                          materialized: $0.materialized, agrees: $0.agrees, winner: $0.winner.map(row),
                          losers: $0.losers.map(row), chain: $0.chain.map(row))
             })
-            if target.json { return Format.printJSON(result) }
+            if target.json { return Console.printJSON(result) }
             print("\(entity)")
             for field in result.fields {
                 print("")

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RoostCore
 import RoostStore
+import RoostConsole
 
 /// `log`: stored ops, bodies redacted unless asked for.
 struct LogCommand: ParsableCommand {
@@ -84,10 +85,10 @@ struct LogCommand: ParsableCommand {
                             seal: "\(seals[op.ref] ?? .unsealed)", hash: op.hash.hex, entity: entity, field: field, body: body)
             }
             if target.json {
-                for line in lines { print(Format.jsonLine(line)) }
+                for line in lines { print(Console.jsonLine(line)) }
                 return
             }
-            Format.printTable(["OP", "HLC", "KIND", "SEAL", "ENTITY", "FIELD", "BODY"], lines.map {
+            Console.printTable(["OP", "HLC", "KIND", "SEAL", "ENTITY", "FIELD", "BODY"], lines.map {
                 [$0.op, $0.hlc, $0.kind, $0.seal, $0.entity ?? "-", $0.field ?? "-", $0.body]
             })
         }

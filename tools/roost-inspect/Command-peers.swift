@@ -4,6 +4,7 @@ import RoostCore
 import RoostNode
 import RoostStore
 import RoostSync
+import RoostConsole
 
 /// What the inspector knows of a node's peers: `peers.json` written by `roost run`, and the config.
 struct PeerKnowledge {
@@ -106,7 +107,7 @@ struct PeersCommand: ParsableCommand {
             let result = Result(statusFile: knowledge.file == nil ? nil : "peers.json",
                                 statusWritten: knowledge.file.map { Format.time($0.writtenMillis) }, peers: rows,
                                 configuredNotSeen: configured)
-            if target.json { return Format.printJSON(result) }
+            if target.json { return Console.printJSON(result) }
             if let written = result.statusWritten {
                 print("As written by `roost run` at \(written) (peers.json; the file is removed when the daemon stops).")
             } else if rows.isEmpty {
@@ -117,7 +118,7 @@ struct PeersCommand: ParsableCommand {
             let running = knowledge.file != nil
             if !rows.isEmpty {
                 print("")
-                Format.printTable(["PEER", "NAME", "ADDRESS", "STATE", "LAST SEEN", "RTT", "THEY LACK", "WE LACK", "COMPLETION"],
+                Console.printTable(["PEER", "NAME", "ADDRESS", "STATE", "LAST SEEN", "RTT", "THEY LACK", "WE LACK", "COMPLETION"],
                                   rows.map {
                     [String($0.node.prefix(7)), $0.name ?? "-",
                      running ? $0.address.map { $0.split(separator: "@").last.map(String.init) ?? $0 } ?? "(inbound)" : "-",
@@ -182,7 +183,7 @@ struct VectorsCommand: ParsableCommand {
                 },
                 frontier: VectorEntry.entries(of: frontier), stableOps: PeerKnowledge.total(frontier),
                 totalOps: PeerKnowledge.total(knowledge.ours))
-            if target.json { return Format.printJSON(result) }
+            if target.json { return Console.printJSON(result) }
             print(knowledge.heardFile.map { "Vectors as this node last heard them (heard-vectors.json written \(Format.time($0.writtenMillis)))." }
                   ?? "No heard-vectors.json: only this node's own vector is known (`roost run` writes it).")
             print("")
@@ -192,7 +193,7 @@ struct VectorsCommand: ParsableCommand {
                 let heard = id == t.local?.author ? "now" : knowledge.heardAt[id].map(Format.time) ?? "-"
                 return [label] + logs.map { "\(vector[$0])" } + [heard]
             }
-            Format.printTable(["NODE"] + logs.map(Format.log) + ["HEARD"],
+            Console.printTable(["NODE"] + logs.map(Format.log) + ["HEARD"],
                               rows + [["frontier"] + logs.map { "\(frontier[$0])" } + [""]])
             print("")
             print("? = never heard from (counts as 0 for the frontier).")

@@ -3,6 +3,7 @@ import Foundation
 import RoostCore
 import RoostNode
 import RoostStore
+import RoostConsole
 
 /// `status`: who this node is and what its database holds.
 struct StatusCommand: ParsableCommand {
@@ -70,8 +71,8 @@ struct StatusCommand: ParsableCommand {
                     AuthorRow(author: $0.author.text, name: try? t.store.memberName($0.author), logs: $0.logs, ops: $0.ops,
                               unsealed: $0.unsealed)
                 })
-            if target.json { return Format.printJSON(result) }
-            Format.printRows([
+            if target.json { return Console.printJSON(result) }
+            Console.printRows([
                 ("Node", result.name ?? "-"),
                 ("Node id", result.nodeId ?? "none (this database belongs to no node)"),
                 ("Team", result.team ?? "none"),
@@ -87,7 +88,7 @@ struct StatusCommand: ParsableCommand {
             ])
             guard !counts.isEmpty else { return }
             print("")
-            Format.printTable(["AUTHOR", "NAME", "LOGS", "OPS", "UNSEALED"], counts.map {
+            Console.printTable(["AUTHOR", "NAME", "LOGS", "OPS", "UNSEALED"], counts.map {
                 [$0.author.short + ($0.author == node ? " (self)" : ""), (try? t.store.memberName($0.author)) ?? nil ?? "-",
                  "\($0.logs)", "\($0.ops)", "\($0.unsealed)"]
             })

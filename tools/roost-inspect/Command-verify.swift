@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RoostCore
 import RoostStore
+import RoostConsole
 
 /// `verify`: every chain, seal and signature, fork evidence, and the re-fold; exit 1 naming the first problem.
 struct VerifyCommand: ParsableCommand {
@@ -38,7 +39,7 @@ struct VerifyCommand: ParsableCommand {
             } catch {
                 // A stored row that cannot even be read back (e.g. a flipped kind) is a problem found, not a read failure.
                 if target.json {
-                    Format.printJSON(["ok": "false", "problems": "stored ops cannot be read: \(error)"])
+                    Console.printJSON(["ok": "false", "problems": "stored ops cannot be read: \(error)"])
                 } else {
                     print("FAILED: stored ops cannot be read: \(error)")
                 }
@@ -55,7 +56,7 @@ struct VerifyCommand: ParsableCommand {
                     : (report.problems.contains { $0.contains("revocation") || $0.contains("not a member") }
                         ? "FAILED (see problems)" : "every op held is admitted by the roster"),
                 problems: report.problems, notes: report.notes, ok: report.isOK)
-            if target.json { return Format.printJSON(result) }
+            if target.json { return Console.printJSON(result) }
             print("Checked \(report.logs) log(s), \(report.ops) op(s), \(report.seals) seal(s); fork evidence: \(report.forks).")
             print("Chains, body hashes, seals: \(report.problems.isEmpty ? "OK" : "see problems below")")
             print(report.refoldStateHash == nil ? "Re-fold: not compared" : "Re-fold state hash: \(report.refoldStateHash!.hex)")
