@@ -63,6 +63,12 @@ public final class DeskFactsCache: Sendable {
     /// Creates an empty cache (the first refresh reads everything).
     public init() {}
 
+    /// Brings the cache up to date with `node`'s store.
+    @discardableResult
+    public func refresh(_ node: Node) throws(NodeError) -> Refresh {
+        do { return try refresh(node.store) } catch { throw .store(error) }
+    }
+
     /// Brings the cache up to date with `store`.
     @discardableResult
     public func refresh(_ store: OpStore) throws(StoreError) -> Refresh {

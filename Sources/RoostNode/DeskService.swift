@@ -31,6 +31,23 @@ public struct DeskService: Sendable {
 
     // MARK: settings
 
+    /// The inbox's queue counts for this node (mine, unassigned, breaching...), exact up to `cap` each.
+    public func queueCounts(cap: Int) throws(DeskError) -> DeskQueueCounts {
+        let sla = try slaTargets()
+        return try run { () throws(StoreError) in try store.deskQueueCounts(holder: node.id, sla: sla, now: now, cap: cap) }
+    }
+
+    /// Claim conflicts on tickets, with the loser's holder, for the report and dashboard.
+    public func ticketClaimConflicts() throws(DeskError) -> [ClaimConflictRow] {
+        try run { () throws(StoreError) in try store.ticketClaimConflicts() }
+    }
+
+    /// The current claim on a ticket, when any.
+    public func claimStatus(_ typed: String) throws(DeskError) -> ClaimStatus? {
+        let key = try ticketKey(typed)
+        return try run { () throws(StoreError) in try store.claim(on: EntityRef(Desk.ticket, key)) }
+    }
+
     /// SLA targets: the team's settings, else the defaults.
     public func slaTargets() throws(DeskError) -> SLATargets {
         var targets = SLATargets.defaults

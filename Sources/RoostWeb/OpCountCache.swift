@@ -1,3 +1,4 @@
+import RoostNode
 import RoostStore
 import Synchronization
 
@@ -9,10 +10,10 @@ import Synchronization
 final class OpCountCache: Sendable {
     private let state = Mutex<(heads: [LogSummary], count: Int)?>(nil)
 
-    /// The count of ops in `store`, whose log heads are `heads` (read just before).
-    func count(_ store: OpStore, heads: [LogSummary]) throws(StoreError) -> Int {
+    /// The count of ops `node` holds, whose log heads are `heads` (read just before).
+    func count(_ node: Node, heads: [LogSummary]) throws(NodeError) -> Int {
         if let cached = state.withLock({ $0 }), cached.heads == heads { return cached.count }
-        let count = try store.opCount()
+        let count = try node.opCount()
         // Heads read before the count: an op landing in between makes the next call recount (heads differ).
         state.withLock { $0 = (heads, count) }
         return count

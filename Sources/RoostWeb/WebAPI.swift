@@ -92,8 +92,7 @@ enum WebAPI {
     }
 
     @Sendable static func queues(_ app: WebApp, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        JSON.response(try app.node.store.deskQueueCounts(holder: app.node.id, sla: try app.desk.slaTargets(), now: app.now,
-                                                                cap: WebLimits.queueCountCap))
+        JSON.response(try app.desk.queueCounts(cap: WebLimits.queueCountCap))
     }
 
     @Sendable static func ticket(_ app: WebApp, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
@@ -365,12 +364,12 @@ enum WebAPI {
 
     static func syncState(_ app: WebApp) throws -> SyncState {
         let name = app.names()
-        let heads = try app.node.store.logs()
+        let heads = try app.node.logs()
         let logs = heads.map {
             SyncLog(author: $0.log.author.text, name: name($0.log.author), seq: $0.seq, sealed: $0.sealed)
         }
-        return SyncState(node: app.node.id.text, name: app.node.config.name, ops: try app.opCounts.count(app.node.store, heads: heads), logs: logs,
-                         forks: try app.node.store.forks().count, peers: peersResult(app))
+        return SyncState(node: app.node.id.text, name: app.node.config.name, ops: try app.opCounts.count(app.node, heads: heads), logs: logs,
+                         forks: try app.node.forkCount(), peers: peersResult(app))
     }
 
     @Sendable static func sync(_ app: WebApp, _ request: Request, _ context: BasicRequestContext) async throws -> Response {

@@ -68,6 +68,8 @@ public struct WebApp: Sendable {
                     return error.response
                 } catch let error as DeskError {
                     return WebError(error).response
+                } catch let error as NodeError {
+                    return WebError(error).response
                 } catch let error as HTTPError where error.status == .contentTooLarge {
                     return WebError.tooLarge.response
                 } catch {

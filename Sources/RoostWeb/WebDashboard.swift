@@ -47,7 +47,7 @@ extension WebApp {
         scope.since = window.since
         scope.until = window.until
         // The facts are kept up to date op by op (DeskFactsCache); only the window's tickets are counted.
-        try deskFacts.refresh(node.store)
+        try deskFacts.refresh(node)
         let summaries = deskFacts.summaries()
         let sla = try desk.slaTargets()
         // One pass over the window's tickets: the authors to name, the charts, and how many are older.
@@ -90,7 +90,7 @@ extension WebApp {
             if let id = try? AuthorID(text: author) { names[author] = try desk.memberName(id) }
         }
         let report = DeskReport.compute(
-            summaries: summaries, conflicts: try node.store.ticketClaimConflicts(), sla: sla,
+            summaries: summaries, conflicts: try desk.ticketClaimConflicts(), sla: sla,
             scope: scope, now: now, agentName: { names[$0] ?? $0 })
         let teamNames = Set(names.values).union([node.config.name])
         let team = report.agents.filter { teamNames.contains($0.agent) }

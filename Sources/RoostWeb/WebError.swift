@@ -95,6 +95,14 @@ public enum WebError: Error, Sendable, Equatable {
         }
     }
 
+    /// A node-level failure as the API's refusal (the store's failures as in ``init(_:)-DeskError``).
+    init(_ error: NodeError) {
+        switch error {
+        case let .store(store): self.init(DeskError.store(store))
+        default: self = .refused(field: nil, reason: error.description)
+        }
+    }
+
     struct Body: Encodable {
         struct Detail: Encodable {
             var code: String

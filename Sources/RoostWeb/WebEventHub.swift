@@ -76,10 +76,9 @@ public final class WebEventHub: Service, Sendable {
     }
 
     private func watch() async {
-        let store = node.store
         let desk = DeskService(node: node)
-        var vector = (try? store.versionVector()) ?? VersionVector()
-        var conflicts = Set((try? store.claimConflicts())?.map(\.loser) ?? [])
+        var vector = (try? node.versionVector()) ?? VersionVector()
+        var conflicts = Set((try? node.claimConflicts())?.map(\.loser) ?? [])
         var connected = Self.connectedPeers(node.home)
         var names: [AuthorID: String] = [:]
         var sincePeerCheck: UInt64 = 0
@@ -93,10 +92,10 @@ public final class WebEventHub: Service, Sendable {
         }
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             try? await Task.sleep(nanoseconds: WebLimits.storePollMillis * 1_000_000)
-            if let current = try? store.versionVector(), current != vector {
+            if let current = try? node.versionVector(), current != vector {
                 describeOps(after: vector, name: name)
                 vector = current
-                if let now = try? store.claimConflicts() {
+                if let now = try? node.claimConflicts() {
                     for conflict in now where !conflicts.contains(conflict.loser) {
                         publish(WebEvent(kind: .conflict, ticket: conflict.entity.key, by: name(conflict.loser.author),
                                          local: conflict.loser.author == node.id, detail: conflict.reason.rawValue))
@@ -116,7 +115,7 @@ public final class WebEventHub: Service, Sendable {
     }
 
     private func describeOps(after vector: VersionVector, name: (AuthorID) -> String) {
-        guard let batch = try? node.store.batch(after: vector, limit: WebLimits.maxOpsPerPoll) else { return }
+        guard let batch = try? node.ops(after: vector, limit: WebLimits.maxOpsPerPoll) else { return }
         if batch.ops.count > WebLimits.maxOpsPerPoll {
             publish(WebEvent(kind: .other, local: false, detail: "bulk"))
             return

@@ -196,7 +196,7 @@ extension WebApp {
         }
         let rows = try desk.inbox(filter)
         let total = try desk.inboxCount(filter)
-        let counts = try node.store.deskQueueCounts(holder: node.id, sla: try desk.slaTargets(), now: now, cap: WebLimits.queueCountCap)
+        let counts = try desk.queueCounts(cap: WebLimits.queueCountCap)
         let name = names()
         let items = rows.map { row in
             InboxItem(ticket: row, holderName: row.holder.flatMap { try? AuthorID(text: $0) }.map(name))
@@ -211,17 +211,17 @@ extension WebApp {
         let entity = EntityRef(Desk.ticket, key)
         let name = names()
         let customer = try desk.customerProfile(id: view.ticket.customer)
-        let claim = try node.store.claim(on: entity).map { status in
+        let claim = try desk.claimStatus(key).map { status in
             ClaimInfo(holder: status.holder?.text, holderName: status.holder.map(name), mine: status.holder == node.id,
                       sinceMillis: status.since.physicalMillis, leaseEndsMillis: status.holder == nil ? nil : status.leaseEndsMillis,
                       action: status.action.description)
         }
         var conflicts: [ConflictInfo] = []
-        for conflict in try node.store.claimConflicts(on: entity) {
+        for conflict in try node.claimConflicts(on: entity) {
             let loserName = name(conflict.loser.author)
             let winnerName = conflict.winner.map { name($0.author) }
-            let loserTime = try node.store.timestamp(of: conflict.loser)?.physicalMillis
-            let winnerTime = try conflict.winner.flatMap { ref in try node.store.timestamp(of: ref) }?.physicalMillis
+            let loserTime = try node.timestamp(of: conflict.loser)?.physicalMillis
+            let winnerTime = try conflict.winner.flatMap { ref in try node.timestamp(of: ref) }?.physicalMillis
             var minutes: Int?
             if let loserTime, let winnerTime { minutes = Int((Int64(loserTime) - Int64(winnerTime)) / 60_000) }
             let loserIsMe = conflict.loser.author == node.id, winnerIsMe = conflict.winner?.author == node.id

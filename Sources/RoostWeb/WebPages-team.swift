@@ -196,7 +196,7 @@ enum TeamPages {
     /// `GET /team/sync`: per peer, the ops this node holds against what the peer has advertised, until caught up.
     /// Refreshes itself every 2 s (a meta refresh: no script needed).
     static func syncProgress(app: WebApp) throws -> Response {
-        let held = (try? app.node.store.opCount()) ?? 0
+        let held = (try? app.node.opCount()) ?? 0
         let file = PeersFile.load(app.node.home)
         let running = file.map { SystemClock().nowMillis() - $0.writtenMillis < 5_000 } ?? false
         let peers = running ? file?.peers ?? [] : []

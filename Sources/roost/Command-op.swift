@@ -94,30 +94,11 @@ struct OpCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "COLLECTION/KEY") var entity: String
 
-        struct Result: Encodable {
-            var entity: String
-            var inserted: [String: String]?
-            var fields: [String: String]
-            var tags: [String]
-            var holder: String?
-            var conflicts: Int
-        }
-
         func run() throws {
             let ref = try withDesk { () throws(DeskError) in try LowLevelOp.parseEntity(entity) }
-            let node = try withNodeErrors { try NodeHome.resolve(option: global.home).open() }
-            let result: Result = try withStore { () throws(StoreError) in
-                    let inserted = try node.store.entity(ref)
-                    let fields = try node.store.registers(of: ref)
-                    return Result(
-                        entity: ref.description,
-                        inserted: inserted.map { Dictionary(uniqueKeysWithValues: $0.map { ($0.name, $0.value.description) }) },
-                        fields: Dictionary(uniqueKeysWithValues: fields.map { ($0.0, $0.1.description) }),
-                        tags: try node.store.tags(of: ref), holder: try node.store.claim(on: ref)?.holder?.text,
-                        conflicts: try node.store.claimConflicts(on: ref).count)
-            }
+            let result = try withNodeErrors { () throws(NodeError) in try NodeHome.resolve(option: global.home).open().entityState(ref) }
             if global.json { return Console.printJSON(result) }
-            guard result.inserted != nil || !result.fields.isEmpty || !result.tags.isEmpty || result.holder != nil else {
+            guard !result.isEmpty else {
                 throw CLIError("\(entity) has no ops on this node")
             }
             var rows: [(String, String)] = [("Entity", result.entity)]

@@ -1,7 +1,5 @@
 import ArgumentParser
-import RoostCore
 import RoostNode
-import RoostStore
 import RoostConsole
 
 struct Verify: ParsableCommand {
@@ -11,33 +9,13 @@ struct Verify: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    struct Result: Encodable {
-        var ok: Bool
-        var logs: Int
-        var ops: Int
-        var seals: Int
-        var erasedBodies: Int
-        /// Erased bodies by the node id of the member whose erasure dropped them.
-        var erasedBy: [String: Int]
-        var forks: Int
-        var stateHash: String
-        var refoldStateHash: String?
-        var problems: [String]
-        var notes: [String]
-    }
-
     func run() throws {
-        let home = NodeHome.resolve(option: global.home)
-        let node = try withNodeErrors { try home.open() }
-        let total = try withStore { () throws(StoreError) in try node.store.opCount() }
+        let node = try withNodeErrors { () throws(NodeError) in try NodeHome.resolve(option: global.home).open() }
+        let total = try withNodeErrors { () throws(NodeError) in try node.opCount() }
         let progress = ProgressReporter(phase: "re-fold", unit: "ops", total: total)
-        let report = try withStore { () throws(StoreError) in try node.store.verify { done in progress.update(done) } }
+        let report = try withNodeErrors { () throws(NodeError) in try node.verify { done in progress.update(done) } }
         progress.finish(report.ops)
-        let result = Result(
-            ok: report.isOK, logs: report.logs, ops: report.ops, seals: report.seals, erasedBodies: report.erasedBodies,
-            erasedBy: Dictionary(uniqueKeysWithValues: report.erasedBy.map { ($0.key.text, $0.value) }),
-            forks: report.forks, stateHash: report.stateHash.hex, refoldStateHash: report.refoldStateHash?.hex,
-            problems: report.problems, notes: report.notes)
+        let result = VerifySummary(report)
         if global.json {
             Console.printJSON(result)
         } else {

@@ -32,7 +32,3 @@ func withNodeErrors<T>(_ work: () throws -> T) throws -> T {
     }
 }
 
-/// Runs store work, turning its typed error into a one-line CLI error.
-func withStore<T>(_ work: () throws(StoreError) -> T) throws -> T {
-    do { return try work() } catch { throw CLIError(error.description) }
-}

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RoostCore
+import RoostNode
 import RoostStore
 import RoostConsole
 
@@ -12,22 +13,6 @@ struct VerifyCommand: ParsableCommand {
         discussion: "Exit 1 with the first problem named. With a team, every op held must be admitted by the roster.")
 
     @OptionGroup var target: TargetOptions
-
-    struct Result: Encodable {
-        var logs: Int
-        var ops: Int
-        var seals: Int
-        var erasedBodies: Int
-        /// Erased bodies by the node id of the member whose erasure dropped them.
-        var erasedBy: [String: Int]
-        var forks: Int
-        var stateHash: String
-        var refoldStateHash: String?
-        var rosterAuthority: String
-        var problems: [String]
-        var notes: [String]
-        var ok: Bool
-    }
 
     func run() throws {
         var failed = false
@@ -47,21 +32,16 @@ struct VerifyCommand: ParsableCommand {
                 return
             }
             failed = !report.isOK
-            let result = Result(
-                logs: report.logs, ops: report.ops, seals: report.seals, erasedBodies: report.erasedBodies,
-            erasedBy: Dictionary(uniqueKeysWithValues: report.erasedBy.map { ($0.key.text, $0.value) }), forks: report.forks,
-                stateHash: report.stateHash.hex, refoldStateHash: report.refoldStateHash?.hex,
-                rosterAuthority: try t.read { try $0.teamFounder() } == nil
-                    ? "no team: every signed op is accepted"
-                    : (report.problems.contains { $0.contains("revocation") || $0.contains("not a member") }
-                        ? "FAILED (see problems)" : "every op held is admitted by the roster"),
-                problems: report.problems, notes: report.notes, ok: report.isOK)
+            let result = VerifySummary(report, rosterAuthority: try t.read { try $0.teamFounder() } == nil
+                ? "no team: every signed op is accepted"
+                : (report.problems.contains { $0.contains("revocation") || $0.contains("not a member") }
+                    ? "FAILED (see problems)" : "every op held is admitted by the roster"))
             if target.json { return Console.printJSON(result) }
             print("Checked \(report.logs) log(s), \(report.ops) op(s), \(report.seals) seal(s); fork evidence: \(report.forks).")
             print("Chains, body hashes, seals: \(report.problems.isEmpty ? "OK" : "see problems below")")
             print(report.refoldStateHash == nil ? "Re-fold: not compared" : "Re-fold state hash: \(report.refoldStateHash!.hex)")
             print("State hash: \(report.stateHash.hex)")
-            print("Roster authority: \(result.rosterAuthority)")
+            print("Roster authority: \(result.rosterAuthority ?? "-")")
             for note in report.notes { print("Note: \(note)") }
             if let first = report.problems.first {
                 print("")
