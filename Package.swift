@@ -175,7 +175,11 @@ let package = Package(
             dependencies: ["RoostTestSupport", "RoostStore", "RoostCrypto", "RoostCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "RoostTwitterTests", dependencies: ["RoostTestSupport", "RoostTwitter", "RoostCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RoostTwitterTests", dependencies: ["RoostTestSupport", "RoostTwitter", "RoostCore"],
+            exclude: ["Fixtures"],  // read by path from the repository, like examples/
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "RoostSyncTests",
             dependencies: [

@@ -181,8 +181,8 @@ public final class DeskFixture: @unchecked Sendable {
             files += ((try? fm.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.hasSuffix(".swift") }.sorted()
                 .map { dir.appendingPathComponent($0) }
         }
-        files.append(sources.appendingPathComponent("RoostNode/DeskIngest.swift"))
-        files.append(sources.appendingPathComponent("RoostNode/TriageRules.swift"))
+        files.append(sources.appendingPathComponent("RoostNode/Desk/DeskIngest.swift"))
+        files.append(sources.appendingPathComponent("RoostNode/Desk/TriageRules.swift"))
         for file in files {
             mix(file.lastPathComponent.utf8)
             if let data = fm.contents(atPath: file.path) { mix(data) }
