@@ -1,12 +1,11 @@
 // swift-tools-version: 6.1
 //
 // Roost: a serverless help desk for social customer care.
-// One target per layer; dependencies point down only:
-//   CSodium <- RoostCore <- RoostCrypto <- RoostStore <- RoostNode <- roost
-//   RoostCore <- RoostTwitter <- RoostNode
-//   RoostStore <- RoostSync (SwiftNIO) <- RoostNode
-//   RoostNode <- RoostWeb (Hummingbird: local API and web app) <- roost
-// (RoostCore is pure and depends on nothing.)
+// One target per layer; dependencies point down only (README "Architecture"):
+//   RoostCore <- RoostCrypto (CSodium) <- RoostStore <- RoostSync (SwiftNIO) <- RoostNode <- RoostWeb <- roost
+//   RoostCore <- RoostTwitter (CCLD2) <- RoostNode
+//   RoostNode, RoostConsole <- roost-inspect; RoostConsole <- roost
+// (RoostCore is pure and depends on nothing. Not products: FakeXServer, RoostTestSupport.)
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
