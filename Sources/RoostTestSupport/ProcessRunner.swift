@@ -87,12 +87,14 @@ public struct ProcessRunner: Sendable {
         try process.run()
         let watchdog = timeoutSeconds.map { Watchdog(process, seconds: $0) }
         // Both pipes are drained at once: a program that fills one while we block on the other would never exit.
+        // Standard error is read on a thread of its own, not a Dispatch worker: with every worker busy (a full
+        // parallel test run on 2 cores) a queued reader would wait for a free one while this thread waits for it.
         let errData = LockedData()
         let errDone = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
+        Thread {
             errData.set(err.fileHandleForReading.readDataToEndOfFile())
             errDone.signal()
-        }
+        }.start()
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         errDone.wait()
         process.waitUntilExit()
@@ -101,16 +103,16 @@ public struct ProcessRunner: Sendable {
                              stderr: String(decoding: errData.get(), as: UTF8.self), timedOut: watchdog?.fired ?? false)
     }
 
-    /// ``run(_:environment:timeoutSeconds:)`` waited for on a Dispatch thread. Async tests use it: a command that
+    /// ``run(_:environment:timeoutSeconds:)`` waited for on a thread of its own. Async tests use it: a command that
     /// runs for seconds must not hold one of the two cooperative threads of a 2-core machine, or in-process servers
     /// of the same test (a fake X API, a node) starve and time out.
     @discardableResult
     public func runOffPool(_ arguments: [String], environment extra: [String: String] = [:],
                            timeoutSeconds: Double? = nil) async throws -> ProcessOutput {
         try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
+            Thread {
                 continuation.resume(with: Result { try self.run(arguments, environment: extra, timeoutSeconds: timeoutSeconds) })
-            }
+            }.start()
         }
     }
 }
