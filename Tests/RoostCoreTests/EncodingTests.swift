@@ -24,9 +24,9 @@ import RoostCore
         #expect(try OpBody.decode(kind: body.kind, bytes: bytes) == body)
         // Every strict prefix is rejected, and so is a trailing byte.
         for cut in 0..<bytes.count {
-            #expect(throws: DecodingError.self) { try OpBody.decode(kind: body.kind, bytes: Array(bytes[..<cut])) }
+            #expect(throws: ByteDecodingError.self) { try OpBody.decode(kind: body.kind, bytes: Array(bytes[..<cut])) }
         }
-        #expect(throws: DecodingError.trailingBytes(count: 1)) { try OpBody.decode(kind: body.kind, bytes: bytes + [0]) }
+        #expect(throws: ByteDecodingError.trailingBytes(count: 1)) { try OpBody.decode(kind: body.kind, bytes: bytes + [0]) }
     }
 
     @Test func headerIs127BytesAndRoundTrips() throws {
@@ -43,15 +43,15 @@ import RoostCore
 
     @Test func decoderRejectsNonCanonicalInput() {
         let unsorted = OpBody.insert(entity: EntityRef("m", "1"), fields: [Field("b", .null), Field("a", .null)])
-        #expect(throws: DecodingError.notCanonical("insert fields not strictly sorted by name")) {
+        #expect(throws: ByteDecodingError.notCanonical("insert fields not strictly sorted by name")) {
             try OpBody.decode(kind: .insert, bytes: unsorted.encoded())
         }
         let releaseWithHolder = OpBody.claim(entity: EntityRef("t", "1"), action: .release, holder: Self.author,
                                              leaseSeconds: 0, observed: nil)
-        #expect(throws: DecodingError.self) { try OpBody.decode(kind: .claim, bytes: releaseWithHolder.encoded()) }
+        #expect(throws: ByteDecodingError.self) { try OpBody.decode(kind: .claim, bytes: releaseWithHolder.encoded()) }
         var badBool = OpBody.set(entity: EntityRef("t", "1"), field: "f", value: .bool(true)).encoded()
         badBool[badBool.count - 1] = 2
-        #expect(throws: DecodingError.invalidTag(field: "set.value", value: 2)) {
+        #expect(throws: ByteDecodingError.invalidTag(field: "set.value", value: 2)) {
             try OpBody.decode(kind: .set, bytes: badBool)
         }
     }
@@ -59,7 +59,7 @@ import RoostCore
     @Test func hugeLengthPrefixIsRejectedBeforeAllocating() {
         var w = ByteWriter()
         w.u32(UInt32.max)  // collection length
-        #expect(throws: DecodingError.tooLarge(field: "entity.collection", length: Int(UInt32.max), limit: Limits.maxIdentifierBytes)) {
+        #expect(throws: ByteDecodingError.tooLarge(field: "entity.collection", length: Int(UInt32.max), limit: Limits.maxIdentifierBytes)) {
             try OpBody.decode(kind: .set, bytes: w.bytes)
         }
     }

@@ -55,7 +55,7 @@ struct RoostCLI {
         var report = IngestReport()
         let desk = node.desk(at: realNow())
         try desk.ingest([IncomingMessage(
-            id: "555", ticketKey: "p555", channel: "public", conversation: "555", direction: .inbound, author: "2001",
+            id: "555", ticketKey: "p555", channel: .public, conversation: "555", direction: .inbound, author: "2001",
             customer: "2001", customerHandle: "marta_lx", customerName: nil, followers: nil, verified: nil, brand: "AcmeCare",
             text: "@acmecare help", createdMillis: realNow(), replyTo: nil, signature: nil, mentions: ["acmecare"])],
             rules: .empty, report: &report)
@@ -93,26 +93,11 @@ struct RoostCLI {
         defer { Task { await fake.server.stop() } }
         let node = try GatewayTestNode(name: "Gateway Lisbon", initials: "GW")
         defer { node.cleanup() }
-        let cli = RoostCLI(home: node.home)
-        #expect(try await cli.runOffPool(["team", "create", "--name", "Acme"]).status == 0)
-        let configURL = node.home.appendingPathComponent("config.json")
-        var config = try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as! [String: Any]
-        config["listen"] = "127.0.0.1:\(Int.random(in: 30_000...45_000))"
-        try JSONSerialization.data(withJSONObject: config).write(to: configURL)
-        let tokenFile = node.home.appendingPathComponent("token").path
-        FileManager.default.createFile(atPath: tokenFile, contents: Data(token.utf8), attributes: [.posixPermissions: 0o600])
-        #expect(try await cli.runOffPool(["gateway", "assign", "acmecare", "--x-user-id", brand.id, "--member", "Gateway Lisbon"]).status == 0)
-        #expect(try await cli.runOffPool(["gateway", "configure", "--base-url", fake.server.baseURL, "--token-file", tokenFile,
-                             "--poll-seconds", "1", "--drain-seconds", "1"]).status == 0)
+        let cli = try await Self.serveAcmecare(node, against: fake, member: "Gateway Lisbon")
         let mention = await fake.state.tweet(from: customer(1), text: "@acmecare is the Lisbon store open today?")
 
-        let daemon = cli.process(["run", "--log-level", "warning"])
-        let log = Pipe()
-        daemon.standardError = log
-        daemon.standardOutput = log
-        try daemon.run()
+        let (daemon, log) = try Self.startDaemon(cli)
         defer { if daemon.isRunning { daemon.terminate() } }
-
         func eventually(_ what: String, _ check: () async throws -> Bool) async throws {
             #expect(try await RoostTestSupport.eventually(seconds: 10, pollNanoseconds: 100_000_000, check), "timed out waiting for \(what)")
         }
@@ -132,6 +117,35 @@ struct RoostCLI {
 }
 
 extension GatewayCLITests {
+    /// Makes `node` (a new team's only member) the gateway of @acmecare against `fake`, polling and draining every
+    /// second, as an admin would type it; answers the CLI bound to its home.
+    static func serveAcmecare(_ node: GatewayTestNode, against fake: FakeX, member: String) async throws -> RoostCLI {
+        let cli = RoostCLI(home: node.home)
+        #expect(try await cli.runOffPool(["team", "create", "--name", "Acme"]).status == 0)
+        let configURL = node.home.appendingPathComponent("config.json")
+        var config = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as? [String: Any])
+        config["listen"] = "127.0.0.1:\(freePort())"
+        try JSONSerialization.data(withJSONObject: config).write(to: configURL)
+        let tokenFile = node.home.appendingPathComponent("token").path
+        FileManager.default.createFile(atPath: tokenFile, contents: Data(token.utf8), attributes: [.posixPermissions: 0o600])
+        #expect(try await cli.runOffPool(["gateway", "assign", "acmecare", "--x-user-id", brand.id, "--member", member]).status == 0)
+        #expect(try await cli.runOffPool(["gateway", "configure", "--base-url", fake.server.baseURL, "--token-file", tokenFile,
+                                          "--poll-seconds", "1", "--drain-seconds", "1"]).status == 0)
+        return cli
+    }
+
+    /// `roost run` on the CLI's home, its output captured.
+    static func startDaemon(_ cli: RoostCLI) throws -> (Process, Pipe) {
+        let daemon = cli.process(["run", "--log-level", "warning"])
+        let log = Pipe()
+        daemon.standardError = log
+        daemon.standardOutput = log
+        try daemon.run()
+        return (daemon, log)
+    }
+}
+
+extension GatewayCLITests {
     /// A 429 on mentions makes ingest wait for X's reset (10 minutes here); replies are posted meanwhile,
     /// because posting has its own loop and client (issue 16: one shared loop held them until the reset).
     @Test func aRateLimitOnMentionsDoesNotHoldTheOutbox() async throws {
@@ -139,26 +153,11 @@ extension GatewayCLITests {
         defer { Task { await fake.server.stop() } }
         let node = try GatewayTestNode(name: "Gateway Porto", initials: "GP")
         defer { node.cleanup() }
-        let cli = RoostCLI(home: node.home)
-        #expect(try await cli.runOffPool(["team", "create", "--name", "Acme"]).status == 0)
-        let configURL = node.home.appendingPathComponent("config.json")
-        var config = try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as! [String: Any]
-        config["listen"] = "127.0.0.1:\(Int.random(in: 30_000...45_000))"
-        try JSONSerialization.data(withJSONObject: config).write(to: configURL)
-        let tokenFile = node.home.appendingPathComponent("token").path
-        FileManager.default.createFile(atPath: tokenFile, contents: Data(token.utf8), attributes: [.posixPermissions: 0o600])
-        #expect(try await cli.runOffPool(["gateway", "assign", "acmecare", "--x-user-id", brand.id, "--member", "Gateway Porto"]).status == 0)
-        #expect(try await cli.runOffPool(["gateway", "configure", "--base-url", fake.server.baseURL, "--token-file", tokenFile,
-                             "--poll-seconds", "1", "--drain-seconds", "1"]).status == 0)
+        let cli = try await Self.serveAcmecare(node, against: fake, member: "Gateway Porto")
         let mention = await fake.state.tweet(from: customer(1), text: "@acmecare is the Porto store open today?")
 
-        let daemon = cli.process(["run", "--log-level", "warning"])
-        let log = Pipe()
-        daemon.standardError = log
-        daemon.standardOutput = log
-        try daemon.run()
+        let (daemon, log) = try Self.startDaemon(cli)
         defer { if daemon.isRunning { daemon.terminate() } }
-
         func eventually(_ what: String, _ check: () async throws -> Bool) async throws {
             #expect(try await RoostTestSupport.eventually(seconds: 15, pollNanoseconds: 100_000_000, check), "timed out waiting for \(what)")
         }

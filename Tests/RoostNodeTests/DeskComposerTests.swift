@@ -7,7 +7,7 @@ import RoostTwitter
 
 /// A customer message of ticket `ticket` written by `author` (who need not be the ticket's customer).
 func inbound(_ id: String, ticket: String, author: String, customer: String, at millis: UInt64, text: String,
-             replyTo: String? = nil, channel: String = "public") -> IncomingMessage {
+             replyTo: String? = nil, channel: TicketChannel = .public) -> IncomingMessage {
     IncomingMessage(id: id, ticketKey: ticket, channel: channel, conversation: String(ticket.dropFirst()), direction: .inbound,
                     author: author, customer: customer, customerHandle: nil, customerName: nil, followers: nil,
                     verified: nil, brand: "acmecare", text: text, createdMillis: millis, replyTo: replyTo, signature: nil,
@@ -121,7 +121,7 @@ func inbound(_ id: String, ticket: String, author: String, customer: String, at 
         defer { ana.cleanup() }
         var report = IngestReport()
         try ana.desk(at: t0).ingest([
-            inbound("dm1", ticket: "d5-6", author: "5", customer: "5", at: t0, text: "my order", channel: "dm"),
+            inbound("dm1", ticket: "d5-6", author: "5", customer: "5", at: t0, text: "my order", channel: .dm),
             inbound("50", ticket: "p50", author: "6", customer: "6", at: t0, text: "@acmecare hi"),
         ], rules: .empty, report: &report)
         // " ^AL" is 4: a DM of 9 996 typed characters is exactly 10 000.

@@ -30,7 +30,7 @@ let t0: UInt64 = 1_767_225_600_000
 let minute: UInt64 = 60_000
 
 func inbound(_ id: String, ticket: String, customer: String = "c1", at millis: UInt64, text: String = "my internet is down") -> IncomingMessage {
-    IncomingMessage(id: id, ticketKey: ticket, channel: "public", conversation: String(ticket.dropFirst()), direction: .inbound,
+    IncomingMessage(id: id, ticketKey: ticket, channel: .public, conversation: String(ticket.dropFirst()), direction: .inbound,
                     author: customer, customer: customer, customerHandle: "cust_" + customer, customerName: nil, followers: 10,
                     verified: false, brand: "acmecare", text: text, createdMillis: millis, replyTo: nil, signature: nil,
                     mentions: ["acmecare"])

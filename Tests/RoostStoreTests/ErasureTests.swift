@@ -59,10 +59,10 @@ import RoostCrypto
         #expect(erasure.targets == [a, b])
         guard case let .insert(_, fields) = erasure.body(id: "00") else { Issue.record("not an insert"); return }
         #expect(Erasure(fields: fields) == erasure)
-        #expect(throws: DecodingError.notCanonical("erasure targets not ascending")) {
+        #expect(throws: ByteDecodingError.notCanonical("erasure targets not ascending")) {
             try Erasure.decode(Erasure.encode([b]) + Erasure.encode([a]))
         }
-        #expect(throws: DecodingError.self) { try Erasure.decode(Array(Erasure.encode([a]).dropLast())) }
+        #expect(throws: ByteDecodingError.self) { try Erasure.decode(Array(Erasure.encode([a]).dropLast())) }
         // Without targets it is an ordinary entity.
         #expect(Erasure(fields: [Field("reason", .string("x")), Field("targets", .bytes([]))]) == nil)
     }

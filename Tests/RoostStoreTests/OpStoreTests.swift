@@ -308,7 +308,7 @@ import RoostCrypto
     @Test func sealDecodingAppliesTheOrdinalBound() {
         var bytes = Seal(author: AuthorID(key: .zero), epoch: UInt64(1) << 63, seq: 1, head: .zero,
                          signature: [UInt8](repeating: 0, count: 64)).encoded()
-        #expect(throws: DecodingError.tooLarge(field: "seal.epoch", length: Int.max, limit: Int(Limits.maxOrdinal))) {
+        #expect(throws: ByteDecodingError.tooLarge(field: "seal.epoch", length: Int.max, limit: Int(Limits.maxOrdinal))) {
             try Seal.decode(bytes)
         }
         bytes[32] = 0

@@ -224,7 +224,7 @@ import Testing
         let seal = try chainA["seal"]["seal_hex"].bytes()
         var cases: [J] = []
 
-        func add(_ name: String, _ decode: String, kind: OpKind? = nil, _ bytes: [UInt8], _ expected: RoostCore.DecodingError) {
+        func add(_ name: String, _ decode: String, kind: OpKind? = nil, _ bytes: [UInt8], _ expected: ByteDecodingError) {
             var members: [(String, J)] = [("name", .string(name)), ("decode", .string(decode))]
             if let kind { members.append(("kind", .string(kind.description))) }
             members.append(("hex", VectorKit.hex(bytes)))
@@ -233,7 +233,7 @@ import Testing
             if let field { members.append(("field", .string(field))) }
             if case let .trailingBytes(count) = expected { members.append(("count", .int(Int64(count)))) }
             // The decoder must fail exactly so.
-            var got: RoostCore.DecodingError?
+            var got: ByteDecodingError?
             do {
                 switch decode {
                 case "header": _ = try OpHeader.decode(bytes)
@@ -393,7 +393,7 @@ import Testing
         return .object([
             ("description", .string(
                 "Byte strings a decoder must reject. 'decode' names what is decoded (header: 127-byte op header; "
-                    + "body: a body of 'kind'; seal: 144-byte seal; value: a Value alone); 'error' is the DecodingError "
+                    + "body: a body of 'kind'; seal: 144-byte seal; value: a Value alone); 'error' is the ByteDecodingError "
                     + "case, 'field' the field it names in this implementation (informative), 'count' the number of "
                     + "trailing bytes.")),
             ("cases", .array(cases)),

@@ -170,7 +170,7 @@ import Testing
             let name = try entry["name"].string()
             let bytes = try entry["hex"].bytes()
             let expected = try entry["error"].string()
-            let error: RoostCore.DecodingError
+            let error: ByteDecodingError
             do {
                 switch try entry["decode"].string() {
                 case "header": _ = try OpHeader.decode(bytes)
@@ -181,7 +181,7 @@ import Testing
                 }
                 Issue.record("\(name): decoded, expected \(expected)")
                 continue
-            } catch let e as RoostCore.DecodingError {
+            } catch let e as ByteDecodingError {
                 error = e
             }
             let (caseName, field) = VectorKit.describe(error)
@@ -618,7 +618,7 @@ enum VectorKit {
     // MARK: error names
 
     /// The case name of a decoding error and the field it names (if any).
-    static func describe(_ error: RoostCore.DecodingError) -> (String, String?) {
+    static func describe(_ error: ByteDecodingError) -> (String, String?) {
         switch error {
         case let .truncated(field): ("truncated", field)
         case .trailingBytes: ("trailingBytes", nil)

@@ -54,7 +54,7 @@ import Testing
         for message in try Self.samples() {
             let bytes = message.encoded()
             for cut in 0..<bytes.count {
-                #expect(throws: DecodingError.self, "\(message.tag) cut at \(cut)") {
+                #expect(throws: ByteDecodingError.self, "\(message.tag) cut at \(cut)") {
                     try SyncMessage.decode(Array(bytes[..<cut]))
                 }
             }
@@ -64,22 +64,22 @@ import Testing
     @Test("trailing bytes are refused")
     func trailing() throws {
         for message in try Self.samples() {
-            #expect(throws: DecodingError.trailingBytes(count: 1)) { try SyncMessage.decode(message.encoded() + [0]) }
+            #expect(throws: ByteDecodingError.trailingBytes(count: 1)) { try SyncMessage.decode(message.encoded() + [0]) }
         }
     }
 
     @Test("undefined tags, flags and codes are refused")
     func undefinedValues() throws {
-        #expect(throws: DecodingError.invalidTag(field: "message.tag", value: 0)) { try SyncMessage.decode([0]) }
-        #expect(throws: DecodingError.invalidTag(field: "message.tag", value: 11)) { try SyncMessage.decode([11]) }
-        #expect(throws: DecodingError.invalidTag(field: "bye.code", value: 5)) { try SyncMessage.decode([8, 5]) }
+        #expect(throws: ByteDecodingError.invalidTag(field: "message.tag", value: 0)) { try SyncMessage.decode([0]) }
+        #expect(throws: ByteDecodingError.invalidTag(field: "message.tag", value: 11)) { try SyncMessage.decode([11]) }
+        #expect(throws: ByteDecodingError.invalidTag(field: "bye.code", value: 5)) { try SyncMessage.decode([8, 5]) }
 
         var reject = ByteWriter()
         reject.u8(5); reject.u64(1); reject.u16(99)
-        #expect(throws: DecodingError.invalidTag(field: "reject.code", value: 99)) { try SyncMessage.decode(reject.bytes) }
+        #expect(throws: ByteDecodingError.invalidTag(field: "reject.code", value: 99)) { try SyncMessage.decode(reject.bytes) }
         var flag = ByteWriter()
         flag.u8(5); flag.u64(1); flag.u16(1); flag.u8(2)
-        #expect(throws: DecodingError.invalidTag(field: "reject.hasOp", value: 2)) { try SyncMessage.decode(flag.bytes) }
+        #expect(throws: ByteDecodingError.invalidTag(field: "reject.hasOp", value: 2)) { try SyncMessage.decode(flag.bytes) }
 
         // An op whose body flag is 2.
         let batch = try #require(try Self.samples().compactMap { if case let .batch(_, b) = $0, !b.isEmpty { b } else { nil } }.first)
@@ -87,10 +87,10 @@ import Testing
         w.u8(3); w.u64(1); w.u32(1)
         batch.ops[0].header.encode(into: &w)
         w.u8(2)
-        #expect(throws: DecodingError.invalidTag(field: "batch.op.hasBody", value: 2)) { try SyncMessage.decode(w.bytes) }
+        #expect(throws: ByteDecodingError.invalidTag(field: "batch.op.hasBody", value: 2)) { try SyncMessage.decode(w.bytes) }
 
         // Hello windows 0 and over the limit.
-        for (window, error) in [(UInt16(0), DecodingError.invalidTag(field: "hello.window", value: 0)),
+        for (window, error) in [(UInt16(0), ByteDecodingError.invalidTag(field: "hello.window", value: 0)),
                                 (UInt16(SyncLimits.maxWindow + 1), .tooLarge(field: "hello.window", length: SyncLimits.maxWindow + 1, limit: SyncLimits.maxWindow))] {
             var hello = ByteWriter()
             hello.u8(1); hello.u16(1); hello.raw([UInt8](repeating: 1, count: 32)); hello.u16(window); hello.u32(0)
@@ -103,32 +103,32 @@ import Testing
         // Vector entry counts: over the limit, and within it but longer than the input.
         var have = ByteWriter()
         have.u8(2); have.u32(.max)
-        #expect(throws: DecodingError.tooLarge(field: "have.vector", length: Int(UInt32.max), limit: SyncLimits.maxVectorEntries)) {
+        #expect(throws: ByteDecodingError.tooLarge(field: "have.vector", length: Int(UInt32.max), limit: SyncLimits.maxVectorEntries)) {
             try SyncMessage.decode(have.bytes)
         }
         var short = ByteWriter()
         short.u8(2); short.u32(UInt32(SyncLimits.maxVectorEntries))
-        #expect(throws: DecodingError.truncated(field: "have.vector")) { try SyncMessage.decode(short.bytes) }
+        #expect(throws: ByteDecodingError.truncated(field: "have.vector")) { try SyncMessage.decode(short.bytes) }
 
         // Op counts.
         var ops = ByteWriter()
         ops.u8(3); ops.u64(1); ops.u32(UInt32(SyncLimits.maxBatchOps + 1))
-        #expect(throws: DecodingError.tooLarge(field: "batch.ops", length: SyncLimits.maxBatchOps + 1, limit: SyncLimits.maxBatchOps)) {
+        #expect(throws: ByteDecodingError.tooLarge(field: "batch.ops", length: SyncLimits.maxBatchOps + 1, limit: SyncLimits.maxBatchOps)) {
             try SyncMessage.decode(ops.bytes)
         }
         var fewOps = ByteWriter()
         fewOps.u8(3); fewOps.u64(1); fewOps.u32(UInt32(SyncLimits.maxBatchOps)); fewOps.u32(0)
-        #expect(throws: DecodingError.truncated(field: "batch.ops")) { try SyncMessage.decode(fewOps.bytes) }
+        #expect(throws: ByteDecodingError.truncated(field: "batch.ops")) { try SyncMessage.decode(fewOps.bytes) }
 
         // Seal counts.
         var seals = ByteWriter()
         seals.u8(3); seals.u64(1); seals.u32(0); seals.u32(.max)
-        #expect(throws: DecodingError.tooLarge(field: "batch.seals", length: Int(UInt32.max), limit: SyncLimits.maxBatchSeals)) {
+        #expect(throws: ByteDecodingError.tooLarge(field: "batch.seals", length: Int(UInt32.max), limit: SyncLimits.maxBatchSeals)) {
             try SyncMessage.decode(seals.bytes)
         }
         var fewSeals = ByteWriter()
         fewSeals.u8(3); fewSeals.u64(1); fewSeals.u32(0); fewSeals.u32(2); fewSeals.raw([UInt8](repeating: 0, count: 144))
-        #expect(throws: DecodingError.truncated(field: "batch.seals")) { try SyncMessage.decode(fewSeals.bytes) }
+        #expect(throws: ByteDecodingError.truncated(field: "batch.seals")) { try SyncMessage.decode(fewSeals.bytes) }
 
         // A body length over the body limit.
         let batch = try #require(try Self.samples().compactMap { if case let .batch(_, b) = $0, !b.isEmpty { b } else { nil } }.first)
@@ -136,23 +136,23 @@ import Testing
         body.u8(3); body.u64(1); body.u32(1)
         batch.ops[0].header.encode(into: &body)
         body.u8(1); body.u32(UInt32(Limits.maxBodyBytes + 1))
-        #expect(throws: DecodingError.tooLarge(field: "batch.op.body", length: Limits.maxBodyBytes + 1, limit: Limits.maxBodyBytes)) {
+        #expect(throws: ByteDecodingError.tooLarge(field: "batch.op.body", length: Limits.maxBodyBytes + 1, limit: Limits.maxBodyBytes)) {
             try SyncMessage.decode(body.bytes)
         }
 
         // Reject text, ack count, and the whole message.
         var text = ByteWriter()
         text.u8(5); text.u64(1); text.u16(1); text.u8(0); text.u32(UInt32(SyncLimits.maxReasonBytes + 1))
-        #expect(throws: DecodingError.tooLarge(field: "reject.text", length: SyncLimits.maxReasonBytes + 1, limit: SyncLimits.maxReasonBytes)) {
+        #expect(throws: ByteDecodingError.tooLarge(field: "reject.text", length: SyncLimits.maxReasonBytes + 1, limit: SyncLimits.maxReasonBytes)) {
             try SyncMessage.decode(text.bytes)
         }
         var ack = ByteWriter()
         ack.u8(4); ack.u64(1); ack.u32(UInt32(SyncLimits.maxBatchOps + 1))
-        #expect(throws: DecodingError.tooLarge(field: "ack.applied", length: SyncLimits.maxBatchOps + 1, limit: SyncLimits.maxBatchOps)) {
+        #expect(throws: ByteDecodingError.tooLarge(field: "ack.applied", length: SyncLimits.maxBatchOps + 1, limit: SyncLimits.maxBatchOps)) {
             try SyncMessage.decode(ack.bytes)
         }
         let huge = [UInt8](repeating: 6, count: SyncLimits.maxMessageBytes + 1)
-        #expect(throws: DecodingError.tooLarge(field: "message", length: huge.count, limit: SyncLimits.maxMessageBytes)) {
+        #expect(throws: ByteDecodingError.tooLarge(field: "message", length: huge.count, limit: SyncLimits.maxMessageBytes)) {
             try SyncMessage.decode(huge)
         }
     }
@@ -168,10 +168,10 @@ import Testing
             return w.bytes
         }
         #expect(try SyncMessage.decode(have([(low, 3), (high, 1)])) == .have(VersionVector([low: 3, high: 1])))
-        #expect(throws: DecodingError.self) { try SyncMessage.decode(have([(high, 1), (low, 3)])) }
-        #expect(throws: DecodingError.self) { try SyncMessage.decode(have([(low, 1), (low, 3)])) }
-        #expect(throws: DecodingError.notCanonical("have.vector has a zero entry")) { try SyncMessage.decode(have([(low, 0)])) }
-        #expect(throws: DecodingError.self) { try SyncMessage.decode(have([(low, Limits.maxOrdinal + 1)])) }
+        #expect(throws: ByteDecodingError.self) { try SyncMessage.decode(have([(high, 1), (low, 3)])) }
+        #expect(throws: ByteDecodingError.self) { try SyncMessage.decode(have([(low, 1), (low, 3)])) }
+        #expect(throws: ByteDecodingError.notCanonical("have.vector has a zero entry")) { try SyncMessage.decode(have([(low, 0)])) }
+        #expect(throws: ByteDecodingError.self) { try SyncMessage.decode(have([(low, Limits.maxOrdinal + 1)])) }
         // Zero entries are left out when encoding, so equal holdings encode the same.
         #expect(SyncMessage.have(VersionVector([low: 0, high: 2])).encoded() == SyncMessage.have(VersionVector([high: 2])).encoded())
     }

@@ -140,7 +140,7 @@ import Testing
     }
 
     static func describe(_ error: any Error) -> String {
-        guard let error = error as? DecodingError else { return "\(error)" }
+        guard let error = error as? ByteDecodingError else { return "\(error)" }
         switch error {
         case let .truncated(field): return "truncated(\(field))"
         case let .trailingBytes(count): return "trailingBytes(\(count))"
@@ -244,7 +244,7 @@ import Testing
             do {
                 _ = try SyncMessage.decode(bytes)
                 throw VectorError(description: "invalid vector \(name) decodes")
-            } catch let decoding as DecodingError {
+            } catch let decoding as ByteDecodingError {
                 error = describe(decoding)
             }
             invalidEntries.append(["name": name, "hex": hex, "error": error])
@@ -255,7 +255,7 @@ import Testing
                 encoding (hex). 64-bit integers are decimal strings; bytes are lower-case hex. Batch ops are \
                 given as their 127-byte header and body (null when erased); seals as their 144 bytes. Vectors \
                 list (author, epoch, seq) entries. Invalid inputs name the decoding error they produce \
-                (the DecodingError case, its field, and for tooLarge the length and limit).
+                (the ByteDecodingError case, its field, and for tooLarge the length and limit).
                 """,
             "messages": messages,
             "invalid": invalidEntries,

@@ -13,7 +13,7 @@ import RoostStore
 @Suite(.serialized) struct APIComposerTests {
     /// A thread rooted by customer 115798 where 115797 wrote the later tweets (like TWCS p348), and a DM.
     func ingestThread(_ f: WebFixture) throws {
-        func message(_ id: String, ticket: String, author: String, customer: String, minute: UInt64, channel: String = "public") -> IncomingMessage {
+        func message(_ id: String, ticket: String, author: String, customer: String, minute: UInt64, channel: TicketChannel = .public) -> IncomingMessage {
             IncomingMessage(id: id, ticketKey: ticket, channel: channel, conversation: String(ticket.dropFirst()), direction: .inbound,
                             author: author, customer: customer, customerHandle: nil, customerName: nil, followers: nil,
                             verified: nil, brand: "acmecare", text: "@acmecare help \(id)", createdMillis: 1_767_225_600_000 + minute * 60_000,
@@ -24,7 +24,7 @@ import RoostStore
             message("9000", ticket: "p9000", author: "115798", customer: "115798", minute: 0),
             message("9001", ticket: "p9000", author: "115797", customer: "115798", minute: 1),
             message("9002", ticket: "p9000", author: "115797", customer: "115798", minute: 2),
-            message("dm1", ticket: "d7-8", author: "7", customer: "7", minute: 3, channel: "dm"),
+            message("dm1", ticket: "d7-8", author: "7", customer: "7", minute: 3, channel: .dm),
         ], rules: .empty, report: &report)
     }
 
@@ -36,7 +36,7 @@ import RoostStore
         try ingestThread(f)
         var report = IngestReport()
         try f.web.desk.ingest([
-            IncomingMessage(id: "9003", ticketKey: "p9000", channel: "public", conversation: "9000", direction: .outbound,
+            IncomingMessage(id: "9003", ticketKey: "p9000", channel: .public, conversation: "9000", direction: .outbound,
                             author: "acmecare", customer: "115798", customerHandle: nil, customerName: nil, followers: nil,
                             verified: nil, brand: "acmecare", text: "@115797 we are on it ^JD", createdMillis: 1_767_225_600_000 + 3 * 60_000,
                             replyTo: "9002", signature: "JD", mentions: ["115797"]),
@@ -149,7 +149,7 @@ import RoostStore
         try ingestThread(f)
         var report = IngestReport()
         try f.web.desk.ingest([IncomingMessage(
-            id: "es1", ticketKey: "pES", channel: "public", conversation: "ES", direction: .inbound, author: "55", customer: "55",
+            id: "es1", ticketKey: "pES", channel: .public, conversation: "ES", direction: .inbound, author: "55", customer: "55",
             customerHandle: "lucia", customerName: nil, followers: nil, verified: nil, brand: "acmecare",
             text: "@acmecare llevo tres días sin internet y nadie me da una solución", createdMillis: 1_767_225_600_000,
             replyTo: nil, signature: nil, mentions: ["acmecare"])], rules: .empty, report: &report)

@@ -39,7 +39,7 @@ import Testing
         let hour: UInt64 = 3_600_000
         let windowEnd = SystemClock().nowMillis() / hour * hour
         func message(_ i: Int, at: UInt64, text: String) -> IncomingMessage {
-            IncomingMessage(id: "m\(i)", ticketKey: "p\(i)", channel: "public", conversation: "\(i)", direction: .inbound,
+            IncomingMessage(id: "m\(i)", ticketKey: "p\(i)", channel: .public, conversation: "\(i)", direction: .inbound,
                             author: "c\(i)", customer: "c\(i)", customerHandle: "cust\(i)", customerName: nil, followers: nil,
                             verified: nil, brand: "acmecare", text: text, createdMillis: at, replyTo: nil, signature: nil, mentions: [])
         }

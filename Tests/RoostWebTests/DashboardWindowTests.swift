@@ -11,7 +11,7 @@ import RoostNode
 @Suite(.serialized) struct DashboardWindowTests {
     static func message(_ id: String, root: String, inbound: Bool, at millis: UInt64, signature: String? = nil) -> IncomingMessage {
         IncomingMessage(
-            id: id, ticketKey: Desk.publicTicketKey(rootTweetID: root), channel: "public", conversation: root,
+            id: id, ticketKey: Desk.publicTicketKey(rootTweetID: root), channel: .public, conversation: root,
             direction: inbound ? .inbound : .outbound, author: inbound ? "9\(root)" : "AcmeCare", customer: "9\(root)",
             customerHandle: nil, customerName: nil, followers: nil, verified: nil, brand: "AcmeCare",
             text: inbound ? "@AcmeCare help" : "On it", createdMillis: millis, replyTo: inbound ? nil : root,

@@ -11,7 +11,7 @@ import Testing
 /// makes the inbox show warning and overdue clocks, and tickets routing pushed are marked.
 @Suite(.serialized) struct PolicyWebTests {
     static func message(_ id: String, ticket: String, at millis: UInt64) -> IncomingMessage {
-        IncomingMessage(id: id, ticketKey: ticket, channel: "public", conversation: String(ticket.dropFirst()), direction: .inbound,
+        IncomingMessage(id: id, ticketKey: ticket, channel: .public, conversation: String(ticket.dropFirst()), direction: .inbound,
                         author: "c" + id, customer: "c" + id, customerHandle: "cust_" + id, customerName: nil, followers: 10,
                         verified: false, brand: "acmecare", text: "my internet is down", createdMillis: millis, replyTo: nil,
                         signature: nil, mentions: ["acmecare"])

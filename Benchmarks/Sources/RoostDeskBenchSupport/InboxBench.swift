@@ -94,7 +94,7 @@ public struct DeskShape: Sendable, Hashable {
                 let id = k == 0 ? root : String(100_000_000 + i * 10 + k)
                 let text = Self.text(i, k)
                 result.append(IncomingMessage(
-                    id: id, ticketKey: ticket, channel: "public", conversation: root, direction: .inbound, author: customer,
+                    id: id, ticketKey: ticket, channel: .public, conversation: root, direction: .inbound, author: customer,
                     customer: customer, customerHandle: "cust\(i)", customerName: i % 4 == 0 ? "Customer \(i)" : nil,
                     followers: i % 1000, verified: i % 10 == 0, brand: "brandcare", text: text,
                     createdMillis: first + UInt64(k) * 180_000, replyTo: k == 0 ? nil : root, signature: nil,
@@ -103,7 +103,7 @@ public struct DeskShape: Sendable, Hashable {
             let replyAt = first + UInt64(5 + i % 100) * 60_000
             if i % 2 == 0, replyAt <= now {
                 result.append(IncomingMessage(
-                    id: String(100_000_000 + i * 10 + 5), ticketKey: ticket, channel: "public", conversation: root,
+                    id: String(100_000_000 + i * 10 + 5), ticketKey: ticket, channel: .public, conversation: root,
                     direction: .outbound, author: "brandcare", customer: customer, customerHandle: nil, customerName: nil,
                     followers: nil, verified: nil, brand: "brandcare",
                     text: "@cust\(i) Sorry to hear that! Please send us a DM with your account number and we'll look into it. ^BA",

@@ -1,7 +1,7 @@
 import RoostCore
 
 /// Fuzzes RoostCore's canonical decoders: the first byte picks one, the rest is its input.
-/// Every decoder must either throw a `DecodingError` or return a value whose encoding is exactly the input
+/// Every decoder must either throw a `ByteDecodingError` or return a value whose encoding is exactly the input
 /// (the encodings are canonical: SPEC.md §1), so a decode that succeeds on non-canonical bytes traps here.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzCore(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

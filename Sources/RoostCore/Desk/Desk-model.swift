@@ -171,3 +171,9 @@ extension Substring {
         return nil
     }
 }
+
+/// Where a conversation happens on X: public tweets or direct messages (a ticket's `channel` field, as written in
+/// its insert: `public` or `dm`).
+public enum TicketChannel: String, Sendable, Hashable, Codable, CaseIterable {
+    case `public`, dm
+}

@@ -1,5 +1,5 @@
 /// Why bytes could not be decoded as a canonical op, body or seal.
-public enum DecodingError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum ByteDecodingError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The input ended before the named field was complete.
     case truncated(field: String)
     /// Bytes remained after the value was complete.
@@ -41,51 +41,51 @@ public struct ByteReader: ~Copyable {
     public var remaining: Int { base.count - offset }
 
     /// Fails unless every byte was consumed.
-    public func expectEnd() throws(DecodingError) {
+    public func expectEnd() throws(ByteDecodingError) {
         if remaining != 0 { throw .trailingBytes(count: remaining) }
     }
 
-    private mutating func need(_ n: Int, _ field: String) throws(DecodingError) {
+    private mutating func need(_ n: Int, _ field: String) throws(ByteDecodingError) {
         if n > remaining { throw .truncated(field: field) }
     }
 
     /// Reads one byte.
-    public mutating func u8(_ field: String) throws(DecodingError) -> UInt8 {
+    public mutating func u8(_ field: String) throws(ByteDecodingError) -> UInt8 {
         try need(1, field)
         defer { offset += 1 }
         return base[offset]
     }
 
     /// Reads a big-endian `UInt16`.
-    public mutating func u16(_ field: String) throws(DecodingError) -> UInt16 {
+    public mutating func u16(_ field: String) throws(ByteDecodingError) -> UInt16 {
         try need(2, field)
         defer { offset += 2 }
         return UInt16(bigEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
     }
 
     /// Reads a big-endian `UInt32`.
-    public mutating func u32(_ field: String) throws(DecodingError) -> UInt32 {
+    public mutating func u32(_ field: String) throws(ByteDecodingError) -> UInt32 {
         try need(4, field)
         defer { offset += 4 }
         return UInt32(bigEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
     }
 
     /// Reads a big-endian `UInt64`.
-    public mutating func u64(_ field: String) throws(DecodingError) -> UInt64 {
+    public mutating func u64(_ field: String) throws(ByteDecodingError) -> UInt64 {
         try need(8, field)
         defer { offset += 8 }
         return UInt64(bigEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
     }
 
     /// Reads 32 raw bytes.
-    public mutating func bytes32(_ field: String) throws(DecodingError) -> Bytes32 {
+    public mutating func bytes32(_ field: String) throws(ByteDecodingError) -> Bytes32 {
         try need(32, field)
         defer { offset += 32 }
         return Bytes32(loadingFrom: base, at: offset)
     }
 
     /// Reads a `u32` length (checked against `limit` first), then that many bytes.
-    public mutating func lengthPrefixed(_ field: String, limit: Int) throws(DecodingError) -> [UInt8] {
+    public mutating func lengthPrefixed(_ field: String, limit: Int) throws(ByteDecodingError) -> [UInt8] {
         let length = Int(try u32(field))
         if length > limit { throw .tooLarge(field: field, length: length, limit: limit) }
         try need(length, field)
@@ -94,7 +94,7 @@ public struct ByteReader: ~Copyable {
     }
 
     /// Reads a length-prefixed UTF-8 string.
-    public mutating func string(_ field: String, limit: Int) throws(DecodingError) -> String {
+    public mutating func string(_ field: String, limit: Int) throws(ByteDecodingError) -> String {
         let length = Int(try u32(field))
         if length > limit { throw .tooLarge(field: field, length: length, limit: limit) }
         try need(length, field)
@@ -105,7 +105,7 @@ public struct ByteReader: ~Copyable {
     }
 
     /// Reads an op reference.
-    public mutating func opRef(_ field: String) throws(DecodingError) -> OpRef {
+    public mutating func opRef(_ field: String) throws(ByteDecodingError) -> OpRef {
         let author = AuthorID(key: try bytes32(field + ".author"))
         let epoch = try u64(field + ".epoch")
         let seq = try u64(field + ".seq")
@@ -120,11 +120,11 @@ public struct ByteReader: ~Copyable {
 extension ByteReader {
     /// Runs `body` on a reader over all of `bytes` and requires that it consumes every byte.
     public static func decodeAll<T>(
-        _ bytes: [UInt8], _ body: (inout ByteReader) throws(DecodingError) -> T
-    ) throws(DecodingError) -> T {
-        let result: Result<T, DecodingError> = bytes.withUnsafeBytes { buffer in
+        _ bytes: [UInt8], _ body: (inout ByteReader) throws(ByteDecodingError) -> T
+    ) throws(ByteDecodingError) -> T {
+        let result: Result<T, ByteDecodingError> = bytes.withUnsafeBytes { buffer in
             var reader = ByteReader(buffer)
-            return Result { () throws(DecodingError) -> T in
+            return Result { () throws(ByteDecodingError) -> T in
                 let value = try body(&reader)
                 try reader.expectEnd()
                 return value

@@ -27,7 +27,7 @@ public struct EntityRef: Hashable, Comparable, Sendable, CustomStringConvertible
         w.string(key)
     }
 
-    static func decode(from r: inout ByteReader) throws(DecodingError) -> EntityRef {
+    static func decode(from r: inout ByteReader) throws(ByteDecodingError) -> EntityRef {
         let collection = try r.string("entity.collection", limit: Limits.maxIdentifierBytes)
         let key = try r.string("entity.key", limit: Limits.maxIdentifierBytes)
         if collection.isEmpty { throw .notCanonical("empty collection name") }

@@ -124,14 +124,14 @@ public enum OpBody: Hashable, Sendable {
     }
 
     /// Decodes a body of `kind`, rejecting anything non-canonical or over the limits.
-    public static func decode(kind: OpKind, bytes: [UInt8]) throws(DecodingError) -> OpBody {
+    public static func decode(kind: OpKind, bytes: [UInt8]) throws(ByteDecodingError) -> OpBody {
         if bytes.count > Limits.maxBodyBytes {
             throw .tooLarge(field: "body", length: bytes.count, limit: Limits.maxBodyBytes)
         }
-        return try ByteReader.decodeAll(bytes) { r throws(DecodingError) in try decode(kind: kind, from: &r) }
+        return try ByteReader.decodeAll(bytes) { r throws(ByteDecodingError) in try decode(kind: kind, from: &r) }
     }
 
-    private static func decode(kind: OpKind, from r: inout ByteReader) throws(DecodingError) -> OpBody {
+    private static func decode(kind: OpKind, from r: inout ByteReader) throws(ByteDecodingError) -> OpBody {
         let entity = try EntityRef.decode(from: &r)
         switch kind {
         case .insert:

@@ -70,12 +70,12 @@ public struct OpHeader: Hashable, Sendable {
     }
 
     /// Decodes exactly one header.
-    public static func decode(_ bytes: [UInt8]) throws(DecodingError) -> OpHeader {
-        try ByteReader.decodeAll(bytes) { r throws(DecodingError) in try decode(from: &r) }
+    public static func decode(_ bytes: [UInt8]) throws(ByteDecodingError) -> OpHeader {
+        try ByteReader.decodeAll(bytes) { r throws(ByteDecodingError) in try decode(from: &r) }
     }
 
     /// Reads one header.
-    public static func decode(from r: inout ByteReader) throws(DecodingError) -> OpHeader {
+    public static func decode(from r: inout ByteReader) throws(ByteDecodingError) -> OpHeader {
         let version = try r.u8("header.version")
         guard version == formatVersion else { throw .invalidTag(field: "header.version", value: UInt64(version)) }
         let author = AuthorID(key: try r.bytes32("header.author"))
@@ -100,7 +100,7 @@ public struct OpHeader: Hashable, Sendable {
 
     /// The decoder's range rules, for headers built in memory: epoch, seq and HLC at most
     /// ``Limits/maxOrdinal``, seq from 1, a zero prev at seq 1, the body length within its limit.
-    public func checkRanges() throws(DecodingError) {
+    public func checkRanges() throws(ByteDecodingError) {
         guard seq >= 1 else { throw .invalidTag(field: "header.seq", value: 0) }
         guard bodyLength <= Limits.maxBodyBytes else {
             throw .tooLarge(field: "body", length: Int(bodyLength), limit: Limits.maxBodyBytes)

@@ -54,18 +54,18 @@ public struct Seal: Hashable, Sendable {
     }
 
     /// Decodes exactly one seal.
-    public static func decode(_ bytes: [UInt8]) throws(DecodingError) -> Seal {
+    public static func decode(_ bytes: [UInt8]) throws(ByteDecodingError) -> Seal {
         guard bytes.count == encodedLength else {
             if bytes.count < encodedLength { throw .truncated(field: "seal") }
             throw .trailingBytes(count: bytes.count - encodedLength)
         }
-        return try ByteReader.decodeAll(bytes) { r throws(DecodingError) in
+        return try ByteReader.decodeAll(bytes) { r throws(ByteDecodingError) in
             let author = AuthorID(key: try r.bytes32("seal.author"))
             let epoch = try r.u64("seal.epoch")
             let seq = try r.u64("seal.seq")
-            guard seq >= 1 else { throw DecodingError.invalidTag(field: "seal.seq", value: 0) }
+            guard seq >= 1 else { throw ByteDecodingError.invalidTag(field: "seal.seq", value: 0) }
             for (name, value) in [("seal.epoch", epoch), ("seal.seq", seq)] where value > Limits.maxOrdinal {
-                throw DecodingError.tooLarge(field: name, length: Int(clamping: value), limit: Int(Limits.maxOrdinal))
+                throw ByteDecodingError.tooLarge(field: name, length: Int(clamping: value), limit: Int(Limits.maxOrdinal))
             }
             let head = try r.bytes32("seal.head")
             _ = try r.bytes32("seal.signature[0..<32]")

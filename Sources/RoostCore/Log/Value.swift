@@ -48,7 +48,7 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Reads one value.
-    public static func decode(from r: inout ByteReader, field: String) throws(DecodingError) -> Value {
+    public static func decode(from r: inout ByteReader, field: String) throws(ByteDecodingError) -> Value {
         switch try r.u8(field + ".tag") {
         case 0: return .null
         case 1:
@@ -63,7 +63,7 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Decodes a value stored alone (as in ``encoded``).
-    public static func decode(_ bytes: [UInt8]) throws(DecodingError) -> Value {
-        try ByteReader.decodeAll(bytes) { r throws(DecodingError) in try decode(from: &r, field: "value") }
+    public static func decode(_ bytes: [UInt8]) throws(ByteDecodingError) -> Value {
+        try ByteReader.decodeAll(bytes) { r throws(ByteDecodingError) in try decode(from: &r, field: "value") }
     }
 }

@@ -76,8 +76,8 @@ public struct Erasure: Hashable, Sendable {
     }
 
     /// Decodes the `targets` field: positions strictly ascending, residues canonical.
-    public static func decode(_ bytes: [UInt8]) throws(DecodingError) -> [Target] {
-        try ByteReader.decodeAll(bytes) { r throws(DecodingError) in
+    public static func decode(_ bytes: [UInt8]) throws(ByteDecodingError) -> [Target] {
+        try ByteReader.decodeAll(bytes) { r throws(ByteDecodingError) in
             var targets: [Target] = []
             while r.remaining > 0 {
                 let ref = try r.opRef("erasure.target")

@@ -69,8 +69,8 @@ public struct Invite: Sendable, Equatable {
             throw .invalidArgument("not a Roost invite (it starts with \(Self.prefix))")
         }
         do {
-            self = try ByteReader.decodeAll(bytes) { r throws(DecodingError) in
-                guard try r.u8("version") == 2 else { throw DecodingError.invalidTag(field: "version", value: 0) }
+            self = try ByteReader.decodeAll(bytes) { r throws(ByteDecodingError) in
+                guard try r.u8("version") == 2 else { throw ByteDecodingError.invalidTag(field: "version", value: 0) }
                 let key = try r.bytes32("networkKey").bytes
                 let inviter = AuthorID(key: try r.bytes32("inviter"))
                 let founder = AuthorID(key: try r.bytes32("founder"))

@@ -256,8 +256,8 @@ public enum FieldList {
     }
 
     /// Decodes fields stored by ``encode(_:)``.
-    public static func decode(_ bytes: [UInt8]) throws(DecodingError) -> [Field] {
-        try ByteReader.decodeAll(bytes) { r throws(DecodingError) in
+    public static func decode(_ bytes: [UInt8]) throws(ByteDecodingError) -> [Field] {
+        try ByteReader.decodeAll(bytes) { r throws(ByteDecodingError) in
             let count = Int(try r.u32("fields.count"))
             if count > Limits.maxInsertFields {
                 throw .tooLarge(field: "fields.count", length: count, limit: Limits.maxInsertFields)

@@ -114,7 +114,7 @@ public final class OpStore: Sendable {
             let bytes = body.encoded()
             do {
                 let decoded = try OpBody.decode(kind: body.kind, bytes: bytes)
-                guard decoded == body else { throw DecodingError.notCanonical("body does not round-trip") }
+                guard decoded == body else { throw ByteDecodingError.notCanonical("body does not round-trip") }
             } catch {
                 throw .invalidOperation("invalid \(body.kind) op on \(body.entity.collection): \(error)")
             }

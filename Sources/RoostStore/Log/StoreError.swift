@@ -15,9 +15,9 @@ public enum RejectReason: Error, Equatable, Sendable, CustomStringConvertible {
     /// The op arrived without its body.
     case bodyMissing
     /// A header field is out of range (epoch, seq or HLC at or above 2^63, or an over-long body).
-    case malformedHeader(DecodingError)
+    case malformedHeader(ByteDecodingError)
     /// The body could not be decoded.
-    case malformedBody(DecodingError)
+    case malformedBody(ByteDecodingError)
     /// A seal's signature does not verify, or its head is not the hash at its seq.
     case badSeal(seq: UInt64)
     /// Ops beyond the last valid seal in the batch (sealed up to `sealed`).

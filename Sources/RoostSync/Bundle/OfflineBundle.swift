@@ -112,7 +112,7 @@ public struct OfflineBundle: Sendable, Equatable {
             throw .damaged("the contents fail authentication (altered or truncated)")
         }
         do {
-            return try ByteReader.decodeAll(payload) { p throws(DecodingError) in
+            return try ByteReader.decodeAll(payload) { p throws(ByteDecodingError) in
                 let batchCount = Int(try p.u32("batches"))
                 if batchCount * 4 > p.remaining { throw .truncated(field: "batches") }
                 var batches: [OpBatch] = []

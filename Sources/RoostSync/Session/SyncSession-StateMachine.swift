@@ -81,7 +81,7 @@ extension SyncSession {
         }
 
         /// The transport could not decode a frame from the peer: the session ends as a protocol violation.
-        public mutating func receiveFailed(_ error: DecodingError) -> [Action] {
+        public mutating func receiveFailed(_ error: ByteDecodingError) -> [Action] {
             close(.protocolViolation("undecodable message: \(error)"))
         }
 

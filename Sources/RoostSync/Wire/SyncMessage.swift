@@ -257,15 +257,15 @@ extension SyncMessage {
 extension SyncMessage {
     /// Decodes exactly one message, checking every count and length against ``SyncLimits`` before
     /// allocating, and rejecting anything non-canonical or left over.
-    public static func decode(_ bytes: [UInt8]) throws(DecodingError) -> SyncMessage {
+    public static func decode(_ bytes: [UInt8]) throws(ByteDecodingError) -> SyncMessage {
         if bytes.count > SyncLimits.maxMessageBytes {
             throw .tooLarge(field: "message", length: bytes.count, limit: SyncLimits.maxMessageBytes)
         }
-        return try ByteReader.decodeAll(bytes) { r throws(DecodingError) in try decode(from: &r) }
+        return try ByteReader.decodeAll(bytes) { r throws(ByteDecodingError) in try decode(from: &r) }
     }
 
     /// Reads one message.
-    public static func decode(from r: inout ByteReader) throws(DecodingError) -> SyncMessage {
+    public static func decode(from r: inout ByteReader) throws(ByteDecodingError) -> SyncMessage {
         let rawTag = try r.u8("message.tag")
         guard let tag = Tag(rawValue: rawTag) else { throw .invalidTag(field: "message.tag", value: UInt64(rawTag)) }
         switch tag {
@@ -327,7 +327,7 @@ extension SyncMessage {
         }
     }
 
-    static func decodeVector(from r: inout ByteReader, field: String) throws(DecodingError) -> VersionVector {
+    static func decodeVector(from r: inout ByteReader, field: String) throws(ByteDecodingError) -> VersionVector {
         let count = Int(try r.u32(field + ".count"))
         if count > SyncLimits.maxVectorEntries {
             throw .tooLarge(field: field, length: count, limit: SyncLimits.maxVectorEntries)
@@ -352,7 +352,7 @@ extension SyncMessage {
         return VersionVector(entries)
     }
 
-    static func decodeBatch(from r: inout ByteReader) throws(DecodingError) -> OpBatch {
+    static func decodeBatch(from r: inout ByteReader) throws(ByteDecodingError) -> OpBatch {
         let opCount = Int(try r.u32("batch.opCount"))
         if opCount > SyncLimits.maxBatchOps {
             throw .tooLarge(field: "batch.ops", length: opCount, limit: SyncLimits.maxBatchOps)
