@@ -23,6 +23,12 @@ import RoostSync
             try mallory.store.setTeamFounder(ana.id)
         }
 
+        /// Ana and Kenji exchange bundles both ways (Ana's sealed to Kenji, Kenji's to everyone).
+        func sync() throws {
+            _ = try kenji.home.importBundle(try ana.home.exportBundle(node: ana, for: [kenji.id]), node: kenji)
+            _ = try ana.home.importBundle(try kenji.home.exportBundle(node: kenji, for: nil), node: ana)
+        }
+
         func cleanup() { try? FileManager.default.removeItem(at: root) }
     }
 

@@ -10,10 +10,7 @@ import RoostStore
         let homes = try BundleTests.Homes()
         defer { homes.cleanup() }
         let (ana, kenji) = (homes.ana, homes.kenji)
-        func sync() throws {
-            _ = try kenji.home.importBundle(try ana.home.exportBundle(node: ana, for: [kenji.id]), node: kenji)
-            _ = try ana.home.importBundle(try kenji.home.exportBundle(node: kenji, for: nil), node: ana)
-        }
+        let sync = homes.sync
         try sync()
         // Kenji (an agent) cannot assign, and an assignment op he writes himself does not count.
         #expect(throws: DeskError.self) {

@@ -12,10 +12,7 @@ import RoostTwitter
         let homes = try BundleTests.Homes()
         defer { homes.cleanup() }
         let (ana, kenji) = (homes.ana, homes.kenji)
-        func sync() throws {
-            _ = try kenji.home.importBundle(try ana.home.exportBundle(node: ana, for: [kenji.id]), node: kenji)
-            _ = try ana.home.importBundle(try kenji.home.exportBundle(node: kenji, for: nil), node: ana)
-        }
+        let sync = homes.sync
         let parsed = XPayload.parse(jsonl: try Data(contentsOf: XIngestTests.sample))
         var report = IngestReport()
         try DeskService(node: ana).ingestX(parsed.items, brandHandles: ["AcmeCare"], brandIDs: [], rules: .empty, report: &report)
