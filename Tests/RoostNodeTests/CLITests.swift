@@ -38,6 +38,24 @@ struct CLI {
 }
 
 @Suite(.serialized) struct CLITests {
+    /// `roost reply --after` gets the desk's replied-first guard: on examples/x-sample.jsonl the brand answered
+    /// Lucy's first mention (…0002 after …0001), so a reply sent after reading only …0001 is refused, naming who
+    /// replied, and nothing is queued; after reading …0002 it is queued.
+    @Test func replyAfterAMessageSomeoneAnsweredSinceIsRefused() throws {
+        let cli = try CLI()
+        defer { cli.cleanup() }
+        #expect(try cli.run(["init", "--name", "Ana Lopez", "--initials", "al"]).status == 0)
+        let sample = ProgressTests.repositoryRoot.appendingPathComponent("examples/x-sample.jsonl").path
+        #expect(try cli.run(["ingest", "--file", sample, "--brand-handles", "AcmeCare"]).status == 0)
+        let refused = try cli.run(["reply", "p1850000000000000001", "On it", "--after", "1850000000000000001"])
+        #expect(refused.status != 0)
+        #expect(refused.stderr == "Error: @AcmeCare ^AL replied after the last message you saw; send anyway?\n", "\(refused.stderr)")
+        #expect(try NodeHome(path: cli.home.path).open().store.outbox().isEmpty)
+        let sent = try cli.run(["reply", "p1850000000000000001", "On it", "--after", "1850000000000000002"])
+        #expect(sent.status == 0, "\(sent.stderr)")
+        #expect(try NodeHome(path: cli.home.path).open().store.outbox().count == 1)
+    }
+
     @Test func initThenVerifyAsANewUserWouldTypeIt() throws {
         let cli = try CLI()
         defer { cli.cleanup() }
