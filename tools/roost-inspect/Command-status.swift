@@ -39,14 +39,6 @@ struct StatusCommand: ParsableCommand {
         var authors: [AuthorRow]
     }
 
-    /// Size of the database file and its WAL.
-    static func databaseBytes(_ path: String) -> Int64 {
-        let fm = FileManager.default
-        let main = (try? fm.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0
-        let wal = (try? fm.attributesOfItem(atPath: path + "-wal")[.size] as? Int64) ?? 0
-        return main + wal
-    }
-
     func run() throws {
         try RoostInspect.guarded {
             let t = try target.open()
@@ -66,7 +58,7 @@ struct StatusCommand: ParsableCommand {
                 forks: try t.read { try $0.forks().count }, lastHLC: Format.hlc(try t.read { try $0.lastHLC() }),
                 lastCompaction: "never (compaction is not implemented yet)",
                 clockOffset: "not recorded (peers do not report their clocks yet)",
-                databaseBytes: Self.databaseBytes(t.databasePath),
+                databaseBytes: NodeHome.databaseBytes(atPath: t.databasePath),
                 authors: counts.map {
                     AuthorRow(author: $0.author.text, name: try? t.store.memberName($0.author), logs: $0.logs, ops: $0.ops,
                               unsealed: $0.unsealed)

@@ -38,7 +38,6 @@ extension Node {
     /// Identity, logs, counts and hashes: what `roost status` prints.
     public func status() throws(NodeError) -> NodeStatus {
         let logs = try logs()
-        func size(_ path: String) -> Int64 { (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0 }
         return NodeStatus(
             home: home.url.path, name: config.name, initials: config.initials, nodeId: id.text,
             epoch: String(author.epoch, radix: 16), seq: logs.first { $0.log == author.log }?.seq ?? 0,
@@ -49,7 +48,7 @@ extension Node {
             },
             forks: try forkCount(), lastHLC: try read { () throws(StoreError) in try store.lastHLC() }.utcText,
             stateHash: try read { () throws(StoreError) in try store.stateHash() }.hex,
-            databaseBytes: size(home.databasePath) + size(home.databasePath + "-wal"))
+            databaseBytes: NodeHome.databaseBytes(atPath: home.databasePath))
     }
 
     /// Re-folds the whole log and checks every chain, seal and body hash (``OpStore/verify(progress:)``);
@@ -68,6 +67,14 @@ extension Node {
                 tags: try store.tags(of: ref), holder: try store.claim(on: ref)?.holder?.text,
                 conflicts: try store.claimConflicts(on: ref).count)
         }
+    }
+}
+
+extension NodeHome {
+    /// The size of a node database and its write-ahead log, in bytes (0 for a file that is not there).
+    public static func databaseBytes(atPath path: String) -> Int64 {
+        func size(_ path: String) -> Int64 { (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0 }
+        return size(path) + size(path + "-wal")
     }
 }
 
