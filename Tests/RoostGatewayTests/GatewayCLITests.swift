@@ -99,7 +99,7 @@ struct RoostCLI {
         let (daemon, log) = try Self.startDaemon(cli)
         defer { if daemon.isRunning { daemon.terminate() } }
         func eventually(_ what: String, _ check: () async throws -> Bool) async throws {
-            #expect(try await RoostTestSupport.eventually(seconds: 10, pollNanoseconds: 100_000_000, check), "timed out waiting for \(what)")
+            #expect(try await RoostTestSupport.eventually(seconds: 60, pollNanoseconds: 100_000_000, check), "timed out waiting for \(what)")
         }
         try await eventually("the mention") { try node.node.store.exists(EntityRef(Desk.message, mention.id)) }
         let reply = try node.desk(at: realNow()).reply("p" + mention.id, text: "Yes, until 8pm")
@@ -159,7 +159,7 @@ extension GatewayCLITests {
         let (daemon, log) = try Self.startDaemon(cli)
         defer { if daemon.isRunning { daemon.terminate() } }
         func eventually(_ what: String, _ check: () async throws -> Bool) async throws {
-            #expect(try await RoostTestSupport.eventually(seconds: 15, pollNanoseconds: 100_000_000, check), "timed out waiting for \(what)")
+            #expect(try await RoostTestSupport.eventually(seconds: 60, pollNanoseconds: 100_000_000, check), "timed out waiting for \(what)")
         }
         try await eventually("the mention") { try node.node.store.exists(EntityRef(Desk.message, mention.id)) }
         // X now rate-limits mentions with a reset 10 minutes away; the next poll takes the 429 and waits.
