@@ -98,9 +98,9 @@ public struct ProcessRunner: Sendable {
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         errDone.wait()
         process.waitUntilExit()
-        watchdog?.cancel()
+        let timedOut = watchdog?.cancel() ?? false
         return ProcessOutput(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                             stderr: String(decoding: errData.get(), as: UTF8.self), timedOut: watchdog?.fired ?? false)
+                             stderr: String(decoding: errData.get(), as: UTF8.self), timedOut: timedOut)
     }
 
     /// ``run(_:environment:timeoutSeconds:)`` waited for on a thread of its own. Async tests use it: a command that
@@ -121,7 +121,7 @@ public struct ProcessRunner: Sendable {
 private final class Watchdog: @unchecked Sendable {
     private let lock = NSLock()
     private var cancelled = false
-    private(set) var fired = false
+    private var fired = false
 
     init(_ process: Process, seconds: Double) {
         DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [self] in
@@ -135,10 +135,13 @@ private final class Watchdog: @unchecked Sendable {
         }
     }
 
-    func cancel() {
+    /// Disarms the watchdog; answers whether it had already terminated the process (read under the lock it is
+    /// set under).
+    func cancel() -> Bool {
         lock.lock()
+        defer { lock.unlock() }
         cancelled = true
-        lock.unlock()
+        return fired
     }
 }
 
