@@ -12,10 +12,17 @@ import Testing
 /// and restarts nodes (sessions lost, stores kept). Messages travel encoded; one connection keeps order,
 /// different connections do not. Dialers reconnect with jittered exponential backoff.
 ///
+/// The nodes form a team (node 0 founds it and admits the others as leads or agents). In half the runs the
+/// founder revokes one member mid-stream: each node that learns of it closes its sessions with that member at
+/// once and refuses it afterwards, while the member goes on writing until it learns. Leads and the founder
+/// erase customer messages mid-stream (up to two erasures per run), sometimes before the messages reach
+/// every node.
+///
 /// Then everything heals and the run must become quiescent (every node holds every op, every link has a
 /// session), a new op must reach every node within 3 s (pushed and relayed, not found by anti-entropy),
 /// and every node must have the same vector and state hash, every claimed ticket the same single resolved
-/// holder (equal to an independent ``ClaimResolver`` over all claim ops), and `verify` must pass. Throughout,
+/// holder (equal to an independent ``ClaimResolver`` over all claim ops), no member may hold the revoked
+/// member's ops past its cut, no member may hold the body of an op an erasure names, and `verify` must pass. Throughout,
 /// no session may break the protocol, block an honest log, exceed its window, or believe a peer holds ops
 /// it does not hold.
 ///
@@ -70,7 +77,8 @@ import Testing
             \(total.batches) batches, \(total.appliedOps) ops applied, \(total.duplicateOps) duplicates, \
             \(total.drops) drops, \(total.ackLosses) lost acks, \(total.applyFailures) failed applies, \
             rejects \(total.rejects.map { "\($0.key)=\($0.value)" }.sorted()), \(total.partitions) partitions, \
-            \(total.restarts) restarts, slowest settle \(total.settleMillis) ms, slowest probe \(total.probeMillis) ms, \
+            \(total.restarts) restarts, \(total.revocations) revocations (\(total.revocationCloses) sessions closed, \
+            \(total.revokedRefusals) refusals of revoked logs), \(total.erasures) erasures (\(total.erasedOps) ops erased), slowest settle \(total.settleMillis) ms, slowest probe \(total.probeMillis) ms, \
             \(total.events) events
             """)
         // The chaos must really have happened, or the test proves little.
@@ -80,6 +88,8 @@ import Testing
             #expect(total.partitions > 0 && total.restarts > 0)
             #expect((total.rejects[.storeFailure] ?? 0) > 0)
             #expect(total.claimConflicts > 0, "claims never raced")
+            #expect(total.revocations > 0 && total.revocationCloses > 0, "no revocation closed a session")
+            #expect(total.erasures > 0 && total.erasedOps > 0, "nothing was erased")
         }
     }
 }

@@ -43,6 +43,14 @@ struct SimulationParameters {
     /// interval: it proves ops are pushed and relayed, not merely found by anti-entropy).
     var probeLimitMillis: UInt64 = 3_000
     var eventLimit = 3_000_000
+    /// Probability that a run revokes one member (not the founder) at a random moment of the chaos: the
+    /// founder cuts it at what it holds of it, every node that learns of it closes its sessions with it at once
+    /// and refuses new ones, and its later ops (which it goes on writing until it learns) must vanish everywhere.
+    var revocationChance = 0.5
+    /// Erasures made during the chaos by leads or the founder, each naming 1–3 customer messages written so far.
+    var erasures = 0...2
+    /// Probability that a member is admitted as a lead (who may erase) rather than an agent.
+    var leadChance = 0.3
 }
 
 /// What a run did, for the report and for checks that chaos really happened.
@@ -66,6 +74,14 @@ struct SimulationStats {
     var ops = 0
     var probeMillis: UInt64 = 0
     var events = 0
+    var revocations = 0
+    /// Sessions closed because one side learned that the other was revoked.
+    var revocationCloses = 0
+    /// Batches refused because they carried a revoked member's ops past its cut.
+    var revokedRefusals = 0
+    var erasures = 0
+    /// Erased ops checked bodiless on every node at the end.
+    var erasedOps = 0
 
     mutating func add(_ other: SimulationStats) {
         messages += other.messages; batches += other.batches; drops += other.drops; ackLosses += other.ackLosses
@@ -76,6 +92,8 @@ struct SimulationStats {
         settleMillis = max(settleMillis, other.settleMillis); probeMillis = max(probeMillis, other.probeMillis)
         claimConflicts += other.claimConflicts; ops += other.ops
         events += other.events
+        revocations += other.revocations; revocationCloses += other.revocationCloses
+        revokedRefusals += other.revokedRefusals; erasures += other.erasures; erasedOps += other.erasedOps
     }
 }
 
@@ -99,6 +117,10 @@ final class SimulationWorld {
         var up = true
         /// Cached `store.versionVector()`, refreshed after every change.
         var vector = VersionVector()
+        /// The role the founder admitted it with.
+        var role = Role.agent
+        /// Whether its store holds the run's revocation (it then talks to the revoked member no more).
+        var knowsRevocation = false
 
         init(index: Int, author: LocalAuthor, store: OpStore, skew: Int64) {
             self.index = index; self.author = author; self.store = store; self.skew = skew
@@ -112,6 +134,8 @@ final class SimulationWorld {
         var connection: Int?
         var dialScheduled = false
         var backoff: Backoff
+        /// One end is the revoked member and the other knows it: never dialled or accepted again.
+        var barred = false
     }
 
     enum Frame {
@@ -150,6 +174,8 @@ final class SimulationWorld {
         case partition(nodes: Set<Int>, duration: UInt64)
         case heal(links: [Int])
         case chaosEnds
+        case revoke
+        case erase(node: Int)
     }
 
     let seed: UInt64
@@ -165,6 +191,15 @@ final class SimulationWorld {
     var chaos = true
     private var queue = EventQueue()
     private var scheduled: UInt64 = 0
+    /// The member this run revokes (never node 0, the founder, and never one whose loss splits the graph).
+    private(set) var revoked: Int?
+    /// The revocation's cut, once the founder wrote it.
+    private var cut: RevocationCut?
+    /// Ids of the customer messages written so far (what erasures pick from).
+    private var messageIDs: [String] = []
+    private var messageCounter = 0
+    /// Each erasure written: its op and the ops it names.
+    private var erasures: [(op: OpRef, targets: [OpRef])] = []
 
     static let tickets = (1...3).map { EntityRef("ticket", "T-\($0)") }
     static let fields = ["status", "priority"]
@@ -179,11 +214,53 @@ final class SimulationWorld {
             let author = LocalAuthor(key: try SigningKey(seed: keySeed),
                                      epoch: UInt64.random(in: 0...Limits.maxOrdinal, using: &rng))
             let store = try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis)
+            try store.bindLocalLog(author.log)
             nodes.append(Node(index: index, author: author, store: store,
                               skew: Int64.random(in: parameters.skewMillis, using: &rng)))
         }
+        try formTeam()
         buildTopology()
+        if Double.random(in: 0..<1, using: &rng) < parameters.revocationChance {
+            revoked = revocableNodes().randomElement(using: &rng)
+        }
     }
+
+    /// Node 0 founds the team and admits everyone else (leads or agents); every node starts holding that
+    /// roster, as a joining node does once its invite is accepted.
+    private func formTeam() throws {
+        let founder = nodes[0]
+        for node in nodes { try node.store.setTeamFounder(founder.author.id) }
+        founder.role = .admin
+        var bodies: [OpBody] = []
+        for node in nodes.dropFirst() {
+            node.role = Double.random(in: 0..<1, using: &rng) < parameters.leadChance ? .lead : .agent
+            bodies.append(RosterChange.body(member: node.author.id, .role(node.role)))
+        }
+        try founder.store.append(bodies, by: founder.author, clock: wallClock(founder))
+        let roster = try founder.store.batch(after: VersionVector(), limit: Limits.maxBatchOps)
+        for node in nodes {
+            if node.index != 0 { _ = try node.store.apply(roster, clock: wallClock(node)) }
+            node.vector = try node.store.versionVector()
+        }
+    }
+
+    /// Members other than the founder whose removal leaves the other nodes connected.
+    private func revocableNodes() -> [Int] {
+        (1..<nodes.count).filter { candidate in
+            var seen: Set<Int> = [0]
+            var stack = [0]
+            while let node = stack.popLast() {
+                for link in links where link.nodes.0 == node || link.nodes.1 == node {
+                    let other = link.nodes.0 == node ? link.nodes.1 : link.nodes.0
+                    if other != candidate, seen.insert(other).inserted { stack.append(other) }
+                }
+            }
+            return seen.count == nodes.count - 1
+        }
+    }
+
+    /// The nodes that must converge: all but the revoked member.
+    private var members: [Node] { nodes.filter { $0.index != revoked } }
 
     /// A random spanning tree, then random extra links until every node has at least `degree.lowerBound`
     /// links, never giving a node more than `degree.upperBound`.
@@ -239,6 +316,13 @@ final class SimulationWorld {
             schedule(at: start + UInt64.random(in: 0..<parameters.chaosMillis, using: &rng),
                      .partition(nodes: side, duration: UInt64.random(in: parameters.partitionMillis, using: &rng)))
         }
+        if revoked != nil {
+            schedule(at: start + UInt64.random(in: 0..<parameters.chaosMillis, using: &rng), .revoke)
+        }
+        for _ in 0..<Int.random(in: parameters.erasures, using: &rng) {
+            schedule(at: start + UInt64.random(in: 0..<parameters.chaosMillis, using: &rng),
+                     .erase(node: Int.random(in: 0..<nodes.count, using: &rng)))
+        }
         let chaosEnd = start + parameters.chaosMillis
         schedule(at: chaosEnd, .chaosEnds)
 
@@ -253,7 +337,7 @@ final class SimulationWorld {
 
         // Liveness: one more op must be pushed and relayed to everyone well before anti-entropy would.
         let probeStart = now
-        let prober = Int.random(in: 0..<nodes.count, using: &rng)
+        let prober = members.randomElement(using: &rng)!.index
         try append(at: prober, [.set(entity: Self.tickets[0], field: "probe", value: .int(Int64(bitPattern: seed)))])
         try runUntil(limit: probeStart + parameters.probeLimitMillis) { self.isQuiescent() }
         guard isQuiescent() else {
@@ -335,6 +419,62 @@ final class SimulationWorld {
             chaos = false
             for index in links.indices { links[index].cuts = 0 }
             for node in nodes where !node.up { nodeUp(node.index) }
+        case .revoke:
+            // The founder revokes when it is up (it may be restarting, or the chaos may have ended).
+            guard nodes[0].up else { return schedule(at: now + 300, .revoke) }
+            try revoke()
+        case let .erase(node):
+            if chaos { try erase(at: node) }
+        }
+    }
+
+    /// The founder revokes the chosen member, keeping what it holds of it (as `roost team revoke` does).
+    private func revoke() throws {
+        guard let revoked, cut == nil else { return }
+        let member = nodes[revoked].author.id
+        var kept: [UInt64: UInt64] = [:]
+        for log in try nodes[0].store.logs() where log.log.author == member { kept[log.log.epoch] = log.sealed }
+        let cut = RevocationCut(kept: kept)
+        self.cut = cut
+        stats.revocations += 1
+        try append(at: 0, [RosterChange.body(member: member, .revoke(cut))])
+    }
+
+    /// A lead or the founder (the node chosen, or else one that is up) erases 1–3 customer messages it holds.
+    private func erase(at chosen: Int) throws {
+        let erasers = nodes.filter { $0.up && $0.role.mayErase }
+        guard let eraser = nodes[chosen].up && nodes[chosen].role.mayErase ? nodes[chosen] : erasers.randomElement(using: &rng),
+              !messageIDs.isEmpty else { return }
+        let picked = Set((0..<Int.random(in: 1...3, using: &rng)).map { _ in messageIDs.randomElement(using: &rng)! })
+        let targets = try eraser.store.erasureTargets(messages: picked)
+        guard !targets.isEmpty else { return }
+        let id = (0..<16).map { _ in String(UInt8.random(in: 0...255, using: &rng), radix: 16) }.joined()
+        let body = Erasure(reason: "simulated request", customer: nil, targets: targets).body(id: id)
+        guard let appended = try append(at: eraser.index, [body]) else { return }
+        stats.erasures += 1
+        erasures.append((appended.headers[0].ref, targets.map(\.ref)))
+    }
+
+    /// After `node`'s store changed: when it now holds the revocation, it closes every session with the revoked
+    /// member before sending anything else and bars their links (as PeeringHub does); its vector is re-read,
+    /// since the revocation removed the member's ops past the cut.
+    private func learnRevocation(_ index: Int) throws {
+        guard let revoked, cut != nil, !nodes[index].knowsRevocation else { return }
+        let node = nodes[index]
+        guard try node.store.roster()?.members[nodes[revoked].author.id]?.revocation != nil else { return }
+        node.knowsRevocation = true
+        node.vector = try node.store.versionVector()
+        guard index != revoked else { return }
+        for link in links.indices where Set([links[link].nodes.0, links[link].nodes.1]) == Set([index, revoked]) {
+            links[link].barred = true
+            guard let id = links[link].connection else { continue }
+            let side = connections[id].nodes.0 == index ? 0 : 1
+            if connections[id].machines[side] != nil {
+                stats.revocationCloses += 1
+                transmit(id, from: side, .fin)
+                ended(id, side)
+            }
+            if side == 1 { links[link].connection = nil }
         }
     }
 
@@ -343,7 +483,7 @@ final class SimulationWorld {
     private func dial(_ index: Int) {
         links[index].dialScheduled = false
         let link = links[index]
-        guard link.connection == nil, nodes[link.nodes.0].up else { return }
+        guard link.connection == nil, nodes[link.nodes.0].up, !link.barred else { return }
         guard nodes[link.nodes.1].up, link.cuts == 0 else {
             // Refused or timed out: back off.
             redial(index, after: parameters.connectTimeoutMillis)
@@ -361,6 +501,11 @@ final class SimulationWorld {
         guard !connection.killed, link.cuts == 0, nodes[connection.nodes.0].up, nodes[connection.nodes.1].up else {
             if links[connection.link].connection == id { links[connection.link].connection = nil }
             redial(connection.link, after: parameters.connectTimeoutMillis)
+            return
+        }
+        // The handshake is refused by a side that knows the other was revoked.
+        guard !link.barred else {
+            if links[connection.link].connection == id { links[connection.link].connection = nil }
             return
         }
         connections[id].open = true
@@ -475,8 +620,10 @@ final class SimulationWorld {
             throw SimulationFailure(description: "node \(nodeIndex(id, side)) has \(machine.batchesInFlight) batches in flight")
         }
         // Soundness: what a session believes its peer holds, the peer really holds (stores never lose ops).
-        if let believed = machine.peerVector {
+        // A revocation removes the member's ops past its cut, so beliefs about its logs are left out.
+        if var believed = machine.peerVector {
             let peer = nodes[nodeIndex(id, 1 - side)]
+            if let revoked { believed.entries = believed.entries.filter { $0.key.author != nodes[revoked].author.id } }
             guard peer.vector.dominates(believed) else {
                 throw SimulationFailure(description: """
                     node \(nodeIndex(id, side)) believes node \(peer.index) holds \
@@ -509,7 +656,11 @@ final class SimulationWorld {
             case let .peerRejected(_, rejection):
                 stats.rejects[rejection.code, default: 0] += 1
             case let .logBlocked(log, reason):
-                stats.blocked.append("node \(nodeIndex(id, side)) blocked \(log): \(reason)")
+                if let revoked, log.author == nodes[revoked].author.id, reason.contains("revoked") {
+                    stats.revokedRefusals += 1
+                } else {
+                    stats.blocked.append("node \(nodeIndex(id, side)) blocked \(log): \(reason)")
+                }
             case let .close(reason):
                 if case .protocolViolation = reason { stats.violations.append("\(reason)") }
                 if case .peerBye(.protocolViolation) = reason { stats.violations.append("peer: \(reason)") }
@@ -537,7 +688,10 @@ final class SimulationWorld {
             stats.appliedOps += report.applied
             // All of an applied batch is held now: the vector moves to its tops (checked against the
             // store's own at the end).
-            if report.applied > 0 { node.vector.formMax(VersionVector(topsOf: batch)) }
+            if report.applied > 0 {
+                node.vector.formMax(VersionVector(topsOf: batch))
+                try learnRevocation(node.index)
+            }
         }
         try feed(id, side) { machine in
             machine.batchApplied(id: batchID, result: result, localVector: node.vector, now: now)
@@ -588,7 +742,8 @@ final class SimulationWorld {
         }
     }
 
-    private func append(at index: Int, _ given: [OpBody]? = nil) throws {
+    @discardableResult
+    private func append(at index: Int, _ given: [OpBody]? = nil) throws -> Appended? {
         let node = nodes[index]
         var bodies = given ?? []
         if given == nil {
@@ -596,15 +751,28 @@ final class SimulationWorld {
                 if let body = try randomBody(node) { bodies.append(body) }
             }
         }
-        guard !bodies.isEmpty else { return }
-        try node.store.append(bodies, by: node.author, clock: wallClock(node))
+        guard !bodies.isEmpty else { return nil }
+        // A revoked member that learned of it cannot write any more (its store refuses).
+        if node.knowsRevocation && index == revoked { return nil }
+        let appended = try node.store.append(bodies, by: node.author, clock: wallClock(node))
+        for case let .insert(entity, _) in bodies where entity.collection == Desk.message { messageIDs.append(entity.key) }
         node.vector = try node.store.versionVector()
+        try learnRevocation(index)
         try localChanged(index)
+        return appended
     }
 
     private func randomBody(_ node: Node) throws -> OpBody? {
         let ticket = Self.tickets.randomElement(using: &rng)!
-        switch Int.random(in: 0..<10, using: &rng) {
+        switch Int.random(in: 0..<12, using: &rng) {
+        case 10, 11:
+            // A customer message (what erasures name): its text is personal data.
+            messageCounter += 1
+            let id = "M-\(node.index)-\(messageCounter)"
+            return .makeInsert(EntityRef(Desk.message, id), [
+                Field("ticket", .string(ticket.key)), Field("direction", .string("inbound")), Field("author", .string("customer")),
+                Field("created_ms", .int(Int64(now))), Field("text", .string("my router is down again (\(id))")),
+            ])
         case 0, 1, 2:
             let value: Value = Bool.random(using: &rng)
                 ? .string(["new", "open", "pending", "resolved"].randomElement(using: &rng)!)
@@ -642,12 +810,15 @@ final class SimulationWorld {
 
     // MARK: checks
 
-    /// Every node is up, holds every op any node holds, and every link has an established session.
+    /// Every member (all but a revoked one) is up, holds every op any member holds, and every link between
+    /// members has an established session; when a revocation was made, every member knows it.
     func isQuiescent() -> Bool {
         var union = VersionVector()
-        for node in nodes { union.formMax(node.vector) }
-        guard nodes.allSatisfy({ $0.up && $0.vector == union }) else { return false }
+        let members = members
+        for node in members { union.formMax(node.vector) }
+        guard members.allSatisfy({ $0.up && $0.vector == union && (cut == nil || $0.knowsRevocation) }) else { return false }
         return links.allSatisfy { link in
+            if let revoked, link.nodes.0 == revoked || link.nodes.1 == revoked { return true }
             guard let id = link.connection else { return false }
             return connections[id].machines.allSatisfy { $0?.isActive == true }
         }
@@ -655,13 +826,16 @@ final class SimulationWorld {
 
     func diagnosis() -> String {
         var union = VersionVector()
-        for node in nodes { union.formMax(node.vector) }
-        let behind = nodes.filter { $0.vector != union }.map { "\($0.index)(-\($0.vector.missing(from: union)))" }
+        for node in members { union.formMax(node.vector) }
+        let behind = members.filter { $0.vector != union }.map { "\($0.index)(-\($0.vector.missing(from: union)))" }
         let down = links.indices.filter { index in
+            if let revoked, links[index].nodes.0 == revoked || links[index].nodes.1 == revoked { return false }
             guard let id = links[index].connection else { return true }
             return !connections[id].machines.allSatisfy { $0?.isActive == true }
         }
+        let unaware = cut == nil ? [] : members.filter { !$0.knowsRevocation }.map(\.index)
         return "nodes behind: \(behind); links without a session: \(down.count)/\(links.count); "
+            + "revoked \(revoked.map(String.init) ?? "none"), not knowing it \(unaware); "
             + "rejects \(stats.rejects); blocked \(stats.blocked.prefix(3)); violations \(stats.violations.prefix(3))"
     }
 
@@ -673,7 +847,7 @@ final class SimulationWorld {
         let total = try reference.store.opCount()
         stats.ops = total
         stats.claimConflicts = try reference.store.claimConflicts().filter { $0.reason == .concurrent }.count
-        for node in nodes {
+        for node in members {
             guard node.vector == reference.vector else {
                 throw SimulationFailure(description: "node \(node.index) has vector \(node.vector), node 0 \(reference.vector)")
             }
@@ -709,7 +883,7 @@ final class SimulationWorld {
             if winner.action != .release && winner.holder == nil {
                 throw SimulationFailure(description: "\(ticket): resolved claim without a holder")
             }
-            for node in nodes {
+            for node in members {
                 guard let status = try node.store.claim(on: ticket) else {
                     throw SimulationFailure(description: "node \(node.index): \(ticket) has no claim state")
                 }
@@ -721,6 +895,7 @@ final class SimulationWorld {
                 }
             }
         }
+        try checkRevocationAndErasures(everything)
         for index in [0, nodes.count - 1] {
             let report = try nodes[index].store.verify()
             guard report.isOK else {
@@ -732,6 +907,36 @@ final class SimulationWorld {
         }
         guard stats.blocked.isEmpty else {
             throw SimulationFailure(description: "honest logs were blocked: \(stats.blocked.prefix(3))")
+        }
+    }
+}
+
+extension SimulationWorld {
+    /// A revoked member's ops past its cut are held by no member (and its ops up to the cut by every member,
+    /// which the equal vectors already show); every op an erasure names that a member holds has no body there.
+    fileprivate func checkRevocationAndErasures(_ everything: OpBatch) throws {
+        if let revoked, let cut {
+            let member = nodes[revoked].author.id
+            for node in members {
+                for (log, seq) in node.vector.entries where log.author == member && seq > (cut.kept[log.epoch] ?? 0) {
+                    throw SimulationFailure(description: "node \(node.index) holds \(log) up to \(seq), past the revocation's cut \(cut)")
+                }
+                guard try node.store.roster()?.members[member]?.revocation?.cut == cut else {
+                    throw SimulationFailure(description: "node \(node.index) does not hold the revocation of node \(revoked)")
+                }
+            }
+        }
+        guard !erasures.isEmpty else { return }
+        let held = Set(everything.ops.map(\.header.ref))
+        let effective = erasures.filter { held.contains($0.op) }
+        let named = Set(effective.flatMap(\.targets)).intersection(held)
+        stats.erasedOps += named.count
+        guard !named.isEmpty else { return }
+        for node in members {
+            let ops = try node.store.batch(after: VersionVector(), limit: Limits.maxBatchOps).ops
+            for op in ops where named.contains(op.header.ref) && op.body != nil {
+                throw SimulationFailure(description: "node \(node.index) still holds the body of erased op \(op.header.ref)")
+            }
         }
     }
 }
