@@ -26,15 +26,18 @@ import Testing
 /// no session may break the protocol, block an honest log, exceed its window, or believe a peer holds ops
 /// it does not hold.
 ///
-/// Seeds: `ROOST_SIM_SEED` (default 0x5119) plus 0..<`ROOST_SIM_SEEDS` (default 200), in up to 8 parallel
-/// chunks. A failure names its seed; replay it with
+/// Seeds: `ROOST_SIM_SEED` (default 0x5119) plus 0..<`ROOST_SIM_SEEDS` (default 200), in parallel
+/// chunks (one per core). A failure names its seed; replay it with
 /// `ROOST_SIM_SEED=<seed> ROOST_SIM_SEEDS=1 swift test --filter SimulationTests`.
 @Suite struct SimulationTests {
     static let environment = ProcessInfo.processInfo.environment
     static let baseSeed = UInt64(environment["ROOST_SIM_SEED"] ?? "") ?? 0x5119
     static let explicitCount = Int(environment["ROOST_SIM_SEEDS"] ?? "")
     static let seedCount = max(1, explicitCount ?? 200)
-    static let chunkCount = min(8, seedCount)
+    /// Chunks run in parallel, one per core unless `ROOST_SIM_CHUNKS` says otherwise (at most 8): more threads
+    /// than cores only contend for SQLite's and malloc's locks, and starve the TCP tests running beside them of
+    /// CPU (with 8 chunks on 2 cores, PresenceReplayTests' session took minutes to establish, once over its 120 s).
+    static let chunkCount = min(max(1, Int(environment["ROOST_SIM_CHUNKS"] ?? "") ?? ProcessInfo.processInfo.activeProcessorCount), 8, seedCount)
     /// `ROOST_SIM_SKEW_MS=S` gives each node a wall-clock skew in -S...S (tools/sim.sh's campaigns use ±149,999 ms,
     /// so two nodes differ by up to 5 minutes, just inside the stores' drift bound); the default is ±3 s.
     static let parameters: SimulationParameters = {
@@ -59,7 +62,12 @@ import Testing
                 for offset in seeds {
                     let seed = Self.baseSeed &+ UInt64(offset)
                     do {
-                        total.add(try SimulationWorld(seed: seed, parameters: Self.parameters).run())
+                        let t0 = DispatchTime.now().uptimeNanoseconds
+                        let world = try SimulationWorld(seed: seed, parameters: Self.parameters)
+                        let t1 = DispatchTime.now().uptimeNanoseconds
+                        total.add(try world.run())
+                        let t2 = DispatchTime.now().uptimeNanoseconds
+                        print("TIMING init \((t1 - t0) / 1_000_000) ms run \((t2 - t1) / 1_000_000) ms")
                     } catch {
                         return done.resume(returning: (total, "seed \(seed) (replay: ROOST_SIM_SEED=\(seed) ROOST_SIM_SEEDS=1\(Self.skewSetting) swift test --filter SimulationTests): \(error)"))
                     }

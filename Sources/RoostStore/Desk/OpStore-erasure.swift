@@ -200,8 +200,9 @@ extension OpStore {
     /// (secure_delete zeroes freed space, but a B-tree rebalance can leave stale copies of a cell in a page's
     /// unallocated area, which a byte scan found in testing), then the WAL is checkpointed and truncated. At most
     /// once per ``StoreLimits/scrubIntervalMillis``; a skipped scrub is owed and ``scrubIfOwed()`` runs it.
+    /// An in-memory store has no files and skips it.
     public func scrubAfterErasure() {
-        guard scrubState.begin(now: UInt64(Date().timeIntervalSince1970 * 1000)) else { return }
+        guard hasFiles, scrubState.begin(now: UInt64(Date().timeIntervalSince1970 * 1000)) else { return }
         _ = try? writer.writeWithoutTransaction { db in try db.execute(sql: "VACUUM") }
         truncateWAL()
     }

@@ -30,7 +30,7 @@ extension OpStore {
     /// Every log this node holds.
     public func logs() throws(StoreError) -> [LogSummary] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM log_head ORDER BY author, epoch").map { row in
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM log_head ORDER BY author, epoch")).map { row in
                 LogSummary(log: LogID(author: try row.author("author"), epoch: try row.u64("epoch")),
                            seq: try row.u64("seq"), sealed: try row.u64("sealed_seq"), head: try row.bytes32("hash"))
             }
@@ -85,22 +85,22 @@ extension OpStore {
                 let log = summary.log
                 let logArgs: StatementArguments = [log.author.key.data, log.epoch.sql]
                 // The latest seal within budget, or else the first seal past it.
-                let within = try Row.fetchOne(db, sql: """
+                let within = try Row.fetchOne(db.cachedStatement(sql: """
                     SELECT * FROM seal WHERE author = ? AND epoch = ? AND seq > ? AND seq <= ? ORDER BY seq DESC LIMIT 1
-                    """, arguments: logArgs + [from.sql, (from + UInt64(remaining)).sql])
-                let beyond = try within ?? Row.fetchOne(db, sql: """
+                    """), arguments: logArgs + [from.sql, (from + UInt64(remaining)).sql])
+                let beyond = try within ?? Row.fetchOne(db.cachedStatement(sql: """
                     SELECT * FROM seal WHERE author = ? AND epoch = ? AND seq > ? ORDER BY seq LIMIT 1
-                    """, arguments: logArgs + [from.sql])
+                    """), arguments: logArgs + [from.sql])
                 guard let sealRow = beyond else { continue }
                 let last = try Self.seal(from: sealRow)
                 // Every seal up to it: the run boundaries where the batch may be cut by bytes.
-                let seals = try Row.fetchAll(db, sql: """
+                let seals = try Row.fetchAll(db.cachedStatement(sql: """
                     SELECT * FROM seal WHERE author = ? AND epoch = ? AND seq > ? AND seq <= ? ORDER BY seq
-                    """, arguments: logArgs + [from.sql, last.seq.sql]).map { row in try Self.seal(from: row) }
-                let rows = try Row.fetchCursor(db, sql: """
+                    """), arguments: logArgs + [from.sql, last.seq.sql]).map { row in try Self.seal(from: row) }
+                let rows = try Row.fetchCursor(db.cachedStatement(sql: """
                     SELECT * FROM op
                     WHERE author = ? AND epoch = ? AND seq > ? AND seq <= ? ORDER BY seq
-                    """, arguments: logArgs + [from.sql, last.seq.sql])
+                    """), arguments: logArgs + [from.sql, last.seq.sql])
                 var ops: [Op] = []
                 var opsBytes = 0
                 // The last run boundary that fits: ops taken, their bytes, its seal.
@@ -132,7 +132,7 @@ extension OpStore {
     /// Logs the peer lacks ops of, those of the roster's authority first (the founder, then admins in the
     /// order they were admitted), so a receiver learns who is a member before it meets their ops.
     private func logsNeeding(_ vector: VersionVector, _ db: Database) throws -> [LogSummary] {
-        let logs = try Row.fetchAll(db, sql: "SELECT * FROM log_head ORDER BY author, epoch").compactMap { row -> LogSummary? in
+        let logs = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM log_head ORDER BY author, epoch")).compactMap { row -> LogSummary? in
             let log = LogID(author: try row.author("author"), epoch: try row.u64("epoch"))
             let sealed = try row.u64("sealed_seq")
             guard sealed > vector[log] else { return nil }
