@@ -65,6 +65,51 @@ import RoostCrypto
         #expect(try other.stateHash() == replica.stateHash())
     }
 
+    /// Found by the simulation campaign (tools/sim.sh, seed 23117, 2026-12-04): Kenji claims a ticket, Lea (a lead)
+    /// reassigns it to herself (her claim op observes his), and the founder revokes Kenji with a cut before his claim. His claim is removed
+    /// everywhere; Lea's, observing an op no node will ever hold, waits outside the claim tree for good, so the ticket
+    /// resolves to no claim on every node, whatever the order (SPEC.md §1.15, open issue 4: the reassignment is lost
+    /// until someone claims the ticket again, which then resolves).
+    @Test func aClaimThatObservedARevokedMembersVoidedClaimResolvesNowhere() throws {
+        let team = try Team()
+        try Self.admit(team.kenji, .agent, by: team.founder, at: baseMillis + 10)
+        try Self.admit(team.lea, .lead, by: team.founder, at: baseMillis + 11)
+        for member in [team.kenji, team.lea] {
+            for segment in try team.founder.segments() { try member.store.apply(segment, clock: Self.clock) }
+        }
+        try team.kenji.append([.claim(entity: Self.ticket, action: .claim, holder: team.kenji.id, leaseSeconds: 600, observed: nil)],
+                              at: baseMillis + 20)
+        let kenjiClaim = try team.kenji.segments()[0]
+        try team.lea.store.apply(kenjiClaim, clock: Self.clock)
+        let observed = try #require(try team.lea.store.claim(on: Self.ticket)?.current)
+        try team.lea.append([.claim(entity: Self.ticket, action: .reassign, holder: team.lea.id, leaseSeconds: 600, observed: observed)],
+                            at: baseMillis + 30)
+        let leaReassign = try team.lea.segments()[0]
+        #expect(try team.lea.store.claim(on: Self.ticket)?.holder == team.lea.id)
+        // The founder never held Kenji's claim: the cut keeps nothing of his.
+        try team.founder.append([RosterChange.body(member: team.kenji.id, .revoke(RevocationCut(kept: [:])))], at: baseMillis + 40)
+        let founderSegments = try team.founder.segments()
+
+        let early = try team.replica()   // the claim and the reassignment first, then the revocation
+        for segment in founderSegments.prefix(2) { try early.apply(segment, clock: Self.clock) }
+        try early.apply(kenjiClaim, clock: Self.clock)
+        try early.apply(leaReassign, clock: Self.clock)
+        try early.apply(founderSegments[2], clock: Self.clock)
+        let late = try team.replica()    // the revocation first: Kenji's claim is refused
+        for segment in founderSegments { try late.apply(segment, clock: Self.clock) }
+        Self.expectRejected(late, kenjiClaim, .revoked)
+        try late.apply(leaReassign, clock: Self.clock)
+
+        #expect(try early.stateHash() == late.stateHash())
+        #expect(try early.claim(on: Self.ticket)?.current == nil)
+        #expect(try late.claim(on: Self.ticket)?.current == nil)
+        #expect(try early.verify().isOK)
+        // A fresh claim resolves again.
+        try early.append([.claim(entity: Self.ticket, action: .claim, holder: team.lea.id, leaseSeconds: 600, observed: nil)],
+                         by: team.lea.local, clock: FixedClock(millis: baseMillis + 50))
+        #expect(try early.claim(on: Self.ticket)?.holder == team.lea.id)
+    }
+
     @Test func aRevocationThatArrivesLateRemovesTheOpsPastItsCut() throws {
         let team = try Team()
         try Self.admit(team.kenji, .agent, by: team.founder, at: baseMillis + 10)

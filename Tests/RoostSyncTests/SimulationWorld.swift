@@ -82,6 +82,8 @@ struct SimulationStats {
     var erasures = 0
     /// Erased ops checked bodiless on every node at the end.
     var erasedOps = 0
+    /// Tickets whose every claim op chained from a claim a revocation removed (none resolves, on every member).
+    var orphanedClaims = 0
 
     mutating func add(_ other: SimulationStats) {
         messages += other.messages; batches += other.batches; drops += other.drops; ackLosses += other.ackLosses
@@ -94,6 +96,7 @@ struct SimulationStats {
         events += other.events
         revocations += other.revocations; revocationCloses += other.revocationCloses
         revokedRefusals += other.revokedRefusals; erasures += other.erasures; erasedOps += other.erasedOps
+        orphanedClaims += other.orphanedClaims
     }
 }
 
@@ -895,7 +898,17 @@ final class SimulationWorld {
         for (ticket, claims) in records {
             let expected = ClaimResolver.resolve(claims)
             guard let winner = expected.current else {
-                throw SimulationFailure(description: "\(ticket): \(claims.count) claim ops and no resolved claim")
+                // Every claim op chains from one a revocation removed (SPEC.md §1.15, open issue 4): none resolves,
+                // and every member must say so.
+                let voided = Set(claims.compactMap(\.observed)).subtracting(claims.map(\.ref))
+                guard cut != nil, !voided.isEmpty, voided.allSatisfy({ $0.author == nodes[revoked!].author.id }) else {
+                    throw SimulationFailure(description: "\(ticket): \(claims.count) claim ops and no resolved claim")
+                }
+                stats.orphanedClaims += 1
+                for node in members where try node.store.claim(on: ticket)?.current != nil {
+                    throw SimulationFailure(description: "node \(node.index): \(ticket) resolves a claim; the resolver over all claim ops resolves none")
+                }
+                continue
             }
             if winner.action != .release && winner.holder == nil {
                 throw SimulationFailure(description: "\(ticket): resolved claim without a holder")
