@@ -265,6 +265,12 @@ final class SimulationWorld {
     /// The nodes that must converge: all but the revoked member.
     private var members: [Node] { nodes.filter { $0.index != revoked } }
 
+    /// Whether the link has the revoked member at one end (it never needs a session again).
+    private func touchesRevoked(_ link: Link) -> Bool {
+        guard let revoked else { return false }
+        return link.nodes.0 == revoked || link.nodes.1 == revoked
+    }
+
     /// A random spanning tree, then random extra links until every node has at least `degree.lowerBound`
     /// links, never giving a node more than `degree.upperBound`.
     private func buildTopology() {
@@ -472,7 +478,7 @@ final class SimulationWorld {
         node.knowsRevocation = true
         node.vector = try node.store.versionVector()
         guard index != revoked else { return }
-        for link in links.indices where Set([links[link].nodes.0, links[link].nodes.1]) == Set([index, revoked]) {
+        for link in links.indices where touchesRevoked(links[link]) && (links[link].nodes.0 == index || links[link].nodes.1 == index) {
             links[link].barred = true
             guard let id = links[link].connection else { continue }
             let side = connections[id].nodes.0 == index ? 0 : 1
@@ -825,7 +831,7 @@ final class SimulationWorld {
         for node in members { union.formMax(node.vector) }
         guard members.allSatisfy({ $0.up && $0.vector == union && (cut == nil || $0.knowsRevocation) }) else { return false }
         return links.allSatisfy { link in
-            if let revoked, link.nodes.0 == revoked || link.nodes.1 == revoked { return true }
+            if touchesRevoked(link) { return true }
             guard let id = link.connection else { return false }
             return connections[id].machines.allSatisfy { $0?.isActive == true }
         }
@@ -836,7 +842,7 @@ final class SimulationWorld {
         for node in members { union.formMax(node.vector) }
         let behind = members.filter { $0.vector != union }.map { "\($0.index)(-\($0.vector.missing(from: union)))" }
         let down = links.indices.filter { index in
-            if let revoked, links[index].nodes.0 == revoked || links[index].nodes.1 == revoked { return false }
+            if touchesRevoked(links[index]) { return false }
             guard let id = links[index].connection else { return true }
             return !connections[id].machines.allSatisfy { $0?.isActive == true }
         }
@@ -868,12 +874,12 @@ final class SimulationWorld {
                     let a = Set((mine[table] ?? []).map { "\($0)" }), b = Set((theirs[table] ?? []).map { "\($0)" })
                     return "\(table): only here \(a.subtracting(b).sorted().prefix(3)), only on node 0 \(b.subtracting(a).sorted().prefix(3))"
                 }
-                let bodies = try reference.store.batch(after: VersionVector(), limit: Limits.maxBatchOps).ops
-                    .filter { op in erasures.contains { $0.targets.contains(op.header.ref) } }
-                    .map { "\($0.header.ref) body \($0.body?.count ?? -1)" }
-                let mineBodies = try node.store.batch(after: VersionVector(), limit: Limits.maxBatchOps).ops
-                    .filter { op in erasures.contains { $0.targets.contains(op.header.ref) } }
-                    .map { "\($0.header.ref) body \($0.body?.count ?? -1)" }
+                let named = Set(erasures.flatMap(\.targets))
+                func targets(_ store: OpStore) throws -> [String] {
+                    try store.batch(after: VersionVector(), limit: Limits.maxBatchOps).ops
+                        .filter { named.contains($0.header.ref) }.map { "\($0.header.ref) body \($0.body?.count ?? -1)" }
+                }
+                let (bodies, mineBodies) = (try targets(reference.store), try targets(node.store))
                 let who = erasures.map { e in "erasure \(e.op) by node \(nodes.firstIndex { $0.author.id == e.op.author } ?? -1) role \(nodes.first { $0.author.id == e.op.author }?.role.rawValue ?? "?") targets \(e.targets)" }
                 throw SimulationFailure(description: "node \(node.index) state hash differs from node 0's: \(detail.joined(separator: "; ")); revoked \(revoked.map(String.init) ?? "none") cut \(cut.map { "\($0)" } ?? "-"); \(who); node 0 targets \(bodies); node \(node.index) targets \(mineBodies)")
             }
