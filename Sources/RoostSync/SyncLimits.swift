@@ -24,6 +24,10 @@ public enum SyncLimits {
     public static let maxBatchSeals = Limits.maxBatchOps
     /// Longest human-readable text in a `reject` message, in UTF-8 bytes.
     public static let maxReasonBytes = 1024
+    /// Most entries of one session dictionary of format 2 runs (authors or scopes; Protocol/SPEC-format-2.md §2.6).
+    public static let maxRunDictionaryEntries = 1 << 20
+    /// Longest inclusion path of a format 2 seal: a tree of up to 2^32 leaves.
+    public static let maxInclusionPath = 32
     /// A connected peer that is behind and whose vector did not grow for this long is reported stalled
     /// (a log line, `roost peers`, the `roost_stalls_total` and `roost_peer_stalled` metrics): 30 s.
     public static let stallAfterMillis: UInt64 = 30_000

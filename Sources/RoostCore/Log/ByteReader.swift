@@ -84,6 +84,13 @@ public struct ByteReader: ~Copyable {
         return Bytes32(loadingFrom: base, at: offset)
     }
 
+    /// Reads `count` raw bytes (the caller has checked `count` against its limit).
+    public mutating func raw(_ count: Int, _ field: String) throws(ByteDecodingError) -> [UInt8] {
+        try need(count, field)
+        defer { offset += count }
+        return Array(UnsafeRawBufferPointer(rebasing: base[offset..<offset + count]))
+    }
+
     /// Reads a `u32` length (checked against `limit` first), then that many bytes.
     public mutating func lengthPrefixed(_ field: String, limit: Int) throws(ByteDecodingError) -> [UInt8] {
         let length = Int(try u32(field))
