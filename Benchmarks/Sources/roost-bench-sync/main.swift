@@ -9,9 +9,12 @@
 //   5. soak (only when asked: `--only soak`): N nodes (default 50) with file stores on real sockets, a ring plus a
 //      chord each, writing R ops/s in total (default 1,000) for M minutes (default 60): RSS sampled every 10 s
 //      (flat within ±10% after warm-up), errors counted, propagation lag (append -> held by every node) of one
-//      probe op per second, p50/p99.
+//      probe op per second, p50/p99;
+//   6. format 2's bytes (only when asked: `--only format2 --workload FILE`, tools/bench-format2.sh): sync bytes and
+//      op-table bytes per op of format 1 and format 2 on issue 12's workload (Format2Sizes.swift).
 //
-// Usage: roost-bench-sync [--ops N] [--only initial,latency,mesh,soak] [--soak-minutes M] [--soak-nodes N] [--soak-rate R]
+// Usage: roost-bench-sync [--ops N] [--only initial,latency,mesh,soak,format2] [--soak-minutes M] [--soak-nodes N] [--soak-rate R]
+//        [--workload FILE]
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
@@ -35,6 +38,7 @@ var arguments = CommandLine.arguments.dropFirst()
 var opsCount = 1_000_000
 var only: Set<String> = ["initial", "latency", "mesh"]
 var soakMinutes = 60.0, soakNodes = 50, soakRate = 1_000
+var workloadPath: String?
 while let argument = arguments.popFirst() {
     switch argument {
     case "--ops": opsCount = Int(arguments.popFirst() ?? "") ?? opsCount
@@ -42,6 +46,7 @@ while let argument = arguments.popFirst() {
     case "--soak-nodes": soakNodes = max(3, Int(arguments.popFirst() ?? "") ?? soakNodes)
     case "--soak-rate": soakRate = max(1, Int(arguments.popFirst() ?? "") ?? soakRate)
     case "--only": only = Set((arguments.popFirst() ?? "").split(separator: ",").map(String.init))
+    case "--workload": workloadPath = arguments.popFirst()
     case "--help", "-h":
         say("USAGE: roost-bench-sync [--ops N] [--only initial,latency,mesh,soak] [--soak-minutes M] [--soak-nodes N] [--soak-rate R]\n\n"
             + "Sync benchmarks over real TCP on 127.0.0.1 (initial sync, bytes per op, push latency, mesh convergence).")
@@ -253,3 +258,14 @@ if only.contains("soak") {
     try await soak(minutes: soakMinutes, nodes: soakNodes, rate: soakRate)
 }
 try await group.shutdownGracefully()
+
+if only.contains("format2") {
+    guard let workloadPath else { say("--only format2 needs --workload FILE (tools/bench-format2.sh makes it)"); exit(2) }
+    let directory = NSTemporaryDirectory() + "roost-format2-\(getpid())"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let r = try Format2Sizes.run(workload: workloadPath, directory: directory)
+    func per(_ bytes: Int) -> String { String(format: "%.1f", Double(bytes) / Double(r.ops)) }
+    say("FORMAT2 ops=\(r.ops) v1_wire_per_op=\(per(r.v1Wire)) v2_wire_per_op=\(per(r.v2Wire)) "
+        + "v1_table_per_op=\(per(r.v1Table)) v2_table_per_op=\(per(r.v2Table))")
+}
