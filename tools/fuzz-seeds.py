@@ -86,6 +86,25 @@ def main(out):
                   '@AcmeCare llevo tres días sin internet y nadie me da una solución',
                   '@AmazonHelp ありがとうございます！ 今、電話で主人が対応していただいてます。', 'thanks so much :) but it is NOT working!!!']:
         seeds["text"].add(bytes([251]) + tweet.encode("utf-8"))
+    # Format 2 (Protocol/SPEC-format-2.md): core selectors 240 (hashed header), 241-245 (body v2 by kind), 246 (seal v2),
+    # 247 (varint); sync selector 255 (a batch of runs).
+    v2 = load("ops-v2.json")
+    for h in v2["headers"]:
+        seeds["core"].add(bytes([240]) + bytes.fromhex(h["hashed_hex"]))
+    for b in v2["bodies"]:
+        seeds["core"].add(bytes([240 + b["kind"]]) + bytes.fromhex(b["v2_hex"]))
+    for s in v2["seals"]:
+        seeds["core"].add(bytes([246]) + bytes.fromhex(s["stored_hex"]))
+    for v in v2["varints"] + v2["invalid_varints"]:
+        seeds["core"].add(bytes([247]) + bytes.fromhex(v["hex"]))
+    for case in v2["invalid"]:
+        selector = {"header_v2": 240, "seal_v2": 246}.get(case["decode"], 240 + case.get("kind", 1))
+        seeds["core"].add(bytes([selector]) + bytes.fromhex(case["hex"]))
+    runs = load("runs-v2.json")
+    for session in runs["sessions"]:
+        seeds["sync"].add(bytes([255]) + bytes.fromhex(session["batches"][0]["hex"]))
+    for case in runs["invalid"]:
+        seeds["sync"].add(bytes([255]) + bytes.fromhex(case["hex"]))
     # Inputs that once crashed a target (kept so every run replays them first; each also has a named test).
     for target in seeds:
         regressions = os.path.join(ROOT, "Fuzz", "regressions", target)

@@ -12,10 +12,16 @@ import RoostSync
 /// - 4: an honest handshake with one message replaced by input bytes: it must fail unless the bytes equal the
 ///      honest message.
 /// - 5: raw bytes opened as an offline bundle; 6: input as the plaintext of a correctly sealed bundle.
+/// - 255: a format 2 batch of runs (Protocol/SPEC-format-2.md §2.6): what decodes re-encodes to the same bytes through
+///   a fresh dictionary, then each run is resolved and its seals checked against a receiver that holds nothing.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzSync(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard size >= 1 else { return 0 }
     let input = Array(UnsafeBufferPointer(start: data + 1, count: size - 1))
+    if data[0] == 255 {
+        decodeRuns(input)
+        return 0
+    }
     switch data[0] % 7 {
     case 0:
         if let message = try? SyncMessage.decode(input) {
@@ -148,4 +154,19 @@ private func openSealedPlaintext(_ input: [UInt8]) {
     if case .failure(let error) = Result(catching: { () throws(BundleError) in try OfflineBundle.open(header + ciphertext, as: Fixture.bob) }) {
         check(error != .notForUs && error != .notABundle, "a correctly sealed bundle was not recognised: \(error)")
     }
+}
+
+private func decodeRuns(_ input: [UInt8]) {
+    var decoder = RunDictionary()
+    guard let runs = try? RunV2.decode(input, dictionary: &decoder) else { return }
+    var encoder = RunDictionary()
+    check(RunV2.encode(runs, dictionary: &encoder) == input, "format 2 runs decoded from non-canonical bytes")
+    for run in runs {
+        if let resolved = try? run.resolve(held: NothingHeld()) { _ = try? run.verifySeals(resolved, held: NothingHeld()) }
+    }
+}
+
+private struct NothingHeld: RunHeldHashes {
+    func hash(at seq: UInt64) -> Bytes32? { nil }
+    func lastHash(in scope: ScopeID, before seq: UInt64) -> Bytes32? { nil }
 }
