@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Checks Protocol/vectors/ops-v2.json and runs-v2.json from Protocol/SPEC-format-2.md alone, with Python's hashlib.
+"""Checks Protocol/vectors/ops-v2.json, runs-v2.json and partial.json from Protocol/SPEC-format-2.md and
+SPEC-partial.md alone, with Python's hashlib.
 
 A second implementation of format 2's decoding and hashing, written from the spec text and sharing no code
 with the Swift one: varints, scope ids, bodies v1 and v2 (decoded to the same values), hashed headers and op
@@ -272,10 +273,27 @@ def check_runs(d, fail):
                     fail(f"{session['name']}: resolved headers differ")
 
 
+def check_partial(d, fail):
+    for sub in d["subscriptions"]:
+        if sub["everything"]:
+            continue
+        held = {"g"}
+        for t in d["tickets"]:
+            if t.get("touched") or t.get("queue", "default") in sub["queues"]:
+                held.add("t/" + t["key"])
+                if "customer" in t:
+                    held.add("c/" + t["customer"])
+        if held != {s["name"] for s in sub["scopes"]}:
+            fail(f"{sub['name']}: held scopes")
+        for s in sub["scopes"]:
+            if b2(s["name"].encode(), 16).hex() != s["id"]:
+                fail(f"{sub['name']}: scope id of {s['name']}")
+
+
 def main():
     directory = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "Protocol" / "vectors")
     failures = []
-    for name, check in [("ops-v2.json", check_ops), ("runs-v2.json", check_runs)]:
+    for name, check in [("ops-v2.json", check_ops), ("runs-v2.json", check_runs), ("partial.json", check_partial)]:
         before = len(failures)
         check(json.loads((directory / name).read_text()), failures.append)
         print(f"{name}: {'ok' if len(failures) == before else 'MISMATCH: ' + '; '.join(failures[before:])}")

@@ -17,6 +17,7 @@ import Testing
         if ProcessInfo.processInfo.environment["ROOST_WRITE_FORMAT2_VECTORS"] == "1" {
             try V.write("ops-v2.json", try V.opsFile())
             try V.write("runs-v2.json", try V.runsFile())
+            try V.write("partial.json", V.partialFile())
         }
     }
 
@@ -230,5 +231,33 @@ import Testing
                 #expect(V.errorClass(error) == expected, "\(name): \(error)")
             }
         }
+    }
+
+    @Test("partial.json: the scopes each subscription holds (SPEC-partial.md §P.2), and their ids")
+    func partialScopes() throws {
+        let file = try V.load("partial.json")
+        let tickets = try V.facts(try V.objects(file["tickets"]))
+        let subscriptions = try V.objects(file["subscriptions"])
+        #expect(subscriptions.count >= 5)
+        for entry in subscriptions {
+            let name = try V.string(entry["name"])
+            let subscription = entry["everything"] as? Bool == true
+                ? Subscription.full : Subscription(queues: Set(try (entry["queues"] as? [String]).unwrap(name)))
+            guard let expected = entry["scopes"] as? [[String: Any]] else {
+                #expect(subscription.scopes(tickets) == nil, "\(name): a full node holds every scope")
+                continue
+            }
+            #expect(subscription.scopes(tickets) == Set(try expected.map { try V.string($0["name"]) }), "\(name)")
+            for scope in expected {
+                #expect(OpCryptoV2.scopeID(try V.string(scope["name"])) == (try V.scopeID(scope["id"])), "\(name)")
+            }
+        }
+    }
+}
+
+extension Optional {
+    func unwrap(_ what: String) throws -> Wrapped {
+        guard let self else { throw FormatV2Vectors.Failure("\(what): missing") }
+        return self
     }
 }

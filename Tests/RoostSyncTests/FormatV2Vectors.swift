@@ -271,6 +271,38 @@ enum FormatV2Vectors {
         return out
     }
 
+    // MARK: partial.json
+
+    /// Tickets and subscriptions with the held scopes SPEC-partial.md §P.2 gives, written by hand from the rule.
+    static func partialFile() -> [String: Any] {
+        let tickets: [[String: Any]] = [
+            ["key": "p1", "queue": "paris", "customer": "u1", "touched": false],
+            ["key": "p2", "queue": "rome", "customer": "u2", "touched": false],
+            ["key": "p3", "customer": "u1", "touched": false],  // no queue: in `default`
+            ["key": "p4", "queue": "rome", "customer": "u4", "touched": true],  // the node's agent replied here
+            ["key": "p5", "queue": "paris", "touched": false],  // insert not held yet: customer unknown
+        ]
+        func entry(_ name: String, _ queues: [String]?, _ scopes: [String]?) -> [String: Any] {
+            var out: [String: Any] = ["name": name, "everything": queues == nil]
+            if let queues { out["queues"] = queues }
+            if let scopes { out["scopes"] = scopes.sorted().map { ["name": $0, "id": hex(scope($0).bytes)] } }
+            return out
+        }
+        return ["tickets": tickets, "subscriptions": [
+            entry("paris only", ["paris"], ["g", "t/p1", "c/u1", "t/p4", "c/u4", "t/p5"]),
+            entry("rome only", ["rome"], ["g", "t/p2", "c/u2", "t/p4", "c/u4"]),
+            entry("the default queue", ["default"], ["g", "t/p3", "c/u1", "t/p4", "c/u4"]),
+            entry("no queue: g and touched tickets", [], ["g", "t/p4", "c/u4"]),
+            entry("a queue nobody uses", ["oslo"], ["g", "t/p4", "c/u4"]),
+            entry("full node", nil, nil),
+        ]]
+    }
+
+    static func facts(_ json: [[String: Any]]) throws -> [TicketScopeFacts] {
+        try json.map { TicketScopeFacts(key: try string($0["key"]), queue: $0["queue"] as? String, customer: $0["customer"] as? String,
+                                        touched: $0["touched"] as? Bool ?? false) }
+    }
+
     // MARK: runs-v2.json
 
     /// What a receiver holds: (author, seq, hash, scope) of held ops, of any number of logs (all of epoch ``epoch``).
