@@ -147,13 +147,13 @@ import RoostCrypto
         }
     }
 
-    /// Found by the simulation campaign (tools/sim.sh, seed 20986, 2026-12-04): a lead's erasure that a node merges
-    /// before the lead's revocation is carried out there (the bodies are dropped); the revocation, whose cut keeps
-    /// none of the lead's ops, then removes the erasure op. A node that merged the revocation first refuses the
-    /// erasure and keeps the bodies. The first node cannot get them back (SPEC.md §1.15, open issue 3), so the two
-    /// hold the same ops and end with different states. A known issue until bodies can be fetched again: when it is
-    /// fixed, `withKnownIssue` reports that the issue no longer occurs, and this test must become a plain expectation.
-    @Test func anErasureCutOffByALaterRevocationLeavesTheNodesThatCarriedItOutWithoutTheBodies() throws {
+    /// Simulation seed 20986 (SPEC.md §1.9a, formerly §1.15 open issue 3): on one node, a lead's erasure that arrives
+    /// before the lead's revocation is carried out (the bodies are dropped); the revocation, whose cut keeps none of
+    /// the lead's ops, then removes the erasure op. A node that merged the revocation first refuses the erasure and
+    /// keeps the bodies. The first node now wants those bodies (no effective erasure names them), fetches them from
+    /// the second (hash-checked against its headers), and both end with the same state. Before the fix the states
+    /// stayed different for good.
+    @Test func anErasureCutOffByALaterRevocationHasItsBodiesFetchedAgain() throws {
         let scenario = try Scenario()
         try scenario.founder.append([RosterChange.body(member: scenario.lea.id, .revoke(RevocationCut(kept: [:])))],
                                     at: baseMillis + 40)
@@ -172,10 +172,37 @@ import RoostCrypto
         #expect(try early.versionVector() == late.versionVector())
         #expect(try early.opCount() == late.opCount())
         #expect(try !Self.texts(late).contains(Redaction.erasedText), "the void erasure erased nothing here")
-        let (earlyHash, lateHash) = (try early.stateHash(), try late.stateHash())
-        withKnownIssue("SPEC.md §1.15 open issue 3: bodies a voided erasure dropped are not fetched again") {
-            #expect(earlyHash == lateHash)
-        }
+        #expect(try early.stateHash() != late.stateHash(), "until the bodies come back")
+
+        let wanted = try early.wantedBodies(limit: 100)
+        let lateWants = try late.wantedBodies(limit: 100)
+        #expect(!wanted.isEmpty && lateWants.isEmpty)
+        // A body that does not match its header is ignored; the genuine ones restore the ops.
+        let held = try late.heldBodies(wanted)
+        #expect(held.count == wanted.count)
+        #expect(try early.restoreBodies(held.map { HeldBody(ref: $0.ref, body: $0.body + [0]) }) == 0)
+        #expect(try early.restoreBodies(held) == wanted.count)
+        #expect(try early.wantedBodies(limit: 100).isEmpty)
+        #expect(try early.stateHash() == late.stateHash())
+        #expect(try Self.texts(early) == Self.texts(late))
+        #expect(try early.verify().isOK)
+        #expect(try early.restoreBodies(held) == 0, "restoring twice changes nothing")
+    }
+
+    /// A node that carried out an effective erasure has nothing to give and wants nothing back.
+    @Test func anEffectiveErasureIsNeverUndoneByFetchingBodies() throws {
+        let scenario = try Scenario()
+        let erased = try scenario.replica(), keeper = try scenario.replica()
+        for batch in scenario.founderBatches + scenario.leaBatches { try erased.apply(batch, clock: Self.clock) }
+        for batch in scenario.founderBatches { try keeper.apply(batch, clock: Self.clock) }
+        #expect(try erased.wantedBodies(limit: 100).isEmpty, "an effective erasure names every body it dropped")
+        let targets = try scenario.founderBatches.flatMap(\.ops).map { BodyWant(ref: $0.header.ref, hash: OpCrypto.headerHash($0.header)) }
+        let fromKeeper = try keeper.heldBodies(targets)
+        #expect(!fromKeeper.isEmpty)
+        let before = try erased.stateHash()
+        #expect(try erased.restoreBodies(fromKeeper) == 0, "bodies an effective erasure names are not taken back")
+        #expect(try erased.stateHash() == before)
+        #expect(try erased.heldBodies(targets).count < fromKeeper.count, "and not served to others")
     }
 
     @Test func bodiesArrivingAfterTheErasureAreStoredWithout() throws {

@@ -174,6 +174,11 @@ extension OpStore {
             let args: StatementArguments = [log.author.key.data, log.epoch.sql, keep.sql]
             try db.execute(sql: "DELETE FROM seal WHERE author = ? AND epoch = ? AND seq > ?", arguments: args)
             try db.execute(sql: "DELETE FROM op_erasure WHERE author = ? AND epoch = ? AND seq > ?", arguments: args)
+            // Erasure ops past the cut are void: their records go with them, so the ops they named count again
+            // (their bodies, when dropped here, are fetched again from peers: OpStore-bodies.swift).
+            try db.execute(sql: "DELETE FROM erasure_target WHERE erasure_author = ? AND erasure_epoch = ? AND erasure_seq > ?",
+                           arguments: args)
+            try db.execute(sql: "DELETE FROM erasure WHERE author = ? AND epoch = ? AND seq > ?", arguments: args)
             try db.execute(sql: "DELETE FROM op WHERE author = ? AND epoch = ? AND seq > ?", arguments: args)
             removed += db.changesCount
             if keep == 0 {

@@ -120,6 +120,10 @@ enum Schema {
                 \(SearchIndex.triggersSQL)
                 """)
         }
+        // Ops held without a body: the candidates for fetching it again from a peer (OpStore-bodies.swift).
+        migrator.registerMigration("v13-bodyless-ops") { db in
+            try db.execute(sql: "CREATE INDEX op_bodyless ON op (author, epoch, seq) WHERE body IS NULL")
+        }
         return migrator
     }
 
