@@ -24,6 +24,8 @@ public enum SyncLimits {
     public static let maxBatchSeals = Limits.maxBatchOps
     /// Longest human-readable text in a `reject` message, in UTF-8 bytes.
     public static let maxReasonBytes = 1024
+    /// Most positions one `want-bodies` names, and most bodies one `bodies` carries (§2b.15).
+    public static let maxWantBodies = 1024
     /// Most entries of one session dictionary of format 2 runs (authors or scopes; Protocol/SPEC-format-2.md §2.6).
     public static let maxRunDictionaryEntries = 1 << 20
     /// Longest inclusion path of a format 2 seal: a tree of up to 2^32 leaves.

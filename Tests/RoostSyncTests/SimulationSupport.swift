@@ -94,6 +94,13 @@ struct SyncPair {
                     result = .failure(SyncRejection(error))
                 }
                 next = machines[side].batchApplied(id: id, result: result, localVector: try store.versionVector(), now: now)
+            case let .readWantedBodies(limit):
+                next = machines[side].wantedBodiesRead(try store.wantedBodies(limit: limit), now: now)
+            case let .readHeldBodies(wants):
+                next = machines[side].heldBodiesRead(try store.heldBodies(wants), now: now)
+            case let .restoreBodies(bodies):
+                _ = try store.restoreBodies(bodies)
+                continue
             case .established, .peerProgress, .peerRejected, .logBlocked, .close:
                 continue
             }

@@ -82,6 +82,9 @@ struct SimulationStats {
     var erasures = 0
     /// Erased ops checked bodiless on every node at the end.
     var erasedOps = 0
+    /// Bodies nodes asked peers for, and bodies restored from the answers (SPEC-sync.md §2b.15).
+    var bodiesWanted = 0
+    var bodiesRestored = 0
     /// Tickets whose every claim op chained from a claim a revocation removed (none resolves, on every member).
     var orphanedClaims = 0
 
@@ -96,6 +99,7 @@ struct SimulationStats {
         events += other.events
         revocations += other.revocations; revocationCloses += other.revocationCloses
         revokedRefusals += other.revokedRefusals; erasures += other.erasures; erasedOps += other.erasedOps
+        bodiesWanted += other.bodiesWanted; bodiesRestored += other.bodiesRestored
         orphanedClaims += other.orphanedClaims
     }
 }
@@ -169,6 +173,9 @@ final class SimulationWorld {
         case deliver(connection: Int, side: Int, Frame)
         case lost(connection: Int, side: Int)
         case fetchDone(connection: Int, side: Int, after: VersionVector, limit: Int)
+        /// A store read for bodies (SPEC-sync.md §2b.15): the wanted ones (`wants` nil) or the held ones of `wants`.
+        case bodiesRead(connection: Int, side: Int, wants: [BodyWant]?, limit: Int)
+        case restoreBodies(connection: Int, side: Int, [HeldBody])
         case applyDone(connection: Int, side: Int, id: UInt64, OpBatch)
         case timer(connection: Int, side: Int)
         case append(node: Int)
@@ -400,6 +407,20 @@ final class SimulationWorld {
         case let .applyDone(id, side, batchID, batch):
             guard isLive(id, side) else { return }
             try applyBatch(id, side, batchID, batch)
+        case let .bodiesRead(id, side, wants, limit):
+            guard isLive(id, side) else { return }
+            let store = nodes[nodeIndex(id, side)].store
+            if let wants {
+                let held = try store.heldBodies(wants)
+                try feed(id, side) { machine in machine.heldBodiesRead(held, now: now) }
+            } else {
+                let wanted = try store.wantedBodies(limit: limit)
+                stats.bodiesWanted += wanted.count
+                try feed(id, side) { machine in machine.wantedBodiesRead(wanted, now: now) }
+            }
+        case let .restoreBodies(id, side, bodies):
+            guard isLive(id, side) else { return }
+            stats.bodiesRestored += try nodes[nodeIndex(id, side)].store.restoreBodies(bodies)
         case let .timer(id, side):
             if connections[id].timer[side] == now { connections[id].timer[side] = nil }
             guard isLive(id, side) else { return }
@@ -449,12 +470,12 @@ final class SimulationWorld {
         try append(at: 0, [RosterChange.body(member: member, .revoke(cut))])
     }
 
-    /// A lead or the founder (the node chosen, or else one that is up) erases 1–3 customer messages it holds.
-    /// The member this run revokes never erases: an erasure that its revocation later cuts off leaves the nodes
-    /// that carried it out without bodies they cannot fetch again, a known divergence (SPEC.md §1.15, open issue 3;
-    /// ErasureTests.anErasureCutOffByALaterRevocationLeavesTheNodesThatCarriedItOutWithoutTheBodies), found here.
+    /// A lead or the founder (the node chosen, or else one that is up) erases 1–3 customer messages it holds. The
+    /// member this run revokes may erase too: an erasure its revocation then cuts off is void, and the nodes that
+    /// carried it out fetch the bodies again from those that did not (seed 20986; SPEC.md §1.9a; ErasureTests.
+    /// anErasureCutOffByALaterRevocationHasItsBodiesFetchedAgain).
     private func erase(at chosen: Int) throws {
-        let may = { (node: Node) in node.up && node.role.mayErase && node.index != self.revoked }
+        let may = { (node: Node) in node.up && node.role.mayErase }
         let erasers = nodes.filter(may)
         guard let eraser = may(nodes[chosen]) ? nodes[chosen] : erasers.randomElement(using: &rng),
               !messageIDs.isEmpty else { return }
@@ -662,6 +683,13 @@ final class SimulationWorld {
                 let done = max(now, connections[id].applyBusyUntil[side]) + UInt64.random(in: parameters.applyMillis, using: &rng)
                 connections[id].applyBusyUntil[side] = done
                 schedule(at: done, .applyDone(connection: id, side: side, id: batchID, batch))
+            case let .readWantedBodies(limit):
+                schedule(at: now + UInt64.random(in: 0...3, using: &rng), .bodiesRead(connection: id, side: side, wants: nil, limit: limit))
+            case let .readHeldBodies(wants):
+                schedule(at: now + UInt64.random(in: 0...3, using: &rng),
+                         .bodiesRead(connection: id, side: side, wants: wants, limit: wants.count))
+            case let .restoreBodies(bodies):
+                schedule(at: now + UInt64.random(in: 0...3, using: &rng), .restoreBodies(connection: id, side: side, bodies))
             case .established:
                 if side == 0 { links[connections[id].link].backoff.reset() }
             case .peerProgress:
@@ -830,10 +858,20 @@ final class SimulationWorld {
         let members = members
         for node in members { union.formMax(node.vector) }
         guard members.allSatisfy({ $0.up && $0.vector == union && (cut == nil || $0.knowsRevocation) }) else { return false }
-        return links.allSatisfy { link in
+        let sessions = links.allSatisfy { link in
             if touchesRevoked(link) { return true }
             guard let id = link.connection else { return false }
             return connections[id].machines.allSatisfy { $0?.isActive == true }
+        }
+        return sessions && !bodiesStillToFetch()
+    }
+
+    /// Whether a member lacks a body another member holds (it fetches it at its next anti-entropy round).
+    /// A body no member holds any more is no one's to fetch: all lack it alike.
+    private func bodiesStillToFetch() -> Bool {
+        members.contains { node in
+            guard let wanted = try? node.store.wantedBodies(limit: SyncLimits.maxWantBodies), !wanted.isEmpty else { return false }
+            return members.contains { other in other.index != node.index && !((try? other.store.heldBodies(wanted)) ?? []).isEmpty }
         }
     }
 

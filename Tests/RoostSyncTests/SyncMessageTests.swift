@@ -34,6 +34,10 @@ import Testing
             .pong(nonce: .max),
             .join(SyncJoin(inviteKey: a.id.key, signature: [UInt8](repeating: 9, count: 64))),
             .presence(SyncPresence(ticket: "p1193", activity: .viewing)),
+            .wantBodies([BodyWant(ref: OpRef(author: a.id, epoch: 7, seq: 2), hash: b.id.key),
+                         BodyWant(ref: OpRef(author: b.id, epoch: 1, seq: 1), hash: a.id.key)].sorted { $0.ref < $1.ref }),
+            .bodies([HeldBody(ref: OpRef(author: a.id, epoch: 7, seq: 2), body: [1, 2, 3])]),
+            .bodies([]),
         ] + SyncByeCode.allCases.map { .bye($0) }
     }
 
@@ -71,7 +75,7 @@ import Testing
     @Test("undefined tags, flags and codes are refused")
     func undefinedValues() throws {
         #expect(throws: ByteDecodingError.invalidTag(field: "message.tag", value: 0)) { try SyncMessage.decode([0]) }
-        #expect(throws: ByteDecodingError.invalidTag(field: "message.tag", value: 11)) { try SyncMessage.decode([11]) }
+        #expect(throws: ByteDecodingError.invalidTag(field: "message.tag", value: 13)) { try SyncMessage.decode([13]) }
         #expect(throws: ByteDecodingError.invalidTag(field: "bye.code", value: 5)) { try SyncMessage.decode([8, 5]) }
 
         var reject = ByteWriter()

@@ -1,5 +1,6 @@
 import Foundation
 import RoostCore
+import RoostCrypto
 import RoostStore
 import RoostSync
 import Testing
@@ -335,8 +336,9 @@ import Testing
         #expect(machine.nextDeadline == Self.t0 + 2_700)
         #expect(machine.tick(localVector: local, now: Self.t0 + 2_700) == [.send(.ping(nonce: 2))])
         #expect(machine.received(.pong(nonce: 2), localVector: local, now: Self.t0 + 2_800).isEmpty)
+        // The round also asks the store for bodies to fetch again (§2b.15).
         #expect(machine.tick(localVector: local, now: Self.t0 + 5_000)
-                == [.send(.ping(nonce: 3)), .send(.have(local))])
+                == [.send(.ping(nonce: 3)), .send(.have(local)), .readWantedBodies(limit: SyncLimits.maxWantBodies)])
         #expect(machine.tick(localVector: local, now: Self.t0 + 5_799).isEmpty)
         #expect(machine.tick(localVector: local, now: Self.t0 + 5_800)
                 == [.send(.bye(.idleTimeout)), .close(.idleTimeout)])
@@ -449,5 +451,49 @@ extension SyncSessionTests {
         later += machine.tick(localVector: grown, now: Self.t0 + 10_000_000)
         #expect(Self.sent(later).isEmpty)
         #expect(later.isEmpty)
+    }
+}
+
+extension SyncSessionTests {
+    @Test("a body a node holds as a bare header is asked for at the anti-entropy round and restored from the peer's answer")
+    func bodiesAreFetchedAgain() throws {
+        let a = try SyncTestNode(seed: 1), b = try SyncTestNode(seed: 2), author = try SyncTestNode(seed: 3)
+        let bodies = ["status", "priority", "subject"].map { OpBody.set(entity: EntityRef("ticket", "T-1"), field: $0, value: .int(1)) }
+        try author.store.append(bodies, by: author.author, clock: FixedClock(millis: Self.t0))
+        let full = try author.store.batch(after: VersionVector())
+        var bare = full
+        bare.ops[1].body = nil  // a sender that had no body to send and no erasure naming it: withheld
+        try a.store.apply(bare, clock: FixedClock(millis: Self.t0))
+        try b.store.apply(full, clock: FixedClock(millis: Self.t0))
+        #expect(try a.store.wantedBodies(limit: 10).map(\.ref) == [full.ops[1].header.ref])
+        #expect(try a.store.stateHash() != b.store.stateHash())
+
+        let configuration = SyncConfiguration(antiEntropyIntervalMillis: 5_000, relayDelayMillis: 0)
+        var pair = SyncPair(a, b, configuration: configuration)
+        try pair.start()
+        #expect(pair.sent(by: 0).allSatisfy { if case .wantBodies = $0 { false } else { true } }, "not before the round")
+        pair.now = Self.t0 + configuration.antiEntropyIntervalMillis
+        try pair.tick(0)
+        let wants = pair.sent(by: 0).compactMap { if case let .wantBodies(wants) = $0 { wants } else { nil } }
+        #expect(wants == [[BodyWant(ref: full.ops[1].header.ref, hash: OpCrypto.headerHash(full.ops[1].header))]])
+        let answers = pair.sent(by: 1).compactMap { if case let .bodies(bodies) = $0 { bodies } else { nil } }
+        #expect(answers == [[HeldBody(ref: full.ops[1].header.ref, body: try #require(full.ops[1].body))]])
+        #expect(try a.store.wantedBodies(limit: 10).isEmpty)
+        #expect(try a.store.stateHash() == b.store.stateHash())
+        #expect(pair.machines.allSatisfy { $0.isActive })
+        // Nothing left to want: the next round asks nothing.
+        let before = pair.sent(by: 0).count
+        pair.now += configuration.antiEntropyIntervalMillis
+        try pair.tick(0)
+        #expect(pair.sent(by: 0).dropFirst(before).allSatisfy { if case .wantBodies = $0 { false } else { true } })
+    }
+
+    @Test("bodies nobody asked for break the protocol")
+    func unaskedBodiesAreAViolation() {
+        var (machine, _) = Self.active(local: VersionVector())
+        let ref = OpRef(author: AuthorID(key: Bytes32([UInt8](repeating: 5, count: 32))!), epoch: 1, seq: 1)
+        let actions = machine.received(.bodies([HeldBody(ref: ref, body: [1])]), localVector: VersionVector(), now: Self.t0 + 1)
+        #expect(actions.contains(.close(.protocolViolation("bodies without a want-bodies outstanding"))))
+        #expect(machine.isClosed)
     }
 }

@@ -101,6 +101,16 @@ import Testing
         case "join":
             return .join(SyncJoin(inviteKey: try #require(Bytes32(try bytes(fields["invite_key"]))),
                                   signature: try bytes(fields["signature"])))
+        case "wantBodies":
+            return .wantBodies(try #require(fields["wants"] as? [[String: Any]]).map { want in
+                BodyWant(ref: OpRef(author: try author(want["author"]), epoch: try u64(want["epoch"]), seq: try u64(want["seq"])),
+                         hash: try #require(Bytes32(try bytes(want["hash"]))))
+            })
+        case "bodies":
+            return .bodies(try #require(fields["bodies"] as? [[String: Any]]).map { item in
+                HeldBody(ref: OpRef(author: try author(item["author"]), epoch: try u64(item["epoch"]), seq: try u64(item["seq"])),
+                         body: try bytes(item["body"]))
+            })
         case let other:
             throw VectorError(description: "unknown message type \(other)")
         }
@@ -208,11 +218,26 @@ import Testing
         try add("presence: gone", .presence(SyncPresence(ticket: "d1111-2244994945", activity: .gone)),
                 ["ticket": "d1111-2244994945", "activity": 0])
 
+        // Fetching bodies again (§2b.15): b's op 1, asked for by its position and header hash, and its body.
+        let wanted = try b.store.batch(after: VersionVector()).ops[0]
+        let want = BodyWant(ref: wanted.header.ref, hash: OpCrypto.headerHash(wanted.header))
+        func position(_ ref: OpRef) -> [String: Any] { ["author": ref.author.key.hex, "epoch": "\(ref.epoch)", "seq": "\(ref.seq)"] }
+        try add("want-bodies of one op", .wantBodies([want]), ["wants": [position(want.ref).merging(["hash": want.hash.hex]) { a, _ in a }]])
+        let body = try #require(wanted.body)
+        try add("bodies: the one asked for", .bodies([HeldBody(ref: want.ref, body: body)]),
+                ["bodies": [position(want.ref).merging(["body": Hex.encode(body)]) { a, _ in a }]])
+        try add("bodies: none held", .bodies([]), ["bodies": [Any]()])
+
         let header = Hex.encode(batch.ops[0].header.encoded())
         let author1 = String(repeating: "01", count: 32), author2 = String(repeating: "02", count: 32)
         let invalid: [(String, String)] = [
             ("empty input", ""),
-            ("undefined tag", "0b"),
+            ("undefined tag", "ff"),
+            ("want-bodies naming no op", "0b" + "00000000"),
+            ("want-bodies over the limit", "0b" + "00000401"),
+            ("want-bodies out of order", "0b" + "00000002" + author2 + "0000000000000000" + "0000000000000001" + author1
+                + author1 + "0000000000000000" + "0000000000000001" + author1),
+            ("bodies with a body over the limit", "0c" + "00000001" + author1 + "0000000000000000" + "0000000000000001" + "00040001"),
             ("presence with an undefined activity", "0a" + "03" + "00000001" + "70"),
             ("presence with a ticket over the limit", "0a" + "01" + "00000101"),
             ("truncated join", "09" + author1),

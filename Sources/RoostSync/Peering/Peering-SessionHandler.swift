@@ -268,6 +268,30 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
                         if changed { hub.storeMayHaveChanged(alreadyRefreshed: vector) }
                     }
                 }
+            case let .readWantedBodies(limit):
+                let hub = hub
+                hub.storeQueue.async {
+                    let wants = (try? hub.store.wantedBodies(limit: limit)) ?? []
+                    eventLoop.execute { self.answer { $0.wantedBodiesRead(wants, now: self.now) } }
+                }
+            case let .readHeldBodies(wants):
+                let hub = hub
+                hub.storeQueue.async {
+                    let bodies = (try? hub.store.heldBodies(wants)) ?? []
+                    eventLoop.execute { self.answer { $0.heldBodiesRead(bodies, now: self.now) } }
+                }
+            case let .restoreBodies(bodies):
+                let hub = hub, peer = peer
+                hub.storeQueue.async {
+                    do throws(StoreError) {
+                        let restored = try hub.store.restoreBodies(bodies)
+                        // Counts only: bodies are customer text.
+                        hub.logger.notice("op bodies fetched again from a peer", metadata: [
+                            "peer": "\(peer?.short ?? "?")", "received": "\(bodies.count)", "restored": "\(restored)"])
+                    } catch {
+                        hub.logger.error("cannot restore op bodies from a peer", metadata: ["reason": "\(error)"])
+                    }
+                }
             case let .established(peer, vector):
                 hub.heard(from: peer, vector: vector)
                 hub.logger.info("peer session established", metadata: ["peer": "\(peer.short)"])
@@ -287,6 +311,14 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
                 context.close(promise: nil)
             }
         }
+    }
+
+    /// Feeds the driver's answer to a store read into the machine and performs what comes out.
+    private func answer(_ event: (inout SyncSession.StateMachine) -> [SyncSession.Action]) {
+        guard var machine else { return }
+        let actions = event(&machine)
+        self.machine = machine
+        perform(actions)
     }
 
     private func fetched(_ result: Result<OpBatch, StoreError>) {

@@ -3,7 +3,7 @@ public import RoostStore
 
 /// What sync needs from a node's storage, and no more (as syncthing's protocol package names the model it drives):
 /// the version vector, the ops beyond a vector, applying a peer's batch, the roster's version (to re-check admitted
-/// peers when it changes) and the housekeeping owed after an erasure. `OpStore` conforms; a test can hand sync any
+/// peers when it changes), the housekeeping owed after an erasure, and bodies fetched again from peers. `OpStore` conforms; a test can hand sync any
 /// other replica.
 public protocol SyncReplica: AnyObject, Sendable {
     /// The highest contiguous sequence number held per log.
@@ -16,6 +16,12 @@ public protocol SyncReplica: AnyObject, Sendable {
     func rosterVersion() throws(StoreError) -> Int64
     /// Finishes any scrubbing an applied erasure left owed (best effort; never throws).
     func scrubIfOwed()
+    /// Ops held as headers that no effective erasure names: their bodies are asked of peers (SPEC-sync.md §2b.15).
+    func wantedBodies(limit: Int) throws(StoreError) -> [BodyWant]
+    /// The bodies held of the ops a peer asked for (same position and header hash).
+    func heldBodies(_ wants: [BodyWant]) throws(StoreError) -> [HeldBody]
+    /// Restores the bodies that match their headers and are still wanted; returns how many.
+    func restoreBodies(_ bodies: [HeldBody]) throws(StoreError) -> Int
 }
 
 extension OpStore: SyncReplica {}

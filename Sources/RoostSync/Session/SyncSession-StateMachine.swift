@@ -99,6 +99,33 @@ extension SyncSession {
             return withActive { active in active.applied(id: id, result: result, context) }
         }
 
+        /// The driver's answer to ``Action/readWantedBodies(limit:)``: the bodies this node lacks (§2b.15).
+        public mutating func wantedBodiesRead(_ wants: [BodyWant], now: UInt64) -> [Action] {
+            withActive { active in
+                active.lastEventAt = max(active.lastEventAt, now)
+                active.wantReadPending = false
+                guard !wants.isEmpty else { return .stay([]) }
+                active.wantOutstanding = true
+                return .stay([.send(.wantBodies(Array(wants.sorted { $0.ref < $1.ref }.prefix(SyncLimits.maxWantBodies))))])
+            }
+        }
+
+        /// The driver's answer to ``Action/readHeldBodies(_:)``: the bodies this node holds of what the peer asked
+        /// for. They are sent in ascending order, as many as fit one message (the peer asks again for the rest).
+        public mutating func heldBodiesRead(_ bodies: [HeldBody], now: UInt64) -> [Action] {
+            withActive { active in
+                active.lastEventAt = max(active.lastEventAt, now)
+                var fitting: [HeldBody] = []
+                var size = 1 + 4
+                for item in bodies.sorted(by: { $0.ref < $1.ref }).prefix(SyncLimits.maxWantBodies) {
+                    size += 48 + 4 + item.body.count
+                    if size > SyncLimits.maxMessageBytes { break }
+                    fitting.append(item)
+                }
+                return .stay([.send(.bodies(fitting))])
+            }
+        }
+
         /// The local store gained ops (appended here, or applied from any peer): push what the peer lacks,
         /// and announce what it may not know we hold.
         public mutating func localChanged(localVector: VersionVector, now: UInt64) -> [Action] {
@@ -349,6 +376,12 @@ extension SyncSession.StateMachine {
         /// The time of the latest event.
         var lastEventAt: UInt64 = 0
 
+        // Fetching bodies again (§2b.15).
+        /// A `want-bodies` was sent and its `bodies` has not come back.
+        var wantOutstanding = false
+        /// The driver was asked for the wanted bodies and has not answered.
+        var wantReadPending = false
+
         // Receiving.
         var lastBatchReceived: UInt64 = 0
         /// Batches received and not yet applied, in order, with their tops.
@@ -434,6 +467,16 @@ extension SyncSession.StateMachine {
 
             case let .bye(code):
                 return .close([], .peerBye(code))
+
+            case let .wantBodies(wants):
+                actions.append(.readHeldBodies(wants))
+
+            case let .bodies(bodies):
+                guard wantOutstanding else {
+                    return .close([], .protocolViolation("bodies without a want-bodies outstanding"))
+                }
+                wantOutstanding = false
+                if !bodies.isEmpty { actions.append(.restoreBodies(bodies)) }
             }
             return .stay(actions)
         }
@@ -565,6 +608,11 @@ extension SyncSession.StateMachine {
                 deferred.removeAll()
                 consecutiveGaps.removeAll()
                 starved = false
+                // Bodies this node lacks: asked of one peer per round at most per session, one request at a time.
+                if !wantOutstanding && !wantReadPending {
+                    wantReadPending = true
+                    actions.append(.readWantedBodies(limit: SyncLimits.maxWantBodies))
+                }
             }
             // Relayed ops whose hold ended, and anything the anti-entropy round unblocked.
             pump(context, into: &actions)

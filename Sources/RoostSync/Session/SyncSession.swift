@@ -27,6 +27,15 @@ public enum SyncSession {
         case peerRejected(batchID: UInt64, SyncRejection)
         /// This session stops sending `log` (the peer refused it for good, or it cannot be sent).
         case logBlocked(LogID, reason: String)
+        /// Read `store.wantedBodies(limit:)` and hand the result to ``StateMachine/wantedBodiesRead(_:now:)``
+        /// (Protocol/SPEC-sync.md §2b.15). At most one is outstanding per session.
+        case readWantedBodies(limit: Int)
+        /// The peer asked for these bodies: read `store.heldBodies(_:)` and hand the result to
+        /// ``StateMachine/heldBodiesRead(_:now:)``.
+        case readHeldBodies([BodyWant])
+        /// The peer sent bodies this node asked for: `store.restoreBodies(_:)` checks each against its header and
+        /// restores the ones still wanted. Nothing to report back.
+        case restoreBodies([HeldBody])
         /// Close the connection (after sending what came before this action).
         case close(CloseReason)
     }

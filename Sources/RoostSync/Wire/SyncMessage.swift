@@ -29,10 +29,16 @@ public enum SyncMessage: Hashable, Sendable {
     case join(SyncJoin)
     /// Ephemeral presence of the sender's agent on a ticket ("viewing", "replying"); never stored (§2b.13).
     case presence(SyncPresence)
+    /// Ops the sender holds as headers only (withheld, or erased by an erasure that became void) whose bodies it asks
+    /// for (§2b.15): positions with their header hashes, ascending, 1…``SyncLimits/maxWantBodies``.
+    case wantBodies([BodyWant])
+    /// The answer to ``wantBodies(_:)``: the bodies the sender holds of those ops (maybe none), ascending by position.
+    case bodies([HeldBody])
 
     /// Tag bytes, in encoding order of the specification.
     public enum Tag: UInt8, Sendable, CaseIterable {
-        case hello = 1, have = 2, batch = 3, ack = 4, reject = 5, ping = 6, pong = 7, bye = 8, join = 9, presence = 10
+        case hello = 1, have = 2, batch = 3, ack = 4, reject = 5, ping = 6, pong = 7, bye = 8, join = 9, presence = 10,
+             wantBodies = 11, bodies = 12
     }
 
     /// This message's tag.
@@ -48,6 +54,8 @@ public enum SyncMessage: Hashable, Sendable {
         case .bye: .bye
         case .join: .join
         case .presence: .presence
+        case .wantBodies: .wantBodies
+        case .bodies: .bodies
         }
     }
 }
@@ -206,6 +214,18 @@ extension SyncMessage {
         case let .presence(presence):
             w.u8(presence.activity.rawValue)
             w.string(presence.ticket)
+        case let .wantBodies(wants):
+            w.u32(UInt32(wants.count))
+            for want in wants {
+                w.opRef(want.ref)
+                w.bytes32(want.hash)
+            }
+        case let .bodies(bodies):
+            w.u32(UInt32(bodies.count))
+            for item in bodies {
+                w.opRef(item.ref)
+                w.lengthPrefixed(item.body)
+            }
         }
     }
 
@@ -223,6 +243,8 @@ extension SyncMessage {
         case .bye: 2
         case .join: 1 + 32 + 64
         case let .presence(presence): 1 + 1 + 4 + presence.ticket.utf8.count
+        case let .wantBodies(wants): 1 + 4 + wants.count * (48 + 32)
+        case let .bodies(bodies): 1 + 4 + bodies.reduce(0) { $0 + 48 + 4 + $1.body.count }
         }
     }
 
@@ -324,6 +346,35 @@ extension SyncMessage {
             }
             return .presence(SyncPresence(ticket: try r.string("presence.ticket", limit: SyncPresence.maxTicketBytes),
                                           activity: activity))
+        case .wantBodies:
+            let count = Int(try r.u32("wantBodies.count"))
+            if count == 0 { throw .notCanonical("want-bodies names no op") }
+            if count > SyncLimits.maxWantBodies {
+                throw .tooLarge(field: "wantBodies.count", length: count, limit: SyncLimits.maxWantBodies)
+            }
+            if count * 80 > r.remaining { throw .truncated(field: "wantBodies") }
+            var wants: [BodyWant] = []
+            wants.reserveCapacity(count)
+            for _ in 0..<count {
+                let ref = try r.opRef("wantBodies.op")
+                if let last = wants.last, !(last.ref < ref) { throw .notCanonical("want-bodies positions not strictly ascending") }
+                wants.append(BodyWant(ref: ref, hash: try r.bytes32("wantBodies.hash")))
+            }
+            return .wantBodies(wants)
+        case .bodies:
+            let count = Int(try r.u32("bodies.count"))
+            if count > SyncLimits.maxWantBodies {
+                throw .tooLarge(field: "bodies.count", length: count, limit: SyncLimits.maxWantBodies)
+            }
+            if count * 52 > r.remaining { throw .truncated(field: "bodies") }
+            var bodies: [HeldBody] = []
+            bodies.reserveCapacity(count)
+            for _ in 0..<count {
+                let ref = try r.opRef("bodies.op")
+                if let last = bodies.last, !(last.ref < ref) { throw .notCanonical("bodies positions not strictly ascending") }
+                bodies.append(HeldBody(ref: ref, body: try r.lengthPrefixed("bodies.body", limit: Limits.maxBodyBytes)))
+            }
+            return .bodies(bodies)
         }
     }
 
