@@ -189,6 +189,48 @@ import RoostCrypto
         #expect(try early.restoreBodies(held) == 0, "restoring twice changes nothing")
     }
 
+    /// Simulation seed 24524: two leads erase the same messages; the first is then revoked with a cut that keeps none
+    /// of her ops, and the revocation arrives in the same batch as the second lead's erasure, at a node that had carried
+    /// out the first. The cut voided the first erasure but left its mark on the ops it had erased (`op_erasure`), so
+    /// when the second erasure was judged right after, it took them for already erased and never merged their
+    /// residues: that node lacked the message rows every other node had. The cut now clears those marks unless
+    /// another effective erasure names the op.
+    @Test func aSecondErasureStillTakesEffectWhenTheFirstIsVoidedInTheSameBatch() throws {
+        let scenario = try Scenario()
+        let max = try TestAuthor(seed: 5, epoch: 55)
+        try max.store.bindLocalLog(max.local.log)
+        try max.store.setTeamFounder(scenario.founder.id)
+        try scenario.founder.append([RosterChange.body(member: max.id, .role(.lead))], at: baseMillis + 35)
+        for batch in try scenario.founder.segments() { try max.store.apply(batch, clock: Self.clock) }
+        let targets = try max.store.erasureTargets(customer: "u1")
+        #expect(targets.count == 4)
+        try max.append([Erasure(reason: "GDPR 2", customer: "u1", targets: targets).body(id: "fedcba9876543210fedcba9876543210")],
+                       at: baseMillis + 40)
+        try scenario.founder.append([RosterChange.body(member: scenario.lea.id, .revoke(RevocationCut(kept: [:])))],
+                                    at: baseMillis + 50)
+        let founder = try scenario.founder.segments(), maxBatches = try max.segments()
+        #expect(founder.count == 4)
+        let revocation = founder[3], maxErasure = try #require(maxBatches.last)
+        let together = OpBatch(ops: revocation.ops + maxErasure.ops, seals: revocation.seals + maxErasure.seals)
+
+        let early = try scenario.replica(), late = try scenario.replica()
+        for batch in founder.prefix(3) { try early.apply(batch, clock: Self.clock) }
+        try early.apply(scenario.leaBatches[0], clock: Self.clock)
+        for batch in maxBatches.dropLast() { try early.apply(batch, clock: Self.clock) }
+        try early.apply(together, clock: Self.clock)
+
+        for batch in founder { try late.apply(batch, clock: Self.clock) }
+        for batch in maxBatches { try late.apply(batch, clock: Self.clock) }
+        #expect(throws: StoreError.self) { try late.apply(scenario.leaBatches[0], clock: Self.clock) }
+
+        #expect(try early.versionVector() == late.versionVector())
+        #expect(try early.erasures().map(\.state) == ["effective"])
+        #expect(try early.wantedBodies(limit: 10).isEmpty && late.wantedBodies(limit: 10).isEmpty)
+        #expect(try Self.texts(early) == Self.texts(late))
+        #expect(try early.stateHash() == late.stateHash())
+        #expect(try early.verify().isOK)
+    }
+
     /// A node that carried out an effective erasure has nothing to give and wants nothing back.
     @Test func anEffectiveErasureIsNeverUndoneByFetchingBodies() throws {
         let scenario = try Scenario()

@@ -175,7 +175,20 @@ extension OpStore {
             try db.execute(sql: "DELETE FROM seal WHERE author = ? AND epoch = ? AND seq > ?", arguments: args)
             try db.execute(sql: "DELETE FROM op_erasure WHERE author = ? AND epoch = ? AND seq > ?", arguments: args)
             // Erasure ops past the cut are void: their records go with them, so the ops they named count again
-            // (their bodies, when dropped here, are fetched again from peers: OpStore-bodies.swift).
+            // (their bodies, when dropped here, are fetched again from peers: OpStore-bodies.swift). So do their marks
+            // on the ops they erased, unless another effective erasure names the op: an erasure judged after this
+            // (in the same batch, say) must find those ops unerased and merge its residue (simulation seed 24524).
+            try db.execute(sql: """
+                DELETE FROM op_erasure WHERE EXISTS (
+                    SELECT 1 FROM erasure_target t
+                    WHERE t.erasure_author = ?1 AND t.erasure_epoch = ?2 AND t.erasure_seq > ?3
+                      AND t.author = op_erasure.author AND t.epoch = op_erasure.epoch AND t.seq = op_erasure.seq)
+                AND NOT EXISTS (
+                    SELECT 1 FROM erasure_target t
+                    JOIN erasure e ON e.author = t.erasure_author AND e.epoch = t.erasure_epoch AND e.seq = t.erasure_seq
+                    WHERE t.author = op_erasure.author AND t.epoch = op_erasure.epoch AND t.seq = op_erasure.seq
+                      AND e.state = 1 AND NOT (t.erasure_author = ?1 AND t.erasure_epoch = ?2 AND t.erasure_seq > ?3))
+                """, arguments: args)
             try db.execute(sql: "DELETE FROM erasure_target WHERE erasure_author = ? AND erasure_epoch = ? AND erasure_seq > ?",
                            arguments: args)
             try db.execute(sql: "DELETE FROM erasure WHERE author = ? AND epoch = ? AND seq > ?", arguments: args)
