@@ -13,7 +13,7 @@
 //   6. format 2's bytes (only when asked: `--only format2 --workload FILE`, tools/bench-format2.sh): sync bytes and
 //      op-table bytes per op of format 1 and format 2 on issue 12's workload (Format2Sizes.swift).
 //
-// Usage: roost-bench-sync [--ops N] [--only initial,latency,mesh,soak,format2] [--soak-minutes M] [--soak-nodes N] [--soak-rate R]
+// Usage: roost-bench-sync [--ops N] [--only initial,latency,mesh,soak,format2,members] [--soak-minutes M] [--soak-nodes N] [--soak-rate R]
 //        [--workload FILE]
 import Foundation
 import Logging
@@ -257,8 +257,6 @@ if only.contains("mesh") {
 if only.contains("soak") {
     try await soak(minutes: soakMinutes, nodes: soakNodes, rate: soakRate)
 }
-try await group.shutdownGracefully()
-
 if only.contains("format2") {
     guard let workloadPath else { say("--only format2 needs --workload FILE (tools/bench-format2.sh makes it)"); exit(2) }
     let directory = NSTemporaryDirectory() + "roost-format2-\(getpid())"
@@ -269,3 +267,13 @@ if only.contains("format2") {
     say("FORMAT2 ops=\(r.ops) v1_wire_per_op=\(per(r.v1Wire)) v2_wire_per_op=\(per(r.v2Wire)) "
         + "v1_table_per_op=\(per(r.v1Table)) v2_table_per_op=\(per(r.v2Table))")
 }
+
+if only.contains("members") {
+    for members in [30, 300, 3_000] {
+        let r = try await MembersBench.run(members: members, seconds: 10)
+        say(String(format: "MEMBERS members=%d idle_round_bytes=%.0f rss_per_node_kib=%d setup_s=%.1f",
+                   r.members, r.roundBytes, r.rssPerNodeKiB, r.setupSeconds))
+    }
+}
+
+try await group.shutdownGracefully()
