@@ -69,66 +69,60 @@ public struct RunV2: Hashable, Sendable {
 /// One direction's session dictionaries of authors and scopes (Protocol/SPEC-format-2.md §2.6). The encoder and the
 /// decoder of a direction each keep one and feed it every run in order, so references agree.
 public struct RunDictionary: Sendable {
-    private var authors: [AuthorID] = []
-    private var authorIndex: [AuthorID: Int] = [:]
-    private var scopes: [ScopeID] = []
-    private var scopeIndex: [ScopeID: Int] = [:]
+    private var authors = Interned<AuthorID>()
+    private var scopes = Interned<ScopeID>()
 
     /// An empty dictionary (a new session).
     public init() {}
 
     mutating func write(_ author: AuthorID, into w: inout ByteWriter) {
-        if let index = authorIndex[author] {
-            w.varint(UInt64(index + 1))
-        } else {
-            w.varint(0)
-            w.bytes32(author.key)
-            authorIndex[author] = authors.count
-            authors.append(author)
-        }
+        authors.write(author, into: &w) { $1.bytes32($0.key) }
     }
 
     mutating func write(_ scope: ScopeID, into w: inout ByteWriter) {
-        if let index = scopeIndex[scope] {
-            w.varint(UInt64(index + 1))
-        } else {
-            w.varint(0)
-            w.scope(scope)
-            scopeIndex[scope] = scopes.count
-            scopes.append(scope)
-        }
+        scopes.write(scope, into: &w) { $1.scope($0) }
     }
 
     mutating func readAuthor(_ r: inout ByteReader) throws(ByteDecodingError) -> AuthorID {
-        let ref = try r.varint("run.author")
-        if ref == 0 {
-            let author = AuthorID(key: try r.bytes32("run.author"))
-            guard authors.count < SyncLimits.maxRunDictionaryEntries else {
-                throw .tooLarge(field: "run.authors", length: authors.count + 1, limit: SyncLimits.maxRunDictionaryEntries)
-            }
-            guard authorIndex[author] == nil else { throw .notCanonical("an author sent again after its reference") }
-            authorIndex[author] = authors.count
-            authors.append(author)
-            return author
-        }
-        guard ref <= UInt64(authors.count) else { throw .invalidTag(field: "run.author", value: ref) }
-        return authors[Int(ref - 1)]
+        try authors.read(&r, "run.author") { r throws(ByteDecodingError) in AuthorID(key: try r.bytes32("run.author")) }
     }
 
     mutating func readScope(_ r: inout ByteReader, _ field: String) throws(ByteDecodingError) -> ScopeID {
-        let ref = try r.varint(field)
-        if ref == 0 {
-            let scope = try r.scope(field)
-            guard scopes.count < SyncLimits.maxRunDictionaryEntries else {
-                throw .tooLarge(field: "run.scopes", length: scopes.count + 1, limit: SyncLimits.maxRunDictionaryEntries)
+        try scopes.read(&r, field) { r throws(ByteDecodingError) in try r.scope(field) }
+    }
+
+    /// One list: a reference is a varint, `0` for "a new entry follows", `n ≥ 1` for entry `n − 1`.
+    private struct Interned<Key: Hashable & Sendable>: Sendable {
+        private var keys: [Key] = []
+        private var index: [Key: Int] = [:]
+
+        mutating func write(_ key: Key, into w: inout ByteWriter, _ encode: (Key, inout ByteWriter) -> Void) {
+            if let known = index[key] {
+                w.varint(UInt64(known + 1))
+            } else {
+                w.varint(0)
+                encode(key, &w)
+                index[key] = keys.count
+                keys.append(key)
             }
-            guard scopeIndex[scope] == nil else { throw .notCanonical("a scope sent again after its reference") }
-            scopeIndex[scope] = scopes.count
-            scopes.append(scope)
-            return scope
         }
-        guard ref <= UInt64(scopes.count) else { throw .invalidTag(field: field, value: ref) }
-        return scopes[Int(ref - 1)]
+
+        mutating func read(_ r: inout ByteReader, _ field: String,
+                           _ decode: (inout ByteReader) throws(ByteDecodingError) -> Key) throws(ByteDecodingError) -> Key {
+            let ref = try r.varint(field)
+            guard ref == 0 else {
+                guard ref <= UInt64(keys.count) else { throw .invalidTag(field: field, value: ref) }
+                return keys[Int(ref - 1)]
+            }
+            let key = try decode(&r)
+            guard keys.count < SyncLimits.maxRunDictionaryEntries else {
+                throw .tooLarge(field: field, length: keys.count + 1, limit: SyncLimits.maxRunDictionaryEntries)
+            }
+            guard index[key] == nil else { throw .notCanonical("\(field) sent again after its reference") }
+            index[key] = keys.count
+            keys.append(key)
+            return key
+        }
     }
 }
 
