@@ -86,7 +86,7 @@ import Testing
             \(total.drops) drops, \(total.ackLosses) lost acks, \(total.applyFailures) failed applies, \
             rejects \(total.rejects.map { "\($0.key)=\($0.value)" }.sorted()), \(total.partitions) partitions, \
             \(total.restarts) restarts, \(total.revocations) revocations (\(total.revocationCloses) sessions closed, \
-            \(total.revokedRefusals) refusals of revoked logs), \(total.erasures) erasures (\(total.erasedOps) ops erased), \(total.bodiesWanted) bodies wanted and \(total.bodiesRestored) fetched again, \(total.orphanedClaims) tickets whose claims chained from a revoked one, slowest settle \(total.settleMillis) ms, slowest probe \(total.probeMillis) ms, \
+            \(total.revokedRefusals) refusals of revoked logs), \(total.erasures) erasures (\(total.erasedOps) ops erased), \(total.bodiesWanted) bodies wanted and \(total.bodiesRestored) fetched again (\(total.bodiesGoneEverywhere) gone everywhere), \(total.orphanedClaims) tickets whose claims chained from a revoked one, slowest settle \(total.settleMillis) ms, slowest probe \(total.probeMillis) ms, \
             \(total.events) events
             """)
         // The chaos must really have happened, or the test proves little.
