@@ -271,13 +271,27 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
             case let .readWantedBodies(limit):
                 let hub = hub
                 hub.storeQueue.async {
-                    let wants = (try? hub.store.wantedBodies(limit: limit)) ?? []
+                    let wants: [BodyWant]
+                    do throws(StoreError) {
+                        wants = try hub.store.wantedBodies(limit: limit)
+                    } catch {
+                        // Nothing is asked this round; the next round reads again.
+                        hub.logger.error("cannot read the op bodies to fetch again", metadata: ["reason": "\(error)"])
+                        wants = []
+                    }
                     eventLoop.execute { self.answer { $0.wantedBodiesRead(wants, now: self.now) } }
                 }
             case let .readHeldBodies(wants):
                 let hub = hub
                 hub.storeQueue.async {
-                    let bodies = (try? hub.store.heldBodies(wants)) ?? []
+                    let bodies: [HeldBody]
+                    do throws(StoreError) {
+                        bodies = try hub.store.heldBodies(wants)
+                    } catch {
+                        // The peer gets an empty answer and asks again at its next round.
+                        hub.logger.error("cannot read op bodies a peer asked for", metadata: ["reason": "\(error)"])
+                        bodies = []
+                    }
                     eventLoop.execute { self.answer { $0.heldBodiesRead(bodies, now: self.now) } }
                 }
             case let .restoreBodies(bodies):
