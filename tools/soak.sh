@@ -7,6 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../Benchmarks"
 args=(--only soak)
+given="$*"
 while [ $# -gt 0 ]; do
     case "$1" in
         --minutes) args+=(--soak-minutes "$2"); shift 2 ;;
@@ -19,5 +20,5 @@ done
 swift build -c release --product roost-bench-sync >&2
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "machine: $(nproc) cores, $(free -h | awk '/^Mem:/ {print $2}') memory, load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "command: tools/soak.sh $*"
+echo "command: tools/soak.sh $given"
 .build/release/roost-bench-sync "${args[@]}"
