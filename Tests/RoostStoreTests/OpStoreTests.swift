@@ -13,6 +13,23 @@ import RoostCrypto
         (0..<n).map { .set(entity: EntityRef("ticket", String($0 % 5)), field: "status", value: .string("s\($0)")) }
     }
 
+    /// One `batch(after:limit:)` stops at a seal within its limit, short of the store's vector; `ops(after:upTo:limit:)`
+    /// reads on to the vector (the dashboard cache and the warehouse mirror took one batch for all the new ops and
+    /// skipped the rest when a batch stopped short).
+    @Test func opsUpToAVectorReadPastOneBatchAndRefuseMoreThanTheLimit() throws {
+        let ana = try TestAuthor(seed: 1)
+        for _ in 0..<3 { try ana.append(sampleBodies(4), at: baseMillis) }
+        let current = try ana.store.versionVector()
+        #expect(try ana.store.batch(after: VersionVector(), limit: 11).ops.count == 8, "one batch stops at the seal of op 8")
+        let all = try #require(try ana.store.ops(after: VersionVector(), upTo: current, limit: 12))
+        #expect(all.map(\.header.seq) == Array(1...12))
+        #expect(try ana.store.ops(after: VersionVector(), upTo: current, limit: 11) == nil)
+        var known = VersionVector()
+        known[ana.local.log] = 4
+        #expect(try ana.store.ops(after: known, upTo: current, limit: 8)?.map(\.header.seq) == Array(5...12))
+        #expect(try ana.store.ops(after: current, upTo: current, limit: 8) == [])
+    }
+
     @Test func appendChainsOpsAndSealsOncePerTransaction() throws {
         let ana = try TestAuthor(seed: 1)
         let first = try ana.append(sampleBodies(3), at: baseMillis)

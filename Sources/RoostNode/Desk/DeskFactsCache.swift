@@ -76,10 +76,13 @@ public final class DeskFactsCache: Sendable {
             let current = try store.versionVector()
             guard let known = state.vector else { return try Self.reload(&state, store, current) }
             if known == current { return Refresh(full: false, tickets: 0) }
-            let batch = try store.batch(after: known, limit: Self.maxIncrementalOps + 1)
-            guard batch.ops.count <= Self.maxIncrementalOps else { return try Self.reload(&state, store, current) }
+            // Every op up to `current`: one batch stops at its limit across logs and at seal boundaries.
+            guard !known.entries.contains(where: { $0.value > current[$0.key] }),
+                  let ops = try store.ops(after: known, upTo: current, limit: Self.maxIncrementalOps) else {
+                return try Self.reload(&state, store, current)
+            }
             var keys = Set<String>(), messageIDs = Set<String>()
-            for op in batch.ops {
+            for op in ops {
                 guard let bytes = op.body, let body = try? OpBody.decode(kind: op.header.kind, bytes: bytes) else {
                     return try Self.reload(&state, store, current)
                 }
