@@ -3,13 +3,20 @@ SWIFT ?= swift
 DEMO_HOME ?= $(CURDIR)/.roost-demo
 SUDO := $(shell [ "$$(id -u)" -ne 0 ] && command -v sudo >/dev/null && echo sudo)
 
-.PHONY: deps browser-deps build demo test bench clean
+.PHONY: deps browser-deps postgres-deps build demo test bench clean
 
 ## Install libsodium-dev (and pkg-config) and libcld2-dev (language detection) with apt-get when they are missing.
 deps:
 	@if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists libsodium || [ ! -f /usr/include/cld2/public/compact_lang_det.h ]; then \
 		echo "Installing libsodium-dev and libcld2-dev with apt-get..."; \
 		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libsodium-dev libcld2-dev pkg-config; \
+	fi
+
+## Install Debian's postgresql (the warehouse mirror's tests start a server of their own) with apt-get when missing.
+postgres-deps:
+	@if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 && ! command -v pg_ctl >/dev/null 2>&1; then \
+		echo "Installing postgresql with apt-get (warehouse mirror tests)..."; \
+		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; \
 	fi
 
 ## Install Debian's chromium and chromium-driver (the web app's browser tests) with apt-get when missing.
@@ -27,7 +34,7 @@ demo: build
 	@ROOST=$$($(SWIFT) build --product roost --show-bin-path)/roost DEMO_HOME="$(DEMO_HOME)" bash examples/demo.sh
 
 ## The whole test suite (what CI runs).
-test: deps browser-deps
+test: deps browser-deps postgres-deps
 	$(SWIFT) test
 
 ## Release-build benchmarks (package-benchmark, in Benchmarks/).

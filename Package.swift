@@ -4,6 +4,7 @@
 // One target per layer; dependencies point down only (README "Architecture"):
 //   RoostCore <- RoostCrypto (CSodium) <- RoostStore <- RoostSync (SwiftNIO) <- RoostNode <- RoostWeb <- roost
 //   RoostCore <- RoostTwitter (CCLD2) <- RoostNode
+//   RoostNode <- RoostMirror (postgres-nio) <- roost
 //   RoostNode, RoostConsole <- roost-inspect; RoostConsole <- roost
 // (RoostCore is pure and depends on nothing. Not products: FakeXServer, RoostTestSupport.)
 import PackageDescription
@@ -26,6 +27,7 @@ let package = Package(
         .library(name: "RoostSync", targets: ["RoostSync"]),
         .library(name: "RoostNode", targets: ["RoostNode"]),
         .library(name: "RoostWeb", targets: ["RoostWeb"]),
+        .library(name: "RoostMirror", targets: ["RoostMirror"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -40,6 +42,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         // Prometheus exposition of the node's sync metrics on the admin port (`roost run`, config key `admin`).
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // The warehouse mirror (`roost mirror --postgres URL`, RoostMirror): PostgreSQL's wire protocol, pooled
+        // connections and transactions, from the Swift server group's maintained driver rather than our own.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(
@@ -117,6 +122,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // The local HTTP API, live events and the web app, served by `roost run` (RoostNode <- RoostWeb <- roost).
+        // The warehouse mirror: a node's desk kept current in PostgreSQL (`roost mirror`).
+        .target(
+            name: "RoostMirror",
+            dependencies: [
+                "RoostNode", "RoostCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Its style sheet and script are files, embedded in the binary at build time.
         .target(
             name: "RoostWeb",
@@ -137,7 +152,7 @@ let package = Package(
         .executableTarget(
             name: "roost",
             dependencies: [
-                "RoostWeb", "RoostNode", "RoostStore", "RoostCore", "RoostTwitter", "RoostSync", "RoostConsole",
+                "RoostWeb", "RoostNode", "RoostStore", "RoostCore", "RoostTwitter", "RoostSync", "RoostConsole", "RoostMirror",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -201,6 +216,13 @@ let package = Package(
             dependencies: [
                 "RoostTestSupport", "RoostNode", "RoostStore", "RoostCore", "RoostTwitter", "RoostSync", "roost",
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RoostMirrorTests",
+            dependencies: [
+                "RoostTestSupport", "RoostMirror", "RoostNode", "RoostCore", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -12,7 +12,7 @@ struct Roost: AsyncParsableCommand {
             TagTicket.self, UntagTicket.self, SetPriority.self, Escalate.self, Snooze.self, Mark.self, Resolve.self, Customer.self, Retention.self,
             Canned.self, SLA.self, RoutingCommand.self, PolicyCommand.self, Report.self, Search.self, Reindex.self, Agent.self, Alerts.self, Ingest.self, ImportTWCS.self, OpCommand.self, BundleCommand.self,
             GatewayCommand.self, OutboxCommand.self, XCommand.self,
-            Open.self, TokenCommand.self,
+            Open.self, TokenCommand.self, Mirror.self,
         ]
     )
 }

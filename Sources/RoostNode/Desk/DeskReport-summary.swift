@@ -52,8 +52,7 @@ extension DeskReport {
     ) -> DeskReport {
         let evaluationTime = scope.until ?? now
         func sender(_ message: TicketSummary.Sender) -> String {
-            let base = agentName(message.author)
-            return message.signature.map { base == message.author && !base.contains("^") ? "\(base) ^\($0)" : base } ?? base
+            senderName(author: message.author, signature: message.signature, agentName: agentName)
         }
         // The scope's tickets are picked in the loop below rather than copied out first (100,000 summaries).
         func inScope(_ ticket: TicketSummary) -> Bool {
@@ -71,14 +70,10 @@ extension DeskReport {
         var resolutionTimes: [Double] = []
         var inChannel = 0, takenToDM = 0
         var perAgent: [String: Agent] = [:]
-        let targets = Priority.allCases.map { ($0, sla.target($0)) }
-        func target(_ priority: Priority) -> Int { targets.first { $0.0 == priority }!.1 }
         for ticket in allSummaries where inScope(ticket) {
             ticketCount += 1
             let first = ticket.firstInboundMillis
-            // Business time where the queue's policy counts it (SPEC.md §1b.13), else first + target.
-            let due = sla.queues.isEmpty ? DeskRules.firstResponseDue(firstInboundMillis: first, targetMinutes: target(ticket.priority))
-                : UInt64(clamping: sla.due(.firstResponse, from: Int64(first), priority: ticket.priority, queue: ticket.queue) ?? 0)
+            let due = firstResponseDue(firstInboundMillis: first, priority: ticket.priority, queue: ticket.queue, sla: sla)
             if let response = ticket.firstResponseMillis {
                 firstResponses.append(Double(response - first) / 60_000)
                 if response > due { breaches += 1 }
@@ -117,5 +112,21 @@ extension DeskReport {
             inChannelResolutionRate: rate(inChannel, resolved), takenToDMShare: rate(takenToDM, firstResponses.count),
             slaBreaches: breaches, claimConflicts: conflictCount,
             agents: perAgent.values.sorted { ($0.replies + $0.resolutions, $1.agent) > ($1.replies + $1.resolutions, $0.agent) })
+    }
+}
+
+extension DeskReport {
+    /// When a ticket's first response is due: business time where the queue's policy counts it (SPEC.md §1b.13),
+    /// else the first customer message plus the priority's target. The report and the warehouse mirror share it.
+    public static func firstResponseDue(firstInboundMillis first: UInt64, priority: Priority, queue: String?, sla: SLATargets) -> UInt64 {
+        sla.queues.isEmpty ? DeskRules.firstResponseDue(firstInboundMillis: first, targetMinutes: sla.target(priority))
+            : UInt64(clamping: sla.due(.firstResponse, from: Int64(first), priority: priority, queue: queue) ?? 0)
+    }
+
+    /// The name an outbound message is credited to: the author's member name, else the author as written with the
+    /// signature in its text (`brand ^AB`), so replies sent under one brand account still tell agents apart.
+    public static func senderName(author: String, signature: String?, agentName: (String) -> String) -> String {
+        let base = agentName(author)
+        return signature.map { base == author && !base.contains("^") ? "\(base) ^\($0)" : base } ?? base
     }
 }

@@ -1,0 +1,178 @@
+import RoostCore
+import RoostStore
+
+extension DeskService {
+    /// Beyond this many new ops a mirror pass replaces everything (cheaper than reading them one by one).
+    public static let mirrorMaxIncrementalOps = 20_000
+    /// Collections whose ops change no mirrored row, so a pass skips them.
+    static let mirrorInertCollections: Set<String> = [Desk.customer, Desk.canned, Desk.resolutionType, "handle", "xpost"]
+    /// Ticket registers whose changes become events.
+    static let mirrorEventFields: Set<String> = ["status", "priority", "tier", "queue", "resolution"]
+
+    /// What a warehouse mirror at `cursor` needs to write to be current: the rows of the tickets ops touched since
+    /// (their messages and tags), the events of those ops, and the new cursor. Everything when `cursor` is nil or
+    /// another node's, or when the new ops change what every row depends on (see ``MirrorChange/full``).
+    public func mirrorChange(after cursor: MirrorCursor?) throws(DeskError) -> MirrorChange {
+        let current = try run { () throws(StoreError) in try store.versionVector() }
+        let next = MirrorCursor(node: node.id, vector: current)
+        guard let cursor else { return try mirrorFull(next, reason: "first pass") }
+        guard cursor.node == node.id.text, let known = cursor.versionVector else {
+            return try mirrorFull(next, reason: "the cursor is another node's")
+        }
+        if known == current {
+            return MirrorChange(full: false, cursor: next, refreshed: [], tickets: [], messages: [], tags: [], events: [],
+                                opsRead: 0)
+        }
+        // A revocation's cut removes ops: the vector no longer covers the cursor, and rows may depend on them.
+        if known.entries.contains(where: { $0.value > current[$0.key] }) {
+            return try mirrorFull(next, reason: "ops were removed (a revocation's cut)")
+        }
+        guard let ops = try run({ () throws(StoreError) in
+            try store.ops(after: known, upTo: current, limit: Self.mirrorMaxIncrementalOps)
+        }) else {
+            return try mirrorFull(next, reason: "more than \(Self.mirrorMaxIncrementalOps) new ops")
+        }
+        var keys = Set<String>(), messageIDs = Set<String>(), claims = false
+        for op in ops {
+            guard let bytes = op.body, let body = try? OpBody.decode(kind: op.header.kind, bytes: bytes) else {
+                return try mirrorFull(next, reason: "an erased body")
+            }
+            switch body.entity.collection {
+            case Desk.ticket:
+                keys.insert(body.entity.key)
+                if case .claim = body { claims = true }
+            case Desk.message: messageIDs.insert(body.entity.key)
+            case let collection where Self.mirrorInertCollections.contains(collection): continue
+            default: return try mirrorFull(next, reason: "\(body.entity.collection) changed")
+            }
+        }
+        // A message may have moved: its old ticket is refreshed as well as the one it is on now.
+        let owners = try run { () throws(StoreError) in try store.deskFacts(tickets: [], messageIDs: messageIDs).messageTickets }
+        keys.formUnion(owners.values)
+        var change = try mirrorRows(tickets: keys, cursor: next)
+        change.events = try mirrorEvents(ops, messageTickets: owners)
+        change.refreshed = keys.sorted()
+        change.conflicts = claims ? try mirrorConflicts() : nil
+        change.opsRead = ops.count
+        return change
+    }
+
+    private func mirrorFull(_ cursor: MirrorCursor, reason: String) throws(DeskError) -> MirrorChange {
+        var change = try mirrorRows(tickets: nil, cursor: cursor)
+        var ops: [Op] = [], position = VersionVector()
+        while true {
+            let batch = try run { () throws(StoreError) in try store.batch(after: position) }
+            guard !batch.ops.isEmpty else { break }
+            for op in batch.ops { position[LogID(author: op.header.author, epoch: op.header.epoch)] = op.header.seq }
+            ops += batch.ops.filter { $0.body != nil }
+        }
+        change.full = true
+        change.fullReason = reason
+        change.refreshed = change.tickets.map(\.key)
+        change.events = try mirrorEvents(ops, messageTickets: [:])
+        change.conflicts = try mirrorConflicts()
+        change.opsRead = ops.count
+        let roster = try run { () throws(StoreError) in try store.roster() }
+        var agents: [MirrorAgent] = []
+        if let roster {
+            agents.append(MirrorAgent(id: roster.founder.text, name: try memberName(roster.founder), role: "admin", revoked: false))
+            for (id, member) in roster.members.sorted(by: { $0.key.text < $1.key.text }) {
+                agents.append(MirrorAgent(id: id.text, name: try memberName(id), role: member.role.rawValue,
+                                          revoked: member.revocation != nil))
+            }
+        } else {
+            agents.append(MirrorAgent(id: node.id.text, name: try memberName(node.id), role: "admin", revoked: false))
+        }
+        change.agents = agents
+        return change
+    }
+
+    /// The current rows of some tickets, their messages and tags (a ticket no longer projected has none), with the
+    /// cursor unchanged: for tickets a warehouse knows that the store's ops do not name (a message moved away).
+    public func mirrorTickets(_ keys: Set<String>, cursor: MirrorCursor) throws(DeskError) -> MirrorChange {
+        var change = try mirrorRows(tickets: keys, cursor: cursor)
+        change.refreshed = keys.sorted()
+        return change
+    }
+
+    /// The rows of some tickets (all when nil), with names resolved as the report resolves them.
+    private func mirrorRows(tickets keys: Set<String>?, cursor: MirrorCursor) throws(DeskError) -> MirrorChange {
+        let records = try run { () throws(StoreError) in try store.deskRecords(tickets: keys) }
+        let sla = try slaTargets()
+        var names: [String: String] = [:]
+        func name(_ author: String) throws(DeskError) -> String {
+            if let known = names[author] { return known }
+            var result = author
+            if let id = try? AuthorID(text: author) { result = try memberName(id) }
+            names[author] = result
+            return result
+        }
+        for author in Set(records.messages.map(\.author)) { _ = try name(author) }
+        var messages: [MirrorMessage] = []
+        var dmTickets = Set<String>()
+        for message in records.messages {
+            if message.direction == .outbound && message.dm { dmTickets.insert(message.ticket) }
+            messages.append(MirrorMessage(
+                id: message.id, ticket: message.ticket, direction: message.direction.rawValue, author: message.author,
+                sender: DeskReport.senderName(author: message.author, signature: message.signature, agentName: { names[$0] ?? $0 }),
+                createdMs: Int64(message.createdMillis), dm: message.dm, signature: message.signature))
+        }
+        var tickets: [MirrorTicket] = [], tags: [MirrorTag] = []
+        for record in records.tickets {
+            let facts = record.facts
+            let due = facts.firstInboundMillis.map {
+                Int64(DeskReport.firstResponseDue(firstInboundMillis: $0, priority: facts.priority, queue: facts.queue, sla: sla))
+            }
+            tickets.append(MirrorTicket(
+                key: facts.key, channel: facts.channel, brand: record.brand, customer: record.customer,
+                status: facts.status.rawValue, reopened: record.reopened, priority: facts.priority.rawValue, tier: record.tier,
+                queue: facts.queue, resolution: facts.resolution, holder: facts.holder?.text,
+                holderName: try facts.holder.map { (id: AuthorID) throws(DeskError) in try name(id.text) },
+                leaseEndsMs: record.leaseEndsMillis.map(Int64.init), firstInboundMs: facts.firstInboundMillis.map(Int64.init),
+                lastInboundMs: record.lastInboundMillis.map(Int64.init),
+                firstResponseMs: facts.firstResponseMillis.map(Int64.init), firstResponseDueMs: due,
+                lastMessageMs: record.lastMessageMillis.map(Int64.init), statusSetMs: facts.statusSetMillis.map(Int64.init),
+                statusBy: facts.statusBy?.text, statusByName: try facts.statusBy.map { (id: AuthorID) throws(DeskError) in try name(id.text) },
+                messages: record.messages,
+                tookDm: facts.resolution == Desk.dmResolution || dmTickets.contains(facts.key)))
+            tags += record.tags.map { MirrorTag(ticket: facts.key, tag: $0) }
+        }
+        return MirrorChange(full: false, cursor: cursor, refreshed: [], tickets: tickets, messages: messages, tags: tags,
+                            events: [], opsRead: 0)
+    }
+
+    /// One event per op on a ticket or message that a warehouse reports on.
+    private func mirrorEvents(_ ops: [Op], messageTickets: [String: String]) throws(DeskError) -> [MirrorEvent] {
+        var names: [AuthorID: String] = [:], events: [MirrorEvent] = []
+        for op in ops {
+            guard let bytes = op.body, let body = try? OpBody.decode(kind: op.header.kind, bytes: bytes) else { continue }
+            let ticket: String, kind: String, detail: String?
+            switch body {
+            case let .claim(entity, action, holder, _, _) where entity.collection == Desk.ticket:
+                (ticket, kind, detail) = (entity.key, action.description, holder?.text)
+            case let .tagAdd(entity, tag) where entity.collection == Desk.ticket:
+                (ticket, kind, detail) = (entity.key, "tag_added", tag)
+            case let .tagRemove(entity, tag, _) where entity.collection == Desk.ticket:
+                (ticket, kind, detail) = (entity.key, "tag_removed", tag)
+            case let .set(entity, field, value) where entity.collection == Desk.ticket && Self.mirrorEventFields.contains(field):
+                (ticket, kind, detail) = (entity.key, field, value.stringValue)
+            case let .insert(entity, fields) where entity.collection == Desk.message:
+                let values = Dictionary(fields.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
+                guard let key = values["ticket"]?.stringValue ?? messageTickets[entity.key],
+                      let direction = values["direction"]?.stringValue.flatMap(MessageDirection.init(rawValue:)) else { continue }
+                (ticket, kind, detail) = (key, direction == .outbound ? "reply" : direction.rawValue, entity.key)
+            default:
+                continue
+            }
+            let author = op.header.author
+            if names[author] == nil { names[author] = try memberName(author) }
+            events.append(MirrorEvent(op: op.header.ref.mirrorText, ticket: ticket, kind: kind, actor: author.text,
+                                      actorName: names[author]!, atMs: Int64(op.header.hlc.physicalMillis), detail: detail))
+        }
+        return events
+    }
+
+    private func mirrorConflicts() throws(DeskError) -> [MirrorConflict] {
+        try ticketClaimConflicts().map { MirrorConflict(op: $0.loser.mirrorText, ticket: $0.entity.key, reason: $0.reason.rawValue) }
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+import Logging
+import Testing
+import RoostCore
+import RoostMirror
+import RoostNode
+import RoostTestSupport
+
+/// The warehouse mirror against a real PostgreSQL server (`TestPostgres`: Debian's postgresql, a fresh cluster).
+@Suite(.serialized) struct MirrorTests {
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let reportSQL = repositoryRoot.appendingPathComponent("examples/mirror/report.sql")
+    static let logger = Logger(label: "roost.mirror.test")
+
+    @Test func urlsAreReadOrRefusedWithOneReason() throws {
+        let url = try MirrorURL("postgres://ana:s%40cret@db.example:6432/desk?sslmode=require")
+        #expect(url.user == "ana" && url.password == "s@cret" && url.host == "db.example")
+        #expect((url.port, url.database, url.sslMode) == (6432, "desk", "require"))
+        #expect(url.redacted == "postgres://ana@db.example:6432/desk")
+        let plain = try MirrorURL("postgresql://roost@127.0.0.1")
+        #expect((plain.port, plain.database, plain.sslMode, plain.password) == (5432, "roost", "prefer", nil))
+        for (text, reason) in [
+            ("mysql://ana@db/desk", "the scheme must be postgres:// or postgresql://"),
+            ("postgres://db.example/desk", "no user name"),
+            ("postgres://ana@db.example:0/desk", "the port must be 1-65535"),
+            ("postgres://ana@db.example/desk/more", "the path must be just the database name"),
+            ("postgres://ana@db.example/desk?sslmode=maybe", "sslmode must be disable, prefer or require"),
+            ("postgres://ana@db.example/desk?timeout=3", "unknown parameter timeout (only sslmode is read)"),
+        ] {
+            #expect(throws: MirrorError.badURL(reason)) { try MirrorURL(text) }
+        }
+        // The password never shows in an error or the redacted form.
+        #expect(!MirrorError.badURL("no host").description.contains("s@cret"))
+    }
+
+    /// Random desk work; every few steps a mirror pass through a new connection pool (a restarted `roost mirror`)
+    /// resumes from the stored cursor, and every figure of the report equals the SQL in examples/mirror/report.sql.
+    @Test(arguments: [UInt64(0x3A11), UInt64.random(in: 1...UInt64.max)])
+    func theWarehouseAgreesWithTheReportAcrossRestarts(seed: UInt64) async throws {
+        print("MirrorTests seed: \(seed)")
+        let server = try TestPostgres()
+        defer { server.stop() }
+        let url = try MirrorURL(server.url)
+        var random = SplitMix64(seed: seed)
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("roost-mirror-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: home) }
+        let node = try NodeHome(path: home.path).initialize(config: NodeConfig(name: "Ana Lopez", initials: "AL"))
+        let now = SystemClock().nowMillis()
+        let desk = DeskService(node: node, clock: FixedClock(millis: now))
+        var roots: [String] = [], nextID = 1_000, passes = 0, fullPasses = 0
+
+        func pass() async throws -> MirrorPassReport {
+            let report = try await PostgresMirror.with(url, logger: Self.logger) { mirror throws(MirrorError) in
+                try await mirror.prepare()
+                return try await mirror.pass(desk, now: now)
+            }
+            passes += 1
+            if report.full { fullPasses += 1 }
+            #expect(report.passes == passes, "seed \(seed): the warehouse counts every pass")
+            return report
+        }
+
+        func check(_ step: Int) throws {
+            for scope in [DeskReport.Scope(), DeskReport.Scope(since: now - 7 * 86_400_000), DeskReport.Scope(until: now - 86_400_000)] {
+                let expected = try desk.report(scope)
+                let rows = try server.psql(file: Self.reportSQL, variables: [
+                    "since": scope.since.map(String.init) ?? "NULL", "until": scope.until.map(String.init) ?? "NULL",
+                    "queue": "", "now": String(now),
+                ])
+                var figures: [String: String] = [:], agents: [DeskReport.Agent] = []
+                for row in rows {
+                    if row[0] == "agent" {
+                        agents.append(DeskReport.Agent(agent: row[1], replies: Int(row[2]) ?? -1, resolutions: Int(row[3]) ?? -1))
+                    } else {
+                        figures[row[0]] = row[1]
+                    }
+                }
+                let context = "seed \(seed) step \(step) scope since \(String(describing: scope.since)) until \(String(describing: scope.until))"
+                func int(_ name: String) -> Int? { figures[name].flatMap { Int($0) } }
+                func double(_ name: String) -> Double? { figures[name].flatMap { $0.isEmpty ? nil : Double($0) } }
+                #expect(int("tickets") == expected.tickets, "\(context)")
+                #expect(int("responded") == expected.responded, "\(context)")
+                #expect(double("response_rate") == expected.responseRate, "\(context)")
+                #expect(double("first_response_median_minutes") == expected.firstResponseMedianMinutes, "\(context)")
+                #expect(double("first_response_p90_minutes") == expected.firstResponseP90Minutes, "\(context)")
+                #expect(int("resolved") == expected.resolved, "\(context)")
+                #expect(double("resolution_rate") == expected.resolutionRate, "\(context)")
+                #expect(double("resolution_median_minutes") == expected.resolutionMedianMinutes, "\(context)")
+                #expect(double("resolution_p90_minutes") == expected.resolutionP90Minutes, "\(context)")
+                #expect(double("in_channel_resolution_rate") == expected.inChannelResolutionRate, "\(context)")
+                #expect(double("taken_to_dm_share") == expected.takenToDMShare, "\(context)")
+                #expect(int("sla_breaches") == expected.slaBreaches, "\(context)")
+                #expect(int("claim_conflicts") == expected.claimConflicts, "\(context)")
+                #expect(agents == expected.agents, "\(context)")
+            }
+            // Row for row: the tickets and messages the node holds, one reply event per outbound message.
+            let snapshot = try node.store.deskSnapshot()
+            #expect(try server.psql("SELECT count(*) FROM roost_tickets").trimmingCharacters(in: .whitespacesAndNewlines)
+                    == String(snapshot.tickets.count), "seed \(seed) step \(step)")
+            #expect(try server.psql("SELECT string_agg(id, ',' ORDER BY id) FROM roost_messages").trimmingCharacters(in: .whitespacesAndNewlines)
+                    == snapshot.messages.map(\.id).sorted().joined(separator: ","), "seed \(seed) step \(step)")
+            let outbound = snapshot.messages.filter { $0.direction == .outbound }.count
+            #expect(try server.psql("SELECT count(*) FROM roost_events WHERE kind = 'reply'").trimmingCharacters(in: .whitespacesAndNewlines)
+                    == String(outbound), "seed \(seed) step \(step)")
+        }
+
+        #expect(try await pass().full, "the first pass copies everything")
+        for step in 0..<150 {
+            nextID += 1
+            let id = String(nextID)
+            let at = Bool.random(using: &random) ? 1_509_000_000_000 + UInt64.random(in: 0..<86_400_000, using: &random)
+                                                 : now - UInt64.random(in: 0..<(8 * 86_400_000), using: &random)
+            var ingest = IngestReport()
+            let ticket = roots.isEmpty ? nil : "p" + roots.randomElement(using: &random)!
+            switch (Int.random(in: 0..<11, using: &random), ticket) {
+            case let (3, ticket?):
+                try desk.ingest([Self.message(id, root: String(ticket.dropFirst()), inbound: Bool.random(using: &random), at: at,
+                                              signature: ["JD", "MK", nil].randomElement(using: &random)!)],
+                                rules: .empty, report: &ingest)
+            case let (4, ticket?): _ = try? desk.reply(ticket, text: "On it")
+            case let (5, ticket?):
+                _ = try? desk.resolve(ticket, as: ["answered", "taken-to-dm", "escalated-elsewhere"].randomElement(using: &random)!)
+            case let (6, ticket?): _ = try? desk.tag(ticket, ["billing", "outage"].randomElement(using: &random)!)
+            case let (7, ticket?): _ = try? desk.setPriority(ticket, ["urgent", "high", "low"].randomElement(using: &random)!)
+            case let (8, ticket?): _ = try? desk.claim(ticket)
+            case let (9, ticket?): _ = try? desk.note(ticket, "called back")
+            default:
+                roots.append(id)
+                try desk.ingest([Self.message(id, root: id, inbound: true, at: at)], rules: .empty, report: &ingest)
+            }
+            if step % 15 == 14 {
+                let report = try await pass()
+                #expect(!report.full, "seed \(seed) step \(step): desk work refreshes only what it touched (\(report.reason ?? ""))")
+                try check(step)
+                if step % 45 == 44 {
+                    // Replaying finds nothing to do and changes nothing.
+                    let again = try await pass()
+                    #expect((again.full, again.opsRead, again.tickets, again.events) == (false, 0, 0, 0), "seed \(seed) step \(step)")
+                    try check(step)
+                }
+            }
+        }
+        // A member's new name reaches every row that shows it: a full pass.
+        try desk.publishProfile()
+        let renamed = try await pass()
+        #expect(renamed.full && renamed.reason == "member changed", "\(renamed)")
+        try check(150)
+        #expect(fullPasses == 2, "seed \(seed)")
+    }
+
+    static func message(_ id: String, root: String, inbound: Bool, at millis: UInt64, signature: String? = nil) -> IncomingMessage {
+        IncomingMessage(
+            id: id, ticketKey: Desk.publicTicketKey(rootTweetID: root), channel: .public, conversation: root,
+            direction: inbound ? .inbound : .outbound, author: inbound ? "9\(root)" : "AcmeCare", customer: "9\(root)",
+            customerHandle: nil, customerName: nil, followers: nil, verified: nil, brand: "AcmeCare",
+            text: inbound ? "@AcmeCare help" : "On it", createdMillis: millis, replyTo: inbound ? nil : root,
+            signature: signature, mentions: inbound ? ["acmecare"] : [])
+    }
+}
