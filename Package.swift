@@ -222,7 +222,7 @@ let package = Package(
         .testTarget(
             name: "RoostMirrorTests",
             dependencies: [
-                "RoostTestSupport", "RoostMirror", "RoostNode", "RoostCore", .product(name: "Logging", package: "swift-log"),
+                "RoostTestSupport", "RoostMirror", "RoostNode", "RoostCore", "roost", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -61,49 +61,7 @@ import RoostTestSupport
             return report
         }
 
-        func check(_ step: Int) throws {
-            for scope in [DeskReport.Scope(), DeskReport.Scope(since: now - 7 * 86_400_000), DeskReport.Scope(until: now - 86_400_000)] {
-                let expected = try desk.report(scope)
-                let rows = try server.psql(file: Self.reportSQL, variables: [
-                    "since": scope.since.map(String.init) ?? "NULL", "until": scope.until.map(String.init) ?? "NULL",
-                    "queue": "", "now": String(now),
-                ])
-                var figures: [String: String] = [:], agents: [DeskReport.Agent] = []
-                for row in rows {
-                    if row[0] == "agent" {
-                        agents.append(DeskReport.Agent(agent: row[1], replies: Int(row[2]) ?? -1, resolutions: Int(row[3]) ?? -1))
-                    } else {
-                        figures[row[0]] = row[1]
-                    }
-                }
-                let context = "seed \(seed) step \(step) scope since \(String(describing: scope.since)) until \(String(describing: scope.until))"
-                func int(_ name: String) -> Int? { figures[name].flatMap { Int($0) } }
-                func double(_ name: String) -> Double? { figures[name].flatMap { $0.isEmpty ? nil : Double($0) } }
-                #expect(int("tickets") == expected.tickets, "\(context)")
-                #expect(int("responded") == expected.responded, "\(context)")
-                #expect(double("response_rate") == expected.responseRate, "\(context)")
-                #expect(double("first_response_median_minutes") == expected.firstResponseMedianMinutes, "\(context)")
-                #expect(double("first_response_p90_minutes") == expected.firstResponseP90Minutes, "\(context)")
-                #expect(int("resolved") == expected.resolved, "\(context)")
-                #expect(double("resolution_rate") == expected.resolutionRate, "\(context)")
-                #expect(double("resolution_median_minutes") == expected.resolutionMedianMinutes, "\(context)")
-                #expect(double("resolution_p90_minutes") == expected.resolutionP90Minutes, "\(context)")
-                #expect(double("in_channel_resolution_rate") == expected.inChannelResolutionRate, "\(context)")
-                #expect(double("taken_to_dm_share") == expected.takenToDMShare, "\(context)")
-                #expect(int("sla_breaches") == expected.slaBreaches, "\(context)")
-                #expect(int("claim_conflicts") == expected.claimConflicts, "\(context)")
-                #expect(agents == expected.agents, "\(context)")
-            }
-            // Row for row: the tickets and messages the node holds, one reply event per outbound message.
-            let snapshot = try node.store.deskSnapshot()
-            #expect(try server.psql("SELECT count(*) FROM roost_tickets").trimmingCharacters(in: .whitespacesAndNewlines)
-                    == String(snapshot.tickets.count), "seed \(seed) step \(step)")
-            #expect(try server.psql("SELECT string_agg(id, ',' ORDER BY id) FROM roost_messages").trimmingCharacters(in: .whitespacesAndNewlines)
-                    == snapshot.messages.map(\.id).sorted().joined(separator: ","), "seed \(seed) step \(step)")
-            let outbound = snapshot.messages.filter { $0.direction == .outbound }.count
-            #expect(try server.psql("SELECT count(*) FROM roost_events WHERE kind = 'reply'").trimmingCharacters(in: .whitespacesAndNewlines)
-                    == String(outbound), "seed \(seed) step \(step)")
-        }
+        func check(_ step: Int) throws { try Self.check(server, desk, node, now: now, "seed \(seed) step \(step)") }
 
         #expect(try await pass().full, "the first pass copies everything")
         for step in 0..<150 {
@@ -147,6 +105,103 @@ import RoostTestSupport
         #expect(renamed.full && renamed.reason == "member changed", "\(renamed)")
         try check(150)
         #expect(fullPasses == 2, "seed \(seed)")
+    }
+
+    /// Every figure of the report, in three scopes, equals examples/mirror/report.sql on the warehouse; the
+    /// tickets, messages and reply events are the node's, row for row.
+    static func check(_ server: TestPostgres, _ desk: DeskService, _ node: Node, now: UInt64, _ label: String) throws {
+        for scope in [DeskReport.Scope(), DeskReport.Scope(since: now - 7 * 86_400_000), DeskReport.Scope(until: now - 86_400_000)] {
+            let expected = try desk.report(scope)
+            let rows = try server.psql(file: Self.reportSQL, variables: [
+                "since": scope.since.map(String.init) ?? "NULL", "until": scope.until.map(String.init) ?? "NULL",
+                "queue": "", "now": String(now),
+            ])
+            var figures: [String: String] = [:], agents: [DeskReport.Agent] = []
+            for row in rows {
+                if row[0] == "agent" {
+                    agents.append(DeskReport.Agent(agent: row[1], replies: Int(row[2]) ?? -1, resolutions: Int(row[3]) ?? -1))
+                } else {
+                    figures[row[0]] = row[1]
+                }
+            }
+            let context = "\(label) scope since \(String(describing: scope.since)) until \(String(describing: scope.until))"
+            func int(_ name: String) -> Int? { figures[name].flatMap { Int($0) } }
+            func double(_ name: String) -> Double? { figures[name].flatMap { $0.isEmpty ? nil : Double($0) } }
+            #expect(int("tickets") == expected.tickets, "\(context)")
+            #expect(int("responded") == expected.responded, "\(context)")
+            #expect(double("response_rate") == expected.responseRate, "\(context)")
+            #expect(double("first_response_median_minutes") == expected.firstResponseMedianMinutes, "\(context)")
+            #expect(double("first_response_p90_minutes") == expected.firstResponseP90Minutes, "\(context)")
+            #expect(int("resolved") == expected.resolved, "\(context)")
+            #expect(double("resolution_rate") == expected.resolutionRate, "\(context)")
+            #expect(double("resolution_median_minutes") == expected.resolutionMedianMinutes, "\(context)")
+            #expect(double("resolution_p90_minutes") == expected.resolutionP90Minutes, "\(context)")
+            #expect(double("in_channel_resolution_rate") == expected.inChannelResolutionRate, "\(context)")
+            #expect(double("taken_to_dm_share") == expected.takenToDMShare, "\(context)")
+            #expect(int("sla_breaches") == expected.slaBreaches, "\(context)")
+            #expect(int("claim_conflicts") == expected.claimConflicts, "\(context)")
+            #expect(agents == expected.agents, "\(context)")
+        }
+        // Row for row: the tickets and messages the node holds, one reply event per outbound message.
+        let snapshot = try node.store.deskSnapshot()
+        #expect(try server.psql("SELECT count(*) FROM roost_tickets").trimmingCharacters(in: .whitespacesAndNewlines)
+                == String(snapshot.tickets.count), "\(label)")
+        #expect(try server.psql("SELECT string_agg(id, ',' ORDER BY id) FROM roost_messages").trimmingCharacters(in: .whitespacesAndNewlines)
+                == snapshot.messages.map(\.id).sorted().joined(separator: ","), "\(label)")
+        let outbound = snapshot.messages.filter { $0.direction == .outbound }.count
+        #expect(try server.psql("SELECT count(*) FROM roost_events WHERE kind = 'reply'").trimmingCharacters(in: .whitespacesAndNewlines)
+                == String(outbound), "\(label)")
+    }
+
+    /// `roost mirror` killed with SIGKILL at random moments of its passes, while desk work goes on: after each
+    /// kill the warehouse holds whole passes, and after a last `--once` every figure matches the node.
+    @Test func aMirrorKilledMidPassResumesFromItsLastWholePass() async throws {
+        let seed = UInt64.random(in: 1...UInt64.max)
+        print("MirrorTests kill seed: \(seed)")
+        var random = SplitMix64(seed: seed)
+        let server = try TestPostgres()
+        defer { server.stop() }
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("roost-mirror-kill-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: home) }
+        let node = try NodeHome(path: home.path).initialize(config: NodeConfig(name: "Ana Lopez", initials: "AL"))
+        let now = SystemClock().nowMillis()
+        let desk = DeskService(node: node, clock: FixedClock(millis: now))
+        let roost = ProcessRunner(product: "roost")
+        var next = 10_000
+        func work(_ tickets: Int) throws {
+            var ingest = IngestReport()
+            for _ in 0..<tickets {
+                next += 1
+                let root = String(next)
+                let at = now - UInt64.random(in: 0..<(8 * 86_400_000), using: &random)
+                try desk.ingest([Self.message(root, root: root, inbound: true, at: at),
+                                 Self.message(String(next + 500_000), root: root, inbound: false, at: at + 600_000, signature: "JD")],
+                                rules: .empty, report: &ingest)
+                if Bool.random(using: &random) { _ = try? desk.resolve("p" + root, as: "answered") }
+            }
+        }
+        try work(300)
+        var killed = 0
+        for cycle in 0..<6 {
+            let process = roost.process(["mirror", "--home", home.path, "--postgres", server.url, "--interval", "0.1"])
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            try await Task.sleep(for: .milliseconds(Int.random(in: 150...900, using: &random)))
+            try work(40)
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            if process.terminationReason == .uncaughtSignal { killed += 1 }
+            // Whatever the kill interrupted, the warehouse holds whole passes: at most one cursor row.
+            let state = try server.psql("SELECT count(*) FROM roost_mirror_state").trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(["0", "1"].contains(state), "cycle \(cycle)")
+        }
+        #expect(killed == 6, "every cycle ended with SIGKILL")
+        let passes = try server.psql("SELECT passes FROM roost_mirror_state").trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect((Int(passes) ?? 0) >= 1, "the killed mirrors completed passes before the last run (\(passes))")
+        let last = try roost.run(["mirror", "--home", home.path, "--postgres", server.url, "--once"], timeoutSeconds: 120)
+        #expect(last.status == 0, "\(last.stderr)")
+        try Self.check(server, desk, node, now: now, "after 6 kills (seed \(seed))")
     }
 
     static func message(_ id: String, root: String, inbound: Bool, at millis: UInt64, signature: String? = nil) -> IncomingMessage {
