@@ -93,6 +93,7 @@ public struct PostgresMirror: Sendable {
                         change.tickets += extra.tickets
                         change.messages += extra.messages
                         change.tags += extra.tags
+                        change.events += extra.events
                     }
                 }
                 try await write(change, connection, now: now)
@@ -114,6 +115,10 @@ public struct PostgresMirror: Sendable {
                     DELETE FROM \(table) WHERE \(column) IN (SELECT jsonb_array_elements_text($1::jsonb))
                     """, binds: binds(keys)), logger: logger)
             }
+            // Messages' events are rebuilt from their rows (a message may have moved or been erased).
+            try await connection.query(PostgresQuery(unsafeSQL: """
+                DELETE FROM roost_events WHERE op LIKE 'msg:%' AND ticket IN (SELECT jsonb_array_elements_text($1::jsonb))
+                """, binds: binds(keys)), logger: logger)
             try await connection.query("""
                 DELETE FROM roost_messages WHERE id IN (SELECT jsonb_array_elements_text(\(try json(change.messages.map(\.id)))::jsonb))
                 """, logger: logger)

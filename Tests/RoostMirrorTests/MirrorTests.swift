@@ -104,7 +104,16 @@ import RoostTestSupport
         let renamed = try await pass()
         #expect(renamed.full && renamed.reason == "member changed", "\(renamed)")
         try check(150)
-        #expect(fullPasses == 2, "seed \(seed)")
+        // A customer erased on the node is gone from the warehouse after the next pass (a full one), as on the node.
+        let erased = "9" + roots[0]
+        _ = try desk.eraseCustomer(erased, reason: "GDPR request 1")
+        let afterErasure = try await pass()
+        #expect(afterErasure.full, "\(afterErasure)")
+        try check(151)
+        let held = try node.store.deskSnapshot().messages.filter { $0.author == erased }.count
+        #expect(try server.psql("SELECT count(*) FROM roost_messages WHERE author = '\(erased)'")
+                    .trimmingCharacters(in: .whitespacesAndNewlines) == String(held), "seed \(seed)")
+        #expect(fullPasses == 3, "seed \(seed)")
     }
 
     /// Every figure of the report, in three scopes, equals examples/mirror/report.sql on the warehouse; the

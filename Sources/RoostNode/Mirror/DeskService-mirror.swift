@@ -50,7 +50,7 @@ extension DeskService {
         let owners = try run { () throws(StoreError) in try store.deskFacts(tickets: [], messageIDs: messageIDs).messageTickets }
         keys.formUnion(owners.values)
         var change = try mirrorRows(tickets: keys, cursor: next)
-        change.events = try mirrorEvents(ops, messageTickets: owners)
+        change.events += try mirrorEvents(ops)
         change.refreshed = keys.sorted()
         change.conflicts = claims ? try mirrorConflicts() : nil
         change.opsRead = ops.count
@@ -69,7 +69,7 @@ extension DeskService {
         change.full = true
         change.fullReason = reason
         change.refreshed = change.tickets.map(\.key)
-        change.events = try mirrorEvents(ops, messageTickets: [:])
+        change.events += try mirrorEvents(ops)
         change.conflicts = try mirrorConflicts()
         change.opsRead = ops.count
         let roster = try run { () throws(StoreError) in try store.roster() }
@@ -138,11 +138,12 @@ extension DeskService {
             tags += record.tags.map { MirrorTag(ticket: facts.key, tag: $0) }
         }
         return MirrorChange(full: false, cursor: cursor, refreshed: [], tickets: tickets, messages: messages, tags: tags,
-                            events: [], opsRead: 0)
+                            events: Self.messageEvents(messages), opsRead: 0)
     }
 
-    /// One event per op on a ticket or message that a warehouse reports on.
-    private func mirrorEvents(_ ops: [Op], messageTickets: [String: String]) throws(DeskError) -> [MirrorEvent] {
+    /// One event per op on a ticket that a warehouse reports on. Messages' events come from their rows
+    /// (``messageEvents(_:)``): an erased message keeps its row but not its op's body.
+    private func mirrorEvents(_ ops: [Op]) throws(DeskError) -> [MirrorEvent] {
         var names: [AuthorID: String] = [:], events: [MirrorEvent] = []
         for op in ops {
             guard let bytes = op.body, let body = try? OpBody.decode(kind: op.header.kind, bytes: bytes) else { continue }
@@ -156,11 +157,6 @@ extension DeskService {
                 (ticket, kind, detail) = (entity.key, "tag_removed", tag)
             case let .set(entity, field, value) where entity.collection == Desk.ticket && Self.mirrorEventFields.contains(field):
                 (ticket, kind, detail) = (entity.key, field, value.stringValue)
-            case let .insert(entity, fields) where entity.collection == Desk.message:
-                let values = Dictionary(fields.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
-                guard let key = values["ticket"]?.stringValue ?? messageTickets[entity.key],
-                      let direction = values["direction"]?.stringValue.flatMap(MessageDirection.init(rawValue:)) else { continue }
-                (ticket, kind, detail) = (key, direction == .outbound ? "reply" : direction.rawValue, entity.key)
             default:
                 continue
             }
@@ -170,6 +166,15 @@ extension DeskService {
                                       actorName: names[author]!, atMs: Int64(op.header.hlc.physicalMillis), detail: detail))
         }
         return events
+    }
+
+    /// One event per message (`reply` for an outbound one), keyed `msg:<id>`, at its time, by its author.
+    static func messageEvents(_ messages: [MirrorMessage]) -> [MirrorEvent] {
+        messages.map {
+            MirrorEvent(op: "msg:\($0.id)", ticket: $0.ticket, kind: $0.direction == MessageDirection.outbound.rawValue ? "reply" : $0.direction,
+                        actor: $0.author, actorName: $0.direction == MessageDirection.outbound.rawValue ? $0.sender : $0.author,
+                        atMs: $0.createdMs, detail: $0.id)
+        }
     }
 
     private func mirrorConflicts() throws(DeskError) -> [MirrorConflict] {

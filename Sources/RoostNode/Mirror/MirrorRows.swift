@@ -84,17 +84,19 @@ public struct MirrorTag: Codable, Sendable, Equatable {
     public var tag: String
 }
 
-/// Something that happened to a ticket, one row per op (`roost_events`): claims and their releases, handoffs and
-/// takeovers, tags added and removed, status, priority, queue and tier changes, and messages (`reply` for an
-/// outbound one). SLA breaches are added in the warehouse (kind `sla_breach`, see `MirrorSchema`).
+/// Something that happened to a ticket (`roost_events`): one row per op for claims and their releases, handoffs and
+/// takeovers, tags added and removed, status, priority, queue, tier and resolution changes; one per message
+/// (`reply` for an outbound one, `inbound`, `note`; from the message's row, which an erasure keeps); SLA breaches
+/// are added in the warehouse (kind `sla_breach`, see `MirrorSchema`).
 public struct MirrorEvent: Codable, Sendable, Equatable {
-    /// The op's reference, `author-id:epoch-hex:seq`: the row's identity, so replaying a pass adds nothing.
+    /// The row's identity, so replaying a pass adds nothing: the op's reference `author-id:epoch-hex:seq`,
+    /// `msg:<message id>` or `sla:<ticket>`.
     public var op: String
     public var ticket: String
     public var kind: String
     public var actor: String
     public var actorName: String
-    /// The op's hybrid logical clock time (its physical part).
+    /// The op's hybrid logical clock time (its physical part), or the message's time.
     public var atMs: Int64
     /// The tag, the new value, the claim's holder, or the message id.
     public var detail: String?
