@@ -32,7 +32,7 @@ func residentBytes() -> Int {
     var carry = 0.0, written = 0, errors = 0, seq = [UInt64](repeating: 0, count: count)
     // Resident set size, and the part of it outside SQLite (whose page caches are bounded per connection: 50
     // stores in one process hold 50 caches that fill as the databases grow, which one node per process does not).
-    var rss: [(Double, Int)] = [], heap: [(Double, Int)] = [], lags: [Double] = [], pending: [(node: Int, seq: UInt64, at: Double)] = []
+    var rss: [(Double, Int)] = [], heap: [(Double, Int)] = [], cached: [(Double, Int)] = [], lags: [Double] = [], pending: [(node: Int, seq: UInt64, at: Double)] = []
     let start = now(), end = start + minutes * 60
     var nextSample = start, nextProbe = start + 1
     while now() < end {
@@ -78,9 +78,10 @@ func residentBytes() -> Int {
             pending = still
         }
         if now() >= nextSample {
-            let resident = residentBytes(), sqlite = StoreMemory.sqliteBytesInUse
-            rss.append((now() - start, resident))
-            heap.append((now() - start, resident - sqlite))
+            let resident = residentBytes(), sqlite = StoreMemory.sqliteBytesInUse, at = now() - start
+            rss.append((at, resident))
+            heap.append((at, resident - sqlite))
+            cached.append((at, sqlite))
             say(String(format: "soak: %.0f s, %d ops written, RSS %.0f MB (SQLite %.0f MB, rest %.0f MB), %d errors, lag p50 %.0f ms p99 %.0f ms (%d probes)",
                        now() - start, written, Double(resident) / 1e6, Double(sqlite) / 1e6,
                        Double(resident - sqlite) / 1e6, errors,
@@ -90,19 +91,34 @@ func residentBytes() -> Int {
         let rest = tick - (now() - tickStart)
         if rest > 0 { try await Task.sleep(nanoseconds: UInt64(rest * 1e9)) }
     }
-    /// Mean and half the range, in percent of the mean, of the samples after warm-up (the first fifth, at most
-    /// 10 minutes: the page caches fill while the databases outgrow them).
+    let writingSeconds = now() - start
+    // When writing stops, every node must reach the same vector and the same state (a divergence is an error).
+    let settleStart = now()
+    let settled = try await waitUntil(timeout: 300, poll: 200_000_000) {
+        let first = try peers[0].store.versionVector()
+        return try peers.dropFirst().allSatisfy { try $0.store.versionVector() == first }
+    }
+    let hashes = Set(try peers.map { try $0.store.stateHash() })
+    if !settled { errors += 1; say("soak: the nodes' vectors still differ 300 s after writing stopped") }
+    if hashes.count != 1 { errors += 1; say("soak: \(hashes.count) different state hashes after settling") }
+    say(String(format: "soak: settled in %.1f s; %d state hash(es) over %d nodes", now() - settleStart, hashes.count, count))
+
+    // Warm-up ends when SQLite's page caches are full (its memory within 3% of where it ends): until then the
+    // resident set grows with the databases by design (50 caches of StoreLimits.pageCacheKiB in one process).
+    let finalCache = cached.last?.1 ?? 0
+    let warmUp = cached.first { Double($0.1) >= 0.97 * Double(finalCache) }?.0 ?? 0
+    /// Mean and half the range, in percent of the mean, of the samples after warm-up.
     func flatness(_ samples: [(Double, Int)]) -> (mean: Double, spread: Double) {
-        let warm = samples.filter { $0.0 >= min(600, minutes * 60 / 5) }.map(\.1)
+        let warm = samples.filter { $0.0 >= warmUp }.map(\.1)
         guard let low = warm.min(), let high = warm.max() else { return (0, 0) }
         let mean = Double(warm.reduce(0, +)) / Double(warm.count)
         return (mean, Double(high - low) / 2 / mean * 100)
     }
     let whole = flatness(rss), rest = flatness(heap)
-    let achieved = Double(written) / (now() - start)
-    say(String(format: "soak result: %d ops in %.1f min (%.0f ops/s of %d asked%@), %d errors; after warm-up RSS mean %.0f MB ±%.1f%%, outside SQLite mean %.0f MB ±%.1f%% (target ±10%%); SQLite peak %.0f MB; propagation lag p50 %.0f ms, p99 %.0f ms over %d probes",
+    let achieved = Double(written) / writingSeconds
+    say(String(format: "soak result: %d ops in %.1f min (%.0f ops/s of %d asked%@), %d errors; after warm-up (%.0f s, SQLite's caches full) RSS mean %.0f MB ±%.1f%%, outside SQLite mean %.0f MB ±%.1f%% (target ±10%%); SQLite peak %.0f MB; propagation lag p50 %.0f ms, p99 %.0f ms over %d probes",
                written, minutes, achieved, rate, achieved < Double(rate) * 0.95 ? ": the writer loop could not keep up" : "",
-               errors, whole.mean / 1e6, whole.spread, rest.mean / 1e6, rest.spread,
+               errors, warmUp, whole.mean / 1e6, whole.spread, rest.mean / 1e6, rest.spread,
                Double(StoreMemory.sqlitePeakBytes) / 1e6,
                lags.isEmpty ? 0 : percentile(lags, 0.5), lags.isEmpty ? 0 : percentile(lags, 0.99), lags.count))
     for peer in peers { await peer.service.shutdown() }

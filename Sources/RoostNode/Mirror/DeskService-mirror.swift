@@ -59,19 +59,20 @@ extension DeskService {
 
     private func mirrorFull(_ cursor: MirrorCursor, reason: String) throws(DeskError) -> MirrorChange {
         var change = try mirrorRows(tickets: nil, cursor: cursor)
-        var ops: [Op] = [], position = VersionVector()
+        // The log is read batch by batch; only the events are kept, not the ops.
+        var position = VersionVector(), read = 0
         while true {
             let batch = try run { () throws(StoreError) in try store.batch(after: position) }
             guard !batch.ops.isEmpty else { break }
             for op in batch.ops { position[LogID(author: op.header.author, epoch: op.header.epoch)] = op.header.seq }
-            ops += batch.ops.filter { $0.body != nil }
+            change.events += try mirrorEvents(batch.ops)
+            read += batch.ops.count
         }
         change.full = true
         change.fullReason = reason
         change.refreshed = change.tickets.map(\.key)
-        change.events += try mirrorEvents(ops)
         change.conflicts = try mirrorConflicts()
-        change.opsRead = ops.count
+        change.opsRead = read
         let roster = try run { () throws(StoreError) in try store.roster() }
         var agents: [MirrorAgent] = []
         if let roster {
