@@ -46,8 +46,9 @@ extension DeskService {
             default: return try mirrorFull(next, reason: "\(body.entity.collection) changed")
             }
         }
-        // A message may have moved: its old ticket is refreshed as well as the one it is on now.
-        let owners = try run { () throws(StoreError) in try store.deskFacts(tickets: [], messageIDs: messageIDs).messageTickets }
+        // A message op refreshes the ticket the message is on now; the ticket it left, which only the warehouse knows,
+        // is refreshed by the writer (PostgresMirror looks up the message's old row).
+        let owners = try run { () throws(StoreError) in try store.messageTickets(messageIDs) }
         keys.formUnion(owners.values)
         var change = try mirrorRows(tickets: keys, cursor: next)
         change.events += try mirrorEvents(ops)

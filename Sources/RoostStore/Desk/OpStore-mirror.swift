@@ -18,6 +18,23 @@ public struct DeskTicketRecord: Hashable, Sendable {
 }
 
 extension OpStore {
+    /// The ticket each of `messageIDs` is on now (messages not projected are left out).
+    public func messageTickets(_ messageIDs: Set<String>) throws(StoreError) -> [String: String] {
+        try read { db in
+            var owners: [String: String] = [:]
+            let ids = Array(messageIDs)
+            for start in stride(from: 0, to: ids.count, by: Self.factsChunk) {
+                let chunk = Array(ids[start..<min(ids.count, start + Self.factsChunk)])
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                for row in try Row.fetchAll(db, sql: "SELECT id, ticket FROM desk_message WHERE id IN (\(marks))",
+                                            arguments: StatementArguments(chunk)) {
+                    owners[row["id"]] = row["ticket"]
+                }
+            }
+            return owners
+        }
+    }
+
     /// The ops after `known` up to `current` (the store's vector read earlier), or nil when there are more than
     /// `limit`. ``batch(after:limit:maxBytes:)`` cuts at seal boundaries and at its limit across logs, so one
     /// batch may stop short of `current`: this reads batches until every log reaches it.
