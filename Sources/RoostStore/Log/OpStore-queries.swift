@@ -30,11 +30,16 @@ extension OpStore {
     /// Every log this node holds.
     public func logs() throws(StoreError) -> [LogSummary] {
         try read { db in
-            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM log_head ORDER BY author, epoch")).map { row in
-                LogSummary(log: LogID(author: try row.author("author"), epoch: try row.u64("epoch")),
-                           seq: try row.u64("seq"), sealed: try row.u64("sealed_seq"), head: try row.bytes32("hash"))
-            }
+            try Row.fetchAll(db.cachedStatement(sql: Self.logSummarySQL)).map { row in try Self.logSummary(row) }
         }
+    }
+
+    static let logSummarySQL = "SELECT author, epoch, seq, sealed_seq, hash FROM log_head ORDER BY author, epoch"
+
+    /// A row of ``logSummarySQL``.
+    static func logSummary(_ row: Row) throws(StoreError) -> LogSummary {
+        LogSummary(log: LogID(author: AuthorID(key: try row.bytes32(at: 0, "author")), epoch: try row.u64(at: 1, "epoch")),
+                   seq: try row.u64(at: 2, "seq"), sealed: try row.u64(at: 3, "sealed_seq"), head: try row.bytes32(at: 4, "hash"))
     }
 
     /// The highest sealed seq of every log held.
@@ -108,7 +113,7 @@ extension OpStore {
                 var nextSeal = 0
                 var full = false
                 while let row = try rows.next() {
-                    let body: Data? = row["body"]
+                    let body: Data? = row[9]
                     opsBytes += Limits.runBytes(ofOpWithBody: body?.count)
                     ops.append(Op(header: try Self.header(from: row), body: body.map { [UInt8]($0) }))
                     guard nextSeal < seals.count, seals[nextSeal].seq == ops.last!.header.ref.seq else { continue }
@@ -132,11 +137,9 @@ extension OpStore {
     /// Logs the peer lacks ops of, those of the roster's authority first (the founder, then admins in the
     /// order they were admitted), so a receiver learns who is a member before it meets their ops.
     private func logsNeeding(_ vector: VersionVector, _ db: Database) throws -> [LogSummary] {
-        let logs = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM log_head ORDER BY author, epoch")).compactMap { row -> LogSummary? in
-            let log = LogID(author: try row.author("author"), epoch: try row.u64("epoch"))
-            let sealed = try row.u64("sealed_seq")
-            guard sealed > vector[log] else { return nil }
-            return LogSummary(log: log, seq: try row.u64("seq"), sealed: sealed, head: try row.bytes32("hash"))
+        let logs = try Row.fetchAll(db.cachedStatement(sql: Self.logSummarySQL)).compactMap { row -> LogSummary? in
+            let summary = try Self.logSummary(row)
+            return summary.sealed > vector[summary.log] ? summary : nil
         }
         guard logs.count > 1, let roster = try rosterCache.roster(db) else { return logs }
         func rank(_ author: AuthorID) -> (Int, Stamp?) {

@@ -256,19 +256,26 @@ public final class OpStore: Sendable {
                                      Data(seal.signature)])
     }
 
+    /// The op table's columns in table order: `header(from:)` reads the first eight by position, so a row
+    /// from `SELECT *` or `SELECT op.*` (or these columns listed first) decodes without a lookup by name.
+    static let opColumns = ["author", "epoch", "seq", "prev", "hlc", "kind", "body_len", "body_hash", "hash", "body"]
+
     static func header(from row: Row) throws -> OpHeader {
-        let rawKind = UInt16(clamping: row["kind"] as Int64)
+        assert(Array(row.columnNames.prefix(8)) == Array(opColumns.prefix(8)), "op columns out of order")
+        let rawKind = UInt16(clamping: row[5] as Int64)
         guard let kind = OpKind(rawValue: rawKind) else { throw StoreError.corrupt("unknown op kind \(rawKind)") }
         return OpHeader(
-            author: try row.author("author"), epoch: try row.u64("epoch"), seq: try row.u64("seq"),
-            prev: try row.bytes32("prev"), hlc: HLC(rawValue: try row.u64("hlc")), kind: kind,
-            bodyLength: UInt32(clamping: row["body_len"] as Int64), bodyHash: try row.bytes32("body_hash"))
+            author: AuthorID(key: try row.bytes32(at: 0, "author")), epoch: try row.u64(at: 1, "epoch"),
+            seq: try row.u64(at: 2, "seq"), prev: try row.bytes32(at: 3, "prev"), hlc: HLC(rawValue: try row.u64(at: 4, "hlc")),
+            kind: kind, bodyLength: UInt32(clamping: row[6] as Int64), bodyHash: try row.bytes32(at: 7, "body_hash"))
     }
 
+    /// Reads a row whose first five columns are the seal table's, in table order (`SELECT *`, `SELECT seal.*`).
     static func seal(from row: Row) throws -> Seal {
-        let signature: Data = row["signature"]
-        return Seal(author: try row.author("author"), epoch: try row.u64("epoch"), seq: try row.u64("seq"),
-                    head: try row.bytes32("head"), signature: [UInt8](signature))
+        assert(Array(row.columnNames.prefix(5)) == ["author", "epoch", "seq", "head", "signature"], "seal columns out of order")
+        let signature: Data = row[4]
+        return Seal(author: AuthorID(key: try row.bytes32(at: 0, "author")), epoch: try row.u64(at: 1, "epoch"),
+                    seq: try row.u64(at: 2, "seq"), head: try row.bytes32(at: 3, "head"), signature: [UInt8](signature))
     }
 
     // MARK: redaction

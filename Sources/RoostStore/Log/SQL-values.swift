@@ -6,7 +6,7 @@ import RoostCore
 // (see Limits.maxOrdinal), so they are stored as plain INTEGERs and order the same as in Swift.
 
 extension Bytes32 {
-    var data: Data { Data(bytes) }
+    var data: Data { withUnsafeBytes { Data($0) } }
 
     init(data: Data) throws(StoreError) {
         guard let value = Bytes32(data) else { throw .corrupt("a 32-byte column holds \(data.count) bytes") }
@@ -35,6 +35,19 @@ extension Row {
     }
 
     func author(_ column: String) throws(StoreError) -> AuthorID { AuthorID(key: try bytes32(column)) }
+
+    // By position, for hot paths whose queries list their columns (a lookup by name compares names
+    // case-insensitively, per column and row); `name` is for the error only.
+
+    func bytes32(at index: Int, _ name: StaticString) throws(StoreError) -> Bytes32 {
+        guard let data: Data = self[index] else { throw .corrupt("\(name) is NULL") }
+        return try Bytes32(data: data)
+    }
+
+    func u64(at index: Int, _ name: StaticString) throws(StoreError) -> UInt64 {
+        guard let value: Int64 = self[index], value >= 0 else { throw .corrupt("\(name) is NULL or negative") }
+        return UInt64(value)
+    }
 }
 
 /// Runs GRDB work, turning its untyped errors into ``StoreError`` without statement arguments.
