@@ -188,6 +188,45 @@ import RoostCrypto
         #expect(try replica.apply(both, clock: Self.clock) == ApplyReport(applied: 3, duplicates: 2))
     }
 
+    /// Group commit: batches applied in one transaction act one by one. A refused batch (bad body, a fork) applies
+    /// nothing, the fork's evidence is kept, a later batch that continues an earlier one of the group applies, and
+    /// the store ends as if the good batches had been applied alone, in order.
+    @Test func batchesAppliedTogetherSucceedOrFailEachOnItsOwn() throws {
+        let ana = try TestAuthor(seed: 1), kenji = try TestAuthor(seed: 2), anaClone = try TestAuthor(seed: 1)
+        try ana.append(sampleBodies(2), at: baseMillis)
+        try ana.append(sampleBodies(3), at: baseMillis)
+        try kenji.append(sampleBodies(3), at: baseMillis)
+        try anaClone.append([.tagAdd(entity: Self.ticket, tag: "clone")], at: baseMillis)
+        let segments = try ana.segments()
+        var bad = try kenji.store.batch(after: VersionVector())
+        bad.ops[1].body![0] ^= 1
+        let fork = try anaClone.store.batch(after: VersionVector())
+
+        let grouped = try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis)
+        let results = try grouped.apply([segments[0], bad, fork, segments[1], try kenji.store.batch(after: VersionVector())],
+                                        clock: Self.clock)
+        #expect(results.count == 5)
+        #expect(try results[0].get() == ApplyReport(applied: 2, duplicates: 0))
+        #expect(throws: StoreError.rejected(op: OpRef(author: kenji.id, epoch: 1, seq: 2), reason: .bodyHashMismatch)) {
+            try results[1].get()
+        }
+        #expect(throws: StoreError.rejected(op: OpRef(author: ana.id, epoch: 1, seq: 1), reason: .fork)) {
+            try results[2].get()
+        }
+        // Continues segment 0, applied earlier in the same transaction.
+        #expect(try results[3].get() == ApplyReport(applied: 3, duplicates: 0))
+        #expect(try results[4].get() == ApplyReport(applied: 3, duplicates: 0))
+        #expect(try grouped.forks().count == 1)
+
+        let alone = try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis)
+        for batch in [segments[0], segments[1], try kenji.store.batch(after: VersionVector())] {
+            try alone.apply(batch, clock: Self.clock)
+        }
+        #expect(try grouped.stateHash() == alone.stateHash())
+        #expect(try grouped.versionVector() == alone.versionVector())
+        #expect(try grouped.opCount() == 8)
+    }
+
     @Test func batchesAreCutAtSealBoundaries() throws {
         let ana = try TestAuthor(seed: 1)
         for _ in 0..<4 { try ana.append(sampleBodies(3), at: baseMillis) }

@@ -300,4 +300,10 @@ final class RosterCache: @unchecked Sendable {
         lock.withLock { entry = (version, founder, roster) }
         return roster
     }
+
+    /// Drops the cached roster: a transaction or savepoint that may have changed it was rolled back, and the
+    /// roster version it cached under may come back with other changes.
+    func forget() {
+        lock.withLock { entry = nil }
+    }
 }

@@ -14,64 +14,102 @@ extension OpStore {
     /// nothing.
     @discardableResult
     public func apply(_ batch: OpBatch, clock: any WallClock) throws(StoreError) -> ApplyReport {
-        if batch.ops.count > Limits.maxBatchOps {
-            throw .rejected(op: nil, reason: .tooManyOps(count: batch.ops.count, limit: Limits.maxBatchOps))
-        }
+        try apply([batch], clock: clock)[0].get()
+    }
+
+    /// Applies several remote batches in one transaction (group commit), each as ``apply(_:clock:)`` would:
+    /// in order, each in its own savepoint, so a refused batch applies nothing and the others are not
+    /// affected (a batch may depend on the ones before it, as when they come one after another from one peer).
+    /// One commit instead of one per batch: the pages every batch touches (heads, clock, views) are written
+    /// to the WAL once. Throws only when the transaction itself fails, and then nothing is applied.
+    public func apply(_ batches: [OpBatch], clock: any WallClock) throws(StoreError) -> [Result<ApplyReport, StoreError>] {
         let drift = maxClockDriftMillis
         let wall = clock.nowMillis()
-        let outcome: Result<ApplyReport, StoreError> = try write { db in
-            var plans: [LogPlan] = []
-            do {
-                plans = try Self.plan(batch, wall: wall, drift: drift, db)
-            } catch let error as ForkFound {
-                try Self.record(error, db)
-                return .failure(.rejected(op: error.ref, reason: .fork))
-            }
-            try Self.checkAdmission(plans, db, cache: rosterCache)
-            var hybrid = try Self.loadClock(db, drift: drift)
-            var report = ApplyReport(applied: 0, duplicates: 0)
-            var dirty = DeskProjection.Dirty()
-            // Erasures this node already carries out name ops that may arrive now (checked per op only if any exist).
-            let erasing = try ErasureLedger.hasTargets(db)
-            for plan in plans {
-                report.duplicates += plan.duplicates
-                let authorData = plan.log.author.key.data
-                for op in plan.new {
-                    if erasing, let named = try ErasureLedger.effectiveResidue(of: op.header.ref, hash: op.hash, db: db) {
-                        try ErasureLedger.storeErased(op.header, hash: op.hash, residue: named.residue, erasedHLC: named.erasedHLC,
-                                                      dirty: &dirty, db: db)
-                        report.withheld += op.body == nil ? 1 : 0
-                    } else if let body = op.body, let decoded = op.decoded {
-                        try Self.insert(op.header, hash: op.hash, body: body, db)
-                        try Materializer.apply(decoded, stamp: Stamp(hlc: op.header.hlc, ref: op.header.ref),
-                                               author: authorData, dirty: &dirty, db: db)
-                    } else {
-                        // Withheld: stored as a header; an erasure naming it gives it its effect when it arrives.
-                        try Self.insert(op.header, hash: op.hash, body: nil, db)
-                        report.withheld += 1
+        let cache = rosterCache
+        let results: [Result<ApplyReport, StoreError>]
+        do {
+            results = try write { db in
+                try batches.map { batch -> Result<ApplyReport, StoreError> in
+                    if batch.ops.count > Limits.maxBatchOps {
+                        return .failure(.rejected(op: nil, reason: .tooManyOps(count: batch.ops.count, limit: Limits.maxBatchOps)))
                     }
-                    try hybrid.observe(op.header.hlc, wallMillis: wall)
-                }
-                for seal in plan.seals { try Self.insert(seal, db) }
-                if let last = plan.new.last {
-                    try Self.setHead(plan.log, seq: last.header.seq, hash: last.hash, sealed: plan.sealed, db)
-                    report.applied += plan.new.count
-                } else if let head = plan.head, plan.sealed > head.sealed {
-                    try Self.setHead(plan.log, seq: head.seq, hash: head.hash, sealed: plan.sealed, db)
+                    var result: Result<ApplyReport, StoreError> = .failure(.corrupt("batch not applied"))
+                    try db.inSavepoint {
+                        do {
+                            // A fork comes back as a failure with its evidence written: that is kept.
+                            result = try Self.applyOne(batch, wall: wall, drift: drift, cache: cache, db)
+                            return .commit
+                        } catch let error as StoreError {
+                            result = .failure(error)
+                            // The roster this batch may have changed is undone with it.
+                            cache.forget()
+                            return .rollback
+                        }
+                    }
+                    return result
                 }
             }
-            if dirty.roster { try Self.enforceRoster(db) }
-            if dirty.erasures || dirty.roster { report.refusedErasures = try ErasureLedger.judge(db, dirty: &dirty) }
-            report.erased = dirty.erased
-            try dirty.flush(db)
-            // After the flush: re-derived ticket documents delete their old text too.
-            if report.erased > 0 { try ErasureLedger.compactIndex(db) }
-            try Self.saveClock(hybrid, db)
-            return .success(report)
+        } catch {
+            rosterCache.forget()
+            throw error
         }
-        let report = try outcome.get()
-        if report.erased > 0 { scrubAfterErasure() }
-        return report
+        if results.contains(where: { (try? $0.get())?.erased ?? 0 > 0 }) { scrubAfterErasure() }
+        return results
+    }
+
+    private static func applyOne(
+        _ batch: OpBatch, wall: UInt64, drift: UInt64, cache: RosterCache, _ db: Database
+    ) throws -> Result<ApplyReport, StoreError> {
+        var plans: [LogPlan] = []
+        do {
+            plans = try Self.plan(batch, wall: wall, drift: drift, db)
+        } catch let error as ForkFound {
+            try Self.record(error, db)
+            return .failure(.rejected(op: error.ref, reason: .fork))
+        }
+        try Self.checkAdmission(plans, db, cache: cache)
+        var hybrid = try Self.loadClock(db, drift: drift)
+        let clockBefore = hybrid.last
+        var report = ApplyReport(applied: 0, duplicates: 0)
+        var dirty = DeskProjection.Dirty()
+        // Erasures this node already carries out name ops that may arrive now (checked per op only if any exist).
+        let erasing = try ErasureLedger.hasTargets(db)
+        for plan in plans {
+            report.duplicates += plan.duplicates
+            let authorData = plan.log.author.key.data
+            for op in plan.new {
+                if erasing, let named = try ErasureLedger.effectiveResidue(of: op.header.ref, hash: op.hash, db: db) {
+                    try ErasureLedger.storeErased(op.header, hash: op.hash, residue: named.residue, erasedHLC: named.erasedHLC,
+                                                  dirty: &dirty, db: db)
+                    report.withheld += op.body == nil ? 1 : 0
+                } else if let body = op.body, let decoded = op.decoded {
+                    try Self.insert(op.header, hash: op.hash, body: body, db)
+                    try Materializer.apply(decoded, stamp: Stamp(hlc: op.header.hlc, ref: op.header.ref),
+                                           author: authorData, dirty: &dirty, db: db)
+                } else {
+                    // Withheld: stored as a header; an erasure naming it gives it its effect when it arrives.
+                    try Self.insert(op.header, hash: op.hash, body: nil, db)
+                    report.withheld += 1
+                }
+                try hybrid.observe(op.header.hlc, wallMillis: wall)
+            }
+            for seal in plan.seals { try Self.insert(seal, db) }
+            if let last = plan.new.last {
+                try Self.setHead(plan.log, seq: last.header.seq, hash: last.hash, sealed: plan.sealed, db)
+                report.applied += plan.new.count
+            } else if let head = plan.head, plan.sealed > head.sealed {
+                try Self.setHead(plan.log, seq: head.seq, hash: head.hash, sealed: plan.sealed, db)
+            }
+        }
+        if dirty.roster { try Self.enforceRoster(db) }
+        if dirty.erasures || dirty.roster { report.refusedErasures = try ErasureLedger.judge(db, dirty: &dirty) }
+        report.erased = dirty.erased
+        try dirty.flush(db)
+        // After the flush: re-derived ticket documents delete their old text too.
+        if report.erased > 0 { try ErasureLedger.compactIndex(db) }
+        // A batch of duplicates (a relayed op that came by another path first) writes no page.
+        if hybrid.last != clockBefore { try Self.saveClock(hybrid, db) }
+        return .success(report)
     }
 
     // MARK: planning (reads only)
