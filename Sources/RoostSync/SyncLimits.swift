@@ -16,6 +16,10 @@ public enum SyncLimits {
     /// The byte budget of a batch read from the store: the message limit less the `batch` message's own
     /// fields (tag, id, op and seal counts).
     public static let maxBatchReadBytes = maxMessageBytes - (1 + 8 + 4 + 4)
+    /// Most ops applied in one transaction when the batches of several sessions wait to be applied together
+    /// (group commit, ``PeeringHub``): enough that a busy node commits once for many small batches, few enough
+    /// that one commit stays well under a second. A single batch larger than this is applied alone.
+    public static let maxGroupedApplyOps = 20_000
     /// Most entries in one version vector (`hello`, `have`): one per log.
     public static let maxVectorEntries = 65_536
     /// Most ops in one `batch` message: the store's own limit (``Limits/maxBatchOps``).

@@ -239,8 +239,67 @@ public final class PeeringHub: @unchecked Sendable {
         }
     }
 
-    /// A session applied ops and already refreshed the vector: tell every session.
-    func storeMayHaveChanged(alreadyRefreshed vector: VersionVector) { broadcast(vector) }
+    // MARK: group commit
+
+    /// A peer's batch waiting to be applied, and what to do with the outcome (any thread).
+    struct PendingApply {
+        var batch: OpBatch
+        var done: @Sendable (Result<ApplyReport, SyncRejection>, VersionVector) -> Void
+    }
+    private var pendingApplies: [PendingApply] = []
+    private var applyScheduled = false
+
+    /// Applies a session's batch. Batches that arrive while the store is busy wait and are then applied
+    /// together, in one transaction and in arrival order (group commit): a node relaying many peers' small
+    /// batches commits once per group instead of once per batch, and nothing waits for a timer. `done` gets
+    /// the batch's outcome and the vector after the group, once the roster has been re-checked.
+    func enqueueApply(_ batch: OpBatch, done: @escaping @Sendable (Result<ApplyReport, SyncRejection>, VersionVector) -> Void) {
+        let schedule: Bool = lock.withLock {
+            pendingApplies.append(PendingApply(batch: batch, done: done))
+            if applyScheduled { return false }
+            applyScheduled = true
+            return true
+        }
+        if schedule { storeQueue.async { self.applyPending() } }
+    }
+
+    /// Applies the waiting batches, up to ``SyncLimits/maxGroupedApplyOps`` ops (the first batch always), on
+    /// `storeQueue`; schedules itself again while batches remain.
+    private func applyPending() {
+        let group: [PendingApply] = lock.withLock {
+            var ops = 0, count = 0
+            for pending in pendingApplies {
+                if count > 0 && ops + pending.batch.ops.count > SyncLimits.maxGroupedApplyOps { break }
+                ops += pending.batch.ops.count
+                count += 1
+            }
+            let group = Array(pendingApplies.prefix(count))
+            pendingApplies.removeFirst(count)
+            return group
+        }
+        let results: [Result<ApplyReport, SyncRejection>]
+        do throws(StoreError) {
+            results = try store.apply(group.map(\.batch), clock: clock).map { result in
+                result.mapError { SyncRejection($0) }
+            }
+        } catch {
+            results = Array(repeating: .failure(SyncRejection(error)), count: group.count)
+        }
+        for case let .success(report) in results { logErasures(report) }
+        // Roster ops in the group act before any session learns of the new ops.
+        checkRoster()
+        let changed = refreshVector()
+        let vector = localVector
+        for (pending, result) in zip(group, results) { pending.done(result, vector) }
+        // After the outcomes: a session hears of its own batch before it is told to push the new ops on.
+        if changed { broadcast(vector) }
+        let more: Bool = lock.withLock {
+            if pendingApplies.isEmpty { applyScheduled = false }
+            return !pendingApplies.isEmpty
+        }
+        if more { storeQueue.async { self.applyPending() } }
+    }
+
 
     private func broadcast(_ vector: VersionVector) {
         let handlers = lock.withLock { Array(sessions.values) }

@@ -249,24 +249,9 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
                     eventLoop.execute { self.fetched(result) }
                 }
             case let .apply(id, batch):
-                let hub = hub
-                hub.storeQueue.async {
-                    let result: Result<ApplyReport, SyncRejection>
-                    do throws(StoreError) {
-                        let report = try hub.store.apply(batch, clock: hub.clock)
-                        hub.logErasures(report)
-                        result = .success(report)
-                    } catch {
-                        result = .failure(SyncRejection(error))
-                    }
-                    // Roster ops in the batch act before any session learns of the new ops.
-                    hub.checkRoster()
-                    let changed = hub.refreshVector()
-                    let vector = hub.localVector
-                    eventLoop.execute {
-                        self.applied(id: id, result: result, vector: vector)
-                        if changed { hub.storeMayHaveChanged(alreadyRefreshed: vector) }
-                    }
+                // Applied with whatever other sessions' batches wait (group commit), in order.
+                hub.enqueueApply(batch) { result, vector in
+                    eventLoop.execute { self.applied(id: id, result: result, vector: vector) }
                 }
             case let .readWantedBodies(limit):
                 let hub = hub

@@ -12,6 +12,9 @@ public protocol SyncReplica: AnyObject, Sendable {
     func batch(after vector: VersionVector, limit: Int, maxBytes: Int) throws(StoreError) -> OpBatch
     /// Verifies and stores a peer's batch atomically; reports what was applied or why it was refused.
     func apply(_ batch: OpBatch, clock: any WallClock) throws(StoreError) -> ApplyReport
+    /// Applies several peers' batches in one transaction, each atomically and in order (a refused batch applies
+    /// nothing and leaves the others alone); throws only when nothing could be applied.
+    func apply(_ batches: [OpBatch], clock: any WallClock) throws(StoreError) -> [Result<ApplyReport, StoreError>]
     /// A number that changes whenever the team roster does.
     func rosterVersion() throws(StoreError) -> Int64
     /// Finishes any scrubbing an applied erasure left owed (best effort; never throws).
