@@ -84,6 +84,7 @@ import Testing
             \(total.sessions) sessions, \(total.messages) messages, \
             \(total.batches) batches, \(total.appliedOps) ops applied, \(total.duplicateOps) duplicates, \
             \(total.drops) drops, \(total.ackLosses) lost acks, \(total.applyFailures) failed applies, \
+            \(total.groupedBatches) batches applied in \(total.applyGroups) groups, \
             rejects \(total.rejects.map { "\($0.key)=\($0.value)" }.sorted()), \(total.partitions) partitions, \
             \(total.restarts) restarts, \(total.revocations) revocations (\(total.revocationCloses) sessions closed, \
             \(total.revokedRefusals) refusals of revoked logs), \(total.erasures) erasures (\(total.erasedOps) ops erased), \(total.bodiesWanted) bodies wanted and \(total.bodiesRestored) fetched again (\(total.bodiesGoneEverywhere) gone everywhere), \(total.orphanedClaims) tickets whose claims chained from a revoked one, slowest settle \(total.settleMillis) ms, slowest probe \(total.probeMillis) ms, \
@@ -93,6 +94,7 @@ import Testing
         if Self.explicitCount == nil {
             #expect(total.drops > 0 && total.ackLosses > 0 && total.applyFailures > 0)
             #expect(total.duplicateOps > 0, "no op was ever delivered twice")
+            #expect(total.groupedBatches > total.applyGroups, "no two batches were ever applied together")
             #expect(total.partitions > 0 && total.restarts > 0)
             #expect((total.rejects[.storeFailure] ?? 0) > 0)
             #expect(total.claimConflicts > 0, "claims never raced")

@@ -60,6 +60,9 @@ struct SimulationStats {
     var drops = 0
     var ackLosses = 0
     var applyFailures = 0
+    /// Group applies, and the batches in them (more batches than groups: batches waited and were applied together).
+    var applyGroups = 0
+    var groupedBatches = 0
     var duplicateOps = 0
     var appliedOps = 0
     var rejects: [SyncRejectCode: Int] = [:]
@@ -92,7 +95,8 @@ struct SimulationStats {
 
     mutating func add(_ other: SimulationStats) {
         messages += other.messages; batches += other.batches; drops += other.drops; ackLosses += other.ackLosses
-        applyFailures += other.applyFailures; duplicateOps += other.duplicateOps; appliedOps += other.appliedOps
+        applyFailures += other.applyFailures; applyGroups += other.applyGroups; groupedBatches += other.groupedBatches
+        duplicateOps += other.duplicateOps; appliedOps += other.appliedOps
         for (code, count) in other.rejects { rejects[code, default: 0] += count }
         blocked += other.blocked; sessions += other.sessions; violations += other.violations
         restarts += other.restarts; partitions += other.partitions
@@ -131,6 +135,11 @@ final class SimulationWorld {
         var role = Role.agent
         /// Whether its store holds the run's revocation (it then talks to the revoked member no more).
         var knowsRevocation = false
+        /// Batches its sessions handed to the store, waiting to be applied together (PeeringHub's group commit).
+        var applyQueue: [(connection: Int, side: Int, id: UInt64, batch: OpBatch)] = []
+        /// Whether a group apply is scheduled; `applyRun` tells a restart's stale event from the current one.
+        var applying = false
+        var applyRun = 0
 
         init(index: Int, author: LocalAuthor, store: OpStore, skew: Int64) {
             self.index = index; self.author = author; self.store = store; self.skew = skew
@@ -166,8 +175,6 @@ final class SimulationWorld {
         var lastDelivery: [UInt64] = [0, 0]
         /// The earliest timer event scheduled for each side's machine.
         var timer: [UInt64?] = [nil, nil]
-        /// When each side's store finishes the applies queued so far (applies of a session run in order).
-        var applyBusyUntil: [UInt64] = [0, 0]
     }
 
     enum Event {
@@ -179,7 +186,8 @@ final class SimulationWorld {
         /// A store read for bodies (SPEC-sync.md §2b.15): the wanted ones (`wants` nil) or the held ones of `wants`.
         case bodiesRead(connection: Int, side: Int, wants: [BodyWant]?, limit: Int)
         case restoreBodies(connection: Int, side: Int, [HeldBody])
-        case applyDone(connection: Int, side: Int, id: UInt64, OpBatch)
+        /// The node's store finished applying: the batches queued so far go in as one group.
+        case applyGroup(node: Int, run: Int)
         case timer(connection: Int, side: Int)
         case append(node: Int)
         case restart(node: Int, downFor: UInt64)
@@ -407,9 +415,9 @@ final class SimulationWorld {
             let node = nodes[nodeIndex(id, side)]
             let batch = try node.store.batch(after: after, limit: limit)
             try feed(id, side) { machine in machine.batchFetched(batch, localVector: node.vector, now: now) }
-        case let .applyDone(id, side, batchID, batch):
-            guard isLive(id, side) else { return }
-            try applyBatch(id, side, batchID, batch)
+        case let .applyGroup(node, run):
+            guard nodes[node].applyRun == run else { return }
+            try applyGroup(node)
         case let .bodiesRead(id, side, wants, limit):
             guard isLive(id, side) else { return }
             let store = nodes[nodeIndex(id, side)].store
@@ -682,10 +690,15 @@ final class SimulationWorld {
                 schedule(at: now + UInt64.random(in: 0...3, using: &rng),
                          .fetchDone(connection: id, side: side, after: after, limit: limit))
             case let .apply(batchID, batch):
-                // Applies take a while, one after the other per session (a serial queue).
-                let done = max(now, connections[id].applyBusyUntil[side]) + UInt64.random(in: parameters.applyMillis, using: &rng)
-                connections[id].applyBusyUntil[side] = done
-                schedule(at: done, .applyDone(connection: id, side: side, id: batchID, batch))
+                // Applies take a while, one group after the other per node; what arrives meanwhile waits and
+                // goes into the next group (PeeringHub's group commit).
+                let node = nodes[nodeIndex(id, side)]
+                node.applyQueue.append((id, side, batchID, batch))
+                if !node.applying {
+                    node.applying = true
+                    schedule(at: now + UInt64.random(in: parameters.applyMillis, using: &rng),
+                             .applyGroup(node: node.index, run: node.applyRun))
+                }
             case let .readWantedBodies(limit):
                 schedule(at: now + UInt64.random(in: 0...3, using: &rng), .bodiesRead(connection: id, side: side, wants: nil, limit: limit))
             case let .readHeldBodies(wants):
@@ -714,33 +727,59 @@ final class SimulationWorld {
         }
     }
 
-    private func applyBatch(_ id: Int, _ side: Int, _ batchID: UInt64, _ batch: OpBatch) throws {
-        let node = nodes[nodeIndex(id, side)]
-        let result: Result<ApplyReport, SyncRejection>
-        if chaos && Double.random(in: 0..<1, using: &rng) < parameters.applyFailureRate {
-            stats.applyFailures += 1
-            result = .failure(SyncRejection(.database("simulated I/O error")))
+    /// Applies the node's waiting batches of live sessions as one group (at most SyncLimits.maxGroupedApplyOps ops,
+    /// the first always), tells each session its own outcome with the vector after the group, then every session
+    /// that the store changed; schedules the next group while batches wait.
+    private func applyGroup(_ index: Int) throws {
+        let node = nodes[index]
+        var ops = 0, count = 0
+        for entry in node.applyQueue {
+            if count > 0 && ops + entry.batch.ops.count > SyncLimits.maxGroupedApplyOps { break }
+            ops += entry.batch.ops.count
+            count += 1
+        }
+        let group = node.applyQueue.prefix(count).filter { isLive($0.connection, $0.side) }
+        node.applyQueue.removeFirst(count)
+        if !group.isEmpty {
+            stats.applyGroups += 1
+            stats.groupedBatches += group.count
+            var results: [Result<ApplyReport, SyncRejection>]
+            if chaos && Double.random(in: 0..<1, using: &rng) < parameters.applyFailureRate {
+                // The transaction fails: nothing of the group is applied.
+                stats.applyFailures += 1
+                results = Array(repeating: .failure(SyncRejection(.database("simulated I/O error"))), count: group.count)
+            } else {
+                do {
+                    results = try node.store.apply(group.map(\.batch), clock: wallClock(node)).map { $0.mapError { SyncRejection($0) } }
+                } catch {
+                    results = Array(repeating: .failure(SyncRejection(error)), count: group.count)
+                }
+            }
+            var changed = false
+            for (entry, result) in zip(group, results) {
+                guard case let .success(report) = result else { continue }
+                stats.duplicateOps += report.duplicates
+                stats.appliedOps += report.applied
+                // All of an applied batch is held now: the vector moves to its tops (checked against the
+                // store's own at the end).
+                if report.applied > 0 {
+                    node.vector.formMax(VersionVector(topsOf: entry.batch))
+                    changed = true
+                }
+            }
+            if changed { try learnRevocation(node.index) }
+            for (entry, result) in zip(group, results) {
+                try feed(entry.connection, entry.side) { machine in
+                    machine.batchApplied(id: entry.id, result: result, localVector: node.vector, now: now)
+                }
+            }
+            if changed { try localChanged(node.index) }
+        }
+        if node.applyQueue.isEmpty {
+            node.applying = false
         } else {
-            do {
-                result = .success(try node.store.apply(batch, clock: wallClock(node)))
-            } catch {
-                result = .failure(SyncRejection(error))
-            }
+            schedule(at: now + UInt64.random(in: parameters.applyMillis, using: &rng), .applyGroup(node: index, run: node.applyRun))
         }
-        if case let .success(report) = result {
-            stats.duplicateOps += report.duplicates
-            stats.appliedOps += report.applied
-            // All of an applied batch is held now: the vector moves to its tops (checked against the
-            // store's own at the end).
-            if report.applied > 0 {
-                node.vector.formMax(VersionVector(topsOf: batch))
-                try learnRevocation(node.index)
-            }
-        }
-        try feed(id, side) { machine in
-            machine.batchApplied(id: batchID, result: result, localVector: node.vector, now: now)
-        }
-        if case let .success(report) = result, report.applied > 0 { try localChanged(node.index) }
     }
 
     /// Tells every session of `node` that its store changed.
@@ -763,6 +802,10 @@ final class SimulationWorld {
     private func restart(_ index: Int, downFor: UInt64) {
         stats.restarts += 1
         nodes[index].up = false
+        // The process is gone, and with it the batches waiting for its store.
+        nodes[index].applyQueue.removeAll()
+        nodes[index].applying = false
+        nodes[index].applyRun += 1
         for id in connections.indices where !connections[id].killed
             && (connections[id].nodes.0 == index || connections[id].nodes.1 == index) {
             kill(id)
