@@ -5,8 +5,15 @@ import RoostCore
 /// ``SyncMessage/decode(_:)`` checks each count and length against these before it allocates, so a
 /// hostile prefix cannot make a node reserve memory it was never going to need.
 public enum SyncLimits {
-    /// The protocol version this build speaks; a peer announcing another one is refused.
-    public static let protocolVersion: UInt16 = 1
+    /// The highest protocol version this build speaks, sent in its `hello` (§2b.16). Version 2 adds vector
+    /// digests to anti-entropy rounds.
+    public static let protocolVersion: UInt16 = 2
+    /// The lowest protocol version this build accepts: a session runs at the lower of the two hellos' versions.
+    public static let minimumProtocolVersion: UInt16 = 1
+    /// The first version whose sessions send `vector-digest` instead of the whole vector each round (§2b.16).
+    public static let digestProtocolVersion: UInt16 = 2
+    /// Length of a vector digest: BLAKE2b-128.
+    public static let vectorDigestBytes = 16
     /// Largest encoded message, in bytes: exactly what one peer frame carries
     /// (``WireLimits/maxFramePayloadBytes``, 16 MiB less the frame overhead), so that every message a
     /// session builds can be sent. A sender never builds a bigger one: it reads batches with this byte

@@ -88,13 +88,14 @@ import Testing
             rejects \(total.rejects.map { "\($0.key)=\($0.value)" }.sorted()), \(total.partitions) partitions, \
             \(total.restarts) restarts, \(total.revocations) revocations (\(total.revocationCloses) sessions closed, \
             \(total.revokedRefusals) refusals of revoked logs), \(total.erasures) erasures (\(total.erasedOps) ops erased), \(total.bodiesWanted) bodies wanted and \(total.bodiesRestored) fetched again (\(total.bodiesGoneEverywhere) gone everywhere), \(total.orphanedClaims) tickets whose claims chained from a revoked one, slowest settle \(total.settleMillis) ms, slowest probe \(total.probeMillis) ms, \
-            \(total.events) events
+            \(total.vectorDigests) vector digests (\(total.vectorRepairs) answered by a whole vector), \(total.events) events
             """)
         // The chaos must really have happened, or the test proves little.
         if Self.explicitCount == nil {
             #expect(total.drops > 0 && total.ackLosses > 0 && total.applyFailures > 0)
             #expect(total.duplicateOps > 0, "no op was ever delivered twice")
             #expect(total.groupedBatches > total.applyGroups, "no two batches were ever applied together")
+            #expect(total.vectorDigests > 0 && total.vectorRepairs > 0, "anti-entropy never used digests, or never repaired")
             #expect(total.partitions > 0 && total.restarts > 0)
             #expect((total.rejects[.storeFailure] ?? 0) > 0)
             #expect(total.claimConflicts > 0, "claims never raced")

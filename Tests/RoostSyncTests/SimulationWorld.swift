@@ -92,6 +92,9 @@ struct SimulationStats {
     var bodiesGoneEverywhere = 0
     /// Tickets whose every claim op chained from a claim a revocation removed (none resolves, on every member).
     var orphanedClaims = 0
+    /// Vector digests delivered, and those that did not match the receiver's belief (it asked for the vector).
+    var vectorDigests = 0
+    var vectorRepairs = 0
 
     mutating func add(_ other: SimulationStats) {
         messages += other.messages; batches += other.batches; drops += other.drops; ackLosses += other.ackLosses
@@ -108,6 +111,7 @@ struct SimulationStats {
         bodiesWanted += other.bodiesWanted; bodiesRestored += other.bodiesRestored
         bodiesGoneEverywhere += other.bodiesGoneEverywhere
         orphanedClaims += other.orphanedClaims
+        vectorDigests += other.vectorDigests; vectorRepairs += other.vectorRepairs
     }
 }
 
@@ -646,6 +650,11 @@ final class SimulationWorld {
                 message = try SyncMessage.decode(bytes)
             } catch {
                 throw SimulationFailure(description: "undecodable message: \(error)")
+            }
+            switch message {
+            case .vectorDigest: stats.vectorDigests += 1
+            case .vector: stats.vectorRepairs += 1
+            default: break
             }
             try feed(id, side) { machine in machine.received(message, localVector: node.vector, now: now) }
             if chaos, case .batch = message, Double.random(in: 0..<1, using: &rng) < parameters.ackLossRate {

@@ -38,6 +38,11 @@ import Testing
                          BodyWant(ref: OpRef(author: b.id, epoch: 1, seq: 1), hash: a.id.key)].sorted { $0.ref < $1.ref }),
             .bodies([HeldBody(ref: OpRef(author: a.id, epoch: 7, seq: 2), body: [1, 2, 3])]),
             .bodies([]),
+            .vectorDigest(VectorDigest(of: vector)),
+            .vectorDigest(VectorDigest(of: VersionVector())),
+            .wantVector,
+            .vector(vector),
+            .vector(VersionVector()),
         ] + SyncByeCode.allCases.map { .bye($0) }
     }
 

@@ -81,8 +81,8 @@ import Testing
             #expect(machine.isClosed)
             return actions
         }
-        #expect(afterHello(SyncHello(protocolVersion: 2, node: Self.b, window: 2, vector: local))
-                == [.send(.bye(.incompatibleVersion)), .close(.incompatibleVersion(2))])
+        #expect(afterHello(SyncHello(protocolVersion: 0, node: Self.b, window: 2, vector: local))
+                == [.send(.bye(.incompatibleVersion)), .close(.incompatibleVersion(0))])
         #expect(afterHello(SyncHello(node: Self.a, window: 2, vector: local), expected: nil)
                 == [.send(.bye(.unexpectedPeer)), .close(.selfConnection)])
         #expect(afterHello(SyncHello(node: Self.c, window: 2, vector: local))
@@ -196,7 +196,7 @@ import Testing
         _ = machine.batchFetched(Self.fakeBatch(Self.logA, count: 2), localVector: local, now: Self.t0)
         _ = machine.received(.ack(id: 2, applied: 2), localVector: local, now: Self.t0)
         actions = machine.tick(localVector: local, now: Self.t0 + configuration.antiEntropyIntervalMillis)
-        #expect(Self.sent(actions).contains(.have(local)))
+        #expect(Self.sent(actions).contains(.vectorDigest(VectorDigest(of: local))))
         #expect(Self.fetches(actions).isEmpty)
         #expect(machine.blockedLogs == [Self.logC])
     }
@@ -217,7 +217,7 @@ import Testing
                                    localVector: local, now: Self.t0)
         #expect(Self.fetches(actions).isEmpty && machine.blockedLogs.isEmpty)
         actions = machine.tick(localVector: local, now: Self.t0 + configuration.antiEntropyIntervalMillis)
-        #expect(Self.sent(actions).contains(.have(local)))
+        #expect(Self.sent(actions).contains(.vectorDigest(VectorDigest(of: local))))
         #expect(Self.fetches(actions).map(\.0) == [VersionVector()], "retried from what the peer holds")
 
         // A gap alone: resent at once from the confirmed vector.
@@ -338,7 +338,8 @@ import Testing
         #expect(machine.received(.pong(nonce: 2), localVector: local, now: Self.t0 + 2_800).isEmpty)
         // The round also asks the store for bodies to fetch again (§2b.15).
         #expect(machine.tick(localVector: local, now: Self.t0 + 5_000)
-                == [.send(.ping(nonce: 3)), .send(.have(local)), .readWantedBodies(limit: SyncLimits.maxWantBodies)])
+                == [.send(.ping(nonce: 3)), .send(.vectorDigest(VectorDigest(of: local))),
+                    .readWantedBodies(limit: SyncLimits.maxWantBodies)])
         #expect(machine.tick(localVector: local, now: Self.t0 + 5_799).isEmpty)
         #expect(machine.tick(localVector: local, now: Self.t0 + 5_800)
                 == [.send(.bye(.idleTimeout)), .close(.idleTimeout)])

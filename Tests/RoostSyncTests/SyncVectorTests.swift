@@ -111,6 +111,15 @@ import Testing
                 HeldBody(ref: OpRef(author: try author(item["author"]), epoch: try u64(item["epoch"]), seq: try u64(item["seq"])),
                          body: try bytes(item["body"]))
             })
+        case "vectorDigest":
+            let digest = VectorDigest(count: UInt32(try int(fields["count"])), digest: try bytes(fields["digest"]))
+            // The digest is of the vector given beside it (§2b.16).
+            #expect(VectorDigest(of: try vector(fields["vector"])) == digest)
+            return .vectorDigest(digest)
+        case "wantVector":
+            return .wantVector
+        case "vector":
+            return .vector(try vector(fields["vector"]))
         case let other:
             throw VectorError(description: "unknown message type \(other)")
         }
@@ -182,9 +191,10 @@ import Testing
             #expect(try Self.message(from: entry) == message, "\(name)")
             messages.append(entry)
         }
-        try add("hello with two logs", .hello(SyncHello(node: a.id, window: 2, vector: vector)), [
-            "protocol_version": 1, "node": a.id.key.hex, "window": 2, "vector": json(vector)])
-        try add("hello from an empty node", .hello(SyncHello(node: b.id, window: 64, vector: VersionVector())), [
+        try add("hello with two logs", .hello(SyncHello(protocolVersion: 2, node: a.id, window: 2, vector: vector)), [
+            "protocol_version": 2, "node": a.id.key.hex, "window": 2, "vector": json(vector)])
+        try add("hello from an empty node, version 1", .hello(SyncHello(protocolVersion: 1, node: b.id, window: 64,
+                                                                            vector: VersionVector())), [
             "protocol_version": 1, "node": b.id.key.hex, "window": 64, "vector": [Any]()])
         try add("have, partial", .have(VersionVector([b.log: 1])), ["vector": json(VersionVector([b.log: 1]))])
         try add("batch of two logs with their seals", .batch(id: 1, batch), [
@@ -228,10 +238,24 @@ import Testing
                 ["bodies": [position(want.ref).merging(["body": Hex.encode(body)]) { a, _ in a }]])
         try add("bodies: none held", .bodies([]), ["bodies": [Any]()])
 
+        // Vector digests (§2b.16, version 2).
+        let digest = VectorDigest(of: vector)
+        try add("vector-digest of the two-log vector", .vectorDigest(digest),
+                ["count": Int(digest.count), "digest": Hex.encode(digest.digest), "vector": json(vector)])
+        let none = VectorDigest(of: VersionVector())
+        try add("vector-digest of an empty vector", .vectorDigest(none),
+                ["count": 0, "digest": Hex.encode(none.digest), "vector": [Any]()])
+        try add("want-vector", .wantVector, [:])
+        try add("vector (sets what the receiver believes the sender holds)", .vector(vector), ["vector": json(vector)])
+
         let header = Hex.encode(batch.ops[0].header.encoded())
         let author1 = String(repeating: "01", count: 32), author2 = String(repeating: "02", count: 32)
         let invalid: [(String, String)] = [
             ("empty input", ""),
+            ("vector-digest with a short digest", "0f" + "00000001" + String(repeating: "ab", count: 15)),
+            ("vector-digest with a count over the limit", "0f" + "00010001" + String(repeating: "ab", count: 16)),
+            ("want-vector with a trailing byte", "10" + "00"),
+            ("vector with a zero entry", "11" + "00000001" + author1 + "0000000000000000" + "0000000000000000"),
             ("undefined tag", "ff"),
             ("want-bodies naming no op", "0b" + "00000000"),
             ("want-bodies over the limit", "0b" + "00000401"),

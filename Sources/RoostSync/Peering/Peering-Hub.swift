@@ -82,6 +82,22 @@ public final class PeeringHub: @unchecked Sendable {
     /// Counters and the event stream of this node's peering (metrics, `events.jsonl`).
     public let telemetry: SyncTelemetry
 
+    // MARK: protocol versions (§2b.16)
+
+    /// Peers whose hello announced a version below ours: a version-1 node refuses a higher hello, so it is
+    /// sent its own version from then on (the first session with it ends in its `bye`).
+    private var olderPeers: [AuthorID: UInt16] = [:]
+
+    /// The version to announce in a hello to `peer`.
+    func helloVersion(for peer: AuthorID) -> UInt16 {
+        lock.withLock { olderPeers[peer] } ?? SyncLimits.protocolVersion
+    }
+
+    /// Records the version `peer`'s hello announced.
+    func heardVersion(_ version: UInt16, from peer: AuthorID) {
+        lock.withLock { olderPeers[peer] = version < SyncLimits.protocolVersion ? version : nil }
+    }
+
     // MARK: admission withdrawn (revocation acts at once)
 
     /// The roster's verdict on a peer, set by the service; nil admits every connected peer (no roster).

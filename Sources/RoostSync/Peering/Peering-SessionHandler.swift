@@ -61,7 +61,8 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
     }
 
     private func startSession(_ peer: AuthorID, context: ChannelHandlerContext) {
-        var machine = SyncSession.StateMachine(local: hub.local, expectedPeer: peer, configuration: configuration, now: now)
+        var machine = SyncSession.StateMachine(local: hub.local, expectedPeer: peer, configuration: configuration,
+                                               helloVersion: hub.helloVersion(for: peer), now: now)
         let actions = machine.start(localVector: hub.localVector)
         self.machine = machine
         hub.register(self)
@@ -293,6 +294,7 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
                 }
             case let .established(peer, vector):
                 hub.heard(from: peer, vector: vector)
+                if let version = machine?.peerVersion { hub.heardVersion(version, from: peer) }
                 hub.logger.info("peer session established", metadata: ["peer": "\(peer.short)"])
                 onEstablished?(peer)
                 for presence in hub.presenceToReplay() { sendEphemeral(.presence(presence)) }

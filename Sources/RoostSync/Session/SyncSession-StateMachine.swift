@@ -31,13 +31,17 @@ extension SyncSession {
         public let expectedPeer: AuthorID?
         /// The session's tunables.
         public let configuration: SyncConfiguration
+        /// The protocol version our hello announces: ``SyncLimits/protocolVersion``, or a lower one for a peer
+        /// known to refuse it (§2b.16).
+        public let helloVersion: UInt16
         private var state: State
 
         /// Creates the machine for a connection established at `now`.
         public init(local: AuthorID, expectedPeer: AuthorID? = nil, configuration: SyncConfiguration = .init(),
-                    now: UInt64) {
+                    helloVersion: UInt16 = SyncLimits.protocolVersion, now: UInt64) {
             self.local = local
             self.expectedPeer = expectedPeer
+            self.helloVersion = min(max(helloVersion, SyncLimits.minimumProtocolVersion), SyncLimits.protocolVersion)
             self.configuration = configuration
             self.state = .idle(createdAt: now)
         }
@@ -50,7 +54,8 @@ extension SyncSession {
             let liveness = Liveness(lastReceivedAt: createdAt,
                                     nextAntiEntropyAt: createdAt &+ configuration.antiEntropyIntervalMillis)
             state = .helloSent(HelloSent(liveness: liveness, announced: localVector))
-            let hello = SyncHello(node: local, window: UInt16(configuration.window), vector: localVector)
+            let hello = SyncHello(protocolVersion: helloVersion, node: local, window: UInt16(configuration.window),
+                                  vector: localVector)
             return [.send(.hello(hello))]
         }
 
@@ -140,7 +145,8 @@ extension SyncSession {
             }
         }
 
-        /// Time passed: pings, the idle timeout, and the periodic anti-entropy `have`. Call it at
+        /// Time passed: pings, the idle timeout, and the periodic anti-entropy round (`have`, or `vector-digest`
+        /// from version 2, §2b.16). Call it at
         /// ``nextDeadline`` (calling it more often is harmless).
         public mutating func tick(localVector: VersionVector, now: UInt64) -> [Action] {
             switch state {
@@ -180,6 +186,18 @@ extension SyncSession {
         public var isActive: Bool {
             if case .active = state { return true }
             return false
+        }
+
+        /// The session's protocol version once the hellos were exchanged (the lower of the two); nil before.
+        public var sessionVersion: UInt16? {
+            if case let .active(active) = state { return active.version }
+            return nil
+        }
+
+        /// The highest version the peer's hello announced; nil before it arrived.
+        public var peerVersion: UInt16? {
+            if case let .active(active) = state { return active.peerHelloVersion }
+            return nil
         }
 
         /// Whether the session ended.
@@ -237,7 +255,8 @@ extension SyncSession {
         private mutating func accept(
             _ hello: SyncHello, waiting: HelloSent, localVector: VersionVector, now: UInt64
         ) -> [Action] {
-            guard hello.protocolVersion == SyncLimits.protocolVersion else {
+            // A session runs at the lower of the two versions (§2b.16); a peer below our minimum is refused.
+            guard hello.protocolVersion >= SyncLimits.minimumProtocolVersion else {
                 return close(.incompatibleVersion(hello.protocolVersion))
             }
             guard hello.node != local else { return close(.selfConnection) }
@@ -245,7 +264,8 @@ extension SyncSession {
             var liveness = waiting.liveness
             liveness.lastReceivedAt = max(liveness.lastReceivedAt, now)
             var active = Active(
-                peer: hello.node, window: min(configuration.window, Int(hello.window)), liveness: liveness,
+                peer: hello.node, version: min(helloVersion, hello.protocolVersion), peerHelloVersion: hello.protocolVersion,
+                window: min(configuration.window, Int(hello.window)), liveness: liveness,
                 peerVector: hello.vector, announced: waiting.announced, fetchLimit: configuration.batchOpLimit)
             active.lastEventAt = now
             // Everything the peer lacks now is known from the hellos, so nothing can cross: no relay hold.
@@ -345,6 +365,10 @@ extension SyncSession.StateMachine {
         typealias Action = SyncSession.Action
 
         let peer: AuthorID
+        /// The session's protocol version: the lower of the two hellos'.
+        let version: UInt16
+        /// The version the peer's hello announced (the highest it speaks).
+        let peerHelloVersion: UInt16
         /// Effective send window: the smaller of ours and the peer's.
         let window: Int
         var liveness: Liveness
@@ -387,9 +411,19 @@ extension SyncSession.StateMachine {
         /// Batches received and not yet applied, in order, with their tops.
         var pendingApply: [(id: UInt64, tops: VersionVector)] = []
 
-        init(peer: AuthorID, window: Int, liveness: Liveness, peerVector: VersionVector, announced: VersionVector,
-             fetchLimit: Int) {
+        // Vector digests (§2b.16, version 2).
+        /// `vector-digest`s we sent that the peer may still answer with `want-vector`.
+        var digestsUnanswered = 0
+        /// We sent `want-vector` and its `vector` has not come back.
+        var wantVectorOutstanding = false
+        /// Whether this session's anti-entropy rounds send digests.
+        var digests: Bool { version >= SyncLimits.digestProtocolVersion }
+
+        init(peer: AuthorID, version: UInt16, peerHelloVersion: UInt16, window: Int, liveness: Liveness, peerVector: VersionVector,
+             announced: VersionVector, fetchLimit: Int) {
             self.peer = peer
+            self.version = version
+            self.peerHelloVersion = peerHelloVersion
             self.window = window
             self.liveness = liveness
             self.peerVector = peerVector
@@ -417,11 +451,40 @@ extension SyncSession.StateMachine {
                 let before = peerVector
                 peerVector.formMax(vector)
                 sentVector.formMax(vector)
-                if inFlight.isEmpty && fetchPending == nil {
-                    // Nothing in flight: our estimate must be exactly what the peer holds (anti-entropy repair).
-                    sentVector = peerVector
+                repair()
+                if peerVector != before { actions.append(.peerProgress(peerVector)) }
+                announce(context, into: &actions)
+                pump(context, into: &actions)
+
+            case let .vectorDigest(digest):
+                guard digests else { return .close([], .protocolViolation("vector-digest in a version \(version) session")) }
+                if VectorDigest(of: peerVector) == digest {
+                    // What we believe the peer holds is what it holds: the repair a whole vector would make.
+                    repair()
+                    pump(context, into: &actions)
+                } else if !wantVectorOutstanding {
+                    wantVectorOutstanding = true
+                    actions.append(.send(.wantVector))
                 }
-                starved = false
+
+            case .wantVector:
+                guard digests else { return .close([], .protocolViolation("want-vector in a version \(version) session")) }
+                guard digestsUnanswered > 0 else {
+                    return .close([], .protocolViolation("want-vector without a vector-digest to answer"))
+                }
+                digestsUnanswered -= 1
+                actions.append(.send(.vector(context.localVector)))
+                announced.formMax(context.localVector)
+
+            case let .vector(vector):
+                guard digests else { return .close([], .protocolViolation("vector in a version \(version) session")) }
+                guard wantVectorOutstanding else { return .close([], .protocolViolation("vector without a want-vector")) }
+                wantVectorOutstanding = false
+                // Set, not raised: the peer's vector may have come down (a revocation's cut). Sending resumes
+                // from it and the batches in flight; at worst the peer gets duplicates, which it skips.
+                let before = peerVector
+                peerVector = vector
+                rewind()
                 if peerVector != before { actions.append(.peerProgress(peerVector)) }
                 announce(context, into: &actions)
                 pump(context, into: &actions)
@@ -515,6 +578,12 @@ extension SyncSession.StateMachine {
 
         /// Forgets what was assumed about the batches not acknowledged: the peer holds `peerVector` plus
         /// whatever the batches still in flight bring. A fetch already asked for is discarded.
+        /// Anti-entropy repair: with nothing in flight, what we will have sent is exactly what the peer holds.
+        private mutating func repair() {
+            if inFlight.isEmpty && fetchPending == nil { sentVector = peerVector }
+            starved = false
+        }
+
         private mutating func rewind() {
             sentVector = peerVector
             for entry in inFlight { sentVector.formMax(entry.tops) }
@@ -603,8 +672,14 @@ extension SyncSession.StateMachine {
             }
             if now >= liveness.nextAntiEntropyAt {
                 liveness.nextAntiEntropyAt = now &+ configuration.antiEntropyIntervalMillis
-                actions.append(.send(.have(localVector)))
-                announced.formMax(localVector)
+                if digests {
+                    // 21 bytes whatever the roster size; the peer asks for the vector when its belief differs.
+                    actions.append(.send(.vectorDigest(VectorDigest(of: localVector))))
+                    digestsUnanswered = min(digestsUnanswered + 1, Self.maxDigestsUnanswered)
+                } else {
+                    actions.append(.send(.have(localVector)))
+                    announced.formMax(localVector)
+                }
                 deferred.removeAll()
                 consecutiveGaps.removeAll()
                 starved = false
@@ -654,6 +729,9 @@ extension SyncSession.StateMachine {
             fetchPending = generation
             actions.append(.fetch(after: after, limit: fetchLimit))
         }
+
+        /// Most of our digests a peer may answer with `want-vector` at once (a slow peer's answers to old rounds).
+        static let maxDigestsUnanswered = 4
 
         /// When a relay hold ends, if one is pending; nil otherwise.
         func relayDeadline(delay: UInt64) -> UInt64? {

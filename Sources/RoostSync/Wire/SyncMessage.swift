@@ -1,5 +1,6 @@
 public import RoostCore
 public import RoostStore
+import RoostCrypto
 
 /// One message of a sync session (Protocol/SPEC-sync.md §2b.3).
 ///
@@ -34,11 +35,20 @@ public enum SyncMessage: Hashable, Sendable {
     case wantBodies([BodyWant])
     /// The answer to ``wantBodies(_:)``: the bodies the sender holds of those ops (maybe none), ascending by position.
     case bodies([HeldBody])
+    /// Version 2: a digest of the sender's whole vector, sent at anti-entropy rounds instead of the vector
+    /// (§2b.16). The receiver compares it with the same digest of what it believes the sender holds.
+    case vectorDigest(VectorDigest)
+    /// Version 2: the receiver's belief about the sender's vector did not match its digest; the sender
+    /// answers with ``vector(_:)`` (§2b.16).
+    case wantVector
+    /// Version 2: the sender's whole vector, answering ``wantVector``. Unlike `have`, it *sets* what the
+    /// receiver believes the sender holds, so the belief also comes down after a revocation's cut (§2b.16).
+    case vector(VersionVector)
 
     /// Tag bytes, in encoding order of the specification.
     public enum Tag: UInt8, Sendable, CaseIterable {
         case hello = 1, have = 2, batch = 3, ack = 4, reject = 5, ping = 6, pong = 7, bye = 8, join = 9, presence = 10,
-             wantBodies = 11, bodies = 12
+             wantBodies = 11, bodies = 12, vectorDigest = 15, wantVector = 16, vector = 17
     }
 
     /// This message's tag.
@@ -56,7 +66,38 @@ public enum SyncMessage: Hashable, Sendable {
         case .presence: .presence
         case .wantBodies: .wantBodies
         case .bodies: .bodies
+        case .vectorDigest: .vectorDigest
+        case .wantVector: .wantVector
+        case .vector: .vector
         }
+    }
+}
+
+/// The fields of a `vector-digest` (§2b.16): how many non-zero entries a vector has, and BLAKE2b-128 of
+/// `"roost-vector-v1"` followed by the vector's encoding (the count and the entries in ascending order, as in `have`).
+public struct VectorDigest: Hashable, Sendable {
+    /// Domain separation of the hashed bytes.
+    public static let domain = Array("roost-vector-v1".utf8)
+
+    /// Non-zero entries of the vector.
+    public var count: UInt32
+    /// ``SyncLimits/vectorDigestBytes`` bytes.
+    public var digest: [UInt8]
+
+    /// Creates a digest message from its fields.
+    public init(count: UInt32, digest: [UInt8]) {
+        self.count = count
+        self.digest = digest
+    }
+
+    /// The digest of `vector`.
+    public init(of vector: VersionVector) {
+        var w = ByteWriter(capacity: SyncMessage.encodedLength(of: vector))
+        SyncMessage.encode(vector, into: &w)
+        var hasher = Blake2bHasher(outputLength: SyncLimits.vectorDigestBytes)
+        hasher.update(Self.domain)
+        hasher.update(w.bytes)
+        self.init(count: UInt32(vector.entries.values.count(where: { $0 > 0 })), digest: hasher.finalize())
     }
 }
 
@@ -226,6 +267,13 @@ extension SyncMessage {
                 w.opRef(item.ref)
                 w.lengthPrefixed(item.body)
             }
+        case let .vectorDigest(digest):
+            w.u32(digest.count)
+            w.raw(digest.digest)
+        case .wantVector:
+            break
+        case let .vector(vector):
+            Self.encode(vector, into: &w)
         }
     }
 
@@ -245,6 +293,9 @@ extension SyncMessage {
         case let .presence(presence): 1 + 1 + 4 + presence.ticket.utf8.count
         case let .wantBodies(wants): 1 + 4 + wants.count * (48 + 32)
         case let .bodies(bodies): 1 + 4 + bodies.reduce(0) { $0 + 48 + 4 + $1.body.count }
+        case .vectorDigest: 1 + 4 + SyncLimits.vectorDigestBytes
+        case .wantVector: 1
+        case let .vector(vector): 1 + Self.encodedLength(of: vector)
         }
     }
 
@@ -375,6 +426,17 @@ extension SyncMessage {
                 bodies.append(HeldBody(ref: ref, body: try r.lengthPrefixed("bodies.body", limit: Limits.maxBodyBytes)))
             }
             return .bodies(bodies)
+        case .vectorDigest:
+            let count = try r.u32("vectorDigest.count")
+            if Int(count) > SyncLimits.maxVectorEntries {
+                throw .tooLarge(field: "vectorDigest.count", length: Int(count), limit: SyncLimits.maxVectorEntries)
+            }
+            let digest = try r.raw(SyncLimits.vectorDigestBytes, "vectorDigest.digest")
+            return .vectorDigest(VectorDigest(count: count, digest: digest))
+        case .wantVector:
+            return .wantVector
+        case .vector:
+            return .vector(try decodeVector(from: &r, field: "vector.vector"))
         }
     }
 
