@@ -8,7 +8,8 @@ import RoostSync
 /// Issue 18's first figures (`--only members`): what an idle sync round costs, and the memory of a node, for a team of
 /// M members (30, 300, 3,000). A founder admits M members; each member has written one sealed op; two nodes hold it
 /// all (nothing to sync) and are connected through a counting proxy with a short anti-entropy interval. Measured: the
-/// bytes both directions send per anti-entropy round (a full `have` of the vector, pings, framing), and the process's
+/// bytes both directions send per anti-entropy round (a `vector-digest` since protocol version 2, a full `have` of the
+/// vector before; pings, framing), and the process's
 /// resident memory before and after the two nodes opened their stores and their session, halved.
 enum MembersBench {
     struct Result {
@@ -80,7 +81,7 @@ enum MembersBench {
         let after = residentKiB()
         await serviceA.shutdown()
         await serviceB.shutdown()
-        // Each side sends one `have` per interval: rounds = seconds / interval, both directions counted together.
+        // Each side sends one digest (version 1: one `have`) per interval: rounds = seconds / interval, both directions counted together.
         let rounds = seconds / (Double(configuration.antiEntropyIntervalMillis) / 1000)
         return Result(members: count, roundBytes: Double(bytes) / rounds, rssPerNodeKiB: (after - before) / 2,
                       setupSeconds: setupSeconds)
