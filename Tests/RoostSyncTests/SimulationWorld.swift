@@ -95,6 +95,9 @@ struct SimulationStats {
     /// Vector digests delivered, and those that did not match the receiver's belief (it asked for the vector).
     var vectorDigests = 0
     var vectorRepairs = 0
+    /// Relay steering (§2b.17): `prune` and `graft` messages delivered.
+    var prunes = 0
+    var grafts = 0
 
     mutating func add(_ other: SimulationStats) {
         messages += other.messages; batches += other.batches; drops += other.drops; ackLosses += other.ackLosses
@@ -112,6 +115,7 @@ struct SimulationStats {
         bodiesGoneEverywhere += other.bodiesGoneEverywhere
         orphanedClaims += other.orphanedClaims
         vectorDigests += other.vectorDigests; vectorRepairs += other.vectorRepairs
+        prunes += other.prunes; grafts += other.grafts
     }
 }
 
@@ -654,6 +658,8 @@ final class SimulationWorld {
             switch message {
             case .vectorDigest: stats.vectorDigests += 1
             case .vector: stats.vectorRepairs += 1
+            case .prune: stats.prunes += 1
+            case .graft: stats.grafts += 1
             default: break
             }
             try feed(id, side) { machine in machine.received(message, localVector: node.vector, now: now) }
@@ -959,6 +965,7 @@ final class SimulationWorld {
         let unaware = cut == nil ? [] : members.filter { !$0.knowsRevocation }.map(\.index)
         return "nodes behind: \(behind); links without a session: \(down.count)/\(links.count); "
             + "revoked \(revoked.map(String.init) ?? "none"), not knowing it \(unaware); "
+            + "bodies still to fetch from a peer: \(bodiesStillToFetch() ? "yes (asked at anti-entropy rounds)" : "no"); "
             + "rejects \(stats.rejects); blocked \(stats.blocked.prefix(3)); violations \(stats.violations.prefix(3))"
     }
 

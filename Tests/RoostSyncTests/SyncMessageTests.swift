@@ -43,6 +43,8 @@ import Testing
             .wantVector,
             .vector(vector),
             .vector(VersionVector()),
+            .prune([a.id, b.id].sorted()),
+            .graft([b.id]),
         ] + SyncByeCode.allCases.map { .bye($0) }
     }
 

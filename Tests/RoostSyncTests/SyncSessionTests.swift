@@ -283,11 +283,13 @@ import Testing
 
     // MARK: relay, announcements, timers
 
-    @Test("own ops are pushed at once; relayed ops are announced at once and pushed after the relay delay")
+    @Test("own ops are pushed at once; relayed ops of a pruned author are announced at once and pushed after the relay delay")
     func relayDelay() {
         let configuration = SyncConfiguration(relayDelayMillis: 200)
         var (machine, actions) = Self.active(local: VersionVector(), configuration: configuration)
         #expect(actions.allSatisfy { if case .fetch = $0 { false } else { true } })
+        // The peer gets C's ops by another path first (§2b.17).
+        _ = machine.received(.prune([Self.c]), localVector: VersionVector(), now: Self.t0 + 5)
         // A batch of C's log arrived from another peer: announce, hold.
         let relayed = VersionVector([Self.logC: 3])
         actions = machine.localChanged(localVector: relayed, now: Self.t0 + 10)
@@ -306,6 +308,7 @@ import Testing
 
         // The peer says it got C's ops elsewhere during the hold: nothing is pushed.
         var (crossed, _) = Self.active(local: VersionVector(), configuration: configuration)
+        _ = crossed.received(.prune([Self.c]), localVector: VersionVector(), now: Self.t0 + 5)
         _ = crossed.localChanged(localVector: relayed, now: Self.t0 + 10)
         actions = crossed.received(.have(relayed), localVector: relayed, now: Self.t0 + 50)
         #expect(actions == [.peerProgress(relayed)])

@@ -120,6 +120,10 @@ import Testing
             return .wantVector
         case "vector":
             return .vector(try vector(fields["vector"]))
+        case "prune":
+            return .prune(try #require(fields["authors"] as? [String]).map(author))
+        case "graft":
+            return .graft(try #require(fields["authors"] as? [String]).map(author))
         case let other:
             throw VectorError(description: "unknown message type \(other)")
         }
@@ -248,6 +252,11 @@ import Testing
         try add("want-vector", .wantVector, [:])
         try add("vector (sets what the receiver believes the sender holds)", .vector(vector), ["vector": json(vector)])
 
+        // Relay steering (§2b.17, version 2).
+        let both = [a.id, b.id].sorted()
+        try add("prune two authors", .prune(both), ["authors": both.map(\.key.hex)])
+        try add("graft one author", .graft([b.id]), ["authors": [b.id.key.hex]])
+
         let header = Hex.encode(batch.ops[0].header.encoded())
         let author1 = String(repeating: "01", count: 32), author2 = String(repeating: "02", count: 32)
         let invalid: [(String, String)] = [
@@ -255,6 +264,9 @@ import Testing
             ("vector-digest with a short digest", "0f" + "00000001" + String(repeating: "ab", count: 15)),
             ("vector-digest with a count over the limit", "0f" + "00010001" + String(repeating: "ab", count: 16)),
             ("want-vector with a trailing byte", "10" + "00"),
+            ("prune naming no author", "12" + "00000000"),
+            ("graft with authors out of order", "13" + "00000002" + author2 + author1),
+            ("prune with a count longer than the input", "12" + "00000002" + author1),
             ("vector with a zero entry", "11" + "00000001" + author1 + "0000000000000000" + "0000000000000000"),
             ("undefined tag", "ff"),
             ("want-bodies naming no op", "0b" + "00000000"),

@@ -38,6 +38,8 @@ var arguments = CommandLine.arguments.dropFirst()
 var opsCount = 1_000_000
 var only: Set<String> = ["initial", "latency", "mesh"]
 var soakMinutes = 60.0, soakNodes = 50, soakRate = 1_000
+var meshNodes = 30, meshDials = 2, meshClaims = 5
+var relayMillis: UInt64 = SyncConfiguration().relayDelayMillis
 var workloadPath: String?
 while let argument = arguments.popFirst() {
     switch argument {
@@ -45,10 +47,15 @@ while let argument = arguments.popFirst() {
     case "--soak-minutes": soakMinutes = Double(arguments.popFirst() ?? "") ?? soakMinutes
     case "--soak-nodes": soakNodes = max(3, Int(arguments.popFirst() ?? "") ?? soakNodes)
     case "--soak-rate": soakRate = max(1, Int(arguments.popFirst() ?? "") ?? soakRate)
+    case "--mesh-nodes": meshNodes = min(240, max(3, Int(arguments.popFirst() ?? "") ?? meshNodes))
+    case "--mesh-dials": meshDials = max(1, Int(arguments.popFirst() ?? "") ?? meshDials)
+    case "--mesh-claims": meshClaims = max(1, Int(arguments.popFirst() ?? "") ?? meshClaims)
+    case "--relay-ms": relayMillis = UInt64(arguments.popFirst() ?? "") ?? relayMillis
     case "--only": only = Set((arguments.popFirst() ?? "").split(separator: ",").map(String.init))
     case "--workload": workloadPath = arguments.popFirst()
     case "--help", "-h":
-        say("USAGE: roost-bench-sync [--ops N] [--only initial,latency,mesh,soak] [--soak-minutes M] [--soak-nodes N] [--soak-rate R]\n\n"
+        say("USAGE: roost-bench-sync [--ops N] [--only initial,latency,mesh,soak] [--soak-minutes M] [--soak-nodes N] [--soak-rate R]\n"
+            + "       [--mesh-nodes N] [--mesh-dials D] [--mesh-claims K] [--relay-ms R]\n\n"
             + "Sync benchmarks over real TCP on 127.0.0.1 (initial sync, bytes per op, push latency, mesh convergence).")
         exit(0)
     default: FileHandle.standardError.write(Data("unknown argument \(argument)\n".utf8)); exit(2)
@@ -76,12 +83,12 @@ final class Peer: @unchecked Sendable {
     let hub: PeeringHub
     let service: PeeringService
 
-    init(seed: UInt8, store: OpStore) throws {
+    init(seed: UInt8, store: OpStore, configuration: SyncConfiguration = .init()) throws {
         author = LocalAuthor(key: try SigningKey(seed: [UInt8](repeating: seed, count: 32)), epoch: UInt64(seed))
         self.store = store
         hub = try PeeringHub(store: store, local: author.id, clock: RealClock(), logger: Bench.quiet)
         service = PeeringService(hub: hub, identity: author.key, networkKey: Bench.networkKey, group: Bench.group,
-                                 logger: Bench.quiet) { _ in .allow }
+                                 syncConfiguration: configuration, logger: Bench.quiet) { _ in .allow }
     }
 
     func dial(_ port: Int, _ other: Peer) throws {
@@ -222,36 +229,62 @@ if only.contains("latency") {
 }
 
 if only.contains("mesh") {
-    let count = 30
-    let peers = try (0..<count).map { try Peer(seed: UInt8(10 + $0), store: try OpStore(inMemoryWithMaxClockDriftMillis: 300_000)) }
+    let count = meshNodes
+    let configuration = SyncConfiguration(relayDelayMillis: relayMillis)
+    let peers = try (0..<count).map {
+        try Peer(seed: UInt8(10 + $0), store: try OpStore(inMemoryWithMaxClockDriftMillis: 300_000), configuration: configuration)
+    }
     var ports: [Int] = []
     for peer in peers { ports.append(try await peer.service.listen(host: "127.0.0.1", port: 0).port!) }
-    // A ring plus one chord per node: every node dials 2 others (sparse, connected).
+    // A ring plus random chords: every node dials `meshDials` others (the next one and random ones), so it has
+    // about 2 × meshDials peers (sparse, connected).
     var generator = SystemRandomNumberGenerator()
-    for (index, peer) in peers.enumerated() {
-        let next = (index + 1) % count
-        var chord = Int.random(in: 0..<count, using: &generator)
-        while chord == index || chord == next { chord = Int.random(in: 0..<count, using: &generator) }
-        try peer.dial(ports[next], peers[next])
-        try peer.dial(ports[chord], peers[chord])
+    var links = Set<[Int]>()
+    for index in 0..<count {
+        var dialed = [(index + 1) % count]
+        while dialed.count < meshDials {
+            let other = Int.random(in: 0..<count, using: &generator)
+            if other != index, !dialed.contains(other), !links.contains([other, index]) { dialed.append(other) }
+        }
+        for other in dialed {
+            links.insert([index, other])
+            try peers[index].dial(ports[other], peers[other])
+        }
     }
-    _ = try await waitUntil(timeout: 30) { peers.allSatisfy { $0.hub.peerStatuses.filter(\.connected).count >= 2 } }
+    var degree = [Int](repeating: 0, count: count)
+    for link in links { degree[link[0]] += 1; degree[link[1]] += 1 }
+    guard try await waitUntil(timeout: 120, {
+        peers.enumerated().allSatisfy { $0.element.hub.peerStatuses.filter(\.connected).count >= degree[$0.offset] }
+    }) else { say("the mesh did not connect in 120 s"); exit(1) }
     var times: [Double] = []
-    for round in 0..<5 {
+    var halfway = (0, 0)
+    for round in 0..<meshClaims {
+        if round == meshClaims / 2 {
+            halfway = peers.map(\.hub.receivedOps).reduce((0, 0)) { ($0.0 + $1.applied, $0.1 + $1.duplicates) }
+        }
         let claimer = peers[(round * 7) % count]
         let ticket = EntityRef("ticket", "mesh\(round)")
+        let log = LogID(author: claimer.author.id, epoch: claimer.author.epoch)
         let start = now()
         try claimer.store.append([.claim(entity: ticket, action: .claim, holder: claimer.author.id, leaseSeconds: 600, observed: nil)],
                                  by: claimer.author, clock: RealClock())
+        // The claim's own seq (the hub's vector catches up asynchronously).
+        let seq = try claimer.store.versionVector()[log]
         claimer.hub.storeMayHaveChanged()
-        guard try await waitUntil(timeout: 30, poll: 1_000_000, {
-            try peers.allSatisfy { try $0.store.claim(on: ticket)?.holder == claimer.author.id }
-        }) else { say("claim \(round) did not reach every node in 30 s"); exit(1) }
+        // Arrived = applied: a node's vector holds the claim's seq (read from memory, so polling costs little).
+        guard try await waitUntil(timeout: 30, poll: 1_000_000, { peers.allSatisfy { $0.hub.localVector[log] >= seq } }) else {
+            say("claim \(round) did not reach every node in 30 s"); exit(1)
+        }
         times.append((now() - start) * 1000)
+        try await Task.sleep(nanoseconds: 20_000_000)
     }
-    say("claim convergence across \(count) nodes (ring + 1 chord each), 5 claims: "
-          + times.map { String(format: "%.0f ms", $0) }.joined(separator: ", ")
-          + String(format: "; median %.0f ms", percentile(times, 0.5)))
+    let received = peers.map(\.hub.receivedOps).reduce((0, 0)) { ($0.0 + $1.applied, $0.1 + $1.duplicates) }
+    say("claim convergence across \(count) nodes (ring + chords, \(links.count) links, degree \(degree.min()!)–\(degree.max()!)), "
+          + "relay hold \(relayMillis) ms, \(meshClaims) claims: "
+          + String(format: "median %.0f ms, p90 %.0f ms, p99 %.0f ms, max %.0f ms",
+                   percentile(times, 0.5), percentile(times, 0.9), percentile(times, 0.99), times.max()!)
+          + "; ops received \(received.0 + received.1), of which duplicates \(received.1)"
+          + " (second half of the claims: \(received.0 + received.1 - halfway.0 - halfway.1), duplicates \(received.1 - halfway.1))")
     for peer in peers { await peer.service.shutdown() }
 }
 if only.contains("soak") {

@@ -32,6 +32,10 @@ public struct ApplyReport: Hashable, Sendable {
     public var erased = 0
     /// Erasure ops judged in this batch whose author was not a lead or an admin: they erase nothing.
     public var refusedErasures: [OpRef] = []
+    /// Logs of the batch with at least one new op, and logs whose every op was already held (a relay that came
+    /// by another path first): what sync's duplicate suppression decides from (SPEC-sync.md §2b.17).
+    public var newLogs: Set<LogID> = []
+    public var duplicateLogs: Set<LogID> = []
 
     /// Creates a report.
     public init(applied: Int, duplicates: Int) {

@@ -76,6 +76,11 @@ extension OpStore {
         let erasing = try ErasureLedger.hasTargets(db)
         for plan in plans {
             report.duplicates += plan.duplicates
+            if !plan.new.isEmpty {
+                report.newLogs.insert(plan.log)
+            } else if plan.duplicates > 0 {
+                report.duplicateLogs.insert(plan.log)
+            }
             let authorData = plan.log.author.key.data
             for op in plan.new {
                 if erasing, let named = try ErasureLedger.effectiveResidue(of: op.header.ref, hash: op.hash, db: db) {

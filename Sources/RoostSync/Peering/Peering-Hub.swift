@@ -269,6 +269,11 @@ public final class PeeringHub: @unchecked Sendable {
     /// together, in one transaction and in arrival order (group commit): a node relaying many peers' small
     /// batches commits once per group instead of once per batch, and nothing waits for a timer. `done` gets
     /// the batch's outcome and the vector after the group, once the roster has been re-checked.
+    /// Ops received from peers since this hub started: new ones applied, and ones it already held (relayed to it by
+    /// more than one path). Their ratio is what duplicate suppression in relaying is for.
+    public var receivedOps: (applied: Int, duplicates: Int) { lock.withLock { received } }
+    private var received: (applied: Int, duplicates: Int) = (0, 0)
+
     func enqueueApply(_ batch: OpBatch, done: @escaping @Sendable (Result<ApplyReport, SyncRejection>, VersionVector) -> Void) {
         let schedule: Bool = lock.withLock {
             pendingApplies.append(PendingApply(batch: batch, done: done))
@@ -302,6 +307,12 @@ public final class PeeringHub: @unchecked Sendable {
             results = Array(repeating: .failure(SyncRejection(error)), count: group.count)
         }
         for case let .success(report) in results { logErasures(report) }
+        lock.withLock {
+            for case let .success(report) in results {
+                received.applied += report.applied
+                received.duplicates += report.duplicates
+            }
+        }
         // Roster ops in the group act before any session learns of the new ops.
         checkRoster()
         let changed = refreshVector()

@@ -416,8 +416,15 @@ extension SyncSession.StateMachine {
         var digestsUnanswered = 0
         /// We sent `want-vector` and its `vector` has not come back.
         var wantVectorOutstanding = false
-        /// Whether this session's anti-entropy rounds send digests.
+        /// Whether this session's anti-entropy rounds send digests, and relays are eager unless pruned.
         var digests: Bool { version >= SyncLimits.digestProtocolVersion }
+
+        // Relaying (§2b.17, version 2).
+        /// Authors the peer pruned: their ops reach it first by other paths, so we relay them lazily (announced at
+        /// once, pushed after the relay hold). Every other author's ops are pushed at once.
+        var lazyFor: Set<AuthorID> = []
+        /// Authors we pruned on this session.
+        var pruned: Set<AuthorID> = []
 
         init(peer: AuthorID, version: UInt16, peerHelloVersion: UInt16, window: Int, liveness: Liveness, peerVector: VersionVector,
              announced: VersionVector, fetchLimit: Int) {
@@ -475,6 +482,17 @@ extension SyncSession.StateMachine {
                 digestsUnanswered -= 1
                 actions.append(.send(.vector(context.localVector)))
                 announced.formMax(context.localVector)
+
+            case let .prune(authors):
+                guard digests else { return .close([], .protocolViolation("prune in a version \(version) session")) }
+                lazyFor.formUnion(authors)
+
+            case let .graft(authors):
+                guard digests else { return .close([], .protocolViolation("graft in a version \(version) session")) }
+                lazyFor.subtract(authors)
+                // What waits for these authors goes now.
+                for log in relayWaiting.keys where authors.contains(log.author) { relayWaiting[log] = 0 }
+                pump(context, into: &actions)
 
             case let .vector(vector):
                 guard digests else { return .close([], .protocolViolation("vector in a version \(version) session")) }
@@ -584,6 +602,26 @@ extension SyncSession.StateMachine {
             starved = false
         }
 
+        /// Duplicate suppression (§2b.17): an author whose ops in this batch were all held already reached us first
+        /// by another path, so the peer relays it lazily from now on (`prune`); an author we pruned whose ops came new
+        /// by this (lazy) path lost its faster path, so the peer relays it eagerly again (`graft`). The peer's own
+        /// ops and ours are never pruned.
+        private mutating func steerRelays(_ report: ApplyReport, _ context: Context, into actions: inout [Action]) {
+            let fresh = Set(report.newLogs.map(\.author))
+            var prune = Set(report.duplicateLogs.map(\.author)).subtracting(fresh).subtracting(pruned)
+            prune.remove(peer)
+            prune.remove(context.local)
+            let graft = fresh.intersection(pruned)
+            if !prune.isEmpty {
+                pruned.formUnion(prune)
+                actions.append(.send(.prune(prune.sorted())))
+            }
+            if !graft.isEmpty {
+                pruned.subtract(graft)
+                actions.append(.send(.graft(graft.sorted())))
+            }
+        }
+
         private mutating func rewind() {
             sentVector = peerVector
             for entry in inFlight { sentVector.formMax(entry.tops) }
@@ -644,6 +682,7 @@ extension SyncSession.StateMachine {
             switch result {
             case let .success(report):
                 actions.append(.send(.ack(id: id, applied: report.applied)))
+                if digests { steerRelays(report, context, into: &actions) }
                 // The peer sent these ops, so it holds them; and it now knows we do.
                 let before = peerVector
                 peerVector.formMax(entry.tops)
@@ -714,7 +753,8 @@ extension SyncSession.StateMachine {
             var ready = false
             var waiting: [LogID: UInt64] = [:]
             for (log, seq) in localVector.entries where seq > sentVector[log] && !skipped.contains(log) {
-                if log.author == context.local || delay == 0 {
+                // Version 2 relays eagerly unless the peer pruned the author (§2b.17); version 1 holds every relay.
+                if log.author == context.local || delay == 0 || (digests && !lazyFor.contains(log.author)) {
                     ready = true
                     continue
                 }

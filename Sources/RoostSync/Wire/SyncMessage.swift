@@ -44,11 +44,18 @@ public enum SyncMessage: Hashable, Sendable {
     /// Version 2: the sender's whole vector, answering ``wantVector``. Unlike `have`, it *sets* what the
     /// receiver believes the sender holds, so the belief also comes down after a revocation's cut (§2b.16).
     case vector(VersionVector)
+    /// Version 2: ops of these authors reached the sender first by another path; the receiver relays them to it
+    /// lazily from now on (announced at once, pushed after the relay hold) (§2b.17).
+    case prune([AuthorID])
+    /// Version 2: ops of these authors reached the sender by a lazy push first; the receiver relays them eagerly
+    /// again (§2b.17).
+    case graft([AuthorID])
 
     /// Tag bytes, in encoding order of the specification.
     public enum Tag: UInt8, Sendable, CaseIterable {
         case hello = 1, have = 2, batch = 3, ack = 4, reject = 5, ping = 6, pong = 7, bye = 8, join = 9, presence = 10,
-             wantBodies = 11, bodies = 12, vectorDigest = 15, wantVector = 16, vector = 17
+             wantBodies = 11, bodies = 12, vectorDigest = 15, wantVector = 16, vector = 17,
+             prune = 18, graft = 19
     }
 
     /// This message's tag.
@@ -69,6 +76,8 @@ public enum SyncMessage: Hashable, Sendable {
         case .vectorDigest: .vectorDigest
         case .wantVector: .wantVector
         case .vector: .vector
+        case .prune: .prune
+        case .graft: .graft
         }
     }
 }
@@ -274,6 +283,9 @@ extension SyncMessage {
             break
         case let .vector(vector):
             Self.encode(vector, into: &w)
+        case let .prune(authors), let .graft(authors):
+            w.u32(UInt32(authors.count))
+            for author in authors { w.bytes32(author.key) }
         }
     }
 
@@ -296,6 +308,7 @@ extension SyncMessage {
         case .vectorDigest: 1 + 4 + SyncLimits.vectorDigestBytes
         case .wantVector: 1
         case let .vector(vector): 1 + Self.encodedLength(of: vector)
+        case let .prune(authors), let .graft(authors): 1 + 4 + 32 * authors.count
         }
     }
 
@@ -437,7 +450,30 @@ extension SyncMessage {
             return .wantVector
         case .vector:
             return .vector(try decodeVector(from: &r, field: "vector.vector"))
+        case .prune:
+            return .prune(try decodeAuthors(from: &r, field: "prune.authors"))
+        case .graft:
+            return .graft(try decodeAuthors(from: &r, field: "graft.authors"))
         }
+    }
+
+    /// A `prune` or `graft` list: `u32` count (1…``SyncLimits/maxVectorEntries``), then author ids in strictly
+    /// ascending byte order.
+    static func decodeAuthors(from r: inout ByteReader, field: String) throws(ByteDecodingError) -> [AuthorID] {
+        let count = Int(try r.u32(field + ".count"))
+        if count == 0 { throw .notCanonical("\(field) names no author") }
+        if count > SyncLimits.maxVectorEntries {
+            throw .tooLarge(field: field, length: count, limit: SyncLimits.maxVectorEntries)
+        }
+        if count * 32 > r.remaining { throw .truncated(field: field) }
+        var authors: [AuthorID] = []
+        authors.reserveCapacity(count)
+        for _ in 0..<count {
+            let author = AuthorID(key: try r.bytes32(field))
+            if let last = authors.last, !(last < author) { throw .notCanonical("\(field) not strictly ascending") }
+            authors.append(author)
+        }
+        return authors
     }
 
     static func decodeVector(from r: inout ByteReader, field: String) throws(ByteDecodingError) -> VersionVector {
