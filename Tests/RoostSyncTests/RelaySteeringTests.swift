@@ -36,6 +36,13 @@ import RoostStore
         actions = pruned.received(.graft([T.c]), localVector: relayed, now: T.t0 + 20)
         #expect(T.fetches(actions).map(\.0) == [VersionVector()], "what waited goes at once")
 
+        // Configured to hold every relay: held, as version 1 does.
+        var holding = Machine(local: T.a, expectedPeer: T.b,
+                              configuration: SyncConfiguration(relayDelayMillis: 200, eagerRelay: false), now: T.t0)
+        _ = holding.start(localVector: VersionVector())
+        _ = holding.received(.hello(SyncHello(node: T.b, window: 2, vector: VersionVector())), localVector: VersionVector(), now: T.t0)
+        #expect(T.fetches(holding.localChanged(localVector: relayed, now: T.t0 + 10)).isEmpty)
+
         // Version 1 holds every relay, as it always did.
         var old = Self.active(version: 1)
         #expect(T.fetches(old.localChanged(localVector: relayed, now: T.t0 + 10)).isEmpty)

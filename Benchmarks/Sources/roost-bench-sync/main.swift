@@ -40,6 +40,7 @@ var only: Set<String> = ["initial", "latency", "mesh"]
 var soakMinutes = 60.0, soakNodes = 50, soakRate = 1_000
 var meshNodes = 30, meshDials = 2, meshClaims = 5
 var relayMillis: UInt64 = SyncConfiguration().relayDelayMillis
+var eagerRelay = true
 var workloadPath: String?
 while let argument = arguments.popFirst() {
     switch argument {
@@ -50,12 +51,13 @@ while let argument = arguments.popFirst() {
     case "--mesh-nodes": meshNodes = min(240, max(3, Int(arguments.popFirst() ?? "") ?? meshNodes))
     case "--mesh-dials": meshDials = max(1, Int(arguments.popFirst() ?? "") ?? meshDials)
     case "--mesh-claims": meshClaims = max(1, Int(arguments.popFirst() ?? "") ?? meshClaims)
+    case "--hold-relays": eagerRelay = false
     case "--relay-ms": relayMillis = UInt64(arguments.popFirst() ?? "") ?? relayMillis
     case "--only": only = Set((arguments.popFirst() ?? "").split(separator: ",").map(String.init))
     case "--workload": workloadPath = arguments.popFirst()
     case "--help", "-h":
         say("USAGE: roost-bench-sync [--ops N] [--only initial,latency,mesh,soak] [--soak-minutes M] [--soak-nodes N] [--soak-rate R]\n"
-            + "       [--mesh-nodes N] [--mesh-dials D] [--mesh-claims K] [--relay-ms R]\n\n"
+            + "       [--mesh-nodes N] [--mesh-dials D] [--mesh-claims K] [--relay-ms R] [--hold-relays]\n\n"
             + "Sync benchmarks over real TCP on 127.0.0.1 (initial sync, bytes per op, push latency, mesh convergence).")
         exit(0)
     default: FileHandle.standardError.write(Data("unknown argument \(argument)\n".utf8)); exit(2)
@@ -230,7 +232,7 @@ if only.contains("latency") {
 
 if only.contains("mesh") {
     let count = meshNodes
-    let configuration = SyncConfiguration(relayDelayMillis: relayMillis)
+    let configuration = SyncConfiguration(relayDelayMillis: relayMillis, eagerRelay: eagerRelay)
     let peers = try (0..<count).map {
         try Peer(seed: UInt8(10 + $0), store: try OpStore(inMemoryWithMaxClockDriftMillis: 300_000), configuration: configuration)
     }
@@ -280,7 +282,7 @@ if only.contains("mesh") {
     }
     let received = peers.map(\.hub.receivedOps).reduce((0, 0)) { ($0.0 + $1.applied, $0.1 + $1.duplicates) }
     say("claim convergence across \(count) nodes (ring + chords, \(links.count) links, degree \(degree.min()!)–\(degree.max()!)), "
-          + "relay hold \(relayMillis) ms, \(meshClaims) claims: "
+          + "relay hold \(relayMillis) ms \(eagerRelay ? "for pruned authors" : "for every relayed op"), \(meshClaims) claims: "
           + String(format: "median %.0f ms, p90 %.0f ms, p99 %.0f ms, max %.0f ms",
                    percentile(times, 0.5), percentile(times, 0.9), percentile(times, 0.99), times.max()!)
           + "; ops received \(received.0 + received.1), of which duplicates \(received.1)"

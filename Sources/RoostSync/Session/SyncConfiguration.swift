@@ -15,14 +15,18 @@ public struct SyncConfiguration: Hashable, Sendable {
     /// How long ops of other authors (relayed ops) wait before they are pushed, while the `have` that
     /// announces them crosses the one of a neighbour that got them too: neighbours that receive the same
     /// ops at about the same time then do not push them to each other. A node's own ops, and everything
-    /// a peer lacks when the session starts, go at once. 0 pushes everything at once.
+    /// a peer lacks when the session starts, go at once. 0 pushes everything at once. In a version 2 session
+    /// only the ops of authors the peer pruned wait (SPEC-sync.md §2b.17), unless ``eagerRelay`` is off.
     public var relayDelayMillis: UInt64
+    /// Whether a version 2 session pushes relayed ops at once (pruning duplicates per link and author), or holds
+    /// every relayed op for ``relayDelayMillis`` as version 1 does: fewer duplicates, a hold per hop.
+    public var eagerRelay: Bool
 
     /// Creates a configuration; traps on values outside their ranges (a programming error).
     public init(
         batchOpLimit: Int = 1024, window: Int = 2, pingIntervalMillis: UInt64 = 15_000,
         idleTimeoutMillis: UInt64 = 60_000, antiEntropyIntervalMillis: UInt64 = 120_000,
-        relayDelayMillis: UInt64 = 200
+        relayDelayMillis: UInt64 = 200, eagerRelay: Bool = true
     ) {
         precondition((1...SyncLimits.maxBatchOps).contains(batchOpLimit), "batchOpLimit out of range")
         precondition((1...SyncLimits.maxWindow).contains(window), "window out of range")
@@ -35,5 +39,6 @@ public struct SyncConfiguration: Hashable, Sendable {
         self.idleTimeoutMillis = idleTimeoutMillis
         self.antiEntropyIntervalMillis = antiEntropyIntervalMillis
         self.relayDelayMillis = relayDelayMillis
+        self.eagerRelay = eagerRelay
     }
 }

@@ -754,7 +754,7 @@ extension SyncSession.StateMachine {
             var waiting: [LogID: UInt64] = [:]
             for (log, seq) in localVector.entries where seq > sentVector[log] && !skipped.contains(log) {
                 // Version 2 relays eagerly unless the peer pruned the author (§2b.17); version 1 holds every relay.
-                if log.author == context.local || delay == 0 || (digests && !lazyFor.contains(log.author)) {
+                if log.author == context.local || delay == 0 || (digests && context.configuration.eagerRelay && !lazyFor.contains(log.author)) {
                     ready = true
                     continue
                 }
