@@ -60,9 +60,9 @@ import RoostCrypto
         try ana.append(sampleBodies(5), at: baseMillis)
         let replica = try TestAuthor(seed: 9).store
         let batch = try ana.store.batch(after: VersionVector())
-        #expect(try replica.apply(batch, clock: Self.clock) == ApplyReport(applied: 5, duplicates: 0))
+        #expect(try replica.apply(batch, clock: Self.clock) == report(5, 0, new: [LogID(author: ana.id, epoch: 1)]))
         let hash = try replica.stateHash()
-        #expect(try replica.apply(batch, clock: Self.clock) == ApplyReport(applied: 0, duplicates: 5))
+        #expect(try replica.apply(batch, clock: Self.clock) == report(0, 5, held: [LogID(author: ana.id, epoch: 1)]))
         #expect(try replica.stateHash() == hash)
         #expect(try replica.stateHash() == ana.store.stateHash())
     }
@@ -185,7 +185,7 @@ import RoostCrypto
         let replica = try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis)
         try replica.apply(segments[0], clock: Self.clock)
         let both = OpBatch(ops: segments[0].ops + segments[1].ops, seals: segments[0].seals + segments[1].seals)
-        #expect(try replica.apply(both, clock: Self.clock) == ApplyReport(applied: 3, duplicates: 2))
+        #expect(try replica.apply(both, clock: Self.clock) == report(3, 2, new: [LogID(author: ana.id, epoch: 1)]))
     }
 
     /// Group commit: batches applied in one transaction act one by one. A refused batch (bad body, a fork) applies
@@ -206,7 +206,7 @@ import RoostCrypto
         let results = try grouped.apply([segments[0], bad, fork, segments[1], try kenji.store.batch(after: VersionVector())],
                                         clock: Self.clock)
         #expect(results.count == 5)
-        #expect(try results[0].get() == ApplyReport(applied: 2, duplicates: 0))
+        #expect(try results[0].get() == report(2, 0, new: [LogID(author: ana.id, epoch: 1)]))
         #expect(throws: StoreError.rejected(op: OpRef(author: kenji.id, epoch: 1, seq: 2), reason: .bodyHashMismatch)) {
             try results[1].get()
         }
@@ -214,8 +214,8 @@ import RoostCrypto
             try results[2].get()
         }
         // Continues segment 0, applied earlier in the same transaction.
-        #expect(try results[3].get() == ApplyReport(applied: 3, duplicates: 0))
-        #expect(try results[4].get() == ApplyReport(applied: 3, duplicates: 0))
+        #expect(try results[3].get() == report(3, 0, new: [LogID(author: ana.id, epoch: 1)]))
+        #expect(try results[4].get() == report(3, 0, new: [LogID(author: kenji.id, epoch: 1)]))
         #expect(try grouped.forks().count == 1)
 
         let alone = try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis)
@@ -327,7 +327,7 @@ import RoostCrypto
         try replica.apply(batch, clock: FixedClock(millis: baseMillis))
         var erased = batch
         erased.ops[0].body = nil
-        #expect(try replica.apply(erased, clock: FixedClock(millis: baseMillis)) == ApplyReport(applied: 0, duplicates: 1))
+        #expect(try replica.apply(erased, clock: FixedClock(millis: baseMillis)) == report(0, 1, held: [LogID(author: ana.id, epoch: 1)]))
         // A peer lacking the op stores it withheld: no effect until an erasure names it.
         let fresh = try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis)
         let report = try fresh.apply(erased, clock: FixedClock(millis: baseMillis))
@@ -436,4 +436,12 @@ extension OpStoreTests {
         #expect(one.ops.count == 1)
         #expect(try ana.store.batch(after: VersionVector()).ops.count == 10)
     }
+}
+
+/// An apply report with its counts and which logs brought new ops (`new`) or only ops already held (`held`).
+func report(_ applied: Int, _ duplicates: Int, new: Set<LogID> = [], held: Set<LogID> = []) -> ApplyReport {
+    var report = ApplyReport(applied: applied, duplicates: duplicates)
+    report.newLogs = new
+    report.duplicateLogs = held
+    return report
 }

@@ -25,11 +25,10 @@ import RoostTestSupport
 
     @Test func aConditionThatNeverHoldsFailsWithinItsPolls() async {
         let calls = Calls()
-        let started = Date()
         let held = await eventually(seconds: 0.2, pollNanoseconds: 20_000_000) { _ = calls.next(); return false }
         #expect(!held)
-        // At most one check per counted poll, plus the last one.
+        // At most one check per counted poll, plus the last one: bounded by checks, not by the wall clock (in CI's
+        // full suite this test once took 259 s of wall time to make its 11 checks).
         #expect(calls.total <= 11)
-        #expect(Date().timeIntervalSince(started) < 60)
     }
 }
