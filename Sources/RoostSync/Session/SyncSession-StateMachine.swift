@@ -594,8 +594,6 @@ extension SyncSession.StateMachine {
             rewind()
         }
 
-        /// Forgets what was assumed about the batches not acknowledged: the peer holds `peerVector` plus
-        /// whatever the batches still in flight bring. A fetch already asked for is discarded.
         /// Anti-entropy repair: with nothing in flight, what we will have sent is exactly what the peer holds.
         private mutating func repair() {
             if inFlight.isEmpty && fetchPending == nil { sentVector = peerVector }
@@ -622,6 +620,8 @@ extension SyncSession.StateMachine {
             }
         }
 
+        /// Forgets what was assumed about the batches not acknowledged: the peer holds `peerVector` plus
+        /// whatever the batches still in flight bring. A fetch already asked for is discarded.
         private mutating func rewind() {
             sentVector = peerVector
             for entry in inFlight { sentVector.formMax(entry.tops) }
