@@ -19,8 +19,9 @@ extension SyncSession {
     /// `sentVector` to `peerVector` plus the batches still in flight, and blocks the refused log for the
     /// session unless the reason is transient. Because the store's batch carries every log it holds,
     /// ops are relayed: a node forwards third-party logs like its own. When the store gains ops, the
-    /// machine first announces them (`have`), and holds other authors' ops for
-    /// ``SyncConfiguration/relayDelayMillis`` so that a neighbour that got them too can say so first.
+    /// machine first announces them (`have`). In a version 1 session it holds other authors' ops for
+    /// ``SyncConfiguration/relayDelayMillis`` so that a neighbour that got them too can say so first; from version 2
+    /// it holds only the authors the peer pruned (§2b.17), and anti-entropy rounds send a vector digest (§2b.16).
     ///
     /// Receiving: batch ids must follow each other from 1, and at most `window` (ours) may wait for
     /// their apply; the machine asks the driver to apply each and acks or rejects it when told the result.
