@@ -265,15 +265,15 @@ public final class PeeringHub: @unchecked Sendable {
     private var pendingApplies: [PendingApply] = []
     private var applyScheduled = false
 
-    /// Applies a session's batch. Batches that arrive while the store is busy wait and are then applied
-    /// together, in one transaction and in arrival order (group commit): a node relaying many peers' small
-    /// batches commits once per group instead of once per batch, and nothing waits for a timer. `done` gets
-    /// the batch's outcome and the vector after the group, once the roster has been re-checked.
     /// Ops received from peers since this hub started: new ones applied, and ones it already held (relayed to it by
     /// more than one path). Their ratio is what duplicate suppression in relaying is for.
     public var receivedOps: (applied: Int, duplicates: Int) { lock.withLock { received } }
     private var received: (applied: Int, duplicates: Int) = (0, 0)
 
+    /// Applies a session's batch. Batches that arrive while the store is busy wait and are then applied
+    /// together, in one transaction and in arrival order (group commit): a node relaying many peers' small
+    /// batches commits once per group instead of once per batch, and nothing waits for a timer. `done` gets
+    /// the batch's outcome and the vector after the group, once the roster has been re-checked.
     func enqueueApply(_ batch: OpBatch, done: @escaping @Sendable (Result<ApplyReport, SyncRejection>, VersionVector) -> Void) {
         let schedule: Bool = lock.withLock {
             pendingApplies.append(PendingApply(batch: batch, done: done))
