@@ -10,7 +10,8 @@ public enum SyncLimits {
     public static let protocolVersion: UInt16 = 2
     /// The lowest protocol version this build accepts: a session runs at the lower of the two hellos' versions.
     public static let minimumProtocolVersion: UInt16 = 1
-    /// The first version whose sessions send `vector-digest` instead of the whole vector each round (§2b.16).
+    /// The first version whose sessions send `vector-digest` instead of the whole vector each round (§2b.16) and
+    /// relay eagerly with `prune` and `graft` (§2b.17).
     public static let digestProtocolVersion: UInt16 = 2
     /// Length of a vector digest: BLAKE2b-128.
     public static let vectorDigestBytes = 16

@@ -104,7 +104,7 @@ import RoostStore
         #expect(old.sessionVersion == 1 && old.peerVersion == 1)
         #expect(T.sent(old.tick(localVector: local, now: T.t0 + 5_000)).contains(.have(local)))
         #expect(T.closeReason(old.received(.vectorDigest(VectorDigest(of: local)), localVector: local, now: T.t0 + 5_001))
-                == .protocolViolation("vector-digest in a version 1 session"))
+                == .protocolViolation("vectorDigest in a version 1 session"))
 
         // A hello to a peer known to speak 1 says 1; the peer's hello still tells its own highest version.
         var toOld = Machine(local: T.a, expectedPeer: T.b, configuration: Self.configuration, helloVersion: 1, now: T.t0)

@@ -417,8 +417,9 @@ extension SyncSession.StateMachine {
         var digestsUnanswered = 0
         /// We sent `want-vector` and its `vector` has not come back.
         var wantVectorOutstanding = false
-        /// Whether this session's anti-entropy rounds send digests, and relays are eager unless pruned.
-        var digests: Bool { version >= SyncLimits.digestProtocolVersion }
+        /// Whether this session runs at version 2 or later: anti-entropy rounds send digests (§2b.16), relays are
+        /// eager unless pruned (§2b.17), and the messages of both are allowed.
+        var speaksVersion2: Bool { version >= SyncLimits.digestProtocolVersion }
 
         // Relaying (§2b.17, version 2).
         /// Authors the peer pruned: their ops reach it first by other paths, so we relay them lazily (announced at
@@ -446,6 +447,9 @@ extension SyncSession.StateMachine {
             lastEventAt = max(lastEventAt, context.now)
             let configuration = context.configuration
             var actions: [Action] = []
+            if !speaksVersion2 && SyncMessage.Tag.sinceVersion2.contains(message.tag) {
+                return .close([], .protocolViolation("\(message.tag) in a version \(version) session"))
+            }
             switch message {
             case .hello:
                 return .close([], .protocolViolation("second hello"))
@@ -465,7 +469,6 @@ extension SyncSession.StateMachine {
                 pump(context, into: &actions)
 
             case let .vectorDigest(digest):
-                guard digests else { return .close([], .protocolViolation("vector-digest in a version \(version) session")) }
                 if VectorDigest(of: peerVector) == digest {
                     // What we believe the peer holds is what it holds: the repair a whole vector would make.
                     repair()
@@ -476,7 +479,6 @@ extension SyncSession.StateMachine {
                 }
 
             case .wantVector:
-                guard digests else { return .close([], .protocolViolation("want-vector in a version \(version) session")) }
                 guard digestsUnanswered > 0 else {
                     return .close([], .protocolViolation("want-vector without a vector-digest to answer"))
                 }
@@ -485,18 +487,15 @@ extension SyncSession.StateMachine {
                 announced.formMax(context.localVector)
 
             case let .prune(authors):
-                guard digests else { return .close([], .protocolViolation("prune in a version \(version) session")) }
                 lazyFor.formUnion(authors)
 
             case let .graft(authors):
-                guard digests else { return .close([], .protocolViolation("graft in a version \(version) session")) }
                 lazyFor.subtract(authors)
                 // What waits for these authors goes now.
                 for log in relayWaiting.keys where authors.contains(log.author) { relayWaiting[log] = 0 }
                 pump(context, into: &actions)
 
             case let .vector(vector):
-                guard digests else { return .close([], .protocolViolation("vector in a version \(version) session")) }
                 guard wantVectorOutstanding else { return .close([], .protocolViolation("vector without a want-vector")) }
                 wantVectorOutstanding = false
                 // Set, not raised: the peer's vector may have come down (a revocation's cut). Sending resumes
@@ -683,7 +682,7 @@ extension SyncSession.StateMachine {
             switch result {
             case let .success(report):
                 actions.append(.send(.ack(id: id, applied: report.applied)))
-                if digests { steerRelays(report, context, into: &actions) }
+                if speaksVersion2 { steerRelays(report, context, into: &actions) }
                 // The peer sent these ops, so it holds them; and it now knows we do.
                 let before = peerVector
                 peerVector.formMax(entry.tops)
@@ -712,7 +711,7 @@ extension SyncSession.StateMachine {
             }
             if now >= liveness.nextAntiEntropyAt {
                 liveness.nextAntiEntropyAt = now &+ configuration.antiEntropyIntervalMillis
-                if digests {
+                if speaksVersion2 {
                     // 21 bytes whatever the roster size; the peer asks for the vector when its belief differs.
                     actions.append(.send(.vectorDigest(VectorDigest(of: localVector))))
                     digestsUnanswered = min(digestsUnanswered + 1, Self.maxDigestsUnanswered)
@@ -755,7 +754,7 @@ extension SyncSession.StateMachine {
             var waiting: [LogID: UInt64] = [:]
             for (log, seq) in localVector.entries where seq > sentVector[log] && !skipped.contains(log) {
                 // Version 2 relays eagerly unless the peer pruned the author (§2b.17); version 1 holds every relay.
-                if log.author == context.local || delay == 0 || (digests && context.configuration.eagerRelay && !lazyFor.contains(log.author)) {
+                if log.author == context.local || delay == 0 || (speaksVersion2 && context.configuration.eagerRelay && !lazyFor.contains(log.author)) {
                     ready = true
                     continue
                 }

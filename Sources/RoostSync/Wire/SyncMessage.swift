@@ -56,6 +56,9 @@ public enum SyncMessage: Hashable, Sendable {
         case hello = 1, have = 2, batch = 3, ack = 4, reject = 5, ping = 6, pong = 7, bye = 8, join = 9, presence = 10,
              wantBodies = 11, bodies = 12, vectorDigest = 15, wantVector = 16, vector = 17,
              prune = 18, graft = 19
+
+        /// Messages of protocol version 2 (§2b.16, §2b.17): a protocol violation in a version 1 session.
+        public static let sinceVersion2: Set<Tag> = [.vectorDigest, .wantVector, .vector, .prune, .graft]
     }
 
     /// This message's tag.
