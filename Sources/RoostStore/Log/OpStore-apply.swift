@@ -17,11 +17,15 @@ extension OpStore {
         try apply([batch], clock: clock)[0].get()
     }
 
-    /// Applies several remote batches in one transaction (group commit), each as ``apply(_:clock:)`` would:
-    /// in order, each in its own savepoint, so a refused batch applies nothing and the others are not
-    /// affected (a batch may depend on the ones before it, as when they come one after another from one peer).
-    /// One commit instead of one per batch: the pages every batch touches (heads, clock, views) are written
-    /// to the WAL once. Throws only when the transaction itself fails, and then nothing is applied.
+    /// Applies several remote batches in one transaction (group commit), each as ``apply(_:clock:)`` would, in order
+    /// (a batch may depend on the ones before it, as when they come one after another from one peer). Every check
+    /// that may refuse a batch runs before the batch writes anything (``check(_:wall:drift:cache:_:)``), so a refused
+    /// batch leaves nothing behind and the others are not affected, without a savepoint per batch: a savepoint
+    /// makes SQLite copy every page it first touches into a sub-journal file, which was ~10% of a remote apply
+    /// (Benchmarks/README.md, "Where the time goes, 2026-12-05"). One commit instead of one per batch: the pages
+    /// every batch touches (heads, clock, views) are written to the WAL once. Throws when the transaction itself
+    /// fails, or when merging a batch that passed its checks fails (the database, not the batch, is at fault), and
+    /// then nothing of any batch is applied.
     public func apply(_ batches: [OpBatch], clock: any WallClock) throws(StoreError) -> [Result<ApplyReport, StoreError>] {
         let drift = maxClockDriftMillis
         let wall = clock.nowMillis()
@@ -30,26 +34,14 @@ extension OpStore {
         do {
             results = try write { db in
                 try batches.map { batch -> Result<ApplyReport, StoreError> in
-                    if batch.ops.count > Limits.maxBatchOps {
-                        return .failure(.rejected(op: nil, reason: .tooManyOps(count: batch.ops.count, limit: Limits.maxBatchOps)))
+                    switch try Self.check(batch, wall: wall, drift: drift, cache: cache, db) {
+                    case let .failure(refusal): return .failure(refusal)
+                    case let .success(plans): return .success(try Self.merge(plans, wall: wall, drift: drift, db))
                     }
-                    var result: Result<ApplyReport, StoreError> = .failure(.corrupt("batch not applied"))
-                    try db.inSavepoint {
-                        do {
-                            // A fork comes back as a failure with its evidence written: that is kept.
-                            result = try Self.applyOne(batch, wall: wall, drift: drift, cache: cache, db)
-                            return .commit
-                        } catch let error as StoreError {
-                            result = .failure(error)
-                            // The roster this batch may have changed is undone with it.
-                            cache.forget()
-                            return .rollback
-                        }
-                    }
-                    return result
                 }
             }
         } catch {
+            // The roster the batches may have changed is undone with them.
             rosterCache.forget()
             throw error
         }
@@ -57,17 +49,29 @@ extension OpStore {
         return results
     }
 
-    private static func applyOne(
+    /// Everything that may refuse a batch, before it writes anything: its size, the chains, bodies, clocks and seals
+    /// of its logs (``plan(_:wall:drift:_:)``) and the roster's admission of its authors. A fork is a refusal whose
+    /// evidence is written (and kept: it is all the batch writes). Errors of the database itself are thrown.
+    private static func check(
         _ batch: OpBatch, wall: UInt64, drift: UInt64, cache: RosterCache, _ db: Database
-    ) throws -> Result<ApplyReport, StoreError> {
-        var plans: [LogPlan] = []
-        do {
-            plans = try Self.plan(batch, wall: wall, drift: drift, db)
-        } catch let error as ForkFound {
-            try Self.record(error, db)
-            return .failure(.rejected(op: error.ref, reason: .fork))
+    ) throws -> Result<[LogPlan], StoreError> {
+        if batch.ops.count > Limits.maxBatchOps {
+            return .failure(.rejected(op: nil, reason: .tooManyOps(count: batch.ops.count, limit: Limits.maxBatchOps)))
         }
-        try Self.checkAdmission(plans, db, cache: cache)
+        do {
+            let plans = try Self.plan(batch, wall: wall, drift: drift, db)
+            try Self.checkAdmission(plans, db, cache: cache)
+            return .success(plans)
+        } catch let fork as ForkFound {
+            try Self.record(fork, db)
+            return .failure(.rejected(op: fork.ref, reason: .fork))
+        } catch let refusal as StoreError {
+            return .failure(refusal)
+        }
+    }
+
+    /// Writes a checked batch: its ops, seals and heads, their merge, the desk's projection, and the clock.
+    private static func merge(_ plans: [LogPlan], wall: UInt64, drift: UInt64, _ db: Database) throws -> ApplyReport {
         var hybrid = try Self.loadClock(db, drift: drift)
         let clockBefore = hybrid.last
         var report = ApplyReport(applied: 0, duplicates: 0)
@@ -96,6 +100,7 @@ extension OpStore {
                     try Self.insert(op.header, hash: op.hash, body: nil, db)
                     report.withheld += 1
                 }
+                // Checked by the plan with the same wall time and drift: cannot fail here.
                 try hybrid.observe(op.header.hlc, wallMillis: wall)
             }
             for seal in plan.seals { try Self.insert(seal, db) }
@@ -114,7 +119,7 @@ extension OpStore {
         if report.erased > 0 { try ErasureLedger.compactIndex(db) }
         // A batch of duplicates (a relayed op that came by another path first) writes no page.
         if hybrid.last != clockBefore { try Self.saveClock(hybrid, db) }
-        return .success(report)
+        return report
     }
 
     // MARK: planning (reads only)
