@@ -116,14 +116,20 @@ import RoostTestSupport
         #expect(fullPasses == 3, "seed \(seed)")
     }
 
-    /// Every figure of the report, in three scopes, equals examples/mirror/report.sql on the warehouse; the
-    /// tickets, messages and reply events are the node's, row for row.
+    /// Every figure of the report, in each scope (all, since, until, a queue, the busiest agent, an agent with no
+    /// work), equals examples/mirror/report.sql on the warehouse; the tickets, messages and reply events are the
+    /// node's, row for row.
     static func check(_ server: TestPostgres, _ desk: DeskService, _ node: Node, now: UInt64, _ label: String) throws {
-        for scope in [DeskReport.Scope(), DeskReport.Scope(since: now - 7 * 86_400_000), DeskReport.Scope(until: now - 86_400_000)] {
+        var scopes = [DeskReport.Scope(), DeskReport.Scope(since: now - 7 * 86_400_000), DeskReport.Scope(until: now - 86_400_000),
+                      DeskReport.Scope(queue: "billing"), DeskReport.Scope(agent: "nobody at all")]
+        if let busiest = try desk.report(DeskReport.Scope()).agents.first?.agent {
+            scopes.append(DeskReport.Scope(since: now - 7 * 86_400_000, agent: busiest))
+        }
+        for scope in scopes {
             let expected = try desk.report(scope)
             let rows = try server.psql(file: Self.reportSQL, variables: [
                 "since": scope.since.map(String.init) ?? "NULL", "until": scope.until.map(String.init) ?? "NULL",
-                "queue": "", "now": String(now),
+                "queue": scope.queue ?? "", "agent": scope.agent ?? "", "now": String(now),
             ])
             var figures: [String: String] = [:], agents: [DeskReport.Agent] = []
             for row in rows {
@@ -133,7 +139,7 @@ import RoostTestSupport
                     figures[row[0]] = row[1]
                 }
             }
-            let context = "\(label) scope since \(String(describing: scope.since)) until \(String(describing: scope.until))"
+            let context = "\(label) scope \(scope)"
             func int(_ name: String) -> Int? { figures[name].flatMap { Int($0) } }
             func double(_ name: String) -> Double? { figures[name].flatMap { $0.isEmpty ? nil : Double($0) } }
             #expect(int("tickets") == expected.tickets, "\(context)")

@@ -2,11 +2,13 @@
 -- Metabase or Grafana. The same ops and the same scope give the same numbers as the node
 -- (Tests/RoostMirrorTests checks every figure against `roost report` after runs with restarts).
 --
---   psql "$URL" -X -A -t -F '|' -v since=NULL -v until=NULL -v queue= -v now=$(date +%s%3N) -f examples/mirror/report.sql
+--   psql "$URL" -X -A -t -F '|' -v since=NULL -v until=NULL -v queue= -v agent= -v now=$(date +%s%3N) -f examples/mirror/report.sql
 --
 -- since, until: Unix milliseconds or NULL (tickets whose first customer message falls in [since, until));
--- queue: a queue name, or empty for every queue; now: Unix milliseconds, when open tickets' SLA is judged
--- (`roost report` judges at until when it is given, as this does).
+-- queue: a queue name, or empty for every queue; agent: an agent's name as the report shows it, or empty for
+-- everyone (like `roost report --agent`: the tickets that agent replied on or last set the status of, and only
+-- that agent's row); now: Unix milliseconds, when open tickets' SLA is judged (`roost report` judges at until
+-- when it is given, as this does).
 -- Output: one row per figure (name, value; empty when undefined), then one per agent
 -- ('agent', name, replies, resolutions), agents by replies + resolutions, then name.
 WITH scoped AS (
@@ -15,6 +17,9 @@ WITH scoped AS (
       AND (:since::bigint IS NULL OR first_inbound_ms >= :since::bigint)
       AND (:until::bigint IS NULL OR first_inbound_ms < :until::bigint)
       AND (:'queue' = '' OR queue = :'queue')
+      AND (:'agent' = '' OR status_by_name = :'agent'
+           OR EXISTS (SELECT 1 FROM roost_messages m
+                      WHERE m.ticket = roost_tickets.key AND m.direction = 'outbound' AND m.sender = :'agent'))
 ), timed AS (
     SELECT *,
            (first_response_ms - first_inbound_ms)::float8 / 60000 AS response_minutes,
@@ -45,7 +50,8 @@ WITH scoped AS (
     UNION ALL
     SELECT status_by_name, 0, 1 FROM scoped WHERE status = 'resolved' AND status_set_ms IS NOT NULL AND status_by_name IS NOT NULL
 ), agents AS (
-    SELECT agent, sum(replies) AS replies, sum(resolutions) AS resolutions FROM credits GROUP BY agent
+    SELECT agent, sum(replies) AS replies, sum(resolutions) AS resolutions FROM credits
+    WHERE :'agent' = '' OR agent = :'agent' GROUP BY agent
 )
 SELECT name, value, replies, resolutions FROM (
     SELECT 1 AS n, 0::bigint AS total, '' AS agent, 'tickets' AS name, tickets::text AS value, NULL::bigint AS replies, NULL::bigint AS resolutions FROM figures
