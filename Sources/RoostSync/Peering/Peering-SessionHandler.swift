@@ -295,7 +295,8 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
             case let .established(peer, vector):
                 hub.heard(from: peer, vector: vector)
                 if let version = machine?.peerVersion { hub.heardVersion(version, from: peer) }
-                hub.logger.info("peer session established", metadata: ["peer": "\(peer.short)"])
+                hub.logger.info("peer session established", metadata: [
+                    "peer": "\(peer.short)", "version": "\(machine?.sessionVersion.map(String.init) ?? "?")"])
                 onEstablished?(peer)
                 for presence in hub.presenceToReplay() { sendEphemeral(.presence(presence)) }
             case let .peerProgress(vector):
