@@ -294,9 +294,9 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
                 }
             case let .established(peer, vector):
                 hub.heard(from: peer, vector: vector)
+                let sessionVersion = machine?.sessionVersion ?? 0
                 if let version = machine?.peerVersion { hub.heardVersion(version, from: peer) }
-                hub.logger.info("peer session established", metadata: [
-                    "peer": "\(peer.short)", "version": "\(machine?.sessionVersion.map(String.init) ?? "?")"])
+                hub.logger.info("peer session established", metadata: ["peer": "\(peer.short)", "version": "\(sessionVersion)"])
                 onEstablished?(peer)
                 for presence in hub.presenceToReplay() { sendEphemeral(.presence(presence)) }
             case let .peerProgress(vector):
