@@ -64,4 +64,45 @@ struct FastStatement {
             }
         }
     }
+
+    /// Steps through every row, handing each to `body` to read its columns with the C API: no GRDB `Row` (an
+    /// allocation, and a boxed value per column) for each row of a hot read.
+    func forEachRow(_ body: (FastRow) throws -> Void) throws {
+        let handle = statement.sqliteStatement
+        defer { sqlite3_reset(handle) }
+        while true {
+            switch sqlite3_step(handle) {
+            case SQLITE_DONE:
+                return
+            case SQLITE_ROW:
+                try body(FastRow(handle: handle))
+            case let code:
+                throw DatabaseError(resultCode: ResultCode(rawValue: code),
+                                    message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+            }
+        }
+    }
+}
+
+/// The current row of a ``FastStatement``, read by column index; valid only inside ``FastStatement/forEachRow(_:)``.
+/// `name` is for the error only.
+struct FastRow {
+    fileprivate let handle: OpaquePointer
+
+    /// A non-negative INTEGER column.
+    func u64(_ index: Int32, _ name: StaticString) throws(StoreError) -> UInt64 {
+        guard sqlite3_column_type(handle, index) == SQLITE_INTEGER else { throw .corrupt("\(name) is not an integer") }
+        let value = sqlite3_column_int64(handle, index)
+        guard value >= 0 else { throw .corrupt("\(name) is negative") }
+        return UInt64(value)
+    }
+
+    /// A 32-byte BLOB column.
+    func bytes32(_ index: Int32, _ name: StaticString) throws(StoreError) -> Bytes32 {
+        // The pointer first, then the length (https://sqlite.org/c3ref/column_blob.html).
+        guard let pointer = sqlite3_column_blob(handle, index) else { throw .corrupt("\(name) is NULL") }
+        let count = Int(sqlite3_column_bytes(handle, index))
+        guard count == 32 else { throw .corrupt("a 32-byte column holds \(count) bytes") }
+        return Bytes32(loadingFrom: UnsafeRawBufferPointer(start: pointer, count: 32), at: 0)
+    }
 }

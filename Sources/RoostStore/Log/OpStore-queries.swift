@@ -29,17 +29,21 @@ public struct ForkEvidence: Hashable, Sendable {
 extension OpStore {
     /// Every log this node holds.
     public func logs() throws(StoreError) -> [LogSummary] {
-        try read { db in
-            try Row.fetchAll(db.cachedStatement(sql: Self.logSummarySQL)).map { row in try Self.logSummary(row) }
-        }
+        try read { db in try Self.logSummaries(db) }
     }
 
     static let logSummarySQL = "SELECT author, epoch, seq, sealed_seq, hash FROM log_head ORDER BY author, epoch"
 
-    /// A row of ``logSummarySQL``.
-    static func logSummary(_ row: Row) throws(StoreError) -> LogSummary {
-        LogSummary(log: LogID(author: AuthorID(key: try row.bytes32(at: 0, "author")), epoch: try row.u64(at: 1, "epoch")),
-                   seq: try row.u64(at: 2, "seq"), sealed: try row.u64(at: 3, "sealed_seq"), head: try row.bytes32(at: 4, "hash"))
+    /// Every row of ``logSummarySQL``, read with SQLite's C API: this runs after every applied group and every local
+    /// append (the hub's ``versionVector()``) and for every batch read, and decoding one GRDB `Row` per log was
+    /// two thirds of it (Benchmarks/README.md, "Where the time goes, 2026-12-05").
+    static func logSummaries(_ db: Database) throws -> [LogSummary] {
+        var logs: [LogSummary] = []
+        try FastStatement(db, logSummarySQL).forEachRow { row in
+            logs.append(LogSummary(log: LogID(author: AuthorID(key: try row.bytes32(0, "author")), epoch: try row.u64(1, "epoch")),
+                                   seq: try row.u64(2, "seq"), sealed: try row.u64(3, "sealed_seq"), head: try row.bytes32(4, "hash")))
+        }
+        return logs
     }
 
     /// The highest sealed seq of every log held.
@@ -137,10 +141,7 @@ extension OpStore {
     /// Logs the peer lacks ops of, those of the roster's authority first (the founder, then admins in the
     /// order they were admitted), so a receiver learns who is a member before it meets their ops.
     private func logsNeeding(_ vector: VersionVector, _ db: Database) throws -> [LogSummary] {
-        let logs = try Row.fetchAll(db.cachedStatement(sql: Self.logSummarySQL)).compactMap { row -> LogSummary? in
-            let summary = try Self.logSummary(row)
-            return summary.sealed > vector[summary.log] ? summary : nil
-        }
+        let logs = try Self.logSummaries(db).filter { $0.sealed > vector[$0.log] }
         guard logs.count > 1, let roster = try rosterCache.roster(db) else { return logs }
         func rank(_ author: AuthorID) -> (Int, Stamp?) {
             if author == roster.founder { return (0, nil) }
