@@ -65,9 +65,9 @@ struct FastStatement {
         }
     }
 
-    /// Steps through every row, handing each to `body` to read its columns with the C API: no GRDB `Row` (an
-    /// allocation, and a boxed value per column) for each row of a hot read.
-    func forEachRow(_ body: (FastRow) throws -> Void) throws {
+    /// Steps through the rows, handing each to `body` to read its columns with the C API (no GRDB `Row`, an
+    /// allocation and a boxed value per column, for each row of a hot read) until `body` returns false.
+    func forEachRow(_ body: (FastRow) throws -> Bool) throws {
         let handle = statement.sqliteStatement
         defer { sqlite3_reset(handle) }
         while true {
@@ -75,7 +75,7 @@ struct FastStatement {
             case SQLITE_DONE:
                 return
             case SQLITE_ROW:
-                try body(FastRow(handle: handle))
+                guard try body(FastRow(handle: handle)) else { return }
             case let code:
                 throw DatabaseError(resultCode: ResultCode(rawValue: code),
                                     message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
@@ -95,6 +95,17 @@ struct FastRow {
         let value = sqlite3_column_int64(handle, index)
         guard value >= 0 else { throw .corrupt("\(name) is negative") }
         return UInt64(value)
+    }
+
+    /// An INTEGER column as it is stored.
+    func int64(_ index: Int32) -> Int64 { sqlite3_column_int64(handle, index) }
+
+    /// A BLOB column's bytes, nil when it is NULL.
+    func blob(_ index: Int32) -> [UInt8]? {
+        guard sqlite3_column_type(handle, index) != SQLITE_NULL else { return nil }
+        // The pointer first, then the length (https://sqlite.org/c3ref/column_blob.html); an empty blob may be NULL.
+        guard let pointer = sqlite3_column_blob(handle, index) else { return [] }
+        return [UInt8](UnsafeRawBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(handle, index))))
     }
 
     /// A 32-byte BLOB column.

@@ -42,6 +42,7 @@ extension OpStore {
         try FastStatement(db, logSummarySQL).forEachRow { row in
             logs.append(LogSummary(log: LogID(author: AuthorID(key: try row.bytes32(0, "author")), epoch: try row.u64(1, "epoch")),
                                    seq: try row.u64(2, "seq"), sealed: try row.u64(3, "sealed_seq"), head: try row.bytes32(4, "hash")))
+            return true
         }
         return logs
     }
@@ -102,31 +103,42 @@ extension OpStore {
                     """), arguments: logArgs + [from.sql])
                 guard let sealRow = beyond else { continue }
                 let last = try Self.seal(from: sealRow)
-                // Every seal up to it: the run boundaries where the batch may be cut by bytes.
-                let seals = try Row.fetchAll(db.cachedStatement(sql: """
-                    SELECT * FROM seal WHERE author = ? AND epoch = ? AND seq > ? AND seq <= ? ORDER BY seq
-                    """), arguments: logArgs + [from.sql, last.seq.sql]).map { row in try Self.seal(from: row) }
-                let rows = try Row.fetchCursor(db.cachedStatement(sql: """
-                    SELECT * FROM op
-                    WHERE author = ? AND epoch = ? AND seq > ? AND seq <= ? ORDER BY seq
-                    """), arguments: logArgs + [from.sql, last.seq.sql])
+                // Every seal up to it, and the ops (read with SQLite's C API: a GRDB `Row` per op and per seal was
+                // half of this read, which runs for every batch sent to every peer): the run boundaries where the
+                // batch may be cut by bytes.
+                func bindRange(_ statement: inout FastStatement) {
+                    statement.bind(log.author.key)
+                    statement.bind(log.epoch)
+                    statement.bind(from)
+                    statement.bind(last.seq)
+                }
+                var seals: [Seal] = []
+                var sealRows = try FastStatement(db, "SELECT * FROM seal WHERE author = ? AND epoch = ? AND seq > ? AND seq <= ? ORDER BY seq")
+                bindRange(&sealRows)
+                try sealRows.forEachRow { row in
+                    seals.append(try Self.seal(from: row))
+                    return true
+                }
+                var opRows = try FastStatement(db, "SELECT * FROM op WHERE author = ? AND epoch = ? AND seq > ? AND seq <= ? ORDER BY seq")
+                bindRange(&opRows)
                 var ops: [Op] = []
                 var opsBytes = 0
                 // The last run boundary that fits: ops taken, their bytes, its seal.
                 var cut: (count: Int, bytes: Int, seal: Seal)?
                 var nextSeal = 0
                 var full = false
-                while let row = try rows.next() {
-                    let body: Data? = row[9]
+                try opRows.forEachRow { row in
+                    let body = row.blob(9)
                     opsBytes += Limits.runBytes(ofOpWithBody: body?.count)
-                    ops.append(Op(header: try Self.header(from: row), body: body.map { [UInt8]($0) }))
-                    guard nextSeal < seals.count, seals[nextSeal].seq == ops.last!.header.ref.seq else { continue }
+                    ops.append(Op(header: try Self.header(from: row), body: body))
+                    guard nextSeal < seals.count, seals[nextSeal].seq == ops.last!.header.ref.seq else { return true }
                     let seal = seals[nextSeal]
                     nextSeal += 1
                     let total = bytes + opsBytes + Seal.encodedLength
                     // The first run of the batch always goes (a run is never split).
-                    if total > maxBytes && !(batch.ops.isEmpty && cut == nil) { full = true; break }
+                    if total > maxBytes && !(batch.ops.isEmpty && cut == nil) { full = true; return false }
                     cut = (ops.count, opsBytes + Seal.encodedLength, seal)
+                    return true
                 }
                 guard let cut else { break }
                 bytes += cut.bytes

@@ -270,6 +270,22 @@ public final class OpStore: Sendable {
             kind: kind, bodyLength: UInt32(clamping: row[6] as Int64), bodyHash: try row.bytes32(at: 7, "body_hash"))
     }
 
+    /// ``header(from:)`` for a row read with the C API (``FastStatement/forEachRow(_:)``), same columns.
+    static func header(from row: FastRow) throws -> OpHeader {
+        let rawKind = UInt16(clamping: row.int64(5))
+        guard let kind = OpKind(rawValue: rawKind) else { throw StoreError.corrupt("unknown op kind \(rawKind)") }
+        return OpHeader(
+            author: AuthorID(key: try row.bytes32(0, "author")), epoch: try row.u64(1, "epoch"), seq: try row.u64(2, "seq"),
+            prev: try row.bytes32(3, "prev"), hlc: HLC(rawValue: try row.u64(4, "hlc")), kind: kind,
+            bodyLength: UInt32(clamping: row.int64(6)), bodyHash: try row.bytes32(7, "body_hash"))
+    }
+
+    /// ``seal(from:)`` for a row read with the C API (``FastStatement/forEachRow(_:)``), same columns.
+    static func seal(from row: FastRow) throws -> Seal {
+        Seal(author: AuthorID(key: try row.bytes32(0, "author")), epoch: try row.u64(1, "epoch"), seq: try row.u64(2, "seq"),
+             head: try row.bytes32(3, "head"), signature: row.blob(4) ?? [])
+    }
+
     /// Reads a row whose first five columns are the seal table's, in table order (`SELECT *`, `SELECT seal.*`).
     static func seal(from row: Row) throws -> Seal {
         assert(Array(row.columnNames.prefix(5)) == ["author", "epoch", "seq", "head", "signature"], "seal columns out of order")
