@@ -97,6 +97,9 @@ struct FastRow {
         return UInt64(value)
     }
 
+    /// A column's name (for assertions that a `SELECT *` lists the columns a reader expects).
+    func name(_ index: Int32) -> String { sqlite3_column_name(handle, index).map { String(cString: $0) } ?? "" }
+
     /// An INTEGER column as it is stored.
     func int64(_ index: Int32) -> Int64 { sqlite3_column_int64(handle, index) }
 

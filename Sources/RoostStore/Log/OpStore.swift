@@ -272,6 +272,7 @@ public final class OpStore: Sendable {
 
     /// ``header(from:)`` for a row read with the C API (``FastStatement/forEachRow(_:)``), same columns.
     static func header(from row: FastRow) throws -> OpHeader {
+        assert((0..<8).map { row.name(Int32($0)) } == Array(opColumns.prefix(8)), "op columns out of order")
         let rawKind = UInt16(clamping: row.int64(5))
         guard let kind = OpKind(rawValue: rawKind) else { throw StoreError.corrupt("unknown op kind \(rawKind)") }
         return OpHeader(
@@ -282,7 +283,8 @@ public final class OpStore: Sendable {
 
     /// ``seal(from:)`` for a row read with the C API (``FastStatement/forEachRow(_:)``), same columns.
     static func seal(from row: FastRow) throws -> Seal {
-        Seal(author: AuthorID(key: try row.bytes32(0, "author")), epoch: try row.u64(1, "epoch"), seq: try row.u64(2, "seq"),
+        assert((0..<5).map { row.name(Int32($0)) } == ["author", "epoch", "seq", "head", "signature"], "seal columns out of order")
+        return Seal(author: AuthorID(key: try row.bytes32(0, "author")), epoch: try row.u64(1, "epoch"), seq: try row.u64(2, "seq"),
              head: try row.bytes32(3, "head"), signature: row.blob(4) ?? [])
     }
 
