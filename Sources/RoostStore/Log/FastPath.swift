@@ -85,7 +85,7 @@ struct FastStatement {
 }
 
 /// The current row of a ``FastStatement``, read by column index; valid only inside ``FastStatement/forEachRow(_:)``.
-/// `name` is for the error only.
+/// The readers' `name` arguments are for the error only.
 struct FastRow {
     fileprivate let handle: OpaquePointer
 
