@@ -82,9 +82,8 @@ def converge(nodes, what, timeout):
 
 
 def tickets(node, limit):
-    out = json.loads(node.run("inbox", "--json", "--limit", str(limit)))
-    rows = out if isinstance(out, list) else out.get("tickets", out.get("items", []))
-    return [r.get("key") or r.get("id") or r.get("ticket") for r in rows]
+    """Ticket keys of the node's inbox (`roost inbox --json` prints an array of rows with their `key`)."""
+    return [row["key"] for row in json.loads(node.run("inbox", "--json", "--limit", str(limit)))]
 
 
 def work_on(node, keys, rng, tag):
@@ -125,7 +124,7 @@ def main():
         ops, seconds = converge(nodes, "after A's TWCS import", 600)
         print(f"compat: phase 1: A imported {a.csv.split('/')[-1]}; all hold {ops} ops, one state hash ({seconds:.1f} s)", flush=True)
 
-        keys = [k for k in tickets(A, 60) if k]
+        keys = tickets(A, 60)
         if len(keys) < 30:
             raise SystemExit(f"compat: FAILED: A's inbox has {len(keys)} tickets after the import (30 needed)")
         work_on(B, keys[0:10], rng, "from-old")
