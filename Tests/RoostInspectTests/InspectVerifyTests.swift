@@ -57,15 +57,15 @@ import RoostStore
 
         // (column, byte index, mask, the first problem verify must name)
         let altered = "FAILED: op \(target): header does not hash to its stored hash (altered)"
+        // (`prev` and a held body's `body_hash` are not stored: they are recomputed, so altering what they are
+        // computed from — the previous op's stored hash, the body — fails the header hash check.)
         let cases: [(String, Int, UInt8, String?)] = [
-            ("prev", 0, 0x01, "FAILED: op \(target): prev hash does not match the previous op"),
             ("hlc", 7, 0x01, altered),
             ("hlc", 2, 0x80, altered),
             ("kind", 7, 0x01, altered),
             ("kind", 6, 0x01, "FAILED: stored ops cannot be read: corrupt store: unknown op kind 258"),
-            ("body_hash", 31, 0x40, altered),
             ("hash", 0, 0x01, altered),
-            ("body", 10, 0x01, "FAILED: op \(target): body does not match the body hash in its header"),
+            ("body", 10, 0x01, altered),
             // These move the op to another position: verify names whichever chain breaks first.
             ("author", 5, 0x01, nil),
             ("epoch", 6, 0x01, nil),

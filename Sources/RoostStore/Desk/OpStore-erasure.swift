@@ -120,9 +120,7 @@ enum ErasureLedger {
         for row in targets where !(row["erased"] as Bool) {
             let ref = OpRef(author: try row.author("author"), epoch: try row.u64("epoch"), seq: try row.u64("seq"))
             let args: StatementArguments = [ref.author.key.data, ref.epoch.sql, ref.seq.sql]
-            if row["has_body"] as Bool {
-                try db.execute(sql: "UPDATE op SET body = NULL WHERE author = ? AND epoch = ? AND seq = ?", arguments: args)
-            }
+            if row["has_body"] as Bool { _ = try OpStore.dropBody(ref, db) }
             try db.execute(sql: "INSERT OR IGNORE INTO op_erasure (author, epoch, seq, erased_hlc) VALUES (?, ?, ?, ?)",
                            arguments: args + [erasedHLC.sql])
             try mergeResidue(try residue(row), stamp: Stamp(hlc: HLC(rawValue: try row.u64("hlc")), ref: ref), dirty: &dirty, db: db)

@@ -93,10 +93,11 @@ extension OpStore {
         try db.execute(sql: "DELETE FROM roster_change")
         let kind = Int64(OpKind.set.rawValue)
         let rows = try Row.fetchCursor(db, sql: "SELECT * FROM op WHERE kind = ? AND body IS NOT NULL", arguments: [kind])
+        var prevs = PrevHashes()
         while let row = try rows.next() {
-            let header = try header(from: row)
-            let body: Data = row["body"]
-            guard let decoded = try? OpBody.decode(kind: header.kind, bytes: [UInt8](body)),
+            let op = try prevs.read(row, db)
+            let header = op.header
+            guard let body = op.body, let decoded = try? OpBody.decode(kind: header.kind, bytes: body),
                   let change = RosterChange(stamp: Stamp(hlc: header.hlc, ref: header.ref), body: decoded)
             else { continue }
             try insert(change, db)
@@ -213,10 +214,11 @@ extension OpStore {
         try db.execute(sql: "DELETE FROM search_doc; DELETE FROM search_handle")
         var dirty = DeskProjection.Dirty()
         let rows = try Row.fetchCursor(db, sql: "SELECT * FROM op WHERE body IS NOT NULL ORDER BY author, epoch, seq")
+        var prevs = PrevHashes()
         while let row = try rows.next() {
-            let header = try header(from: row)
-            let body: Data = row["body"]
-            let decoded = try OpBody.decode(kind: header.kind, bytes: [UInt8](body))
+            let op = try prevs.read(row, db)
+            let header = op.header
+            let decoded = try OpBody.decode(kind: header.kind, bytes: op.body ?? [])
             try Materializer.apply(decoded, stamp: Stamp(hlc: header.hlc, ref: header.ref), author: header.author.key.data,
                                    dirty: &dirty, db: db)
         }

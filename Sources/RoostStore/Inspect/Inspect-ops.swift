@@ -110,11 +110,11 @@ extension OpStore {
             ORDER BY op.hlc, op.author, op.epoch, op.seq
             """
         return try read { db in
-            try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-                let body: Data? = row["body"]
+            var prevs = PrevHashes()
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                let op = try prevs.read(row, db)
                 let covering: Int64? = row["covering_seal"]
-                return StoredOp(header: try Self.header(from: row), hash: try row.bytes32("hash"),
-                                body: body.map { [UInt8]($0) }, erased: row["erased"] as Bool,
+                return StoredOp(header: op.header, hash: op.hash, body: op.body, erased: row["erased"] as Bool,
                                 coveringSeal: covering.map { UInt64(bitPattern: $0) })
             }
         }
@@ -176,10 +176,10 @@ extension OpStore {
                     FROM op LEFT JOIN op_erasure USING (author, epoch, seq)
                     WHERE op.author = ? AND op.epoch = ? AND op.seq = ?
                     """, arguments: [ref.author.key.data, ref.epoch.sql, ref.seq.sql]) else { continue }
-                let body: Data? = row["body"]
+                var prevs = PrevHashes()
+                let op = try prevs.read(row, db)
                 let covering: Int64? = row["covering_seal"]
-                found.append(StoredOp(header: try Self.header(from: row), hash: try row.bytes32("hash"),
-                                      body: body.map { [UInt8]($0) }, erased: row["erased"] as Bool,
+                found.append(StoredOp(header: op.header, hash: op.hash, body: op.body, erased: row["erased"] as Bool,
                                       coveringSeal: covering.map { UInt64(bitPattern: $0) }))
             }
             return found

@@ -100,6 +100,9 @@ struct FastRow {
     /// A column's name (for assertions that a `SELECT *` lists the columns a reader expects).
     func name(_ index: Int32) -> String { sqlite3_column_name(handle, index).map { String(cString: $0) } ?? "" }
 
+    /// Whether a column is NULL.
+    func isNull(_ index: Int32) -> Bool { sqlite3_column_type(handle, index) == SQLITE_NULL }
+
     /// An INTEGER column as it is stored.
     func int64(_ index: Int32) -> Int64 { sqlite3_column_int64(handle, index) }
 

@@ -60,21 +60,21 @@ extension OpStore {
         guard !bodies.isEmpty else { return 0 }
         let (restored, erased) = try write { db -> (Int, Int) in
             let lookup = try db.cachedStatement(sql: """
-                SELECT author, epoch, seq, prev, hlc, kind, body_len, body_hash, hash FROM op
-                WHERE author = ? AND epoch = ? AND seq = ? AND body IS NULL
+                SELECT * FROM op WHERE author = ? AND epoch = ? AND seq = ? AND body IS NULL
                 """)
             var dirty = DeskProjection.Dirty()
             var restored = 0
             for item in bodies {
                 let position: StatementArguments = [item.ref.author.key.data, item.ref.epoch.sql, item.ref.seq.sql]
                 guard let row = try Row.fetchOne(lookup, arguments: position) else { continue }
-                let header = try Self.header(from: row)
+                var prevs = PrevHashes()
+                let held = try prevs.read(row, db)
+                let header = held.header
                 guard item.body.count == Int(header.bodyLength), OpCrypto.bodyHash(item.body) == header.bodyHash,
-                      try ErasureLedger.effectiveResidue(of: item.ref, hash: try row.bytes32("hash"), db: db) == nil,
+                      try ErasureLedger.effectiveResidue(of: item.ref, hash: held.hash, db: db) == nil,
                       let decoded = try? OpBody.decode(kind: header.kind, bytes: item.body)
                 else { continue }
-                try db.execute(sql: "UPDATE op SET body = ? WHERE author = ? AND epoch = ? AND seq = ?",
-                               arguments: [Data(item.body)] + position)
+                try Self.restoreBody(item.ref, body: item.body, db)
                 try db.execute(sql: "DELETE FROM op_erasure WHERE author = ? AND epoch = ? AND seq = ?", arguments: position)
                 try Materializer.apply(decoded, stamp: Stamp(hlc: header.hlc, ref: header.ref), author: header.author.key.data,
                                        dirty: &dirty, db: db)

@@ -122,15 +122,16 @@ extension OpStore {
                 var opRows = try FastStatement(db, "SELECT * FROM op WHERE author = ? AND epoch = ? AND seq > ? AND seq <= ? ORDER BY seq")
                 bindRange(&opRows)
                 var ops: [Op] = []
+                var prevs = PrevHashes()
                 var opsBytes = 0
                 // The last run boundary that fits: ops taken, their bytes, its seal.
                 var cut: (count: Int, bytes: Int, seal: Seal)?
                 var nextSeal = 0
                 var full = false
                 try opRows.forEachRow { row in
-                    let body = row.blob(9)
-                    opsBytes += Limits.runBytes(ofOpWithBody: body?.count)
-                    ops.append(Op(header: try Self.header(from: row), body: body))
+                    let op = try prevs.read(row, db)
+                    opsBytes += Limits.runBytes(ofOpWithBody: op.body?.count)
+                    ops.append(Op(header: op.header, body: op.body))
                     guard nextSeal < seals.count, seals[nextSeal].seq == ops.last!.header.ref.seq else { return true }
                     let seal = seals[nextSeal]
                     nextSeal += 1

@@ -61,9 +61,13 @@ extension OpStore {
                     """
                 let arguments: StatementArguments = cursorKey.map { [$0.0, $0.1, $0.2] } ?? []
                 return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-                    let body: Data? = row["body"]
-                    return (try Self.header(from: row), try row.bytes32("hash"), body.map { [UInt8]($0) },
-                            row["erased"] as Bool)
+                    // `prev` as stored: the stored hash of the row before, when it is the op just before (else zeros,
+                    // and the walker reports the gap); the walker compares it with that op's recomputed hash.
+                    let (log, seq) = try OpRow.log(of: row)
+                    let prev = chain.storedHash(before: log, seq: seq)
+                    let op = try OpRow(row: row, prev: prev)
+                    chain.read(log, seq: seq, storedHash: op.hash)
+                    return (op.header, op.hash, op.body, row["erased"] as Bool)
                 }
             }
             guard let last = chunk.last else { break }
@@ -266,6 +270,18 @@ struct ChainWalker {
     private(set) var logs: [LogID: Position] = [:]
     private var current: LogID?
     private var expected = Position(seq: 0, hash: .zero)
+    /// The last row read from the table (ahead of the checks, which run per chunk).
+    private var lastRead: (log: LogID, seq: UInt64, hash: Bytes32)?
+
+    /// The stored hash of the row read just before, when it is the op before `seq` of `log`; zeros otherwise (at
+    /// seq 1, or after a gap the checks report).
+    func storedHash(before log: LogID, seq: UInt64) -> Bytes32 {
+        guard let lastRead, lastRead.log == log, lastRead.seq + 1 == seq else { return .zero }
+        return lastRead.hash
+    }
+
+    /// Remembers the row just read, for ``storedHash(before:seq:)``.
+    mutating func read(_ log: LogID, seq: UInt64, storedHash: Bytes32) { lastRead = (log, seq, storedHash) }
 
     mutating func check(header: OpHeader, storedHash: Bytes32, body: [UInt8], into report: inout VerifyReport) -> OpBody? {
         checkLinks(header: header, storedHash: storedHash, into: &report)

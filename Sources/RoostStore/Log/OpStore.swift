@@ -231,22 +231,47 @@ public final class OpStore: Sendable {
         return try Bytes32(data: data)
     }
 
+    /// Stores an op (``OpRow`` says which header fields are recomputed instead of stored).
     static func insert(_ header: OpHeader, hash: Bytes32, body: [UInt8]?, _ db: Database) throws {
         var statement = try FastStatement(db, """
-            INSERT INTO op (author, epoch, seq, prev, hlc, kind, body_len, body_hash, hash, body)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO op (author, epoch, seq, hlc, kind, body_len, body_hash, hash, body)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         statement.bind(header.author.key)
         statement.bind(header.epoch)
         statement.bind(header.seq)
-        statement.bind(header.prev)
         statement.bind(header.hlc.rawValue)
         statement.bind(Int64(header.kind.rawValue))
         statement.bind(Int64(header.bodyLength))
-        statement.bind(header.bodyHash)
-        statement.bind(hash)
-        if let body { statement.bind(body) } else { statement.bindNull() }
+        if let body {
+            statement.bindNull()
+            statement.bind(hash)
+            statement.bind(body)
+        } else {
+            statement.bind(header.bodyHash)
+            statement.bind(hash)
+            statement.bindNull()
+        }
         try statement.run()
+    }
+
+    /// Drops the body of a held op, keeping its hash in the row (the header commits to it). False when the op is
+    /// not held or has no body.
+    static func dropBody(_ ref: OpRef, _ db: Database) throws -> Bool {
+        let position: StatementArguments = [ref.author.key.data, ref.epoch.sql, ref.seq.sql]
+        guard let body = try Data.fetchOne(db.cachedStatement(sql: """
+            SELECT body FROM op WHERE author = ? AND epoch = ? AND seq = ? AND body IS NOT NULL
+            """), arguments: position)
+        else { return false }
+        try db.cachedStatement(sql: "UPDATE op SET body_hash = ?, body = NULL WHERE author = ? AND epoch = ? AND seq = ?")
+            .execute(arguments: [OpCrypto.bodyHash([UInt8](body)).data] + position)
+        return true
+    }
+
+    /// Stores a body fetched again for an op held without one (its hash already checked against the header).
+    static func restoreBody(_ ref: OpRef, body: [UInt8], _ db: Database) throws {
+        try db.cachedStatement(sql: "UPDATE op SET body = ?, body_hash = NULL WHERE author = ? AND epoch = ? AND seq = ?")
+            .execute(arguments: [Data(body), ref.author.key.data, ref.epoch.sql, ref.seq.sql])
     }
 
     static func insert(_ seal: Seal, _ db: Database) throws {
@@ -254,31 +279,6 @@ public final class OpStore: Sendable {
             INSERT OR IGNORE INTO seal (author, epoch, seq, head, signature) VALUES (?, ?, ?, ?, ?)
             """).execute(arguments: [seal.author.key.data, seal.epoch.sql, seal.seq.sql, seal.head.data,
                                      Data(seal.signature)])
-    }
-
-    /// The op table's columns in table order: `header(from:)` reads the first eight by position, so a row
-    /// from `SELECT *` or `SELECT op.*` (or these columns listed first) decodes without a lookup by name.
-    static let opColumns = ["author", "epoch", "seq", "prev", "hlc", "kind", "body_len", "body_hash", "hash", "body"]
-
-    static func header(from row: Row) throws -> OpHeader {
-        assert(Array(row.columnNames.prefix(8)) == Array(opColumns.prefix(8)), "op columns out of order")
-        let rawKind = UInt16(clamping: row[5] as Int64)
-        guard let kind = OpKind(rawValue: rawKind) else { throw StoreError.corrupt("unknown op kind \(rawKind)") }
-        return OpHeader(
-            author: AuthorID(key: try row.bytes32(at: 0, "author")), epoch: try row.u64(at: 1, "epoch"),
-            seq: try row.u64(at: 2, "seq"), prev: try row.bytes32(at: 3, "prev"), hlc: HLC(rawValue: try row.u64(at: 4, "hlc")),
-            kind: kind, bodyLength: UInt32(clamping: row[6] as Int64), bodyHash: try row.bytes32(at: 7, "body_hash"))
-    }
-
-    /// ``header(from:)`` for a row read with the C API (``FastStatement/forEachRow(_:)``), same columns.
-    static func header(from row: FastRow) throws -> OpHeader {
-        assert((0..<8).map { row.name(Int32($0)) } == Array(opColumns.prefix(8)), "op columns out of order")
-        let rawKind = UInt16(clamping: row.int64(5))
-        guard let kind = OpKind(rawValue: rawKind) else { throw StoreError.corrupt("unknown op kind \(rawKind)") }
-        return OpHeader(
-            author: AuthorID(key: try row.bytes32(0, "author")), epoch: try row.u64(1, "epoch"), seq: try row.u64(2, "seq"),
-            prev: try row.bytes32(3, "prev"), hlc: HLC(rawValue: try row.u64(4, "hlc")), kind: kind,
-            bodyLength: UInt32(clamping: row.int64(6)), bodyHash: try row.bytes32(7, "body_hash"))
     }
 
     /// ``seal(from:)`` for a row read with the C API (``FastStatement/forEachRow(_:)``), same columns.
@@ -305,9 +305,7 @@ public final class OpStore: Sendable {
         let drift = maxClockDriftMillis
         return try write { db in
             let args: StatementArguments = [ref.author.key.data, ref.epoch.sql, ref.seq.sql]
-            try db.execute(sql: "UPDATE op SET body = NULL WHERE author = ? AND epoch = ? AND seq = ? AND body IS NOT NULL",
-                           arguments: args)
-            guard db.changesCount == 1 else { return false }
+            guard try Self.dropBody(ref, db) else { return false }
             try SearchIndex.forgetErased(author: ref.author.key.data, epoch: ref.epoch.sql, seq: ref.seq.sql, db: db)
             var hybrid = try Self.loadClock(db, drift: drift)
             let at = hybrid.tick(wallMillis: clock.nowMillis())

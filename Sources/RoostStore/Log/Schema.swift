@@ -122,7 +122,23 @@ enum Schema {
         }
         // Ops held without a body: the candidates for fetching it again from a peer (OpStore-bodies.swift).
         migrator.registerMigration("v13-bodyless-ops") { db in
-            try db.execute(sql: "CREATE INDEX op_bodyless ON op (author, epoch, seq) WHERE body IS NULL")
+            try db.execute(sql: opBodylessIndexSQL)
+        }
+        // Homes created before op rows lost `prev` and a held body's `body_hash` (OpRow.swift; v1-oplog creates the
+        // new table since): the table is rebuilt. Both are recomputed on reading, so an op whose stored hash was taken
+        // over a wrong `prev` or `body_hash` still fails verify (its header hash check); a wrong copy alone is dropped.
+        migrator.registerMigration("v14-compact-op") { db in
+            guard try db.columns(in: "op").contains(where: { $0.name == "prev" }) else { return }
+            try db.execute(sql: """
+                \(opTableSQL("op_v14"))
+                INSERT INTO op_v14 (author, epoch, seq, hlc, kind, body_len, body_hash, hash, body)
+                    SELECT author, epoch, seq, hlc, kind, body_len, CASE WHEN body IS NULL THEN body_hash END, hash, body
+                    FROM op;
+                DROP INDEX IF EXISTS op_bodyless;
+                DROP TABLE op;
+                ALTER TABLE op_v14 RENAME TO op;
+                \(opBodylessIndexSQL)
+                """)
         }
         return migrator
     }
@@ -223,27 +239,37 @@ enum Schema {
         ) WITHOUT ROWID;
         """
 
+    static let opBodylessIndexSQL = "CREATE INDEX op_bodyless ON op (author, epoch, seq) WHERE body IS NULL;"
+
+    /// The op table (as `name`, for the migration that rebuilds it): see ``OpRow`` for what is not stored.
+    static func opTableSQL(_ name: String) -> String {
+        """
+        CREATE TABLE \(name) (
+            author BLOB NOT NULL CHECK (length(author) = 32),
+            epoch INTEGER NOT NULL CHECK (epoch >= 0),
+            seq INTEGER NOT NULL CHECK (seq >= 1),
+            hlc INTEGER NOT NULL CHECK (hlc >= 0),
+            kind INTEGER NOT NULL CHECK (kind BETWEEN 1 AND 65535),
+            body_len INTEGER NOT NULL CHECK (body_len >= 0),
+            body_hash BLOB CHECK (body_hash IS NULL OR length(body_hash) = 32),
+            hash BLOB NOT NULL CHECK (length(hash) = 32),
+            body BLOB CHECK (body IS NULL OR length(body) = body_len),
+            CHECK ((body IS NULL) = (body_hash IS NOT NULL)),
+            PRIMARY KEY (author, epoch, seq)
+        ) WITHOUT ROWID;
+        """
+    }
+
     static let oplogSQL = """
         CREATE TABLE meta (
             key TEXT PRIMARY KEY NOT NULL,
             value BLOB NOT NULL
         ) WITHOUT ROWID;
 
-        -- One row per op: the header columns, its hash, and the body (NULL once erased; the header
-        -- keeps the body's hash, so the chain still verifies).
-        CREATE TABLE op (
-            author BLOB NOT NULL CHECK (length(author) = 32),
-            epoch INTEGER NOT NULL CHECK (epoch >= 0),
-            seq INTEGER NOT NULL CHECK (seq >= 1),
-            prev BLOB NOT NULL CHECK (length(prev) = 32),
-            hlc INTEGER NOT NULL CHECK (hlc >= 0),
-            kind INTEGER NOT NULL CHECK (kind BETWEEN 1 AND 65535),
-            body_len INTEGER NOT NULL CHECK (body_len >= 0),
-            body_hash BLOB NOT NULL CHECK (length(body_hash) = 32),
-            hash BLOB NOT NULL CHECK (length(hash) = 32),
-            body BLOB CHECK (body IS NULL OR length(body) = body_len),
-            PRIMARY KEY (author, epoch, seq)
-        ) WITHOUT ROWID;
+        -- One row per op: the header columns but prev (the hash of the op before it in its log) and, when the
+        -- body is held, body_hash (recomputed from the body); see OpRow.swift. The body is NULL once erased or
+        -- when withheld; body_hash is stored exactly then, so the chain still verifies.
+        \(opTableSQL("op"))
 
         -- Bodies erased on purpose (redaction); a missing body without a row here is corruption.
         CREATE TABLE op_erasure (

@@ -1,0 +1,105 @@
+import Foundation
+import GRDB
+import RoostCore
+import RoostCrypto
+
+/// An op as the `op` table holds it (Schema.oplogSQL): its header without the two fields that are recomputed on
+/// reading (Protocol/DESIGN-format-2.md F2.3, applied to format 1 ops):
+/// - `prev` is the stored hash of the op before it in its log, or zeros at seq 1 (a node holds every log it holds
+///   from its first op: ops are applied in order and a revocation's cut removes a suffix, never a prefix);
+/// - `body_hash` is the BLAKE2b-256 of the body, so it is stored only for an op held without its body (erased or
+///   withheld), which the schema enforces.
+/// Each op row is 65 bytes smaller than with both stored (Benchmarks/README.md, "Bytes per op").
+struct OpRow {
+    var header: OpHeader
+    /// The op's header hash, as stored (verify compares it with the recomputed one).
+    var hash: Bytes32
+    var body: [UInt8]?
+
+    /// The op table's columns in table order: the readers take the first nine by position, so a row from
+    /// `SELECT *` or `SELECT op.*` (or these columns listed first) decodes without a lookup by name.
+    static let columns = ["author", "epoch", "seq", "hlc", "kind", "body_len", "body_hash", "hash", "body"]
+
+    /// Reads a row whose first nine columns are the op table's, with `prev` given.
+    init(row: Row, prev: Bytes32) throws {
+        assert(Array(row.columnNames.prefix(9)) == Self.columns, "op columns out of order")
+        let body: Data? = row[8]
+        let storedBodyHash: Data? = row[6]
+        self.body = body.map { [UInt8]($0) }
+        self.hash = try row.bytes32(at: 7, "hash")
+        self.header = OpHeader(
+            author: AuthorID(key: try row.bytes32(at: 0, "author")), epoch: try row.u64(at: 1, "epoch"),
+            seq: try row.u64(at: 2, "seq"), prev: prev, hlc: HLC(rawValue: try row.u64(at: 3, "hlc")),
+            kind: try Self.kind(row[4] as Int64), bodyLength: UInt32(clamping: row[5] as Int64),
+            bodyHash: try Self.bodyHash(stored: storedBodyHash.map { try Bytes32(data: $0) }, body: self.body))
+    }
+
+    /// ``init(row:prev:)`` for a row read with the C API (``FastStatement/forEachRow(_:)``), same columns.
+    init(row: FastRow, prev: Bytes32) throws {
+        assert((0..<9).map { row.name(Int32($0)) } == Self.columns, "op columns out of order")
+        self.body = row.blob(8)
+        self.hash = try row.bytes32(7, "hash")
+        let stored = row.isNull(6) ? nil : try row.bytes32(6, "body_hash")
+        self.header = OpHeader(
+            author: AuthorID(key: try row.bytes32(0, "author")), epoch: try row.u64(1, "epoch"), seq: try row.u64(2, "seq"),
+            prev: prev, hlc: HLC(rawValue: try row.u64(3, "hlc")), kind: try Self.kind(row.int64(4)),
+            bodyLength: UInt32(clamping: row.int64(5)), bodyHash: try Self.bodyHash(stored: stored, body: self.body))
+    }
+
+    /// The position columns of a row (the first three), for finding its `prev` before decoding it.
+    static func log(of row: Row) throws -> (LogID, UInt64) {
+        (LogID(author: AuthorID(key: try row.bytes32(at: 0, "author")), epoch: try row.u64(at: 1, "epoch")),
+         try row.u64(at: 2, "seq"))
+    }
+
+    /// ``log(of:)`` for a row read with the C API.
+    static func log(of row: FastRow) throws -> (LogID, UInt64) {
+        (LogID(author: AuthorID(key: try row.bytes32(0, "author")), epoch: try row.u64(1, "epoch")), try row.u64(2, "seq"))
+    }
+
+    private static func kind(_ raw: Int64) throws -> OpKind {
+        let rawKind = UInt16(clamping: raw)
+        guard let kind = OpKind(rawValue: rawKind) else { throw StoreError.corrupt("unknown op kind \(rawKind)") }
+        return kind
+    }
+
+    private static func bodyHash(stored: Bytes32?, body: [UInt8]?) throws -> Bytes32 {
+        if let stored { return stored }
+        guard let body else { throw StoreError.corrupt("an op row has neither its body nor its body hash") }
+        return OpCrypto.bodyHash(body)
+    }
+}
+
+/// Rebuilds `prev` for op rows read one after another: the previous row's hash when it is the op just before, the
+/// stored hash of the op before it otherwise (one lookup by primary key), zeros at seq 1.
+struct PrevHashes {
+    private var last: (log: LogID, seq: UInt64, hash: Bytes32)?
+
+    init() {}
+
+    /// `prev` of the op at `seq` of `log`; the caller then reports the row it read with ``held(_:)``.
+    func prev(of log: LogID, seq: UInt64, _ db: Database) throws -> Bytes32 {
+        if seq == 1 { return .zero }
+        if let last, last.seq == seq - 1, last.log == log { return last.hash }
+        guard let hash = try OpStore.storedHash(log, seq: seq - 1, db) else {
+            throw StoreError.corrupt("op \(OpRef(author: log.author, epoch: log.epoch, seq: seq)): the op before it is not held")
+        }
+        return hash
+    }
+
+    /// Reads one row (GRDB) and remembers its hash for the next.
+    mutating func read(_ row: Row, _ db: Database) throws -> OpRow {
+        let (log, seq) = try OpRow.log(of: row)
+        let op = try OpRow(row: row, prev: try prev(of: log, seq: seq, db))
+        last = (log, seq, op.hash)
+        return op
+    }
+
+    /// Reads one row (C API) and remembers its hash for the next.
+    mutating func read(_ row: FastRow, _ db: Database) throws -> OpRow {
+        let (log, seq) = try OpRow.log(of: row)
+        let op = try OpRow(row: row, prev: try prev(of: log, seq: seq, db))
+        last = (log, seq, op.hash)
+        return op
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import GRDB
+import RoostCore
+import RoostCrypto
+@testable import RoostStore
+import Testing
+
+/// `v14-compact-op`: a home whose op rows still store `prev` and every `body_hash` is rebuilt on open into the
+/// compact rows (OpRow.swift), and reads back the same ops, hashes, seals and state.
+@Suite struct OpRowMigrationTests {
+    /// A home with two authors' logs (several seals each) and one erased body, its op table put back in the layout
+    /// from before v14; `wrongPrev` stores, at one op, a `prev` that is not the previous op's hash and the hash of
+    /// that header (an altered chain, which the old verify reported as a prev mismatch).
+    func oldHome(wrongPrev: Bool) throws -> (path: String, batch: OpBatch, state: Bytes32, cleanup: () -> Void) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("roost-v14-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent("node.sqlite").path
+        let ana = try TestAuthor(seed: 1), kenji = try TestAuthor(seed: 2)
+        for round in 0..<3 {
+            try ana.append([.makeInsert(EntityRef("message", "m\(round)"), [Field("text", .string("hello \(round)"))]),
+                            .set(entity: EntityRef("ticket", "\(round)"), field: "status", value: .string("open"))],
+                           at: baseMillis + UInt64(round))
+            try kenji.append([.tagAdd(entity: EntityRef("ticket", "\(round)"), tag: "billing")], at: baseMillis + UInt64(round))
+        }
+        let store = try OpStore(path: path)
+        try store.apply(try ana.store.batch(after: VersionVector()), clock: FixedClock(millis: baseMillis))
+        try store.apply(try kenji.store.batch(after: VersionVector()), clock: FixedClock(millis: baseMillis))
+        #expect(try store.eraseBody(of: OpRef(author: ana.id, epoch: 1, seq: 3), clock: FixedClock(millis: baseMillis)))
+        let batch = try store.batch(after: VersionVector())
+        #expect(batch.ops.count == 9 && batch.ops.filter { $0.body == nil }.count == 1)
+        let state = try store.stateHash()
+        try store.writer.writeWithoutTransaction { db in
+            try db.execute(sql: """
+                PRAGMA foreign_keys = OFF;
+                CREATE TABLE op_old (
+                    author BLOB NOT NULL CHECK (length(author) = 32),
+                    epoch INTEGER NOT NULL CHECK (epoch >= 0),
+                    seq INTEGER NOT NULL CHECK (seq >= 1),
+                    prev BLOB NOT NULL CHECK (length(prev) = 32),
+                    hlc INTEGER NOT NULL CHECK (hlc >= 0),
+                    kind INTEGER NOT NULL CHECK (kind BETWEEN 1 AND 65535),
+                    body_len INTEGER NOT NULL CHECK (body_len >= 0),
+                    body_hash BLOB NOT NULL CHECK (length(body_hash) = 32),
+                    hash BLOB NOT NULL CHECK (length(hash) = 32),
+                    body BLOB CHECK (body IS NULL OR length(body) = body_len),
+                    PRIMARY KEY (author, epoch, seq)
+                ) WITHOUT ROWID;
+                """)
+            for op in batch.ops {
+                var h = op.header
+                if wrongPrev && h.author == kenji.id && h.seq == 2 { h.prev = .zero }
+                try db.execute(sql: "INSERT INTO op_old VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", arguments: [
+                    h.author.key.data, h.epoch.sql, h.seq.sql, h.prev.data, h.hlc.rawValue.sql, Int64(h.kind.rawValue),
+                    Int64(h.bodyLength), h.bodyHash.data, OpCrypto.headerHash(h).data, op.body.map { Data($0) }])
+            }
+            try db.execute(sql: """
+                DROP INDEX op_bodyless;
+                DROP TABLE op;
+                ALTER TABLE op_old RENAME TO op;
+                CREATE INDEX op_bodyless ON op (author, epoch, seq) WHERE body IS NULL;
+                DELETE FROM grdb_migrations WHERE identifier = 'v14-compact-op';
+                PRAGMA foreign_keys = ON;
+                """)
+        }
+        return (path, batch, state, { try? FileManager.default.removeItem(at: directory) })
+    }
+
+    @Test func anOldHomeReadsBackTheSameOpsAfterTheRebuild() throws {
+        let old = try oldHome(wrongPrev: false)
+        defer { old.cleanup() }
+        let columns = try DatabaseQueue(path: old.path).read { db in try db.columns(in: "op").map(\.name) }
+        #expect(columns.contains("prev"), "the home is in the old layout before it is opened")
+
+        let store = try OpStore(path: old.path)
+        let migrated = try store.writer.read { db in try db.columns(in: "op").map(\.name) }
+        #expect(migrated == OpRow.columns)
+        #expect(try store.batch(after: VersionVector()) == old.batch)
+        #expect(try store.stateHash() == old.state)
+        let report = try store.verify()
+        #expect(report.isOK, "\(report.problems)")
+        #expect(report.erasedBodies == 1)
+        // A held body's hash is not stored any more; the erased op keeps its own.
+        let storedBodyHashes = try store.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(body_hash) FROM op") }
+        #expect(storedBodyHashes == 1)
+    }
+
+    @Test func aWrongPrevInAnOldHomeStillFailsVerifyAfterTheRebuild() throws {
+        let old = try oldHome(wrongPrev: true)
+        defer { old.cleanup() }
+        let store = try OpStore(path: old.path)
+        let report = try store.verify()
+        #expect(!report.isOK)
+        #expect(report.problems.first?.hasSuffix("/2: header does not hash to its stored hash (altered)") == true,
+                "\(report.problems)")
+    }
+}
