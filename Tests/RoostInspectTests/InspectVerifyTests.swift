@@ -39,7 +39,7 @@ import RoostStore
         defer { team.cleanup() }
         let anaKey = Data(team.ana.id.key.bytes)
         let target = OpRef(author: team.ana.id, epoch: 0xA1, seq: 5)
-        let opClause = "author = ? AND epoch = ? AND seq = ?"
+        let opClause = "log = (SELECT id FROM log WHERE author = ? AND epoch = ?) AND seq = ?"
         let opArguments: StatementArguments = [anaKey, 0xA1, 5]
         var copies = 0
         func copy() throws -> String {
@@ -67,13 +67,19 @@ import RoostStore
             ("hash", 0, 0x01, altered),
             ("body", 10, 0x01, altered),
             // These move the op to another position: verify names whichever chain breaks first.
+            // (The author and epoch are stored once per log, in `log`: flipping them moves the whole log.)
             ("author", 5, 0x01, nil),
             ("epoch", 6, 0x01, nil),
             ("seq", 6, 0x01, nil),
         ]
         for (column, index, mask, expected) in cases {
             let path = try copy()
-            try Self.flip(path, table: "op", column: column, where: opClause, opArguments, index: index, mask: mask)
+            if column == "author" || column == "epoch" {
+                try Self.flip(path, table: "log", column: column, where: "author = ? AND epoch = ?", [anaKey, 0xA1],
+                              index: index, mask: mask)
+            } else {
+                try Self.flip(path, table: "op_row", column: column, where: opClause, opArguments, index: index, mask: mask)
+            }
             let result = try verify(path)
             #expect(result.status == 1, "flipping \(column)[\(index)] went unnoticed: \(result.stdout)")
             let failed = result.stdout.split(separator: "\n").first { $0.hasPrefix("FAILED: ") }.map(String.init)

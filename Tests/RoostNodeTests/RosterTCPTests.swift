@@ -121,6 +121,9 @@ import RoostSync
         let leaPort = try await lea.listen()
         try lea.dial(ana, port: anaPort)
         #expect(try await eventually { try lea.role(of: lea) == .lead && lea.role(of: kenji) == .agent })
+        // Kenji must have Lea's admission (from Ana) before his link to Ana goes: else his handshake refuses Lea as
+        // "not a member of the team" for the rest of the test (seen once in a loaded full run, 2026-12-05).
+        #expect(try await eventually { try kenji.role(of: lea) == .lead })
         try await kenji.restart(group: group)
         try kenji.dial(lea, port: leaPort)
 

@@ -5,8 +5,9 @@ import RoostCrypto
 @testable import RoostStore
 import Testing
 
-/// `v14-compact-op`: a home whose op rows still store `prev` and every `body_hash` is rebuilt on open into the
-/// compact rows (OpRow.swift), and reads back the same ops, hashes, seals and state.
+/// `v14-compact-op`: a home whose op table still stores `prev`, every `body_hash` and the author key per op is
+/// rebuilt on open into `log`, `op_row` and the `op` view (OpRow.swift), and reads back the same ops, hashes,
+/// seals and state.
 @Suite struct OpRowMigrationTests {
     /// A home with two authors' logs (several seals each) and one erased body, its op table put back in the layout
     /// from before v14; `wrongPrev` stores, at one op, a `prev` that is not the previous op's hash and the hash of
@@ -54,8 +55,12 @@ import Testing
                     Int64(h.bodyLength), h.bodyHash.data, OpCrypto.headerHash(h).data, op.body.map { Data($0) }])
             }
             try db.execute(sql: """
-                DROP INDEX op_bodyless;
-                DROP TABLE op;
+                DROP TRIGGER seal_needs_its_op;
+                DROP TRIGGER op_erasure_needs_its_op;
+                DROP TRIGGER op_row_keeps_its_seal;
+                DROP VIEW op;
+                DROP TABLE op_row;
+                DROP TABLE log;
                 ALTER TABLE op_old RENAME TO op;
                 CREATE INDEX op_bodyless ON op (author, epoch, seq) WHERE body IS NULL;
                 DELETE FROM grdb_migrations WHERE identifier = 'v14-compact-op';
@@ -74,6 +79,8 @@ import Testing
         let store = try OpStore(path: old.path)
         let migrated = try store.writer.read { db in try db.columns(in: "op").map(\.name) }
         #expect(migrated == OpRow.columns)
+        let logs = try store.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM log") }
+        #expect(logs == 2)
         #expect(try store.batch(after: VersionVector()) == old.batch)
         #expect(try store.stateHash() == old.state)
         let report = try store.verify()

@@ -288,12 +288,12 @@ import RoostCrypto
     }
 
     @Test(arguments: [
-        ("UPDATE op SET body = CAST(substr(body, 1, 8) || x'5a' || substr(body, 10) AS BLOB) WHERE seq = 1",
+        ("UPDATE op_row SET body = CAST(substr(body, 1, 8) || x'5a' || substr(body, 10) AS BLOB) WHERE seq = 1",
          "header does not hash to its stored hash (altered)"),
-        ("UPDATE op SET hlc = hlc + 1 WHERE seq = 2", "altered"),
-        ("UPDATE op SET kind = 3 WHERE seq = 2", "altered"),
-        ("UPDATE op SET hash = zeroblob(32) WHERE seq = 1", "/1: header does not hash to its stored hash"),
-        ("UPDATE op SET body_hash = body_hash(body), body = NULL WHERE seq = 2", "body missing"),
+        ("UPDATE op_row SET hlc = hlc + 1 WHERE seq = 2", "altered"),
+        ("UPDATE op_row SET kind = 3 WHERE seq = 2", "altered"),
+        ("UPDATE op_row SET hash = zeroblob(32) WHERE seq = 1", "/1: header does not hash to its stored hash"),
+        ("UPDATE op_row SET body_hash = body_hash(body), body = NULL WHERE seq = 2", "body missing"),
         ("UPDATE seal SET signature = zeroblob(64)", "signature does not verify"),
         ("DELETE FROM seal", "not covered by a valid seal"),
         ("UPDATE mv_register SET value = x'03000000046f70656e21'", "mv_register(collection=ticket, key=1, field=status): column value differs"),

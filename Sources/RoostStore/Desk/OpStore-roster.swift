@@ -193,7 +193,8 @@ extension OpStore {
             try db.execute(sql: "DELETE FROM erasure_target WHERE erasure_author = ? AND erasure_epoch = ? AND erasure_seq > ?",
                            arguments: args)
             try db.execute(sql: "DELETE FROM erasure WHERE author = ? AND epoch = ? AND seq > ?", arguments: args)
-            try db.execute(sql: "DELETE FROM op WHERE author = ? AND epoch = ? AND seq > ?", arguments: args)
+            try db.execute(sql: "DELETE FROM op_row WHERE log = (SELECT id FROM log WHERE author = ? AND epoch = ?) AND seq > ?",
+                           arguments: args)
             removed += db.changesCount
             if keep == 0 {
                 try db.execute(sql: "DELETE FROM log_head WHERE author = ? AND epoch = ?", arguments: [log.author.key.data, log.epoch.sql])

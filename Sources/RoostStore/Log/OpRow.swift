@@ -9,7 +9,8 @@ import RoostCrypto
 ///   from its first op: ops are applied in order and a revocation's cut removes a suffix, never a prefix);
 /// - `body_hash` is the BLAKE2b-256 of the body, so it is stored only for an op held without its body (erased or
 ///   withheld), which the schema enforces.
-/// Each op row is 65 bytes smaller than with both stored (Benchmarks/README.md, "Bytes per op").
+/// With the author key stored once per log (`log`, Schema.opStorageSQL), the op table takes 129 bytes per op on issue
+/// 12's workload instead of 239 (Benchmarks/README.md, "Bytes per op, 2026-12-05").
 struct OpRow {
     var header: OpHeader
     /// The op's header hash, as stored (verify compares it with the recomputed one).

@@ -86,18 +86,19 @@ extension OpStore {
                 report.duplicateLogs.insert(plan.log)
             }
             let authorData = plan.log.author.key.data
+            let logRow = plan.new.isEmpty ? 0 : try Self.logRowID(plan.log, db)
             for op in plan.new {
                 if erasing, let named = try ErasureLedger.effectiveResidue(of: op.header.ref, hash: op.hash, db: db) {
-                    try ErasureLedger.storeErased(op.header, hash: op.hash, residue: named.residue, erasedHLC: named.erasedHLC,
-                                                  dirty: &dirty, db: db)
+                    try ErasureLedger.storeErased(op.header, hash: op.hash, logRow: logRow, residue: named.residue,
+                                                  erasedHLC: named.erasedHLC, dirty: &dirty, db: db)
                     report.withheld += op.body == nil ? 1 : 0
                 } else if let body = op.body, let decoded = op.decoded {
-                    try Self.insert(op.header, hash: op.hash, body: body, db)
+                    try Self.insert(op.header, hash: op.hash, body: body, logRow: logRow, db)
                     try Materializer.apply(decoded, stamp: Stamp(hlc: op.header.hlc, ref: op.header.ref),
                                            author: authorData, dirty: &dirty, db: db)
                 } else {
                     // Withheld: stored as a header; an erasure naming it gives it its effect when it arrives.
-                    try Self.insert(op.header, hash: op.hash, body: nil, db)
+                    try Self.insert(op.header, hash: op.hash, body: nil, logRow: logRow, db)
                     report.withheld += 1
                 }
                 // Checked by the plan with the same wall time and drift: cannot fail here.

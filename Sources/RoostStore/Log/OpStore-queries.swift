@@ -54,7 +54,7 @@ extension OpStore {
 
     /// Number of ops stored.
     public func opCount() throws(StoreError) -> Int {
-        try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM op") ?? 0 }
+        try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM op_row") ?? 0 }
     }
 
     /// Fork evidence recorded so far.

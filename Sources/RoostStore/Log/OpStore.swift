@@ -172,6 +172,7 @@ public final class OpStore: Sendable {
             headers.reserveCapacity(encoded.count)
             let wall = clock.nowMillis()
             let authorData = author.id.key.data
+            let logRow = try Self.logRowID(author.log, db)
             var dirty = DeskProjection.Dirty()
             for (body, bytes) in encoded {
                 seq += 1
@@ -179,7 +180,7 @@ public final class OpStore: Sendable {
                     author: author.id, epoch: author.epoch, seq: seq, prev: prev, hlc: hybrid.tick(wallMillis: wall),
                     kind: body.kind, bodyLength: UInt32(bytes.count), bodyHash: OpCrypto.bodyHash(bytes))
                 let hash = OpCrypto.headerHash(header)
-                try Self.insert(header, hash: hash, body: bytes, db)
+                try Self.insert(header, hash: hash, body: bytes, logRow: logRow, db)
                 try Materializer.apply(body, stamp: Stamp(hlc: header.hlc, ref: header.ref), author: authorData,
                                        dirty: &dirty, db: db)
                 headers.append(header)
@@ -231,14 +232,24 @@ public final class OpStore: Sendable {
         return try Bytes32(data: data)
     }
 
-    /// Stores an op (``OpRow`` says which header fields are recomputed instead of stored).
-    static func insert(_ header: OpHeader, hash: Bytes32, body: [UInt8]?, _ db: Database) throws {
+    /// The number `log` stores for a log (``Schema/opStorageSQL``), given it on first use.
+    static func logRowID(_ log: LogID, _ db: Database) throws -> Int64 {
+        let arguments: StatementArguments = [log.author.key.data, log.epoch.sql]
+        if let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM log WHERE author = ? AND epoch = ?"),
+                                       arguments: arguments) {
+            return id
+        }
+        try db.cachedStatement(sql: "INSERT INTO log (author, epoch) VALUES (?, ?)").execute(arguments: arguments)
+        return db.lastInsertedRowID
+    }
+
+    /// Stores an op of the log numbered `logRow` (``logRowID(_:_:)``; ``OpRow`` says which header fields are
+    /// recomputed instead of stored).
+    static func insert(_ header: OpHeader, hash: Bytes32, body: [UInt8]?, logRow: Int64, _ db: Database) throws {
         var statement = try FastStatement(db, """
-            INSERT INTO op (author, epoch, seq, hlc, kind, body_len, body_hash, hash, body)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO op_row (log, seq, hlc, kind, body_len, body_hash, hash, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        statement.bind(header.author.key)
-        statement.bind(header.epoch)
+        statement.bind(logRow)
         statement.bind(header.seq)
         statement.bind(header.hlc.rawValue)
         statement.bind(Int64(header.kind.rawValue))
@@ -263,14 +274,18 @@ public final class OpStore: Sendable {
             SELECT body FROM op WHERE author = ? AND epoch = ? AND seq = ? AND body IS NOT NULL
             """), arguments: position)
         else { return false }
-        try db.cachedStatement(sql: "UPDATE op SET body_hash = ?, body = NULL WHERE author = ? AND epoch = ? AND seq = ?")
-            .execute(arguments: [OpCrypto.bodyHash([UInt8](body)).data] + position)
+        try db.cachedStatement(sql: """
+            UPDATE op_row SET body_hash = ?, body = NULL
+            WHERE log = (SELECT id FROM log WHERE author = ? AND epoch = ?) AND seq = ?
+            """).execute(arguments: [OpCrypto.bodyHash([UInt8](body)).data] + position)
         return true
     }
 
     /// Stores a body fetched again for an op held without one (its hash already checked against the header).
     static func restoreBody(_ ref: OpRef, body: [UInt8], _ db: Database) throws {
-        try db.cachedStatement(sql: "UPDATE op SET body = ?, body_hash = NULL WHERE author = ? AND epoch = ? AND seq = ?")
+        try db.cachedStatement(sql: """
+            UPDATE op_row SET body = ?, body_hash = NULL WHERE log = (SELECT id FROM log WHERE author = ? AND epoch = ?) AND seq = ?
+            """)
             .execute(arguments: [Data(body), ref.author.key.data, ref.epoch.sql, ref.seq.sql])
     }
 

@@ -120,24 +120,37 @@ enum Schema {
                 \(SearchIndex.triggersSQL)
                 """)
         }
-        // Ops held without a body: the candidates for fetching it again from a peer (OpStore-bodies.swift).
+        // Ops held without a body: the candidates for fetching it again from a peer (OpStore-bodies.swift). Homes that
+        // v1-oplog creates with `op_row` have the index already.
         migrator.registerMigration("v13-bodyless-ops") { db in
-            try db.execute(sql: opBodylessIndexSQL)
+            guard try !db.tableExists("op_row") else { return }
+            try db.execute(sql: "CREATE INDEX op_bodyless ON op (author, epoch, seq) WHERE body IS NULL")
         }
-        // Homes created before op rows lost `prev` and a held body's `body_hash` (OpRow.swift; v1-oplog creates the
-        // new table since): the table is rebuilt. Both are recomputed on reading, so an op whose stored hash was taken
-        // over a wrong `prev` or `body_hash` still fails verify (its header hash check); a wrong copy alone is dropped.
+        // Homes created before `log`, `op_row` and the `op` view (v1-oplog creates them since): the op table is
+        // rebuilt without `prev`, a held body's `body_hash` and the author key (OpRow.swift), and seals and erasure
+        // marks lose their foreign keys to it for triggers. `prev` and `body_hash` are recomputed on reading, so an
+        // op whose stored hash was taken over a wrong one still fails verify (its header hash check); a wrong copy
+        // alone is dropped.
         migrator.registerMigration("v14-compact-op") { db in
-            guard try db.columns(in: "op").contains(where: { $0.name == "prev" }) else { return }
+            guard try !db.tableExists("op_row") else { return }
             try db.execute(sql: """
-                \(opTableSQL("op_v14"))
-                INSERT INTO op_v14 (author, epoch, seq, hlc, kind, body_len, body_hash, hash, body)
-                    SELECT author, epoch, seq, hlc, kind, body_len, CASE WHEN body IS NULL THEN body_hash END, hash, body
-                    FROM op;
                 DROP INDEX IF EXISTS op_bodyless;
+                \(opStorageSQL)
+                INSERT INTO log (author, epoch) SELECT DISTINCT author, epoch FROM op ORDER BY author, epoch;
+                INSERT INTO op_row (log, seq, hlc, kind, body_len, body_hash, hash, body)
+                    SELECT log.id, op.seq, op.hlc, op.kind, op.body_len, CASE WHEN op.body IS NULL THEN op.body_hash END,
+                           op.hash, op.body
+                    FROM op JOIN log ON log.author = op.author AND log.epoch = op.epoch;
+                \(sealTableSQL("seal_v14"))
+                INSERT INTO seal_v14 SELECT author, epoch, seq, head, signature FROM seal;
+                DROP TABLE seal;
+                ALTER TABLE seal_v14 RENAME TO seal;
+                \(opErasureTableSQL("op_erasure_v14"))
+                INSERT INTO op_erasure_v14 SELECT author, epoch, seq, erased_hlc FROM op_erasure;
+                DROP TABLE op_erasure;
+                ALTER TABLE op_erasure_v14 RENAME TO op_erasure;
                 DROP TABLE op;
-                ALTER TABLE op_v14 RENAME TO op;
-                \(opBodylessIndexSQL)
+                \(opViewSQL)
                 """)
         }
         return migrator
@@ -239,14 +252,20 @@ enum Schema {
         ) WITHOUT ROWID;
         """
 
-    static let opBodylessIndexSQL = "CREATE INDEX op_bodyless ON op (author, epoch, seq) WHERE body IS NULL;"
-
-    /// The op table (as `name`, for the migration that rebuilds it): see ``OpRow`` for what is not stored.
-    static func opTableSQL(_ name: String) -> String {
-        """
-        CREATE TABLE \(name) (
+    /// The op log's storage (``OpRow`` says which header fields a row leaves out). `log` numbers each (author, epoch)
+    /// once, so an op row carries a small integer instead of the 32-byte author key (Protocol/DESIGN-format-2.md F2.3);
+    /// `op` is a view with every stored header column, which readers use; writers write `op_row`.
+    static let opStorageSQL = """
+        CREATE TABLE log (
+            id INTEGER PRIMARY KEY,
             author BLOB NOT NULL CHECK (length(author) = 32),
             epoch INTEGER NOT NULL CHECK (epoch >= 0),
+            UNIQUE (author, epoch)
+        );
+
+        -- One row per op: body is NULL once erased or when withheld, and body_hash is stored exactly then.
+        CREATE TABLE op_row (
+            log INTEGER NOT NULL REFERENCES log (id),
             seq INTEGER NOT NULL CHECK (seq >= 1),
             hlc INTEGER NOT NULL CHECK (hlc >= 0),
             kind INTEGER NOT NULL CHECK (kind BETWEEN 1 AND 65535),
@@ -255,6 +274,60 @@ enum Schema {
             hash BLOB NOT NULL CHECK (length(hash) = 32),
             body BLOB CHECK (body IS NULL OR length(body) = body_len),
             CHECK ((body IS NULL) = (body_hash IS NOT NULL)),
+            PRIMARY KEY (log, seq)
+        ) WITHOUT ROWID;
+
+        -- Ops held without a body: the candidates for fetching it again from a peer (OpStore-bodies.swift).
+        CREATE INDEX op_bodyless ON op_row (log, seq) WHERE body IS NULL;
+        """
+
+    /// The view readers use, and the triggers that keep what foreign keys to the op table kept before it became a
+    /// view (a view cannot be a foreign key's parent): no seal or erasure mark without its op, no op deleted under one.
+    static let opViewSQL = """
+        CREATE VIEW op (author, epoch, seq, hlc, kind, body_len, body_hash, hash, body) AS
+            SELECT log.author, log.epoch, op_row.seq, op_row.hlc, op_row.kind, op_row.body_len, op_row.body_hash,
+                   op_row.hash, op_row.body
+            FROM op_row JOIN log ON log.id = op_row.log;
+
+        CREATE TRIGGER seal_needs_its_op BEFORE INSERT ON seal
+        WHEN NOT EXISTS (SELECT 1 FROM op WHERE author = NEW.author AND epoch = NEW.epoch AND seq = NEW.seq)
+        BEGIN SELECT RAISE(ABORT, 'a seal needs its op'); END;
+
+        CREATE TRIGGER op_erasure_needs_its_op BEFORE INSERT ON op_erasure
+        WHEN NOT EXISTS (SELECT 1 FROM op WHERE author = NEW.author AND epoch = NEW.epoch AND seq = NEW.seq)
+        BEGIN SELECT RAISE(ABORT, 'an erasure mark needs its op'); END;
+
+        CREATE TRIGGER op_row_keeps_its_seal BEFORE DELETE ON op_row
+        WHEN EXISTS (SELECT 1 FROM log JOIN seal ON seal.author = log.author AND seal.epoch = log.epoch
+                     WHERE log.id = OLD.log AND seal.seq = OLD.seq)
+          OR EXISTS (SELECT 1 FROM log JOIN op_erasure x ON x.author = log.author AND x.epoch = log.epoch
+                     WHERE log.id = OLD.log AND x.seq = OLD.seq)
+        BEGIN SELECT RAISE(ABORT, 'an op with a seal or an erasure mark cannot be deleted'); END;
+        """
+
+    /// The seal table (as `name`, for the migration that rebuilds it).
+    static func sealTableSQL(_ name: String) -> String {
+        """
+        CREATE TABLE \(name) (
+            author BLOB NOT NULL,
+            epoch INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            head BLOB NOT NULL CHECK (length(head) = 32),
+            signature BLOB NOT NULL CHECK (length(signature) = 64),
+            PRIMARY KEY (author, epoch, seq)
+        ) WITHOUT ROWID;
+        """
+    }
+
+    /// Bodies erased on purpose (redaction); a missing body without a row here is corruption. (As `name`, for the
+    /// migration that rebuilds it.)
+    static func opErasureTableSQL(_ name: String) -> String {
+        """
+        CREATE TABLE \(name) (
+            author BLOB NOT NULL,
+            epoch INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            erased_hlc INTEGER NOT NULL,
             PRIMARY KEY (author, epoch, seq)
         ) WITHOUT ROWID;
         """
@@ -266,30 +339,10 @@ enum Schema {
             value BLOB NOT NULL
         ) WITHOUT ROWID;
 
-        -- One row per op: the header columns but prev (the hash of the op before it in its log) and, when the
-        -- body is held, body_hash (recomputed from the body); see OpRow.swift. The body is NULL once erased or
-        -- when withheld; body_hash is stored exactly then, so the chain still verifies.
-        \(opTableSQL("op"))
-
-        -- Bodies erased on purpose (redaction); a missing body without a row here is corruption.
-        CREATE TABLE op_erasure (
-            author BLOB NOT NULL,
-            epoch INTEGER NOT NULL,
-            seq INTEGER NOT NULL,
-            erased_hlc INTEGER NOT NULL,
-            PRIMARY KEY (author, epoch, seq),
-            FOREIGN KEY (author, epoch, seq) REFERENCES op (author, epoch, seq)
-        ) WITHOUT ROWID;
-
-        CREATE TABLE seal (
-            author BLOB NOT NULL,
-            epoch INTEGER NOT NULL,
-            seq INTEGER NOT NULL,
-            head BLOB NOT NULL CHECK (length(head) = 32),
-            signature BLOB NOT NULL CHECK (length(signature) = 64),
-            PRIMARY KEY (author, epoch, seq),
-            FOREIGN KEY (author, epoch, seq) REFERENCES op (author, epoch, seq)
-        ) WITHOUT ROWID;
+        \(opStorageSQL)
+        \(sealTableSQL("seal"))
+        \(opErasureTableSQL("op_erasure"))
+        \(opViewSQL)
 
         -- The head of every log this node holds; sealed_seq is the highest sealed position.
         CREATE TABLE log_head (
