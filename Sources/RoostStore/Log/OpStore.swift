@@ -89,7 +89,13 @@ public final class OpStore: Sendable {
     }
 
     private func migrate() throws(StoreError) {
-        try mapDatabaseErrors { try Schema.migrator.migrate(writer) }
+        try mapDatabaseErrors {
+            // A home from before v14-compact-op has its op table rebuilt: its old pages (zeroed: secure_delete) are
+            // then given back to the file system once, instead of staying in the file as free pages.
+            let rebuildsOps = try writer.read { db in try db.tableExists("op") && !db.tableExists("op_row") }
+            try Schema.migrator.migrate(writer)
+            if rebuildsOps && hasFiles { try writer.writeWithoutTransaction { db in try db.execute(sql: "VACUUM") } }
+        }
     }
 
     /// One write transaction; the full-text index takes the transaction's queued changes before it commits.
