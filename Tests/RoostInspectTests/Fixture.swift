@@ -3,7 +3,7 @@ import GRDB
 import RoostCore
 import RoostCrypto
 import RoostNode
-import RoostStore
+@_spi(StoreInternals) import RoostStore
 import RoostSync
 import RoostTestSupport
 

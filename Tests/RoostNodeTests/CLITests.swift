@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import RoostCore
 import RoostNode
-import RoostStore
+@_spi(StoreInternals) import RoostStore
 import RoostTestSupport
 
 /// Runs the built `roost` binary end to end, as a new user would type it, and checks exact output.

@@ -3,7 +3,7 @@ import NIOPosix
 import Testing
 import RoostCore
 import RoostNode
-import RoostStore
+@_spi(StoreInternals) import RoostStore
 import RoostSync
 import RoostTestSupport
 

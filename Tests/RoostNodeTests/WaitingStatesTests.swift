@@ -3,7 +3,7 @@ import GRDB
 import Testing
 import RoostCore
 import RoostNode
-import RoostStore
+@_spi(StoreInternals) import RoostStore
 
 /// Waiting states (issue 15): pending waits on the customer and on-hold on someone else; both stay open work, pause
 /// the reply clocks, are not routed, and open again when the customer writes, on every node alike.

@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import RoostCore
 import RoostCrypto
-import RoostStore
+@_spi(StoreInternals) import RoostStore
 import Testing
 
 // Checks the help-desk projection (SPEC.md, Part 1b) against Protocol/vectors/desk.json: the complete

@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import RoostCore
 import RoostCrypto
-import RoostStore
+@_spi(StoreInternals) import RoostStore
 import Testing
 
 /// Disk full (issue 16): when SQLite reports SQLITE_FULL the store refuses the write with one clear error,

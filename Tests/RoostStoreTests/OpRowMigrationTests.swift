@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import RoostCore
 import RoostCrypto
-@testable import RoostStore
+@_spi(StoreInternals) @testable import RoostStore
 import Testing
 
 /// `v14-compact-op`: a home whose op table still stores `prev`, every `body_hash` and the author key per op is

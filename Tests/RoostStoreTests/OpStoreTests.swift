@@ -3,7 +3,7 @@ import GRDB
 import Testing
 import RoostCore
 import RoostCrypto
-@testable import RoostStore
+@_spi(StoreInternals) @testable import RoostStore
 
 @Suite struct OpStoreTests {
     static let ticket = EntityRef("ticket", "1")

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 import RoostCore
-@testable import RoostStore
+@_spi(StoreInternals) @testable import RoostStore
 import Testing
 
 /// `v9-search-authors`: a home indexed before the full-text index had its `author` column is migrated on open,

@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import RoostCore
 import RoostCrypto
-import RoostStore
+@_spi(StoreInternals) import RoostStore
 
 /// Roost's side of `tools/bench-peers.sh` (issue 12, point 3): the same updates to tickets that the script gives
 /// pycrdt (Yrs), loro and plain sqlite3, read from its workload file, through Roost's own store: every op signed

@@ -2,7 +2,7 @@ import Foundation
 public import GRDB
 public import RoostCore
 import RoostCrypto
-public import RoostStore
+@_spi(StoreInternals) public import RoostStore
 
 // The four scenarios of the benchmark issue, as fixtures that the package-benchmark suite and the
 // plain `roost-bench` executable both drive. Every store is a FILE database (WAL, synchronous=NORMAL:

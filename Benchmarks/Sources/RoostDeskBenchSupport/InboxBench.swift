@@ -3,7 +3,7 @@ import GRDB
 import RoostBenchSupport
 public import RoostCore
 public import RoostNode
-public import RoostStore
+@_spi(StoreInternals) public import RoostStore
 
 // Desk benchmark D2: `DeskService.inbox` (what `roost inbox` runs) on a FILE node home holding
 // 100,000 tickets, built with `DeskService.ingest` like a real import and cached between runs.

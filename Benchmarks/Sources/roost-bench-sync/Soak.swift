@@ -1,7 +1,7 @@
 import Foundation
 import NIOConcurrencyHelpers
 import RoostCore
-import RoostStore
+@_spi(StoreInternals) import RoostStore
 import RoostSync
 
 /// The resident set size of this process, from /proc/self/status (Linux), in bytes.

@@ -15,7 +15,7 @@ import Foundation
 import RoostBenchSupport
 import RoostCore
 import RoostDeskBenchSupport
-import RoostStore
+@_spi(StoreInternals) import RoostStore
 
 if CommandLine.arguments.contains("--help") || CommandLine.arguments.contains("-h") {
     print("""

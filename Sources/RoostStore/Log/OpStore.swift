@@ -6,8 +6,10 @@ import RoostCrypto
 /// A node's SQLite database: the op log of every author it holds and the materialized state merged
 /// from it. Writes are serialized by GRDB; the CLI and a running daemon may open the same file (WAL).
 public final class OpStore: Sendable {
-    /// The GRDB connection (a pool for files, a queue in memory).
-    public let writer: any DatabaseWriter
+    /// The GRDB connection (a pool for files, a queue in memory). Not public API: every other layer goes through the
+    /// store's methods (issue 19). Tests reach it with `@testable import`, the release-built benchmarks (another
+    /// package) with `@_spi(StoreInternals) import RoostStore`.
+    @_spi(StoreInternals) public let writer: any DatabaseWriter
     /// How far in the future a remote op's HLC may be (ms).
     public let maxClockDriftMillis: UInt64
     /// The folded roster, reused while `meta.roster_version` does not change.
