@@ -85,7 +85,11 @@ import RoostTestSupport
             case let (9, ticket?): _ = try? desk.note(ticket, "called back")
             default:
                 roots.append(id)
-                try desk.ingest([Self.message(id, root: id, inbound: true, at: at)], rules: .empty, report: &ingest)
+                // About half the new tickets name billing, and the triage rule puts those in the "billing" queue (the
+                // report's queue scope then selects real tickets).
+                let text = Bool.random(using: &random) ? "@AcmeCare billing help" : "@AcmeCare help"
+                try desk.ingest([Self.message(id, root: id, inbound: true, at: at, text: text)], rules: Self.billingRules,
+                                report: &ingest)
             }
             if step % 15 == 14 {
                 let report = try await pass()
@@ -114,7 +118,15 @@ import RoostTestSupport
         #expect(try server.psql("SELECT count(*) FROM roost_messages WHERE author = '\(erased)'")
                     .trimmingCharacters(in: .whitespacesAndNewlines) == String(held), "seed \(seed)")
         #expect(fullPasses == 3, "seed \(seed)")
+        #expect(try desk.report(DeskReport.Scope(queue: "billing")).tickets > 0, "seed \(seed): the queue scope selects tickets")
     }
+
+    static let billingRules = try! TriageRules.parse("""
+        [[rule]]
+        name = "billing"
+        keywords = ["billing"]
+        queue = "billing"
+        """, file: "billing.toml")
 
     /// Every figure of the report, in each scope (all, since, until, a queue, the busiest agent, an agent with no
     /// work), equals examples/mirror/report.sql on the warehouse; the tickets, messages and reply events are the
@@ -219,12 +231,13 @@ import RoostTestSupport
         try Self.check(server, desk, node, now: now, "after 6 kills (seed \(seed))")
     }
 
-    static func message(_ id: String, root: String, inbound: Bool, at millis: UInt64, signature: String? = nil) -> IncomingMessage {
+    static func message(_ id: String, root: String, inbound: Bool, at millis: UInt64, signature: String? = nil,
+                        text: String? = nil) -> IncomingMessage {
         IncomingMessage(
             id: id, ticketKey: Desk.publicTicketKey(rootTweetID: root), channel: .public, conversation: root,
             direction: inbound ? .inbound : .outbound, author: inbound ? "9\(root)" : "AcmeCare", customer: "9\(root)",
             customerHandle: nil, customerName: nil, followers: nil, verified: nil, brand: "AcmeCare",
-            text: inbound ? "@AcmeCare help" : "On it", createdMillis: millis, replyTo: inbound ? nil : root,
+            text: text ?? (inbound ? "@AcmeCare help" : "On it"), createdMillis: millis, replyTo: inbound ? nil : root,
             signature: signature, mentions: inbound ? ["acmecare"] : [])
     }
 }
