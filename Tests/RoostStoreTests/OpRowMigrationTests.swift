@@ -75,6 +75,8 @@ import Testing
         defer { old.cleanup() }
         let columns = try DatabaseQueue(path: old.path).read { db in try db.columns(in: "op").map(\.name) }
         #expect(columns.contains("prev"), "the home is in the old layout before it is opened")
+        // Read-only (roost-inspect) cannot upgrade it, so it refuses it rather than misreading its rows.
+        #expect(throws: StoreError.self) { _ = try OpStore(readOnlyPath: old.path) }
 
         let store = try OpStore(path: old.path)
         let migrated = try store.writer.read { db in try db.columns(in: "op").map(\.name) }

@@ -42,11 +42,19 @@ public final class OpStore: Sendable {
         try migrate()
     }
 
-    /// Opens a database read-only (inspection of a copied file, or of a running node's).
+    /// Opens a database read-only (inspection of a copied file, or of a running node's). A database an older Roost
+    /// wrote, which opening it read-only cannot upgrade, is refused: its tables are not the ones the readers expect.
     public init(readOnlyPath path: String) throws(StoreError) {
         var config = Configuration()
         config.readonly = true
-        writer = try mapDatabaseErrors { try DatabaseQueue(path: path, configuration: config) }
+        let queue = try mapDatabaseErrors { try DatabaseQueue(path: path, configuration: config) }
+        guard try mapDatabaseErrors({ try queue.read { db in try Schema.migrator.hasCompletedMigrations(db) } }) else {
+            throw .invalidOperation("""
+                this database was written by an older version of Roost: open its home once with `roost` (for example \
+                `roost status`), which upgrades it, before reading it read-only
+                """)
+        }
+        writer = queue
         maxClockDriftMillis = Limits.defaultMaxClockDriftMillis
         hasFiles = true
         soleConnection = false
