@@ -3,8 +3,8 @@ import GRDB
 import RoostCore
 import RoostCrypto
 
-/// An op as the `op` table holds it (Schema.oplogSQL): its header without the two fields that are recomputed on
-/// reading (Protocol/DESIGN-format-2.md F2.3, applied to format 1 ops):
+/// An op as the `op` view shows it (Schema.opStorageSQL: `op_row` joined with `log`): its header without the two
+/// fields that are recomputed on reading (Protocol/DESIGN-format-2.md F2.3, applied to format 1 ops):
 /// - `prev` is the stored hash of the op before it in its log, or zeros at seq 1 (a node holds every log it holds
 ///   from its first op: ops are applied in order and a revocation's cut removes a suffix, never a prefix);
 /// - `body_hash` is the BLAKE2b-256 of the body, so it is stored only for an op held without its body (erased or
@@ -75,13 +75,17 @@ struct OpRow {
 /// stored hash of the op before it otherwise (one lookup by primary key), zeros at seq 1.
 struct PrevHashes {
     private var last: (log: LogID, seq: UInt64, hash: Bytes32)?
+    private let lookUpGaps: Bool
 
-    init() {}
+    /// With `lookUpGaps` false (verify's walk in log order), an op whose predecessor is not the row read just before
+    /// gets zeros, and the walk reports the gap, instead of a lookup.
+    init(lookUpGaps: Bool = true) { self.lookUpGaps = lookUpGaps }
 
-    /// `prev` of the op at `seq` of `log`; the caller then reports the row it read with ``held(_:)``.
-    func prev(of log: LogID, seq: UInt64, _ db: Database) throws -> Bytes32 {
+    /// `prev` of the op at `seq` of `log`.
+    private func prev(of log: LogID, seq: UInt64, _ db: Database) throws -> Bytes32 {
         if seq == 1 { return .zero }
         if let last, last.seq == seq - 1, last.log == log { return last.hash }
+        guard lookUpGaps else { return .zero }
         guard let hash = try OpStore.storedHash(log, seq: seq - 1, db) else {
             throw StoreError.corrupt("op \(OpRef(author: log.author, epoch: log.epoch, seq: seq)): the op before it is not held")
         }
