@@ -5,7 +5,7 @@
 //   RoostCore <- RoostCrypto (CSodium) <- RoostStore <- RoostSync (SwiftNIO) <- RoostNode <- RoostWeb <- roost
 //   RoostCore <- RoostTwitter (CCLD2) <- RoostNode
 //   RoostNode <- RoostMirror (postgres-nio) <- roost
-//   RoostNode, RoostConsole <- roost-inspect; RoostConsole <- roost
+//   RoostStore <- RoostInspection; RoostNode, RoostInspection, RoostConsole <- roost-inspect; RoostConsole <- roost
 // (RoostCore is pure and depends on nothing. Not products: FakeXServer, RoostTestSupport.)
 import PackageDescription
 
@@ -147,6 +147,9 @@ let package = Package(
             resources: [.embedInCode("Assets/app.css"), .embedInCode("Assets/app.js")],
             swiftSettings: swiftSettings
         ),
+        // The admin tool's read models over a store (diff of two stores, why a field has its value, overwritten
+        // registers): above the store, which keeps only the op log and the node's own read models.
+        .target(name: "RoostInspection", dependencies: ["RoostStore", "RoostCore"], swiftSettings: swiftSettings),
         // What both executables print with (JSON, rows, tables): one implementation for roost and roost-inspect.
         .target(name: "RoostConsole", swiftSettings: swiftSettings),
         .executableTarget(
@@ -166,7 +169,7 @@ let package = Package(
         .executableTarget(
             name: "roost-inspect",
             dependencies: [
-                "RoostStore", "RoostCore", "RoostNode", "RoostSync", "RoostConsole",
+                "RoostInspection", "RoostStore", "RoostCore", "RoostNode", "RoostSync", "RoostConsole",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "tools/roost-inspect",

@@ -81,7 +81,7 @@ struct RoostCLI {
         #expect(sent.status == 0, "\(sent.stderr)")
         let discarded = try await cli.runOffPool(["outbox", "discard", other.messageID])
         #expect(discarded.stdout == "\(other.messageID) discarded\n")
-        let rows = try node.node.store.outbox()
+        let rows = try node.node.store.outbox.rows()
         #expect(rows.first { $0.id == held.messageID }.map { ($0.state, $0.override) } ?? (.failed, false) == (.queued, true))
         #expect(rows.first { $0.id == other.messageID }?.state == .discarded)
         #expect(try await cli.runOffPool(["outbox", "discard", other.messageID]).status != 0)
@@ -101,9 +101,9 @@ struct RoostCLI {
         func eventually(_ what: String, _ check: () async throws -> Bool) async throws {
             #expect(try await RoostTestSupport.eventually(seconds: 60, pollNanoseconds: 100_000_000, check), "timed out waiting for \(what)")
         }
-        try await eventually("the mention") { try node.node.store.exists(EntityRef(Desk.message, mention.id)) }
+        try await eventually("the mention") { try node.node.store.state.exists(EntityRef(Desk.message, mention.id)) }
         let reply = try node.desk(at: realNow()).reply("p" + mention.id, text: "Yes, until 8pm")
-        try await eventually("the post") { try node.node.store.outbox().first { $0.id == reply.messageID }?.state == .posted }
+        try await eventually("the post") { try node.node.store.outbox.rows().first { $0.id == reply.messageID }?.state == .posted }
         let status = try await cli.runOffPool(["gateway", "status"])
         #expect(status.stdout.split(separator: "\n").contains { $0.hasPrefix("  last error:") && $0.hasSuffix(" none") },
                 "\(status.stdout)")
@@ -161,13 +161,13 @@ extension GatewayCLITests {
         func eventually(_ what: String, _ check: () async throws -> Bool) async throws {
             #expect(try await RoostTestSupport.eventually(seconds: 60, pollNanoseconds: 100_000_000, check), "timed out waiting for \(what)")
         }
-        try await eventually("the mention") { try node.node.store.exists(EntityRef(Desk.message, mention.id)) }
+        try await eventually("the mention") { try node.node.store.state.exists(EntityRef(Desk.message, mention.id)) }
         // X now rate-limits mentions with a reset 10 minutes away; the next poll takes the 429 and waits.
         for _ in 0..<3 { await fake.state.inject(.rateLimit(resetInSeconds: 600), on: "/2/users/mentions") }
         try await eventually("a 429 served on mentions") { await fake.state.pendingFaults < 3 }
         let reply = try node.desk(at: realNow()).reply("p" + mention.id, text: "Yes, until 8pm")
         try await eventually("the post while ingest waits") {
-            try node.node.store.outbox().first { $0.id == reply.messageID }?.state == .posted
+            try node.node.store.outbox.rows().first { $0.id == reply.messageID }?.state == .posted
         }
         #expect(await fake.state.pendingFaults >= 1, "ingest was still held by the rate limit")
         daemon.terminate()

@@ -25,13 +25,13 @@ import Testing
         #expect(try await fake.gateway(team.gw).sweepDeletions() == 1)
         try team.sync()
         for node in [team.gw, team.ana, team.kenji] {
-            #expect(try node.node.store.thread("p" + deleted.id).map(\.text) == [Redaction.erasedText])
-            #expect(try node.node.store.thread("p" + kept.id).map(\.text).first?.contains("Quokkaberry") == true)
-            #expect(try node.node.store.erasures().map(\.reason) == [ErasureSchema.deletedOnXReason])
+            #expect(try node.node.store.desk.thread("p" + deleted.id).map(\.text) == [Redaction.erasedText])
+            #expect(try node.node.store.desk.thread("p" + kept.id).map(\.text).first?.contains("Quokkaberry") == true)
+            #expect(try node.node.store.erasures.records().map(\.reason) == [ErasureSchema.deletedOnXReason])
             #expect(try node.node.store.verify().isOK)
         }
         // The next sweep does not ask about the erased tweet again, and finds nothing new.
-        #expect(try team.gw.node.store.recentInboundTweetIDs(sinceMillis: 0, limit: 100) == [kept.id])
+        #expect(try team.gw.node.store.erasures.recentInboundTweetIDs(sinceMillis: 0, limit: 100) == [kept.id])
         #expect(try await fake.gateway(team.gw).sweepDeletions() == 0)
         #expect(await state.requests.contains("GET /2/tweets"))
     }

@@ -56,12 +56,12 @@ import Testing
             let store = node.node.store
             // Every mention is stored, on its conversation's ticket, once.
             for tweet in mentions {
-                let thread = try store.thread("p" + tweet.conversationID).map(\.id)
+                let thread = try store.desk.thread("p" + tweet.conversationID).map(\.id)
                 #expect(thread.filter { $0 == tweet.id }.count == 1, "seed \(seed): mention \(tweet.id) in \(thread)")
             }
             // No message is stored twice and nothing but the fake's tweets is stored.
             var stored: [String] = []
-            for conversation in Set(tweets.map(\.conversationID)) { stored += try store.thread("p" + conversation).map(\.id) }
+            for conversation in Set(tweets.map(\.conversationID)) { stored += try store.desk.thread("p" + conversation).map(\.id) }
             #expect(stored.count == Set(stored).count, "seed \(seed): a message twice")
             #expect(Set(stored).isSubset(of: Set(tweets.map(\.id))), "seed \(seed)")
             let cursor = try node.desk(at: realNow()).gatewayHandle("acmecare").mentionsCursor

@@ -31,11 +31,11 @@ struct Team {
 }
 
 func messageIDs(_ node: GatewayTestNode, ticket: String) throws -> [String] {
-    try node.node.store.thread(ticket).map(\.id)
+    try node.node.store.desk.thread(ticket).map(\.id)
 }
 
 func outbox(_ node: GatewayTestNode, _ id: String) throws -> OutboxRow? {
-    try node.node.store.outbox().first { $0.id == id }
+    try node.node.store.outbox.rows().first { $0.id == id }
 }
 
 @Suite(.serialized) struct GatewayTests {

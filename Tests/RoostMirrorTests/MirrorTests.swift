@@ -114,7 +114,7 @@ import RoostTestSupport
         let afterErasure = try await pass()
         #expect(afterErasure.full, "\(afterErasure)")
         try check(151)
-        let held = try node.store.deskSnapshot().messages.filter { $0.author == erased }.count
+        let held = try node.store.desk.deskSnapshot().messages.filter { $0.author == erased }.count
         #expect(try server.psql("SELECT count(*) FROM roost_messages WHERE author = '\(erased)'")
                     .trimmingCharacters(in: .whitespacesAndNewlines) == String(held), "seed \(seed)")
         #expect(fullPasses == 3, "seed \(seed)")
@@ -170,7 +170,7 @@ import RoostTestSupport
             #expect(agents == expected.agents, "\(context)")
         }
         // Row for row: the tickets and messages the node holds, one reply event per outbound message.
-        let snapshot = try node.store.deskSnapshot()
+        let snapshot = try node.store.desk.deskSnapshot()
         #expect(try server.psql("SELECT count(*) FROM roost_tickets").trimmingCharacters(in: .whitespacesAndNewlines)
                 == String(snapshot.tickets.count), "\(label)")
         #expect(try server.psql("SELECT string_agg(id, ',' ORDER BY id) FROM roost_messages").trimmingCharacters(in: .whitespacesAndNewlines)

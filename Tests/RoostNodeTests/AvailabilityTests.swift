@@ -34,7 +34,7 @@ import RoostNode
         // Kenji's own view: away, set by him; the same op on Ana's node gives the same register.
         let kenjiMine = try kenji.desk(at: t0 + 2 * minute).teamAvailability()[0]
         #expect(kenjiMine.set == .away && kenjiMine.effective == .away && kenjiMine.lastOpMillis == t0 + minute)
-        #expect(try ana.node.store.register(EntityRef("member", kenji.node.id.text), AvailabilityRules.field)?.stringValue == "away")
+        #expect(try ana.node.store.state.register(EntityRef("member", kenji.node.id.text), AvailabilityRules.field)?.stringValue == "away")
         #expect(try ana.node.store.lastOpMillisByAuthor()[kenji.node.id] == t0 + minute)
 
         // Silent past the limit: offline on both nodes at the same time.

@@ -19,8 +19,8 @@ import RoostSync
             _ = try ana.home.createTeam(name: "Hilton Suggests", node: ana)
             // Kenji is admitted by the founder; his node pins the founder as a joining node does.
             _ = try ana.append([RosterChange.body(member: kenji.id, .role(.agent))])
-            try kenji.store.setTeamFounder(ana.id)
-            try mallory.store.setTeamFounder(ana.id)
+            try kenji.store.team.setFounder(ana.id)
+            try mallory.store.team.setFounder(ana.id)
         }
 
         /// Ana and Kenji exchange bundles both ways (Ana's sealed to Kenji, Kenji's to everyone).
@@ -43,8 +43,8 @@ import RoostSync
         #expect(!steps.isEmpty && steps.last.map { $0.0 == $0.1 } == true && steps.last!.1 >= imported.applied)
         #expect(zip(steps, steps.dropFirst()).allSatisfy { $0.0 < $1.0 })
         #expect(imported.applied == (try homes.ana.store.versionVector()).entries.values.reduce(0, +))
-        #expect(try homes.kenji.store.register(EntityRef(Desk.ticket, "p1"), "priority") == .string("high"))
-        #expect(try homes.kenji.store.register(EntityRef("team", "info"), "name") == .string("Hilton Suggests"))
+        #expect(try homes.kenji.store.state.register(EntityRef(Desk.ticket, "p1"), "priority") == .string("high"))
+        #expect(try homes.kenji.store.state.register(EntityRef("team", "info"), "name") == .string("Hilton Suggests"))
         // Importing twice changes nothing.
         #expect(try homes.kenji.home.importBundle(toKenji, node: homes.kenji).applied == 0)
 

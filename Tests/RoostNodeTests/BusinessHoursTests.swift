@@ -196,12 +196,12 @@ import RoostStore
             #expect(row.slaWarning == true && row.breaching == false)
             var breaching = InboxFilter(); breaching.breaching = true
             #expect(try saturday.inboxCount(breaching) == 0)
-            #expect(try node.node.store.slaWarningCount(sla: saturday.slaTargets(), now: UInt64(friday) + 20 * 60 * minute) == 1)
+            #expect(try node.node.store.desk.slaWarningCount(sla: saturday.slaTargets(), now: UInt64(friday) + 20 * 60 * minute) == 1)
             // Monday 09:31: overdue, in the inbox, its count and the web's queue counts.
             let late = node.desk(at: UInt64(monday) + 31 * minute)
             #expect(try late.inbox(breaching).map(\.key) == ["p1"])
             #expect(try late.inboxCount(breaching) == 1)
-            #expect(try node.node.store.deskQueueCounts(holder: node.node.id, sla: late.slaTargets(), now: UInt64(monday) + 31 * minute, cap: 99).breaching == 1)
+            #expect(try node.node.store.desk.deskQueueCounts(holder: node.node.id, sla: late.slaTargets(), now: UInt64(monday) + 31 * minute, cap: 99).breaching == 1)
             // Routing's default capacity comes from the policy.
             #expect(try late.routingAgents().allSatisfy { $0.capacity == 3 })
         }
@@ -224,7 +224,7 @@ import RoostStore
             var breaching = InboxFilter(); breaching.breaching = true
             #expect(try late.inbox(breaching).map(\.key) == ["p1"])
             #expect(try late.inboxCount(breaching) == 1)
-            #expect(try node.node.store.deskQueueCounts(holder: node.node.id, sla: late.slaTargets(), now: tuesday + 21 * minute, cap: 99).breaching == 1)
+            #expect(try node.node.store.desk.deskQueueCounts(holder: node.node.id, sla: late.slaTargets(), now: tuesday + 21 * minute, cap: 99).breaching == 1)
         }
         // A reply stops the clock.
         _ = try ana.desk(at: tuesday + 30 * minute).reply("p1", text: "Fixed now")
@@ -247,7 +247,7 @@ import RoostStore
         var breaching = InboxFilter(); breaching.breaching = true
         #expect(try ana.desk(at: t0 + 69 * minute).inboxCount(breaching) == 0)
         #expect(try ana.desk(at: t0 + 71 * minute).inboxCount(breaching) == 1)
-        #expect(try ana.node.store.deskQueueCounts(holder: ana.node.id, sla: .defaults, now: t0 + 71 * minute, cap: 99).breaching == 1)
-        #expect(try ana.node.store.slaWarningCount(sla: .defaults, now: t0 + 59 * minute) == 1)
+        #expect(try ana.node.store.desk.deskQueueCounts(holder: ana.node.id, sla: .defaults, now: t0 + 71 * minute, cap: 99).breaching == 1)
+        #expect(try ana.node.store.desk.slaWarningCount(sla: .defaults, now: t0 + 59 * minute) == 1)
     }
 }

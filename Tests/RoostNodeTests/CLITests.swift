@@ -50,10 +50,10 @@ struct CLI {
         let refused = try cli.run(["reply", "p1850000000000000001", "On it", "--after", "1850000000000000001"])
         #expect(refused.status != 0)
         #expect(refused.stderr == "Error: @AcmeCare ^AL replied after the last message you saw; send anyway?\n", "\(refused.stderr)")
-        #expect(try NodeHome(path: cli.home.path).open().store.outbox().isEmpty)
+        #expect(try NodeHome(path: cli.home.path).open().store.outbox.rows().isEmpty)
         let sent = try cli.run(["reply", "p1850000000000000001", "On it", "--after", "1850000000000000002"])
         #expect(sent.status == 0, "\(sent.stderr)")
-        #expect(try NodeHome(path: cli.home.path).open().store.outbox().count == 1)
+        #expect(try NodeHome(path: cli.home.path).open().store.outbox.rows().count == 1)
     }
 
     @Test func initThenVerifyAsANewUserWouldTypeIt() throws {
@@ -76,7 +76,7 @@ struct CLI {
         let verified = try cli.run(["verify"])
         #expect(verified.status == 0)
         let state = try node.store.stateHash().hex
-        #expect(try node.store.entity(EntityRef("member", node.id.text))?.first?.value == .string("AL"))
+        #expect(try node.store.state.entity(EntityRef("member", node.id.text))?.first?.value == .string("AL"))
         #expect(verified.stdout == """
             Checked 1 log(s), 1 op(s), 1 seal(s).
             Re-fold matches the materialized state.
@@ -260,7 +260,7 @@ extension CLITests {
         #expect(joined.status == 0)
         let kenjiNode = try NodeHome(path: kenji.home.path).open()
         #expect(kenjiNode.config.peers == ["\(anaNode.id.text)@127.0.0.1:7170"])
-        #expect(try kenjiNode.store.teamFounder() == anaNode.id)
+        #expect(try kenjiNode.store.team.founder() == anaNode.id)
         let seedMode = try FileManager.default.attributesOfItem(atPath: kenji.home.path + "/join.key")[.posixPermissions] as? Int
         #expect(seedMode == 0o600)
         #expect(try kenji.run(["team", "join", invite.text]).status == 0)  // idempotent

@@ -79,7 +79,7 @@ import RoostStore
         try JSONSerialization.data(withJSONObject: config).write(to: configURL)
         let linked = try await cli.runOffPool(["customer", "@200015", "--crm", "C 77"])
         #expect(linked.stdout.contains("\nCRM:       C 77 · https://crm.example/c/C%2077\n"), "\(linked.stdout)\(linked.stderr)")
-        let ticketOf200015 = try #require(try NodeHome(path: cli.home.path).open().store.ticketKeys(ofCustomer: "200015").first)
+        let ticketOf200015 = try #require(try NodeHome(path: cli.home.path).open().store.desk.ticketKeys(ofCustomer: "200015").first)
         #expect(try await cli.runOffPool(["show", ticketOf200015]).stdout.contains("\nCRM:      C 77 · https://crm.example/c/C%2077\n"))
         config["crmURLTemplate"] = "https://crm.example/c/"
         try JSONSerialization.data(withJSONObject: config).write(to: configURL)

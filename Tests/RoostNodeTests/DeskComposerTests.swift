@@ -74,7 +74,7 @@ func inbound(_ id: String, ticket: String, author: String, customer: String, at 
         let reply = try ana.desk(at: at).reply("p9000", text: "Sorry, checking")
         #expect(reply.text == "@115797 Sorry, checking ^AL")
         #expect(reply.to == "115797" && reply.inReplyTo == thread.later.last)
-        let queued = try #require(try ana.node.store.outbox().first { $0.id == reply.messageID })
+        let queued = try #require(try ana.node.store.outbox.rows().first { $0.id == reply.messageID })
         #expect(queued.replyTo == thread.later.last && queued.to == "115797")
 
         // The agent picks the root's author instead: the reply answers that author's latest message.
@@ -153,7 +153,7 @@ func inbound(_ id: String, ticket: String, author: String, customer: String, at 
         _ = try ana.desk(at: t0 + 2 * minute).resolve("pA", as: "answered")
         let view = try ana.desk(at: t0 + 2 * minute).ticketView("pA")
         #expect(view.ticket.status == .resolved && view.holder == nil)
-        #expect(try ana.node.store.claim(on: EntityRef(Desk.ticket, "pA"))?.holder == nil)
+        #expect(try ana.node.store.state.claim(on: EntityRef(Desk.ticket, "pA"))?.holder == nil)
         // Resolving an unclaimed ticket leaves it unclaimed.
         _ = try ana.desk(at: t0 + 3 * minute).resolve("pB", as: "answered")
         #expect(try ana.desk(at: t0).ticketView("pB").holder == nil)
@@ -172,7 +172,7 @@ func inbound(_ id: String, ticket: String, author: String, customer: String, at 
         try ana.desk(at: t0).ingest([inbound("a1", ticket: "pA", at: t0)], rules: .empty, report: &report)
         let first = try ana.desk(at: t0 + minute).reply("pA", text: "On it")
         #expect(first.claimed)
-        let claim = try #require(try ana.node.store.claim(on: EntityRef(Desk.ticket, "pA")))
+        let claim = try #require(try ana.node.store.state.claim(on: EntityRef(Desk.ticket, "pA")))
         #expect(claim.holder == ana.node.id && claim.leaseEndsMillis == t0 + 31 * minute)
         let second = try ana.desk(at: t0 + 2 * minute).reply("pA", text: "Still on it")
         #expect(!second.claimed)
@@ -186,11 +186,11 @@ func inbound(_ id: String, ticket: String, author: String, customer: String, at 
         // After the lease ends the reply takes the ticket over for its writer.
         let late = try kenji.desk(at: t0 + 40 * minute).reply("pA", text: "Taking this")
         #expect(late.claimed)
-        #expect(try kenji.node.store.claim(on: EntityRef(Desk.ticket, "pA"))?.holder == kenji.node.id)
+        #expect(try kenji.node.store.state.claim(on: EntityRef(Desk.ticket, "pA"))?.holder == kenji.node.id)
         // The replier's own ended lease is renewed, so the gateway does not leave the reply waiting.
         let renewed = try kenji.desk(at: t0 + 200 * minute).reply("pA", text: "Back again")
         #expect(!renewed.claimed)
-        let again = try #require(try kenji.node.store.claim(on: EntityRef(Desk.ticket, "pA")))
+        let again = try #require(try kenji.node.store.state.claim(on: EntityRef(Desk.ticket, "pA")))
         #expect(again.holder == kenji.node.id && again.leaseEndsMillis == t0 + 230 * minute)
     }
 
@@ -222,6 +222,6 @@ func inbound(_ id: String, ticket: String, author: String, customer: String, at 
         let show = try cli.run(["show", "p9000"])
         #expect(show.stdout.contains("inbound public · @115797 · 9002"))
         #expect(try cli.run(["resolve", "p9000", "--as", "answered"]).status == 0)
-        #expect(try node.store.claim(on: EntityRef(Desk.ticket, "p9000"))?.holder == nil)
+        #expect(try node.store.state.claim(on: EntityRef(Desk.ticket, "p9000"))?.holder == nil)
     }
 }

@@ -22,13 +22,13 @@ import RoostStore
         var fullRefreshes = 0
 
         func check(_ cache: DeskFactsCache, _ step: Int) throws {
-            let snapshot = try node.store.deskSnapshot()
+            let snapshot = try node.store.desk.deskSnapshot()
             let held = cache.all()
             #expect(held.tickets == snapshot.tickets, "seed \(seed) step \(step)")
             #expect(held.messages == snapshot.messages, "seed \(seed) step \(step)")
             let names = { (author: String) in (try? AuthorID(text: author)).flatMap { try? desk.memberName($0) } ?? author }
             let fromCache = DeskReport.compute(tickets: held.tickets, messages: held.messages,
-                                               conflicts: try node.store.ticketClaimConflicts(), sla: try desk.slaTargets(),
+                                               conflicts: try node.store.desk.ticketClaimConflicts(), sla: try desk.slaTargets(),
                                                scope: .init(), now: now, agentName: names)
             let direct = try desk.report(.init())
             #expect(fromCache == direct, "seed \(seed) step \(step): \(fromCache) vs \(direct)")
@@ -39,7 +39,7 @@ import RoostStore
             #expect(Set(summaries.map(\.key)).count == summaries.count, "seed \(seed) step \(step): a ticket summarized twice")
             for since in [nil, now - 7 * 86_400_000] as [UInt64?] {
                 let scope = DeskReport.Scope(since: since)
-                let fromSummaries = DeskReport.compute(summaries: summaries, conflicts: try node.store.ticketClaimConflicts(),
+                let fromSummaries = DeskReport.compute(summaries: summaries, conflicts: try node.store.desk.ticketClaimConflicts(),
                                                        sla: try desk.slaTargets(), scope: scope, now: now, agentName: names)
                 #expect(fromSummaries == (try desk.report(scope)), "seed \(seed) step \(step) since \(String(describing: since))")
             }

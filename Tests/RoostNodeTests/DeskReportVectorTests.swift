@@ -132,7 +132,7 @@ import RoostStore
     static func slaTargets(_ store: OpStore) throws -> SLATargets {
         var targets = SLATargets.defaults
         for priority in Priority.allCases {
-            if case let .int(minutes)? = try store.register(EntityRef("team", "settings"), "sla.\(priority.rawValue)") {
+            if case let .int(minutes)? = try store.state.register(EntityRef("team", "settings"), "sla.\(priority.rawValue)") {
                 targets.minutes[priority] = Int(minutes)
             }
         }
@@ -140,15 +140,15 @@ import RoostStore
     }
 
     static func report(_ store: OpStore, scope: DeskReport.Scope, now: UInt64) throws -> DeskReport {
-        let snapshot = try store.deskSnapshot()
+        let snapshot = try store.desk.deskSnapshot()
         var names: [String: String] = [:]
         for author in Set(snapshot.messages.map(\.author) + snapshot.tickets.compactMap { $0.statusBy?.text }) {
             guard (try? AuthorID(text: author)) != nil else { continue }
-            if let name = try store.entity(EntityRef("member", author))?.first(where: { $0.name == "name" })?.value.stringValue {
+            if let name = try store.state.entity(EntityRef("member", author))?.first(where: { $0.name == "name" })?.value.stringValue {
                 names[author] = name
             }
         }
-        return DeskReport.compute(tickets: snapshot.tickets, messages: snapshot.messages, conflicts: try store.ticketClaimConflicts(),
+        return DeskReport.compute(tickets: snapshot.tickets, messages: snapshot.messages, conflicts: try store.desk.ticketClaimConflicts(),
                                   sla: try slaTargets(store), scope: scope, now: now, agentName: { names[$0] ?? $0 })
     }
 

@@ -105,9 +105,9 @@ func inbound(_ id: String, ticket: String, customer: String = "c1", at millis: U
         let composed = try ana.desk(at: t0 + minute).reply("pA", text: "Hi there")
         #expect(composed.text == "@cust_115712 Hi there ^AL")
         #expect(composed.length == 25)
-        let thread = try ana.node.store.thread("pA")
+        let thread = try ana.node.store.desk.thread("pA")
         #expect(thread.last?.outbox == .queued)
-        #expect(try ana.node.store.claim(on: EntityRef(Desk.ticket, "pA"))?.holder == ana.node.id)
+        #expect(try ana.node.store.state.claim(on: EntityRef(Desk.ticket, "pA"))?.holder == ana.node.id)
         // 280 as X counts: a URL is 23.
         let long = String(repeating: "a", count: 240)  // 13 ("@cust_115712 ") + 240 + 1 + 23 + 4 (" ^AL") = 281
         #expect(throws: DeskError.tooLong(count: 281, limit: 280)) {
@@ -345,7 +345,7 @@ struct TWCSSampleDeskTests {
         #expect(report.messages == sample.records.count && report.errors.isEmpty)
         #expect(report.tickets == sample.threadCount)
         print("TWCS sample: \(sample.records.count) tweets, \(sample.threadCount) threads (union-find), \(report.tickets) tickets")
-        let snapshot = try ana.node.store.deskSnapshot()
+        let snapshot = try ana.node.store.desk.deskSnapshot()
         #expect(snapshot.tickets.count == sample.threadCount)
         #expect(snapshot.messages.count == sample.records.count)
         for message in snapshot.messages {

@@ -119,11 +119,11 @@ extension RosterTCPTests {
         // Omar goes offline; an agent's erasure is refused on every node; a lead's goes everywhere.
         await omar.service.shutdown()
         #expect(throws: DeskError.self) { try DeskService(node: kenji.node).eraseCustomer("@zanzibar_quinn", reason: "test") }
-        let targets = try kenji.node.store.erasureTargets(customer: "u900")
+        let targets = try kenji.node.store.erasures.targets(customer: "u900")
         try kenji.append([Erasure(reason: "not allowed", customer: "u900", targets: targets).body(id: "00000000000000000000000000000001")])
-        #expect(try await eventually(seconds: 180) { try [ana, lea, mia].allSatisfy { try $0.node.store.erasures().contains { $0.state == "refused" } } })
+        #expect(try await eventually(seconds: 180) { try [ana, lea, mia].allSatisfy { try $0.node.store.erasures.records().contains { $0.state == "refused" } } })
         for peer in [ana, lea, kenji, mia] {
-            #expect(try peer.node.store.erasures().allSatisfy { $0.state == "refused" && $0.erased == 0 })
+            #expect(try peer.node.store.erasures.records().allSatisfy { $0.state == "refused" && $0.erased == 0 })
             #expect(try DeskService(node: peer.node).ticketView("p900").thread.contains { $0.text.contains("Quokkaberry") })
         }
 

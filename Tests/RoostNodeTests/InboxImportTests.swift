@@ -42,7 +42,7 @@ import RoostTwitter
         resolved.status = .resolved
         #expect(try desk.inbox(resolved).map(\.key) == ["p10"])
         // No op was written for "answered": nobody is credited with the resolution.
-        #expect(try ana.node.store.deskSnapshot().tickets.first { $0.key == "p10" }?.statusBy == nil)
+        #expect(try ana.node.store.desk.deskSnapshot().tickets.first { $0.key == "p10" }?.statusBy == nil)
         // The customer writes again after the answer: open again, in the inbox.
         var report = IngestReport()
         try desk.ingest([inbound("12", ticket: "p10", customer: "501", at: t0 - 60 * minute, text: "@AcmeCare it died again")],
@@ -72,7 +72,7 @@ import RoostTwitter
         breaching.breaching = true
         #expect(try desk.inbox(breaching).map(\.key) == ["pF"])
         #expect(try desk.inboxCount(breaching) == 1)
-        let counts = try ana.node.store.deskQueueCounts(holder: ana.node.id, sla: try desk.slaTargets(), now: t0, cap: 999)
+        let counts = try ana.node.store.desk.deskQueueCounts(holder: ana.node.id, sla: try desk.slaTargets(), now: t0, cap: 999)
         #expect(counts.breaching == 1 && counts.open == 2)
         // Six days after its due time a ticket still breaches; eight days after, it is history.
         let due = t0 - 90 * minute + 60 * minute

@@ -68,7 +68,7 @@ import RoostSync
             hub.storeMayHaveChanged()
         }
 
-        func role(of other: Peer) throws -> Role? { try node.store.roster()?.currentRole(of: other.node.id) }
+        func role(of other: Peer) throws -> Role? { try node.store.team.roster()?.currentRole(of: other.node.id) }
         func holds(_ ref: OpRef) throws -> Bool { try node.store.versionVector()[ref.log] >= ref.seq }
     }
 
@@ -155,7 +155,7 @@ import RoostSync
 
         // Lea reconnects to Ana: Ana refuses the relayed op; Lea learns the revocation and drops it.
         try lea.dial(ana, port: anaPort)
-        #expect(try await eventually { try lea.node.store.roster()?.members[kenji.node.id]?.revocation != nil })
+        #expect(try await eventually { try lea.node.store.team.roster()?.members[kenji.node.id]?.revocation != nil })
         #expect(try await eventually { try !lea.holds(late) })
         #expect(try !ana.holds(late))
         #expect(try await eventually { try lea.node.store.stateHash() == anaNode.store.stateHash() })

@@ -57,7 +57,7 @@ import RoostSync
 
     static func holders(_ node: Node, _ keys: [String]) throws -> [String: AuthorID] {
         var holders: [String: AuthorID] = [:]
-        for key in keys { holders[key] = try node.store.claim(on: EntityRef(Desk.ticket, key))?.holder }
+        for key in keys { holders[key] = try node.store.state.claim(on: EntityRef(Desk.ticket, key))?.holder }
         return holders
     }
 
@@ -89,12 +89,12 @@ import RoostSync
         let holders = try Self.holders(team.ana, keys)
         #expect(holders.count == 30, "every ticket is held")
         #expect(try team.all.allSatisfy { try Self.holders($0, keys) == holders }, "the same holders on every node")
-        #expect(try team.ana.store.claimConflicts().isEmpty, "no two agents were pushed the same ticket")
+        #expect(try team.ana.store.state.claimConflicts().isEmpty, "no two agents were pushed the same ticket")
         let loads = Dictionary(grouping: holders.values, by: { $0 }).mapValues(\.count)
         #expect(loads.values.sorted() == [10, 10, 10], "\(loads)")
         // Every node can tell that routing pushed each ticket to its holder (the web's "pushed" badge).
         for node in team.all {
-            for row in try node.store.inbox({ var f = InboxFilter(); f.limit = 100; return f }(), sla: .defaults, now: t0) where keys.contains(row.key) {
+            for row in try node.store.desk.inbox({ var f = InboxFilter(); f.limit = 100; return f }(), sla: .defaults, now: t0) where keys.contains(row.key) {
                 #expect(row.pushedTo != nil && row.pushedTo == row.holder, "\(row.key)")
             }
         }
@@ -146,7 +146,7 @@ import RoostSync
         try team.sync()
         let holders = try Self.holders(team.ana, keys)
         #expect(holders.count == 12 && !holders.values.contains(team.kenji.id), "\(holders.count)")
-        #expect(try team.ana.store.claimConflicts().isEmpty)
+        #expect(try team.ana.store.state.claimConflicts().isEmpty)
 
         // Lea (a lead) pauses the queue: nothing more is pushed, a manual claim still works.
         let more = try Self.ingest(3, on: team.ana, at: at + 62_000, from: 2_000)
@@ -158,7 +158,7 @@ import RoostSync
         #expect(routing.first?.paused == true && routing.first?.waiting.allSatisfy { $0.to == nil } == true)
         let manual = try #require(more.first)
         _ = try DeskService(node: team.kenji, clock: FixedClock(millis: at + 64_000)).claim(manual)
-        #expect(try team.kenji.store.claim(on: EntityRef(Desk.ticket, manual))?.holder == team.kenji.id)
+        #expect(try team.kenji.store.state.claim(on: EntityRef(Desk.ticket, manual))?.holder == team.kenji.id)
     }
 
     @Test func agentSettingsNarrowWhoIsNamed() throws {

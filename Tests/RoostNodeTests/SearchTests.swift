@@ -169,7 +169,7 @@ import RoostStore
         _ = try desk.note("pD", "customer is at the downtown store")
         let queries = ["router", "\"double charged\"", "refund*", "billing", "downtown", "cust_c1", "status:new", "-router status:new"]
         let before = try queries.map { try desk.search($0) }
-        let statsBefore = try ana.node.store.searchIndexStats()
+        let statsBefore = try ana.node.store.search.stats()
         final class Steps: @unchecked Sendable { var last = (0, 0) }
         let steps = Steps()
         let stats = try desk.reindex { done, total in steps.last = (done, total) }
@@ -207,7 +207,7 @@ import RoostStore
         let resolved = try #require(try desk.search("flo* status:resolved").first)
         #expect(resolved.ticket == "p1500" && resolved.snippet.filter(\.match).map(\.text) == ["flood"])
         #expect(try desk.search("flo*", limit: 200).allSatisfy { $0.snippet.filter(\.match).map(\.text) == ["flood"] })
-        #expect(try ana.node.store.searchIndexStats().messages == crowd + 1)
+        #expect(try ana.node.store.search.stats().messages == crowd + 1)
         _ = try desk.reindex()
         #expect(try Self.keys(desk, "flood", limit: 1) == ["pNew"])
         #expect(try Self.keys(desk, "\"basement 1099\"") == ["p1099"])

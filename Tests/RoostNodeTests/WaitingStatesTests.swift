@@ -37,7 +37,7 @@ import RoostNode
             #expect(try later.inbox(InboxFilter()).map(\.key) == ["p1"], "on hold is open work")
             #expect(try later.inbox(onHold).map(\.key) == ["p1"])
             #expect(try later.inboxCount(breaching) == 0)
-            #expect(try node.node.store.deskQueueCounts(holder: node.node.id, sla: later.slaTargets(), now: t0 + 200 * minute, cap: 99).breaching == 0)
+            #expect(try node.node.store.desk.deskQueueCounts(holder: node.node.id, sla: later.slaTargets(), now: t0 + 200 * minute, cap: 99).breaching == 0)
             #expect(try later.routingView().first?.waiting.isEmpty == true, "routing leaves it alone")
         }
         // The customer writes again: open, and the clock runs from their oldest unanswered message.

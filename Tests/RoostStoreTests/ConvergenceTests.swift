@@ -168,10 +168,10 @@ enum Scenario {
             return .tagAdd(entity: entity, tag: tagNames.randomElement(using: &rng)!)
         case 5:
             let tag = tagNames.randomElement(using: &rng)!
-            let adds = try author.store.observedTagAdds(entity, tag: tag)
+            let adds = try author.store.state.observedTagAdds(entity, tag: tag)
             return adds.isEmpty ? nil : .tagRemove(entity: entity, tag: tag, observed: adds)
         default:
-            let current = try author.store.claim(on: entity)
+            let current = try author.store.state.claim(on: entity)
             let lease = UInt32.random(in: 30...300, using: &rng)
             let someone = others.randomElement(using: &rng)!
             guard let current else {
@@ -214,21 +214,21 @@ enum Scenario {
         for (key, expected) in registers {
             let parts = key.split(separator: "#")
             let entityParts = parts[0].split(separator: "/")
-            let value = try store.register(EntityRef(String(entityParts[0]), String(entityParts[1])), String(parts[1]))
+            let value = try store.state.register(EntityRef(String(entityParts[0]), String(entityParts[1])), String(parts[1]))
             guard value == expected.1 else {
                 throw ConvergenceFailure(description: "register \(key) is \(String(describing: value)), oracle says \(expected.1)")
             }
         }
         for (entity, records) in claims {
             let expected = ClaimResolver.resolve(records)
-            let status = try store.claim(on: entity)
+            let status = try store.state.claim(on: entity)
             guard let current = expected.current, let status else {
                 throw ConvergenceFailure(description: "claimed item \(entity) has no resolved holder")
             }
             guard status.current == current.ref, status.holder == current.holder else {
                 throw ConvergenceFailure(description: "claim on \(entity): store says \(status.current), oracle \(current.ref)")
             }
-            let conflicts = try store.claimConflicts(on: entity)
+            let conflicts = try store.state.claimConflicts(on: entity)
             guard conflicts.count == expected.conflicts.count else {
                 throw ConvergenceFailure(description: "claim conflicts on \(entity): \(conflicts.count) vs \(expected.conflicts.count)")
             }

@@ -6,7 +6,7 @@ import RoostCrypto
 import Testing
 
 // Checks the help-desk projection (SPEC.md, Part 1b) against Protocol/vectors/desk.json: the complete
-// desk_ticket and desk_message tables, the inbox values (OpStore.ticketRow), threads (OpStore.thread) and
+// desk_ticket and desk_message tables, the inbox values (store.desk.ticketRow), threads (store.desk.thread) and
 // the report snapshot (OpStore.deskSnapshot), in several delivery orders. The report numbers of the same
 // file are checked by RoostNodeTests/DeskReportVectorTests. To regenerate the file:
 //   ROOST_WRITE_VECTORS=1 swift test --filter VectorGenerator
@@ -60,7 +60,7 @@ enum DeskVectorKit {
         let defaults: [Priority: Int] = [.urgent: 30, .high: 30, .normal: 60, .low: 60]
         var minutes: [Priority: Int] = [:]
         for priority in Priority.allCases {
-            if case let .int(value)? = try store.register(EntityRef("team", "settings"), "sla.\(priority.rawValue)") {
+            if case let .int(value)? = try store.state.register(EntityRef("team", "settings"), "sla.\(priority.rawValue)") {
                 minutes[priority] = Int(value)
             } else {
                 minutes[priority] = defaults[priority]
@@ -124,7 +124,7 @@ enum DeskVectorKit {
             }
 
             // The inbox row (public API), with the query-time due time and breaching flag.
-            let inbox = try #require(try store.ticketRow(key, sla: sla, now: now), "\(label): ticketRow(\(key))")
+            let inbox = try #require(try store.desk.ticketRow(key, sla: sla, now: now), "\(label): ticketRow(\(key))")
             #expect(inbox.status.rawValue == (try t["status"].string()), "\(label): \(key) status")
             #expect(inbox.reopened == (try t["reopened"].bool()), "\(label): \(key) reopened")
             #expect(inbox.priority.rawValue == (try t["priority"].string()), "\(label): \(key) priority")
@@ -140,11 +140,11 @@ enum DeskVectorKit {
             #expect(inbox.dueMillis == (try ms(t["due_ms"])), "\(label): \(key) due")
             #expect(inbox.breaching == (try t["breaching"].bool()), "\(label): \(key) breaching")
             #expect(inbox.nextReplyDueMillis == (try ms(t["next_reply_due_ms"])), "\(label): \(key) next reply due")
-            let handle = try store.entity(EntityRef("customer", inbox.customer))?.first { $0.name == "handle" }?.value.stringValue
+            let handle = try store.state.entity(EntityRef("customer", inbox.customer))?.first { $0.name == "handle" }?.value.stringValue
             #expect(inbox.customerHandle == handle, "\(label): \(key) customer handle")
         }
         for key in try expect.optional("no_ticket_row")?.array() ?? [] {
-            #expect(try store.ticketRow(try key.string(), sla: sla, now: now) == nil, "\(label): no row for \(key)")
+            #expect(try store.desk.ticketRow(try key.string(), sla: sla, now: now) == nil, "\(label): no row for \(key)")
         }
 
         // desk_message, complete, in id order.
@@ -169,14 +169,14 @@ enum DeskVectorKit {
         }
         for id in try expect.optional("not_desk_messages")?.array() ?? [] {
             let key = try id.string()
-            #expect(try store.entity(EntityRef("message", key)) != nil, "\(label): message/\(key) exists")
+            #expect(try store.state.entity(EntityRef("message", key)) != nil, "\(label): message/\(key) exists")
         }
 
         // Threads (public API): desk_message rows of the ticket by (created_ms, id), with text and outbox.
         let byID = Dictionary(uniqueKeysWithValues: try expectedMessages.map { (try $0["id"].string(), $0) })
         for thread in try expect["threads"].array() {
             let ticket = try thread["ticket"].string()
-            let got = try store.thread(ticket)
+            let got = try store.desk.thread(ticket)
             let want = try thread["messages"].array()
             #expect(got.map(\.id) == (try want.map { try $0["id"].string() }), "\(label): thread \(ticket) order")
             for (message, w) in zip(got, want) {
@@ -192,7 +192,7 @@ enum DeskVectorKit {
         }
 
         // The report snapshot (public API): tickets by key, messages by (ticket, created_ms, id).
-        let snapshot = try store.deskSnapshot()
+        let snapshot = try store.desk.deskSnapshot()
         #expect(snapshot.tickets.map(\.key) == (try expectedTickets.map { try $0["key"].string() }), "\(label): snapshot tickets")
         for (facts, t) in zip(snapshot.tickets, expectedTickets) {
             #expect(facts.status.rawValue == (try t["status"].string()), "\(label): snapshot \(facts.key) status")

@@ -77,15 +77,15 @@ import RoostCrypto
             lea = try TestAuthor(seed: 3, epoch: 33)
             for author in [founder, lea] {
                 try author.store.bindLocalLog(author.local.log)
-                try author.store.setTeamFounder(founder.id)
+                try author.store.team.setFounder(founder.id)
             }
             try founder.append([RosterChange.body(member: lea.id, .role(role))], at: baseMillis + 10)
             try founder.append(ErasureTests.customerBodies(), at: baseMillis + 20)
             try lea.store.apply(try founder.segments()[0], clock: ErasureTests.clock)
             try lea.store.apply(try founder.segments()[1], clock: ErasureTests.clock)
-            var targets = try lea.store.erasureTargets(customer: "u1")
+            var targets = try lea.store.erasures.targets(customer: "u1")
             #expect(targets.count == 4, "customer insert, name, two messages")
-            if messagesOnly { targets = try lea.store.erasureTargets(messages: ["m1"]) }
+            if messagesOnly { targets = try lea.store.erasures.targets(messages: ["m1"]) }
             try lea.append([Erasure(reason: reason, customer: "u1", targets: targets).body(id: "0123456789abcdef0123456789abcdef")],
                            at: baseMillis + 30)
             founderBatches = try founder.segments()
@@ -94,17 +94,17 @@ import RoostCrypto
 
         func replica() throws -> OpStore {
             let store = try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis)
-            try store.setTeamFounder(founder.id)
+            try store.team.setFounder(founder.id)
             return store
         }
     }
 
     static func search(_ store: OpStore, _ text: String) throws -> [SearchHit] {
-        try store.search(SearchPlan(query: try SearchQuery.parse(text), nowMillis: baseMillis))
+        try store.search.hits(SearchPlan(query: try SearchQuery.parse(text), nowMillis: baseMillis))
     }
 
     static func texts(_ store: OpStore) throws -> [String] {
-        try store.thread("p1").map(\.text) + store.thread("p2").map(\.text)
+        try store.desk.thread("p1").map(\.text) + store.desk.thread("p2").map(\.text)
     }
 
     @Test func aLeadsErasureGoesEverywhereInAnyOrder() throws {
@@ -114,7 +114,7 @@ import RoostCrypto
         let scenario = try Scenario()
         let reference = scenario.lea.store
         #expect(try Self.texts(reference) == [Redaction.erasedText, Redaction.erasedText, "@acme Marmalade stays"])
-        #expect(try reference.erasures().map(\.state) == ["effective"])
+        #expect(try reference.erasures.records().map(\.state) == ["effective"])
         let expected = try reference.stateHash()
         // The eraser now sends the erased ops as headers alone (withheld at a receiver until the erasure comes).
         let stripped = try reference.batch(after: VersionVector())
@@ -199,10 +199,10 @@ import RoostCrypto
         let scenario = try Scenario()
         let max = try TestAuthor(seed: 5, epoch: 55)
         try max.store.bindLocalLog(max.local.log)
-        try max.store.setTeamFounder(scenario.founder.id)
+        try max.store.team.setFounder(scenario.founder.id)
         try scenario.founder.append([RosterChange.body(member: max.id, .role(.lead))], at: baseMillis + 35)
         for batch in try scenario.founder.segments() { try max.store.apply(batch, clock: Self.clock) }
-        let targets = try max.store.erasureTargets(customer: "u1")
+        let targets = try max.store.erasures.targets(customer: "u1")
         #expect(targets.count == 4)
         try max.append([Erasure(reason: "GDPR 2", customer: "u1", targets: targets).body(id: "fedcba9876543210fedcba9876543210")],
                        at: baseMillis + 40)
@@ -224,7 +224,7 @@ import RoostCrypto
         #expect(throws: StoreError.self) { try late.apply(scenario.leaBatches[0], clock: Self.clock) }
 
         #expect(try early.versionVector() == late.versionVector())
-        #expect(try early.erasures().map(\.state) == ["effective"])
+        #expect(try early.erasures.records().map(\.state) == ["effective"])
         #expect(try early.wantedBodies(limit: 10).isEmpty && late.wantedBodies(limit: 10).isEmpty)
         #expect(try Self.texts(early) == Self.texts(late))
         #expect(try early.stateHash() == late.stateHash())
@@ -257,14 +257,14 @@ import RoostCrypto
         #expect(report.applied == scenario.founderBatches[1].ops.count)
         #expect(try Self.texts(replica) == [Redaction.erasedText, Redaction.erasedText, "@acme Marmalade stays"])
         #expect(try replica.stateHash() == scenario.lea.store.stateHash())
-        #expect(try replica.register(EntityRef(Desk.customer, "u1"), "name") == .null)
+        #expect(try replica.state.register(EntityRef(Desk.customer, "u1"), "name") == .null)
     }
 
     @Test func anAgentsErasureIsRefusedUntilTheRosterSaysOtherwise() throws {
         let scenario = try Scenario(eraser: .agent)
         let replica = try scenario.replica()
         for batch in scenario.founderBatches + scenario.leaBatches { try replica.apply(batch, clock: Self.clock) }
-        #expect(try replica.erasures().map(\.state) == ["refused"])
+        #expect(try replica.erasures.records().map(\.state) == ["refused"])
         #expect(try Self.texts(replica).contains { $0.contains("Quokkaberry") }, "nothing is lost")
         #expect(try replica.verify().isOK)
         // The founder made her a lead before her erasure (the role op's HLC is below the erasure's), and that
@@ -274,7 +274,7 @@ import RoostCrypto
         #expect(try #require(promoted.ops.last?.header.hlc) < #require(scenario.leaBatches.last?.ops.last?.header.hlc))
         let report = try replica.apply(promoted, clock: Self.clock)
         #expect(report.erased == 4)
-        #expect(try replica.erasures().map(\.state) == ["effective"])
+        #expect(try replica.erasures.records().map(\.state) == ["effective"])
         #expect(try Self.texts(replica).filter { $0.contains("Quokkaberry") }.isEmpty)
         #expect(try replica.verify().isOK)
     }
@@ -285,7 +285,7 @@ import RoostCrypto
             let scenario = try Scenario(eraser: .gateway, reason: reason, messagesOnly: messagesOnly)
             let replica = try scenario.replica()
             for batch in scenario.founderBatches + scenario.leaBatches { try replica.apply(batch, clock: Self.clock) }
-            #expect(try replica.erasures().map(\.state) == [effective ? "effective" : "refused"], "\(reason) \(messagesOnly)")
+            #expect(try replica.erasures.records().map(\.state) == [effective ? "effective" : "refused"], "\(reason) \(messagesOnly)")
             #expect(try Self.texts(replica).first == (effective ? Redaction.erasedText : "@acme " + Self.secret))
         }
     }
@@ -297,7 +297,7 @@ import RoostCrypto
         let path = directory.appendingPathComponent("node.sqlite").path
         let scenario = try Scenario()
         let store = try OpStore(path: path)
-        try store.setTeamFounder(scenario.founder.id)
+        try store.team.setFounder(scenario.founder.id)
         for batch in scenario.founderBatches { try store.apply(batch, clock: Self.clock) }
         // The search index holds the terms too.
         #expect(try Self.search(store, "quokkaberry").count == 1, "one ticket")

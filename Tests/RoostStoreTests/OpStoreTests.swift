@@ -163,7 +163,7 @@ import RoostCrypto
             try replica.apply(other, clock: Self.clock)
         }
         #expect(try replica.stateHash() == hash)
-        #expect(try replica.tags(of: Self.ticket) == ["a"])
+        #expect(try replica.state.tags(of: Self.ticket) == ["a"])
         let forks = try replica.forks()
         #expect(forks.count == 1)
         #expect(forks.first?.theirs == other.ops.map(\.header))

@@ -18,13 +18,13 @@ import RoostCrypto
             for author in [founder, kenji, lea] {
                 // Bound like a node's database: its own log is never purged as a non-member's.
                 try author.store.bindLocalLog(author.local.log)
-                try author.store.setTeamFounder(founder.id)
+                try author.store.team.setFounder(founder.id)
             }
         }
 
         func replica() throws -> OpStore {
             let store = try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis)
-            try store.setTeamFounder(founder.id)
+            try store.team.setFounder(founder.id)
             return store
         }
     }
@@ -57,7 +57,7 @@ import RoostCrypto
         #expect(try replica.versionVector()[team.kenji.local.log] == 0)
         try replica.apply(try team.founder.segments()[0], clock: Self.clock)
         try replica.apply(kenjiOps, clock: Self.clock)
-        #expect(try replica.register(Self.ticket, "status") == .string("open"))
+        #expect(try replica.state.register(Self.ticket, "status") == .string("open"))
         // In one batch, the admission (from the founder's log) admits ops earlier in the batch too.
         let other = try team.replica()
         try other.apply(OpBatch(ops: kenjiOps.ops + (try team.founder.segments()[0]).ops,
@@ -81,11 +81,11 @@ import RoostCrypto
                               at: baseMillis + 20)
         let kenjiClaim = try team.kenji.segments()[0]
         try team.lea.store.apply(kenjiClaim, clock: Self.clock)
-        let observed = try #require(try team.lea.store.claim(on: Self.ticket)?.current)
+        let observed = try #require(try team.lea.store.state.claim(on: Self.ticket)?.current)
         try team.lea.append([.claim(entity: Self.ticket, action: .reassign, holder: team.lea.id, leaseSeconds: 600, observed: observed)],
                             at: baseMillis + 30)
         let leaReassign = try team.lea.segments()[0]
-        #expect(try team.lea.store.claim(on: Self.ticket)?.holder == team.lea.id)
+        #expect(try team.lea.store.state.claim(on: Self.ticket)?.holder == team.lea.id)
         // The founder never held Kenji's claim: the cut keeps nothing of his.
         try team.founder.append([RosterChange.body(member: team.kenji.id, .revoke(RevocationCut(kept: [:])))], at: baseMillis + 40)
         let founderSegments = try team.founder.segments()
@@ -101,13 +101,13 @@ import RoostCrypto
         try late.apply(leaReassign, clock: Self.clock)
 
         #expect(try early.stateHash() == late.stateHash())
-        #expect(try early.claim(on: Self.ticket)?.current == nil)
-        #expect(try late.claim(on: Self.ticket)?.current == nil)
+        #expect(try early.state.claim(on: Self.ticket)?.current == nil)
+        #expect(try late.state.claim(on: Self.ticket)?.current == nil)
         #expect(try early.verify().isOK)
         // A fresh claim resolves again.
         try early.append([.claim(entity: Self.ticket, action: .claim, holder: team.lea.id, leaseSeconds: 600, observed: nil)],
                          by: team.lea.local, clock: FixedClock(millis: baseMillis + 50))
-        #expect(try early.claim(on: Self.ticket)?.holder == team.lea.id)
+        #expect(try early.state.claim(on: Self.ticket)?.holder == team.lea.id)
     }
 
     @Test func aRevocationThatArrivesLateRemovesTheOpsPastItsCut() throws {
@@ -129,11 +129,11 @@ import RoostCrypto
         try relay.apply(try team.founder.segments()[0], clock: Self.clock)
         try relay.apply(kept[0], clock: Self.clock)
         try relay.apply(late, clock: Self.clock)
-        #expect(try relay.register(Self.ticket, "status") == .string("resolved"))
+        #expect(try relay.state.register(Self.ticket, "status") == .string("resolved"))
         try relay.apply(try team.founder.segments()[1], clock: Self.clock)
         #expect(try relay.versionVector()[team.kenji.local.log] == 1)
-        #expect(try relay.register(Self.ticket, "status") == .string("open"))
-        #expect(try relay.tags(of: Self.ticket).isEmpty)
+        #expect(try relay.state.register(Self.ticket, "status") == .string("open"))
+        #expect(try relay.state.tags(of: Self.ticket).isEmpty)
 
         // A node that got the revocation first refuses the late ops; both end identical and verify.
         let direct = try team.replica()
@@ -165,8 +165,8 @@ import RoostCrypto
         let before = try team.replica()
         for segment in admissions.prefix(2) { try before.apply(segment, clock: Self.clock) }
         try before.apply(early, clock: Self.clock)
-        #expect(try before.claim(on: Self.ticket)?.holder == nil)
-        #expect(try before.claimConflicts(on: Self.ticket).first?.reason == .notPermitted)
+        #expect(try before.state.claim(on: Self.ticket)?.holder == nil)
+        #expect(try before.state.claimConflicts(on: Self.ticket).first?.reason == .notPermitted)
 
         // Her later reassign counts, and the promotion arriving after it changes nothing for the early one.
         for segment in admissions + [promotion] { try team.lea.store.apply(segment, clock: Self.clock) }
@@ -186,7 +186,7 @@ import RoostCrypto
                 do { try store.apply(segment, clock: Self.clock) } catch StoreError.rejected(_, .gap) { continue }
             }
             for segment in admissions + later { try? store.apply(segment, clock: Self.clock) }
-            #expect(try store.claim(on: Self.ticket)?.holder == team.lea.id)
+            #expect(try store.state.claim(on: Self.ticket)?.holder == team.lea.id)
             let report = try store.verify()
             #expect(report.isOK, "\(report.problems)")
             hashes.append(try store.stateHash())
@@ -202,18 +202,18 @@ import RoostCrypto
         defer { try? FileManager.default.removeItem(atPath: path) }
         let daemon = try OpStore(path: path)
         try daemon.bindLocalLog(founder.local.log)
-        try daemon.setTeamFounder(founder.id)
-        #expect(try daemon.roster()?.currentRole(of: kenji.id) == nil)
+        try daemon.team.setFounder(founder.id)
+        #expect(try daemon.team.roster()?.currentRole(of: kenji.id) == nil)
         let cli = try OpStore(path: path)
         try cli.append([RosterChange.body(member: kenji.id, .role(.lead))], by: founder.local, clock: FixedClock(millis: baseMillis))
-        #expect(try daemon.roster()?.currentRole(of: kenji.id) == .lead)
+        #expect(try daemon.team.roster()?.currentRole(of: kenji.id) == .lead)
         try cli.append([RosterChange.body(member: kenji.id, .role(.agent))], by: founder.local, clock: FixedClock(millis: baseMillis + 1))
-        #expect(try daemon.roster()?.currentRole(of: kenji.id) == .agent)
+        #expect(try daemon.team.roster()?.currentRole(of: kenji.id) == .agent)
         // A batch refused after its roster op was planned leaves the cached roster as it was.
         try kenji.append([.set(entity: EntityRef(Desk.ticket, "p1"), field: "status", value: .string("open"))], at: baseMillis + 2)
         var bad = try kenji.segments()[0]
         bad.seals = []
         #expect(throws: StoreError.self) { try daemon.apply(bad, clock: Self.clock) }
-        #expect(try daemon.roster()?.currentRole(of: kenji.id) == .agent)
+        #expect(try daemon.team.roster()?.currentRole(of: kenji.id) == .agent)
     }
 }

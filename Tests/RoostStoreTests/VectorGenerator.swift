@@ -963,14 +963,14 @@ import Testing
         // The hand-checked outcome of the ops.json chains.
         let t1 = EntityRef("ticket", "T-1"), t2 = EntityRef("ticket", "T-2")
         let a = try SigningKey(seed: seedA).authorID
-        #expect(try store.tags(of: t1) == [])
-        #expect(try store.tags(of: t2) == ["vip"])
-        #expect(try store.claim(on: t1)?.action == .release)
-        #expect(try store.claim(on: t1)?.holder == nil)
-        #expect(try store.claim(on: t2)?.holder == a)
-        #expect(try store.claimConflicts(on: t2).map(\.reason) == [.notPermitted])
-        #expect(try store.register(t1, "status") == .string("open"))
-        #expect(try store.register(t1, "snoozed_until") == .null)
+        #expect(try store.state.tags(of: t1) == [])
+        #expect(try store.state.tags(of: t2) == ["vip"])
+        #expect(try store.state.claim(on: t1)?.action == .release)
+        #expect(try store.state.claim(on: t1)?.holder == nil)
+        #expect(try store.state.claim(on: t2)?.holder == a)
+        #expect(try store.state.claimConflicts(on: t2).map(\.reason) == [.notPermitted])
+        #expect(try store.state.register(t1, "status") == .string("open"))
+        #expect(try store.state.register(t1, "snoozed_until") == .null)
         return .object([
             ("description", .string(
                 "The materialized state after applying every chain of ops.json (each as one batch with its seal), "

@@ -768,7 +768,7 @@ enum VectorKit {
         for entry in try expect.optional("registers")?.array() ?? [] {
             let e = try entity(from: entry["entity"])
             let field = try entry["field"].string()
-            #expect(try store.register(e, field) == value(from: entry["value"]), "\(label): register \(e).\(field)")
+            #expect(try store.state.register(e, field) == value(from: entry["value"]), "\(label): register \(e).\(field)")
             let winner = ops[Int(try entry["winner"].int())].header.ref
             let row = dump["mv_register"]?.first { row in
                 String.fromDatabaseValue(row[0]) == e.collection && String.fromDatabaseValue(row[1]) == e.key
@@ -779,7 +779,7 @@ enum VectorKit {
         for entry in try expect.optional("entities")?.array() ?? [] {
             let e = try entity(from: entry["entity"])
             let fields = try entry["fields"].array().map { Field(try $0["name"].string(), try value(from: $0["value"])) }
-            #expect(try store.entity(e) == fields, "\(label): entity \(e)")
+            #expect(try store.state.entity(e) == fields, "\(label): entity \(e)")
             let winner = ops[Int(try entry["winner"].int())].header.ref
             let row = dump["mv_entity"]?.first { row in
                 String.fromDatabaseValue(row[0]) == e.collection && String.fromDatabaseValue(row[1]) == e.key
@@ -788,11 +788,11 @@ enum VectorKit {
         }
         for entry in try expect.optional("tags")?.array() ?? [] {
             let e = try entity(from: entry["entity"])
-            #expect(try store.tags(of: e) == entry["tags"].array().map { try $0.string() }, "\(label): tags of \(e)")
+            #expect(try store.state.tags(of: e) == entry["tags"].array().map { try $0.string() }, "\(label): tags of \(e)")
         }
         for entry in try expect.optional("claims")?.array() ?? [] {
             let e = try entity(from: entry["entity"])
-            let status = try store.claim(on: e)
+            let status = try store.state.claim(on: e)
             if let current = entry.optional("current") {
                 let s = try #require(status, "\(label): \(e) has no claim state")
                 let op = ops[Int(try current.int())]
@@ -805,7 +805,7 @@ enum VectorKit {
             } else {
                 #expect(status == nil, "\(label): \(e) should have no claim state")
             }
-            let conflicts = try store.claimConflicts(on: e).map { "\($0.loser) \($0.winner.map(String.init(describing:)) ?? "-") \($0.reason.rawValue)" }
+            let conflicts = try store.state.claimConflicts(on: e).map { "\($0.loser) \($0.winner.map(String.init(describing:)) ?? "-") \($0.reason.rawValue)" }
             let expected = try entry["conflicts"].array().map { c in
                 let loser = ops[Int(try c["loser"].int())].header.ref
                 let winner = try c.optional("winner").map { ops[Int(try $0.int())].header.ref }

@@ -44,7 +44,7 @@ final class TCPNode: @unchecked Sendable {
     }
 
     func claim(_ ticket: EntityRef) throws {
-        let current = try store.claim(on: ticket)
+        let current = try store.state.claim(on: ticket)
         try append([.claim(entity: ticket, action: .claim, holder: author.id, leaseSeconds: 600, observed: current?.current)])
     }
 
@@ -83,16 +83,16 @@ final class TCPNode: @unchecked Sendable {
         }
         let summary = try [a, b, c].map { "\(try $0.store.opCount()) ops, \(try $0.store.stateHash().hex.prefix(8))" }
         #expect(converged, "\(summary)")
-        let holders = try [a, b, c].map { try $0.store.claim(on: ticket)?.holder }
+        let holders = try [a, b, c].map { try $0.store.state.claim(on: ticket)?.holder }
         #expect(Set(holders.map { $0?.text ?? "none" }).count == 1)
         #expect(holders[0] != nil)
-        #expect(try a.store.claimConflicts(on: ticket).count == 1)
+        #expect(try a.store.state.claimConflicts(on: ticket).count == 1)
         #expect(try c.store.verify().isOK)
 
         // Live push: a claim on A reaches C through B.
         let live = EntityRef("ticket", "live")
         try a.claim(live)
-        let pushed = try await eventually(seconds: 10) { try c.store.claim(on: live)?.holder == a.author.id }
+        let pushed = try await eventually(seconds: 10) { try c.store.state.claim(on: live)?.holder == a.author.id }
         #expect(pushed)
 
         await a.service.shutdown(); await b.service.shutdown(); await c.service.shutdown()
@@ -110,11 +110,11 @@ final class TCPNode: @unchecked Sendable {
         try intruder.dial(b, port: port)
         try a.dial(b, port: port)
         try a.append([.tagAdd(entity: EntityRef("ticket", "y"), tag: "ok")])
-        let served = try await eventually(seconds: 10) { try b.store.tags(of: EntityRef("ticket", "y")) == ["ok"] }
+        let served = try await eventually(seconds: 10) { try b.store.state.tags(of: EntityRef("ticket", "y")) == ["ok"] }
         #expect(served)
         try await Task.sleep(nanoseconds: 500_000_000)
-        #expect(try b.store.tags(of: EntityRef("ticket", "x")).isEmpty)
-        #expect(try intruder.store.tags(of: EntityRef("ticket", "y")).isEmpty)
+        #expect(try b.store.state.tags(of: EntityRef("ticket", "x")).isEmpty)
+        #expect(try intruder.store.state.tags(of: EntityRef("ticket", "y")).isEmpty)
         #expect(!b.hub.peerStatuses.contains { $0.node == intruder.author.id.text })
         await a.service.shutdown(); await b.service.shutdown(); await intruder.service.shutdown()
         try await group.shutdownGracefully()

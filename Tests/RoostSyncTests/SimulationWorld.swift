@@ -258,7 +258,7 @@ final class SimulationWorld {
     /// roster, as a joining node does once its invite is accepted.
     private func formTeam() throws {
         let founder = nodes[0]
-        for node in nodes { try node.store.setTeamFounder(founder.author.id) }
+        for node in nodes { try node.store.team.setFounder(founder.author.id) }
         founder.role = .admin
         var bodies: [OpBody] = []
         for node in nodes.dropFirst() {
@@ -499,7 +499,7 @@ final class SimulationWorld {
         guard let eraser = may(nodes[chosen]) ? nodes[chosen] : erasers.randomElement(using: &rng),
               !messageIDs.isEmpty else { return }
         let picked = Set((0..<Int.random(in: 1...3, using: &rng)).map { _ in messageIDs.randomElement(using: &rng)! })
-        let targets = try eraser.store.erasureTargets(messages: picked)
+        let targets = try eraser.store.erasures.targets(messages: picked)
         guard !targets.isEmpty else { return }
         let id = (0..<16).map { _ in String(UInt8.random(in: 0...255, using: &rng), radix: 16) }.joined()
         let body = Erasure(reason: "simulated request", customer: nil, targets: targets).body(id: id)
@@ -514,7 +514,7 @@ final class SimulationWorld {
     private func learnRevocation(_ index: Int) throws {
         guard let revoked, cut != nil, !nodes[index].knowsRevocation else { return }
         let node = nodes[index]
-        guard try node.store.roster()?.members[nodes[revoked].author.id]?.revocation != nil else { return }
+        guard try node.store.team.roster()?.members[nodes[revoked].author.id]?.revocation != nil else { return }
         node.knowsRevocation = true
         node.vector = try node.store.versionVector()
         guard index != revoked else { return }
@@ -884,13 +884,13 @@ final class SimulationWorld {
             return .tagAdd(entity: ticket, tag: Self.tags.randomElement(using: &rng)!)
         case 5:
             let tag = Self.tags.randomElement(using: &rng)!
-            let adds = try node.store.observedTagAdds(ticket, tag: tag)
+            let adds = try node.store.state.observedTagAdds(ticket, tag: tag)
             return adds.isEmpty ? nil : .tagRemove(entity: ticket, tag: tag, observed: adds)
         default:
             // Claims of the same few tickets, observing this node's current view: concurrent claims at
             // nodes that have not heard of each other's are the point.
             let lease = UInt32.random(in: 30...600, using: &rng)
-            guard let current = try node.store.claim(on: ticket) else {
+            guard let current = try node.store.state.claim(on: ticket) else {
                 return .claim(entity: ticket, action: .claim, holder: node.author.id, leaseSeconds: lease, observed: nil)
             }
             switch Int.random(in: 0..<6, using: &rng) {
@@ -976,7 +976,7 @@ final class SimulationWorld {
         let hash = try reference.store.stateHash()
         let total = try reference.store.opCount()
         stats.ops = total
-        stats.claimConflicts = try reference.store.claimConflicts().filter { $0.reason == .concurrent }.count
+        stats.claimConflicts = try reference.store.state.claimConflicts().filter { $0.reason == .concurrent }.count
         for node in members {
             guard node.vector == reference.vector else {
                 throw SimulationFailure(description: "node \(node.index) has vector \(node.vector), node 0 \(reference.vector)")
@@ -1028,7 +1028,7 @@ final class SimulationWorld {
                     throw SimulationFailure(description: "\(ticket): \(claims.count) claim ops and no resolved claim")
                 }
                 stats.orphanedClaims += 1
-                for node in members where try node.store.claim(on: ticket)?.current != nil {
+                for node in members where try node.store.state.claim(on: ticket)?.current != nil {
                     throw SimulationFailure(description: "node \(node.index): \(ticket) resolves a claim; the resolver over all claim ops resolves none")
                 }
                 continue
@@ -1037,7 +1037,7 @@ final class SimulationWorld {
                 throw SimulationFailure(description: "\(ticket): resolved claim without a holder")
             }
             for node in members {
-                guard let status = try node.store.claim(on: ticket) else {
+                guard let status = try node.store.state.claim(on: ticket) else {
                     throw SimulationFailure(description: "node \(node.index): \(ticket) has no claim state")
                 }
                 guard status.current == winner.ref, status.holder == winner.holder else {
@@ -1080,7 +1080,7 @@ extension SimulationWorld {
                 for (log, seq) in node.vector.entries where log.author == member && seq > (cut.kept[log.epoch] ?? 0) {
                     throw SimulationFailure(description: "node \(node.index) holds \(log) up to \(seq), past the revocation's cut \(cut)")
                 }
-                guard try node.store.roster()?.members[member]?.revocation?.cut == cut else {
+                guard try node.store.team.roster()?.members[member]?.revocation?.cut == cut else {
                     throw SimulationFailure(description: "node \(node.index) does not hold the revocation of node \(revoked)")
                 }
             }

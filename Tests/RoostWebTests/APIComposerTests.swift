@@ -48,7 +48,7 @@ import RoostStore
                 #expect(apiError(response.body)["code"] as? String == "replied_first")
                 #expect((apiError(response.body)["message"] as? String ?? "").hasSuffix(" replied after the last message you saw; send anyway?"))
             }
-            #expect(try f.web.node.store.outbox().isEmpty, "a refused reply queued nothing")
+            #expect(try f.web.node.store.outbox.rows().isEmpty, "a refused reply queued nothing")
             try await client.execute(uri: uri, method: .post, headers: f.bearer, body: f.json(#"{"text": "hi", "after": "9003"}"#)) { response in
                 #expect(response.status == .ok, "\(String(buffer: response.body))")
             }
@@ -95,7 +95,7 @@ import RoostStore
             // A reply on an unclaimed ticket claims it and says so; the next one does not claim again.
             let reply = try await post("p9000", "reply", #"{"text": "On it", "inReplyTo": "9001"}"#)
             #expect(reply["claimed"] as? Bool == true && reply["to"] as? String == "115797" && reply["inReplyTo"] as? String == "9001")
-            #expect(try f.node.store.claim(on: EntityRef(Desk.ticket, "p9000"))?.holder == f.node.id)
+            #expect(try f.node.store.state.claim(on: EntityRef(Desk.ticket, "p9000"))?.holder == f.node.id)
             let again = try await post("p9000", "reply", #"{"text": "Still on it"}"#)
             #expect(again["claimed"] as? Bool == false)
 
@@ -108,7 +108,7 @@ import RoostStore
 
             // Resolving releases the resolver's claim.
             _ = try await post("p9000", "resolve", #"{"as": "answered"}"#)
-            #expect(try f.node.store.claim(on: EntityRef(Desk.ticket, "p9000"))?.holder == nil)
+            #expect(try f.node.store.state.claim(on: EntityRef(Desk.ticket, "p9000"))?.holder == nil)
             #expect(try f.web.desk.ticketView("p9000").ticket.status == .resolved)
         }
     }

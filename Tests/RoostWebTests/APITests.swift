@@ -35,7 +35,7 @@ import RoostStore
                 #expect(String(buffer: response.body).contains("roost open"))
             }
             // Nothing was written by the refused claim.
-            #expect(try f.node.store.claimConflicts().isEmpty)
+            #expect(try f.node.store.state.claimConflicts().isEmpty)
         }
     }
 
@@ -128,7 +128,7 @@ import RoostStore
                 #expect(apiError(response.body)["field"] as? String == "since")
             }
             // None of it wrote anything: the ticket is still unclaimed and at its priority.
-            #expect(try f.node.store.claim(on: EntityRef(Desk.ticket, key)) == nil)
+            #expect(try f.node.store.state.claim(on: EntityRef(Desk.ticket, key)) == nil)
         }
     }
 
@@ -217,7 +217,7 @@ import RoostStore
             try await client.execute(uri: "/api/v1/tickets/\(key)/claim", method: .post, headers: fetchSite) { response in
                 #expect(response.status == .forbidden)
             }
-            #expect(try f.node.store.claim(on: EntityRef(Desk.ticket, key)) == nil)
+            #expect(try f.node.store.state.claim(on: EntityRef(Desk.ticket, key)) == nil)
             var same = f.bearer
             same[.origin] = "http://localhost"  // the test client sends Host: localhost
             same[HTTPField.Name("Sec-Fetch-Site")!] = "same-origin"
@@ -342,14 +342,14 @@ import RoostStore
         // Two hours after the latest first customer message: every unanswered ticket is overdue, and none is
         // history yet (the sample's tweets have fixed dates; a week after today they would all be history).
         let now = try #require(open.compactMap(\.firstInboundMillis).max()) + 2 * 3_600_000
-        let exact = try f.node.store.deskQueueCounts(holder: f.node.id, sla: sla, now: now, cap: 999)
+        let exact = try f.node.store.desk.deskQueueCounts(holder: f.node.id, sla: sla, now: now, cap: 999)
         var breaching = all
         breaching.breaching = true
         #expect(exact.open == open.count)
         #expect(exact.mine == 1 && exact.unassigned == open.count - 1 && exact.escalated == 1)
-        #expect(exact.breaching == (try f.node.store.inbox(breaching, sla: sla, now: now)).count)
+        #expect(exact.breaching == (try f.node.store.desk.inbox(breaching, sla: sla, now: now)).count)
         #expect(exact.breaching > 0)
-        let capped = try f.node.store.deskQueueCounts(holder: f.node.id, sla: sla, now: now, cap: 1)
+        let capped = try f.node.store.desk.deskQueueCounts(holder: f.node.id, sla: sla, now: now, cap: 1)
         #expect(capped.open == 2 && capped.label(capped.open) == "1+")
         #expect(capped.mine == 1 && capped.label(capped.mine) == "1")
     }

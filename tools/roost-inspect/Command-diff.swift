@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RoostCore
 import RoostNode
+import RoostInspection
 import RoostStore
 import RoostConsole
 

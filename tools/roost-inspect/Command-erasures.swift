@@ -32,7 +32,7 @@ struct ErasuresCommand: ParsableCommand {
     func run() throws {
         try RoostInspect.guarded {
             let t = try target.open()
-            let rows = try t.read { try $0.erasures() }.map { record in
+            let rows = try t.read { try $0.erasures.records() }.map { record in
                 Row(id: record.id, at: Format.hlc(record.hlc), by: t.label(record.ref.author), byAuthor: record.ref.author.text,
                     op: "\(record.ref)", reason: record.reason, customer: record.customer, targets: record.targets,
                     erased: record.erased, state: record.state)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RoostCore
+import RoostInspection
 import RoostStore
 import RoostConsole
 
@@ -50,7 +51,7 @@ struct ExplainCommand: ParsableCommand {
         if let slash = text.firstIndex(of: "/") {
             return EntityRef(String(text[..<slash]), String(text[text.index(after: slash)...]))
         }
-        let keys = Set(try t.read { try $0.ticketKeys() })
+        let keys = Set(try t.read { try $0.desk.ticketKeys() })
         if keys.contains(text) { return EntityRef(Desk.ticket, text) }
         let candidates = ["p" + text, "d" + text].filter(keys.contains)
         guard candidates.count == 1 else {

@@ -32,7 +32,7 @@ struct VerifyCommand: ParsableCommand {
                 return
             }
             failed = !report.isOK
-            let result = VerifySummary(report, rosterAuthority: try t.read { try $0.teamFounder() } == nil
+            let result = VerifySummary(report, rosterAuthority: try t.read { try $0.team.founder() } == nil
                 ? "no team: every signed op is accepted"
                 : (report.problems.contains { $0.contains("revocation") || $0.contains("not a member") }
                     ? "FAILED (see problems)" : "every op held is admitted by the roster"))

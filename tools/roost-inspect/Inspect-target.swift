@@ -82,7 +82,7 @@ struct InspectTarget {
 
     /// A member's label: short id, and display name when published (`AAAAAAA Ana Lopez`).
     func label(_ author: AuthorID) -> String {
-        let name = (try? store.memberName(author)) ?? nil
+        let name = (try? store.team.memberName(author)) ?? nil
         return author.short + (name.map { " " + $0 } ?? "")
     }
 }

@@ -30,7 +30,7 @@ enum MembersBench {
         let founderKey = try SigningKey(seed: [UInt8](repeating: 0xF0, count: 32))
         let founder = LocalAuthor(key: founderKey, epoch: 1)
         let source = try OpStore(path: Bench.scratch.appendingPathComponent("members-\(count)-source.sqlite").path)
-        try source.setTeamFounder(founder.id)
+        try source.team.setFounder(founder.id)
         let keys = (0..<count).map { index -> SigningKey in
             var seed = [UInt8](repeating: 0, count: 32)
             withUnsafeBytes(of: UInt64(index + 1).bigEndian) { seed.replaceSubrange(0..<8, with: $0) }
@@ -58,7 +58,7 @@ enum MembersBench {
                                               antiEntropyIntervalMillis: 1_000, relayDelayMillis: 0)
         func node(_ key: SigningKey, _ name: String) throws -> (OpStore, PeeringHub, PeeringService, AuthorID) {
             let store = try OpStore(path: Bench.scratch.appendingPathComponent("members-\(count)-\(name).sqlite").path)
-            try store.setTeamFounder(founder.id)
+            try store.team.setFounder(founder.id)
             try store.apply(everything, clock: RealClock())
             let hub = try PeeringHub(store: store, local: key.authorID, clock: RealClock(), logger: Bench.quiet)
             let service = PeeringService(hub: hub, identity: key, networkKey: Bench.networkKey, group: Bench.group,

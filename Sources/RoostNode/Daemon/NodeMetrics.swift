@@ -82,7 +82,7 @@ public final class NodeMetrics: @unchecked Sendable {
                 gauge("peer_lag", "seconds", "Age of the oldest op the peer lacks (0 when it lacks none)", labels: labels,
                       to: lagSeconds)
             }
-            let outbox = (try? node.store.outboxCounts()) ?? [:]
+            let outbox = (try? node.store.outbox.counts()) ?? [:]
             for state in OutboxState.allCases {
                 gauge("outbox", "messages", "Outbound replies by outbox state", labels: [("state", state.rawValue)],
                       to: Double(outbox[state] ?? 0))
@@ -92,7 +92,7 @@ public final class NodeMetrics: @unchecked Sendable {
             filter.breaching = true
             let breaching = (try? desk.inboxCount(filter)) ?? 0
             gauge("sla_breaches", "tickets", "Open tickets past their first-response or next-reply target", to: Double(breaching))
-            let warning = (try? desk.slaTargets()).flatMap { try? node.store.slaWarningCount(sla: $0, now: clock.nowMillis()) } ?? 0
+            let warning = (try? desk.slaTargets()).flatMap { try? node.store.desk.slaWarningCount(sla: $0, now: clock.nowMillis()) } ?? 0
             gauge("sla_warnings", "tickets", "Open tickets past their queue's warning share of a first-response or next-reply target, not overdue yet",
                   to: Double(warning))
             for status in (try? desk.alerts(node.home.rules().alerts, at: clock.nowMillis())) ?? [] {

@@ -25,7 +25,7 @@ public struct PeriodicPass: Service {
     public static func retention(node: Node, logger: Logger) -> PeriodicPass {
         PeriodicPass(name: "retention", everySeconds: 3_600, firstAfterSeconds: 60) {
             let desk = DeskService(node: node)
-            guard let roster = try? node.store.roster(), roster.currentRole(of: node.id)?.mayErase == true,
+            guard let roster = try? node.store.team.roster(), roster.currentRole(of: node.id)?.mayErase == true,
                   let policies = try? desk.retentionPolicies(), !policies.isEmpty else { return }
             do {
                 let pass = try desk.applyRetention()
@@ -43,7 +43,7 @@ public struct PeriodicPass: Service {
     /// node that stops counts as offline ``AvailabilityRules/silentAfterMillis`` after its newest op.
     public static func availabilityHeartbeat(node: Node, logger: Logger) -> PeriodicPass {
         PeriodicPass(name: "availability heartbeat", everySeconds: 60, firstAfterSeconds: 0) {
-            guard (try? node.store.roster()) != nil else { return }
+            guard (try? node.store.team.roster()) != nil else { return }
             do {
                 try DeskService(node: node).heartbeatIfQuiet()
             } catch {

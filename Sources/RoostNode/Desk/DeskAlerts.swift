@@ -65,12 +65,12 @@ extension DeskService {
     /// length since the epoch, so every node holding the same ops gives the same answer for the same window).
     public func alerts(_ rules: [AlertRule], at now: UInt64) throws(DeskError) -> [AlertStatus] {
         var statuses: [AlertStatus] = []
-        let earliest = try run { () throws(StoreError) in try store.earliestCustomerMessageMillis() }
+        let earliest = try run { () throws(StoreError) in try store.desk.earliestCustomerMessageMillis() }
         for rule in rules {
             let window = UInt64(rule.windowMinutes) * 60_000
             let end = now / window * window
             let counts = try run { () throws(StoreError) in
-                try store.alertWindows(rule.selector, windowMillis: window, windows: rule.baselineWindows + 1, endMillis: end)
+                try store.desk.alertWindows(rule.selector, windowMillis: window, windows: rule.baselineWindows + 1, endMillis: end)
             }
             var status = Self.evaluate(rule, counts: counts, windowEnd: end)
             if let first = counts.first?.startMillis, earliest.map({ $0 > first }) ?? true {

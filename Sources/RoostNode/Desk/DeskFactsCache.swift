@@ -99,7 +99,7 @@ public final class DeskFactsCache: Sendable {
             }
             // A message may have moved: refresh the ticket it was on as well as the one it is on now.
             for id in messageIDs { if let old = state.messageTicket[id] { keys.insert(old) } }
-            let fresh = try store.deskFacts(tickets: keys, messageIDs: messageIDs)
+            let fresh = try store.desk.deskFacts(tickets: keys, messageIDs: messageIDs)
             let refreshed = keys.union(fresh.messageTickets.values)
             for key in refreshed {
                 state.tickets[key] = nil
@@ -120,7 +120,7 @@ public final class DeskFactsCache: Sendable {
 
     private static func reload(_ state: inout State, _ store: OpStore, _ vector: VersionVector) throws(StoreError) -> Refresh {
         // The vector is read before the snapshot: ops landing in between are read again next time (harmless).
-        let snapshot = try store.deskSnapshot()
+        let snapshot = try store.desk.deskSnapshot()
         state = State(vector: vector)
         for ticket in snapshot.tickets { state.tickets[ticket.key] = ticket }
         for message in snapshot.messages {

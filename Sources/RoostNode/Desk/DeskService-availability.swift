@@ -31,7 +31,7 @@ extension DeskService {
             filter.holder = node.id
             filter.limit = Self.releaseOnOfflineLimit
             for row in try inbox(filter) where routed.contains(row.queue ?? RoutingRules.defaultQueue) && row.status.clocksRun {
-                guard let current = try run({ () throws(StoreError) in try store.claim(on: EntityRef(Desk.ticket, row.key)) }),
+                guard let current = try run({ () throws(StoreError) in try store.state.claim(on: EntityRef(Desk.ticket, row.key)) }),
                       current.holder == node.id else { continue }
                 bodies.append(.claim(entity: EntityRef(Desk.ticket, row.key), action: .release, holder: nil, leaseSeconds: 0,
                                      observed: current.current))
@@ -56,7 +56,7 @@ extension DeskService {
     /// Every current member's availability at this desk's time (revoked members left out), this node's first,
     /// then by name.
     public func teamAvailability() throws(DeskError) -> [MemberAvailability] {
-        let (roster, last) = try run { () throws(StoreError) in (try store.roster(), try store.lastOpMillisByAuthor()) }
+        let (roster, last) = try run { () throws(StoreError) in (try store.team.roster(), try store.lastOpMillisByAuthor()) }
         var ids: [AuthorID] = [node.id]
         if let roster {
             for id in [roster.founder] + roster.members.keys.sorted() where !ids.contains(id) && roster.currentRole(of: id) != nil {
@@ -65,7 +65,7 @@ extension DeskService {
         }
         var lines: [MemberAvailability] = []
         for id in ids {
-            let set = try run { () throws(StoreError) in try store.register(EntityRef("member", id.text), AvailabilityRules.field) }
+            let set = try run { () throws(StoreError) in try store.state.register(EntityRef("member", id.text), AvailabilityRules.field) }
                 .flatMap { $0.stringValue }.flatMap(Availability.init(rawValue:))
             lines.append(MemberAvailability(member: id.text, name: try memberName(id), set: set,
                                             effective: AvailabilityRules.effective(set: set, lastOpMillis: last[id], now: now),
@@ -80,7 +80,7 @@ extension DeskService {
     @discardableResult
     public func heartbeatIfQuiet() throws(DeskError) -> Bool {
         let (set, last) = try run { () throws(StoreError) in
-            (try store.register(EntityRef("member", node.id.text), AvailabilityRules.field)?.stringValue,
+            (try store.state.register(EntityRef("member", node.id.text), AvailabilityRules.field)?.stringValue,
              try store.lastOpMillisByAuthor()[node.id])
         }
         if set == Availability.offline.rawValue { return false }

@@ -60,7 +60,7 @@ extension DeskService {
         }
         try requireEraser()
         let id = try erasableCustomer(handle)
-        let targets = try run { () throws(StoreError) in try store.erasureTargets(customer: id) }
+        let targets = try run { () throws(StoreError) in try store.erasures.targets(customer: id) }
         guard !targets.isEmpty else {
             throw .customerErased(handle, detail: .alreadyErased(nothingLeft: true))
         }
@@ -98,7 +98,7 @@ extension DeskService {
 
     /// Refuses unless this node's member is a lead or an admin (every node checks again when the erasure merges).
     func requireEraser() throws(DeskError) {
-        if let roster = try run({ () throws(StoreError) in try store.roster() }) {
+        if let roster = try run({ () throws(StoreError) in try store.team.roster() }) {
             let role = roster.currentRole(of: node.id)
             guard role?.mayErase == true else {
                 throw .notPermitted(allowed: "leads and admins", action: "may erase customer data (this node's role: \(role?.rawValue ?? "none"))")
@@ -109,10 +109,10 @@ extension DeskService {
     /// The one customer `handle` names, with a clear refusal for unknown, ambiguous and already-erased customers.
     private func erasableCustomer(_ handle: String) throws(DeskError) -> String {
         let clean = handle.hasPrefix("@") ? String(handle.dropFirst()) : handle
-        let ids = try run { () throws(StoreError) in try store.customerIDs(handle: clean) }
+        let ids = try run { () throws(StoreError) in try store.desk.customerIDs(handle: clean) }
         if ids.count > 1 { throw .ambiguousCustomer(handle, ids: ids) }
         if let id = ids.first { return id }
-        if !(try run { () throws(StoreError) in try store.erasures(ofCustomer: clean) }).isEmpty {
+        if !(try run { () throws(StoreError) in try store.erasures.records(ofCustomer: clean) }).isEmpty {
             throw .customerErased(clean, detail: .alreadyErased(nothingLeft: false))
         }
         throw .unknownCustomer(handle, erasedHint: true)
@@ -121,18 +121,18 @@ extension DeskService {
     /// Everything this node holds about a customer, as one document.
     public func exportCustomer(_ handle: String) throws(DeskError) -> CustomerExport {
         let clean = handle.hasPrefix("@") ? String(handle.dropFirst()) : handle
-        let ids = try run { () throws(StoreError) in try store.customerIDs(handle: clean) }
-        if ids.isEmpty, !(try run { () throws(StoreError) in try store.erasures(ofCustomer: clean) }).isEmpty {
+        let ids = try run { () throws(StoreError) in try store.desk.customerIDs(handle: clean) }
+        if ids.isEmpty, !(try run { () throws(StoreError) in try store.erasures.records(ofCustomer: clean) }).isEmpty {
             throw .customerErased(clean, detail: .nothingToExport)
         }
         let profile = try customer(clean)
-        if !(try run { () throws(StoreError) in try store.erasures(ofCustomer: profile.id) }).isEmpty,
-           (try run { () throws(StoreError) in try store.erasureTargets(customer: profile.id) }).isEmpty {
+        if !(try run { () throws(StoreError) in try store.erasures.records(ofCustomer: profile.id) }).isEmpty,
+           (try run { () throws(StoreError) in try store.erasures.targets(customer: profile.id) }).isEmpty {
             throw .customerErased(clean, detail: .nothingToExport)
         }
         var tickets: [TicketView] = []
         for row in profile.tickets { tickets.append(try ticketView(row.key)) }
-        let erasures = try run { () throws(StoreError) in try store.erasures(ofCustomer: profile.id) }
+        let erasures = try run { () throws(StoreError) in try store.erasures.records(ofCustomer: profile.id) }
         var summaries: [CustomerExport.ErasureSummary] = []
         for erasure in erasures {
             summaries.append(.init(id: erasure.id, reason: erasure.reason, atMillis: erasure.hlc.physicalMillis,

@@ -21,14 +21,14 @@ extension DeskService {
         var done = 0
         for message in incoming {
             done += 1
-            if try run({ () throws(StoreError) in try store.exists(EntityRef(Desk.message, message.id)) }) {
+            if try run({ () throws(StoreError) in try store.state.exists(EntityRef(Desk.message, message.id)) }) {
                 report.duplicates += 1
                 continue
             }
             let ticket = EntityRef(Desk.ticket, message.ticketKey)
             if !seenTickets.contains(message.ticketKey) {
                 seenTickets.insert(message.ticketKey)
-                if !(try run { () throws(StoreError) in try store.exists(ticket) }) {
+                if !(try run { () throws(StoreError) in try store.state.exists(ticket) }) {
                     bodies.append(.makeInsert(ticket, [
                         Field("channel", .string(message.channel.rawValue)), Field("conversation", .string(message.conversation)),
                         Field("customer", .string(message.customer)), Field("brand", .string(message.brand)),
@@ -40,7 +40,7 @@ extension DeskService {
             if message.direction == .inbound, !seenCustomers.contains(message.customer) {
                 seenCustomers.insert(message.customer)
                 let customer = EntityRef(Desk.customer, message.customer)
-                if !(try run { () throws(StoreError) in try store.exists(customer) }) {
+                if !(try run { () throws(StoreError) in try store.state.exists(customer) }) {
                     bodies.append(.makeInsert(customer, [Field("handle", .string(message.customerHandle ?? message.customer))]))
                 }
                 if let name = message.customerName { bodies.append(.set(entity: customer, field: "name", value: .string(name))) }
@@ -74,14 +74,14 @@ extension DeskService {
                 for (field, value) in [("priority", outcome.priority?.rawValue), ("tier", outcome.tier?.rawValue),
                                        ("queue", outcome.queue)] {
                     guard let value, pending[field] != value else { continue }
-                    let current = try run { () throws(StoreError) in try store.register(ticket, field) }?.stringValue
+                    let current = try run { () throws(StoreError) in try store.state.register(ticket, field) }?.stringValue
                     if current != value || pending[field] != nil {
                         bodies.append(.set(entity: ticket, field: field, value: .string(value)))
                         pending[field] = value
                     }
                 }
                 pendingTicketValues[message.ticketKey] = pending
-                let present = Set(try run { () throws(StoreError) in try store.tags(of: ticket) })
+                let present = Set(try run { () throws(StoreError) in try store.state.tags(of: ticket) })
                 for tag in outcome.tags.sorted() where !present.contains(tag) && pending["tag:" + tag] == nil {
                     bodies.append(.tagAdd(entity: ticket, tag: tag))
                     pending["tag:" + tag] = "1"
@@ -108,16 +108,16 @@ extension DeskService {
                 unflushed: [UInt64]) throws(DeskError) -> TriageOutcome {
         let week: UInt64 = 7 * 24 * 3_600_000
         let customer = EntityRef(Desk.customer, message.customer)
-        let vip = try run { () throws(StoreError) in try store.register(customer, "vip") } == .bool(true)
+        let vip = try run { () throws(StoreError) in try store.state.register(customer, "vip") } == .bool(true)
         let since = message.createdMillis > week ? message.createdMillis - week : 0
         let history = try run { () throws(StoreError) in
-            try store.customerTicketCount(message.customer, since: since, until: message.createdMillis + 1)
+            try store.desk.customerTicketCount(message.customer, since: since, until: message.createdMillis + 1)
         } + unflushed.filter { $0 >= since && $0 <= message.createdMillis }.count
         var counts: [String: Int] = [:]
         if let spike = rules.spike {
             let window = UInt64(spike.minutes) * 60_000
             counts[spike.tag] = try run { () throws(StoreError) in
-                try store.taggedTicketCount(spike.tag, since: message.createdMillis > window ? message.createdMillis - window : 0,
+                try store.desk.taggedTicketCount(spike.tag, since: message.createdMillis > window ? message.createdMillis - window : 0,
                                             until: message.createdMillis + 1)
             }
         }

@@ -6,7 +6,7 @@ extension DeskService {
     /// The languages a member answers in (`roost agent languages en,es`), from their `member/<id>` register
     /// `languages` (comma-separated codes); empty when they never said.
     public func languages(of member: AuthorID) throws(DeskError) -> [String] {
-        let value = try run { () throws(StoreError) in try store.register(EntityRef("member", member.text), "languages") }
+        let value = try run { () throws(StoreError) in try store.state.register(EntityRef("member", member.text), "languages") }
         return Self.languageList(value?.stringValue ?? "")
     }
 
@@ -52,7 +52,7 @@ extension DeskService {
     public func cannedVariants(_ name: String) throws(DeskError) -> [String: String] {
         try run { () throws(StoreError) in
             var variants: [String: String] = [:]
-            for (field, value) in try store.registers(of: EntityRef(Desk.canned, name)) where field.hasPrefix("text.") {
+            for (field, value) in try store.state.registers(of: EntityRef(Desk.canned, name)) where field.hasPrefix("text.") {
                 if let text = value.stringValue { variants[String(field.dropFirst(5))] = text }
             }
             return variants

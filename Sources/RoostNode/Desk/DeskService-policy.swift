@@ -15,9 +15,9 @@ extension DeskService {
 
     /// The policy text as written, when a lead or an admin wrote it.
     public func policyText() throws(DeskError) -> String? {
-        guard let (value, stamp) = try run({ () throws(StoreError) in try store.registerWithStamp(settings, Self.policyField) }),
+        guard let (value, stamp) = try run({ () throws(StoreError) in try store.state.registerWithStamp(settings, Self.policyField) }),
               let text = value.stringValue, !text.isEmpty else { return nil }
-        if let roster = try run({ () throws(StoreError) in try store.roster() }), roster.role(of: stamp.ref.author, before: stamp)?.mayReassign != true {
+        if let roster = try run({ () throws(StoreError) in try store.team.roster() }), roster.role(of: stamp.ref.author, before: stamp)?.mayReassign != true {
             return nil
         }
         return text
@@ -26,7 +26,7 @@ extension DeskService {
     /// Queue names a policy may describe: declared `queue` entities, queues of tickets, queues the triage rules send
     /// tickets to, and `default`.
     public func knownQueues(rules: TriageRules) throws(DeskError) -> Set<String> {
-        var names = Set(try run { () throws(StoreError) in try store.queueNames() })
+        var names = Set(try run { () throws(StoreError) in try store.desk.queueNames() })
         for rule in rules.rules { if let queue = rule.queue { names.insert(queue) } }
         names.insert(RoutingRules.defaultQueue)
         return names

@@ -52,9 +52,9 @@ extension DeskService {
     /// A customer's handle (without `@`, the id when unknown) and display name.
     public func customerLabel(_ id: String) throws(DeskError) -> (handle: String, name: String?) {
         let entity = EntityRef(Desk.customer, id)
-        let fields = try run { () throws(StoreError) in try store.entity(entity) }
+        let fields = try run { () throws(StoreError) in try store.state.entity(entity) }
         let handle = fields?.first { $0.name == "handle" }?.value.stringValue ?? id
-        let name = try run { () throws(StoreError) in try store.register(entity, "name") }?.stringValue
+        let name = try run { () throws(StoreError) in try store.state.register(entity, "name") }?.stringValue
         return (handle.isEmpty ? id : handle, name?.isEmpty == true ? nil : name)
     }
 
@@ -67,7 +67,7 @@ extension DeskService {
     public func replyTarget(_ typed: String, to: String? = nil, inReplyTo: String? = nil) throws(DeskError) -> ReplyTarget {
         let key = try ticketKey(typed)
         let row = try row(key)
-        let thread = try run { () throws(StoreError) in try store.thread(key) }
+        let thread = try run { () throws(StoreError) in try store.desk.thread(key) }
         var participants: [ThreadParticipant] = []
         for message in thread where message.direction == .inbound {
             if let index = participants.firstIndex(where: { $0.id == message.author }) {

@@ -35,7 +35,7 @@ extension DeskService {
     /// Sets (or, with nil, clears) the retention of a queue or of every ticket. Admins only: a policy set by
     /// anyone else is ignored by every node.
     public func setRetention(days: Int?, queue: String?) throws(DeskError) {
-        if let roster = try run({ () throws(StoreError) in try store.roster() }), roster.currentRole(of: node.id) != .admin {
+        if let roster = try run({ () throws(StoreError) in try store.team.roster() }), roster.currentRole(of: node.id) != .admin {
             throw .notPermitted(allowed: "admins", action: "set retention policies")
         }
         if let days, !(1...Self.maxRetentionDays).contains(days) {
@@ -49,11 +49,11 @@ extension DeskService {
     /// The policies in force: each register's winning value, counted only when an admin wrote it.
     public func retentionPolicies() throws(DeskError) -> [RetentionPolicy] {
         let settings = EntityRef(Desk.team, "settings")
-        let roster = try run { () throws(StoreError) in try store.roster() }
+        let roster = try run { () throws(StoreError) in try store.team.roster() }
         var policies: [RetentionPolicy] = []
-        for (field, _) in try run({ () throws(StoreError) in try store.registers(of: settings) })
+        for (field, _) in try run({ () throws(StoreError) in try store.state.registers(of: settings) })
         where field == Self.retentionField || field.hasPrefix(Self.retentionField + ".") {
-            guard let (value, stamp) = try run({ () throws(StoreError) in try store.registerWithStamp(settings, field) }),
+            guard let (value, stamp) = try run({ () throws(StoreError) in try store.state.registerWithStamp(settings, field) }),
                   case let .int(days) = value, (1...Int64(Self.maxRetentionDays)).contains(days)
             else { continue }
             if let roster, roster.role(of: stamp.ref.author, before: stamp) != .admin { continue }
@@ -70,7 +70,7 @@ extension DeskService {
         var result = RetentionRun(tickets: 0, ops: 0, erasureOps: 0)
         for policy in try retentionPolicies() {
             let cutoff = now > UInt64(policy.days) * 86_400_000 ? now - UInt64(policy.days) * 86_400_000 : 0
-            let found = try run { () throws(StoreError) in try store.retentionTargets(cutoffMillis: cutoff, queue: policy.queue) }
+            let found = try run { () throws(StoreError) in try store.erasures.retentionTargets(cutoffMillis: cutoff, queue: policy.queue) }
             guard !found.targets.isEmpty else { continue }
             let written = try writeErasure(reason: "retention: \(policy.days) days" + (policy.queue.map { " (queue \($0))" } ?? ""),
                                            customer: nil, targets: found.targets)

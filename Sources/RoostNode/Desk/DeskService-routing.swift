@@ -31,7 +31,7 @@ extension DeskService {
     var settings: EntityRef { EntityRef(Desk.team, "settings") }
 
     func requireLead(_ what: String) throws(DeskError) {
-        if let roster = try run({ () throws(StoreError) in try store.roster() }), roster.currentRole(of: node.id)?.mayReassign != true {
+        if let roster = try run({ () throws(StoreError) in try store.team.roster() }), roster.currentRole(of: node.id)?.mayReassign != true {
             throw .notPermitted(allowed: "leads and admins", action: what)
         }
     }
@@ -66,11 +66,11 @@ extension DeskService {
 
     /// The queues with push routing on, each register counted only when a lead or an admin wrote it.
     public func routingPolicies() throws(DeskError) -> [RoutingPolicy] {
-        let roster = try run { () throws(StoreError) in try store.roster() }
+        let roster = try run { () throws(StoreError) in try store.team.roster() }
         var values: [String: Value] = [:]
-        for (field, _) in try run({ () throws(StoreError) in try store.registers(of: settings) })
+        for (field, _) in try run({ () throws(StoreError) in try store.state.registers(of: settings) })
         where field.hasPrefix(Self.routingField + ".") || field.hasPrefix(Self.routingPausedField + ".") || field.hasPrefix(Self.routingTimeoutField + ".") {
-            guard let (value, stamp) = try run({ () throws(StoreError) in try store.registerWithStamp(settings, field) }) else { continue }
+            guard let (value, stamp) = try run({ () throws(StoreError) in try store.state.registerWithStamp(settings, field) }) else { continue }
             if let roster, roster.role(of: stamp.ref.author, before: stamp)?.mayReassign != true { continue }
             values[field] = value
         }
@@ -107,12 +107,12 @@ extension DeskService {
 
     /// Every current member as routing sees them at this desk's time.
     public func routingAgents() throws(DeskError) -> [RoutingAgent] {
-        let loads = try run { () throws(StoreError) in try store.routingLoads(now: now) }
+        let loads = try run { () throws(StoreError) in try store.desk.routingLoads(now: now) }
         let defaultCapacity = try deskPolicy().defaultCapacity ?? RoutingRules.defaultCapacity
         var agents: [RoutingAgent] = []
         for line in try teamAvailability() {
             guard let id = try? AuthorID(text: line.member) else { continue }
-            let registers = Dictionary(try run { () throws(StoreError) in try store.registers(of: EntityRef("member", line.member)) }) { a, _ in a }
+            let registers = Dictionary(try run { () throws(StoreError) in try store.state.registers(of: EntityRef("member", line.member)) }) { a, _ in a }
             func list(_ field: String) -> [String] {
                 (registers[field]?.stringValue ?? "").split(separator: ",").map(String.init)
             }
@@ -131,7 +131,7 @@ extension DeskService {
         let policies = try routingPolicies()
         let agents = try routingAgents()
         let tickets = try run { () throws(StoreError) in
-            try store.routableTickets(queues: policies.map(\.queue), now: now, limit: Self.routingPassLimit)
+            try store.desk.routableTickets(queues: policies.map(\.queue), now: now, limit: Self.routingPassLimit)
         }
         let names = RoutingRules.assign(tickets, among: agents, policies: Dictionary(policies.map { ($0.queue, $0) }) { a, _ in a }, now: now)
         return try policies.map { policy throws(DeskError) in
@@ -154,7 +154,7 @@ extension DeskService {
         let agents = try routingAgents()
         guard let me = agents.first(where: { $0.id == node.id }), me.availability == .online else { return [] }
         let tickets = try run { () throws(StoreError) in
-            try store.routableTickets(queues: policies.map(\.queue), now: now, limit: Self.routingPassLimit)
+            try store.desk.routableTickets(queues: policies.map(\.queue), now: now, limit: Self.routingPassLimit)
         }
         let names = RoutingRules.assign(tickets, among: agents, policies: Dictionary(policies.map { ($0.queue, $0) }) { a, _ in a }, now: now)
         var claimed: [String] = []

@@ -15,7 +15,7 @@ extension DeskService {
         var plan = SearchPlan(query: query, nowMillis: now)
         plan.limit = limit
         for handle in query.from {
-            plan.authors += try run { () throws(StoreError) in try store.searchCustomerIDs(handle: handle) }
+            plan.authors += try run { () throws(StoreError) in try store.search.customerIDs(handle: handle) }
             plan.authors += try members(withInitials: handle).map(\.text)
         }
         for assignee in query.assignees {
@@ -25,14 +25,14 @@ extension DeskService {
             case let .initials(initials): plan.holders += try members(withInitials: initials)
             }
         }
-        return try run { () throws(StoreError) in try store.search(plan) }
+        return try run { () throws(StoreError) in try store.search.hits(plan) }
     }
 
     /// Members whose profile gives these initials (any case).
     func members(withInitials initials: String) throws(DeskError) -> [AuthorID] {
         var found: [AuthorID] = []
         for id in Set(try run { () throws(StoreError) in try store.logs() }.map(\.log.author)) {
-            let fields = try run { () throws(StoreError) in try store.entity(EntityRef("member", id.text)) }
+            let fields = try run { () throws(StoreError) in try store.state.entity(EntityRef("member", id.text)) }
             if fields?.first(where: { $0.name == "initials" })?.value.stringValue?.lowercased() == initials.lowercased() {
                 found.append(id)
             }
@@ -42,6 +42,6 @@ extension DeskService {
 
     /// Derives the search index again from the merged state (`roost reindex`), reporting `(done, total)` tickets.
     public func reindex(progress: ((Int, Int) -> Void)? = nil) throws(DeskError) -> SearchIndexStats {
-        try run { () throws(StoreError) in try store.rebuildSearchIndex(progress: progress) }
+        try run { () throws(StoreError) in try store.search.rebuild(progress: progress) }
     }
 }

@@ -42,7 +42,7 @@ extension DeskService {
         let key = try ticketKey(typed)
         let ticket = try row(key)
         let entity = EntityRef(Desk.ticket, key)
-        let messages = try run { () throws(StoreError) in try store.thread(key) }
+        let messages = try run { () throws(StoreError) in try store.desk.thread(key) }
         var names: [String: (name: String, handle: String?)] = [:]
         var thread: [TicketView.Message] = []
         for message in messages {
@@ -65,21 +65,21 @@ extension DeskService {
                                 outboxReason: message.outbox == nil || message.outbox == .posted ? nil : try outboxReason(message.id),
                                 language: message.language, sentiment: message.sentiment))
         }
-        let claim = try run { () throws(StoreError) in try store.claim(on: entity) }
+        let claim = try run { () throws(StoreError) in try store.state.claim(on: entity) }
         var conflicts: [String] = []
-        for conflict in try run({ () throws(StoreError) in try store.claimConflicts(on: entity) }) {
+        for conflict in try run({ () throws(StoreError) in try store.state.claimConflicts(on: entity) }) {
             let loser = try memberName(conflict.loser.author)
             let winner = try conflict.winner.map { ref throws(DeskError) in try memberName(ref.author) } ?? "nobody"
             conflicts.append("\(loser)'s \(conflict.reason.rawValue) claim lost to \(winner)")
         }
         return TicketView(
             ticket: ticket, thread: thread,
-            tags: try run { () throws(StoreError) in try store.tags(of: entity) },
+            tags: try run { () throws(StoreError) in try store.state.tags(of: entity) },
             holder: try claim?.holder.map { id throws(DeskError) in try memberName(id) },
             leaseEnds: claim?.holder == nil ? nil : claim?.leaseEndsMillis, conflicts: conflicts,
-            customerTickets: try run { () throws(StoreError) in try store.ticketKeys(ofCustomer: ticket.customer) },
-            resolution: try run { () throws(StoreError) in try store.register(entity, "resolution") }?.stringValue,
-            escalationReason: try run { () throws(StoreError) in try store.register(entity, "escalation_reason") }?.stringValue)
+            customerTickets: try run { () throws(StoreError) in try store.desk.ticketKeys(ofCustomer: ticket.customer) },
+            resolution: try run { () throws(StoreError) in try store.state.register(entity, "resolution") }?.stringValue,
+            escalationReason: try run { () throws(StoreError) in try store.state.register(entity, "escalation_reason") }?.stringValue)
     }
 }
 
@@ -88,7 +88,7 @@ extension DeskService {
     /// brand account id, else `author` itself (ingest already stores the username when it has one).
     func brandHandle(_ author: String) throws(DeskError) -> String {
         guard !author.isEmpty, author.allSatisfy(\.isNumber) else { return author }
-        let fields = try run { () throws(StoreError) in try store.entity(EntityRef("handle", author)) }
+        let fields = try run { () throws(StoreError) in try store.state.entity(EntityRef("handle", author)) }
         return fields?.first { $0.name == "username" }?.value.stringValue ?? author
     }
 }
@@ -112,7 +112,7 @@ public struct CustomerProfile: Sendable, Codable {
 extension DeskService {
     /// Shows (and optionally updates) a customer by handle or id.
     public func customer(_ handle: String, vip: Bool? = nil, notes: String? = nil, crm: String? = nil) throws(DeskError) -> CustomerProfile {
-        let ids = try run { () throws(StoreError) in try store.customerIDs(handle: handle) }
+        let ids = try run { () throws(StoreError) in try store.desk.customerIDs(handle: handle) }
         guard ids.count == 1, let id = ids.first else {
             throw ids.isEmpty ? .unknownCustomer(handle) : .ambiguousCustomer(handle, ids: [])
         }
@@ -128,7 +128,7 @@ extension DeskService {
             bodies.append(.set(entity: entity, field: "crm", value: trimmed.isEmpty ? .null : .string(trimmed)))
         }
         if !bodies.isEmpty { try append(bodies) }
-        return try profile(id: id, fields: try run { () throws(StoreError) in try store.entity(entity) } ?? [])
+        return try profile(id: id, fields: try run { () throws(StoreError) in try store.state.entity(entity) } ?? [])
     }
 
     /// Longest CRM id an agent may set.
@@ -138,12 +138,12 @@ extension DeskService {
     func profile(id: String, fields: [Field]) throws(DeskError) -> CustomerProfile {
         let entity = EntityRef(Desk.customer, id)
         func register(_ field: String) throws(DeskError) -> Value? {
-            try run { () throws(StoreError) in try store.register(entity, field) }
+            try run { () throws(StoreError) in try store.state.register(entity, field) }
         }
         let sla = try slaTargets()
         var tickets: [InboxRow] = []
-        for key in try run({ () throws(StoreError) in try store.ticketKeys(ofCustomer: id) }) {
-            if let row = try run({ () throws(StoreError) in try store.ticketRow(key, sla: sla, now: now) }) { tickets.append(row) }
+        for key in try run({ () throws(StoreError) in try store.desk.ticketKeys(ofCustomer: id) }) {
+            if let row = try run({ () throws(StoreError) in try store.desk.ticketRow(key, sla: sla, now: now) }) { tickets.append(row) }
         }
         let crm = try register("crm")?.stringValue
         return CustomerProfile(
@@ -156,8 +156,8 @@ extension DeskService {
 
     /// The metrics report.
     public func report(_ scope: DeskReport.Scope) throws(DeskError) -> DeskReport {
-        let snapshot = try run { () throws(StoreError) in try store.deskSnapshot() }
-        let conflicts = try run { () throws(StoreError) in try store.ticketClaimConflicts() }
+        let snapshot = try run { () throws(StoreError) in try store.desk.deskSnapshot() }
+        let conflicts = try run { () throws(StoreError) in try store.desk.ticketClaimConflicts() }
         let sla = try slaTargets()
         var names: [String: String] = [:]
         for author in Set(snapshot.messages.map(\.author) + snapshot.tickets.compactMap { $0.statusBy?.text }) {

@@ -34,18 +34,18 @@ public struct DeskService: Sendable {
     /// The inbox's queue counts for this node (mine, unassigned, breaching...), exact up to `cap` each.
     public func queueCounts(cap: Int) throws(DeskError) -> DeskQueueCounts {
         let sla = try slaTargets()
-        return try run { () throws(StoreError) in try store.deskQueueCounts(holder: node.id, sla: sla, now: now, cap: cap) }
+        return try run { () throws(StoreError) in try store.desk.deskQueueCounts(holder: node.id, sla: sla, now: now, cap: cap) }
     }
 
     /// Claim conflicts on tickets, with the loser's holder, for the report and dashboard.
     public func ticketClaimConflicts() throws(DeskError) -> [ClaimConflictRow] {
-        try run { () throws(StoreError) in try store.ticketClaimConflicts() }
+        try run { () throws(StoreError) in try store.desk.ticketClaimConflicts() }
     }
 
     /// The current claim on a ticket, when any.
     public func claimStatus(_ typed: String) throws(DeskError) -> ClaimStatus? {
         let key = try ticketKey(typed)
-        return try run { () throws(StoreError) in try store.claim(on: EntityRef(Desk.ticket, key)) }
+        return try run { () throws(StoreError) in try store.state.claim(on: EntityRef(Desk.ticket, key)) }
     }
 
     /// SLA targets: the team's settings, else the defaults.
@@ -54,7 +54,7 @@ public struct DeskService: Sendable {
         for priority in Priority.allCases {
             // Registers come from any member: only values a command could have written count.
             if case let .int(minutes)? = try run({ () throws(StoreError) in
-                try store.register(EntityRef(Desk.team, "settings"), "sla.\(priority.rawValue)")
+                try store.state.register(EntityRef(Desk.team, "settings"), "sla.\(priority.rawValue)")
             }), (1...Self.maxSLAMinutes).contains(minutes) {
                 targets.minutes[priority] = Int(minutes)
             }
@@ -76,7 +76,7 @@ public struct DeskService: Sendable {
 
     /// The team's resolution types: its own list, else the defaults.
     public func resolutionTypes() throws(DeskError) -> [String] {
-        let own = try run { () throws(StoreError) in try store.keys(in: Desk.resolutionType) }
+        let own = try run { () throws(StoreError) in try store.desk.keys(in: Desk.resolutionType) }
         return own.isEmpty ? Desk.defaultResolutionTypes : own
     }
 
@@ -84,8 +84,8 @@ public struct DeskService: Sendable {
     public func cannedResponses() throws(DeskError) -> [(name: String, text: String)] {
         try run { () throws(StoreError) in
             var result: [(name: String, text: String)] = []
-            for name in try store.keys(in: Desk.canned) {
-                if let text = try store.register(EntityRef(Desk.canned, name), "text")?.stringValue { result.append((name, text)) }
+            for name in try store.desk.keys(in: Desk.canned) {
+                if let text = try store.state.register(EntityRef(Desk.canned, name), "text")?.stringValue { result.append((name, text)) }
             }
             return result
         }
@@ -104,7 +104,7 @@ public struct DeskService: Sendable {
 
     /// Resolves what an agent typed (`p1193`, `1193`) to a ticket key.
     public func ticketKey(_ typed: String) throws(DeskError) -> String {
-        let keys = try run { () throws(StoreError) in try store.ticketKeys(matching: typed) }
+        let keys = try run { () throws(StoreError) in try store.desk.ticketKeys(matching: typed) }
         if keys.count == 1 { return keys[0] }
         if keys.contains(typed) { return typed }
         if keys.isEmpty { throw .unknownTicket(typed) }
@@ -113,7 +113,7 @@ public struct DeskService: Sendable {
 
     func row(_ key: String) throws(DeskError) -> InboxRow {
         let sla = try slaTargets()
-        guard let row = try run({ () throws(StoreError) in try store.ticketRow(key, sla: sla, now: now) }) else {
+        guard let row = try run({ () throws(StoreError) in try store.desk.ticketRow(key, sla: sla, now: now) }) else {
             throw .unknownTicket(key)
         }
         return row
@@ -122,18 +122,18 @@ public struct DeskService: Sendable {
     /// The inbox.
     public func inbox(_ filter: InboxFilter) throws(DeskError) -> [InboxRow] {
         let sla = try slaTargets()
-        return try run { () throws(StoreError) in try store.inbox(filter, sla: sla, now: now) }
+        return try run { () throws(StoreError) in try store.desk.inbox(filter, sla: sla, now: now) }
     }
 
     /// How many tickets the inbox filter matches in all (its limit and offset ignored).
     public func inboxCount(_ filter: InboxFilter) throws(DeskError) -> Int {
         let sla = try slaTargets()
-        return try run { () throws(StoreError) in try store.inboxCount(filter, sla: sla, now: now) }
+        return try run { () throws(StoreError) in try store.desk.inboxCount(filter, sla: sla, now: now) }
     }
 
     /// A member's display name: from their profile op, else the short node id.
     public func memberName(_ id: AuthorID) throws(DeskError) -> String {
-        let fields = try run { () throws(StoreError) in try store.entity(EntityRef("member", id.text)) }
+        let fields = try run { () throws(StoreError) in try store.state.entity(EntityRef("member", id.text)) }
         return fields?.first { $0.name == "name" }?.value.stringValue ?? id.short
     }
 
@@ -146,7 +146,7 @@ public struct DeskService: Sendable {
 
     /// Refuses when another member holds `key`; returns the current claim.
     func requireNotHeldByOther(_ key: String) throws(DeskError) -> ClaimStatus? {
-        let claim = try run { () throws(StoreError) in try store.claim(on: EntityRef(Desk.ticket, key)) }
+        let claim = try run { () throws(StoreError) in try store.state.claim(on: EntityRef(Desk.ticket, key)) }
         if let claim, let holder = claim.holder, holder != node.id, now < claim.leaseEndsMillis {
             throw .claimedByOther(ticket: key, holder: try memberName(holder), sinceMillis: claim.since.physicalMillis)
         }
@@ -244,7 +244,7 @@ public struct DeskService: Sendable {
     public func untag(_ typed: String, _ tag: String) throws(DeskError) -> String {
         let key = try ticketKey(typed)
         let entity = EntityRef(Desk.ticket, key)
-        let adds = try run { () throws(StoreError) in try store.observedTagAdds(entity, tag: tag) }
+        let adds = try run { () throws(StoreError) in try store.state.observedTagAdds(entity, tag: tag) }
         guard !adds.isEmpty else { throw .noSuchTag(entity: "ticket \(key)", tag: tag, quoted: false) }
         try append([.tagRemove(entity: entity, tag: tag, observed: adds)])
         return key

@@ -66,14 +66,14 @@ public enum LowLevelOp: Sendable {
             guard !tag.isEmpty else { throw .invalid(field: "tag", rule: "the tag is empty") }
             return .tagAdd(entity: ref, tag: tag)
         case let .untag(ref, tag):
-            let adds = try read { () throws(StoreError) in try store.observedTagAdds(ref, tag: tag) }
+            let adds = try read { () throws(StoreError) in try store.state.observedTagAdds(ref, tag: tag) }
             guard !adds.isEmpty else { throw .noSuchTag(entity: "\(ref)", tag: tag, quoted: true) }
             return .tagRemove(entity: ref, tag: tag, observed: adds)
         case let .claim(ref, lease):
             guard lease >= 1, lease <= Limits.maxLeaseSeconds / 60 else {
                 throw .invalid(field: "leaseMinutes", rule: "the lease must be 1...\(Limits.maxLeaseSeconds / 60) minutes")
             }
-            let current = try read { () throws(StoreError) in try store.claim(on: ref) }
+            let current = try read { () throws(StoreError) in try store.state.claim(on: ref) }
             var action = ClaimAction.claim
             if let current, let holder = current.holder, holder != node.id {
                 guard nowMillis >= current.leaseEndsMillis else {
@@ -83,7 +83,7 @@ public enum LowLevelOp: Sendable {
             }
             return .claim(entity: ref, action: action, holder: node.id, leaseSeconds: lease * 60, observed: current?.current)
         case let .release(ref):
-            let current = try read { () throws(StoreError) in try store.claim(on: ref) }
+            let current = try read { () throws(StoreError) in try store.state.claim(on: ref) }
             guard let current, let holder = current.holder else { throw .notClaimed(entity: "\(ref)") }
             guard holder == node.id || nowMillis >= current.leaseEndsMillis else {
                 throw .notHolder(entity: "\(ref)", holder: holder.short)

@@ -15,12 +15,12 @@ extension XGateway {
         _ = try currentHandle()
         let since = desk.clock.nowMillis() - min(desk.clock.nowMillis(), Self.deletionSweepDays * 86_400_000)
         let ids = try d { () throws(DeskError) in
-            try desk.run { () throws(StoreError) in try store.recentInboundTweetIDs(sinceMillis: since, limit: XAPIClient.maxLookupIDs) }
+            try desk.run { () throws(StoreError) in try store.erasures.recentInboundTweetIDs(sinceMillis: since, limit: XAPIClient.maxLookupIDs) }
         }
         guard !ids.isEmpty else { return 0 }
         let deleted = try await x { () async throws(XAPIError) in try await client.deletedTweets(among: ids) }
         guard !deleted.isEmpty else { return 0 }
-        let targets = try d { () throws(DeskError) in try desk.run { () throws(StoreError) in try store.erasureTargets(messages: deleted) } }
+        let targets = try d { () throws(DeskError) in try desk.run { () throws(StoreError) in try store.erasures.targets(messages: deleted) } }
         guard !targets.isEmpty else { return 0 }
         _ = try d { () throws(DeskError) in try desk.writeErasure(reason: ErasureSchema.deletedOnXReason, customer: nil, targets: targets) }
         logger.notice("erased tweets deleted on X", metadata: ["tweets": "\(deleted.count)", "ops": "\(targets.count)"])

@@ -36,7 +36,7 @@ extension XGateway {
         let handle = try currentHandle()
         let tenure = try d { () throws(DeskError) in try desk.failoverEnabled(handle) ? try desk.gatewayLease(handle) : nil }
         let rows = try d { () throws(DeskError) in
-            try desk.run { () throws(StoreError) in try store.outbox(states: [.queued, .posting]) }
+            try desk.run { () throws(StoreError) in try store.outbox.rows(states: [.queued, .posting]) }
         }.filter { $0.brand.lowercased() == handle.username.lowercased() }
         for row in rows {
             _ = try currentHandle()  // the role may have moved while we were posting
@@ -148,7 +148,7 @@ extension XGateway {
     /// Whether a queued reply still needs a look on X in this tenure: not yet checked in epoch `epoch`.
     func reconcileNeeded(_ row: OutboxRow, epoch: Int64) throws(GatewayError) -> Bool {
         let checked = try d { () throws(DeskError) in
-            try desk.run { () throws(StoreError) in try store.register(EntityRef(Desk.message, row.id), Gateway.checkedEpoch) }
+            try desk.run { () throws(StoreError) in try store.state.register(EntityRef(Desk.message, row.id), Gateway.checkedEpoch) }
         }
         return checked?.intValue != epoch
     }
@@ -195,7 +195,7 @@ extension XGateway {
     /// Why a reply must wait for its author to hold the ticket's claim again, or nil when they hold it.
     func claimWait(_ row: OutboxRow) throws(GatewayError) -> String? {
         let claim = try d { () throws(DeskError) in
-            try desk.run { () throws(StoreError) in try store.claim(on: EntityRef(Desk.ticket, row.ticket)) }
+            try desk.run { () throws(StoreError) in try store.state.claim(on: EntityRef(Desk.ticket, row.ticket)) }
         }
         let author = try? AuthorID(text: row.author)
         if let claim, let author, claim.holder == author, desk.now < claim.leaseEndsMillis { return nil }
@@ -210,7 +210,7 @@ extension XGateway {
     func heldBy(_ row: OutboxRow) throws(GatewayError) -> String? {
         guard !row.override else { return nil }
         let now = desk.now
-        let thread = try d { () throws(DeskError) in try desk.run { () throws(StoreError) in try store.thread(row.ticket) } }
+        let thread = try d { () throws(DeskError) in try desk.run { () throws(StoreError) in try store.desk.thread(row.ticket) } }
         var latest: (millis: UInt64, who: String)?
         for other in thread where other.direction == .outbound && other.id != row.id {
             let reached: UInt64
@@ -218,7 +218,7 @@ extension XGateway {
                 reached = other.createdMillis  // a brand reply ingested from X
             } else if other.outbox == .posted {
                 let posted = try d { () throws(DeskError) in
-                    try desk.run { () throws(StoreError) in try store.register(EntityRef(Desk.message, other.id), Gateway.postedMillis) }
+                    try desk.run { () throws(StoreError) in try store.state.register(EntityRef(Desk.message, other.id), Gateway.postedMillis) }
                 }
                 reached = posted?.intValue.map { UInt64(max(0, $0)) } ?? other.createdMillis
             } else {

@@ -30,7 +30,7 @@ extension DeskService {
         var texts: [String] = []
         if let primary = try adminRegister(handle, Gateway.gatewayField)?.stringValue { texts.append(primary) }
         texts += (try adminRegister(handle, Gateway.standbyField)?.stringValue ?? "").split(separator: ",").map(String.init)
-        let roster = try run { () throws(StoreError) in try store.roster() }
+        let roster = try run { () throws(StoreError) in try store.team.roster() }
         var candidates: [AuthorID] = []
         for text in texts {
             guard let id = try? AuthorID(text: text), !candidates.contains(id) else { continue }
@@ -44,8 +44,8 @@ extension DeskService {
 
     /// A register of the handle, counted only when an admin wrote it (any writer without a team).
     func adminRegister(_ handle: GatewayHandle, _ field: String) throws(DeskError) -> Value? {
-        guard let (value, stamp) = try run({ () throws(StoreError) in try store.registerWithStamp(handle.entity, field) }) else { return nil }
-        if let roster = try run({ () throws(StoreError) in try store.roster() }), roster.role(of: stamp.ref.author, before: stamp) != .admin {
+        guard let (value, stamp) = try run({ () throws(StoreError) in try store.state.registerWithStamp(handle.entity, field) }) else { return nil }
+        if let roster = try run({ () throws(StoreError) in try store.team.roster() }), roster.role(of: stamp.ref.author, before: stamp) != .admin {
             return nil
         }
         return value
@@ -62,8 +62,8 @@ extension DeskService {
 
     /// The lease of `handle` as this node's ops say.
     public func gatewayLease(_ handle: GatewayHandle) throws(DeskError) -> GatewayLeaseView {
-        let claim = try run { () throws(StoreError) in try store.claim(on: handle.entity) }
-        let registers = Dictionary(try run { () throws(StoreError) in try store.registers(of: handle.entity) }) { a, _ in a }
+        let claim = try run { () throws(StoreError) in try store.state.claim(on: handle.entity) }
+        let registers = Dictionary(try run { () throws(StoreError) in try store.state.registers(of: handle.entity) }) { a, _ in a }
         return GatewayLeaseView(
             candidates: try gatewayCandidates(handle).map(\.text), holder: claim?.holder?.text,
             leaseEndsMillis: claim?.holder == nil ? 0 : claim?.leaseEndsMillis ?? 0, leaseMillis: try gatewayLeaseMillis(handle),
@@ -75,14 +75,14 @@ extension DeskService {
     /// turns failover off: the primary then serves without a lease, as before.
     public func setGatewayStandby(username: String, members: [String], leaseSeconds: Int?) throws(DeskError) -> GatewayHandle {
         let handle = try gatewayHandle(username)
-        if let roster = try run({ () throws(StoreError) in try store.roster() }) {
+        if let roster = try run({ () throws(StoreError) in try store.team.roster() }) {
             guard roster.currentRole(of: node.id) == .admin else { throw .notPermitted(allowed: "admins", action: "may name a handle's standby gateways") }
         }
         var ids: [String] = []
         for member in members {
             let id = try resolveMember(member)
             guard id.text != handle.gateway else { throw .alreadyPrimaryGateway(member: id.short, handle: handle.username) }
-            if let roster = try run({ () throws(StoreError) in try store.roster() }) {
+            if let roster = try run({ () throws(StoreError) in try store.team.roster() }) {
                 guard let role = roster.currentRole(of: id), Gateway.gatewayRoles.contains(role.rawValue) else {
                     throw .cannotRunGateway(member: id.short, roles: Gateway.gatewayRoles.sorted())
                 }
@@ -106,12 +106,12 @@ extension DeskService {
     public func maintainGatewayLease(_ handle: GatewayHandle) throws(DeskError) -> GatewayLeaseRules.Decision {
         guard try failoverEnabled(handle) else { return .standBy }
         let candidates = try gatewayCandidates(handle)
-        let claim = try run { () throws(StoreError) in try store.claim(on: handle.entity) }
+        let claim = try run { () throws(StoreError) in try store.state.claim(on: handle.entity) }
         let leaseMillis = try gatewayLeaseMillis(handle)
         let vacantSince: UInt64
         if let claim, claim.holder == nil {
             vacantSince = claim.since.physicalMillis
-        } else if claim == nil, let assigned = try run({ () throws(StoreError) in try store.registerWithStamp(handle.entity, Gateway.standbyField) }) {
+        } else if claim == nil, let assigned = try run({ () throws(StoreError) in try store.state.registerWithStamp(handle.entity, Gateway.standbyField) }) {
             vacantSince = assigned.stamp.hlc.physicalMillis
         } else {
             vacantSince = 0
@@ -126,7 +126,7 @@ extension DeskService {
         case .renew:
             try append([.claim(entity: handle.entity, action: .claim, holder: node.id, leaseSeconds: seconds, observed: claim?.current)])
         case let .acquire(takeover):
-            let epoch = try run { () throws(StoreError) in try store.register(handle.entity, Gateway.leaseEpochField) }?.intValue ?? 0
+            let epoch = try run { () throws(StoreError) in try store.state.register(handle.entity, Gateway.leaseEpochField) }?.intValue ?? 0
             try append([
                 .claim(entity: handle.entity, action: takeover ? .takeover : .claim, holder: node.id, leaseSeconds: seconds, observed: claim?.current),
                 .set(entity: handle.entity, field: Gateway.leaseEpochField, value: .int(epoch + 1)),
@@ -140,7 +140,7 @@ extension DeskService {
     /// margin before its end.
     func mayActAsGateway(_ handle: GatewayHandle) throws(DeskError) -> Bool {
         guard try gatewayCandidates(handle).contains(node.id) else { return false }
-        let claim = try run { () throws(StoreError) in try store.claim(on: handle.entity) }
+        let claim = try run { () throws(StoreError) in try store.state.claim(on: handle.entity) }
         return GatewayLeaseRules.mayAct(me: node.id, holder: claim?.holder, leaseEndsMillis: claim?.leaseEndsMillis ?? 0, now: now,
                                         leaseMillis: try gatewayLeaseMillis(handle))
     }

@@ -5,12 +5,12 @@ public import RoostStore
 extension DeskService {
     /// Replies not yet posted (queued, posting, held, failed), oldest first.
     public func outboxPending() throws(DeskError) -> [OutboxRow] {
-        try run { () throws(StoreError) in try store.outbox(states: [.queued, .posting, .held, .failed]) }
+        try run { () throws(StoreError) in try store.outbox.rows(states: [.queued, .posting, .held, .failed]) }
     }
 
     /// The outbox item `id`, refused unless this node wrote it.
     func ownOutboxItem(_ id: String) throws(DeskError) -> OutboxRow {
-        guard let row = try run({ () throws(StoreError) in try store.outbox() }).first(where: { $0.id == id }) else {
+        guard let row = try run({ () throws(StoreError) in try store.outbox.rows() }).first(where: { $0.id == id }) else {
             throw .unknownOutboxItem(id)
         }
         guard row.author == node.id.text else { throw .notYourDraft(id) }
@@ -45,6 +45,6 @@ extension DeskService {
 
     /// Why an outbound message is held, failed or in doubt (register `outbox.reason`).
     public func outboxReason(_ id: String) throws(DeskError) -> String? {
-        try run { () throws(StoreError) in try store.register(EntityRef(Desk.message, id), Gateway.reason) }?.stringValue
+        try run { () throws(StoreError) in try store.state.register(EntityRef(Desk.message, id), Gateway.reason) }?.stringValue
     }
 }

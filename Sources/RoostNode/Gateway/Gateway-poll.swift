@@ -85,7 +85,7 @@ public struct XGateway: Sendable {
         for tweet in mentions where tweet.conversationID != tweet.id && !seen.contains(tweet.conversationID) {
             guard !lookups.contains(tweet.conversationID), lookups.count < limits.maxRootLookupsPerPoll else { continue }
             let ticket = EntityRef(Desk.ticket, Desk.publicTicketKey(rootTweetID: tweet.conversationID))
-            if try d({ () throws(DeskError) in try desk.run { () throws(StoreError) in try store.exists(ticket) } }) { continue }
+            if try d({ () throws(DeskError) in try desk.run { () throws(StoreError) in try store.state.exists(ticket) } }) { continue }
             lookups.append(tweet.conversationID)
         }
         for conversation in lookups {
@@ -130,6 +130,6 @@ public struct XGateway: Sendable {
 
     /// Whether an X id (a tweet id, or `dm` + a DM event id) is one of our own posted replies.
     func isOwnPost(_ id: String) throws(GatewayError) -> Bool {
-        try d { () throws(DeskError) in try desk.run { () throws(StoreError) in try store.exists(EntityRef(Gateway.xpost, id)) } }
+        try d { () throws(DeskError) in try desk.run { () throws(StoreError) in try store.state.exists(EntityRef(Gateway.xpost, id)) } }
     }
 }

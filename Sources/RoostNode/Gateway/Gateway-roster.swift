@@ -7,14 +7,14 @@ extension DeskService {
     public func gatewayHandles() throws(DeskError) -> [GatewayHandle] {
         try run { () throws(StoreError) in
             var handles: [GatewayHandle] = []
-            for id in try store.keys(in: Gateway.handle) {
+            for id in try store.desk.keys(in: Gateway.handle) {
                 let entity = EntityRef(Gateway.handle, id)
-                guard let fields = try store.entity(entity) else { continue }
+                guard let fields = try store.state.entity(entity) else { continue }
                 handles.append(GatewayHandle(
                     userID: id, username: fields.first { $0.name == Gateway.usernameField }?.value.stringValue ?? id,
-                    gateway: try store.register(entity, Gateway.gatewayField)?.stringValue,
-                    mentionsCursor: try store.register(entity, Gateway.mentionsCursor)?.stringValue,
-                    dmsCursor: try store.register(entity, Gateway.dmsCursor)?.stringValue))
+                    gateway: try store.state.register(entity, Gateway.gatewayField)?.stringValue,
+                    mentionsCursor: try store.state.register(entity, Gateway.mentionsCursor)?.stringValue,
+                    dmsCursor: try store.state.register(entity, Gateway.dmsCursor)?.stringValue))
             }
             return handles.sorted { $0.username.lowercased() < $1.username.lowercased() }
         }
@@ -35,7 +35,7 @@ extension DeskService {
         guard !username.isEmpty, username.count <= 15, username.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") })
         else { throw .invalid(field: "username", rule: "an X username is 1-15 letters, digits or _") }
         let target = try resolveMember(member)
-        if let roster = try run({ () throws(StoreError) in try store.roster() }) {
+        if let roster = try run({ () throws(StoreError) in try store.team.roster() }) {
             guard roster.currentRole(of: node.id) == .admin else { throw .notPermitted(allowed: "admins", action: "may assign a handle's gateway") }
             guard roster.currentRole(of: target) != nil else { throw .notAMember(target.short, sayTeam: true) }
         }
@@ -62,7 +62,7 @@ extension DeskService {
 
     /// The role of a member by the team's roster (nil without a team, or when not a current member).
     public func memberRole(_ id: AuthorID) throws(DeskError) -> String? {
-        try run { () throws(StoreError) in try store.roster() }?.currentRole(of: id)?.rawValue
+        try run { () throws(StoreError) in try store.team.roster() }?.currentRole(of: id)?.rawValue
     }
 
     /// Whether this node may act as the gateway of `handle`: the assignment names it, was written by an
@@ -73,9 +73,9 @@ extension DeskService {
     public func servesAsGateway(_ handle: GatewayHandle) throws(DeskError) -> Bool {
         if try failoverEnabled(handle) { return try mayActAsGateway(handle) }
         guard handle.gateway == node.id.text else { return false }
-        guard let roster = try run({ () throws(StoreError) in try store.roster() }) else { return true }
+        guard let roster = try run({ () throws(StoreError) in try store.team.roster() }) else { return true }
         guard let assignment = try run({ () throws(StoreError) in
-            try store.registerWithStamp(handle.entity, Gateway.gatewayField)
+            try store.state.registerWithStamp(handle.entity, Gateway.gatewayField)
         }), roster.role(of: assignment.stamp.ref.author, before: assignment.stamp) == .admin else { return false }
         guard let role = roster.currentRole(of: node.id) else { return false }
         return Gateway.gatewayRoles.contains(role.rawValue)

@@ -29,11 +29,11 @@ extension Node {
 
     /// Claims that lost a race, on one entity or everywhere.
     public func claimConflicts(on entity: EntityRef? = nil) throws(NodeError) -> [ClaimConflictRow] {
-        try read { () throws(StoreError) in try store.claimConflicts(on: entity) }
+        try read { () throws(StoreError) in try store.state.claimConflicts(on: entity) }
     }
 
     /// The HLC of a stored op, when held.
-    public func timestamp(of ref: OpRef) throws(NodeError) -> HLC? { try read { () throws(StoreError) in try store.timestamp(of: ref) } }
+    public func timestamp(of ref: OpRef) throws(NodeError) -> HLC? { try read { () throws(StoreError) in try store.desk.timestamp(of: ref) } }
 
     /// Identity, logs, counts and hashes: what `roost status` prints.
     public func status() throws(NodeError) -> NodeStatus {
@@ -62,10 +62,10 @@ extension Node {
         try read { () throws(StoreError) in
             EntityState(
                 entity: ref.description,
-                inserted: try store.entity(ref).map { Dictionary(uniqueKeysWithValues: $0.map { ($0.name, $0.value.description) }) },
-                fields: Dictionary(uniqueKeysWithValues: try store.registers(of: ref).map { ($0.0, $0.1.description) }),
-                tags: try store.tags(of: ref), holder: try store.claim(on: ref)?.holder?.text,
-                conflicts: try store.claimConflicts(on: ref).count)
+                inserted: try store.state.entity(ref).map { Dictionary(uniqueKeysWithValues: $0.map { ($0.name, $0.value.description) }) },
+                fields: Dictionary(uniqueKeysWithValues: try store.state.registers(of: ref).map { ($0.0, $0.1.description) }),
+                tags: try store.state.tags(of: ref), holder: try store.state.claim(on: ref)?.holder?.text,
+                conflicts: try store.state.claimConflicts(on: ref).count)
         }
     }
 }

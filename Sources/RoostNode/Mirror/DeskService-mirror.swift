@@ -48,7 +48,7 @@ extension DeskService {
         }
         // A message op refreshes the ticket the message is on now; the ticket it left, which only the warehouse knows,
         // is refreshed by the writer (PostgresMirror looks up the message's old row).
-        let owners = try run { () throws(StoreError) in try store.messageTickets(messageIDs) }
+        let owners = try run { () throws(StoreError) in try store.desk.messageTickets(messageIDs) }
         keys.formUnion(owners.values)
         var change = try mirrorRows(tickets: keys, cursor: next)
         change.events += try mirrorEvents(ops)
@@ -74,7 +74,7 @@ extension DeskService {
         change.refreshed = change.tickets.map(\.key)
         change.conflicts = try mirrorConflicts()
         change.opsRead = read
-        let roster = try run { () throws(StoreError) in try store.roster() }
+        let roster = try run { () throws(StoreError) in try store.team.roster() }
         var agents: [MirrorAgent] = []
         if let roster {
             agents.append(MirrorAgent(id: roster.founder.text, name: try memberName(roster.founder), role: "admin", revoked: false))
@@ -99,7 +99,7 @@ extension DeskService {
 
     /// The rows of some tickets (all when nil), with names resolved as the report resolves them.
     private func mirrorRows(tickets keys: Set<String>?, cursor: MirrorCursor) throws(DeskError) -> MirrorChange {
-        let records = try run { () throws(StoreError) in try store.deskRecords(tickets: keys) }
+        let records = try run { () throws(StoreError) in try store.desk.deskRecords(tickets: keys) }
         let sla = try slaTargets()
         var names: [String: String] = [:]
         func name(_ author: String) throws(DeskError) -> String {

@@ -27,7 +27,7 @@ struct PeerExchange {
     func publish() {
         guard let address = advertised else { return }
         let entity = EntityRef(RosterSchema.member, node.id.text)
-        if (try? node.store.memberAddresses())?[node.id] == address { return }
+        if (try? node.store.team.memberAddresses())?[node.id] == address { return }
         do {
             _ = try node.append([.set(entity: entity, field: "address", value: .string(address))])
         } catch {
@@ -37,7 +37,7 @@ struct PeerExchange {
 
     /// Current members' published addresses that are not this node's and not yet dialled.
     func newPeers(dialled: Set<AuthorID>) -> [PeerAddress] {
-        guard let roster = try? node.store.roster(), let addresses = try? node.store.memberAddresses() else { return [] }
+        guard let roster = try? node.store.team.roster(), let addresses = try? node.store.team.memberAddresses() else { return [] }
         return addresses.keys.sorted().compactMap { member in
             guard member != node.id, !dialled.contains(member), roster.currentRole(of: member) != nil,
                   let address = try? PeerAddress(parsing: "\(member.text)@\(addresses[member]!)")

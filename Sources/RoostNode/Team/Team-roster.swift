@@ -33,7 +33,7 @@ extension NodeHome {
             throw .invalidArgument("--name must be 1-128 characters")
         }
         guard (1...24 * 30).contains(hours) else { throw .invalidArgument("--hours must be 1...720") }
-        guard let founder = try storeRun({ () throws(StoreError) in try node.store.teamFounder() }) else {
+        guard let founder = try storeRun({ () throws(StoreError) in try node.store.team.founder() }) else {
             throw .invalidArgument("this node's team has no founder recorded")
         }
         let invite = Invite(networkKey: team.networkKey, inviter: node.id, founder: founder, seed: SecureRandom.bytes(32),
@@ -90,15 +90,15 @@ extension NodeHome {
     public func invites(node: Node) throws(NodeError) -> [OpenInvite] {
         try storeRun { () throws(StoreError) in
             var result: [OpenInvite] = []
-            for hex in try node.store.keys(in: RosterSchema.invite) {
+            for hex in try node.store.desk.keys(in: RosterSchema.invite) {
                 guard let bytes = Hex.decode(hex), let key = Bytes32(bytes),
-                      let fields = try node.store.entity(EntityRef(RosterSchema.invite, hex))
+                      let fields = try node.store.state.entity(EntityRef(RosterSchema.invite, hex))
                 else { continue }
                 let values = Dictionary(fields.map { ($0.name, $0.value) }) { first, _ in first }
                 guard let name = values["name"]?.stringValue, let role = values["role"]?.stringValue.flatMap(Role.init(rawValue:)),
                       case let .int(expires)? = values["expires_ms"], expires > 0
                 else { continue }
-                let used = try node.store.register(EntityRef(RosterSchema.invite, hex), "used_by")?.stringValue
+                let used = try node.store.state.register(EntityRef(RosterSchema.invite, hex), "used_by")?.stringValue
                 result.append(OpenInvite(key: key, name: name, role: role, expiresMillis: UInt64(expires),
                                          usedBy: used.flatMap { try? AuthorID(text: $0) }))
             }
@@ -107,7 +107,7 @@ extension NodeHome {
     }
 
     func roster(_ node: Node) throws(NodeError) -> RosterState {
-        guard let roster = try storeRun({ () throws(StoreError) in try node.store.roster() }) else {
+        guard let roster = try storeRun({ () throws(StoreError) in try node.store.team.roster() }) else {
             throw .invalidArgument("this node has no team yet; run `roost team create --name NAME` or `roost team join INVITE`")
         }
         return roster
@@ -131,7 +131,7 @@ extension NodeHome {
             verdict: { id in
                 // Fail closed: a store that cannot be read admits no one.
                 let roster: RosterState?
-                do { roster = try node.store.roster() } catch { return .refused(.unknown) }
+                do { roster = try node.store.team.roster() } catch { return .refused(.unknown) }
                 guard let roster else { return .member }  // no team pinned: the network key is the only gate
                 if roster.members[id]?.revocation != nil { return .refused(.revoked) }
                 if roster.currentRole(of: id) != nil { return .member }
@@ -146,7 +146,7 @@ extension NodeHome {
             },
             join: { member in
                 guard let seed = joinSeed, let key = try? SigningKey(seed: seed),
-                      let roster = try? node.store.roster(), roster.currentRole(of: node.id) == nil,
+                      let roster = try? node.store.team.roster(), roster.currentRole(of: node.id) == nil,
                       let publicKey = Bytes32(key.publicKey)
                 else { return nil }
                 let message = SyncJoin.signedMessage(inviteKey: publicKey, joiner: node.id, member: member)
@@ -156,7 +156,7 @@ extension NodeHome {
 
     /// Checks a `join` and admits the applicant; returns why not, or nil.
     func admit(_ applicant: AuthorID, join: SyncJoin, node: Node, now: UInt64) -> String? {
-        guard let roster = try? node.store.roster(), roster.currentRole(of: node.id) == .admin else {
+        guard let roster = try? node.store.team.roster(), roster.currentRole(of: node.id) == .admin else {
             return "this node is not an admin"
         }
         if roster.isMember(applicant) { return nil }

@@ -108,7 +108,7 @@ extension NodeHome {
     public func team(of node: Node) throws(NodeError) -> Team? {
         guard FileManager.default.fileExists(atPath: teamKeyPath) else { return nil }
         let key = try SecretFile.load(header: Team.keyHeader, from: teamKeyPath)
-        let name = (try? node.store.register(EntityRef("team", "info"), "name"))??.stringValue ?? "(name arrives with the first sync)"
+        let name = (try? node.store.state.register(EntityRef("team", "info"), "name"))??.stringValue ?? "(name arrives with the first sync)"
         return Team(name: name, networkKey: key)
     }
 
@@ -121,7 +121,7 @@ extension NodeHome {
         let key = SecureRandom.bytes(32)
         try SecretFile.create(key, header: Team.keyHeader, at: teamKeyPath)
         // The founder is the roster's root of authority: an admin from the start.
-        do { try node.store.setTeamFounder(node.id) } catch { throw .store(error) }
+        do { try node.store.team.setFounder(node.id) } catch { throw .store(error) }
         _ = try node.append([.set(entity: EntityRef("team", "info"), field: "name", value: .string(name))])
         return Team(name: name, networkKey: key)
     }
@@ -130,7 +130,7 @@ extension NodeHome {
     /// a member admits this node (`join.key`), and adds the inviter as a peer (`id@address`).
     public func join(_ invite: Invite, node: Node, now: UInt64) throws(NodeError) -> NodeConfig {
         guard invite.expiresMillis > now else { throw .invalidArgument("the invite expired; ask for a new one") }
-        if let founder = try storeRun({ () throws(StoreError) in try node.store.teamFounder() }), founder != invite.founder {
+        if let founder = try storeRun({ () throws(StoreError) in try node.store.team.founder() }), founder != invite.founder {
             throw .invalidArgument("this node already belongs to another team")
         }
         let hasTeamKey = FileManager.default.fileExists(atPath: teamKeyPath)
@@ -141,7 +141,7 @@ extension NodeHome {
         }
         try? FileManager.default.removeItem(atPath: joinKeyPath)
         try SecretFile.create(invite.seed, header: Team.joinKeyHeader, at: joinKeyPath)
-        try storeRun { () throws(StoreError) in try node.store.setTeamFounder(invite.founder) }
+        try storeRun { () throws(StoreError) in try node.store.team.setFounder(invite.founder) }
         var config = node.config
         let peer = "\(invite.inviter.text)@\(invite.address)"
         if !config.peers.contains(peer) { config.peers.append(peer) }

@@ -169,121 +169,6 @@ extension OpStore {
             return a.offset < b.offset
         }.map { $0.element }
     }
-
-    // MARK: materialized state reads
-
-    /// The current value of a register, or nil when never written.
-    public func register(_ entity: EntityRef, _ field: String) throws(StoreError) -> Value? {
-        try read { db in
-            guard let data = try Data.fetchOne(db, sql: """
-                SELECT value FROM mv_register WHERE collection = ? AND key = ? AND field = ?
-                """, arguments: [entity.collection, entity.key, field]) else { return nil }
-            return try Value.decode([UInt8](data))
-        }
-    }
-
-    /// The tags present on an entity, sorted.
-    public func tags(of entity: EntityRef) throws(StoreError) -> [String] {
-        try read { db in
-            try String.fetchAll(db, sql: "SELECT tag FROM mv_tag WHERE collection = ? AND key = ? ORDER BY tag",
-                                arguments: [entity.collection, entity.key])
-        }
-    }
-
-    /// The payload of an inserted entity, or nil when not inserted.
-    public func entity(_ entity: EntityRef) throws(StoreError) -> [Field]? {
-        try read { db in
-            guard let data = try Data.fetchOne(db, sql: "SELECT fields FROM mv_entity WHERE collection = ? AND key = ?",
-                                               arguments: [entity.collection, entity.key]) else { return nil }
-            return try FieldList.decode([UInt8](data))
-        }
-    }
-
-    /// The resolved claim state of an item: the current claim-chain op, or nil if never claimed.
-    public func claim(on entity: EntityRef) throws(StoreError) -> ClaimStatus? {
-        try read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM mv_claim_state WHERE collection = ? AND key = ?",
-                                             arguments: [entity.collection, entity.key]) else { return nil }
-            guard let action = ClaimAction(rawValue: UInt8(clamping: row["action"] as Int64)) else {
-                throw StoreError.corrupt("mv_claim_state.action out of range")
-            }
-            return ClaimStatus(
-                current: try Materializer.ref(row), action: action,
-                holder: try row.optionalBytes32("holder").map(AuthorID.init(key:)),
-                since: HLC(rawValue: try row.u64("since_hlc")), leaseEndsMillis: try row.u64("lease_ends_ms"))
-        }
-    }
-
-    /// Claim conflicts recorded on an entity (all entities when nil).
-    public func claimConflicts(on entity: EntityRef? = nil) throws(StoreError) -> [ClaimConflictRow] {
-        try read { db in
-            let sql = "SELECT * FROM mv_claim_conflict"
-                + (entity == nil ? "" : " WHERE collection = ? AND key = ?")
-                + " ORDER BY collection, key, loser_hlc, loser_author, loser_epoch, loser_seq"
-            let arguments: StatementArguments = entity.map { [$0.collection, $0.key] } ?? []
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-                let winner: OpRef? = try row.optionalBytes32("winner_author").map { key in
-                    OpRef(author: AuthorID(key: key), epoch: try row.u64("winner_epoch"), seq: try row.u64("winner_seq"))
-                }
-                return ClaimConflictRow(
-                    entity: EntityRef(row["collection"], row["key"]),
-                    loser: OpRef(author: try row.author("loser_author"), epoch: try row.u64("loser_epoch"),
-                                 seq: try row.u64("loser_seq")),
-                    loserHolder: try row.optionalBytes32("loser_holder").map(AuthorID.init(key:)),
-                    winner: winner, reason: ClaimConflictReason(rawValue: row["reason"]) ?? .concurrent)
-            }
-        }
-    }
-}
-
-/// The materialized claim state of one item.
-public struct ClaimStatus: Hashable, Sendable {
-    /// The current claim-chain op.
-    public var current: OpRef
-    /// What it did.
-    public var action: ClaimAction
-    /// Who holds the item (nil after a release).
-    public var holder: AuthorID?
-    /// When the current claim was made.
-    public var since: HLC
-    /// When its lease ends (Unix ms).
-    public var leaseEndsMillis: UInt64
-}
-
-/// One recorded claim conflict.
-public struct ClaimConflictRow: Hashable, Sendable {
-    /// The item.
-    public var entity: EntityRef
-    /// The losing op.
-    public var loser: OpRef
-    /// Whom the losing op would have made holder.
-    public var loserHolder: AuthorID?
-    /// The op that won instead.
-    public var winner: OpRef?
-    /// Why it lost.
-    public var reason: ClaimConflictReason
-}
-
-extension OpStore {
-    /// Every register of an entity, sorted by field name.
-    public func registers(of entity: EntityRef) throws(StoreError) -> [(String, Value)] {
-        try read { db in
-            try Row.fetchAll(db, sql: "SELECT field, value FROM mv_register WHERE collection = ? AND key = ? ORDER BY field",
-                             arguments: [entity.collection, entity.key])
-                .map { row in (row["field"] as String, try Value.decode([UInt8](row["value"] as Data))) }
-        }
-    }
-
-    /// The adds of `tag` on `entity` this node holds and has not seen removed: what a removal observes.
-    public func observedTagAdds(_ entity: EntityRef, tag: String) throws(StoreError) -> [OpRef] {
-        try read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT author, epoch, seq FROM mv_tag_add a WHERE collection = ? AND key = ? AND tag = ?
-                AND NOT EXISTS (SELECT 1 FROM mv_tag_removal r WHERE r.collection = a.collection AND r.key = a.key
-                    AND r.tag = a.tag AND r.add_author = a.author AND r.add_epoch = a.epoch AND r.add_seq = a.seq)
-                """, arguments: [entity.collection, entity.key, tag]).map(Materializer.ref).sorted()
-        }
-    }
 }
 
 extension OpStore {
@@ -300,6 +185,39 @@ extension OpStore {
                 latest[author] = max(latest[author] ?? 0, millis)
             }
             return latest
+        }
+    }
+
+    /// The ops after `known` up to `current` (the store's vector read earlier), or nil when there are more than
+    /// `limit`. ``batch(after:limit:maxBytes:)`` cuts at seal boundaries and at its limit across logs, so one
+    /// batch may stop short of `current`: this reads batches until every log reaches it.
+    public func ops(after known: VersionVector, upTo current: VersionVector, limit: Int) throws(StoreError) -> [Op]? {
+        var position = known, ops: [Op] = []
+        while current.entries.contains(where: { $0.value > position[$0.key] }) {
+            let batch = try batch(after: position, limit: limit + 1 - ops.count)
+            guard !batch.ops.isEmpty else { break }
+            for op in batch.ops { position[LogID(author: op.header.author, epoch: op.header.epoch)] = op.header.seq }
+            ops += batch.ops
+            if ops.count > limit { return nil }
+        }
+        return ops
+    }
+
+    /// The earliest HLC among the ops this node holds that a peer holding `vector` lacks (nil: it lacks none):
+    /// how far back its view of the team is.
+    public func oldestMissingHLC(for vector: VersionVector) throws(StoreError) -> HLC? {
+        try read { db in
+            var oldest: HLC?
+            for row in try Row.fetchAll(db, sql: "SELECT author, epoch, sealed_seq FROM log_head") {
+                let log = LogID(author: try row.author("author"), epoch: try row.u64("epoch"))
+                guard try row.u64("sealed_seq") > vector[log] else { continue }
+                if let raw = try Int64.fetchOne(db, sql: "SELECT hlc FROM op WHERE author = ? AND epoch = ? AND seq = ?",
+                                                arguments: [log.author.key.data, log.epoch.sql, (vector[log] + 1).sql]) {
+                    let hlc = HLC(rawValue: UInt64(bitPattern: raw))
+                    oldest = min(oldest ?? hlc, hlc)
+                }
+            }
+            return oldest
         }
     }
 }

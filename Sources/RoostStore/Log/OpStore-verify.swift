@@ -47,7 +47,7 @@ extension OpStore {
             ? OpStore(scratchWithMaxClockDriftMillis: maxClockDriftMillis)
             : OpStore(inMemoryWithMaxClockDriftMillis: maxClockDriftMillis)
         // The re-fold judges reassigns by the same roster.
-        if let founder = try teamFounder() { try scratch.setTeamFounder(founder) }
+        if let founder = try team.founder() { try scratch.team.setFounder(founder) }
         var cursorKey: (Data, Int64, Int64)? = nil
         var chain = ChainWalker()
         var prevs = PrevHashes(lookUpGaps: false)
@@ -109,7 +109,7 @@ extension OpStore {
             }
             return found
         }
-        for record in try erasures() where record.erased > 0 { report.erasedBy[record.ref.author, default: 0] += record.erased }
+        for record in try erasures.records() where record.erased > 0 { report.erasedBy[record.ref.author, default: 0] += record.erased }
         if !report.erasedBy.isEmpty {
             let named = try read { db in
                 try report.erasedBy.sorted { $0.key < $1.key }.map { author, count in

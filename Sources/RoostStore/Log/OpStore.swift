@@ -3,8 +3,10 @@ public import GRDB
 public import RoostCore
 import RoostCrypto
 
-/// A node's SQLite database: the op log of every author it holds and the materialized state merged
-/// from it. Writes are serialized by GRDB; the CLI and a running daemon may open the same file (WAL).
+/// A node's SQLite database, and its op log: append, apply, batch, verify, bodies held or wanted. Each other job
+/// reads through a view of its own (Views/StoreView.swift): ``state`` (the merged state), ``desk``, ``search``,
+/// ``outbox``, ``team`` and ``erasures``. Writes are serialized by GRDB; the CLI and a running daemon may open the same
+/// file (WAL).
 public final class OpStore: Sendable {
     /// The GRDB connection (a pool for files, a queue in memory). Not public API: every other layer goes through the
     /// store's methods (issue 19). Tests reach it with `@testable import`, the release-built benchmarks (another

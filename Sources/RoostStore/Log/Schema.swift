@@ -59,7 +59,7 @@ enum Schema {
             try db.execute(sql: SearchIndex.v4SQL)
             try db.execute(sql: SearchIndex.handlesSQL)
             // Messages and tickets merged before the index existed.
-            try OpStore.rebuildSearchDocuments(db, progress: nil, queued: false)
+            try SearchViews.rebuildSearchDocuments(db, progress: nil, queued: false)
         }
         // Message and ticket languages (issue 13). Ops merged before carry no `lang`, so nothing to fill in.
         migrator.registerMigration("v5-languages") { db in
@@ -158,7 +158,7 @@ enum Schema {
 
     /// Answered open tickets whose latest message is the customer's, by that message's time: the candidates of an
     /// overdue next reply (SPEC.md §1b.13), so the Breaching count seeks a range instead of reading every open ticket.
-    /// Its condition is repeated word for word in `OpStore.nextReplyBreachCondition`.
+    /// Its condition is repeated word for word in `DeskViews.nextReplyBreachCondition`.
     static let awaitingIndexSQL = """
         CREATE INDEX desk_ticket_awaiting ON desk_ticket (last_inbound_ms)
             WHERE first_response_ms IS NOT NULL AND status IN ('new', 'open') AND last_inbound_ms = last_message_ms;

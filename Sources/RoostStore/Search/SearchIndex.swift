@@ -7,7 +7,7 @@ import RoostCore
 /// `search_fts` indexes their text. Triggers on `search_doc` queue each change in `search_queue`, and
 /// ``drain(_:)`` hands the queue to FTS5 in one statement at the end of every write transaction (see there why).
 /// Documents are derived from the merged state
-/// as ops apply (``DeskProjection``), so local and remote ops are found alike; ``OpStore/rebuildSearchIndex(progress:)``
+/// as ops apply (``DeskProjection``), so local and remote ops are found alike; ``SearchViews/rebuild(progress:)``
 /// derives them all again (`roost reindex`). Text of an erased op is never indexed.
 enum SearchIndex {
     /// The schema as `v4-search` created it (its triggers wrote to `search_fts` directly; `v12-search-queue`
@@ -123,7 +123,7 @@ enum SearchIndex {
     static func ticketDoc(_ key: String) -> String { "#" + key }
 
     /// Bits of a document id below its time: ids are `created_s << 10 | n` (seconds), so the full-text index walks
-    /// documents newest first by id (``OpStore/search(_:)``'s candidate window) and a date filter is an id range.
+    /// documents newest first by id (``SearchViews/hits(_:)``'s candidate window) and a date filter is an id range.
     /// Seconds and 10 bits keep the index's rowid deltas short (it stores one per term and document).
     static let idTimeShift: Int64 = 10
     /// Latest time an id can hold (2^52 s); later times are clamped.

@@ -217,7 +217,7 @@ public struct ThreadMessage: Hashable, Sendable, Codable {
     public var sentiment: Int? = nil
 }
 
-extension OpStore {
+extension DeskViews {
     /// The inbox: sorted by priority, then SLA due time (first customer message plus the priority's target),
     /// or as `filter.sort` says; `filter.offset` rows skipped.
     public func inbox(_ filter: InboxFilter, sla: SLATargets, now: UInt64) throws(StoreError) -> [InboxRow] {
@@ -506,7 +506,7 @@ extension OpStore {
 
     /// Claim conflicts on tickets, with the loser's holder, for the report.
     public func ticketClaimConflicts() throws(StoreError) -> [ClaimConflictRow] {
-        try claimConflicts().filter { $0.entity.collection == Desk.ticket }
+        try store.state.claimConflicts().filter { $0.entity.collection == Desk.ticket }
     }
 }
 
@@ -536,13 +536,22 @@ public struct DeskMessageFacts: Hashable, Sendable {
     public var signature: String?
 }
 
-extension OpStore {
-    /// Whether an entity has been inserted.
-    public func exists(_ entity: EntityRef) throws(StoreError) -> Bool {
+extension DeskViews {
+    /// Keys of every ticket inserted, sorted.
+    public func ticketKeys() throws(StoreError) -> [String] {
         try read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM mv_entity WHERE collection = ? AND key = ?)",
-                              arguments: [entity.collection, entity.key]) ?? false
+            try String.fetchAll(db, sql: "SELECT key FROM mv_entity WHERE collection = ? ORDER BY key", arguments: [Desk.ticket])
         }
+    }
+
+    /// The ticket a message belongs to, from its merged insert payload.
+    public func ticket(ofMessage id: String) throws(StoreError) -> String? {
+        try store.state.entity(EntityRef(Desk.message, id))?.first { $0.name == "ticket" }?.value.stringValue
+    }
+
+    /// A ticket's queue as the desk projection holds it.
+    public func queue(ofTicket key: String) throws(StoreError) -> String? {
+        try read { db in try String.fetchOne(db, sql: "SELECT queue FROM desk_ticket WHERE key = ?", arguments: [key]) }
     }
 
     /// A customer's tickets whose first message falls in `since..<until` (triage history rules).

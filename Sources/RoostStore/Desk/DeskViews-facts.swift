@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 public import RoostCore
 
-extension OpStore {
+extension DeskViews {
     /// Keys bound per `IN (...)` statement.
     static let factsChunk = 500
 
@@ -12,16 +12,8 @@ extension OpStore {
         -> (tickets: [DeskTicketFacts], messages: [DeskMessageFacts], messageTickets: [String: String])
     {
         try read { db in
-            var tickets: [DeskTicketFacts] = [], messages: [DeskMessageFacts] = [], owners: [String: String] = [:]
-            let ids = Array(messageIDs)
-            for start in stride(from: 0, to: ids.count, by: Self.factsChunk) {
-                let chunk = Array(ids[start..<min(ids.count, start + Self.factsChunk)])
-                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-                for row in try Row.fetchAll(db, sql: "SELECT id, ticket FROM desk_message WHERE id IN (\(marks))",
-                                            arguments: StatementArguments(chunk)) {
-                    owners[row["id"]] = row["ticket"]
-                }
-            }
+            var tickets: [DeskTicketFacts] = [], messages: [DeskMessageFacts] = []
+            let owners = try Self.messageTickets(messageIDs, db)
             let all = Array(keys.union(owners.values))
             for start in stride(from: 0, to: all.count, by: Self.factsChunk) {
                 let chunk = Array(all[start..<min(all.count, start + Self.factsChunk)])
@@ -33,6 +25,21 @@ extension OpStore {
             }
             return (tickets, messages, owners)
         }
+    }
+
+    /// The ticket each of `messageIDs` is on now (messages not projected are left out).
+    static func messageTickets(_ messageIDs: Set<String>, _ db: Database) throws -> [String: String] {
+        var owners: [String: String] = [:]
+        let ids = Array(messageIDs)
+        for start in stride(from: 0, to: ids.count, by: factsChunk) {
+            let chunk = Array(ids[start..<min(ids.count, start + factsChunk)])
+            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            for row in try Row.fetchAll(db, sql: "SELECT id, ticket FROM desk_message WHERE id IN (\(marks))",
+                                        arguments: StatementArguments(chunk)) {
+                owners[row["id"]] = row["ticket"]
+            }
+        }
+        return owners
     }
 
     static func ticketFacts(_ row: Row) -> DeskTicketFacts {

@@ -71,10 +71,10 @@ public struct SearchIndexStats: Sendable, Equatable {
     public var textBytes: Int
 }
 
-extension OpStore {
+extension SearchViews {
     /// Runs `plan`: tickets ranked by their best document's bm25 weighted by recency, newest first when the query
     /// has filters only. Snippets mark the matched terms.
-    public func search(_ plan: SearchPlan) throws(StoreError) -> [SearchHit] {
+    public func hits(_ plan: SearchPlan) throws(StoreError) -> [SearchHit] {
         try read { db in
             let include = SearchSQL.expression(plan.query.include, joinedBy: " AND ").map(SearchSQL.inBody)
             let exclude = SearchSQL.expression(plan.query.exclude, joinedBy: " OR ").map(SearchSQL.inBody)
@@ -197,7 +197,7 @@ extension OpStore {
     /// Customer ids whose handle is `handle` (any case, without `@`), found through the index's handle table
     /// (filled with the tickets' documents) instead of reading every customer: customers with a ticket, which is
     /// all a search can return. An id typed as a handle counts too.
-    public func searchCustomerIDs(handle: String) throws(StoreError) -> [String] {
+    public func customerIDs(handle: String) throws(StoreError) -> [String] {
         let wanted = (handle.hasPrefix("@") ? String(handle.dropFirst()) : handle).lowercased()
         guard !wanted.isEmpty else { return [] }
         return try read { db in
@@ -211,13 +211,13 @@ extension OpStore {
     }
 
     /// Derives every search document again from the merged state, reporting `(done, total)` tickets.
-    public func rebuildSearchIndex(progress: ((Int, Int) -> Void)? = nil) throws(StoreError) -> SearchIndexStats {
+    public func rebuild(progress: ((Int, Int) -> Void)? = nil) throws(StoreError) -> SearchIndexStats {
         try write { db in try Self.rebuildSearchDocuments(db, progress: progress) }
-        return try searchIndexStats()
+        return try stats()
     }
 
     /// What the index holds.
-    public func searchIndexStats() throws(StoreError) -> SearchIndexStats {
+    public func stats() throws(StoreError) -> SearchIndexStats {
         try read { db in
             let row = try Row.fetchOne(db, sql: """
                 SELECT count(*) AS documents, count(*) FILTER (WHERE kind != 'ticket') AS messages,

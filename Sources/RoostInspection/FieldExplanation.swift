@@ -1,6 +1,6 @@
 import Foundation
-import GRDB
 public import RoostCore
+public import RoostStore
 
 /// The merge rule that decides a field's value (RoostCore's rules, named for admins).
 public enum MergeRule: String, Hashable, Sendable, Codable {
@@ -83,10 +83,7 @@ extension OpStore {
         if wanted("insert"), let first = inserts.first {
             let fieldCount: Int
             if case let .insert(_, fields) = first.1 { fieldCount = fields.count } else { fieldCount = 0 }
-            let materialized = try read { db in
-                try Row.fetchOne(db, sql: "SELECT author, epoch, seq FROM mv_entity WHERE collection = ? AND key = ?",
-                                 arguments: [entity.collection, entity.key]).map { "inserted by \(try Materializer.ref($0))" }
-            } ?? "not inserted"
+            let materialized = try state.insertRef(of: entity).map { "inserted by \($0)" } ?? "not inserted"
             result.append(FieldExplanation(
                 field: "insert", rule: .growOnlySet, value: "inserted by \(first.0.ref)", materialized: materialized,
                 winner: explained(first.0, "insert (\(fieldCount) fields)"),
@@ -104,13 +101,8 @@ extension OpStore {
         for field in registers.keys.sorted() where wanted(field) {
             let writes = registers[field]!.sorted { $0.0.stamp > $1.0.stamp }
             let (top, value) = writes[0]
-            let materialized = try read { db in
-                try Row.fetchOne(db, sql: """
-                    SELECT value, author, epoch, seq FROM mv_register WHERE collection = ? AND key = ? AND field = ?
-                    """, arguments: [entity.collection, entity.key, field]).map { row in
-                    "\(try Value.decode([UInt8](row["value"] as Data))) by \(try Materializer.ref(row))"
-                }
-            } ?? "never written"
+            let materialized = try state.registerWithStamp(entity, field).map { "\($0.value) by \($0.stamp.ref)" }
+                ?? "never written"
             let losers = writes.dropFirst().map { op, lost in
                 explained(op, "set \(lost)", why: Self.lwwReason(loser: op.stamp, winner: top.stamp))
             }
@@ -149,10 +141,7 @@ extension OpStore {
             }
             let winner: ExplainedOp? = present.first.map { explained($0, "add") }
                 ?? tagRemovals.last.map { explained($0.0, "remove \($0.1.count) observed add(s)") }
-            let materialized = try read { db in
-                try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM mv_tag WHERE collection = ? AND key = ? AND tag = ?)",
-                                  arguments: [entity.collection, entity.key, tag]) ?? false
-            }
+            let materialized = try state.tags(of: entity).contains(tag)
             result.append(FieldExplanation(
                 field: "tag:" + tag, rule: .addWinsSet, value: isPresent ? "present" : "absent",
                 materialized: materialized ? "present" : "absent", winner: winner,
@@ -193,14 +182,9 @@ extension OpStore {
             let value = resolution.current.map { current in
                 (current.holder.map { "held by \($0.short) until \(Self.utc(current.leaseEndsMillis))" } ?? "released") + " (\(current.ref))"
             } ?? "unclaimed"
-            let materialized = try read { db in
-                try Row.fetchOne(db, sql: "SELECT * FROM mv_claim_state WHERE collection = ? AND key = ?",
-                                 arguments: [entity.collection, entity.key]).map { row in
-                    let holder = try row.optionalBytes32("holder").map(AuthorID.init(key:))
-                    let ends = try row.u64("lease_ends_ms")
-                    let ref = try Materializer.ref(row)
-                    return (holder.map { "held by \($0.short) until \(Self.utc(ends))" } ?? "released") + " (\(ref))"
-                }
+            let materialized = try state.claim(on: entity).map { status in
+                (status.holder.map { "held by \($0.short) until \(Self.utc(status.leaseEndsMillis))" } ?? "released")
+                    + " (\(status.current))"
             } ?? "unclaimed"
             result.append(FieldExplanation(
                 field: "claim", rule: .claimResolver, value: value, materialized: materialized,

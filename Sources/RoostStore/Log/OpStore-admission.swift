@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 public import RoostCore
 
-/// The roster in the store: the team's founder (meta `team_founder`, pinned by `team create` or the
+/// Admission: the roster enforced on the op log. The founder (meta `team_founder`, pinned by `team create` or the
 /// invite), the roster ops (`roster_change`), and their enforcement on the op log.
 ///
 /// Without a founder the node belongs to no team yet and every validly signed op is accepted. With one,
@@ -10,34 +10,10 @@ public import RoostCore
 /// revokes someone (or voids an admission) removes the ops it cuts off and rebuilds the merged state,
 /// so every node ends with the same ops whatever order they arrived in.
 extension OpStore {
-    /// The team's founder, when this node belongs to a team.
-    public func teamFounder() throws(StoreError) -> AuthorID? {
-        try read { db in try Self.loadFounder(db) }
-    }
-
-    /// Pins the team's founder. Refuses to change a founder already pinned.
-    public func setTeamFounder(_ founder: AuthorID) throws(StoreError) {
-        try write { db in
-            if let pinned = try Self.loadFounder(db) {
-                guard pinned == founder else { throw StoreError.invalidOperation("this node already belongs to another team") }
-                return
-            }
-            try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('team_founder', ?)", arguments: [founder.key.data])
-            try Self.bumpRosterVersion(db)
-            // Ops merged before the node joined may come from authors the roster does not admit.
-            try Self.enforceRoster(db)
-        }
-    }
-
-    /// The roster folded from every roster op held (nil without a team).
-    public func roster() throws(StoreError) -> RosterState? {
-        try read { db in try rosterCache.roster(db) }
-    }
-
     /// A value that changes whenever the roster may have changed (`meta.roster_version`): a node compares
     /// it to the last one it saw to learn, with one cheap read, that admissions must be re-checked.
     public func rosterVersion() throws(StoreError) -> Int64 {
-        try read { db in try Self.rosterVersion(db) }
+        try read { db in try OpStore.rosterVersion(db) }
     }
 
     static func loadFounder(_ db: Database) throws -> AuthorID? {
@@ -250,40 +226,6 @@ extension OpStore {
             let entity = EntityRef(row["collection"] as String, row["key"] as String)
             try Materializer.refreshClaims(entity, db: db, recomputing: true)
             if entity.collection == Desk.ticket { dirty.tickets.insert(entity.key) }
-        }
-    }
-}
-
-extension OpStore {
-    /// Peer exchange: each member's own published address (`member/<id>.address`), counted only when the
-    /// winning write is the member's own (anyone else's write hides it rather than redirecting peers).
-    public func memberAddresses() throws(StoreError) -> [AuthorID: String] {
-        try read { db in
-            var result: [AuthorID: String] = [:]
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT key, value, author FROM mv_register WHERE collection = ? AND field = 'address'
-                """, arguments: [RosterSchema.member])
-            for row in rows {
-                guard let member = try? AuthorID(text: row["key"] as String),
-                      try row.bytes32("author") == member.key,
-                      let text = try? Value.decode([UInt8](row["value"] as Data)).stringValue
-                else { continue }
-                result[member] = text
-            }
-            return result
-        }
-    }
-}
-
-extension OpStore {
-    /// A register's current value with the stamp of the write that won (its author is the stamp's).
-    public func registerWithStamp(_ entity: EntityRef, _ field: String) throws(StoreError) -> (value: Value, stamp: Stamp)? {
-        try read { db in
-            guard let row = try Row.fetchOne(db, sql: """
-                SELECT value, hlc, author, epoch, seq FROM mv_register WHERE collection = ? AND key = ? AND field = ?
-                """, arguments: [entity.collection, entity.key, field])
-            else { return nil }
-            return (try Value.decode([UInt8](row["value"] as Data)), try Materializer.stamp(row))
         }
     }
 }

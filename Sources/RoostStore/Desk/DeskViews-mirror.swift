@@ -17,37 +17,10 @@ public struct DeskTicketRecord: Hashable, Sendable {
     public var tags: [String]
 }
 
-extension OpStore {
+extension DeskViews {
     /// The ticket each of `messageIDs` is on now (messages not projected are left out).
     public func messageTickets(_ messageIDs: Set<String>) throws(StoreError) -> [String: String] {
-        try read { db in
-            var owners: [String: String] = [:]
-            let ids = Array(messageIDs)
-            for start in stride(from: 0, to: ids.count, by: Self.factsChunk) {
-                let chunk = Array(ids[start..<min(ids.count, start + Self.factsChunk)])
-                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-                for row in try Row.fetchAll(db, sql: "SELECT id, ticket FROM desk_message WHERE id IN (\(marks))",
-                                            arguments: StatementArguments(chunk)) {
-                    owners[row["id"]] = row["ticket"]
-                }
-            }
-            return owners
-        }
-    }
-
-    /// The ops after `known` up to `current` (the store's vector read earlier), or nil when there are more than
-    /// `limit`. ``batch(after:limit:maxBytes:)`` cuts at seal boundaries and at its limit across logs, so one
-    /// batch may stop short of `current`: this reads batches until every log reaches it.
-    public func ops(after known: VersionVector, upTo current: VersionVector, limit: Int) throws(StoreError) -> [Op]? {
-        var position = known, ops: [Op] = []
-        while current.entries.contains(where: { $0.value > position[$0.key] }) {
-            let batch = try batch(after: position, limit: limit + 1 - ops.count)
-            guard !batch.ops.isEmpty else { break }
-            for op in batch.ops { position[LogID(author: op.header.author, epoch: op.header.epoch)] = op.header.seq }
-            ops += batch.ops
-            if ops.count > limit { return nil }
-        }
-        return ops
+        try read { db in try Self.messageTickets(messageIDs, db) }
     }
 
     /// The desk rows of some tickets (all when `keys` is nil) with their tags, and every message of those tickets,
@@ -77,8 +50,8 @@ extension OpStore {
                 return (tickets, messages)
             }
             let all = Array(keys).sorted()
-            for start in stride(from: 0, to: all.count, by: Self.factsChunk) {
-                let chunk = Array(all[start..<min(all.count, start + Self.factsChunk)])
+            for start in stride(from: 0, to: all.count, by: DeskViews.factsChunk) {
+                let chunk = Array(all[start..<min(all.count, start + DeskViews.factsChunk)])
                 let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
                 var tags: [String: [String]] = [:]
                 for row in try Row.fetchAll(db, sql: "SELECT key, tag FROM mv_tag WHERE collection = ? AND key IN (\(marks)) ORDER BY key, tag",

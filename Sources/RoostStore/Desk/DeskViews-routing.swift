@@ -10,7 +10,7 @@ public struct RoutingLoad: Sendable, Equatable {
     public var lastClaimMillis: UInt64
 }
 
-extension OpStore {
+extension DeskViews {
     /// Every holder's open load and newest claim at `now` (ms).
     public func routingLoads(now: UInt64) throws(StoreError) -> [AuthorID: RoutingLoad] {
         try read { db in
@@ -46,10 +46,10 @@ extension OpStore {
                 SELECT t.key, t.queue, t.lang, t.first_inbound_ms, c.since_hlc, c.lease_ends_ms AS claim_ends
                 FROM desk_ticket t LEFT JOIN mv_claim_state c ON c.collection = 'ticket' AND c.key = t.key
                 WHERE t.status IN ('new', 'open') AND (t.holder IS NULL OR t.lease_ends_ms <= ?)
-                  AND (? = 0 OR NOT EXISTS (\(OpStore.snoozedSQL)))
+                  AND (? = 0 OR NOT EXISTS (\(DeskViews.snoozedSQL)))
                   AND (\(queueCondition.joined(separator: " OR ")))
                 ORDER BY t.first_inbound_ms IS NULL, t.first_inbound_ms, t.key LIMIT \(limit)
-                """, arguments: StatementArguments([Int64(clamping: now)]) + [try OpStore.anySnoozed(db, now: now), Int64(clamping: now)] + StatementArguments(named))
+                """, arguments: StatementArguments([Int64(clamping: now)]) + [try DeskViews.anySnoozed(db, now: now), Int64(clamping: now)] + StatementArguments(named))
             return try rows.map { row in
                 let key: String = row["key"]
                 var since = UInt64(max(0, (row["first_inbound_ms"] as Int64?) ?? 0))
@@ -66,7 +66,7 @@ extension OpStore {
     }
 }
 
-extension OpStore {
+extension DeskViews {
     /// Every queue name the desk knows: declared `queue` entities and the queues of tickets (any status).
     public func queueNames() throws(StoreError) -> [String] {
         try read { db in

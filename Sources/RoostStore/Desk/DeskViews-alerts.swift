@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 public import RoostCore
 
-/// What an alert counts, per window (``OpStore/alertWindows(_:windowMillis:windows:endMillis:)``).
+/// What an alert counts, per window (``DeskViews/alertWindows(_:windowMillis:windows:endMillis:)``).
 public enum AlertSelector: Sendable, Hashable {
     /// Customer messages with any of these words (the search index's tokens).
     case keywords([String])
@@ -31,7 +31,7 @@ public struct AlertWindowCount: Sendable, Hashable {
     }
 }
 
-extension OpStore {
+extension DeskViews {
     /// When the oldest customer message this node holds was written (search documents are numbered by time).
     public func earliestCustomerMessageMillis() throws(StoreError) -> UInt64? {
         try read { db in

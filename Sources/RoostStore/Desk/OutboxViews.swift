@@ -40,9 +40,9 @@ public struct OutboxRow: Hashable, Sendable, Codable {
     public var attemptMillis: UInt64?
 }
 
-extension OpStore {
+extension OutboxViews {
     /// Every message with an `outbox` register, oldest draft first (`states` narrows it).
-    public func outbox(states: Set<OutboxState>? = nil) throws(StoreError) -> [OutboxRow] {
+    public func rows(states: Set<OutboxState>? = nil) throws(StoreError) -> [OutboxRow] {
         // Narrowed in SQL on the encoded register value, so a drain does not walk every posted reply ever.
         let wanted = (states.map(Array.init) ?? OutboxState.allCases).sorted { $0.rawValue < $1.rawValue }
         let encoded = wanted.map { Data(Value.string($0.rawValue).encoded) }
@@ -84,6 +84,21 @@ extension OpStore {
                     attemptMillis: try register("attempt_ms")?.intValue.map { UInt64(max(0, $0)) }))
             }
             return result
+        }
+    }
+
+    /// Outbound replies by outbox state (register `outbox` of `message/*`).
+    public func counts() throws(StoreError) -> [OutboxState: Int] {
+        try read { db in
+            var counts: [OutboxState: Int] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT value, count(*) AS n FROM mv_register WHERE collection = ? AND field = 'outbox' GROUP BY value
+                """, arguments: [Desk.message]) {
+                if let state = try Value.decode([UInt8](row["value"] as Data)).stringValue.flatMap(OutboxState.init(rawValue:)) {
+                    counts[state, default: 0] += row["n"] as Int
+                }
+            }
+            return counts
         }
     }
 }

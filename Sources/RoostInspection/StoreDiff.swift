@@ -1,5 +1,6 @@
 import Foundation
 public import RoostCore
+public import RoostStore
 
 /// What two stores hold differently: ops missing each way, positions held with different ops, and
 /// tickets whose merged state differs although no missing op touches them (which must never happen).
@@ -53,9 +54,9 @@ extension OpStore {
                 } else if entity.collection == Desk.message {
                     if case let .insert(_, fields) = body, let ticket = fields.first(where: { $0.name == "ticket" })?.value.stringValue {
                         affected.insert(ticket)
-                    } else if let ticket = try self.ticket(ofMessage: entity.key) {
+                    } else if let ticket = try self.desk.ticket(ofMessage: entity.key) {
                         affected.insert(ticket)
-                    } else if let ticket = try other.ticket(ofMessage: entity.key) {
+                    } else if let ticket = try other.desk.ticket(ofMessage: entity.key) {
                         affected.insert(ticket)
                     }
                 } else if entity.collection == Desk.customer || entity.collection == Desk.team {
@@ -69,11 +70,11 @@ extension OpStore {
         let projectionWide = affected.contains("*customer") || affected.contains("*team")
 
         var unexplained: [TicketStateDifference] = []
-        let tickets = Set(try ticketKeys()).union(try other.ticketKeys())
+        let tickets = Set(try desk.ticketKeys()).union(try other.desk.ticketKeys())
         for key in tickets.sorted() where !affected.contains(key) {
             let entity = EntityRef(Desk.ticket, key)
-            var a = try entityStateLines(entity)
-            var b = try other.entityStateLines(entity)
+            var a = try state.rows(of: entity)
+            var b = try other.state.rows(of: entity)
             if projectionWide {
                 a.removeAll { $0.hasPrefix("desk_ticket:") }
                 b.removeAll { $0.hasPrefix("desk_ticket:") }

@@ -31,7 +31,7 @@ public struct DeskQueueCounts: Hashable, Sendable, Codable {
     public func label(_ count: Int) -> String { count > cap ? "\(cap)+" : String(count) }
 }
 
-extension OpStore {
+extension DeskViews {
     /// The counts behind the web app's queue list, each exact up to `cap` (see ``DeskQueueCounts``). Every count
     /// walks one of the inbox indexes and stops after `cap + 1` rows.
     public func deskQueueCounts(holder: AuthorID, sla: SLATargets, now: UInt64, cap: Int) throws(StoreError) -> DeskQueueCounts {

@@ -1,0 +1,78 @@
+import Foundation
+import GRDB
+public import RoostCore
+
+/// The team as this store holds it: the founder (meta `team_founder`), the roster folded from the roster ops, and
+/// what members published about themselves (name, address). Enforcing the roster on the op log is the log's job
+/// (``OpStore`` admission, Log/OpStore-admission.swift).
+extension TeamRoster {
+    /// The team's founder, when this node belongs to a team.
+    public func founder() throws(StoreError) -> AuthorID? {
+        try read { db in try OpStore.loadFounder(db) }
+    }
+
+    /// Pins the team's founder. Refuses to change a founder already pinned.
+    public func setFounder(_ founder: AuthorID) throws(StoreError) {
+        try write { db in
+            if let pinned = try OpStore.loadFounder(db) {
+                guard pinned == founder else { throw StoreError.invalidOperation("this node already belongs to another team") }
+                return
+            }
+            try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('team_founder', ?)", arguments: [founder.key.data])
+            try OpStore.bumpRosterVersion(db)
+            // Ops merged before the node joined may come from authors the roster does not admit.
+            try OpStore.enforceRoster(db)
+        }
+    }
+
+    /// The roster folded from every roster op held (nil without a team).
+    public func roster() throws(StoreError) -> RosterState? {
+        try read { db in try store.rosterCache.roster(db) }
+    }
+
+    /// A member's current role by the roster fold (agent, lead, admin, gateway); nil without a team, or
+    /// when the member is not (or no longer) admitted.
+    public func memberRole(_ id: AuthorID) throws(StoreError) -> String? {
+        try roster()?.currentRole(of: id)?.rawValue
+    }
+
+    /// A member's display name from their profile insert (`name`, else `initials`), when published.
+    public func memberName(_ id: AuthorID) throws(StoreError) -> String? {
+        let fields = try store.state.entity(EntityRef("member", id.text))
+        return fields?.first { $0.name == "name" }?.value.stringValue ?? fields?.first { $0.name == "initials" }?.value.stringValue
+    }
+
+    /// Every member the store knows of: a `member/<node id>` profile insert or register.
+    public func knownMembers() throws(StoreError) -> [AuthorID] {
+        let keys = try read { db in
+            try String.fetchAll(db, sql: """
+                SELECT key FROM mv_entity WHERE collection = 'member' UNION SELECT key FROM mv_register WHERE collection = 'member'
+                """)
+        }
+        return keys.compactMap { try? AuthorID(text: $0) }.sorted()
+    }
+
+    /// The team's name (register `name` of `team/info`), when set.
+    public func name() throws(StoreError) -> String? {
+        try store.state.register(EntityRef("team", "info"), "name")?.stringValue
+    }
+
+    /// Peer exchange: each member's own published address (`member/<id>.address`), counted only when the
+    /// winning write is the member's own (anyone else's write hides it rather than redirecting peers).
+    public func memberAddresses() throws(StoreError) -> [AuthorID: String] {
+        try read { db in
+            var result: [AuthorID: String] = [:]
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT key, value, author FROM mv_register WHERE collection = ? AND field = 'address'
+                """, arguments: [RosterSchema.member])
+            for row in rows {
+                guard let member = try? AuthorID(text: row["key"] as String),
+                      try row.bytes32("author") == member.key,
+                      let text = try? Value.decode([UInt8](row["value"] as Data)).stringValue
+                else { continue }
+                result[member] = text
+            }
+            return result
+        }
+    }
+}
