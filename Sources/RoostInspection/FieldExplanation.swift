@@ -59,7 +59,7 @@ public struct FieldExplanation: Hashable, Sendable {
     public var agrees: Bool { value == materialized }
 }
 
-extension OpStore {
+extension Inspection {
     /// Explains every field of `entity` by recomputing it from the op log with RoostCore's merge rules:
     /// the insert, each register, each tag, and the claim chain. Optionally only `field`
     /// (`insert`, a register name, `tag:NAME` or `tags`, `claim`).

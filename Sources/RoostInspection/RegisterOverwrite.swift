@@ -18,7 +18,7 @@ public struct RegisterOverwrite: Hashable, Sendable {
     public var winnerValue: Value
 }
 
-extension OpStore {
+extension Inspection {
     /// Register writes on `collection` entities that lost to a write by another author, sorted by the
     /// winner's stamp. Recomputed from the op log with ``LastWriterWins``.
     public func registerOverwrites(collection: String = Desk.ticket) throws(StoreError) -> [RegisterOverwrite] {

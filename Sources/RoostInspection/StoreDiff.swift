@@ -35,9 +35,9 @@ public struct TicketStateDifference: Hashable, Sendable {
     public var lineB: String?
 }
 
-extension OpStore {
+extension Inspection {
     /// Compares this store (A) with `other` (B). Read-only on both.
-    public func diff(against other: OpStore) throws(StoreError) -> StoreDiff {
+    public func diff(against other: Inspection) throws(StoreError) -> StoreDiff {
         let mine = try opPositions()
         let theirs = try other.opPositions()
         let onlyA = mine.keys.filter { theirs[$0] == nil }.sorted()

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import RoostCore
 import RoostInspection
-import RoostStore
 import RoostConsole
 
 /// `conflicts`: claim conflicts and register overwrites between members.
@@ -50,11 +49,11 @@ struct ConflictsCommand: ParsableCommand {
     func run() throws {
         try RoostInspect.guarded {
             let t = try target.open()
-            let conflicts = try t.read { try $0.state.claimConflicts() }.filter { $0.entity.collection == Desk.ticket }
+            let conflicts = try t.read { try $0.claimConflicts() }.filter { $0.entity.collection == Desk.ticket }
             let stamps = Dictionary(try t.read { store in
                 try store.storedOps(at: conflicts.flatMap { [$0.loser] + ($0.winner.map { [$0] } ?? []) })
             }.map { ($0.ref, $0.header.hlc) }, uniquingKeysWith: { a, _ in a })
-            func queueOf(_ key: String) -> String? { (try? t.store.desk.queue(ofTicket: key)) ?? nil }
+            func queueOf(_ key: String) -> String? { (try? t.inspection.queue(ofTicket: key)) ?? nil }
             let claims = conflicts.filter { queue == nil || queueOf($0.entity.key) == queue }.map { conflict in
                 ClaimRow(ticket: conflict.entity.key, queue: queueOf(conflict.entity.key), loser: "\(conflict.loser)",
                          loserAuthor: t.label(conflict.loser.author), loserHLC: stamps[conflict.loser].map(Format.hlc) ?? "?",

@@ -1,9 +1,9 @@
 import ArgumentParser
 import Foundation
 import RoostCore
+import RoostStore  // value types only; every read goes through RoostInspection
 import RoostNode
 import RoostInspection
-import RoostStore
 import RoostConsole
 
 /// `diff A B`: two homes or database files compared.
@@ -48,7 +48,7 @@ struct DiffCommand: ParsableCommand {
         var b: String?
     }
 
-    static func missing(_ refs: [OpRef], in store: OpStore) throws(StoreError) -> [MissingOp] {
+    static func missing(_ refs: [OpRef], in store: Inspection) throws(StoreError) -> [MissingOp] {
         try store.storedOps(at: refs).sorted { $0.ref < $1.ref }.map {
             MissingOp(op: "\($0.ref)", hlc: Format.hlc($0.header.hlc), kind: "\($0.header.kind)",
                       entity: $0.decoded.map { "\($0.entity)" })
@@ -60,7 +60,7 @@ struct DiffCommand: ParsableCommand {
         try RoostInspect.guarded {
             let left = try InspectTarget(path: a)
             let right = try InspectTarget(path: b)
-            let diff = try left.read { store in try store.diff(against: right.store) }
+            let diff = try left.read { store in try store.diff(against: right.inspection) }
             let onlyA = try left.read { store in try Self.missing(diff.onlyInA, in: store) }
             let onlyB = try right.read { store in try Self.missing(diff.onlyInB, in: store) }
             let verdict: String

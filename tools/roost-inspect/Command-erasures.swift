@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import RoostCore
-import RoostStore
 import RoostConsole
 
 /// `erasures`: every replicated erasure this node holds: when, by whom, why, how many bodies (no customer text).
@@ -32,7 +31,7 @@ struct ErasuresCommand: ParsableCommand {
     func run() throws {
         try RoostInspect.guarded {
             let t = try target.open()
-            let rows = try t.read { try $0.erasures.records() }.map { record in
+            let rows = try t.read { try $0.erasures() }.map { record in
                 Row(id: record.id, at: Format.hlc(record.hlc), by: t.label(record.ref.author), byAuthor: record.ref.author.text,
                     op: "\(record.ref)", reason: record.reason, customer: record.customer, targets: record.targets,
                     erased: record.erased, state: record.state)

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import RoostCore
 import RoostInspection
-import RoostStore
 import RoostConsole
 
 /// `explain TICKET [FIELD]`: why each field has its value.
@@ -51,7 +50,7 @@ struct ExplainCommand: ParsableCommand {
         if let slash = text.firstIndex(of: "/") {
             return EntityRef(String(text[..<slash]), String(text[text.index(after: slash)...]))
         }
-        let keys = Set(try t.read { try $0.desk.ticketKeys() })
+        let keys = Set(try t.read { try $0.ticketKeys() })
         if keys.contains(text) { return EntityRef(Desk.ticket, text) }
         let candidates = ["p" + text, "d" + text].filter(keys.contains)
         guard candidates.count == 1 else {

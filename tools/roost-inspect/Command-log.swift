@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import RoostCore
-import RoostStore
+import RoostStore  // value types only; every read goes through RoostInspection
 import RoostConsole
 
 /// `log`: stored ops, bodies redacted unless asked for.

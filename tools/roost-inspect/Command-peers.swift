@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import RoostCore
 import RoostNode
-import RoostStore
 import RoostSync
 import RoostConsole
 
@@ -94,7 +93,7 @@ struct PeersCommand: ParsableCommand {
                 let theyLack = vector.map { $0.missing(from: knowledge.ours) } ?? peer.opsBehind
                 let weLack = vector.map { knowledge.ours.missing(from: $0) } ?? peer.opsAhead
                 let completion = ourTotal == 0 ? 100 : (Double(ourTotal - min(theyLack, ourTotal)) / Double(ourTotal) * 1000).rounded() / 10
-                rows.append(Row(node: peer.node, name: id.flatMap { try? t.store.team.memberName($0) }, address: peer.address,
+                rows.append(Row(node: peer.node, name: id.flatMap { try? t.inspection.memberName($0) }, address: peer.address,
                                 connected: peer.connected, lastSeen: peer.lastSeenMillis.map(Format.time),
                                 roundTrip: "not measured", theyLack: theyLack, weLack: weLack, completion: completion,
                                 vectorKnown: vector != nil))
@@ -162,7 +161,7 @@ struct VectorsCommand: ParsableCommand {
             // Members: this node, every peer heard, and every member the store knows of (profile or role).
             var members = Set(knowledge.heard.keys)
             if let local = t.local?.author { members.insert(local) }
-            for author in try t.read({ try $0.team.knownMembers() }) { members.insert(author) }
+            for author in try t.read({ try $0.knownMembers() }) { members.insert(author) }
             let ordered = members.sorted { a, b in
                 if a == t.local?.author { return true }
                 if b == t.local?.author { return false }
@@ -179,7 +178,7 @@ struct VectorsCommand: ParsableCommand {
             let result = Result(
                 logs: logs.map(Format.log),
                 nodes: ordered.map { id in
-                    NodeRow(node: id.text, name: try? t.store.team.memberName(id), vector: vectors[id].map(VectorEntry.entries))
+                    NodeRow(node: id.text, name: try? t.inspection.memberName(id), vector: vectors[id].map(VectorEntry.entries))
                 },
                 frontier: VectorEntry.entries(of: frontier), stableOps: PeerKnowledge.total(frontier),
                 totalOps: PeerKnowledge.total(knowledge.ours))

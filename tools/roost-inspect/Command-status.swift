@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import RoostCore
 import RoostNode
-import RoostStore
 import RoostConsole
 
 /// `status`: who this node is and what its database holds.
@@ -48,10 +47,10 @@ struct StatusCommand: ParsableCommand {
             let node = t.local?.author
             let result = Result(
                 path: t.path, nodeId: node?.text,
-                name: t.config.map { "\($0.name) (\($0.initials))" } ?? node.flatMap { try? t.store.team.memberName($0) },
-                team: try t.read { try $0.team.name() },
-                role: try node.flatMap { author in try t.read { try $0.team.memberRole(author) } },
-                rosterAuthority: try t.read { try $0.team.founder() }.map { "founder \($0.short); ops admitted at apply, `verify` re-checks" }
+                name: t.config.map { "\($0.name) (\($0.initials))" } ?? node.flatMap { try? t.inspection.memberName($0) },
+                team: try t.read { try $0.teamName() },
+                role: try node.flatMap { author in try t.read { try $0.memberRole(author) } },
+                rosterAuthority: try t.read { try $0.founder() }.map { "founder \($0.short); ops admitted at apply, `verify` re-checks" }
                     ?? "no team: every signed op is accepted",
                 epoch: t.local.map { String($0.epoch, radix: 16) }, seq: own?.seq ?? 0, sealed: own?.sealed ?? 0,
                 ops: counts.reduce(0) { $0 + $1.ops }, unsealed: counts.reduce(0) { $0 + $1.unsealed },
@@ -60,7 +59,7 @@ struct StatusCommand: ParsableCommand {
                 clockOffset: "not recorded (peers do not report their clocks yet)",
                 databaseBytes: NodeHome.databaseBytes(atPath: t.databasePath),
                 authors: counts.map {
-                    AuthorRow(author: $0.author.text, name: try? t.store.team.memberName($0.author), logs: $0.logs, ops: $0.ops,
+                    AuthorRow(author: $0.author.text, name: try? t.inspection.memberName($0.author), logs: $0.logs, ops: $0.ops,
                               unsealed: $0.unsealed)
                 })
             if target.json { return Console.printJSON(result) }
@@ -81,7 +80,7 @@ struct StatusCommand: ParsableCommand {
             guard !counts.isEmpty else { return }
             print("")
             Console.printTable(["AUTHOR", "NAME", "LOGS", "OPS", "UNSEALED"], counts.map {
-                [$0.author.short + ($0.author == node ? " (self)" : ""), (try? t.store.team.memberName($0.author)) ?? nil ?? "-",
+                [$0.author.short + ($0.author == node ? " (self)" : ""), (try? t.inspection.memberName($0.author)) ?? nil ?? "-",
                  "\($0.logs)", "\($0.ops)", "\($0.unsealed)"]
             })
         }

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import RoostCore
+import RoostStore  // value types only; every read goes through RoostInspection
 import RoostNode
-import RoostStore
 import RoostConsole
 
 /// `verify`: every chain, seal and signature, fork evidence, and the re-fold; exit 1 naming the first problem.
@@ -20,7 +20,7 @@ struct VerifyCommand: ParsableCommand {
             let t = try target.open()
             let report: VerifyReport
             do {
-                report = try t.store.verify()
+                report = try t.inspection.verify()
             } catch {
                 // A stored row that cannot even be read back (e.g. a flipped kind) is a problem found, not a read failure.
                 if target.json {
@@ -32,7 +32,7 @@ struct VerifyCommand: ParsableCommand {
                 return
             }
             failed = !report.isOK
-            let result = VerifySummary(report, rosterAuthority: try t.read { try $0.team.founder() } == nil
+            let result = VerifySummary(report, rosterAuthority: try t.read { try $0.founder() } == nil
                 ? "no team: every signed op is accepted"
                 : (report.problems.contains { $0.contains("revocation") || $0.contains("not a member") }
                     ? "FAILED (see problems)" : "every op held is admitted by the roster"))

@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
 import RoostCore
+import RoostStore  // value types only; every read goes through RoostInspection
+import RoostInspection
 import RoostNode
-import RoostStore
 
 /// Exit codes of `roost-inspect` (documented in README.md next to this file).
 enum InspectExit {
@@ -31,8 +32,8 @@ struct InspectTarget {
     let home: NodeHome?
     /// The database file.
     let databasePath: String
-    /// The read-only store.
-    let store: OpStore
+    /// The database, opened read-only through the admin tool's door (RoostInspection).
+    let inspection: Inspection
     /// The node's config, when the home has one.
     let config: NodeConfig?
     /// The node this database belongs to.
@@ -58,8 +59,8 @@ struct InspectTarget {
             throw InspectError("\(path): no node.sqlite in this folder")
         }
         do {
-            store = try OpStore(readOnlyPath: databasePath)
-            local = try store.localLog()
+            inspection = try Inspection(readOnlyPath: databasePath)
+            local = try inspection.localLog()
         } catch {
             throw InspectError("\(databasePath): cannot open the database read-only (\(error))")
         }
@@ -76,13 +77,13 @@ struct InspectTarget {
     }
 
     /// Store reads, with store errors as one-line inspector errors.
-    func read<T>(_ work: (OpStore) throws -> T) throws -> T {
-        do { return try work(store) } catch let error as StoreError { throw InspectError("\(databasePath): \(error)") }
+    func read<T>(_ work: (Inspection) throws -> T) throws -> T {
+        do { return try work(inspection) } catch let error as StoreError { throw InspectError("\(databasePath): \(error)") }
     }
 
     /// A member's label: short id, and display name when published (`AAAAAAA Ana Lopez`).
     func label(_ author: AuthorID) -> String {
-        let name = (try? store.team.memberName(author)) ?? nil
+        let name = (try? inspection.memberName(author)) ?? nil
         return author.short + (name.map { " " + $0 } ?? "")
     }
 }
