@@ -83,10 +83,7 @@ extension RosterTCPTests {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("roost-erase-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-        let anaNode = try Self.makeNode("Ana Lopez", "AL", root: root)
-        _ = try anaNode.home.createTeam(name: "Hilton Suggests", node: anaNode)
-        let ana = try Peer(anaNode, root: root, group: group)
-        let port = try await ana.listen()
+        let (anaNode, ana, port) = try await Self.foundingAna(root: root, group: group)
         let now = SystemClock().nowMillis()
         var peers = [ana]
         for (name, initials, role) in [("Lea Park", "LP", Role.lead), ("Kenji Sato", "KS", .agent),

@@ -79,6 +79,14 @@ import RoostSync
         return node
     }
 
+    /// Ana's node, founder of the team "Hilton Suggests", listening on loopback: where each test of this suite starts.
+    static func foundingAna(root: URL, group: MultiThreadedEventLoopGroup) async throws -> (node: Node, peer: Peer, port: Int) {
+        let node = try makeNode("Ana Lopez", "AL", root: root)
+        _ = try node.home.createTeam(name: "Hilton Suggests", node: node)
+        let peer = try Peer(node, root: root, group: group)
+        return (node, peer, try await peer.listen())
+    }
+
     /// Creates a member's node that joins with `invite` (the node is reopened to read the new config).
     static func joiner(_ name: String, _ initials: String, invite: Invite, root: URL) throws -> Node {
         let node = try makeNode(name, initials, root: root)
@@ -90,10 +98,7 @@ import RoostSync
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("roost-roster-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-        let anaNode = try Self.makeNode("Ana Lopez", "AL", root: root)
-        _ = try anaNode.home.createTeam(name: "Hilton Suggests", node: anaNode)
-        let ana = try Peer(anaNode, root: root, group: group)
-        let anaPort = try await ana.listen()
+        let (anaNode, ana, anaPort) = try await Self.foundingAna(root: root, group: group)
         let now = SystemClock().nowMillis()
 
         // Kenji joins with an invite: admitted by an admin-signed roster op, then syncs both ways.
@@ -186,10 +191,7 @@ extension RosterTCPTests {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("roost-roster-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-        let anaNode = try Self.makeNode("Ana Lopez", "AL", root: root)
-        _ = try anaNode.home.createTeam(name: "Hilton Suggests", node: anaNode)
-        let ana = try Peer(anaNode, root: root, group: group)
-        let port = try await ana.listen()
+        let (anaNode, ana, port) = try await Self.foundingAna(root: root, group: group)
         let invite = try anaNode.home.invite(name: "Kenji Sato", role: .agent, hours: 1, address: "127.0.0.1:\(port)",
                                              node: anaNode, now: SystemClock().nowMillis())
         let kenji = try Peer(try Self.joiner("Kenji Sato", "KS", invite: invite, root: root), root: root, group: group)
