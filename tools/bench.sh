@@ -8,6 +8,7 @@
 #   tools/bench.sh                                   # all four benchmarks, full size (~1.5 min after the build)
 #   tools/bench.sh --only append,latency,apply       # skip the 1M-op re-fold
 #   tools/bench.sh --only sql-profile                # SQLite's own time per statement (profiling aid)
+#   tools/bench.sh --only growth                     # issue 12 growth curve: 10k, 100k, 1M ops (~2 min)
 #   ROOST_BENCH_CACHE_MIB=64 tools/bench.sh --only apply   # what-if: bigger SQLite page cache
 set -euo pipefail
 cd "$(dirname "$0")/../Benchmarks"

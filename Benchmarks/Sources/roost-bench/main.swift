@@ -11,6 +11,7 @@
 //               [--desk-tickets N] [--desk-rebuild 1] [--inbox-runs N]
 //   roost-bench --only desk-home      # build or open the cached desk home and print DESK_HOME=<path>
 //   roost-bench --only routing [--routing-agents N] [--routing-tickets N]   # issue 15's routing decision time
+//   roost-bench --only growth [--growth-sizes 10000,100000,1000000]            # issue 12's growth curve
 import Foundation
 import RoostBenchSupport
 import RoostCore
@@ -19,10 +20,10 @@ import RoostDeskBenchSupport
 
 if CommandLine.arguments.contains("--help") || CommandLine.arguments.contains("-h") {
     print("""
-        USAGE: roost-bench [--only append,latency,apply,refold,append-roost,append-plain,sql-profile,twcs,twcs-large,inbox,desk-home,routing,peers]
+        USAGE: roost-bench [--only append,latency,apply,refold,append-roost,append-plain,sql-profile,twcs,twcs-large,inbox,desk-home,routing,peers,growth]
                            [--append-batches N] [--batch-ops N] [--latency-samples N] [--apply-ops N] [--apply-runs N]
                            [--refold-ops N] [--twcs-runs N] [--twcs-copies N] [--twcs-large-runs N] [--desk-tickets N]
-                           [--desk-rebuild 1] [--inbox-runs N]
+                           [--desk-rebuild 1] [--inbox-runs N] [--growth-sizes N,N,...]
 
         Runs the benchmarks of Benchmarks/README.md in this (release) build and prints a table.
         """)
@@ -234,6 +235,35 @@ if only.contains("refold") {
                       result: String(format: "%.2f s, ", Double(verify) / 1e9) + "\(grouped(rate(ops, verify))) ops/s",
                       target: "(report)", met: ""))
     directory.remove()
+}
+// G. Growth curve (issue 12): the store's figures at 10k, 100k and 1M ops; cost per op may grow at most 1.5×.
+if only.contains("growth") {
+    let sizes = (options["growth-sizes"] ?? "10000,100000,1000000").split(separator: ",").compactMap { Int($0) }
+    var points: [GrowthPoint] = []
+    for size in sizes {
+        let point = try GrowthPoint.measure(ops: size, log: log)
+        points.append(point)
+        let n = grouped(Double(size))
+        lines.append(Line(benchmark: "G. \(n) ops: local append+apply, 1,000 ops/txn (whole build; last tenth)",
+                          result: "\(grouped(point.localOpsPerSecond)) ops/s; \(grouped(point.marginalLocalOpsPerSecond)) ops/s",
+                          target: "", met: ""))
+        lines.append(Line(benchmark: "G. \(n) ops: remote apply of the whole log, batch by batch (as sync sends it)",
+                          result: "\(grouped(point.remoteOpsPerSecond)) ops/s", target: "", met: ""))
+        lines.append(Line(benchmark: "G. \(n) ops: re-fold (verify)",
+                          result: String(format: "%.2f s (%.1f µs/op)", point.refoldSeconds, point.refoldSeconds * 1e6 / Double(size)),
+                          target: "", met: ""))
+        lines.append(Line(benchmark: "G. \(n) ops: database bytes per op (after a checkpoint)",
+                          result: String(format: "%.1f", point.bytesPerOp), target: "", met: ""))
+    }
+    if let small = points.first, let large = points.last, points.count > 1 {
+        let span = "\(grouped(Double(small.ops))) → \(grouped(Double(large.ops)))"
+        for (name, growth) in [("local append (last tenth)", small.marginalLocalOpsPerSecond / large.marginalLocalOpsPerSecond),
+                               ("remote apply", small.remoteOpsPerSecond / large.remoteOpsPerSecond),
+                               ("re-fold", (large.refoldSeconds / Double(large.ops)) / (small.refoldSeconds / Double(small.ops)))] {
+            lines.append(Line(benchmark: "G. cost per op, \(span): \(name)", result: String(format: "%.2f×", growth),
+                              target: "<= 1.5×", met: growth <= 1.5 ? "yes" : "NO"))
+        }
+    }
 }
 // P. Side by side with Yrs, Loro and sqlite3 (tools/bench-peers.sh, issue 12): one phase per process.
 if only.contains("peers") {
