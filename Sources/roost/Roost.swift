@@ -1,4 +1,5 @@
 import ArgumentParser
+import RoostStore
 
 /// `roost`: the node and agent command line.
 @main
@@ -15,6 +16,22 @@ struct Roost: AsyncParsableCommand {
             Open.self, TokenCommand.self, Mirror.self,
         ]
     )
+
+    /// Sets the heap up for store work (``ProcessAllocator``), then parses and runs the command as
+    /// `AsyncParsableCommand.main()` does.
+    static func main() async {
+        ProcessAllocator.configure()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 /// Options every command takes.

@@ -34,6 +34,9 @@ func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").ut
 
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
+// The heap as the `roost` executable sets it up (RoostStore.ProcessAllocator), so the figures are a node's.
+ProcessAllocator.configure()
+
 var arguments = CommandLine.arguments.dropFirst()
 var opsCount = 1_000_000
 var only: Set<String> = ["initial", "latency", "mesh"]

@@ -30,6 +30,9 @@ if CommandLine.arguments.contains("--help") || CommandLine.arguments.contains("-
     exit(0)
 }
 
+// The heap as the `roost` executable sets it up (RoostStore.ProcessAllocator), so the figures are a node's.
+ProcessAllocator.configure()
+
 let options: [String: String] = {
     var options: [String: String] = [:]
     var args = CommandLine.arguments.dropFirst()

@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-public import RoostCore
+import RoostCore
 
 /// Replicated erasure (SPEC.md §1.9): erasure ops are recorded as they merge, judged against the roster (their
 /// author must have been a lead or an admin just before the op), and, once effective, drop the bodies of the ops

@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-public import RoostCore
+import RoostCore
 
 /// Admission: the roster enforced on the op log. The founder (meta `team_founder`, pinned by `team create` or the
 /// invite), the roster ops (`roster_change`), and their enforcement on the op log.

@@ -89,4 +89,7 @@ public enum StoreLimits {
     /// Largest log `verify` re-folds in memory; a larger one is re-folded into a temporary file, so memory stays
     /// flat (1,000,000 ops: peak RSS 2.15 GB in memory, 256 MB with the file; Benchmarks/README.md).
     public static let refoldInMemoryOps = 50_000
+    /// Free heap a writing process keeps above what it uses instead of returning it to the kernel after each
+    /// transaction (glibc `M_TOP_PAD`, ``ProcessAllocator``): 16 MiB.
+    public static let heapTopPadBytes = 16 * 1024 * 1024
 }
