@@ -1,6 +1,7 @@
 import Foundation
 public import Logging
 import PostgresNIO
+import RoostCore
 public import RoostNode
 
 /// What one pass did.
@@ -66,8 +67,11 @@ public struct PostgresMirror: Sendable {
         }
     }
 
-    /// One pass: brings the warehouse up to `desk`'s store; `now` (ms) judges open tickets' SLA breaches.
-    public func pass(_ desk: DeskService, now: UInt64) async throws(MirrorError) -> MirrorPassReport {
+    /// One pass: brings the warehouse up to `desk`'s store; `now` (ms) judges open tickets' SLA breaches. A full pass
+    /// writes `pageTickets` tickets at a time.
+    public func pass(_ desk: DeskService, now: UInt64, pageTickets: Int = DeskService.mirrorFullPageTickets)
+        async throws(MirrorError) -> MirrorPassReport
+    {
         try await mapped {
             try await client.withTransaction(logger: logger) { connection in
                 let rows = try await connection.query(
@@ -96,18 +100,46 @@ public struct PostgresMirror: Sendable {
                         change.events += extra.events
                     }
                 }
-                try await write(change, connection, now: now)
-                return MirrorPassReport(full: change.full, reason: change.fullReason, opsRead: change.opsRead,
-                                        tickets: change.refreshed.count, messages: change.messages.count,
-                                        events: change.events.count, passes: passes + 1)
+                let written = try await write(change, desk, connection, now: now, pageTickets: pageTickets)
+                return MirrorPassReport(full: change.full, reason: change.fullReason, opsRead: written.ops,
+                                        tickets: written.tickets, messages: written.messages,
+                                        events: written.events, passes: passes + 1)
             }
         }
     }
 
-    private func write(_ change: MirrorChange, _ connection: PostgresConnection, now: UInt64) async throws {
+    /// Writes one pass in `connection`'s transaction; returns what it wrote. A full pass empties the tables, then
+    /// writes the desk a page of `pageTickets` tickets and a batch of events at a time, so the
+    /// mirror never holds the whole desk.
+    private func write(_ change: MirrorChange, _ desk: DeskService, _ connection: PostgresConnection, now: UInt64,
+                       pageTickets: Int) async throws
+        -> (tickets: Int, messages: Int, events: Int, ops: Int)
+    {
+        var written = (tickets: change.refreshed.count, messages: change.messages.count, events: change.events.count,
+                       ops: change.opsRead)
         if change.full {
             let names = MirrorSchema.tables.dropFirst().map(\.name).joined(separator: ", ")
             try await connection.query(PostgresQuery(unsafeSQL: "TRUNCATE \(names)"), logger: logger)
+            var last: String?
+            while let page = try Self.desk({ [last] () throws(DeskError) in try desk.mirrorFullRows(after: last, limit: pageTickets, cursor: change.cursor) }) {
+                // A message that moved to a later page's ticket while pages were read is written once; the next pass,
+                // whose ops include the move, puts it right.
+                try await insert(page.tickets, into: MirrorSchema.tickets, connection)
+                try await insert(page.messages, into: MirrorSchema.messages, connection, onConflict: "ON CONFLICT (id) DO NOTHING")
+                try await insert(page.tags, into: MirrorSchema.tags, connection)
+                try await insert(page.events, into: MirrorSchema.events, connection, onConflict: "ON CONFLICT (op) DO NOTHING")
+                written.tickets += page.tickets.count
+                written.messages += page.messages.count
+                written.events += page.events.count
+                last = page.tickets.last?.key
+            }
+            var position = VersionVector()
+            while let step = try Self.desk({ [position] () throws(DeskError) in try desk.mirrorFullEvents(after: position) }) {
+                try await insert(step.events, into: MirrorSchema.events, connection, onConflict: "ON CONFLICT (op) DO NOTHING")
+                written.events += step.events.count
+                written.ops += step.ops
+                position = step.position
+            }
         } else if !change.refreshed.isEmpty {
             let keys = try json(change.refreshed)
             for (table, column) in [("roost_tickets", "key"), ("roost_messages", "ticket"), ("roost_ticket_tags", "ticket")] {
@@ -144,6 +176,7 @@ public struct PostgresMirror: Sendable {
                 passes = roost_mirror_state.passes + 1, full_passes = roost_mirror_state.full_passes + EXCLUDED.full_passes,
                 updated_ms = EXCLUDED.updated_ms
             """, logger: logger)
+        return written
     }
 
     private func insert<Row: Encodable>(_ rows: [Row], into table: MirrorSchema.Table, _ connection: PostgresConnection,

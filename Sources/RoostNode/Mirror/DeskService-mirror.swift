@@ -1,4 +1,4 @@
-import RoostCore
+public import RoostCore
 import RoostStore
 
 extension DeskService {
@@ -6,12 +6,17 @@ extension DeskService {
     public static let mirrorMaxIncrementalOps = 20_000
     /// Collections whose ops change no mirrored row, so a pass skips them.
     static let mirrorInertCollections: Set<String> = [Desk.customer, Desk.canned, Desk.resolutionType, "handle", "xpost"]
+    /// Tickets whose rows one step of a full pass reads and writes (``mirrorFullRows(after:limit:cursor:)``): a full pass holds
+    /// one such page at a time, never the whole desk (100,000 tickets took 343 MB at once; Benchmarks/README.md).
+    public static let mirrorFullPageTickets = 5_000
     /// Ticket registers whose changes become events.
     static let mirrorEventFields: Set<String> = ["status", "priority", "tier", "queue", "resolution"]
 
     /// What a warehouse mirror at `cursor` needs to write to be current: the rows of the tickets ops touched since
-    /// (their messages and tags), the events of those ops, and the new cursor. Everything when `cursor` is nil or
-    /// another node's, or when the new ops change what every row depends on (see ``MirrorChange/full``).
+    /// (their messages and tags), the events of those ops, and the new cursor. When `cursor` is nil or another node's,
+    /// or when the new ops change what every row depends on (see ``MirrorChange/full``), a full change: the agents,
+    /// the claim conflicts and the cursor, without rows or events, which the writer reads page by page with
+    /// ``mirrorFullRows(after:limit:cursor:)`` and ``mirrorFullEvents(after:)``.
     public func mirrorChange(after cursor: MirrorCursor?) throws(DeskError) -> MirrorChange {
         let current = try run { () throws(StoreError) in try store.versionVector() }
         let next = MirrorCursor(node: node.id, vector: current)
@@ -59,21 +64,11 @@ extension DeskService {
     }
 
     private func mirrorFull(_ cursor: MirrorCursor, reason: String) throws(DeskError) -> MirrorChange {
-        var change = try mirrorRows(tickets: nil, cursor: cursor)
-        // The log is read batch by batch; only the events are kept, not the ops.
-        var position = VersionVector(), read = 0
-        while true {
-            let batch = try run { () throws(StoreError) in try store.batch(after: position) }
-            guard !batch.ops.isEmpty else { break }
-            for op in batch.ops { position[LogID(author: op.header.author, epoch: op.header.epoch)] = op.header.seq }
-            change.events += try mirrorEvents(batch.ops)
-            read += batch.ops.count
-        }
+        var change = MirrorChange(full: false, cursor: cursor, refreshed: [], tickets: [], messages: [], tags: [], events: [],
+                                  opsRead: 0)
         change.full = true
         change.fullReason = reason
-        change.refreshed = change.tickets.map(\.key)
         change.conflicts = try mirrorConflicts()
-        change.opsRead = read
         let roster = try run { () throws(StoreError) in try store.team.roster() }
         var agents: [MirrorAgent] = []
         if let roster {
@@ -89,6 +84,32 @@ extension DeskService {
         return change
     }
 
+    /// One page of a full pass's rows: the tickets after `key` in key order (from the first when nil), at most
+    /// `limit`, with their messages and tags; nil when no ticket is left. Pages are read one at a
+    /// time, so a ticket changed meanwhile may show a state newer than the pass's cursor: the next pass refreshes it
+    /// (its ops are after the cursor), as it does a message that moved to a ticket of a later page.
+    public func mirrorFullRows(after key: String?, limit: Int = mirrorFullPageTickets, cursor: MirrorCursor) throws(DeskError)
+        -> MirrorChange?
+    {
+        let records = try run { () throws(StoreError) in try store.desk.deskRecords(after: key, limit: max(1, limit)) }
+        guard !records.tickets.isEmpty else { return nil }
+        var page = try mirrorRows(records, cursor: cursor)
+        page.refreshed = page.tickets.map(\.key)
+        return page
+    }
+
+    /// One step of a full pass's events: those of the next batch of ops after `position` (``OpStore/batch(after:limit:maxBytes:)``),
+    /// with the position after it and how many ops were read; nil when no op is left.
+    public func mirrorFullEvents(after position: VersionVector) throws(DeskError)
+        -> (events: [MirrorEvent], position: VersionVector, ops: Int)?
+    {
+        let batch = try run { () throws(StoreError) in try store.batch(after: position) }
+        guard !batch.ops.isEmpty else { return nil }
+        var next = position
+        for op in batch.ops { next[LogID(author: op.header.author, epoch: op.header.epoch)] = op.header.seq }
+        return (try mirrorEvents(batch.ops), next, batch.ops.count)
+    }
+
     /// The current rows of some tickets, their messages and tags (a ticket no longer projected has none), with the
     /// cursor unchanged: for tickets a warehouse knows that the store's ops do not name (a message moved away).
     public func mirrorTickets(_ keys: Set<String>, cursor: MirrorCursor) throws(DeskError) -> MirrorChange {
@@ -98,8 +119,13 @@ extension DeskService {
     }
 
     /// The rows of some tickets (all when nil), with names resolved as the report resolves them.
-    private func mirrorRows(tickets keys: Set<String>?, cursor: MirrorCursor) throws(DeskError) -> MirrorChange {
-        let records = try run { () throws(StoreError) in try store.desk.deskRecords(tickets: keys) }
+    private func mirrorRows(tickets keys: Set<String>, cursor: MirrorCursor) throws(DeskError) -> MirrorChange {
+        try mirrorRows(try run { () throws(StoreError) in try store.desk.deskRecords(tickets: keys) }, cursor: cursor)
+    }
+
+    private func mirrorRows(_ records: (tickets: [DeskTicketRecord], messages: [DeskMessageFacts]), cursor: MirrorCursor)
+        throws(DeskError) -> MirrorChange
+    {
         let sla = try slaTargets()
         var names: [String: String] = [:]
         func name(_ author: String) throws(DeskError) -> String {

@@ -23,47 +23,52 @@ extension DeskViews {
         try read { db in try Self.messageTickets(messageIDs, db) }
     }
 
-    /// The desk rows of some tickets (all when `keys` is nil) with their tags, and every message of those tickets,
-    /// read in one transaction so they agree.
-    public func deskRecords(tickets keys: Set<String>?) throws(StoreError)
+    /// The desk rows of some tickets with their tags, and every message of those tickets, read in one transaction
+    /// so they agree.
+    public func deskRecords(tickets keys: Set<String>) throws(StoreError)
+        -> (tickets: [DeskTicketRecord], messages: [DeskMessageFacts])
+    {
+        try read { db in try Self.deskRecords(Array(keys).sorted(), db) }
+    }
+
+    /// The desk rows of the first `limit` tickets after `key` in key order (from the first when nil), with their tags
+    /// and messages, read in one transaction: a whole desk a page at a time, so a reader never holds all of it.
+    public func deskRecords(after key: String?, limit: Int) throws(StoreError)
         -> (tickets: [DeskTicketRecord], messages: [DeskMessageFacts])
     {
         try read { db in
-            var tickets: [DeskTicketRecord] = [], messages: [DeskMessageFacts] = []
-            func record(_ row: Row, _ tags: [String]) -> DeskTicketRecord {
-                DeskTicketRecord(
-                    facts: Self.ticketFacts(row), brand: row["brand"], customer: row["customer"],
-                    reopened: row["reopened"], tier: row["tier"],
-                    leaseEndsMillis: (row["lease_ends_ms"] as Int64?).map { UInt64($0) },
-                    lastInboundMillis: (row["last_inbound_ms"] as Int64?).map { UInt64($0) },
-                    lastMessageMillis: (row["last_message_ms"] as Int64?).map { UInt64($0) },
-                    messages: row["messages"], tags: tags)
-            }
-            guard let keys else {
-                var tags: [String: [String]] = [:]
-                for row in try Row.fetchAll(db, sql: "SELECT key, tag FROM mv_tag WHERE collection = ? ORDER BY key, tag",
-                                            arguments: [Desk.ticket]) {
-                    tags[row["key"], default: []].append(row["tag"])
-                }
-                tickets = try Row.fetchAll(db, sql: "SELECT * FROM desk_ticket ORDER BY key").map { record($0, tags[$0["key"]] ?? []) }
-                messages = try Row.fetchAll(db, sql: "SELECT * FROM desk_message ORDER BY ticket, created_ms, id").map(Self.messageFacts)
-                return (tickets, messages)
-            }
-            let all = Array(keys).sorted()
-            for start in stride(from: 0, to: all.count, by: DeskViews.factsChunk) {
-                let chunk = Array(all[start..<min(all.count, start + DeskViews.factsChunk)])
-                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-                var tags: [String: [String]] = [:]
-                for row in try Row.fetchAll(db, sql: "SELECT key, tag FROM mv_tag WHERE collection = ? AND key IN (\(marks)) ORDER BY key, tag",
-                                            arguments: StatementArguments([Desk.ticket] + chunk)) {
-                    tags[row["key"], default: []].append(row["tag"])
-                }
-                tickets += try Row.fetchAll(db, sql: "SELECT * FROM desk_ticket WHERE key IN (\(marks)) ORDER BY key",
-                                            arguments: StatementArguments(chunk)).map { record($0, tags[$0["key"]] ?? []) }
-                messages += try Row.fetchAll(db, sql: "SELECT * FROM desk_message WHERE ticket IN (\(marks)) ORDER BY ticket, created_ms, id",
-                                             arguments: StatementArguments(chunk)).map(Self.messageFacts)
-            }
-            return (tickets, messages)
+            let keys = try String.fetchAll(db, sql: "SELECT key FROM desk_ticket WHERE ?1 IS NULL OR key > ?1 ORDER BY key LIMIT ?2",
+                                           arguments: [key, limit])
+            return try Self.deskRecords(keys, db)
         }
+    }
+
+    /// The records of `keys` (sorted), `IN` lists of ``factsChunk`` keys at a time.
+    static func deskRecords(_ keys: [String], _ db: Database) throws -> (tickets: [DeskTicketRecord], messages: [DeskMessageFacts]) {
+        var tickets: [DeskTicketRecord] = [], messages: [DeskMessageFacts] = []
+        for start in stride(from: 0, to: keys.count, by: factsChunk) {
+            let chunk = Array(keys[start..<min(keys.count, start + factsChunk)])
+            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            var tags: [String: [String]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT key, tag FROM mv_tag WHERE collection = ? AND key IN (\(marks)) ORDER BY key, tag",
+                                        arguments: StatementArguments([Desk.ticket] + chunk)) {
+                tags[row["key"], default: []].append(row["tag"])
+            }
+            tickets += try Row.fetchAll(db, sql: "SELECT * FROM desk_ticket WHERE key IN (\(marks)) ORDER BY key",
+                                        arguments: StatementArguments(chunk)).map { ticketRecord($0, tags[$0["key"]] ?? []) }
+            messages += try Row.fetchAll(db, sql: "SELECT * FROM desk_message WHERE ticket IN (\(marks)) ORDER BY ticket, created_ms, id",
+                                         arguments: StatementArguments(chunk)).map(messageFacts)
+        }
+        return (tickets, messages)
+    }
+
+    static func ticketRecord(_ row: Row, _ tags: [String]) -> DeskTicketRecord {
+        DeskTicketRecord(
+            facts: ticketFacts(row), brand: row["brand"], customer: row["customer"],
+            reopened: row["reopened"], tier: row["tier"],
+            leaseEndsMillis: (row["lease_ends_ms"] as Int64?).map { UInt64($0) },
+            lastInboundMillis: (row["last_inbound_ms"] as Int64?).map { UInt64($0) },
+            lastMessageMillis: (row["last_message_ms"] as Int64?).map { UInt64($0) },
+            messages: row["messages"], tags: tags)
     }
 }
