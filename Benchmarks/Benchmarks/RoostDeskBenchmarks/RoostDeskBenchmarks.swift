@@ -31,6 +31,8 @@ final class SharedDesk: @unchecked Sendable {
 }
 
 let benchmarks: @Sendable () -> Void = {
+    // The heap as the `roost` executable sets it up, so the figures are a node's (RoostStore.ProcessAllocator).
+    ProcessAllocator.configure()
     let sample = BenchPaths.twcsSample
     if FileManager.default.fileExists(atPath: sample.path) {
         Benchmark(

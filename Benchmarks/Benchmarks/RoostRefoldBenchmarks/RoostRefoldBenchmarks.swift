@@ -24,6 +24,8 @@ final class LargeStore: @unchecked Sendable {
 }
 
 let benchmarks: @Sendable () -> Void = {
+    // The heap as the `roost` executable sets it up, so the figures are a node's (RoostStore.ProcessAllocator).
+    ProcessAllocator.configure()
     let ops = ProcessInfo.processInfo.environment["ROOST_REFOLD_OPS"].flatMap { Int($0) } ?? 1_000_000
 
     Benchmark(

@@ -24,6 +24,8 @@ func reportRate(_ benchmark: Benchmark, ops: Int, since start: UInt64) {
 }
 
 let benchmarks: @Sendable () -> Void = {
+    // The heap as the `roost` executable sets it up, so the figures are a node's (RoostStore.ProcessAllocator).
+    ProcessAllocator.configure()
     let batchOps = 1_000
 
     // 1a. Append-and-apply of 1,000 local ops per transaction: encode and round-trip-check each
