@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import RoostNode
 import RoostStore
 
 /// `roost`: the node and agent command line.
@@ -17,10 +19,11 @@ struct Roost: AsyncParsableCommand {
         ]
     )
 
-    /// Sets the heap up for store work (``ProcessAllocator``), then parses and runs the command as
-    /// `AsyncParsableCommand.main()` does.
+    /// Sets the heap up for store work (``ProcessAllocator``) and sends the node's notices to standard error
+    /// (``NodeNotices``), then parses and runs the command as `AsyncParsableCommand.main()` does.
     static func main() async {
         ProcessAllocator.configure()
+        NodeNotices.setHandler { line in FileHandle.standardError.write(Data("roost: \(line)\n".utf8)) }
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

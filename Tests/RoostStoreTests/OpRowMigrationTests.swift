@@ -3,6 +3,7 @@ import GRDB
 import RoostCore
 import RoostCrypto
 @_spi(StoreInternals) @testable import RoostStore
+import Synchronization
 import Testing
 
 /// `v14-compact-op`: a home whose op table still stores `prev`, every `body_hash` and the author key per op is
@@ -78,7 +79,12 @@ import Testing
         // Read-only (roost-inspect) cannot upgrade it, so it refuses it rather than misreading its rows.
         #expect(throws: StoreError.self) { _ = try OpStore(readOnlyPath: old.path) }
 
-        let store = try OpStore(path: old.path)
+        // The front-end is told once, before the rebuild starts, how many ops it rewrites (roost says so on stderr).
+        let told = Mutex<[StoreUpgrade]>([])
+        let store = try OpStore(path: old.path) { upgrade in told.withLock { $0.append(upgrade) } }
+        #expect(told.withLock { $0 } == [StoreUpgrade(ops: 9)])
+        _ = try OpStore(path: old.path) { upgrade in told.withLock { $0.append(upgrade) } }
+        #expect(told.withLock { $0 }.count == 1, "an upgraded home is not upgraded again")
         let migrated = try store.writer.read { db in try db.columns(in: "op").map(\.name) }
         #expect(migrated == OpRow.columns)
         let logs = try store.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM log") }

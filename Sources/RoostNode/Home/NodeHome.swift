@@ -72,7 +72,9 @@ public struct NodeHome: Sendable {
             throw .io(path: databasePath, reason: "the database is missing")
         }
         do {
-            let store = try OpStore(path: databasePath, maxClockDriftMillis: UInt64(config.maxClockDriftSeconds) * 1000)
+            let store = try OpStore(path: databasePath, maxClockDriftMillis: UInt64(config.maxClockDriftSeconds) * 1000) {
+                NodeNotices.post(NodeNotices.upgrading(ops: $0.ops))
+            }
             guard let log = try store.localLog(), log.author == key.authorID else {
                 throw NodeError.identityMismatch(path: databasePath)
             }
