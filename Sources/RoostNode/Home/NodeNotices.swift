@@ -19,7 +19,7 @@ public enum NodeNotices {
 
     /// The notice for a store upgrade about to rewrite `ops` ops.
     static func upgrading(ops: Int) -> String {
-        "upgrading this home's store to the compact op table: \(ops) ops are rewritten once, which takes about "
-            + "20 s per million ops; do not stop it (if it is stopped, the next start begins again)"
+        "upgrading this home's store to the compact op table: \(ops) ops are rewritten once, which takes 10–20 s per "
+            + "million ops; do not stop it (if it is stopped, the next start begins again)"
     }
 }

@@ -32,7 +32,7 @@ public final class OpStore: Sendable {
     let soleConnection: Bool
 
     /// Opens (creating and migrating when needed) the database at `path`. `willUpgrade` is told, before it starts, of
-    /// a migration that rebuilds the op table of a database an older Roost wrote (once; ~18 s for 1,000,000 ops), so
+    /// a migration that rebuilds the op table of a database an older Roost wrote (once; 10–18 s for 1,000,000 ops), so
     /// a front-end can say why the first command after an upgrade is slow.
     public init(path: String, maxClockDriftMillis: UInt64 = Limits.defaultMaxClockDriftMillis,
                 willUpgrade: ((StoreUpgrade) -> Void)? = nil) throws(StoreError) {
