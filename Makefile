@@ -3,7 +3,7 @@ SWIFT ?= swift
 DEMO_HOME ?= $(CURDIR)/.roost-demo
 SUDO := $(shell [ "$$(id -u)" -ne 0 ] && command -v sudo >/dev/null && echo sudo)
 
-.PHONY: deps browser-deps postgres-deps build demo test bench clean
+.PHONY: deps browser-deps postgres-deps build demo test bench bench-baseline bench-check clean
 
 ## Install libsodium-dev (and pkg-config) and libcld2-dev (language detection) with apt-get when they are missing.
 deps:
@@ -40,6 +40,13 @@ test: deps browser-deps postgres-deps
 ## Release-build benchmarks (package-benchmark, in Benchmarks/).
 bench: deps
 	cd Benchmarks && $(SWIFT) package --disable-sandbox benchmark
+
+## Regression gate (issue 12): record a baseline before a change, check after it; a metric more than 15% worse at the
+## median fails the check (Benchmarks/README.md, "Regressions"). BENCH_TARGET=RoostStoreBenchmarks for the quick one.
+bench-baseline: deps
+	cd Benchmarks && $(SWIFT) package --disable-sandbox --allow-writing-to-package-directory benchmark baseline update before $(if $(BENCH_TARGET),--target $(BENCH_TARGET))
+bench-check: deps
+	cd Benchmarks && $(SWIFT) package --disable-sandbox benchmark baseline check before $(if $(BENCH_TARGET),--target $(BENCH_TARGET))
 
 clean:
 	rm -rf .build "$(DEMO_HOME)"

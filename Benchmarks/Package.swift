@@ -33,10 +33,17 @@ let package = Package(
             ],
             path: "Sources/RoostBenchSupport"
         ),
+        // The regression gate the package-benchmark suites share (15% at the median).
+        .target(
+            name: "RoostBenchGate",
+            dependencies: [.product(name: "Benchmark", package: "benchmark")],
+            path: "Sources/RoostBenchGate"
+        ),
         // The package-benchmark suite (`swift package benchmark`).
         .executableTarget(
             name: "RoostStoreBenchmarks",
             dependencies: [
+                "RoostBenchGate",
                 "RoostBenchSupport",
                 .product(name: "Benchmark", package: "benchmark"),
             ],
@@ -49,6 +56,7 @@ let package = Package(
         .executableTarget(
             name: "RoostRefoldBenchmarks",
             dependencies: [
+                "RoostBenchGate",
                 "RoostBenchSupport",
                 .product(name: "Benchmark", package: "benchmark"),
             ],
@@ -74,6 +82,7 @@ let package = Package(
         .executableTarget(
             name: "RoostDeskBenchmarks",
             dependencies: [
+                "RoostBenchGate",
                 "RoostBenchSupport",
                 "RoostDeskBenchSupport",
                 .product(name: "RoostStore", package: "Roost"),

@@ -7,6 +7,7 @@
 //   runs; `tools/bench-desk.sh` uses the same cache. `ROOST_DESK_TICKETS` sets another size.
 import Benchmark
 import Foundation
+import RoostBenchGate
 import RoostBenchSupport
 import RoostDeskBenchSupport
 import RoostStore
@@ -37,9 +38,9 @@ let benchmarks: @Sendable () -> Void = {
     if FileManager.default.fileExists(atPath: sample.path) {
         Benchmark(
             "D1 TWCS sample import (fresh file home)",
-            configuration: .init(
+            configuration: gated(.init(
                 metrics: [.wallClock, .peakMemoryResident, tweetsPerSecond],
-                timeUnits: .milliseconds, warmupIterations: 1, maxDuration: .seconds(60), maxIterations: 7)
+                timeUnits: .milliseconds, warmupIterations: 1, maxDuration: .seconds(60), maxIterations: 7))
         ) { benchmark in
             do {
                 let run = try timeTWCSImport(sample)
@@ -58,9 +59,9 @@ let benchmarks: @Sendable () -> Void = {
     for name in cases {
         Benchmark(
             "D2 inbox \(name) (100k tickets)",
-            configuration: .init(
+            configuration: gated(.init(
                 metrics: [.wallClock, .mallocCountTotal],  // (.cpuTotal ticks in 10 ms here: useless at ~1 ms)
-                timeUnits: .microseconds, warmupIterations: 3, maxDuration: .seconds(10), maxIterations: 200)
+                timeUnits: .microseconds, warmupIterations: 3, maxDuration: .seconds(10), maxIterations: 200))
         ) { benchmark, fixture in
             let filter = fixture.inboxCases.first { $0.name == name }!.filter
             benchmark.startMeasurement()

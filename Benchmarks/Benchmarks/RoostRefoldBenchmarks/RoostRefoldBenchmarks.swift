@@ -7,6 +7,7 @@
 // state hash with the materialized tables'. Set ROOST_REFOLD_OPS to use a smaller store.
 import Benchmark
 import Foundation
+import RoostBenchGate
 import RoostBenchSupport
 import RoostCore
 import RoostStore
@@ -30,9 +31,9 @@ let benchmarks: @Sendable () -> Void = {
 
     Benchmark(
         "4 re-fold: verify() of \(ops) ops",
-        configuration: .init(
+        configuration: gated(.init(
             metrics: [.wallClock, .cpuTotal, .peakMemoryResident, opsPerSecond],
-            timeUnits: .seconds, warmupIterations: 0, maxDuration: .seconds(120), maxIterations: 2)
+            timeUnits: .seconds, warmupIterations: 0, maxDuration: .seconds(120), maxIterations: 2))
     ) { benchmark, large in
         let start = nowNanos()
         do {

@@ -7,6 +7,7 @@
 // iteration); the custom metric `ops/s` is computed from each iteration's own wall clock time.
 import Benchmark
 import Foundation
+import RoostBenchGate
 import RoostBenchSupport
 import RoostCore
 import RoostCrypto
@@ -34,9 +35,9 @@ let benchmarks: @Sendable () -> Void = {
     // same growing store.
     Benchmark(
         "1a Roost append+apply (1000 ops/txn)",
-        configuration: .init(
+        configuration: gated(.init(
             metrics: [.wallClock, .throughput, .mallocCountTotal, opsPerSecond],
-            warmupIterations: 3, scalingFactor: .kilo, maxDuration: .seconds(10), maxIterations: 200)
+            warmupIterations: 3, scalingFactor: .kilo, maxDuration: .seconds(10), maxIterations: 200))
     ) { benchmark, node in
         let bodies = node.workload.next(batchOps)
         benchmark.startMeasurement()
@@ -55,9 +56,9 @@ let benchmarks: @Sendable () -> Void = {
     // transaction per 1,000 rows. Rows are built before the measured region.
     Benchmark(
         "1b plain GRDB insert (1000 rows/txn)",
-        configuration: .init(
+        configuration: gated(.init(
             metrics: [.wallClock, .throughput, .mallocCountTotal, opsPerSecond],
-            warmupIterations: 3, scalingFactor: .kilo, maxDuration: .seconds(10), maxIterations: 200)
+            warmupIterations: 3, scalingFactor: .kilo, maxDuration: .seconds(10), maxIterations: 200))
     ) { benchmark, fixture in
         let plain = fixture.plain
         let rows = plain.rows(for: fixture.workload.next(batchOps))
@@ -77,9 +78,9 @@ let benchmarks: @Sendable () -> Void = {
     // (both stores growing alike) and records Roost's rate as a percentage of the baseline's.
     Benchmark(
         "1c ratio Roost/plain (interleaved, 1000 ops/txn)",
-        configuration: .init(
+        configuration: gated(.init(
             metrics: [roostPercentOfPlain, roostOpsPerSecond, plainRowsPerSecond],
-            warmupIterations: 3, maxDuration: .seconds(15), maxIterations: 150)
+            warmupIterations: 3, maxDuration: .seconds(15), maxIterations: 150))
     ) { benchmark, fixture in
         let bodies = fixture.node.workload.next(batchOps)
         let rows = fixture.plain.rows(for: bodies)
@@ -105,9 +106,9 @@ let benchmarks: @Sendable () -> Void = {
     // `batch(after: VersionVector(), limit: 100_000)`); opening the empty store is not measured.
     Benchmark(
         "2 apply remote batch (100000 sealed ops)",
-        configuration: .init(
+        configuration: gated(.init(
             metrics: [.wallClock, .cpuTotal, .mallocCountTotal, .peakMemoryResident, opsPerSecond],
-            warmupIterations: 1, maxDuration: .seconds(30), maxIterations: 5)
+            warmupIterations: 1, maxDuration: .seconds(30), maxIterations: 5))
     ) { benchmark, batch in
         guard let sink = try? EmptyNode() else { return benchmark.error("cannot open an empty store") }
         benchmark.startMeasurement()
@@ -131,9 +132,9 @@ let benchmarks: @Sendable () -> Void = {
     // The store holds 10,000 ops before the first sample. Read p50 and p99 of the wall clock.
     Benchmark(
         "3 commit latency (1 op/txn)",
-        configuration: .init(
+        configuration: gated(.init(
             metrics: [.wallClock, .throughput, .mallocCountTotal],
-            timeUnits: .microseconds, warmupIterations: 50, maxDuration: .seconds(10), maxIterations: 5_000)
+            timeUnits: .microseconds, warmupIterations: 50, maxDuration: .seconds(10), maxIterations: 5_000))
     ) { benchmark, node in
         let body = node.workload.nextBody()
         benchmark.startMeasurement()
