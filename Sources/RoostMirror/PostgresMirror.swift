@@ -68,9 +68,9 @@ public struct PostgresMirror: Sendable {
     }
 
     /// One pass: brings the warehouse up to `desk`'s store; `now` (ms) judges open tickets' SLA breaches. A full pass
-    /// writes `pageTickets` tickets at a time.
-    public func pass(_ desk: DeskService, now: UInt64, pageTickets: Int = DeskService.mirrorFullPageTickets)
-        async throws(MirrorError) -> MirrorPassReport
+    /// writes `pageTickets` tickets at a time and tells `progress` how many tickets it has written after each page.
+    public func pass(_ desk: DeskService, now: UInt64, pageTickets: Int = DeskService.mirrorFullPageTickets,
+                     progress: (@Sendable (Int) -> Void)? = nil) async throws(MirrorError) -> MirrorPassReport
     {
         try await mapped {
             try await client.withTransaction(logger: logger) { connection in
@@ -100,7 +100,7 @@ public struct PostgresMirror: Sendable {
                         change.events += extra.events
                     }
                 }
-                let written = try await write(change, desk, connection, now: now, pageTickets: pageTickets)
+                let written = try await write(change, desk, connection, now: now, pageTickets: pageTickets, progress: progress)
                 return MirrorPassReport(full: change.full, reason: change.fullReason, opsRead: written.ops,
                                         tickets: written.tickets, messages: written.messages,
                                         events: written.events, passes: passes + 1)
@@ -112,7 +112,7 @@ public struct PostgresMirror: Sendable {
     /// writes the desk a page of `pageTickets` tickets and a batch of events at a time, so the
     /// mirror never holds the whole desk.
     private func write(_ change: MirrorChange, _ desk: DeskService, _ connection: PostgresConnection, now: UInt64,
-                       pageTickets: Int) async throws
+                       pageTickets: Int, progress: (@Sendable (Int) -> Void)?) async throws
         -> (tickets: Int, messages: Int, events: Int, ops: Int)
     {
         var written = (tickets: change.refreshed.count, messages: change.messages.count, events: change.events.count,
@@ -132,6 +132,7 @@ public struct PostgresMirror: Sendable {
                 written.messages += page.messages.count
                 written.events += page.events.count
                 last = page.tickets.last?.key
+                progress?(written.tickets)
             }
             var position = VersionVector()
             while let step = try Self.desk({ [position] () throws(DeskError) in try desk.mirrorFullEvents(after: position) }) {

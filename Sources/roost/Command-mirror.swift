@@ -35,7 +35,12 @@ struct Mirror: AsyncParsableCommand {
                 try await mirror.prepare()
                 if !json { print("mirror: \(url.redacted)") }
                 while true {
-                    let report = try await mirror.pass(desk, now: UInt64(Date().timeIntervalSince1970 * 1000))
+                    // A full pass (the first, or after a roster change or an erasure) can take minutes on a large
+                    // desk: its tickets written so far go to standard error, page by page.
+                    let progress = ProgressReporter(phase: "mirror full pass", unit: "tickets", total: nil)
+                    let report = try await mirror.pass(desk, now: UInt64(Date().timeIntervalSince1970 * 1000),
+                                                       progress: { progress.update($0) })
+                    if report.full { progress.finish(report.tickets) }
                     if json { Console.printJSON(report) } else { print(Self.line(report)) }
                     if once { return }
                     do { try await Task.sleep(for: .seconds(interval)) } catch { return }
