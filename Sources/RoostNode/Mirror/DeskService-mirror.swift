@@ -64,10 +64,8 @@ extension DeskService {
     }
 
     private func mirrorFull(_ cursor: MirrorCursor, reason: String) throws(DeskError) -> MirrorChange {
-        var change = MirrorChange(full: false, cursor: cursor, refreshed: [], tickets: [], messages: [], tags: [], events: [],
-                                  opsRead: 0)
-        change.full = true
-        change.fullReason = reason
+        var change = MirrorChange(full: true, fullReason: reason, cursor: cursor, refreshed: [], tickets: [], messages: [],
+                                  tags: [], events: [], opsRead: 0)
         change.conflicts = try mirrorConflicts()
         let roster = try run { () throws(StoreError) in try store.team.roster() }
         var agents: [MirrorAgent] = []

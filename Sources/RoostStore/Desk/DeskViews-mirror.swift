@@ -37,8 +37,11 @@ extension DeskViews {
         -> (tickets: [DeskTicketRecord], messages: [DeskMessageFacts])
     {
         try read { db in
-            let keys = try String.fetchAll(db, sql: "SELECT key FROM desk_ticket WHERE ?1 IS NULL OR key > ?1 ORDER BY key LIMIT ?2",
-                                           arguments: [key, limit])
+            // Two statements, not `?1 IS NULL OR key > ?1`: with the OR, SQLite scans from the first key on every page
+            // (EXPLAIN QUERY PLAN: SCAN), which made a full pass quadratic in the tickets.
+            let keys = try key.map { key in
+                try String.fetchAll(db, sql: "SELECT key FROM desk_ticket WHERE key > ? ORDER BY key LIMIT ?", arguments: [key, limit])
+            } ?? String.fetchAll(db, sql: "SELECT key FROM desk_ticket ORDER BY key LIMIT ?", arguments: [limit])
             return try Self.deskRecords(keys, db)
         }
     }
