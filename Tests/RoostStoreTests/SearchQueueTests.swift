@@ -64,4 +64,40 @@ import Testing
         let found = try store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM search_fts WHERE search_fts MATCH 'router'") }
         #expect(found == 1)
     }
+
+    /// Documents that pile on one time (every ticket without a message has time 0) fill their second's 1,024 ids and
+    /// spill into later seconds: each gets the first second with room after the full ones, found in O(log n) lookups.
+    /// A second emptied again in the middle of the pile may be skipped (the order is off, never lost): ids stay unique.
+    @Test func documentsPiledOnOneTimeSpillIntoTheNextSecondsWithRoom() throws {
+        let store = try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis)
+        let perSecond = 1 << SearchIndex.idTimeShift
+        try store.write { db in
+            for n in 0..<(3 * perSecond + 5) {
+                try SearchIndex.indexMessage("m\(n)", ticket: "t", direction: "inbound", author: "c", createdMillis: 0,
+                                             text: "router", db: db)
+            }
+        }
+        try store.read { db in
+            let ids = try Int64.fetchAll(db, sql: "SELECT id FROM search_doc ORDER BY id")
+            // Exactly seconds 0, 1 and 2 full, then the first five ids of second 3: no id skipped, none repeated.
+            #expect(ids == (0..<Int64(3 * perSecond + 5)).map { $0 })
+            let m1024: Int64? = try Int64.fetchOne(db, sql: "SELECT id FROM search_doc WHERE doc = 'm1024'")
+            #expect(m1024 == Int64(perSecond))
+        }
+        // A document of second 1 is removed: the next one at time 0 takes the hole there or a later second's id,
+        // never one in use.
+        try store.write { db in
+            try SearchIndex.indexMessage("m1500", ticket: "t", direction: "inbound", author: "c", createdMillis: 0, text: nil, db: db)
+            try SearchIndex.indexMessage("late", ticket: "t", direction: "inbound", author: "c", createdMillis: 0,
+                                         text: "router", db: db)
+        }
+        try store.read { db in
+            let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM search_doc")
+            let distinct = try Int.fetchOne(db, sql: "SELECT count(DISTINCT id) FROM search_doc")
+            #expect(count == 3 * perSecond + 5 && distinct == count)
+            let late = try Int64.fetchOne(db, sql: "SELECT id FROM search_doc WHERE doc = 'late'") ?? -1
+            #expect(late >= Int64(perSecond) && late < Int64(4 * perSecond))
+        }
+    }
+
 }

@@ -151,17 +151,36 @@ enum SearchIndex {
             .execute(arguments: [try freeID(createdMillis, db: db), doc, ticket, kind, author, createdMillis, body])
     }
 
-    /// The next unused id of `millis`'s second; when a second holds 1,024 documents already, the next second's
-    /// (the order is off by a second, never lost).
+    /// The next unused id of `millis`'s second; when a second holds 1,024 documents already, a later second's (the
+    /// order is off, never lost). Seconds fill up where documents pile on one time (every ticket without a message
+    /// has time 0; a burst of more than 1,024 a second): the first second with room is found by galloping over the
+    /// seconds (1, 2, 4, … after `millis`'s) and then halving the gap, O(log n) lookups instead of one per full
+    /// second, which made writing the n-th such document cost O(n).
     static func freeID(_ millis: Int64, db: Database) throws -> Int64 {
-        var base = idBase(millis)
+        let base = idBase(millis)
+        if let id = try freeID(inSecond: base, db: db) { return id }
+        // `full`: a second known to be full; `open`: a later second with room (found by galloping).
+        var full: Int64 = 0
+        var step: Int64 = 1
+        var open: (second: Int64, id: Int64)
         while true {
-            let last = try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(id) FROM search_doc WHERE id BETWEEN ? AND ?"),
-                                          arguments: [base, base + (1 << idTimeShift) - 1])
-            guard let last else { return base }
-            if last + 1 < base + (1 << idTimeShift) { return last + 1 }
-            base += 1 << idTimeShift
+            if let id = try freeID(inSecond: base + (step << idTimeShift), db: db) { open = (step, id); break }
+            full = step
+            step *= 2
         }
+        while open.second - full > 1 {
+            let middle = full + (open.second - full) / 2
+            if let id = try freeID(inSecond: base + (middle << idTimeShift), db: db) { open = (middle, id) } else { full = middle }
+        }
+        return open.id
+    }
+
+    /// An unused id in the second whose first id is `base`, after every id used in it; nil when it is full.
+    private static func freeID(inSecond base: Int64, db: Database) throws -> Int64? {
+        let end = base + (1 << idTimeShift)
+        guard let last = try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(id) FROM search_doc WHERE id BETWEEN ? AND ?"),
+                                            arguments: [base, end - 1]) else { return base }
+        return last + 1 < end ? last + 1 : nil
     }
 
     /// Indexes one message's text (replacing what was indexed for it), or removes it when `text` is nil.
