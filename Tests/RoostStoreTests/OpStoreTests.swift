@@ -320,6 +320,44 @@ import RoostCrypto
     }
 }
 
+/// The re-fold compares the desk's rows (``Schema/derivedTables``) but not the search index, which it does not derive
+/// (it writes no search documents and goes without the inbox's indexes, for speed): a changed desk row is a
+/// problem, a changed search document is not (`roost reindex` re-derives the index).
+@Suite struct VerifyDeskRowTests {
+    func deskStore() throws -> OpStore {
+        let ana = try TestAuthor(seed: 1)
+        try ana.append([
+            .makeInsert(EntityRef("ticket", "t1"), [Field("channel", .string("public")), Field("customer", .string("c1")),
+                                                   Field("brand", .string("acme"))]),
+            .makeInsert(EntityRef("message", "m1"), [
+                Field("text", .string("my router is broken")), Field("ticket", .string("t1")),
+                Field("direction", .string("inbound")), Field("author", .string("c1")), Field("created_ms", .int(Int64(baseMillis))),
+            ]),
+            .set(entity: EntityRef("ticket", "t1"), field: "priority", value: .string("high")),
+        ], at: baseMillis)
+        let store = try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis)
+        try store.apply(try ana.store.batch(after: VersionVector()), clock: FixedClock(millis: baseMillis))
+        return store
+    }
+
+    @Test(arguments: [50_000, 0])
+    func aChangedDeskRowIsAProblemAChangedSearchDocumentIsNot(refoldInMemoryOps: Int) throws {
+        let store = try deskStore()
+        #expect(try store.verify(progress: nil, refoldInMemoryOps: refoldInMemoryOps).isOK)
+        try store.writer.write { db in
+            try db.execute(sql: "UPDATE search_doc SET body = 'nothing to see' WHERE doc = 'm1'")
+            #expect(db.changesCount == 1)
+        }
+        #expect(try store.verify(progress: nil, refoldInMemoryOps: refoldInMemoryOps).isOK)
+        try store.writer.write { db in
+            try db.execute(sql: "UPDATE desk_ticket SET priority = 'low', priority_rank = 3 WHERE key = 't1'")
+            #expect(db.changesCount == 1)
+        }
+        let report = try store.verify(progress: nil, refoldInMemoryOps: refoldInMemoryOps)
+        #expect(report.problems.first?.contains("desk_ticket(key=t1): column priority differs") == true, "\(report.problems)")
+    }
+}
+
 /// Regressions found while writing the specification.
 @Suite struct SpecReviewRegressions {
     /// An op we already hold, re-sent without its body (erased at the sender), is a duplicate, not an error.

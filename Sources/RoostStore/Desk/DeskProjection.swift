@@ -18,12 +18,23 @@ enum DeskProjection {
         var erasures = false
         /// Op bodies erased in this transaction (the caller compacts the search index and truncates the WAL).
         var erased = 0
+        /// Whether the search index follows the desk rows. Off only for verify's re-fold, which compares the desk
+        /// rows but not the search index (``Schema/comparedTables``) and so need not derive it.
+        var indexesSearch = true
+
+        init(indexesSearch: Bool = true) { self.indexesSearch = indexesSearch }
 
         /// Refreshes every marked ticket's row once, then the search documents of tickets marked for their
         /// document alone or whose customer changed (each once, and not again when its row refresh re-derived it).
         mutating func flush(_ db: Database) throws {
             var documented: Set<String> = []
-            for key in tickets.sorted() where try DeskProjection.refreshTicket(key, db: db) { documented.insert(key) }
+            for key in tickets.sorted() where try DeskProjection.refreshTicket(key, indexesSearch: indexesSearch, db: db) {
+                documented.insert(key)
+            }
+            guard indexesSearch else {
+                (tickets, ticketDocuments, customers) = ([], [], [])
+                return
+            }
             for customer in customers.sorted() {
                 ticketDocuments.formUnion(try String.fetchAll(
                     db.cachedStatement(sql: "SELECT key FROM desk_ticket WHERE customer = ?"), arguments: [customer]))
@@ -78,7 +89,7 @@ enum DeskProjection {
     /// Projects one message from its winning insert payload; returns the tickets whose rows it affects.
     /// When the winning payload is not a desk message (a generic insert that won the grow-only set),
     /// a row projected from an earlier winner is removed, so the result does not depend on arrival order.
-    static func projectMessage(_ id: String, fields list: [Field], db: Database) throws -> [String]? {
+    static func projectMessage(_ id: String, fields list: [Field], indexesSearch: Bool = true, db: Database) throws -> [String]? {
         var fields: [String: Value] = [:]
         for field in list where fields[field.name] == nil { fields[field.name] = field.value }
         // A message seen before under another payload may have moved between tickets, or stopped being one.
@@ -90,7 +101,9 @@ enum DeskProjection {
         else {
             guard let old else { return nil }
             try db.cachedStatement(sql: "DELETE FROM desk_message WHERE id = ?").execute(arguments: [id])
-            try SearchIndex.indexMessage(id, ticket: old, direction: "", author: "", createdMillis: 0, text: nil, db: db)
+            if indexesSearch {
+                try SearchIndex.indexMessage(id, ticket: old, direction: "", author: "", createdMillis: 0, text: nil, db: db)
+            }
             return [old]
         }
         let author = fields["author"]?.stringValue ?? ""
@@ -104,21 +117,23 @@ enum DeskProjection {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [id, ticket, direction.rawValue, author, created, dm ? 1 : 0,
                                      fields["signature"]?.stringValue, lang, sentiment])
-        try SearchIndex.indexMessage(id, ticket: ticket, direction: direction.rawValue, author: author, createdMillis: created,
-                                     text: fields["text"]?.stringValue, db: db)
+        if indexesSearch {
+            try SearchIndex.indexMessage(id, ticket: ticket, direction: direction.rawValue, author: author, createdMillis: created,
+                                         text: fields["text"]?.stringValue, db: db)
+        }
         return [ticket] + (old.map { $0 == ticket ? [] : [$0] } ?? [])
     }
 
-    /// Re-derives a ticket's desk row (and its search document when what the document takes from the row
-    /// changed); returns whether the document was re-derived.
+    /// Re-derives a ticket's desk row (and, with `indexesSearch`, its search document when what the document takes
+    /// from the row changed); returns whether the document was re-derived.
     @discardableResult
-    static func refreshTicket(_ key: String, db: Database) throws -> Bool {
+    static func refreshTicket(_ key: String, indexesSearch: Bool = true, db: Database) throws -> Bool {
         let entity = EntityRef(Desk.ticket, key)
         guard let fields = try entityFields(entity, db: db) else {
             try db.cachedStatement(sql: "DELETE FROM desk_ticket WHERE key = ?").execute(arguments: [key])
             try db.cachedStatement(sql: "DELETE FROM desk_snooze WHERE key = ?").execute(arguments: [key])
-            try SearchIndex.indexTicket(key, customer: nil, lastMillis: nil, db: db)
-            return true
+            if indexesSearch { try SearchIndex.indexTicket(key, customer: nil, lastMillis: nil, db: db) }
+            return indexesSearch
         }
         var registers: [String: (Value, UInt64)] = [:]
         var statusBy: Data?
@@ -180,7 +195,7 @@ enum DeskProjection {
         } else {
             try db.cachedStatement(sql: "DELETE FROM desk_snooze WHERE key = ?").execute(arguments: [key])
         }
-        guard documentInputsChanged else { return false }
+        guard documentInputsChanged, indexesSearch else { return false }
         try SearchIndex.indexTicket(key, customer: fields["customer"]?.stringValue ?? "", lastMillis: stats["last_msg"], db: db)
         return true
     }

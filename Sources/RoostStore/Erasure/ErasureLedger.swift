@@ -141,7 +141,8 @@ enum ErasureLedger {
                 """, arguments: [Data(FieldList.encode(fields)), entity.collection, entity.key] + position)
             if db.changesCount > 0 {
                 if entity.collection == Desk.message {
-                    if let touched = try DeskProjection.projectMessage(entity.key, fields: fields, db: db) {
+                    if let touched = try DeskProjection.projectMessage(entity.key, fields: fields,
+                                                                            indexesSearch: dirty.indexesSearch, db: db) {
                         dirty.tickets.formUnion(touched)
                     }
                 }

@@ -13,7 +13,8 @@ enum Materializer {
             if try insert(entity, fields: fields, stamp: stamp, author: author, db: db) {
                 if entity.collection == Desk.message {
                     // Our payload won the grow-only set: project it as is, without reading it back.
-                    if let touched = try DeskProjection.projectMessage(entity.key, fields: fields, db: db) {
+                    if let touched = try DeskProjection.projectMessage(entity.key, fields: fields,
+                                                                        indexesSearch: dirty.indexesSearch, db: db) {
                         dirty.tickets.formUnion(touched)
                     }
                 } else if entity.collection == Desk.ticket {

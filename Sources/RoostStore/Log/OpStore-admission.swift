@@ -213,8 +213,8 @@ extension OpStore {
 
     /// Re-resolves every item with a reassign in its claim chain (whether it is permitted depends on
     /// roles, which roster ops arriving later can change).
-    static func refreshReassignedClaims(_ db: Database) throws {
-        var dirty = DeskProjection.Dirty()
+    static func refreshReassignedClaims(_ db: Database, indexesSearch: Bool = true) throws {
+        var dirty = DeskProjection.Dirty(indexesSearch: indexesSearch)
         try refreshReassignedClaims(db, dirty: &dirty)
         try dirty.flush(db)
     }

@@ -46,6 +46,7 @@ extension OpStore {
         let scratch = try opCount() > refoldInMemoryOps
             ? OpStore(scratchWithMaxClockDriftMillis: maxClockDriftMillis)
             : OpStore(inMemoryWithMaxClockDriftMillis: maxClockDriftMillis)
+        try scratch.prepareForRefold()
         // The re-fold judges reassigns by the same roster.
         if let founder = try team.founder() { try scratch.team.setFounder(founder) }
         var cursorKey: (Data, Int64, Int64)? = nil
@@ -83,7 +84,7 @@ extension OpStore {
                 }
             }
             try scratch.write { db in
-                var dirty = DeskProjection.Dirty()
+                var dirty = DeskProjection.Dirty(indexesSearch: false)
                 for (body, stamp) in decoded {
                     try Materializer.apply(body, stamp: stamp, author: stamp.ref.author.key.data, dirty: &dirty, db: db)
                 }
@@ -93,7 +94,7 @@ extension OpStore {
         }
         chain.finish()
         // Roster ops merged in log order above: re-judge the reassigns once the whole roster is in.
-        try scratch.write { db in try Self.refreshReassignedClaims(db) }
+        try scratch.write { db in try Self.refreshReassignedClaims(db, indexesSearch: false) }
         try read { db in try checkHeadsAndSeals(chain: chain, report: &report, db) }
         try read { db in try checkRosterAuthority(report: &report, db) }
         report.logs = chain.logs.count
@@ -121,7 +122,7 @@ extension OpStore {
         }
         if let residues, !residues.isEmpty {
             try scratch.write { db in
-                var dirty = DeskProjection.Dirty()
+                var dirty = DeskProjection.Dirty(indexesSearch: false)
                 for (body, stamp) in residues {
                     try Materializer.apply(body, stamp: stamp, author: stamp.ref.author.key.data, dirty: &dirty, db: db)
                 }

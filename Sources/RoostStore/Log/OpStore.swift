@@ -110,6 +110,16 @@ public final class OpStore: Sendable {
         try migrate()
     }
 
+    /// Makes a fresh store the target of verify's re-fold: the indexes that only serve the desk's readers (the
+    /// inbox orders, the next-reply alert, messages by author) are dropped, since the re-fold writes desk rows but
+    /// never reads them through those, and what it compares are the tables (``Schema/comparedTables``), not their
+    /// indexes. The re-fold does not write the search index either (`DeskProjection.Dirty(indexesSearch: false)`).
+    func prepareForRefold() throws(StoreError) {
+        try write { db in
+            for index in Schema.readerOnlyIndexes { try db.execute(sql: "DROP INDEX IF EXISTS \(index)") }
+        }
+    }
+
     private func migrate(willUpgrade: ((StoreUpgrade) -> Void)? = nil) throws(StoreError) {
         try mapDatabaseErrors {
             // A home from before v14-compact-op has its op table rebuilt: its old pages (zeroed: secure_delete) are

@@ -26,6 +26,11 @@ enum Schema {
         ("roster_change", "author, epoch, seq"),
     ]
 
+    /// Indexes that only the desk's readers use (inbox orders, the next-reply alert, messages by author): the
+    /// projection never reads through them, so verify's re-fold target goes without (``OpStore/prepareForRefold()``).
+    static let readerOnlyIndexes = ["desk_ticket_open", "desk_ticket_order", "desk_ticket_queue", "desk_ticket_tier",
+                                    "desk_ticket_holder", "desk_ticket_awaiting", "desk_message_author"]
+
     /// Every table `verify` compares with its re-fold.
     static var comparedTables: [(name: String, orderBy: String)] { materializedTables + derivedTables }
 
