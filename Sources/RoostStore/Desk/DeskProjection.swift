@@ -69,16 +69,23 @@ enum DeskProjection {
     /// takes from the row.
     static func writeTicketRow(_ values: [DatabaseValue], db: Database) throws -> Bool {
         let key = values[0]
-        guard let current = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT \(Schema.deskTicketColumns) FROM desk_ticket WHERE key = ?"), arguments: [key])
-        else {
-            try db.cachedStatement(sql: """
+        var select = try FastStatement(db, "SELECT \(Schema.deskTicketColumns) FROM desk_ticket WHERE key = ?")
+        select.bind(key)
+        var current: [DatabaseValue]? = nil
+        try select.forEachRow { row in
+            current = (0..<Int32(values.count)).map { row.databaseValue($0) }
+            return false
+        }
+        guard let current else {
+            var insert = try FastStatement(db, """
                 INSERT INTO desk_ticket (\(Schema.deskTicketColumns))
                 VALUES (\(Array(repeating: "?", count: ticketColumns.count).joined(separator: ", ")))
-                """).execute(arguments: StatementArguments(values))
+                """)
+            for value in values { insert.bind(value) }
+            try insert.run()
             return true
         }
-        let changed = (1..<ticketColumns.count).filter { (current[$0] as DatabaseValue) != values[$0] }
+        let changed = (1..<ticketColumns.count).filter { current[$0] != values[$0] }
         guard !changed.isEmpty else { return false }
         try db.cachedStatement(sql: "UPDATE desk_ticket SET "
                                + changed.map { "\(ticketColumns[$0]) = ?" }.joined(separator: ", ") + " WHERE key = ?")
@@ -135,19 +142,22 @@ enum DeskProjection {
             if indexesSearch { try SearchIndex.indexTicket(key, customer: nil, lastMillis: nil, db: db) }
             return indexesSearch
         }
+        // The registers the row takes (``ticketRowFields``): value and the wall time of the winning op.
         var registers: [String: (Value, UInt64)] = [:]
         var statusBy: Data?
-        let rows = try Row.fetchAll(
-            db.cachedStatement(sql: "SELECT field, value, hlc, author FROM mv_register WHERE collection = ? AND key = ?"),
-            arguments: [Desk.ticket, key])
-        for row in rows {
-            let value = try Value.decode([UInt8](row["value"] as Data))
-            registers[row["field"]] = (value, HLC(rawValue: UInt64(row["hlc"] as Int64)).physicalMillis)
-            if row["field"] == "status" { statusBy = row["author"] }
+        var registerRows = try FastStatement(db, "SELECT field, value, hlc, author FROM mv_register WHERE collection = ? AND key = ?")
+        registerRows.bind(Desk.ticket)
+        registerRows.bind(key)
+        try registerRows.forEachRow { row in
+            guard let field = row.text(0), ticketRowFields.contains(field) else { return true }
+            let value = try Value.decode(row.blob(1) ?? [])
+            registers[field] = (value, HLC(rawValue: UInt64(bitPattern: row.int64(2))).physicalMillis)
+            if field == "status" { statusBy = row.blob(3).map { Data($0) } }
+            return true
         }
         func text(_ field: String) -> String? { registers[field]?.0.stringValue }
         // first_response: the first reply at or after the first customer message (a reopened ticket keeps it).
-        let stats = try Row.fetchOne(db.cachedStatement(sql: """
+        var statsRow = try FastStatement(db, """
             SELECT s.*, (SELECT min(created_ms) FROM desk_message
                          WHERE ticket = ?1 AND direction = 'outbound' AND created_ms >= s.first_in) AS first_response
             FROM (SELECT
@@ -161,32 +171,46 @@ enum DeskProjection {
                 (SELECT sentiment FROM desk_message WHERE ticket = ?1 AND direction = 'inbound' AND sentiment IS NOT NULL
                  ORDER BY created_ms DESC, id DESC LIMIT 1) AS sentiment
             FROM desk_message WHERE ticket = ?1) s
-            """), arguments: [key])!
-        let firstIn: Int64? = stats["first_in"]
-        let firstResponse: Int64? = stats["first_response"]
+            """)
+        statsRow.bind(key)
+        var stats = MessageStats()
+        try statsRow.forEachRow { row in
+            stats = MessageStats(firstIn: row.optionalInt64(0), lastIn: row.optionalInt64(1), lastOut: row.optionalInt64(2),
+                                 lastMessage: row.optionalInt64(3), count: row.int64(4), lang: row.text(5),
+                                 sentiment: row.optionalInt64(6), firstResponse: row.optionalInt64(7))
+            return false
+        }
+        let firstIn = stats.firstIn
+        let firstResponse = stats.firstResponse
         let storedStatus = text("status").flatMap(TicketStatus.init(rawValue:))
         let statusSet = registers["status"]?.1
-        let lastIn: Int64? = stats["last_in"]
+        let lastIn = stats.lastIn
         // The brand's latest answer: an outbound message at or after the first customer message.
-        let lastOut: Int64? = stats["last_out"]
+        let lastOut = stats.lastOut
         let lastAnswer = lastOut.flatMap { out in firstIn.flatMap { out >= $0 ? UInt64(out) : nil } }
         let effective = DeskRules.effectiveStatus(
             stored: storedStatus, statusSetMillis: statusSet, lastInboundMillis: lastIn.map { UInt64($0) },
             lastAnswerMillis: lastAnswer)
         let priority = text("priority").flatMap(Priority.init(rawValue:)) ?? .normal
         let tier = text("tier").flatMap(Tier.init(rawValue:)) ?? .triage
-        let claim = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT holder, lease_ends_ms FROM mv_claim_state WHERE collection = ? AND key = ?"),
-            arguments: [Desk.ticket, key])
-        let holder: Data? = claim?["holder"]
+        var claimRow = try FastStatement(db, "SELECT holder, lease_ends_ms FROM mv_claim_state WHERE collection = ? AND key = ?")
+        claimRow.bind(Desk.ticket)
+        claimRow.bind(key)
+        var holder: Data? = nil
+        var leaseEnds: Int64? = nil
+        try claimRow.forEachRow { row in
+            holder = row.blob(0).map { Data($0) }
+            leaseEnds = row.optionalInt64(1)
+            return false
+        }
         // In `Schema.deskTicketColumns` order.
         let values: [(any DatabaseValueConvertible)?] = [
                 key, fields["channel"]?.stringValue == "dm" ? "dm" : "public", fields["brand"]?.stringValue ?? "",
                 fields["customer"]?.stringValue ?? "", effective.status.rawValue, effective.reopened ? 1 : 0,
                 priority.rawValue, priority.rank, tier.rawValue, text("queue"), text("resolution"),
-                holder, holder == nil ? nil : claim?["lease_ends_ms"] as Int64?,
-                firstIn, lastIn, firstResponse, stats["last_msg"] as Int64?, statusSet.map { Int64($0) }, statusBy,
-                stats["n"] as Int64, stats["lang"] as String?, stats["sentiment"] as Int64?,
+                holder, holder == nil ? nil : leaseEnds,
+                firstIn, lastIn, firstResponse, stats.lastMessage, statusSet.map { Int64($0) }, statusBy,
+                stats.count, stats.lang, stats.sentiment,
             ]
         let documentInputsChanged = try writeTicketRow(values.map { $0?.databaseValue ?? .null }, db: db)
         if let (value, setMillis) = registers["snooze_until"], case let .int(until) = value, until > 0 {
@@ -196,15 +220,33 @@ enum DeskProjection {
             try db.cachedStatement(sql: "DELETE FROM desk_snooze WHERE key = ?").execute(arguments: [key])
         }
         guard documentInputsChanged, indexesSearch else { return false }
-        try SearchIndex.indexTicket(key, customer: fields["customer"]?.stringValue ?? "", lastMillis: stats["last_msg"], db: db)
+        try SearchIndex.indexTicket(key, customer: fields["customer"]?.stringValue ?? "", lastMillis: stats.lastMessage, db: db)
         return true
     }
 
     static func entityFields(_ entity: EntityRef, db: Database) throws -> [String: Value]? {
-        guard let data = try Data.fetchOne(
-            db.cachedStatement(sql: "SELECT fields FROM mv_entity WHERE collection = ? AND key = ?"),
-            arguments: [entity.collection, entity.key]) else { return nil }
-        let fields = try FieldList.decode([UInt8](data))
+        var select = try FastStatement(db, "SELECT fields FROM mv_entity WHERE collection = ? AND key = ?")
+        select.bind(entity.collection)
+        select.bind(entity.key)
+        var data: [UInt8]? = nil
+        try select.forEachRow { row in
+            data = row.blob(0)
+            return false
+        }
+        guard let data else { return nil }
+        let fields = try FieldList.decode(data)
         return Dictionary(fields.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// What a ticket's row takes from its messages (``refreshTicket(_:indexesSearch:db:)``'s one aggregate query).
+    struct MessageStats {
+        var firstIn: Int64? = nil
+        var lastIn: Int64? = nil
+        var lastOut: Int64? = nil
+        var lastMessage: Int64? = nil
+        var count: Int64 = 0
+        var lang: String? = nil
+        var sentiment: Int64? = nil
+        var firstResponse: Int64? = nil
     }
 }

@@ -46,6 +46,17 @@ struct FastStatement {
         }
     }
 
+    /// Binds a value as GRDB holds it (a REAL as a double).
+    mutating func bind(_ value: DatabaseValue) {
+        switch value.storage {
+        case .null: bindNull()
+        case let .int64(i): bind(i)
+        case let .double(d): sqlite3_bind_double(statement.sqliteStatement, next(), d)
+        case let .string(s): bind(s)
+        case let .blob(b): bind([UInt8](b))
+        }
+    }
+
     /// Steps to completion; returns the first column of the first row as a Bool, when a row came back.
     @discardableResult
     func run() throws -> Bool? {
@@ -105,6 +116,27 @@ struct FastRow {
 
     /// An INTEGER column as it is stored.
     func int64(_ index: Int32) -> Int64 { sqlite3_column_int64(handle, index) }
+
+    /// An INTEGER column, nil when it is NULL.
+    func optionalInt64(_ index: Int32) -> Int64? { isNull(index) ? nil : sqlite3_column_int64(handle, index) }
+
+    /// A TEXT column, nil when it is NULL.
+    func text(_ index: Int32) -> String? {
+        guard sqlite3_column_type(handle, index) != SQLITE_NULL, let pointer = sqlite3_column_text(handle, index) else { return nil }
+        let count = Int(sqlite3_column_bytes(handle, index))
+        return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
+    }
+
+    /// A column as GRDB would hold it.
+    func databaseValue(_ index: Int32) -> DatabaseValue {
+        switch sqlite3_column_type(handle, index) {
+        case SQLITE_INTEGER: return sqlite3_column_int64(handle, index).databaseValue
+        case SQLITE_FLOAT: return sqlite3_column_double(handle, index).databaseValue
+        case SQLITE_TEXT: return (text(index) ?? "").databaseValue
+        case SQLITE_BLOB: return Data(blob(index) ?? []).databaseValue
+        default: return .null
+        }
+    }
 
     /// A BLOB column's bytes, nil when it is NULL.
     func blob(_ index: Int32) -> [UInt8]? {
