@@ -172,10 +172,17 @@ enum Materializer {
     /// Re-resolves one item's claim state from all its claim ops (an item has few).
     static func refreshClaims(_ entity: EntityRef, db: Database, recomputing: Bool = false) throws {
         let arguments: StatementArguments = [entity.collection, entity.key]
-        let records = try Row.fetchAll(
-            db.cachedStatement(sql: "SELECT * FROM mv_claim WHERE collection = ? AND key = ?"),
-            arguments: arguments
-        ).map(Self.claimRecord)
+        var records: [ClaimRecord] = []
+        var select = try FastStatement(db, """
+            SELECT author, epoch, seq, hlc, action, holder, lease_seconds, observed_author, observed_epoch, observed_seq
+            FROM mv_claim WHERE collection = ? AND key = ?
+            """)
+        select.bind(entity.collection)
+        select.bind(entity.key)
+        try select.forEachRow { row in
+            records.append(try claimRecord(row))
+            return true
+        }
         // Only leads and admins may reassign: the roster decides, when the node belongs to a team.
         let roster = records.contains { $0.action == .reassign } ? try OpStore.loadRoster(db) : nil
         let resolution = ClaimResolver.resolve(records) { roster?.mayReassign($0) ?? true }
@@ -186,14 +193,20 @@ enum Materializer {
                 .execute(arguments: arguments)
         }
         if let current = resolution.current {
-            try db.cachedStatement(sql: """
+            var insert = try FastStatement(db, """
                 INSERT INTO mv_claim_state (collection, key, author, epoch, seq, action, holder, since_hlc, lease_ends_ms)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [
-                    entity.collection, entity.key, current.ref.author.key.data, current.ref.epoch.sql,
-                    current.ref.seq.sql, Int64(current.action.rawValue), current.holder?.key.data,
-                    current.stamp.hlc.rawValue.sql, current.leaseEndsMillis.sql,
-                ])
+                """)
+            insert.bind(entity.collection)
+            insert.bind(entity.key)
+            insert.bind(current.ref.author.key)
+            insert.bind(current.ref.epoch)
+            insert.bind(current.ref.seq)
+            insert.bind(Int64(current.action.rawValue))
+            if let holder = current.holder { insert.bind(holder.key) } else { insert.bindNull() }
+            insert.bind(current.stamp.hlc.rawValue)
+            insert.bind(current.leaseEndsMillis)
+            try insert.run()
         }
         if !first {
             try db.cachedStatement(sql: "DELETE FROM mv_claim_conflict WHERE collection = ? AND key = ?")
@@ -223,6 +236,22 @@ enum Materializer {
 
     static func stamp(_ row: Row) throws -> Stamp {
         Stamp(hlc: HLC(rawValue: try row.u64("hlc")), ref: try ref(row))
+    }
+
+    /// ``claimRecord(_:)-(Row)`` for a row of `author, epoch, seq, hlc, action, holder, lease_seconds,
+    /// observed_author, observed_epoch, observed_seq` read with the C API.
+    static func claimRecord(_ row: FastRow) throws(StoreError) -> ClaimRecord {
+        guard let action = ClaimAction(rawValue: UInt8(clamping: row.int64(4))) else {
+            throw StoreError.corrupt("mv_claim.action out of range")
+        }
+        let observed: OpRef? = row.isNull(7) ? nil : OpRef(
+            author: AuthorID(key: try row.bytes32(7, "observed_author")), epoch: try row.u64(8, "observed_epoch"),
+            seq: try row.u64(9, "observed_seq"))
+        let ref = OpRef(author: AuthorID(key: try row.bytes32(0, "author")), epoch: try row.u64(1, "epoch"), seq: try row.u64(2, "seq"))
+        return ClaimRecord(
+            stamp: Stamp(hlc: HLC(rawValue: try row.u64(3, "hlc")), ref: ref), action: action,
+            holder: row.isNull(5) ? nil : AuthorID(key: try row.bytes32(5, "holder")),
+            leaseSeconds: UInt32(clamping: row.int64(6)), observed: observed)
     }
 
     static func claimRecord(_ row: Row) throws -> ClaimRecord {

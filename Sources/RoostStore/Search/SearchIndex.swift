@@ -136,19 +136,31 @@ enum SearchIndex {
     /// new id in its millisecond.
     static func put(_ doc: String, ticket: String, kind: String, author: String, createdMillis: Int64, body: String,
                     db: Database) throws {
-        if let current = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, created_ms, body, ticket, kind, author FROM search_doc WHERE doc = ?"),
-                                          arguments: [doc]) {
-            if current["created_ms"] as Int64 == createdMillis {
-                if current["body"] as String == body, current["ticket"] as String == ticket, current["kind"] as String == kind,
-                   current["author"] as String == author { return }
+        var select = try FastStatement(db, "SELECT id, created_ms, body, ticket, kind, author FROM search_doc WHERE doc = ?")
+        select.bind(doc)
+        var current: (id: Int64, created: Int64, body: String?, ticket: String?, kind: String?, author: String?)? = nil
+        try select.forEachRow { row in
+            current = (row.int64(0), row.int64(1), row.text(2), row.text(3), row.text(4), row.text(5))
+            return false
+        }
+        if let current {
+            if current.created == createdMillis {
+                if current.body == body, current.ticket == ticket, current.kind == kind, current.author == author { return }
                 try db.cachedStatement(sql: "UPDATE search_doc SET ticket = ?, kind = ?, author = ?, body = ? WHERE id = ?")
-                    .execute(arguments: [ticket, kind, author, body, current["id"] as Int64])
+                    .execute(arguments: [ticket, kind, author, body, current.id])
                 return
             }
-            try db.cachedStatement(sql: "DELETE FROM search_doc WHERE id = ?").execute(arguments: [current["id"] as Int64])
+            try db.cachedStatement(sql: "DELETE FROM search_doc WHERE id = ?").execute(arguments: [current.id])
         }
-        try db.cachedStatement(sql: "INSERT INTO search_doc (id, doc, ticket, kind, author, created_ms, body) VALUES (?, ?, ?, ?, ?, ?, ?)")
-            .execute(arguments: [try freeID(createdMillis, db: db), doc, ticket, kind, author, createdMillis, body])
+        var insert = try FastStatement(db, "INSERT INTO search_doc (id, doc, ticket, kind, author, created_ms, body) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        insert.bind(try freeID(createdMillis, db: db))
+        insert.bind(doc)
+        insert.bind(ticket)
+        insert.bind(kind)
+        insert.bind(author)
+        insert.bind(createdMillis)
+        insert.bind(body)
+        try insert.run()
     }
 
     /// The next unused id of `millis`'s second; when a second holds 1,024 documents already, a later second's (the
@@ -178,8 +190,15 @@ enum SearchIndex {
     /// An unused id in the second whose first id is `base`, after every id used in it; nil when it is full.
     private static func freeID(inSecond base: Int64, db: Database) throws -> Int64? {
         let end = base + (1 << idTimeShift)
-        guard let last = try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(id) FROM search_doc WHERE id BETWEEN ? AND ?"),
-                                            arguments: [base, end - 1]) else { return base }
+        var select = try FastStatement(db, "SELECT max(id) FROM search_doc WHERE id BETWEEN ? AND ?")
+        select.bind(base)
+        select.bind(end - 1)
+        var last: Int64? = nil
+        try select.forEachRow { row in
+            last = row.optionalInt64(0)
+            return false
+        }
+        guard let last else { return base }
         return last + 1 < end ? last + 1 : nil
     }
 
