@@ -53,45 +53,48 @@ extension OpStore {
         var chain = ChainWalker()
         var prevs = PrevHashes(lookUpGaps: false)
         var erasedOps: [(OpHeader, Bytes32)] = []
-        while true {
-            let chunk: [(OpHeader, Bytes32, [UInt8]?, Bool)] = try read { db in
-                let sql = """
-                    SELECT op.*, op_erasure.seq IS NOT NULL AS erased
-                    FROM op LEFT JOIN op_erasure USING (author, epoch, seq)
-                    \(cursorKey == nil ? "" : "WHERE (op.author, op.epoch, op.seq) > (?, ?, ?)")
-                    ORDER BY op.author, op.epoch, op.seq LIMIT \(Self.verifyChunk)
-                    """
-                let arguments: StatementArguments = cursorKey.map { [$0.0, $0.1, $0.2] } ?? []
-                return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-                    // `prev` as stored: the stored hash of the row before (zeros after a gap, which the walker
-                    // reports); the walker compares it with that op's recomputed hash.
-                    let op = try prevs.read(row, db)
-                    return (op.header, op.hash, op.body, row["erased"] as Bool)
-                }
-            }
-            guard let last = chunk.last else { break }
-            cursorKey = (last.0.author.key.data, last.0.epoch.sql, last.0.seq.sql)
-            var decoded: [(OpBody, Stamp)] = []
-            for (header, storedHash, body, erased) in chunk {
-                report.ops += 1
-                if let body {
-                    if let op = chain.check(header: header, storedHash: storedHash, body: body, into: &report) {
-                        decoded.append((op, Stamp(hlc: header.hlc, ref: header.ref)))
+        // Two cores: this thread reads the log and checks its chains while another merges the previous chunk into
+        // the scratch store (at most two chunks in flight; the merge order is the read order).
+        let refold = RefoldWorker(scratch: scratch)
+        do {
+            while true {
+                let chunk: [(OpHeader, Bytes32, [UInt8]?, Bool)] = try read { db in
+                    let sql = """
+                        SELECT op.*, op_erasure.seq IS NOT NULL AS erased
+                        FROM op LEFT JOIN op_erasure USING (author, epoch, seq)
+                        \(cursorKey == nil ? "" : "WHERE (op.author, op.epoch, op.seq) > (?, ?, ?)")
+                        ORDER BY op.author, op.epoch, op.seq LIMIT \(Self.verifyChunk)
+                        """
+                    let arguments: StatementArguments = cursorKey.map { [$0.0, $0.1, $0.2] } ?? []
+                    return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                        // `prev` as stored: the stored hash of the row before (zeros after a gap, which the walker
+                        // reports); the walker compares it with that op's recomputed hash.
+                        let op = try prevs.read(row, db)
+                        return (op.header, op.hash, op.body, row["erased"] as Bool)
                     }
-                } else {
-                    chain.check(header: header, storedHash: storedHash, missingBodyErased: erased, into: &report)
-                    if erased { erasedOps.append((header, storedHash)) }
                 }
-            }
-            try scratch.write { db in
-                var dirty = DeskProjection.Dirty(indexesSearch: false)
-                for (body, stamp) in decoded {
-                    try Materializer.apply(body, stamp: stamp, author: stamp.ref.author.key.data, dirty: &dirty, db: db)
+                guard let last = chunk.last else { break }
+                cursorKey = (last.0.author.key.data, last.0.epoch.sql, last.0.seq.sql)
+                var decoded: [(OpBody, Stamp)] = []
+                for (header, storedHash, body, erased) in chunk {
+                    report.ops += 1
+                    if let body {
+                        if let op = chain.check(header: header, storedHash: storedHash, body: body, into: &report) {
+                            decoded.append((op, Stamp(hlc: header.hlc, ref: header.ref)))
+                        }
+                    } else {
+                        chain.check(header: header, storedHash: storedHash, missingBodyErased: erased, into: &report)
+                        if erased { erasedOps.append((header, storedHash)) }
+                    }
                 }
-                try dirty.flush(db)
+                guard refold.submit(decoded) else { break }
+                progress?(report.ops)
             }
-            progress?(report.ops)
+        } catch {
+            _ = try? refold.finish()
+            throw error
         }
+        try refold.finish()
         chain.finish()
         // Roster ops merged in log order above: re-judge the reassigns once the whole roster is in.
         try scratch.write { db in try Self.refreshReassignedClaims(db, indexesSearch: false) }
@@ -313,5 +316,80 @@ struct ChainWalker {
 
     mutating func finish() {
         if let current { logs[current] = expected }
+    }
+}
+
+/// Merges chunks of verify's re-fold into the scratch store on a thread of its own, in the order submitted, with at
+/// most two chunks waiting (so memory stays at three chunks whatever the log's size).
+private final class RefoldWorker: @unchecked Sendable {
+    private let scratch: OpStore
+    private let condition = NSCondition()
+    // Guarded by `condition`.
+    private var queue: [[(OpBody, Stamp)]] = []
+    private var closed = false
+    private var running = true
+    private var failure: StoreError?
+
+    static let maxWaiting = 2
+
+    init(scratch: OpStore) {
+        self.scratch = scratch
+        let thread = Thread { [self] in run() }
+        thread.name = "roost-refold"
+        thread.start()
+    }
+
+    /// Queues a chunk, waiting while two are queued; false when the worker has failed (``finish()`` throws it).
+    func submit(_ chunk: [(OpBody, Stamp)]) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.count >= Self.maxWaiting && failure == nil { condition.wait() }
+        guard failure == nil else { return false }
+        queue.append(chunk)
+        condition.broadcast()
+        return true
+    }
+
+    /// Waits until every queued chunk is merged; throws the worker's error, if any.
+    func finish() throws(StoreError) {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        while running { condition.wait() }
+        let failure = self.failure
+        condition.unlock()
+        if let failure { throw failure }
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while queue.isEmpty && !closed { condition.wait() }
+            if queue.isEmpty {
+                running = false
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            let chunk = queue.removeFirst()
+            condition.broadcast()
+            condition.unlock()
+            do {
+                try scratch.write { db in
+                    var dirty = DeskProjection.Dirty(indexesSearch: false)
+                    for (body, stamp) in chunk {
+                        try Materializer.apply(body, stamp: stamp, author: stamp.ref.author.key.data, dirty: &dirty, db: db)
+                    }
+                    try dirty.flush(db)
+                }
+            } catch {
+                condition.lock()
+                failure = error
+                queue.removeAll()
+                closed = true
+                condition.broadcast()
+                condition.unlock()
+            }
+        }
     }
 }
