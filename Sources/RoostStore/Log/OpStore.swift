@@ -42,6 +42,7 @@ public final class OpStore: Sendable {
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             // A remote batch of 100,000 ops touches more pages than the default 2 MiB cache holds.
             try db.execute(sql: "PRAGMA cache_size = -\(StoreLimits.pageCacheKiB)")
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(StoreLimits.walAutocheckpointPages)")
             // Deleted content is overwritten with zeros, so an erased body leaves no bytes in free space
             // (SPEC.md §1.9; the WAL is truncated after an erasure).
             try db.execute(sql: "PRAGMA secure_delete = ON")

@@ -84,6 +84,10 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
 public enum StoreLimits {
     /// SQLite page cache of a file store's connections, in KiB (64 MiB).
     public static let pageCacheKiB = 64 * 1024
+    /// WAL pages after which a commit copies the WAL into the database file (SQLite's `wal_autocheckpoint`; its
+    /// default is 1,000 pages, 4 MiB). A larger WAL writes a page that many transactions change once per
+    /// checkpoint instead of once per 4 MiB of commits: 16,384 pages, 64 MiB at 4 KiB pages.
+    public static let walAutocheckpointPages = 16_384
     /// Shortest time between two scrubs of erased bytes (a `VACUUM` each): 30 s.
     public static let scrubIntervalMillis: UInt64 = 30_000
     /// Largest log `verify` re-folds in memory; a larger one is re-folded into a temporary file, so memory stays
