@@ -102,7 +102,6 @@ extension OpStore {
         try read { db in try checkRosterAuthority(report: &report, db) }
         report.logs = chain.logs.count
 
-        report.stateHash = try stateHash()
         // Replicated erasures give every erased op its residue (SPEC.md §1.9), so the re-fold can merge it;
         // a body erased locally (`eraseBody`) has none, and then the state cannot be compared.
         let residues: [(OpBody, Stamp)]? = try read { db in
@@ -134,11 +133,13 @@ extension OpStore {
             }
         }
         if residues == nil {
+            report.stateHash = try stateHash()
             report.notes.append("\(report.erasedBodies) erased bodies, some erased on this node only: the re-fold cannot "
                                 + "re-derive their effects, so the materialized state was not compared")
         } else {
-            report.refoldStateHash = try scratch.stateHash()
-            let difference = try firstDifference(from: scratch)
+            let (difference, mine, refold) = try compareState(with: scratch)
+            report.stateHash = mine
+            report.refoldStateHash = refold
             if difference != nil || report.refoldStateHash != report.stateHash {
                 report.problems.append("materialized state differs from the re-fold: "
                                        + (difference ?? "state hashes differ"))
@@ -220,9 +221,23 @@ extension OpStore {
     /// Names the first row where this store's materialized tables and `other`'s differ. Walks both tables in
     /// key order side by side, a row at a time, so memory stays flat whatever the size of the state.
     func firstDifference(from other: OpStore) throws(StoreError) -> String? {
-        try read { dbMine in
+        try compareState(with: other).difference
+    }
+
+    /// ``firstDifference(from:)`` and both state hashes, from one walk of both stores when they do not differ: the
+    /// walk feeds each materialized row to its store's hash as ``StateDump/hash(_:)`` does (same tables, order and
+    /// bytes). When they differ, the hashes are computed by ``stateHash()`` (a store that fails verify is the rare case).
+    func compareState(with other: OpStore) throws(StoreError) -> (difference: String?, mine: Bytes32, other: Bytes32) {
+        let hashed = Set(Schema.materializedTables.map(\.name))
+        let walked: (String?, Bytes32, Bytes32) = try read { dbMine in
             try other.read { dbRefold in
+                var hashMine = Blake2bHasher(), hashRefold = Blake2bHasher()
                 for table in Schema.comparedTables {
+                    let hashes = hashed.contains(table.name)
+                    if hashes {
+                        hashMine.update(StateDump.tableBytes(table.name))
+                        hashRefold.update(StateDump.tableBytes(table.name))
+                    }
                     let sql = "SELECT * FROM \(table.name) ORDER BY \(table.orderBy)"
                     let mineRows = try Row.fetchCursor(dbMine, sql: sql)
                     let refoldRows = try Row.fetchCursor(dbRefold, sql: sql)
@@ -230,13 +245,19 @@ extension OpStore {
                         // Cursor rows are reused by the next step: copied to outlive it.
                         let mine = try mineRows.next()?.copy()
                         let refold = try refoldRows.next()?.copy()
-                        if let difference = Self.difference(mine, refold, table: table) { return difference }
-                        if mine == nil && refold == nil { break }
+                        if let difference = Self.difference(mine, refold, table: table) { return (difference, .zero, .zero) }
+                        guard let mine, let refold else { break }
+                        if hashes {
+                            hashMine.update(StateDump.rowBytes(mine))
+                            hashRefold.update(StateDump.rowBytes(refold))
+                        }
                     }
                 }
-                return nil
+                return (nil, Bytes32(hashMine.finalize())!, Bytes32(hashRefold.finalize())!)
             }
         }
+        guard let difference = walked.0 else { return (nil, walked.1, walked.2) }
+        return (difference, try stateHash(), try other.stateHash())
     }
 
     /// How two rows at the same position of a table's ordered walk differ (ids only, never payloads), or nil.

@@ -21,17 +21,25 @@ enum StateDump {
     static func hash(_ db: Database) throws -> Bytes32 {
         var hasher = Blake2bHasher()
         for table in Schema.materializedTables {
-            var w = ByteWriter()
-            w.string(table.name)
-            hasher.update(w.bytes)
+            hasher.update(tableBytes(table.name))
             let rows = try Row.fetchCursor(db, sql: "SELECT * FROM \(table.name) ORDER BY \(table.orderBy)")
-            while let row = try rows.next() {
-                var w = ByteWriter(capacity: 128)
-                for value in row.databaseValues { encode(value, into: &w) }
-                hasher.update(w.bytes)
-            }
+            while let row = try rows.next() { hasher.update(rowBytes(row)) }
         }
         return Bytes32(hasher.finalize())!
+    }
+
+    /// What the dump holds before a table's rows: its name.
+    static func tableBytes(_ name: String) -> [UInt8] {
+        var w = ByteWriter()
+        w.string(name)
+        return w.bytes
+    }
+
+    /// What the dump holds for one row: its values in column order.
+    static func rowBytes(_ row: Row) -> [UInt8] {
+        var w = ByteWriter(capacity: 128)
+        for value in row.databaseValues { encode(value, into: &w) }
+        return w.bytes
     }
 
     /// Describes a row by its ordering columns, for error messages (ids only, never payloads).
