@@ -55,9 +55,15 @@ enum DeskProjection {
 
     /// Re-derives a ticket's search document only (its tags changed), from its desk row.
     static func refreshTicketDocument(_ key: String, db: Database) throws {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT customer, last_message_ms FROM desk_ticket WHERE key = ?"),
-                                         arguments: [key]) else { return }
-        try SearchIndex.indexTicket(key, customer: row["customer"], lastMillis: row["last_message_ms"], db: db)
+        var select = try FastStatement(db, "SELECT customer, last_message_ms FROM desk_ticket WHERE key = ?")
+        select.bind(key)
+        var found: (customer: String?, lastMillis: Int64?)? = nil
+        try select.forEachRow { row in
+            found = (row.text(0), row.optionalInt64(1))
+            return false
+        }
+        guard let found else { return }
+        try SearchIndex.indexTicket(key, customer: found.customer, lastMillis: found.lastMillis, db: db)
     }
 
     /// The customer fields a ticket's search document holds.

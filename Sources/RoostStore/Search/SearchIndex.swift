@@ -146,8 +146,13 @@ enum SearchIndex {
         if let current {
             if current.created == createdMillis {
                 if current.body == body, current.ticket == ticket, current.kind == kind, current.author == author { return }
-                try db.cachedStatement(sql: "UPDATE search_doc SET ticket = ?, kind = ?, author = ?, body = ? WHERE id = ?")
-                    .execute(arguments: [ticket, kind, author, body, current.id])
+                var update = try FastStatement(db, "UPDATE search_doc SET ticket = ?, kind = ?, author = ?, body = ? WHERE id = ?")
+                update.bind(ticket)
+                update.bind(kind)
+                update.bind(author)
+                update.bind(body)
+                update.bind(current.id)
+                try update.run()
                 return
             }
             try db.cachedStatement(sql: "DELETE FROM search_doc WHERE id = ?").execute(arguments: [current.id])
@@ -223,17 +228,25 @@ enum SearchIndex {
         if let fields = try DeskProjection.entityFields(EntityRef(Desk.customer, customer), db: db),
            let handle = fields["handle"]?.stringValue {
             words.append("@" + handle)
-            try db.cachedStatement(sql: "INSERT OR IGNORE INTO search_handle (handle, customer) VALUES (?, ?)")
-                .execute(arguments: [handle.lowercased(), customer])
+            var insert = try FastStatement(db, "INSERT OR IGNORE INTO search_handle (handle, customer) VALUES (?, ?)")
+            insert.bind(handle.lowercased())
+            insert.bind(customer)
+            try insert.run()
         }
-        if let data = try Data.fetchOne(db.cachedStatement(sql: """
-            SELECT value FROM mv_register WHERE collection = ? AND key = ? AND field = 'name'
-            """), arguments: [Desk.customer, customer]), let name = try? Value.decode([UInt8](data)).stringValue {
-            words.append(name)
+        var name = try FastStatement(db, "SELECT value FROM mv_register WHERE collection = ? AND key = ? AND field = 'name'")
+        name.bind(Desk.customer)
+        name.bind(customer)
+        try name.forEachRow { row in
+            if let bytes = row.blob(0), let text = (try? Value.decode(bytes))?.stringValue { words.append(text) }
+            return false
         }
-        words += try String.fetchAll(db.cachedStatement(sql: """
-            SELECT tag FROM mv_tag WHERE collection = ? AND key = ? ORDER BY tag
-            """), arguments: [Desk.ticket, key])
+        var tags = try FastStatement(db, "SELECT tag FROM mv_tag WHERE collection = ? AND key = ? ORDER BY tag")
+        tags.bind(Desk.ticket)
+        tags.bind(key)
+        try tags.forEachRow { row in
+            if let tag = row.text(0) { words.append(tag) }
+            return true
+        }
         try put(doc, ticket: key, kind: "ticket", author: customer, createdMillis: lastMillis ?? 0, body: words.joined(separator: " "), db: db)
     }
 
