@@ -106,7 +106,13 @@ enum DeskProjection {
         var fields: [String: Value] = [:]
         for field in list where fields[field.name] == nil { fields[field.name] = field.value }
         // A message seen before under another payload may have moved between tickets, or stopped being one.
-        let old = try String.fetchOne(db.cachedStatement(sql: "SELECT ticket FROM desk_message WHERE id = ?"), arguments: [id])
+        var select = try FastStatement(db, "SELECT ticket FROM desk_message WHERE id = ?")
+        select.bind(id)
+        var old: String? = nil
+        try select.forEachRow { row in
+            old = row.text(0)
+            return false
+        }
         guard case let .string(ticket)? = fields["ticket"],
               case let .string(rawDirection)? = fields["direction"],
               let direction = MessageDirection(rawValue: rawDirection),
@@ -125,11 +131,20 @@ enum DeskProjection {
             (2...3).contains(code.utf8.count) && code.utf8.allSatisfy({ $0 >= 0x61 && $0 <= 0x7A }) ? code : nil
         }
         let sentiment: Int64? = if case let .int(score)? = fields["sentiment"], (-100...100).contains(score) { score } else { nil }
-        try db.cachedStatement(sql: """
+        var insert = try FastStatement(db, """
             INSERT OR REPLACE INTO desk_message (id, ticket, direction, author, created_ms, dm, signature, lang, sentiment)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [id, ticket, direction.rawValue, author, created, dm ? 1 : 0,
-                                     fields["signature"]?.stringValue, lang, sentiment])
+            """)
+        insert.bind(id)
+        insert.bind(ticket)
+        insert.bind(direction.rawValue)
+        insert.bind(author)
+        insert.bind(created)
+        insert.bind(Int64(dm ? 1 : 0))
+        if let signature = fields["signature"]?.stringValue { insert.bind(signature) } else { insert.bindNull() }
+        if let lang { insert.bind(lang) } else { insert.bindNull() }
+        if let sentiment { insert.bind(sentiment) } else { insert.bindNull() }
+        try insert.run()
         if indexesSearch {
             try SearchIndex.indexMessage(id, ticket: ticket, direction: direction.rawValue, author: author, createdMillis: created,
                                          text: fields["text"]?.stringValue, db: db)
