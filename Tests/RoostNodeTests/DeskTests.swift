@@ -73,6 +73,27 @@ func inbound(_ id: String, ticket: String, customer: String = "c1", at millis: U
         #expect(since.tickets == 2 && since.responded == 0 && since.slaBreaches == 1)
     }
 
+    /// An import looks up what the store holds a chunk of messages at a time (`DeskService.lookupChunk`): a message id
+    /// read twice in one import is one message and one duplicate whether both fall in one batch or in two chunks, and
+    /// a ticket or customer already stored is not inserted again.
+    @Test func anImportCountsAMessageReadTwiceOnceWhereverItFalls() throws {
+        let ana = try TestNode()
+        defer { ana.cleanup() }
+        var first = IngestReport()
+        try ana.desk(at: t0).ingest([inbound("old", ticket: "pOld", at: t0)], rules: .empty, report: &first)
+        let filler = (0..<DeskService.lookupChunk).map { inbound("f\($0)", ticket: "pF\($0 % 7)", customer: "c\($0 % 5)", at: t0 + 1) }
+        var report = IngestReport()
+        try ana.desk(at: t0).ingest(
+            [inbound("a1", ticket: "pA", at: t0), inbound("a1", ticket: "pA", at: t0), inbound("old", ticket: "pOld", at: t0)]
+                + filler + [inbound("a1", ticket: "pA", at: t0), inbound("b1", ticket: "pOld", at: t0 + 2)],
+            rules: .empty, report: &report)
+        #expect(report.messages == 2 + DeskService.lookupChunk, "a1, b1 and the filler")
+        #expect(report.duplicates == 3, "a1 twice more, old once")
+        #expect(report.tickets == 1 + 7, "pA and pF0…pF6; pOld was stored")
+        let thread = try ana.desk(at: t0).ticketView("pOld").thread.map(\.text)
+        #expect(thread.count == 2)
+    }
+
     @Test func newCustomerMessageReopensAResolvedTicketWithoutRestartingTheClock() throws {
         let ana = try TestNode()
         defer { ana.cleanup() }

@@ -6,6 +6,8 @@ public import RoostTwitter
 extension DeskService {
     /// Ops per transaction during imports.
     static let importBatch = 500
+    /// Messages whose stored message, ticket and customer are looked up in one read.
+    public static let lookupChunk = 1_000
 
     /// Stores incoming messages idempotently (a message already stored is skipped), creating tickets and
     /// customers, and applying triage rules to each new customer message. Batched transactions.
@@ -19,16 +21,29 @@ extension DeskService {
         var unflushedTickets: [String: [UInt64]] = [:]
         var bodies: [OpBody] = []
         var done = 0
-        for message in incoming {
+        // Which messages, tickets and customers the store holds, looked up for a chunk of messages at once; with
+        // the messages this import adds (a message id read twice is a duplicate, whichever batch it fell in).
+        var stored = Set<EntityRef>()
+        var added = Set<String>()
+        for (index, message) in incoming.enumerated() {
+            if index % Self.lookupChunk == 0 {
+                let chunk = incoming[index..<min(index + Self.lookupChunk, incoming.count)]
+                let refs = chunk.flatMap { message in
+                    [EntityRef(Desk.message, message.id), EntityRef(Desk.ticket, message.ticketKey),
+                     EntityRef(Desk.customer, message.customer)]
+                }
+                stored = try run { () throws(StoreError) in try store.state.existing(refs) }
+            }
             done += 1
-            if try run({ () throws(StoreError) in try store.state.exists(EntityRef(Desk.message, message.id)) }) {
+            if stored.contains(EntityRef(Desk.message, message.id)) || added.contains(message.id) {
                 report.duplicates += 1
                 continue
             }
+            added.insert(message.id)
             let ticket = EntityRef(Desk.ticket, message.ticketKey)
             if !seenTickets.contains(message.ticketKey) {
                 seenTickets.insert(message.ticketKey)
-                if !(try run { () throws(StoreError) in try store.state.exists(ticket) }) {
+                if !stored.contains(ticket) {
                     bodies.append(.makeInsert(ticket, [
                         Field("channel", .string(message.channel.rawValue)), Field("conversation", .string(message.conversation)),
                         Field("customer", .string(message.customer)), Field("brand", .string(message.brand)),
@@ -40,7 +55,7 @@ extension DeskService {
             if message.direction == .inbound, !seenCustomers.contains(message.customer) {
                 seenCustomers.insert(message.customer)
                 let customer = EntityRef(Desk.customer, message.customer)
-                if !(try run { () throws(StoreError) in try store.state.exists(customer) }) {
+                if !stored.contains(customer) {
                     bodies.append(.makeInsert(customer, [Field("handle", .string(message.customerHandle ?? message.customer))]))
                 }
                 if let name = message.customerName { bodies.append(.set(entity: customer, field: "name", value: .string(name))) }

@@ -4,7 +4,7 @@ public import RoostCore
 
 extension DeskViews {
     /// Keys bound per `IN (...)` statement.
-    static let factsChunk = 500
+    static let factsChunk = StoreLimits.keysPerLookup
 
     /// The desk facts of some tickets (those still projected) and all their messages, read in one transaction;
     /// plus the ticket each of `messageIDs` belongs to now. For caches brought up to date op by op.

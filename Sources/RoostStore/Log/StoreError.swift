@@ -88,6 +88,8 @@ public enum StoreLimits {
     /// default is 1,000 pages, 4 MiB). A larger WAL writes a page that many transactions change once per
     /// checkpoint instead of once per 4 MiB of commits: 16,384 pages, 64 MiB at 4 KiB pages.
     public static let walAutocheckpointPages = 16_384
+    /// Keys bound in one `IN (…)` lookup (well under SQLite's limit on bound variables).
+    public static let keysPerLookup = 500
     /// Shortest time between two scrubs of erased bytes (a `VACUUM` each): 30 s.
     public static let scrubIntervalMillis: UInt64 = 30_000
     /// Largest log `verify` re-folds in memory; a larger one is re-folded into a temporary file, so memory stays

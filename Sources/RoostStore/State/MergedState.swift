@@ -95,6 +95,27 @@ extension MergedState {
         }
     }
 
+    /// Which of `entities` have been inserted, in one read (an import asks this for every message, ticket and
+    /// customer it reads: one read each cost a fifth of the TWCS import).
+    public func existing(_ entities: some Collection<EntityRef>) throws(StoreError) -> Set<EntityRef> {
+        let byCollection = Dictionary(grouping: entities, by: \.collection)
+        return try read { db in
+            var found = Set<EntityRef>()
+            for (collection, refs) in byCollection {
+                let keys = Array(Set(refs.map(\.key)))
+                for start in stride(from: 0, to: keys.count, by: StoreLimits.keysPerLookup) {
+                    let chunk = keys[start..<min(start + StoreLimits.keysPerLookup, keys.count)]
+                    let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+                    let rows = try String.fetchAll(
+                        db, sql: "SELECT key FROM mv_entity WHERE collection = ? AND key IN (\(marks))",
+                        arguments: StatementArguments([collection] + Array(chunk)))
+                    for key in rows { found.insert(EntityRef(collection, key)) }
+                }
+            }
+            return found
+        }
+    }
+
     /// Whether an entity has been inserted.
     public func exists(_ entity: EntityRef) throws(StoreError) -> Bool {
         try read { db in
