@@ -93,4 +93,30 @@ import Testing
         #expect(Double(all.wrong) / Double(all.labelled) <= 0.03, "\(tally.mistakes)")
         #expect(Double(all.right) / Double(all.labelled) >= 0.80)
     }
+
+    /// `isEmoji` skips the property lookups below `firstEmojiScalar`: true only if no scalar there is an emoji by the
+    /// rule it replaced (Emoji_Presentation anywhere, Emoji above U+2000, the variation selector, the joiner).
+    @Test func noScalarBelowTheFastPathsBoundIsAnEmoji() {
+        for value in 0...TweetLanguage.firstEmojiScalar {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            let old = scalar.properties.isEmojiPresentation || (scalar.properties.isEmoji && scalar.value > 0x2000)
+                || scalar.value == 0xFE0F || scalar.value == 0x200D
+            #expect(!old && !TweetLanguage.isEmoji(scalar), "U+\(String(value, radix: 16))")
+        }
+        #expect(TweetLanguage.isEmoji("😡") && TweetLanguage.isEmoji("\u{FE0F}") && TweetLanguage.isEmoji("\u{200D}")
+                && TweetLanguage.isEmoji("⌚") && !TweetLanguage.isEmoji("é"))
+    }
+
+    /// A link is told by its first letters in any case, as lowercasing the whole word did.
+    @Test func linksAreToldInAnyCase() {
+        for word in ["http://x.co", "HTTPS://t.co/abc", "Www.acme.com", "hTtP://a"] {
+            #expect(TweetLanguage.isLink(Substring(word)), "\(word)")
+        }
+        for word in ["https:/x", "help", "www", "wow.", "", "ħttp://x", "@http://x"] {
+            #expect(!TweetLanguage.isLink(Substring(word)), "\(word)")
+        }
+        #expect(!TweetLanguage.isLink("www.acme.com", www: false) && TweetLanguage.isLink("https://a", www: false))
+        #expect(TweetLanguage.cleaned("Thanks @acme see HTTPS://t.co/x and Www.acme.com 😡 #fail") == "Thanks see and  ")
+    }
+
 }

@@ -15,18 +15,19 @@ public enum TweetSentiment {
     /// The compound score, -1 (most negative) to 1 (most positive); 0 when no word carries sentiment.
     public static func score(_ text: String) -> Double {
         let words = tokens(text)
+        let lowered = words.map { $0.lowercased() }
         let mixedCase = words.contains { $0.contains(where: \.isLowercase) }
         var valences: [Double] = []
         var butIndex: Int?
         var index = 0
         while index < words.count {
             let raw = words[index]
-            let word = raw.lowercased()
+            let word = lowered[index]
             if word == "but" { butIndex = valences.count }
             // Two-word entries first ("no service"), then one word.
             var valence: Double?
             var span = 1
-            if index + 1 < words.count, let phrase = TweetSentimentLexicon.phrases[word + " " + words[index + 1].lowercased()] {
+            if index + 1 < words.count, let phrase = TweetSentimentLexicon.phrases[word + " " + lowered[index + 1]] {
                 valence = phrase
                 span = 2
             } else {
@@ -37,13 +38,13 @@ public enum TweetSentiment {
                     v += v > 0 ? 0.733 : -0.733
                 }
                 for back in 1...3 where index - back >= 0 {
-                    let before = words[index - back].lowercased()
+                    let before = lowered[index - back]
                     if let boost = TweetSentimentLexicon.boosters[before] {
                         let scaled = boost * (back == 1 ? 1 : back == 2 ? 0.95 : 0.9)
                         v += v > 0 ? scaled : -scaled
                     }
                 }
-                if (1...3).contains(where: { index - $0 >= 0 && isNegation(words[index - $0].lowercased()) }) {
+                if (1...3).contains(where: { index - $0 >= 0 && isNegation(lowered[index - $0]) }) {
                     v *= -0.74
                 }
                 valences.append(v)
@@ -81,8 +82,7 @@ public enum TweetSentiment {
     static func tokens(_ text: String) -> [String] {
         var result: [String] = []
         for piece in text.split(whereSeparator: { $0.isWhitespace }) {
-            let lower = piece.lowercased()
-            if piece.hasPrefix("@") || lower.hasPrefix("http://") || lower.hasPrefix("https://") || piece.hasPrefix("^") { continue }
+            if piece.hasPrefix("@") || TweetLanguage.isLink(piece, www: false) || piece.hasPrefix("^") { continue }
             var word = ""
             for character in piece {
                 if character.isLetter || character.isNumber || character == "'" || character == "’" {
