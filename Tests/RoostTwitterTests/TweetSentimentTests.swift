@@ -19,6 +19,10 @@ import Testing
         #expect(TweetSentiment.score("@AcmeCare 😡") < 0 && TweetSentiment.score("@AcmeCare 🙏") > 0)
         #expect(TweetSentiment.score("see you there:)") > 0 && TweetSentiment.score("still broken :(") < TweetSentiment.score("still broken"))
         #expect(TweetSentiment.score("@worst_handle https://t.co/terrible") == 0)         // handles and links do not count
+        // ":/" counts only alone; a word ending in ":D" counts; a link's "//" never counts; ":-)" is ":)".
+        #expect(TweetSentiment.score("meh :/") < 0 && TweetSentiment.score("see a/b:/") == 0)
+        #expect(TweetSentiment.score("thanks:D") > TweetSentiment.score("thanks") && TweetSentiment.score("http://x.co/:)") == 0)
+        #expect(TweetSentiment.score("ok :-)") == TweetSentiment.score("ok :)"))
         #expect(TweetSentiment.label("what time do you open tomorrow?") == .neutral)
         let extreme = TweetSentiment.score(String(repeating: "worst terrible awful ", count: 50))
         #expect(extreme > -1 && extreme < -0.99)

@@ -58,7 +58,9 @@ public enum TweetSentiment {
         for scalar in text.unicodeScalars {
             if let v = TweetSentimentLexicon.emoji[scalar.value] { sum += v }
         }
-        for piece in text.split(whereSeparator: { $0.isWhitespace }) where !piece.hasPrefix("@") && !piece.contains("//") {
+        // A piece can be or end with an emoticon only if it ends as one does (most words do not: checked first).
+        for piece in text.split(whereSeparator: { $0.isWhitespace })
+        where piece.last.map(Self.emoticonEnds.contains) == true && !piece.hasPrefix("@") && !piece.contains("//") {
             // ":)" alone or ending a word ("stuff:)"); ":/" only alone.
             if let (_, v) = TweetSentimentLexicon.emoticons.first(where: { piece == $0.0 || ($0.0 != ":/" && piece.hasSuffix($0.0)) }) {
                 sum += v
@@ -96,6 +98,9 @@ public enum TweetSentiment {
         }
         return result
     }
+
+    /// The last characters of the emoticons.
+    static let emoticonEnds = Set(TweetSentimentLexicon.emoticons.compactMap(\.0.last))
 
     static func isNegation(_ word: String) -> Bool {
         TweetSentimentLexicon.negations.contains(word) || word.hasSuffix("n't")
