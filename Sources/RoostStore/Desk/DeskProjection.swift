@@ -57,12 +57,7 @@ enum DeskProjection {
     static func refreshTicketDocument(_ key: String, db: Database) throws {
         var select = try FastStatement(db, "SELECT customer, last_message_ms FROM desk_ticket WHERE key = ?")
         select.bind(key)
-        var found: (customer: String?, lastMillis: Int64?)? = nil
-        try select.forEachRow { row in
-            found = (row.text(0), row.optionalInt64(1))
-            return false
-        }
-        guard let found else { return }
+        guard let found = try select.firstRow({ (customer: $0.text(0), lastMillis: $0.optionalInt64(1)) }) else { return }
         try SearchIndex.indexTicket(key, customer: found.customer, lastMillis: found.lastMillis, db: db)
     }
 
@@ -77,12 +72,7 @@ enum DeskProjection {
         let key = values[0]
         var select = try FastStatement(db, "SELECT \(Schema.deskTicketColumns) FROM desk_ticket WHERE key = ?")
         select.bind(key)
-        var current: [DatabaseValue]? = nil
-        try select.forEachRow { row in
-            current = (0..<Int32(values.count)).map { row.databaseValue($0) }
-            return false
-        }
-        guard let current else {
+        guard let current = try select.firstRow({ row in (0..<Int32(values.count)).map { row.databaseValue($0) } }) else {
             var insert = try FastStatement(db, """
                 INSERT INTO desk_ticket (\(Schema.deskTicketColumns))
                 VALUES (\(Array(repeating: "?", count: ticketColumns.count).joined(separator: ", ")))
@@ -108,11 +98,7 @@ enum DeskProjection {
         // A message seen before under another payload may have moved between tickets, or stopped being one.
         var select = try FastStatement(db, "SELECT ticket FROM desk_message WHERE id = ?")
         select.bind(id)
-        var old: String? = nil
-        try select.forEachRow { row in
-            old = row.text(0)
-            return false
-        }
+        let old = try select.firstRow { $0.text(0) } ?? nil
         guard case let .string(ticket)? = fields["ticket"],
               case let .string(rawDirection)? = fields["direction"],
               let direction = MessageDirection(rawValue: rawDirection),
@@ -194,13 +180,12 @@ enum DeskProjection {
             FROM desk_message WHERE ticket = ?1) s
             """)
         statsRow.bind(key)
-        var stats = MessageStats()
-        try statsRow.forEachRow { row in
-            stats = MessageStats(firstIn: row.optionalInt64(0), lastIn: row.optionalInt64(1), lastOut: row.optionalInt64(2),
-                                 lastMessage: row.optionalInt64(3), count: row.int64(4), lang: row.text(5),
-                                 sentiment: row.optionalInt64(6), firstResponse: row.optionalInt64(7))
-            return false
-        }
+        // An aggregate: always one row.
+        let stats = try statsRow.firstRow { row in
+            MessageStats(firstIn: row.optionalInt64(0), lastIn: row.optionalInt64(1), lastOut: row.optionalInt64(2),
+                         lastMessage: row.optionalInt64(3), count: row.int64(4), lang: row.text(5),
+                         sentiment: row.optionalInt64(6), firstResponse: row.optionalInt64(7))
+        } ?? MessageStats()
         let firstIn = stats.firstIn
         let firstResponse = stats.firstResponse
         let storedStatus = text("status").flatMap(TicketStatus.init(rawValue:))
@@ -217,19 +202,14 @@ enum DeskProjection {
         var claimRow = try FastStatement(db, "SELECT holder, lease_ends_ms FROM mv_claim_state WHERE collection = ? AND key = ?")
         claimRow.bind(Desk.ticket)
         claimRow.bind(key)
-        var holder: Data? = nil
-        var leaseEnds: Int64? = nil
-        try claimRow.forEachRow { row in
-            holder = row.blob(0).map { Data($0) }
-            leaseEnds = row.optionalInt64(1)
-            return false
-        }
+        let claim = try claimRow.firstRow { (holder: $0.blob(0).map { Data($0) }, leaseEnds: $0.optionalInt64(1)) }
+        let holder = claim?.holder ?? nil
         // In `Schema.deskTicketColumns` order.
         let values: [(any DatabaseValueConvertible)?] = [
                 key, fields["channel"]?.stringValue == "dm" ? "dm" : "public", fields["brand"]?.stringValue ?? "",
                 fields["customer"]?.stringValue ?? "", effective.status.rawValue, effective.reopened ? 1 : 0,
                 priority.rawValue, priority.rank, tier.rawValue, text("queue"), text("resolution"),
-                holder, holder == nil ? nil : leaseEnds,
+                holder, holder == nil ? nil : claim?.leaseEnds ?? nil,
                 firstIn, lastIn, firstResponse, stats.lastMessage, statusSet.map { Int64($0) }, statusBy,
                 stats.count, stats.lang, stats.sentiment,
             ]
@@ -249,12 +229,7 @@ enum DeskProjection {
         var select = try FastStatement(db, "SELECT fields FROM mv_entity WHERE collection = ? AND key = ?")
         select.bind(entity.collection)
         select.bind(entity.key)
-        var data: [UInt8]? = nil
-        try select.forEachRow { row in
-            data = row.blob(0)
-            return false
-        }
-        guard let data else { return nil }
+        guard let data = try select.firstRow({ $0.blob(0) }) ?? nil else { return nil }
         let fields = try FieldList.decode(data)
         return Dictionary(fields.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
     }

@@ -3,9 +3,6 @@ import GRDB
 public import RoostCore
 
 extension DeskViews {
-    /// Keys bound per `IN (...)` statement.
-    static let factsChunk = StoreLimits.keysPerLookup
-
     /// The desk facts of some tickets (those still projected) and all their messages, read in one transaction;
     /// plus the ticket each of `messageIDs` belongs to now. For caches brought up to date op by op.
     public func deskFacts(tickets keys: Set<String>, messageIDs: Set<String>) throws(StoreError)
@@ -14,10 +11,7 @@ extension DeskViews {
         try read { db in
             var tickets: [DeskTicketFacts] = [], messages: [DeskMessageFacts] = []
             let owners = try Self.messageTickets(messageIDs, db)
-            let all = Array(keys.union(owners.values))
-            for start in stride(from: 0, to: all.count, by: Self.factsChunk) {
-                let chunk = Array(all[start..<min(all.count, start + Self.factsChunk)])
-                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            try KeyChunks.forEach(Array(keys.union(owners.values))) { chunk, marks in
                 tickets += try Row.fetchAll(db, sql: "SELECT * FROM desk_ticket WHERE key IN (\(marks))",
                                             arguments: StatementArguments(chunk)).map(Self.ticketFacts)
                 messages += try Row.fetchAll(db, sql: "SELECT * FROM desk_message WHERE ticket IN (\(marks)) ORDER BY ticket, created_ms, id",
@@ -30,10 +24,7 @@ extension DeskViews {
     /// The ticket each of `messageIDs` is on now (messages not projected are left out).
     static func messageTickets(_ messageIDs: Set<String>, _ db: Database) throws -> [String: String] {
         var owners: [String: String] = [:]
-        let ids = Array(messageIDs)
-        for start in stride(from: 0, to: ids.count, by: factsChunk) {
-            let chunk = Array(ids[start..<min(ids.count, start + factsChunk)])
-            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+        try KeyChunks.forEach(Array(messageIDs)) { chunk, marks in
             for row in try Row.fetchAll(db, sql: "SELECT id, ticket FROM desk_message WHERE id IN (\(marks))",
                                         arguments: StatementArguments(chunk)) {
                 owners[row["id"]] = row["ticket"]

@@ -46,12 +46,10 @@ extension DeskViews {
         }
     }
 
-    /// The records of `keys` (sorted), `IN` lists of ``factsChunk`` keys at a time.
+    /// The records of `keys` (sorted), `IN` lists of ``StoreLimits/keysPerLookup`` keys at a time.
     static func deskRecords(_ keys: [String], _ db: Database) throws -> (tickets: [DeskTicketRecord], messages: [DeskMessageFacts]) {
         var tickets: [DeskTicketRecord] = [], messages: [DeskMessageFacts] = []
-        for start in stride(from: 0, to: keys.count, by: factsChunk) {
-            let chunk = Array(keys[start..<min(keys.count, start + factsChunk)])
-            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+        try KeyChunks.forEach(keys) { chunk, marks in
             var tags: [String: [String]] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT key, tag FROM mv_tag WHERE collection = ? AND key IN (\(marks)) ORDER BY key, tag",
                                         arguments: StatementArguments([Desk.ticket] + chunk)) {

@@ -68,8 +68,7 @@ extension ErasureViews {
                     AND (? IS NULL OR queue = ?) ORDER BY key
                 """, arguments: [Int64(clamping: cutoffMillis), queue, queue])
             var entities: Set<EntityRef> = []
-            for chunk in stride(from: 0, to: tickets.count, by: 500).map({ Array(tickets[$0..<min($0 + 500, tickets.count)]) }) {
-                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+            try KeyChunks.forEach(tickets) { chunk, marks in
                 for id in try String.fetchAll(db, sql: "SELECT id FROM desk_message WHERE ticket IN (\(marks))",
                                               arguments: StatementArguments(chunk)) {
                     entities.insert(EntityRef(Desk.message, id))

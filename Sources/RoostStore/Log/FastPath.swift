@@ -76,6 +76,16 @@ struct FastStatement {
         }
     }
 
+    /// Reads the first row with `read`; nil when the statement returns none.
+    func firstRow<T>(_ read: (FastRow) throws -> T) throws -> T? {
+        var result: T? = nil
+        try forEachRow { row in
+            result = try read(row)
+            return false
+        }
+        return result
+    }
+
     /// Steps through the rows, handing each to `body` to read its columns with the C API (no GRDB `Row`, an
     /// allocation and a boxed value per column, for each row of a hot read) until `body` returns false.
     func forEachRow(_ body: (FastRow) throws -> Bool) throws {

@@ -18,6 +18,17 @@ extension UInt64 {
     var sql: Int64 { Int64(bitPattern: self) }
 }
 
+/// Keys for `IN (…)` lookups, in chunks of at most ``StoreLimits/keysPerLookup`` (under SQLite's limit on bound
+/// variables), each handed over with its `?, ?, …` placeholders.
+enum KeyChunks {
+    static func forEach<Key>(_ keys: [Key], _ body: (_ chunk: [Key], _ marks: String) throws -> Void) rethrows {
+        for start in stride(from: 0, to: keys.count, by: StoreLimits.keysPerLookup) {
+            let chunk = Array(keys[start..<min(keys.count, start + StoreLimits.keysPerLookup)])
+            try body(chunk, Array(repeating: "?", count: chunk.count).joined(separator: ", "))
+        }
+    }
+}
+
 extension Row {
     func bytes32(_ column: String) throws(StoreError) -> Bytes32 {
         guard let data: Data = self[column] else { throw .corrupt("\(column) is NULL") }

@@ -138,12 +138,9 @@ enum SearchIndex {
                     db: Database) throws {
         var select = try FastStatement(db, "SELECT id, created_ms, body, ticket, kind, author FROM search_doc WHERE doc = ?")
         select.bind(doc)
-        var current: (id: Int64, created: Int64, body: String?, ticket: String?, kind: String?, author: String?)? = nil
-        try select.forEachRow { row in
-            current = (row.int64(0), row.int64(1), row.text(2), row.text(3), row.text(4), row.text(5))
-            return false
-        }
-        if let current {
+        if let current = try select.firstRow({ row in
+            (id: row.int64(0), created: row.int64(1), body: row.text(2), ticket: row.text(3), kind: row.text(4), author: row.text(5))
+        }) {
             if current.created == createdMillis {
                 if current.body == body, current.ticket == ticket, current.kind == kind, current.author == author { return }
                 var update = try FastStatement(db, "UPDATE search_doc SET ticket = ?, kind = ?, author = ?, body = ? WHERE id = ?")
@@ -198,12 +195,7 @@ enum SearchIndex {
         var select = try FastStatement(db, "SELECT max(id) FROM search_doc WHERE id BETWEEN ? AND ?")
         select.bind(base)
         select.bind(end - 1)
-        var last: Int64? = nil
-        try select.forEachRow { row in
-            last = row.optionalInt64(0)
-            return false
-        }
-        guard let last else { return base }
+        guard let last = try select.firstRow({ $0.optionalInt64(0) }) ?? nil else { return base }
         return last + 1 < end ? last + 1 : nil
     }
 
@@ -236,9 +228,8 @@ enum SearchIndex {
         var name = try FastStatement(db, "SELECT value FROM mv_register WHERE collection = ? AND key = ? AND field = 'name'")
         name.bind(Desk.customer)
         name.bind(customer)
-        try name.forEachRow { row in
-            if let bytes = row.blob(0), let text = (try? Value.decode(bytes))?.stringValue { words.append(text) }
-            return false
+        if let bytes = try name.firstRow({ $0.blob(0) }) ?? nil, let text = (try? Value.decode(bytes))?.stringValue {
+            words.append(text)
         }
         var tags = try FastStatement(db, "SELECT tag FROM mv_tag WHERE collection = ? AND key = ? ORDER BY tag")
         tags.bind(Desk.ticket)

@@ -102,14 +102,11 @@ extension MergedState {
         return try read { db in
             var found = Set<EntityRef>()
             for (collection, refs) in byCollection {
-                let keys = Array(Set(refs.map(\.key)))
-                for start in stride(from: 0, to: keys.count, by: StoreLimits.keysPerLookup) {
-                    let chunk = keys[start..<min(start + StoreLimits.keysPerLookup, keys.count)]
-                    let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
-                    let rows = try String.fetchAll(
-                        db, sql: "SELECT key FROM mv_entity WHERE collection = ? AND key IN (\(marks))",
-                        arguments: StatementArguments([collection] + Array(chunk)))
-                    for key in rows { found.insert(EntityRef(collection, key)) }
+                try KeyChunks.forEach(Array(Set(refs.map(\.key)))) { chunk, marks in
+                    for key in try String.fetchAll(db, sql: "SELECT key FROM mv_entity WHERE collection = ? AND key IN (\(marks))",
+                                                   arguments: StatementArguments([collection] + chunk)) {
+                        found.insert(EntityRef(collection, key))
+                    }
                 }
             }
             return found
