@@ -60,7 +60,7 @@ enum FormatV2Vectors {
             ("insert message m1 of p1", OpBody.makeInsert(EntityRef(Desk.message, "m1"), [
                 Field("author", .string("@jo")), Field("created_ms", .int(Int64(t0))), Field("direction", .string("inbound")),
                 Field("text", .string("my router is down again")), Field("ticket", .string("p1"))])),
-            ("set ticket p1 status (routing register: scope g)", .set(entity: ticket, field: "status", value: .string("open"))),
+            ("set ticket p1 status (a routing register: the ticket's scope)", .set(entity: ticket, field: "status", value: .string("open"))),
             ("set ticket p1 subject", .set(entity: ticket, field: "subject", value: .string("Router down — twice this week"))),
             ("set customer u1 followers", .set(entity: EntityRef(Desk.customer, "u1"), field: "followers", value: .int(-12_345))),
             ("tag-add ticket p2", .tagAdd(entity: EntityRef(Desk.ticket, "p2"), tag: "billing")),
@@ -481,7 +481,7 @@ enum FormatV2Vectors {
         out.append(entry("a body changed after sealing", RunV2(author: author, epoch: epoch, ops: tampered, seals: [runSeal(seal3)]),
                          "badSignature"))
         var wrongScope = a[0..<3].map { runOp($0) }
-        wrongScope[2].scope = scope("t/p1")
+        wrongScope[2].scope = scope("g")
         out.append(entry("an op moved to another scope after sealing", RunV2(author: author, epoch: epoch, ops: wrongScope,
                          seals: [runSeal(seal3)]), "badSignature"))
         var badRoot = runSeal(seal3)
@@ -490,8 +490,9 @@ enum FormatV2Vectors {
                          seals: [badRoot]), "badSignature"))
         out.append(entry("ops past the seal", RunV2(author: author, epoch: epoch, ops: a[0..<4].map { runOp($0) }, seals: [runSeal(seal3)]),
                          "unsealed"))
-        out.append(entry("partial run without a path", RunV2(author: author, epoch: epoch, ops: [runOp(a[0]), runOp(a[2], prev: true)],
-                         seals: [runSeal(seal3, head: true)]), "unverifiableScopes"))
+        let (seal5, _) = seal(seedA, a, from: 1, to: 5)
+        out.append(entry("partial run without a path", RunV2(author: author, epoch: epoch, ops: [runOp(a[4], prev: true)],
+                         seals: [runSeal(seal5, head: true)]), "unverifiableScopes"))
         let (sealAll, leaves) = seal(seedA, a, from: 1, to: 12)
         let p1 = scope("t/p1")
         let index = leaves.firstIndex { $0.scope == p1 }!

@@ -42,11 +42,10 @@ extension ByteReader {
 
 /// Which scope an op belongs to (Protocol/SPEC-format-2.md §2.2): the unit a partial node subscribes to.
 public enum Scope {
-    /// The global scope: the roster, team settings, erasures, and every ticket's routing registers.
+    /// The global scope: the roster, team settings and erasures. A ticket's routing registers (`queue`, `status`,
+    /// `tier`) are in the ticket's own scope: full nodes evaluate which queue a ticket sits in and send the whole
+    /// ticket to the nodes subscribed to that queue (Protocol/SPEC-partial.md §P.2).
     public static let global = "g"
-
-    /// The ticket registers every node holds, whatever it subscribes to: what says which queue a ticket sits in.
-    public static let routingFields: Set<String> = ["queue", "status", "tier"]
 
     /// The scope name of a ticket's own ops.
     public static func ticket(_ key: String) -> String { "t/" + key }
@@ -59,7 +58,6 @@ public enum Scope {
         let entity = body.entity
         switch entity.collection {
         case Desk.ticket:
-            if case let .set(_, field, _) = body, routingFields.contains(field) { return global }
             return ticket(entity.key)
         case Desk.message:
             if case let .insert(_, fields) = body {
