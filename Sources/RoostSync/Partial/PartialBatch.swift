@@ -1,0 +1,66 @@
+public import RoostCore
+
+/// What a receiver asks a sender for in one round of partial replication (Protocol/SPEC-partial.md §P.3): its vector
+/// (per log, every op of its held scopes up to this seq is held) and the scopes it wants whole (`want-scope`).
+public struct PartialRequest: Sendable {
+    /// The receiver's vector.
+    public var vector: [LogID: UInt64]
+    /// Scopes the receiver holds and lacks history of.
+    public var want: Set<ScopeID>
+
+    /// Creates a request.
+    public init(vector: [LogID: UInt64], want: Set<ScopeID>) {
+        self.vector = vector
+        self.want = want
+    }
+}
+
+/// A sender's answer (SPEC-partial.md §P.4): format 2 runs, the scopes whose whole history they carry, and how far
+/// they cover each log for the receiver.
+public struct PartialBatch: Sendable {
+    /// One run per log.
+    public var runs: [RunV2]
+    /// Scopes sent whole: every op the sender holds of them, of every log (a `want-scope` answered, or a scope the
+    /// receiver entered in the sender's view).
+    public var backfill: Set<ScopeID>
+    /// Per log, the seq up to which the sender sent every op of the scopes it computes the receiver holds. Set only
+    /// by a sender that holds the whole log.
+    public var covered: [LogID: UInt64]
+
+    /// Creates a batch.
+    public init(runs: [RunV2], backfill: Set<ScopeID>, covered: [LogID: UInt64]) {
+        self.runs = runs
+        self.backfill = backfill
+        self.covered = covered
+    }
+
+    /// Ops carried.
+    public var opCount: Int { runs.reduce(0) { $0 + $1.ops.count } }
+    /// True when the batch carries nothing.
+    public var isEmpty: Bool { runs.isEmpty && covered.isEmpty && backfill.isEmpty }
+}
+
+/// What a replica refused or dropped, counted (SPEC-partial.md §P.5). A correct team never refuses anything; the
+/// counters exist so that tests and the simulation can say so.
+public struct PartialCounters: Hashable, Sendable {
+    /// Runs that did not resolve or whose seals did not verify, refused whole.
+    public var refusedRuns = 0
+    /// Scope chains of a held scope with a gap (`scope-gap`): the scope's ops in that run were refused and the scope
+    /// is wanted again.
+    public var scopeGaps = 0
+    /// Scopes of a run whose newest op no seal path covers, refused.
+    public var unprovenScopes = 0
+    /// Ops received twice.
+    public var duplicates = 0
+    /// Ops dropped because their scope left the held set.
+    public var dropped = 0
+
+    /// All zero.
+    public init() {}
+}
+
+/// Why a replica refuses a local write.
+public enum PartialError: Error, Equatable, Sendable {
+    /// The op's scope is a customer the replica does not hold.
+    case scopeNotHeld(String)
+}

@@ -1,0 +1,171 @@
+import RoostCore
+import RoostCrypto
+
+extension PartialReplica {
+    /// Checks and holds what `batch` carries (SPEC-partial.md §P.5). A full replica checks each run as a full node
+    /// does (chain, every seal's head, signature and scopes root) and holds it when it extends what it holds without a
+    /// gap. A partial replica checks, per scope of each run that it holds or that the batch offers whole: the scope
+    /// chain (the first op links to the last it holds of that scope and log, or to zero), and that the scope's newest
+    /// op is the leaf of its scope in a signed seal (inclusion path, or the whole range in the run). A run that does
+    /// not resolve is refused whole; a scope with a gap is refused and wanted again; nothing half-checked is held.
+    ///
+    /// `fromFull` says whether the sender holds every log whole: only then does `covered` advance the vector.
+    public mutating func receive(_ batch: PartialBatch, fromFull: Bool) {
+        var changes = Changes()
+        for run in batch.runs {
+            let log = LogID(author: run.author, epoch: run.epoch)
+            if log == ownLog { continue }
+            if isFull { receiveWhole(run, log: log, changes: &changes) } else { receivePart(run, log: log, offered: batch.backfill, changes: &changes) }
+        }
+        if fromFull {
+            wanted.subtract(batch.backfill)
+            for (log, seq) in batch.covered where log != ownLog && !isFull && seq > vector[log] ?? 0 { vector[log] = seq }
+        }
+        if isFull { for log in batch.runs.map({ LogID(author: $0.author, epoch: $0.epoch) }) { vector[log] = logs[log]?.contiguousTop } }
+        settle(changes, offered: isFull ? [] : batch.backfill)
+    }
+
+    private mutating func receiveWhole(_ run: RunV2, log: LogID, changes: inout Changes) {
+        let held = logs[log] ?? HeldLog()
+        guard let first = run.ops.first, first.seq <= held.contiguousTop + 1,
+              zip(run.ops, run.ops.dropFirst()).allSatisfy({ $0.seq + 1 == $1.seq }) else {
+            counters.refusedRuns += 1
+            return
+        }
+        let resolved: [RunV2.Resolved]
+        do {
+            resolved = try run.resolve(held: held)
+            try run.verifySeals(resolved, held: held)
+        } catch {
+            counters.refusedRuns += 1
+            return
+        }
+        for op in resolved where held.hash(at: op.header.seq) != nil && held.hash(at: op.header.seq) != op.hash {
+            counters.refusedRuns += 1   // a fork: same position, another op (SPEC.md §1.11 keeps the evidence)
+            return
+        }
+        var updated = held
+        for op in resolved {
+            guard let body = op.body, let decoded = op.decoded else { continue }
+            let kept = HeldOpV2(header: op.header, hash: op.hash, body: body, decoded: decoded)
+            if updated.insert(kept) { absorb(kept, into: &changes) } else { counters.duplicates += 1 }
+        }
+        for seal in run.seals {
+            let head = seal.head ?? updated.hash(at: seal.seq)!
+            updated.keep(SealV2(author: log.author, epoch: log.epoch, fromSeq: seal.fromSeq, seq: seal.seq, head: head,
+                                scopesRoot: seal.scopesRoot, signature: seal.signature), path: nil)
+        }
+        logs[log] = updated
+    }
+
+    private mutating func receivePart(_ run: RunV2, log: LogID, offered: Set<ScopeID>, changes: inout Changes) {
+        let held = logs[log] ?? HeldLog()
+        let resolved: [RunV2.Resolved]
+        do {
+            resolved = try run.resolve(held: held)
+        } catch {
+            counters.refusedRuns += 1
+            return
+        }
+        var byScope: [ScopeID: [RunV2.Resolved]] = [:]
+        for op in resolved { byScope[op.header.scope, default: []].append(op) }
+        var updated = held
+        var checked: [UInt64: SealCheck] = [:]
+        let index = RunIndex(resolved)
+        for (scope, ops) in byScope {
+            let isHeld = mine.scopes.contains(scope)
+            guard isHeld || offered.contains(scope) else { continue }
+            // 1. The scope chain: the first op links to the last held op of the scope before it, or to zero.
+            var expected = held.lastHash(in: scope, before: ops[0].header.seq) ?? .zero
+            var linked = true
+            for op in ops {
+                if let known = held.hash(at: op.header.seq), known != op.hash { linked = false; break }
+                if op.header.scopePrev != expected { linked = false; break }
+                expected = op.hash
+            }
+            guard linked else {
+                counters.scopeGaps += 1
+                if isHeld { wanted.insert(scope) }
+                continue
+            }
+            // 2. The newest op is its scope's leaf in a signed seal.
+            let newest = ops.last!
+            if held.hash(at: newest.header.seq) == nil {
+                guard let seal = provingSeal(for: newest, in: run, index: index, held: held, checked: &checked) else {
+                    counters.unprovenScopes += 1
+                    continue
+                }
+                updated.keep(seal.seal, path: seal.path)
+            }
+            for op in ops {
+                guard let body = op.body, let decoded = op.decoded else { continue }
+                let kept = HeldOpV2(header: op.header, hash: op.hash, body: body, decoded: decoded)
+                if updated.insert(kept) { absorb(kept, into: &changes) } else { counters.duplicates += 1 }
+            }
+        }
+        logs[log] = updated
+    }
+
+    /// The seal of `run` that proves `op` is the last op of its scope in the seal's range: its head is the op hash at
+    /// its seq (sent, in the run, or held), its signature verifies, and its scopes root is recomputed from the run (when
+    /// the run holds the whole range) or reached by the inclusion path of the op's scope.
+    private func provingSeal(for op: RunV2.Resolved, in run: RunV2, index: RunIndex, held: HeldLog,
+                             checked: inout [UInt64: SealCheck]) -> (seal: SealV2, path: RunV2.Path?)? {
+        let seq = op.header.seq, scope = op.header.scope
+        let leaf = OpCryptoV2.ScopeLeaf(scope: scope, opHash: op.hash)
+        for entry in run.seals where entry.fromSeq <= seq && seq <= entry.seq {
+            let check: SealCheck
+            if let known = checked[entry.seq] {
+                check = known
+            } else {
+                check = SealCheck(entry, run: run, index: index, held: held)
+                checked[entry.seq] = check
+            }
+            guard let seal = check.seal else { continue }
+            if let leaves = check.leaves {
+                if leaves.contains(leaf) { return (seal, nil) }
+            } else if let path = entry.path, path.scope == scope,
+                      OpCryptoV2.verifyInclusion(leaf: leaf, index: path.leafIndex, count: path.leafCount, path: path.hashes,
+                                                 root: entry.scopesRoot) {
+                return (seal, path)
+            }
+        }
+        return nil
+    }
+
+    /// The resolved ops of one run by seq.
+    struct RunIndex {
+        var resolved: [RunV2.Resolved]
+        var bySeq: [UInt64: Int]
+        init(_ resolved: [RunV2.Resolved]) {
+            self.resolved = resolved
+            bySeq = Dictionary(uniqueKeysWithValues: resolved.enumerated().map { ($1.header.seq, $0) })
+        }
+        func hash(at seq: UInt64) -> Bytes32? { bySeq[seq].map { resolved[$0].hash } }
+    }
+
+    /// One seal of a run, checked once: its signature over the head it must have, and, when the run holds its whole
+    /// range, the leaves of its scopes tree (recomputed, and matching its root).
+    struct SealCheck {
+        /// The seal, when its head is known and its signature verifies.
+        var seal: SealV2?
+        /// The recomputed leaves, when the run holds the whole range and they lead to the root.
+        var leaves: Set<OpCryptoV2.ScopeLeaf>?
+
+        init(_ entry: RunV2.Seal, run: RunV2, index: RunIndex, held: HeldLog) {
+            guard let head = index.hash(at: entry.seq) ?? held.hash(at: entry.seq) ?? entry.head,
+                  entry.head == nil || entry.head == head else { return }
+            let seal = SealV2(author: run.author, epoch: run.epoch, fromSeq: entry.fromSeq, seq: entry.seq, head: head,
+                              scopesRoot: entry.scopesRoot, signature: entry.signature)
+            guard OpCryptoV2.verify(seal) else { return }
+            self.seal = seal
+            var range: [(scope: ScopeID, hash: Bytes32)] = []
+            for seq in entry.fromSeq...entry.seq {
+                guard let at = index.bySeq[seq] else { return }
+                range.append((index.resolved[at].header.scope, index.resolved[at].hash))
+            }
+            let leaves = OpCryptoV2.leaves(of: range)
+            if OpCryptoV2.root(leaves) == entry.scopesRoot { self.leaves = Set(leaves) } else { self.seal = nil }
+        }
+    }
+}

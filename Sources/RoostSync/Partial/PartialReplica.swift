@@ -1,0 +1,289 @@
+public import RoostCore
+public import RoostCrypto
+
+/// One node of a team under partial replication (Protocol/SPEC-partial.md), as a pure value: it writes format 2 ops
+/// (scope, scope prev, seals v2 with scopes roots), answers a peer's ``PartialRequest`` with the runs of the scopes
+/// that peer holds, and checks what it receives — scope chains, seal signatures, inclusion paths — before holding it.
+///
+/// No sockets, no clock and no store: a session or a simulation carries requests and batches between replicas.
+/// A full replica (``Subscription/full``) holds every op of every log and keeps, for each partial peer, its own view
+/// of the scopes that peer holds (§P.4); a partial replica holds `g`, the tickets of its queues that full peers send
+/// it, the tickets its author wrote in, their customers, and its own log.
+public struct PartialReplica: Sendable {
+    /// This node's author.
+    public let author: AuthorID
+    private let key: SigningKey
+    /// The epoch of this node's log.
+    public let epoch: UInt64
+    var mine: HeldSet
+    var logs: [LogID: HeldLog] = [:]
+    /// Per log: every op of a held scope up to this seq is held (§P.4).
+    public internal(set) var vector: [LogID: UInt64] = [:]
+    var facts: [String: TicketFacts] = [:]
+    /// Tickets by effective queue (full replicas, to compute a peer's held set when it subscribes).
+    var ticketsByQueue: [String: Set<String>] = [:]
+    /// Tickets in whose scope each author wrote, among held ops.
+    var touched: [AuthorID: Set<String>] = [:]
+    var messageTicket: [String: String] = [:]
+    /// Held scopes whose history this replica lacks: sent as `want-scope` in its next request.
+    public internal(set) var wanted: Set<ScopeID> = []
+    /// A full replica's view of each partial peer (§P.4).
+    var views: [AuthorID: PeerView] = [:]
+    private var nextSeq: UInt64 = 1
+    private var head: Bytes32 = .zero
+    private var ownScopeLast: [ScopeID: Bytes32] = [:]
+    /// What this replica refused or dropped.
+    public internal(set) var counters = PartialCounters()
+
+    /// A full replica's view of one partial peer: the scopes it holds, and the scopes to send whole or one last time.
+    struct PeerView: Sendable {
+        var held: HeldSet
+        /// Scopes the peer entered in this view since the last batch: sent whole.
+        var backfill: Set<ScopeID> = []
+        /// Scopes the peer left in this view since the last batch: their new ops are sent once more, so that the
+        /// peer sees the op that moved the ticket out.
+        var leaving: Set<ScopeID> = []
+    }
+
+    /// A replica that writes as `key` in log `epoch`, holding what `subscription` gives.
+    public init(key: SigningKey, epoch: UInt64 = 1, subscription: Subscription) {
+        self.key = key
+        author = key.authorID
+        self.epoch = epoch
+        mine = HeldSet(subscription: subscription, author: key.authorID)
+    }
+
+    /// True for a full replica.
+    public var isFull: Bool { mine.subscription.everything }
+    /// The subscription.
+    public var subscription: Subscription { mine.subscription }
+    /// This node's log.
+    public var ownLog: LogID { LogID(author: author, epoch: epoch) }
+    /// The scopes held (every scope seen, on a full replica: then this is `g` only and ``holds(_:)`` answers).
+    public var heldScopes: Set<ScopeID> { mine.scopes }
+    /// Whether the replica holds scope `scope`.
+    public func holds(_ scope: ScopeID) -> Bool { isFull || mine.scopes.contains(scope) }
+    /// The request this replica sends a peer.
+    public var request: PartialRequest { PartialRequest(vector: vector, want: wanted) }
+
+    /// Every held op's position and hash.
+    public var heldOps: [OpRef: Bytes32] {
+        var out: [OpRef: Bytes32] = [:]
+        for (log, held) in logs {
+            for (seq, op) in held.ops { out[OpRef(author: log.author, epoch: log.epoch, seq: seq)] = op.hash }
+        }
+        return out
+    }
+
+    /// The hash of the held op at `ref`, if held.
+    public func hash(of ref: OpRef) -> Bytes32? { logs[ref.log]?.hash(at: ref.seq) }
+
+    /// The scope of the held op at `ref`, if held.
+    public func scope(of ref: OpRef) -> ScopeID? { logs[ref.log]?.ops[ref.seq]?.header.scope }
+
+    /// Number of held ops and the bytes they count for (§P.7: hashed header and body each).
+    public var storage: (ops: Int, bytes: Int) {
+        logs.values.reduce((0, 0)) { sum, log in log.ops.values.reduce(sum) { ($0.0 + 1, $0.1 + $1.size) } }
+    }
+
+    /// The `queue` register of ticket `key`, as held (nil: unset, null, or the ticket is not held).
+    public func queue(of key: String) -> String? { facts[key]?.queue }
+
+    /// The held tickets (every ticket known, on a full replica).
+    public var heldTickets: Set<String> { isFull ? Set(facts.keys) : mine.tickets }
+
+    /// Whether ticket `key` is held.
+    public func holdsTicket(_ key: String) -> Bool { isFull ? facts[key] != nil : mine.tickets.contains(key) }
+
+    // MARK: writing
+
+    /// Writes `bodies` as one transaction of this node's log at `hlc` and seals it (SPEC-format-2.md §2.4, §2.5).
+    /// Each op's scope is chosen as SPEC-format-2.md §2.2 says; a partial replica may write in `g`, in any ticket (it
+    /// then holds that ticket: it touched it) and in the customers it holds.
+    @discardableResult
+    public mutating func write(_ bodies: [OpBody], at hlc: HLC) throws(PartialError) -> ClosedRange<UInt64> {
+        precondition(!bodies.isEmpty, "a transaction has at least one op")
+        let named = bodies.map { body in (body, Scope.name(of: body) { messageTicket[$0] }) }
+        if !isFull {
+            for (_, name) in named where name.hasPrefix("c/") && !mine.scopes.contains(OpCryptoV2.scopeID(name)) {
+                throw .scopeNotHeld(name)
+            }
+        }
+        let first = nextSeq
+        var range: [(scope: ScopeID, hash: Bytes32)] = []
+        var written: [HeldOpV2] = []
+        for (body, name) in named {
+            let scope = OpCryptoV2.scopeID(name)
+            let (header, encoded) = OpCryptoV2.makeHeader(author: author, epoch: epoch, seq: nextSeq, prev: head, hlc: hlc,
+                                                          scope: scope, scopePrev: ownScopeLast[scope] ?? .zero, body: body)
+            let hash = OpCryptoV2.opHash(header)
+            written.append(HeldOpV2(header: header, hash: hash, body: encoded, decoded: body))
+            range.append((scope, hash))
+            ownScopeLast[scope] = hash
+            head = hash
+            nextSeq += 1
+        }
+        let seal = OpCryptoV2.seal(key: key, epoch: epoch, fromSeq: first, seq: nextSeq - 1, head: head,
+                                   scopesRoot: OpCryptoV2.root(OpCryptoV2.leaves(of: range)))
+        var changes = Changes()
+        for op in written {
+            logs[ownLog, default: HeldLog()].insert(op)
+            absorb(op, into: &changes)
+        }
+        logs[ownLog]!.keep(seal, path: nil)
+        vector[ownLog] = nextSeq - 1
+        settle(changes, offered: [])
+        return first...(nextSeq - 1)
+    }
+
+    // MARK: what held ops say
+
+    /// Facts that changed while absorbing ops, settled together.
+    struct Changes {
+        /// Tickets whose facts changed (new, queue moved).
+        var tickets: Set<String> = []
+        /// Tickets whose customer became known.
+        var customers: [(ticket: String, customer: String)] = []
+        /// Tickets an author wrote in for the first time.
+        var touches: [(author: AuthorID, ticket: String)] = []
+        /// Scope names of the ops absorbed, for offered scopes.
+        var names: [ScopeID: String] = [:]
+    }
+
+    /// Records what a newly held op says about routing: its ticket's queue, customer, messages, and who touched it.
+    mutating func absorb(_ op: HeldOpV2, into changes: inout Changes) {
+        let name = Scope.name(of: op.decoded) { messageTicket[$0] }
+        changes.names[op.header.scope] = name
+        guard name.hasPrefix("t/") else { return }
+        let ticket = String(name.dropFirst(2))
+        if facts[ticket] == nil {
+            facts[ticket] = TicketFacts(key: ticket)
+            if isFull { ticketsByQueue[RoutingRules.defaultQueue, default: []].insert(ticket) }
+            changes.tickets.insert(ticket)
+        }
+        switch op.decoded {
+        case let .set(entity, "queue", value) where entity.collection == Desk.ticket:
+            let stamp = Stamp(hlc: op.header.hlc, ref: op.header.ref)
+            if LastWriterWins.replaces(stamp, over: facts[ticket]!.queueStamp) {
+                let before = facts[ticket]!.effectiveQueue
+                if case let .string(queue) = value { facts[ticket]!.queue = queue } else { facts[ticket]!.queue = nil }
+                facts[ticket]!.queueStamp = stamp
+                let after = facts[ticket]!.effectiveQueue
+                if before != after {
+                    if isFull {
+                        ticketsByQueue[before]?.remove(ticket)
+                        ticketsByQueue[after, default: []].insert(ticket)
+                    }
+                    changes.tickets.insert(ticket)
+                }
+            }
+        case let .insert(entity, fields) where entity.collection == Desk.ticket:
+            if facts[ticket]!.customer == nil,
+               case let .string(customer)? = fields.first(where: { $0.name == "customer" })?.value {
+                facts[ticket]!.customer = customer
+                changes.customers.append((ticket, customer))
+            }
+        case let .insert(entity, _) where entity.collection == Desk.message:
+            messageTicket[entity.key] = ticket
+        default:
+            break
+        }
+        if touched[op.header.author, default: []].insert(ticket).inserted {
+            changes.touches.append((op.header.author, ticket))
+        }
+    }
+
+    /// Re-evaluates the held sets — this replica's and, on a full replica, each peer view's — for the tickets whose
+    /// facts changed; drops the scopes this replica left and wants the ones it entered without their history.
+    /// `offered` are scopes received whole in this batch: kept only when they turn out to be held.
+    mutating func settle(_ changes: Changes, offered: Set<ScopeID>) {
+        var entered: [ScopeID] = [], left: [ScopeID] = []
+        var touchedTickets = changes.tickets
+        for touch in changes.touches where touch.author == author { touchedTickets.insert(touch.ticket) }
+        if !isFull {
+            // Customers first: a ticket held before this batch retains its newly known customer here; one that
+            // enters below retains it through its facts.
+            for (ticket, customer) in changes.customers {
+                mine.learnedCustomer(customer, of: ticket, entered: &entered)
+            }
+            for ticket in touchedTickets {
+                guard let ticketFacts = facts[ticket] else { continue }
+                mine.refresh(ticket, ticketFacts, touched: touched[author]?.contains(ticket) ?? false,
+                             entered: &entered, left: &left)
+            }
+            for scope in entered where !offered.contains(scope) { wanted.insert(scope) }
+            // An offered scope that did not become held, and every scope left, is dropped.
+            for scope in offered where !mine.scopes.contains(scope) { left.append(scope) }
+            if !left.isEmpty { drop(Set(left), names: changes.names) }
+        } else if !views.isEmpty {
+            for peer in Array(views.keys) {
+                var view = views[peer]!
+                var entered: [ScopeID] = [], left: [ScopeID] = []
+                for (ticket, customer) in changes.customers {
+                    view.held.learnedCustomer(customer, of: ticket, entered: &entered)
+                }
+                for ticket in changes.tickets {
+                    view.held.refresh(ticket, facts[ticket]!, touched: touched[peer]?.contains(ticket) ?? false,
+                                      entered: &entered, left: &left)
+                }
+                for touch in changes.touches where touch.author == peer {
+                    view.held.refresh(touch.ticket, facts[touch.ticket]!, touched: true, entered: &entered, left: &left)
+                }
+                for scope in entered { view.backfill.insert(scope); view.leaving.remove(scope) }
+                for scope in left { view.leaving.insert(scope); view.backfill.remove(scope) }
+                views[peer] = view
+            }
+        }
+    }
+
+    /// Drops every op of `scopes` (never of this node's own log) and what was derived from them.
+    private mutating func drop(_ scopes: Set<ScopeID>, names: [ScopeID: String]) {
+        for scope in scopes {
+            wanted.remove(scope)
+            for log in Array(logs.keys) where log != ownLog {
+                for op in logs[log]!.drop(scope) {
+                    counters.dropped += 1
+                    if case let .insert(entity, _) = op.decoded, entity.collection == Desk.message {
+                        messageTicket[entity.key] = nil
+                    }
+                }
+            }
+        }
+        // Facts come from held ops only: a ticket whose scope is gone is forgotten.
+        for (ticket, ticketFacts) in facts where scopes.contains(ticketFacts.scope) && !mine.tickets.contains(ticket) {
+            facts[ticket] = nil
+        }
+    }
+
+    // MARK: peers
+
+    /// Registers (or updates) a partial peer's subscription (`subscribe`, §P.3) on a full replica: every scope the
+    /// peer now holds in this view and did not before is sent whole in the next batch for it.
+    public mutating func subscribe(peer: AuthorID, _ subscription: Subscription) {
+        precondition(isFull, "only a full replica serves partial peers")
+        guard !subscription.everything else { views[peer] = nil; return }
+        var view = views[peer] ?? PeerView(held: HeldSet(subscription: subscription, author: peer))
+        view.held.subscription = subscription
+        var candidates = touched[peer] ?? []
+        for queue in subscription.queues { candidates.formUnion(ticketsByQueue[queue] ?? []) }
+        candidates.formUnion(view.held.tickets)
+        var entered: [ScopeID] = [], left: [ScopeID] = []
+        for ticket in candidates {
+            view.held.refresh(ticket, facts[ticket]!, touched: touched[peer]?.contains(ticket) ?? false,
+                              entered: &entered, left: &left)
+        }
+        for scope in entered { view.backfill.insert(scope); view.leaving.remove(scope) }
+        for scope in left { view.leaving.insert(scope); view.backfill.remove(scope) }
+        views[peer] = view
+    }
+
+    /// Changes this replica's own subscription: the tickets of dropped queues it did not touch are dropped at once;
+    /// those of new queues arrive when full peers learn the change (``subscribe(peer:_:)``).
+    public mutating func resubscribe(_ subscription: Subscription) {
+        precondition(!isFull && !subscription.everything, "a full replica stays full")
+        mine.subscription = subscription
+        var changes = Changes()
+        changes.tickets = mine.tickets
+        settle(changes, offered: [])
+    }
+}

@@ -1,0 +1,336 @@
+import Foundation
+import RoostCore
+import RoostCrypto
+import RoostSync
+
+/// The partial replication simulation of issue 18 (Protocol/SPEC-partial.md): full "hub" replicas in a mesh (one of
+/// them the gateway that imports tickets), partial replicas each subscribed to 1–3 queues and peered with two hubs,
+/// agents claiming and answering tickets of their queues, tickets moving between queues, subscriptions changing, and
+/// a partition of the hubs. Every batch travels encoded and decoded (RunV2, one dictionary per direction).
+///
+/// An independent model records every op written — its position, scope name and size, each ticket's `queue` writes
+/// and customer, who wrote in which ticket — and says which ops each node must hold once the team is quiet.
+struct PartialMesh {
+    struct Config {
+        var seed: UInt64
+        var queues = 40
+        var partials = 120
+        var hubs = 6
+        var tickets = 2_000
+        /// Tickets imported per gateway transaction.
+        var importChunk = 50
+        /// Agent actions (claim and reply) per imported ticket, on average.
+        var actionsPerTicket = 0.5
+        /// Share of agent actions that move the ticket to another queue instead.
+        var moveShare = 0.1
+        /// Text of a message, in characters (TWCS tweets average ~110).
+        var messageLength = 110
+    }
+
+    struct Figures {
+        var ops = 0, bytes = 0
+        var meanHeldShare = 0.0, maxHeldShare = 0.0, meanHeldOpShare = 0.0
+        var rounds = 0, quietRounds = 0
+        var wireBytes = 0, wireOps = 0
+        var counters = PartialCounters()
+        var mismatches: [String] = []
+    }
+
+    let config: Config
+    var rng: SplitMix64
+    var hubs: [PartialReplica]
+    var partials: [PartialReplica]
+    var hubsOf: [[Int]]
+    var dictionaries: [String: RunDictionary] = [:]
+    var tick: UInt64 = 0
+    var figures = Figures()
+    var partitioned = false
+
+    // The model.
+    struct ModelOp { var scope: String; var size: Int; var hash: Bytes32 }
+    var written: [OpRef: ModelOp] = [:]
+    var queueOf: [String: (stamp: Stamp, queue: String?)] = [:]
+    var customerOf: [String: String] = [:]
+    var touchedBy: [AuthorID: Set<String>] = [:]
+    var ticketCount = 0, customerCount = 0, messageCount = 0
+    /// The model's tickets by queue, in arrays (a seed replays the same picks).
+    var members: [String: [String]] = [:]
+    var position: [String: Int] = [:]
+
+    mutating func place(_ ticket: String, from old: String?, to new: String) {
+        if let old, let at = position[ticket] {
+            let last = members[old]!.removeLast()
+            if last != ticket { members[old]![at] = last; position[last] = at }
+        }
+        position[ticket] = members[new, default: []].count
+        members[new, default: []].append(ticket)
+    }
+
+    init(_ config: Config) {
+        self.config = config
+        rng = SplitMix64(seed: config.seed)
+        func key(_ index: Int) -> SigningKey {
+            var seed = [UInt8](repeating: 0, count: 32)
+            withUnsafeBytes(of: UInt64(index + 1).bigEndian) { for (i, b) in $0.enumerated() { seed[24 + i] = b } }
+            withUnsafeBytes(of: config.seed.bigEndian) { for (i, b) in $0.enumerated() { seed[i] = b } }
+            return try! SigningKey(seed: seed)
+        }
+        hubs = (0..<config.hubs).map { PartialReplica(key: key($0), subscription: .full) }
+        var rng = SplitMix64(seed: config.seed ^ 0x5eed)
+        var partials: [PartialReplica] = []
+        var hubsOf: [[Int]] = []
+        for index in 0..<config.partials {
+            let count = Int.random(in: 1...3, using: &rng)
+            var queues: Set<String> = []
+            while queues.count < count { queues.insert(Self.queue(Int.random(in: 0..<config.queues, using: &rng))) }
+            partials.append(PartialReplica(key: key(config.hubs + index), subscription: Subscription(queues: queues)))
+            let first = index % config.hubs
+            hubsOf.append([first, (first + 1 + Int.random(in: 0..<(config.hubs - 1), using: &rng)) % config.hubs])
+        }
+        self.partials = partials
+        self.hubsOf = hubsOf
+        for (index, partial) in partials.enumerated() {
+            for hub in hubsOf[index] { hubs[hub].subscribe(peer: partial.author, partial.subscription) }
+        }
+    }
+
+    static func queue(_ index: Int) -> String { "city-\(index)" }
+
+    mutating func nextHLC() -> HLC {
+        tick += 1
+        return HLC(physicalMillis: 1_767_225_600_000 + tick, logical: 0)
+    }
+
+    // MARK: writing, recorded in the model
+
+    /// A replica of the mesh.
+    enum Node { case hub(Int), partial(Int) }
+
+    /// Writes `bodies` as one transaction on `node` and records them in the model.
+    mutating func write(_ bodies: [OpBody], on node: Node) {
+        let hlc = nextHLC()
+        let range: ClosedRange<UInt64>, replica: PartialReplica
+        switch node {
+        case let .hub(index): range = try! hubs[index].write(bodies, at: hlc); replica = hubs[index]
+        case let .partial(index): range = try! partials[index].write(bodies, at: hlc); replica = partials[index]
+        }
+        for (offset, seq) in range.enumerated() {
+            let ref = OpRef(author: replica.author, epoch: replica.epoch, seq: seq)
+            let body = bodies[offset]
+            let name = Scope.name(of: body) { _ in nil }
+            written[ref] = ModelOp(scope: name, size: OpHeaderV2.encodedLength + body.encodedV2().count, hash: replica.hash(of: ref)!)
+            if name.hasPrefix("t/") { touchedBy[replica.author, default: []].insert(String(name.dropFirst(2))) }
+            switch body {
+            case let .set(entity, "queue", value) where entity.collection == Desk.ticket:
+                let full = Stamp(hlc: hlc, ref: ref)
+                let current = queueOf[entity.key]
+                if let current, !(current.stamp < full) { break }
+                if case let .string(queue) = value { queueOf[entity.key] = (full, queue) } else { queueOf[entity.key] = (full, nil) }
+                let before = current.map { $0.queue ?? RoutingRules.defaultQueue }
+                let after = queueOf[entity.key]!.queue ?? RoutingRules.defaultQueue
+                if before != after { place(entity.key, from: before, to: after) }
+            case let .insert(entity, fields) where entity.collection == Desk.ticket:
+                if case let .string(customer)? = fields.first(where: { $0.name == "customer" })?.value { customerOf[entity.key] = customer }
+            default: break
+            }
+        }
+    }
+
+    /// The gateway imports `count` tickets in one transaction: customer (new, or one seen before), ticket, first
+    /// message, and the queue the routing rules chose.
+    mutating func importTickets(_ count: Int) {
+        var bodies: [OpBody] = []
+        for _ in 0..<count {
+            ticketCount += 1
+            let ticket = "tw\(ticketCount)"
+            let customer: String
+            if customerCount > 0 && Int.random(in: 0..<4, using: &rng) == 0 {
+                customer = "u\(Int.random(in: 1...customerCount, using: &rng))"
+            } else {
+                customerCount += 1
+                customer = "u\(customerCount)"
+                bodies.append(.makeInsert(EntityRef(Desk.customer, customer), [Field("handle", .string("@\(customer)"))]))
+            }
+            bodies.append(.makeInsert(EntityRef(Desk.ticket, ticket), [Field("channel", .string("public")), Field("customer", .string(customer))]))
+            messageCount += 1
+            bodies.append(.makeInsert(EntityRef(Desk.message, "m\(messageCount)"), [
+                Field("direction", .string("inbound")), Field("text", .string(text())), Field("ticket", .string(ticket))]))
+            bodies.append(.set(entity: EntityRef(Desk.ticket, ticket), field: "queue",
+                               value: .string(Self.queue(Int.random(in: 0..<config.queues, using: &rng)))))
+        }
+        write(bodies, on: .hub(0))
+    }
+
+    mutating func text() -> String {
+        let words = ["router", "down", "again", "billing", "refund", "please", "help", "order", "late", "thanks", "why", "still"]
+        var out = ""
+        while out.count < config.messageLength { out += words[Int.random(in: 0..<words.count, using: &rng)] + " " }
+        return out
+    }
+
+    /// A random agent claims and answers a ticket it holds in its queues, or moves it to another queue.
+    mutating func agentAction() {
+        let index = Int.random(in: 0..<partials.count, using: &rng)
+        let agent = partials[index]
+        guard let queue = agent.subscription.queues.sorted().randomElement(using: &rng),
+              let ticket = members[queue]?.randomElement(using: &rng), agent.holdsTicket(ticket) else { return }
+        let entity = EntityRef(Desk.ticket, ticket)
+        if Double.random(in: 0..<1, using: &rng) < config.moveShare {
+            write([.set(entity: entity, field: "queue", value: .string(Self.queue(Int.random(in: 0..<config.queues, using: &rng))))],
+                  on: .partial(index))
+        } else {
+            messageCount += 1
+            write([.claim(entity: entity, action: .claim, holder: agent.author, leaseSeconds: 900, observed: nil),
+                   .makeInsert(EntityRef(Desk.message, "m\(messageCount)"), [
+                       Field("direction", .string("outbound")), Field("text", .string(text())), Field("ticket", .string(ticket))])],
+                  on: .partial(index))
+        }
+    }
+
+    /// A lead on hub 1 moves a random imported ticket (nobody's touch).
+    mutating func leadMove() {
+        guard ticketCount > 0 else { return }
+        let ticket = "tw\(Int.random(in: 1...ticketCount, using: &rng))"
+        guard hubs[1].holdsTicket(ticket) else { return }
+        write([.set(entity: EntityRef(Desk.ticket, ticket), field: "queue",
+                    value: .string(Self.queue(Int.random(in: 0..<config.queues, using: &rng))))], on: .hub(1))
+    }
+
+    /// A partial node swaps one of its queues for another.
+    mutating func changeSubscription() {
+        let index = Int.random(in: 0..<partials.count, using: &rng)
+        var queues = partials[index].subscription.queues
+        queues.remove(queues.sorted().randomElement(using: &rng)!)
+        queues.insert(Self.queue(Int.random(in: 0..<config.queues, using: &rng)))
+        let subscription = Subscription(queues: queues)
+        partials[index].resubscribe(subscription)
+        for hub in hubsOf[index] { hubs[hub].subscribe(peer: partials[index].author, subscription) }
+    }
+
+    // MARK: sync
+
+    /// Carries `batch` over the wire format: encoded and decoded with the direction's dictionary.
+    mutating func wire(_ batch: PartialBatch, from: Node, to: Node) -> PartialBatch {
+        guard !batch.runs.isEmpty else { return batch }
+        let direction = "\(from)>\(to)"
+        var encoder = dictionaries[direction + "e"] ?? RunDictionary()
+        var decoder = dictionaries[direction + "d"] ?? RunDictionary()
+        let bytes = RunV2.encode(batch.runs, dictionary: &encoder)
+        let runs = try! RunV2.decode(bytes, dictionary: &decoder)
+        dictionaries[direction + "e"] = encoder
+        dictionaries[direction + "d"] = decoder
+        figures.wireBytes += bytes.count
+        figures.wireOps += batch.opCount
+        var out = batch
+        out.runs = runs
+        return out
+    }
+
+    /// One round: hubs pull from each other (within their side of a partition), each partial node pulls from its hubs
+    /// and each of its hubs pulls from it. Returns the ops carried.
+    mutating func round() -> Int {
+        figures.rounds += 1
+        var carried = 0
+        for a in hubs.indices {
+            for b in hubs.indices where a != b && (!partitioned || (a < hubs.count / 2) == (b < hubs.count / 2)) {
+                let batch = wire(hubs[b].answer(hubs[a].request, from: hubs[a].author), from: .hub(b), to: .hub(a))
+                carried += batch.opCount
+                hubs[a].receive(batch, fromFull: true)
+            }
+        }
+        for index in partials.indices {
+            for hub in hubsOf[index] {
+                let down = wire(hubs[hub].answer(partials[index].request, from: partials[index].author),
+                                from: .hub(hub), to: .partial(index))
+                carried += down.opCount
+                partials[index].receive(down, fromFull: true)
+                let up = wire(partials[index].answer(hubs[hub].request, from: hubs[hub].author),
+                              from: .partial(index), to: .hub(hub))
+                carried += up.opCount
+                hubs[hub].receive(up, fromFull: false)
+            }
+        }
+        return carried
+    }
+
+    /// Runs the workload: imports in chunks with agent actions, lead moves and subscription changes between rounds;
+    /// the hubs partitioned in two for the middle third; then rounds until the team is quiet.
+    mutating func run() -> Figures {
+        let chunks = (config.tickets + config.importChunk - 1) / config.importChunk
+        for chunk in 0..<chunks {
+            partitioned = chunk >= chunks / 3 && chunk < 2 * chunks / 3
+            importTickets(min(config.importChunk, config.tickets - ticketCount))
+            let actions = Int((Double(config.importChunk) * config.actionsPerTicket).rounded())
+            for _ in 0..<actions { agentAction() }
+            if chunk % 4 == 1 { leadMove() }
+            if chunk % 10 == 5 { changeSubscription() }
+            _ = round()
+        }
+        partitioned = false
+        var quiet = 0
+        while quiet < 2 && figures.quietRounds < 200 {
+            figures.quietRounds += 1
+            let carried = round()
+            quiet = carried == 0 && partials.allSatisfy({ $0.wanted.isEmpty }) ? quiet + 1 : 0
+        }
+        check()
+        return figures
+    }
+
+    // MARK: the model's verdict
+
+    /// What node `author` with `subscription` must hold: `g`, the tickets of its queues (by the last `queue` write)
+    /// and those it wrote in, their customers' profiles, and its own log.
+    func expected(_ author: AuthorID, _ subscription: Subscription) -> Set<OpRef> {
+        var tickets = touchedBy[author] ?? []
+        for (ticket, _) in customerOf where subscription.queues.contains(queueOf[ticket]?.queue ?? RoutingRules.defaultQueue) {
+            tickets.insert(ticket)
+        }
+        var scopes: Set<String> = [Scope.global]
+        for ticket in tickets {
+            scopes.insert(Scope.ticket(ticket))
+            if let customer = customerOf[ticket] { scopes.insert(Scope.customer(customer)) }
+        }
+        return Set(written.filter { $0.key.author == author || scopes.contains($0.value.scope) }.keys)
+    }
+
+    mutating func check() {
+        let all = Set(written.keys)
+        figures.ops = written.count
+        figures.bytes = written.values.reduce(0) { $0 + $1.size }
+        for (index, hub) in hubs.enumerated() {
+            let held = hub.heldOps
+            if Set(held.keys) != all { figures.mismatches.append("hub \(index): holds \(held.count) of \(all.count) ops") }
+            add(hub.counters)
+        }
+        var shares: [Double] = [], opShares: [Double] = []
+        for (index, partial) in partials.enumerated() {
+            let held = partial.heldOps
+            let want = expected(partial.author, partial.subscription)
+            if Set(held.keys) != want {
+                let missing = want.subtracting(held.keys).count, extra = Set(held.keys).subtracting(want).count
+                let extraScopes = Set(Set(held.keys).subtracting(want).map { written[$0]?.scope ?? "?" }).sorted()
+                let missingScopes = Set(want.subtracting(held.keys).map { written[$0]?.scope ?? "?" }).sorted()
+                figures.mismatches.append("partial \(index): \(missing) missing \(missingScopes.prefix(4)), \(extra) extra \(extraScopes.prefix(4)) of \(want.count)")
+            }
+            for (ref, hash) in held where written[ref]?.hash != hash {
+                figures.mismatches.append("partial \(index): \(ref) has another hash")
+                break
+            }
+            shares.append(Double(partial.storage.bytes) / Double(figures.bytes))
+            opShares.append(Double(held.count) / Double(figures.ops))
+            add(partial.counters)
+        }
+        figures.meanHeldShare = shares.reduce(0, +) / Double(shares.count)
+        figures.maxHeldShare = shares.max() ?? 0
+        figures.meanHeldOpShare = opShares.reduce(0, +) / Double(opShares.count)
+    }
+
+    private mutating func add(_ counters: PartialCounters) {
+        figures.counters.refusedRuns += counters.refusedRuns
+        figures.counters.scopeGaps += counters.scopeGaps
+        figures.counters.unprovenScopes += counters.unprovenScopes
+        figures.counters.duplicates += counters.duplicates
+        figures.counters.dropped += counters.dropped
+    }
+}

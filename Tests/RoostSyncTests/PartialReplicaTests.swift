@@ -1,0 +1,205 @@
+import Foundation
+import RoostCore
+import RoostCrypto
+@testable import RoostSync
+import Testing
+
+// Partial replication (Protocol/SPEC-partial.md) between PartialReplica values: what a partial node is sent, what it
+// refuses, and what it drops. PartialMeshTests runs the same code at team size.
+
+@Suite struct PartialReplicaTests {
+    static func key(_ byte: UInt8) -> SigningKey { try! SigningKey(seed: [UInt8](repeating: byte, count: 32)) }
+    static func hlc(_ ms: UInt64) -> HLC { HLC(physicalMillis: 1_767_225_600_000 + ms, logical: 0) }
+    static let g = OpCryptoV2.scopeID(Scope.global)
+    static func t(_ key: String) -> ScopeID { OpCryptoV2.scopeID(Scope.ticket(key)) }
+
+    static func ticket(_ key: String, queue: String, customer: String) -> [OpBody] {
+        [.makeInsert(EntityRef(Desk.ticket, key), [Field("customer", .string(customer))]),
+         .makeInsert(EntityRef(Desk.message, "m-" + key), [Field("text", .string("help")), Field("ticket", .string(key))]),
+         .set(entity: EntityRef(Desk.ticket, key), field: "queue", value: .string(queue))]
+    }
+
+    static func move(_ key: String, to queue: String) -> OpBody {
+        .set(entity: EntityRef(Desk.ticket, key), field: "queue", value: .string(queue))
+    }
+
+    /// `receiver` pulls from `sender` once.
+    static func pull(_ receiver: inout PartialReplica, from sender: inout PartialReplica) {
+        let batch = sender.answer(receiver.request, from: receiver.author)
+        receiver.receive(batch, fromFull: sender.isFull)
+    }
+
+    @Test("a partial node is sent g, its queue's tickets and their customers, and nothing else")
+    func sentOnlyItsQueues() throws {
+        var hub = PartialReplica(key: Self.key(1), subscription: .full)
+        var paris = PartialReplica(key: Self.key(2), subscription: Subscription(queues: ["paris"]))
+        hub.subscribe(peer: paris.author, paris.subscription)
+        try hub.write([.set(entity: EntityRef("sla-policy", "default"), field: "first_reply_min", value: .int(30))], at: Self.hlc(1))
+        try hub.write(Self.ticket("p1", queue: "paris", customer: "u1") + Self.ticket("r1", queue: "rome", customer: "u2")
+                      + [.makeInsert(EntityRef(Desk.customer, "u1"), [Field("handle", .string("@u1"))]),
+                         .makeInsert(EntityRef(Desk.customer, "u2"), [Field("handle", .string("@u2"))])], at: Self.hlc(2))
+        Self.pull(&paris, from: &hub)
+        Self.pull(&paris, from: &hub)
+        let scopes = Set(paris.heldOps.keys.map { paris.scope(of: $0)! })
+        #expect(scopes == [Self.g, Self.t("p1"), OpCryptoV2.scopeID("c/u1")])
+        #expect(paris.heldOps.count == 5)   // the policy, p1's three ops, u1's profile
+        #expect(paris.counters == PartialCounters(), "\(paris.counters)")
+        #expect(paris.wanted.isEmpty)
+    }
+
+    @Test("a ticket moved out of the queue is dropped; moved back in, it comes back whole")
+    func movesDropAndBringBack() throws {
+        var hub = PartialReplica(key: Self.key(1), subscription: .full)
+        var paris = PartialReplica(key: Self.key(2), subscription: Subscription(queues: ["paris"]))
+        hub.subscribe(peer: paris.author, paris.subscription)
+        try hub.write(Self.ticket("p1", queue: "paris", customer: "u1"), at: Self.hlc(1))
+        Self.pull(&paris, from: &hub)
+        #expect(paris.heldTickets == ["p1"])
+        #expect(paris.heldOps.count == 3)
+        try hub.write([Self.move("p1", to: "rome")], at: Self.hlc(2))
+        Self.pull(&paris, from: &hub)
+        #expect(paris.heldTickets.isEmpty)
+        #expect(paris.heldOps.isEmpty, "every op of the ticket dropped")
+        try hub.write([.set(entity: EntityRef(Desk.ticket, "p1"), field: "subject", value: .string("router"))], at: Self.hlc(3))
+        Self.pull(&paris, from: &hub)
+        #expect(paris.heldOps.isEmpty, "ops of a ticket in another queue are not sent")
+        try hub.write([Self.move("p1", to: "paris")], at: Self.hlc(4))
+        Self.pull(&paris, from: &hub)
+        #expect(paris.heldTickets == ["p1"])
+        #expect(paris.heldOps.count == 6, "the whole history, the ops written while it was away included")
+        #expect(paris.queue(of: "p1") == "paris")
+    }
+
+    @Test("an agent keeps the tickets it wrote in after they leave its queues; unsubscribing drops the rest")
+    func touchedTicketsStayAndUnsubscribingDrops() throws {
+        var hub = PartialReplica(key: Self.key(1), subscription: .full)
+        var agent = PartialReplica(key: Self.key(2), subscription: Subscription(queues: ["paris"]))
+        hub.subscribe(peer: agent.author, agent.subscription)
+        try hub.write(Self.ticket("p1", queue: "paris", customer: "u1") + Self.ticket("p2", queue: "paris", customer: "u2"),
+                      at: Self.hlc(1))
+        Self.pull(&agent, from: &hub)
+        try agent.write([.claim(entity: EntityRef(Desk.ticket, "p1"), action: .claim, holder: agent.author, leaseSeconds: 900,
+                                observed: nil)], at: Self.hlc(2))
+        Self.pull(&hub, from: &agent)
+        try hub.write([Self.move("p1", to: "rome"), Self.move("p2", to: "rome")], at: Self.hlc(3))
+        Self.pull(&agent, from: &hub)
+        #expect(agent.heldTickets == ["p1"], "p1 was claimed by this agent, p2 was not")
+        agent.resubscribe(Subscription(queues: ["oslo"]))
+        hub.subscribe(peer: agent.author, agent.subscription)
+        #expect(agent.heldTickets == ["p1"])
+        Self.pull(&agent, from: &hub)
+        #expect(agent.heldTickets == ["p1"])
+        #expect(agent.counters.dropped >= 3)
+    }
+
+    @Test("regression (mesh seed 1572930): a ticket sent whole by a hub that had not seen its move out is dropped when that hub sees it")
+    func staleBackfillAfterTheMoveOutIsUndone() throws {
+        var a = PartialReplica(key: Self.key(1), subscription: .full)
+        var b = PartialReplica(key: Self.key(3), subscription: .full)
+        var paris = PartialReplica(key: Self.key(2), subscription: Subscription(queues: ["paris"]))
+        a.subscribe(peer: paris.author, paris.subscription)
+        b.subscribe(peer: paris.author, paris.subscription)
+        try a.write(Self.ticket("k", queue: "rome", customer: "u1"), at: Self.hlc(1))
+        Self.pull(&b, from: &a)
+        Self.pull(&paris, from: &a)
+        Self.pull(&paris, from: &b)
+        try b.write([Self.move("k", to: "paris")], at: Self.hlc(2))     // a lead on b moves it in
+        Self.pull(&a, from: &b)
+        try a.write([Self.move("k", to: "oslo")], at: Self.hlc(3))      // and one on a moves it on
+        Self.pull(&paris, from: &a)                                     // paris's vector passes the move out
+        #expect(paris.heldTickets.isEmpty)
+        Self.pull(&paris, from: &b)                                     // b, stale, sends k whole
+        #expect(paris.heldTickets == ["k"])
+        Self.pull(&b, from: &a)                                         // b sees the move out
+        Self.pull(&paris, from: &b)
+        #expect(paris.heldTickets.isEmpty, "b sends a scope the peer left whole once more, so the move out arrives")
+        #expect(paris.heldOps.isEmpty)
+    }
+
+    @Test("an op missing from a scope chain is a gap: nothing of that scope is held, and the scope is wanted again")
+    func scopeGapIsRefusedAndWanted() throws {
+        var hub = PartialReplica(key: Self.key(1), subscription: .full)
+        var paris = PartialReplica(key: Self.key(2), subscription: Subscription(queues: ["paris"]))
+        hub.subscribe(peer: paris.author, paris.subscription)
+        try hub.write(Self.ticket("p1", queue: "paris", customer: "u1"), at: Self.hlc(1))
+        Self.pull(&paris, from: &hub)
+        #expect(paris.heldOps.count == 3)
+        try hub.write([.set(entity: EntityRef(Desk.ticket, "p1"), field: "subject", value: .string("a"))], at: Self.hlc(2))
+        try hub.write([.set(entity: EntityRef(Desk.ticket, "p1"), field: "subject", value: .string("b"))], at: Self.hlc(3))
+        var batch = hub.answer(paris.request, from: paris.author)
+        #expect(batch.runs.count == 1 && batch.runs[0].ops.count == 2)
+        batch.runs[0].ops.removeFirst()                                 // a relay withholds the first edit
+        batch.runs[0].ops[0].prev = batch.runs[0].ops[0].prev ?? hub.hash(of: OpRef(author: hub.author, epoch: 1, seq: 4))
+        batch.runs[0].ops[0].scopePrev = hub.hash(of: OpRef(author: hub.author, epoch: 1, seq: 4))
+        paris.receive(batch, fromFull: true)
+        #expect(paris.counters.scopeGaps == 1)
+        #expect(paris.heldOps.count == 3, "the op after the gap is not held")
+        #expect(paris.wanted == [Self.t("p1")])
+        Self.pull(&paris, from: &hub)                                   // want-scope answered whole
+        #expect(paris.heldOps.count == 5)
+        #expect(paris.wanted.isEmpty)
+    }
+
+    @Test("a forged body, a forged inclusion path or a withheld seal: nothing of the scope is held")
+    func forgeriesAreRefused() throws {
+        var hub = PartialReplica(key: Self.key(1), subscription: .full)
+        hub.subscribe(peer: Self.key(2).authorID, Subscription(queues: ["paris"]))
+        try hub.write(Self.ticket("p1", queue: "paris", customer: "u1") + Self.ticket("r1", queue: "rome", customer: "u2"),
+                      at: Self.hlc(1))
+        let fresh = PartialReplica(key: Self.key(2), subscription: Subscription(queues: ["paris"]))
+        let batch = hub.answer(fresh.request, from: fresh.author)
+        #expect(batch.runs[0].seals.count == 1 && batch.runs[0].seals[0].path != nil)
+
+        var tampered = batch
+        if case var .body(bytes) = tampered.runs[0].ops[1].payload {
+            bytes[bytes.count - 2] ^= 1
+            tampered.runs[0].ops[1].payload = .body(bytes)
+        }
+        var a = fresh
+        a.receive(tampered, fromFull: true)
+        #expect(a.heldOps.isEmpty)
+        #expect(a.counters.refusedRuns + a.counters.unprovenScopes == 1, "\(a.counters)")
+
+        var forgedPath = batch
+        forgedPath.runs[0].seals[0].path!.hashes[0] = Bytes32(Array(repeating: 7, count: 32))!
+        var b = fresh
+        b.receive(forgedPath, fromFull: true)
+        #expect(b.heldOps.isEmpty)
+        #expect(b.counters.unprovenScopes == 1)
+
+        var unsealed = batch
+        unsealed.runs[0].seals = []
+        var c = fresh
+        c.receive(unsealed, fromFull: true)
+        #expect(c.heldOps.isEmpty)
+        #expect(c.counters.unprovenScopes == 1)
+
+        var d = fresh
+        d.receive(batch, fromFull: true)
+        #expect(d.heldOps.count == 3, "the untouched batch is held")
+    }
+
+    @Test("a partial node may not write in a customer's scope it does not hold")
+    func writingOutsideTheHeldCustomersIsRefused() {
+        var paris = PartialReplica(key: Self.key(2), subscription: Subscription(queues: ["paris"]))
+        #expect(throws: PartialError.scopeNotHeld("c/u9")) {
+            try paris.write([.set(entity: EntityRef(Desk.customer, "u9"), field: "vip", value: .bool(true))], at: Self.hlc(1))
+        }
+        #expect(paris.heldOps.isEmpty)
+    }
+}
+
+@Suite struct ScopesTreeTests {
+    @Test("a memoized scopes tree gives the same inclusion paths as OpCryptoV2, for 1 to 70 leaves")
+    func memoizedPathsEqualTheReferenceOnes() {
+        for count in 1...70 {
+            let leaves = (0..<count).map { i in
+                OpCryptoV2.ScopeLeaf(scope: OpCryptoV2.scopeID("t/\(i)"), opHash: Bytes32(Blake2b.hash256([UInt8(i)]))!)
+            }.sorted { $0.scope < $1.scope }
+            var tree = ScopesTree(leaves)
+            for index in 0..<count {
+                #expect(tree.path(index) == OpCryptoV2.inclusionPath(leaves, index: index), "\(count) leaves, leaf \(index)")
+            }
+        }
+    }
+}
