@@ -233,6 +233,53 @@ import Testing
         }
     }
 
+    @Test("partial.json: subscribe, want-scope and partial-batch both ways; the batch verifies and gives the node p1 and u1")
+    func partialMessages() throws {
+        let file = try V.load("partial.json")
+        let messages = try V.objects(file["messages"])
+        #expect(messages.count == 4)
+        for entry in messages {
+            let name = try V.string(entry["name"]), bytes = try V.bytes(entry["hex"])
+            switch try V.string(entry["type"]) {
+            case "subscribe":
+                let queues = try #require(entry["queues"] as? [String]), everything = try #require(entry["everything"] as? Bool)
+                let value = everything ? Subscription.full : Subscription(queues: Set(queues))
+                #expect(PartialWire.encode(value) == bytes, "\(name): encodes")
+                #expect(try PartialWire.decodeSubscription(bytes) == value, "\(name): decodes")
+            case "want-scope":
+                let scopes = Set(try #require(entry["scopes"] as? [String]).map(V.scope))
+                #expect(PartialWire.encode(wantScopes: scopes) == bytes, "\(name): encodes")
+                #expect(try PartialWire.decodeWantScopes(bytes) == scopes, "\(name): decodes")
+            default:
+                var decoder = RunDictionary()
+                let batch = try PartialWire.decodeBatch(bytes, dictionary: &decoder)
+                var encoder = RunDictionary()
+                #expect(PartialWire.encode(batch, dictionary: &encoder) == bytes, "\(name): re-encodes to the same bytes")
+                #expect(batch.backfill.sorted().map { V.hex($0.bytes) } == entry["backfill"] as? [String])
+                #expect(batch.runs.flatMap { $0.ops.map { Int($0.seq) } } == entry["ops"] as? [Int])
+                #expect(V.partialScenario().bytes == bytes, "\(name): the implementation sends these bytes")
+                var node = PartialReplica(key: try SigningKey(seed: V.seedB), subscription: Subscription(queues: ["paris"]))
+                node.receive(batch, fromFull: true)
+                #expect(node.heldTickets == ["p1"] && node.heldOps.count == 4, "\(name): the node holds p1's three ops and u1")
+                #expect(node.counters == PartialCounters(), "\(name): \(node.counters)")
+            }
+        }
+        for entry in try V.objects(file["invalid_messages"]) {
+            let name = try V.string(entry["name"]), bytes = try V.bytes(entry["hex"]), expected = try V.string(entry["error"])
+            do {
+                var dictionary = RunDictionary()
+                switch try V.string(entry["type"]) {
+                case "subscribe": _ = try PartialWire.decodeSubscription(bytes)
+                case "want-scope": _ = try PartialWire.decodeWantScopes(bytes)
+                default: _ = try PartialWire.decodeBatch(bytes, dictionary: &dictionary)
+                }
+                Issue.record("\(name): accepted, expected \(expected)")
+            } catch {
+                #expect(V.errorClass(error) == expected, "\(name): \(error)")
+            }
+        }
+    }
+
     @Test("partial.json: the scopes each subscription holds (SPEC-partial.md §P.2), and their ids")
     func partialScopes() throws {
         let file = try V.load("partial.json")

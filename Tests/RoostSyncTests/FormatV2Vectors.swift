@@ -288,7 +288,7 @@ enum FormatV2Vectors {
             if let scopes { out["scopes"] = scopes.sorted().map { ["name": $0, "id": hex(scope($0).bytes)] } }
             return out
         }
-        return ["tickets": tickets, "subscriptions": [
+        return ["tickets": tickets, "messages": partialMessages(), "invalid_messages": invalidPartialMessages(), "subscriptions": [
             entry("paris only", ["paris"], ["g", "t/p1", "c/u1", "t/p4", "c/u4", "t/p5"]),
             entry("rome only", ["rome"], ["g", "t/p2", "c/u2", "t/p4", "c/u4"]),
             entry("the default queue", ["default"], ["g", "t/p3", "c/u1", "t/p4", "c/u4"]),
@@ -296,6 +296,58 @@ enum FormatV2Vectors {
             entry("a queue nobody uses", ["oslo"], ["g", "t/p4", "c/u4"]),
             entry("full node", nil, nil),
         ]]
+    }
+
+    /// A hub (seed A) that imported p1 (queue paris, customer u1) and r1 (queue rome), and the batch it sends a fresh
+    /// node of seed B subscribed to paris: p1 and u1 whole, with prev, scope prev, head and inclusion paths.
+    static func partialScenario() -> (hub: PartialReplica, batch: PartialBatch, bytes: [UInt8]) {
+        var hub = PartialReplica(key: try! SigningKey(seed: seedA), epoch: epoch, subscription: .full)
+        let paris = try! SigningKey(seed: seedB).authorID
+        hub.subscribe(peer: paris, Subscription(queues: ["paris"]))
+        func ticket(_ key: String, _ queue: String, _ customer: String, _ text: String) -> [OpBody] {
+            [.makeInsert(EntityRef(Desk.customer, customer), [Field("handle", .string("@" + customer))]),
+             .makeInsert(EntityRef(Desk.ticket, key), [Field("customer", .string(customer))]),
+             .makeInsert(EntityRef(Desk.message, "m-" + key), [Field("text", .string(text)), Field("ticket", .string(key))]),
+             .set(entity: EntityRef(Desk.ticket, key), field: "queue", value: .string(queue))]
+        }
+        try! hub.write(ticket("r1", "rome", "u2", "ciao") + ticket("p1", "paris", "u1", "bonjour"), at: hlc(1000))
+        let batch = hub.answer(PartialRequest(vector: [:], want: []), from: paris)
+        var dictionary = RunDictionary()
+        return (hub, batch, PartialWire.encode(batch, dictionary: &dictionary))
+    }
+
+    static func partialMessages() -> [[String: Any]] {
+        let scenario = partialScenario()
+        return [
+            ["name": "subscribe to paris and rome", "type": "subscribe", "queues": ["paris", "rome"], "everything": false,
+             "hex": hex(PartialWire.encode(Subscription(queues: ["rome", "paris"])))],
+            ["name": "subscribe to everything (a full node)", "type": "subscribe", "queues": [String](), "everything": true,
+             "hex": hex(PartialWire.encode(Subscription.full))],
+            ["name": "want-scope t/p1 and c/u1", "type": "want-scope", "scopes": ["c/u1", "t/p1"],
+             "hex": hex(PartialWire.encode(wantScopes: [scope("t/p1"), scope("c/u1")]))],
+            ["name": "partial-batch: a hub's first batch for a node subscribed to paris", "type": "partial-batch",
+             "backfill": scenario.batch.backfill.sorted().map { hex($0.bytes) },
+             "covered": scenario.batch.covered.map { ["author": hex($0.key.author.key), "epoch": String($0.key.epoch), "seq": String($0.value)] },
+             "ops": scenario.batch.runs.flatMap { $0.ops.map { Int($0.seq) } },
+             "hex": hex(scenario.bytes)],
+        ]
+    }
+
+    static func invalidPartialMessages() -> [[String: Any]] {
+        let p = Array("paris".utf8), r = Array("rome".utf8)
+        var unsorted = ByteWriter(); unsorted.u8(0); unsorted.varint(2); unsorted.varBytes(r); unsorted.varBytes(p)
+        var fullWithQueue = ByteWriter(); fullWithQueue.u8(1); fullWithQueue.varint(1); fullWithQueue.varBytes(p)
+        var emptyWant = ByteWriter(); emptyWant.varint(0)
+        var twice = ByteWriter(); twice.varint(2); twice.scope(scope("g")); twice.scope(scope("g"))
+        var zeroSeq = ByteWriter(); zeroSeq.varint(0); zeroSeq.varint(1); zeroSeq.bytes32(try! SigningKey(seed: seedA).authorID.key)
+        zeroSeq.varint(1); zeroSeq.varint(0); zeroSeq.varint(0)
+        return [
+            ["name": "subscribe: queues not sorted", "type": "subscribe", "hex": hex(unsorted.bytes), "error": "notCanonical"],
+            ["name": "subscribe: everything and a queue", "type": "subscribe", "hex": hex(fullWithQueue.bytes), "error": "notCanonical"],
+            ["name": "want-scope: no scope", "type": "want-scope", "hex": hex(emptyWant.bytes), "error": "notCanonical"],
+            ["name": "want-scope: a scope twice", "type": "want-scope", "hex": hex(twice.bytes), "error": "notCanonical"],
+            ["name": "partial-batch: covered seq 0", "type": "partial-batch", "hex": hex(zeroSeq.bytes), "error": "notCanonical"],
+        ]
     }
 
     static func facts(_ json: [[String: Any]]) throws -> [TicketScopeFacts] {

@@ -209,21 +209,19 @@ struct PartialMesh {
 
     // MARK: sync
 
-    /// Carries `batch` over the wire format: encoded and decoded with the direction's dictionary.
+    /// Carries `batch` over the wire: `PartialWire` encoded and decoded with the direction's dictionary.
     mutating func wire(_ batch: PartialBatch, from: Node, to: Node) -> PartialBatch {
-        guard !batch.runs.isEmpty else { return batch }
+        guard !batch.isEmpty else { return batch }
         let direction = "\(from)>\(to)"
         var encoder = dictionaries[direction + "e"] ?? RunDictionary()
         var decoder = dictionaries[direction + "d"] ?? RunDictionary()
-        let bytes = RunV2.encode(batch.runs, dictionary: &encoder)
-        let runs = try! RunV2.decode(bytes, dictionary: &decoder)
+        let bytes = PartialWire.encode(batch, dictionary: &encoder)
+        let decoded = try! PartialWire.decodeBatch(bytes, dictionary: &decoder)
         dictionaries[direction + "e"] = encoder
         dictionaries[direction + "d"] = decoder
         figures.wireBytes += bytes.count
         figures.wireOps += batch.opCount
-        var out = batch
-        out.runs = runs
-        return out
+        return decoded
     }
 
     /// One round: hubs pull from each other (within their side of a partition), each partial node pulls from its hubs
