@@ -30,6 +30,8 @@ struct PartialMesh {
     struct Figures {
         var ops = 0, bytes = 0
         var meanHeldShare = 0.0, maxHeldShare = 0.0, meanHeldOpShare = 0.0
+        /// Share of the log's bytes that are routing register writes (what every node would hold were they in `g`).
+        var routingShare = 0.0
         var rounds = 0, quietRounds = 0
         var wireBytes = 0, wireOps = 0
         var counters = PartialCounters()
@@ -47,7 +49,7 @@ struct PartialMesh {
     var partitioned = false
 
     // The model.
-    struct ModelOp { var scope: String; var size: Int; var hash: Bytes32 }
+    struct ModelOp { var scope: String; var size: Int; var hash: Bytes32; var routing = false }
     var written: [OpRef: ModelOp] = [:]
     var queueOf: [String: (stamp: Stamp, queue: String?)] = [:]
     var customerOf: [String: String] = [:]
@@ -118,7 +120,12 @@ struct PartialMesh {
             let ref = OpRef(author: replica.author, epoch: replica.epoch, seq: seq)
             let body = bodies[offset]
             let name = Scope.name(of: body) { _ in nil }
-            written[ref] = ModelOp(scope: name, size: OpHeaderV2.encodedLength + body.encodedV2().count, hash: replica.hash(of: ref)!)
+            var isRouting = false
+            if case let .set(entity, field, _) = body, entity.collection == Desk.ticket, ["queue", "status", "tier"].contains(field) {
+                isRouting = true
+            }
+            written[ref] = ModelOp(scope: name, size: OpHeaderV2.encodedLength + body.encodedV2().count, hash: replica.hash(of: ref)!,
+                                   routing: isRouting)
             if name.hasPrefix("t/") { touchedBy[replica.author, default: []].insert(String(name.dropFirst(2))) }
             switch body {
             case let .set(entity, "queue", value) where entity.collection == Desk.ticket:
@@ -296,6 +303,7 @@ struct PartialMesh {
         let all = Set(written.keys)
         figures.ops = written.count
         figures.bytes = written.values.reduce(0) { $0 + $1.size }
+        figures.routingShare = Double(written.values.reduce(0) { $0 + ($1.routing ? $1.size : 0) }) / Double(figures.bytes)
         for (index, hub) in hubs.enumerated() {
             let held = hub.heldOps
             if Set(held.keys) != all { figures.mismatches.append("hub \(index): holds \(held.count) of \(all.count) ops") }
