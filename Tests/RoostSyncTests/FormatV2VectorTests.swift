@@ -259,7 +259,7 @@ import Testing
                 #expect(batch.runs.flatMap { $0.ops.map { Int($0.seq) } } == entry["ops"] as? [Int])
                 #expect(V.partialScenario().bytes == bytes, "\(name): the implementation sends these bytes")
                 var node = PartialReplica(key: try SigningKey(seed: V.seedB), subscription: Subscription(queues: ["paris"]))
-                node.receive(batch, fromFull: true)
+                node.receive(batch, from: try SigningKey(seed: V.seedA).authorID, fromFull: true)
                 #expect(node.heldTickets == ["p1"] && node.heldOps.count == 4, "\(name): the node holds p1's three ops and u1")
                 #expect(node.counters == PartialCounters(), "\(name): \(node.counters)")
             }

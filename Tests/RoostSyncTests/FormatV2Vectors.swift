@@ -339,7 +339,7 @@ enum FormatV2Vectors {
         var fullWithQueue = ByteWriter(); fullWithQueue.u8(1); fullWithQueue.varint(1); fullWithQueue.varBytes(p)
         var emptyWant = ByteWriter(); emptyWant.varint(0)
         var twice = ByteWriter(); twice.varint(2); twice.scope(scope("g")); twice.scope(scope("g"))
-        var zeroSeq = ByteWriter(); zeroSeq.varint(0); zeroSeq.varint(1); zeroSeq.bytes32(try! SigningKey(seed: seedA).authorID.key)
+        var zeroSeq = ByteWriter(); zeroSeq.varint(1); zeroSeq.varint(0); zeroSeq.varint(1); zeroSeq.bytes32(try! SigningKey(seed: seedA).authorID.key)
         zeroSeq.varint(1); zeroSeq.varint(0); zeroSeq.varint(0)
         return [
             ["name": "subscribe: queues not sorted", "type": "subscribe", "hex": hex(unsorted.bytes), "error": "notCanonical"],

@@ -25,6 +25,8 @@ struct PartialMesh {
         var moveShare = 0.1
         /// Text of a message, in characters (TWCS tweets average ~110).
         var messageLength = 110
+        /// Percent of batches lost on the way (a connection that dropped).
+        var lossPercent = 5
     }
 
     struct Figures {
@@ -33,7 +35,7 @@ struct PartialMesh {
         /// Share of the log's bytes that are routing register writes (what every node would hold were they in `g`).
         var routingShare = 0.0
         var rounds = 0, quietRounds = 0
-        var wireBytes = 0, wireOps = 0
+        var wireBytes = 0, wireOps = 0, lostBatches = 0
         var counters = PartialCounters()
         var mismatches: [String] = []
     }
@@ -47,6 +49,8 @@ struct PartialMesh {
     var tick: UInt64 = 0
     var figures = Figures()
     var partitioned = false
+    var lossRNG: SplitMix64
+    var lost = 0
 
     // The model.
     struct ModelOp { var scope: String; var size: Int; var hash: Bytes32; var routing = false }
@@ -71,6 +75,7 @@ struct PartialMesh {
     init(_ config: Config) {
         self.config = config
         rng = SplitMix64(seed: config.seed)
+        lossRNG = SplitMix64(seed: config.seed ^ 0x1055)
         func key(_ index: Int) -> SigningKey {
             var seed = [UInt8](repeating: 0, count: 32)
             withUnsafeBytes(of: UInt64(index + 1).bigEndian) { for (i, b) in $0.enumerated() { seed[24 + i] = b } }
@@ -216,9 +221,16 @@ struct PartialMesh {
 
     // MARK: sync
 
-    /// Carries `batch` over the wire: `PartialWire` encoded and decoded with the direction's dictionary.
-    mutating func wire(_ batch: PartialBatch, from: Node, to: Node) -> PartialBatch {
+    /// Carries `batch` over the wire: `PartialWire` encoded and decoded with the direction's dictionary; nil when
+    /// the batch is lost (then the dictionaries of that direction start over, as a new session's would).
+    mutating func wire(_ batch: PartialBatch, from: Node, to: Node) -> PartialBatch? {
         guard !batch.isEmpty else { return batch }
+        if Int(lossRNG.next() % 100) < config.lossPercent {
+            lost += 1
+            dictionaries["\(from)>\(to)e"] = nil
+            dictionaries["\(from)>\(to)d"] = nil
+            return nil
+        }
         let direction = "\(from)>\(to)"
         var encoder = dictionaries[direction + "e"] ?? RunDictionary()
         var decoder = dictionaries[direction + "d"] ?? RunDictionary()
@@ -238,21 +250,28 @@ struct PartialMesh {
         var carried = 0
         for a in hubs.indices {
             for b in hubs.indices where a != b && (!partitioned || (a < hubs.count / 2) == (b < hubs.count / 2)) {
-                let batch = wire(hubs[b].answer(hubs[a].request, from: hubs[a].author), from: .hub(b), to: .hub(a))
+                guard let batch = wire(hubs[b].answer(hubs[a].request(to: hubs[b].author), from: hubs[a].author),
+                                       from: .hub(b), to: .hub(a)) else { carried += 1; continue }
                 carried += batch.opCount
-                hubs[a].receive(batch, fromFull: true)
+                hubs[a].receive(batch, from: hubs[b].author, fromFull: true)
             }
         }
         for index in partials.indices {
             for hub in hubsOf[index] {
-                let down = wire(hubs[hub].answer(partials[index].request, from: partials[index].author),
-                                from: .hub(hub), to: .partial(index))
-                carried += down.opCount
-                partials[index].receive(down, fromFull: true)
-                let up = wire(partials[index].answer(hubs[hub].request, from: hubs[hub].author),
-                              from: .partial(index), to: .hub(hub))
-                carried += up.opCount
-                hubs[hub].receive(up, fromFull: false)
+                if let down = wire(hubs[hub].answer(partials[index].request(to: hubs[hub].author), from: partials[index].author),
+                                   from: .hub(hub), to: .partial(index)) {
+                    carried += down.opCount
+                    partials[index].receive(down, from: hubs[hub].author, fromFull: true)
+                } else {
+                    carried += 1
+                }
+                if let up = wire(partials[index].answer(hubs[hub].request(to: partials[index].author), from: hubs[hub].author),
+                                 from: .partial(index), to: .hub(hub)) {
+                    carried += up.opCount
+                    hubs[hub].receive(up, from: partials[index].author, fromFull: false)
+                } else {
+                    carried += 1
+                }
             }
         }
         return carried
@@ -279,6 +298,7 @@ struct PartialMesh {
             quiet = carried == 0 && partials.allSatisfy({ $0.wanted.isEmpty }) ? quiet + 1 : 0
         }
         check()
+        figures.lostBatches = lost
         return figures
     }
 

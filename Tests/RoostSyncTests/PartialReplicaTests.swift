@@ -25,8 +25,8 @@ import Testing
 
     /// `receiver` pulls from `sender` once.
     static func pull(_ receiver: inout PartialReplica, from sender: inout PartialReplica) {
-        let batch = sender.answer(receiver.request, from: receiver.author)
-        receiver.receive(batch, fromFull: sender.isFull)
+        let batch = sender.answer(receiver.request(to: sender.author), from: receiver.author)
+        receiver.receive(batch, from: sender.author, fromFull: sender.isFull)
     }
 
     @Test("a partial node is sent g, its queue's tickets and their customers, and nothing else")
@@ -116,6 +116,22 @@ import Testing
         #expect(paris.heldOps.isEmpty)
     }
 
+    @Test("a lost batch's whole tickets are sent again: the next request acknowledges only what arrived")
+    func lostWholeScopesAreSentAgain() throws {
+        var hub = PartialReplica(key: Self.key(1), subscription: .full)
+        var paris = PartialReplica(key: Self.key(2), subscription: Subscription(queues: ["paris"]))
+        hub.subscribe(peer: paris.author, paris.subscription)
+        try hub.write(Self.ticket("k", queue: "rome", customer: "u1"), at: Self.hlc(1))
+        Self.pull(&paris, from: &hub)                                   // paris's vector passes k's history
+        #expect(paris.heldOps.isEmpty)
+        try hub.write([Self.move("k", to: "paris")], at: Self.hlc(2))
+        let lost = hub.answer(paris.request(to: hub.author), from: paris.author)
+        #expect(lost.backfill == [Self.t("k"), OpCryptoV2.scopeID("c/u1")] && lost.number == 2)
+        Self.pull(&paris, from: &hub)                                   // the request still acknowledges batch 1
+        #expect(paris.heldTickets == ["k"])
+        #expect(paris.heldOps.count == 4, "k's four ops, its history included")
+    }
+
     @Test("an op missing from a scope chain is a gap: nothing of that scope is held, and the scope is wanted again")
     func scopeGapIsRefusedAndWanted() throws {
         var hub = PartialReplica(key: Self.key(1), subscription: .full)
@@ -126,12 +142,12 @@ import Testing
         #expect(paris.heldOps.count == 3)
         try hub.write([.set(entity: EntityRef(Desk.ticket, "p1"), field: "subject", value: .string("a"))], at: Self.hlc(2))
         try hub.write([.set(entity: EntityRef(Desk.ticket, "p1"), field: "subject", value: .string("b"))], at: Self.hlc(3))
-        var batch = hub.answer(paris.request, from: paris.author)
+        var batch = hub.answer(paris.request(to: hub.author), from: paris.author)
         #expect(batch.runs.count == 1 && batch.runs[0].ops.count == 2)
         batch.runs[0].ops.removeFirst()                                 // a relay withholds the first edit
         batch.runs[0].ops[0].prev = batch.runs[0].ops[0].prev ?? hub.hash(of: OpRef(author: hub.author, epoch: 1, seq: 4))
         batch.runs[0].ops[0].scopePrev = hub.hash(of: OpRef(author: hub.author, epoch: 1, seq: 4))
-        paris.receive(batch, fromFull: true)
+        paris.receive(batch, from: hub.author, fromFull: true)
         #expect(paris.counters.scopeGaps == 1)
         #expect(paris.heldOps.count == 3, "the op after the gap is not held")
         #expect(paris.wanted == [Self.t("p1")])
@@ -147,7 +163,7 @@ import Testing
         try hub.write(Self.ticket("p1", queue: "paris", customer: "u1") + Self.ticket("r1", queue: "rome", customer: "u2"),
                       at: Self.hlc(1))
         let fresh = PartialReplica(key: Self.key(2), subscription: Subscription(queues: ["paris"]))
-        let batch = hub.answer(fresh.request, from: fresh.author)
+        let batch = hub.answer(fresh.request(to: hub.author), from: fresh.author)
         #expect(batch.runs[0].seals.count == 1 && batch.runs[0].seals[0].path != nil)
 
         var tampered = batch
@@ -156,26 +172,26 @@ import Testing
             tampered.runs[0].ops[1].payload = .body(bytes)
         }
         var a = fresh
-        a.receive(tampered, fromFull: true)
+        a.receive(tampered, from: hub.author, fromFull: true)
         #expect(a.heldOps.isEmpty)
         #expect(a.counters.refusedRuns + a.counters.unprovenScopes == 1, "\(a.counters)")
 
         var forgedPath = batch
         forgedPath.runs[0].seals[0].path!.hashes[0] = Bytes32(Array(repeating: 7, count: 32))!
         var b = fresh
-        b.receive(forgedPath, fromFull: true)
+        b.receive(forgedPath, from: hub.author, fromFull: true)
         #expect(b.heldOps.isEmpty)
         #expect(b.counters.unprovenScopes == 1)
 
         var unsealed = batch
         unsealed.runs[0].seals = []
         var c = fresh
-        c.receive(unsealed, fromFull: true)
+        c.receive(unsealed, from: hub.author, fromFull: true)
         #expect(c.heldOps.isEmpty)
         #expect(c.counters.unprovenScopes == 1)
 
         var d = fresh
-        d.receive(batch, fromFull: true)
+        d.receive(batch, from: hub.author, fromFull: true)
         #expect(d.heldOps.count == 3, "the untouched batch is held")
     }
 

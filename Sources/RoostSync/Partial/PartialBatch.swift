@@ -7,11 +7,15 @@ public struct PartialRequest: Sendable {
     public var vector: [LogID: UInt64]
     /// Scopes the receiver holds and lacks history of.
     public var want: Set<ScopeID>
+    /// The number of the last `partial-batch` the receiver applied from this sender (`partial-ack`), 0 for none: what
+    /// the sender sent whole in later batches was lost and is sent again.
+    public var ack: UInt64
 
     /// Creates a request.
-    public init(vector: [LogID: UInt64], want: Set<ScopeID>) {
+    public init(vector: [LogID: UInt64], want: Set<ScopeID>, ack: UInt64 = 0) {
         self.vector = vector
         self.want = want
+        self.ack = ack
     }
 }
 
@@ -27,11 +31,15 @@ public struct PartialBatch: Sendable {
     /// by a sender that holds the whole log.
     public var covered: [LogID: UInt64]
 
+    /// The sender's number for this batch to this receiver (from 1; 0 when the sender keeps no view of the receiver).
+    public var number: UInt64
+
     /// Creates a batch.
-    public init(runs: [RunV2], backfill: Set<ScopeID>, covered: [LogID: UInt64]) {
+    public init(runs: [RunV2], backfill: Set<ScopeID>, covered: [LogID: UInt64], number: UInt64 = 0) {
         self.runs = runs
         self.backfill = backfill
         self.covered = covered
+        self.number = number
     }
 
     /// Ops carried.

@@ -1,4 +1,4 @@
-import RoostCore
+public import RoostCore
 import RoostCrypto
 
 extension PartialReplica {
@@ -9,8 +9,10 @@ extension PartialReplica {
     /// op is the leaf of its scope in a signed seal (inclusion path, or the whole range in the run). A run that does
     /// not resolve is refused whole; a scope with a gap is refused and wanted again; nothing half-checked is held.
     ///
-    /// `fromFull` says whether the sender holds every log whole: only then does `covered` advance the vector.
-    public mutating func receive(_ batch: PartialBatch, fromFull: Bool) {
+    /// `fromFull` says whether the sender holds every log whole: only then does `covered` advance the vector. The
+    /// batch's number is acknowledged to `sender` in the next request to it.
+    public mutating func receive(_ batch: PartialBatch, from sender: AuthorID, fromFull: Bool) {
+        if batch.number > 0 { lastBatch[sender] = batch.number }
         var changes = Changes()
         for run in batch.runs {
             let log = LogID(author: run.author, epoch: run.epoch)

@@ -28,12 +28,20 @@ extension PartialReplica {
             }
             return PartialBatch(runs: runs, backfill: [], covered: covered)
         }
+        // What the batches the peer has not acknowledged sent whole or once more is sent again: they were lost.
+        for lost in view.unacknowledged where lost.number > request.ack {
+            view.backfill.formUnion(lost.whole.intersection(view.held.scopes))
+            view.leaving.formUnion(lost.leaving.subtracting(view.held.scopes))
+        }
+        view.unacknowledged = []
         let whole = request.want.union(view.backfill)
         // A scope the peer left in this view is sent whole once more (not offered): the peer may have let its vector
         // pass the op that moved the ticket out while it did not hold the ticket, and then been sent the ticket whole
         // by a full peer that had not seen that op yet.
         let resend = whole.union(view.leaving)
         let sendable = view.held.scopes
+        view.sent += 1
+        view.unacknowledged.append((view.sent, view.backfill, view.leaving))
         view.backfill = []
         view.leaving = []
         views[peer] = view
@@ -52,7 +60,7 @@ extension PartialReplica {
             if !extra.isEmpty { seqs = Array(Set(seqs).union(extra)).sorted() }
             if !seqs.isEmpty { runs.append(partialRun(log, seqs: seqs)) }
         }
-        return PartialBatch(runs: runs, backfill: whole, covered: covered)
+        return PartialBatch(runs: runs, backfill: whole, covered: covered, number: views[peer]!.sent)
     }
 
     /// A run of whole seal ranges for a receiver that holds every op before `seqs.first`: prev omitted, every seal

@@ -29,6 +29,8 @@ public struct PartialReplica: Sendable {
     public internal(set) var wanted: Set<ScopeID> = []
     /// A full replica's view of each partial peer (§P.4).
     var views: [AuthorID: PeerView] = [:]
+    /// The number of the last batch applied from each peer.
+    var lastBatch: [AuthorID: UInt64] = [:]
     private var nextSeq: UInt64 = 1
     private var head: Bytes32 = .zero
     private var ownScopeLast: [ScopeID: Bytes32] = [:]
@@ -43,6 +45,9 @@ public struct PartialReplica: Sendable {
         /// Scopes the peer left in this view since the last batch: their new ops are sent once more, so that the
         /// peer sees the op that moved the ticket out.
         var leaving: Set<ScopeID> = []
+        /// Batches sent to this peer, and what each sent whole or once more, until the peer acknowledges them.
+        var sent: UInt64 = 0
+        var unacknowledged: [(number: UInt64, whole: Set<ScopeID>, leaving: Set<ScopeID>)] = []
     }
 
     /// A replica that writes as `key` in log `epoch`, holding what `subscription` gives.
@@ -63,8 +68,10 @@ public struct PartialReplica: Sendable {
     public var heldScopes: Set<ScopeID> { mine.scopes }
     /// Whether the replica holds scope `scope`.
     public func holds(_ scope: ScopeID) -> Bool { isFull || mine.scopes.contains(scope) }
-    /// The request this replica sends a peer.
-    public var request: PartialRequest { PartialRequest(vector: vector, want: wanted) }
+    /// The request this replica sends `peer`: its vector, the scopes it wants, and the last batch it applied from it.
+    public func request(to peer: AuthorID) -> PartialRequest {
+        PartialRequest(vector: vector, want: wanted, ack: lastBatch[peer] ?? 0)
+    }
 
     /// Every held op's position and hash.
     public var heldOps: [OpRef: Bytes32] {

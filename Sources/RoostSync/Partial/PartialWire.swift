@@ -1,7 +1,7 @@
 public import RoostCore
 
 /// The payloads of partial replication's messages (Protocol/SPEC-partial.md §P.3): `subscribe` (tag 13),
-/// `want-scope` (tag 14) and `partial-batch` (tag 20). Canonical: lists sorted and without duplicates; limits checked
+/// `want-scope` (tag 14), `partial-batch` (tag 20) and `partial-ack` (tag 21). Canonical: lists sorted and without duplicates; limits checked
 /// before anything is allocated.
 public enum PartialWire {
     /// Most queues one subscription names.
@@ -70,11 +70,12 @@ public enum PartialWire {
 
     // MARK: partial-batch
 
-    /// `varint n` ‖ `scope id × n` (the scopes sent whole, sorted, unique) ‖ `varint m` ‖ m × (`author` (32) ‖
+    /// `varint number` ‖ `varint n` ‖ `scope id × n` (the scopes sent whole, sorted, unique) ‖ `varint m` ‖ m × (`author` (32) ‖
     /// `varint epoch` ‖ `varint seq`) (covered, sorted by author then epoch, unique, seq ≥ 1) ‖ runs (SPEC-format-2.md
     /// §2.6, with the direction's dictionary).
     public static func encode(_ batch: PartialBatch, dictionary: inout RunDictionary) -> [UInt8] {
         var w = ByteWriter()
+        w.varint(batch.number)
         w.varint(UInt64(batch.backfill.count))
         for scope in batch.backfill.sorted() { w.scope(scope) }
         w.varint(UInt64(batch.covered.count))
@@ -89,9 +90,10 @@ public enum PartialWire {
 
     /// Decodes a `partial-batch` payload.
     public static func decodeBatch(_ bytes: [UInt8], dictionary: inout RunDictionary) throws(ByteDecodingError) -> PartialBatch {
-        let head: Result<(Set<ScopeID>, [LogID: UInt64], Int), ByteDecodingError> = bytes.withUnsafeBytes { buffer in
+        let head: Result<(UInt64, Set<ScopeID>, [LogID: UInt64], Int), ByteDecodingError> = bytes.withUnsafeBytes { buffer in
             var r = ByteReader(buffer)
-            return Result { () throws(ByteDecodingError) -> (Set<ScopeID>, [LogID: UInt64], Int) in
+            return Result { () throws(ByteDecodingError) -> (UInt64, Set<ScopeID>, [LogID: UInt64], Int) in
+                let number = try r.ordinal("partial-batch.number")
                 let backfillCount = try r.varLength("partial-batch.backfill", limit: SyncLimits.maxBatchOps)
                 let backfill = try sortedScopes(&r, count: backfillCount, field: "partial-batch.backfill")
                 let coveredCount = try r.varLength("partial-batch.covered", limit: SyncLimits.maxBatchOps)
@@ -105,12 +107,26 @@ public enum PartialWire {
                     previous = log
                     covered[log] = seq
                 }
-                return (backfill, covered, r.offset)
+                return (number, backfill, covered, r.offset)
             }
         }
-        let (backfill, covered, offset) = try head.get()
+        let (number, backfill, covered, offset) = try head.get()
         let runs = try RunV2.decode(Array(bytes[offset...]), dictionary: &dictionary)
-        return PartialBatch(runs: runs, backfill: backfill, covered: covered)
+        return PartialBatch(runs: runs, backfill: backfill, covered: covered, number: number)
+    }
+
+    // MARK: partial-ack
+
+    /// `varint number`: the last `partial-batch` the sender applied from the receiver (tag 21).
+    public static func encode(ack number: UInt64) -> [UInt8] {
+        var w = ByteWriter()
+        w.varint(number)
+        return w.bytes
+    }
+
+    /// Decodes a `partial-ack` payload.
+    public static func decodeAck(_ bytes: [UInt8]) throws(ByteDecodingError) -> UInt64 {
+        try ByteReader.decodeAll(bytes) { r throws(ByteDecodingError) in try r.ordinal("partial-ack.number") }
     }
 
     private static func sortedScopes(_ r: inout ByteReader, count: Int, field: String) throws(ByteDecodingError) -> Set<ScopeID> {
