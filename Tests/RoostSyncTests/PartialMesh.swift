@@ -5,8 +5,8 @@ import RoostSync
 
 /// The partial replication simulation of issue 18 (Protocol/SPEC-partial.md): full "hub" replicas in a mesh (one of
 /// them the gateway that imports tickets), partial replicas each subscribed to 1–3 queues and peered with two hubs,
-/// agents claiming and answering tickets of their queues, tickets moving between queues, subscriptions changing, and
-/// a partition of the hubs. Every batch travels encoded and decoded (RunV2, one dictionary per direction).
+/// agents claiming and answering tickets of their queues, tickets moving between queues, subscriptions changing,
+/// a partition of the hubs, partial nodes going offline while their agents keep working, and lost batches. Every batch travels encoded and decoded (RunV2, one dictionary per direction).
 ///
 /// An independent model records every op written — its position, scope name and size, each ticket's `queue` writes
 /// and customer, who wrote in which ticket — and says which ops each node must hold once the team is quiet.
@@ -27,6 +27,8 @@ struct PartialMesh {
         var messageLength = 110
         /// Percent of batches lost on the way (a connection that dropped).
         var lossPercent = 5
+        /// Percent of partial nodes offline (a laptop on a plane) in each tenth of the run; their agents keep working.
+        var offlinePercent = 10
     }
 
     struct Figures {
@@ -49,6 +51,8 @@ struct PartialMesh {
     var tick: UInt64 = 0
     var figures = Figures()
     var partitioned = false
+    /// Partial nodes offline in this stretch of the run.
+    var offline: Set<Int> = []
     var lossRNG: SplitMix64
     var lost = 0
 
@@ -256,7 +260,7 @@ struct PartialMesh {
                 hubs[a].receive(batch, from: hubs[b].author, fromFull: true)
             }
         }
-        for index in partials.indices {
+        for index in partials.indices where !offline.contains(index) {
             for hub in hubsOf[index] {
                 if let down = wire(hubs[hub].answer(partials[index].request(to: hubs[hub].author), from: partials[index].author),
                                    from: .hub(hub), to: .partial(index)) {
@@ -283,6 +287,9 @@ struct PartialMesh {
         let chunks = (config.tickets + config.importChunk - 1) / config.importChunk
         for chunk in 0..<chunks {
             partitioned = chunk >= chunks / 3 && chunk < 2 * chunks / 3
+            if chunk % max(1, chunks / 10) == 0 {
+                offline = Set((0..<partials.count).filter { _ in Int.random(in: 0..<100, using: &rng) < config.offlinePercent })
+            }
             importTickets(min(config.importChunk, config.tickets - ticketCount))
             let actions = Int((Double(config.importChunk) * config.actionsPerTicket).rounded())
             for _ in 0..<actions { agentAction() }
@@ -291,6 +298,7 @@ struct PartialMesh {
             _ = round()
         }
         partitioned = false
+        offline = []
         var quiet = 0
         while quiet < 2 && figures.quietRounds < 200 {
             figures.quietRounds += 1

@@ -5,7 +5,7 @@ import Testing
 
 // Issue 18's partial replication test (Protocol/SPEC-partial.md): 40 queues, 120 partial nodes each subscribed to 1–3
 // queues, 6 full hubs, tickets imported, claimed, answered and moved, subscriptions changed, the hubs partitioned for a
-// third of the run, 5% of batches lost. CI runs 2,000 tickets; `tools/partial-mesh.sh` runs 100,000 (ROOST_PARTIAL_TICKETS).
+// third of the run, 10% of the partial nodes offline in each tenth of it (their agents keep working), 5% of batches lost. CI runs 2,000 tickets; `tools/partial-mesh.sh` runs 100,000 (ROOST_PARTIAL_TICKETS).
 
 @Suite struct PartialMeshTests {
     @Test("40 queues, 120 partial nodes: each holds exactly its subscriptions' ops after partitions, and a small share of the log")
