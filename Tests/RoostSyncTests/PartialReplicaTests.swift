@@ -92,7 +92,7 @@ import Testing
         #expect(agent.counters.dropped >= 3)
     }
 
-    @Test("regression (mesh seed 1572930): a ticket sent whole by a hub that had not seen its move out is dropped when that hub sees it")
+    @Test("regression (mesh seed 1572930): a ticket a hub owes a node whole, moved out meanwhile on another hub, ends dropped")
     func staleBackfillAfterTheMoveOutIsUndone() throws {
         var a = PartialReplica(key: Self.key(1), subscription: .full)
         var b = PartialReplica(key: Self.key(3), subscription: .full)
@@ -108,8 +108,8 @@ import Testing
         try a.write([Self.move("k", to: "oslo")], at: Self.hlc(3))      // and one on a moves it on
         Self.pull(&paris, from: &a)                                     // paris's vector passes the move out
         #expect(paris.heldTickets.isEmpty)
-        Self.pull(&paris, from: &b)                                     // b, stale, sends k whole
-        #expect(paris.heldTickets == ["k"])
+        Self.pull(&paris, from: &b)                                     // b, stale, owes paris k whole, but is
+        #expect(paris.heldTickets.isEmpty, "behind paris's vector, so it sends nothing whole (it did before 2026-12-06 seed 110)")
         Self.pull(&b, from: &a)                                         // b sees the move out
         Self.pull(&paris, from: &b)
         #expect(paris.heldTickets.isEmpty, "b sends a scope the peer left whole once more, so the move out arrives")
@@ -130,6 +130,51 @@ import Testing
         Self.pull(&paris, from: &hub)                                   // the request still acknowledges batch 1
         #expect(paris.heldTickets == ["k"])
         #expect(paris.heldOps.count == 4, "k's four ops, its history included")
+    }
+
+    @Test("regression (mesh seed 110): a hub behind the node's vector does not answer a want-scope as whole, so the node keeps wanting it")
+    func aHubBehindDoesNotSatisfyAWant() throws {
+        var ahead = PartialReplica(key: Self.key(1), subscription: .full)
+        var behind = PartialReplica(key: Self.key(3), subscription: .full)
+        var paris = PartialReplica(key: Self.key(2), subscription: Subscription(queues: ["paris"]))
+        ahead.subscribe(peer: paris.author, paris.subscription)
+        behind.subscribe(peer: paris.author, paris.subscription)
+        try ahead.write(Self.ticket("p1", queue: "paris", customer: "u1")
+                        + [.makeInsert(EntityRef(Desk.customer, "u1"), [Field("handle", .string("@u1"))])], at: Self.hlc(1))
+        var batch = ahead.answer(paris.request(to: ahead.author), from: paris.author)
+        let u1 = OpCryptoV2.scopeID("c/u1")
+        batch.backfill.remove(u1)
+        batch.runs = batch.runs.map { run in
+            var run = run
+            run.ops.removeAll { $0.scope == u1 }
+            run.seals.removeAll { $0.path?.scope == u1 }
+            return run
+        }
+        paris.receive(batch, from: ahead.author, fromFull: true)    // u1's profile did not come with p1
+        #expect(paris.heldTickets == ["p1"] && paris.wanted == [u1])
+        Self.pull(&paris, from: &behind)                             // behind holds nothing yet
+        #expect(paris.wanted == [u1], "an answer from a hub behind the node's vector does not end the want")
+        Self.pull(&paris, from: &ahead)
+        #expect(paris.wanted.isEmpty)
+        #expect(paris.heldOps.count == 4)
+    }
+
+    @Test("regression (mesh seed 1): a customer released by one ticket and retained by another in one batch is kept")
+    func aCustomerPassedBetweenTicketsIsKept() throws {
+        var hub = PartialReplica(key: Self.key(1), subscription: .full)
+        var paris = PartialReplica(key: Self.key(2), subscription: Subscription(queues: ["paris"]))
+        hub.subscribe(peer: paris.author, paris.subscription)
+        try hub.write([.makeInsert(EntityRef(Desk.customer, "u1"), [Field("handle", .string("@u1"))])]
+                      + Self.ticket("k1", queue: "paris", customer: "u1") + Self.ticket("k2", queue: "rome", customer: "u1"),
+                      at: Self.hlc(1))
+        Self.pull(&paris, from: &hub)
+        #expect(paris.heldTickets == ["k1"] && paris.heldOps.count == 4)
+        try hub.write([Self.move("k1", to: "rome"), Self.move("k2", to: "paris")], at: Self.hlc(2))
+        Self.pull(&paris, from: &hub)
+        #expect(paris.heldTickets == ["k2"])
+        #expect(paris.heldOps.keys.contains { paris.scope(of: $0) == OpCryptoV2.scopeID("c/u1") }, "u1's profile is still held")
+        #expect(paris.wanted.isEmpty)
+        #expect(paris.heldOps.count == 5, "k2's three ops and its move, and u1")
     }
 
     @Test("an op missing from a scope chain is a gap: nothing of that scope is held, and the scope is wanted again")
@@ -193,6 +238,35 @@ import Testing
         var d = fresh
         d.receive(batch, from: hub.author, fromFull: true)
         #expect(d.heldOps.count == 3, "the untouched batch is held")
+    }
+
+    @Test("an op that arrives erased is held as its header: the scope chain goes on, and it is passed on erased")
+    func erasedOpsKeepTheChain() throws {
+        var hub = PartialReplica(key: Self.key(1), subscription: .full)
+        hub.subscribe(peer: Self.key(2).authorID, Subscription(queues: ["paris"]))
+        try hub.write(Self.ticket("p1", queue: "paris", customer: "u1"), at: Self.hlc(1))
+        var paris = PartialReplica(key: Self.key(2), subscription: Subscription(queues: ["paris"]))
+        var batch = hub.answer(paris.request(to: hub.author), from: paris.author)
+        let message = try #require(batch.runs[0].ops.firstIndex { $0.seq == 2 })   // m-p1, the customer's text
+        guard case let .body(bytes) = batch.runs[0].ops[message].payload else { Issue.record("sent erased"); return }
+        batch.runs[0].ops[message].payload = .erased(length: UInt32(bytes.count), hash: OpCrypto.bodyHash(bytes))
+        paris.receive(batch, from: hub.author, fromFull: true)
+        #expect(paris.counters == PartialCounters(), "\(paris.counters)")
+        #expect(paris.heldOps.count == 3 && paris.heldTickets == ["p1"])
+        #expect(paris.storage.bytes == 3 * OpHeaderV2.encodedLength + batch.runs[0].ops.reduce(0) { sum, op in
+            if case let .body(b) = op.payload { return sum + b.count } else { return sum } })
+        // A full node that received it erased holds it as a header too, and passes it on erased.
+        var wholeBatch = hub.answer(PartialRequest(vector: [:], want: []), from: Self.key(9).authorID)
+        let at = try #require(wholeBatch.runs[0].ops.firstIndex { $0.seq == 2 })
+        wholeBatch.runs[0].ops[at].payload = batch.runs[0].ops[message].payload
+        var relay = PartialReplica(key: Self.key(3), subscription: .full)
+        relay.receive(wholeBatch, from: hub.author, fromFull: true)
+        #expect(relay.heldOps.count == 3 && relay.counters == PartialCounters(), "\(relay.counters)")
+        relay.subscribe(peer: Self.key(4).authorID, Subscription(queues: ["paris"]))
+        var other = PartialReplica(key: Self.key(4), subscription: Subscription(queues: ["paris"]))
+        Self.pull(&other, from: &relay)
+        #expect(other.heldOps.count == 3 && other.counters == PartialCounters(), "\(other.counters)")
+        #expect(other.storage == paris.storage)
     }
 
     @Test("a partial node may not write in a customer's scope it does not hold")

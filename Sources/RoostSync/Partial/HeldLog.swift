@@ -7,13 +7,14 @@ public struct HeldOpV2: Hashable, Sendable {
     public var header: OpHeaderV2
     /// The op hash.
     public var hash: Bytes32
-    /// The body v2 encoding.
-    public var body: [UInt8]
-    /// The decoded body.
-    public var decoded: OpBody
+    /// The body v2 encoding; nil when the op was erased before it reached this replica (its header still links the
+    /// chains, SPEC-partial.md §P.6).
+    public var body: [UInt8]?
+    /// The decoded body, nil with the body.
+    public var decoded: OpBody?
 
     /// Bytes this op counts for in SPEC-partial.md §P.7's measure of what a node stores: hashed header and body.
-    public var size: Int { OpHeaderV2.encodedLength + body.count }
+    public var size: Int { OpHeaderV2.encodedLength + (body?.count ?? 0) }
 }
 
 /// A seal as a replica keeps it: the signed seal, and the inclusion paths it was sent for scopes the replica holds

@@ -45,50 +45,58 @@ struct HeldSet: Sendable {
         subscription.everything || touched || subscription.queues.contains(facts.effectiveQueue)
     }
 
-    /// Re-evaluates ticket `key`; appends the scopes entered and left.
-    mutating func refresh(_ key: String, _ facts: TicketFacts, touched: Bool,
-                          entered: inout [ScopeID], left: inout [ScopeID]) {
+    /// Scopes whose membership changed during one settling, with whether each was held before it: the net change is
+    /// read at the end (``net(_:)``), so that a customer released by one ticket and retained by another in the same
+    /// batch is neither dropped nor fetched again.
+    typealias Moves = [ScopeID: Bool]
+
+    /// Re-evaluates ticket `key`, recording membership changes in `moves`.
+    mutating func refresh(_ key: String, _ facts: TicketFacts, touched: Bool, moves: inout Moves) {
         let should = shouldHold(facts, touched: touched)
         if should, tickets.insert(key).inserted {
-            scopes.insert(facts.scope)
-            entered.append(facts.scope)
-            if let customer = facts.customer { retain(customer, &entered) }
+            insert(facts.scope, &moves)
+            if let customer = facts.customer { retain(customer, &moves) }
         } else if !should, tickets.remove(key) != nil {
-            scopes.remove(facts.scope)
-            left.append(facts.scope)
-            if let customer = facts.customer { release(customer, &left) }
+            remove(facts.scope, &moves)
+            if let customer = facts.customer { release(customer, &moves) }
         }
     }
 
     /// A held ticket's customer became known.
-    mutating func learnedCustomer(_ customer: String, of key: String, entered: inout [ScopeID]) {
-        if tickets.contains(key) { retain(customer, &entered) }
+    mutating func learnedCustomer(_ customer: String, of key: String, moves: inout Moves) {
+        if tickets.contains(key) { retain(customer, &moves) }
     }
 
-    /// Forgets a ticket whose facts are gone (its scope dropped on this replica).
-    mutating func forget(_ key: String, _ facts: TicketFacts, left: inout [ScopeID]) {
-        guard tickets.remove(key) != nil else { return }
-        scopes.remove(facts.scope)
-        left.append(facts.scope)
-        if let customer = facts.customer { release(customer, &left) }
-    }
-
-    private mutating func retain(_ customer: String, _ entered: inout [ScopeID]) {
-        customerRefs[customer, default: 0] += 1
-        if customerRefs[customer] == 1 {
-            let id = OpCryptoV2.scopeID(Scope.customer(customer))
-            scopes.insert(id)
-            entered.append(id)
+    /// The scopes entered and left over `moves`, net.
+    func net(_ moves: Moves) -> (entered: [ScopeID], left: [ScopeID]) {
+        var entered: [ScopeID] = [], left: [ScopeID] = []
+        for (scope, wasHeld) in moves {
+            let isHeld = scopes.contains(scope)
+            if isHeld && !wasHeld { entered.append(scope) } else if wasHeld && !isHeld { left.append(scope) }
         }
+        return (entered.sorted(), left.sorted())
     }
 
-    private mutating func release(_ customer: String, _ left: inout [ScopeID]) {
+    private mutating func insert(_ scope: ScopeID, _ moves: inout Moves) {
+        if moves[scope] == nil { moves[scope] = scopes.contains(scope) }
+        scopes.insert(scope)
+    }
+
+    private mutating func remove(_ scope: ScopeID, _ moves: inout Moves) {
+        if moves[scope] == nil { moves[scope] = scopes.contains(scope) }
+        scopes.remove(scope)
+    }
+
+    private mutating func retain(_ customer: String, _ moves: inout Moves) {
+        customerRefs[customer, default: 0] += 1
+        if customerRefs[customer] == 1 { insert(OpCryptoV2.scopeID(Scope.customer(customer)), &moves) }
+    }
+
+    private mutating func release(_ customer: String, _ moves: inout Moves) {
         guard let count = customerRefs[customer] else { return }
         if count <= 1 {
             customerRefs[customer] = nil
-            let id = OpCryptoV2.scopeID(Scope.customer(customer))
-            scopes.remove(id)
-            left.append(id)
+            remove(OpCryptoV2.scopeID(Scope.customer(customer)), &moves)
         } else {
             customerRefs[customer] = count - 1
         }

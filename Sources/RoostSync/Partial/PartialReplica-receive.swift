@@ -48,8 +48,7 @@ extension PartialReplica {
         }
         var updated = held
         for op in resolved {
-            guard let body = op.body, let decoded = op.decoded else { continue }
-            let kept = HeldOpV2(header: op.header, hash: op.hash, body: body, decoded: decoded)
+            let kept = HeldOpV2(header: op.header, hash: op.hash, body: op.body, decoded: op.decoded)
             if updated.insert(kept) { absorb(kept, into: &changes) } else { counters.duplicates += 1 }
         }
         for seal in run.seals {
@@ -74,7 +73,7 @@ extension PartialReplica {
         var updated = held
         var checked: [UInt64: SealCheck] = [:]
         let index = RunIndex(resolved)
-        for (scope, ops) in byScope {
+        for (scope, ops) in byScope.sorted(by: { $0.key < $1.key }) {
             let isHeld = mine.scopes.contains(scope)
             guard isHeld || offered.contains(scope) else { continue }
             // 1. The scope chain: the first op links to the last held op of the scope before it, or to zero.
@@ -100,8 +99,7 @@ extension PartialReplica {
                 updated.keep(seal.seal, path: seal.path)
             }
             for op in ops {
-                guard let body = op.body, let decoded = op.decoded else { continue }
-                let kept = HeldOpV2(header: op.header, hash: op.hash, body: body, decoded: decoded)
+                let kept = HeldOpV2(header: op.header, hash: op.hash, body: op.body, decoded: op.decoded)
                 if updated.insert(kept) { absorb(kept, into: &changes) } else { counters.duplicates += 1 }
             }
         }

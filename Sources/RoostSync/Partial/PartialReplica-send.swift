@@ -34,15 +34,20 @@ extension PartialReplica {
             view.leaving.formUnion(lost.leaving.subtracting(view.held.scopes))
         }
         view.unacknowledged = []
-        let whole = request.want.union(view.backfill)
+        // A scope is sent *whole* only by a replica that holds every log at least as far as the peer's vector says
+        // (the peer's own log aside): otherwise ops of the scope below the peer's vector may be missing here, and the
+        // peer would stop wanting a scope it does not have. A replica behind the peer sends what it has, unlisted, and
+        // keeps what it owes for a later round.
+        let ahead = request.vector.allSatisfy { log, seq in log.author == peer || (logs[log]?.contiguousTop ?? 0) >= seq }
+        let whole = ahead ? request.want.union(view.backfill) : []
         // A scope the peer left in this view is sent whole once more (not offered): the peer may have let its vector
         // pass the op that moved the ticket out while it did not hold the ticket, and then been sent the ticket whole
         // by a full peer that had not seen that op yet.
-        let resend = whole.union(view.leaving)
+        let resend = whole.union(request.want).union(view.leaving)
         let sendable = view.held.scopes
         view.sent += 1
-        view.unacknowledged.append((view.sent, view.backfill, view.leaving))
-        view.backfill = []
+        view.unacknowledged.append((view.sent, ahead ? view.backfill : [], view.leaving))
+        if ahead { view.backfill = [] }
         view.leaving = []
         views[peer] = view
         var runs: [RunV2] = [], covered: [LogID: UInt64] = [:]
@@ -56,7 +61,7 @@ extension PartialReplica {
                 covered[log] = top
             }
             var extra: [UInt64] = []
-            for scope in resend { if let scopeSeqs = held.scopeSeqs[scope] { extra += scopeSeqs.filter { $0 <= max(top, from) } } }
+            for scope in resend.sorted() { if let scopeSeqs = held.scopeSeqs[scope] { extra += scopeSeqs.filter { $0 <= max(top, from) } } }
             if !extra.isEmpty { seqs = Array(Set(seqs).union(extra)).sorted() }
             if !seqs.isEmpty { runs.append(partialRun(log, seqs: seqs)) }
         }
@@ -101,6 +106,7 @@ extension PartialReplica {
 
     private func runOp(_ op: HeldOpV2, prev: Bytes32?, scopePrev: Bytes32?) -> RunV2.Op {
         RunV2.Op(seq: op.header.seq, prev: prev, scopePrev: scopePrev, hlc: op.header.hlc, kind: op.header.kind,
-                 scope: op.header.scope, payload: .body(op.body))
+                 scope: op.header.scope,
+                 payload: op.body.map { .body($0) } ?? .erased(length: op.header.bodyLength, hash: op.header.bodyHash))
     }
 }

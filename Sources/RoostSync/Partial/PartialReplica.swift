@@ -153,14 +153,12 @@ public struct PartialReplica: Sendable {
         var customers: [(ticket: String, customer: String)] = []
         /// Tickets an author wrote in for the first time.
         var touches: [(author: AuthorID, ticket: String)] = []
-        /// Scope names of the ops absorbed, for offered scopes.
-        var names: [ScopeID: String] = [:]
     }
 
     /// Records what a newly held op says about routing: its ticket's queue, customer, messages, and who touched it.
     mutating func absorb(_ op: HeldOpV2, into changes: inout Changes) {
-        let name = Scope.name(of: op.decoded) { messageTicket[$0] }
-        changes.names[op.header.scope] = name
+        guard let decoded = op.decoded else { return }   // an erased op says nothing
+        let name = Scope.name(of: decoded) { messageTicket[$0] }
         guard name.hasPrefix("t/") else { return }
         let ticket = String(name.dropFirst(2))
         if facts[ticket] == nil {
@@ -168,7 +166,7 @@ public struct PartialReplica: Sendable {
             if isFull { ticketsByQueue[RoutingRules.defaultQueue, default: []].insert(ticket) }
             changes.tickets.insert(ticket)
         }
-        switch op.decoded {
+        switch decoded {
         case let .set(entity, "queue", value) where entity.collection == Desk.ticket:
             let stamp = Stamp(hlc: op.header.hlc, ref: op.header.ref)
             if LastWriterWins.replaces(stamp, over: facts[ticket]!.queueStamp) {
@@ -204,38 +202,39 @@ public struct PartialReplica: Sendable {
     /// facts changed; drops the scopes this replica left and wants the ones it entered without their history.
     /// `offered` are scopes received whole in this batch: kept only when they turn out to be held.
     mutating func settle(_ changes: Changes, offered: Set<ScopeID>) {
-        var entered: [ScopeID] = [], left: [ScopeID] = []
-        var touchedTickets = changes.tickets
-        for touch in changes.touches where touch.author == author { touchedTickets.insert(touch.ticket) }
+        // Sorted, so that a seed replays the same run whatever the process's hash seed.
+        let tickets = changes.tickets.sorted()
         if !isFull {
+            var moves = HeldSet.Moves()
+            var refreshed = Set(tickets)
+            for touch in changes.touches where touch.author == author { refreshed.insert(touch.ticket) }
             // Customers first: a ticket held before this batch retains its newly known customer here; one that
             // enters below retains it through its facts.
-            for (ticket, customer) in changes.customers {
-                mine.learnedCustomer(customer, of: ticket, entered: &entered)
-            }
-            for ticket in touchedTickets {
+            for (ticket, customer) in changes.customers { mine.learnedCustomer(customer, of: ticket, moves: &moves) }
+            for ticket in refreshed.sorted() {
                 guard let ticketFacts = facts[ticket] else { continue }
-                mine.refresh(ticket, ticketFacts, touched: touched[author]?.contains(ticket) ?? false,
-                             entered: &entered, left: &left)
+                mine.refresh(ticket, ticketFacts, touched: touched[author]?.contains(ticket) ?? false, moves: &moves)
             }
+            let (entered, left) = mine.net(moves)
             for scope in entered where !offered.contains(scope) { wanted.insert(scope) }
-            // An offered scope that did not become held, and every scope left, is dropped.
-            for scope in offered where !mine.scopes.contains(scope) { left.append(scope) }
-            if !left.isEmpty { drop(Set(left), names: changes.names) }
+            // An offered scope that did not turn out to be held, and every scope left, is dropped.
+            var dropping = Set(left)
+            for scope in offered where !mine.scopes.contains(scope) { dropping.insert(scope) }
+            if !dropping.isEmpty { drop(dropping) }
         } else if !views.isEmpty {
-            for peer in Array(views.keys) {
+            for peer in views.keys.sorted() {
                 var view = views[peer]!
-                var entered: [ScopeID] = [], left: [ScopeID] = []
+                var moves = HeldSet.Moves()
                 for (ticket, customer) in changes.customers {
-                    view.held.learnedCustomer(customer, of: ticket, entered: &entered)
+                    view.held.learnedCustomer(customer, of: ticket, moves: &moves)
                 }
-                for ticket in changes.tickets {
-                    view.held.refresh(ticket, facts[ticket]!, touched: touched[peer]?.contains(ticket) ?? false,
-                                      entered: &entered, left: &left)
+                for ticket in tickets {
+                    view.held.refresh(ticket, facts[ticket]!, touched: touched[peer]?.contains(ticket) ?? false, moves: &moves)
                 }
                 for touch in changes.touches where touch.author == peer {
-                    view.held.refresh(touch.ticket, facts[touch.ticket]!, touched: true, entered: &entered, left: &left)
+                    view.held.refresh(touch.ticket, facts[touch.ticket]!, touched: true, moves: &moves)
                 }
+                let (entered, left) = view.held.net(moves)
                 for scope in entered { view.backfill.insert(scope); view.leaving.remove(scope) }
                 for scope in left { view.leaving.insert(scope); view.backfill.remove(scope) }
                 views[peer] = view
@@ -244,8 +243,8 @@ public struct PartialReplica: Sendable {
     }
 
     /// Drops every op of `scopes` (never of this node's own log) and what was derived from them.
-    private mutating func drop(_ scopes: Set<ScopeID>, names: [ScopeID: String]) {
-        for scope in scopes {
+    private mutating func drop(_ scopes: Set<ScopeID>) {
+        for scope in scopes.sorted() {
             wanted.remove(scope)
             for log in Array(logs.keys) where log != ownLog {
                 for op in logs[log]!.drop(scope) {
@@ -274,11 +273,11 @@ public struct PartialReplica: Sendable {
         var candidates = touched[peer] ?? []
         for queue in subscription.queues { candidates.formUnion(ticketsByQueue[queue] ?? []) }
         candidates.formUnion(view.held.tickets)
-        var entered: [ScopeID] = [], left: [ScopeID] = []
-        for ticket in candidates {
-            view.held.refresh(ticket, facts[ticket]!, touched: touched[peer]?.contains(ticket) ?? false,
-                              entered: &entered, left: &left)
+        var moves = HeldSet.Moves()
+        for ticket in candidates.sorted() {
+            view.held.refresh(ticket, facts[ticket]!, touched: touched[peer]?.contains(ticket) ?? false, moves: &moves)
         }
+        let (entered, left) = view.held.net(moves)
         for scope in entered { view.backfill.insert(scope); view.leaving.remove(scope) }
         for scope in left { view.leaving.insert(scope); view.backfill.remove(scope) }
         views[peer] = view
