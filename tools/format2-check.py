@@ -5,7 +5,8 @@ SPEC-partial.md alone, with Python's hashlib.
 A second implementation of format 2's decoding and hashing, written from the spec text and sharing no code
 with the Swift one: varints, scope ids, bodies v1 and v2 (decoded to the same values), hashed headers and op
 hashes, scopes trees and inclusion paths (RFC 9162 shape), seal messages, and runs (decoded with session
-dictionaries, headers rebuilt from what the receiver holds, then compared with the resolved headers).
+dictionaries, headers rebuilt from what the receiver holds, then compared with the resolved headers), and partial
+replication's messages (subscribe, want-scope, partial-batch; SPEC-partial.md §P.3) both ways and the invalid ones.
 Ed25519 signatures are checked too when PyNaCl is installed. Prints one line per file and exits 1 on a mismatch.
 
 Usage: python3 tools/format2-check.py [vectors-directory]
@@ -290,12 +291,77 @@ def check_partial(d, fail):
                 fail(f"{sub['name']}: scope id of {s['name']}")
 
 
+def decode_partial_message(kind, data):
+    """SPEC-partial.md §P.3, written from the text: returns the decoded value or raises ValueError."""
+    r = Reader(data)
+    if kind == "subscribe":
+        everything, count = r.u8(), r.varint()
+        if everything > 1 or count > 1024:
+            raise ValueError("invalidTag")
+        if everything == 1 and count:
+            raise ValueError("notCanonical")
+        queues = [r.take(r.varint()) for _ in range(count)]
+        if any(not q or len(q) > 256 for q in queues) or queues != sorted(set(queues)):
+            raise ValueError("notCanonical")
+        r.end()
+        return {"everything": everything == 1, "queues": [q.decode() for q in queues]}
+    if kind == "want-scope":
+        count = r.varint()
+        if not 1 <= count <= 1024:
+            raise ValueError("notCanonical")
+        scopes = [r.take(16) for _ in range(count)]
+        if scopes != sorted(set(scopes)):
+            raise ValueError("notCanonical")
+        r.end()
+        return scopes
+    number = r.varint()
+    backfill = [r.take(16) for _ in range(r.varint())]
+    if backfill != sorted(set(backfill)):
+        raise ValueError("notCanonical")
+    covered = []
+    for _ in range(r.varint()):
+        author, epoch, seq = r.take(32), r.varint(), r.varint()
+        if seq < 1:
+            raise ValueError("notCanonical")
+        covered.append((author, epoch, seq))
+    if [c[:2] for c in covered] != sorted(set(c[:2] for c in covered)):
+        raise ValueError("notCanonical")
+    runs = decode_runs(data[r.at:], {"a": [], "s": []})
+    return {"number": number, "backfill": backfill, "covered": covered, "runs": runs}
+
+
+def check_partial_messages(d, fail):
+    for m in d.get("messages", []):
+        got = decode_partial_message(m["type"], bytes.fromhex(m["hex"]))
+        if m["type"] == "subscribe":
+            if got != {"everything": m["everything"], "queues": sorted(m["queues"], key=str.encode)}:
+                fail(f"{m['name']}: decodes to {got}")
+        elif m["type"] == "want-scope":
+            if got != sorted(b2(n.encode(), 16) for n in m["scopes"]):
+                fail(f"{m['name']}: scopes")
+        else:
+            if [b.hex() for b in got["backfill"]] != m["backfill"]:
+                fail(f"{m['name']}: whole scopes")
+            if sorted((a.hex(), str(e), str(q)) for a, e, q in got["covered"]) != sorted(
+                    (c["author"], c["epoch"], c["seq"]) for c in m["covered"]):
+                fail(f"{m['name']}: covered")
+            if [op["seq"] for _, _, ops in got["runs"] for op in ops] != m["ops"]:
+                fail(f"{m['name']}: ops")
+    for m in d.get("invalid_messages", []):
+        try:
+            decode_partial_message(m["type"], bytes.fromhex(m["hex"]))
+            fail(f"{m['name']}: accepted, expected {m['error']}")
+        except ValueError:
+            pass
+
+
 def main():
     directory = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "Protocol" / "vectors")
     failures = []
-    for name, check in [("ops-v2.json", check_ops), ("runs-v2.json", check_runs), ("partial.json", check_partial)]:
+    for name, check in [("ops-v2.json", check_ops), ("runs-v2.json", check_runs), ("partial.json", check_partial),
+                        ("partial.json (messages)", check_partial_messages)]:
         before = len(failures)
-        check(json.loads((directory / name).read_text()), failures.append)
+        check(json.loads((directory / name.split(" ")[0]).read_text()), failures.append)
         print(f"{name}: {'ok' if len(failures) == before else 'MISMATCH: ' + '; '.join(failures[before:])}")
     try:
         import nacl  # noqa: F401
