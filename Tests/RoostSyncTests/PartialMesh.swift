@@ -351,6 +351,17 @@ struct PartialMesh {
                 figures.mismatches.append("partial \(index): \(ref) has another hash")
                 break
             }
+            // Figures are exact for what the node holds: its count of each subscribed queue is the team's.
+            let coverage = partial.coverage
+            for queue in partial.subscription.queues where coverage.ticketsByQueue[queue, default: 0] != members[queue]?.count ?? 0 {
+                figures.mismatches.append("partial \(index): \(coverage.ticketsByQueue[queue, default: 0]) tickets in \(queue), the team has \(members[queue]?.count ?? 0)")
+            }
+            let elsewhere = (touchedBy[partial.author] ?? []).filter {
+                !partial.subscription.queues.contains(queueOf[$0]?.queue ?? RoutingRules.defaultQueue)
+            }.count
+            if coverage.workedOnElsewhere != elsewhere {
+                figures.mismatches.append("partial \(index): \(coverage) but worked on \(elsewhere) elsewhere")
+            }
             shares.append(Double(partial.storage.bytes) / Double(figures.bytes))
             opShares.append(Double(held.count) / Double(figures.ops))
             add(partial.counters)

@@ -84,6 +84,8 @@ import Testing
         try hub.write([Self.move("p1", to: "rome"), Self.move("p2", to: "rome")], at: Self.hlc(3))
         Self.pull(&agent, from: &hub)
         #expect(agent.heldTickets == ["p1"], "p1 was claimed by this agent, p2 was not")
+        #expect(agent.coverage.description == "covers the 0 tickets of queues paris and 1 this agent worked on in other queues")
+        #expect(hub.coverage.description == "covers the whole team (2 tickets)")
         agent.resubscribe(Subscription(queues: ["oslo"]))
         hub.subscribe(peer: agent.author, agent.subscription)
         #expect(agent.heldTickets == ["p1"])

@@ -1,0 +1,36 @@
+import RoostCore
+
+/// What a node's figures cover (Protocol/SPEC-partial.md §P.7): on a partial node, every count, time and rate is over
+/// the tickets it holds, and a report says which.
+public struct PartialCoverage: Hashable, Sendable, CustomStringConvertible {
+    /// Held tickets by the queue they sit in (by the held `queue` register; `default` when unset).
+    public var ticketsByQueue: [String: Int]
+    /// The subscribed queues (empty for a full node).
+    public var queues: [String]
+    /// True for a full node: the figures cover the whole team.
+    public var everything: Bool
+
+    /// Held tickets in all.
+    public var tickets: Int { ticketsByQueue.values.reduce(0, +) }
+    /// Held tickets outside the subscribed queues: those the node's agent worked on.
+    public var workedOnElsewhere: Int {
+        ticketsByQueue.filter { !queues.contains($0.key) }.values.reduce(0, +)
+    }
+
+    /// "covers the 1,234 tickets of queues city-3, city-9 and 5 this agent worked on in other queues".
+    public var description: String {
+        if everything { return "covers the whole team (\(tickets) tickets)" }
+        let names = queues.isEmpty ? "no queue" : "queues " + queues.joined(separator: ", ")
+        let mine = tickets - workedOnElsewhere
+        return "covers the \(mine) tickets of \(names) and \(workedOnElsewhere) this agent worked on in other queues"
+    }
+}
+
+extension PartialReplica {
+    /// What this node's figures cover.
+    public var coverage: PartialCoverage {
+        var counts: [String: Int] = [:]
+        for ticket in heldTickets { counts[facts[ticket]?.effectiveQueue ?? RoutingRules.defaultQueue, default: 0] += 1 }
+        return PartialCoverage(ticketsByQueue: counts, queues: subscription.queues.sorted(), everything: isFull)
+    }
+}
