@@ -29,6 +29,9 @@ for ((seed = from; seed < from + seeds; seed++)); do
     ROOST_PARTIAL_TICKETS=$tickets ROOST_PARTIAL_SEED=$seed /usr/bin/time -f "peak RSS %M KB, %e s" \
         swift test --skip-build -c release -Xswiftc -enable-testing --filter PartialMeshTests >"$log" 2>&1 || status=1
     grep -E "partial mesh|peak RSS|✘|passed after|failed after" "$log" || true
-    if grep -q "✘" "$log"; then status=1; fi
+    if grep -q "✘" "$log" || ! grep -q "partial mesh: [0-9]" "$log"; then
+        status=1
+        grep -E "Fatal error|error:" "$log" | head -5
+    fi
 done
 exit $status

@@ -42,6 +42,10 @@ public enum SyncLimits {
     public static let maxRunDictionaryEntries = 1 << 20
     /// Longest inclusion path of a format 2 seal: a tree of up to 2^32 leaves.
     public static let maxInclusionPath = 32
+    /// Ops a partial replication sender puts in one `partial-batch` (Protocol/SPEC-partial.md §P.4), cut at seals:
+    /// more than one seal range only if it fits; what does not fit goes in the next batch. Below ``maxBatchOps``,
+    /// which the receiver enforces.
+    public static let partialBatchOps = 20_000
     /// A connected peer that is behind and whose vector did not grow for this long is reported stalled
     /// (a log line, `roost peers`, the `roost_stalls_total` and `roost_peer_stalled` metrics): 30 s.
     public static let stallAfterMillis: UInt64 = 30_000

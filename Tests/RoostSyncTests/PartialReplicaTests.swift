@@ -179,6 +179,39 @@ import Testing
         #expect(paris.heldOps.count == 5, "k2's three ops and its move, and u1")
     }
 
+    @Test("batches are cut at seals to SyncLimits.partialBatchOps: a peer far behind catches up over several")
+    func batchesAreCutAtTheLimit() throws {
+        var hub = PartialReplica(key: Self.key(1), subscription: .full)
+        var paris = PartialReplica(key: Self.key(2), subscription: Subscription(queues: ["paris"]))
+        var full = PartialReplica(key: Self.key(3), subscription: .full)
+        hub.subscribe(peer: paris.author, paris.subscription)
+        let transactions = 25, perTransaction = 250   // 4 ops a ticket: 25,000 ops, over the 20,000 limit
+        for t in 0..<transactions {
+            var bodies: [OpBody] = []
+            for i in 0..<perTransaction {
+                let key = "k\(t)-\(i)"
+                bodies += [.makeInsert(EntityRef(Desk.customer, "u" + key), [])] + Self.ticket(key, queue: "paris", customer: "u" + key)
+            }
+            try hub.write(bodies, at: Self.hlc(UInt64(t + 1)))
+        }
+        let first = hub.answer(full.request(to: hub.author), from: full.author)
+        #expect(first.opCount == SyncLimits.partialBatchOps, "whole seal ranges up to the limit")
+        full.receive(first, from: hub.author, fromFull: true)
+        Self.pull(&full, from: &hub)
+        #expect(full.heldOps.count == 25_000)
+        var batches = 0
+        while batches < 10 {
+            let batch = hub.answer(paris.request(to: hub.author), from: paris.author)
+            if batch.runs.isEmpty && batch.covered.isEmpty { break }
+            #expect(batch.opCount <= SyncLimits.partialBatchOps + 4)
+            paris.receive(batch, from: hub.author, fromFull: true)
+            batches += 1
+        }
+        #expect(batches >= 2)
+        #expect(paris.heldOps.count == 25_000 && paris.heldTickets.count == transactions * perTransaction)
+        #expect(paris.counters.refusedRuns == 0 && paris.counters.unprovenScopes == 0)
+    }
+
     @Test("an op missing from a scope chain is a gap: nothing of that scope is held, and the scope is wanted again")
     func scopeGapIsRefusedAndWanted() throws {
         var hub = PartialReplica(key: Self.key(1), subscription: .full)

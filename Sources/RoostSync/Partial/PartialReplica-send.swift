@@ -10,21 +10,21 @@ extension PartialReplica {
     /// seal that covers it with its head and inclusion path. A partial replica sends its own log only, to full peers:
     /// it holds no other log whole.
     public mutating func answer(_ request: PartialRequest, from peer: AuthorID) -> PartialBatch {
+        var budget = Budget(remaining: SyncLimits.partialBatchOps)
         guard isFull else {
-            guard views[peer] == nil, let own = logs[ownLog] else { return PartialBatch(runs: [], backfill: [], covered: [:]) }
+            guard views[peer] == nil, logs[ownLog] != nil else { return PartialBatch(runs: [], backfill: [], covered: [:]) }
             let from = request.vector[ownLog] ?? 0
-            guard own.sealedTop > from else { return PartialBatch(runs: [], backfill: [], covered: [:]) }
-            let seqs = Array((from + 1)...own.sealedTop)
-            return PartialBatch(runs: [fullRun(ownLog, seqs: seqs)], backfill: [], covered: [ownLog: own.sealedTop])
+            let seqs = wholeRanges(ownLog, after: from, budget: &budget)
+            guard let end = seqs.last else { return PartialBatch(runs: [], backfill: [], covered: [:]) }
+            return PartialBatch(runs: [fullRun(ownLog, seqs: seqs)], backfill: [], covered: [ownLog: end])
         }
         guard var view = views[peer] else {
             var runs: [RunV2] = [], covered: [LogID: UInt64] = [:]
-            for log in logs.keys.sorted() {
-                let top = logs[log]!.contiguousTop, from = request.vector[log] ?? 0
-                guard let sealed = logs[log]!.seals(endingIn: (from + 1)...max(from + 1, top)).last?.seal.seq,
-                      sealed > from else { continue }
-                runs.append(fullRun(log, seqs: Array((from + 1)...sealed)))
-                covered[log] = sealed
+            for log in logs.keys.sorted() where !budget.spent {
+                let seqs = wholeRanges(log, after: request.vector[log] ?? 0, budget: &budget)
+                guard let end = seqs.last else { continue }
+                runs.append(fullRun(log, seqs: seqs))
+                covered[log] = end
             }
             return PartialBatch(runs: runs, backfill: [], covered: covered)
         }
@@ -39,33 +39,69 @@ extension PartialReplica {
         // peer would stop wanting a scope it does not have. A replica behind the peer sends what it has, unlisted, and
         // keeps what it owes for a later round.
         let ahead = request.vector.allSatisfy { log, seq in log.author == peer || (logs[log]?.contiguousTop ?? 0) >= seq }
-        let whole = ahead ? request.want.union(view.backfill) : []
-        // A scope the peer left in this view is sent whole once more (not offered): the peer may have let its vector
-        // pass the op that moved the ticket out while it did not hold the ticket, and then been sent the ticket whole
-        // by a full peer that had not seen that op yet.
-        let resend = whole.union(request.want).union(view.leaving)
-        let sendable = view.held.scopes
-        view.sent += 1
-        view.unacknowledged.append((view.sent, ahead ? view.backfill : [], view.leaving))
-        if ahead { view.backfill = [] }
-        view.leaving = []
-        views[peer] = view
-        var runs: [RunV2] = [], covered: [LogID: UInt64] = [:]
-        for log in logs.keys.sorted() {
+        let owedWhole = ahead ? request.want.union(view.backfill) : []
+        var perLog: [LogID: Set<UInt64>] = [:], covered: [LogID: UInt64] = [:]
+        // Scopes sent whole (listed) or once more (a scope the peer left, not listed: the peer may have let its vector
+        // pass the op that moved the ticket out while it did not hold the ticket, then been sent the ticket whole by a
+        // full peer that had not seen that op yet). What does not fit waits for the next batch. They go
+        // first: until a ticket arrives whole, the peer does not hold it and would pass over its new ops.
+        var listed: Set<ScopeID> = [], sentLeaving: Set<ScopeID> = []
+        for scope in owedWhole.union(request.want).union(view.leaving).sorted() {
+            var seqs: [(LogID, [UInt64])] = []
+            var count = 0
+            for (log, held) in logs { if let scopeSeqs = held.scopeSeqs[scope] { seqs.append((log, scopeSeqs)); count += scopeSeqs.count } }
+            guard budget.take(count) else { continue }
+            for (log, scopeSeqs) in seqs { perLog[log, default: []].formUnion(scopeSeqs) }
+            if owedWhole.contains(scope) { listed.insert(scope) }
+            if view.leaving.contains(scope) { sentLeaving.insert(scope) }
+        }
+        // New ops of the scopes the peer holds, seal range by seal range, while the budget lasts.
+        for log in logs.keys.sorted() where !budget.spent {
             let held = logs[log]!
             let from = request.vector[log] ?? 0
-            let top = held.seals(endingIn: (from + 1)...max(from + 1, held.contiguousTop)).last?.seal.seq ?? from
-            var seqs: [UInt64] = []
-            if top > from {
-                for seq in (from + 1)...top where sendable.contains(held.ops[seq]!.header.scope) { seqs.append(seq) }
-                covered[log] = top
+            var end = from
+            for kept in held.seals(endingIn: (from + 1)...max(from + 1, held.contiguousTop)) {
+                let chosen = (max(from + 1, kept.seal.fromSeq)...kept.seal.seq).filter {
+                    view.held.scopes.contains(held.ops[$0]!.header.scope)
+                }
+                guard budget.take(chosen.count) else { break }
+                perLog[log, default: []].formUnion(chosen)
+                end = kept.seal.seq
             }
-            var extra: [UInt64] = []
-            for scope in resend.sorted() { if let scopeSeqs = held.scopeSeqs[scope] { extra += scopeSeqs.filter { $0 <= max(top, from) } } }
-            if !extra.isEmpty { seqs = Array(Set(seqs).union(extra)).sorted() }
-            if !seqs.isEmpty { runs.append(partialRun(log, seqs: seqs)) }
+            if end > from { covered[log] = end }
         }
-        return PartialBatch(runs: runs, backfill: whole, covered: covered, number: views[peer]!.sent)
+        view.sent += 1
+        view.unacknowledged.append((view.sent, listed.intersection(view.backfill), sentLeaving))
+        view.backfill.subtract(listed)
+        view.leaving.subtract(sentLeaving)
+        views[peer] = view
+        let runs = perLog.keys.sorted().filter { !perLog[$0]!.isEmpty }.map { log in partialRun(log, seqs: perLog[log]!.sorted()) }
+        return PartialBatch(runs: runs, backfill: listed, covered: covered, number: view.sent)
+    }
+
+    /// How many more ops fit in a batch: the first range always does (so that a batch always makes progress).
+    struct Budget {
+        var remaining: Int
+        var used = 0
+        var spent: Bool { remaining <= 0 }
+        /// Takes `count` ops if they fit, or if nothing was taken yet.
+        mutating func take(_ count: Int) -> Bool {
+            guard count <= remaining || used == 0 else { return false }
+            remaining -= count
+            used += count
+            return true
+        }
+    }
+
+    /// The seqs of whole seal ranges of `log` after `from`, while the budget lasts.
+    private func wholeRanges(_ log: LogID, after from: UInt64, budget: inout Budget) -> [UInt64] {
+        guard let held = logs[log] else { return [] }
+        var end = from
+        for kept in held.seals(endingIn: (from + 1)...max(from + 1, held.contiguousTop)) {
+            guard budget.take(Int(kept.seal.seq - max(from + 1, kept.seal.fromSeq) + 1)) else { break }
+            end = kept.seal.seq
+        }
+        return end > from ? Array((from + 1)...end) : []
     }
 
     /// A run of whole seal ranges for a receiver that holds every op before `seqs.first`: prev omitted, every seal
