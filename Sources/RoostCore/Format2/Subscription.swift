@@ -17,9 +17,9 @@ public struct Subscription: Hashable, Sendable {
     }
 }
 
-/// What a node knows of one ticket when it decides which scopes it holds: the routing register `queue` (in scope
-/// `g`, held by every node), the ticket's customer (from its insert, known only when the ticket's scope is held),
-/// and whether the node's own agent authored an op in the ticket's scope.
+/// What a node knows of one ticket when it decides which scopes it holds: the routing register `queue` and the
+/// ticket's customer (both in the ticket's scope: a full node knows them for every ticket, a partial node for the
+/// tickets it holds), and whether the node's own agent authored an op in the ticket's scope.
 public struct TicketScopeFacts: Hashable, Sendable {
     public var key: String
     /// The `queue` register, nil when unset or null.
