@@ -28,25 +28,26 @@ extension PartialReplica {
     }
 
     private mutating func receiveWhole(_ run: RunV2, log: LogID, changes: inout Changes) {
-        let held = logs[log] ?? HeldLog()
-        guard let first = run.ops.first, first.seq <= held.contiguousTop + 1,
+        // Moved out of the dictionary and back, so that holding it is not a copy of every op of the log.
+        var updated = logs.removeValue(forKey: log) ?? HeldLog()
+        defer { logs[log] = updated }
+        guard let first = run.ops.first, first.seq <= updated.contiguousTop + 1,
               zip(run.ops, run.ops.dropFirst()).allSatisfy({ $0.seq + 1 == $1.seq }) else {
             counters.refusedRuns += 1
             return
         }
         let resolved: [RunV2.Resolved]
         do {
-            resolved = try run.resolve(held: held)
-            try run.verifySeals(resolved, held: held)
+            resolved = try run.resolve(held: updated)
+            try run.verifySeals(resolved, held: updated)
         } catch {
             counters.refusedRuns += 1
             return
         }
-        for op in resolved where held.hash(at: op.header.seq) != nil && held.hash(at: op.header.seq) != op.hash {
+        for op in resolved where updated.hash(at: op.header.seq) != nil && updated.hash(at: op.header.seq) != op.hash {
             counters.refusedRuns += 1   // a fork: same position, another op (SPEC.md §1.11 keeps the evidence)
             return
         }
-        var updated = held
         for op in resolved {
             let kept = HeldOpV2(header: op.header, hash: op.hash, body: op.body, decoded: op.decoded)
             if updated.insert(kept) { absorb(kept, into: &changes) } else { counters.duplicates += 1 }
@@ -56,31 +57,32 @@ extension PartialReplica {
             updated.keep(SealV2(author: log.author, epoch: log.epoch, fromSeq: seal.fromSeq, seq: seal.seq, head: head,
                                 scopesRoot: seal.scopesRoot, signature: seal.signature), path: nil)
         }
-        logs[log] = updated
     }
 
     private mutating func receivePart(_ run: RunV2, log: LogID, offered: Set<ScopeID>, changes: inout Changes) {
-        let held = logs[log] ?? HeldLog()
+        // Checked and updated in place (moved out and back: no copy of the log). The checks of one scope read only
+        // that scope's ops and seqs of this run, which the other scopes' inserts do not touch.
+        var updated = logs.removeValue(forKey: log) ?? HeldLog()
+        defer { logs[log] = updated }
         let resolved: [RunV2.Resolved]
         do {
-            resolved = try run.resolve(held: held)
+            resolved = try run.resolve(held: updated)
         } catch {
             counters.refusedRuns += 1
             return
         }
         var byScope: [ScopeID: [RunV2.Resolved]] = [:]
         for op in resolved { byScope[op.header.scope, default: []].append(op) }
-        var updated = held
         var checked: [UInt64: SealCheck] = [:]
         let index = RunIndex(resolved)
         for (scope, ops) in byScope.sorted(by: { $0.key < $1.key }) {
             let isHeld = mine.scopes.contains(scope)
             guard isHeld || offered.contains(scope) else { continue }
             // 1. The scope chain: the first op links to the last held op of the scope before it, or to zero.
-            var expected = held.lastHash(in: scope, before: ops[0].header.seq) ?? .zero
+            var expected = updated.lastHash(in: scope, before: ops[0].header.seq) ?? .zero
             var linked = true
             for op in ops {
-                if let known = held.hash(at: op.header.seq), known != op.hash { linked = false; break }
+                if let known = updated.hash(at: op.header.seq), known != op.hash { linked = false; break }
                 if op.header.scopePrev != expected { linked = false; break }
                 expected = op.hash
             }
@@ -91,8 +93,8 @@ extension PartialReplica {
             }
             // 2. The newest op is its scope's leaf in a signed seal.
             let newest = ops.last!
-            if held.hash(at: newest.header.seq) == nil {
-                guard let seal = provingSeal(for: newest, in: run, index: index, held: held, checked: &checked) else {
+            if updated.hash(at: newest.header.seq) == nil {
+                guard let seal = provingSeal(for: newest, in: run, index: index, held: updated, checked: &checked) else {
                     counters.unprovenScopes += 1
                     continue
                 }
@@ -103,7 +105,6 @@ extension PartialReplica {
                 if updated.insert(kept) { absorb(kept, into: &changes) } else { counters.duplicates += 1 }
             }
         }
-        logs[log] = updated
     }
 
     /// The seal of `run` that proves `op` is the last op of its scope in the seal's range: its head is the op hash at

@@ -122,14 +122,16 @@ extension PartialReplica {
         var ops: [RunV2.Op] = []
         var newest: [ScopeID: UInt64] = [:]
         var seen: Set<ScopeID> = []
-        let held = logs[log]!
-        for (index, seq) in seqs.enumerated() {
-            let op = held.ops[seq]!
-            let follows = index > 0 && seqs[index - 1] == seq - 1
-            let firstOfScope = seen.insert(op.header.scope).inserted
-            ops.append(runOp(op, prev: follows || seq == 1 ? nil : op.header.prev,
-                             scopePrev: firstOfScope ? op.header.scopePrev : nil))
-            newest[op.header.scope] = seq
+        do {   // `held` ends here: the paths below build trees in the log, which must not copy it
+            let held = logs[log]!
+            for (index, seq) in seqs.enumerated() {
+                let op = held.ops[seq]!
+                let follows = index > 0 && seqs[index - 1] == seq - 1
+                let firstOfScope = seen.insert(op.header.scope).inserted
+                ops.append(runOp(op, prev: follows || seq == 1 ? nil : op.header.prev,
+                                 scopePrev: firstOfScope ? op.header.scopePrev : nil))
+                newest[op.header.scope] = seq
+            }
         }
         var seals: [RunV2.Seal] = []
         for (scope, seq) in newest.sorted(by: { $0.value < $1.value }) {
