@@ -51,9 +51,6 @@ struct HeldLog: Sendable, RunHeldHashes {
         return index == 0 ? nil : ops[seqs[index - 1]]?.hash
     }
 
-    /// The newest seal, whose seq every held op of a full replica is at or below.
-    var sealedTop: UInt64 { sealSeqs.last ?? 0 }
-
     /// Adds an op; false when its seq is already held.
     @discardableResult
     mutating func insert(_ op: HeldOpV2) -> Bool {
