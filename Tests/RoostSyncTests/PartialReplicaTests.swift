@@ -179,6 +179,27 @@ import Testing
         #expect(paris.heldOps.count == 5, "k2's three ops and its move, and u1")
     }
 
+    @Test("regression (mesh seed 1572930, 100,000 tickets): a ticket dropped on stale facts when its queue is unsubscribed comes back")
+    func aTicketDroppedOnStaleFactsComesBack() throws {
+        var hub = PartialReplica(key: Self.key(1), subscription: .full)
+        var agent = PartialReplica(key: Self.key(2), subscription: Subscription(queues: ["paris", "rome"]))
+        hub.subscribe(peer: agent.author, agent.subscription)
+        try hub.write(Self.ticket("k", queue: "rome", customer: "u1")
+                      + [.makeInsert(EntityRef(Desk.customer, "u1"), [Field("handle", .string("@u1"))])], at: Self.hlc(1))
+        Self.pull(&agent, from: &hub)
+        #expect(agent.heldTickets == ["k"])
+        try hub.write([Self.move("k", to: "paris")], at: Self.hlc(2))   // while the agent is offline
+        agent.resubscribe(Subscription(queues: ["paris"]))              // it leaves rome: k is in rome as far as it knows
+        hub.subscribe(peer: agent.author, agent.subscription)           // k is in paris as far as the hub knows: no change
+        #expect(agent.heldTickets.isEmpty)
+        Self.pull(&agent, from: &hub)   // the move, a new op of a scope the hub thinks the agent holds, arrives alone
+        Self.pull(&agent, from: &hub)   // k whole, for the agent wants it now; u1 is wanted in turn
+        Self.pull(&agent, from: &hub)
+        #expect(agent.heldTickets == ["k"], "the move into a subscribed queue brings the ticket back whole")
+        #expect(agent.heldOps.count == 5, "k's three ops, its move, and u1's profile")
+        #expect(agent.wanted.isEmpty)
+    }
+
     @Test("batches are cut at seals to SyncLimits.partialBatchOps: a peer far behind catches up over several")
     func batchesAreCutAtTheLimit() throws {
         var hub = PartialReplica(key: Self.key(1), subscription: .full)

@@ -77,7 +77,13 @@ extension PartialReplica {
         let index = RunIndex(resolved)
         for (scope, ops) in byScope.sorted(by: { $0.key < $1.key }) {
             let isHeld = mine.scopes.contains(scope)
-            guard isHeld || offered.contains(scope) else { continue }
+            guard isHeld || offered.contains(scope) else {
+                // A move into this node's queues of a ticket it does not hold: a full peer thinks it holds the ticket,
+                // so this node's facts were stale when it dropped it (a queue unsubscribed before the move arrived).
+                // The scope is wanted whole; once its history is here, settling decides whether it stays.
+                if ops.contains(where: { movesIntoMyQueues($0.decoded) }) { wanted.insert(scope) }
+                continue
+            }
             // 1. The scope chain: the first op links to the last held op of the scope before it, or to zero.
             var expected = updated.lastHash(in: scope, before: ops[0].header.seq) ?? .zero
             var linked = true
@@ -105,6 +111,13 @@ extension PartialReplica {
                 if updated.insert(kept) { absorb(kept, into: &changes) } else { counters.duplicates += 1 }
             }
         }
+    }
+
+    /// Whether `body` sets a ticket's `queue` to one of this node's queues.
+    private func movesIntoMyQueues(_ body: OpBody?) -> Bool {
+        guard case let .set(entity, "queue", value)? = body, entity.collection == Desk.ticket else { return false }
+        if case let .string(queue) = value { return mine.subscription.queues.contains(queue) }
+        return value == .null && mine.subscription.queues.contains(RoutingRules.defaultQueue)
     }
 
     /// The seal of `run` that proves `op` is the last op of its scope in the seal's range: its head is the op hash at
