@@ -39,6 +39,8 @@ struct PartialMesh {
         var rounds = 0, quietRounds = 0
         var wireBytes = 0, wireOps = 0, lostBatches = 0
         var counters = PartialCounters()
+        /// Erasure ops written, and the ops they erased.
+        var erasures = 0, erasedOps = 0
         var mismatches: [String] = []
     }
 
@@ -63,6 +65,11 @@ struct PartialMesh {
     var customerOf: [String: String] = [:]
     var touchedBy: [AuthorID: Set<String>] = [:]
     var ticketCount = 0, customerCount = 0, messageCount = 0
+    /// Ops that hold a customer's personal data (profile, messages of their tickets), by customer, with their bodies.
+    var personal: [String: [OpRef]] = [:]
+    var bodies: [OpRef: OpBody] = [:]
+    /// Ops an erasure named.
+    var erased: Set<OpRef> = []
     /// The model's tickets by queue, in arrays (a seed replays the same picks).
     var members: [String: [String]] = [:]
     var position: [String: Int] = [:]
@@ -136,6 +143,14 @@ struct PartialMesh {
             written[ref] = ModelOp(scope: name, size: OpHeaderV2.encodedLength + body.encodedV2().count, hash: replica.hash(of: ref)!,
                                    routing: isRouting)
             if name.hasPrefix("t/") { touchedBy[replica.author, default: []].insert(String(name.dropFirst(2))) }
+            if name.hasPrefix("c/") {
+                personal[String(name.dropFirst(2)), default: []].append(ref)
+                self.bodies[ref] = body
+            } else if case let .insert(entity, _) = body, entity.collection == Desk.message,
+                      let customer = customerOf[String(name.dropFirst(2))] {
+                personal[customer, default: []].append(ref)
+                self.bodies[ref] = body
+            }
             switch body {
             case let .set(entity, "queue", value) where entity.collection == Desk.ticket:
                 let full = Stamp(hlc: hlc, ref: ref)
@@ -210,6 +225,26 @@ struct PartialMesh {
         guard hubs[1].holdsTicket(ticket) else { return }
         write([.set(entity: EntityRef(Desk.ticket, ticket), field: "queue",
                     value: .string(Self.queue(Int.random(in: 0..<config.queues, using: &rng))))], on: .hub(1))
+    }
+
+    /// A lead on hub 1 erases a random customer (SPEC.md §1.9): their profile and the messages of their tickets, as
+    /// far as hub 1 holds them.
+    mutating func eraseCustomer() {
+        guard customerCount > 0 else { return }
+        let customer = "u\(Int.random(in: 1...customerCount, using: &rng))"
+        let refs = (personal[customer] ?? []).filter { !erased.contains($0) && hubs[1].hash(of: $0) != nil }
+        guard !refs.isEmpty else { return }
+        var bodies: [OpBody] = []
+        for chunk in stride(from: 0, to: refs.count, by: 200) {
+            let targets = refs[chunk..<min(chunk + 200, refs.count)].map { ref in
+                Erasure.Target(ref: ref, hash: hubs[1].hash(of: ref)!, residue: Redaction.residue(of: self.bodies[ref]!))
+            }
+            let id = String(format: "%016llx%016llx", rng.next(), rng.next())
+            bodies.append(Erasure(reason: "gdpr", customer: customer, targets: targets).body(id: id))
+        }
+        write(bodies, on: .hub(1))
+        erased.formUnion(refs)
+        figures.erasures += bodies.count
     }
 
     /// A partial node swaps one of its queues for another.
@@ -295,6 +330,7 @@ struct PartialMesh {
             for _ in 0..<actions { agentAction() }
             if chunk % 4 == 1 { leadMove() }
             if chunk % 10 == 5 { changeSubscription() }
+            if chunk % 7 == 3 { eraseCustomer() }
             _ = round()
         }
         partitioned = false
@@ -332,9 +368,11 @@ struct PartialMesh {
         figures.ops = written.count
         figures.bytes = written.values.reduce(0) { $0 + $1.size }
         figures.routingShare = Double(written.values.reduce(0) { $0 + ($1.routing ? $1.size : 0) }) / Double(figures.bytes)
+        figures.erasedOps = erased.count
         for (index, hub) in hubs.enumerated() {
             let held = hub.heldOps
             if Set(held.keys) != all { figures.mismatches.append("hub \(index): holds \(held.count) of \(all.count) ops") }
+            checkErased(hub, "hub \(index)")
             add(hub.counters)
         }
         var shares: [Double] = [], opShares: [Double] = []
@@ -347,6 +385,7 @@ struct PartialMesh {
                 let missingScopes = Set(want.subtracting(held.keys).map { written[$0]?.scope ?? "?" }).sorted()
                 figures.mismatches.append("partial \(index): \(missing) missing \(missingScopes.prefix(4)), \(extra) extra \(extraScopes.prefix(4)) of \(want.count)")
             }
+            checkErased(partial, "partial \(index)")
             for (ref, hash) in held where written[ref]?.hash != hash {
                 figures.mismatches.append("partial \(index): \(ref) has another hash")
                 break
@@ -369,6 +408,15 @@ struct PartialMesh {
         figures.meanHeldShare = shares.reduce(0, +) / Double(shares.count)
         figures.maxHeldShare = shares.max() ?? 0
         figures.meanHeldOpShare = opShares.reduce(0, +) / Double(opShares.count)
+    }
+
+    /// A replica holds without their bodies exactly the held ops an erasure named.
+    private mutating func checkErased(_ replica: PartialReplica, _ name: String) {
+        let bodiless = replica.bodilessOps
+        let want = erased.filter { replica.hash(of: $0) != nil }
+        if bodiless != want {
+            figures.mismatches.append("\(name): \(bodiless.subtracting(want).count) ops without their body not erased, \(want.subtracting(bodiless).count) erased ops with their body")
+        }
     }
 
     private mutating func add(_ counters: PartialCounters) {

@@ -325,6 +325,55 @@ import Testing
         #expect(other.storage == paris.storage)
     }
 
+    /// An erasure (SPEC.md §1.9) of the ops at `refs`, as `replica` holds them.
+    static func erasure(of refs: [OpRef], in replica: PartialReplica) -> OpBody {
+        let targets = refs.map { ref in
+            let op = replica.logs[ref.log]!.ops[ref.seq]!
+            return Erasure.Target(ref: ref, hash: op.hash, residue: Redaction.residue(of: op.decoded!))
+        }
+        return Erasure(reason: "gdpr", customer: "u1", targets: targets).body(id: String(repeating: "ab", count: 16))
+    }
+
+    @Test("an erasure reaches every replica holding the erased ops, whenever it arrives, and ops sent later arrive erased")
+    func erasuresReachPartialReplicas() throws {
+        var a = PartialReplica(key: Self.key(1), subscription: .full)
+        var b = PartialReplica(key: Self.key(3), subscription: .full)
+        var paris = PartialReplica(key: Self.key(2), subscription: Subscription(queues: ["paris"]))
+        var oslo = PartialReplica(key: Self.key(4), subscription: Subscription(queues: ["oslo"]))
+        for hub in [0, 1] {
+            for node in [paris, oslo] {
+                if hub == 0 { a.subscribe(peer: node.author, node.subscription) } else { b.subscribe(peer: node.author, node.subscription) }
+            }
+        }
+        let written = try a.write([.makeInsert(EntityRef(Desk.customer, "u1"), [Field("handle", .string("@u1"))])]
+                                  + Self.ticket("p1", queue: "paris", customer: "u1"), at: Self.hlc(1))
+        let refs = written.map { OpRef(author: a.author, epoch: 1, seq: $0) }
+        let profile = refs[0], message = refs[2]
+        Self.pull(&b, from: &a)                                  // b holds every body
+        Self.pull(&paris, from: &a)
+        #expect(paris.heldOps.count == 4 && paris.bodilessOps.isEmpty)
+        try a.write([Self.erasure(of: [profile, message], in: a)], at: Self.hlc(2))
+        #expect(a.bodilessOps == [profile, message], "the writer erases at once")
+        Self.pull(&paris, from: &a)
+        #expect(paris.bodilessOps == [profile, message], "a partial node holding the ops erases them")
+        #expect(paris.heldTickets == ["p1"] && paris.queue(of: "p1") == "paris", "what the residues keep still routes")
+        try b.write([Self.move("p1", to: "oslo")], at: Self.hlc(3))   // b has not merged the erasure: it sends bodies
+        Self.pull(&oslo, from: &b)
+        #expect(oslo.heldTickets == ["p1"] && oslo.bodilessOps.isEmpty)
+        Self.pull(&oslo, from: &a)                               // the erasure, in g
+        #expect(oslo.bodilessOps == [profile, message], "held ops named by an erasure that arrives later are erased")
+        #expect(oslo.heldOps.count == 4 + 1 + 1, "p1's history and u1's profile, the move, the erasure")
+        Self.pull(&b, from: &a)
+        #expect(b.bodilessOps == [profile, message], "a full replica erases what it held")
+        Self.pull(&a, from: &b)                                  // a learns the move to oslo
+        var late = PartialReplica(key: Self.key(5), subscription: Subscription(queues: ["oslo"]))
+        a.subscribe(peer: late.author, late.subscription)
+        Self.pull(&late, from: &a)
+        Self.pull(&late, from: &a)
+        #expect(late.heldTickets == ["p1"] && late.bodilessOps == [profile, message], "sent erased, held erased")
+        #expect(late.counters.refusedRuns == 0 && late.counters.unprovenScopes == 0)
+    }
+
     @Test("a partial node may not write in a customer's scope it does not hold")
     func writingOutsideTheHeldCustomersIsRefused() {
         var paris = PartialReplica(key: Self.key(2), subscription: Subscription(queues: ["paris"]))

@@ -68,6 +68,12 @@ struct HeldLog: Sendable, RunHeldHashes {
         return true
     }
 
+    /// Drops the body of the op at `seq` (SPEC.md §1.9): its header, hash and place in the chains stay.
+    mutating func erase(_ seq: UInt64) {
+        ops[seq]?.body = nil
+        ops[seq]?.decoded = nil
+    }
+
     /// Keeps a seal, adding `path` to the paths already kept for it.
     mutating func keep(_ seal: SealV2, path: RunV2.Path?) {
         if seals[seal.seq] == nil {

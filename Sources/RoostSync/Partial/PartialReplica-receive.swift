@@ -19,6 +19,7 @@ extension PartialReplica {
             if log == ownLog { continue }
             if isFull { receiveWhole(run, log: log, changes: &changes) } else { receivePart(run, log: log, offered: batch.backfill, changes: &changes) }
         }
+        carryOutErasures(&changes)
         if fromFull {
             wanted.subtract(batch.backfill)
             for (log, seq) in batch.covered where log != ownLog && !isFull && seq > vector[log] ?? 0 { vector[log] = seq }
@@ -49,8 +50,8 @@ extension PartialReplica {
             return
         }
         for op in resolved {
-            let kept = HeldOpV2(header: op.header, hash: op.hash, body: op.body, decoded: op.decoded)
-            if updated.insert(kept) { absorb(kept, into: &changes) } else { counters.duplicates += 1 }
+            let (kept, effect) = holding(op)
+            if updated.insert(kept) { absorb(effect, into: &changes) } else { counters.duplicates += 1 }
         }
         for seal in run.seals {
             let head = seal.head ?? updated.hash(at: seal.seq)!
@@ -107,8 +108,8 @@ extension PartialReplica {
                 updated.keep(seal.seal, path: seal.path)
             }
             for op in ops {
-                let kept = HeldOpV2(header: op.header, hash: op.hash, body: op.body, decoded: op.decoded)
-                if updated.insert(kept) { absorb(kept, into: &changes) } else { counters.duplicates += 1 }
+                let (kept, effect) = holding(op)
+                if updated.insert(kept) { absorb(effect, into: &changes) } else { counters.duplicates += 1 }
             }
         }
     }

@@ -25,6 +25,9 @@ public struct PartialReplica: Sendable {
     /// Tickets in whose scope each author wrote, among held ops.
     var touched: [AuthorID: Set<String>] = [:]
     var messageTicket: [String: String] = [:]
+    /// The targets of the erasures held (SPEC.md §1.9), by position: a held op at a target's position with the target's
+    /// hash is held without its body, and takes the target's residue as its effect.
+    var erasures: [OpRef: Erasure.Target] = [:]
     /// Held scopes whose history this replica lacks: sent as `want-scope` in its next request.
     public internal(set) var wanted: Set<ScopeID> = []
     /// A full replica's view of each partial peer (§P.4).
@@ -99,6 +102,15 @@ public struct PartialReplica: Sendable {
     /// The held tickets (every ticket known, on a full replica).
     public var heldTickets: Set<String> { isFull ? Set(facts.keys) : mine.tickets }
 
+    /// The held ops held without their body: erased here, or erased before they arrived.
+    public var bodilessOps: Set<OpRef> {
+        var out: Set<OpRef> = []
+        for (log, held) in logs {
+            for (seq, op) in held.ops where op.body == nil { out.insert(OpRef(author: log.author, epoch: log.epoch, seq: seq)) }
+        }
+        return out
+    }
+
     /// Whether ticket `key` is held.
     public func holdsTicket(_ key: String) -> Bool { isFull ? facts[key] != nil : mine.tickets.contains(key) }
 
@@ -139,6 +151,7 @@ public struct PartialReplica: Sendable {
         }
         logs[ownLog]!.keep(seal, path: nil)
         vector[ownLog] = nextSeq - 1
+        carryOutErasures(&changes)
         settle(changes, offered: [])
         return first...(nextSeq - 1)
     }
@@ -153,11 +166,17 @@ public struct PartialReplica: Sendable {
         var customers: [(ticket: String, customer: String)] = []
         /// Tickets an author wrote in for the first time.
         var touches: [(author: AuthorID, ticket: String)] = []
+        /// Targets of erasures newly held, carried out once the batch's ops are in place.
+        var erasures: [Erasure.Target] = []
     }
 
     /// Records what a newly held op says about routing: its ticket's queue, customer, messages, and who touched it.
     mutating func absorb(_ op: HeldOpV2, into changes: inout Changes) {
-        guard let decoded = op.decoded else { return }   // an erased op says nothing
+        guard let decoded = op.decoded else { return }   // an op held without its body says nothing until erased
+        if case let .insert(entity, fields) = decoded, entity.collection == ErasureSchema.collection,
+           let erasure = Erasure(fields: fields) {
+            changes.erasures.append(contentsOf: erasure.targets)
+        }
         let name = Scope.name(of: decoded) { messageTicket[$0] }
         guard name.hasPrefix("t/") else { return }
         let ticket = String(name.dropFirst(2))
@@ -196,6 +215,34 @@ public struct PartialReplica: Sendable {
         if touched[op.header.author, default: []].insert(ticket).inserted {
             changes.touches.append((op.header.author, ticket))
         }
+    }
+
+    /// Carries out the erasures absorbed (SPEC.md §1.9): a held op at a target's position with the target's hash loses
+    /// its body; one held without its body (it arrived erased) takes the target's residue as its effect now. This pure
+    /// replica has no roster, so every well-formed erasure is effective, as on a node with no team; a node's store
+    /// judges the erasing member's role.
+    mutating func carryOutErasures(_ changes: inout Changes) {
+        while !changes.erasures.isEmpty {
+            let targets = changes.erasures
+            changes.erasures = []
+            for target in targets where erasures[target.ref] == nil {
+                erasures[target.ref] = target
+                guard let held = logs[target.ref.log]?.ops[target.ref.seq], held.hash == target.hash else { continue }
+                logs[target.ref.log]!.erase(target.ref.seq)
+                if held.body == nil {
+                    absorb(HeldOpV2(header: held.header, hash: held.hash, body: nil, decoded: target.residue), into: &changes)
+                }
+            }
+        }
+    }
+
+    /// What to hold of `op` and what to absorb from it: the op without its body, and its residue as its effect, when
+    /// a held erasure names it (it arrived from a peer that had not merged the erasure); else the op itself.
+    func holding(_ op: RunV2.Resolved) -> (kept: HeldOpV2, effect: HeldOpV2) {
+        let kept = HeldOpV2(header: op.header, hash: op.hash, body: op.body, decoded: op.decoded)
+        guard let target = erasures[op.header.ref], target.hash == op.hash else { return (kept, kept) }
+        return (HeldOpV2(header: op.header, hash: op.hash, body: nil, decoded: nil),
+                HeldOpV2(header: op.header, hash: op.hash, body: nil, decoded: target.residue))
     }
 
     /// Re-evaluates the held sets — this replica's and, on a full replica, each peer view's — for the tickets whose
