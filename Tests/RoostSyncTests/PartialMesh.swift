@@ -330,7 +330,7 @@ struct PartialMesh {
             for _ in 0..<actions { agentAction() }
             if chunk % 4 == 1 { leadMove() }
             if chunk % 10 == 5 { changeSubscription() }
-            if chunk % 7 == 3 { eraseCustomer() }
+            if chunk % 3 == 2 { eraseCustomer() }
             _ = round()
         }
         partitioned = false
