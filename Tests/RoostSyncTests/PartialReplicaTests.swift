@@ -200,6 +200,31 @@ import Testing
         #expect(agent.wanted.isEmpty)
     }
 
+    @Test("a ticket a node got whole from one hub is not sent whole by the other: the request says have-scope")
+    func haveScopeStopsTheSecondWholeSend() throws {
+        var a = PartialReplica(key: Self.key(1), subscription: .full)
+        var b = PartialReplica(key: Self.key(3), subscription: .full)
+        var paris = PartialReplica(key: Self.key(2), subscription: Subscription(queues: ["paris"]))
+        a.subscribe(peer: paris.author, paris.subscription)
+        b.subscribe(peer: paris.author, paris.subscription)
+        try a.write(Self.ticket("k", queue: "rome", customer: "u1"), at: Self.hlc(1))
+        Self.pull(&b, from: &a)
+        Self.pull(&paris, from: &a)
+        Self.pull(&paris, from: &b)
+        try a.write([Self.move("k", to: "paris")], at: Self.hlc(2))
+        Self.pull(&b, from: &a)                                   // both hubs now owe paris k whole
+        Self.pull(&paris, from: &a)
+        #expect(paris.heldTickets == ["k"] && paris.heldOps.count == 4)
+        let request = paris.request(to: b.author)
+        #expect(request.have == [Self.t("k"), OpCryptoV2.scopeID("c/u1")], "k and its customer came whole from a")
+        #expect(paris.request(to: a.author).have.isEmpty, "not reported back to the hub that sent it")
+        let second = b.answer(request, from: paris.author)
+        #expect(second.backfill.isEmpty && second.opCount == 0, "b sends nothing of k again")
+        paris.receive(second, from: b.author, fromFull: true)
+        #expect(paris.request(to: b.author).have.isEmpty, "reported once b has answered")
+        #expect(paris.counters.duplicates == 0)
+    }
+
     @Test("batches are cut at seals to SyncLimits.partialBatchOps: a peer far behind catches up over several")
     func batchesAreCutAtTheLimit() throws {
         var hub = PartialReplica(key: Self.key(1), subscription: .full)

@@ -10,12 +10,16 @@ public struct PartialRequest: Sendable {
     /// The number of the last `partial-batch` the receiver applied from this sender (`partial-ack`), 0 for none: what
     /// the sender sent whole in later batches was lost and is sent again.
     public var ack: UInt64
+    /// Scopes the receiver got whole from another full peer since this sender's last batch (`have-scope`): the
+    /// sender need not send them whole too.
+    public var have: Set<ScopeID>
 
     /// Creates a request.
-    public init(vector: [LogID: UInt64], want: Set<ScopeID>, ack: UInt64 = 0) {
+    public init(vector: [LogID: UInt64], want: Set<ScopeID>, ack: UInt64 = 0, have: Set<ScopeID> = []) {
         self.vector = vector
         self.want = want
         self.ack = ack
+        self.have = have
     }
 }
 

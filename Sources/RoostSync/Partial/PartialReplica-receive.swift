@@ -26,6 +26,24 @@ extension PartialReplica {
         }
         if isFull { for log in batch.runs.map({ LogID(author: $0.author, epoch: $0.epoch) }) { vector[log] = logs[log]?.contiguousTop } }
         settle(changes, offered: isFull ? [] : batch.backfill)
+        if fromFull && !isFull { noteWholeReceipts(batch.backfill, from: sender) }
+    }
+
+    /// Records the scopes `sender` sent whole that are held, for `have-scope` to the other full peers, and that
+    /// `sender` has answered every receipt so far; forgets receipts every peer has answered since.
+    private mutating func noteWholeReceipts(_ scopes: Set<ScopeID>, from sender: AuthorID) {
+        heardAt[sender] = receiptCount
+        for scope in scopes.sorted() where mine.scopes.contains(scope) {
+            receiptCount += 1
+            wholeReceipts.append((receiptCount, scope, sender))
+        }
+        let answered = heardAt.values.min() ?? 0
+        if let keep = wholeReceipts.firstIndex(where: { $0.number > answered }) {
+            if keep > 0 { wholeReceipts.removeFirst(keep) }
+        } else {
+            wholeReceipts.removeAll()
+        }
+        if wholeReceipts.count > 4 * PartialWire.maxWantScopes { wholeReceipts.removeFirst(wholeReceipts.count - 4 * PartialWire.maxWantScopes) }
     }
 
     private mutating func receiveWhole(_ run: RunV2, log: LogID, changes: inout Changes) {

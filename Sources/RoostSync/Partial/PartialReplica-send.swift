@@ -30,10 +30,12 @@ extension PartialReplica {
         }
         // What the batches the peer has not acknowledged sent whole or once more is sent again: they were lost.
         for lost in view.unacknowledged where lost.number > request.ack {
-            view.backfill.formUnion(lost.whole.intersection(view.held.scopes))
+            view.backfill.formUnion(lost.whole.intersection(view.held.scopes).subtracting(request.have))
             view.leaving.formUnion(lost.leaving.subtracting(view.held.scopes))
         }
         view.unacknowledged = []
+        // What the peer got whole from another full peer is not sent whole again.
+        view.backfill.subtract(request.have)
         // A scope is sent *whole* only by a replica that holds every log at least as far as the peer's vector says
         // (the peer's own log aside): otherwise ops of the scope below the peer's vector may be missing here, and the
         // peer would stop wanting a scope it does not have. A replica behind the peer sends what it has, unlisted, and

@@ -34,6 +34,12 @@ public struct PartialReplica: Sendable {
     var views: [AuthorID: PeerView] = [:]
     /// The number of the last batch applied from each peer.
     var lastBatch: [AuthorID: UInt64] = [:]
+    /// Scopes received whole, numbered, with their sender: reported to the other full peers (`have-scope`) until
+    /// each has answered since.
+    var wholeReceipts: [(number: UInt64, scope: ScopeID, from: AuthorID)] = []
+    var receiptCount: UInt64 = 0
+    /// Per full peer, the receipt count when its last batch arrived.
+    var heardAt: [AuthorID: UInt64] = [:]
     private var nextSeq: UInt64 = 1
     private var head: Bytes32 = .zero
     private var ownScopeLast: [ScopeID: Bytes32] = [:]
@@ -73,7 +79,13 @@ public struct PartialReplica: Sendable {
     public func holds(_ scope: ScopeID) -> Bool { isFull || mine.scopes.contains(scope) }
     /// The request this replica sends `peer`: its vector, the scopes it wants, and the last batch it applied from it.
     public func request(to peer: AuthorID) -> PartialRequest {
-        PartialRequest(vector: vector, want: wanted, ack: lastBatch[peer] ?? 0)
+        let since = heardAt[peer] ?? 0
+        var have: Set<ScopeID> = []
+        for receipt in wholeReceipts.reversed() {
+            guard receipt.number > since, have.count < PartialWire.maxWantScopes else { break }
+            if receipt.from != peer && mine.scopes.contains(receipt.scope) { have.insert(receipt.scope) }
+        }
+        return PartialRequest(vector: vector, want: wanted, ack: lastBatch[peer] ?? 0, have: have)
     }
 
     /// Every held op's position and hash.

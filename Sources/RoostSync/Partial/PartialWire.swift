@@ -1,14 +1,14 @@
 public import RoostCore
 
 /// The payloads of partial replication's messages (Protocol/SPEC-partial.md §P.3): `subscribe` (tag 13),
-/// `want-scope` (tag 14), `partial-batch` (tag 20) and `partial-ack` (tag 21). Canonical: lists sorted and without duplicates; limits checked
+/// `want-scope` (tag 14), `partial-batch` (tag 20), `partial-ack` (tag 21) and `have-scope` (tag 22). Canonical: lists sorted and without duplicates; limits checked
 /// before anything is allocated.
 public enum PartialWire {
     /// Most queues one subscription names.
     public static let maxQueues = 1_024
     /// Longest queue name in bytes (RoutingRules: 1 to 64 characters).
     public static let maxQueueBytes = 256
-    /// Most scopes one `want-scope` names.
+    /// Most scopes one `want-scope` or `have-scope` names.
     public static let maxWantScopes = 1_024
 
     // MARK: subscribe
@@ -65,6 +65,27 @@ public enum PartialWire {
             let count = try r.varLength("want-scope.count", limit: maxWantScopes)
             guard count >= 1 else { throw .notCanonical("a want-scope names at least one scope") }
             return try sortedScopes(&r, count: count, field: "want-scope.scope")
+        }
+    }
+
+    // MARK: have-scope
+
+    /// `varint count` (1…1,024) ‖ `scope id × count` (sorted, unique): scopes the sender received whole from another
+    /// full peer since this peer's last batch (SPEC-partial.md §P.3).
+    public static func encode(haveScopes scopes: Set<ScopeID>) -> [UInt8] {
+        precondition(!scopes.isEmpty && scopes.count <= maxWantScopes, "a have-scope names 1 to \(maxWantScopes) scopes")
+        var w = ByteWriter()
+        w.varint(UInt64(scopes.count))
+        for scope in scopes.sorted() { w.scope(scope) }
+        return w.bytes
+    }
+
+    /// Decodes a `have-scope` payload.
+    public static func decodeHaveScopes(_ bytes: [UInt8]) throws(ByteDecodingError) -> Set<ScopeID> {
+        try ByteReader.decodeAll(bytes) { r throws(ByteDecodingError) in
+            let count = try r.varLength("have-scope.count", limit: maxWantScopes)
+            guard count >= 1 else { throw .notCanonical("a have-scope names at least one scope") }
+            return try sortedScopes(&r, count: count, field: "have-scope.scope")
         }
     }
 
