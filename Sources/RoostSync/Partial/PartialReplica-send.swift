@@ -38,8 +38,8 @@ extension PartialReplica {
         view.backfill.subtract(request.have)
         // A scope is sent *whole* only by a replica that holds every log at least as far as the peer's vector says
         // (the peer's own log aside): otherwise ops of the scope below the peer's vector may be missing here, and the
-        // peer would stop wanting a scope it does not have. A replica behind the peer sends what it has, unlisted, and
-        // keeps what it owes for a later round.
+        // peer would stop wanting a scope it does not have. A replica behind the peer keeps what it owes, and sends
+        // nothing of the scopes wanted: sent unlisted they would not end the want, and would be sent again every round.
         let ahead = request.vector.allSatisfy { log, seq in log.author == peer || (logs[log]?.contiguousTop ?? 0) >= seq }
         let owedWhole = ahead ? request.want.union(view.backfill) : []
         var perLog: [LogID: Set<UInt64>] = [:], covered: [LogID: UInt64] = [:]
@@ -48,7 +48,7 @@ extension PartialReplica {
         // full peer that had not seen that op yet). What does not fit waits for the next batch. They go
         // first: until a ticket arrives whole, the peer does not hold it and would pass over its new ops.
         var listed: Set<ScopeID> = [], sentLeaving: Set<ScopeID> = []
-        for scope in owedWhole.union(request.want).union(view.leaving).sorted() {
+        for scope in owedWhole.union(view.leaving).sorted() {
             var seqs: [(LogID, [UInt64])] = []
             var count = 0
             for (log, held) in logs { if let scopeSeqs = held.scopeSeqs[scope] { seqs.append((log, scopeSeqs)); count += scopeSeqs.count } }
