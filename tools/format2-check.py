@@ -315,8 +315,11 @@ def decode_partial_message(kind, data):
         r.end()
         return scopes
     number = r.varint()
+    complete = r.take(1)[0]
+    if complete > 1:
+        raise ValueError("invalidTag")
     backfill = [r.take(16) for _ in range(r.varint())]
-    if backfill != sorted(set(backfill)):
+    if backfill != sorted(set(backfill)) or (complete and not backfill):
         raise ValueError("notCanonical")
     covered = []
     for _ in range(r.varint()):
@@ -327,7 +330,7 @@ def decode_partial_message(kind, data):
     if [c[:2] for c in covered] != sorted(set(c[:2] for c in covered)):
         raise ValueError("notCanonical")
     runs = decode_runs(data[r.at:], {"a": [], "s": []})
-    return {"number": number, "backfill": backfill, "covered": covered, "runs": runs}
+    return {"number": number, "complete": complete == 1, "backfill": backfill, "covered": covered, "runs": runs}
 
 
 def check_partial_messages(d, fail):
@@ -342,6 +345,8 @@ def check_partial_messages(d, fail):
         else:
             if [b.hex() for b in got["backfill"]] != m["backfill"]:
                 fail(f"{m['name']}: whole scopes")
+            if got["complete"] != m["complete"]:
+                fail(f"{m['name']}: complete")
             if sorted((a.hex(), str(e), str(q)) for a, e, q in got["covered"]) != sorted(
                     (c["author"], c["epoch"], c["seq"]) for c in m["covered"]):
                 fail(f"{m['name']}: covered")

@@ -260,6 +260,7 @@ import Testing
                 var encoder = RunDictionary()
                 #expect(PartialWire.encode(batch, dictionary: &encoder) == bytes, "\(name): re-encodes to the same bytes")
                 #expect(batch.backfill.sorted().map { V.hex($0.bytes) } == entry["backfill"] as? [String])
+                #expect(batch.complete == entry["complete"] as? Bool && batch.complete, "\(name): a fresh node's hub is ahead of it")
                 #expect(batch.runs.flatMap { $0.ops.map { Int($0.seq) } } == entry["ops"] as? [Int])
                 #expect(V.partialScenario().bytes == bytes, "\(name): the implementation sends these bytes")
                 var node = PartialReplica(key: try SigningKey(seed: V.seedB), subscription: Subscription(queues: ["paris"]))

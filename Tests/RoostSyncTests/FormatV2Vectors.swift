@@ -328,7 +328,7 @@ enum FormatV2Vectors {
             ["name": "have-scope t/p1 and c/u1 (received whole from another hub)", "type": "have-scope", "scopes": ["c/u1", "t/p1"],
              "hex": hex(PartialWire.encode(haveScopes: [scope("t/p1"), scope("c/u1")]))],
             ["name": "partial-batch: a hub's first batch for a node subscribed to paris", "type": "partial-batch",
-             "backfill": scenario.batch.backfill.sorted().map { hex($0.bytes) },
+             "backfill": scenario.batch.backfill.sorted().map { hex($0.bytes) }, "complete": scenario.batch.complete,
              "covered": scenario.batch.covered.map { ["author": hex($0.key.author.key), "epoch": String($0.key.epoch), "seq": String($0.value)] },
              "ops": scenario.batch.runs.flatMap { $0.ops.map { Int($0.seq) } },
              "hex": hex(scenario.bytes)],
@@ -341,7 +341,7 @@ enum FormatV2Vectors {
         var fullWithQueue = ByteWriter(); fullWithQueue.u8(1); fullWithQueue.varint(1); fullWithQueue.varBytes(p)
         var emptyWant = ByteWriter(); emptyWant.varint(0)
         var twice = ByteWriter(); twice.varint(2); twice.scope(scope("g")); twice.scope(scope("g"))
-        var zeroSeq = ByteWriter(); zeroSeq.varint(1); zeroSeq.varint(0); zeroSeq.varint(1); zeroSeq.bytes32(try! SigningKey(seed: seedA).authorID.key)
+        var zeroSeq = ByteWriter(); zeroSeq.varint(1); zeroSeq.u8(0); zeroSeq.varint(0); zeroSeq.varint(1); zeroSeq.bytes32(try! SigningKey(seed: seedA).authorID.key)
         zeroSeq.varint(1); zeroSeq.varint(0); zeroSeq.varint(0)
         return [
             ["name": "subscribe: queues not sorted", "type": "subscribe", "hex": hex(unsorted.bytes), "error": "notCanonical"],
@@ -350,6 +350,7 @@ enum FormatV2Vectors {
             ["name": "want-scope: a scope twice", "type": "want-scope", "hex": hex(twice.bytes), "error": "notCanonical"],
             ["name": "have-scope: no scope", "type": "have-scope", "hex": hex(emptyWant.bytes), "error": "notCanonical"],
             ["name": "partial-batch: covered seq 0", "type": "partial-batch", "hex": hex(zeroSeq.bytes), "error": "notCanonical"],
+            ["name": "partial-batch: complete with no scope sent whole", "type": "partial-batch", "hex": "0101000000", "error": "notCanonical"],
         ]
     }
 

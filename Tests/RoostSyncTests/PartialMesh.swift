@@ -39,9 +39,18 @@ struct PartialMesh {
         var rounds = 0, quietRounds = 0
         var wireBytes = 0, wireOps = 0, lostBatches = 0
         var counters = PartialCounters()
+        /// Of the tickets in online partial nodes' queues, the share they held, sampled during the partition and outside
+        /// it (how current a node is while the team works; the verdict is checked after the team is quiet).
+        var heldDuringPartition = Share(), heldOutside = Share()
         /// Erasure ops written, and the ops they erased.
         var erasures = 0, erasedOps = 0
         var mismatches: [String] = []
+    }
+
+    /// A fraction counted over samples.
+    struct Share {
+        var held = 0, total = 0
+        var value: Double { total == 0 ? 1 : Double(held) / Double(total) }
     }
 
     let config: Config
@@ -332,6 +341,7 @@ struct PartialMesh {
             if chunk % 10 == 5 { changeSubscription() }
             if chunk % 3 == 2 { eraseCustomer() }
             _ = round()
+            if chunk % max(1, chunks / 50) == 0 { sampleCurrency() }
         }
         partitioned = false
         offline = []
@@ -344,6 +354,24 @@ struct PartialMesh {
         check()
         figures.lostBatches = lost
         return figures
+    }
+
+    /// Samples how many of the tickets in each online partial node's queues it holds (the model says which).
+    mutating func sampleCurrency() {
+        var share = Share()
+        for (index, partial) in partials.enumerated() where !offline.contains(index) {
+            for queue in partial.subscription.queues {
+                for ticket in members[queue] ?? [] {
+                    share.total += 1
+                    if partial.holdsTicket(ticket) { share.held += 1 }
+                }
+            }
+        }
+        if partitioned {
+            figures.heldDuringPartition.held += share.held; figures.heldDuringPartition.total += share.total
+        } else {
+            figures.heldOutside.held += share.held; figures.heldOutside.total += share.total
+        }
     }
 
     // MARK: the model's verdict

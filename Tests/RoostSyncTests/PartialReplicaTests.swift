@@ -111,11 +111,37 @@ import Testing
         Self.pull(&paris, from: &a)                                     // paris's vector passes the move out
         #expect(paris.heldTickets.isEmpty)
         Self.pull(&paris, from: &b)                                     // b, stale, owes paris k whole, but is
-        #expect(paris.heldTickets.isEmpty, "behind paris's vector, so it sends nothing whole (it did before 2026-12-06 seed 110)")
+        #expect(paris.heldTickets == ["k"] && paris.wanted.contains(Self.t("k")),
+                "behind paris's vector: what it sends whole is marked incomplete, so paris holds k and still wants it")
         Self.pull(&b, from: &a)                                         // b sees the move out
         Self.pull(&paris, from: &b)
         #expect(paris.heldTickets.isEmpty, "b sends a scope the peer left whole once more, so the move out arrives")
         #expect(paris.heldOps.isEmpty)
+    }
+
+    @Test("a hub behind the node's vector sends an entering ticket once, marked incomplete: held at once, wanted until a hub ahead sends it")
+    func incompleteWholeScopesAreHeldAndWanted() throws {
+        var a = PartialReplica(key: Self.key(1), subscription: .full)
+        var b = PartialReplica(key: Self.key(3), subscription: .full)
+        var paris = PartialReplica(key: Self.key(2), subscription: Subscription(queues: ["paris"]))
+        a.subscribe(peer: paris.author, paris.subscription)
+        b.subscribe(peer: paris.author, paris.subscription)
+        try b.write([.set(entity: EntityRef("sla-policy", "default"), field: "first_reply_min", value: .int(30))], at: Self.hlc(1))
+        Self.pull(&paris, from: &b)                        // paris's vector has b's log; a, partitioned from b, does not
+        try a.write(Self.ticket("k", queue: "paris", customer: "u1"), at: Self.hlc(2))
+        let first = a.answer(paris.request(to: a.author), from: paris.author)
+        #expect(!first.complete && first.backfill.contains(Self.t("k")))
+        paris.receive(first, from: a.author, fromFull: true)
+        #expect(paris.heldTickets == ["k"], "the ticket reaches paris during the partition")
+        #expect(paris.wanted.contains(Self.t("k")), "and stays wanted: ops of it in b's log below paris's vector may be missing")
+        #expect(paris.request(to: b.author).have.isEmpty, "an incomplete scope is not reported as had")
+        let again = a.answer(paris.request(to: a.author), from: paris.author)
+        #expect(again.opCount == 0 && again.backfill.isEmpty, "sent once while behind, not every round")
+        Self.pull(&a, from: &b)                            // the partition heals
+        let complete = a.answer(paris.request(to: a.author), from: paris.author)
+        #expect(complete.complete && complete.backfill.contains(Self.t("k")))
+        paris.receive(complete, from: a.author, fromFull: true)
+        #expect(paris.wanted.isEmpty && paris.heldOps.count == 4)
     }
 
     @Test("a lost batch's whole tickets are sent again: the next request acknowledges only what arrived")

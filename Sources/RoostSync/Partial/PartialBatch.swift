@@ -37,13 +37,18 @@ public struct PartialBatch: Sendable {
 
     /// The sender's number for this batch to this receiver (from 1; 0 when the sender keeps no view of the receiver).
     public var number: UInt64
+    /// True when the sender holds every log at least as far as the receiver's vector, so the scopes sent whole are
+    /// complete up to it; false when they are only what the sender holds (the receiver holds them and keeps wanting
+    /// them). False when no scope is sent whole.
+    public var complete: Bool
 
     /// Creates a batch.
-    public init(runs: [RunV2], backfill: Set<ScopeID>, covered: [LogID: UInt64], number: UInt64 = 0) {
+    public init(runs: [RunV2], backfill: Set<ScopeID>, covered: [LogID: UInt64], number: UInt64 = 0, complete: Bool = false) {
         self.runs = runs
         self.backfill = backfill
         self.covered = covered
         self.number = number
+        self.complete = complete && !backfill.isEmpty
     }
 
     /// Ops carried.

@@ -31,17 +31,20 @@ extension PartialReplica {
         // What the batches the peer has not acknowledged sent whole or once more is sent again: they were lost.
         for lost in view.unacknowledged where lost.number > request.ack {
             view.backfill.formUnion(lost.whole.intersection(view.held.scopes).subtracting(request.have))
+            view.provisional.subtract(lost.whole)
             view.leaving.formUnion(lost.leaving.subtracting(view.held.scopes))
         }
         view.unacknowledged = []
         // What the peer got whole from another full peer is not sent whole again.
         view.backfill.subtract(request.have)
-        // A scope is sent *whole* only by a replica that holds every log at least as far as the peer's vector says
-        // (the peer's own log aside): otherwise ops of the scope below the peer's vector may be missing here, and the
-        // peer would stop wanting a scope it does not have. A replica behind the peer keeps what it owes, and sends
-        // nothing of the scopes wanted: sent unlisted they would not end the want, and would be sent again every round.
+        view.provisional.subtract(request.have)
+        // Scopes sent whole are *complete* only from a replica that holds every log at least as far as the peer's vector
+        // says (the peer's own log aside): otherwise ops of the scope below the peer's vector may be missing here. A
+        // replica behind the peer sends what it holds of them once, marked incomplete: the peer holds them and keeps
+        // wanting them, so that a ticket entering its queues reaches it during a partition that put its two hubs on
+        // different sides; once ahead, the replica sends them again, complete.
         let ahead = request.vector.allSatisfy { log, seq in log.author == peer || (logs[log]?.contiguousTop ?? 0) >= seq }
-        let owedWhole = ahead ? request.want.union(view.backfill) : []
+        let owedWhole = ahead ? request.want.union(view.backfill) : request.want.union(view.backfill).subtracting(view.provisional)
         var perLog: [LogID: Set<UInt64>] = [:], covered: [LogID: UInt64] = [:]
         // Scopes sent whole (listed) or once more (a scope the peer left, not listed: the peer may have let its vector
         // pass the op that moved the ticket out while it did not hold the ticket, then been sent the ticket whole by a
@@ -74,11 +77,16 @@ extension PartialReplica {
         }
         view.sent += 1
         view.unacknowledged.append((view.sent, listed.intersection(view.backfill), sentLeaving))
-        view.backfill.subtract(listed)
+        if ahead {
+            view.backfill.subtract(listed)
+            view.provisional.subtract(listed)
+        } else {
+            view.provisional.formUnion(listed)
+        }
         view.leaving.subtract(sentLeaving)
         views[peer] = view
         let runs = perLog.keys.sorted().filter { !perLog[$0]!.isEmpty }.map { log in partialRun(log, seqs: perLog[log]!.sorted()) }
-        return PartialBatch(runs: runs, backfill: listed, covered: covered, number: view.sent)
+        return PartialBatch(runs: runs, backfill: listed, covered: covered, number: view.sent, complete: ahead)
     }
 
     /// How many more ops fit in a batch: the first range always does (so that a batch always makes progress).

@@ -51,12 +51,21 @@ public struct PartialReplica: Sendable {
         var held: HeldSet
         /// Scopes the peer entered in this view since the last batch: sent whole.
         var backfill: Set<ScopeID> = []
+        /// Scopes of `backfill` (or wanted) already sent whole while this replica was behind the peer's vector: not sent
+        /// again until it is ahead, when they are sent complete.
+        var provisional: Set<ScopeID> = []
         /// Scopes the peer left in this view since the last batch: their new ops are sent once more, so that the
         /// peer sees the op that moved the ticket out.
         var leaving: Set<ScopeID> = []
         /// Batches sent to this peer, and what each sent whole or once more, until the peer acknowledges them.
         var sent: UInt64 = 0
         var unacknowledged: [(number: UInt64, whole: Set<ScopeID>, leaving: Set<ScopeID>)] = []
+
+        /// Records scopes the peer entered and left in this view.
+        mutating func enter(_ entered: [ScopeID], leave left: [ScopeID]) {
+            for scope in entered { backfill.insert(scope); leaving.remove(scope); provisional.remove(scope) }
+            for scope in left { leaving.insert(scope); backfill.remove(scope); provisional.remove(scope) }
+        }
     }
 
     /// A replica that writes as `key` in log `epoch`, holding what `subscription` gives.
@@ -294,8 +303,7 @@ public struct PartialReplica: Sendable {
                     view.held.refresh(touch.ticket, facts[touch.ticket]!, touched: true, moves: &moves)
                 }
                 let (entered, left) = view.held.net(moves)
-                for scope in entered { view.backfill.insert(scope); view.leaving.remove(scope) }
-                for scope in left { view.leaving.insert(scope); view.backfill.remove(scope) }
+                view.enter(entered, leave: left)
                 views[peer] = view
             }
         }
@@ -337,8 +345,7 @@ public struct PartialReplica: Sendable {
             view.held.refresh(ticket, facts[ticket]!, touched: touched[peer]?.contains(ticket) ?? false, moves: &moves)
         }
         let (entered, left) = view.held.net(moves)
-        for scope in entered { view.backfill.insert(scope); view.leaving.remove(scope) }
-        for scope in left { view.leaving.insert(scope); view.backfill.remove(scope) }
+        view.enter(entered, leave: left)
         views[peer] = view
     }
 

@@ -91,12 +91,15 @@ public enum PartialWire {
 
     // MARK: partial-batch
 
-    /// `varint number` ‖ `varint n` ‖ `scope id × n` (the scopes sent whole, sorted, unique) ‖ `varint m` ‖ m × (`author` (32) ‖
+    /// `varint number` ‖ `u8 complete` (0 or 1; 0 when n is 0) ‖ `varint n` ‖ `scope id × n` (the scopes sent whole,
+    /// sorted, unique) ‖ `varint m` ‖ m × (`author` (32) ‖
     /// `varint epoch` ‖ `varint seq`) (covered, sorted by author then epoch, unique, seq ≥ 1) ‖ runs (SPEC-format-2.md
     /// §2.6, with the direction's dictionary).
     public static func encode(_ batch: PartialBatch, dictionary: inout RunDictionary) -> [UInt8] {
         var w = ByteWriter()
+        precondition(!batch.complete || !batch.backfill.isEmpty, "only a batch with whole scopes says whether they are complete")
         w.varint(batch.number)
+        w.u8(batch.complete ? 1 : 0)
         w.varint(UInt64(batch.backfill.count))
         for scope in batch.backfill.sorted() { w.scope(scope) }
         w.varint(UInt64(batch.covered.count))
@@ -111,11 +114,14 @@ public enum PartialWire {
 
     /// Decodes a `partial-batch` payload.
     public static func decodeBatch(_ bytes: [UInt8], dictionary: inout RunDictionary) throws(ByteDecodingError) -> PartialBatch {
-        let head: Result<(UInt64, Set<ScopeID>, [LogID: UInt64], Int), ByteDecodingError> = bytes.withUnsafeBytes { buffer in
+        let head: Result<(UInt64, Bool, Set<ScopeID>, [LogID: UInt64], Int), ByteDecodingError> = bytes.withUnsafeBytes { buffer in
             var r = ByteReader(buffer)
-            return Result { () throws(ByteDecodingError) -> (UInt64, Set<ScopeID>, [LogID: UInt64], Int) in
+            return Result { () throws(ByteDecodingError) -> (UInt64, Bool, Set<ScopeID>, [LogID: UInt64], Int) in
                 let number = try r.ordinal("partial-batch.number")
+                let complete = try r.u8("partial-batch.complete")
+                guard complete <= 1 else { throw .invalidTag(field: "partial-batch.complete", value: UInt64(complete)) }
                 let backfillCount = try r.varLength("partial-batch.backfill", limit: SyncLimits.maxBatchOps)
+                guard complete == 0 || backfillCount > 0 else { throw .notCanonical("complete is 0 when no scope is sent whole") }
                 let backfill = try sortedScopes(&r, count: backfillCount, field: "partial-batch.backfill")
                 let coveredCount = try r.varLength("partial-batch.covered", limit: SyncLimits.maxBatchOps)
                 var covered: [LogID: UInt64] = [:]
@@ -128,12 +134,12 @@ public enum PartialWire {
                     previous = log
                     covered[log] = seq
                 }
-                return (number, backfill, covered, r.offset)
+                return (number, complete == 1, backfill, covered, r.offset)
             }
         }
-        let (number, backfill, covered, offset) = try head.get()
+        let (number, complete, backfill, covered, offset) = try head.get()
         let runs = try RunV2.decode(Array(bytes[offset...]), dictionary: &dictionary)
-        return PartialBatch(runs: runs, backfill: backfill, covered: covered, number: number)
+        return PartialBatch(runs: runs, backfill: backfill, covered: covered, number: number, complete: complete)
     }
 
     // MARK: partial-ack
