@@ -105,6 +105,12 @@ def main(out):
         seeds["sync"].add(bytes([255]) + bytes.fromhex(session["batches"][0]["hex"]))
     for case in runs["invalid"]:
         seeds["sync"].add(bytes([255]) + bytes.fromhex(case["hex"]))
+    # Partial replication's messages (254, then 0 subscribe, 1 want-scope, 2 have-scope, 3 partial-ack, 4 partial-batch).
+    partial = load("partial.json")
+    kinds = {"subscribe": 0, "want-scope": 1, "have-scope": 2, "partial-ack": 3, "partial-batch": 4}
+    for m in partial["messages"] + partial["invalid_messages"]:
+        seeds["sync"].add(bytes([254, kinds[m["type"]]]) + bytes.fromhex(m["hex"]))
+    seeds["sync"].add(bytes([254, 3, 7]))
     # Inputs that once crashed a target (kept so every run replays them first; each also has a named test).
     for target in seeds:
         regressions = os.path.join(ROOT, "Fuzz", "regressions", target)

@@ -12,6 +12,9 @@ import RoostSync
 /// - 4: an honest handshake with one message replaced by input bytes: it must fail unless the bytes equal the
 ///      honest message.
 /// - 5: raw bytes opened as an offline bundle; 6: input as the plaintext of a correctly sealed bundle.
+/// - 254: partial replication's messages (Protocol/SPEC-partial.md §P.3); the next byte picks `subscribe`, `want-scope`,
+///   `have-scope`, `partial-ack` or `partial-batch`. What decodes re-encodes to the same bytes; a batch is then received
+///   by a fresh partial replica subscribed to `paris`, which must hold only ops of scopes it holds after settling.
 /// - 255: a format 2 batch of runs (Protocol/SPEC-format-2.md §2.6): what decodes re-encodes to the same bytes through
 ///   a fresh dictionary, then each run is resolved and its seals checked against a receiver that holds nothing.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -20,6 +23,10 @@ public func fuzzSync(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let input = Array(UnsafeBufferPointer(start: data + 1, count: size - 1))
     if data[0] == 255 {
         decodeRuns(input)
+        return 0
+    }
+    if data[0] == 254 {
+        decodePartial(input)
         return 0
     }
     switch data[0] % 7 {
@@ -163,6 +170,39 @@ private func decodeRuns(_ input: [UInt8]) {
     check(RunV2.encode(runs, dictionary: &encoder) == input, "format 2 runs decoded from non-canonical bytes")
     for run in runs {
         if let resolved = try? run.resolve(held: NothingHeld()) { _ = try? run.verifySeals(resolved, held: NothingHeld()) }
+    }
+}
+
+private func decodePartial(_ input: [UInt8]) {
+    guard let kind = input.first else { return }
+    let payload = Array(input.dropFirst())
+    switch kind % 5 {
+    case 0:
+        if let subscription = try? PartialWire.decodeSubscription(payload) {
+            check(PartialWire.encode(subscription) == payload, "subscribe decoded from non-canonical bytes")
+        }
+    case 1:
+        if let scopes = try? PartialWire.decodeWantScopes(payload) {
+            check(PartialWire.encode(wantScopes: scopes) == payload, "want-scope decoded from non-canonical bytes")
+        }
+    case 2:
+        if let scopes = try? PartialWire.decodeHaveScopes(payload) {
+            check(PartialWire.encode(haveScopes: scopes) == payload, "have-scope decoded from non-canonical bytes")
+        }
+    case 3:
+        if let number = try? PartialWire.decodeAck(payload) {
+            check(PartialWire.encode(ack: number) == payload, "partial-ack decoded from non-canonical bytes")
+        }
+    default:
+        var decoder = RunDictionary()
+        guard let batch = try? PartialWire.decodeBatch(payload, dictionary: &decoder) else { return }
+        var encoder = RunDictionary()
+        check(PartialWire.encode(batch, dictionary: &encoder) == payload, "partial-batch decoded from non-canonical bytes")
+        var node = PartialReplica(key: Fixture.bob, subscription: Subscription(queues: ["paris"]))
+        node.receive(batch, from: Fixture.alice.authorID, fromFull: true)
+        for ref in node.heldOps.keys {
+            check(node.scope(of: ref).map(node.holds) == true, "a partial replica holds an op of a scope it does not hold")
+        }
     }
 }
 
