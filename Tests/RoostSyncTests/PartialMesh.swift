@@ -66,6 +66,8 @@ struct PartialMesh {
     var offline: Set<Int> = []
     var lossRNG: SplitMix64
     var lost = 0
+    /// Subscriptions changed while a node was offline: its hubs learn them (`subscribe`) when it is next online.
+    var pendingSubscription: [Int: Subscription] = [:]
 
     // The model.
     struct ModelOp { var scope: String; var size: Int; var hash: Bytes32; var routing = false }
@@ -264,7 +266,12 @@ struct PartialMesh {
         queues.insert(Self.queue(Int.random(in: 0..<config.queues, using: &rng)))
         let subscription = Subscription(queues: queues)
         partials[index].resubscribe(subscription)
-        for hub in hubsOf[index] { hubs[hub].subscribe(peer: partials[index].author, subscription) }
+        // `subscribe` travels in a session: an offline node's hubs learn the change when it next connects.
+        if offline.contains(index) {
+            pendingSubscription[index] = subscription
+        } else {
+            for hub in hubsOf[index] { hubs[hub].subscribe(peer: partials[index].author, subscription) }
+        }
     }
 
     // MARK: sync
@@ -305,6 +312,9 @@ struct PartialMesh {
             }
         }
         for index in partials.indices where !offline.contains(index) {
+            if let subscription = pendingSubscription.removeValue(forKey: index) {
+                for hub in hubsOf[index] { hubs[hub].subscribe(peer: partials[index].author, subscription) }
+            }
             for hub in hubsOf[index] {
                 if let down = wire(hubs[hub].answer(partials[index].request(to: hubs[hub].author), from: partials[index].author),
                                    from: .hub(hub), to: .partial(index)) {
@@ -338,7 +348,7 @@ struct PartialMesh {
             let actions = Int((Double(config.importChunk) * config.actionsPerTicket).rounded())
             for _ in 0..<actions { agentAction() }
             if chunk % 4 == 1 { leadMove() }
-            if chunk % 10 == 5 { changeSubscription() }
+            if chunk % 3 == 1 { changeSubscription() }
             if chunk % 3 == 2 { eraseCustomer() }
             _ = round()
             if chunk % max(1, chunks / 50) == 0 { sampleCurrency() }
