@@ -46,6 +46,9 @@ public enum SyncLimits {
     /// more than one seal range only if it fits; what does not fit goes in the next batch. Below ``maxBatchOps``,
     /// which the receiver enforces.
     public static let partialBatchOps = 20_000
+    /// Scopes received whole that a partial node remembers for `have-scope` (SPEC-partial.md §P.3) until every full
+    /// peer has answered since; the oldest are forgotten beyond this (a peer then sends them whole again: bytes only).
+    public static let partialWholeReceipts = 4_096
     /// A connected peer that is behind and whose vector did not grow for this long is reported stalled
     /// (a log line, `roost peers`, the `roost_stalls_total` and `roost_peer_stalled` metrics): 30 s.
     public static let stallAfterMillis: UInt64 = 30_000

@@ -46,7 +46,9 @@ extension PartialReplica {
         } else {
             wholeReceipts.removeAll()
         }
-        if wholeReceipts.count > 4 * PartialWire.maxWantScopes { wholeReceipts.removeFirst(wholeReceipts.count - 4 * PartialWire.maxWantScopes) }
+        if wholeReceipts.count > SyncLimits.partialWholeReceipts {
+            wholeReceipts.removeFirst(wholeReceipts.count - SyncLimits.partialWholeReceipts)
+        }
     }
 
     private mutating func receiveWhole(_ run: RunV2, log: LogID, changes: inout Changes) {
