@@ -251,6 +251,29 @@ import Testing
         #expect(paris.counters.duplicates == 0)
     }
 
+    @Test("a subscription changed offline: hubs that have not heard it send the old queue's ops, which are not held; on subscribe, the new queue's tickets come whole")
+    func aSubscriptionChangedOfflineReachesTheHubsLater() throws {
+        var hub = PartialReplica(key: Self.key(1), subscription: .full)
+        var agent = PartialReplica(key: Self.key(2), subscription: Subscription(queues: ["rome"]))
+        hub.subscribe(peer: agent.author, agent.subscription)
+        try hub.write(Self.ticket("r1", queue: "rome", customer: "u1") + Self.ticket("o1", queue: "oslo", customer: "u2"),
+                      at: Self.hlc(1))
+        Self.pull(&agent, from: &hub)
+        #expect(agent.heldTickets == ["r1"])
+        agent.resubscribe(Subscription(queues: ["oslo"]))       // offline: the hub does not know yet
+        #expect(agent.heldTickets.isEmpty)
+        try hub.write([.set(entity: EntityRef(Desk.ticket, "r1"), field: "subject", value: .string("router"))], at: Self.hlc(2))
+        Self.pull(&agent, from: &hub)                            // the hub still sends r1's new op
+        #expect(agent.heldOps.isEmpty, "an op of a ticket of the old queue is not held")
+        #expect(agent.wanted.isEmpty)
+        hub.subscribe(peer: agent.author, agent.subscription)   // online again: subscribe
+        Self.pull(&agent, from: &hub)
+        #expect(agent.heldTickets == ["o1"] && agent.heldOps.count == 3, "o1 whole")
+        try hub.write([.set(entity: EntityRef(Desk.ticket, "r1"), field: "subject", value: .string("modem"))], at: Self.hlc(3))
+        let batch = hub.answer(agent.request(to: hub.author), from: agent.author)
+        #expect(batch.opCount == 0, "r1's ops are no longer sent")
+    }
+
     @Test("batches are cut at seals to SyncLimits.partialBatchOps: a peer far behind catches up over several")
     func batchesAreCutAtTheLimit() throws {
         var hub = PartialReplica(key: Self.key(1), subscription: .full)
