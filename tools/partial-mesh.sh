@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Partial replication at issue 18's full size (Protocol/SPEC-partial.md): 40 queues, 120 partial nodes each subscribed
-# to 1–3 queues, 6 full hubs, 100,000 tickets imported, claimed, answered and moved, subscriptions changed, the hubs
-# partitioned for the middle third. Every node must hold exactly its subscriptions' ops (checked against a model) and
+# to 1–3 queues, 6 full hubs, 100,000 tickets imported, claimed, answered and moved, customers erased, subscriptions
+# changed (offline too), the hubs partitioned for the middle third. Every node must hold exactly its subscriptions' ops (checked against a model) and
 # the partial nodes ≤ 10% of the log's bytes on average. CI runs the same test at 2,000 tickets.
 #
 # Usage: tools/partial-mesh.sh [--tickets N] [--seeds N] [--from SEED]
