@@ -48,44 +48,38 @@ public enum PartialWire {
         }
     }
 
-    // MARK: want-scope
+    // MARK: want-scope and have-scope
 
-    /// `varint count` (1…1,024) ‖ `scope id × count` (sorted, unique).
-    public static func encode(wantScopes scopes: Set<ScopeID>) -> [UInt8] {
-        precondition(!scopes.isEmpty && scopes.count <= maxWantScopes, "a want-scope names 1 to \(maxWantScopes) scopes")
-        var w = ByteWriter()
-        w.varint(UInt64(scopes.count))
-        for scope in scopes.sorted() { w.scope(scope) }
-        return w.bytes
-    }
+    /// A `want-scope` payload: `varint count` (1…1,024) ‖ `scope id × count` (sorted, unique).
+    public static func encode(wantScopes scopes: Set<ScopeID>) -> [UInt8] { encodeScopeList(scopes, message: "want-scope") }
 
     /// Decodes a `want-scope` payload.
     public static func decodeWantScopes(_ bytes: [UInt8]) throws(ByteDecodingError) -> Set<ScopeID> {
-        try ByteReader.decodeAll(bytes) { r throws(ByteDecodingError) in
-            let count = try r.varLength("want-scope.count", limit: maxWantScopes)
-            guard count >= 1 else { throw .notCanonical("a want-scope names at least one scope") }
-            return try sortedScopes(&r, count: count, field: "want-scope.scope")
-        }
+        try decodeScopeList(bytes, message: "want-scope")
     }
 
-    // MARK: have-scope
+    /// A `have-scope` payload, laid out as `want-scope`'s: scopes the sender received whole from another full peer
+    /// since this peer's last batch (SPEC-partial.md §P.3).
+    public static func encode(haveScopes scopes: Set<ScopeID>) -> [UInt8] { encodeScopeList(scopes, message: "have-scope") }
 
-    /// `varint count` (1…1,024) ‖ `scope id × count` (sorted, unique): scopes the sender received whole from another
-    /// full peer since this peer's last batch (SPEC-partial.md §P.3).
-    public static func encode(haveScopes scopes: Set<ScopeID>) -> [UInt8] {
-        precondition(!scopes.isEmpty && scopes.count <= maxWantScopes, "a have-scope names 1 to \(maxWantScopes) scopes")
+    /// Decodes a `have-scope` payload.
+    public static func decodeHaveScopes(_ bytes: [UInt8]) throws(ByteDecodingError) -> Set<ScopeID> {
+        try decodeScopeList(bytes, message: "have-scope")
+    }
+
+    private static func encodeScopeList(_ scopes: Set<ScopeID>, message: String) -> [UInt8] {
+        precondition(!scopes.isEmpty && scopes.count <= maxWantScopes, "a \(message) names 1 to \(maxWantScopes) scopes")
         var w = ByteWriter()
         w.varint(UInt64(scopes.count))
         for scope in scopes.sorted() { w.scope(scope) }
         return w.bytes
     }
 
-    /// Decodes a `have-scope` payload.
-    public static func decodeHaveScopes(_ bytes: [UInt8]) throws(ByteDecodingError) -> Set<ScopeID> {
+    private static func decodeScopeList(_ bytes: [UInt8], message: String) throws(ByteDecodingError) -> Set<ScopeID> {
         try ByteReader.decodeAll(bytes) { r throws(ByteDecodingError) in
-            let count = try r.varLength("have-scope.count", limit: maxWantScopes)
-            guard count >= 1 else { throw .notCanonical("a have-scope names at least one scope") }
-            return try sortedScopes(&r, count: count, field: "have-scope.scope")
+            let count = try r.varLength(message + ".count", limit: maxWantScopes)
+            guard count >= 1 else { throw .notCanonical("a \(message) names at least one scope") }
+            return try sortedScopes(&r, count: count, field: message + ".scope")
         }
     }
 
