@@ -23,6 +23,16 @@ import Testing
         .set(entity: EntityRef(Desk.ticket, key), field: "queue", value: .string(queue))
     }
 
+    /// Two full hubs (keys 1 and 3) and a node subscribed to `paris` (key 2) whose subscription both have heard.
+    static func twoHubsAndParis() -> (PartialReplica, PartialReplica, PartialReplica) {
+        var a = PartialReplica(key: key(1), subscription: .full)
+        var b = PartialReplica(key: key(3), subscription: .full)
+        let paris = PartialReplica(key: key(2), subscription: Subscription(queues: ["paris"]))
+        a.subscribe(peer: paris.author, paris.subscription)
+        b.subscribe(peer: paris.author, paris.subscription)
+        return (a, b, paris)
+    }
+
     /// `receiver` pulls from `sender` once.
     static func pull(_ receiver: inout PartialReplica, from sender: inout PartialReplica) {
         let batch = sender.answer(receiver.request(to: sender.author), from: receiver.author)
@@ -96,11 +106,7 @@ import Testing
 
     @Test("regression (mesh seed 1572930): a ticket a hub owes a node whole, moved out meanwhile on another hub, ends dropped")
     func staleBackfillAfterTheMoveOutIsUndone() throws {
-        var a = PartialReplica(key: Self.key(1), subscription: .full)
-        var b = PartialReplica(key: Self.key(3), subscription: .full)
-        var paris = PartialReplica(key: Self.key(2), subscription: Subscription(queues: ["paris"]))
-        a.subscribe(peer: paris.author, paris.subscription)
-        b.subscribe(peer: paris.author, paris.subscription)
+        var (a, b, paris) = Self.twoHubsAndParis()
         try a.write(Self.ticket("k", queue: "rome", customer: "u1"), at: Self.hlc(1))
         Self.pull(&b, from: &a)
         Self.pull(&paris, from: &a)
@@ -121,11 +127,7 @@ import Testing
 
     @Test("a hub behind the node's vector sends an entering ticket once, marked incomplete: held at once, wanted until a hub ahead sends it")
     func incompleteWholeScopesAreHeldAndWanted() throws {
-        var a = PartialReplica(key: Self.key(1), subscription: .full)
-        var b = PartialReplica(key: Self.key(3), subscription: .full)
-        var paris = PartialReplica(key: Self.key(2), subscription: Subscription(queues: ["paris"]))
-        a.subscribe(peer: paris.author, paris.subscription)
-        b.subscribe(peer: paris.author, paris.subscription)
+        var (a, b, paris) = Self.twoHubsAndParis()
         try b.write([.set(entity: EntityRef("sla-policy", "default"), field: "first_reply_min", value: .int(30))], at: Self.hlc(1))
         Self.pull(&paris, from: &b)                        // paris's vector has b's log; a, partitioned from b, does not
         try a.write(Self.ticket("k", queue: "paris", customer: "u1"), at: Self.hlc(2))
@@ -162,11 +164,7 @@ import Testing
 
     @Test("regression (mesh seed 110): a hub behind the node's vector does not answer a want-scope as whole, so the node keeps wanting it")
     func aHubBehindDoesNotSatisfyAWant() throws {
-        var ahead = PartialReplica(key: Self.key(1), subscription: .full)
-        var behind = PartialReplica(key: Self.key(3), subscription: .full)
-        var paris = PartialReplica(key: Self.key(2), subscription: Subscription(queues: ["paris"]))
-        ahead.subscribe(peer: paris.author, paris.subscription)
-        behind.subscribe(peer: paris.author, paris.subscription)
+        var (ahead, behind, paris) = Self.twoHubsAndParis()
         try ahead.write(Self.ticket("p1", queue: "paris", customer: "u1")
                         + [.makeInsert(EntityRef(Desk.customer, "u1"), [Field("handle", .string("@u1"))])], at: Self.hlc(1))
         var batch = ahead.answer(paris.request(to: ahead.author), from: paris.author)
@@ -228,11 +226,7 @@ import Testing
 
     @Test("a ticket a node got whole from one hub is not sent whole by the other: the request says have-scope")
     func haveScopeStopsTheSecondWholeSend() throws {
-        var a = PartialReplica(key: Self.key(1), subscription: .full)
-        var b = PartialReplica(key: Self.key(3), subscription: .full)
-        var paris = PartialReplica(key: Self.key(2), subscription: Subscription(queues: ["paris"]))
-        a.subscribe(peer: paris.author, paris.subscription)
-        b.subscribe(peer: paris.author, paris.subscription)
+        var (a, b, paris) = Self.twoHubsAndParis()
         try a.write(Self.ticket("k", queue: "rome", customer: "u1"), at: Self.hlc(1))
         Self.pull(&b, from: &a)
         Self.pull(&paris, from: &a)
