@@ -205,7 +205,7 @@ import RoostSync
         // A different op at a position both hold.
         let forked = team.root.appendingPathComponent("cy-forked.sqlite").path
         try team.cy.copyDatabase(to: forked)
-        try FixtureNode.tamper(forked, "UPDATE op_row SET hash = zeroblob(32) WHERE log IN (SELECT id FROM log WHERE author = ?) AND seq = 2",
+        try FixtureNode.tamper(forked, "UPDATE op_row SET hlc = hlc + 1 WHERE log IN (SELECT id FROM log WHERE author = ?) AND seq = 2",
                                [Data(team.ben.id.key.bytes)])
         let divergent = try Inspector.run(["diff", home(team.ana), forked])
         #expect(divergent.status == 1)

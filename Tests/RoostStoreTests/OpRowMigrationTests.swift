@@ -6,14 +6,18 @@ import RoostCrypto
 import Synchronization
 import Testing
 
-/// `v14-compact-op`: a home whose op table still stores `prev`, every `body_hash` and the author key per op is
-/// rebuilt on open into `log`, `op_row` and the `op` view (OpRow.swift), and reads back the same ops, hashes,
-/// seals and state.
+/// `v14-compact-op`: a home whose op table still stores `prev`, every `body_hash`, every hash and the author key per op
+/// is rebuilt on open into `log`, `op_row`, `op_check` and the `op` view (OpRow.swift), and reads back the same ops,
+/// hashes, seals and state.
 @Suite struct OpRowMigrationTests {
+    /// How `oldHome` spoils kenji's op 2.
+    enum Spoil { case none, wrongPrev, alteredHLC }
+
     /// A home with two authors' logs (several seals each) and one erased body, its op table put back in the layout
-    /// from before v14; `wrongPrev` stores, at one op, a `prev` that is not the previous op's hash and the hash of
-    /// that header (an altered chain, which the old verify reported as a prev mismatch).
-    func oldHome(wrongPrev: Bool) throws -> (path: String, batch: OpBatch, state: Bytes32, cleanup: () -> Void) {
+    /// from before v14. `wrongPrev` stores, at one op, a `prev` that is not the previous op's hash and the hash of that
+    /// header (a wrong copy: the old verify reported it as a prev mismatch); `alteredHLC` changes the op's time and
+    /// stores the hash of the changed header (an altered op, its copies made to agree).
+    func oldHome(_ spoil: Spoil) throws -> (path: String, batch: OpBatch, state: Bytes32, cleanup: () -> Void) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("roost-v14-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appendingPathComponent("node.sqlite").path
@@ -50,7 +54,13 @@ import Testing
                 """)
             for op in batch.ops {
                 var h = op.header
-                if wrongPrev && h.author == kenji.id && h.seq == 2 { h.prev = .zero }
+                if h.author == kenji.id && h.seq == 2 {
+                    switch spoil {
+                    case .none: break
+                    case .wrongPrev: h.prev = .zero
+                    case .alteredHLC: h.hlc = HLC(rawValue: h.hlc.rawValue + 1)
+                    }
+                }
                 try db.execute(sql: "INSERT INTO op_old VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", arguments: [
                     h.author.key.data, h.epoch.sql, h.seq.sql, h.prev.data, h.hlc.rawValue.sql, Int64(h.kind.rawValue),
                     Int64(h.bodyLength), h.bodyHash.data, OpCrypto.headerHash(h).data, op.body.map { Data($0) }])
@@ -61,6 +71,7 @@ import Testing
                 DROP TRIGGER op_row_keeps_its_seal;
                 DROP VIEW op;
                 DROP TABLE op_row;
+                DROP TABLE op_check;
                 DROP TABLE log;
                 ALTER TABLE op_old RENAME TO op;
                 CREATE INDEX op_bodyless ON op (author, epoch, seq) WHERE body IS NULL;
@@ -72,7 +83,7 @@ import Testing
     }
 
     @Test func anOldHomeReadsBackTheSameOpsAfterTheRebuild() throws {
-        let old = try oldHome(wrongPrev: false)
+        let old = try oldHome(.none)
         defer { old.cleanup() }
         let columns = try DatabaseQueue(path: old.path).read { db in try db.columns(in: "op").map(\.name) }
         #expect(columns.contains("prev"), "the home is in the old layout before it is opened")
@@ -101,13 +112,77 @@ import Testing
         #expect(storedBodyHashes == 1)
     }
 
-    @Test func aWrongPrevInAnOldHomeStillFailsVerifyAfterTheRebuild() throws {
-        let old = try oldHome(wrongPrev: true)
+    @Test func aWrongCopyOfAHashInAnOldHomeIsDroppedByTheRebuild() throws {
+        // Only ops held without a body keep their hash (and every `StoreLimits.opCheckInterval`-th): the wrong copy
+        // goes, and what remains is the chain the seals sign.
+        let old = try oldHome(.wrongPrev)
+        defer { old.cleanup() }
+        let store = try OpStore(path: old.path)
+        let report = try store.verify()
+        #expect(report.isOK, "\(report.problems)")
+        #expect(try store.batch(after: VersionVector()) == old.batch)
+    }
+
+    @Test func anAlteredOpInAnOldHomeStillFailsVerifyAfterTheRebuild() throws {
+        let old = try oldHome(.alteredHLC)
         defer { old.cleanup() }
         let store = try OpStore(path: old.path)
         let report = try store.verify()
         #expect(!report.isOK)
-        #expect(report.problems.first?.hasSuffix("/2: header does not hash to its stored hash (altered)") == true,
+        // Named at the first seal after it (the store keeps the seals of the batch it applied).
+        #expect(report.problems.first?.hasSuffix(": the chain does not reach the head its seal signs (an op at or before it was altered)") == true,
                 "\(report.problems)")
+    }
+
+    @Test func aHomeThatStoresEveryHashKeepsOnlyTheCheckpointsAfterV15() throws {
+        // A home as v14 first left it (every op's hash in `op_row`), with a log longer than one checkpoint interval.
+        let ana = try TestAuthor(seed: 1)
+        let count = Int(StoreLimits.opCheckInterval) + 10
+        try ana.append((0..<count).map { .set(entity: EntityRef("ticket", "t\($0 % 7)"), field: "status", value: .string("s\($0)")) },
+                       at: baseMillis)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("roost-v15-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("node.sqlite").path
+        let batch = try ana.store.batch(after: VersionVector())
+        let store = try OpStore(path: path)
+        try store.apply(batch, clock: FixedClock(millis: baseMillis))
+        let positions = try store.opPositions()
+        try store.writer.writeWithoutTransaction { db in
+            try db.execute(sql: """
+                PRAGMA foreign_keys = OFF;
+                CREATE TABLE op_row_v14 (
+                    log INTEGER NOT NULL REFERENCES log (id), seq INTEGER NOT NULL CHECK (seq >= 1),
+                    hlc INTEGER NOT NULL, kind INTEGER NOT NULL, body_len INTEGER NOT NULL, body_hash BLOB,
+                    hash BLOB NOT NULL CHECK (length(hash) = 32), body BLOB, PRIMARY KEY (log, seq)) WITHOUT ROWID;
+                """)
+            for row in try Row.fetchAll(db, sql: "SELECT op_row.*, log.author, log.epoch FROM op_row JOIN log ON log.id = op_row.log") {
+                let ref = OpRef(author: AuthorID(key: try Bytes32(data: row["author"] as Data)), epoch: UInt64(row["epoch"] as Int64),
+                                seq: UInt64(row["seq"] as Int64))
+                try db.execute(sql: "INSERT INTO op_row_v14 VALUES (?, ?, ?, ?, ?, ?, ?, ?)", arguments: [
+                    row["log"], row["seq"], row["hlc"], row["kind"], row["body_len"], row["body_hash"], positions[ref]!.data, row["body"]])
+            }
+            try db.execute(sql: """
+                DROP TRIGGER seal_needs_its_op;
+                DROP TRIGGER op_erasure_needs_its_op;
+                DROP VIEW op;
+                DROP TABLE op_row;
+                DROP TABLE op_check;
+                ALTER TABLE op_row_v14 RENAME TO op_row;
+                \(Schema.opViewSQL)
+                DELETE FROM grdb_migrations WHERE identifier = 'v15-unstored-op-hash';
+                PRAGMA foreign_keys = ON;
+                """)
+        }
+        let reopened = try OpStore(path: path)
+        let kept = try reopened.writer.read { db in
+            (try Int.fetchOne(db, sql: "SELECT count(hash) FROM op_row"), try Int.fetchOne(db, sql: "SELECT count(*) FROM op_check"))
+        }
+        #expect(kept.0 == 0, "no op held with its body keeps its hash")
+        #expect(kept.1 == 1, "one checkpoint: op \(StoreLimits.opCheckInterval)")
+        #expect(try reopened.opPositions() == positions)
+        #expect(try reopened.batch(after: VersionVector()) == batch)
+        let report = try reopened.verify()
+        #expect(report.isOK, "\(report.problems)")
     }
 }

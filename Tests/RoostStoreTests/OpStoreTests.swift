@@ -272,11 +272,25 @@ import RoostCrypto
 
     func tamper(_ sql: String, expect fragment: String) throws {
         let (store, _) = try makeStore()
+        // Every op's hash by (log row, seq): an op dropped to its header keeps its hash in the row.
+        let positions = try store.opPositions()
+        var hashes: [String: Data] = [:]
+        try store.writer.read { db in
+            for row in try Row.fetchAll(db, sql: "SELECT id, author, epoch FROM log") {
+                for (ref, hash) in positions where ref.author.key.data == row["author"] as Data && ref.epoch.sql == row["epoch"] as Int64 {
+                    hashes["\(row["id"] as Int64)/\(ref.seq)"] = hash.data
+                }
+            }
+        }
+        let known = hashes
         try store.writer.write { db in
             try db.execute(sql: "PRAGMA foreign_keys = OFF")
-            // For dropping a body as an erasure does (the row then keeps its body's hash).
+            // For dropping a body as an erasure does (the row then keeps its body's hash and its hash).
             db.add(function: DatabaseFunction("body_hash", argumentCount: 1, pure: true) { values in
                 (Data.fromDatabaseValue(values[0])).map { OpCrypto.bodyHash([UInt8]($0)).data }
+            })
+            db.add(function: DatabaseFunction("op_hash", argumentCount: 2, pure: true) { values in
+                known["\(Int64.fromDatabaseValue(values[0]) ?? 0)/\(Int64.fromDatabaseValue(values[1]) ?? 0)"]
             })
             try db.execute(sql: sql)
         }
@@ -288,12 +302,16 @@ import RoostCrypto
     }
 
     @Test(arguments: [
+        // An op's hash is not stored (OpStore-hashes.swift): a changed op shows where the recomputed chain next meets a
+        // kept hash, here the seal at seq 2.
         ("UPDATE op_row SET body = CAST(substr(body, 1, 8) || x'5a' || substr(body, 10) AS BLOB) WHERE seq = 1",
-         "header does not hash to its stored hash (altered)"),
+         "/2: the chain does not reach the head its seal signs (an op at or before it was altered)"),
         ("UPDATE op_row SET hlc = hlc + 1 WHERE seq = 2", "altered"),
         ("UPDATE op_row SET kind = 3 WHERE seq = 2", "altered"),
-        ("UPDATE op_row SET hash = zeroblob(32) WHERE seq = 1", "/1: header does not hash to its stored hash"),
-        ("UPDATE op_row SET body_hash = body_hash(body), body = NULL WHERE seq = 2", "body missing"),
+        // An op held without its body keeps its hash: a wrong one is named at the op.
+        ("UPDATE op_row SET body_hash = body_hash(body), hash = zeroblob(32), body = NULL WHERE seq = 1",
+         "/1: header does not hash to its stored hash"),
+        ("UPDATE op_row SET body_hash = body_hash(body), hash = op_hash(log, seq), body = NULL WHERE seq = 2", "body missing"),
         ("UPDATE seal SET signature = zeroblob(64)", "signature does not verify"),
         ("DELETE FROM seal", "not covered by a valid seal"),
         ("UPDATE mv_register SET value = x'03000000046f70656e21'", "mv_register(collection=ticket, key=1, field=status): column value differs"),
@@ -491,4 +509,63 @@ func report(_ applied: Int, _ duplicates: Int, new: Set<LogID> = [], held: Set<L
     report.newLogs = new
     report.duplicateLogs = held
     return report
+}
+
+/// An op's hash is not stored (OpStore-hashes.swift): it is recomputed forward from the nearest kept hash — a
+/// checkpoint every `StoreLimits.opCheckInterval` ops, a seal's head, an op held without its body, the log's head.
+@Suite struct OpHashTests {
+    /// Ana's log of `count` ops in transactions of `perSeal` (a seal each), in a store of its own.
+    func log(count: Int, perSeal: Int) throws -> (TestAuthor, [OpRef: Bytes32]) {
+        let ana = try TestAuthor(seed: 1)
+        for start in stride(from: 0, to: count, by: perSeal) {
+            try ana.append((start..<min(count, start + perSeal)).map {
+                .set(entity: EntityRef("ticket", "t\($0 % 13)"), field: "status", value: .string("s\($0)"))
+            }, at: baseMillis)
+        }
+        let batch = try ana.store.batch(after: VersionVector())
+        #expect(batch.ops.count == count)
+        return (ana, Dictionary(uniqueKeysWithValues: batch.ops.map { ($0.header.ref, OpCrypto.headerHash($0.header)) }))
+    }
+
+    @Test func everyHashIsRecomputedFromTheNearestKeptOne() throws {
+        let count = Int(StoreLimits.opCheckInterval) * 2 + 40
+        let (ana, hashes) = try log(count: count, perSeal: 100)
+        let log = ana.local.log
+        // An op held without its body keeps its hash; the hashes after it are recomputed from it.
+        #expect(try ana.store.eraseBody(of: OpRef(author: ana.id, epoch: ana.local.epoch, seq: 150), clock: FixedClock(millis: baseMillis)))
+        let (checks, kept, recomputed, past, zero) = try ana.store.writer.read { db -> (Int?, Int?, [OpRef: Bytes32], Bytes32?, Bytes32?) in
+            var recomputed: [OpRef: Bytes32] = [:]
+            for seq in 1...UInt64(count) {
+                recomputed[OpRef(author: ana.id, epoch: ana.local.epoch, seq: seq)] = try OpStore.opHash(log, seq: seq, db)
+            }
+            return (try Int.fetchOne(db, sql: "SELECT count(*) FROM op_check"),
+                    try Int.fetchOne(db, sql: "SELECT count(hash) FROM op_row"), recomputed,
+                    try OpStore.opHash(log, seq: UInt64(count) + 1, db), try OpStore.opHash(log, seq: 0, db))
+        }
+        #expect(checks == 2)
+        #expect(kept == 1)
+        #expect(recomputed == hashes)
+        #expect(past == nil && zero == nil)
+        #expect(try ana.store.opPositions() == hashes)
+    }
+
+    @Test func anOpAlteredBeforeACheckpointIsNamedThere() throws {
+        // One transaction, so one seal at the end: the first kept hash after op 10 is the checkpoint at 256.
+        let (ana, _) = try log(count: Int(StoreLimits.opCheckInterval) + 20, perSeal: 1_000)
+        try ana.store.writer.write { db in
+            try db.execute(sql: "UPDATE op_row SET hlc = hlc + 1 WHERE seq = 10")
+        }
+        let report = try ana.store.verify()
+        #expect(report.problems.first?.hasSuffix(
+            "/\(StoreLimits.opCheckInterval): the chain does not reach the hash kept at this seq (an op at or before it was altered)") == true,
+                "\(report.problems)")
+    }
+
+    @Test func aChangedCheckpointIsNamed() throws {
+        let (ana, _) = try log(count: Int(StoreLimits.opCheckInterval) + 20, perSeal: 1_000)
+        try ana.store.writer.write { db in try db.execute(sql: "UPDATE op_check SET hash = zeroblob(32)") }
+        let report = try ana.store.verify()
+        #expect(report.problems.first?.hasSuffix("/\(StoreLimits.opCheckInterval): the chain does not reach the hash kept at this seq (an op at or before it was altered)") == true,
+                "\(report.problems)")
+    }
 }

@@ -110,15 +110,18 @@ enum ErasureLedger {
     /// their residues. Ops not held yet are handled when they arrive.
     private static func carryOut(_ erasure: OpRef, erasedHLC: UInt64, dirty: inout DeskProjection.Dirty, db: Database) throws {
         let targets = try Row.fetchAll(db, sql: """
-            SELECT t.author, t.epoch, t.seq, t.kind, t.residue, op.hlc, op.body IS NOT NULL AS has_body,
-                   op_erasure.seq IS NOT NULL AS erased
+            SELECT t.author, t.epoch, t.seq, t.hash AS named, t.kind, t.residue, op.hlc, op.body IS NOT NULL AS has_body,
+                   op.hash AS kept, op_erasure.seq IS NOT NULL AS erased
             FROM erasure_target t
-            JOIN op ON op.author = t.author AND op.epoch = t.epoch AND op.seq = t.seq AND op.hash = t.hash
+            JOIN op ON op.author = t.author AND op.epoch = t.epoch AND op.seq = t.seq
             LEFT JOIN op_erasure ON op_erasure.author = t.author AND op_erasure.epoch = t.epoch AND op_erasure.seq = t.seq
             WHERE t.erasure_author = ? AND t.erasure_epoch = ? AND t.erasure_seq = ?
             """, arguments: [erasure.author.key.data, erasure.epoch.sql, erasure.seq.sql])
         for row in targets where !(row["erased"] as Bool) {
             let ref = OpRef(author: try row.author("author"), epoch: try row.u64("epoch"), seq: try row.u64("seq"))
+            // Only the op the erasure names with its hash: kept in the row of an op without its body, else recomputed.
+            let held = try row.optionalBytes32("kept") ?? OpStore.opHash(ref.log, seq: ref.seq, db)
+            guard held == (try row.bytes32("named")) else { continue }
             let args: StatementArguments = [ref.author.key.data, ref.epoch.sql, ref.seq.sql]
             if row["has_body"] as Bool { _ = try OpStore.dropBody(ref, db) }
             try db.execute(sql: "INSERT OR IGNORE INTO op_erasure (author, epoch, seq, erased_hlc) VALUES (?, ?, ?, ?)",

@@ -88,16 +88,17 @@ extension ErasureViews {
             var w = ByteWriter(); w.string(collection); return Data(w.bytes)
         }
         let rows = try Row.fetchCursor(db, sql: """
-            SELECT author, epoch, seq, hash, kind, body FROM op
+            SELECT author, epoch, seq, kind, body FROM op
             WHERE body IS NOT NULL AND (substr(body, 1, ?) = ? OR substr(body, 1, ?) = ?)
             """, arguments: [prefixes[0].count, prefixes[0], prefixes[1].count, prefixes[1]])
         while let row = try rows.next() {
             guard let kind = OpKind(rawValue: UInt16(clamping: row["kind"] as Int64)) else { continue }
             let body = try OpBody.decode(kind: kind, bytes: [UInt8](row["body"] as Data))
             guard entities.contains(body.entity) else { continue }
-            targets.append(Erasure.Target(
-                ref: OpRef(author: try row.author("author"), epoch: try row.u64("epoch"), seq: try row.u64("seq")),
-                hash: try row.bytes32("hash"), residue: Redaction.residue(of: body)))
+            let ref = OpRef(author: try row.author("author"), epoch: try row.u64("epoch"), seq: try row.u64("seq"))
+            // The hash is not stored for an op held with its body: recomputed (OpStore-hashes.swift).
+            guard let hash = try OpStore.opHash(ref.log, seq: ref.seq, db) else { continue }
+            targets.append(Erasure.Target(ref: ref, hash: hash, residue: Redaction.residue(of: body)))
         }
         return targets
     }

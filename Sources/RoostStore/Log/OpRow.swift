@@ -3,18 +3,21 @@ import GRDB
 import RoostCore
 import RoostCrypto
 
-/// An op as the `op` view shows it (Schema.opStorageSQL: `op_row` joined with `log`): its header without the two
+/// An op as the `op` view shows it (Schema.opStorageSQL: `op_row` joined with `log`): its header without the three
 /// fields that are recomputed on reading (Protocol/DESIGN-format-2.md F2.3, applied to format 1 ops):
-/// - `prev` is the stored hash of the op before it in its log, or zeros at seq 1 (a node holds every log it holds
-///   from its first op: ops are applied in order and a revocation's cut removes a suffix, never a prefix);
-/// - `body_hash` is the BLAKE2b-256 of the body, so it is stored only for an op held without its body (erased or
-///   withheld), which the schema enforces.
-/// With the author key stored once per log (`log`, Schema.opStorageSQL), the op table takes 129 bytes per op on issue
-/// 12's workload instead of 239 (Benchmarks/README.md, "Bytes per op, 2026-12-05").
+/// - `prev` is the hash of the op before it in its log, or zeros at seq 1 (a node holds every log it holds from its
+///   first op: ops are applied in order and a revocation's cut removes a suffix, never a prefix);
+/// - `body_hash` is the BLAKE2b-256 of the body, and the op's own hash that of its header: both are stored only for
+///   an op held without its body (erased or withheld), which the schema enforces (``OpStore/opHash(_:seq:after:_:)``
+///   says where else a hash is kept).
+/// With the author key stored once per log (`log`, Schema.opStorageSQL), the op table took 129 bytes per op on issue
+/// 12's workload instead of 239 (Benchmarks/README.md, "Bytes per op, 2026-12-05"); without the hash, 33 fewer.
 struct OpRow {
     var header: OpHeader
-    /// The op's header hash, as stored (verify compares it with the recomputed one).
+    /// The op's header hash, recomputed from the header.
     var hash: Bytes32
+    /// The hash kept in the row (an op held without its body only): verify compares it with ``hash``.
+    var storedHash: Bytes32?
     var body: [UInt8]?
 
     /// The op table's columns in table order: the readers take the first nine by position, so a row from
@@ -27,24 +30,27 @@ struct OpRow {
         let body: Data? = row[8]
         let storedBodyHash: Data? = row[6]
         self.body = body.map { [UInt8]($0) }
-        self.hash = try row.bytes32(at: 7, "hash")
+        let storedHash: Data? = row[7]
+        self.storedHash = try storedHash.map { try Bytes32(data: $0) }
         self.header = OpHeader(
             author: AuthorID(key: try row.bytes32(at: 0, "author")), epoch: try row.u64(at: 1, "epoch"),
             seq: try row.u64(at: 2, "seq"), prev: prev, hlc: HLC(rawValue: try row.u64(at: 3, "hlc")),
             kind: try Self.kind(row[4] as Int64), bodyLength: UInt32(clamping: row[5] as Int64),
             bodyHash: try Self.bodyHash(stored: storedBodyHash.map { try Bytes32(data: $0) }, body: self.body))
+        self.hash = OpCrypto.headerHash(header)
     }
 
     /// ``init(row:prev:)`` for a row read with the C API (``FastStatement/forEachRow(_:)``), same columns.
     init(row: FastRow, prev: Bytes32) throws {
         assert((0..<9).map { row.name(Int32($0)) } == Self.columns, "op columns out of order")
         self.body = row.blob(8)
-        self.hash = try row.bytes32(7, "hash")
+        self.storedHash = row.isNull(7) ? nil : try row.bytes32(7, "hash")
         let stored = row.isNull(6) ? nil : try row.bytes32(6, "body_hash")
         self.header = OpHeader(
             author: AuthorID(key: try row.bytes32(0, "author")), epoch: try row.u64(1, "epoch"), seq: try row.u64(2, "seq"),
             prev: prev, hlc: HLC(rawValue: try row.u64(3, "hlc")), kind: try Self.kind(row.int64(4)),
             bodyLength: UInt32(clamping: row.int64(5)), bodyHash: try Self.bodyHash(stored: stored, body: self.body))
+        self.hash = OpCrypto.headerHash(header)
     }
 
     /// The position columns of a row (the first three), for finding its `prev` before decoding it.
@@ -58,7 +64,7 @@ struct OpRow {
         (LogID(author: AuthorID(key: try row.bytes32(0, "author")), epoch: try row.u64(1, "epoch")), try row.u64(2, "seq"))
     }
 
-    private static func kind(_ raw: Int64) throws -> OpKind {
+    static func kind(_ raw: Int64) throws -> OpKind {
         let rawKind = UInt16(clamping: raw)
         guard let kind = OpKind(rawValue: rawKind) else { throw StoreError.corrupt("unknown op kind \(rawKind)") }
         return kind
@@ -71,8 +77,9 @@ struct OpRow {
     }
 }
 
-/// Rebuilds `prev` for op rows read one after another: the previous row's hash when it is the op just before, the
-/// stored hash of the op before it otherwise (one lookup by primary key), zeros at seq 1.
+/// Rebuilds `prev` for op rows read one after another: the previous row's hash when it is the op just before, else
+/// the hash of the op before it recomputed (``OpStore/opHash(_:seq:after:_:)``, from the last row of the same log read
+/// when that is nearer than every kept hash, so a sparse walk in log order costs one read of the log), zeros at seq 1.
 struct PrevHashes {
     private var last: (log: LogID, seq: UInt64, hash: Bytes32)?
     private let lookUpGaps: Bool
@@ -86,7 +93,8 @@ struct PrevHashes {
         if seq == 1 { return .zero }
         if let last, last.seq == seq - 1, last.log == log { return last.hash }
         guard lookUpGaps else { return .zero }
-        guard let hash = try OpStore.storedHash(log, seq: seq - 1, db) else {
+        let known = last.flatMap { $0.log == log && $0.seq < seq ? OpStore.KnownHash(seq: $0.seq, hash: $0.hash) : nil }
+        guard let hash = try OpStore.opHash(log, seq: seq - 1, after: known, db) else {
             throw StoreError.corrupt("op \(OpRef(author: log.author, epoch: log.epoch, seq: seq)): the op before it is not held")
         }
         return hash

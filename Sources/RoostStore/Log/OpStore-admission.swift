@@ -68,7 +68,8 @@ extension OpStore {
         try bumpRosterVersion(db)
         try db.execute(sql: "DELETE FROM roster_change")
         let kind = Int64(OpKind.set.rawValue)
-        let rows = try Row.fetchCursor(db, sql: "SELECT * FROM op WHERE kind = ? AND body IS NOT NULL", arguments: [kind])
+        let rows = try Row.fetchCursor(db, sql: "SELECT * FROM op WHERE kind = ? AND body IS NOT NULL ORDER BY author, epoch, seq",
+                                       arguments: [kind])
         var prevs = PrevHashes()
         while let row = try rows.next() {
             let op = try prevs.read(row, db)
@@ -172,9 +173,11 @@ extension OpStore {
             try db.execute(sql: "DELETE FROM op_row WHERE log = (SELECT id FROM log WHERE author = ? AND epoch = ?) AND seq > ?",
                            arguments: args)
             removed += db.changesCount
+            try db.execute(sql: "DELETE FROM op_check WHERE log = (SELECT id FROM log WHERE author = ? AND epoch = ?) AND seq > ?",
+                           arguments: args)
             if keep == 0 {
                 try db.execute(sql: "DELETE FROM log_head WHERE author = ? AND epoch = ?", arguments: [log.author.key.data, log.epoch.sql])
-            } else if let hash = try storedHash(log, seq: keep, db) {
+            } else if let hash = try opHash(log, seq: keep, db) {
                 let sealed = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM seal WHERE author = ? AND epoch = ?",
                                                 arguments: [log.author.key.data, log.epoch.sql]) ?? 0
                 try setHead(log, seq: keep, hash: hash, sealed: UInt64(sealed), db)

@@ -178,7 +178,7 @@ extension OpStore {
         var prevHash: Bytes32
         if first == 1 {
             prevHash = .zero
-        } else if first - 1 <= have, let stored = try storedHash(log, seq: first - 1, db) {
+        } else if first - 1 <= have, let stored = try opHash(log, seq: first - 1, db) {
             prevHash = stored
         } else {
             throw reject(first, .gap(have: have, first: first))
@@ -234,7 +234,7 @@ extension OpStore {
         // Seals: each must sign the hash we computed (or hold) at its seq.
         var validSeals: [Seal] = []
         for seal in seals {
-            let expected = try hashes[seal.seq] ?? (seal.seq <= have ? storedHash(log, seq: seal.seq, db) : nil)
+            let expected = try hashes[seal.seq] ?? (seal.seq <= have ? opHash(log, seq: seal.seq, db) : nil)
             guard let expected, expected == seal.head, OpCrypto.verify(seal) else {
                 throw reject(seal.seq, .badSeal(seq: seal.seq))
             }
@@ -245,15 +245,22 @@ extension OpStore {
         // Overlap with what we hold: equal hashes are duplicates; the chain links make a single
         // comparison at the end of the overlap decide, and a scan find the first differing position.
         let overlapEnd = min(have, last)
-        if overlapEnd >= first, let ours = try storedHash(log, seq: overlapEnd, db), ours != hashes[overlapEnd] {
+        if overlapEnd >= first, let ours = try opHash(log, seq: overlapEnd, db), ours != hashes[overlapEnd] {
+            // Our hashes over the overlap, recomputed in one pass (they are not stored: OpStore-hashes.swift).
+            var held: [UInt64: Bytes32] = [:]
+            if let logRow = try existingLogRow(log, db) {
+                let start = first == 1 ? KnownHash(seq: 0, hash: .zero)
+                    : KnownHash(seq: first - 1, hash: try opHash(log, seq: first - 1, db) ?? .zero)
+                try chainForward(log, logRow: logRow, from: start, through: overlapEnd, db) { seq, hash in held[seq] = hash }
+            }
             var forkSeq = first
-            while forkSeq < overlapEnd, try storedHash(log, seq: forkSeq, db) == hashes[forkSeq] { forkSeq += 1 }
+            while forkSeq < overlapEnd, held[forkSeq] == hashes[forkSeq] { forkSeq += 1 }
             let ref = OpRef(author: log.author, epoch: log.epoch, seq: forkSeq)
             guard let seal = validSeals.filter({ $0.seq >= forkSeq && hashes[$0.seq] != nil }).min(by: { $0.seq < $1.seq })
             else { throw StoreError.rejected(op: ref, reason: .conflictingUnsealed) }
             let theirs = ops[Int(forkSeq - first)...Int(seal.seq - first)].map(\.header)
             throw ForkFound(
-                ref: ref, ours: try storedHash(log, seq: forkSeq, db) ?? .zero, theirs: theirs, seal: seal,
+                ref: ref, ours: held[forkSeq] ?? .zero, theirs: theirs, seal: seal,
                 hlc: HLC(physicalMillis: min(wall, HLC.maxPhysical), logical: 0))
         }
 

@@ -46,11 +46,13 @@ extension OpStore {
     /// erased or never held is left out.
     public func heldBodies(_ wants: [BodyWant]) throws(StoreError) -> [HeldBody] {
         try read { db in
-            let statement = try db.cachedStatement(sql: "SELECT body FROM op WHERE author = ? AND epoch = ? AND seq = ? AND hash = ?")
+            let statement = try db.cachedStatement(sql: "SELECT body FROM op WHERE author = ? AND epoch = ? AND seq = ? AND body IS NOT NULL")
             return try wants.compactMap { want in
-                let body = try Data.fetchOne(statement, arguments: [want.ref.author.key.data, want.ref.epoch.sql, want.ref.seq.sql,
-                                                                    want.hash.data])
-                return body.map { HeldBody(ref: want.ref, body: [UInt8]($0)) }
+                guard let body = try Data.fetchOne(statement, arguments: [want.ref.author.key.data, want.ref.epoch.sql,
+                                                                          want.ref.seq.sql]),
+                      try Self.opHash(want.ref.log, seq: want.ref.seq, db) == want.hash
+                else { return nil }
+                return HeldBody(ref: want.ref, body: [UInt8](body))
             }
         }
     }

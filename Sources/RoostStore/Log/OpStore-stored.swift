@@ -107,9 +107,11 @@ extension OpStore {
                     AND seal.seq >= op.seq) AS covering_seal
             FROM op LEFT JOIN op_erasure USING (author, epoch, seq)
             \(clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND "))
-            ORDER BY op.hlc, op.author, op.epoch, op.seq
+            ORDER BY op.author, op.epoch, op.seq
             """
-        return try read { db in
+        // Read in log order, so each op's `prev` is the row before or recomputed from the last one of its log read
+        // (PrevHashes): one pass over each log, however sparse the filter. Then sorted into merge order.
+        let found: [StoredOp] = try read { db in
             var prevs = PrevHashes()
             return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
                 let op = try prevs.read(row, db)
@@ -118,6 +120,7 @@ extension OpStore {
                                 coveringSeal: covering.map { UInt64(bitPattern: $0) })
             }
         }
+        return found.sorted { $0.stamp < $1.stamp }
     }
 
     /// The seal status of each op in `ops`: its covering seal is checked (signature, and head equal to the
@@ -136,12 +139,11 @@ extension OpStore {
                 ok = known
             } else {
                 ok = try read { db in
-                    guard let row = try Row.fetchOne(db, sql: """
-                        SELECT seal.*, op.hash AS op_hash FROM seal LEFT JOIN op USING (author, epoch, seq)
-                        WHERE author = ? AND epoch = ? AND seq = ?
-                        """, arguments: [sealRef.author.key.data, sealRef.epoch.sql, sealRef.seq.sql]) else { return false }
+                    guard let row = try Row.fetchOne(db, sql: "SELECT * FROM seal WHERE author = ? AND epoch = ? AND seq = ?",
+                                                     arguments: [sealRef.author.key.data, sealRef.epoch.sql, sealRef.seq.sql])
+                    else { return false }
                     let seal = try Self.seal(from: row)
-                    return try row.optionalBytes32("op_hash") == seal.head && OpCrypto.verify(seal)
+                    return try Self.recomputedHash(sealRef, db) == seal.head && OpCrypto.verify(seal)
                 }
                 checked[sealRef] = ok
             }
@@ -154,10 +156,11 @@ extension OpStore {
     public func opPositions() throws(StoreError) -> [OpRef: Bytes32] {
         try read { db in
             var positions: [OpRef: Bytes32] = [:]
-            let rows = try Row.fetchCursor(db, sql: "SELECT author, epoch, seq, hash FROM op")
+            var prevs = PrevHashes()
+            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM op ORDER BY author, epoch, seq")
             while let row = try rows.next() {
-                positions[OpRef(author: try row.author("author"), epoch: try row.u64("epoch"), seq: try row.u64("seq"))] =
-                    try row.bytes32("hash")
+                let op = try prevs.read(row, db)
+                positions[op.header.ref] = op.hash
             }
             return positions
         }

@@ -58,33 +58,40 @@ extension OpStore {
         let refold = RefoldWorker(scratch: scratch)
         do {
             while true {
-                let chunk: [(OpHeader, Bytes32, [UInt8]?, Bool)] = try read { db in
+                let chunk: [(OpRow, KeptHashes, Bool)] = try read { db in
+                    // Each op with the hashes kept at its position (OpStore-hashes.swift): its row's (an op without
+                    // its body), its checkpoint's and its seal's head; the walker compares them with the chain it
+                    // recomputes.
                     let sql = """
-                        SELECT op.*, op_erasure.seq IS NOT NULL AS erased
-                        FROM op LEFT JOIN op_erasure USING (author, epoch, seq)
+                        SELECT op.*, op_erasure.seq IS NOT NULL AS erased, seal.head AS seal_head,
+                            (SELECT c.hash FROM op_check c JOIN log ON log.id = c.log
+                             WHERE log.author = op.author AND log.epoch = op.epoch AND c.seq = op.seq) AS check_hash
+                        FROM op LEFT JOIN op_erasure USING (author, epoch, seq) LEFT JOIN seal USING (author, epoch, seq)
                         \(cursorKey == nil ? "" : "WHERE (op.author, op.epoch, op.seq) > (?, ?, ?)")
                         ORDER BY op.author, op.epoch, op.seq LIMIT \(Self.verifyChunk)
                         """
                     let arguments: StatementArguments = cursorKey.map { [$0.0, $0.1, $0.2] } ?? []
                     return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-                        // `prev` as stored: the stored hash of the row before (zeros after a gap, which the walker
-                        // reports); the walker compares it with that op's recomputed hash.
+                        // `prev`: the recomputed hash of the row before (zeros after a gap, which the walker reports).
                         let op = try prevs.read(row, db)
-                        return (op.header, op.hash, op.body, row["erased"] as Bool)
+                        let kept = KeptHashes(row: op.storedHash, check: try row.optionalBytes32("check_hash"),
+                                              seal: try row.optionalBytes32("seal_head"))
+                        return (op, kept, row["erased"] as Bool)
                     }
                 }
-                guard let last = chunk.last else { break }
-                cursorKey = (last.0.author.key.data, last.0.epoch.sql, last.0.seq.sql)
+                guard let last = chunk.last?.0.header else { break }
+                cursorKey = (last.author.key.data, last.epoch.sql, last.seq.sql)
                 var decoded: [(OpBody, Stamp)] = []
-                for (header, storedHash, body, erased) in chunk {
+                for (op, kept, erased) in chunk {
                     report.ops += 1
-                    if let body {
-                        if let op = chain.check(header: header, storedHash: storedHash, body: body, into: &report) {
-                            decoded.append((op, Stamp(hlc: header.hlc, ref: header.ref)))
+                    let header = op.header
+                    if let body = op.body {
+                        if let decodedBody = chain.check(header: header, hash: op.hash, kept: kept, body: body, into: &report) {
+                            decoded.append((decodedBody, Stamp(hlc: header.hlc, ref: header.ref)))
                         }
                     } else {
-                        chain.check(header: header, storedHash: storedHash, missingBodyErased: erased, into: &report)
-                        if erased { erasedOps.append((header, storedHash)) }
+                        chain.check(header: header, hash: op.hash, kept: kept, missingBodyErased: erased, into: &report)
+                        if erased { erasedOps.append((header, op.hash)) }
                     }
                 }
                 guard refold.submit(decoded) else { break }
@@ -150,15 +157,16 @@ extension OpStore {
 
     private func checkHeadsAndSeals(chain: ChainWalker, report: inout VerifyReport, _ db: Database) throws {
         var maxSeal: [LogID: UInt64] = [:]
-        let seals = try Row.fetchCursor(db, sql: """
-            SELECT seal.*, op.hash AS op_hash FROM seal LEFT JOIN op USING (author, epoch, seq)
-            ORDER BY author, epoch, seq
-            """)
+        let seals = try Row.fetchCursor(db, sql: "SELECT * FROM seal ORDER BY author, epoch, seq")
         while let row = try seals.next() {
             let seal = try Self.seal(from: row)
             report.seals += 1
-            let opHash = try row.optionalBytes32("op_hash")
-            if opHash != seal.head {
+            // The walk compared every seal's head at a held op with the chain (and named those that differ); a seal
+            // past the chain has no op.
+            let ref = OpRef(author: seal.log.author, epoch: seal.log.epoch, seq: seal.seq)
+            if chain.badSeals.contains(ref) {
+                continue
+            } else if seal.seq > chain.logs[seal.log]?.seq ?? 0 {
                 report.problems.append("seal \(seal.log)/\(seal.seq): its head is not the hash of the op at that seq")
             } else if !OpCrypto.verify(seal) {
                 report.problems.append("seal \(seal.log)/\(seal.seq): signature does not verify")
@@ -176,8 +184,10 @@ extension OpStore {
                 report.problems.append("log \(log): has a head but no ops")
                 continue
             }
-            if try walked.seq != seq || walked.hash != row.bytes32("hash") {
+            if walked.seq != seq {
                 report.problems.append("log \(log): head says seq \(seq) but the chain ends at \(walked.seq)")
+            } else if try walked.hash != row.bytes32("hash") {
+                report.problems.append("log \(log): the chain does not end at its head's hash (an op was altered)")
             }
             let sealed = maxSeal[log] ?? 0
             if sealed < walked.seq {
@@ -283,7 +293,18 @@ extension OpStore {
     }
 }
 
-/// Walks ops in (author, epoch, seq) order checking seq contiguity, prev links, stored hashes and that bodies decode.
+/// The hashes a store keeps at an op's position (OpStore-hashes.swift): in its row (an op held without its body),
+/// in `op_check`, and as the head of a seal at it.
+struct KeptHashes {
+    var row: Bytes32?
+    var check: Bytes32?
+    var seal: Bytes32?
+}
+
+/// Walks ops in (author, epoch, seq) order checking seq contiguity, prev links, that the recomputed chain meets every
+/// hash kept along it, and that bodies decode. An altered op changes its hash and every later one of its log, so the
+/// next kept hash (a checkpoint at most ``StoreLimits/opCheckInterval`` ops on, a seal, or the log's head, which
+/// ``OpStore`` compares after the walk) no longer matches.
 struct ChainWalker {
     struct Position {
         var seq: UInt64
@@ -291,13 +312,15 @@ struct ChainWalker {
     }
 
     private(set) var logs: [LogID: Position] = [:]
+    /// Seals whose head is not the recomputed hash of the op at their seq.
+    private(set) var badSeals: Set<OpRef> = []
     private var current: LogID?
     private var expected = Position(seq: 0, hash: .zero)
 
-    mutating func check(header: OpHeader, storedHash: Bytes32, body: [UInt8], into report: inout VerifyReport) -> OpBody? {
+    mutating func check(header: OpHeader, hash: Bytes32, kept: KeptHashes, body: [UInt8], into report: inout VerifyReport) -> OpBody? {
         // A held body's hash is not stored: `header.bodyHash` was computed from this body (OpRow), so a changed body
-        // shows as a header that does not hash to its stored hash, which `checkLinks` reports.
-        checkLinks(header: header, storedHash: storedHash, into: &report)
+        // changes the op's hash, which the next kept hash reports.
+        checkLinks(header: header, hash: hash, kept: kept, into: &report)
         do {
             return try OpBody.decode(kind: header.kind, bytes: body)
         } catch {
@@ -306,8 +329,9 @@ struct ChainWalker {
         }
     }
 
-    mutating func check(header: OpHeader, storedHash: Bytes32, missingBodyErased erased: Bool, into report: inout VerifyReport) {
-        checkLinks(header: header, storedHash: storedHash, into: &report)
+    mutating func check(header: OpHeader, hash: Bytes32, kept: KeptHashes, missingBodyErased erased: Bool,
+                        into report: inout VerifyReport) {
+        checkLinks(header: header, hash: hash, kept: kept, into: &report)
         if erased {
             report.erasedBodies += 1
         } else {
@@ -315,7 +339,7 @@ struct ChainWalker {
         }
     }
 
-    private mutating func checkLinks(header: OpHeader, storedHash: Bytes32, into report: inout VerifyReport) {
+    private mutating func checkLinks(header: OpHeader, hash: Bytes32, kept: KeptHashes, into report: inout VerifyReport) {
         let log = header.ref.log
         if log != current {
             finish()
@@ -328,11 +352,19 @@ struct ChainWalker {
         if header.prev != expected.hash {
             report.problems.append("op \(header.ref): prev hash does not match the previous op")
         }
-        let computed = OpCrypto.headerHash(header)
-        if computed != storedHash {
+        if let stored = kept.row, stored != hash {
             report.problems.append("op \(header.ref): header does not hash to its stored hash (altered)")
         }
-        expected = Position(seq: header.seq, hash: computed)
+        if let check = kept.check, check != hash {
+            report.problems.append("op \(header.ref): the chain does not reach the hash kept at this seq (an op at or "
+                                   + "before it was altered)")
+        }
+        if let head = kept.seal, head != hash {
+            badSeals.insert(header.ref)
+            report.problems.append("op \(header.ref): the chain does not reach the head its seal signs (an op at or "
+                                   + "before it was altered)")
+        }
+        expected = Position(seq: header.seq, hash: hash)
     }
 
     mutating func finish() {

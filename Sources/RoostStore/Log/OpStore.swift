@@ -267,14 +267,6 @@ public final class OpStore: Sendable {
             """).execute(arguments: [log.author.key.data, log.epoch.sql, seq.sql, hash.data, sealed.sql])
     }
 
-    static func storedHash(_ log: LogID, seq: UInt64, _ db: Database) throws -> Bytes32? {
-        guard let data = try Data.fetchOne(
-            db.cachedStatement(sql: "SELECT hash FROM op WHERE author = ? AND epoch = ? AND seq = ?"),
-            arguments: [log.author.key.data, log.epoch.sql, seq.sql])
-        else { return nil }
-        return try Bytes32(data: data)
-    }
-
     /// The number `log` stores for a log (``Schema/opStorageSQL``), given it on first use.
     static func logRowID(_ log: LogID, _ db: Database) throws -> Int64 {
         let arguments: StatementArguments = [log.author.key.data, log.epoch.sql]
@@ -287,7 +279,8 @@ public final class OpStore: Sendable {
     }
 
     /// Stores an op of the log numbered `logRow` (``logRowID(_:_:)``; ``OpRow`` says which header fields are
-    /// recomputed instead of stored).
+    /// recomputed instead of stored): `hash` is stored only with an op held without its body, and in `op_check` for
+    /// every ``StoreLimits/opCheckInterval``-th op.
     static func insert(_ header: OpHeader, hash: Bytes32, body: [UInt8]?, logRow: Int64, _ db: Database) throws {
         var statement = try FastStatement(db, """
             INSERT INTO op_row (log, seq, hlc, kind, body_len, body_hash, hash, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -299,7 +292,7 @@ public final class OpStore: Sendable {
         statement.bind(Int64(header.bodyLength))
         if let body {
             statement.bindNull()
-            statement.bind(hash)
+            statement.bindNull()
             statement.bind(body)
         } else {
             statement.bind(header.bodyHash)
@@ -307,27 +300,35 @@ public final class OpStore: Sendable {
             statement.bindNull()
         }
         try statement.run()
+        if header.seq % StoreLimits.opCheckInterval == 0 {
+            var check = try FastStatement(db, "INSERT OR REPLACE INTO op_check (log, seq, hash) VALUES (?, ?, ?)")
+            check.bind(logRow)
+            check.bind(header.seq)
+            check.bind(hash)
+            try check.run()
+        }
     }
 
-    /// Drops the body of a held op, keeping its hash in the row (the header commits to it). False when the op is
-    /// not held or has no body.
+    /// Drops the body of a held op, keeping its body hash and hash in the row (the header commits to the body, and
+    /// neither can be recomputed without it). False when the op is not held or has no body.
     static func dropBody(_ ref: OpRef, _ db: Database) throws -> Bool {
         let position: StatementArguments = [ref.author.key.data, ref.epoch.sql, ref.seq.sql]
         guard let body = try Data.fetchOne(db.cachedStatement(sql: """
             SELECT body FROM op WHERE author = ? AND epoch = ? AND seq = ? AND body IS NOT NULL
-            """), arguments: position)
+            """), arguments: position),
+              let hash = try opHash(ref.log, seq: ref.seq, db)
         else { return false }
         try db.cachedStatement(sql: """
-            UPDATE op_row SET body_hash = ?, body = NULL
+            UPDATE op_row SET body_hash = ?, hash = ?, body = NULL
             WHERE log = (SELECT id FROM log WHERE author = ? AND epoch = ?) AND seq = ?
-            """).execute(arguments: [OpCrypto.bodyHash([UInt8](body)).data] + position)
+            """).execute(arguments: [OpCrypto.bodyHash([UInt8](body)).data, hash.data] + position)
         return true
     }
 
     /// Stores a body fetched again for an op held without one (its hash already checked against the header).
     static func restoreBody(_ ref: OpRef, body: [UInt8], _ db: Database) throws {
         try db.cachedStatement(sql: """
-            UPDATE op_row SET body = ?, body_hash = NULL WHERE log = (SELECT id FROM log WHERE author = ? AND epoch = ?) AND seq = ?
+            UPDATE op_row SET body = ?, body_hash = NULL, hash = NULL WHERE log = (SELECT id FROM log WHERE author = ? AND epoch = ?) AND seq = ?
             """)
             .execute(arguments: [Data(body), ref.author.key.data, ref.epoch.sql, ref.seq.sql])
     }

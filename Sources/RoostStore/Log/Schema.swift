@@ -132,10 +132,10 @@ enum Schema {
             try db.execute(sql: "CREATE INDEX op_bodyless ON op (author, epoch, seq) WHERE body IS NULL")
         }
         // Homes created before `log`, `op_row` and the `op` view (v1-oplog creates them since): the op table is
-        // rebuilt without `prev`, a held body's `body_hash` and the author key (OpRow.swift), and seals and erasure
-        // marks lose their foreign keys to it for triggers. `prev` and `body_hash` are recomputed on reading, so an
-        // op whose stored hash was taken over a wrong one still fails verify (its header hash check); a wrong copy
-        // alone is dropped.
+        // rebuilt without `prev`, a held body's `body_hash` and hash (but every `StoreLimits.opCheckInterval`-th, in
+        // `op_check`) and the author key (OpRow.swift), and seals and erasure marks lose their foreign keys to it for
+        // triggers. `prev`, `body_hash` and the hash are recomputed on reading, so an op whose stored hash was taken
+        // over a wrong one still fails verify (its chain misses the next kept hash); a wrong copy alone is dropped.
         migrator.registerMigration("v14-compact-op") { db in
             guard try !db.tableExists("op_row") else { return }
             try db.execute(sql: """
@@ -144,8 +144,11 @@ enum Schema {
                 INSERT INTO log (author, epoch) SELECT DISTINCT author, epoch FROM op ORDER BY author, epoch;
                 INSERT INTO op_row (log, seq, hlc, kind, body_len, body_hash, hash, body)
                     SELECT log.id, op.seq, op.hlc, op.kind, op.body_len, CASE WHEN op.body IS NULL THEN op.body_hash END,
-                           op.hash, op.body
+                           CASE WHEN op.body IS NULL THEN op.hash END, op.body
                     FROM op JOIN log ON log.author = op.author AND log.epoch = op.epoch;
+                INSERT INTO op_check (log, seq, hash)
+                    SELECT log.id, op.seq, op.hash FROM op JOIN log ON log.author = op.author AND log.epoch = op.epoch
+                    WHERE op.seq % \(StoreLimits.opCheckInterval) = 0;
                 \(sealTableSQL("seal_v14"))
                 INSERT INTO seal_v14 SELECT author, epoch, seq, head, signature FROM seal;
                 DROP TABLE seal;
@@ -155,6 +158,26 @@ enum Schema {
                 DROP TABLE op_erasure;
                 ALTER TABLE op_erasure_v14 RENAME TO op_erasure;
                 DROP TABLE op;
+                \(opViewSQL)
+                """)
+        }
+        // Homes whose `op_row` stores every op's hash (v14 as first released): the hash is kept only for ops held
+        // without a body and every `StoreLimits.opCheckInterval`-th op (`op_check`); the others are recomputed forward
+        // from the nearest kept hash (OpStore.opHash, DESIGN-format-2.md F2.3): 33 bytes less per op.
+        migrator.registerMigration("v15-unstored-op-hash") { db in
+            guard try !db.tableExists("op_check") else { return }
+            try db.execute(sql: """
+                \(opCheckTableSQL)
+                INSERT INTO op_check (log, seq, hash) SELECT log, seq, hash FROM op_row WHERE seq % \(StoreLimits.opCheckInterval) = 0;
+                \(opRowTableSQL("op_row_v15"))
+                INSERT INTO op_row_v15 (log, seq, hlc, kind, body_len, body_hash, hash, body)
+                    SELECT log, seq, hlc, kind, body_len, body_hash, CASE WHEN body IS NULL THEN hash END, body FROM op_row;
+                DROP TRIGGER seal_needs_its_op;
+                DROP TRIGGER op_erasure_needs_its_op;
+                DROP VIEW op;
+                DROP TABLE op_row;
+                ALTER TABLE op_row_v15 RENAME TO op_row;
+                \(opBodylessIndexSQL)
                 \(opViewSQL)
                 """)
         }
@@ -268,22 +291,44 @@ enum Schema {
             UNIQUE (author, epoch)
         );
 
-        -- One row per op: body is NULL once erased or when withheld, and body_hash is stored exactly then.
-        CREATE TABLE op_row (
+        \(opRowTableSQL("op_row"))
+        \(opBodylessIndexSQL)
+        \(opCheckTableSQL)
+        """
+
+    /// One row per op (as `name`, for the migration that rebuilds it): body is NULL once erased or when withheld, and
+    /// body_hash and the op's hash are stored exactly then (``OpRow``: otherwise both are recomputed).
+    static func opRowTableSQL(_ name: String) -> String {
+        """
+        CREATE TABLE \(name) (
             log INTEGER NOT NULL REFERENCES log (id),
             seq INTEGER NOT NULL CHECK (seq >= 1),
             hlc INTEGER NOT NULL CHECK (hlc >= 0),
             kind INTEGER NOT NULL CHECK (kind BETWEEN 1 AND 65535),
             body_len INTEGER NOT NULL CHECK (body_len >= 0),
             body_hash BLOB CHECK (body_hash IS NULL OR length(body_hash) = 32),
-            hash BLOB NOT NULL CHECK (length(hash) = 32),
+            hash BLOB CHECK (hash IS NULL OR length(hash) = 32),
             body BLOB CHECK (body IS NULL OR length(body) = body_len),
             CHECK ((body IS NULL) = (body_hash IS NOT NULL)),
+            CHECK ((body IS NULL) = (hash IS NOT NULL)),
             PRIMARY KEY (log, seq)
         ) WITHOUT ROWID;
+        """
+    }
 
-        -- Ops held without a body: the candidates for fetching it again from a peer (OpStore-bodies.swift).
-        CREATE INDEX op_bodyless ON op_row (log, seq) WHERE body IS NULL;
+    /// Ops held without a body: the candidates for fetching it again from a peer (OpStore-bodies.swift).
+    static let opBodylessIndexSQL = "CREATE INDEX op_bodyless ON op_row (log, seq) WHERE body IS NULL;"
+
+    /// The hash of every ``StoreLimits/opCheckInterval``-th op of a log: with the seals' heads and the logs' heads, the
+    /// points an op's hash is recomputed forward from (``OpStore/opHash(_:seq:after:_:)``), and that verify checks its
+    /// recomputed chain against.
+    static let opCheckTableSQL = """
+        CREATE TABLE op_check (
+            log INTEGER NOT NULL REFERENCES log (id),
+            seq INTEGER NOT NULL CHECK (seq >= 1),
+            hash BLOB NOT NULL CHECK (length(hash) = 32),
+            PRIMARY KEY (log, seq)
+        ) WITHOUT ROWID;
         """
 
     /// The view readers use, and the triggers that keep what foreign keys to the op table kept before it became a

@@ -88,6 +88,10 @@ public enum StoreLimits {
     /// default is 1,000 pages, 4 MiB). A larger WAL writes a page that many transactions change once per
     /// checkpoint instead of once per 4 MiB of commits: 16,384 pages, 64 MiB at 4 KiB pages.
     public static let walAutocheckpointPages = 16_384
+    /// Every how many ops of a log the store keeps the op's hash (`op_check`): an op's hash is not stored but recomputed
+    /// forward from the nearest kept hash (this checkpoint, a seal's head, or the log's head), so finding one costs at
+    /// most this many header hashes (~0.3 ms) and the checkpoints take ~0.15 bytes per op (DESIGN-format-2.md F2.3).
+    public static let opCheckInterval: UInt64 = 256
     /// Keys bound in one `IN (…)` lookup (well under SQLite's limit on bound variables).
     public static let keysPerLookup = 500
     /// Shortest time between two scrubs of erased bytes (a `VACUUM` each): 30 s.

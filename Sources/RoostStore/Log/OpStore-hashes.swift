@@ -1,0 +1,103 @@
+import Foundation
+import GRDB
+import RoostCore
+import RoostCrypto
+
+/// An op's hash is not stored with it (Protocol/DESIGN-format-2.md F2.3): it is kept only where it cannot be
+/// recomputed (an op held without its body) and at checkpoints — every ``StoreLimits/opCheckInterval``-th op
+/// (`op_check`), every seal's head and every log's head. Any other op's hash is recomputed forward from the nearest
+/// kept one at or before it: one BLAKE2b of each header between (and of each body, for its body hash).
+extension OpStore {
+    /// A position of a log whose op hash is known.
+    struct KnownHash: Equatable {
+        var seq: UInt64
+        var hash: Bytes32
+    }
+
+    /// The hash of the op at `seq` of `log`, or nil when it is not held. `known`, when given, is a position at or before
+    /// `seq` whose hash the caller holds (a walk in log order), used when it is nearer than every kept hash.
+    static func opHash(_ log: LogID, seq: UInt64, after known: KnownHash? = nil, _ db: Database) throws -> Bytes32? {
+        guard seq >= 1, let logRow = try existingLogRow(log, db) else { return nil }
+        if let head = try head(of: log, db) {
+            if head.seq == seq { return head.hash }
+        }
+        var start = KnownHash(seq: 0, hash: .zero)
+        if let known, known.seq <= seq { start = known }
+        func nearer(_ sql: String, _ bind: (inout FastStatement) -> Void) throws {
+            var statement = try FastStatement(db, sql)
+            bind(&statement)
+            if let found = try statement.firstRow({ row in KnownHash(seq: try row.u64(0, "seq"), hash: try row.bytes32(1, "hash")) }),
+               found.seq > start.seq {
+                start = found
+            }
+        }
+        guard start.seq < seq else { return start.hash }
+        try nearer("SELECT seq, hash FROM op_check WHERE log = ? AND seq <= ? ORDER BY seq DESC LIMIT 1") {
+            $0.bind(logRow)
+            $0.bind(seq)
+        }
+        try nearer("SELECT seq, head FROM seal WHERE author = ? AND epoch = ? AND seq <= ? ORDER BY seq DESC LIMIT 1") {
+            $0.bind(log.author.key)
+            $0.bind(log.epoch)
+            $0.bind(seq)
+        }
+        // Ops held without a body keep their hash (the partial index `op_bodyless` covers them).
+        try nearer("SELECT seq, hash FROM op_row WHERE log = ? AND seq <= ? AND body IS NULL ORDER BY seq DESC LIMIT 1") {
+            $0.bind(logRow)
+            $0.bind(seq)
+        }
+        if start.seq == seq { return start.hash }
+        var hash: Bytes32? = nil
+        try chainForward(log, logRow: logRow, from: start, through: seq, db) { _, found in hash = found }
+        return hash
+    }
+
+    /// The hash of the op at `ref` computed from its row and the hash of the op before it, so never taken from a kept
+    /// hash at `ref` itself (a seal's head is checked against it); nil when it is not held.
+    static func recomputedHash(_ ref: OpRef, _ db: Database) throws -> Bytes32? {
+        guard ref.seq >= 1, let logRow = try existingLogRow(ref.log, db) else { return nil }
+        let prev = ref.seq == 1 ? Bytes32.zero : try opHash(ref.log, seq: ref.seq - 1, db)
+        guard let prev else { return nil }
+        var hash: Bytes32? = nil
+        try chainForward(ref.log, logRow: logRow, from: KnownHash(seq: ref.seq - 1, hash: prev), through: ref.seq, db) { hash = $1 }
+        return hash
+    }
+
+    /// Recomputes the hashes of the ops after `start` up to `last` in order, giving each to `each`; stops early at the
+    /// end of what is held. Throws when an op between is missing (a log is held from its first op, without holes).
+    static func chainForward(_ log: LogID, logRow: Int64, from start: KnownHash, through last: UInt64, _ db: Database,
+                             _ each: (UInt64, Bytes32) throws -> Void) throws {
+        var rows = try FastStatement(db, """
+            SELECT seq, hlc, kind, body_len, body_hash, body FROM op_row WHERE log = ? AND seq > ? AND seq <= ? ORDER BY seq
+            """)
+        rows.bind(logRow)
+        rows.bind(start.seq)
+        rows.bind(last)
+        var prev = start.hash
+        var expected = start.seq + 1
+        try rows.forEachRow { row in
+            let seq = try row.u64(0, "seq")
+            guard seq == expected else {
+                throw StoreError.corrupt("op \(OpRef(author: log.author, epoch: log.epoch, seq: expected)) is not held below seq \(seq)")
+            }
+            let body = row.blob(5)
+            let bodyHash = row.isNull(4) ? body.map(OpCrypto.bodyHash) : try row.bytes32(4, "body_hash")
+            guard let bodyHash else { throw StoreError.corrupt("an op row has neither its body nor its body hash") }
+            let header = OpHeader(
+                author: log.author, epoch: log.epoch, seq: seq, prev: prev, hlc: HLC(rawValue: try row.u64(1, "hlc")),
+                kind: try OpRow.kind(row.int64(2)), bodyLength: UInt32(clamping: row.int64(3)), bodyHash: bodyHash)
+            prev = OpCrypto.headerHash(header)
+            try each(seq, prev)
+            expected += 1
+            return true
+        }
+    }
+
+    /// The number `log` stores for a log, or nil when it holds none of its ops.
+    static func existingLogRow(_ log: LogID, _ db: Database) throws -> Int64? {
+        var select = try FastStatement(db, "SELECT id FROM log WHERE author = ? AND epoch = ?")
+        select.bind(log.author.key)
+        select.bind(log.epoch)
+        return try select.firstRow { $0.int64(0) }
+    }
+}
