@@ -75,7 +75,7 @@ import Testing
                 DROP TABLE log;
                 ALTER TABLE op_old RENAME TO op;
                 CREATE INDEX op_bodyless ON op (author, epoch, seq) WHERE body IS NULL;
-                DELETE FROM grdb_migrations WHERE identifier = 'v14-compact-op';
+                DELETE FROM grdb_migrations WHERE identifier IN ('v14-compact-op', 'v15-compact-op-2');
                 PRAGMA foreign_keys = ON;
                 """)
         }
@@ -148,6 +148,7 @@ import Testing
         let store = try OpStore(path: path)
         try store.apply(batch, clock: FixedClock(millis: baseMillis))
         let positions = try store.opPositions()
+        let bodies = Dictionary(uniqueKeysWithValues: batch.ops.map { ($0.header.ref, $0.body.map { Data($0) }) })
         try store.writer.writeWithoutTransaction { db in
             try db.execute(sql: """
                 PRAGMA foreign_keys = OFF;
@@ -160,7 +161,8 @@ import Testing
                 let ref = OpRef(author: AuthorID(key: try Bytes32(data: row["author"] as Data)), epoch: UInt64(row["epoch"] as Int64),
                                 seq: UInt64(row["seq"] as Int64))
                 try db.execute(sql: "INSERT INTO op_row_v14 VALUES (?, ?, ?, ?, ?, ?, ?, ?)", arguments: [
-                    row["log"], row["seq"], row["hlc"], row["kind"], row["body_len"], row["body_hash"], positions[ref]!.data, row["body"]])
+                    row["log"], row["seq"], row["hlc"], row["kind"], row["body_len"], row["body_hash"], positions[ref]!.data,
+                    bodies[ref]!])
             }
             try db.execute(sql: """
                 DROP TRIGGER seal_needs_its_op;
@@ -170,7 +172,7 @@ import Testing
                 DROP TABLE op_check;
                 ALTER TABLE op_row_v14 RENAME TO op_row;
                 \(Schema.opViewSQL)
-                DELETE FROM grdb_migrations WHERE identifier = 'v15-unstored-op-hash';
+                DELETE FROM grdb_migrations WHERE identifier = 'v15-compact-op-2';
                 PRAGMA foreign_keys = ON;
                 """)
         }
@@ -180,6 +182,10 @@ import Testing
         }
         #expect(kept.0 == 0, "no op held with its body keeps its hash")
         #expect(kept.1 == 1, "one checkpoint: op \(StoreLimits.opCheckInterval)")
+        // Bodies are stored in the version 2 encoding, and read back as the format 1 bytes their hashes cover.
+        let stored = try reopened.writer.read { db in try [UInt8](Data.fetchOne(db, sql: "SELECT body FROM op_row WHERE seq = 1")!) }
+        #expect(stored == StoredBody.encode(try OpBody.decode(kind: .set, bytes: batch.ops[0].body!)))
+        #expect(stored.count < batch.ops[0].body!.count)
         #expect(try reopened.opPositions() == positions)
         #expect(try reopened.batch(after: VersionVector()) == batch)
         let report = try reopened.verify()

@@ -286,8 +286,13 @@ import RoostCrypto
         try store.writer.write { db in
             try db.execute(sql: "PRAGMA foreign_keys = OFF")
             // For dropping a body as an erasure does (the row then keeps its body's hash and its hash).
-            db.add(function: DatabaseFunction("body_hash", argumentCount: 1, pure: true) { values in
-                (Data.fromDatabaseValue(values[0])).map { OpCrypto.bodyHash([UInt8]($0)).data }
+            // (Over the format 1 bytes the header commits to; the row stores the version 2 encoding: StoredBody.)
+            db.add(function: DatabaseFunction("body_hash", argumentCount: 2, pure: true) { values in
+                guard let raw = Int64.fromDatabaseValue(values[0]), let kind = OpKind(rawValue: UInt16(clamping: raw)),
+                      let stored = Data.fromDatabaseValue(values[1]),
+                      let body = try? StoredBody.decode([UInt8](stored), kind: kind, at: OpRef(author: AuthorID(key: .zero), epoch: 0, seq: 0))
+                else { return nil }
+                return OpCrypto.bodyHash(body.bytes).data
             })
             db.add(function: DatabaseFunction("op_hash", argumentCount: 2, pure: true) { values in
                 known["\(Int64.fromDatabaseValue(values[0]) ?? 0)/\(Int64.fromDatabaseValue(values[1]) ?? 0)"]
@@ -307,11 +312,12 @@ import RoostCrypto
         ("UPDATE op_row SET body = CAST(substr(body, 1, 8) || x'5a' || substr(body, 10) AS BLOB) WHERE seq = 1",
          "/2: the chain does not reach the head its seal signs (an op at or before it was altered)"),
         ("UPDATE op_row SET hlc = hlc + 1 WHERE seq = 2", "altered"),
-        ("UPDATE op_row SET kind = 3 WHERE seq = 2", "altered"),
+        // Bodies are stored in the version 2 encoding, read by the op's kind: another kind does not decode them.
+        ("UPDATE op_row SET kind = 3 WHERE seq = 2", "/2: body does not decode"),
         // An op held without its body keeps its hash: a wrong one is named at the op.
-        ("UPDATE op_row SET body_hash = body_hash(body), hash = zeroblob(32), body = NULL WHERE seq = 1",
+        ("UPDATE op_row SET body_hash = body_hash(kind, body), hash = zeroblob(32), body = NULL WHERE seq = 1",
          "/1: header does not hash to its stored hash"),
-        ("UPDATE op_row SET body_hash = body_hash(body), hash = op_hash(log, seq), body = NULL WHERE seq = 2", "body missing"),
+        ("UPDATE op_row SET body_hash = body_hash(kind, body), hash = op_hash(log, seq), body = NULL WHERE seq = 2", "body missing"),
         ("UPDATE seal SET signature = zeroblob(64)", "signature does not verify"),
         ("DELETE FROM seal", "not covered by a valid seal"),
         ("UPDATE mv_register SET value = x'03000000046f70656e21'", "mv_register(collection=ticket, key=1, field=status): column value differs"),

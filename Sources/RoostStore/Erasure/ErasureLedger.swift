@@ -58,7 +58,7 @@ enum ErasureLedger {
     /// Stores an op that an effective erasure names: header only, the erasure recorded, the residue merged.
     static func storeErased(_ header: OpHeader, hash: Bytes32, logRow: Int64, residue: OpBody, erasedHLC: UInt64,
                             dirty: inout DeskProjection.Dirty, db: Database) throws {
-        try OpStore.insert(header, hash: hash, body: nil, logRow: logRow, db)
+        try OpStore.insert(header, hash: hash, stored: nil, logRow: logRow, db)
         try db.execute(sql: "INSERT OR IGNORE INTO op_erasure (author, epoch, seq, erased_hlc) VALUES (?, ?, ?, ?)",
                        arguments: [header.author.key.data, header.epoch.sql, header.seq.sql, erasedHLC.sql])
         try mergeResidue(residue, stamp: Stamp(hlc: header.hlc, ref: header.ref), dirty: &dirty, db: db)

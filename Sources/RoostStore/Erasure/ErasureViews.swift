@@ -84,16 +84,14 @@ extension ErasureViews {
     static func erasureTargets(of entities: Set<EntityRef>, _ db: Database) throws -> [Erasure.Target] {
         var targets: [Erasure.Target] = []
         // Only message and customer bodies can hold the customer's text: skip the rest without decoding.
-        let prefixes = [Desk.message, Desk.customer].map { collection -> Data in
-            var w = ByteWriter(); w.string(collection); return Data(w.bytes)
-        }
+        let prefixes = [Desk.message, Desk.customer].map { Data(StoredBody.prefix(collection: $0)) }
         let rows = try Row.fetchCursor(db, sql: """
             SELECT author, epoch, seq, kind, body FROM op
             WHERE body IS NOT NULL AND (substr(body, 1, ?) = ? OR substr(body, 1, ?) = ?)
             """, arguments: [prefixes[0].count, prefixes[0], prefixes[1].count, prefixes[1]])
         while let row = try rows.next() {
             guard let kind = OpKind(rawValue: UInt16(clamping: row["kind"] as Int64)) else { continue }
-            let body = try OpBody.decode(kind: kind, bytes: [UInt8](row["body"] as Data))
+            let body = try OpBody.decodeV2(kind: kind, bytes: [UInt8](row["body"] as Data))
             guard entities.contains(body.entity) else { continue }
             let ref = OpRef(author: try row.author("author"), epoch: try row.u64("epoch"), seq: try row.u64("seq"))
             // The hash is not stored for an op held with its body: recomputed (OpStore-hashes.swift).

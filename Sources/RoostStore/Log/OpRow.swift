@@ -29,13 +29,14 @@ struct OpRow {
         assert(Array(row.columnNames.prefix(9)) == Self.columns, "op columns out of order")
         let body: Data? = row[8]
         let storedBodyHash: Data? = row[6]
-        self.body = body.map { [UInt8]($0) }
+        let kind = try Self.kind(row[4] as Int64)
+        let (author, epoch, seq) = (AuthorID(key: try row.bytes32(at: 0, "author")), try row.u64(at: 1, "epoch"), try row.u64(at: 2, "seq"))
+        self.body = try body.map { try StoredBody.decode([UInt8]($0), kind: kind, at: OpRef(author: author, epoch: epoch, seq: seq)).bytes }
         let storedHash: Data? = row[7]
         self.storedHash = try storedHash.map { try Bytes32(data: $0) }
         self.header = OpHeader(
-            author: AuthorID(key: try row.bytes32(at: 0, "author")), epoch: try row.u64(at: 1, "epoch"),
-            seq: try row.u64(at: 2, "seq"), prev: prev, hlc: HLC(rawValue: try row.u64(at: 3, "hlc")),
-            kind: try Self.kind(row[4] as Int64), bodyLength: UInt32(clamping: row[5] as Int64),
+            author: author, epoch: epoch, seq: seq, prev: prev, hlc: HLC(rawValue: try row.u64(at: 3, "hlc")),
+            kind: kind, bodyLength: UInt32(clamping: row[5] as Int64),
             bodyHash: try Self.bodyHash(stored: storedBodyHash.map { try Bytes32(data: $0) }, body: self.body))
         self.hash = OpCrypto.headerHash(header)
     }
@@ -43,12 +44,14 @@ struct OpRow {
     /// ``init(row:prev:)`` for a row read with the C API (``FastStatement/forEachRow(_:)``), same columns.
     init(row: FastRow, prev: Bytes32) throws {
         assert((0..<9).map { row.name(Int32($0)) } == Self.columns, "op columns out of order")
-        self.body = row.blob(8)
+        let kind = try Self.kind(row.int64(4))
+        let (author, epoch, seq) = (AuthorID(key: try row.bytes32(0, "author")), try row.u64(1, "epoch"), try row.u64(2, "seq"))
+        self.body = try row.blob(8).map { try StoredBody.decode($0, kind: kind, at: OpRef(author: author, epoch: epoch, seq: seq)).bytes }
         self.storedHash = row.isNull(7) ? nil : try row.bytes32(7, "hash")
         let stored = row.isNull(6) ? nil : try row.bytes32(6, "body_hash")
         self.header = OpHeader(
-            author: AuthorID(key: try row.bytes32(0, "author")), epoch: try row.u64(1, "epoch"), seq: try row.u64(2, "seq"),
-            prev: prev, hlc: HLC(rawValue: try row.u64(3, "hlc")), kind: try Self.kind(row.int64(4)),
+            author: author, epoch: epoch, seq: seq,
+            prev: prev, hlc: HLC(rawValue: try row.u64(3, "hlc")), kind: kind,
             bodyLength: UInt32(clamping: row.int64(5)), bodyHash: try Self.bodyHash(stored: stored, body: self.body))
         self.hash = OpCrypto.headerHash(header)
     }

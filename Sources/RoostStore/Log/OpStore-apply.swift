@@ -92,13 +92,13 @@ extension OpStore {
                     try ErasureLedger.storeErased(op.header, hash: op.hash, logRow: logRow, residue: named.residue,
                                                   erasedHLC: named.erasedHLC, dirty: &dirty, db: db)
                     report.withheld += op.body == nil ? 1 : 0
-                } else if let body = op.body, let decoded = op.decoded {
-                    try Self.insert(op.header, hash: op.hash, body: body, logRow: logRow, db)
+                } else if op.body != nil, let decoded = op.decoded {
+                    try Self.insert(op.header, hash: op.hash, stored: StoredBody.encode(decoded), logRow: logRow, db)
                     try Materializer.apply(decoded, stamp: Stamp(hlc: op.header.hlc, ref: op.header.ref),
                                            author: authorData, dirty: &dirty, db: db)
                 } else {
                     // Withheld: stored as a header; an erasure naming it gives it its effect when it arrives.
-                    try Self.insert(op.header, hash: op.hash, body: nil, logRow: logRow, db)
+                    try Self.insert(op.header, hash: op.hash, stored: nil, logRow: logRow, db)
                     report.withheld += 1
                 }
                 // Checked by the plan with the same wall time and drift: cannot fail here.

@@ -46,13 +46,14 @@ extension OpStore {
     /// erased or never held is left out.
     public func heldBodies(_ wants: [BodyWant]) throws(StoreError) -> [HeldBody] {
         try read { db in
-            let statement = try db.cachedStatement(sql: "SELECT body FROM op WHERE author = ? AND epoch = ? AND seq = ? AND body IS NOT NULL")
+            let statement = try db.cachedStatement(sql: "SELECT kind, body FROM op WHERE author = ? AND epoch = ? AND seq = ? AND body IS NOT NULL")
             return try wants.compactMap { want in
-                guard let body = try Data.fetchOne(statement, arguments: [want.ref.author.key.data, want.ref.epoch.sql,
-                                                                          want.ref.seq.sql]),
+                guard let row = try Row.fetchOne(statement, arguments: [want.ref.author.key.data, want.ref.epoch.sql,
+                                                                        want.ref.seq.sql]),
                       try Self.opHash(want.ref.log, seq: want.ref.seq, db) == want.hash
                 else { return nil }
-                return HeldBody(ref: want.ref, body: [UInt8](body))
+                let body = try StoredBody.decode([UInt8](row["body"] as Data), kind: try OpRow.kind(row["kind"]), at: want.ref)
+                return HeldBody(ref: want.ref, body: body.bytes)
             }
         }
     }
@@ -78,7 +79,7 @@ extension OpStore {
                       try ErasureLedger.effectiveResidue(of: item.ref, hash: held.hash, db: db) == nil,
                       let decoded = try? OpBody.decode(kind: header.kind, bytes: item.body)
                 else { continue }
-                try Self.restoreBody(item.ref, body: item.body, db)
+                try Self.restoreBody(item.ref, body: decoded, db)
                 try db.execute(sql: "DELETE FROM op_erasure WHERE author = ? AND epoch = ? AND seq = ?", arguments: position)
                 try Materializer.apply(decoded, stamp: Stamp(hlc: header.hlc, ref: header.ref), author: header.author.key.data,
                                        dirty: &dirty, db: db)

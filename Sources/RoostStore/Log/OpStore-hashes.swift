@@ -80,12 +80,19 @@ extension OpStore {
             guard seq == expected else {
                 throw StoreError.corrupt("op \(OpRef(author: log.author, epoch: log.epoch, seq: expected)) is not held below seq \(seq)")
             }
-            let body = row.blob(5)
-            let bodyHash = row.isNull(4) ? body.map(OpCrypto.bodyHash) : try row.bytes32(4, "body_hash")
-            guard let bodyHash else { throw StoreError.corrupt("an op row has neither its body nor its body hash") }
+            let kind = try OpRow.kind(row.int64(2))
+            let bodyHash: Bytes32
+            if !row.isNull(4) {
+                bodyHash = try row.bytes32(4, "body_hash")
+            } else if let stored = row.blob(5) {
+                let ref = OpRef(author: log.author, epoch: log.epoch, seq: seq)
+                bodyHash = OpCrypto.bodyHash(try StoredBody.decode(stored, kind: kind, at: ref).bytes)
+            } else {
+                throw StoreError.corrupt("an op row has neither its body nor its body hash")
+            }
             let header = OpHeader(
                 author: log.author, epoch: log.epoch, seq: seq, prev: prev, hlc: HLC(rawValue: try row.u64(1, "hlc")),
-                kind: try OpRow.kind(row.int64(2)), bodyLength: UInt32(clamping: row.int64(3)), bodyHash: bodyHash)
+                kind: kind, bodyLength: UInt32(clamping: row.int64(3)), bodyHash: bodyHash)
             prev = OpCrypto.headerHash(header)
             try each(seq, prev)
             expected += 1

@@ -95,11 +95,9 @@ extension OpStore {
             arguments += [Int64(kind.rawValue)]
         }
         if let entity = filter.entity {
-            var w = ByteWriter()
-            w.string(entity.collection)
-            w.string(entity.key)
-            clauses.append("substr(op.body, 1, \(w.bytes.count)) = ?")
-            arguments += [Data(w.bytes)]
+            let prefix = StoredBody.prefix(entity: entity)
+            clauses.append("substr(op.body, 1, \(prefix.count)) = ?")
+            arguments += [Data(prefix)]
         }
         let sql = """
             SELECT op.*, op_erasure.seq IS NOT NULL AS erased,

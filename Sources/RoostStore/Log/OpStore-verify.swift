@@ -58,6 +58,8 @@ extension OpStore {
         let refold = RefoldWorker(scratch: scratch)
         do {
             while true {
+                var unreadable: [String] = []
+                var lastRead: (Data, Int64, Int64)? = nil
                 let chunk: [(OpRow, KeptHashes, Bool)] = try read { db in
                     // Each op with the hashes kept at its position (OpStore-hashes.swift): its row's (an op without
                     // its body), its checkpoint's and its seal's head; the walker compares them with the chain it
@@ -71,16 +73,27 @@ extension OpStore {
                         ORDER BY op.author, op.epoch, op.seq LIMIT \(Self.verifyChunk)
                         """
                     let arguments: StatementArguments = cursorKey.map { [$0.0, $0.1, $0.2] } ?? []
-                    return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                    return try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap { row in
                         // `prev`: the recomputed hash of the row before (zeros after a gap, which the walker reports).
-                        let op = try prevs.read(row, db)
+                        // A row whose stored body does not decode is named, and its log's chain breaks there.
+                        let position = try OpRow.log(of: row)
+                        lastRead = (position.0.author.key.data, position.0.epoch.sql, position.1.sql)
+                        let op: OpRow
+                        do {
+                            op = try prevs.read(row, db)
+                        } catch let StoreError.corrupt(message) {
+                            let ref = OpRef(author: position.0.author, epoch: position.0.epoch, seq: position.1)
+                            unreadable.append(message.hasPrefix("op ") ? message : "op \(ref): \(message)")
+                            return nil
+                        }
                         let kept = KeptHashes(row: op.storedHash, check: try row.optionalBytes32("check_hash"),
                                               seal: try row.optionalBytes32("seal_head"))
                         return (op, kept, row["erased"] as Bool)
                     }
                 }
-                guard let last = chunk.last?.0.header else { break }
-                cursorKey = (last.author.key.data, last.epoch.sql, last.seq.sql)
+                report.problems += unreadable
+                guard let lastRead else { break }
+                cursorKey = lastRead
                 var decoded: [(OpBody, Stamp)] = []
                 for (op, kept, erased) in chunk {
                     report.ops += 1

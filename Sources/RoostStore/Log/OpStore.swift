@@ -125,7 +125,10 @@ public final class OpStore: Sendable {
         try mapDatabaseErrors {
             // A home from before v14-compact-op has its op table rebuilt: its old pages (zeroed: secure_delete) are
             // then given back to the file system once, instead of staying in the file as free pages.
-            let rebuildsOps = try writer.read { db in try db.tableExists("op") && !db.tableExists("op_row") }
+            // So does one whose op table v15 rebuilds (every hash stored, format 1 bodies).
+            let rebuildsOps = try writer.read { db in
+                try (db.tableExists("op") && !db.tableExists("op_row")) || (db.tableExists("op_row") && !db.tableExists("op_check"))
+            }
             if rebuildsOps, let willUpgrade {
                 let ops = try writer.read { db in try Int.fetchOne(db, sql: "SELECT coalesce(sum(seq), 0) FROM log_head") ?? 0 }
                 willUpgrade(StoreUpgrade(ops: ops))
@@ -223,7 +226,7 @@ public final class OpStore: Sendable {
                     author: author.id, epoch: author.epoch, seq: seq, prev: prev, hlc: hybrid.tick(wallMillis: wall),
                     kind: body.kind, bodyLength: UInt32(bytes.count), bodyHash: OpCrypto.bodyHash(bytes))
                 let hash = OpCrypto.headerHash(header)
-                try Self.insert(header, hash: hash, body: bytes, logRow: logRow, db)
+                try Self.insert(header, hash: hash, stored: StoredBody.encode(body), logRow: logRow, db)
                 try Materializer.apply(body, stamp: Stamp(hlc: header.hlc, ref: header.ref), author: authorData,
                                        dirty: &dirty, db: db)
                 headers.append(header)
@@ -279,9 +282,9 @@ public final class OpStore: Sendable {
     }
 
     /// Stores an op of the log numbered `logRow` (``logRowID(_:_:)``; ``OpRow`` says which header fields are
-    /// recomputed instead of stored): `hash` is stored only with an op held without its body, and in `op_check` for
-    /// every ``StoreLimits/opCheckInterval``-th op.
-    static func insert(_ header: OpHeader, hash: Bytes32, body: [UInt8]?, logRow: Int64, _ db: Database) throws {
+    /// recomputed instead of stored): `stored` is the body as ``StoredBody`` stores it, nil for an op held without its
+    /// body; `hash` is stored only with such an op, and in `op_check` for every ``StoreLimits/opCheckInterval``-th op.
+    static func insert(_ header: OpHeader, hash: Bytes32, stored: [UInt8]?, logRow: Int64, _ db: Database) throws {
         var statement = try FastStatement(db, """
             INSERT INTO op_row (log, seq, hlc, kind, body_len, body_hash, hash, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """)
@@ -290,10 +293,10 @@ public final class OpStore: Sendable {
         statement.bind(header.hlc.rawValue)
         statement.bind(Int64(header.kind.rawValue))
         statement.bind(Int64(header.bodyLength))
-        if let body {
+        if let stored {
             statement.bindNull()
             statement.bindNull()
-            statement.bind(body)
+            statement.bind(stored)
         } else {
             statement.bind(header.bodyHash)
             statement.bind(hash)
@@ -313,24 +316,25 @@ public final class OpStore: Sendable {
     /// neither can be recomputed without it). False when the op is not held or has no body.
     static func dropBody(_ ref: OpRef, _ db: Database) throws -> Bool {
         let position: StatementArguments = [ref.author.key.data, ref.epoch.sql, ref.seq.sql]
-        guard let body = try Data.fetchOne(db.cachedStatement(sql: """
-            SELECT body FROM op WHERE author = ? AND epoch = ? AND seq = ? AND body IS NOT NULL
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT kind, body FROM op WHERE author = ? AND epoch = ? AND seq = ? AND body IS NOT NULL
             """), arguments: position),
               let hash = try opHash(ref.log, seq: ref.seq, db)
         else { return false }
+        let body = try StoredBody.decode([UInt8](row["body"] as Data), kind: try OpRow.kind(row["kind"]), at: ref).bytes
         try db.cachedStatement(sql: """
             UPDATE op_row SET body_hash = ?, hash = ?, body = NULL
             WHERE log = (SELECT id FROM log WHERE author = ? AND epoch = ?) AND seq = ?
-            """).execute(arguments: [OpCrypto.bodyHash([UInt8](body)).data, hash.data] + position)
+            """).execute(arguments: [OpCrypto.bodyHash(body).data, hash.data] + position)
         return true
     }
 
     /// Stores a body fetched again for an op held without one (its hash already checked against the header).
-    static func restoreBody(_ ref: OpRef, body: [UInt8], _ db: Database) throws {
+    static func restoreBody(_ ref: OpRef, body: OpBody, _ db: Database) throws {
         try db.cachedStatement(sql: """
             UPDATE op_row SET body = ?, body_hash = NULL, hash = NULL WHERE log = (SELECT id FROM log WHERE author = ? AND epoch = ?) AND seq = ?
             """)
-            .execute(arguments: [Data(body), ref.author.key.data, ref.epoch.sql, ref.seq.sql])
+            .execute(arguments: [Data(StoredBody.encode(body)), ref.author.key.data, ref.epoch.sql, ref.seq.sql])
     }
 
     static func insert(_ seal: Seal, _ db: Database) throws {

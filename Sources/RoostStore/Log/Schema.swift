@@ -161,25 +161,28 @@ enum Schema {
                 \(opViewSQL)
                 """)
         }
-        // Homes whose `op_row` stores every op's hash (v14 as first released): the hash is kept only for ops held
-        // without a body and every `StoreLimits.opCheckInterval`-th op (`op_check`); the others are recomputed forward
-        // from the nearest kept hash (OpStore.opHash, DESIGN-format-2.md F2.3): 33 bytes less per op.
-        migrator.registerMigration("v15-unstored-op-hash") { db in
-            guard try !db.tableExists("op_check") else { return }
-            try db.execute(sql: """
-                \(opCheckTableSQL)
-                INSERT INTO op_check (log, seq, hash) SELECT log, seq, hash FROM op_row WHERE seq % \(StoreLimits.opCheckInterval) = 0;
-                \(opRowTableSQL("op_row_v15"))
-                INSERT INTO op_row_v15 (log, seq, hlc, kind, body_len, body_hash, hash, body)
-                    SELECT log, seq, hlc, kind, body_len, body_hash, CASE WHEN body IS NULL THEN hash END, body FROM op_row;
-                DROP TRIGGER seal_needs_its_op;
-                DROP TRIGGER op_erasure_needs_its_op;
-                DROP VIEW op;
-                DROP TABLE op_row;
-                ALTER TABLE op_row_v15 RENAME TO op_row;
-                \(opBodylessIndexSQL)
-                \(opViewSQL)
-                """)
+        // Homes whose `op_row` stores every op's hash and format 1 bodies (v14 as first released, and homes v14 has
+        // just rebuilt): the hash is kept only for ops held without a body and every `StoreLimits.opCheckInterval`-th
+        // op (`op_check`), the others are recomputed forward from the nearest kept hash (OpStore-hashes.swift), and
+        // bodies are stored in the version 2 encoding (StoredBody.swift). DESIGN-format-2.md F2.3.
+        migrator.registerMigration("v15-compact-op-2") { db in
+            if try !db.tableExists("op_check") {
+                try db.execute(sql: """
+                    \(opCheckTableSQL)
+                    INSERT INTO op_check (log, seq, hash) SELECT log, seq, hash FROM op_row WHERE seq % \(StoreLimits.opCheckInterval) = 0;
+                    \(opRowTableSQL("op_row_v15"))
+                    INSERT INTO op_row_v15 (log, seq, hlc, kind, body_len, body_hash, hash, body)
+                        SELECT log, seq, hlc, kind, body_len, body_hash, CASE WHEN body IS NULL THEN hash END, body FROM op_row;
+                    DROP TRIGGER seal_needs_its_op;
+                    DROP TRIGGER op_erasure_needs_its_op;
+                    DROP VIEW op;
+                    DROP TABLE op_row;
+                    ALTER TABLE op_row_v15 RENAME TO op_row;
+                    \(opBodylessIndexSQL)
+                    \(opViewSQL)
+                    """)
+            }
+            try StoredBody.reencodeFormat1Bodies(db)
         }
         return migrator
     }
@@ -308,7 +311,7 @@ enum Schema {
             body_len INTEGER NOT NULL CHECK (body_len >= 0),
             body_hash BLOB CHECK (body_hash IS NULL OR length(body_hash) = 32),
             hash BLOB CHECK (hash IS NULL OR length(hash) = 32),
-            body BLOB CHECK (body IS NULL OR length(body) = body_len),
+            body BLOB,
             CHECK ((body IS NULL) = (body_hash IS NOT NULL)),
             CHECK ((body IS NULL) = (hash IS NOT NULL)),
             PRIMARY KEY (log, seq)
