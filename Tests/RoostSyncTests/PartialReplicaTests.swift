@@ -33,6 +33,14 @@ import Testing
         return (a, b, paris)
     }
 
+    /// A full hub and an agent subscribed to `queues`, the hub told of the agent's subscription.
+    static func hubAndAgent(queues: Set<String>) -> (PartialReplica, PartialReplica) {
+        var hub = PartialReplica(key: key(1), subscription: .full)
+        let agent = PartialReplica(key: key(2), subscription: Subscription(queues: queues))
+        hub.subscribe(peer: agent.author, agent.subscription)
+        return (hub, agent)
+    }
+
     /// `receiver` pulls from `sender` once.
     static func pull(_ receiver: inout PartialReplica, from sender: inout PartialReplica) {
         let batch = sender.answer(receiver.request(to: sender.author), from: receiver.author)
@@ -41,9 +49,7 @@ import Testing
 
     @Test("a partial node is sent g, its queue's tickets and their customers, and nothing else")
     func sentOnlyItsQueues() throws {
-        var hub = PartialReplica(key: Self.key(1), subscription: .full)
-        var paris = PartialReplica(key: Self.key(2), subscription: Subscription(queues: ["paris"]))
-        hub.subscribe(peer: paris.author, paris.subscription)
+        var (hub, paris) = Self.hubAndAgent(queues: ["paris"])
         try hub.write([.set(entity: EntityRef("sla-policy", "default"), field: "first_reply_min", value: .int(30))], at: Self.hlc(1))
         try hub.write(Self.ticket("p1", queue: "paris", customer: "u1") + Self.ticket("r1", queue: "rome", customer: "u2")
                       + [.makeInsert(EntityRef(Desk.customer, "u1"), [Field("handle", .string("@u1"))]),
@@ -59,9 +65,7 @@ import Testing
 
     @Test("a ticket moved out of the queue is dropped; moved back in, it comes back whole")
     func movesDropAndBringBack() throws {
-        var hub = PartialReplica(key: Self.key(1), subscription: .full)
-        var paris = PartialReplica(key: Self.key(2), subscription: Subscription(queues: ["paris"]))
-        hub.subscribe(peer: paris.author, paris.subscription)
+        var (hub, paris) = Self.hubAndAgent(queues: ["paris"])
         try hub.write(Self.ticket("p1", queue: "paris", customer: "u1"), at: Self.hlc(1))
         Self.pull(&paris, from: &hub)
         #expect(paris.heldTickets == ["p1"])
@@ -82,9 +86,7 @@ import Testing
 
     @Test("an agent keeps the tickets it wrote in after they leave its queues; unsubscribing drops the rest")
     func touchedTicketsStayAndUnsubscribingDrops() throws {
-        var hub = PartialReplica(key: Self.key(1), subscription: .full)
-        var agent = PartialReplica(key: Self.key(2), subscription: Subscription(queues: ["paris"]))
-        hub.subscribe(peer: agent.author, agent.subscription)
+        var (hub, agent) = Self.hubAndAgent(queues: ["paris"])
         try hub.write(Self.ticket("p1", queue: "paris", customer: "u1") + Self.ticket("p2", queue: "paris", customer: "u2"),
                       at: Self.hlc(1))
         Self.pull(&agent, from: &hub)
@@ -148,9 +150,7 @@ import Testing
 
     @Test("a lost batch's whole tickets are sent again: the next request acknowledges only what arrived")
     func lostWholeScopesAreSentAgain() throws {
-        var hub = PartialReplica(key: Self.key(1), subscription: .full)
-        var paris = PartialReplica(key: Self.key(2), subscription: Subscription(queues: ["paris"]))
-        hub.subscribe(peer: paris.author, paris.subscription)
+        var (hub, paris) = Self.hubAndAgent(queues: ["paris"])
         try hub.write(Self.ticket("k", queue: "rome", customer: "u1"), at: Self.hlc(1))
         Self.pull(&paris, from: &hub)                                   // paris's vector passes k's history
         #expect(paris.heldOps.isEmpty)
@@ -187,9 +187,7 @@ import Testing
 
     @Test("regression (mesh seed 1): a customer released by one ticket and retained by another in one batch is kept")
     func aCustomerPassedBetweenTicketsIsKept() throws {
-        var hub = PartialReplica(key: Self.key(1), subscription: .full)
-        var paris = PartialReplica(key: Self.key(2), subscription: Subscription(queues: ["paris"]))
-        hub.subscribe(peer: paris.author, paris.subscription)
+        var (hub, paris) = Self.hubAndAgent(queues: ["paris"])
         try hub.write([.makeInsert(EntityRef(Desk.customer, "u1"), [Field("handle", .string("@u1"))])]
                       + Self.ticket("k1", queue: "paris", customer: "u1") + Self.ticket("k2", queue: "rome", customer: "u1"),
                       at: Self.hlc(1))
@@ -205,9 +203,7 @@ import Testing
 
     @Test("regression (mesh seed 1572930, 100,000 tickets): a ticket dropped on stale facts when its queue is unsubscribed comes back")
     func aTicketDroppedOnStaleFactsComesBack() throws {
-        var hub = PartialReplica(key: Self.key(1), subscription: .full)
-        var agent = PartialReplica(key: Self.key(2), subscription: Subscription(queues: ["paris", "rome"]))
-        hub.subscribe(peer: agent.author, agent.subscription)
+        var (hub, agent) = Self.hubAndAgent(queues: ["paris", "rome"])
         try hub.write(Self.ticket("k", queue: "rome", customer: "u1")
                       + [.makeInsert(EntityRef(Desk.customer, "u1"), [Field("handle", .string("@u1"))])], at: Self.hlc(1))
         Self.pull(&agent, from: &hub)
@@ -247,9 +243,7 @@ import Testing
 
     @Test("a subscription changed offline: hubs that have not heard it send the old queue's ops, which are not held; on subscribe, the new queue's tickets come whole")
     func aSubscriptionChangedOfflineReachesTheHubsLater() throws {
-        var hub = PartialReplica(key: Self.key(1), subscription: .full)
-        var agent = PartialReplica(key: Self.key(2), subscription: Subscription(queues: ["rome"]))
-        hub.subscribe(peer: agent.author, agent.subscription)
+        var (hub, agent) = Self.hubAndAgent(queues: ["rome"])
         try hub.write(Self.ticket("r1", queue: "rome", customer: "u1") + Self.ticket("o1", queue: "oslo", customer: "u2"),
                       at: Self.hlc(1))
         Self.pull(&agent, from: &hub)
@@ -303,9 +297,7 @@ import Testing
 
     @Test("an op missing from a scope chain is a gap: nothing of that scope is held, and the scope is wanted again")
     func scopeGapIsRefusedAndWanted() throws {
-        var hub = PartialReplica(key: Self.key(1), subscription: .full)
-        var paris = PartialReplica(key: Self.key(2), subscription: Subscription(queues: ["paris"]))
-        hub.subscribe(peer: paris.author, paris.subscription)
+        var (hub, paris) = Self.hubAndAgent(queues: ["paris"])
         try hub.write(Self.ticket("p1", queue: "paris", customer: "u1"), at: Self.hlc(1))
         Self.pull(&paris, from: &hub)
         #expect(paris.heldOps.count == 3)
