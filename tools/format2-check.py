@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Checks Protocol/vectors/ops-v2.json, runs-v2.json and partial.json from Protocol/SPEC-format-2.md and
-SPEC-partial.md alone, with Python's hashlib.
+"""Checks Protocol/vectors/ops-v2.json, runs-v2.json, partial.json and the `runs` messages of sync.json from
+Protocol/SPEC-format-2.md, SPEC-partial.md and SPEC-sync.md §2b.18 alone, with Python's hashlib.
 
 A second implementation of format 2's decoding and hashing, written from the spec text and sharing no code
 with the Swift one: varints, scope ids, bodies v1 and v2 (decoded to the same values), hashed headers and op
@@ -360,11 +360,193 @@ def check_partial_messages(d, fail):
             pass
 
 
+# Batches as runs (SPEC-sync.md §2b.18): format 1 ops, headers rebuilt by the receiver.
+
+MAX_ORDINAL = (1 << 63) - 1
+MAX_BODY = 256 * 1024
+MAX_BATCH_OPS = 100_000
+
+
+def header_v1(author, epoch, seq, prev, hlc, kind, body_len, body_hash):
+    return (b"\x01" + author + struct.pack(">QQ", epoch, seq) + prev + struct.pack(">QHI", hlc, kind, body_len)
+            + body_hash)
+
+
+def decode_sync_runs(data):
+    """Decodes a whole `runs` message to (id, [(header, body or None)], [seal bytes]); ValueError if invalid."""
+    r = Reader(data)
+    if r.u8() != 23:
+        raise ValueError("tag")
+    batch_id = r.be(8)
+    run_count = r.varint()
+    if run_count > MAX_BATCH_OPS:
+        raise ValueError("tooLarge")
+    ops, previous_run, seen = [], None, set()
+    for _ in range(run_count):
+        author, epoch, first = r.take(32), r.varint(), r.varint()
+        if epoch > MAX_ORDINAL or first > MAX_ORDINAL or first == 0:
+            raise ValueError("run position")
+        prev, count = r.take(32), r.varint()
+        if count == 0 or len(ops) + count > MAX_BATCH_OPS:
+            raise ValueError("op count")
+        log = (author, epoch)
+        if previous_run and previous_run[0] == log:
+            if previous_run[1] == first:
+                raise ValueError("notCanonical: continues")
+        elif log in seen:
+            raise ValueError("notCanonical: separated")
+        seen.add(log)
+        last = None
+        for i in range(count):
+            flags = r.u8()
+            if flags & ~7:
+                raise ValueError("flags")
+            raw = r.varint()
+            hlc = raw if last is None else last[1] + unzigzag(raw)
+            if not 0 <= hlc <= MAX_ORDINAL:
+                raise ValueError("hlc")
+            kind = r.varint()
+            if kind not in range(1, 6):
+                raise ValueError("kind")
+            computed_prev = prev if last is None else b2(last[0])
+            op_prev = computed_prev
+            if flags & 2:
+                if last is None:
+                    raise ValueError("notCanonical: first op prev")
+                op_prev = r.take(32)
+                if op_prev == computed_prev:
+                    raise ValueError("notCanonical: prev")
+            if flags & 4 and not flags & 1:
+                raise ValueError("notCanonical: fields on erased")
+            sent = None
+            if not flags & 1 or flags & 4:
+                length = r.varint()
+                if length > MAX_BODY:
+                    raise ValueError("tooLarge")
+                sent = (length, r.take(32))
+            body_bytes = None
+            if flags & 1:
+                length = r.varint()
+                if length > MAX_BODY:
+                    raise ValueError("tooLarge")
+                body_bytes = r.take(length)
+                own = (len(body_bytes), b2(body_bytes))
+                if sent == own:
+                    raise ValueError("notCanonical: fields")
+                sent = sent or own
+            seq = first + i
+            if seq > MAX_ORDINAL or (seq == 1 and op_prev != bytes(32)):
+                raise ValueError("header rules")
+            h = header_v1(author, epoch, seq, op_prev, hlc, kind, sent[0], sent[1])
+            ops.append((h, body_bytes))
+            last = (h, hlc)
+        previous_run = (log, first + count)
+    seal_count = r.varint()
+    seals = [r.take(144) for _ in range(seal_count)]
+    r.end()
+    return batch_id, ops, seals
+
+
+def encode_sync_runs(batch_id, ops, seals):
+    """Encodes a batch (ops as (header, body or None)) as `runs`, by §2b.18's encoder rules."""
+    order, by_log = [], {}
+    for h, b in ops:
+        log = h[1:41]
+        if log not in by_log:
+            order.append(log)
+            by_log[log] = []
+        by_log[log].append((h, b))
+    runs = []
+    for log in order:
+        for h, b in by_log[log]:
+            seq = struct.unpack(">Q", h[41:49])[0]
+            if runs and runs[-1][0][0][1:41] == log and struct.unpack(">Q", runs[-1][-1][0][41:49])[0] + 1 == seq:
+                runs[-1].append((h, b))
+            else:
+                runs.append([(h, b)])
+    out = bytearray([23]) + struct.pack(">Q", batch_id) + varint(len(runs))
+    for run in runs:
+        h0 = run[0][0]
+        epoch, seq = struct.unpack(">QQ", h0[33:49])
+        out += h0[1:33] + varint(epoch) + varint(seq) + h0[49:81] + varint(len(run))
+        last = None
+        for h, b in run:
+            prev, (hlc, kind, body_len), body_hash = h[49:81], struct.unpack(">QHI", h[81:95]), h[95:127]
+            flags = 0
+            if last is not None and prev != b2(last):
+                flags |= 2
+            if b is not None:
+                flags |= 1
+                if (body_len, body_hash) != (len(b), b2(b)):
+                    flags |= 4
+            out.append(flags)
+            if last is None:
+                out += varint(hlc)
+            else:
+                delta = hlc - struct.unpack(">Q", last[81:89])[0]
+                out += varint((delta << 1) ^ (delta >> 63) if delta >= 0 else ((-delta) << 1) - 1)
+            out += varint(kind)
+            if flags & 2:
+                out += prev
+            if not flags & 1 or flags & 4:
+                out += varint(body_len) + body_hash
+            if b is not None:
+                out += varint(len(b)) + b
+            last = h
+    out += varint(len(seals))
+    for seal in seals:
+        out += seal
+    return bytes(out)
+
+
+def varint(n):
+    out = bytearray()
+    while True:
+        byte = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def check_sync_runs(d, fail):
+    found = 0
+    for m in d["messages"]:
+        if m["type"] != "runs":
+            continue
+        found += 1
+        f = m["fields"]
+        ops = [(bytes.fromhex(o["header_hex"]), None if o["body_hex"] is None else bytes.fromhex(o["body_hex"]))
+               for o in f["ops"]]
+        seals = [bytes.fromhex(x) for x in f["seals"]]
+        try:
+            got = decode_sync_runs(bytes.fromhex(m["hex"]))
+        except ValueError as error:
+            fail(f"{m['name']}: refused ({error})")
+            continue
+        if got != (int(f["id"]), ops, seals):
+            fail(f"{m['name']}: decodes to other ops")
+        if encode_sync_runs(int(f["id"]), ops, seals).hex() != m["hex"]:
+            fail(f"{m['name']}: the fields encode to other bytes")
+    if found < 5:
+        fail(f"only {found} runs messages")
+    for m in d["invalid"]:
+        if not m["hex"].startswith("17"):
+            continue
+        try:
+            decode_sync_runs(bytes.fromhex(m["hex"]))
+            fail(f"{m['name']}: accepted, expected {m['error']}")
+        except ValueError:
+            pass
+
+
 def main():
     directory = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "Protocol" / "vectors")
     failures = []
     for name, check in [("ops-v2.json", check_ops), ("runs-v2.json", check_runs), ("partial.json", check_partial),
-                        ("partial.json (messages)", check_partial_messages)]:
+                        ("partial.json (messages)", check_partial_messages), ("sync.json (runs)", check_sync_runs)]:
         before = len(failures)
         check(json.loads((directory / name.split(" ")[0]).read_text()), failures.append)
         print(f"{name}: {'ok' if len(failures) == before else 'MISMATCH: ' + '; '.join(failures[before:])}")

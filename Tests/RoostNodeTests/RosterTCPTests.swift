@@ -21,7 +21,7 @@ import RoostSync
         func ops(sentTo peer: AuthorID) -> [OpRef] {
             lock.withLock {
                 messages.flatMap { to, message -> [OpRef] in
-                    guard to == peer, case let .batch(_, batch) = message else { return [] }
+                    guard to == peer, let (_, batch) = message.carriedBatch else { return [] }
                     return batch.ops.map(\.header.ref)
                 }
             }

@@ -33,6 +33,8 @@ import RoostStore
         let sentSizes = SentSizes()
         a.hub.observeSent { _, message in
             // Batches by their exact encoded length (no second encoding of 16 MiB on the event loop).
+            // (`runs` by the bound its sender checked, which is at least its length.)
+            if case let .runs(_, batch) = message { sentSizes.add(SyncMessage.encodedLengthBound(ofRuns: batch)) }
             if case let .batch(_, batch) = message { sentSizes.add(SyncMessage.encodedLength(ofBatch: batch)) }
         }
         let port = try await a.listen()

@@ -663,7 +663,7 @@ final class SimulationWorld {
             default: break
             }
             try feed(id, side) { machine in machine.received(message, localVector: node.vector, now: now) }
-            if chaos, case .batch = message, Double.random(in: 0..<1, using: &rng) < parameters.ackLossRate {
+            if chaos, message.carriedBatch != nil, Double.random(in: 0..<1, using: &rng) < parameters.ackLossRate {
                 stats.ackLosses += 1
                 kill(id)
             }
@@ -699,7 +699,7 @@ final class SimulationWorld {
         for action in actions {
             switch action {
             case let .send(message):
-                if case .batch = message { stats.batches += 1 }
+                if message.carriedBatch != nil { stats.batches += 1 }
                 transmit(id, from: side, .data(message.encoded()))
             case let .fetch(after, limit):
                 schedule(at: now + UInt64.random(in: 0...3, using: &rng),

@@ -45,6 +45,9 @@ import Testing
             .vector(VersionVector()),
             .prune([a.id, b.id].sorted()),
             .graft([b.id]),
+            .runs(id: 1, SyncMessage.runsOrder(of: batch)),
+            .runs(id: UInt64.max, SyncMessage.runsOrder(of: erased)),
+            .runs(id: 3, OpBatch()),
         ] + SyncByeCode.allCases.map { .bye($0) }
     }
 

@@ -380,7 +380,7 @@ import Testing
         #expect(try left.vector() == right.vector())
         #expect(try left.store.stateHash() == right.store.stateHash())
         // Batches were cut at seals: 5 ops then 3, never split.
-        let batchSizes = pair.sent(by: 0).compactMap { if case let .batch(_, b) = $0 { b.ops.count } else { nil } }
+        let batchSizes = pair.sent(by: 0).compactMap { $0.carriedBatch?.batch.ops.count }
         #expect(batchSizes == [5, 3])
         try right.append(2)
         try pair.localChanged(1)
@@ -407,7 +407,7 @@ import Testing
         try bc.localChanged(0)
         #expect(try c.vector() == a.vector())
         // B never sent A's ops back to A.
-        let echoes = ab.sent(by: 1).compactMap { if case let .batch(_, batch) = $0 { batch } else { nil } }
+        let echoes = ab.sent(by: 1).compactMap { $0.carriedBatch?.batch }
             .flatMap(\.ops).filter { $0.header.author == a.id }
         #expect(echoes.isEmpty)
     }

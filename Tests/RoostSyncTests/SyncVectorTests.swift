@@ -76,6 +76,11 @@ import Testing
             }
             let seals = try #require(fields["seals"] as? [String]).map { try Seal.decode(try bytes($0)) }
             return .batch(id: try u64(fields["id"]), OpBatch(ops: ops, seals: seals))
+        case "runs":
+            guard case let .batch(id, batch) = try message(from: ["type": "batch", "fields": fields]) else {
+                throw VectorError(description: "runs fields do not read as a batch")
+            }
+            return .runs(id: id, batch)
         case "ack":
             return .ack(id: try u64(fields["id"]), applied: Int(try int(fields["applied"])))
         case "reject":
@@ -257,8 +262,29 @@ import Testing
         try add("prune two authors", .prune(both), ["authors": both.map(\.key.hex)])
         try add("graft one author", .graft([b.id]), ["authors": [b.id.key.hex]])
 
+        // Batches as runs (§2b.18, version 3): the fields are the batch the runs decode to (grouped by log).
+        func addRuns(_ name: String, id: UInt64, _ batch: OpBatch) throws {
+            let grouped = OpBatch(ops: SyncMessage.runsOrder(of: batch).ops, seals: batch.seals)
+            try add(name, .runs(id: id, grouped), [
+                "id": "\(id)", "ops": grouped.ops.map(json), "seals": grouped.seals.map { Hex.encode($0.encoded()) }])
+        }
+        try addRuns("runs of two logs with their seals", id: 1, batch)
+        try addRuns("runs with an erased body", id: 2, erased)
+        var disagreeing = OpBatch(ops: batch.ops.filter { $0.header.author == a.id })
+        disagreeing.ops[0].header.bodyHash = try #require(Bytes32([UInt8](repeating: 0xAB, count: 32)))
+        try addRuns("runs with a header that disagrees with its body (explicit fields, then an explicit prev)", id: 3, disagreeing)
+        var gap = OpBatch(ops: batch.ops.filter { $0.header.author == a.id })
+        gap.ops[1].header.seq = 4
+        try addRuns("runs of a log with a gap", id: 4, gap)
+        try addRuns("empty runs", id: UInt64.max, OpBatch())
+
         let header = Hex.encode(batch.ops[0].header.encoded())
         let author1 = String(repeating: "01", count: 32), author2 = String(repeating: "02", count: 32)
+        let zero = String(repeating: "00", count: 32), emptyHash = OpCrypto.bodyHash([]).hex
+        /// A run's head: author, epoch 0, first seq (a varint's hex), prev, op count (below 128).
+        func run(_ author: String, seq: String, ops: Int, prev: String? = nil) -> String {
+            author + "00" + seq + (prev ?? zero) + String(format: "%02x", ops)
+        }
         let invalid: [(String, String)] = [
             ("empty input", ""),
             ("vector-digest with a short digest", "0f" + "00000001" + String(repeating: "ab", count: 15)),
@@ -292,6 +318,30 @@ import Testing
             ("batch op with body flag 2", "03" + "0000000000000001" + "00000001" + header + "02"),
             ("batch op with a body over the limit", "03" + "0000000000000001" + "00000001" + header + "01" + "00040001"),
             ("batch with a seal count over the limit", "03" + "0000000000000001" + "00000000" + "ffffffff"),
+            ("runs op with flag 8", "17" + "0000000000000001" + "01" + run(author1, seq: "01", ops: 1) + "08" + "05" + "02" + "00"),
+            ("runs whose first op has an explicit prev", "17" + "0000000000000001" + "01" + run(author1, seq: "01", ops: 1)
+                + "03" + "05" + "02" + author2 + "00"),
+            ("runs with an empty run", "17" + "0000000000000001" + "01" + run(author1, seq: "01", ops: 0) + "00" + "00000000"),
+            ("runs with a run count longer than the input", "17" + "0000000000000001" + "02" + run(author1, seq: "01", ops: 1)
+                + "01" + "05" + "02" + "00" + "00"),
+            ("runs with an op count over the limit", "17" + "0000000000000001" + "01" + author1 + "00" + "01" + zero + "a18d06" + "0000000000000000"),
+            ("runs with an HLC below zero", "17" + "0000000000000001" + "01" + run(author1, seq: "01", ops: 2)
+                + "01" + "05" + "02" + "00" + "01" + "0d" + "02" + "00" + "00"),
+            ("runs with explicit body fields equal to the body's", "17" + "0000000000000001" + "01" + run(author1, seq: "01", ops: 1)
+                + "05" + "05" + "02" + "00" + emptyHash + "00" + "00"),
+            ("runs with explicit body fields on an erased op", "17" + "0000000000000001" + "01" + run(author1, seq: "01", ops: 1)
+                + "04" + "05" + "02" + "00" + emptyHash + "00"),
+            ("runs op with an undefined kind", "17" + "0000000000000001" + "01" + run(author1, seq: "01", ops: 1) + "01" + "05" + "63" + "00"),
+            ("runs continuing the run before it", "17" + "0000000000000001" + "02" + run(author1, seq: "01", ops: 1)
+                + "01" + "05" + "02" + "00" + run(author1, seq: "02", ops: 1, prev: author2) + "01" + "06" + "02" + "00" + "00"),
+            ("runs of a log separated by another log's", "17" + "0000000000000001" + "03"
+                + run(author1, seq: "01", ops: 1) + "01" + "05" + "02" + "00"
+                + run(author2, seq: "01", ops: 1) + "01" + "05" + "02" + "00"
+                + run(author1, seq: "05", ops: 1, prev: author2) + "01" + "06" + "02" + "00" + "00"),
+            ("runs with a non-zero prev at seq 1", "17" + "0000000000000001" + "01" + run(author1, seq: "01", ops: 1, prev: author2)
+                + "01" + "05" + "02" + "00" + "00"),
+            ("runs with a seal count longer than the input", "17" + "0000000000000001" + "00" + "01"),
+            ("runs with a trailing byte", "17" + "0000000000000001" + "00" + "00" + "00"),
             ("ack with a count over the limit", "04" + "0000000000000001" + "000186a1"),
             ("reject with an undefined code", "05" + "0000000000000001" + "0063"),
             ("reject with op flag 2", "05" + "0000000000000001" + "0001" + "02"),

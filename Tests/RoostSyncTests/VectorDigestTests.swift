@@ -127,6 +127,8 @@ import RoostStore
         #expect(hub.helloVersion(for: T.b) == 1)
         #expect(hub.helloVersion(for: T.c) == SyncLimits.protocolVersion)
         hub.heardVersion(2, from: T.b)
+        #expect(hub.helloVersion(for: T.b) == 2)
+        hub.heardVersion(SyncLimits.protocolVersion, from: T.b)
         #expect(hub.helloVersion(for: T.b) == SyncLimits.protocolVersion, "upgraded")
     }
 }

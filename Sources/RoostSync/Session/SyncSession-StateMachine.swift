@@ -420,6 +420,8 @@ extension SyncSession.StateMachine {
         /// Whether this session runs at version 2 or later: anti-entropy rounds send digests (§2b.16), relays are
         /// eager unless pruned (§2b.17), and the messages of both are allowed.
         var speaksVersion2: Bool { version >= SyncLimits.digestProtocolVersion }
+        /// Whether this session runs at version 3 or later: batches are sent as `runs` (§2b.18).
+        var speaksVersion3: Bool { version >= SyncLimits.runsProtocolVersion }
 
         // Relaying (§2b.17, version 2).
         /// Authors the peer pruned: their ops reach it first by other paths, so we relay them lazily (announced at
@@ -448,6 +450,9 @@ extension SyncSession.StateMachine {
             let configuration = context.configuration
             var actions: [Action] = []
             if !speaksVersion2 && SyncMessage.Tag.sinceVersion2.contains(message.tag) {
+                return .close([], .protocolViolation("\(message.tag) in a version \(version) session"))
+            }
+            if !speaksVersion3 && SyncMessage.Tag.sinceVersion3.contains(message.tag) {
                 return .close([], .protocolViolation("\(message.tag) in a version \(version) session"))
             }
             switch message {
@@ -507,7 +512,7 @@ extension SyncSession.StateMachine {
                 announce(context, into: &actions)
                 pump(context, into: &actions)
 
-            case let .batch(id, batch):
+            case let .batch(id, batch), let .runs(id, batch):
                 guard id == lastBatchReceived &+ 1 else {
                     return .close([], .protocolViolation("batch \(id) received after batch \(lastBatchReceived)"))
                 }
@@ -645,7 +650,7 @@ extension SyncSession.StateMachine {
                 starved = true
                 return .stay([])
             }
-            let size = SyncMessage.encodedLength(ofBatch: batch)
+            let size = speaksVersion3 ? SyncMessage.encodedLengthBound(ofRuns: batch) : SyncMessage.encodedLength(ofBatch: batch)
             if size > SyncLimits.maxMessageBytes {
                 if fetchLimit > 1 {
                     fetchLimit = max(1, min(fetchLimit, batch.ops.count) / 2)
@@ -667,7 +672,7 @@ extension SyncSession.StateMachine {
             announced.formMax(tops)
             inFlight.append(InFlight(id: id, tops: tops, limit: fetchLimit))
             fetchLimit = context.configuration.batchOpLimit
-            actions.append(.send(.batch(id: id, batch)))
+            actions.append(.send(speaksVersion3 ? .runs(id: id, batch) : .batch(id: id, batch)))
             pump(context, into: &actions)
             return .stay(actions)
         }

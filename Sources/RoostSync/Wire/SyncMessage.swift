@@ -50,15 +50,19 @@ public enum SyncMessage: Hashable, Sendable {
     /// Version 2: ops of these authors reached the sender by a lazy push first; the receiver relays them eagerly
     /// again (§2b.17).
     case graft([AuthorID])
+    /// Version 3: a batch as runs, only what the receiver cannot recompute (§2b.18). Decoded ops come grouped by log.
+    case runs(id: UInt64, OpBatch)
 
     /// Tag bytes, in encoding order of the specification.
     public enum Tag: UInt8, Sendable, CaseIterable {
         case hello = 1, have = 2, batch = 3, ack = 4, reject = 5, ping = 6, pong = 7, bye = 8, join = 9, presence = 10,
              wantBodies = 11, bodies = 12, vectorDigest = 15, wantVector = 16, vector = 17,
-             prune = 18, graft = 19
+             prune = 18, graft = 19, runs = 23
 
         /// Messages of protocol version 2 (§2b.16, §2b.17): a protocol violation in a version 1 session.
         public static let sinceVersion2: Set<Tag> = [.vectorDigest, .wantVector, .vector, .prune, .graft]
+        /// Messages of protocol version 3 (§2b.18): a protocol violation in a session below version 3.
+        public static let sinceVersion3: Set<Tag> = [.runs]
     }
 
     /// This message's tag.
@@ -81,6 +85,7 @@ public enum SyncMessage: Hashable, Sendable {
         case .vector: .vector
         case .prune: .prune
         case .graft: .graft
+        case .runs: .runs
         }
     }
 }
@@ -214,7 +219,9 @@ public enum SyncByeCode: UInt8, Hashable, Sendable, CaseIterable, CustomStringCo
 extension SyncMessage {
     /// The canonical encoding.
     public func encoded() -> [UInt8] {
-        var w = ByteWriter(capacity: encodedLength)
+        var capacity: Int
+        if case let .runs(_, batch) = self { capacity = Self.encodedLengthBound(ofRuns: batch) } else { capacity = encodedLength }
+        var w = ByteWriter(capacity: capacity)
         encode(into: &w)
         return w.bytes
     }
@@ -244,6 +251,9 @@ extension SyncMessage {
             }
             w.u32(UInt32(batch.seals.count))
             for seal in batch.seals { w.raw(seal.encoded()) }
+        case let .runs(id, batch):
+            w.u64(id)
+            Self.encodeRuns(batch, into: &w)
         case let .ack(id, applied):
             w.u64(id)
             w.u32(UInt32(clamping: applied))
@@ -299,6 +309,7 @@ extension SyncMessage {
         case let .hello(hello): 1 + 2 + 32 + 2 + Self.encodedLength(of: hello.vector)
         case let .have(vector): 1 + Self.encodedLength(of: vector)
         case let .batch(_, batch): Self.encodedLength(ofBatch: batch)
+        case .runs: encoded().count  // flags depend on hashes: encode (senders use encodedLengthBound(ofRuns:))
         case .ack: 1 + 8 + 4
         case let .reject(_, rejection):
             1 + 8 + 2 + 1 + (rejection.op == nil ? 0 : 48) + 4 + SyncRejection.truncated(rejection.text).utf8.count
@@ -373,6 +384,9 @@ extension SyncMessage {
         case .batch:
             let id = try r.u64("batch.id")
             return .batch(id: id, try decodeBatch(from: &r))
+        case .runs:
+            let id = try r.u64("runs.id")
+            return .runs(id: id, try decodeRuns(from: &r))
         case .ack:
             let id = try r.u64("ack.id")
             let applied = try r.u32("ack.applied")
