@@ -101,6 +101,7 @@ def main():
     ap.add_argument("--csv", required=True)
     ap.add_argument("--seed", type=int, default=20261205)
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--old-version", default="1", help="the sync protocol version the old node speaks (A must log a session at it)")
     a = ap.parse_args()
     rng = random.Random(a.seed)
     work = tempfile.mkdtemp(prefix="roost-compat.")
@@ -147,8 +148,8 @@ def main():
                     versions.setdefault(node.name, []).append(m.group(1) if m else "?")
         violations = [(n.name, l.strip()) for n in nodes for l in open(n.log, errors="replace") if "violation" in l.lower()]
         refusals = sum("incompatible-version" in l for l in open(A.log, errors="replace"))
-        if "1" not in versions.get(A.name, []):
-            raise SystemExit(f"compat: FAILED: A never logged a version 1 session (its sessions: {versions.get(A.name)})")
+        if a.old_version not in versions.get(A.name, []):
+            raise SystemExit(f"compat: FAILED: A never logged a version {a.old_version} session (its sessions: {versions.get(A.name)})")
         if violations:
             raise SystemExit(f"compat: FAILED: a protocol violation was logged: {violations[0]}")
         print(f"compat: sessions A logged, by version: " + ", ".join(
