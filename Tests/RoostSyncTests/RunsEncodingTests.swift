@@ -23,6 +23,13 @@ import Testing
         return try a.store.batch(after: VersionVector())
     }
 
+    /// The seed of a seeded test: `ROOST_RUNS_SEED` when set, else the time; printed so a failure can be replayed.
+    static func seed(_ test: String) -> UInt64 {
+        let seed = UInt64(ProcessInfo.processInfo.environment["ROOST_RUNS_SEED"] ?? "") ?? UInt64(Date().timeIntervalSince1970)
+        print("RunsEncodingTests.\(test) seed \(seed) (ROOST_RUNS_SEED=\(seed) repeats it)")
+        return seed
+    }
+
     /// A variant of `batch`: its logs interleaved at random (each log's ops kept in order), and with probability
     /// `damage` per op one of: the body dropped (erased), a changed body hash, a changed prev, a seq skipped, an
     /// earlier HLC, a changed body.
@@ -56,8 +63,7 @@ import Testing
 
     @Test("any batch, damaged or not, decodes from runs as its ops grouped by log, within the sender's bound (seeded)")
     func roundTrip() throws {
-        let seed = UInt64(ProcessInfo.processInfo.environment["ROOST_RUNS_SEED"] ?? "") ?? UInt64(Date().timeIntervalSince1970)
-        print("RunsEncodingTests.roundTrip seed \(seed) (ROOST_RUNS_SEED=\(seed) repeats it)")
+        let seed = Self.seed("roundTrip")
         var rng = SplitMix64(seed: seed)
         let batch = try Self.mixedBatch()
         for round in 0..<300 {
@@ -97,8 +103,7 @@ import Testing
 
     @Test("a receiver applies or refuses the runs of a batch exactly as the batch (same error, same state; seeded)")
     func sameApply() throws {
-        let seed = UInt64(ProcessInfo.processInfo.environment["ROOST_RUNS_SEED"] ?? "") ?? UInt64(Date().timeIntervalSince1970)
-        print("RunsEncodingTests.sameApply seed \(seed) (ROOST_RUNS_SEED=\(seed) repeats it)")
+        let seed = Self.seed("sameApply")
         var rng = SplitMix64(seed: seed)
         let batch = try Self.mixedBatch()
         var refused = 0
