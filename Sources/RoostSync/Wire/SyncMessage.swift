@@ -219,7 +219,7 @@ public enum SyncByeCode: UInt8, Hashable, Sendable, CaseIterable, CustomStringCo
 extension SyncMessage {
     /// The canonical encoding.
     public func encoded() -> [UInt8] {
-        var capacity: Int
+        let capacity: Int
         if case let .runs(_, batch) = self { capacity = Self.encodedLengthBound(ofRuns: batch) } else { capacity = encodedLength }
         var w = ByteWriter(capacity: capacity)
         encode(into: &w)
