@@ -17,6 +17,19 @@ public struct OpBatch: Hashable, Sendable {
 
     /// True when there is nothing to transfer.
     public var isEmpty: Bool { ops.isEmpty }
+
+    /// The ops grouped by log, logs in the order of their first op, each log's ops in batch order: how a receiver
+    /// takes a batch apart (SPEC.md §1.11 step 2) and how `runs` sends it (SPEC-sync.md §2b.18).
+    public var opsByLog: [(log: LogID, ops: [Op])] {
+        var order: [LogID] = []
+        var byLog: [LogID: [Op]] = [:]
+        for op in ops {
+            let log = op.header.ref.log
+            if byLog[log] == nil { order.append(log) }
+            byLog[log, default: []].append(op)
+        }
+        return order.map { ($0, byLog[$0]!) }
+    }
 }
 
 /// What applying a remote batch did.

@@ -151,18 +151,11 @@ extension OpStore {
     }
 
     private static func plan(_ batch: OpBatch, wall: UInt64, drift: UInt64, _ db: Database) throws -> [LogPlan] {
-        var order: [LogID] = []
-        var opsByLog: [LogID: [Op]] = [:]
-        for op in batch.ops {
-            let log = op.header.ref.log
-            if opsByLog[log] == nil { order.append(log) }
-            opsByLog[log, default: []].append(op)
-        }
         var sealsByLog: [LogID: [Seal]] = [:]
         for seal in batch.seals { sealsByLog[seal.log, default: []].append(seal) }
         let checker = HybridClock(maxDriftMillis: drift)
-        return try order.map { log throws in
-            try plan(log: log, ops: opsByLog[log]!, seals: sealsByLog[log] ?? [], checker: checker, wall: wall, db)
+        return try batch.opsByLog.map { log, ops throws in
+            try plan(log: log, ops: ops, seals: sealsByLog[log] ?? [], checker: checker, wall: wall, db)
         }
     }
 

@@ -49,18 +49,11 @@ extension SyncMessage {
     /// The batch's ops grouped by log (in the order of each log's first op, each log's ops in batch order) and cut
     /// where seqs are not consecutive: the runs of §2b.18, as ranges of `ordered`.
     static func runs(of batch: OpBatch) -> (ordered: [Op], runs: [Range<Int>]) {
-        var order: [LogID] = []
-        var byLog: [LogID: [Op]] = [:]
-        for op in batch.ops {
-            let log = op.header.ref.log
-            if byLog[log] == nil { order.append(log) }
-            byLog[log, default: []].append(op)
-        }
         var ordered: [Op] = []
         ordered.reserveCapacity(batch.ops.count)
         var runs: [Range<Int>] = []
-        for log in order {
-            for op in byLog[log]! {
+        for (log, ops) in batch.opsByLog {
+            for op in ops {
                 if let last = ordered.last, last.header.ref.log == log, last.header.seq &+ 1 == op.header.seq,
                    let run = runs.last, run.upperBound == ordered.count {
                     runs[runs.count - 1] = run.lowerBound..<(ordered.count + 1)
