@@ -54,9 +54,9 @@ extension SyncMessage {
         var runs: [Range<Int>] = []
         for (log, ops) in batch.opsByLog {
             for op in ops {
-                if let last = ordered.last, last.header.ref.log == log, last.header.seq &+ 1 == op.header.seq,
-                   let run = runs.last, run.upperBound == ordered.count {
-                    runs[runs.count - 1] = run.lowerBound..<(ordered.count + 1)
+                // The last run ends at the last op placed, so it continues when this op follows that one.
+                if let last = ordered.last, last.header.ref.log == log, last.header.seq &+ 1 == op.header.seq {
+                    runs[runs.count - 1] = runs[runs.count - 1].lowerBound..<(ordered.count + 1)
                 } else {
                     runs.append(ordered.count..<(ordered.count + 1))
                 }
@@ -138,9 +138,8 @@ extension SyncMessage {
                 let rawHLC = try r.varint("runs.op.hlc")
                 let hlc: UInt64
                 if let previous {
-                    let (value, overflow) = previous.hlc.rawValue.addingReportingOverflow(
-                        UInt64(bitPattern: Varint.unzigzag(rawHLC)))
                     let delta = Varint.unzigzag(rawHLC)
+                    let (value, overflow) = previous.hlc.rawValue.addingReportingOverflow(UInt64(bitPattern: delta))
                     if (delta >= 0) == overflow { throw .tooLarge(field: "runs.op.hlc", length: Int(clamping: rawHLC), limit: Int(Limits.maxOrdinal)) }
                     hlc = value
                 } else {
