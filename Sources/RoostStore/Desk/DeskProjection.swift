@@ -152,7 +152,9 @@ enum DeskProjection {
         // The registers the row takes (``ticketRowFields``): value and the wall time of the winning op.
         var registers: [String: (Value, UInt64)] = [:]
         var statusBy: Data?
-        var registerRows = try FastStatement(db, "SELECT field, value, hlc, author FROM mv_register WHERE collection = ? AND key = ?")
+        var registerRows = try FastStatement(db, """
+            SELECT r.field, r.value, r.hlc, l.author FROM mv_register r JOIN log l ON l.id = r.log WHERE r.collection = ? AND r.key = ?
+            """)
         registerRows.bind(Desk.ticket)
         registerRows.bind(key)
         try registerRows.forEachRow { row in

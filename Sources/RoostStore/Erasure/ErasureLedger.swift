@@ -135,12 +135,12 @@ enum ErasureLedger {
     /// replaced in place, keeping its stamp; otherwise the residue merges like any op (it is the op's effect
     /// for a node that never held the body).
     static func mergeResidue(_ residue: OpBody, stamp: Stamp, dirty: inout DeskProjection.Dirty, db: Database) throws {
-        let ref = stamp.ref
-        let position: StatementArguments = [ref.author.key.data, ref.epoch.sql, ref.seq.sql]
+        let log = try OpStore.logRowID(stamp.ref.log, db)
+        let position: StatementArguments = [log, stamp.ref.seq.sql]
         switch residue {
         case let .insert(entity, fields):
             try db.execute(sql: """
-                UPDATE mv_entity SET fields = ? WHERE collection = ? AND key = ? AND author = ? AND epoch = ? AND seq = ?
+                UPDATE mv_entity SET fields = ? WHERE collection = ? AND key = ? AND log = ? AND seq = ?
                 """, arguments: [Data(FieldList.encode(fields)), entity.collection, entity.key] + position)
             if db.changesCount > 0 {
                 if entity.collection == Desk.message {
@@ -153,14 +153,14 @@ enum ErasureLedger {
             if entity.collection == Desk.customer { try forgetCustomer(entity.key, dirty: &dirty, db: db) }
         case let .set(entity, field, value):
             try db.execute(sql: """
-                UPDATE mv_register SET value = ? WHERE collection = ? AND key = ? AND field = ? AND author = ? AND epoch = ? AND seq = ?
+                UPDATE mv_register SET value = ? WHERE collection = ? AND key = ? AND field = ? AND log = ? AND seq = ?
                 """, arguments: [Data(value.encoded), entity.collection, entity.key, field] + position)
             if entity.collection == Desk.customer { try forgetCustomer(entity.key, dirty: &dirty, db: db) }
             if entity.collection == Desk.ticket { dirty.tickets.insert(entity.key); dirty.ticketDocuments.insert(entity.key) }
         case .tagAdd, .tagRemove, .claim:
             break
         }
-        try Materializer.apply(residue, stamp: stamp, author: ref.author.key.data, dirty: &dirty, db: db)
+        try Materializer.apply(residue, stamp: stamp, log: log, dirty: &dirty, db: db)
     }
 
     /// A customer's handle and name leave the search index: handle rows go, their tickets' documents are re-derived.

@@ -112,8 +112,8 @@ extension ErasureViews {
         try read { db in
             try String.fetchAll(db, sql: """
                 SELECT m.id FROM desk_message m
-                JOIN mv_entity e ON e.collection = 'message' AND e.key = m.id
-                LEFT JOIN op_erasure x ON x.author = e.author AND x.epoch = e.epoch AND x.seq = e.seq
+                JOIN mv_entity e ON e.collection = 'message' AND e.key = m.id JOIN log l ON l.id = e.log
+                LEFT JOIN op_erasure x ON x.author = l.author AND x.epoch = l.epoch AND x.seq = e.seq
                 WHERE m.direction = 'inbound' AND m.dm = 0 AND m.created_ms >= ? AND x.seq IS NULL
                 ORDER BY m.created_ms DESC, m.id DESC LIMIT ?
                 """, arguments: [Int64(clamping: sinceMillis), limit]).filter { !$0.isEmpty && $0.utf8.allSatisfy { (0x30...0x39).contains($0) } }

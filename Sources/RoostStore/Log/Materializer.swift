@@ -5,12 +5,13 @@ public import RoostCore
 /// Applies one op's effect to the materialized tables, incrementally, using the merge rules of
 /// RoostCore. The result depends only on the set of ops applied, never on their order.
 enum Materializer {
-    /// Merges one op. `author` is the op author's key as SQLite data, converted once per log by the caller.
-    /// Desk rows the op affects are marked in `dirty`; the caller projects them once per transaction.
-    static func apply(_ body: OpBody, stamp: Stamp, author: Data, dirty: inout DeskProjection.Dirty, db: Database) throws {
+    /// Merges one op. `log` is the number of the op's log in `log` (``OpStore/logRowID(_:_:)``), which the views
+    /// store instead of its author and epoch. Desk rows the op affects are marked in `dirty`; the caller projects them
+    /// once per transaction.
+    static func apply(_ body: OpBody, stamp: Stamp, log: Int64, dirty: inout DeskProjection.Dirty, db: Database) throws {
         switch body {
         case let .insert(entity, fields):
-            if try insert(entity, fields: fields, stamp: stamp, author: author, db: db) {
+            if try insert(entity, fields: fields, stamp: stamp, log: log, db: db) {
                 if entity.collection == Desk.message {
                     // Our payload won the grow-only set: project it as is, without reading it back.
                     if let touched = try DeskProjection.projectMessage(entity.key, fields: fields,
@@ -32,7 +33,7 @@ enum Materializer {
                 try OpStore.insert(change, db)
                 dirty.roster = true
             }
-            if try set(entity, field: field, value: value, stamp: stamp, author: author, db: db) {
+            if try set(entity, field: field, value: value, stamp: stamp, log: log, db: db) {
                 if entity.collection == Desk.ticket, DeskProjection.ticketRowFields.contains(field) {
                     dirty.tickets.insert(entity.key)
                 } else if entity.collection == Desk.customer, DeskProjection.customerDocumentFields.contains(field) {
@@ -44,19 +45,18 @@ enum Materializer {
                 statement.bind(entity.collection)
                 statement.bind(entity.key)
                 statement.bind(tag)
-                statement.bind(stamp.ref.author.key)
-                statement.bind(stamp.ref.epoch)
+                statement.bind(log)
                 statement.bind(stamp.ref.seq)
             }
             var add = try FastStatement(db, """
-                INSERT OR IGNORE INTO mv_tag_add (collection, key, tag, author, epoch, seq) VALUES (?, ?, ?, ?, ?, ?)
+                INSERT OR IGNORE INTO mv_tag_add (collection, key, tag, log, seq) VALUES (?, ?, ?, ?, ?)
                 """)
             bindAdd(&add)
             try add.run()
             // A new add is present unless a removal that observed it arrived first (possible from a peer).
             var removed = try FastStatement(db, """
                 SELECT EXISTS (SELECT 1 FROM mv_tag_removal WHERE collection = ? AND key = ? AND tag = ?
-                    AND add_author = ? AND add_epoch = ? AND add_seq = ?)
+                    AND add_log = ? AND add_seq = ?)
                 """)
             bindAdd(&removed)
             if try removed.run() != true {
@@ -70,12 +70,12 @@ enum Materializer {
             if entity.collection == Desk.ticket { dirty.ticketDocuments.insert(entity.key) }
         case let .tagRemove(entity, tag, observed):
             let statement = try db.cachedStatement(sql: """
-                INSERT OR IGNORE INTO mv_tag_removal (collection, key, tag, add_author, add_epoch, add_seq)
-                VALUES (?, ?, ?, ?, ?, ?)
+                INSERT OR IGNORE INTO mv_tag_removal (collection, key, tag, add_log, add_seq) VALUES (?, ?, ?, ?, ?)
                 """)
             for add in observed {
+                // The add's log may hold no op here yet (the removal arrived first): it is numbered all the same.
                 try statement.execute(arguments: [entity.collection, entity.key, tag,
-                                                  add.author.key.data, add.epoch.sql, add.seq.sql])
+                                                  try OpStore.logRowID(add.log, db), add.seq.sql])
             }
             try refreshTag(entity, tag: tag, db: db)
             if entity.collection == Desk.ticket { dirty.ticketDocuments.insert(entity.key) }
@@ -85,7 +85,7 @@ enum Materializer {
                     lease_seconds, observed_author, observed_epoch, observed_seq)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [
-                    entity.collection, entity.key, author, stamp.ref.epoch.sql,
+                    entity.collection, entity.key, stamp.ref.author.key.data, stamp.ref.epoch.sql,
                     stamp.ref.seq.sql, stamp.hlc.rawValue.sql, Int64(action.rawValue), holder?.key.data,
                     Int64(lease), observed?.author.key.data, observed?.epoch.sql, observed?.seq.sql,
                 ])
@@ -98,23 +98,25 @@ enum Materializer {
 
     /// `GrowOnlySet` in one statement: the upsert replaces the kept payload only when the incoming stamp
     /// (hlc, author, epoch, seq) is smaller. Row values compare like ``Stamp``: integers numerically,
-    /// the author blob byte-wise. Returns whether the row changed.
-    private static func insert(_ entity: EntityRef, fields: [Field], stamp: Stamp, author: Data, db: Database) throws -> Bool {
+    /// the author blob byte-wise; the kept stamp's author and epoch are read through `log` only when the HLCs tie.
+    /// Returns whether the row changed.
+    private static func insert(_ entity: EntityRef, fields: [Field], stamp: Stamp, log: Int64, db: Database) throws -> Bool {
         let statement = """
-            INSERT INTO mv_entity (collection, key, fields, hlc, author, epoch, seq) VALUES (?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO mv_entity (collection, key, fields, hlc, log, seq) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT (collection, key) DO UPDATE SET
-                fields = excluded.fields, hlc = excluded.hlc, author = excluded.author, epoch = excluded.epoch, seq = excluded.seq
-            WHERE (excluded.hlc, excluded.author, excluded.epoch, excluded.seq)
-                < (mv_entity.hlc, mv_entity.author, mv_entity.epoch, mv_entity.seq)
+                fields = excluded.fields, hlc = excluded.hlc, log = excluded.log, seq = excluded.seq
+            WHERE excluded.hlc < mv_entity.hlc OR (excluded.hlc = mv_entity.hlc
+                AND (?, ?, excluded.seq) < (SELECT author, epoch, mv_entity.seq FROM log WHERE id = mv_entity.log))
             """
         var fast = try FastStatement(db, statement)
         fast.bind(entity.collection)
         fast.bind(entity.key)
         fast.bind(FieldList.encode(fields))
         fast.bind(stamp.hlc.rawValue)
+        fast.bind(log)
+        fast.bind(stamp.ref.seq)
         fast.bind(stamp.ref.author.key)
         fast.bind(stamp.ref.epoch)
-        fast.bind(stamp.ref.seq)
         try fast.run()
         return db.changesCount > 0
     }
@@ -122,43 +124,40 @@ enum Materializer {
     // MARK: last-writer-wins register
 
     /// `LastWriterWins` in one statement: the upsert replaces the value only when the incoming stamp is
-    /// greater. Returns whether the row changed.
-    private static func set(_ entity: EntityRef, field: String, value: Value, stamp: Stamp, author: Data, db: Database) throws -> Bool {
+    /// greater, comparing as ``insert(_:fields:stamp:log:db:)`` does. Returns whether the row changed.
+    private static func set(_ entity: EntityRef, field: String, value: Value, stamp: Stamp, log: Int64, db: Database) throws -> Bool {
         var fast = try FastStatement(db, """
-            INSERT INTO mv_register (collection, key, field, value, hlc, author, epoch, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO mv_register (collection, key, field, value, hlc, log, seq) VALUES (?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (collection, key, field) DO UPDATE SET
-                value = excluded.value, hlc = excluded.hlc, author = excluded.author, epoch = excluded.epoch, seq = excluded.seq
-            WHERE (excluded.hlc, excluded.author, excluded.epoch, excluded.seq)
-                > (mv_register.hlc, mv_register.author, mv_register.epoch, mv_register.seq)
+                value = excluded.value, hlc = excluded.hlc, log = excluded.log, seq = excluded.seq
+            WHERE excluded.hlc > mv_register.hlc OR (excluded.hlc = mv_register.hlc
+                AND (?, ?, excluded.seq) > (SELECT author, epoch, mv_register.seq FROM log WHERE id = mv_register.log))
             """)
         fast.bind(entity.collection)
         fast.bind(entity.key)
         fast.bind(field)
         fast.bind(value.encoded)
         fast.bind(stamp.hlc.rawValue)
+        fast.bind(log)
+        fast.bind(stamp.ref.seq)
         fast.bind(stamp.ref.author.key)
         fast.bind(stamp.ref.epoch)
-        fast.bind(stamp.ref.seq)
         try fast.run()
         return db.changesCount > 0
     }
 
     // MARK: add-wins OR-set
 
+    /// `AddWinsSet.isPresent` in one query: a tag is present while one of its adds is not removed (adds and removals
+    /// name ops by log number and seq, the same numbering within one store).
     private static func refreshTag(_ entity: EntityRef, tag: String, db: Database) throws {
         let arguments: StatementArguments = [entity.collection, entity.key, tag]
-        let adds = try Row.fetchAll(
-            db.cachedStatement(sql: "SELECT author, epoch, seq FROM mv_tag_add WHERE collection = ? AND key = ? AND tag = ?"),
-            arguments: arguments
-        ).map(Self.ref)
-        let removed = try Set(Row.fetchAll(
-            db.cachedStatement(sql: """
-                SELECT add_author AS author, add_epoch AS epoch, add_seq AS seq FROM mv_tag_removal
-                WHERE collection = ? AND key = ? AND tag = ?
-                """),
-            arguments: arguments
-        ).map(Self.ref))
-        if AddWinsSet.isPresent(adds: adds, removed: removed) {
+        let present = try Bool.fetchOne(db.cachedStatement(sql: """
+            SELECT EXISTS (SELECT 1 FROM mv_tag_add a WHERE a.collection = ? AND a.key = ? AND a.tag = ?
+                AND NOT EXISTS (SELECT 1 FROM mv_tag_removal r WHERE r.collection = a.collection AND r.key = a.key
+                    AND r.tag = a.tag AND r.add_log = a.log AND r.add_seq = a.seq))
+            """), arguments: arguments) ?? false
+        if present {
             try db.cachedStatement(sql: "INSERT OR IGNORE INTO mv_tag (collection, key, tag) VALUES (?, ?, ?)")
                 .execute(arguments: arguments)
         } else {

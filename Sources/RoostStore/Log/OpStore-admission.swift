@@ -195,12 +195,13 @@ extension OpStore {
         var dirty = DeskProjection.Dirty()
         let rows = try Row.fetchCursor(db, sql: "SELECT * FROM op WHERE body IS NOT NULL ORDER BY author, epoch, seq")
         var prevs = PrevHashes()
+        var logRows = LogRows()
         while let row = try rows.next() {
             let op = try prevs.read(row, db)
             let header = op.header
             let decoded = try OpBody.decode(kind: header.kind, bytes: op.body ?? [])
-            try Materializer.apply(decoded, stamp: Stamp(hlc: header.hlc, ref: header.ref), author: header.author.key.data,
-                                   dirty: &dirty, db: db)
+            try Materializer.apply(decoded, stamp: Stamp(hlc: header.hlc, ref: header.ref),
+                                   log: try logRows.row(header.ref.log, db), dirty: &dirty, db: db)
         }
         // Erased ops count by their residue (SPEC.md §1.9).
         let erased = try Row.fetchAll(db, sql: "SELECT author, epoch, seq, hlc, hash FROM op WHERE body IS NULL")
@@ -208,7 +209,7 @@ extension OpStore {
             let ref = OpRef(author: try row.author("author"), epoch: try row.u64("epoch"), seq: try row.u64("seq"))
             guard let named = try ErasureLedger.effectiveResidue(of: ref, hash: try row.bytes32("hash"), db: db) else { continue }
             try Materializer.apply(named.residue, stamp: Stamp(hlc: HLC(rawValue: try row.u64("hlc")), ref: ref),
-                                   author: ref.author.key.data, dirty: &dirty, db: db)
+                                   log: try logRows.row(ref.log, db), dirty: &dirty, db: db)
         }
         try refreshReassignedClaims(db, dirty: &dirty)
         try dirty.flush(db)

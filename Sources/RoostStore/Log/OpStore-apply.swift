@@ -85,7 +85,6 @@ extension OpStore {
             } else if plan.duplicates > 0 {
                 report.duplicateLogs.insert(plan.log)
             }
-            let authorData = plan.log.author.key.data
             let logRow = plan.new.isEmpty ? 0 : try Self.logRowID(plan.log, db)
             for op in plan.new {
                 if erasing, let named = try ErasureLedger.effectiveResidue(of: op.header.ref, hash: op.hash, db: db) {
@@ -94,8 +93,8 @@ extension OpStore {
                     report.withheld += op.body == nil ? 1 : 0
                 } else if op.body != nil, let decoded = op.decoded {
                     try Self.insert(op.header, hash: op.hash, stored: StoredBody.encode(decoded), logRow: logRow, db)
-                    try Materializer.apply(decoded, stamp: Stamp(hlc: op.header.hlc, ref: op.header.ref),
-                                           author: authorData, dirty: &dirty, db: db)
+                    try Materializer.apply(decoded, stamp: Stamp(hlc: op.header.hlc, ref: op.header.ref), log: logRow,
+                                           dirty: &dirty, db: db)
                 } else {
                     // Withheld: stored as a header; an erasure naming it gives it its effect when it arrives.
                     try Self.insert(op.header, hash: op.hash, stored: nil, logRow: logRow, db)

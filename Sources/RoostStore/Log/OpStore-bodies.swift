@@ -81,8 +81,8 @@ extension OpStore {
                 else { continue }
                 try Self.restoreBody(item.ref, body: decoded, db)
                 try db.execute(sql: "DELETE FROM op_erasure WHERE author = ? AND epoch = ? AND seq = ?", arguments: position)
-                try Materializer.apply(decoded, stamp: Stamp(hlc: header.hlc, ref: header.ref), author: header.author.key.data,
-                                       dirty: &dirty, db: db)
+                try Materializer.apply(decoded, stamp: Stamp(hlc: header.hlc, ref: header.ref),
+                                       log: try Self.logRowID(header.ref.log, db), dirty: &dirty, db: db)
                 restored += 1
             }
             if dirty.roster { _ = try Self.enforceRoster(db) }

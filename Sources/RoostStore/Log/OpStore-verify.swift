@@ -145,8 +145,9 @@ extension OpStore {
         if let residues, !residues.isEmpty {
             try scratch.write { db in
                 var dirty = DeskProjection.Dirty(indexesSearch: false)
+                var logRows = LogRows()
                 for (body, stamp) in residues {
-                    try Materializer.apply(body, stamp: stamp, author: stamp.ref.author.key.data, dirty: &dirty, db: db)
+                    try Materializer.apply(body, stamp: stamp, log: try logRows.row(stamp.ref.log, db), dirty: &dirty, db: db)
                 }
                 try Self.refreshReassignedClaims(db, dirty: &dirty)
                 try dirty.flush(db)
@@ -261,7 +262,7 @@ extension OpStore {
                         hashMine.update(StateDump.tableBytes(table.name))
                         hashRefold.update(StateDump.tableBytes(table.name))
                     }
-                    let sql = "SELECT * FROM \(table.name) ORDER BY \(table.orderBy)"
+                    let sql = table.selectAll
                     let mineRows = try Row.fetchCursor(dbMine, sql: sql)
                     let refoldRows = try Row.fetchCursor(dbRefold, sql: sql)
                     while true {
@@ -284,7 +285,7 @@ extension OpStore {
     }
 
     /// How two rows at the same position of a table's ordered walk differ (ids only, never payloads), or nil.
-    private static func difference(_ mine: Row?, _ refold: Row?, table: (name: String, orderBy: String)) -> String? {
+    private static func difference(_ mine: Row?, _ refold: Row?, table: StateTable) -> String? {
         switch (mine, refold) {
         case let (mine?, refold?) where mine != refold:
             let keyMine = StateDump.describe(mine, table: table)
@@ -428,6 +429,7 @@ private final class RefoldWorker: @unchecked Sendable {
     }
 
     private func run() {
+        var logRows = OpStore.LogRows()
         while true {
             condition.lock()
             while queue.isEmpty && !closed { condition.wait() }
@@ -444,7 +446,7 @@ private final class RefoldWorker: @unchecked Sendable {
                 try scratch.write { db in
                     var dirty = DeskProjection.Dirty(indexesSearch: false)
                     for (body, stamp) in chunk {
-                        try Materializer.apply(body, stamp: stamp, author: stamp.ref.author.key.data, dirty: &dirty, db: db)
+                        try Materializer.apply(body, stamp: stamp, log: try logRows.row(stamp.ref.log, db), dirty: &dirty, db: db)
                     }
                     try dirty.flush(db)
                 }

@@ -217,7 +217,6 @@ public final class OpStore: Sendable {
             var headers: [OpHeader] = []
             headers.reserveCapacity(encoded.count)
             let wall = clock.nowMillis()
-            let authorData = author.id.key.data
             let logRow = try Self.logRowID(author.log, db)
             var dirty = DeskProjection.Dirty()
             for (body, bytes) in encoded {
@@ -227,8 +226,7 @@ public final class OpStore: Sendable {
                     kind: body.kind, bodyLength: UInt32(bytes.count), bodyHash: OpCrypto.bodyHash(bytes))
                 let hash = OpCrypto.headerHash(header)
                 try Self.insert(header, hash: hash, stored: StoredBody.encode(body), logRow: logRow, db)
-                try Materializer.apply(body, stamp: Stamp(hlc: header.hlc, ref: header.ref), author: authorData,
-                                       dirty: &dirty, db: db)
+                try Materializer.apply(body, stamp: Stamp(hlc: header.hlc, ref: header.ref), log: logRow, dirty: &dirty, db: db)
                 headers.append(header)
                 prev = hash
             }
@@ -279,6 +277,19 @@ public final class OpStore: Sendable {
         }
         try db.cachedStatement(sql: "INSERT INTO log (author, epoch) VALUES (?, ?)").execute(arguments: arguments)
         return db.lastInsertedRowID
+    }
+
+    /// Log numbers for a stream of ops (``logRowID(_:_:)``), remembering the last one: re-folds read ops in log order.
+    struct LogRows {
+        private var last: (log: LogID, row: Int64)?
+
+        /// The number of `log`, given it on first use.
+        mutating func row(_ log: LogID, _ db: Database) throws -> Int64 {
+            if let last, last.log == log { return last.row }
+            let row = try OpStore.logRowID(log, db)
+            last = (log, row)
+            return row
+        }
     }
 
     /// Stores an op of the log numbered `logRow` (``logRowID(_:_:)``; ``OpRow`` says which header fields are

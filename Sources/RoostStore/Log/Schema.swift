@@ -7,23 +7,35 @@ import RoostCore
 enum Schema {
     /// Materialized tables, in state-hash order, each with the columns that order its rows.
     /// Every replica holding the same ops has the same rows in these tables, byte for byte.
-    static let materializedTables: [(name: String, orderBy: String)] = [
-        ("mv_entity", "collection, key"),
-        ("mv_register", "collection, key, field"),
-        ("mv_tag_add", "collection, key, tag, author, epoch, seq"),
-        ("mv_tag_removal", "collection, key, tag, add_author, add_epoch, add_seq"),
-        ("mv_tag", "collection, key, tag"),
-        ("mv_claim", "collection, key, author, epoch, seq"),
-        ("mv_claim_state", "collection, key"),
-        ("mv_claim_conflict", "collection, key, loser_author, loser_epoch, loser_seq"),
+    /// The first four store a log's number where the state has its author and epoch (``logKeyedViewsSQL(suffix:)``):
+    /// their `source` joins them back, so the state's rows are the same whatever order a node numbered its logs in.
+    static let materializedTables: [StateTable] = [
+        StateTable("mv_entity", "collection, key", source: """
+            (SELECT e.collection, e.key, e.fields, e.hlc, l.author, l.epoch, e.seq FROM mv_entity e JOIN log l ON l.id = e.log)
+            """),
+        StateTable("mv_register", "collection, key, field", source: """
+            (SELECT r.collection, r.key, r.field, r.value, r.hlc, l.author, l.epoch, r.seq
+             FROM mv_register r JOIN log l ON l.id = r.log)
+            """),
+        StateTable("mv_tag_add", "collection, key, tag, author, epoch, seq", source: """
+            (SELECT a.collection, a.key, a.tag, l.author, l.epoch, a.seq FROM mv_tag_add a JOIN log l ON l.id = a.log)
+            """),
+        StateTable("mv_tag_removal", "collection, key, tag, add_author, add_epoch, add_seq", source: """
+            (SELECT r.collection, r.key, r.tag, l.author AS add_author, l.epoch AS add_epoch, r.add_seq
+             FROM mv_tag_removal r JOIN log l ON l.id = r.add_log)
+            """),
+        StateTable("mv_tag", "collection, key, tag"),
+        StateTable("mv_claim", "collection, key, author, epoch, seq"),
+        StateTable("mv_claim_state", "collection, key"),
+        StateTable("mv_claim_conflict", "collection, key, loser_author, loser_epoch, loser_seq"),
     ]
 
     /// Tables derived from the materialized ones by the help desk's projection. Not part of the state
     /// hash (which is the protocol's), but re-derived and compared by `verify` like the others.
-    static let derivedTables: [(name: String, orderBy: String)] = [
-        ("desk_message", "id"),
-        ("desk_ticket", "key"),
-        ("roster_change", "author, epoch, seq"),
+    static let derivedTables: [StateTable] = [
+        StateTable("desk_message", "id"),
+        StateTable("desk_ticket", "key"),
+        StateTable("roster_change", "author, epoch, seq"),
     ]
 
     /// Indexes that only the desk's readers use (inbox orders, the next-reply alert, messages by author): the
@@ -32,7 +44,7 @@ enum Schema {
                                     "desk_ticket_holder", "desk_ticket_awaiting", "desk_message_author"]
 
     /// Every table `verify` compares with its re-fold.
-    static var comparedTables: [(name: String, orderBy: String)] { materializedTables + derivedTables }
+    static var comparedTables: [StateTable] { materializedTables + derivedTables }
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -183,6 +195,31 @@ enum Schema {
                     """)
             }
             try StoredBody.reencodeFormat1Bodies(db)
+        }
+        // Homes whose views store each stamp's author key (33 bytes a row) instead of its log's number: the four
+        // tables are rebuilt, `log` gaining a row for every log they name (a removed add's log may hold no op here).
+        // DESIGN-format-2.md F2.3, "Next" 1.
+        migrator.registerMigration("v16-views-log-numbers") { db in
+            guard try db.columns(in: "mv_register").contains(where: { $0.name == "author" }) else { return }
+            try db.execute(sql: """
+                INSERT OR IGNORE INTO log (author, epoch)
+                    SELECT author, epoch FROM mv_entity UNION SELECT author, epoch FROM mv_register
+                    UNION SELECT author, epoch FROM mv_tag_add UNION SELECT add_author, add_epoch FROM mv_tag_removal
+                    ORDER BY 1, 2;
+                \(logKeyedViewsSQL(suffix: "_v16"))
+                INSERT INTO mv_entity_v16 SELECT e.collection, e.key, e.fields, e.hlc, l.id, e.seq
+                    FROM mv_entity e JOIN log l ON l.author = e.author AND l.epoch = e.epoch;
+                INSERT INTO mv_register_v16 SELECT r.collection, r.key, r.field, r.value, r.hlc, l.id, r.seq
+                    FROM mv_register r JOIN log l ON l.author = r.author AND l.epoch = r.epoch;
+                INSERT INTO mv_tag_add_v16 SELECT a.collection, a.key, a.tag, l.id, a.seq
+                    FROM mv_tag_add a JOIN log l ON l.author = a.author AND l.epoch = a.epoch;
+                INSERT INTO mv_tag_removal_v16 SELECT r.collection, r.key, r.tag, l.id, r.add_seq
+                    FROM mv_tag_removal r JOIN log l ON l.author = r.add_author AND l.epoch = r.add_epoch;
+                DROP TABLE mv_entity; ALTER TABLE mv_entity_v16 RENAME TO mv_entity;
+                DROP TABLE mv_register; ALTER TABLE mv_register_v16 RENAME TO mv_register;
+                DROP TABLE mv_tag_add; ALTER TABLE mv_tag_add_v16 RENAME TO mv_tag_add;
+                DROP TABLE mv_tag_removal; ALTER TABLE mv_tag_removal_v16 RENAME TO mv_tag_removal;
+                """)
         }
         return migrator
     }
@@ -477,51 +514,57 @@ enum Schema {
             WHERE holder IS NOT NULL;
         """
 
-    static let materializedSQL = """
+    /// The views whose rows name an op's log by its number in `log` (v16): the grow-only set, the last-writer-wins
+    /// registers and the add-wins set's adds and removals. A stamp compares by (hlc, author, epoch, seq), and log numbers
+    /// follow arrival, not key order, so the upserts compare `hlc` first and read the keys through `log` on a tie
+    /// (Materializer.swift). `suffix` names the tables a migration rebuilds them as.
+    static func logKeyedViewsSQL(suffix: String) -> String {
+        """
         -- Grow-only set: one row per entity; the payload of the earliest insert.
-        CREATE TABLE mv_entity (
+        CREATE TABLE mv_entity\(suffix) (
             collection TEXT NOT NULL,
             key TEXT NOT NULL,
             fields BLOB NOT NULL,
             hlc INTEGER NOT NULL,
-            author BLOB NOT NULL,
-            epoch INTEGER NOT NULL,
+            log INTEGER NOT NULL REFERENCES log (id),
             seq INTEGER NOT NULL,
             PRIMARY KEY (collection, key)
         ) WITHOUT ROWID;
 
         -- Last-writer-wins registers: the value with the greatest (hlc, author, epoch, seq).
-        CREATE TABLE mv_register (
+        CREATE TABLE mv_register\(suffix) (
             collection TEXT NOT NULL,
             key TEXT NOT NULL,
             field TEXT NOT NULL,
             value BLOB NOT NULL,
             hlc INTEGER NOT NULL,
-            author BLOB NOT NULL,
-            epoch INTEGER NOT NULL,
+            log INTEGER NOT NULL REFERENCES log (id),
             seq INTEGER NOT NULL,
             PRIMARY KEY (collection, key, field)
         ) WITHOUT ROWID;
 
-        -- Add-wins OR-set: every add, every removed add, and the resulting present tags.
-        CREATE TABLE mv_tag_add (
+        -- Add-wins OR-set: every add, every removed add, and (mv_tag) the resulting present tags.
+        CREATE TABLE mv_tag_add\(suffix) (
             collection TEXT NOT NULL,
             key TEXT NOT NULL,
             tag TEXT NOT NULL,
-            author BLOB NOT NULL,
-            epoch INTEGER NOT NULL,
+            log INTEGER NOT NULL REFERENCES log (id),
             seq INTEGER NOT NULL,
-            PRIMARY KEY (collection, key, tag, author, epoch, seq)
+            PRIMARY KEY (collection, key, tag, log, seq)
         ) WITHOUT ROWID;
-        CREATE TABLE mv_tag_removal (
+        CREATE TABLE mv_tag_removal\(suffix) (
             collection TEXT NOT NULL,
             key TEXT NOT NULL,
             tag TEXT NOT NULL,
-            add_author BLOB NOT NULL,
-            add_epoch INTEGER NOT NULL,
+            add_log INTEGER NOT NULL REFERENCES log (id),
             add_seq INTEGER NOT NULL,
-            PRIMARY KEY (collection, key, tag, add_author, add_epoch, add_seq)
+            PRIMARY KEY (collection, key, tag, add_log, add_seq)
         ) WITHOUT ROWID;
+        """
+    }
+
+    static let materializedSQL = """
+        \(logKeyedViewsSQL(suffix: ""))
         CREATE TABLE mv_tag (
             collection TEXT NOT NULL,
             key TEXT NOT NULL,

@@ -7,6 +7,24 @@ import RoostCrypto
 /// primary-key order, each SQLite value encoded as a tag byte (0 NULL, 1 INTEGER, 2 REAL, 3 TEXT, 4 BLOB)
 /// and its big-endian or length-prefixed bytes. Its BLAKE2b-256 is the state hash: two replicas have
 /// byte-identical materialized state exactly when their state hashes match.
+/// A table the state dump or verify's comparison walks: its name, the columns that order its rows, and what its rows
+/// are read from — the table itself, or a query that gives its state columns back (``Schema/logKeyedViewsSQL(suffix:)``).
+struct StateTable: Sendable {
+    var name: String
+    var orderBy: String
+    /// A `FROM` operand: the table's name, or a parenthesized `SELECT` with the state's columns in order.
+    var source: String
+
+    init(_ name: String, _ orderBy: String, source: String? = nil) {
+        self.name = name
+        self.orderBy = orderBy
+        self.source = source ?? name
+    }
+
+    /// Every row of the table as the state has it, in order.
+    var selectAll: String { "SELECT * FROM \(source) ORDER BY \(orderBy)" }
+}
+
 enum StateDump {
     static func encode(_ value: DatabaseValue, into w: inout ByteWriter) {
         switch value.storage {
@@ -22,7 +40,7 @@ enum StateDump {
         var hasher = Blake2bHasher()
         for table in Schema.materializedTables {
             hasher.update(tableBytes(table.name))
-            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM \(table.name) ORDER BY \(table.orderBy)")
+            let rows = try Row.fetchCursor(db, sql: table.selectAll)
             while let row = try rows.next() { hasher.update(rowBytes(row)) }
         }
         return Bytes32(hasher.finalize())!
@@ -43,7 +61,7 @@ enum StateDump {
     }
 
     /// Describes a row by its ordering columns, for error messages (ids only, never payloads).
-    static func describe(_ row: Row, table: (name: String, orderBy: String)) -> String {
+    static func describe(_ row: Row, table: StateTable) -> String {
         let keys = table.orderBy.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         let parts = keys.map { key -> String in
             let value: DatabaseValue = row[key] ?? .null
@@ -72,7 +90,7 @@ extension OpStore {
         try read { db in
             var dump: [String: [[DatabaseValue]]] = [:]
             for table in Schema.comparedTables {
-                dump[table.name] = try Row.fetchAll(db, sql: "SELECT * FROM \(table.name) ORDER BY \(table.orderBy)")
+                dump[table.name] = try Row.fetchAll(db, sql: table.selectAll)
                     .map { Array($0.databaseValues) }
             }
             return dump

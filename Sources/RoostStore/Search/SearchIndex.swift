@@ -245,7 +245,8 @@ enum SearchIndex {
     static func forgetErased(author: Data, epoch: Int64, seq: Int64, db: Database) throws {
         try db.execute(sql: """
             DELETE FROM search_doc WHERE doc IN (
-                SELECT key FROM mv_entity WHERE collection = ? AND author = ? AND epoch = ? AND seq = ?)
-            """, arguments: [Desk.message, author, epoch, seq])
+                SELECT key FROM mv_entity WHERE collection = ? AND seq = ?
+                AND log = (SELECT id FROM log WHERE author = ? AND epoch = ?))
+            """, arguments: [Desk.message, seq, author, epoch])
     }
 }

@@ -248,8 +248,8 @@ extension SearchViews {
         var used: [Int64: Int64] = [:]  // documents per second so far, by the second's first id (the table is empty)
         let messages = try Row.fetchCursor(db, sql: """
             SELECT m.id, m.ticket, m.direction, m.author, m.created_ms, e.fields
-            FROM desk_message m JOIN mv_entity e ON e.collection = ? AND e.key = m.id
-            WHERE NOT EXISTS (SELECT 1 FROM op_erasure x WHERE x.author = e.author AND x.epoch = e.epoch AND x.seq = e.seq)
+            FROM desk_message m JOIN mv_entity e ON e.collection = ? AND e.key = m.id JOIN log l ON l.id = e.log
+            WHERE NOT EXISTS (SELECT 1 FROM op_erasure x WHERE x.author = l.author AND x.epoch = l.epoch AND x.seq = e.seq)
             """, arguments: [Desk.message])
         while let row = try messages.next() {
             let fields = try FieldList.decode([UInt8](row["fields"] as Data))

@@ -11,7 +11,7 @@ extension MergedState {
             var lines: [String] = []
             for table in Schema.materializedTables {
                 let rows = try Row.fetchAll(db, sql: """
-                    SELECT * FROM \(table.name) WHERE collection = ? AND key = ? ORDER BY \(table.orderBy)
+                    SELECT * FROM \(table.source) WHERE collection = ? AND key = ? ORDER BY \(table.orderBy)
                     """, arguments: [entity.collection, entity.key])
                 for row in rows { lines.append(Self.line(table.name, row, skipping: ["collection", "key"])) }
             }

@@ -80,9 +80,10 @@ extension MergedState {
     public func observedTagAdds(_ entity: EntityRef, tag: String) throws(StoreError) -> [OpRef] {
         try read { db in
             try Row.fetchAll(db, sql: """
-                SELECT author, epoch, seq FROM mv_tag_add a WHERE collection = ? AND key = ? AND tag = ?
+                SELECT l.author, l.epoch, a.seq FROM mv_tag_add a JOIN log l ON l.id = a.log
+                WHERE a.collection = ? AND a.key = ? AND a.tag = ?
                 AND NOT EXISTS (SELECT 1 FROM mv_tag_removal r WHERE r.collection = a.collection AND r.key = a.key
-                    AND r.tag = a.tag AND r.add_author = a.author AND r.add_epoch = a.epoch AND r.add_seq = a.seq)
+                    AND r.tag = a.tag AND r.add_log = a.log AND r.add_seq = a.seq)
                 """, arguments: [entity.collection, entity.key, tag]).map(Materializer.ref).sorted()
         }
     }
@@ -90,8 +91,9 @@ extension MergedState {
     /// The insert whose payload an entity keeps (the earliest, ``GrowOnlySet``), or nil when not inserted.
     public func insertRef(of entity: EntityRef) throws(StoreError) -> OpRef? {
         try read { db in
-            try Row.fetchOne(db, sql: "SELECT author, epoch, seq FROM mv_entity WHERE collection = ? AND key = ?",
-                             arguments: [entity.collection, entity.key]).map(Materializer.ref)
+            try Row.fetchOne(db, sql: """
+                SELECT l.author, l.epoch, e.seq FROM mv_entity e JOIN log l ON l.id = e.log WHERE e.collection = ? AND e.key = ?
+                """, arguments: [entity.collection, entity.key]).map(Materializer.ref)
         }
     }
 
@@ -125,7 +127,8 @@ extension MergedState {
     public func registerWithStamp(_ entity: EntityRef, _ field: String) throws(StoreError) -> (value: Value, stamp: Stamp)? {
         try read { db in
             guard let row = try Row.fetchOne(db, sql: """
-                SELECT value, hlc, author, epoch, seq FROM mv_register WHERE collection = ? AND key = ? AND field = ?
+                SELECT r.value, r.hlc, l.author, l.epoch, r.seq FROM mv_register r JOIN log l ON l.id = r.log
+                WHERE r.collection = ? AND r.key = ? AND r.field = ?
                 """, arguments: [entity.collection, entity.key, field])
             else { return nil }
             return (try Value.decode([UInt8](row["value"] as Data)), try Materializer.stamp(row))

@@ -63,7 +63,8 @@ extension TeamRoster {
         try read { db in
             var result: [AuthorID: String] = [:]
             let rows = try Row.fetchAll(db, sql: """
-                SELECT key, value, author FROM mv_register WHERE collection = ? AND field = 'address'
+                SELECT r.key, r.value, l.author FROM mv_register r JOIN log l ON l.id = r.log
+                WHERE r.collection = ? AND r.field = 'address'
                 """, arguments: [RosterSchema.member])
             for row in rows {
                 guard let member = try? AuthorID(text: row["key"] as String),

@@ -1,0 +1,95 @@
+import Foundation
+import GRDB
+import RoostCore
+@_spi(StoreInternals) @testable import RoostStore
+import Testing
+
+/// `v16-views-log-numbers`: a home whose views store each stamp's author key is rebuilt on open with log numbers, and
+/// keeps its state (the state hash joins the keys back), including a removal naming an add of a log it holds no op of.
+@Suite struct ViewsMigrationTests {
+    /// The views as they were before v16, filled from the current ones (`log` keeps only the logs that hold ops, as
+    /// before v16 nothing else numbered a log).
+    static let revertSQL = """
+        CREATE TABLE mv_entity_old (collection TEXT NOT NULL, key TEXT NOT NULL, fields BLOB NOT NULL, hlc INTEGER NOT NULL,
+            author BLOB NOT NULL, epoch INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (collection, key)) WITHOUT ROWID;
+        INSERT INTO mv_entity_old SELECT e.collection, e.key, e.fields, e.hlc, l.author, l.epoch, e.seq
+            FROM mv_entity e JOIN log l ON l.id = e.log;
+        CREATE TABLE mv_register_old (collection TEXT NOT NULL, key TEXT NOT NULL, field TEXT NOT NULL, value BLOB NOT NULL,
+            hlc INTEGER NOT NULL, author BLOB NOT NULL, epoch INTEGER NOT NULL, seq INTEGER NOT NULL,
+            PRIMARY KEY (collection, key, field)) WITHOUT ROWID;
+        INSERT INTO mv_register_old SELECT r.collection, r.key, r.field, r.value, r.hlc, l.author, l.epoch, r.seq
+            FROM mv_register r JOIN log l ON l.id = r.log;
+        CREATE TABLE mv_tag_add_old (collection TEXT NOT NULL, key TEXT NOT NULL, tag TEXT NOT NULL, author BLOB NOT NULL,
+            epoch INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (collection, key, tag, author, epoch, seq)) WITHOUT ROWID;
+        INSERT INTO mv_tag_add_old SELECT a.collection, a.key, a.tag, l.author, l.epoch, a.seq
+            FROM mv_tag_add a JOIN log l ON l.id = a.log;
+        CREATE TABLE mv_tag_removal_old (collection TEXT NOT NULL, key TEXT NOT NULL, tag TEXT NOT NULL,
+            add_author BLOB NOT NULL, add_epoch INTEGER NOT NULL, add_seq INTEGER NOT NULL,
+            PRIMARY KEY (collection, key, tag, add_author, add_epoch, add_seq)) WITHOUT ROWID;
+        INSERT INTO mv_tag_removal_old SELECT r.collection, r.key, r.tag, l.author, l.epoch, r.add_seq
+            FROM mv_tag_removal r JOIN log l ON l.id = r.add_log;
+        DROP TABLE mv_entity; ALTER TABLE mv_entity_old RENAME TO mv_entity;
+        DROP TABLE mv_register; ALTER TABLE mv_register_old RENAME TO mv_register;
+        DROP TABLE mv_tag_add; ALTER TABLE mv_tag_add_old RENAME TO mv_tag_add;
+        DROP TABLE mv_tag_removal; ALTER TABLE mv_tag_removal_old RENAME TO mv_tag_removal;
+        DELETE FROM log WHERE id NOT IN (SELECT log FROM op_row) AND id NOT IN (SELECT log FROM op_check);
+        DELETE FROM grdb_migrations WHERE identifier = 'v16-views-log-numbers';
+        """
+
+    @Test func aHomeWithAuthorKeyedViewsKeepsItsStateAndMergesOnAfterTheRebuild() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("roost-v16-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("node.sqlite").path
+        let ana = try TestAuthor(seed: 1), kenji = try TestAuthor(seed: 2), carol = try TestAuthor(seed: 3)
+        let ticket = EntityRef("ticket", "7")
+        // The same register written at the same HLC by two authors: the tie goes to the greater key, whatever order
+        // the logs were numbered in.
+        try ana.append([.makeInsert(ticket, [Field("subject", .string("late order"))]),
+                        .set(entity: ticket, field: "status", value: .string("open"))], at: baseMillis)
+        try kenji.append([.set(entity: ticket, field: "status", value: .string("pending"))], at: baseMillis)
+        // carol's add reaches kenji, whose removal names it; the home gets kenji's removal but never carol's add.
+        try carol.append([.tagAdd(entity: ticket, tag: "billing")], at: baseMillis + 1)
+        try kenji.store.apply(try carol.store.batch(after: VersionVector()), clock: FixedClock(millis: baseMillis + 1))
+        let observed = try kenji.store.state.observedTagAdds(ticket, tag: "billing")
+        #expect(observed.map(\.author) == [carol.id])
+        try kenji.append([.tagAdd(entity: ticket, tag: "vip"),
+                          .tagRemove(entity: ticket, tag: "billing", observed: observed)], at: baseMillis + 2)
+        let kenjiOwn = try kenji.segments()
+
+        let state: Bytes32
+        let dump: [String: [[DatabaseValue]]]
+        do {
+            let store = try OpStore(path: path)
+            for batch in kenjiOwn { try store.apply(batch, clock: FixedClock(millis: baseMillis + 2)) }
+            try store.apply(try ana.store.batch(after: VersionVector()), clock: FixedClock(millis: baseMillis + 2))
+            state = try store.stateHash()
+            dump = try store.stateDump()
+            // kenji's log, ana's, and carol's (named by the removal only).
+            #expect(try store.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM log") } == 3)
+            try store.writer.writeWithoutTransaction { db in try db.execute(sql: Self.revertSQL) }
+            let columns = try store.writer.read { db in try db.columns(in: "mv_register").map(\.name) }
+            #expect(columns.contains("author"), "the home is in the old layout before it is reopened")
+            #expect(try store.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM log") } == 2)
+        }
+
+        let store = try OpStore(path: path)
+        let columns = try store.writer.read { db in try db.columns(in: "mv_tag_removal").map(\.name) }
+        #expect(columns == ["collection", "key", "tag", "add_log", "add_seq"])
+        #expect(try store.stateHash() == state)
+        #expect(try store.stateDump() == dump)
+        let report = try store.verify()
+        #expect(report.isOK, "\(report.problems)")
+        #expect(try store.state.register(ticket, "status") == .string(ana.id < kenji.id ? "pending" : "open"))
+        #expect(try store.state.tags(of: ticket) == ["vip"])
+
+        // Merging on: carol's add arrives already removed; the result is a fresh replica's that got every op directly.
+        try store.apply(try carol.store.batch(after: VersionVector()), clock: FixedClock(millis: baseMillis + 3))
+        let fresh = try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis)
+        try fresh.apply(try carol.store.batch(after: VersionVector()), clock: FixedClock(millis: baseMillis + 3))
+        try fresh.apply(try ana.store.batch(after: VersionVector()), clock: FixedClock(millis: baseMillis + 3))
+        for batch in kenjiOwn { try fresh.apply(batch, clock: FixedClock(millis: baseMillis + 3)) }
+        #expect(try store.stateHash() == fresh.stateHash())
+        #expect(try store.state.tags(of: ticket) == ["vip"])
+    }
+}
