@@ -4,12 +4,17 @@ import RoostCore
 @_spi(StoreInternals) @testable import RoostStore
 import Testing
 
-/// `v16-views-log-numbers`: a home whose views store each stamp's author key is rebuilt on open with log numbers, and
-/// keeps its state (the state hash joins the keys back), including a removal naming an add of a log it holds no op of.
+/// `v16-views-log-numbers` and `v17-derived-tags`: a home whose views store each stamp's author key, and its present
+/// tags in a table, is rebuilt on open with log numbers and the `mv_tag` view, and keeps its state (the state hash
+/// joins the keys back), including a removal naming an add of a log it holds no op of.
 @Suite struct ViewsMigrationTests {
-    /// The views as they were before v16, filled from the current ones (`log` keeps only the logs that hold ops, as
-    /// before v16 nothing else numbered a log).
+    /// The views as they were before v16 and v17, filled from the current ones (`log` keeps only the logs that hold
+    /// ops, as before v16 nothing else numbered a log).
     static let revertSQL = """
+        CREATE TABLE mv_tag_old (collection TEXT NOT NULL, key TEXT NOT NULL, tag TEXT NOT NULL,
+            PRIMARY KEY (collection, key, tag)) WITHOUT ROWID;
+        INSERT INTO mv_tag_old SELECT * FROM mv_tag;
+        DROP VIEW mv_tag; ALTER TABLE mv_tag_old RENAME TO mv_tag;
         CREATE TABLE mv_entity_old (collection TEXT NOT NULL, key TEXT NOT NULL, fields BLOB NOT NULL, hlc INTEGER NOT NULL,
             author BLOB NOT NULL, epoch INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (collection, key)) WITHOUT ROWID;
         INSERT INTO mv_entity_old SELECT e.collection, e.key, e.fields, e.hlc, l.author, l.epoch, e.seq
@@ -33,7 +38,7 @@ import Testing
         DROP TABLE mv_tag_add; ALTER TABLE mv_tag_add_old RENAME TO mv_tag_add;
         DROP TABLE mv_tag_removal; ALTER TABLE mv_tag_removal_old RENAME TO mv_tag_removal;
         DELETE FROM log WHERE id NOT IN (SELECT log FROM op_row) AND id NOT IN (SELECT log FROM op_check);
-        DELETE FROM grdb_migrations WHERE identifier = 'v16-views-log-numbers';
+        DELETE FROM grdb_migrations WHERE identifier IN ('v16-views-log-numbers', 'v17-derived-tags');
         """
 
     @Test func aHomeWithAuthorKeyedViewsKeepsItsStateAndMergesOnAfterTheRebuild() throws {
@@ -70,12 +75,14 @@ import Testing
             try store.writer.writeWithoutTransaction { db in try db.execute(sql: Self.revertSQL) }
             let columns = try store.writer.read { db in try db.columns(in: "mv_register").map(\.name) }
             #expect(columns.contains("author"), "the home is in the old layout before it is reopened")
+            #expect(try store.writer.read { db in try String.fetchOne(db, sql: "SELECT type FROM sqlite_master WHERE name = 'mv_tag'") } == "table")
             #expect(try store.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM log") } == 2)
         }
 
         let store = try OpStore(path: path)
         let columns = try store.writer.read { db in try db.columns(in: "mv_tag_removal").map(\.name) }
         #expect(columns == ["collection", "key", "tag", "add_log", "add_seq"])
+        #expect(try store.writer.read { db in try String.fetchOne(db, sql: "SELECT type FROM sqlite_master WHERE name = 'mv_tag'") } == "view")
         #expect(try store.stateHash() == state)
         #expect(try store.stateDump() == dump)
         let report = try store.verify()

@@ -41,31 +41,16 @@ enum Materializer {
                 }
             }
         case let .tagAdd(entity, tag):
-            func bindAdd(_ statement: inout FastStatement) {
-                statement.bind(entity.collection)
-                statement.bind(entity.key)
-                statement.bind(tag)
-                statement.bind(log)
-                statement.bind(stamp.ref.seq)
-            }
+            // The present tags (`mv_tag`) are a view of adds and removals: nothing else to write.
             var add = try FastStatement(db, """
                 INSERT OR IGNORE INTO mv_tag_add (collection, key, tag, log, seq) VALUES (?, ?, ?, ?, ?)
                 """)
-            bindAdd(&add)
+            add.bind(entity.collection)
+            add.bind(entity.key)
+            add.bind(tag)
+            add.bind(log)
+            add.bind(stamp.ref.seq)
             try add.run()
-            // A new add is present unless a removal that observed it arrived first (possible from a peer).
-            var removed = try FastStatement(db, """
-                SELECT EXISTS (SELECT 1 FROM mv_tag_removal WHERE collection = ? AND key = ? AND tag = ?
-                    AND add_log = ? AND add_seq = ?)
-                """)
-            bindAdd(&removed)
-            if try removed.run() != true {
-                var present = try FastStatement(db, "INSERT OR IGNORE INTO mv_tag (collection, key, tag) VALUES (?, ?, ?)")
-                present.bind(entity.collection)
-                present.bind(entity.key)
-                present.bind(tag)
-                try present.run()
-            }
             // A ticket's tags are in its search document.
             if entity.collection == Desk.ticket { dirty.ticketDocuments.insert(entity.key) }
         case let .tagRemove(entity, tag, observed):
@@ -77,7 +62,6 @@ enum Materializer {
                 try statement.execute(arguments: [entity.collection, entity.key, tag,
                                                   try OpStore.logRowID(add.log, db), add.seq.sql])
             }
-            try refreshTag(entity, tag: tag, db: db)
             if entity.collection == Desk.ticket { dirty.ticketDocuments.insert(entity.key) }
         case let .claim(entity, action, holder, lease, observed):
             try db.cachedStatement(sql: """
@@ -144,26 +128,6 @@ enum Materializer {
         fast.bind(stamp.ref.epoch)
         try fast.run()
         return db.changesCount > 0
-    }
-
-    // MARK: add-wins OR-set
-
-    /// `AddWinsSet.isPresent` in one query: a tag is present while one of its adds is not removed (adds and removals
-    /// name ops by log number and seq, the same numbering within one store).
-    private static func refreshTag(_ entity: EntityRef, tag: String, db: Database) throws {
-        let arguments: StatementArguments = [entity.collection, entity.key, tag]
-        let present = try Bool.fetchOne(db.cachedStatement(sql: """
-            SELECT EXISTS (SELECT 1 FROM mv_tag_add a WHERE a.collection = ? AND a.key = ? AND a.tag = ?
-                AND NOT EXISTS (SELECT 1 FROM mv_tag_removal r WHERE r.collection = a.collection AND r.key = a.key
-                    AND r.tag = a.tag AND r.add_log = a.log AND r.add_seq = a.seq))
-            """), arguments: arguments) ?? false
-        if present {
-            try db.cachedStatement(sql: "INSERT OR IGNORE INTO mv_tag (collection, key, tag) VALUES (?, ?, ?)")
-                .execute(arguments: arguments)
-        } else {
-            try db.cachedStatement(sql: "DELETE FROM mv_tag WHERE collection = ? AND key = ? AND tag = ?")
-                .execute(arguments: arguments)
-        }
     }
 
     // MARK: claims

@@ -188,7 +188,7 @@ extension OpStore {
 
     /// Empties the merged tables and merges every op again (after ops were removed).
     static func rebuildMaterialized(_ db: Database) throws {
-        for table in Schema.comparedTables where table.name != "roster_change" {
+        for table in Schema.comparedTables where table.stored && table.name != "roster_change" {
             try db.execute(sql: "DELETE FROM \(table.name)")
         }
         try db.execute(sql: "DELETE FROM search_doc; DELETE FROM search_handle")

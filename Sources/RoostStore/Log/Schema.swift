@@ -24,7 +24,7 @@ enum Schema {
             (SELECT r.collection, r.key, r.tag, l.author AS add_author, l.epoch AS add_epoch, r.add_seq
              FROM mv_tag_removal r JOIN log l ON l.id = r.add_log)
             """),
-        StateTable("mv_tag", "collection, key, tag"),
+        StateTable("mv_tag", "collection, key, tag", stored: false),
         StateTable("mv_claim", "collection, key, author, epoch, seq"),
         StateTable("mv_claim_state", "collection, key"),
         StateTable("mv_claim_conflict", "collection, key, loser_author, loser_epoch, loser_seq"),
@@ -221,8 +221,28 @@ enum Schema {
                 DROP TABLE mv_tag_removal; ALTER TABLE mv_tag_removal_v16 RENAME TO mv_tag_removal;
                 """)
         }
+        // Homes that store the present tags (`mv_tag`, ~27 bytes a row): derived from adds and removals instead.
+        migrator.registerMigration("v17-derived-tags") { db in
+            guard try String.fetchOne(db, sql: "SELECT type FROM sqlite_master WHERE name = 'mv_tag'") == "table" else { return }
+            try db.execute(sql: "DROP TABLE mv_tag; \(presentTagsViewSQL)")
+        }
         return migrator
     }
+
+    /// The add-wins set's present tags (`AddWinsSet.isPresent`: an add no removal names), one row per tag: the add
+    /// with the smallest (log, seq) of those not removed stands for it. Derived rather than stored (DESIGN-format-2.md
+    /// F2.3): written as a plain `WHERE`, without `DISTINCT`, so SQLite flattens it into its readers and seeks
+    /// `mv_tag_add`'s primary key by (collection, key, tag); its rows come out in that key's order.
+    static let presentTagsViewSQL = """
+        CREATE VIEW mv_tag (collection, key, tag) AS
+            SELECT a.collection, a.key, a.tag FROM mv_tag_add a
+            WHERE NOT EXISTS (SELECT 1 FROM mv_tag_removal r WHERE r.collection = a.collection AND r.key = a.key
+                              AND r.tag = a.tag AND r.add_log = a.log AND r.add_seq = a.seq)
+              AND NOT EXISTS (SELECT 1 FROM mv_tag_add b WHERE b.collection = a.collection AND b.key = a.key AND b.tag = a.tag
+                              AND (b.log, b.seq) < (a.log, a.seq)
+                              AND NOT EXISTS (SELECT 1 FROM mv_tag_removal r WHERE r.collection = b.collection
+                                              AND r.key = b.key AND r.tag = b.tag AND r.add_log = b.log AND r.add_seq = b.seq));
+        """
 
     /// Answered open tickets whose latest message is the customer's, by that message's time: the candidates of an
     /// overdue next reply (SPEC.md §1b.13), so the Breaching count seeks a range instead of reading every open ticket.
@@ -565,12 +585,7 @@ enum Schema {
 
     static let materializedSQL = """
         \(logKeyedViewsSQL(suffix: ""))
-        CREATE TABLE mv_tag (
-            collection TEXT NOT NULL,
-            key TEXT NOT NULL,
-            tag TEXT NOT NULL,
-            PRIMARY KEY (collection, key, tag)
-        ) WITHOUT ROWID;
+        \(presentTagsViewSQL)
 
         -- Claims: every claim-chain op, the resolved state, and the conflicts.
         CREATE TABLE mv_claim (

@@ -14,11 +14,14 @@ struct StateTable: Sendable {
     var orderBy: String
     /// A `FROM` operand: the table's name, or a parenthesized `SELECT` with the state's columns in order.
     var source: String
+    /// False for a view derived from other tables (`mv_tag`): a re-fold has nothing to clear in it.
+    var stored: Bool
 
-    init(_ name: String, _ orderBy: String, source: String? = nil) {
+    init(_ name: String, _ orderBy: String, source: String? = nil, stored: Bool = true) {
         self.name = name
         self.orderBy = orderBy
         self.source = source ?? name
+        self.stored = stored
     }
 
     /// Every row of the table as the state has it, in order.
