@@ -72,12 +72,13 @@ import Testing
                 DROP TRIGGER op_erasure_needs_its_op;
                 DROP TRIGGER op_row_keeps_its_seal;
                 DROP VIEW op;
+                DROP TABLE op_bodyless;
                 DROP TABLE op_row;
                 DROP TABLE op_check;
                 DROP TABLE log;
                 ALTER TABLE op_old RENAME TO op;
                 CREATE INDEX op_bodyless ON op (author, epoch, seq) WHERE body IS NULL;
-                DELETE FROM grdb_migrations WHERE identifier IN ('v14-compact-op', 'v15-compact-op-2', 'v16-views-log-numbers');
+                DELETE FROM grdb_migrations WHERE identifier IN ('v14-compact-op', 'v15-compact-op-2', 'v16-views-log-numbers', 'v18-op-bodyless');
                 PRAGMA foreign_keys = ON;
                 """)
         }
@@ -159,28 +160,29 @@ import Testing
                     hlc INTEGER NOT NULL, kind INTEGER NOT NULL, body_len INTEGER NOT NULL, body_hash BLOB,
                     hash BLOB NOT NULL CHECK (length(hash) = 32), body BLOB, PRIMARY KEY (log, seq)) WITHOUT ROWID;
                 """)
-            for row in try Row.fetchAll(db, sql: "SELECT op_row.*, log.author, log.epoch FROM op_row JOIN log ON log.id = op_row.log") {
+            for row in try Row.fetchAll(db, sql: "SELECT op.*, log.id AS log FROM op JOIN log ON log.author = op.author AND log.epoch = op.epoch") {
                 let ref = OpRef(author: AuthorID(key: try Bytes32(data: row["author"] as Data)), epoch: UInt64(row["epoch"] as Int64),
                                 seq: UInt64(row["seq"] as Int64))
                 try db.execute(sql: "INSERT INTO op_row_v14 VALUES (?, ?, ?, ?, ?, ?, ?, ?)", arguments: [
-                    row["log"], row["seq"], row["hlc"], row["kind"], row["body_len"], row["body_hash"], positions[ref]!.data,
+                    row["log"], row["seq"], row["hlc"], row["kind"], bodies[ref]!!.count, row["body_hash"], positions[ref]!.data,
                     bodies[ref]!])
             }
             try db.execute(sql: """
                 DROP TRIGGER seal_needs_its_op;
                 DROP TRIGGER op_erasure_needs_its_op;
                 DROP VIEW op;
+                DROP TABLE op_bodyless;
                 DROP TABLE op_row;
                 DROP TABLE op_check;
                 ALTER TABLE op_row_v14 RENAME TO op_row;
-                \(Schema.opViewSQL)
-                DELETE FROM grdb_migrations WHERE identifier = 'v15-compact-op-2';
+                \(Schema.opViewV15SQL)
+                DELETE FROM grdb_migrations WHERE identifier IN ('v15-compact-op-2', 'v18-op-bodyless');
                 PRAGMA foreign_keys = ON;
                 """)
         }
         let reopened = try OpStore(path: path)
         let kept = try reopened.writer.read { db in
-            (try Int.fetchOne(db, sql: "SELECT count(hash) FROM op_row"), try Int.fetchOne(db, sql: "SELECT count(*) FROM op_check"))
+            (try Int.fetchOne(db, sql: "SELECT count(*) FROM op_bodyless"), try Int.fetchOne(db, sql: "SELECT count(*) FROM op_check"))
         }
         #expect(kept.0 == 0, "no op held with its body keeps its hash")
         #expect(kept.1 == 1, "one checkpoint: op \(StoreLimits.opCheckInterval)")

@@ -294,6 +294,13 @@ import RoostCrypto
                 else { return nil }
                 return OpCrypto.bodyHash(body.bytes).data
             })
+            db.add(function: DatabaseFunction("body_len", argumentCount: 2, pure: true) { values in
+                guard let raw = Int64.fromDatabaseValue(values[0]), let kind = OpKind(rawValue: UInt16(clamping: raw)),
+                      let stored = Data.fromDatabaseValue(values[1]),
+                      let body = try? StoredBody.decode([UInt8](stored), kind: kind, at: OpRef(author: AuthorID(key: .zero), epoch: 0, seq: 0))
+                else { return nil }
+                return body.bytes.count
+            })
             db.add(function: DatabaseFunction("op_hash", argumentCount: 2, pure: true) { values in
                 known["\(Int64.fromDatabaseValue(values[0]) ?? 0)/\(Int64.fromDatabaseValue(values[1]) ?? 0)"]
             })
@@ -315,9 +322,16 @@ import RoostCrypto
         // Bodies are stored in the version 2 encoding, read by the op's kind: another kind does not decode them.
         ("UPDATE op_row SET kind = 3 WHERE seq = 2", "/2: body does not decode"),
         // An op held without its body keeps its hash: a wrong one is named at the op.
-        ("UPDATE op_row SET body_hash = body_hash(kind, body), hash = zeroblob(32), body = NULL WHERE seq = 1",
-         "/1: header does not hash to its stored hash"),
-        ("UPDATE op_row SET body_hash = body_hash(kind, body), hash = op_hash(log, seq), body = NULL WHERE seq = 2", "body missing"),
+        ("""
+         CREATE TEMP TABLE dropped AS SELECT log, seq, body_len(kind, body) AS n, body_hash(kind, body) AS h FROM op_row WHERE seq = 1;
+         UPDATE op_row SET body = NULL WHERE seq = 1;
+         INSERT INTO op_bodyless SELECT log, seq, n, h, zeroblob(32) FROM dropped;
+         """, "/1: header does not hash to its stored hash"),
+        ("""
+         CREATE TEMP TABLE dropped AS SELECT log, seq, body_len(kind, body) AS n, body_hash(kind, body) AS h FROM op_row WHERE seq = 2;
+         UPDATE op_row SET body = NULL WHERE seq = 2;
+         INSERT INTO op_bodyless SELECT log, seq, n, h, op_hash(log, seq) FROM dropped;
+         """, "body missing"),
         ("UPDATE seal SET signature = zeroblob(64)", "signature does not verify"),
         ("DELETE FROM seal", "not covered by a valid seal"),
         ("UPDATE mv_register SET value = x'03000000046f70656e21'", "mv_register(collection=ticket, key=1, field=status): column value differs"),
@@ -327,6 +341,31 @@ import RoostCrypto
     ])
     func verifyNamesTheTampering(sql: String, fragment: String) throws {
         try tamper(sql, expect: fragment)
+    }
+
+    /// The schema keeps the stored body length and hashes (`op_bodyless`) to the ops held without their body, so no
+    /// reader meets an op with both its body and a stored hash.
+    @Test func storedHashesBelongOnlyToOpsHeldWithoutTheirBody() throws {
+        let (store, _) = try makeStore()
+        try store.writer.write { db in
+            #expect(throws: DatabaseError.self) {
+                try db.execute(sql: "INSERT INTO op_bodyless SELECT log, seq, 1, zeroblob(32), zeroblob(32) FROM op_row WHERE seq = 1")
+            }
+            try db.execute(sql: """
+                CREATE TEMP TABLE dropped AS SELECT log, seq, body FROM op_row WHERE seq = 1;
+                UPDATE op_row SET body = NULL WHERE seq = 1;
+                INSERT INTO op_bodyless SELECT log, seq, 1, zeroblob(32), zeroblob(32) FROM dropped;
+                """)
+            #expect(throws: DatabaseError.self) {
+                try db.execute(sql: "UPDATE op_row SET body = (SELECT body FROM dropped) WHERE seq = 1")
+            }
+            // Deleted with its op.
+            try db.execute(sql: "PRAGMA defer_foreign_keys = ON")
+            let before = try Int.fetchOne(db, sql: "SELECT count(*) FROM op_bodyless")
+            try db.execute(sql: "DROP TRIGGER op_row_keeps_its_seal; DELETE FROM op_row WHERE seq = 1")
+            #expect((before ?? 0) > 0)
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM op_bodyless") == 0)
+        }
     }
 
     @Test func forgedSealOverATamperedChainIsCaught() throws {
@@ -546,7 +585,7 @@ func report(_ applied: Int, _ duplicates: Int, new: Set<LogID> = [], held: Set<L
                 recomputed[OpRef(author: ana.id, epoch: ana.local.epoch, seq: seq)] = try OpStore.opHash(log, seq: seq, db)
             }
             return (try Int.fetchOne(db, sql: "SELECT count(*) FROM op_check"),
-                    try Int.fetchOne(db, sql: "SELECT count(hash) FROM op_row"), recomputed,
+                    try Int.fetchOne(db, sql: "SELECT count(*) FROM op_bodyless"), recomputed,
                     try OpStore.opHash(log, seq: UInt64(count) + 1, db), try OpStore.opHash(log, seq: 0, db))
         }
         #expect(checks == 2)

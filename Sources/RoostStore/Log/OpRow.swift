@@ -7,9 +7,9 @@ import RoostCrypto
 /// fields that are recomputed on reading (Protocol/DESIGN-format-2.md F2.3, applied to format 1 ops):
 /// - `prev` is the hash of the op before it in its log, or zeros at seq 1 (a node holds every log it holds from its
 ///   first op: ops are applied in order and a revocation's cut removes a suffix, never a prefix);
-/// - `body_hash` is the BLAKE2b-256 of the body, and the op's own hash that of its header: both are stored only for
-///   an op held without its body (erased or withheld), which the schema enforces (``OpStore/opHash(_:seq:after:_:)``
-///   says where else a hash is kept).
+/// - `body_len` is the length of the body's format 1 bytes, `body_hash` their BLAKE2b-256, and the op's own hash that
+///   of its header: all three are stored only for an op held without its body (erased or withheld), in `op_bodyless`,
+///   which the schema keeps to those ops (``OpStore/opHash(_:seq:after:_:)`` says where else a hash is kept).
 /// With the author key stored once per log (`log`, Schema.opStorageSQL), the op table took 129 bytes per op on issue
 /// 12's workload instead of 239 (Benchmarks/README.md, "Bytes per op, 2026-12-05"); without the hash, 33 fewer.
 struct OpRow {
@@ -36,7 +36,7 @@ struct OpRow {
         self.storedHash = try storedHash.map { try Bytes32(data: $0) }
         self.header = OpHeader(
             author: author, epoch: epoch, seq: seq, prev: prev, hlc: HLC(rawValue: try row.u64(at: 3, "hlc")),
-            kind: kind, bodyLength: UInt32(clamping: row[5] as Int64),
+            kind: kind, bodyLength: Self.bodyLength(stored: row[5] as Int64?, body: self.body),
             bodyHash: try Self.bodyHash(stored: storedBodyHash.map { try Bytes32(data: $0) }, body: self.body))
         self.hash = OpCrypto.headerHash(header)
     }
@@ -52,7 +52,8 @@ struct OpRow {
         self.header = OpHeader(
             author: author, epoch: epoch, seq: seq,
             prev: prev, hlc: HLC(rawValue: try row.u64(3, "hlc")), kind: kind,
-            bodyLength: UInt32(clamping: row.int64(5)), bodyHash: try Self.bodyHash(stored: stored, body: self.body))
+            bodyLength: Self.bodyLength(stored: row.isNull(5) ? nil : row.int64(5), body: self.body),
+            bodyHash: try Self.bodyHash(stored: stored, body: self.body))
         self.hash = OpCrypto.headerHash(header)
     }
 
@@ -71,6 +72,11 @@ struct OpRow {
         let rawKind = UInt16(clamping: raw)
         guard let kind = OpKind(rawValue: rawKind) else { throw StoreError.corrupt("unknown op kind \(rawKind)") }
         return kind
+    }
+
+    private static func bodyLength(stored: Int64?, body: [UInt8]?) -> UInt32 {
+        if let stored { return UInt32(clamping: stored) }
+        return UInt32(clamping: body?.count ?? 0)
     }
 
     private static func bodyHash(stored: Bytes32?, body: [UInt8]?) throws -> Bytes32 {

@@ -27,14 +27,14 @@ extension OpStore {
     public func wantedBodies(limit: Int) throws(StoreError) -> [BodyWant] {
         try read { db in
             try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT log.author, log.epoch, op_row.seq, op_row.hash FROM op_row INDEXED BY op_bodyless
-                JOIN log ON log.id = op_row.log
-                WHERE op_row.body IS NULL AND NOT EXISTS (
+                SELECT log.author, log.epoch, b.seq, b.hash FROM op_bodyless b
+                JOIN log ON log.id = b.log
+                WHERE NOT EXISTS (
                     SELECT 1 FROM erasure_target t
                     JOIN erasure e ON e.author = t.erasure_author AND e.epoch = t.erasure_epoch AND e.seq = t.erasure_seq
-                    WHERE t.author = log.author AND t.epoch = log.epoch AND t.seq = op_row.seq AND t.hash = op_row.hash
+                    WHERE t.author = log.author AND t.epoch = log.epoch AND t.seq = b.seq AND t.hash = b.hash
                       AND e.state = 1)
-                ORDER BY log.author, log.epoch, op_row.seq LIMIT ?
+                ORDER BY log.author, log.epoch, b.seq LIMIT ?
                 """), arguments: [limit]).map { row in
                 BodyWant(ref: OpRef(author: try row.author("author"), epoch: try row.u64("epoch"), seq: try row.u64("seq")),
                          hash: try row.bytes32("hash"))

@@ -41,8 +41,8 @@ extension OpStore {
             $0.bind(log.epoch)
             $0.bind(seq)
         }
-        // Ops held without a body keep their hash (the partial index `op_bodyless` covers them).
-        try nearer("SELECT seq, hash FROM op_row WHERE log = ? AND seq <= ? AND body IS NULL ORDER BY seq DESC LIMIT 1") {
+        // Ops held without a body keep their hash (in `op_bodyless`).
+        try nearer("SELECT seq, hash FROM op_bodyless WHERE log = ? AND seq <= ? ORDER BY seq DESC LIMIT 1") {
             $0.bind(logRow)
             $0.bind(seq)
         }
@@ -68,7 +68,9 @@ extension OpStore {
     static func chainForward(_ log: LogID, logRow: Int64, from start: KnownHash, through last: UInt64, _ db: Database,
                              _ each: (UInt64, Bytes32) throws -> Void) throws {
         var rows = try FastStatement(db, """
-            SELECT seq, hlc, kind, body_len, body_hash, body FROM op_row WHERE log = ? AND seq > ? AND seq <= ? ORDER BY seq
+            SELECT r.seq, r.hlc, r.kind, b.body_len, b.body_hash, r.body
+            FROM op_row r LEFT JOIN op_bodyless b ON b.log = r.log AND b.seq = r.seq
+            WHERE r.log = ? AND r.seq > ? AND r.seq <= ? ORDER BY r.seq
             """)
         rows.bind(logRow)
         rows.bind(start.seq)
@@ -81,18 +83,21 @@ extension OpStore {
                 throw StoreError.corrupt("op \(OpRef(author: log.author, epoch: log.epoch, seq: expected)) is not held below seq \(seq)")
             }
             let kind = try OpRow.kind(row.int64(2))
-            let bodyHash: Bytes32
+            let bodyHash: Bytes32, bodyLength: UInt32
             if !row.isNull(4) {
                 bodyHash = try row.bytes32(4, "body_hash")
+                bodyLength = UInt32(clamping: row.int64(3))
             } else if let stored = row.blob(5) {
                 let ref = OpRef(author: log.author, epoch: log.epoch, seq: seq)
-                bodyHash = OpCrypto.bodyHash(try StoredBody.decode(stored, kind: kind, at: ref).bytes)
+                let bytes = try StoredBody.decode(stored, kind: kind, at: ref).bytes
+                bodyHash = OpCrypto.bodyHash(bytes)
+                bodyLength = UInt32(bytes.count)
             } else {
                 throw StoreError.corrupt("an op row has neither its body nor its body hash")
             }
             let header = OpHeader(
                 author: log.author, epoch: log.epoch, seq: seq, prev: prev, hlc: HLC(rawValue: try row.u64(1, "hlc")),
-                kind: kind, bodyLength: UInt32(clamping: row.int64(3)), bodyHash: bodyHash)
+                kind: kind, bodyLength: bodyLength, bodyHash: bodyHash)
             prev = OpCrypto.headerHash(header)
             try each(seq, prev)
             expected += 1

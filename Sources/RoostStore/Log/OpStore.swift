@@ -125,9 +125,10 @@ public final class OpStore: Sendable {
         try mapDatabaseErrors {
             // A home from before v14-compact-op has its op table rebuilt: its old pages (zeroed: secure_delete) are
             // then given back to the file system once, instead of staying in the file as free pages.
-            // So does one whose op table v15 rebuilds (every hash stored, format 1 bodies).
+            // So does one whose op table v15 rebuilds (every hash stored, format 1 bodies), or v18 (hash columns in every row).
             let rebuildsOps = try writer.read { db in
                 try (db.tableExists("op") && !db.tableExists("op_row")) || (db.tableExists("op_row") && !db.tableExists("op_check"))
+                    || (db.tableExists("op_row") && db.columns(in: "op_row").contains { $0.name == "body_len" })
             }
             if rebuildsOps, let willUpgrade {
                 let ops = try writer.read { db in try Int.fetchOne(db, sql: "SELECT coalesce(sum(seq), 0) FROM log_head") ?? 0 }
@@ -296,24 +297,14 @@ public final class OpStore: Sendable {
     /// recomputed instead of stored): `stored` is the body as ``StoredBody`` stores it, nil for an op held without its
     /// body; `hash` is stored only with such an op, and in `op_check` for every ``StoreLimits/opCheckInterval``-th op.
     static func insert(_ header: OpHeader, hash: Bytes32, stored: [UInt8]?, logRow: Int64, _ db: Database) throws {
-        var statement = try FastStatement(db, """
-            INSERT INTO op_row (log, seq, hlc, kind, body_len, body_hash, hash, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """)
+        var statement = try FastStatement(db, "INSERT INTO op_row (log, seq, hlc, kind, body) VALUES (?, ?, ?, ?, ?)")
         statement.bind(logRow)
         statement.bind(header.seq)
         statement.bind(header.hlc.rawValue)
         statement.bind(Int64(header.kind.rawValue))
-        statement.bind(Int64(header.bodyLength))
-        if let stored {
-            statement.bindNull()
-            statement.bindNull()
-            statement.bind(stored)
-        } else {
-            statement.bind(header.bodyHash)
-            statement.bind(hash)
-            statement.bindNull()
-        }
+        if let stored { statement.bind(stored) } else { statement.bindNull() }
         try statement.run()
+        if stored == nil { try insertBodyless(header, hash: hash, logRow: logRow, db) }
         if header.seq % StoreLimits.opCheckInterval == 0 {
             var check = try FastStatement(db, "INSERT OR REPLACE INTO op_check (log, seq, hash) VALUES (?, ?, ?)")
             check.bind(logRow)
@@ -323,8 +314,19 @@ public final class OpStore: Sendable {
         }
     }
 
-    /// Drops the body of a held op, keeping its body hash and hash in the row (the header commits to the body, and
-    /// neither can be recomputed without it). False when the op is not held or has no body.
+    /// Keeps what cannot be recomputed of an op held without its body (its row in `op_bodyless`).
+    private static func insertBodyless(_ header: OpHeader, hash: Bytes32, logRow: Int64, _ db: Database) throws {
+        var statement = try FastStatement(db, "INSERT INTO op_bodyless (log, seq, body_len, body_hash, hash) VALUES (?, ?, ?, ?, ?)")
+        statement.bind(logRow)
+        statement.bind(header.seq)
+        statement.bind(Int64(header.bodyLength))
+        statement.bind(header.bodyHash)
+        statement.bind(hash)
+        try statement.run()
+    }
+
+    /// Drops the body of a held op, keeping its body length, body hash and hash in `op_bodyless` (the header commits
+    /// to the body, and none of them can be recomputed without it). False when the op is not held or has no body.
     static func dropBody(_ ref: OpRef, _ db: Database) throws -> Bool {
         let position: StatementArguments = [ref.author.key.data, ref.epoch.sql, ref.seq.sql]
         guard let row = try Row.fetchOne(db.cachedStatement(sql: """
@@ -333,19 +335,19 @@ public final class OpStore: Sendable {
               let hash = try opHash(ref.log, seq: ref.seq, db)
         else { return false }
         let body = try StoredBody.decode([UInt8](row["body"] as Data), kind: try OpRow.kind(row["kind"]), at: ref).bytes
-        try db.cachedStatement(sql: """
-            UPDATE op_row SET body_hash = ?, hash = ?, body = NULL
-            WHERE log = (SELECT id FROM log WHERE author = ? AND epoch = ?) AND seq = ?
-            """).execute(arguments: [OpCrypto.bodyHash(body).data, hash.data] + position)
+        let logRow = try logRowID(ref.log, db)
+        try db.cachedStatement(sql: "UPDATE op_row SET body = NULL WHERE log = ? AND seq = ?").execute(arguments: [logRow, ref.seq.sql])
+        try db.cachedStatement(sql: "INSERT INTO op_bodyless (log, seq, body_len, body_hash, hash) VALUES (?, ?, ?, ?, ?)")
+            .execute(arguments: [logRow, ref.seq.sql, body.count, OpCrypto.bodyHash(body).data, hash.data])
         return true
     }
 
     /// Stores a body fetched again for an op held without one (its hash already checked against the header).
     static func restoreBody(_ ref: OpRef, body: OpBody, _ db: Database) throws {
-        try db.cachedStatement(sql: """
-            UPDATE op_row SET body = ?, body_hash = NULL, hash = NULL WHERE log = (SELECT id FROM log WHERE author = ? AND epoch = ?) AND seq = ?
-            """)
-            .execute(arguments: [Data(StoredBody.encode(body)), ref.author.key.data, ref.epoch.sql, ref.seq.sql])
+        let logRow = try logRowID(ref.log, db)
+        try db.cachedStatement(sql: "DELETE FROM op_bodyless WHERE log = ? AND seq = ?").execute(arguments: [logRow, ref.seq.sql])
+        try db.cachedStatement(sql: "UPDATE op_row SET body = ? WHERE log = ? AND seq = ?")
+            .execute(arguments: [Data(StoredBody.encode(body)), logRow, ref.seq.sql])
     }
 
     static func insert(_ seal: Seal, _ db: Database) throws {

@@ -152,7 +152,7 @@ enum Schema {
             guard try !db.tableExists("op_row") else { return }
             try db.execute(sql: """
                 DROP INDEX IF EXISTS op_bodyless;
-                \(opStorageSQL)
+                \(opStorageV15SQL)
                 INSERT INTO log (author, epoch) SELECT DISTINCT author, epoch FROM op ORDER BY author, epoch;
                 INSERT INTO op_row (log, seq, hlc, kind, body_len, body_hash, hash, body)
                     SELECT log.id, op.seq, op.hlc, op.kind, op.body_len, CASE WHEN op.body IS NULL THEN op.body_hash END,
@@ -170,7 +170,7 @@ enum Schema {
                 DROP TABLE op_erasure;
                 ALTER TABLE op_erasure_v14 RENAME TO op_erasure;
                 DROP TABLE op;
-                \(opViewSQL)
+                \(opViewV15SQL)
                 """)
         }
         // Homes whose `op_row` stores every op's hash and format 1 bodies (v14 as first released, and homes v14 has
@@ -182,7 +182,7 @@ enum Schema {
                 try db.execute(sql: """
                     \(opCheckTableSQL)
                     INSERT INTO op_check (log, seq, hash) SELECT log, seq, hash FROM op_row WHERE seq % \(StoreLimits.opCheckInterval) = 0;
-                    \(opRowTableSQL("op_row_v15"))
+                    \(opRowV15TableSQL("op_row_v15"))
                     INSERT INTO op_row_v15 (log, seq, hlc, kind, body_len, body_hash, hash, body)
                         SELECT log, seq, hlc, kind, body_len, body_hash, CASE WHEN body IS NULL THEN hash END, body FROM op_row;
                     DROP TRIGGER seal_needs_its_op;
@@ -191,7 +191,7 @@ enum Schema {
                     DROP TABLE op_row;
                     ALTER TABLE op_row_v15 RENAME TO op_row;
                     \(opBodylessIndexSQL)
-                    \(opViewSQL)
+                    \(opViewV15SQL)
                     """)
             }
             try StoredBody.reencodeFormat1Bodies(db)
@@ -225,6 +225,27 @@ enum Schema {
         migrator.registerMigration("v17-derived-tags") { db in
             guard try String.fetchOne(db, sql: "SELECT type FROM sqlite_master WHERE name = 'mv_tag'") == "table" else { return }
             try db.execute(sql: "DROP TABLE mv_tag; \(presentTagsViewSQL)")
+        }
+        // Homes whose `op_row` has a body length, body hash and hash column in every row (NULL in all three but the
+        // few held without a body): those ops' kept fields move to `op_bodyless`, and a held body's length is recomputed
+        // like its hash (``OpRow``). DESIGN-format-2.md F2.3.
+        migrator.registerMigration("v18-op-bodyless") { db in
+            guard try db.columns(in: "op_row").contains(where: { $0.name == "body_len" }) else { return }
+            try db.execute(sql: """
+                \(opRowTableSQL("op_row_v18"))
+                INSERT INTO op_row_v18 (log, seq, hlc, kind, body) SELECT log, seq, hlc, kind, body FROM op_row;
+                \(opBodylessTableSQL("op_bodyless_v18", parent: "op_row_v18"))
+                INSERT INTO op_bodyless_v18 (log, seq, body_len, body_hash, hash)
+                    SELECT log, seq, body_len, body_hash, hash FROM op_row WHERE body IS NULL;
+                DROP TRIGGER seal_needs_its_op;
+                DROP TRIGGER op_erasure_needs_its_op;
+                DROP VIEW op;
+                DROP INDEX IF EXISTS op_bodyless;
+                DROP TABLE op_row;
+                ALTER TABLE op_row_v18 RENAME TO op_row;
+                ALTER TABLE op_bodyless_v18 RENAME TO op_bodyless;
+                \(opViewSQL)
+                """)
         }
         return migrator
     }
@@ -352,13 +373,58 @@ enum Schema {
         );
 
         \(opRowTableSQL("op_row"))
-        \(opBodylessIndexSQL)
+        \(opBodylessTableSQL("op_bodyless", parent: "op_row"))
         \(opCheckTableSQL)
         """
 
     /// One row per op (as `name`, for the migration that rebuilds it): body is NULL once erased or when withheld, and
-    /// body_hash and the op's hash are stored exactly then (``OpRow``: otherwise both are recomputed).
+    /// then the op's body length, body hash and hash are in `op_bodyless` (``OpRow``: otherwise all three are recomputed).
     static func opRowTableSQL(_ name: String) -> String {
+        """
+        CREATE TABLE \(name) (
+            log INTEGER NOT NULL REFERENCES log (id),
+            seq INTEGER NOT NULL CHECK (seq >= 1),
+            hlc INTEGER NOT NULL CHECK (hlc >= 0),
+            kind INTEGER NOT NULL CHECK (kind BETWEEN 1 AND 65535),
+            body BLOB,
+            PRIMARY KEY (log, seq)
+        ) WITHOUT ROWID;
+        """
+    }
+
+    /// What an op held without its body keeps of its header (v18): one row exactly for each `op_row` whose body is
+    /// NULL — the candidates for fetching it again from a peer (OpStore-bodies.swift). Deleted with its op; the
+    /// triggers of ``opViewSQL`` refuse a row for an op that has its body, and a body for an op that has a row.
+    static func opBodylessTableSQL(_ name: String, parent: String) -> String {
+        """
+        CREATE TABLE \(name) (
+            log INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            body_len INTEGER NOT NULL CHECK (body_len >= 0),
+            body_hash BLOB NOT NULL CHECK (length(body_hash) = 32),
+            hash BLOB NOT NULL CHECK (length(hash) = 32),
+            PRIMARY KEY (log, seq),
+            FOREIGN KEY (log, seq) REFERENCES \(parent) (log, seq) ON DELETE CASCADE
+        ) WITHOUT ROWID;
+        """
+    }
+
+    /// The op storage as v14 created it and v15 left it (frozen: those migrations still run on old homes).
+    static let opStorageV15SQL = """
+        CREATE TABLE log (
+            id INTEGER PRIMARY KEY,
+            author BLOB NOT NULL CHECK (length(author) = 32),
+            epoch INTEGER NOT NULL CHECK (epoch >= 0),
+            UNIQUE (author, epoch)
+        );
+
+        \(opRowV15TableSQL("op_row"))
+        \(opBodylessIndexSQL)
+        \(opCheckTableSQL)
+        """
+
+    /// `op_row` as v15 left it (frozen), with the three columns v18 moves to `op_bodyless`.
+    static func opRowV15TableSQL(_ name: String) -> String {
         """
         CREATE TABLE \(name) (
             log INTEGER NOT NULL REFERENCES log (id),
@@ -376,7 +442,7 @@ enum Schema {
         """
     }
 
-    /// Ops held without a body: the candidates for fetching it again from a peer (OpStore-bodies.swift).
+    /// Ops held without a body, before v18 (frozen).
     static let opBodylessIndexSQL = "CREATE INDEX op_bodyless ON op_row (log, seq) WHERE body IS NULL;"
 
     /// The hash of every ``StoreLimits/opCheckInterval``-th op of a log: with the seals' heads and the logs' heads, the
@@ -391,13 +457,37 @@ enum Schema {
         ) WITHOUT ROWID;
         """
 
-    /// The view readers use, and the triggers that keep what foreign keys to the op table kept before it became a
-    /// view (a view cannot be a foreign key's parent): no seal or erasure mark without its op, no op deleted under one.
+    /// The view readers use (`body_len` is NULL where the body is held: ``OpRow`` takes the body's length), the
+    /// triggers that keep `op_bodyless` to the ops held without their body, and ``opTriggersSQL``.
     static let opViewSQL = """
+        CREATE VIEW op (author, epoch, seq, hlc, kind, body_len, body_hash, hash, body) AS
+            SELECT log.author, log.epoch, op_row.seq, op_row.hlc, op_row.kind, b.body_len, b.body_hash, b.hash, op_row.body
+            FROM op_row JOIN log ON log.id = op_row.log LEFT JOIN op_bodyless b ON b.log = op_row.log AND b.seq = op_row.seq;
+
+        CREATE TRIGGER op_bodyless_needs_no_body BEFORE INSERT ON op_bodyless
+        WHEN NOT EXISTS (SELECT 1 FROM op_row WHERE log = NEW.log AND seq = NEW.seq AND body IS NULL)
+        BEGIN SELECT RAISE(ABORT, 'only an op held without its body keeps its hash'); END;
+
+        CREATE TRIGGER op_row_body_needs_no_hash BEFORE UPDATE OF body ON op_row
+        WHEN NEW.body IS NOT NULL AND EXISTS (SELECT 1 FROM op_bodyless WHERE log = NEW.log AND seq = NEW.seq)
+        BEGIN SELECT RAISE(ABORT, 'an op held with its body keeps no hash'); END;
+
+        \(opTriggersSQL)
+        """
+
+    /// The view as v14 created it and v15 left it (frozen), and ``opTriggersSQL``.
+    static let opViewV15SQL = """
         CREATE VIEW op (author, epoch, seq, hlc, kind, body_len, body_hash, hash, body) AS
             SELECT log.author, log.epoch, op_row.seq, op_row.hlc, op_row.kind, op_row.body_len, op_row.body_hash,
                    op_row.hash, op_row.body
             FROM op_row JOIN log ON log.id = op_row.log;
+
+        \(opTriggersSQL)
+        """
+
+    /// The triggers that keep what foreign keys to the op table kept before it became a view (a view cannot be a
+    /// foreign key's parent): no seal or erasure mark without its op, no op deleted under one.
+    static let opTriggersSQL = """
 
         CREATE TRIGGER seal_needs_its_op BEFORE INSERT ON seal
         WHEN NOT EXISTS (SELECT 1 FROM op WHERE author = NEW.author AND epoch = NEW.epoch AND seq = NEW.seq)
