@@ -99,4 +99,51 @@ import Testing
         #expect(try store.stateHash() == fresh.stateHash())
         #expect(try store.state.tags(of: ticket) == ["vip"])
     }
+
+    /// A home from before the search index and snoozing (v4, v10) with the views before v16: those migrations'
+    /// derivations run after every migration, with today's readers (``Schema/Rederivation``), and give what a home that
+    /// always had them holds.
+    @Test func aHomeFromBeforeSearchAndSnoozeDerivesThemAfterTheLastMigration() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("roost-v4-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("node.sqlite").path
+        let ana = try TestAuthor(seed: 1)
+        try ana.append(ErasureTests.customerBodies() + [
+            .set(entity: EntityRef(Desk.ticket, "p2"), field: "snooze_until", value: .int(Int64(baseMillis + 86_400_000))),
+        ], at: baseMillis)
+        let documents = "SELECT doc, ticket, kind, body FROM search_doc ORDER BY doc"
+        let before: (snoozed: [Row], documents: [Row])
+        do {
+            let store = try OpStore(path: path)
+            try store.apply(try ana.store.batch(after: VersionVector()), clock: FixedClock(millis: baseMillis))
+            before = try store.writer.read { db in
+                (try Row.fetchAll(db, sql: "SELECT * FROM desk_snooze"), try Row.fetchAll(db, sql: documents))
+            }
+            #expect(before.snoozed.count == 1 && before.documents.count >= 3)
+            try store.writer.writeWithoutTransaction { db in
+                try db.execute(sql: Self.revertSQL)
+                try db.execute(sql: """
+                    DROP TRIGGER IF EXISTS search_doc_insert; DROP TRIGGER IF EXISTS search_doc_delete;
+                    DROP TRIGGER IF EXISTS search_doc_update;
+                    DROP TABLE search_fts; DROP TABLE search_doc; DROP TABLE search_handle; DROP TABLE search_queue;
+                    DROP TABLE desk_snooze;
+                    DELETE FROM grdb_migrations WHERE identifier IN
+                        ('v4-search', 'v6-search-handles', 'v9-search-authors', 'v10-snooze', 'v12-search-queue');
+                    """)
+            }
+        }
+        let store = try OpStore(path: path)
+        let after = try store.writer.read { db in
+            (try Row.fetchAll(db, sql: "SELECT * FROM desk_snooze"), try Row.fetchAll(db, sql: documents),
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM meta WHERE key LIKE 'rederive:%'"),
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM search_fts WHERE search_fts MATCH 'marmalade'"))
+        }
+        #expect(after.0 == before.snoozed)
+        #expect(after.1 == before.documents)
+        #expect(after.2 == 0, "every rederivation asked for was done")
+        #expect(after.3 == 1)
+        let report = try store.verify()
+        #expect(report.isOK, "\(report.problems)")
+    }
 }

@@ -69,14 +69,14 @@ enum Schema {
         }
         migrator.registerMigration("v3-roster") { db in
             try db.execute(sql: rosterSQL)
-            // Roster ops merged before this table existed.
-            try OpStore.rebuildRosterChanges(db)
+            // Roster ops merged before this table existed (read by today's code, after every migration).
+            if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM op)") == true { try markRederive(.roster, db) }
         }
         migrator.registerMigration("v4-search") { db in
             try db.execute(sql: SearchIndex.v4SQL)
             try db.execute(sql: SearchIndex.handlesSQL)
-            // Messages and tickets merged before the index existed.
-            try SearchViews.rebuildSearchDocuments(db, progress: nil, queued: false)
+            // Messages and tickets merged before the index existed (read by today's code, after every migration).
+            if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM mv_entity)") == true { try markRederive(.search, db) }
         }
         // Message and ticket languages (issue 13). Ops merged before carry no `lang`, so nothing to fill in.
         migrator.registerMigration("v5-languages") { db in
@@ -111,9 +111,7 @@ enum Schema {
         // Snoozed tickets (issue 15): derived from each ticket's `snooze_until` register.
         migrator.registerMigration("v10-snooze") { db in
             try db.execute(sql: deskSnoozeSQL)
-            for key in try String.fetchAll(db, sql: "SELECT DISTINCT key FROM mv_register WHERE collection = 'ticket' AND field = 'snooze_until'") {
-                try DeskProjection.refreshTicket(key, db: db)
-            }
+            if try Bool.fetchOne(db, sql: "SELECT EXISTS (\(snoozedTicketsSQL))") == true { try markRederive(.snoozed, db) }
         }
         // On hold (issue 15): a fifth open-work status. SQLite cannot change a CHECK in place, so desk_ticket is
         // rebuilt with the new vocabulary and its open-work indexes; rows are copied as they are.
@@ -198,7 +196,7 @@ enum Schema {
         }
         // Homes whose views store each stamp's author key (33 bytes a row) instead of its log's number: the four
         // tables are rebuilt, `log` gaining a row for every log they name (a removed add's log may hold no op here).
-        // DESIGN-format-2.md F2.3, "Next" 1.
+        // DESIGN-format-2.md F2.3, "The views and the bodyless fields".
         migrator.registerMigration("v16-views-log-numbers") { db in
             guard try db.columns(in: "mv_register").contains(where: { $0.name == "author" }) else { return }
             try db.execute(sql: """
@@ -264,6 +262,44 @@ enum Schema {
                               AND NOT EXISTS (SELECT 1 FROM mv_tag_removal r WHERE r.collection = b.collection
                                               AND r.key = b.key AND r.tag = b.tag AND r.add_log = b.log AND r.add_seq = b.seq));
         """
+
+    /// What a migration derives from the merged state with today's readers, which expect the final schema (the views
+    /// by log number since v16, `op_bodyless` since v18): the migration leaves a `rederive:<case>` row in `meta`, in its
+    /// own transaction, and ``rederive(_:)`` does the work and deletes the row in one transaction once every migration
+    /// has run, so a crash in between leaves the row for the next open.
+    enum Rederivation: String, CaseIterable {
+        /// `roster_change` from the roster ops (v3).
+        case roster
+        /// The search documents of every message and ticket (v4).
+        case search
+        /// `desk_snooze` from the tickets' `snooze_until` registers (v10).
+        case snoozed
+    }
+
+    static func markRederive(_ what: Rederivation, _ db: Database) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, x'01')", arguments: ["rederive:" + what.rawValue])
+    }
+
+    static let snoozedTicketsSQL = "SELECT DISTINCT key FROM mv_register WHERE collection = 'ticket' AND field = 'snooze_until'"
+
+    /// Runs the rederivations the migrations asked for (``Rederivation``); nothing when none did.
+    static func rederive(_ db: Database) throws {
+        for what in Rederivation.allCases {
+            let key = "rederive:" + what.rawValue
+            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM meta WHERE key = ?)", arguments: [key]) == true
+            else { continue }
+            switch what {
+            case .roster:
+                try OpStore.rebuildRosterChanges(db)
+            case .search:
+                try SearchViews.rebuildSearchDocuments(db, progress: nil)
+            case .snoozed:
+                for ticket in try String.fetchAll(db, sql: snoozedTicketsSQL) { try DeskProjection.refreshTicket(ticket, db: db) }
+            }
+            try SearchIndex.drain(db)
+            try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [key])
+        }
+    }
 
     /// Answered open tickets whose latest message is the customer's, by that message's time: the candidates of an
     /// overdue next reply (SPEC.md §1b.13), so the Breaching count seeks a range instead of reading every open ticket.
