@@ -135,7 +135,7 @@ public final class OpStore: Sendable {
                 willUpgrade(StoreUpgrade(ops: ops))
             }
             try Schema.migrator.migrate(writer)
-            try writer.write { db in try Schema.rederive(db) }
+            if try writer.read({ db in try Schema.hasRederivations(db) }) { try writer.write { db in try Schema.rederive(db) } }
             if rebuildsOps && hasFiles { try writer.writeWithoutTransaction { db in try db.execute(sql: "VACUUM") } }
         }
     }

@@ -282,6 +282,11 @@ enum Schema {
 
     static let snoozedTicketsSQL = "SELECT DISTINCT key FROM mv_register WHERE collection = 'ticket' AND field = 'snooze_until'"
 
+    /// Whether a migration asked for a rederivation not done yet (one read at every open).
+    static func hasRederivations(_ db: Database) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM meta WHERE key LIKE 'rederive:%')") == true
+    }
+
     /// Runs the rederivations the migrations asked for (``Rederivation``); nothing when none did.
     static func rederive(_ db: Database) throws {
         for what in Rederivation.allCases {
