@@ -305,7 +305,10 @@ public final class OpStore: Sendable {
         statement.bind(Int64(header.kind.rawValue))
         if let stored { statement.bind(stored) } else { statement.bindNull() }
         try statement.run()
-        if stored == nil { try insertBodyless(header, hash: hash, logRow: logRow, db) }
+        if stored == nil {
+            try insertBodyless(logRow: logRow, seq: header.seq, bodyLength: Int(header.bodyLength), bodyHash: header.bodyHash,
+                               hash: hash, db)
+        }
         if header.seq % StoreLimits.opCheckInterval == 0 {
             var check = try FastStatement(db, "INSERT OR REPLACE INTO op_check (log, seq, hash) VALUES (?, ?, ?)")
             check.bind(logRow)
@@ -316,12 +319,13 @@ public final class OpStore: Sendable {
     }
 
     /// Keeps what cannot be recomputed of an op held without its body (its row in `op_bodyless`).
-    private static func insertBodyless(_ header: OpHeader, hash: Bytes32, logRow: Int64, _ db: Database) throws {
+    private static func insertBodyless(logRow: Int64, seq: UInt64, bodyLength: Int, bodyHash: Bytes32, hash: Bytes32,
+                                       _ db: Database) throws {
         var statement = try FastStatement(db, "INSERT INTO op_bodyless (log, seq, body_len, body_hash, hash) VALUES (?, ?, ?, ?, ?)")
         statement.bind(logRow)
-        statement.bind(header.seq)
-        statement.bind(Int64(header.bodyLength))
-        statement.bind(header.bodyHash)
+        statement.bind(seq)
+        statement.bind(Int64(bodyLength))
+        statement.bind(bodyHash)
         statement.bind(hash)
         try statement.run()
     }
@@ -338,8 +342,7 @@ public final class OpStore: Sendable {
         let body = try StoredBody.decode([UInt8](row["body"] as Data), kind: try OpRow.kind(row["kind"]), at: ref).bytes
         let logRow = try logRowID(ref.log, db)
         try db.cachedStatement(sql: "UPDATE op_row SET body = NULL WHERE log = ? AND seq = ?").execute(arguments: [logRow, ref.seq.sql])
-        try db.cachedStatement(sql: "INSERT INTO op_bodyless (log, seq, body_len, body_hash, hash) VALUES (?, ?, ?, ?, ?)")
-            .execute(arguments: [logRow, ref.seq.sql, body.count, OpCrypto.bodyHash(body).data, hash.data])
+        try insertBodyless(logRow: logRow, seq: ref.seq, bodyLength: body.count, bodyHash: OpCrypto.bodyHash(body), hash: hash, db)
         return true
     }
 
