@@ -406,12 +406,7 @@ enum Schema {
     /// once, so an op row carries a small integer instead of the 32-byte author key (Protocol/DESIGN-format-2.md F2.3);
     /// `op` is a view with every stored header column, which readers use; writers write `op_row`.
     static let opStorageSQL = """
-        CREATE TABLE log (
-            id INTEGER PRIMARY KEY,
-            author BLOB NOT NULL CHECK (length(author) = 32),
-            epoch INTEGER NOT NULL CHECK (epoch >= 0),
-            UNIQUE (author, epoch)
-        );
+        \(logTableSQL)
 
         \(opRowTableSQL("op_row"))
         \(opBodylessTableSQL("op_bodyless", parent: "op_row"))
@@ -450,14 +445,19 @@ enum Schema {
         """
     }
 
-    /// The op storage as v14 created it and v15 left it (frozen: those migrations still run on old homes).
-    static let opStorageV15SQL = """
+    /// `log`: one number per (author, epoch), as v14 created it (every later layout keeps it).
+    static let logTableSQL = """
         CREATE TABLE log (
             id INTEGER PRIMARY KEY,
             author BLOB NOT NULL CHECK (length(author) = 32),
             epoch INTEGER NOT NULL CHECK (epoch >= 0),
             UNIQUE (author, epoch)
         );
+        """
+
+    /// The op storage as v14 created it and v15 left it (frozen: those migrations still run on old homes).
+    static let opStorageV15SQL = """
+        \(logTableSQL)
 
         \(opRowV15TableSQL("op_row"))
         \(opBodylessIndexSQL)
