@@ -85,10 +85,42 @@ let package = Package(
                 "RoostBenchGate",
                 "RoostBenchSupport",
                 "RoostDeskBenchSupport",
+                .product(name: "RoostNode", package: "Roost"),
                 .product(name: "RoostStore", package: "Roost"),
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/RoostDeskBenchmarks",
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark"),
+            ]
+        ),
+        // Nodes on loopback TCP for the sync benchmarks: peers, a byte-counting proxy, the initial sync.
+        .target(
+            name: "RoostSyncBenchSupport",
+            dependencies: [
+                "RoostBenchSupport",
+                .product(name: "RoostCore", package: "Roost"),
+                .product(name: "RoostCrypto", package: "Roost"),
+                .product(name: "RoostStore", package: "Roost"),
+                .product(name: "RoostSync", package: "Roost"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/RoostSyncBenchSupport"
+        ),
+        // Benchmark 6 in the package-benchmark suite: the initial sync over encrypted loopback TCP.
+        .executableTarget(
+            name: "RoostSyncBenchmarks",
+            dependencies: [
+                "RoostBenchGate",
+                "RoostBenchSupport",
+                "RoostSyncBenchSupport",
+                .product(name: "RoostStore", package: "Roost"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/RoostSyncBenchmarks",
             plugins: [
                 .plugin(name: "BenchmarkPlugin", package: "benchmark"),
             ]
@@ -98,6 +130,7 @@ let package = Package(
         .executableTarget(
             name: "roost-bench-sync",
             dependencies: [
+                "RoostSyncBenchSupport",
                 .product(name: "RoostCore", package: "Roost"),
                 .product(name: "RoostCrypto", package: "Roost"),
                 .product(name: "RoostStore", package: "Roost"),

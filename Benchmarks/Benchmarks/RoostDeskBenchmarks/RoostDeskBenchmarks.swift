@@ -5,11 +5,13 @@
 //   `--unassigned`, `--breaching`, `--all`). Setup builds that home once with `DeskService.ingest`
 //   (several minutes) and caches it in `$TMPDIR/roost-desk-bench` (or `$ROOST_DESK_CACHE`) for later
 //   runs; `tools/bench-desk.sh` uses the same cache. `ROOST_DESK_TICKETS` sets another size.
+// - D4: opening that home and reading the default inbox's first page, as `roost inbox --limit 50` does.
 import Benchmark
 import Foundation
 import RoostBenchGate
 import RoostBenchSupport
 import RoostDeskBenchSupport
+import RoostNode
 import RoostStore
 
 let tweetsPerSecond = BenchmarkMetric.custom("tweets/s", polarity: .prefersLarger, useScalingFactor: false)
@@ -75,5 +77,29 @@ let benchmarks: @Sendable () -> Void = {
         } setup: {
             try SharedDesk.shared.get()
         }
+    }
+
+    // D4: what `roost inbox --limit 50` does after the process starts (issue 12's cold-start row, in process): open
+    // the home (config, identity, the store with its migration check) and read the first page of the default
+    // inbox, a new connection each iteration. The OS file cache is warm, as on a laptop; the process's own start
+    // and its peak RSS are measured by tools/bench-serve.sh, which runs the `roost` binary.
+    Benchmark(
+        "D4 open the home + first inbox page (100k tickets)",
+        configuration: gated(.init(
+            metrics: [.wallClock, .mallocCountTotal],
+            timeUnits: .milliseconds, warmupIterations: 2, maxDuration: .seconds(20), maxIterations: 50))
+    ) { benchmark, fixture in
+        benchmark.startMeasurement()
+        do {
+            let node = try fixture.home.open()
+            let rows = try DeskService(node: node).inbox(InboxFilter())
+            if rows.count != 50 { benchmark.error("the first page held \(rows.count) rows, expected 50") }
+            blackHole(rows)
+        } catch {
+            benchmark.error("open or inbox failed: \(error)")
+        }
+        benchmark.stopMeasurement()
+    } setup: {
+        try SharedDesk.shared.get()
     }
 }

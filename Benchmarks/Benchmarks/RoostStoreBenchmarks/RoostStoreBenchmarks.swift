@@ -1,4 +1,4 @@
-// package-benchmark suite for the Roost store: benchmarks 1–3 of Benchmarks/README.md.
+// package-benchmark suite for the Roost store: benchmarks 1–3 and 5 of Benchmarks/README.md.
 // (Benchmark 4, the 1M-op re-fold, is the separate target RoostRefoldBenchmarks: its setup alone
 // takes about a minute, so it can be skipped with `--skip-target RoostRefoldBenchmarks`.)
 //
@@ -16,7 +16,16 @@ import RoostStore
 let opsPerSecond = BenchmarkMetric.custom("ops/s", polarity: .prefersLarger, useScalingFactor: false)
 let roostPercentOfPlain = BenchmarkMetric.custom("Roost rate as % of plain", polarity: .prefersLarger, useScalingFactor: false)
 let roostOpsPerSecond = BenchmarkMetric.custom("Roost ops/s", polarity: .prefersLarger, useScalingFactor: false)
+let bytesPerUpdate = BenchmarkMetric.custom("database bytes/update", polarity: .prefersSmaller, useScalingFactor: false)
 let plainRowsPerSecond = BenchmarkMetric.custom("plain rows/s", polarity: .prefersLarger, useScalingFactor: false)
+
+/// Records the database bytes per update once a workload is `done`.
+func recordBytes(_ benchmark: Benchmark, done: Bool, _ bytes: () throws -> Double) {
+    guard done else { return }
+    do { benchmark.measurement(bytesPerUpdate, Int(try bytes().rounded())) } catch {
+        benchmark.error("reading the database size failed: \(error)")
+    }
+}
 
 /// Reports `ops / elapsed` for the measured region that ran from `start` to now.
 func reportRate(_ benchmark: Benchmark, ops: Int, since start: UInt64) {
@@ -144,6 +153,53 @@ let benchmarks: @Sendable () -> Void = {
         let node = try LocalNode(label: "bench-latency")
         try node.fill(10_000, batch: 1_000)
         return node
+    } teardown: {
+        ScratchDirectory.removeAll()
+    }
+
+    // 5a/5b. Issue 12's workload (tools/bench-peers.sh's shape, made in Swift: 200,000 updates to 10,000 existing
+    // tickets, 80% field sets, 20% tag adds, 1,000 per transaction and seal). 5a: one local transaction per
+    // iteration into a growing store; 5b: one sealed batch of the same per iteration, verified and applied by a
+    // replica. The last iteration of each also records the database bytes per update of the whole workload (the
+    // 100-byte milestone; early on the views' B-trees are still filling and a running figure would say more), which
+    // the gate watches like every other metric. The 200 iterations take ~6 s, well inside `maxDuration`.
+    let peersUpdates = 200_000
+    Benchmark(
+        "5a issue 12 workload, local (1000 updates/txn)",
+        configuration: gated(.init(
+            metrics: [.wallClock, .mallocCountTotal, opsPerSecond, bytesPerUpdate],
+            warmupIterations: 3, maxDuration: .seconds(30), maxIterations: peersUpdates / batchOps - 3))
+    ) { benchmark, run in
+        let chunk = run.nextTransaction()
+        guard !chunk.isEmpty else { return benchmark.error("the workload ran out") }
+        benchmark.startMeasurement()
+        let start = nowNanos()
+        do { try run.append(chunk) } catch { benchmark.error("append failed: \(error)") }
+        reportRate(benchmark, ops: chunk.count, since: start)
+        benchmark.stopMeasurement()
+        recordBytes(benchmark, done: run.nextTransaction().isEmpty) { try run.bytesPerUpdate() }
+    } setup: {
+        try PeersLocalRun(updates: peersUpdates)
+    } teardown: {
+        ScratchDirectory.removeAll()
+    }
+
+    Benchmark(
+        "5b issue 12 workload, remote (1000-update sealed batches)",
+        configuration: gated(.init(
+            metrics: [.wallClock, .mallocCountTotal, opsPerSecond, bytesPerUpdate],
+            warmupIterations: 3, maxDuration: .seconds(30), maxIterations: peersUpdates / batchOps - 3))
+    ) { benchmark, run in
+        benchmark.startMeasurement()
+        let start = nowNanos()
+        var applied = 0
+        do { applied = try run.applyNext() } catch { benchmark.error("apply failed: \(error)") }
+        if applied != batchOps { benchmark.error("applied \(applied) updates, expected \(batchOps)") }
+        reportRate(benchmark, ops: applied, since: start)
+        benchmark.stopMeasurement()
+        recordBytes(benchmark, done: run.next == run.batchCount) { try run.bytesPerUpdate() }
+    } setup: {
+        try PeersRemoteRun(updates: peersUpdates)
     } teardown: {
         ScratchDirectory.removeAll()
     }

@@ -23,6 +23,25 @@ public enum PeersBench {
 
     static func tickets(in lines: [[Substring]]) -> Set<Substring> { Set(lines.map { $0[1] }) }
 
+    /// The fields a set writes and the tags an add names, as in tools/bench-peers.py.
+    static let fields = ["status", "priority", "assignee", "subject"]
+    static let tags = (0..<16).map { "tag\($0)" }
+
+    /// Issue 12's workload made in process, for the package-benchmark suite: the shape of tools/bench-peers.py's
+    /// (`updates` updates to `tickets` tickets, 80% sets of one of four fields to a 30-character string, 20% adds of
+    /// one of 16 tags, keys from a fixed-seed generator), not its bytes: the generator is SplitMix64, not Python's.
+    public static func makeWorkload(updates: Int, tickets: Int = 10_000, seed: UInt64 = 12) -> [[Substring]] {
+        var rng = SplitMix64(seed: seed)
+        return (0..<updates).map { _ in
+            let k = Substring(String(rng.below(tickets)))
+            if rng.below(10) < 8 {
+                let value = String(rng.next() >> 4, radix: 16) + String(rng.next() >> 4, radix: 16)
+                return ["s", k, Substring(fields[rng.below(fields.count)]), Substring(value.prefix(30))]
+            }
+            return ["t", k, Substring(tags[rng.below(tags.count)])]
+        }
+    }
+
     static func body(_ line: [Substring]) -> OpBody {
         let entity = EntityRef(Desk.ticket, "k" + line[1])
         if line[0] == "t" { return .tagAdd(entity: entity, tag: String(line[2])) }
@@ -41,6 +60,13 @@ public enum PeersBench {
             let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
             let size = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 0
             return pages * size
+        }
+    }
+
+    /// Bytes of the database as its connections see it (pages in the WAL included), without a checkpoint.
+    static func logicalBytes(_ store: OpStore) throws -> Int {
+        try store.writer.read { db in
+            try (Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0) * (Int.fetchOne(db, sql: "PRAGMA page_size") ?? 0)
         }
     }
 
@@ -115,4 +141,108 @@ public enum PeersBench {
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return usage.ru_maxrss
     }
+}
+
+/// Issue 12's workload, local phase, one transaction at a time (package-benchmark, benchmark 5a): a file store that
+/// holds the workload's tickets (inserted untimed), and its updates, appended `PeersBench.transactionUpdates` per call.
+public final class PeersLocalRun: @unchecked Sendable {
+    public let directory: ScratchDirectory
+    public let store: OpStore
+    let author: LocalAuthor
+    let bodies: [OpBody]
+    let baseBytes: Int
+    /// Updates appended so far.
+    public private(set) var appended = 0
+
+    public init(updates: Int) throws {
+        let lines = PeersBench.makeWorkload(updates: updates)
+        directory = try ScratchDirectory("peers-local")
+        store = try OpStore(path: directory.path("source.sqlite"))
+        author = LocalAuthor(key: SigningKey.generate(), epoch: 1)
+        try PeersBench.setUp(store, tickets: PeersBench.tickets(in: lines), author: author)
+        baseBytes = try PeersBench.logicalBytes(store)
+        bodies = lines.map(PeersBench.body)
+    }
+
+    /// The next transaction's updates (empty once all are appended); made before the clock starts.
+    public func nextTransaction() -> [OpBody] {
+        Array(bodies[min(appended, bodies.count)..<min(appended + PeersBench.transactionUpdates, bodies.count)])
+    }
+
+    /// Appends `chunk` (from ``nextTransaction()``) as one transaction with its seal.
+    public func append(_ chunk: [OpBody]) throws {
+        _ = try store.append(chunk, by: author, clock: SystemClock())
+        appended += chunk.count
+    }
+
+    /// Database bytes per update appended so far (the store's pages, the WAL's included, minus the tickets').
+    public func bytesPerUpdate() throws -> Double {
+        Double(try PeersBench.logicalBytes(store) - baseBytes) / Double(max(1, appended))
+    }
+}
+
+/// Issue 12's workload, remote phase, one sealed batch at a time (package-benchmark, benchmark 5b): a replica that
+/// holds the tickets applies the local phase's batches (one per transaction, read from the source before timing).
+public final class PeersRemoteRun: @unchecked Sendable {
+    public let directory: ScratchDirectory
+    public let replica: OpStore
+    let batches: [OpBatch]
+    let baseBytes: Int
+    /// Batches applied so far, and their updates.
+    public private(set) var next = 0, applied = 0
+
+    public init(updates: Int) throws {
+        let source = try PeersLocalRun(updates: updates)
+        while true {
+            let chunk = source.nextTransaction()
+            if chunk.isEmpty { break }
+            try source.append(chunk)
+        }
+        let setupOps = try source.store.versionVector()[source.author.log] - UInt64(updates)
+        directory = source.directory
+        replica = try OpStore(path: directory.path("replica.sqlite"))
+        _ = try replica.apply(source.store.batch(after: VersionVector(), limit: Int(setupOps)), clock: SystemClock())
+        baseBytes = try PeersBench.logicalBytes(replica)
+        var batches: [OpBatch] = []
+        var seq = setupOps
+        while true {
+            let batch = try source.store.batch(after: VersionVector([source.author.log: seq]), limit: PeersBench.transactionUpdates)
+            guard let last = batch.ops.last else { break }
+            seq = last.header.seq
+            batches.append(batch)
+        }
+        self.batches = batches
+    }
+
+    /// How many batches the workload makes.
+    public var batchCount: Int { batches.count }
+
+    /// Applies the next batch, verified and persisted; returns its updates (0 once all are applied).
+    public func applyNext() throws -> Int {
+        guard next < batches.count else { return 0 }
+        let count = try replica.apply(batches[next], clock: SystemClock()).applied
+        next += 1
+        applied += count
+        return count
+    }
+
+    /// Database bytes per update applied so far.
+    public func bytesPerUpdate() throws -> Double {
+        Double(try PeersBench.logicalBytes(replica) - baseBytes) / Double(max(1, applied))
+    }
+}
+
+/// SplitMix64 (Steele, Lea and Flood): a small fixed-seed generator, the same sequence on every machine.
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    /// A value in `0..<bound`.
+    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
 }

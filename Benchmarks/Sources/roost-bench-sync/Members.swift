@@ -4,6 +4,7 @@ import RoostCore
 import RoostCrypto
 import RoostStore
 import RoostSync
+import RoostSyncBenchSupport
 
 /// Issue 18's first figures (`--only members`): what an idle sync round costs, and the memory of a node, for a team of
 /// M members (30, 300, 3,000). A founder admits M members; each member has written one sealed op; two nodes hold it

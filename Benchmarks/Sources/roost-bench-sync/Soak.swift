@@ -3,6 +3,7 @@ import NIOConcurrencyHelpers
 import RoostCore
 @_spi(StoreInternals) import RoostStore
 import RoostSync
+import RoostSyncBenchSupport
 
 /// The resident set size of this process, from /proc/self/status (Linux), in bytes.
 func residentBytes() -> Int {

@@ -24,6 +24,7 @@ import RoostCore
 import RoostCrypto
 import RoostStore
 import RoostSync
+import RoostSyncBenchSupport
 
 struct RealClock: WallClock {
     func nowMillis() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }
@@ -67,74 +68,19 @@ while let argument = arguments.popFirst() {
     }
 }
 
-/// Shared by every node of the run.
+/// Shared by every node of the run (RoostSyncBenchSupport's, plus this run's scratch directory).
 enum Bench {
-    static let quiet: Logger = {
-        var logger = Logger(label: "bench")
-        logger.logLevel = .critical
-        return logger
-    }()
-    static let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-    static let networkKey = NetworkKey.generate()
+    static let quiet = SyncBench.quiet
+    static let group = SyncBench.group
+    static let networkKey = SyncBench.networkKey
     static let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("roost-bench-sync-\(UUID().uuidString)")
 }
+typealias Peer = SyncPeer
 let quiet = Bench.quiet, group = Bench.group, scratch = Bench.scratch
 try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(at: scratch) }
 
-final class Peer: @unchecked Sendable {
-    let author: LocalAuthor
-    let store: OpStore
-    let hub: PeeringHub
-    let service: PeeringService
-
-    init(seed: UInt8, store: OpStore, configuration: SyncConfiguration = .init()) throws {
-        author = LocalAuthor(key: try SigningKey(seed: [UInt8](repeating: seed, count: 32)), epoch: UInt64(seed))
-        self.store = store
-        hub = try PeeringHub(store: store, local: author.id, clock: RealClock(), logger: Bench.quiet)
-        service = PeeringService(hub: hub, identity: author.key, networkKey: Bench.networkKey, group: Bench.group,
-                                 syncConfiguration: configuration, logger: Bench.quiet) { _ in .allow }
-    }
-
-    func dial(_ port: Int, _ other: Peer) throws {
-        service.dial(try PeerAddress(parsing: "\(other.author.id.text)@127.0.0.1:\(port)"))
-    }
-}
-
 func fileStore(_ name: String) throws -> OpStore { try OpStore(path: Bench.scratch.appendingPathComponent(name).path) }
-
-/// Forwards bytes between a client and 127.0.0.1:`target`, counting them.
-final class CountingProxy: @unchecked Sendable {
-    let bytes = NIOLockedValueBox(0)
-    var port = 0
-
-    final class Forward: ChannelInboundHandler, @unchecked Sendable {
-        typealias InboundIn = ByteBuffer
-        let peer: any Channel
-        let count: NIOLockedValueBox<Int>
-        init(_ peer: any Channel, _ count: NIOLockedValueBox<Int>) { self.peer = peer; self.count = count }
-        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            let buffer = unwrapInboundIn(data)
-            count.withLockedValue { $0 += buffer.readableBytes }
-            peer.writeAndFlush(buffer, promise: nil)
-        }
-        func channelInactive(context: ChannelHandlerContext) { peer.close(promise: nil) }
-    }
-
-    func start(target: Int) async throws {
-        let count = bytes
-        let server = try await ServerBootstrap(group: Bench.group)
-            .childChannelInitializer { inbound in
-                ClientBootstrap(group: inbound.eventLoop).connect(host: "127.0.0.1", port: target).flatMap { outbound in
-                    outbound.pipeline.addHandler(Forward(inbound, count)).flatMap {
-                        inbound.pipeline.addHandler(Forward(outbound, count))
-                    }
-                }
-            }
-            .bind(host: "127.0.0.1", port: 0).get()
-        port = server.localAddress!.port!
-    }
-}
 
 @MainActor func waitUntil(timeout: Double, poll: UInt64 = 10_000_000, _ condition: () throws -> Bool) async throws -> Bool {
     let deadline = now() + timeout
@@ -156,15 +102,7 @@ if only.contains("initial") {
     // The sender's log: N ops in sealed runs of 1,000 (register sets on 10,000 tickets).
     let sender = try Peer(seed: 1, store: try fileStore("sender.sqlite"))
     var start = now()
-    var written = 0
-    while written < opsCount {
-        let count = min(1_000, opsCount - written)
-        try sender.store.append((0..<count).map { index in
-            let n = written + index
-            return .set(entity: EntityRef("ticket", "p\(n % 10_000)"), field: "f\(n % 10)", value: .int(Int64(n)))
-        }, by: sender.author, clock: RealClock())
-        written += count
-    }
+    try InitialSync.writeLog(sender, ops: opsCount)
     say(String(format: "setup: appended %d ops in %.1f s", opsCount, now() - start))
 
     // The receiver's local apply rate of the same batches (read first, so only apply is timed).
@@ -188,17 +126,13 @@ if only.contains("initial") {
     // Initial sync over TCP through the counting proxy.
     let receiver = try Peer(seed: 2, store: try fileStore("receiver.sqlite"))
     let port = try await sender.service.listen(host: "127.0.0.1", port: 0).port!
-    let proxy = CountingProxy()
-    try await proxy.start(target: port)
-    let target = try sender.store.versionVector()
-    start = now()
-    try receiver.dial(proxy.port, sender)
-    guard try await waitUntil(timeout: 1_800, { try receiver.store.versionVector() == target }) else {
+    let synced: InitialSync.Result
+    do { synced = try await InitialSync.run(from: sender, port: port, to: receiver) } catch {
         say("initial sync did not finish in 30 min"); exit(1)
     }
-    let elapsed = now() - start
+    let elapsed = synced.seconds
     let syncRate = Double(opsCount) / elapsed
-    let wire = proxy.bytes.withLockedValue { $0 }
+    let wire = synced.wireBytes
     say(String(format: "initial sync over TCP: %.0f ops/s (%.1f s) = %.0f%% of the receiver's local apply rate",
                  syncRate, elapsed, 100 * syncRate / localRate))
     say(String(format: "bytes on the wire: %d for %d bytes of encoded ops and seals: %.3fx (%.1f bytes/op on the wire)",
