@@ -42,8 +42,8 @@ struct PartialMesh {
         /// Of the tickets in online partial nodes' queues, the share they held, sampled during the partition and outside
         /// it (how current a node is while the team works; the verdict is checked after the team is quiet).
         var heldDuringPartition = Share(), heldOutside = Share()
-        /// Erasure ops written, and the ops they erased.
-        var erasures = 0, erasedOps = 0
+        /// Erasure ops written, and the ops they erased; erasure ops by agents (refused by the roster).
+        var erasures = 0, erasedOps = 0, refusedErasures = 0
         var mismatches: [String] = []
     }
 
@@ -79,8 +79,10 @@ struct PartialMesh {
     /// Ops that hold a customer's personal data (profile, messages of their tickets), by customer, with their bodies.
     var personal: [String: [OpRef]] = [:]
     var bodies: [OpRef: OpBody] = [:]
-    /// Ops an erasure named.
+    /// Ops an effective erasure named.
     var erased: Set<OpRef> = []
+    /// Erasure ops by agents, whom the roster does not let erase: every replica holds them refused.
+    var refused: Set<OpRef> = []
     /// The model's tickets by queue, in arrays (a seed replays the same picks).
     var members: [String: [String]] = [:]
     var position: [String: Int] = [:]
@@ -104,7 +106,9 @@ struct PartialMesh {
             withUnsafeBytes(of: config.seed.bigEndian) { for (i, b) in $0.enumerated() { seed[i] = b } }
             return try! SigningKey(seed: seed)
         }
-        hubs = (0..<config.hubs).map { PartialReplica(key: key($0), subscription: .full) }
+        // Hub 0's author founded the team (pinned out of band): every replica judges erasures by the roster it holds.
+        let founder = key(0).authorID
+        hubs = (0..<config.hubs).map { PartialReplica(key: key($0), subscription: .full, founder: founder) }
         var rng = SplitMix64(seed: config.seed ^ 0x5eed)
         var partials: [PartialReplica] = []
         var hubsOf: [[Int]] = []
@@ -112,7 +116,8 @@ struct PartialMesh {
             let count = Int.random(in: 1...3, using: &rng)
             var queues: Set<String> = []
             while queues.count < count { queues.insert(Self.queue(Int.random(in: 0..<config.queues, using: &rng))) }
-            partials.append(PartialReplica(key: key(config.hubs + index), subscription: Subscription(queues: queues)))
+            partials.append(PartialReplica(key: key(config.hubs + index), subscription: Subscription(queues: queues),
+                                           founder: founder))
             let first = index % config.hubs
             hubsOf.append([first, (first + 1 + Int.random(in: 0..<(config.hubs - 1), using: &rng)) % config.hubs])
         }
@@ -256,6 +261,24 @@ struct PartialMesh {
         write(bodies, on: .hub(1))
         erased.formUnion(refs)
         figures.erasures += bodies.count
+        agentErasure()
+    }
+
+    /// An agent (a partial node) tries to erase a random customer's ops it holds: the roster does not let an agent
+    /// erase, so every replica must hold the erasure and erase nothing by it.
+    mutating func agentErasure() {
+        let index = Int.random(in: 0..<partials.count, using: &rng)
+        let tickets = partials[index].heldTickets.sorted()
+        guard !tickets.isEmpty, let customer = customerOf[tickets[Int.random(in: 0..<tickets.count, using: &rng)]] else { return }
+        let refs = (personal[customer] ?? []).filter { partials[index].hash(of: $0) != nil }.prefix(50)
+        guard !refs.isEmpty else { return }
+        let targets = refs.map { ref in
+            Erasure.Target(ref: ref, hash: partials[index].hash(of: ref)!, residue: Redaction.residue(of: self.bodies[ref]!))
+        }
+        let id = String(format: "%016llx%016llx", rng.next(), rng.next())
+        write([Erasure(reason: "gdpr", customer: customer, targets: Array(targets)).body(id: id)], on: .partial(index))
+        refused.insert(OpRef(author: partials[index].author, epoch: partials[index].epoch, seq: partials[index].vector[partials[index].ownLog]!))
+        figures.refusedErasures += 1
     }
 
     /// A partial node swaps one of its queues for another.
@@ -339,6 +362,9 @@ struct PartialMesh {
     /// the hubs partitioned in two for the middle third; then rounds until the team is quiet.
     mutating func run() -> Figures {
         let chunks = (config.tickets + config.importChunk - 1) / config.importChunk
+        // The founder makes hub 1's author a lead, who may erase (a replica that gets an erasure first holds it refused
+        // until this arrives).
+        write([RosterChange.body(member: hubs[1].author, .role(.lead))], on: .hub(0))
         for chunk in 0..<chunks {
             partitioned = chunk >= chunks / 3 && chunk < 2 * chunks / 3
             if chunk % max(1, chunks / 10) == 0 {
@@ -448,12 +474,16 @@ struct PartialMesh {
         figures.meanHeldOpShare = opShares.reduce(0, +) / Double(opShares.count)
     }
 
-    /// A replica holds without their bodies exactly the held ops an erasure named.
+    /// A replica holds without their bodies exactly the held ops an effective erasure named, and holds every agent's
+    /// erasure refused.
     private mutating func checkErased(_ replica: PartialReplica, _ name: String) {
         let bodiless = replica.bodilessOps
         let want = erased.filter { replica.hash(of: $0) != nil }
         if bodiless != want {
             figures.mismatches.append("\(name): \(bodiless.subtracting(want).count) ops without their body not erased, \(want.subtracting(bodiless).count) erased ops with their body")
+        }
+        if Set(replica.refusedErasures.keys) != refused {
+            figures.mismatches.append("\(name): \(replica.refusedErasures.count) erasures refused, the agents wrote \(refused.count)")
         }
     }
 

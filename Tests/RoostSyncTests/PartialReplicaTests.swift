@@ -434,6 +434,68 @@ import Testing
         #expect(late.counters.refusedRuns == 0 && late.counters.unprovenScopes == 0)
     }
 
+    @Test("an erasure counts only when the roster lets its author erase, whatever order the roster ops and it arrive in")
+    func erasuresAreJudgedByTheRoster() throws {
+        let founder = Self.key(1).authorID
+        var hub = PartialReplica(key: Self.key(1), subscription: .full, founder: founder)
+        var lead = PartialReplica(key: Self.key(6), subscription: .full, founder: founder)
+        var agent = PartialReplica(key: Self.key(7), subscription: .full, founder: founder)
+        var paris = PartialReplica(key: Self.key(2), subscription: Subscription(queues: ["paris"]), founder: founder)
+        for peer in [paris] {
+            hub.subscribe(peer: peer.author, peer.subscription)
+            lead.subscribe(peer: peer.author, peer.subscription)
+            agent.subscribe(peer: peer.author, peer.subscription)
+        }
+        let written = try hub.write([.makeInsert(EntityRef(Desk.customer, "u1"), [Field("handle", .string("@u1"))])]
+                                    + Self.ticket("p1", queue: "paris", customer: "u1")
+                                    + [RosterChange.body(member: agent.author, .role(.agent))], at: Self.hlc(1))
+        let refs = written.map { OpRef(author: hub.author, epoch: 1, seq: $0) }
+        let targets = [refs[0], refs[2]]                           // u1's profile and p1's message
+        Self.pull(&lead, from: &hub)
+        Self.pull(&agent, from: &hub)
+        func erasure(of refs: [OpRef], in replica: PartialReplica, id: String, reason: String = "gdpr") -> OpBody {
+            let targets = refs.map { ref in
+                let op = replica.logs[ref.log]!.ops[ref.seq]!
+                return Erasure.Target(ref: ref, hash: op.hash, residue: Redaction.residue(of: op.decoded!))
+            }
+            return Erasure(reason: reason, customer: "u1", targets: targets).body(id: String(repeating: id, count: 32))
+        }
+        // The lead erases before it is made a lead; the founder makes it one (stamp before the erasure's) only after.
+        let leadErasure = try lead.write([erasure(of: targets, in: lead, id: "a")], at: Self.hlc(3))
+        try agent.write([erasure(of: targets, in: agent, id: "b")], at: Self.hlc(4))
+        #expect(agent.bodilessOps.isEmpty && agent.refusedErasures.count == 1, "an agent's erasure erases nothing")
+        Self.pull(&paris, from: &lead)
+        Self.pull(&paris, from: &agent)
+        #expect(paris.heldOps.count == 4 + 1 + 2, "u1, p1 and the roster op; both erasures (in g)")
+        #expect(paris.bodilessOps.isEmpty, "nobody named in them may erase yet")
+        #expect(Set(paris.refusedErasures.keys) == [OpRef(author: lead.author, epoch: 1, seq: leadErasure.lowerBound),
+                                                    OpRef(author: agent.author, epoch: 1, seq: 1)])
+        try hub.write([RosterChange.body(member: lead.author, .role(.lead))], at: Self.hlc(2))
+        Self.pull(&paris, from: &hub)
+        #expect(paris.bodilessOps == Set(targets), "the lead's erasure became effective when its role arrived")
+        #expect(paris.refusedErasures.keys.map(\.author) == [agent.author], "the agent's is still refused")
+        // A full replica that got the ops in the other order agrees.
+        var other = PartialReplica(key: Self.key(8), subscription: .full, founder: founder)
+        Self.pull(&other, from: &hub)
+        Self.pull(&other, from: &agent)
+        Self.pull(&other, from: &lead)
+        #expect(other.bodilessOps == Set(targets) && other.refusedErasures.count == 1)
+        // Without a team every well-formed erasure counts (a lone node), the agent's too.
+        var lone = PartialReplica(key: Self.key(9), subscription: .full)
+        Self.pull(&lone, from: &hub)
+        Self.pull(&lone, from: &agent)
+        #expect(lone.bodilessOps == Set(targets) && lone.refusedErasures.isEmpty)
+        // A gateway erases only tweets deleted on X: message inserts, with that reason.
+        var gateway = PartialReplica(key: Self.key(10), subscription: .full, founder: founder)
+        try hub.write([RosterChange.body(member: gateway.author, .role(.gateway))], at: Self.hlc(5))
+        Self.pull(&gateway, from: &hub)
+        try gateway.write([erasure(of: [refs[0]], in: gateway, id: "c", reason: ErasureSchema.deletedOnXReason)], at: Self.hlc(6))
+        try gateway.write([erasure(of: [refs[2]], in: gateway, id: "d", reason: "gdpr")], at: Self.hlc(7))
+        #expect(gateway.bodilessOps.isEmpty && gateway.refusedErasures.count == 2, "a profile, or another reason: refused")
+        try gateway.write([erasure(of: [refs[2]], in: gateway, id: "e", reason: ErasureSchema.deletedOnXReason)], at: Self.hlc(8))
+        #expect(gateway.bodilessOps == [refs[2]], "a message deleted on X: erased")
+    }
+
     @Test("a partial node may not write in a customer's scope it does not hold")
     func writingOutsideTheHeldCustomersIsRefused() {
         var paris = PartialReplica(key: Self.key(2), subscription: Subscription(queues: ["paris"]))

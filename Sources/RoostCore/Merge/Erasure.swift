@@ -136,3 +136,27 @@ extension Role {
     /// Whether the role may erase customer data (``Erasure``): leads and admins.
     public var mayErase: Bool { self == .lead || self == .admin }
 }
+
+extension RosterState {
+    /// Whether the erasure op at `stamp`, with `reason`, is effective by this roster (SPEC.md §1.9, "Who may erase"):
+    /// the roster admits its position and its author was a lead or an admin just before it; or its author was a
+    /// `gateway`, the reason is exactly ``ErasureSchema/deletedOnXReason`` and every target's residue is an insert on
+    /// `message/*` (`onlyMessageInserts`, asked only in that case). Without a team (no roster) every erasure is.
+    public func mayErase<E: Error>(at stamp: Stamp, reason: String,
+                                   onlyMessageInserts: () throws(E) -> Bool) throws(E) -> Bool {
+        guard admission(of: stamp.ref) == .member, let role = role(of: stamp.ref.author, before: stamp) else { return false }
+        if role.mayErase { return true }
+        guard role == .gateway, reason == ErasureSchema.deletedOnXReason else { return false }
+        return try onlyMessageInserts()
+    }
+}
+
+extension Erasure {
+    /// Whether every target's residue is an insert on `message/*` (what a gateway may erase).
+    public var erasesOnlyMessageInserts: Bool {
+        targets.allSatisfy { target in
+            if case let .insert(entity, _) = target.residue { return entity.collection == Desk.message }
+            return false
+        }
+    }
+}

@@ -77,11 +77,7 @@ enum ErasureLedger {
             let stamp = Stamp(hlc: HLC(rawValue: try row.u64("hlc")), ref: ref)
             // Without a team (no founder yet) there is no one to ask: a lone node's own erasures count.
             let allowed = try roster.map { roster in
-                guard roster.admission(of: ref) == .member, let role = roster.role(of: ref.author, before: stamp) else { return false }
-                if role.mayErase { return true }
-                // A gateway erases tweets their authors deleted on X: message inserts only.
-                guard role == .gateway, (row["reason"] as String) == ErasureSchema.deletedOnXReason else { return false }
-                return try onlyMessageInserts(ref, db)
+                try roster.mayErase(at: stamp, reason: row["reason"]) { try onlyMessageInserts(ref, db) }
             } ?? true
             let args: StatementArguments = [ref.author.key.data, ref.epoch.sql, ref.seq.sql]
             if allowed {

@@ -25,9 +25,16 @@ public struct PartialReplica: Sendable {
     /// Tickets in whose scope each author wrote, among held ops.
     var touched: [AuthorID: Set<String>] = [:]
     var messageTicket: [String: String] = [:]
-    /// The targets of the erasures held (SPEC.md §1.9), by position: a held op at a target's position with the target's
-    /// hash is held without its body, and takes the target's residue as its effect.
+    /// The targets of the effective erasures held (SPEC.md §1.9), by position: a held op at a target's position with the
+    /// target's hash is held without its body, and takes the target's residue as its effect.
     var erasures: [OpRef: Erasure.Target] = [:]
+    /// The team's founder, pinned out of band (SPEC-roster.md); nil: no team, and every erasure is effective.
+    public let founder: AuthorID?
+    /// The roster changes held (they are in `g`, which every node holds), and the roster they fold to.
+    var rosterChanges: [RosterChange] = []
+    var roster: RosterState?
+    /// Erasures held that the roster does not (yet) make effective: judged again whenever roster changes arrive.
+    public internal(set) var refusedErasures: [OpRef: (stamp: Stamp, erasure: Erasure)] = [:]
     /// Held scopes whose history this replica lacks: sent as `want-scope` in its next request.
     public internal(set) var wanted: Set<ScopeID> = []
     /// A full replica's view of each partial peer (§P.4).
@@ -68,11 +75,14 @@ public struct PartialReplica: Sendable {
         }
     }
 
-    /// A replica that writes as `key` in log `epoch`, holding what `subscription` gives.
-    public init(key: SigningKey, epoch: UInt64 = 1, subscription: Subscription) {
+    /// A replica that writes as `key` in log `epoch`, holding what `subscription` gives, in the team `founder` founded
+    /// (nil: no team; then every erasure is effective, as on a lone node).
+    public init(key: SigningKey, epoch: UInt64 = 1, subscription: Subscription, founder: AuthorID? = nil) {
         self.key = key
         author = key.authorID
         self.epoch = epoch
+        self.founder = founder
+        roster = founder.map { RosterState(founder: $0, changes: []) }
         mine = HeldSet(subscription: subscription, author: key.authorID)
     }
 
@@ -187,8 +197,10 @@ public struct PartialReplica: Sendable {
         var customers: [(ticket: String, customer: String)] = []
         /// Tickets an author wrote in for the first time.
         var touches: [(author: AuthorID, ticket: String)] = []
-        /// Targets of erasures newly held, carried out once the batch's ops are in place.
-        var erasures: [Erasure.Target] = []
+        /// Erasures newly held, judged and carried out once the batch's ops are in place.
+        var erasures: [(stamp: Stamp, erasure: Erasure)] = []
+        /// Whether a roster change was held: refused erasures are judged again.
+        var roster = false
     }
 
     /// Records what a newly held op says about routing: its ticket's queue, customer, messages, and who touched it.
@@ -196,7 +208,12 @@ public struct PartialReplica: Sendable {
         guard let decoded = op.decoded else { return }   // an op held without its body says nothing until erased
         if case let .insert(entity, fields) = decoded, entity.collection == ErasureSchema.collection,
            let erasure = Erasure(fields: fields) {
-            changes.erasures.append(contentsOf: erasure.targets)
+            changes.erasures.append((Stamp(hlc: op.header.hlc, ref: op.header.ref), erasure))
+        }
+        if case let .set(entity, _, _) = decoded, entity.collection == RosterSchema.member,
+           let change = RosterChange(stamp: Stamp(hlc: op.header.hlc, ref: op.header.ref), body: decoded) {
+            rosterChanges.append(change)
+            changes.roster = true
         }
         let name = Scope.name(of: decoded) { messageTicket[$0] }
         guard name.hasPrefix("t/") else { return }
@@ -238,13 +255,27 @@ public struct PartialReplica: Sendable {
         }
     }
 
-    /// Carries out the erasures absorbed (SPEC.md §1.9): a held op at a target's position with the target's hash loses
-    /// its body; one held without its body (it arrived erased) takes the target's residue as its effect now. This pure
-    /// replica has no roster, so every well-formed erasure is effective, as on a node with no team; a node's store
-    /// judges the erasing member's role.
+    /// Judges the erasures absorbed by the roster held (SPEC.md §1.9, "Who may erase": ``RosterState/mayErase(at:reason:onlyMessageInserts:)``,
+    /// as a node's store does) and carries out the effective ones: a held op at a target's position with the target's
+    /// hash loses its body; one held without its body (it arrived erased) takes the target's residue as its effect
+    /// now. A refused erasure is kept and judged again whenever roster changes arrive (the roster ops are in `g`, which
+    /// every replica holds), so the outcome does not depend on the order ops arrive in. An effective erasure is never
+    /// undone.
     mutating func carryOutErasures(_ changes: inout Changes) {
-        while !changes.erasures.isEmpty {
-            let targets = changes.erasures
+        while !changes.erasures.isEmpty || changes.roster {
+            if changes.roster, let founder {
+                roster = RosterState(founder: founder, changes: rosterChanges)
+                changes.erasures += refusedErasures.values.sorted { $0.stamp < $1.stamp }
+                refusedErasures = [:]
+            }
+            changes.roster = false
+            var targets: [Erasure.Target] = []
+            for (stamp, erasure) in changes.erasures {
+                let effective = roster.map { roster in
+                    roster.mayErase(at: stamp, reason: erasure.reason) { erasure.erasesOnlyMessageInserts }
+                } ?? true
+                if effective { targets += erasure.targets } else { refusedErasures[stamp.ref] = (stamp, erasure) }
+            }
             changes.erasures = []
             for target in targets where erasures[target.ref] == nil {
                 erasures[target.ref] = target
