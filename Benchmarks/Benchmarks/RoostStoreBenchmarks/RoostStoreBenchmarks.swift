@@ -164,11 +164,13 @@ let benchmarks: @Sendable () -> Void = {
     // 100-byte milestone; early on the views' B-trees are still filling and a running figure would say more), which
     // the gate watches like every other metric. The 200 iterations take ~6 s, well inside `maxDuration`.
     let peersUpdates = 200_000
+    // Every iteration of the workload is measured: 3 warm-ups and the rest of its 200 transactions.
+    let peersConfiguration = gated(.init(
+        metrics: [.wallClock, .mallocCountTotal, opsPerSecond, bytesPerUpdate],
+        warmupIterations: 3, maxDuration: .seconds(30), maxIterations: peersUpdates / batchOps - 3))
     Benchmark(
         "5a issue 12 workload, local (1000 updates/txn)",
-        configuration: gated(.init(
-            metrics: [.wallClock, .mallocCountTotal, opsPerSecond, bytesPerUpdate],
-            warmupIterations: 3, maxDuration: .seconds(30), maxIterations: peersUpdates / batchOps - 3))
+        configuration: peersConfiguration
     ) { benchmark, run in
         let chunk = run.nextTransaction()
         guard !chunk.isEmpty else { return benchmark.error("the workload ran out") }
@@ -186,9 +188,7 @@ let benchmarks: @Sendable () -> Void = {
 
     Benchmark(
         "5b issue 12 workload, remote (1000-update sealed batches)",
-        configuration: gated(.init(
-            metrics: [.wallClock, .mallocCountTotal, opsPerSecond, bytesPerUpdate],
-            warmupIterations: 3, maxDuration: .seconds(30), maxIterations: peersUpdates / batchOps - 3))
+        configuration: peersConfiguration
     ) { benchmark, run in
         benchmark.startMeasurement()
         let start = nowNanos()
