@@ -6,7 +6,7 @@ A second implementation of format 2's decoding and hashing, written from the spe
 with the Swift one: varints, scope ids, bodies v1 and v2 (decoded to the same values), hashed headers and op
 hashes, scopes trees and inclusion paths (RFC 9162 shape), seal messages, and runs (decoded with session
 dictionaries, headers rebuilt from what the receiver holds, then compared with the resolved headers), and partial
-replication's messages (subscribe, want-scope, have-scope, incomplete-scope, partial-batch; SPEC-partial.md §P.3) both ways and the invalid ones.
+replication's messages (subscribe, want-scope, have-scope, partial-batch; SPEC-partial.md §P.3) both ways and the invalid ones.
 Ed25519 signatures are checked too when PyNaCl is installed. Prints one line per file and exits 1 on a mismatch.
 
 Usage: python3 tools/format2-check.py [vectors-directory]
@@ -305,7 +305,7 @@ def decode_partial_message(kind, data):
             raise ValueError("notCanonical")
         r.end()
         return {"everything": everything == 1, "queues": [q.decode() for q in queues]}
-    if kind in ("want-scope", "have-scope", "incomplete-scope"):
+    if kind in ("want-scope", "have-scope"):
         count = r.varint()
         if not 1 <= count <= 1024:
             raise ValueError("notCanonical")
@@ -339,7 +339,7 @@ def check_partial_messages(d, fail):
         if m["type"] == "subscribe":
             if got != {"everything": m["everything"], "queues": sorted(m["queues"], key=str.encode)}:
                 fail(f"{m['name']}: decodes to {got}")
-        elif m["type"] in ("want-scope", "have-scope", "incomplete-scope"):
+        elif m["type"] in ("want-scope", "have-scope"):
             if got != sorted(b2(n.encode(), 16) for n in m["scopes"]):
                 fail(f"{m['name']}: scopes")
         else:

@@ -233,11 +233,11 @@ import Testing
         }
     }
 
-    @Test("partial.json: subscribe, want-scope, have-scope, incomplete-scope and partial-batch both ways; the batch verifies and gives the node p1 and u1")
+    @Test("partial.json: subscribe, want-scope, have-scope and partial-batch both ways; the batch verifies and gives the node p1 and u1")
     func partialMessages() throws {
         let file = try V.load("partial.json")
         let messages = try V.objects(file["messages"])
-        #expect(messages.count == 6)
+        #expect(messages.count == 5)
         for entry in messages {
             let name = try V.string(entry["name"]), bytes = try V.bytes(entry["hex"])
             switch try V.string(entry["type"]) {
@@ -254,10 +254,6 @@ import Testing
                 let scopes = Set(try #require(entry["scopes"] as? [String]).map(V.scope))
                 #expect(PartialWire.encode(haveScopes: scopes) == bytes, "\(name): encodes")
                 #expect(try PartialWire.decodeHaveScopes(bytes) == scopes, "\(name): decodes")
-            case "incomplete-scope":
-                let scopes = Set(try #require(entry["scopes"] as? [String]).map(V.scope))
-                #expect(PartialWire.encode(incompleteScopes: scopes) == bytes, "\(name): encodes")
-                #expect(try PartialWire.decodeIncompleteScopes(bytes) == scopes, "\(name): decodes")
             default:
                 var decoder = RunDictionary()
                 let batch = try PartialWire.decodeBatch(bytes, dictionary: &decoder)
@@ -281,7 +277,6 @@ import Testing
                 case "subscribe": _ = try PartialWire.decodeSubscription(bytes)
                 case "want-scope": _ = try PartialWire.decodeWantScopes(bytes)
                 case "have-scope": _ = try PartialWire.decodeHaveScopes(bytes)
-                case "incomplete-scope": _ = try PartialWire.decodeIncompleteScopes(bytes)
                 default: _ = try PartialWire.decodeBatch(bytes, dictionary: &dictionary)
                 }
                 Issue.record("\(name): accepted, expected \(expected)")

@@ -327,8 +327,6 @@ enum FormatV2Vectors {
              "hex": hex(PartialWire.encode(wantScopes: [scope("t/p1"), scope("c/u1")]))],
             ["name": "have-scope t/p1 and c/u1 (received whole from another hub)", "type": "have-scope", "scopes": ["c/u1", "t/p1"],
              "hex": hex(PartialWire.encode(haveScopes: [scope("t/p1"), scope("c/u1")]))],
-            ["name": "incomplete-scope t/p1 (held from a hub behind this node, still wanted)", "type": "incomplete-scope",
-             "scopes": ["t/p1"], "hex": hex(PartialWire.encode(incompleteScopes: [scope("t/p1")]))],
             ["name": "partial-batch: a hub's first batch for a node subscribed to paris", "type": "partial-batch",
              "backfill": scenario.batch.backfill.sorted().map { hex($0.bytes) }, "complete": scenario.batch.complete,
              "covered": scenario.batch.covered.map { ["author": hex($0.key.author.key), "epoch": String($0.key.epoch), "seq": String($0.value)] },
@@ -351,7 +349,6 @@ enum FormatV2Vectors {
             ["name": "want-scope: no scope", "type": "want-scope", "hex": hex(emptyWant.bytes), "error": "notCanonical"],
             ["name": "want-scope: a scope twice", "type": "want-scope", "hex": hex(twice.bytes), "error": "notCanonical"],
             ["name": "have-scope: no scope", "type": "have-scope", "hex": hex(emptyWant.bytes), "error": "notCanonical"],
-            ["name": "incomplete-scope: a scope twice", "type": "incomplete-scope", "hex": hex(twice.bytes), "error": "notCanonical"],
             ["name": "partial-batch: covered seq 0", "type": "partial-batch", "hex": hex(zeroSeq.bytes), "error": "notCanonical"],
             ["name": "partial-batch: complete with no scope sent whole", "type": "partial-batch", "hex": "0101000000", "error": "notCanonical"],
         ]

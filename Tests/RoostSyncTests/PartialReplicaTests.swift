@@ -148,30 +148,6 @@ import Testing
         #expect(paris.wanted.isEmpty && paris.heldOps.count == 4)
     }
 
-    @Test("a node holding a ticket from one hub's incomplete send says so, and another hub behind it does not send its own")
-    func aSecondIncompleteSendIsSkipped() throws {
-        var (a, b, paris) = Self.twoHubsAndParis()
-        var c = PartialReplica(key: Self.key(5), subscription: .full)
-        c.subscribe(peer: paris.author, paris.subscription)
-        try c.write([.set(entity: EntityRef("sla-policy", "default"), field: "first_reply_min", value: .int(30))], at: Self.hlc(1))
-        Self.pull(&paris, from: &c)                        // paris's vector has c's log; a and b, cut off from c, do not
-        try a.write(Self.ticket("k", queue: "paris", customer: "u1"), at: Self.hlc(2))
-        Self.pull(&b, from: &a)
-        Self.pull(&paris, from: &a)                        // k, incomplete: a is behind paris's vector
-        #expect(paris.heldTickets == ["k"] && paris.wanted.contains(Self.t("k")))
-        let request = paris.request(to: b.author)
-        #expect(request.incomplete == [Self.t("k"), OpCryptoV2.scopeID("c/u1")] && request.want.isSuperset(of: request.incomplete))
-        let second = b.answer(request, from: paris.author)
-        #expect(second.backfill.isEmpty && second.opCount == 0, "b, behind too, sends nothing paris holds already")
-        paris.receive(second, from: b.author, fromFull: true)
-        Self.pull(&b, from: &c)                            // b catches up with c: now ahead of paris's vector
-        let complete = b.answer(paris.request(to: b.author), from: paris.author)
-        #expect(complete.complete && complete.backfill.contains(Self.t("k")), "ahead, b sends k complete")
-        paris.receive(complete, from: b.author, fromFull: true)
-        #expect(paris.wanted.isEmpty && paris.request(to: a.author).incomplete.isEmpty)
-        #expect(paris.heldOps.count == 3 + 1, "k's three ops and c's policy (g)")
-    }
-
     @Test("a lost batch's whole tickets are sent again: the next request acknowledges only what arrived")
     func lostWholeScopesAreSentAgain() throws {
         var (hub, paris) = Self.hubAndAgent(queues: ["paris"])

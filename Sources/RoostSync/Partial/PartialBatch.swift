@@ -13,18 +13,13 @@ public struct PartialRequest: Sendable {
     /// Scopes the receiver got whole from another full peer since this sender's last batch (`have-scope`): the
     /// sender need not send them whole too.
     public var have: Set<ScopeID>
-    /// Scopes of `want` the receiver already holds from a whole send marked incomplete (`incomplete-scope`): a sender
-    /// that could send them only incomplete too need not send them (SPEC-partial.md §P.4).
-    public var incomplete: Set<ScopeID>
 
     /// Creates a request.
-    public init(vector: [LogID: UInt64], want: Set<ScopeID>, ack: UInt64 = 0, have: Set<ScopeID> = [],
-                incomplete: Set<ScopeID> = []) {
+    public init(vector: [LogID: UInt64], want: Set<ScopeID>, ack: UInt64 = 0, have: Set<ScopeID> = []) {
         self.vector = vector
         self.want = want
         self.ack = ack
         self.have = have
-        self.incomplete = incomplete
     }
 }
 

@@ -21,19 +21,14 @@ extension PartialReplica {
         }
         carryOutErasures(&changes)
         if fromFull {
-            if batch.complete { wanted.subtract(batch.backfill); heldIncomplete.subtract(batch.backfill) }
+            if batch.complete { wanted.subtract(batch.backfill) }
             for (log, seq) in batch.covered where log != ownLog && !isFull && seq > vector[log] ?? 0 { vector[log] = seq }
         }
         if isFull { for log in batch.runs.map({ LogID(author: $0.author, epoch: $0.epoch) }) { vector[log] = logs[log]?.contiguousTop } }
         settle(changes, offered: isFull ? [] : batch.backfill)
         guard fromFull && !isFull else { return }
         // Scopes sent whole but incomplete (the sender was behind this node's vector) are held and still wanted.
-        if !batch.complete {
-            for scope in batch.backfill.sorted() where mine.scopes.contains(scope) {
-                wanted.insert(scope)
-                heldIncomplete.insert(scope)
-            }
-        }
+        if !batch.complete { for scope in batch.backfill.sorted() where mine.scopes.contains(scope) { wanted.insert(scope) } }
         noteWholeReceipts(batch.complete ? batch.backfill : [], from: sender)
     }
 

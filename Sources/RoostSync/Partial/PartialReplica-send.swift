@@ -44,9 +44,7 @@ extension PartialReplica {
         // wanting them, so that a ticket entering its queues reaches it during a partition that put its two hubs on
         // different sides; once ahead, the replica sends them again, complete.
         let ahead = request.vector.allSatisfy { log, seq in log.author == peer || (logs[log]?.contiguousTop ?? 0) >= seq }
-        // Behind, a scope the peer already holds from another replica's incomplete send is not sent incomplete again.
-        let owedWhole = ahead ? request.want.union(view.backfill)
-            : request.want.union(view.backfill).subtracting(view.provisional).subtracting(request.incomplete)
+        let owedWhole = ahead ? request.want.union(view.backfill) : request.want.union(view.backfill).subtracting(view.provisional)
         var perLog: [LogID: Set<UInt64>] = [:], covered: [LogID: UInt64] = [:]
         // Scopes sent whole (listed) or once more (a scope the peer left, not listed: the peer may have let its vector
         // pass the op that moved the ticket out while it did not hold the ticket, then been sent the ticket whole by a

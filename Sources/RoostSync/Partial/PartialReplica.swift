@@ -37,8 +37,6 @@ public struct PartialReplica: Sendable {
     public internal(set) var refusedErasures: [OpRef: (stamp: Stamp, erasure: Erasure)] = [:]
     /// Held scopes whose history this replica lacks: sent as `want-scope` in its next request.
     public internal(set) var wanted: Set<ScopeID> = []
-    /// Wanted scopes held from a whole send marked incomplete: sent as `incomplete-scope` too.
-    var heldIncomplete: Set<ScopeID> = []
     /// A full replica's view of each partial peer (§P.4).
     var views: [AuthorID: PeerView] = [:]
     /// The number of the last batch applied from each peer.
@@ -106,11 +104,7 @@ public struct PartialReplica: Sendable {
             guard receipt.number > since, have.count < PartialWire.maxWantScopes else { break }
             if receipt.from != peer && mine.scopes.contains(receipt.scope) { have.insert(receipt.scope) }
         }
-        var incomplete: Set<ScopeID> = []
-        for scope in heldIncomplete.sorted() where wanted.contains(scope) && incomplete.count < PartialWire.maxWantScopes {
-            incomplete.insert(scope)
-        }
-        return PartialRequest(vector: vector, want: wanted, ack: lastBatch[peer] ?? 0, have: have, incomplete: incomplete)
+        return PartialRequest(vector: vector, want: wanted, ack: lastBatch[peer] ?? 0, have: have)
     }
 
     /// Every held op's position and hash.
@@ -350,7 +344,6 @@ public struct PartialReplica: Sendable {
     private mutating func drop(_ scopes: Set<ScopeID>) {
         for scope in scopes.sorted() {
             wanted.remove(scope)
-            heldIncomplete.remove(scope)
             for log in Array(logs.keys) where log != ownLog {
                 for op in logs[log]!.drop(scope) {
                     counters.dropped += 1

@@ -48,7 +48,7 @@ public enum PartialWire {
         }
     }
 
-    // MARK: want-scope, have-scope and incomplete-scope
+    // MARK: want-scope and have-scope
 
     /// A `want-scope` payload: `varint count` (1…1,024) ‖ `scope id × count` (sorted, unique).
     public static func encode(wantScopes scopes: Set<ScopeID>) -> [UInt8] { encodeScopeList(scopes, message: "want-scope") }
@@ -65,17 +65,6 @@ public enum PartialWire {
     /// Decodes a `have-scope` payload.
     public static func decodeHaveScopes(_ bytes: [UInt8]) throws(ByteDecodingError) -> Set<ScopeID> {
         try decodeScopeList(bytes, message: "have-scope")
-    }
-
-    /// An `incomplete-scope` payload, laid out as `want-scope`'s: scopes the sender wants and holds from a whole send
-    /// marked incomplete (SPEC-partial.md §P.3).
-    public static func encode(incompleteScopes scopes: Set<ScopeID>) -> [UInt8] {
-        encodeScopeList(scopes, message: "incomplete-scope")
-    }
-
-    /// Decodes an `incomplete-scope` payload.
-    public static func decodeIncompleteScopes(_ bytes: [UInt8]) throws(ByteDecodingError) -> Set<ScopeID> {
-        try decodeScopeList(bytes, message: "incomplete-scope")
     }
 
     private static func encodeScopeList(_ scopes: Set<ScopeID>, message: String) -> [UInt8] {
