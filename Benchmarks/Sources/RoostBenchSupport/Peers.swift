@@ -63,6 +63,18 @@ public enum PeersBench {
         }
     }
 
+    /// The ops of `log` after `seq`, as the sealed batches a peer sends (one per transaction).
+    static func sealedBatches(_ source: OpStore, log: LogID, after seq: UInt64) throws -> [OpBatch] {
+        var batches: [OpBatch] = []
+        var seq = seq
+        while true {
+            let batch = try source.batch(after: VersionVector([log: seq]), limit: transactionUpdates)
+            guard let last = batch.ops.last else { return batches }
+            seq = last.header.seq
+            batches.append(batch)
+        }
+    }
+
     /// Bytes of the database as its connections see it (pages in the WAL included), without a checkpoint.
     static func logicalBytes(_ store: OpStore) throws -> Int {
         try store.writer.read { db in
@@ -113,14 +125,7 @@ public enum PeersBench {
         _ = try replica.apply(source.batch(after: VersionVector(), limit: Int(setupOps)), clock: SystemClock())
         let before = try fileBytes(replica)
         // The batches are read from the source before the clock starts: only the replica's work is timed.
-        var batches: [OpBatch] = []
-        var seq = setupOps
-        while true {
-            let batch = try source.batch(after: VersionVector([log: seq]), limit: transactionUpdates)
-            guard let last = batch.ops.last else { break }
-            seq = last.header.seq
-            batches.append(batch)
-        }
+        let batches = try sealedBatches(source, log: log, after: setupOps)
         var elapsed: UInt64 = 0
         var applied = 0
         for batch in batches {
@@ -203,15 +208,7 @@ public final class PeersRemoteRun: @unchecked Sendable {
         replica = try OpStore(path: directory.path("replica.sqlite"))
         _ = try replica.apply(source.store.batch(after: VersionVector(), limit: Int(setupOps)), clock: SystemClock())
         baseBytes = try PeersBench.logicalBytes(replica)
-        var batches: [OpBatch] = []
-        var seq = setupOps
-        while true {
-            let batch = try source.store.batch(after: VersionVector([source.author.log: seq]), limit: PeersBench.transactionUpdates)
-            guard let last = batch.ops.last else { break }
-            seq = last.header.seq
-            batches.append(batch)
-        }
-        self.batches = batches
+        batches = try PeersBench.sealedBatches(source.store, log: source.author.log, after: setupOps)
     }
 
     /// How many batches the workload makes.
