@@ -278,7 +278,6 @@ struct PartialMesh {
         let id = String(format: "%016llx%016llx", rng.next(), rng.next())
         write([Erasure(reason: "gdpr", customer: customer, targets: Array(targets)).body(id: id)], on: .partial(index))
         refused.insert(OpRef(author: partials[index].author, epoch: partials[index].epoch, seq: partials[index].vector[partials[index].ownLog]!))
-        figures.refusedErasures += 1
     }
 
     /// A partial node swaps one of its queues for another.
@@ -433,6 +432,7 @@ struct PartialMesh {
         figures.bytes = written.values.reduce(0) { $0 + $1.size }
         figures.routingShare = Double(written.values.reduce(0) { $0 + ($1.routing ? $1.size : 0) }) / Double(figures.bytes)
         figures.erasedOps = erased.count
+        figures.refusedErasures = refused.count
         for (index, hub) in hubs.enumerated() {
             let held = hub.heldOps
             if Set(held.keys) != all { figures.mismatches.append("hub \(index): holds \(held.count) of \(all.count) ops") }

@@ -31,14 +31,14 @@ public enum PeersBench {
     /// (`updates` updates to `tickets` tickets, 80% sets of one of four fields to a 30-character string, 20% adds of
     /// one of 16 tags, keys from a fixed-seed generator), not its bytes: the generator is SplitMix64, not Python's.
     public static func makeWorkload(updates: Int, tickets: Int = 10_000, seed: UInt64 = 12) -> [[Substring]] {
-        var rng = SplitMix64(seed: seed)
+        var rng = SplitMix64(seed: seed)   // RoostCore's
         return (0..<updates).map { _ in
-            let k = Substring(String(rng.below(tickets)))
-            if rng.below(10) < 8 {
+            let k = Substring(String(Int.random(in: 0..<tickets, using: &rng)))
+            if Int.random(in: 0..<10, using: &rng) < 8 {
                 let value = String(rng.next() >> 4, radix: 16) + String(rng.next() >> 4, radix: 16)
-                return ["s", k, Substring(fields[rng.below(fields.count)]), Substring(value.prefix(30))]
+                return ["s", k, Substring(fields.randomElement(using: &rng)!), Substring(value.prefix(30))]
             }
-            return ["t", k, Substring(tags[rng.below(tags.count)])]
+            return ["t", k, Substring(tags.randomElement(using: &rng)!)]
         }
     }
 
@@ -227,19 +227,4 @@ public final class PeersRemoteRun: @unchecked Sendable {
     public func bytesPerUpdate() throws -> Double {
         Double(try PeersBench.logicalBytes(replica) - baseBytes) / Double(max(1, applied))
     }
-}
-
-/// SplitMix64 (Steele, Lea and Flood): a small fixed-seed generator, the same sequence on every machine.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// A value in `0..<bound`.
-    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
 }
