@@ -76,9 +76,12 @@ import Testing
                 DROP TABLE op_row;
                 DROP TABLE op_check;
                 DROP TABLE log;
+                DROP TABLE seal_v2;
+                DROP TABLE scope;
                 ALTER TABLE op_old RENAME TO op;
                 CREATE INDEX op_bodyless ON op (author, epoch, seq) WHERE body IS NULL;
-                DELETE FROM grdb_migrations WHERE identifier IN ('v14-compact-op', 'v15-compact-op-2', 'v16-views-log-numbers', 'v18-op-bodyless');
+                DELETE FROM grdb_migrations WHERE identifier IN ('v14-compact-op', 'v15-compact-op-2', 'v16-views-log-numbers', 'v18-op-bodyless',
+                    'v19-format-2-logs');
                 PRAGMA foreign_keys = ON;
                 """)
         }

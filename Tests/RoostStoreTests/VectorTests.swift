@@ -647,6 +647,9 @@ enum VectorKit {
         case .conflictingUnsealed: ("conflictingUnsealed", "")
         case .notMember: ("notMember", "")
         case .revoked: ("revoked", "")
+        case let .formatMismatch(held, sent): ("formatMismatch", "held=\(held) sent=\(sent)")
+        case .scopePrevMismatch: ("scopePrevMismatch", "")
+        case let .badScopes(seq): ("badScopes", "seq=\(seq)")
         }
     }
 

@@ -140,6 +140,42 @@ public enum PeersBench {
                       peakRSSKiB: peakRSSKiB())
     }
 
+    /// Remote phase in format 2 (DESIGN-format-2.md F2.9, step (a)): the local phase's log written again as a format 2
+    /// log (same key, bodies, stamps and transactions: each op with its scope and scope prev, each transaction sealed
+    /// with its scopes root), applied to a fresh replica as sealed format 2 batches, every link, body and seal checked.
+    /// The conversion runs before the clock starts; the replica's state must equal the source's.
+    public static func remoteV2(workload: String, directory: String) throws -> Result {
+        let lines = try read(workload)
+        let source = try OpStore(path: directory + "/source.sqlite")
+        let key = try SigningKey(seed: [UInt8](try Data(contentsOf: URL(fileURLWithPath: directory + "/source.key"))))
+        let log = LogID(author: key.authorID, epoch: 1)
+        let setupOps = tickets(in: lines).count
+        var writer = Format2LogWriter(key: key, epoch: 1)
+        let batches = try sealedBatches(source, log: log, after: 0).map { batch in
+            let bodies = try batch.ops.map { op in try OpBody.decode(kind: op.header.kind, bytes: op.body ?? []) }
+            return writer.batch(bodies) { batch.ops[$0].header.hlc }
+        }
+        let replica = try OpStore(path: directory + "/replica-v2.sqlite")
+        var setUp = 0, index = 0
+        while setUp < setupOps {
+            setUp += try replica.apply(v2: batches[index], clock: SystemClock()).applied
+            index += 1
+        }
+        let before = try fileBytes(replica)
+        var elapsed: UInt64 = 0
+        var applied = 0
+        for batch in batches[index...] {
+            let began = nowNanos()
+            applied += try replica.apply(v2: batch, clock: SystemClock()).applied
+            elapsed += nowNanos() - began
+        }
+        precondition(applied == lines.count, "applied \(applied) of \(lines.count) updates")
+        let same = try replica.stateHash() == source.stateHash()
+        precondition(same, "the replica's state differs from the source's")
+        return Result(updates: applied, seconds: Double(elapsed) / 1e9, bytes: try fileBytes(replica) - before,
+                      peakRSSKiB: peakRSSKiB())
+    }
+
     /// This process's peak resident set size, in KiB.
     public static func peakRSSKiB() -> Int {
         var usage = rusage()

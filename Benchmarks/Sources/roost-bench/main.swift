@@ -274,9 +274,11 @@ if only.contains("peers") {
         fatalError("--only peers needs --peers-workload FILE and --peers-dir DIR (tools/bench-peers.sh passes them)")
     }
     let phase = options["peers-phase"] ?? "local"
-    let result = phase == "remote"
-        ? try PeersBench.remote(workload: workload, directory: directory)
-        : try PeersBench.local(workload: workload, directory: directory)
+    let result = switch phase {
+    case "remote": try PeersBench.remote(workload: workload, directory: directory)
+    case "remote-v2": try PeersBench.remoteV2(workload: workload, directory: directory)
+    default: try PeersBench.local(workload: workload, directory: directory)
+    }
     print("PEERS engine=roost phase=\(phase) updates=\(result.updates) seconds=\(result.seconds) bytes=\(result.bytes) "
           + "peak_rss_kib=\(result.peakRSSKiB)")
 }

@@ -55,13 +55,14 @@ enum ErasureLedger {
         try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM erasure_target)")) ?? false
     }
 
-    /// Stores an op that an effective erasure names: header only, the erasure recorded, the residue merged.
-    static func storeErased(_ header: OpHeader, hash: Bytes32, logRow: Int64, residue: OpBody, erasedHLC: UInt64,
+    /// Records an op that an effective erasure names, which the caller has just stored as a header only: the erasure
+    /// recorded, the residue merged.
+    static func storeErased(_ stamp: Stamp, residue: OpBody, erasedHLC: UInt64,
                             dirty: inout DeskProjection.Dirty, db: Database) throws {
-        try OpStore.insert(header, hash: hash, stored: nil, logRow: logRow, db)
+        let ref = stamp.ref
         try db.execute(sql: "INSERT OR IGNORE INTO op_erasure (author, epoch, seq, erased_hlc) VALUES (?, ?, ?, ?)",
-                       arguments: [header.author.key.data, header.epoch.sql, header.seq.sql, erasedHLC.sql])
-        try mergeResidue(residue, stamp: Stamp(hlc: header.hlc, ref: header.ref), dirty: &dirty, db: db)
+                       arguments: [ref.author.key.data, ref.epoch.sql, ref.seq.sql, erasedHLC.sql])
+        try mergeResidue(residue, stamp: stamp, dirty: &dirty, db: db)
         dirty.erased += 1
     }
 

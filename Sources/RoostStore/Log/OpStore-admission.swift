@@ -89,7 +89,7 @@ extension OpStore {
         var extra: [RosterChange] = []
         for plan in plans {
             for op in plan.new {
-                if let decoded = op.decoded, let change = RosterChange(stamp: Stamp(hlc: op.header.hlc, ref: op.header.ref), body: decoded) {
+                if let decoded = op.decoded, let change = RosterChange(stamp: op.stamp, body: decoded) {
                     extra.append(change)
                 }
             }
@@ -99,10 +99,10 @@ extension OpStore {
         guard let roster = folded else { return }
         for plan in plans {
             for op in plan.new {
-                switch roster.admission(of: op.header.ref) {
+                switch roster.admission(of: op.ref) {
                 case .member: continue
-                case .notMember: throw StoreError.rejected(op: op.header.ref, reason: .notMember)
-                case .revoked: throw StoreError.rejected(op: op.header.ref, reason: .revoked)
+                case .notMember: throw StoreError.rejected(op: op.ref, reason: .notMember)
+                case .revoked: throw StoreError.rejected(op: op.ref, reason: .revoked)
                 }
             }
         }
@@ -175,11 +175,15 @@ extension OpStore {
             removed += db.changesCount
             try db.execute(sql: "DELETE FROM op_check WHERE log = (SELECT id FROM log WHERE author = ? AND epoch = ?) AND seq > ?",
                            arguments: args)
+            try db.execute(sql: "DELETE FROM seal_v2 WHERE log = (SELECT id FROM log WHERE author = ? AND epoch = ?) AND seq > ?",
+                           arguments: args)
             if keep == 0 {
                 try db.execute(sql: "DELETE FROM log_head WHERE author = ? AND epoch = ?", arguments: [log.author.key.data, log.epoch.sql])
             } else if let hash = try opHash(log, seq: keep, db) {
-                let sealed = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM seal WHERE author = ? AND epoch = ?",
-                                                arguments: [log.author.key.data, log.epoch.sql]) ?? 0
+                let sealed = try Int64.fetchOne(db, sql: """
+                    SELECT max(seq) FROM (SELECT seq FROM seal WHERE author = ?1 AND epoch = ?2
+                        UNION ALL SELECT s.seq FROM seal_v2 s JOIN log l ON l.id = s.log WHERE l.author = ?1 AND l.epoch = ?2)
+                    """, arguments: [log.author.key.data, log.epoch.sql]) ?? 0
                 try setHead(log, seq: keep, hash: hash, sealed: UInt64(sealed), db)
             }
         }

@@ -28,13 +28,25 @@ extension OpStore {
     /// then nothing of any batch is applied.
     public func apply(_ batches: [OpBatch], clock: any WallClock) throws(StoreError) -> [Result<ApplyReport, StoreError>] {
         let drift = maxClockDriftMillis
-        let wall = clock.nowMillis()
         let cache = rosterCache
+        return try applyChecked(batches.count, clock: clock) { index, wall, db in
+            try Self.check(batches[index], wall: wall, drift: drift, cache: cache, db)
+        }
+    }
+
+    /// The transaction of ``apply(_:clock:)`` for `count` batches, each checked by `check` (which writes nothing but a
+    /// fork's evidence) and then merged; shared by format 1 and format 2 batches (OpStore-applyV2.swift).
+    func applyChecked(
+        _ count: Int, clock: any WallClock,
+        check: (Int, UInt64, Database) throws -> Result<[LogPlan], StoreError>
+    ) throws(StoreError) -> [Result<ApplyReport, StoreError>] {
+        let drift = maxClockDriftMillis
+        let wall = clock.nowMillis()
         let results: [Result<ApplyReport, StoreError>]
         do {
             results = try write { db in
-                try batches.map { batch -> Result<ApplyReport, StoreError> in
-                    switch try Self.check(batch, wall: wall, drift: drift, cache: cache, db) {
+                try (0..<count).map { index -> Result<ApplyReport, StoreError> in
+                    switch try check(index, wall, db) {
                     case let .failure(refusal): return .failure(refusal)
                     case let .success(plans): return .success(try Self.merge(plans, wall: wall, drift: drift, db))
                     }
@@ -86,26 +98,30 @@ extension OpStore {
                 report.duplicateLogs.insert(plan.log)
             }
             let logRow = plan.new.isEmpty ? 0 : try Self.logRowID(plan.log, db)
+            if plan.version == 2, !plan.new.isEmpty { try Self.setVersion2(logRow: logRow, db) }
+            var scopes = ScopeRows()
             for op in plan.new {
-                if erasing, let named = try ErasureLedger.effectiveResidue(of: op.header.ref, hash: op.hash, db: db) {
-                    try ErasureLedger.storeErased(op.header, hash: op.hash, logRow: logRow, residue: named.residue,
-                                                  erasedHLC: named.erasedHLC, dirty: &dirty, db: db)
+                let scope = try op.scope.map { try scopes.row($0, db) }
+                if erasing, let named = try ErasureLedger.effectiveResidue(of: op.ref, hash: op.hash, db: db) {
+                    try Self.insert(op, stored: nil, logRow: logRow, scope: scope, db)
+                    try ErasureLedger.storeErased(op.stamp, residue: named.residue, erasedHLC: named.erasedHLC,
+                                                  dirty: &dirty, db: db)
                     report.withheld += op.body == nil ? 1 : 0
                 } else if op.body != nil, let decoded = op.decoded {
-                    try Self.insert(op.header, hash: op.hash, stored: StoredBody.encode(decoded), logRow: logRow, db)
-                    try Materializer.apply(decoded, stamp: Stamp(hlc: op.header.hlc, ref: op.header.ref), log: logRow,
-                                           dirty: &dirty, db: db)
+                    try Self.insert(op, stored: StoredBody.encode(decoded), logRow: logRow, scope: scope, db)
+                    try Materializer.apply(decoded, stamp: op.stamp, log: logRow, dirty: &dirty, db: db)
                 } else {
                     // Withheld: stored as a header; an erasure naming it gives it its effect when it arrives.
-                    try Self.insert(op.header, hash: op.hash, stored: nil, logRow: logRow, db)
+                    try Self.insert(op, stored: nil, logRow: logRow, scope: scope, db)
                     report.withheld += 1
                 }
                 // Checked by the plan with the same wall time and drift: cannot fail here.
-                try hybrid.observe(op.header.hlc, wallMillis: wall)
+                try hybrid.observe(op.hlc, wallMillis: wall)
             }
             for seal in plan.seals { try Self.insert(seal, db) }
+            for seal in plan.sealsV2 { try Self.insert(seal, logRow: logRow, db) }
             if let last = plan.new.last {
-                try Self.setHead(plan.log, seq: last.header.seq, hash: last.hash, sealed: plan.sealed, db)
+                try Self.setHead(plan.log, seq: last.ref.seq, hash: last.hash, sealed: plan.sealed, db)
                 report.applied += plan.new.count
             } else if let head = plan.head, plan.sealed > head.sealed {
                 try Self.setHead(plan.log, seq: head.seq, hash: head.hash, sealed: plan.sealed, db)
@@ -124,12 +140,34 @@ extension OpStore {
 
     // MARK: planning (reads only)
 
+    /// An op whose checks passed, of either format: what merging it needs.
     struct VerifiedOp {
-        var header: OpHeader
+        var ref: OpRef
+        var hlc: HLC
+        var kind: OpKind
+        /// The length and hash of the body as its header commits to them (format 1 bytes, or body v2).
+        var bodyLength: UInt32
+        var bodyHash: Bytes32
         var hash: Bytes32
         /// Nil when the sender sent the header alone (it erased the body).
         var body: [UInt8]?
         var decoded: OpBody?
+        /// The op's scope (format 2 only).
+        var scope: ScopeID?
+
+        var stamp: Stamp { Stamp(hlc: hlc, ref: ref) }
+
+        init(header: OpHeader, hash: Bytes32, body: [UInt8]?, decoded: OpBody?) {
+            self.ref = header.ref; self.hlc = header.hlc; self.kind = header.kind
+            self.bodyLength = header.bodyLength; self.bodyHash = header.bodyHash
+            self.hash = hash; self.body = body; self.decoded = decoded; self.scope = nil
+        }
+
+        init(header: OpHeaderV2, hash: Bytes32, body: [UInt8]?, decoded: OpBody?) {
+            self.ref = header.ref; self.hlc = header.hlc; self.kind = header.kind
+            self.bodyLength = header.bodyLength; self.bodyHash = header.bodyHash
+            self.hash = hash; self.body = body; self.decoded = decoded; self.scope = header.scope
+        }
     }
 
     struct LogPlan {
@@ -139,6 +177,9 @@ extension OpStore {
         var seals: [Seal]
         var sealed: UInt64
         var duplicates: Int
+        /// The log's format (SPEC-format-2.md §2.4: a log never mixes them), and its format 2 seals.
+        var version = 1
+        var sealsV2: [SealV2] = []
     }
 
     struct ForkFound: Error {
@@ -166,6 +207,9 @@ extension OpStore {
         let first = ops[0].header.seq
         func reject(_ seq: UInt64, _ reason: RejectReason) -> StoreError {
             .rejected(op: OpRef(author: log.author, epoch: log.epoch, seq: seq), reason: reason)
+        }
+        if have > 0, let logRow = try existingLogRow(log, db), try logVersion(logRow: logRow, db) == 2 {
+            throw reject(first, .formatMismatch(held: 2, sent: 1))
         }
         var prevHash: Bytes32
         if first == 1 {
@@ -258,7 +302,7 @@ extension OpStore {
 
         let sealed = max(head?.sealed ?? 0, batchSealed)
         if last > sealed { throw reject(sealed + 1, .unsealed(sealed: sealed)) }
-        let new = verified.filter { $0.header.seq > have }
+        let new = verified.filter { $0.ref.seq > have }
         let newSeals = validSeals.filter { $0.seq > have }
         return LogPlan(log: log, head: head, new: new, seals: newSeals, sealed: sealed,
                        duplicates: ops.count - new.count)

@@ -298,22 +298,29 @@ public final class OpStore: Sendable {
     /// recomputed instead of stored): `stored` is the body as ``StoredBody`` stores it, nil for an op held without its
     /// body; `hash` is stored only with such an op, and in `op_check` for every ``StoreLimits/opCheckInterval``-th op.
     static func insert(_ header: OpHeader, hash: Bytes32, stored: [UInt8]?, logRow: Int64, _ db: Database) throws {
-        var statement = try FastStatement(db, "INSERT INTO op_row (log, seq, hlc, kind, body) VALUES (?, ?, ?, ?, ?)")
+        try insert(VerifiedOp(header: header, hash: hash, body: nil, decoded: nil), stored: stored, logRow: logRow, scope: nil, db)
+    }
+
+    /// Stores a checked op of either format: its row (with its scope's number, format 2), what an op without its body
+    /// keeps, and its hash in `op_check` when it is a checkpoint — every format 2 op is one (F2.9 point 3).
+    static func insert(_ op: VerifiedOp, stored: [UInt8]?, logRow: Int64, scope: Int64?, _ db: Database) throws {
+        var statement = try FastStatement(db, "INSERT INTO op_row (log, seq, hlc, kind, body, scope) VALUES (?, ?, ?, ?, ?, ?)")
         statement.bind(logRow)
-        statement.bind(header.seq)
-        statement.bind(header.hlc.rawValue)
-        statement.bind(Int64(header.kind.rawValue))
+        statement.bind(op.ref.seq)
+        statement.bind(op.hlc.rawValue)
+        statement.bind(Int64(op.kind.rawValue))
         if let stored { statement.bind(stored) } else { statement.bindNull() }
+        if let scope { statement.bind(scope) } else { statement.bindNull() }
         try statement.run()
         if stored == nil {
-            try insertBodyless(logRow: logRow, seq: header.seq, bodyLength: Int(header.bodyLength), bodyHash: header.bodyHash,
-                               hash: hash, db)
+            try insertBodyless(logRow: logRow, seq: op.ref.seq, bodyLength: Int(op.bodyLength), bodyHash: op.bodyHash,
+                               hash: op.hash, db)
         }
-        if header.seq % StoreLimits.opCheckInterval == 0 {
+        if scope != nil || op.ref.seq % StoreLimits.opCheckInterval == 0 {
             var check = try FastStatement(db, "INSERT OR REPLACE INTO op_check (log, seq, hash) VALUES (?, ?, ?)")
             check.bind(logRow)
-            check.bind(header.seq)
-            check.bind(hash)
+            check.bind(op.ref.seq)
+            check.bind(op.hash)
             try check.run()
         }
     }

@@ -245,8 +245,46 @@ enum Schema {
                 \(opViewSQL)
                 """)
         }
+        // Format 2 logs (Protocol/DESIGN-format-2.md F2.9, step (a)): a log's version, fixed by its first op; the scope of
+        // each format 2 op (NULL in format 1 rows: one record-header byte); the scopes by number; the format 2 seals. Every
+        // format 2 op keeps its hash in `op_check` (F2.9: its `scope_prev` cannot be recomputed from a nearby kept hash).
+        migrator.registerMigration("v19-format-2-logs") { db in try db.execute(sql: format2LogsSQL) }
         return migrator
     }
+
+    /// What v19 adds for format 2 logs (Protocol/DESIGN-format-2.md F2.9). A format 1 log's rows and readers are as
+    /// before; a format 2 log's rows carry their scope, and `op_check` holds the hash of every one of its ops (a format 2
+    /// op's hash needs the hash of the previous op of its scope, which may lie anywhere before it: F2.9 point 3).
+    static let format2LogsSQL = """
+        ALTER TABLE log ADD COLUMN version INTEGER NOT NULL DEFAULT 1 CHECK (version IN (1, 2));
+
+        CREATE TABLE scope (
+            id INTEGER PRIMARY KEY,
+            sid BLOB NOT NULL UNIQUE CHECK (length(sid) = 16)
+        );
+
+        ALTER TABLE op_row ADD COLUMN scope INTEGER REFERENCES scope (id);
+
+        -- The newest op of a scope before a position (a format 2 op's scope prev, a seal's scopes tree); format 1 rows,
+        -- whose scope is NULL, are not in it.
+        CREATE INDEX op_scope ON op_row (log, scope, seq) WHERE scope IS NOT NULL;
+
+        -- Format 2 rows belong to format 2 logs (a log never mixes versions: SPEC-format-2.md §2.4).
+        CREATE TRIGGER op_row_scope_needs_format_2 BEFORE INSERT ON op_row
+        WHEN NEW.scope IS NOT NULL AND (SELECT version FROM log WHERE id = NEW.log) IS NOT 2
+        BEGIN SELECT RAISE(ABORT, 'a scoped op belongs to a format 2 log'); END;
+
+        -- Every format 2 seal (SPEC-format-2.md §2.5): a partial peer needs the one covering a scope's newest op.
+        CREATE TABLE seal_v2 (
+            log INTEGER NOT NULL REFERENCES log (id),
+            seq INTEGER NOT NULL CHECK (seq >= 1),
+            from_seq INTEGER NOT NULL CHECK (from_seq BETWEEN 1 AND seq),
+            head BLOB NOT NULL CHECK (length(head) = 32),
+            scopes_root BLOB NOT NULL CHECK (length(scopes_root) = 32),
+            signature BLOB NOT NULL CHECK (length(signature) = 64),
+            PRIMARY KEY (log, seq)
+        ) WITHOUT ROWID;
+        """
 
     /// The add-wins set's present tags (`AddWinsSet.isPresent`: an add no removal names), one row per tag: the add
     /// with the smallest (log, seq) of those not removed stands for it. Derived rather than stored (DESIGN-format-2.md

@@ -113,6 +113,11 @@ public struct SyncRejection: Error, Hashable, Sendable, CustomStringConvertible 
         case .conflictingUnsealed: .conflictingUnsealed
         case .notMember: .notMember
         case .revoked: .revoked
+        // Format 2's refusals travel as the format 1 codes of the same check (no new wire code): a scope prev is a prev
+        // link, a scopes root part of the seal, a log in the other format a header the receiver cannot take.
+        case .scopePrevMismatch: .prevMismatch
+        case .badScopes: .badSeal
+        case .formatMismatch: .malformedHeader
         }
     }
 

@@ -1,0 +1,263 @@
+import Foundation
+import GRDB
+public import RoostCore
+import RoostCrypto
+
+/// A unit of transfer of format 2 ops (Protocol/SPEC-format-2.md): each op's header as its run resolved it (every
+/// field of the 184 hashed bytes, recomputed by the receiver where the run omitted it) with its body v2, and the seals v2
+/// of the ops' logs. The store trusts none of it: ``OpStore/apply(v2:clock:)`` checks it all again against what it
+/// holds. Sync builds it from runs (`RunV2.resolve`); tests build it directly.
+public struct OpBatchV2: Hashable, Sendable {
+    /// One format 2 op.
+    public struct Op: Hashable, Sendable {
+        /// The hashed header.
+        public var header: OpHeaderV2
+        /// The body v2 encoding, or nil when the sender holds the op erased (SPEC.md §1.9).
+        public var body: [UInt8]?
+        /// Creates an op.
+        public init(header: OpHeaderV2, body: [UInt8]?) { self.header = header; self.body = body }
+    }
+
+    /// The ops, each log's contiguous and ascending.
+    public var ops: [Op]
+    /// Seals covering the ops.
+    public var seals: [SealV2]
+
+    /// Creates a batch.
+    public init(ops: [Op] = [], seals: [SealV2] = []) { self.ops = ops; self.seals = seals }
+
+    /// The ops grouped by log, logs in the order of their first op.
+    var opsByLog: [(log: LogID, ops: [Op])] {
+        var order: [LogID] = []
+        var byLog: [LogID: [Op]] = [:]
+        for op in ops {
+            let log = op.header.ref.log
+            if byLog[log] == nil { order.append(log) }
+            byLog[log, default: []].append(op)
+        }
+        return order.map { ($0, byLog[$0]!) }
+    }
+}
+
+extension OpStore {
+    /// Verifies and applies a batch of format 2 ops in one transaction, as ``apply(_:clock:)`` does a format 1 batch:
+    /// per log, contiguous seqs that follow what is held, prev links, scope prev links (to the newest op of the same
+    /// scope before it, in the batch or held), body hashes and body v2 decoding, HLC drift, seals (signature, head,
+    /// and scopes root recomputed from the range's ops, in the batch or held) covering every op, and the roster's
+    /// admission. Ops already held are duplicates; a different op at a held position refuses the batch. A log never
+    /// mixes formats: format 2 ops of a format 1 log are refused. Merging is the same as format 1's (a body v2 decodes
+    /// to the same ``OpBody``). A refused batch applies nothing.
+    @discardableResult
+    public func apply(v2 batch: OpBatchV2, clock: any WallClock) throws(StoreError) -> ApplyReport {
+        try apply(v2: [batch], clock: clock)[0].get()
+    }
+
+    /// Several format 2 batches in one transaction, each as ``apply(v2:clock:)`` (see ``apply(_:clock:)``).
+    public func apply(v2 batches: [OpBatchV2], clock: any WallClock) throws(StoreError) -> [Result<ApplyReport, StoreError>] {
+        let drift = maxClockDriftMillis
+        let cache = rosterCache
+        return try applyChecked(batches.count, clock: clock) { index, wall, db in
+            let batch = batches[index]
+            if batch.ops.count > Limits.maxBatchOps {
+                return .failure(.rejected(op: nil, reason: .tooManyOps(count: batch.ops.count, limit: Limits.maxBatchOps)))
+            }
+            do {
+                var sealsByLog: [LogID: [SealV2]] = [:]
+                for seal in batch.seals { sealsByLog[LogID(author: seal.author, epoch: seal.epoch), default: []].append(seal) }
+                let checker = HybridClock(maxDriftMillis: drift)
+                let plans = try batch.opsByLog.map { log, ops in
+                    try Self.planV2(log: log, ops: ops, seals: sealsByLog[log] ?? [], checker: checker, wall: wall, db)
+                }
+                try Self.checkAdmission(plans, db, cache: cache)
+                return .success(plans)
+            } catch let refusal as StoreError {
+                return .failure(refusal)
+            }
+        }
+    }
+
+    /// The checks of ``apply(v2:clock:)`` for one log (reads only).
+    static func planV2(log: LogID, ops: [OpBatchV2.Op], seals: [SealV2], checker: HybridClock, wall: UInt64,
+                       _ db: Database) throws -> LogPlan {
+        func reject(_ seq: UInt64, _ reason: RejectReason) -> StoreError {
+            .rejected(op: OpRef(author: log.author, epoch: log.epoch, seq: seq), reason: reason)
+        }
+        let first = ops[0].header.seq
+        let logRow = try existingLogRow(log, db)
+        let head = try head(of: log, db)
+        let have = head?.seq ?? 0
+        if let logRow, have > 0, try logVersion(logRow: logRow, db) != 2 {
+            throw reject(first, .formatMismatch(held: 1, sent: 2))
+        }
+        var prevHash: Bytes32
+        if first == 1 {
+            prevHash = .zero
+        } else if first - 1 <= have, let held = try opHash(log, seq: first - 1, db) {
+            prevHash = held
+        } else {
+            throw reject(first, .gap(have: have, first: first))
+        }
+        var verified: [VerifiedOp] = []
+        verified.reserveCapacity(ops.count)
+        var hashes: [UInt64: Bytes32] = [:]
+        var scopes: [UInt64: ScopeID] = [:]
+        var lastInScope: [ScopeID: Bytes32] = [:]
+        for (index, op) in ops.enumerated() {
+            let header = op.header
+            guard header.seq == first + UInt64(index) else { throw reject(header.seq, .outOfOrder) }
+            do {
+                try header.checkRanges()
+            } catch {
+                throw reject(header.seq, .malformedHeader(error))
+            }
+            guard header.prev == prevHash else { throw reject(header.seq, .prevMismatch) }
+            let expectedScopePrev = try lastInScope[header.scope]
+                ?? logRow.flatMap { try lastHash(logRow: $0, log: log, scope: header.scope, before: header.seq, db) } ?? .zero
+            guard header.scopePrev == expectedScopePrev else { throw reject(header.seq, .scopePrevMismatch) }
+            let hash = OpCryptoV2.opHash(header)
+            hashes[header.seq] = hash
+            scopes[header.seq] = header.scope
+            lastInScope[header.scope] = hash
+            prevHash = hash
+            var decoded: OpBody? = nil
+            if let body = op.body {
+                guard body.count == Int(header.bodyLength), OpCrypto.bodyHash(body) == header.bodyHash else {
+                    throw reject(header.seq, .bodyHashMismatch)
+                }
+                do {
+                    decoded = try OpBody.decodeV2(kind: header.kind, bytes: body)
+                } catch {
+                    throw reject(header.seq, .malformedBody(error))
+                }
+            }
+            guard header.seq > have else { continue }
+            do {
+                try checker.check(header.hlc, wallMillis: wall)
+            } catch {
+                throw reject(header.seq, .clock(error))
+            }
+            verified.append(VerifiedOp(header: header, hash: hash, body: op.body, decoded: decoded))
+        }
+        let last = ops[ops.count - 1].header.seq
+
+        // Seals: the signature, the head (the hash in the batch or held at its seq) and the scopes root, recomputed from
+        // the range's ops (a full node holds or receives every one of them).
+        var valid: [SealV2] = []
+        for seal in seals {
+            let expected = try hashes[seal.seq] ?? (seal.seq <= have ? opHash(log, seq: seal.seq, db) : nil)
+            guard seal.fromSeq >= 1, seal.fromSeq <= seal.seq, let expected, expected == seal.head, OpCryptoV2.verify(seal) else {
+                throw reject(seal.seq, .badSeal(seq: seal.seq))
+            }
+            var range: [(scope: ScopeID, hash: Bytes32)] = []
+            if let logRow, seal.fromSeq < first {
+                range = try heldScopes(logRow: logRow, from: seal.fromSeq, through: min(seal.seq, first - 1), db)
+            }
+            if seal.seq >= first {
+                for seq in max(seal.fromSeq, first)...seal.seq {
+                    guard let scope = scopes[seq], let hash = hashes[seq] else { break }
+                    range.append((scope, hash))
+                }
+            }
+            guard range.count == Int(seal.seq - seal.fromSeq + 1),
+                  OpCryptoV2.root(OpCryptoV2.leaves(of: range)) == seal.scopesRoot
+            else { throw reject(seal.seq, .badScopes(seq: seal.seq)) }
+            valid.append(seal)
+        }
+        let batchSealed = valid.map(\.seq).max() ?? 0
+
+        // Overlap with what is held: equal hashes are duplicates (every format 2 hash is kept, so no walk is needed).
+        let overlapEnd = min(have, last)
+        if overlapEnd >= first, let ours = try opHash(log, seq: overlapEnd, db), ours != hashes[overlapEnd] {
+            var forkSeq = first
+            while forkSeq < overlapEnd, try opHash(log, seq: forkSeq, db) == hashes[forkSeq] { forkSeq += 1 }
+            throw reject(forkSeq, .conflictingUnsealed)
+        }
+        let sealed = max(head?.sealed ?? 0, batchSealed)
+        if last > sealed { throw reject(sealed + 1, .unsealed(sealed: sealed)) }
+        return LogPlan(log: log, head: head, new: verified, seals: [], sealed: sealed, duplicates: ops.count - verified.count,
+                       version: 2, sealsV2: valid.filter { $0.seq > have })
+    }
+
+    /// A log's format (1 or 2), by its number.
+    static func logVersion(logRow: Int64, _ db: Database) throws -> Int {
+        var select = try FastStatement(db, "SELECT version FROM log WHERE id = ?")
+        select.bind(logRow)
+        return try select.firstRow { Int($0.int64(0)) } ?? 1
+    }
+
+    /// Marks a log as format 2 (when its first op is stored).
+    static func setVersion2(logRow: Int64, _ db: Database) throws {
+        var update = try FastStatement(db, "UPDATE log SET version = 2 WHERE id = ? AND version != 2")
+        update.bind(logRow)
+        try update.run()
+    }
+
+    /// The hash of the newest held op of `scope` in a format 2 log before `seq`, or nil when there is none.
+    static func lastHash(logRow: Int64, log: LogID, scope: ScopeID, before seq: UInt64, _ db: Database) throws -> Bytes32? {
+        var select = try FastStatement(db, """
+            SELECT c.hash FROM op_row r JOIN op_check c ON c.log = r.log AND c.seq = r.seq
+            WHERE r.log = ? AND r.scope = (SELECT id FROM scope WHERE sid = ?) AND r.seq < ?
+            ORDER BY r.seq DESC LIMIT 1
+            """)
+        select.bind(logRow)
+        select.bind(scope.bytes)
+        select.bind(seq)
+        return try select.firstRow { try $0.bytes32(0, "hash") }
+    }
+
+    /// The scope and hash of each held op `from...through` of a format 2 log, in order.
+    static func heldScopes(logRow: Int64, from: UInt64, through: UInt64, _ db: Database) throws -> [(scope: ScopeID, hash: Bytes32)] {
+        guard from <= through else { return [] }
+        var select = try FastStatement(db, """
+            SELECT s.sid, c.hash FROM op_row r JOIN scope s ON s.id = r.scope JOIN op_check c ON c.log = r.log AND c.seq = r.seq
+            WHERE r.log = ? AND r.seq BETWEEN ? AND ? ORDER BY r.seq
+            """)
+        select.bind(logRow)
+        select.bind(from)
+        select.bind(through)
+        var out: [(scope: ScopeID, hash: Bytes32)] = []
+        try select.forEachRow { row in
+            guard let blob = row.blob(0), let scope = ScopeID(blob) else { throw StoreError.corrupt("a scope id is not 16 bytes") }
+            out.append((scope, try row.bytes32(1, "hash")))
+            return true
+        }
+        return out
+    }
+
+    /// Stores a format 2 seal.
+    static func insert(_ seal: SealV2, logRow: Int64, _ db: Database) throws {
+        var insert = try FastStatement(db, """
+            INSERT OR IGNORE INTO seal_v2 (log, seq, from_seq, head, scopes_root, signature) VALUES (?, ?, ?, ?, ?, ?)
+            """)
+        insert.bind(logRow)
+        insert.bind(seal.seq)
+        insert.bind(seal.fromSeq)
+        insert.bind(seal.head)
+        insert.bind(seal.scopesRoot)
+        insert.bind(seal.signature)
+        try insert.run()
+    }
+}
+
+/// Scope numbers (`scope.id`) for a stream of ops, given on first use and remembered for the batch.
+struct ScopeRows {
+    private var rows: [ScopeID: Int64] = [:]
+
+    /// The number of `scope`, given it on first use.
+    mutating func row(_ scope: ScopeID, _ db: Database) throws -> Int64 {
+        if let row = rows[scope] { return row }
+        var select = try FastStatement(db, "SELECT id FROM scope WHERE sid = ?")
+        select.bind(scope.bytes)
+        let row: Int64
+        if let found = try select.firstRow({ $0.int64(0) }) {
+            row = found
+        } else {
+            var insert = try FastStatement(db, "INSERT INTO scope (sid) VALUES (?)")
+            insert.bind(scope.bytes)
+            try insert.run()
+            row = db.lastInsertedRowID
+        }
+        rows[scope] = row
+        return row
+    }
+}

@@ -1,0 +1,187 @@
+import Foundation
+import GRDB
+import Testing
+import RoostCore
+import RoostCrypto
+@_spi(StoreInternals) @testable import RoostStore
+
+/// Format 2 logs in the store (Protocol/DESIGN-format-2.md F2.9, step (a)): applied with every check of format 1 plus
+/// the scope links and scopes roots, merged exactly as format 1, verified, refused whole.
+@Suite struct Format2StoreTests {
+    static let clock = FixedClock(millis: baseMillis + 600_000)
+
+    /// Tickets, tags, a customer, a message and a team setting: every scope kind, and scopes touched again.
+    static func bodies(_ round: Int) -> [OpBody] {
+        let ticket = EntityRef("ticket", "t\(round % 3)")
+        return [
+            .set(entity: ticket, field: "status", value: .string("open-\(round)")),
+            .tagAdd(entity: ticket, tag: "billing"),
+            .set(entity: EntityRef("customer", "c\(round % 2)"), field: "name", value: .string("Customer \(round)")),
+            .insert(entity: EntityRef("message", "m\(round)"), fields: [
+                Field("body", .string("hello \(round)")), Field("ticket", .string(ticket.key)),
+            ]),
+            .set(entity: EntityRef("message", "m\(round)"), field: "outbox", value: .string("queued")),
+            .set(entity: EntityRef("team", "settings"), field: "greeting", value: .string("hi \(round)")),
+        ]
+    }
+
+    static func hlc(_ round: Int, _ index: Int) -> HLC {
+        HLC(physicalMillis: baseMillis + UInt64(round) * 1_000 + UInt64(index), logical: 0)
+    }
+
+    /// The store error `body` throws, or nil.
+    static func error(_ body: () throws(StoreError) -> Void) -> StoreError? {
+        do {
+            try body()
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    static func emptyStore() throws -> OpStore { try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis) }
+
+    /// The same bodies, stamps and positions as a format 1 log (appended) and as a format 2 log (applied): one state.
+    @Test func aFormat2LogMergesAsItsFormat1Twin() throws {
+        let ana = try TestAuthor(seed: 21)
+        var writer = Format2LogWriter(key: ana.local.key, epoch: ana.local.epoch)
+        let v2 = try Self.emptyStore()
+        for round in 0..<4 {
+            let appended = try ana.append(Self.bodies(round), at: baseMillis + UInt64(round) * 1_000)
+            let hlcs = appended.headers.map(\.hlc)
+            let report = try v2.apply(v2: writer.batch(Self.bodies(round)) { hlcs[$0] }, clock: Self.clock)
+            #expect(report.applied == 6 && report.duplicates == 0)
+        }
+        #expect(try v2.stateHash() == ana.store.stateHash(), "a body v2 merges as its format 1 twin")
+        #expect(try v2.versionVector()[writer.log] == 24)
+        let verified = try v2.verify()
+        #expect(verified.isOK, "\(verified.problems)")
+        #expect(verified.logs == 1 && verified.seals == 4 && verified.ops == 24)
+        // Every hash is the writer's, read back from the store; the log is format 2.
+        let log = writer.log, last = writer.seq
+        let (hashes, logs, scopes) = try v2.read { db in
+            (try (1...last).map { try OpStore.opHash(log, seq: $0, db) }, try OpStore.format2Logs(db),
+             try Int.fetchOne(db, sql: "SELECT count(DISTINCT scope) FROM op_row"))
+        }
+        #expect(hashes == (1...last).map { writer.hashes[$0] })
+        #expect(logs == [log])
+        #expect(scopes == 6, "t/t0 t/t1 t/t2 (the messages and their outbox writes too), c/c0 c/c1, g")
+    }
+
+    @Test func aDuplicateOrOverlappingFormat2BatchAddsOnlyWhatIsNew() throws {
+        var writer = Format2LogWriter(key: try SigningKey(seed: [UInt8](repeating: 22, count: 32)), epoch: 3)
+        let store = try Self.emptyStore()
+        let first = writer.batch(Self.bodies(0)) { Self.hlc(0, $0) }
+        let second = writer.batch(Self.bodies(1)) { Self.hlc(1, $0) }
+        #expect(try store.apply(v2: first, clock: Self.clock).applied == 6)
+        let again = try store.apply(v2: first, clock: Self.clock)
+        #expect(again.applied == 0 && again.duplicates == 6)
+        let both = OpBatchV2(ops: first.ops + second.ops, seals: first.seals + second.seals)
+        let overlap = try store.apply(v2: both, clock: Self.clock)
+        #expect(overlap.applied == 6 && overlap.duplicates == 6)
+        #expect(try store.verify().isOK)
+    }
+
+    /// Each broken link or seal refuses the batch whole, and nothing of it is stored.
+    @Test func aBrokenFormat2BatchIsRefusedWhole() throws {
+        let key = try SigningKey(seed: [UInt8](repeating: 23, count: 32))
+        var writer = Format2LogWriter(key: key, epoch: 1)
+        let good = writer.batch(Self.bodies(0)) { Self.hlc(0, $0) }
+        func refusal(_ batch: OpBatchV2) throws -> RejectReason? {
+            let store = try Self.emptyStore()
+            do {
+                try store.apply(v2: batch, clock: Self.clock)
+                return nil
+            } catch let StoreError.rejected(_, reason) {
+                #expect(try store.opCount() == 0, "a refused batch stores nothing")
+                return reason
+            }
+        }
+        #expect(try refusal(good) == nil)
+
+        // Op 2 (the tag on t0) with a zero scope prev, although op 1 is in its scope (and op 3 linked to it).
+        var relinked = good
+        relinked.ops[1].header.scopePrev = .zero
+        relinked.ops[2].header.prev = OpCryptoV2.opHash(relinked.ops[1].header)
+        #expect(try refusal(relinked) == .scopePrevMismatch)
+
+        // A body changed after hashing.
+        var altered = good
+        altered.ops[2].body = OpBody.set(entity: EntityRef("customer", "c0"), field: "name", value: .string("Mallory")).encodedV2()
+        #expect(try refusal(altered) == .bodyHashMismatch)
+
+        // A seal that signs the right head but another scopes root.
+        var rooted = good
+        let seal = good.seals[0]
+        rooted.seals = [OpCryptoV2.seal(key: key, epoch: 1, fromSeq: 1, seq: seal.seq, head: seal.head, scopesRoot: seal.head)]
+        #expect(try refusal(rooted) == .badScopes(seq: 6))
+
+        // No seal.
+        #expect(try refusal(OpBatchV2(ops: good.ops)) == .unsealed(sealed: 0))
+
+        // A seal over 4...6 only: ops 1...3 are covered through the chain, as in format 1.
+        var partial = Format2LogWriter(key: key, epoch: 1)
+        let ops = (0..<6).map { partial.op(Self.bodies(0)[$0], hlc: Self.hlc(0, $0)) }
+        let tail = ops[3...].map { (scope: $0.header.scope, hash: OpCryptoV2.opHash($0.header)) }
+        let late = OpCryptoV2.seal(key: key, epoch: 1, fromSeq: 4, seq: 6, head: partial.prev,
+                                   scopesRoot: OpCryptoV2.root(OpCryptoV2.leaves(of: tail)))
+        #expect(try refusal(OpBatchV2(ops: ops, seals: [late])) == nil)
+    }
+
+    /// A log never mixes formats: format 1 ops for a format 2 log and format 2 ops for a format 1 log are refused.
+    @Test func aLogNeverMixesFormats() throws {
+        let ana = try TestAuthor(seed: 24)
+        try ana.append(Self.bodies(0), at: baseMillis)
+        let segments = try ana.segments()
+        var writer = Format2LogWriter(key: ana.local.key, epoch: ana.local.epoch)
+        let v2 = writer.batch(Self.bodies(1)) { Self.hlc(1, $0) }
+
+        let holdsV1 = try Self.emptyStore()
+        try holdsV1.apply(segments[0], clock: Self.clock)
+        let first = OpRef(author: ana.id, epoch: ana.local.epoch, seq: 1)
+        #expect(Self.error { () throws(StoreError) in _ = try holdsV1.apply(v2: v2, clock: Self.clock) }
+                == .rejected(op: first, reason: .formatMismatch(held: 1, sent: 2)))
+        let holdsV2 = try Self.emptyStore()
+        try holdsV2.apply(v2: v2, clock: Self.clock)
+        #expect(Self.error { () throws(StoreError) in _ = try holdsV2.apply(segments[0], clock: Self.clock) }
+                == .rejected(op: first, reason: .formatMismatch(held: 2, sent: 1)))
+        #expect(try holdsV1.opCount() == 6 && holdsV2.opCount() == 6)
+        // The schema keeps scoped rows to format 2 logs, even for a writer that skips the checks.
+        let refused = #expect(throws: DatabaseError.self) {
+            try holdsV1.writer.write { db in
+                try db.execute(sql: "INSERT INTO scope (sid) VALUES (zeroblob(16))")
+                try db.execute(sql: "INSERT INTO op_row (log, seq, hlc, kind, body, scope) SELECT id, 7, 1, 2, x'00', 1 FROM log")
+            }
+        }
+        #expect(refused?.message == "a scoped op belongs to a format 2 log")
+        #expect(try holdsV1.opCount() == 6)
+    }
+
+    /// Verify rebuilds each format 2 header from its row and names an altered op, a broken seal and an uncovered tail.
+    @Test func verifyNamesWhatWasAlteredInAFormat2Log() throws {
+        var writer = Format2LogWriter(key: try SigningKey(seed: [UInt8](repeating: 25, count: 32)), epoch: 2)
+        let store = try Self.emptyStore()
+        for round in 0..<3 { try store.apply(v2: writer.batch(Self.bodies(round)) { Self.hlc(round, $0) }, clock: Self.clock) }
+        #expect(try store.verify().isOK)
+
+        try store.write { db in try db.execute(sql: "UPDATE op_row SET hlc = hlc + 1 WHERE seq = 8") }
+        let altered = try store.verify().problems
+        #expect(altered.contains { $0.contains("/8: its header does not hash to the hash kept for it") }, "\(altered)")
+        #expect(!altered.contains { $0.contains("/9: its header") }, "op 9 links to the hash kept for op 8: only the altered op is named")
+        try store.write { db in try db.execute(sql: "UPDATE op_row SET hlc = hlc - 1 WHERE seq = 8") }
+        #expect(try store.verify().isOK)
+
+        try store.write { db in try db.execute(sql: "DELETE FROM seal_v2 WHERE seq = 18") }
+        #expect(try store.verify().problems.contains { $0.contains("ops after seq 12 are not covered by a valid seal") })
+        try store.write { db in try db.execute(sql: "UPDATE seal_v2 SET scopes_root = head WHERE seq = 12") }
+        let resigned = try store.verify().problems
+        #expect(resigned.contains { $0.contains("/12: signature does not verify") }, "the root is signed: \(resigned)")
+        #expect(resigned.contains { $0.contains("ops after seq 6 are not covered by a valid seal") })
+
+        // Op 3 (customer c0) moved into op 1's scope (ticket t0): its hash changes, and seal 6's range has other leaves.
+        try store.write { db in try db.execute(sql: "UPDATE op_row SET scope = (SELECT scope FROM op_row WHERE seq = 1) WHERE seq = 3") }
+        let moved = try store.verify().problems
+        #expect(moved.contains { $0.contains("/3: its header does not hash to the hash kept for it") }, "\(moved)")
+        #expect(moved.contains { $0.contains("/6: its scopes root is not that of its range") }, "\(moved)")
+    }
+}
