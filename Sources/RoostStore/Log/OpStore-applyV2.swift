@@ -261,3 +261,47 @@ struct ScopeRows {
         return row
     }
 }
+
+/// What a store holds of one format 2 log before a run's first op, as run resolution asks it (SPEC-format-2.md §2.6):
+/// read once per run (``OpStore/heldBefore(_:firstSeq:scopes:seals:)``), so resolving needs no database access.
+public struct HeldBeforeRun: Sendable {
+    /// The log.
+    public var log: LogID
+    /// The run's first seq.
+    public var firstSeq: UInt64
+    /// The hash of the op at `firstSeq - 1`, when held (zeros at seq 1).
+    public var prev: Bytes32?
+    /// The hash of the newest held op of each of the run's scopes before `firstSeq`.
+    public var lastInScope: [ScopeID: Bytes32]
+    /// The hashes of held ops at the run's seals' seqs.
+    public var sealHeads: [UInt64: Bytes32]
+
+    /// The hash of the held op at `seq`, if the context has it.
+    public func hash(at seq: UInt64) -> Bytes32? {
+        if seq + 1 == firstSeq { return prev }
+        return sealHeads[seq]
+    }
+
+    /// The hash of the newest held op of `scope` before `seq` (asked for the run's ops, at or after `firstSeq`, whose
+    /// scope has no earlier op in the run: the newest held op before the run).
+    public func lastHash(in scope: ScopeID, before seq: UInt64) -> Bytes32? {
+        seq >= firstSeq ? lastInScope[scope] : nil
+    }
+}
+
+extension OpStore {
+    /// What this store holds of format 2 `log` before a run starting at `firstSeq` that names `scopes` and has seals at
+    /// `seals` (read in one transaction).
+    public func heldBefore(_ log: LogID, firstSeq: UInt64, scopes: Set<ScopeID>, seals: [UInt64]) throws(StoreError) -> HeldBeforeRun {
+        try read { db in
+            var context = HeldBeforeRun(log: log, firstSeq: firstSeq, prev: firstSeq <= 1 ? .zero : nil, lastInScope: [:], sealHeads: [:])
+            guard let logRow = try Self.existingLogRow(log, db) else { return context }
+            if firstSeq > 1 { context.prev = try Self.opHash(log, seq: firstSeq - 1, db) }
+            for scope in scopes {
+                context.lastInScope[scope] = try Self.lastHash(logRow: logRow, log: log, scope: scope, before: firstSeq, db)
+            }
+            for seq in seals { context.sealHeads[seq] = try Self.opHash(log, seq: seq, db) }
+            return context
+        }
+    }
+}
