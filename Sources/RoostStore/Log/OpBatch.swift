@@ -20,13 +20,16 @@ public struct OpBatch: Hashable, Sendable {
 
     /// The ops grouped by log, logs in the order of their first op, each log's ops in batch order: how a receiver
     /// takes a batch apart (SPEC.md §1.11 step 2) and how `runs` sends it (SPEC-sync.md §2b.18).
-    public var opsByLog: [(log: LogID, ops: [Op])] {
+    public var opsByLog: [(log: LogID, ops: [Op])] { Self.grouped(ops) { $0.header.ref.log } }
+
+    /// `items` grouped by log, logs in the order of their first item, each log's items in the given order.
+    static func grouped<Item>(_ items: [Item], by log: (Item) -> LogID) -> [(log: LogID, ops: [Item])] {
         var order: [LogID] = []
-        var byLog: [LogID: [Op]] = [:]
-        for op in ops {
-            let log = op.header.ref.log
-            if byLog[log] == nil { order.append(log) }
-            byLog[log, default: []].append(op)
+        var byLog: [LogID: [Item]] = [:]
+        for item in items {
+            let key = log(item)
+            if byLog[key] == nil { order.append(key) }
+            byLog[key, default: []].append(item)
         }
         return order.map { ($0, byLog[$0]!) }
     }

@@ -202,36 +202,19 @@ extension OpStore {
     private static func plan(
         log: LogID, ops: [Op], seals: [Seal], checker: HybridClock, wall: UInt64, _ db: Database
     ) throws -> LogPlan {
-        let head = try head(of: log, db)
-        let have = head?.seq ?? 0
         let first = ops[0].header.seq
         func reject(_ seq: UInt64, _ reason: RejectReason) -> StoreError {
             .rejected(op: OpRef(author: log.author, epoch: log.epoch, seq: seq), reason: reason)
         }
-        if have > 0, let logRow = try existingLogRow(log, db), try logVersion(logRow: logRow, db) == 2 {
-            throw reject(first, .formatMismatch(held: 2, sent: 1))
-        }
-        var prevHash: Bytes32
-        if first == 1 {
-            prevHash = .zero
-        } else if first - 1 <= have, let stored = try opHash(log, seq: first - 1, db) {
-            prevHash = stored
-        } else {
-            throw reject(first, .gap(have: have, first: first))
-        }
+        let start = try planStart(log, first: first, version: 1, db)
+        let (head, have) = (start.head, start.head?.seq ?? 0)
+        var prevHash = start.prev
         var verified: [VerifiedOp] = []
         verified.reserveCapacity(ops.count)
         var hashes: [UInt64: Bytes32] = [:]
         for (index, op) in ops.enumerated() {
             let header = op.header
-            guard header.seq == first + UInt64(index) else { throw reject(header.seq, .outOfOrder) }
-            do {
-                // Ops built in memory skip OpHeader.decode; apply its range checks here.
-                try header.checkRanges()
-            } catch {
-                throw reject(header.seq, .malformedHeader(error))
-            }
-            guard header.prev == prevHash else { throw reject(header.seq, .prevMismatch) }
+            try checkPosition(header, at: first + UInt64(index), prev: prevHash, log: log)
             let hash = OpCrypto.headerHash(header)
             hashes[header.seq] = hash
             prevHash = hash
@@ -308,6 +291,37 @@ extension OpStore {
                        duplicates: ops.count - new.count)
     }
 
+    /// The checks of an op's place in its log, either format: the seq expected at its index, the header's ranges (ops
+    /// built in memory skip the decoder that checks them), and its link to the op before.
+    static func checkPosition(_ header: some ChainedHeader, at seq: UInt64, prev: Bytes32, log: LogID) throws {
+        func reject(_ reason: RejectReason) -> StoreError {
+            .rejected(op: OpRef(author: log.author, epoch: log.epoch, seq: header.seq), reason: reason)
+        }
+        guard header.seq == seq else { throw reject(.outOfOrder) }
+        do {
+            try header.checkRanges()
+        } catch {
+            throw reject(.malformedHeader(error))
+        }
+        guard header.prev == prev else { throw reject(.prevMismatch) }
+    }
+
+    /// Where a log's ops in a batch start: the log's number and head (if held), and the hash the first op must link
+    /// to. Refuses a first op past what is held (`gap`) and ops of the other format (a log never mixes them).
+    static func planStart(_ log: LogID, first: UInt64, version: Int, _ db: Database) throws
+        -> (logRow: Int64?, head: Head?, prev: Bytes32) {
+        let reject = { (reason: RejectReason) in StoreError.rejected(op: OpRef(author: log.author, epoch: log.epoch, seq: first), reason: reason) }
+        let head = try head(of: log, db)
+        let have = head?.seq ?? 0
+        let logRow = try existingLogRow(log, db)
+        if have > 0, let logRow, case let held = try logVersion(logRow: logRow, db), held != version {
+            throw reject(.formatMismatch(held: held, sent: version))
+        }
+        if first == 1 { return (logRow, head, .zero) }
+        guard first - 1 <= have, let prev = try opHash(log, seq: first - 1, db) else { throw reject(.gap(have: have, first: first)) }
+        return (logRow, head, prev)
+    }
+
     private static func record(_ fork: ForkFound, _ db: Database) throws {
         try db.execute(sql: """
             INSERT OR IGNORE INTO fork_evidence (author, epoch, seq, our_hash, their_headers, their_seal, detected_hlc)
@@ -318,3 +332,13 @@ extension OpStore {
             ])
     }
 }
+
+/// What ``OpStore/checkPosition(_:at:prev:log:)`` reads of a header of either format.
+protocol ChainedHeader {
+    var seq: UInt64 { get }
+    var prev: Bytes32 { get }
+    func checkRanges() throws(ByteDecodingError)
+}
+
+extension OpHeader: ChainedHeader {}
+extension OpHeaderV2: ChainedHeader {}

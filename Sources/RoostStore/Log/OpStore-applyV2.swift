@@ -27,16 +27,7 @@ public struct OpBatchV2: Hashable, Sendable {
     public init(ops: [Op] = [], seals: [SealV2] = []) { self.ops = ops; self.seals = seals }
 
     /// The ops grouped by log, logs in the order of their first op.
-    var opsByLog: [(log: LogID, ops: [Op])] {
-        var order: [LogID] = []
-        var byLog: [LogID: [Op]] = [:]
-        for op in ops {
-            let log = op.header.ref.log
-            if byLog[log] == nil { order.append(log) }
-            byLog[log, default: []].append(op)
-        }
-        return order.map { ($0, byLog[$0]!) }
-    }
+    var opsByLog: [(log: LogID, ops: [Op])] { OpBatch.grouped(ops) { $0.header.ref.log } }
 }
 
 extension OpStore {
@@ -83,20 +74,9 @@ extension OpStore {
             .rejected(op: OpRef(author: log.author, epoch: log.epoch, seq: seq), reason: reason)
         }
         let first = ops[0].header.seq
-        let logRow = try existingLogRow(log, db)
-        let head = try head(of: log, db)
-        let have = head?.seq ?? 0
-        if let logRow, have > 0, try logVersion(logRow: logRow, db) != 2 {
-            throw reject(first, .formatMismatch(held: 1, sent: 2))
-        }
-        var prevHash: Bytes32
-        if first == 1 {
-            prevHash = .zero
-        } else if first - 1 <= have, let held = try opHash(log, seq: first - 1, db) {
-            prevHash = held
-        } else {
-            throw reject(first, .gap(have: have, first: first))
-        }
+        let start = try planStart(log, first: first, version: 2, db)
+        let (logRow, head, have) = (start.logRow, start.head, start.head?.seq ?? 0)
+        var prevHash = start.prev
         var verified: [VerifiedOp] = []
         verified.reserveCapacity(ops.count)
         var hashes: [UInt64: Bytes32] = [:]
@@ -104,13 +84,7 @@ extension OpStore {
         var lastInScope: [ScopeID: Bytes32] = [:]
         for (index, op) in ops.enumerated() {
             let header = op.header
-            guard header.seq == first + UInt64(index) else { throw reject(header.seq, .outOfOrder) }
-            do {
-                try header.checkRanges()
-            } catch {
-                throw reject(header.seq, .malformedHeader(error))
-            }
-            guard header.prev == prevHash else { throw reject(header.seq, .prevMismatch) }
+            try checkPosition(header, at: first + UInt64(index), prev: prevHash, log: log)
             let expectedScopePrev = try lastInScope[header.scope]
                 ?? logRow.flatMap { try lastHash(logRow: $0, log: log, scope: header.scope, before: header.seq, db) } ?? .zero
             guard header.scopePrev == expectedScopePrev else { throw reject(header.seq, .scopePrevMismatch) }
