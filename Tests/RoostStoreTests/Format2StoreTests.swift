@@ -157,6 +157,26 @@ import RoostCrypto
         #expect(try holdsV1.opCount() == 6)
     }
 
+    /// An erasure naming ops of a format 2 log drops their bodies and keeps what their format 2 headers commit to
+    /// (the body v2's length and hash), so verify still rebuilds their hashes; the erased text is gone.
+    @Test func erasedFormat2OpsKeepTheirFormat2BodyHash() throws {
+        var writer = Format2LogWriter(key: try SigningKey(seed: [UInt8](repeating: 26, count: 32)), epoch: 1)
+        let store = try Self.emptyStore()
+        try store.apply(v2: writer.batch(ErasureTests.customerBodies()) { Self.hlc(0, $0) }, clock: Self.clock)
+        let targets = try store.erasures.targets(customer: "u1")
+        #expect(targets.count == 4, "customer insert, name, two messages")
+        // A lone node (no team yet): its own erasure counts.
+        let eraser = LocalAuthor(key: try SigningKey(seed: [UInt8](repeating: 27, count: 32)), epoch: 1)
+        let appended = try store.append([Erasure(reason: "GDPR", customer: "u1", targets: targets).body(id: "0123456789abcdef0123456789abcdef")],
+                                        by: eraser, clock: Self.clock)
+        #expect(appended.erased == 4)
+        let report = try store.verify()
+        #expect(report.isOK, "\(report.problems)")
+        #expect(report.erasedBodies == 4)
+        #expect(try ErasureTests.search(store, "Quokkaberry").isEmpty)
+        #expect(try ErasureTests.texts(store).allSatisfy { !$0.contains(ErasureTests.secret) })
+    }
+
     /// Verify rebuilds each format 2 header from its row and names an altered op, a broken seal and an uncovered tail.
     @Test func verifyNamesWhatWasAlteredInAFormat2Log() throws {
         var writer = Format2LogWriter(key: try SigningKey(seed: [UInt8](repeating: 25, count: 32)), epoch: 2)

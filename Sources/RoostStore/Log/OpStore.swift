@@ -346,8 +346,12 @@ public final class OpStore: Sendable {
             """), arguments: position),
               let hash = try opHash(ref.log, seq: ref.seq, db)
         else { return false }
-        let body = try StoredBody.decode([UInt8](row["body"] as Data), kind: try OpRow.kind(row["kind"]), at: ref).bytes
         let logRow = try logRowID(ref.log, db)
+        // The bytes the header's body hash covers: format 1's, re-derived from the stored body v2, or the stored body
+        // itself in a format 2 log.
+        let stored = [UInt8](row["body"] as Data)
+        let body = try logVersion(logRow: logRow, db) == 2
+            ? stored : StoredBody.decode(stored, kind: try OpRow.kind(row["kind"]), at: ref).bytes
         try db.cachedStatement(sql: "UPDATE op_row SET body = NULL WHERE log = ? AND seq = ?").execute(arguments: [logRow, ref.seq.sql])
         try insertBodyless(logRow: logRow, seq: ref.seq, bodyLength: body.count, bodyHash: OpCrypto.bodyHash(body), hash: hash, db)
         return true
