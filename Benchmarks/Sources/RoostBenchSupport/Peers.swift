@@ -123,17 +123,26 @@ public enum PeersBench {
         let setupOps = UInt64(tickets(in: lines).count)
         let replica = try OpStore(path: directory + "/replica.sqlite")
         _ = try replica.apply(source.batch(after: VersionVector(), limit: Int(setupOps)), clock: SystemClock())
-        let before = try fileBytes(replica)
         // The batches are read from the source before the clock starts: only the replica's work is timed.
         let batches = try sealedBatches(source, log: log, after: setupOps)
+        return try timedApply(batches, into: replica, source: source, updates: lines.count) { batch in
+            try replica.apply(batch, clock: SystemClock())
+        }
+    }
+
+    /// Applies `batches` to `replica` one at a time, timing only the applies; then checks that every update was
+    /// applied and that the replica's state is the source's. Bytes are the replica's growth over the applies.
+    static func timedApply<Batch>(_ batches: some Sequence<Batch>, into replica: OpStore, source: OpStore, updates: Int,
+                                  apply: (Batch) throws -> ApplyReport) throws -> Result {
+        let before = try fileBytes(replica)
         var elapsed: UInt64 = 0
         var applied = 0
         for batch in batches {
             let began = nowNanos()
-            applied += try replica.apply(batch, clock: SystemClock()).applied
+            applied += try apply(batch).applied
             elapsed += nowNanos() - began
         }
-        precondition(applied == lines.count, "applied \(applied) of \(lines.count) updates")
+        precondition(applied == updates, "applied \(applied) of \(updates) updates")
         let same = try replica.stateHash() == source.stateHash()
         precondition(same, "the replica's state differs from the source's")
         return Result(updates: applied, seconds: Double(elapsed) / 1e9, bytes: try fileBytes(replica) - before,
@@ -161,19 +170,9 @@ public enum PeersBench {
             setUp += try replica.apply(v2: batches[index], clock: SystemClock()).applied
             index += 1
         }
-        let before = try fileBytes(replica)
-        var elapsed: UInt64 = 0
-        var applied = 0
-        for batch in batches[index...] {
-            let began = nowNanos()
-            applied += try replica.apply(v2: batch, clock: SystemClock()).applied
-            elapsed += nowNanos() - began
+        return try timedApply(batches[index...], into: replica, source: source, updates: lines.count) { batch in
+            try replica.apply(v2: batch, clock: SystemClock())
         }
-        precondition(applied == lines.count, "applied \(applied) of \(lines.count) updates")
-        let same = try replica.stateHash() == source.stateHash()
-        precondition(same, "the replica's state differs from the source's")
-        return Result(updates: applied, seconds: Double(elapsed) / 1e9, bytes: try fileBytes(replica) - before,
-                      peakRSSKiB: peakRSSKiB())
     }
 
     /// This process's peak resident set size, in KiB.
