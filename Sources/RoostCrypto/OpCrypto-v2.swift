@@ -9,14 +9,14 @@ public enum OpCryptoV2 {
         return ScopeID(hasher.finalize())!
     }
 
-    /// The op hash: BLAKE2b-256 of the 184-byte hashed header.
+    /// The op hash: BLAKE2b-256 of the 160-byte hashed header.
     public static func opHash(_ header: OpHeaderV2) -> Bytes32 {
         Bytes32(Blake2b.hash256(header.encoded()))!
     }
 
     /// Builds the version 2 header of `body` at a log position, with the body's version 2 encoding.
     public static func makeHeader(author: AuthorID, epoch: UInt64, seq: UInt64, prev: Bytes32, hlc: HLC, scope: ScopeID,
-                                  scopePrev: Bytes32, body: OpBody) -> (header: OpHeaderV2, body: [UInt8]) {
+                                  scopePrev: UInt64, body: OpBody) -> (header: OpHeaderV2, body: [UInt8]) {
         let encoded = body.encodedV2()
         let header = OpHeaderV2(author: author, epoch: epoch, seq: seq, prev: prev, hlc: hlc, kind: body.kind, scope: scope,
                                 scopePrev: scopePrev, bodyLength: UInt32(encoded.count), bodyHash: OpCrypto.bodyHash(encoded))
@@ -25,22 +25,23 @@ public enum OpCryptoV2 {
 
     // MARK: scopes tree (RFC 9162 §2.1 shape, BLAKE2b-256, domain-separated leaves and nodes)
 
-    /// One leaf of a seal's scopes tree: a scope and the hash of the last op of that scope in the sealed range.
+    /// One leaf of a seal's scopes tree: a scope and the hashes of every op of that scope in the sealed range, in seq
+    /// order (so a node holding only that scope sees that none of its ops of the range is missing).
     public struct ScopeLeaf: Hashable, Sendable {
         /// The scope.
         public var scope: ScopeID
-        /// The hash of the range's last op in it.
-        public var opHash: Bytes32
+        /// The hashes of the range's ops in it, in seq order (at least one).
+        public var opHashes: [Bytes32]
         /// Creates a leaf.
-        public init(scope: ScopeID, opHash: Bytes32) { self.scope = scope; self.opHash = opHash }
+        public init(scope: ScopeID, opHashes: [Bytes32]) { self.scope = scope; self.opHashes = opHashes }
     }
 
-    /// `BLAKE2b-256(0x00 ‖ scope ‖ op hash)`.
+    /// `BLAKE2b-256(0x00 ‖ scope ‖ op hash × m)`.
     public static func leafHash(_ leaf: ScopeLeaf) -> Bytes32 {
         var bytes: [UInt8] = [0]
-        bytes.reserveCapacity(49)
+        bytes.reserveCapacity(17 + 32 * leaf.opHashes.count)
         bytes += leaf.scope.bytes
-        leaf.opHash.append(to: &bytes)
+        for hash in leaf.opHashes { hash.append(to: &bytes) }
         return Bytes32(Blake2b.hash256(bytes))!
     }
 
@@ -53,11 +54,12 @@ public enum OpCryptoV2 {
         return Bytes32(Blake2b.hash256(bytes))!
     }
 
-    /// The leaves of the ops `(scope, hash)` of one sealed range, in log order: the last op of each scope, sorted by scope.
+    /// The leaves of the ops `(scope, hash)` of one sealed range, in log order: each scope's op hashes in that order,
+    /// leaves sorted by scope.
     public static func leaves(of ops: [(scope: ScopeID, hash: Bytes32)]) -> [ScopeLeaf] {
-        var last: [ScopeID: Bytes32] = [:]
-        for op in ops { last[op.scope] = op.hash }
-        return last.map { ScopeLeaf(scope: $0.key, opHash: $0.value) }.sorted { $0.scope < $1.scope }
+        var byScope: [ScopeID: [Bytes32]] = [:]
+        for op in ops { byScope[op.scope, default: []].append(op.hash) }
+        return byScope.map { ScopeLeaf(scope: $0.key, opHashes: $0.value) }.sorted { $0.scope < $1.scope }
     }
 
     /// The root over sorted leaves (at least one).

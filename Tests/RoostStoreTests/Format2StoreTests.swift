@@ -185,9 +185,10 @@ import RoostCrypto
         #expect(try store.verify().isOK)
 
         try store.write { db in try db.execute(sql: "UPDATE op_row SET hlc = hlc + 1 WHERE seq = 8") }
+        // As in format 1, an altered op shows at the next hash kept along its chain: here the seal over 7...12.
         let altered = try store.verify().problems
-        #expect(altered.contains { $0.contains("/8: its header does not hash to the hash kept for it") }, "\(altered)")
-        #expect(!altered.contains { $0.contains("/9: its header") }, "op 9 links to the hash kept for op 8: only the altered op is named")
+        #expect(altered.contains { $0.contains("/12: its head is not the hash of the op at that seq") }, "\(altered)")
+        #expect(!altered.contains { $0.contains("/6: its head") }, "ops 1...6 are before the altered op: \(altered)")
         try store.write { db in try db.execute(sql: "UPDATE op_row SET hlc = hlc - 1 WHERE seq = 8") }
         #expect(try store.verify().isOK)
 
@@ -198,10 +199,16 @@ import RoostCrypto
         #expect(resigned.contains { $0.contains("/12: signature does not verify") }, "the root is signed: \(resigned)")
         #expect(resigned.contains { $0.contains("ops after seq 6 are not covered by a valid seal") })
 
-        // Op 3 (customer c0) moved into op 1's scope (ticket t0): its hash changes, and seal 6's range has other leaves.
+        // `scope_head` (the next op's scope prev) must name each scope's newest op.
+        try store.write { db in try db.execute(sql: "UPDATE scope_head SET seq = seq - 1 WHERE seq = 18") }
+        #expect(try store.verify().problems.contains { $0.contains("1 scopes' newest op is not the one `scope_head` names") })
+        try store.write { db in try db.execute(sql: "UPDATE scope_head SET seq = seq + 1 WHERE seq = 17") }
+
+        // Op 3 (customer c0) moved into op 1's scope (ticket t0): the stored scope prev distances no longer follow the
+        // scopes, and op 3's hash changes, so seal 6's head is not reached.
         try store.write { db in try db.execute(sql: "UPDATE op_row SET scope = (SELECT scope FROM op_row WHERE seq = 1) WHERE seq = 3") }
         let moved = try store.verify().problems
-        #expect(moved.contains { $0.contains("/3: its header does not hash to the hash kept for it") }, "\(moved)")
-        #expect(moved.contains { $0.contains("/6: its scopes root is not that of its range") }, "\(moved)")
+        #expect(moved.contains { $0.contains("/3: its row's scope prev is not the previous op of its scope") }, "\(moved)")
+        #expect(moved.contains { $0.contains("/6: its head is not the hash of the op at that seq") }, "\(moved)")
     }
 }

@@ -83,14 +83,14 @@ import Testing
         let headers = try #require(file["headers"] as? [[String: Any]])
         #expect(headers.count >= 10)
         var previous = Bytes32.zero
-        var lastInScope: [ScopeID: Bytes32] = [:]
+        var lastInScope: [ScopeID: UInt64] = [:]
         for entry in headers {
             let body = try V.bytes(entry["body_v2_hex"])
             let header = OpHeaderV2(
                 author: AuthorID(key: try V.bytes32(entry["author"])), epoch: try V.u64(entry["epoch"]), seq: try V.u64(entry["seq"]),
                 prev: try V.bytes32(entry["prev"]), hlc: HLC(rawValue: try V.u64(entry["hlc"])),
                 kind: try V.kind(entry["kind"]),
-                scope: try V.scopeID(entry["scope"]), scopePrev: try V.bytes32(entry["scope_prev"]),
+                scope: try V.scopeID(entry["scope"]), scopePrev: try V.u64(entry["scope_prev"]),
                 bodyLength: UInt32(body.count), bodyHash: OpCrypto.bodyHash(body))
             let hashed = try V.bytes(entry["hashed_hex"])
             #expect(hashed.count == OpHeaderV2.encodedLength)
@@ -99,9 +99,9 @@ import Testing
             let hash = OpCryptoV2.opHash(header)
             #expect(hash == (try V.bytes32(entry["op_hash"])), "seq \(header.seq): op hash")
             #expect(header.prev == previous, "seq \(header.seq): prev is the previous op's hash")
-            #expect(header.scopePrev == (lastInScope[header.scope] ?? .zero), "seq \(header.seq): scope prev")
+            #expect(header.scopePrev == (lastInScope[header.scope] ?? 0), "seq \(header.seq): scope prev is the previous op of its scope, by seq")
             previous = hash
-            lastInScope[header.scope] = hash
+            lastInScope[header.scope] = header.seq
         }
     }
 
@@ -118,12 +118,13 @@ import Testing
             let key = try SigningKey(seed: try V.bytes(entry["seed"]))
             let from = try V.u64(entry["from_seq"]), seq = try V.u64(entry["seq"])
             let leaves = try (try V.objects(entry["leaves"])).map { leaf in
-                let value = OpCryptoV2.ScopeLeaf(scope: try V.scopeID(leaf["scope"]), opHash: try V.bytes32(leaf["op_hash"]))
+                let value = OpCryptoV2.ScopeLeaf(scope: try V.scopeID(leaf["scope"]),
+                                                 opHashes: try (leaf["op_hashes"] as? [Any] ?? []).map { try V.bytes32($0) })
                 #expect(OpCryptoV2.leafHash(value) == (try V.bytes32(leaf["leaf_hash"])), "\(name): leaf hash")
                 return value
             }
             #expect(OpCryptoV2.leaves(of: ops.filter { (from...seq).contains($0.seq) }.map { ($0.scope, $0.hash) }) == leaves,
-                    "\(name): the leaves are the last op of each scope in the range, sorted by scope")
+                    "\(name): the leaves are every op of each scope in the range, sorted by scope")
             let root = OpCryptoV2.root(leaves)
             #expect(root == (try V.bytes32(entry["scopes_root"])), "\(name): scopes root")
             let head = try V.bytes32(entry["head"])

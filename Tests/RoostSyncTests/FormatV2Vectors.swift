@@ -86,7 +86,7 @@ enum FormatV2Vectors {
 
     /// Builds a log of `bodies` by `seed`, computing prev and scope prev.
     static func log(seed: [UInt8], bodies: [OpBody], from start: UInt64 = 1, prev initial: Bytes32 = .zero,
-                    scopeHeads: [ScopeID: Bytes32] = [:]) -> [Built] {
+                    scopeHeads: [ScopeID: UInt64] = [:]) -> [Built] {
         let author = try! SigningKey(seed: seed).authorID
         var prev = initial
         var heads = scopeHeads
@@ -97,11 +97,11 @@ enum FormatV2Vectors {
             let id = scope(name)
             let (header, encoded) = OpCryptoV2.makeHeader(author: author, epoch: epoch, seq: seq, prev: prev,
                                                           hlc: hlc(seq * 1000, UInt16(seq % 3)), scope: id,
-                                                          scopePrev: heads[id] ?? .zero, body: body)
+                                                          scopePrev: heads[id] ?? 0, body: body)
             let hash = OpCryptoV2.opHash(header)
             out.append(Built(header: header, hash: hash, body: encoded, decoded: body, scopeName: name))
             prev = hash
-            heads[id] = hash
+            heads[id] = seq
         }
         return out
     }
@@ -204,7 +204,7 @@ enum FormatV2Vectors {
             let h = op.header
             return ["seq": String(h.seq), "author": hex(h.author.key), "epoch": String(h.epoch), "prev": hex(h.prev),
                     "hlc": String(h.hlc.rawValue), "kind": Int(h.kind.rawValue), "scope": hex(h.scope.bytes),
-                    "scope_prev": hex(h.scopePrev), "body_v2_hex": hex(op.body), "hashed_hex": hex(h.encoded()),
+                    "scope_prev": String(h.scopePrev), "body_v2_hex": hex(op.body), "hashed_hex": hex(h.encoded()),
                     "op_hash": hex(op.hash)]
         }
         var seals: [[String: Any]] = []
@@ -213,7 +213,7 @@ enum FormatV2Vectors {
             seals.append([
                 "name": "seal of ops \(from)...\(to)", "seed": hex(seedA), "from_seq": String(from), "seq": String(to),
                 "head": hex(seal.head),
-                "leaves": leaves.map { ["scope": hex($0.scope.bytes), "op_hash": hex($0.opHash), "leaf_hash": hex(OpCryptoV2.leafHash($0))] },
+                "leaves": leaves.map { ["scope": hex($0.scope.bytes), "op_hashes": $0.opHashes.map(hex), "leaf_hash": hex(OpCryptoV2.leafHash($0))] },
                 "scopes_root": hex(seal.scopesRoot), "signed_hex": hex(seal.signedMessage), "signature": hex(seal.signature),
                 "stored_hex": hex(seal.encoded()),
                 "paths": leaves.indices.map { index in OpCryptoV2.inclusionPath(leaves, index: index).map(hex) },
@@ -256,8 +256,11 @@ enum FormatV2Vectors {
         header[99] = 6
         add("kind 6", "header_v2", header, "invalidTag")
         header = built[0].header.encoded()
-        header[147] = 1
+        header[123] = 1                                                 // the scope prev's low byte: seq 1 names seq 1
         add("scope prev at seq 1 not zero", "header_v2", header, "notCanonical")
+        header = built[4].header.encoded()
+        header[123] = 5                                                 // seq 5 names itself
+        add("scope prev not below the seq", "header_v2", header, "notCanonical")
         add("header one byte short", "header_v2", Array(built[0].header.encoded().dropLast()), "truncated")
 
         let stored = seal(seedA, built, from: 1, to: 3).0.encoded()
@@ -375,8 +378,8 @@ enum FormatV2Vectors {
         struct Log: RunHeldHashes {
             var entries: [(author: AuthorID, seq: UInt64, hash: Bytes32, scope: ScopeID)]
             func hash(at seq: UInt64) -> Bytes32? { entries.first { $0.seq == seq }?.hash }
-            func lastHash(in scope: ScopeID, before seq: UInt64) -> Bytes32? {
-                entries.filter { $0.scope == scope && $0.seq < seq }.max { $0.seq < $1.seq }?.hash
+            func lastSeq(in scope: ScopeID, before seq: UInt64) -> UInt64? {
+                entries.filter { $0.scope == scope && $0.seq < seq }.max { $0.seq < $1.seq }?.seq
             }
         }
 
@@ -410,7 +413,7 @@ enum FormatV2Vectors {
                 var entry: [String: Any] = ["seq": String(op.seq), "hlc": String(op.hlc.rawValue), "kind": Int(op.kind.rawValue),
                                             "scope": hex(op.scope.bytes)]
                 if let prev = op.prev { entry["prev"] = hex(prev) }
-                if let scopePrev = op.scopePrev { entry["scope_prev"] = hex(scopePrev) }
+                if let scopePrev = op.scopePrev { entry["scope_prev"] = String(scopePrev) }
                 switch op.payload {
                 case let .body(body): entry["body"] = hex(body)
                 case let .erased(length, hash): entry["erased"] = ["body_length": Int(length), "body_hash": hex(hash)]
@@ -438,7 +441,7 @@ enum FormatV2Vectors {
             } else {
                 payload = .body(try bytes(entry["body"]))
             }
-            return RunV2.Op(seq: try u64(entry["seq"]), prev: try entry["prev"].map(bytes32), scopePrev: try entry["scope_prev"].map(bytes32),
+            return RunV2.Op(seq: try u64(entry["seq"]), prev: try entry["prev"].map(bytes32), scopePrev: try entry["scope_prev"].map(u64),
                             hlc: HLC(rawValue: try u64(entry["hlc"])), kind: OpKind(rawValue: UInt16(entry["kind"] as? Int ?? 0))!,
                             scope: ScopeID(try bytes(entry["scope"]))!, payload: payload)
         }
@@ -474,12 +477,15 @@ enum FormatV2Vectors {
                                         held: Held(), batches: [[first], second],
                                         heldAfterFirst: [Held(Array(a[0..<9])), Held()]))
         }
-        // Session 2, a receiver that holds A's ops 1...5 and gets 6...12, op 8 erased at the sender, a prev sent needlessly.
+        // Session 2, a receiver that holds A's ops 1...5 and gets 6...12, op 8 erased at the sender, a prev and a scope
+        // prev (a distance over held ops) sent needlessly.
         do {
             let (seal12, _) = seal(seedA, a, from: 6, to: 12)
             var ops = a[5..<12].map { runOp($0) }
             ops[2] = runOp(a[7], erased: true)
             ops[0] = runOp(a[5], prev: true)
+            let named = try #require((3..<7).first { a[5 + $0].header.scopePrev > 0 }, "an op of 9...12 whose scope has an earlier op")
+            ops[named] = runOp(a[5 + named], scopePrev: true)
             let run = RunV2(author: a[0].header.author, epoch: epoch, ops: ops, seals: [runSeal(seal12)])
             sessions.append(try session("catching up from op 6, with an erased op and a prev the receiver could recompute",
                                         held: Held(Array(a[0..<5])), batches: [[run]], heldAfterFirst: []))
@@ -557,6 +563,12 @@ enum FormatV2Vectors {
         out.append(entry("an inclusion path for the wrong leaf index", RunV2(author: author, epoch: epoch,
                          ops: a.filter { $0.header.scope == p1 }.map { runOp($0, prev: true) },
                          seals: [runSeal(sealAll, head: true, path: wrongPath)]), "badScopes"))
+        let later = try #require(a.indices.first { i in a[i].header.scopePrev > 0 && a[i].header.scopePrev > 1 },
+                                 "an op whose scope has an earlier op after seq 1")
+        var misnamed = a[0...later].map { runOp($0) }
+        misnamed[later].scopePrev = a[later].header.scopePrev - 1        // not the run's earlier op of its scope
+        out.append(entry("a sent scope prev that does not name the run's earlier op of its scope", RunV2(author: author, epoch: epoch,
+                         ops: misnamed), "prevMismatch"))
         // Syntax errors, written by hand.
         out.append(["name": "author reference past the dictionary", "hex": "0102", "held": [], "error": "invalidTag"])
         out.append(["name": "run without ops", "hex": "0100" + hex(author.key) + "0100", "held": [], "error": "notCanonical"])
@@ -572,6 +584,11 @@ enum FormatV2Vectors {
         d = RunDictionary()
         let one = RunV2.encode([RunV2(author: author, epoch: epoch, ops: [runOp(a[0])])], dictionary: &d)
         out.append(["name": "batch ends inside a run", "hex": hex(Array(one.dropLast())), "held": [], "error": "truncated"])
+        d = RunDictionary()
+        var distance = RunV2.encode([RunV2(author: author, epoch: epoch, ops: [runOp(a[0], scopePrev: true)])], dictionary: &d)
+        let flags = distance.indices.first { distance[$0] != one[$0] }!   // the op's flags: 4 here, 0 in `one`
+        distance[flags + 1] = 1                                         // the scope prev distance of seq 1: 1 reaches seq 0
+        out.append(["name": "a scope prev distance reaching below seq 1", "hex": hex(distance), "held": [], "error": "notCanonical"])
         return out
     }
 }

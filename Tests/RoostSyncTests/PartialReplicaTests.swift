@@ -307,7 +307,7 @@ import Testing
         #expect(batch.runs.count == 1 && batch.runs[0].ops.count == 2)
         batch.runs[0].ops.removeFirst()                                 // a relay withholds the first edit
         batch.runs[0].ops[0].prev = batch.runs[0].ops[0].prev ?? hub.hash(of: OpRef(author: hub.author, epoch: 1, seq: 4))
-        batch.runs[0].ops[0].scopePrev = hub.hash(of: OpRef(author: hub.author, epoch: 1, seq: 4))
+        batch.runs[0].ops[0].scopePrev = 4                              // as its header says: the withheld edit
         paris.receive(batch, from: hub.author, fromFull: true)
         #expect(paris.counters.scopeGaps == 1)
         #expect(paris.heldOps.count == 3, "the op after the gap is not held")
@@ -511,7 +511,7 @@ import Testing
     func memoizedPathsEqualTheReferenceOnes() {
         for count in 1...70 {
             let leaves = (0..<count).map { i in
-                OpCryptoV2.ScopeLeaf(scope: OpCryptoV2.scopeID("t/\(i)"), opHash: Bytes32(Blake2b.hash256([UInt8(i)]))!)
+                OpCryptoV2.ScopeLeaf(scope: OpCryptoV2.scopeID("t/\(i)"), opHashes: [Bytes32(Blake2b.hash256([UInt8(i)]))!])
             }.sorted { $0.scope < $1.scope }
             var tree = ScopesTree(leaves)
             for index in 0..<count {

@@ -46,7 +46,7 @@ enum Format2Sizes {
 
         // Format 2: the same ops with scopes, one run and one seal per transaction, one session dictionary.
         var scopeIDs: [String: ScopeID] = [:]
-        var lastInScope: [ScopeID: Bytes32] = [:]
+        var lastInScope: [ScopeID: UInt64] = [:]
         var v2Rows: [(header: OpHeaderV2, hash: Bytes32, body: [UInt8])] = []
         prev = .zero
         for (index, body) in bodies.enumerated() {
@@ -55,9 +55,9 @@ enum Format2Sizes {
             scopeIDs[name] = scope
             let (header, encoded) = OpCryptoV2.makeHeader(author: author, epoch: epoch, seq: UInt64(index + 1), prev: prev,
                                                           hlc: HLC(physicalMillis: t0 + UInt64(index), logical: 0), scope: scope,
-                                                          scopePrev: lastInScope[scope] ?? .zero, body: body)
+                                                          scopePrev: lastInScope[scope] ?? 0, body: body)
             prev = OpCryptoV2.opHash(header)
-            lastInScope[scope] = prev
+            lastInScope[scope] = UInt64(index + 1)
             v2Rows.append((header, prev, encoded))
         }
         var dictionary = RunDictionary()

@@ -1,12 +1,12 @@
-/// The hashed header of a format 2 op (Protocol/SPEC-format-2.md §2.4): 184 bytes, the ASCII tag `roost-op-v2`,
-/// then author, epoch, seq, prev, HLC, kind (one byte), scope id, scope prev, body length and body hash.
+/// The hashed header of a format 2 op (Protocol/SPEC-format-2.md §2.4): 160 bytes, the ASCII tag `roost-op-v2`,
+/// then author, epoch, seq, prev, HLC, kind (one byte), scope id, scope prev (a seq), body length and body hash.
 ///
 /// These bytes are hashed (the op hash), not stored or sent: storage and runs keep only what cannot be recomputed.
 public struct OpHeaderV2: Hashable, Sendable {
     /// The domain tag the hashed form starts with.
     public static let domain = Array("roost-op-v2".utf8)
     /// Length of the hashed form.
-    public static let encodedLength = 184
+    public static let encodedLength = 160
 
     /// The author's public key.
     public var author: AuthorID
@@ -22,8 +22,8 @@ public struct OpHeaderV2: Hashable, Sendable {
     public var kind: OpKind
     /// The op's scope.
     public var scope: ScopeID
-    /// Hash of the author's previous op in the same scope in this log, or zero when there is none.
-    public var scopePrev: Bytes32
+    /// Seq of the author's previous op in the same scope in this log, or 0 when there is none (always below `seq`).
+    public var scopePrev: UInt64
     /// Length of the body v2 encoding.
     public var bodyLength: UInt32
     /// BLAKE2b-256 of the body v2 encoding.
@@ -31,7 +31,7 @@ public struct OpHeaderV2: Hashable, Sendable {
 
     /// Creates a header.
     public init(author: AuthorID, epoch: UInt64, seq: UInt64, prev: Bytes32, hlc: HLC, kind: OpKind,
-                scope: ScopeID, scopePrev: Bytes32, bodyLength: UInt32, bodyHash: Bytes32) {
+                scope: ScopeID, scopePrev: UInt64, bodyLength: UInt32, bodyHash: Bytes32) {
         self.author = author; self.epoch = epoch; self.seq = seq; self.prev = prev; self.hlc = hlc; self.kind = kind
         self.scope = scope; self.scopePrev = scopePrev; self.bodyLength = bodyLength; self.bodyHash = bodyHash
     }
@@ -39,7 +39,7 @@ public struct OpHeaderV2: Hashable, Sendable {
     /// This op's position.
     public var ref: OpRef { OpRef(author: author, epoch: epoch, seq: seq) }
 
-    /// The 184 bytes that are hashed.
+    /// The 160 bytes that are hashed.
     public func encoded() -> [UInt8] {
         var w = ByteWriter(capacity: Self.encodedLength)
         w.raw(Self.domain)
@@ -50,7 +50,7 @@ public struct OpHeaderV2: Hashable, Sendable {
         w.u64(hlc.rawValue)
         w.u8(UInt8(kind.rawValue))
         w.scope(scope)
-        w.bytes32(scopePrev)
+        w.u64(scopePrev)
         w.u32(bodyLength)
         w.bytes32(bodyHash)
         return w.bytes
@@ -73,7 +73,7 @@ public struct OpHeaderV2: Hashable, Sendable {
             }
             let header = OpHeaderV2(
                 author: author, epoch: epoch, seq: seq, prev: prev, hlc: hlc, kind: kind, scope: try r.scope("header.scope"),
-                scopePrev: try r.bytes32("header.scopePrev"), bodyLength: try r.u32("header.bodyLength"),
+                scopePrev: try r.u64("header.scopePrev"), bodyLength: try r.u32("header.bodyLength"),
                 bodyHash: try r.bytes32("header.bodyHash"))
             try header.checkRanges()
             return header
@@ -81,7 +81,7 @@ public struct OpHeaderV2: Hashable, Sendable {
     }
 
     /// SPEC.md §1.6's range rules (seq from 1, ordinals at most ``Limits/maxOrdinal``, the body within its limit,
-    /// a zero prev at seq 1) and a zero scope prev at seq 1.
+    /// a zero prev at seq 1) and a scope prev below the seq (so 0 at seq 1).
     public func checkRanges() throws(ByteDecodingError) {
         guard seq >= 1 else { throw .invalidTag(field: "header.seq", value: 0) }
         guard bodyLength <= Limits.maxBodyBytes else {
@@ -91,7 +91,7 @@ public struct OpHeaderV2: Hashable, Sendable {
             throw .tooLarge(field: name, length: Int(clamping: value), limit: Int(Limits.maxOrdinal))
         }
         if seq == 1 && prev != .zero { throw .notCanonical("the first op of a log has a zero prev hash") }
-        if seq == 1 && scopePrev != .zero { throw .notCanonical("the first op of a log has a zero scope prev hash") }
+        if scopePrev >= seq { throw .notCanonical("a scope prev is below the op's seq") }
     }
 }
 

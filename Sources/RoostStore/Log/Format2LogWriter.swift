@@ -16,7 +16,7 @@ public struct Format2LogWriter: Sendable {
     public private(set) var prev = Bytes32.zero
     /// Every op's hash, by seq.
     public private(set) var hashes: [UInt64: Bytes32] = [:]
-    private var lastInScope: [ScopeID: Bytes32] = [:]
+    private var lastInScope: [ScopeID: UInt64] = [:]
     private var messageTickets: [String: String] = [:]
     private var sealedThrough: UInt64 = 0
     private var range: [(scope: ScopeID, hash: Bytes32)] = []
@@ -37,11 +37,11 @@ public struct Format2LogWriter: Sendable {
         let tickets = messageTickets
         let scope = OpCryptoV2.scopeID(Scope.name(of: body) { tickets[$0] })
         let (header, bytes) = OpCryptoV2.makeHeader(author: key.authorID, epoch: epoch, seq: seq, prev: prev, hlc: hlc, scope: scope,
-                                                    scopePrev: lastInScope[scope] ?? .zero, body: body)
+                                                    scopePrev: lastInScope[scope] ?? 0, body: body)
         let hash = OpCryptoV2.opHash(header)
         prev = hash
         hashes[seq] = hash
-        lastInScope[scope] = hash
+        lastInScope[scope] = seq
         range.append((scope, hash))
         return OpBatchV2.Op(header: header, body: bytes)
     }

@@ -177,6 +177,14 @@ extension OpStore {
                            arguments: args)
             try db.execute(sql: "DELETE FROM seal_v2 WHERE log = (SELECT id FROM log WHERE author = ? AND epoch = ?) AND seq > ?",
                            arguments: args)
+            // Each scope's newest op, once the ops past the cut are gone.
+            try db.execute(sql: "DELETE FROM scope_head WHERE log = (SELECT id FROM log WHERE author = ? AND epoch = ?) AND seq > ?",
+                           arguments: args)
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO scope_head (log, scope, seq)
+                    SELECT log, scope, max(seq) FROM op_row
+                    WHERE log = (SELECT id FROM log WHERE author = ? AND epoch = ?) AND scope IS NOT NULL GROUP BY scope
+                """, arguments: [log.author.key.data, log.epoch.sql])
             if keep == 0 {
                 try db.execute(sql: "DELETE FROM log_head WHERE author = ? AND epoch = ?", arguments: [log.author.key.data, log.epoch.sql])
             } else if let hash = try opHash(log, seq: keep, db) {

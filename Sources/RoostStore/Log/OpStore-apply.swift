@@ -152,8 +152,9 @@ extension OpStore {
         /// Nil when the sender sent the header alone (it erased the body).
         var body: [UInt8]?
         var decoded: OpBody?
-        /// The op's scope (format 2 only).
+        /// The op's scope and scope prev (format 2 only).
         var scope: ScopeID?
+        var scopePrev: UInt64 = 0
 
         var stamp: Stamp { Stamp(hlc: hlc, ref: ref) }
 
@@ -167,6 +168,7 @@ extension OpStore {
             self.ref = header.ref; self.hlc = header.hlc; self.kind = header.kind
             self.bodyLength = header.bodyLength; self.bodyHash = header.bodyHash
             self.hash = hash; self.body = body; self.decoded = decoded; self.scope = header.scope
+            self.scopePrev = header.scopePrev
         }
     }
 

@@ -4,7 +4,7 @@ public import RoostCore
 import RoostCrypto
 
 /// A unit of transfer of format 2 ops (Protocol/SPEC-format-2.md): each op's header as its run resolved it (every
-/// field of the 184 hashed bytes, recomputed by the receiver where the run omitted it) with its body v2, and the seals v2
+/// field of the 160 hashed bytes, recomputed by the receiver where the run omitted it) with its body v2, and the seals v2
 /// of the ops' logs. The store trusts none of it: ``OpStore/apply(v2:clock:)`` checks it all again against what it
 /// holds. Sync builds it from runs (`RunV2.resolve`); tests build it directly.
 public struct OpBatchV2: Hashable, Sendable {
@@ -81,17 +81,17 @@ extension OpStore {
         verified.reserveCapacity(ops.count)
         var hashes: [UInt64: Bytes32] = [:]
         var scopes: [UInt64: ScopeID] = [:]
-        var lastInScope: [ScopeID: Bytes32] = [:]
+        var lastInScope: [ScopeID: UInt64] = [:]
         for (index, op) in ops.enumerated() {
             let header = op.header
             try checkPosition(header, at: first + UInt64(index), prev: prevHash, log: log)
             let expectedScopePrev = try lastInScope[header.scope]
-                ?? logRow.flatMap { try lastHash(logRow: $0, log: log, scope: header.scope, before: header.seq, db) } ?? .zero
+                ?? logRow.flatMap { try lastSeq(logRow: $0, scope: header.scope, before: header.seq, db) } ?? 0
             guard header.scopePrev == expectedScopePrev else { throw reject(header.seq, .scopePrevMismatch) }
             let hash = OpCryptoV2.opHash(header)
             hashes[header.seq] = hash
             scopes[header.seq] = header.scope
-            lastInScope[header.scope] = hash
+            lastInScope[header.scope] = header.seq
             prevHash = hash
             var decoded: OpBody? = nil
             if let body = op.body {
@@ -124,7 +124,7 @@ extension OpStore {
             }
             var range: [(scope: ScopeID, hash: Bytes32)] = []
             if let logRow, seal.fromSeq < first {
-                range = try heldScopes(logRow: logRow, from: seal.fromSeq, through: min(seal.seq, first - 1), db)
+                range = try heldScopes(log, logRow: logRow, from: seal.fromSeq, through: min(seal.seq, first - 1), db)
             }
             if seal.seq >= first {
                 for seq in max(seal.fromSeq, first)...seal.seq {
@@ -139,11 +139,14 @@ extension OpStore {
         }
         let batchSealed = valid.map(\.seq).max() ?? 0
 
-        // Overlap with what is held: equal hashes are duplicates (every format 2 hash is kept, so no walk is needed).
+        // Overlap with what is held: equal hashes are duplicates (the chain makes the last one enough; the first that
+        // differs is found in one pass over our hashes, recomputed).
         let overlapEnd = min(have, last)
-        if overlapEnd >= first, let ours = try opHash(log, seq: overlapEnd, db), ours != hashes[overlapEnd] {
-            var forkSeq = first
-            while forkSeq < overlapEnd, try opHash(log, seq: forkSeq, db) == hashes[forkSeq] { forkSeq += 1 }
+        if overlapEnd >= first, let logRow, let ours = try opHash(log, seq: overlapEnd, db), ours != hashes[overlapEnd] {
+            var forkSeq = overlapEnd
+            try chainForward(log, logRow: logRow, from: KnownHash(seq: first - 1, hash: start.prev), through: overlapEnd, db) { seq, _, hash in
+                if hash != hashes[seq] { forkSeq = min(forkSeq, seq) }
+            }
             throw reject(forkSeq, .conflictingUnsealed)
         }
         let sealed = max(head?.sealed ?? 0, batchSealed)
@@ -166,34 +169,33 @@ extension OpStore {
         try update.run()
     }
 
-    /// The hash of the newest held op of `scope` in a format 2 log before `seq`, or nil when there is none.
-    static func lastHash(logRow: Int64, log: LogID, scope: ScopeID, before seq: UInt64, _ db: Database) throws -> Bytes32? {
-        var select = try FastStatement(db, """
-            SELECT c.hash FROM op_row r JOIN op_check c ON c.log = r.log AND c.seq = r.seq
-            WHERE r.log = ? AND r.scope = (SELECT id FROM scope WHERE sid = ?) AND r.seq < ?
-            ORDER BY r.seq DESC LIMIT 1
-            """)
+    /// The seq of the newest held op of `scope` in a format 2 log before `seq`, or nil when there is none: the scope's
+    /// newest op (`scope_head`), then back along the scope prev distances while it is not before `seq`.
+    static func lastSeq(logRow: Int64, scope: ScopeID, before seq: UInt64, _ db: Database) throws -> UInt64? {
+        var select = try FastStatement(db, "SELECT h.seq FROM scope_head h JOIN scope s ON s.id = h.scope WHERE h.log = ? AND s.sid = ?")
         select.bind(logRow)
         select.bind(scope.bytes)
-        select.bind(seq)
-        return try select.firstRow { try $0.bytes32(0, "hash") }
+        guard var at = try select.firstRow({ try $0.u64(0, "seq") }) else { return nil }
+        while at >= seq {
+            var back = try FastStatement(db, "SELECT scope_gap FROM op_row WHERE log = ? AND seq = ?")
+            back.bind(logRow)
+            back.bind(at)
+            let gap = try back.firstRow { row in row.isNull(0) ? UInt64(0) : try row.u64(0, "scope_gap") } ?? 0
+            guard gap > 0, gap < at else { return nil }
+            at -= gap
+        }
+        return at
     }
 
-    /// The scope and hash of each held op `from...through` of a format 2 log, in order.
-    static func heldScopes(logRow: Int64, from: UInt64, through: UInt64, _ db: Database) throws -> [(scope: ScopeID, hash: Bytes32)] {
-        guard from <= through else { return [] }
-        var select = try FastStatement(db, """
-            SELECT s.sid, c.hash FROM op_row r JOIN scope s ON s.id = r.scope JOIN op_check c ON c.log = r.log AND c.seq = r.seq
-            WHERE r.log = ? AND r.seq BETWEEN ? AND ? ORDER BY r.seq
-            """)
-        select.bind(logRow)
-        select.bind(from)
-        select.bind(through)
+    /// The scope and hash of each held op `from...through` of a format 2 log, in order (hashes recomputed forward from
+    /// the nearest kept one).
+    static func heldScopes(_ log: LogID, logRow: Int64, from: UInt64, through: UInt64, _ db: Database) throws
+        -> [(scope: ScopeID, hash: Bytes32)] {
+        guard from <= through, let before = try from == 1 ? Bytes32.zero : opHash(log, seq: from - 1, db) else { return [] }
         var out: [(scope: ScopeID, hash: Bytes32)] = []
-        try select.forEachRow { row in
-            guard let blob = row.blob(0), let scope = ScopeID(blob) else { throw StoreError.corrupt("a scope id is not 16 bytes") }
-            out.append((scope, try row.bytes32(1, "hash")))
-            return true
+        try chainForward(log, logRow: logRow, from: KnownHash(seq: from - 1, hash: before), through: through, db) { _, scope, hash in
+            guard let scope else { throw StoreError.corrupt("a format 2 op without its scope") }
+            out.append((scope, hash))
         }
         return out
     }
@@ -245,8 +247,8 @@ public struct HeldBeforeRun: Sendable {
     public var firstSeq: UInt64
     /// The hash of the op at `firstSeq - 1`, when held (zeros at seq 1).
     public var prev: Bytes32?
-    /// The hash of the newest held op of each of the run's scopes before `firstSeq`.
-    public var lastInScope: [ScopeID: Bytes32]
+    /// The seq of the newest held op of each of the run's scopes before `firstSeq`.
+    public var lastInScope: [ScopeID: UInt64]
     /// The hashes of held ops at the run's seals' seqs.
     public var sealHeads: [UInt64: Bytes32]
 
@@ -256,9 +258,9 @@ public struct HeldBeforeRun: Sendable {
         return sealHeads[seq]
     }
 
-    /// The hash of the newest held op of `scope` before `seq` (asked for the run's ops, at or after `firstSeq`, whose
+    /// The seq of the newest held op of `scope` before `seq` (asked for the run's ops, at or after `firstSeq`, whose
     /// scope has no earlier op in the run: the newest held op before the run).
-    public func lastHash(in scope: ScopeID, before seq: UInt64) -> Bytes32? {
+    public func lastSeq(in scope: ScopeID, before seq: UInt64) -> UInt64? {
         seq >= firstSeq ? lastInScope[scope] : nil
     }
 }
@@ -272,7 +274,7 @@ extension OpStore {
             guard let logRow = try Self.existingLogRow(log, db) else { return context }
             if firstSeq > 1 { context.prev = try Self.opHash(log, seq: firstSeq - 1, db) }
             for scope in scopes {
-                context.lastInScope[scope] = try Self.lastHash(logRow: logRow, log: log, scope: scope, before: firstSeq, db)
+                context.lastInScope[scope] = try Self.lastSeq(logRow: logRow, scope: scope, before: firstSeq, db)
             }
             for seq in seals { context.sealHeads[seq] = try Self.opHash(log, seq: seq, db) }
             return context

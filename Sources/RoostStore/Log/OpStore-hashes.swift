@@ -41,6 +41,10 @@ extension OpStore {
             $0.bind(log.epoch)
             $0.bind(seq)
         }
+        try nearer("SELECT seq, head FROM seal_v2 WHERE log = ? AND seq <= ? ORDER BY seq DESC LIMIT 1") {
+            $0.bind(logRow)
+            $0.bind(seq)
+        }
         // Ops held without a body keep their hash (in `op_bodyless`).
         try nearer("SELECT seq, hash FROM op_bodyless WHERE log = ? AND seq <= ? ORDER BY seq DESC LIMIT 1") {
             $0.bind(logRow)
@@ -67,9 +71,17 @@ extension OpStore {
     /// end of what is held. Throws when an op between is missing (a log is held from its first op, without holes).
     static func chainForward(_ log: LogID, logRow: Int64, from start: KnownHash, through last: UInt64, _ db: Database,
                              _ each: (UInt64, Bytes32) throws -> Void) throws {
+        try chainForward(log, logRow: logRow, from: start, through: last, db) { seq, _, hash in try each(seq, hash) }
+    }
+
+    /// ``chainForward(_:logRow:from:through:_:_:)`` giving each op's scope too (nil in a format 1 log). A format 2 op's
+    /// header is rebuilt with its scope and its scope prev (the row's distance), and its body v2's length and hash: its
+    /// hash depends on the ops before it through `prev` only (SPEC-format-2.md §2.4), as a format 1 op's.
+    static func chainForward(_ log: LogID, logRow: Int64, from start: KnownHash, through last: UInt64, _ db: Database,
+                             _ each: (UInt64, ScopeID?, Bytes32) throws -> Void) throws {
         var rows = try FastStatement(db, """
-            SELECT r.seq, r.hlc, r.kind, b.body_len, b.body_hash, r.body
-            FROM op_row r LEFT JOIN op_bodyless b ON b.log = r.log AND b.seq = r.seq
+            SELECT r.seq, r.hlc, r.kind, b.body_len, b.body_hash, r.body, s.sid, r.scope_gap
+            FROM op_row r LEFT JOIN op_bodyless b ON b.log = r.log AND b.seq = r.seq LEFT JOIN scope s ON s.id = r.scope
             WHERE r.log = ? AND r.seq > ? AND r.seq <= ? ORDER BY r.seq
             """)
         rows.bind(logRow)
@@ -83,23 +95,32 @@ extension OpStore {
                 throw StoreError.corrupt("op \(OpRef(author: log.author, epoch: log.epoch, seq: expected)) is not held below seq \(seq)")
             }
             let kind = try OpRow.kind(row.int64(2))
+            let scope = row.blob(6).flatMap(ScopeID.init)
+            if !row.isNull(6) && scope == nil { throw StoreError.corrupt("a scope id is not 16 bytes") }
             let bodyHash: Bytes32, bodyLength: UInt32
             if !row.isNull(4) {
                 bodyHash = try row.bytes32(4, "body_hash")
                 bodyLength = UInt32(clamping: row.int64(3))
             } else if let stored = row.blob(5) {
-                let ref = OpRef(author: log.author, epoch: log.epoch, seq: seq)
-                let bytes = try StoredBody.decode(stored, kind: kind, at: ref).bytes
+                // A format 2 header commits to the stored bytes (body v2); a format 1 header to the format 1 bytes.
+                let bytes = scope != nil ? stored : try StoredBody.decode(stored, kind: kind, at: OpRef(author: log.author, epoch: log.epoch, seq: seq)).bytes
                 bodyHash = OpCrypto.bodyHash(bytes)
                 bodyLength = UInt32(bytes.count)
             } else {
                 throw StoreError.corrupt("an op row has neither its body nor its body hash")
             }
-            let header = OpHeader(
-                author: log.author, epoch: log.epoch, seq: seq, prev: prev, hlc: HLC(rawValue: try row.u64(1, "hlc")),
-                kind: kind, bodyLength: bodyLength, bodyHash: bodyHash)
-            prev = OpCrypto.headerHash(header)
-            try each(seq, prev)
+            let hlc = HLC(rawValue: try row.u64(1, "hlc"))
+            if let scope {
+                let gap = row.isNull(7) ? 0 : try row.u64(7, "scope_gap")
+                guard gap < seq else { throw StoreError.corrupt("op \(seq): a scope prev below seq 1") }
+                prev = OpCryptoV2.opHash(OpHeaderV2(author: log.author, epoch: log.epoch, seq: seq, prev: prev, hlc: hlc, kind: kind,
+                                                    scope: scope, scopePrev: gap == 0 ? 0 : seq - gap, bodyLength: bodyLength,
+                                                    bodyHash: bodyHash))
+            } else {
+                prev = OpCrypto.headerHash(OpHeader(author: log.author, epoch: log.epoch, seq: seq, prev: prev, hlc: hlc, kind: kind,
+                                                    bodyLength: bodyLength, bodyHash: bodyHash))
+            }
+            try each(seq, scope, prev)
             expected += 1
             return true
         }

@@ -108,7 +108,8 @@ extension OpStore {
                             }
                         } else if erased {
                             report.erasedBodies += 1
-                            if let hash = kept.check { erasedOps.append((header, hash)) }
+                            // An op held without its body keeps its hash (`op_bodyless`).
+                            if let hash = kept.row ?? kept.check { erasedOps.append((header, hash)) }
                         } else {
                             report.problems.append("op \(header.ref): body missing (withheld: no effective erasure names it)")
                         }

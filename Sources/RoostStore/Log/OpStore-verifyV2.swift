@@ -22,10 +22,11 @@ extension OpStore {
     }
 
     /// Verify's checks of every format 2 log (Protocol/SPEC-format-2.md §2.4–§2.5), which the format 1 walk leaves
-    /// out: each op's header rebuilt from its row — prev and scope prev from the ops before it, the body's length and
-    /// hash from the stored body v2 (or kept, for an op held without it) — hashed and compared with the hash kept for
-    /// it (every format 2 op keeps one); seqs without gaps; every seal's signature, head and scopes root recomputed from
-    /// its range; the head's seq and hash; every op covered by a seal. Returns the logs walked.
+    /// out: each op's header rebuilt from its row — prev and scope prev from the ops before it (the row's scope prev
+    /// distance must agree), the body's length and hash from the stored body v2 (or kept, for an op held without it) —
+    /// hashed and compared with the hashes kept along the chain (checkpoints, an op held without its body); seqs without
+    /// gaps; every seal's signature, head and scopes root recomputed from its range; the head's seq and hash; every op
+    /// covered by a seal; `scope_head` naming each scope's newest op. Returns the logs walked.
     static func checkFormat2Logs(report: inout VerifyReport, _ db: Database) throws -> [LogID: Format2LogWalk] {
         var walked: [LogID: Format2LogWalk] = [:]
         var logs = try FastStatement(db, "SELECT id, author, epoch FROM log WHERE version = 2 ORDER BY author, epoch")
@@ -37,6 +38,7 @@ extension OpStore {
         for (logRow, log) in found {
             let (walk, leaves) = try walkFormat2Log(logRow: logRow, log: log, report: &report, db)
             guard let walk else { continue }
+            try checkScopeHeads(logRow: logRow, log: log, leaves: leaves, report: &report, db)
             walked[log] = walk
             var sealed: UInt64 = 0
             var seals = try FastStatement(db, "SELECT seq, from_seq, head, scopes_root, signature FROM seal_v2 WHERE log = ? ORDER BY seq")
@@ -84,14 +86,14 @@ extension OpStore {
     private static func walkFormat2Log(logRow: Int64, log: LogID, report: inout VerifyReport, _ db: Database) throws
         -> (Format2LogWalk?, [(scope: ScopeID, hash: Bytes32)]) {
         var rows = try FastStatement(db, """
-            SELECT r.seq, r.hlc, r.kind, s.sid, r.body, b.body_len, b.body_hash, b.hash, c.hash
+            SELECT r.seq, r.hlc, r.kind, s.sid, r.body, b.body_len, b.body_hash, b.hash, c.hash, r.scope_gap
             FROM op_row r LEFT JOIN scope s ON s.id = r.scope LEFT JOIN op_bodyless b ON b.log = r.log AND b.seq = r.seq
                 LEFT JOIN op_check c ON c.log = r.log AND c.seq = r.seq
             WHERE r.log = ? ORDER BY r.seq
             """)
         rows.bind(logRow)
         var prev = Bytes32.zero
-        var lastInScope: [ScopeID: Bytes32] = [:]
+        var lastInScope: [ScopeID: UInt64] = [:]
         var leaves: [(scope: ScopeID, hash: Bytes32)] = []
         var expected: UInt64 = 1
         var broken = false
@@ -126,27 +128,49 @@ extension OpStore {
                 broken = true
                 return false
             }
-            let header = OpHeaderV2(author: log.author, epoch: log.epoch, seq: seq, prev: prev, hlc: HLC(rawValue: try row.u64(1, "hlc")),
-                                    kind: kind, scope: scope, scopePrev: lastInScope[scope] ?? .zero, bodyLength: bodyLength,
-                                    bodyHash: bodyHash)
-            var hash = OpCryptoV2.opHash(header)
-            if row.isNull(8) {
-                report.problems.append("op \(ref): a format 2 op without its kept hash")
-            } else if case let kept = try row.bytes32(8, "hash"), kept != hash {
-                report.problems.append("op \(ref): its header does not hash to the hash kept for it (the op was altered)")
-                // The walk goes on from the kept hash, which the ops after it link to: only the altered op is named.
-                hash = kept
+            let scopePrev = lastInScope[scope] ?? 0
+            let storedGap = row.isNull(9) ? 0 : try row.u64(9, "scope_gap")
+            if storedGap != (scopePrev == 0 ? 0 : seq - scopePrev) {
+                report.problems.append("op \(ref): its row's scope prev is not the previous op of its scope")
             }
+            let header = OpHeaderV2(author: log.author, epoch: log.epoch, seq: seq, prev: prev, hlc: HLC(rawValue: try row.u64(1, "hlc")),
+                                    kind: kind, scope: scope, scopePrev: scopePrev, bodyLength: bodyLength, bodyHash: bodyHash)
+            var hash = OpCryptoV2.opHash(header)
             if !row.isNull(7), try row.bytes32(7, "hash") != hash {
                 report.problems.append("op \(ref): header does not hash to its stored hash (altered)")
             }
+            if !row.isNull(8), case let kept = try row.bytes32(8, "hash"), kept != hash {
+                report.problems.append("op \(ref): the chain does not reach the hash kept at this seq (an op at or before it "
+                                       + "was altered)")
+                // The walk goes on from the kept hash, which the ops after it link to: one alteration is named once.
+                hash = kept
+            }
             prev = hash
-            lastInScope[scope] = hash
+            lastInScope[scope] = seq
             leaves.append((scope, hash))
             expected += 1
             return true
         }
         if broken || leaves.isEmpty { return (nil, leaves) }
         return (Format2LogWalk(seq: expected - 1, hash: prev), leaves)
+    }
+
+    /// `scope_head` of one log against its walk: one row per scope of the log, at the scope's newest op.
+    private static func checkScopeHeads(logRow: Int64, log: LogID, leaves: [(scope: ScopeID, hash: Bytes32)],
+                                        report: inout VerifyReport, _ db: Database) throws {
+        var newest: [ScopeID: UInt64] = [:]
+        for (index, leaf) in leaves.enumerated() { newest[leaf.scope] = UInt64(index + 1) }
+        var heads = try FastStatement(db, "SELECT s.sid, h.seq FROM scope_head h JOIN scope s ON s.id = h.scope WHERE h.log = ?")
+        heads.bind(logRow)
+        var named: [ScopeID: UInt64] = [:]
+        try heads.forEachRow { row in
+            guard let sid = row.blob(0), let scope = ScopeID(sid) else { throw StoreError.corrupt("a scope id is not 16 bytes") }
+            named[scope] = try row.u64(1, "seq")
+            return true
+        }
+        if named != newest {
+            let wrong = Set(named.keys).union(newest.keys).filter { named[$0] != newest[$0] }.count
+            report.problems.append("log \(log): \(wrong) scopes' newest op is not the one `scope_head` names")
+        }
     }
 }

@@ -301,22 +301,34 @@ public final class OpStore: Sendable {
         try insert(VerifiedOp(header: header, hash: hash, body: nil, decoded: nil), stored: stored, logRow: logRow, scope: nil, db)
     }
 
-    /// Stores a checked op of either format: its row (with its scope's number, format 2), what an op without its body
-    /// keeps, and its hash in `op_check` when it is a checkpoint — every format 2 op is one (F2.9 point 3).
+    /// Stores a checked op of either format: its row (format 2: with its scope's number and its scope prev as a distance,
+    /// and the scope's newest op in `scope_head`), what an op without its body keeps, and its hash in `op_check` when it
+    /// is a checkpoint.
     static func insert(_ op: VerifiedOp, stored: [UInt8]?, logRow: Int64, scope: Int64?, _ db: Database) throws {
-        var statement = try FastStatement(db, "INSERT INTO op_row (log, seq, hlc, kind, body, scope) VALUES (?, ?, ?, ?, ?, ?)")
+        var statement = try FastStatement(db, "INSERT INTO op_row (log, seq, hlc, kind, body, scope, scope_gap) VALUES (?, ?, ?, ?, ?, ?, ?)")
         statement.bind(logRow)
         statement.bind(op.ref.seq)
         statement.bind(op.hlc.rawValue)
         statement.bind(Int64(op.kind.rawValue))
         if let stored { statement.bind(stored) } else { statement.bindNull() }
         if let scope { statement.bind(scope) } else { statement.bindNull() }
+        if scope != nil, op.scopePrev > 0 { statement.bind(op.ref.seq - op.scopePrev) } else { statement.bindNull() }
         try statement.run()
+        if let scope {
+            var head = try FastStatement(db, """
+                INSERT INTO scope_head (log, scope, seq) VALUES (?1, ?2, ?3)
+                ON CONFLICT (log, scope) DO UPDATE SET seq = excluded.seq WHERE excluded.seq > scope_head.seq
+                """)
+            head.bind(logRow)
+            head.bind(scope)
+            head.bind(op.ref.seq)
+            try head.run()
+        }
         if stored == nil {
             try insertBodyless(logRow: logRow, seq: op.ref.seq, bodyLength: Int(op.bodyLength), bodyHash: op.bodyHash,
                                hash: op.hash, db)
         }
-        if scope != nil || op.ref.seq % StoreLimits.opCheckInterval == 0 {
+        if op.ref.seq % StoreLimits.opCheckInterval == 0 {
             var check = try FastStatement(db, "INSERT OR REPLACE INTO op_check (log, seq, hash) VALUES (?, ?, ?)")
             check.bind(logRow)
             check.bind(op.ref.seq)

@@ -249,6 +249,16 @@ enum Schema {
         // each format 2 op (NULL in format 1 rows: one record-header byte); the scopes by number; the format 2 seals. Every
         // format 2 op keeps its hash in `op_check` (F2.9: its `scope_prev` cannot be recomputed from a nearby kept hash).
         migrator.registerMigration("v19-format-2-logs") { db in try db.execute(sql: format2LogsSQL) }
+        // Format 2's header names the previous op of a scope by seq (SPEC-format-2.md §2.4, changed before any node wrote
+        // format 2): a format 2 op's hash is recomputed as a format 1 op's, so format 2 ops keep one hash per
+        // `opCheckInterval` ops; each row keeps its scope prev as a distance, and `scope_head` the newest op of each scope.
+        migrator.registerMigration("v20-scope-prev-by-seq") { db in
+            if try Int.fetchOne(db, sql: "SELECT count(*) FROM log WHERE version = 2") ?? 0 > 0 {
+                throw DatabaseError(message: "this store holds format 2 logs of the draft header (scope prev by hash), "
+                                    + "which no released node wrote; they cannot be migrated")
+            }
+            try db.execute(sql: scopePrevBySeqSQL)
+        }
         return migrator
     }
 
@@ -283,6 +293,23 @@ enum Schema {
             scopes_root BLOB NOT NULL CHECK (length(scopes_root) = 32),
             signature BLOB NOT NULL CHECK (length(signature) = 64),
             PRIMARY KEY (log, seq)
+        ) WITHOUT ROWID;
+        """
+
+    /// What v20 changes for format 2 logs (SPEC-format-2.md §2.4: the scope prev is a seq).
+    static let scopePrevBySeqSQL = """
+        DROP INDEX op_scope;
+
+        -- seq minus the seq of the previous op of the same scope (a format 2 op's scope prev), NULL for the first op of its
+        -- scope in its log and in format 1 rows. Following it walks a scope's ops back from `scope_head`.
+        ALTER TABLE op_row ADD COLUMN scope_gap INTEGER CHECK (scope_gap IS NULL OR (scope_gap >= 1 AND scope_gap < seq));
+
+        -- The newest op of each scope of each format 2 log (the scope prev of the scope's next op).
+        CREATE TABLE scope_head (
+            log INTEGER NOT NULL REFERENCES log (id),
+            scope INTEGER NOT NULL REFERENCES scope (id),
+            seq INTEGER NOT NULL CHECK (seq >= 1),
+            PRIMARY KEY (log, scope)
         ) WITHOUT ROWID;
         """
 

@@ -3,7 +3,7 @@ import RoostCrypto
 
 /// One format 2 op a replica holds: its rebuilt hashed header, its hash, and its body (Protocol/SPEC-partial.md).
 public struct HeldOpV2: Hashable, Sendable {
-    /// The 184-byte hashed header.
+    /// The 160-byte hashed header.
     public var header: OpHeaderV2
     /// The op hash.
     public var hash: Bytes32
@@ -29,7 +29,7 @@ public struct KeptSeal: Hashable, Sendable {
 /// What a replica holds of one log: ops by seq, each scope's held seqs in order, and seals by their last seq.
 ///
 /// Invariant on a partial replica (SPEC-partial.md §P.5): for each scope the held ops of this log are a prefix of the
-/// scope's chain, from the op whose scope prev is zero, each linking to the one before.
+/// scope's chain, from the op whose scope prev is 0, each naming the one before by seq.
 struct HeldLog: Sendable, RunHeldHashes {
     private(set) var ops: [UInt64: HeldOpV2] = [:]
     private(set) var scopeSeqs: [ScopeID: [UInt64]] = [:]
@@ -45,10 +45,19 @@ struct HeldLog: Sendable, RunHeldHashes {
 
     func hash(at seq: UInt64) -> Bytes32? { ops[seq]?.hash }
 
-    func lastHash(in scope: ScopeID, before seq: UInt64) -> Bytes32? {
+    func lastSeq(in scope: ScopeID, before seq: UInt64) -> UInt64? {
         guard let seqs = scopeSeqs[scope] else { return nil }
         let index = seqs.firstIndex(notBelow: seq)
-        return index == 0 ? nil : ops[seqs[index - 1]]?.hash
+        return index == 0 ? nil : seqs[index - 1]
+    }
+
+    /// The held seqs of `scope` within `range`, ascending.
+    func seqs(of scope: ScopeID, in range: ClosedRange<UInt64>) -> [UInt64] {
+        guard let seqs = scopeSeqs[scope] else { return [] }
+        var out: [UInt64] = []
+        var index = seqs.firstIndex(notBelow: range.lowerBound)
+        while index < seqs.count && seqs[index] <= range.upperBound { out.append(seqs[index]); index += 1 }
+        return out
     }
 
     /// Adds an op; false when its seq is already held.

@@ -108,28 +108,40 @@ extension PartialReplica {
                 if ops.contains(where: { movesIntoMyQueues($0.decoded) }) { wanted.insert(scope) }
                 continue
             }
-            // 1. The scope chain: the first op links to the last held op of the scope before it, or to zero.
-            var expected = updated.lastHash(in: scope, before: ops[0].header.seq) ?? .zero
+            // 1. The scope chain: the first op names the last held op of the scope before it (0 for none), every later
+            // op the one before it.
+            var expected = updated.lastSeq(in: scope, before: ops[0].header.seq) ?? 0
             var linked = true
             for op in ops {
                 if let known = updated.hash(at: op.header.seq), known != op.hash { linked = false; break }
                 if op.header.scopePrev != expected { linked = false; break }
-                expected = op.hash
+                expected = op.header.seq
             }
             guard linked else {
                 counters.scopeGaps += 1
                 if isHeld { wanted.insert(scope) }
                 continue
             }
-            // 2. The newest op is its scope's leaf in a signed seal.
-            let newest = ops.last!
-            if updated.hash(at: newest.header.seq) == nil {
-                guard let seal = provingSeal(for: newest, in: run, index: index, held: updated, checked: &checked) else {
-                    counters.unprovenScopes += 1
-                    continue
+            // 2. Every seal range with new ops of the scope: those ops (with any held in the range) are its leaf of the
+            // scope in a signed seal.
+            var proofs: [(seal: SealV2, path: RunV2.Path?)] = []
+            var unproven = false
+            var cursor = 0
+            while cursor < ops.count {
+                if updated.hash(at: ops[cursor].header.seq) != nil { cursor += 1; continue }
+                guard let proof = provingSeal(for: ops, at: cursor, scope: scope, in: run, index: index, held: updated,
+                                              checked: &checked) else {
+                    unproven = true
+                    break
                 }
-                updated.keep(seal.seal, path: seal.path)
+                proofs.append((proof.seal, proof.path))
+                while cursor < ops.count && ops[cursor].header.seq <= proof.seal.seq { cursor += 1 }
             }
+            guard !unproven else {
+                counters.unprovenScopes += 1
+                continue
+            }
+            for proof in proofs { updated.keep(proof.seal, path: proof.path) }
             for op in ops {
                 let (kept, effect) = holding(op)
                 if updated.insert(kept) { absorb(effect, into: &changes) } else { counters.duplicates += 1 }
@@ -144,14 +156,20 @@ extension PartialReplica {
         return value == .null && mine.subscription.queues.contains(RoutingRules.defaultQueue)
     }
 
-    /// The seal of `run` that proves `op` is the last op of its scope in the seal's range: its head is the op hash at
-    /// its seq (sent, in the run, or held), its signature verifies, and its scopes root is recomputed from the run (when
-    /// the run holds the whole range) or reached by the inclusion path of the op's scope.
-    private func provingSeal(for op: RunV2.Resolved, in run: RunV2, index: RunIndex, held: HeldLog,
-                             checked: inout [UInt64: SealCheck]) -> (seal: SealV2, path: RunV2.Path?)? {
-        let seq = op.header.seq, scope = op.header.scope
-        let leaf = OpCryptoV2.ScopeLeaf(scope: scope, opHash: op.hash)
+    /// The seal of `run` that proves the ops of `scope` in its range, `ops[at]` among them: its head is the op hash at
+    /// its seq (sent, in the run, or held), its signature verifies, and the scope's leaf — the hashes of the scope's ops
+    /// of the range, from the run and held — is in its recomputed leaves (when the run holds the whole range) or reached
+    /// by the inclusion path of the scope.
+    private func provingSeal(for ops: [RunV2.Resolved], at position: Int, scope: ScopeID, in run: RunV2, index: RunIndex,
+                             held: HeldLog, checked: inout [UInt64: SealCheck]) -> (seal: SealV2, path: RunV2.Path?)? {
+        let seq = ops[position].header.seq
         for entry in run.seals where entry.fromSeq <= seq && seq <= entry.seq {
+            var inRange: [UInt64: Bytes32] = [:]
+            for op in ops where (entry.fromSeq...entry.seq).contains(op.header.seq) { inRange[op.header.seq] = op.hash }
+            for heldSeq in held.seqs(of: scope, in: entry.fromSeq...entry.seq) where inRange[heldSeq] == nil {
+                inRange[heldSeq] = held.hash(at: heldSeq)
+            }
+            let leaf = OpCryptoV2.ScopeLeaf(scope: scope, opHashes: inRange.sorted { $0.key < $1.key }.map(\.value))
             let check: SealCheck
             if let known = checked[entry.seq] {
                 check = known

@@ -127,10 +127,11 @@ extension PartialReplica {
     }
 
     /// A run for a partial receiver: `prev` on every op whose predecessor is not in the run, `scope_prev` on each
-    /// scope's first op, and per scope the seal covering its newest op, with head and inclusion path.
+    /// scope's first op, and per scope each seal covering some of its ops, with head and the scope's inclusion path.
     private mutating func partialRun(_ log: LogID, seqs: [UInt64]) -> RunV2 {
         var ops: [RunV2.Op] = []
-        var newest: [ScopeID: UInt64] = [:]
+        var covering: [ScopeSeal] = []
+        var listed: Set<ScopeSeal> = []
         var seen: Set<ScopeID> = []
         do {   // `held` ends here: the paths below build trees in the log, which must not copy it
             let held = logs[log]!
@@ -140,19 +141,29 @@ extension PartialReplica {
                 let firstOfScope = seen.insert(op.header.scope).inserted
                 ops.append(runOp(op, prev: follows || seq == 1 ? nil : op.header.prev,
                                  scopePrev: firstOfScope ? op.header.scopePrev : nil))
-                newest[op.header.scope] = seq
+                if let sealSeq = held.seal(covering: seq)?.seal.seq,
+                   case let pair = ScopeSeal(scope: op.header.scope, sealSeq: sealSeq), listed.insert(pair).inserted {
+                    covering.append(pair)
+                }
             }
         }
         var seals: [RunV2.Seal] = []
-        for (scope, seq) in newest.sorted(by: { $0.value < $1.value }) {
-            guard let kept = logs[log]!.seal(covering: seq), let path = logs[log]!.path(of: scope, in: kept) else { continue }
+        for pair in covering {
+            let (scope, sealSeq) = (pair.scope, pair.sealSeq)
+            guard let kept = logs[log]!.seals[sealSeq], let path = logs[log]!.path(of: scope, in: kept) else { continue }
             seals.append(RunV2.Seal(seq: kept.seal.seq, fromSeq: kept.seal.fromSeq, head: kept.seal.head,
                                     scopesRoot: kept.seal.scopesRoot, signature: kept.seal.signature, path: path))
         }
         return RunV2(author: log.author, epoch: log.epoch, ops: ops, seals: seals)
     }
 
-    private func runOp(_ op: HeldOpV2, prev: Bytes32?, scopePrev: Bytes32?) -> RunV2.Op {
+    /// A scope and a seal covering some of its ops.
+    private struct ScopeSeal: Hashable {
+        var scope: ScopeID
+        var sealSeq: UInt64
+    }
+
+    private func runOp(_ op: HeldOpV2, prev: Bytes32?, scopePrev: UInt64?) -> RunV2.Op {
         RunV2.Op(seq: op.header.seq, prev: prev, scopePrev: scopePrev, hlc: op.header.hlc, kind: op.header.kind,
                  scope: op.header.scope,
                  payload: op.body.map { .body($0) } ?? .erased(length: op.header.bodyLength, hash: op.header.bodyHash))

@@ -49,7 +49,7 @@ public struct PartialReplica: Sendable {
     var heardAt: [AuthorID: UInt64] = [:]
     private var nextSeq: UInt64 = 1
     private var head: Bytes32 = .zero
-    private var ownScopeLast: [ScopeID: Bytes32] = [:]
+    private var ownScopeLast: [ScopeID: UInt64] = [:]
     /// What this replica refused or dropped.
     public internal(set) var counters = PartialCounters()
 
@@ -165,11 +165,11 @@ public struct PartialReplica: Sendable {
         for (body, name) in named {
             let scope = OpCryptoV2.scopeID(name)
             let (header, encoded) = OpCryptoV2.makeHeader(author: author, epoch: epoch, seq: nextSeq, prev: head, hlc: hlc,
-                                                          scope: scope, scopePrev: ownScopeLast[scope] ?? .zero, body: body)
+                                                          scope: scope, scopePrev: ownScopeLast[scope] ?? 0, body: body)
             let hash = OpCryptoV2.opHash(header)
             written.append(HeldOpV2(header: header, hash: hash, body: encoded, decoded: body))
             range.append((scope, hash))
-            ownScopeLast[scope] = hash
+            ownScopeLast[scope] = nextSeq
             head = hash
             nextSeq += 1
         }

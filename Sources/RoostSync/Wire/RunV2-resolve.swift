@@ -5,15 +5,15 @@ import RoostCrypto
 public protocol RunHeldHashes {
     /// The hash of the held op at `seq`, if held.
     func hash(at seq: UInt64) -> Bytes32?
-    /// The hash of the latest held op of `scope` before `seq`, if any.
-    func lastHash(in scope: ScopeID, before seq: UInt64) -> Bytes32?
+    /// The seq of the latest held op of `scope` before `seq`, if any.
+    func lastSeq(in scope: ScopeID, before seq: UInt64) -> UInt64?
 }
 
 /// Why a run does not resolve or verify. Every case refuses the whole run.
 public enum RunError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The first op's prev hash was omitted, but the receiver does not hold the op before it.
     case missingPrev(seq: UInt64)
-    /// A sent prev or scope prev differs from the hash the receiver computed or holds.
+    /// A sent prev or scope prev differs from the hash or seq the receiver computed or holds.
     case prevMismatch(seq: UInt64)
     /// A body does not decode as a version 2 body of its kind.
     case malformedBody(seq: UInt64, ByteDecodingError)
@@ -33,7 +33,7 @@ public enum RunError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .missingPrev(seq): "op \(seq): prev hash omitted, and the op before it is not held"
-        case let .prevMismatch(seq): "op \(seq): prev or scope prev hash does not match"
+        case let .prevMismatch(seq): "op \(seq): prev hash or scope prev does not match"
         case let .malformedBody(seq, error): "op \(seq): malformed body: \(error)"
         case let .malformedHeader(seq, error): "op \(seq): malformed header: \(error)"
         case let .badHead(seq): "seal \(seq): head unknown or wrong"
@@ -46,7 +46,7 @@ public enum RunError: Error, Equatable, Sendable, CustomStringConvertible {
 }
 
 extension RunV2 {
-    /// An op of a run with its rebuilt 184-byte header and op hash.
+    /// An op of a run with its rebuilt 160-byte header and op hash.
     public struct Resolved: Hashable, Sendable {
         public var header: OpHeaderV2
         public var hash: Bytes32
@@ -55,11 +55,13 @@ extension RunV2 {
         public var decoded: OpBody?
     }
 
-    /// Rebuilds every header (prev and scope prev recomputed where omitted, body hashes computed) and hashes it.
+    /// Rebuilds every header (prev and scope prev recomputed where omitted, body hashes computed) and hashes it. A sent
+    /// scope prev is not checked against what the receiver holds here: the store does (and the partial receiver's scope
+    /// check); the header commits to it, so a wrong one fails the seal's leaf.
     public func resolve(held: some RunHeldHashes) throws(RunError) -> [Resolved] {
         var out: [Resolved] = []
         out.reserveCapacity(ops.count)
-        var lastInScope: [ScopeID: Bytes32] = [:]
+        var lastInScope: [ScopeID: UInt64] = [:]
         for (index, op) in ops.enumerated() {
             let previous = out.last
             let prev: Bytes32
@@ -80,13 +82,12 @@ extension RunV2 {
                 guard let sent = op.prev else { throw .missingPrev(seq: op.seq) }
                 prev = sent
             }
-            let known = lastInScope[op.scope] ?? held.lastHash(in: op.scope, before: op.seq)
-            let scopePrev: Bytes32
+            let scopePrev: UInt64
             if let sent = op.scopePrev {
                 if let inRun = lastInScope[op.scope], inRun != sent { throw .prevMismatch(seq: op.seq) }
                 scopePrev = sent
             } else {
-                scopePrev = known ?? .zero
+                scopePrev = lastInScope[op.scope] ?? held.lastSeq(in: op.scope, before: op.seq) ?? 0
             }
             let length: UInt32, bodyHash: Bytes32, body: [UInt8]?, decoded: OpBody?
             switch op.payload {
@@ -113,7 +114,7 @@ extension RunV2 {
                 throw .malformedHeader(seq: op.seq, error)
             }
             let hash = OpCryptoV2.opHash(header)
-            lastInScope[op.scope] = hash
+            lastInScope[op.scope] = op.seq
             out.append(Resolved(header: header, hash: hash, body: body, decoded: decoded))
         }
         return out
@@ -137,8 +138,8 @@ extension RunV2 {
             if range.count == Int(seal.seq - seal.fromSeq + 1) {
                 let leaves = OpCryptoV2.leaves(of: range.map { ($0.header.scope, $0.hash) })
                 guard OpCryptoV2.root(leaves) == seal.scopesRoot else { throw .badScopes(seq: seal.seq) }
-            } else if let path = seal.path, let last = range.last(where: { $0.header.scope == path.scope }) {
-                let leaf = OpCryptoV2.ScopeLeaf(scope: path.scope, opHash: last.hash)
+            } else if let path = seal.path, case let inScope = range.filter({ $0.header.scope == path.scope }), !inScope.isEmpty {
+                let leaf = OpCryptoV2.ScopeLeaf(scope: path.scope, opHashes: inScope.map(\.hash))
                 guard OpCryptoV2.verifyInclusion(leaf: leaf, index: path.leafIndex, count: path.leafCount, path: path.hashes,
                                                  root: seal.scopesRoot) else { throw .badScopes(seq: seal.seq) }
             } else {

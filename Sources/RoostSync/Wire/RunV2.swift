@@ -14,15 +14,15 @@ public struct RunV2: Hashable, Sendable {
         public var seq: UInt64
         /// Sent prev hash; nil when the receiver recomputes it.
         public var prev: Bytes32?
-        /// Sent scope prev hash; nil when the receiver recomputes it.
-        public var scopePrev: Bytes32?
+        /// Sent scope prev (the seq of the previous op of the scope, 0 for none); nil when the receiver recomputes it.
+        public var scopePrev: UInt64?
         public var hlc: HLC
         public var kind: OpKind
         public var scope: ScopeID
         public var payload: Payload
 
         /// Creates a run op.
-        public init(seq: UInt64, prev: Bytes32? = nil, scopePrev: Bytes32? = nil, hlc: HLC, kind: OpKind, scope: ScopeID, payload: Payload) {
+        public init(seq: UInt64, prev: Bytes32? = nil, scopePrev: UInt64? = nil, hlc: HLC, kind: OpKind, scope: ScopeID, payload: Payload) {
             self.seq = seq; self.prev = prev; self.scopePrev = scopePrev; self.hlc = hlc; self.kind = kind
             self.scope = scope; self.payload = payload
         }
@@ -156,7 +156,7 @@ extension RunV2 {
             if op.scopePrev != nil { flags |= OpFlag.scopePrev }
             w.u8(flags)
             if let prev = op.prev { w.bytes32(prev) }
-            if let scopePrev = op.scopePrev { w.bytes32(scopePrev) }
+            if let scopePrev = op.scopePrev { w.varint(scopePrev == 0 ? 0 : op.seq - scopePrev) }
             if let previous {
                 w.varint(Varint.zigzag(Int64(bitPattern: op.hlc.rawValue &- previous.hlc)))
             } else {
@@ -220,7 +220,12 @@ extension RunV2 {
             guard flags & ~OpFlag.all == 0 else { throw .invalidTag(field: "op.flags", value: UInt64(flags)) }
             let prev = flags & OpFlag.prev != 0 ? try r.bytes32("op.prev") : nil
             if prev == nil && gap > 0 && !ops.isEmpty { throw .notCanonical("an op after a gap without its prev hash") }
-            let scopePrev = flags & OpFlag.scopePrev != 0 ? try r.bytes32("op.scopePrev") : nil
+            var scopePrev: UInt64? = nil
+            if flags & OpFlag.scopePrev != 0 {
+                let distance = try r.varint("op.scopePrev")
+                guard distance < seq else { throw .notCanonical("a scope prev distance reaches below seq 1") }
+                scopePrev = distance == 0 ? 0 : seq - distance
+            }
             let hlc: UInt64
             if let last = ops.last {
                 let delta = Varint.unzigzag(try r.varint("op.hlc"))
