@@ -177,6 +177,36 @@ import RoostCrypto
         #expect(try ErasureTests.texts(store).allSatisfy { !$0.contains(ErasureTests.secret) })
     }
 
+    /// A batch overlapping what is held: an op already held has its scope prev checked too, found by walking its scope
+    /// back from the scope's newest op (`scope_head`, past it here) along the stored distances; the same walk gives a
+    /// run starting before the scope's newest op its scope prev.
+    @Test func anOverlapFindsAHeldOpsScopePrevBehindItsScopesNewestOp() throws {
+        var writer = Format2LogWriter(key: try SigningKey(seed: [UInt8](repeating: 28, count: 32)), epoch: 1)
+        let a = EntityRef("ticket", "a"), b = EntityRef("ticket", "b")
+        func set(_ entity: EntityRef, _ value: String, _ index: Int) -> OpBatchV2.Op {
+            writer.op(.set(entity: entity, field: "status", value: .string(value)), hlc: Self.hlc(0, index))
+        }
+        let o1 = set(a, "new", 1), o2 = set(b, "new", 2)
+        let s2 = writer.seal()
+        let o3 = set(a, "open", 3), o4 = set(a, "pending", 4)
+        let s4 = writer.seal()
+        let o5 = set(a, "solved", 5)
+        let s5 = writer.seal()
+        #expect([o1, o2, o3, o4, o5].map(\.header.scopePrev) == [0, 0, 1, 3, 4])
+        let store = try Self.emptyStore()
+        try store.apply(v2: OpBatchV2(ops: [o1, o2], seals: [s2]), clock: Self.clock)
+        try store.apply(v2: OpBatchV2(ops: [o3, o4], seals: [s4]), clock: Self.clock)
+        let report = try store.apply(v2: OpBatchV2(ops: [o2, o3, o4, o5], seals: [s2, s4, s5]), clock: Self.clock)
+        #expect(report.applied == 1 && report.duplicateLogs.isEmpty)
+        var wrong = o3
+        wrong.header.scopePrev = 0
+        #expect(Self.error { () throws(StoreError) in _ = try store.apply(v2: OpBatchV2(ops: [o2, wrong], seals: [s2]), clock: Self.clock) }
+                == .rejected(op: wrong.header.ref, reason: .scopePrevMismatch))
+        let held = try store.heldBefore(writer.log, firstSeq: 3, scopes: [o3.header.scope], seals: [])
+        #expect(held.lastSeq(in: o3.header.scope, before: 3) == 1)
+        #expect(try store.verify().isOK)
+    }
+
     /// Verify rebuilds each format 2 header from its row and names an altered op, a broken seal and an uncovered tail.
     @Test func verifyNamesWhatWasAlteredInAFormat2Log() throws {
         var writer = Format2LogWriter(key: try SigningKey(seed: [UInt8](repeating: 25, count: 32)), epoch: 2)

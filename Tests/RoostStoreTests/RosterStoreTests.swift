@@ -1,8 +1,9 @@
 import Foundation
+import GRDB
 import Testing
 import RoostCore
 import RoostCrypto
-@testable import RoostStore
+@_spi(StoreInternals) @testable import RoostStore
 
 /// The roster enforced by the store: admission at apply, purge on revocation, roles gating claims.
 @Suite struct RosterStoreTests {
@@ -148,6 +149,35 @@ import RoostCrypto
             try team.kenji.store.apply(try team.founder.segments()[1], clock: Self.clock)
             try team.kenji.append([.set(entity: Self.ticket, field: "priority", value: .string("high"))], at: baseMillis + 50)
         }
+    }
+
+    /// The same cut on a member who writes format 2: the ops past it go, and each scope's newest op (`scope_head`, the
+    /// next op's scope prev) is the newest one kept; a scope whose ops all lay past the cut has none.
+    @Test func aRevocationCutOfAFormat2LogKeepsEachScopesNewestOp() throws {
+        let team = try Team()
+        try Self.admit(team.kenji, .agent, by: team.founder, at: baseMillis + 10)
+        var kenji = Format2LogWriter(key: team.kenji.local.key, epoch: team.kenji.local.epoch)
+        func at(_ millis: UInt64) -> (Int) -> HLC { { HLC(physicalMillis: millis + UInt64($0), logical: 0) } }
+        let kept = kenji.batch([.set(entity: Self.ticket, field: "status", value: .string("open"))], hlc: at(baseMillis + 20))
+        let late = kenji.batch([.set(entity: Self.ticket, field: "status", value: .string("resolved")),
+                                .set(entity: EntityRef(Desk.customer, "u9"), field: "name", value: .string("Ann")),
+                                .tagAdd(entity: Self.ticket, tag: "vip")], hlc: at(baseMillis + 40))
+        try team.founder.append([RosterChange.body(member: team.kenji.id, .revoke(RevocationCut(kept: [22: 1])))],
+                                at: baseMillis + 30)
+        let relay = try team.replica()
+        try relay.apply(try team.founder.segments()[0], clock: Self.clock)
+        try relay.apply(v2: kept, clock: Self.clock)
+        try relay.apply(v2: late, clock: Self.clock)
+        func heads() throws -> [Int64] {
+            try relay.writer.read { db in try Int64.fetchAll(db, sql: "SELECT seq FROM scope_head ORDER BY seq") }
+        }
+        #expect(try heads() == [3, 4], "c/u9 at 3, t/p1 at 4")
+        try relay.apply(try team.founder.segments()[1], clock: Self.clock)
+        #expect(try relay.versionVector()[team.kenji.local.log] == 1)
+        #expect(try heads() == [1], "t/p1 back at 1; c/u9 had no op before the cut")
+        #expect(try relay.state.register(Self.ticket, "status") == .string("open"))
+        let report = try relay.verify()
+        #expect(report.isOK, "\(report.problems)")
     }
 
     @Test func onlyLeadsReassignWhateverOrderThePromotionArrivesIn() throws {

@@ -34,7 +34,7 @@ public enum RejectReason: Error, Equatable, Sendable, CustomStringConvertible {
     case revoked
     /// Ops of one format sent for a log held in the other (a log never mixes them: SPEC-format-2.md §2.4).
     case formatMismatch(held: Int, sent: Int)
-    /// A format 2 op's scope prev is not the hash of the previous op of its scope in its log.
+    /// A format 2 op's scope prev is not the seq of the previous op of its scope in its log.
     case scopePrevMismatch
     /// A format 2 seal's scopes root is not the root of its range's scopes.
     case badScopes(seq: UInt64)
@@ -57,7 +57,7 @@ public enum RejectReason: Error, Equatable, Sendable, CustomStringConvertible {
         case .notMember: "the author is not a member of the team (no admin admitted it)"
         case .revoked: "the author was revoked and the op is past the revocation's cut"
         case let .formatMismatch(held, sent): "format \(sent) ops for a log held in format \(held) (a log never mixes formats)"
-        case .scopePrevMismatch: "scope prev hash does not match the previous op of its scope"
+        case .scopePrevMismatch: "scope prev does not name the previous op of its scope"
         case let .badScopes(seq): "seal at seq \(seq): scopes root does not match its range"
         }
     }
