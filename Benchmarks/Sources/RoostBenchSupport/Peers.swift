@@ -23,6 +23,19 @@ public enum PeersBench {
 
     static func tickets(in lines: [[Substring]]) -> Set<Substring> { Set(lines.map { $0[1] }) }
 
+    /// A phase's database must not exist yet: a source or replica left by an earlier run holds another key's log,
+    /// which the remote phases would read as well (and the local phase's bytes would include).
+    struct LeftOver: Error, CustomStringConvertible {
+        var path: String
+        var description: String { "\(path) exists: run the phases in an empty --peers-dir (tools/bench-peers.py does)" }
+    }
+
+    /// Opens a new store at `path`, refusing one that exists.
+    static func freshStore(_ path: String) throws -> OpStore {
+        guard !FileManager.default.fileExists(atPath: path) else { throw LeftOver(path: path) }
+        return try OpStore(path: path)
+    }
+
     /// The fields a set writes and the tags an add names, as in tools/bench-peers.py.
     static let fields = ["status", "priority", "assignee", "subject"]
     static let tags = (0..<16).map { "tag\($0)" }
@@ -95,7 +108,7 @@ public enum PeersBench {
     /// Local phase: the node's agent makes every update, `transactionUpdates` per transaction, into `directory`.
     public static func local(workload: String, directory: String) throws -> Result {
         let lines = try read(workload)
-        let store = try OpStore(path: directory + "/source.sqlite")
+        let store = try freshStore(directory + "/source.sqlite")
         let key = SigningKey.generate()
         try Data(key.seed).write(to: URL(fileURLWithPath: directory + "/source.key"))
         let author = LocalAuthor(key: key, epoch: 1)
@@ -121,7 +134,7 @@ public enum PeersBench {
         let seed = [UInt8](try Data(contentsOf: URL(fileURLWithPath: directory + "/source.key")))
         let log = LogID(author: try SigningKey(seed: seed).authorID, epoch: 1)
         let setupOps = UInt64(tickets(in: lines).count)
-        let replica = try OpStore(path: directory + "/replica.sqlite")
+        let replica = try freshStore(directory + "/replica.sqlite")
         _ = try replica.apply(source.batch(after: VersionVector(), limit: Int(setupOps)), clock: SystemClock())
         // The batches are read from the source before the clock starts: only the replica's work is timed.
         let batches = try sealedBatches(source, log: log, after: setupOps)
@@ -164,7 +177,7 @@ public enum PeersBench {
             let bodies = try batch.ops.map { op in try OpBody.decode(kind: op.header.kind, bytes: op.body ?? []) }
             return writer.batch(bodies) { batch.ops[$0].header.hlc }
         }
-        let replica = try OpStore(path: directory + "/replica-v2.sqlite")
+        let replica = try freshStore(directory + "/replica-v2.sqlite")
         var setUp = 0, index = 0
         while setUp < setupOps {
             setUp += try replica.apply(v2: batches[index], clock: SystemClock()).applied

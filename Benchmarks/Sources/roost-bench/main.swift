@@ -274,10 +274,16 @@ if only.contains("peers") {
         fatalError("--only peers needs --peers-workload FILE and --peers-dir DIR (tools/bench-peers.sh passes them)")
     }
     let phase = options["peers-phase"] ?? "local"
-    let result = switch phase {
-    case "remote": try PeersBench.remote(workload: workload, directory: directory)
-    case "remote-v2": try PeersBench.remoteV2(workload: workload, directory: directory)
-    default: try PeersBench.local(workload: workload, directory: directory)
+    let result: PeersBench.Result
+    do {
+        result = switch phase {
+        case "remote": try PeersBench.remote(workload: workload, directory: directory)
+        case "remote-v2": try PeersBench.remoteV2(workload: workload, directory: directory)
+        default: try PeersBench.local(workload: workload, directory: directory)
+        }
+    } catch {
+        FileHandle.standardError.write(Data("roost-bench: peers \(phase): \(error)\n".utf8))
+        exit(2)
     }
     print("PEERS engine=roost phase=\(phase) updates=\(result.updates) seconds=\(result.seconds) bytes=\(result.bytes) "
           + "peak_rss_kib=\(result.peakRSSKiB)")
