@@ -68,6 +68,51 @@ import RoostCrypto
         #expect(scopes == 6, "t/t0 t/t1 t/t2 (the messages and their outbox writes too), c/c0 c/c1, g")
     }
 
+    /// A node's own format 2 append (`append(v2:by:clock:)`) makes exactly the ops and seal SPEC-format-2.md says —
+    /// the writer's, op for op: scopes (an outbox write on an earlier append's message takes that message's ticket),
+    /// scope prevs across appends, one seal v2 per append —, a replica applies them, and the state is the format 1
+    /// twin's. A log never mixes formats, and format 1 batches do not carry format 2 logs.
+    @Test func aNodesFormat2AppendIsWhatAReplicaApplies() throws {
+        let key = try SigningKey(seed: [UInt8](repeating: 29, count: 32))
+        let author = LocalAuthor(key: key, epoch: 4, format: 2)
+        let node = try Self.emptyStore(), replica = try Self.emptyStore(), twin = try Self.emptyStore()
+        var writer = Format2LogWriter(key: key, epoch: 4)
+        for round in 0..<4 {
+            var bodies = Self.bodies(round)
+            if round > 0 { bodies.append(.set(entity: EntityRef("message", "m\(round - 1)"), field: "outbox", value: .string("sent"))) }
+            let clock = FixedClock(millis: baseMillis + UInt64(round) * 1_000)
+            let appended = try node.append(v2: bodies, by: author, clock: clock)
+            try twin.append(bodies, by: LocalAuthor(key: key, epoch: 4), clock: clock)
+            let written = writer.batch(bodies) { appended.batch.ops[$0].header.hlc }
+            #expect(appended.batch == written, "round \(round): the ops and seal the spec gives")
+            #expect(appended.hashes == written.ops.map { OpCryptoV2.opHash($0.header) })
+            if round == 1 {
+                #expect(appended.batch.ops.last!.header.scope == OpCryptoV2.scopeID("t/t0"), "m0's outbox write is in m0's ticket")
+                #expect(appended.batch.ops[0].header.scopePrev == 0, "t1 is new")
+            }
+            if round == 2 { #expect(appended.batch.ops[2].header.scopePrev == 3, "c0's previous op is round 0's, at seq 3") }
+            #expect(try replica.apply(v2: appended.batch, clock: Self.clock).applied == bodies.count)
+        }
+        #expect(try node.stateHash() == twin.stateHash() && replica.stateHash() == node.stateHash())
+        for store in [node, replica] {
+            let report = try store.verify()
+            #expect(report.isOK && report.ops == 27 && report.seals == 4, "\(report.problems)")
+        }
+        #expect(try node.batch(after: VersionVector()).ops.isEmpty, "format 2 logs are not sent in format 1 batches")
+
+        let mixed = Self.error { () throws(StoreError) in
+            _ = try node.append(Self.bodies(9), by: LocalAuthor(key: key, epoch: 4), clock: FixedClock(millis: baseMillis + 9_000))
+        }
+        let wrongCall = Self.error { () throws(StoreError) in
+            _ = try node.append(Self.bodies(9), by: author, clock: FixedClock(millis: baseMillis + 9_000))
+        }
+        for (error, text) in [(mixed, "never mixes formats"), (wrongCall, "append(v2:)")] {
+            guard case let .invalidOperation(message)? = error else { Issue.record("\(String(describing: error))"); continue }
+            #expect(message.contains(text), "\(message)")
+        }
+        #expect(try node.opCount() == 27)
+    }
+
     @Test func aDuplicateOrOverlappingFormat2BatchAddsOnlyWhatIsNew() throws {
         var writer = Format2LogWriter(key: try SigningKey(seed: [UInt8](repeating: 22, count: 32)), epoch: 3)
         let store = try Self.emptyStore()

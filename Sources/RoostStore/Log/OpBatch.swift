@@ -69,11 +69,17 @@ public struct LocalAuthor: Sendable {
     /// The node's author id.
     public let id: AuthorID
 
+    /// The op format of this epoch's log, 1 or 2 (Protocol/SPEC-format-2.md §2.4): fixed by its first op, a log never
+    /// mixes them; a node moves to format 2 in a new epoch.
+    public let format: Int
+
     /// Creates a local author.
-    public init(key: SigningKey, epoch: UInt64) {
+    public init(key: SigningKey, epoch: UInt64, format: Int = 1) {
+        precondition(format == 1 || format == 2, "op formats are 1 and 2")
         self.key = key
         self.epoch = epoch
         self.id = key.authorID
+        self.format = format
     }
 
     /// This author's log.

@@ -183,11 +183,34 @@ public final class OpStore: Sendable {
     // MARK: local append
 
     /// Appends `bodies` to the local author's log in one transaction, merges them into the
-    /// materialized state, and seals the new head. All or nothing.
+    /// materialized state, and seals the new head. All or nothing. A format 2 author appends with
+    /// ``append(v2:by:clock:)``.
     @discardableResult
     public func append(_ bodies: [OpBody], by author: LocalAuthor, clock: any WallClock) throws(StoreError) -> Appended {
+        guard author.format == 1 else { throw .invalidOperation("this epoch's log is format \(author.format): append(v2:)") }
+        let encoded = try Self.checkedForAppend(bodies)
+        var headers: [OpHeader] = []
+        headers.reserveCapacity(encoded.count)
+        let (seal, erased) = try appendTransaction(encoded.map(\.0), by: author, clock: clock) { seq, prev, hlc, body, logRow, db in
+            let bytes = encoded[headers.count].1
+            let header = OpHeader(author: author.id, epoch: author.epoch, seq: seq, prev: prev, hlc: hlc, kind: body.kind,
+                                  bodyLength: UInt32(bytes.count), bodyHash: OpCrypto.bodyHash(bytes))
+            let hash = OpCrypto.headerHash(header)
+            try Self.insert(header, hash: hash, stored: StoredBody.encode(body), logRow: logRow, db)
+            headers.append(header)
+            return hash
+        } seal: { _, seq, head, _, db in
+            let seal = OpCrypto.seal(key: author.key, epoch: author.epoch, seq: seq, head: head)
+            try Self.insert(seal, db)
+            return seal
+        }
+        return Appended(headers: headers, seal: seal, erased: erased)
+    }
+
+    /// Each body with its format 1 encoding, refused (before the database is touched) when a peer would refuse it or
+    /// when together they are over what one sealed run may carry.
+    static func checkedForAppend(_ bodies: [OpBody]) throws(StoreError) -> [(OpBody, [UInt8])] {
         guard !bodies.isEmpty else { throw .invalidOperation("nothing to append") }
-        // Refuse anything a peer would refuse, before touching the database.
         var encoded: [(OpBody, [UInt8])] = []
         encoded.reserveCapacity(bodies.count)
         for body in bodies {
@@ -195,11 +218,16 @@ public final class OpStore: Sendable {
             do {
                 let decoded = try OpBody.decode(kind: body.kind, bytes: bytes)
                 guard decoded == body else { throw ByteDecodingError.notCanonical("body does not round-trip") }
+                // Format 2 stores and hashes the body v2 encoding: it must give the same value back too.
+                guard try OpBody.decodeV2(kind: body.kind, bytes: body.encodedV2()) == body else {
+                    throw ByteDecodingError.notCanonical("body v2 does not round-trip")
+                }
             } catch {
                 throw .invalidOperation("invalid \(body.kind) op on \(body.entity.collection): \(error)")
             }
             encoded.append((body, bytes))
         }
+        // Format 1's run bytes bound format 2's too (a body v2 is never longer, a run v2 op header shorter).
         let runBytes = encoded.reduce(Seal.encodedLength) { $0 + Limits.runBytes(ofOpWithBody: $1.1.count) }
         guard runBytes <= Limits.maxRunBytes else {
             throw .invalidOperation("""
@@ -207,6 +235,17 @@ public final class OpStore: Sendable {
                 one sealed run (maxRunBytes: what one sync message can always carry); append them in smaller groups
                 """)
         }
+        return encoded
+    }
+
+    /// The transaction of a local append in either format: the revocation check, each op's HLC, row (by `op`, which
+    /// returns its hash) and merge, the roster and erasure consequences, the seal (by `seal`, given the first and last
+    /// seq and the head), the log's head and the clock. Returns the seal and the bodies the appended erasures dropped.
+    func appendTransaction<SealValue>(
+        _ bodies: [OpBody], by author: LocalAuthor, clock: any WallClock,
+        op: (_ seq: UInt64, _ prev: Bytes32, _ hlc: HLC, _ body: OpBody, _ logRow: Int64, _ db: Database) throws -> Bytes32,
+        seal: (_ first: UInt64, _ seq: UInt64, _ head: Bytes32, _ logRow: Int64, _ db: Database) throws -> SealValue
+    ) throws(StoreError) -> (SealValue, erased: Int) {
         let drift = maxClockDriftMillis
         let appended = try write { db in
             var hybrid = try Self.loadClock(db, drift: drift)
@@ -215,22 +254,23 @@ public final class OpStore: Sendable {
             if let roster = try rosterCache.roster(db), roster.admission(of: OpRef(author: author.id, epoch: author.epoch, seq: seq + 1)) == .revoked {
                 throw StoreError.invalidOperation("this node was revoked from the team; its new ops would be refused by every member")
             }
-            var prev = head?.hash ?? .zero
-            var headers: [OpHeader] = []
-            headers.reserveCapacity(encoded.count)
-            let wall = clock.nowMillis()
             let logRow = try Self.logRowID(author.log, db)
+            let version = try Self.logVersion(logRow: logRow, db)
+            if head == nil, author.format == 2 {
+                try Self.setVersion2(logRow: logRow, db)
+            } else if version != author.format {
+                throw StoreError.invalidOperation("this epoch's log is format \(version), not \(author.format): a log never mixes formats")
+            }
+            var prev = head?.hash ?? .zero
+            let first = seq + 1
+            let wall = clock.nowMillis()
             var dirty = DeskProjection.Dirty()
-            for (body, bytes) in encoded {
+            for body in bodies {
                 seq += 1
-                let header = OpHeader(
-                    author: author.id, epoch: author.epoch, seq: seq, prev: prev, hlc: hybrid.tick(wallMillis: wall),
-                    kind: body.kind, bodyLength: UInt32(bytes.count), bodyHash: OpCrypto.bodyHash(bytes))
-                let hash = OpCrypto.headerHash(header)
-                try Self.insert(header, hash: hash, stored: StoredBody.encode(body), logRow: logRow, db)
-                try Materializer.apply(body, stamp: Stamp(hlc: header.hlc, ref: header.ref), log: logRow, dirty: &dirty, db: db)
-                headers.append(header)
-                prev = hash
+                let hlc = hybrid.tick(wallMillis: wall)
+                prev = try op(seq, prev, hlc, body, logRow, db)
+                try Materializer.apply(body, stamp: Stamp(hlc: hlc, ref: OpRef(author: author.id, epoch: author.epoch, seq: seq)),
+                                       log: logRow, dirty: &dirty, db: db)
             }
             if dirty.roster { try Self.enforceRoster(db) }
             if dirty.erasures || dirty.roster { _ = try ErasureLedger.judge(db, dirty: &dirty) }
@@ -238,14 +278,13 @@ public final class OpStore: Sendable {
             try dirty.flush(db)
             // After the flush: re-derived ticket documents delete their old text too.
             if erased > 0 { try ErasureLedger.compactIndex(db) }
-            let seal = OpCrypto.seal(key: author.key, epoch: author.epoch, seq: seq, head: prev)
-            try Self.insert(seal, db)
+            let sealed = try seal(first, seq, prev, logRow, db)
             try Self.setHead(author.log, seq: seq, hash: prev, sealed: seq, db)
             try Self.saveClock(hybrid, db)
-            return Appended(headers: headers, seal: seal, erased: erased)
+            return (sealed, erased)
         }
-        if appended.erased > 0 { scrubAfterErasure() }
-        return appended
+        if appended.1 > 0 { scrubAfterErasure() }
+        return (appended.0, appended.1)
     }
 
     // MARK: rows
