@@ -252,6 +252,30 @@ import RoostCrypto
         #expect(try store.verify().isOK)
     }
 
+    /// A format 2 op that arrived without its body and that no erasure names is wanted (SPEC.md §1.9a); a peer's answer,
+    /// in format 1 bytes as `bodies` carries it, restores it: the header commits to the body v2 those bytes decode to.
+    @Test func aWithheldFormat2BodyIsFetchedAgain() throws {
+        var writer = Format2LogWriter(key: try SigningKey(seed: [UInt8](repeating: 30, count: 32)), epoch: 1)
+        let full = writer.batch(Self.bodies(0)) { Self.hlc(0, $0) }
+        var withheld = full
+        withheld.ops[3].body = nil                                      // the message's insert
+        let source = try Self.emptyStore(), node = try Self.emptyStore()
+        try source.apply(v2: full, clock: Self.clock)
+        #expect(try node.apply(v2: withheld, clock: Self.clock).withheld == 1)
+        let wants = try node.wantedBodies(limit: 10)
+        #expect(wants == [BodyWant(ref: full.ops[3].header.ref, hash: writer.hashes[4]!)])
+        let bodies = try source.heldBodies(wants)
+        #expect(bodies.count == 1)
+        var forged = bodies[0]
+        forged.body = OpBody.insert(entity: EntityRef("message", "m0"), fields: [Field("body", .string("forged"))]).encoded()
+        #expect(try node.restoreBodies([forged]) == 0, "a body its header does not commit to")
+        #expect(try node.restoreBodies(bodies) == 1)
+        #expect(try node.stateHash() == source.stateHash())
+        #expect(try node.wantedBodies(limit: 10).isEmpty)
+        let report = try node.verify()
+        #expect(report.isOK, "\(report.problems)")
+    }
+
     /// Verify rebuilds each format 2 header from its row and names an altered op, a broken seal and an uncovered tail.
     @Test func verifyNamesWhatWasAlteredInAFormat2Log() throws {
         var writer = Format2LogWriter(key: try SigningKey(seed: [UInt8](repeating: 25, count: 32)), epoch: 2)

@@ -69,15 +69,19 @@ extension OpStore {
                 """)
             var dirty = DeskProjection.Dirty()
             var restored = 0
+            let format2 = try Self.format2Logs(db)
             for item in bodies {
                 let position: StatementArguments = [item.ref.author.key.data, item.ref.epoch.sql, item.ref.seq.sql]
                 guard let row = try Row.fetchOne(lookup, arguments: position) else { continue }
                 var prevs = PrevHashes()
                 let held = try prevs.read(row, db)
                 let header = held.header
-                guard item.body.count == Int(header.bodyLength), OpCrypto.bodyHash(item.body) == header.bodyHash,
-                      try ErasureLedger.effectiveResidue(of: item.ref, hash: held.hash, db: db) == nil,
-                      let decoded = try? OpBody.decode(kind: header.kind, bytes: item.body)
+                // Bodies travel as format 1 bytes; a format 2 header commits to the body v2 they decode to (canonical
+                // both ways: SPEC-format-2.md §2.3).
+                guard let decoded = try? OpBody.decode(kind: header.kind, bytes: item.body) else { continue }
+                let committed = format2.contains(header.ref.log) ? decoded.encodedV2() : item.body
+                guard committed.count == Int(header.bodyLength), OpCrypto.bodyHash(committed) == header.bodyHash,
+                      try ErasureLedger.effectiveResidue(of: item.ref, hash: held.hash, db: db) == nil
                 else { continue }
                 try Self.restoreBody(item.ref, body: decoded, db)
                 try db.execute(sql: "DELETE FROM op_erasure WHERE author = ? AND epoch = ? AND seq = ?", arguments: position)
