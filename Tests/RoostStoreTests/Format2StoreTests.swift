@@ -276,6 +276,31 @@ import RoostCrypto
         #expect(report.isOK, "\(report.problems)")
     }
 
+    /// The inspection readers (`roost-inspect`'s ops, diff and seal status) show a format 2 op's own hash and prev and
+    /// check its seal v2, where they showed the format 1 shape's hash and every format 2 op unsealed.
+    @Test func inspectionReadersShowFormat2HashesAndSeals() throws {
+        var writer = Format2LogWriter(key: try SigningKey(seed: [UInt8](repeating: 31, count: 32)), epoch: 5)
+        let store = try Self.emptyStore()
+        for round in 0..<2 { try store.apply(v2: writer.batch(Self.bodies(round)) { Self.hlc(round, $0) }, clock: Self.clock) }
+        let log = writer.log
+        func ref(_ seq: UInt64) -> OpRef { OpRef(author: log.author, epoch: log.epoch, seq: seq) }
+        let positions = try store.opPositions()
+        #expect(positions == Dictionary(uniqueKeysWithValues: (1...writer.seq).map { (ref($0), writer.hashes[$0]!) }))
+        let ops = try store.storedOps()
+        #expect(ops.count == 12)
+        for op in ops {
+            #expect(op.hash == writer.hashes[op.ref.seq], "op \(op.ref.seq)")
+            #expect(op.header.prev == (op.ref.seq == 1 ? .zero : writer.hashes[op.ref.seq - 1]!), "op \(op.ref.seq)")
+            #expect(op.decoded != nil)
+        }
+        #expect(try store.storedOps(at: [ref(8)]).map(\.hash) == [writer.hashes[8]!])
+        let statuses = try store.sealStatuses(of: ops)
+        #expect(statuses[ref(3)] == .sealed(at: 6) && statuses[ref(12)] == .sealed(at: 12))
+        try store.write { db in try db.execute(sql: "UPDATE seal_v2 SET signature = zeroblob(64) WHERE seq = 12") }
+        let forged = try store.sealStatuses(of: try store.storedOps())
+        #expect(forged[ref(7)] == .badSeal(at: 12) && forged[ref(6)] == .sealed(at: 6))
+    }
+
     /// Verify rebuilds each format 2 header from its row and names an altered op, a broken seal and an uncovered tail.
     @Test func verifyNamesWhatWasAlteredInAFormat2Log() throws {
         var writer = Format2LogWriter(key: try SigningKey(seed: [UInt8](repeating: 25, count: 32)), epoch: 2)

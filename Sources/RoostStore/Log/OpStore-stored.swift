@@ -101,8 +101,8 @@ extension OpStore {
         }
         let sql = """
             SELECT op.*, op_erasure.seq IS NOT NULL AS erased,
-                (SELECT min(seal.seq) FROM seal WHERE seal.author = op.author AND seal.epoch = op.epoch
-                    AND seal.seq >= op.seq) AS covering_seal
+                coalesce((SELECT min(seal.seq) FROM seal WHERE seal.author = op.author AND seal.epoch = op.epoch
+                    AND seal.seq >= op.seq), \(Self.coveringSealV2SQL)) AS covering_seal
             FROM op LEFT JOIN op_erasure USING (author, epoch, seq)
             \(clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND "))
             ORDER BY op.author, op.epoch, op.seq
@@ -111,18 +111,20 @@ extension OpStore {
         // (PrevHashes): one pass over each log, however sparse the filter. Then sorted into merge order.
         let found: [StoredOp] = try read { db in
             var prevs = PrevHashes()
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+            let ops = try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
                 let op = try prevs.read(row, db)
                 let covering: Int64? = row["covering_seal"]
                 return StoredOp(header: op.header, hash: op.hash, body: op.body, erased: row["erased"] as Bool,
                                 coveringSeal: covering.map { UInt64(bitPattern: $0) })
             }
+            return try Self.withFormat2Hashes(ops, db)
         }
         return found.sorted { $0.stamp < $1.stamp }
     }
 
     /// The seal status of each op in `ops`: its covering seal is checked (signature, and head equal to the
-    /// stored hash of the op at the seal's seq). The chain between the op and the seal is `verify`'s job.
+    /// stored hash of the op at the seal's seq; a seal v2 for a format 2 log). The chain between the op and the seal is
+    /// `verify`'s job.
     public func sealStatuses(of ops: [StoredOp]) throws(StoreError) -> [OpRef: SealStatus] {
         var checked: [OpRef: Bool] = [:]
         var result: [OpRef: SealStatus] = [:]
@@ -137,11 +139,19 @@ extension OpStore {
                 ok = known
             } else {
                 ok = try read { db in
-                    guard let row = try Row.fetchOne(db, sql: "SELECT * FROM seal WHERE author = ? AND epoch = ? AND seq = ?",
-                                                     arguments: [sealRef.author.key.data, sealRef.epoch.sql, sealRef.seq.sql])
-                    else { return false }
-                    let seal = try Self.seal(from: row)
-                    return try Self.recomputedHash(sealRef, db) == seal.head && OpCrypto.verify(seal)
+                    if let row = try Row.fetchOne(db, sql: "SELECT * FROM seal WHERE author = ? AND epoch = ? AND seq = ?",
+                                                  arguments: [sealRef.author.key.data, sealRef.epoch.sql, sealRef.seq.sql]) {
+                        let seal = try Self.seal(from: row)
+                        return try Self.recomputedHash(sealRef, db) == seal.head && OpCrypto.verify(seal)
+                    }
+                    guard let row = try Row.fetchOne(db, sql: """
+                        SELECT s.from_seq, s.head, s.scopes_root, s.signature FROM seal_v2 s JOIN log l ON l.id = s.log
+                        WHERE l.author = ? AND l.epoch = ? AND s.seq = ?
+                        """, arguments: [sealRef.author.key.data, sealRef.epoch.sql, sealRef.seq.sql]) else { return false }
+                    let seal = SealV2(author: sealRef.author, epoch: sealRef.epoch, fromSeq: try row.u64("from_seq"), seq: sealRef.seq,
+                                      head: try row.bytes32("head"), scopesRoot: try row.bytes32("scopes_root"),
+                                      signature: [UInt8](row["signature"] as Data))
+                    return try Self.recomputedHash(sealRef, db) == seal.head && OpCryptoV2.verify(seal)
                 }
                 checked[sealRef] = ok
             }
@@ -160,6 +170,12 @@ extension OpStore {
                 let op = try prevs.read(row, db)
                 positions[op.header.ref] = op.hash
             }
+            // A format 2 log's hashes are its format 2 headers' (the `op` rows above give format 1's shape).
+            for log in try Self.format2Logs(db) {
+                for (seq, hash) in try Self.format2Hashes(log, through: Limits.maxOrdinal, db) {
+                    positions[OpRef(author: log.author, epoch: log.epoch, seq: seq)] = hash
+                }
+            }
             return positions
         }
     }
@@ -172,8 +188,8 @@ extension OpStore {
             for ref in wanted {
                 guard let row = try Row.fetchOne(db, sql: """
                     SELECT op.*, op_erasure.seq IS NOT NULL AS erased,
-                        (SELECT min(seal.seq) FROM seal WHERE seal.author = op.author AND seal.epoch = op.epoch
-                            AND seal.seq >= op.seq) AS covering_seal
+                        coalesce((SELECT min(seal.seq) FROM seal WHERE seal.author = op.author AND seal.epoch = op.epoch
+                            AND seal.seq >= op.seq), \(Self.coveringSealV2SQL)) AS covering_seal
                     FROM op LEFT JOIN op_erasure USING (author, epoch, seq)
                     WHERE op.author = ? AND op.epoch = ? AND op.seq = ?
                     """, arguments: [ref.author.key.data, ref.epoch.sql, ref.seq.sql]) else { continue }
@@ -183,9 +199,43 @@ extension OpStore {
                 found.append(StoredOp(header: op.header, hash: op.hash, body: op.body, erased: row["erased"] as Bool,
                                       coveringSeal: covering.map { UInt64(bitPattern: $0) }))
             }
-            return found
+            return try Self.withFormat2Hashes(found, db)
         }
         return found.sorted { $0.stamp < $1.stamp }
+    }
+
+    /// The seq of the seal v2 covering the `op` row of a stored-ops query (NULL in a format 1 log).
+    static let coveringSealV2SQL = """
+        (SELECT min(s.seq) FROM seal_v2 s JOIN log l ON l.id = s.log WHERE l.author = op.author AND l.epoch = op.epoch
+            AND s.seq >= op.seq)
+        """
+
+    /// Each hash of a format 2 log through `last`, recomputed along the chain (SPEC-format-2.md §2.4).
+    static func format2Hashes(_ log: LogID, through last: UInt64, _ db: Database) throws -> [UInt64: Bytes32] {
+        guard let logRow = try existingLogRow(log, db) else { return [:] }
+        var hashes: [UInt64: Bytes32] = [:]
+        try chainForward(log, logRow: logRow, from: KnownHash(seq: 0, hash: .zero), through: last, db) { seq, _, hash in
+            hashes[seq] = hash
+        }
+        return hashes
+    }
+
+    /// `ops` with the hash and prev of their format 2 headers where their log is format 2 (an inspection reader shows
+    /// a format 2 op's real hash; its body fields are those of the format 1 bytes it decodes to, as `body` is).
+    static func withFormat2Hashes(_ ops: [StoredOp], _ db: Database) throws -> [StoredOp] {
+        let format2 = try format2Logs(db)
+        guard !format2.isEmpty else { return ops }
+        var last: [LogID: UInt64] = [:]
+        for op in ops where format2.contains(op.ref.log) { last[op.ref.log] = max(last[op.ref.log] ?? 0, op.ref.seq) }
+        var hashes: [LogID: [UInt64: Bytes32]] = [:]
+        for (log, seq) in last { hashes[log] = try format2Hashes(log, through: seq, db) }
+        return ops.map { op in
+            guard let chain = hashes[op.ref.log], let hash = chain[op.ref.seq] else { return op }
+            var shown = op
+            shown.hash = hash
+            shown.header.prev = op.ref.seq == 1 ? .zero : chain[op.ref.seq - 1] ?? op.header.prev
+            return shown
+        }
     }
 
     /// Ops stored per author, with unsealed counts, sorted by author.
