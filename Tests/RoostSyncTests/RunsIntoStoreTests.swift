@@ -21,6 +21,43 @@ import RoostStore
         ]
     }
 
+    /// A node's own format 2 appends sent from its store to a full peer's (the sender half, `batchesV2(after:)`, and the
+    /// receive half, `resolvedBatch(against:)`), a few seal ranges per round by the limit, until the peer is caught up:
+    /// the same state, verified. A peer whose vector stands inside a seal range gets the whole range again.
+    @Test func aNodesFormat2LogSyncsToAFullPeerAsRuns() throws {
+        let key = try SigningKey(seed: [UInt8](repeating: 33, count: 32))
+        let author = LocalAuthor(key: key, epoch: 6, format: 2)
+        let node = try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis)
+        let peer = try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis)
+        var sending = RunDictionary(), receiving = RunDictionary()
+        var rounds = 0
+        func sync() throws {
+            while case let batches = try node.batchesV2(after: peer.versionVector(), limit: 10), !batches.isEmpty {
+                rounds += 1
+                #expect(batches.allSatisfy { $0.ops.count <= 10 || $0.seals.count == 1 }, "whole ranges within the limit")
+                let bytes = RunV2.encode(batches.map(RunV2.init(fullRangesOf:)), dictionary: &sending)
+                for run in try RunV2.decode(bytes, dictionary: &receiving) {
+                    try peer.apply(v2: run.resolvedBatch(against: peer), clock: Self.clock)
+                }
+            }
+        }
+        for round in 0..<6 { try node.append(v2: Self.bodies(round), by: author, clock: FixedClock(millis: Self.start + UInt64(round) * 1_000)) }
+        try sync()
+        #expect(rounds == 3, "24 ops in ranges of 4, at most 10 ops a round: 2 + 2 + 2 ranges")
+        for round in 6..<8 { try node.append(v2: Self.bodies(round), by: author, clock: FixedClock(millis: Self.start + UInt64(round) * 1_000)) }
+        try sync()
+        #expect(try peer.versionVector()[author.log] == 32)
+        #expect(try peer.stateHash() == node.stateHash())
+        let report = try peer.verify()
+        #expect(report.isOK && report.ops == 32, "\(report.problems)")
+
+        let inside = try node.batchesV2(after: VersionVector([author.log: 6]))
+        #expect(inside.map { $0.ops.first?.header.seq } == [5], "seq 6 is in the range 5...8: it is sent from 5")
+        let again = try peer.apply(v2: inside[0], clock: Self.clock)
+        #expect(again.applied == 0 && again.duplicates == 28, "5...32, all held")
+        #expect(try node.batch(after: VersionVector()).ops.isEmpty, "not in format 1 batches")
+    }
+
     /// Two authors' logs sent as runs, one batch of runs per round, through one pair of dictionaries: the store ends
     /// with every writer's hash, and with the state of the same ops appended in format 1.
     @Test func runsResolvedAgainstTheStoreApplyAsTheirFormat1Twins() throws {

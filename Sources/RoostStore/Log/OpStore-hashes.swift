@@ -74,11 +74,26 @@ extension OpStore {
         try chainForward(log, logRow: logRow, from: start, through: last, db) { seq, _, hash in try each(seq, hash) }
     }
 
-    /// ``chainForward(_:logRow:from:through:_:_:)`` giving each op's scope too (nil in a format 1 log). A format 2 op's
-    /// header is rebuilt with its scope and its scope prev (the row's distance), and its body v2's length and hash: its
-    /// hash depends on the ops before it through `prev` only (SPEC-format-2.md §2.4), as a format 1 op's.
+    /// ``chainForward(_:logRow:from:through:_:_:)`` giving each op's scope too (nil in a format 1 log).
     static func chainForward(_ log: LogID, logRow: Int64, from start: KnownHash, through last: UInt64, _ db: Database,
                              _ each: (UInt64, ScopeID?, Bytes32) throws -> Void) throws {
+        try chainSteps(log, logRow: logRow, from: start, through: last, db) { step in try each(step.seq, step.scope, step.hash) }
+    }
+
+    /// One op of a chain walk: its seq, scope (format 2) and hash, and a format 2 op's rebuilt header and stored body.
+    struct ChainStep {
+        var seq: UInt64
+        var scope: ScopeID?
+        var hash: Bytes32
+        /// A format 2 op's header and body v2 (nil when held without it).
+        var v2: (header: OpHeaderV2, body: [UInt8]?)?
+    }
+
+    /// The chain walk under ``chainForward(_:logRow:from:through:_:_:)``. A format 2 op's header is rebuilt with its
+    /// scope and its scope prev (the row's distance), and its body v2's length and hash: its hash depends on the ops
+    /// before it through `prev` only (SPEC-format-2.md §2.4), as a format 1 op's.
+    static func chainSteps(_ log: LogID, logRow: Int64, from start: KnownHash, through last: UInt64, _ db: Database,
+                           _ each: (ChainStep) throws -> Void) throws {
         var rows = try FastStatement(db, """
             SELECT r.seq, r.hlc, r.kind, b.body_len, b.body_hash, r.body, s.sid, r.scope_gap
             FROM op_row r LEFT JOIN op_bodyless b ON b.log = r.log AND b.seq = r.seq LEFT JOIN scope s ON s.id = r.scope
@@ -110,17 +125,19 @@ extension OpStore {
                 throw StoreError.corrupt("an op row has neither its body nor its body hash")
             }
             let hlc = HLC(rawValue: try row.u64(1, "hlc"))
+            var v2: (header: OpHeaderV2, body: [UInt8]?)? = nil
             if let scope {
                 let gap = row.isNull(7) ? 0 : try row.u64(7, "scope_gap")
                 guard gap < seq else { throw StoreError.corrupt("op \(seq): a scope prev below seq 1") }
-                prev = OpCryptoV2.opHash(OpHeaderV2(author: log.author, epoch: log.epoch, seq: seq, prev: prev, hlc: hlc, kind: kind,
-                                                    scope: scope, scopePrev: gap == 0 ? 0 : seq - gap, bodyLength: bodyLength,
-                                                    bodyHash: bodyHash))
+                let header = OpHeaderV2(author: log.author, epoch: log.epoch, seq: seq, prev: prev, hlc: hlc, kind: kind, scope: scope,
+                                        scopePrev: gap == 0 ? 0 : seq - gap, bodyLength: bodyLength, bodyHash: bodyHash)
+                prev = OpCryptoV2.opHash(header)
+                v2 = (header, row.isNull(4) ? row.blob(5) : nil)
             } else {
                 prev = OpCrypto.headerHash(OpHeader(author: log.author, epoch: log.epoch, seq: seq, prev: prev, hlc: hlc, kind: kind,
                                                     bodyLength: bodyLength, bodyHash: bodyHash))
             }
-            try each(seq, scope, prev)
+            try each(ChainStep(seq: seq, scope: scope, hash: prev, v2: v2))
             expected += 1
             return true
         }

@@ -41,17 +41,12 @@ extension OpStore {
             try checkScopeHeads(logRow: logRow, log: log, leaves: leaves, report: &report, db)
             walked[log] = walk
             var sealed: UInt64 = 0
-            var seals = try FastStatement(db, "SELECT seq, from_seq, head, scopes_root, signature FROM seal_v2 WHERE log = ? ORDER BY seq")
-            seals.bind(logRow)
-            try seals.forEachRow { row in
+            for seal in try sealsV2(log, logRow: logRow, endingAfter: 0, db) {
                 report.seals += 1
-                let seal = SealV2(author: log.author, epoch: log.epoch, fromSeq: try row.u64(1, "from_seq"), seq: try row.u64(0, "seq"),
-                                  head: try row.bytes32(2, "head"), scopesRoot: try row.bytes32(3, "scopes_root"),
-                                  signature: row.blob(4) ?? [])
                 let name = "seal \(log)/\(seal.seq)"
                 guard seal.seq <= walk.seq, seal.fromSeq >= 1, seal.fromSeq <= seal.seq else {
                     report.problems.append("\(name): its range is not held")
-                    return true
+                    continue
                 }
                 let range = Array(leaves[Int(seal.fromSeq - 1)..<Int(seal.seq)])
                 if range[range.count - 1].hash != seal.head {
@@ -63,7 +58,6 @@ extension OpStore {
                 } else {
                     sealed = max(sealed, seal.seq)
                 }
-                return true
             }
             if let head = try Self.head(of: log, db) {
                 if head.seq != walk.seq {
