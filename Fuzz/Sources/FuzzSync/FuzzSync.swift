@@ -208,5 +208,5 @@ private func decodePartial(_ input: [UInt8]) {
 
 private struct NothingHeld: RunHeldHashes {
     func hash(at seq: UInt64) -> Bytes32? { nil }
-    func lastHash(in scope: ScopeID, before seq: UInt64) -> Bytes32? { nil }
+    func lastSeq(in scope: ScopeID, before seq: UInt64) -> UInt64? { nil }
 }
