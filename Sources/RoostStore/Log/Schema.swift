@@ -246,8 +246,8 @@ enum Schema {
                 """)
         }
         // Format 2 logs (Protocol/DESIGN-format-2.md F2.9, step (a)): a log's version, fixed by its first op; the scope of
-        // each format 2 op (NULL in format 1 rows: one record-header byte); the scopes by number; the format 2 seals. Every
-        // format 2 op keeps its hash in `op_check` (F2.9: its `scope_prev` cannot be recomputed from a nearby kept hash).
+        // each format 2 op (NULL in format 1 rows: one record-header byte); the scopes by number; the format 2 seals. Until v20
+        // every format 2 op kept its hash in `op_check` (the draft header's scope prev was a hash: F2.9 point 3).
         migrator.registerMigration("v19-format-2-logs") { db in try db.execute(sql: format2LogsSQL) }
         // Format 2's header names the previous op of a scope by seq (SPEC-format-2.md §2.4, changed before any node wrote
         // format 2): a format 2 op's hash is recomputed as a format 1 op's, so format 2 ops keep one hash per
@@ -263,8 +263,8 @@ enum Schema {
     }
 
     /// What v19 adds for format 2 logs (Protocol/DESIGN-format-2.md F2.9). A format 1 log's rows and readers are as
-    /// before; a format 2 log's rows carry their scope, and `op_check` holds the hash of every one of its ops (a format 2
-    /// op's hash needs the hash of the previous op of its scope, which may lie anywhere before it: F2.9 point 3).
+    /// before; a format 2 log's rows carry their scope, and, until v20, `op_check` held the hash of every one of its ops
+    /// (the draft header named the previous op of its scope by hash: F2.9 point 3; v20 names it by seq).
     static let format2LogsSQL = """
         ALTER TABLE log ADD COLUMN version INTEGER NOT NULL DEFAULT 1 CHECK (version IN (1, 2));
 
