@@ -6,8 +6,9 @@ import RoostCore
 /// hostile prefix cannot make a node reserve memory it was never going to need.
 public enum SyncLimits {
     /// The highest protocol version this build speaks, sent in its `hello` (§2b.16). Version 2 adds vector
-    /// digests to anti-entropy rounds; version 3 sends batches as `runs` (§2b.18).
-    public static let protocolVersion: UInt16 = 3
+    /// digests to anti-entropy rounds; version 3 sends batches as `runs` (§2b.18); version 4 carries format 2 logs as
+    /// `runs-v2` (§2b.19).
+    public static let protocolVersion: UInt16 = 4
     /// The lowest protocol version this build accepts: a session runs at the lower of the two hellos' versions.
     public static let minimumProtocolVersion: UInt16 = 1
     /// The first version whose sessions send `vector-digest` instead of the whole vector each round (§2b.16) and
@@ -15,6 +16,8 @@ public enum SyncLimits {
     public static let digestProtocolVersion: UInt16 = 2
     /// The first version whose sessions send batches as `runs` (§2b.18).
     public static let runsProtocolVersion: UInt16 = 3
+    /// The first version whose sessions carry format 2 logs, as `runs-v2` with session dictionaries (§2b.19).
+    public static let runsV2ProtocolVersion: UInt16 = 4
     /// Length of a vector digest: BLAKE2b-128.
     public static let vectorDigestBytes = 16
     /// Largest encoded message, in bytes: exactly what one peer frame carries

@@ -25,6 +25,12 @@ import RoostTestSupport
         func apply(_ batch: OpBatch, clock: any WallClock) throws(StoreError) -> ApplyReport {
             try store.apply(batch, clock: clock)
         }
+        func batchesV2(after vector: VersionVector, limit: Int) throws(StoreError) -> [OpBatchV2] {
+            try store.batchesV2(after: vector, limit: limit)
+        }
+        func apply(runsV2 runs: [RunV2], clock: any WallClock) throws(StoreError) -> ApplyReport {
+            try store.apply(runsV2: runs, clock: clock)
+        }
         func apply(_ batches: [OpBatch], clock: any WallClock) throws(StoreError) -> [Result<ApplyReport, StoreError>] {
             lock.withLock { groups.append(batches.count) }
             return try store.apply(batches, clock: clock)

@@ -21,8 +21,8 @@ final class TCPNode: @unchecked Sendable {
     private(set) var hub: PeeringHub
     private(set) var service: PeeringService
 
-    init(seed: UInt8, networkKey: NetworkKey, group: any EventLoopGroup) throws {
-        author = LocalAuthor(key: try SigningKey(seed: [UInt8](repeating: seed, count: 32)), epoch: UInt64(seed))
+    init(seed: UInt8, networkKey: NetworkKey, group: any EventLoopGroup, format: Int = 1) throws {
+        author = LocalAuthor(key: try SigningKey(seed: [UInt8](repeating: seed, count: 32)), epoch: UInt64(seed), format: format)
         store = try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis)
         self.networkKey = networkKey
         self.group = group
@@ -39,7 +39,11 @@ final class TCPNode: @unchecked Sendable {
     }
 
     func append(_ bodies: [OpBody]) throws {
-        try store.append(bodies, by: author, clock: RealClock())
+        if author.format == 2 {
+            try store.append(v2: bodies, by: author, clock: RealClock())
+        } else {
+            try store.append(bodies, by: author, clock: RealClock())
+        }
         hub.storeMayHaveChanged()
     }
 
@@ -95,6 +99,40 @@ final class TCPNode: @unchecked Sendable {
         let pushed = try await eventually(seconds: 10) { try c.store.state.claim(on: live)?.holder == a.author.id }
         #expect(pushed)
 
+        await a.service.shutdown(); await b.service.shutdown(); await c.service.shutdown()
+        try await group.shutdownGracefully()
+    }
+
+    /// Protocol version 4 over real sockets (SPEC-sync.md §2b.19): A writes format 2, B relays it to C as `runs-v2`
+    /// (a third-party log, resolved against B's store on the way), and C's format 1 ops come back through B.
+    @Test func aFormat2LogIsRelayedOverTCPAsRunsV2() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let key = NetworkKey.generate()
+        let a = try TCPNode(seed: 11, networkKey: key, group: group, format: 2)
+        let b = try TCPNode(seed: 12, networkKey: key, group: group)
+        let c = try TCPNode(seed: 13, networkKey: key, group: group)
+        for n in 0..<40 {
+            try a.append([.set(entity: EntityRef("ticket", "t\(n % 7)"), field: "status", value: .string("a\(n)")),
+                          .tagAdd(entity: EntityRef("ticket", "t\(n % 5)"), tag: "a")])
+        }
+        try c.append([.tagAdd(entity: EntityRef("ticket", "t1"), tag: "c")])
+        let port = try await b.listen()
+        try a.dial(b, port: port)
+        try c.dial(b, port: port)
+        let converged = try await eventually(seconds: 20) {
+            let hashes = try [a, b, c].map { try $0.store.stateHash() }
+            let count = try c.store.opCount()
+            return Set(hashes).count == 1 && count == 80 + 1
+        }
+        let summary = try [a, b, c].map { "\(try $0.store.opCount()) ops" }
+        #expect(converged, "\(summary)")
+        // Live push of a claim written in format 2 reaches C through B.
+        let live = EntityRef("ticket", "live")
+        try a.claim(live)
+        let pushed = try await eventually(seconds: 10) { try c.store.state.claim(on: live)?.holder == a.author.id }
+        #expect(pushed)
+        for node in [a, b, c] { #expect(try node.store.verify().problems == []) }
+        #expect(!a.hub.peerStatuses.isEmpty)
         await a.service.shutdown(); await b.service.shutdown(); await c.service.shutdown()
         try await group.shutdownGracefully()
     }

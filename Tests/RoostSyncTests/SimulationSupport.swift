@@ -14,8 +14,8 @@ struct SyncTestNode {
     var id: AuthorID { author.id }
     var log: LogID { author.log }
 
-    init(seed: UInt8, epoch: UInt64 = 1) throws {
-        author = LocalAuthor(key: try SigningKey(seed: [UInt8](repeating: seed, count: 32)), epoch: epoch)
+    init(seed: UInt8, epoch: UInt64 = 1, format: Int = 1) throws {
+        author = LocalAuthor(key: try SigningKey(seed: [UInt8](repeating: seed, count: 32)), epoch: epoch, format: format)
         store = try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis)
     }
 
@@ -26,6 +26,15 @@ struct SyncTestNode {
             OpBody.set(entity: EntityRef("ticket", "T-1"), field: field, value: .int(Int64(index)))
         }
         return try store.append(bodies, by: author, clock: FixedClock(millis: millis))
+    }
+
+    /// Appends `bodies` in one transaction in the author's format (one seal).
+    func append(bodies: [OpBody], at millis: UInt64 = syncBaseMillis) throws {
+        if author.format == 2 {
+            try store.append(v2: bodies, by: author, clock: FixedClock(millis: millis))
+        } else {
+            try store.append(bodies, by: author, clock: FixedClock(millis: millis))
+        }
     }
 
     func vector() throws -> VersionVector { try store.versionVector() }
@@ -40,10 +49,13 @@ struct SyncPair {
     /// Every action each side produced, in order.
     var log: [[SyncSession.Action]] = [[], []]
 
-    init(_ a: SyncTestNode, _ b: SyncTestNode, configuration: SyncConfiguration = .init()) {
+    init(_ a: SyncTestNode, _ b: SyncTestNode, configuration: SyncConfiguration = .init(),
+         versions: (UInt16, UInt16) = (SyncLimits.protocolVersion, SyncLimits.protocolVersion)) {
         machines = [
-            SyncSession.StateMachine(local: a.id, expectedPeer: b.id, configuration: configuration, now: syncBaseMillis),
-            SyncSession.StateMachine(local: b.id, expectedPeer: a.id, configuration: configuration, now: syncBaseMillis),
+            SyncSession.StateMachine(local: a.id, expectedPeer: b.id, configuration: configuration, helloVersion: versions.0,
+                                     now: syncBaseMillis),
+            SyncSession.StateMachine(local: b.id, expectedPeer: a.id, configuration: configuration, helloVersion: versions.1,
+                                     now: syncBaseMillis),
         ]
         stores = [a.store, b.store]
     }
@@ -85,11 +97,21 @@ struct SyncPair {
                 continue
             case let .fetch(after, limit):
                 let batch = try store.batch(after: after, limit: limit)
-                next = machines[side].batchFetched(batch, localVector: try store.versionVector(), now: now)
+                let fetched: SyncSession.Fetched = batch.isEmpty && machines[side].carriesFormat2
+                    ? .runsV2(try store.batchesV2(after: after, limit: limit).map(RunV2.init(fullRangesOf:))) : .ops(batch)
+                next = machines[side].batchFetched(fetched, localVector: try store.versionVector(), now: now)
             case let .apply(id, batch):
                 let result: Result<ApplyReport, SyncRejection>
                 do {
                     result = .success(try store.apply(batch, clock: FixedClock(millis: now)))
+                } catch {
+                    result = .failure(SyncRejection(error))
+                }
+                next = machines[side].batchApplied(id: id, result: result, localVector: try store.versionVector(), now: now)
+            case let .applyRunsV2(id, runs):
+                let result: Result<ApplyReport, SyncRejection>
+                do {
+                    result = .success(try store.apply(runsV2: runs, clock: FixedClock(millis: now)))
                 } catch {
                     result = .failure(SyncRejection(error))
                 }

@@ -84,7 +84,7 @@ import Testing
         print("""
             SimulationTests chunk \(chunk): \(total.ops) ops made, \(total.claimConflicts) concurrent claims lost, \
             \(total.sessions) sessions, \(total.messages) messages, \
-            \(total.batches) batches, \(total.appliedOps) ops applied, \(total.duplicateOps) duplicates, \
+            \(total.batches) batches (\(total.runsV2Batches) runs-v2), \(total.appliedOps) ops applied, \(total.duplicateOps) duplicates, \
             \(total.drops) drops, \(total.ackLosses) lost acks, \(total.applyFailures) failed applies, \
             \(total.groupedBatches) batches applied in \(total.applyGroups) groups, \
             rejects \(total.rejects.map { "\($0.key)=\($0.value)" }.sorted()), \(total.partitions) partitions, \
@@ -97,6 +97,7 @@ import Testing
         if Self.explicitCount == nil {
             #expect(total.drops > 0 && total.ackLosses > 0 && total.applyFailures > 0)
             #expect(total.duplicateOps > 0, "no op was ever delivered twice")
+            #expect(total.runsV2Batches > 0, "no format 2 log was ever sent as runs-v2")
             #expect(total.groupedBatches > total.applyGroups, "no two batches were ever applied together")
             // Repairs are rare (a chunk may have none): VectorDigestTests covers them.
             #expect(total.vectorDigests > 0, "anti-entropy never used digests")

@@ -7,6 +7,9 @@ import RoostSync
 /// The knobs of one simulated run.
 struct SimulationParameters {
     var nodes = 20
+    /// Every this-many-th node (index 2, 5, 8, …: never the founder) writes its log in format 2 (SPEC-format-2.md), which
+    /// its version 4 sessions carry as `runs-v2`; 0: every node writes format 1.
+    var format2Every = 3
     /// Each node gets between these many links (a random spanning tree first, so the graph is connected).
     var degree = 2...4
     /// Local append events during the chaos phase.
@@ -57,6 +60,8 @@ struct SimulationParameters {
 struct SimulationStats {
     var messages = 0
     var batches = 0
+    /// Batches sent as `runs-v2` (format 2 logs, SPEC-sync.md §2b.19).
+    var runsV2Batches = 0
     var drops = 0
     var ackLosses = 0
     var applyFailures = 0
@@ -100,7 +105,7 @@ struct SimulationStats {
     var grafts = 0
 
     mutating func add(_ other: SimulationStats) {
-        messages += other.messages; batches += other.batches; drops += other.drops; ackLosses += other.ackLosses
+        messages += other.messages; batches += other.batches; runsV2Batches += other.runsV2Batches; drops += other.drops; ackLosses += other.ackLosses
         applyFailures += other.applyFailures; applyGroups += other.applyGroups; groupedBatches += other.groupedBatches
         duplicateOps += other.duplicateOps; appliedOps += other.appliedOps
         for (code, count) in other.rejects { rejects[code, default: 0] += count }
@@ -144,7 +149,7 @@ final class SimulationWorld {
         /// Whether its store holds the run's revocation (it then talks to the revoked member no more).
         var knowsRevocation = false
         /// Batches its sessions handed to the store, waiting to be applied together (PeeringHub's group commit).
-        var applyQueue: [(connection: Int, side: Int, id: UInt64, batch: OpBatch)] = []
+        var applyQueue: [(connection: Int, side: Int, id: UInt64, batch: SyncSession.Fetched)] = []
         /// Whether a group apply is scheduled; `applyRun` tells a restart's stale event from the current one.
         var applying = false
         var applyRun = 0
@@ -240,8 +245,9 @@ final class SimulationWorld {
         self.rng = SplitMix64(seed: seed)
         for index in 0..<parameters.nodes {
             let keySeed = (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let format2 = parameters.format2Every > 0 && index % parameters.format2Every == parameters.format2Every - 1
             let author = LocalAuthor(key: try SigningKey(seed: keySeed),
-                                     epoch: UInt64.random(in: 0...Limits.maxOrdinal, using: &rng))
+                                     epoch: UInt64.random(in: 0...Limits.maxOrdinal, using: &rng), format: format2 ? 2 : 1)
             let store = try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis)
             try store.bindLocalLog(author.log)
             nodes.append(Node(index: index, author: author, store: store,
@@ -422,7 +428,10 @@ final class SimulationWorld {
             guard isLive(id, side) else { return }
             let node = nodes[nodeIndex(id, side)]
             let batch = try node.store.batch(after: after, limit: limit)
-            try feed(id, side) { machine in machine.batchFetched(batch, localVector: node.vector, now: now) }
+            let format2 = connections[id].machines[side]?.carriesFormat2 ?? false
+            let fetched: SyncSession.Fetched = batch.isEmpty && format2
+                ? .runsV2(try node.store.batchesV2(after: after, limit: limit).map(RunV2.init(fullRangesOf:))) : .ops(batch)
+            try feed(id, side) { machine in machine.batchFetched(fetched, localVector: node.vector, now: now) }
         case let .applyGroup(node, run):
             guard nodes[node].applyRun == run else { return }
             try applyGroup(node)
@@ -505,7 +514,7 @@ final class SimulationWorld {
         let body = Erasure(reason: "simulated request", customer: nil, targets: targets).body(id: id)
         guard let appended = try append(at: eraser.index, [body]) else { return }
         stats.erasures += 1
-        erasures.append((appended.headers[0].ref, targets.map(\.ref)))
+        erasures.append((appended, targets.map(\.ref)))
     }
 
     /// After `node`'s store changed: when it now holds the revocation, it closes every session with the revoked
@@ -663,7 +672,7 @@ final class SimulationWorld {
             default: break
             }
             try feed(id, side) { machine in machine.received(message, localVector: node.vector, now: now) }
-            if chaos, message.carriedBatch != nil, Double.random(in: 0..<1, using: &rng) < parameters.ackLossRate {
+            if chaos, message.isBatch, Double.random(in: 0..<1, using: &rng) < parameters.ackLossRate {
                 stats.ackLosses += 1
                 kill(id)
             }
@@ -699,7 +708,8 @@ final class SimulationWorld {
         for action in actions {
             switch action {
             case let .send(message):
-                if message.carriedBatch != nil { stats.batches += 1 }
+                if message.isBatch { stats.batches += 1 }
+                if case .runsV2 = message { stats.runsV2Batches += 1 }
                 transmit(id, from: side, .data(message.encoded()))
             case let .fetch(after, limit):
                 schedule(at: now + UInt64.random(in: 0...3, using: &rng),
@@ -708,7 +718,16 @@ final class SimulationWorld {
                 // Applies take a while, one group after the other per node; what arrives meanwhile waits and
                 // goes into the next group (PeeringHub's group commit).
                 let node = nodes[nodeIndex(id, side)]
-                node.applyQueue.append((id, side, batchID, batch))
+                node.applyQueue.append((id, side, batchID, .ops(batch)))
+                if !node.applying {
+                    node.applying = true
+                    schedule(at: now + UInt64.random(in: parameters.applyMillis, using: &rng),
+                             .applyGroup(node: node.index, run: node.applyRun))
+                }
+            case let .applyRunsV2(batchID, runs):
+                // Resolved against the store: applied alone, after what waits before it (as PeeringHub does).
+                let node = nodes[nodeIndex(id, side)]
+                node.applyQueue.append((id, side, batchID, .runsV2(runs)))
                 if !node.applying {
                     node.applying = true
                     schedule(at: now + UInt64.random(in: parameters.applyMillis, using: &rng),
@@ -749,8 +768,9 @@ final class SimulationWorld {
         let node = nodes[index]
         var ops = 0, count = 0
         for entry in node.applyQueue {
-            if count > 0 && ops + entry.batch.ops.count > SyncLimits.maxGroupedApplyOps { break }
-            ops += entry.batch.ops.count
+            guard case let .ops(batch) = entry.batch else { if count == 0 { count = 1 }; break }
+            if count > 0 && ops + batch.ops.count > SyncLimits.maxGroupedApplyOps { break }
+            ops += batch.ops.count
             count += 1
         }
         let group = node.applyQueue.prefix(count).filter { isLive($0.connection, $0.side) }
@@ -764,8 +784,19 @@ final class SimulationWorld {
                 stats.applyFailures += 1
                 results = Array(repeating: .failure(SyncRejection(.database("simulated I/O error"))), count: group.count)
             } else {
-                do {
-                    results = try node.store.apply(group.map(\.batch), clock: wallClock(node)).map { $0.mapError { SyncRejection($0) } }
+                do throws(StoreError) {
+                    if case let .runsV2(runs) = group.first?.batch {
+                        do throws(StoreError) {
+                            results = [.success(try node.store.apply(runsV2: runs, clock: wallClock(node)))]
+                        } catch {
+                            if case .rejected = error { results = [.failure(SyncRejection(error))] } else { throw error }
+                        }
+                    } else {
+                        let batches = group.compactMap { entry -> OpBatch? in
+                            if case let .ops(batch) = entry.batch { batch } else { nil }
+                        }
+                        results = try node.store.apply(batches, clock: wallClock(node)).map { $0.mapError { SyncRejection($0) } }
+                    }
                 } catch {
                     results = Array(repeating: .failure(SyncRejection(error)), count: group.count)
                 }
@@ -778,7 +809,10 @@ final class SimulationWorld {
                 // All of an applied batch is held now: the vector moves to its tops (checked against the
                 // store's own at the end).
                 if report.applied > 0 {
-                    node.vector.formMax(VersionVector(topsOf: entry.batch))
+                    switch entry.batch {
+                    case let .ops(batch): node.vector.formMax(VersionVector(topsOf: batch))
+                    case let .runsV2(runs): node.vector.formMax(RunV2.tops(of: runs))
+                    }
                     changed = true
                 }
             }
@@ -845,7 +879,7 @@ final class SimulationWorld {
     }
 
     @discardableResult
-    private func append(at index: Int, _ given: [OpBody]? = nil) throws -> Appended? {
+    private func append(at index: Int, _ given: [OpBody]? = nil) throws -> OpRef? {
         let node = nodes[index]
         var bodies = given ?? []
         if given == nil {
@@ -856,12 +890,17 @@ final class SimulationWorld {
         guard !bodies.isEmpty else { return nil }
         // A revoked member that learned of it cannot write any more (its store refuses).
         if node.knowsRevocation && index == revoked { return nil }
-        let appended = try node.store.append(bodies, by: node.author, clock: wallClock(node))
+        let first: OpRef
+        if node.author.format == 2 {
+            first = try node.store.append(v2: bodies, by: node.author, clock: wallClock(node)).batch.ops[0].header.ref
+        } else {
+            first = try node.store.append(bodies, by: node.author, clock: wallClock(node)).headers[0].ref
+        }
         for case let .insert(entity, _) in bodies where entity.collection == Desk.message { messageIDs.append(entity.key) }
         node.vector = try node.store.versionVector()
         try learnRevocation(index)
         try localChanged(index)
-        return appended
+        return first
     }
 
     private func randomBody(_ node: Node) throws -> OpBody? {
@@ -993,8 +1032,8 @@ final class SimulationWorld {
                 }
                 let named = Set(erasures.flatMap(\.targets))
                 func targets(_ store: OpStore) throws -> [String] {
-                    try store.batch(after: VersionVector(), limit: Limits.maxBatchOps).ops
-                        .filter { named.contains($0.header.ref) }.map { "\($0.header.ref) body \($0.body?.count ?? -1)" }
+                    try Self.everyOp(store)
+                        .filter { named.contains($0.ref) }.map { "\($0.ref) body \($0.body == nil ? "none" : "held")" }
                 }
                 let (bodies, mineBodies) = (try targets(reference.store), try targets(node.store))
                 let who = erasures.map { e in "erasure \(e.op) by node \(nodes.firstIndex { $0.author.id == e.op.author } ?? -1) role \(nodes.first { $0.author.id == e.op.author }?.role.rawValue ?? "?") targets \(e.targets)" }
@@ -1005,16 +1044,15 @@ final class SimulationWorld {
             }
         }
         // Claims: the same single holder everywhere, equal to ClaimResolver over every claim op.
-        let everything = try reference.store.batch(after: VersionVector(), limit: Limits.maxBatchOps)
-        guard everything.ops.count == total else {
-            throw SimulationFailure(description: "node 0 lists \(everything.ops.count) of \(total) ops")
+        let everything = try Self.everyOp(reference.store)
+        guard everything.count == total else {
+            throw SimulationFailure(description: "node 0 lists \(everything.count) of \(total) ops")
         }
         var records: [EntityRef: [ClaimRecord]] = [:]
-        for op in everything.ops {
-            guard let body = op.body else { continue }
-            if case let .claim(entity, action, holder, lease, observed) = try OpBody.decode(kind: op.header.kind, bytes: body) {
+        for op in everything {
+            if case let .claim(entity, action, holder, lease, observed)? = op.body {
                 records[entity, default: []].append(ClaimRecord(
-                    stamp: Stamp(hlc: op.header.hlc, ref: op.header.ref), action: action, holder: holder,
+                    stamp: Stamp(hlc: op.hlc, ref: op.ref), action: action, holder: holder,
                     leaseSeconds: lease, observed: observed))
             }
         }
@@ -1073,7 +1111,22 @@ final class SimulationWorld {
 extension SimulationWorld {
     /// A revoked member's ops past its cut are held by no member (and its ops up to the cut by every member,
     /// which the equal vectors already show); every op an erasure names that a member holds has no body there.
-    fileprivate func checkRevocationAndErasures(_ everything: OpBatch) throws {
+    /// Every op a store holds, of both formats (format 2 bodies decoded from body v2), with its body when held.
+    static func everyOp(_ store: OpStore) throws -> [(ref: OpRef, hlc: HLC, body: OpBody?)] {
+        var ops = try store.batch(after: VersionVector(), limit: Limits.maxBatchOps).ops.map { op in
+            (ref: op.header.ref, hlc: op.header.hlc, body: try op.body.map { bytes throws(ByteDecodingError) in
+                try OpBody.decode(kind: op.header.kind, bytes: bytes) })
+        }
+        for batch in try store.batchesV2(after: VersionVector(), limit: Limits.maxBatchOps) {
+            ops += try batch.ops.map { op in
+                (ref: op.header.ref, hlc: op.header.hlc, body: try op.body.map { bytes throws(ByteDecodingError) in
+                    try OpBody.decodeV2(kind: op.header.kind, bytes: bytes) })
+            }
+        }
+        return ops
+    }
+
+    fileprivate func checkRevocationAndErasures(_ everything: [(ref: OpRef, hlc: HLC, body: OpBody?)]) throws {
         if let revoked, let cut {
             let member = nodes[revoked].author.id
             for node in members {
@@ -1086,15 +1139,14 @@ extension SimulationWorld {
             }
         }
         guard !erasures.isEmpty else { return }
-        let held = Set(everything.ops.map(\.header.ref))
+        let held = Set(everything.map(\.ref))
         let effective = erasures.filter { held.contains($0.op) }
         let named = Set(effective.flatMap(\.targets)).intersection(held)
         stats.erasedOps += named.count
         guard !named.isEmpty else { return }
         for node in members {
-            let ops = try node.store.batch(after: VersionVector(), limit: Limits.maxBatchOps).ops
-            for op in ops where named.contains(op.header.ref) && op.body != nil {
-                throw SimulationFailure(description: "node \(node.index) still holds the body of erased op \(op.header.ref)")
+            for op in try Self.everyOp(node.store) where named.contains(op.ref) && op.body != nil {
+                throw SimulationFailure(description: "node \(node.index) still holds the body of erased op \(op.ref)")
             }
         }
     }

@@ -42,6 +42,7 @@ import Testing
             }
         }
         #expect(tags == Set(SyncMessage.Tag.allCases.map { "\($0)" }), "every message type has a vector")
+        try Self.checkRunsV2Sequence(messages)
 
         let invalid = try #require(file["invalid"] as? [[String: Any]])
         #expect(invalid.count >= 10)
@@ -81,6 +82,8 @@ import Testing
                 throw VectorError(description: "runs fields do not read as a batch")
             }
             return .runs(id: id, batch)
+        case "runsV2":
+            return .runsV2(id: try u64(fields["id"]), batch: try bytes(fields["batch_hex"]))
         case "ack":
             return .ack(id: try u64(fields["id"]), applied: Int(try int(fields["applied"])))
         case "reject":
@@ -135,6 +138,27 @@ import Testing
     }
 
     struct VectorError: Error, CustomStringConvertible { var description: String }
+
+    /// The `runs-v2` messages are one direction of one session, in order (§2b.19): decoded with one dictionary each
+    /// lists the runs its fields name, and those runs encoded with one dictionary give its bytes again.
+    static func checkRunsV2Sequence(_ messages: [[String: Any]]) throws {
+        var decoder = RunDictionary(), encoder = RunDictionary()
+        var count = 0
+        for entry in messages where entry["type"] as? String == "runsV2" {
+            let fields = try #require(entry["fields"] as? [String: Any])
+            let batch = try bytes(fields["batch_hex"])
+            let runs = try RunV2.decode(batch, dictionary: &decoder)
+            #expect(runs.map(summary) == (fields["runs"] as? [[String: String]]), "\(entry["name"] ?? "runs-v2"): its runs")
+            #expect(RunV2.encode(runs, dictionary: &encoder) == batch, "\(entry["name"] ?? "runs-v2"): re-encoded")
+            count += 1
+        }
+        #expect(count >= 2, "a runs-v2 that uses the dictionary entries of the one before it")
+    }
+
+    static func summary(_ run: RunV2) -> [String: String] {
+        ["author": run.author.key.hex, "epoch": "\(run.epoch)", "seqs": run.ops.map { "\($0.seq)" }.joined(separator: ","),
+         "scopes": run.ops.map { Hex.encode($0.scope.bytes) }.joined(separator: ","), "seals": run.seals.map { "\($0.fromSeq)-\($0.seq)" }.joined(separator: ",")]
+    }
 
     static func bytes(_ value: Any?) throws -> [UInt8] {
         guard let text = value as? String, let bytes = Hex.decode(text) else {
@@ -278,6 +302,26 @@ import Testing
         try addRuns("runs of a log with a gap", id: 4, gap)
         try addRuns("empty runs", id: UInt64.max, OpBatch())
 
+        // Format 2 logs as runs-v2 (§2b.19, version 4): two messages of one session, the second naming its author and a
+        // scope by the entries the first added to the dictionary.
+        let v2 = LocalAuthor(key: try SigningKey(seed: [UInt8](repeating: 0x24, count: 32)), epoch: 2, format: 2)
+        let v2Store = try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis)
+        try v2Store.append(v2: [.set(entity: EntityRef("ticket", "T-1"), field: "status", value: .string("open")),
+                                .tagAdd(entity: EntityRef("ticket", "T-2"), tag: "billing")],
+                           by: v2, clock: FixedClock(millis: syncBaseMillis))
+        let firstRuns = try v2Store.batchesV2(after: VersionVector(), limit: 100).map(RunV2.init(fullRangesOf:))
+        try v2Store.append(v2: [.set(entity: EntityRef("ticket", "T-1"), field: "status", value: .string("pending"))],
+                           by: v2, clock: FixedClock(millis: syncBaseMillis + 1))
+        let secondRuns = try v2Store.batchesV2(after: VersionVector([v2.log: 2]), limit: 100).map(RunV2.init(fullRangesOf:))
+        var outbound = RunDictionary()
+        for (index, runs) in [firstRuns, secondRuns].enumerated() {
+            let bytes = RunV2.encode(runs, dictionary: &outbound)
+            try add(index == 0 ? "runs-v2, its author and scopes new to the session's dictionary"
+                               : "runs-v2 after it, naming its author and a scope by dictionary entry",
+                    .runsV2(id: UInt64(index + 1), batch: bytes),
+                    ["id": "\(index + 1)", "batch_hex": Hex.encode(bytes), "runs": runs.map(summary)])
+        }
+
         let header = Hex.encode(batch.ops[0].header.encoded())
         let author1 = String(repeating: "01", count: 32), author2 = String(repeating: "02", count: 32)
         let zero = String(repeating: "00", count: 32), emptyHash = OpCrypto.bodyHash([]).hex
@@ -342,6 +386,8 @@ import Testing
                 + "01" + "05" + "02" + "00" + "00"),
             ("runs with a seal count longer than the input", "17" + "0000000000000001" + "00" + "01"),
             ("runs with a trailing byte", "17" + "0000000000000001" + "00" + "00" + "00"),
+            ("runs-v2 without its batch", "18" + "0000000000000001"),
+            ("runs-v2 with a short id", "18" + "000000"),
             ("ack with a count over the limit", "04" + "0000000000000001" + "000186a1"),
             ("reject with an undefined code", "05" + "0000000000000001" + "0063"),
             ("reject with op flag 2", "05" + "0000000000000001" + "0001" + "02"),

@@ -115,7 +115,7 @@ import RoostStore
         #expect(toOld.sessionVersion == 1 && toOld.peerVersion == 2)
 
         // A newer peer is met at our version.
-        let newer = Self.active(local: local, peer: VersionVector(), peerVersion: 3)
+        let newer = Self.active(local: local, peer: VersionVector(), peerVersion: SyncLimits.protocolVersion + 1)
         #expect(newer.sessionVersion == SyncLimits.protocolVersion)
     }
 

@@ -259,8 +259,17 @@ public final class PeeringHub: @unchecked Sendable {
 
     /// A peer's batch waiting to be applied, and what to do with the outcome (any thread).
     struct PendingApply {
-        var batch: OpBatch
+        /// A format 1 batch, or a peer's format 2 runs (version 4), which are resolved against the store and so applied
+        /// alone, after the batches before them.
+        enum Payload { case ops(OpBatch), runsV2([RunV2]) }
+        var payload: Payload
         var done: @Sendable (Result<ApplyReport, SyncRejection>, VersionVector) -> Void
+        var opCount: Int {
+            switch payload {
+            case let .ops(batch): batch.ops.count
+            case let .runsV2(runs): runs.reduce(0) { $0 + $1.ops.count }
+            }
+        }
     }
     private var pendingApplies: [PendingApply] = []
     private var applyScheduled = false
@@ -275,8 +284,17 @@ public final class PeeringHub: @unchecked Sendable {
     /// batches commits once per group instead of once per batch, and nothing waits for a timer. `done` gets
     /// the batch's outcome and the vector after the group, once the roster has been re-checked.
     func enqueueApply(_ batch: OpBatch, done: @escaping @Sendable (Result<ApplyReport, SyncRejection>, VersionVector) -> Void) {
+        enqueue(PendingApply(payload: .ops(batch), done: done))
+    }
+
+    /// Queues a peer's format 2 runs (SPEC-sync.md §2b.19) behind the batches already waiting; they are applied alone.
+    func enqueueApply(runsV2 runs: [RunV2], done: @escaping @Sendable (Result<ApplyReport, SyncRejection>, VersionVector) -> Void) {
+        enqueue(PendingApply(payload: .runsV2(runs), done: done))
+    }
+
+    private func enqueue(_ pending: PendingApply) {
         let schedule: Bool = lock.withLock {
-            pendingApplies.append(PendingApply(batch: batch, done: done))
+            pendingApplies.append(pending)
             if applyScheduled { return false }
             applyScheduled = true
             return true
@@ -290,8 +308,10 @@ public final class PeeringHub: @unchecked Sendable {
         let group: [PendingApply] = lock.withLock {
             var ops = 0, count = 0
             for pending in pendingApplies {
-                if count > 0 && ops + pending.batch.ops.count > SyncLimits.maxGroupedApplyOps { break }
-                ops += pending.batch.ops.count
+                // Format 2 runs resolve against what the store holds, so they never share a transaction.
+                if case .runsV2 = pending.payload { if count == 0 { count = 1 }; break }
+                if count > 0 && ops + pending.opCount > SyncLimits.maxGroupedApplyOps { break }
+                ops += pending.opCount
                 count += 1
             }
             let group = Array(pendingApplies.prefix(count))
@@ -300,8 +320,19 @@ public final class PeeringHub: @unchecked Sendable {
         }
         let results: [Result<ApplyReport, SyncRejection>]
         do throws(StoreError) {
-            results = try store.apply(group.map(\.batch), clock: clock).map { result in
-                result.mapError { SyncRejection($0) }
+            if case let .runsV2(runs) = group.first?.payload {
+                do throws(StoreError) {
+                    results = [.success(try store.apply(runsV2: runs, clock: clock))]
+                } catch {
+                    if case .rejected = error { results = [.failure(SyncRejection(error))] } else { throw error }
+                }
+            } else {
+                let batches = group.compactMap { pending -> OpBatch? in
+                    if case let .ops(batch) = pending.payload { return batch } else { return nil }
+                }
+                results = try store.apply(batches, clock: clock).map { result in
+                    result.mapError { SyncRejection($0) }
+                }
             }
         } catch {
             results = Array(repeating: .failure(SyncRejection(error)), count: group.count)

@@ -242,8 +242,14 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
                 context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: encoded)), promise: nil)
             case let .fetch(after, limit):
                 let hub = hub
+                let format2 = machine?.carriesFormat2 ?? false
                 hub.storeQueue.async {
-                    let result = Result { () throws(StoreError) in try hub.store.batch(after: after, limit: limit, maxBytes: SyncLimits.maxBatchReadBytes) }
+                    // Format 1 ops first; a version 4 session then gets the format 2 logs as runs (§2b.19).
+                    let result = Result { () throws(StoreError) -> SyncSession.Fetched in
+                        let batch = try hub.store.batch(after: after, limit: limit, maxBytes: SyncLimits.maxBatchReadBytes)
+                        guard batch.isEmpty, format2 else { return .ops(batch) }
+                        return .runsV2(try hub.store.batchesV2(after: after, limit: limit).map(RunV2.init(fullRangesOf:)))
+                    }
                     // Checked after the read: a revocation the batch could contain is seen here, before
                     // the batch reaches the event loop (where the send is refused for a withdrawn peer).
                     hub.checkRoster()
@@ -252,6 +258,10 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
             case let .apply(id, batch):
                 // Applied with whatever other sessions' batches wait (group commit), in order.
                 hub.enqueueApply(batch) { result, vector in
+                    eventLoop.execute { self.applied(id: id, result: result, vector: vector) }
+                }
+            case let .applyRunsV2(id, runs):
+                hub.enqueueApply(runsV2: runs) { result, vector in
                     eventLoop.execute { self.applied(id: id, result: result, vector: vector) }
                 }
             case let .readWantedBodies(limit):
@@ -323,7 +333,7 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
         perform(actions)
     }
 
-    private func fetched(_ result: Result<OpBatch, StoreError>) {
+    private func fetched(_ result: Result<SyncSession.Fetched, StoreError>) {
         guard var machine else { return }
         switch result {
         case let .success(batch):

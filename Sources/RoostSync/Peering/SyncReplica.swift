@@ -10,6 +10,12 @@ public protocol SyncReplica: AnyObject, Sendable {
     func versionVector() throws(StoreError) -> VersionVector
     /// The ops held beyond `vector`, whole sealed runs, at most `limit` ops and about `maxBytes` encoded.
     func batch(after vector: VersionVector, limit: Int, maxBytes: Int) throws(StoreError) -> OpBatch
+    /// The format 2 logs held beyond `vector` (SPEC-sync.md §2b.19): per log, whole seal ranges from the one `vector`
+    /// stands in, about `limit` ops in all. Format 1 logs are ``batch(after:limit:maxBytes:)``'s.
+    func batchesV2(after vector: VersionVector, limit: Int) throws(StoreError) -> [OpBatchV2]
+    /// Resolves a peer's format 2 runs against the store and applies them atomically, as ``apply(_:clock:)`` does a
+    /// format 1 batch; a run that does not resolve refuses them all (`StoreError.rejected`).
+    func apply(runsV2 runs: [RunV2], clock: any WallClock) throws(StoreError) -> ApplyReport
     /// Verifies and stores a peer's batch atomically; reports what was applied or why it was refused.
     func apply(_ batch: OpBatch, clock: any WallClock) throws(StoreError) -> ApplyReport
     /// Applies several peers' batches in one transaction, each atomically and in order (a refused batch applies

@@ -93,8 +93,20 @@ extension SyncSession {
 
         /// The driver's answer to ``Action/fetch(after:limit:)``.
         public mutating func batchFetched(_ batch: OpBatch, localVector: VersionVector, now: UInt64) -> [Action] {
+            batchFetched(.ops(batch), localVector: localVector, now: now)
+        }
+
+        /// The driver's answer to ``Action/fetch(after:limit:)`` in a session of version 4 or later, where the read
+        /// may give format 2 runs instead (§2b.19): format 1 ops while there are any, then format 2 logs.
+        public mutating func batchFetched(_ fetched: SyncSession.Fetched, localVector: VersionVector, now: UInt64) -> [Action] {
             let context = context(localVector, now)
-            return withActive { active in active.fetched(batch, context) }
+            return withActive { active in active.fetched(fetched, context) }
+        }
+
+        /// Whether the session carries format 2 logs (`runs-v2`, version 4): a driver reads them only then.
+        public var carriesFormat2: Bool {
+            if case let .active(active) = state { return active.speaksVersion4 }
+            return false
         }
 
         /// The driver's answer to ``Action/apply(id:_:)``: the report, or why the store refused the batch.
@@ -422,6 +434,14 @@ extension SyncSession.StateMachine {
         var speaksVersion2: Bool { version >= SyncLimits.digestProtocolVersion }
         /// Whether this session runs at version 3 or later: batches are sent as `runs` (§2b.18).
         var speaksVersion3: Bool { version >= SyncLimits.runsProtocolVersion }
+        /// Whether this session runs at version 4 or later: format 2 logs travel as `runs-v2` (§2b.19).
+        var speaksVersion4: Bool { version >= SyncLimits.runsV2ProtocolVersion }
+
+        // Format 2 runs (§2b.19, version 4): the session dictionaries of SPEC-format-2.md §2.6, one per direction.
+        /// Authors and scopes the peer has been sent; updated only when a `runs-v2` is sent.
+        var outboundRuns = RunDictionary()
+        /// Authors and scopes the peer has sent; updated as each `runs-v2` is decoded.
+        var inboundRuns = RunDictionary()
 
         // Relaying (§2b.17, version 2).
         /// Authors the peer pruned: their ops reach it first by other paths, so we relay them lazily (announced at
@@ -453,6 +473,9 @@ extension SyncSession.StateMachine {
                 return .close([], .protocolViolation("\(message.tag) in a version \(version) session"))
             }
             if !speaksVersion3 && SyncMessage.Tag.sinceVersion3.contains(message.tag) {
+                return .close([], .protocolViolation("\(message.tag) in a version \(version) session"))
+            }
+            if !speaksVersion4 && SyncMessage.Tag.sinceVersion4.contains(message.tag) {
                 return .close([], .protocolViolation("\(message.tag) in a version \(version) session"))
             }
             switch message {
@@ -522,6 +545,25 @@ extension SyncSession.StateMachine {
                 lastBatchReceived = id
                 pendingApply.append((id, VersionVector(topsOf: batch)))
                 actions.append(.apply(id: id, batch))
+
+            case let .runsV2(id, bytes):
+                // Decoded here, in order, because the bytes update this direction's dictionaries (SPEC-format-2.md
+                // §2.6): one that fails leaves them out of step with the sender's, so the session ends.
+                let runs: [RunV2]
+                do throws(ByteDecodingError) {
+                    runs = try RunV2.decode(bytes, dictionary: &inboundRuns)
+                } catch {
+                    return .close([], .protocolViolation("undecodable runs-v2 \(id): \(error)"))
+                }
+                guard id == lastBatchReceived &+ 1 else {
+                    return .close([], .protocolViolation("batch \(id) received after batch \(lastBatchReceived)"))
+                }
+                guard pendingApply.count < configuration.window else {
+                    return .close([], .protocolViolation("more than \(configuration.window) batches unacknowledged"))
+                }
+                lastBatchReceived = id
+                pendingApply.append((id, RunV2.tops(of: runs)))
+                actions.append(.applyRunsV2(id: id, runs))
 
             case let .ack(id, _):
                 guard let index = inFlight.firstIndex(where: { $0.id == id }) else {
@@ -636,7 +678,12 @@ extension SyncSession.StateMachine {
 
         // MARK: driver answers
 
-        mutating func fetched(_ batch: OpBatch, _ context: Context) -> SyncSession.StateMachine.Step {
+        mutating func fetched(_ fetched: SyncSession.Fetched, _ context: Context) -> SyncSession.StateMachine.Step {
+            let batch: OpBatch
+            switch fetched {
+            case let .ops(ops): batch = ops
+            case let .runsV2(runs): return fetchedV2(runs, context)
+            }
             lastEventAt = max(lastEventAt, context.now)
             guard let asked = fetchPending else { return .stay([]) }
             fetchPending = nil
@@ -673,6 +720,50 @@ extension SyncSession.StateMachine {
             inFlight.append(InFlight(id: id, tops: tops, limit: fetchLimit))
             fetchLimit = context.configuration.batchOpLimit
             actions.append(.send(speaksVersion3 ? .runs(id: id, batch) : .batch(id: id, batch)))
+            pump(context, into: &actions)
+            return .stay(actions)
+        }
+
+        /// Format 2 runs read for the peer (version 4): encoded with a copy of the outbound dictionaries, which are kept
+        /// only when the message goes out (a message that is too large and read again must not leave entries behind).
+        private mutating func fetchedV2(_ runs: [RunV2], _ context: Context) -> SyncSession.StateMachine.Step {
+            lastEventAt = max(lastEventAt, context.now)
+            guard let asked = fetchPending else { return .stay([]) }
+            fetchPending = nil
+            var actions: [Action] = []
+            guard asked == generation else {
+                pump(context, into: &actions)
+                return .stay(actions)
+            }
+            guard speaksVersion4, !runs.isEmpty else {
+                // Nothing to send (or a driver that read format 2 for a peer that cannot take it: send nothing).
+                starved = true
+                return .stay([])
+            }
+            var dictionary = outboundRuns
+            let bytes = RunV2.encode(runs, dictionary: &dictionary)
+            let size = 1 + 8 + bytes.count
+            if size > SyncLimits.maxMessageBytes {
+                let ops = runs.reduce(0) { $0 + $1.ops.count }
+                if fetchLimit > 1 {
+                    fetchLimit = max(1, min(fetchLimit, ops) / 2)
+                } else {
+                    let log = LogID(author: runs[0].author, epoch: runs[0].epoch)
+                    blocked.insert(log)
+                    actions.append(.logBlocked(log, reason: "a sealed run of \(ops) format 2 ops encodes to \(size) bytes, over the \(SyncLimits.maxMessageBytes)-byte message limit"))
+                }
+                pump(context, into: &actions)
+                return .stay(actions)
+            }
+            outboundRuns = dictionary
+            let id = nextBatchID
+            nextBatchID &+= 1
+            let tops = RunV2.tops(of: runs)
+            sentVector.formMax(tops)
+            announced.formMax(tops)
+            inFlight.append(InFlight(id: id, tops: tops, limit: fetchLimit))
+            fetchLimit = context.configuration.batchOpLimit
+            actions.append(.send(.runsV2(id: id, batch: bytes)))
             pump(context, into: &actions)
             return .stay(actions)
         }

@@ -19,6 +19,9 @@ public enum SyncSession {
         /// the order they are requested (a batch builds on the ones before it). After a success that
         /// stored new ops, call ``StateMachine/localChanged(localVector:now:)`` on every session of the node.
         case apply(id: UInt64, OpBatch)
+        /// Version 4: resolve the peer's format 2 runs against the store and apply them (``SyncReplica/apply(runsV2:clock:)``),
+        /// then report with ``StateMachine/batchApplied(id:result:localVector:now:)``, in order with ``apply(id:_:)``.
+        case applyRunsV2(id: UInt64, [RunV2])
         /// The peer's hello was accepted: the session is established (a reconnection backoff may reset).
         case established(peer: AuthorID, vector: VersionVector)
         /// What the peer is now known to hold grew (from its hello, `have`s, acks, or batches it sent).
@@ -38,6 +41,15 @@ public enum SyncSession {
         case restoreBodies([HeldBody])
         /// Close the connection (after sending what came before this action).
         case close(CloseReason)
+    }
+
+    /// What a store read for the peer gave (``Action/fetch(after:limit:)``): format 1 ops, sent as `batch` or `runs`,
+    /// or, in a session of version 4 or later, format 2 logs as runs (whole seal ranges), sent as `runs-v2` (§2b.19).
+    public enum Fetched: Hashable, Sendable {
+        /// Format 1 ops (possibly none).
+        case ops(OpBatch)
+        /// Format 2 runs, one per log.
+        case runsV2([RunV2])
     }
 
     /// Why a session ended.

@@ -6,6 +6,14 @@ public import RoostStore
 /// receiver cannot recompute. Decoding rebuilds every 127-byte header; the batch is then applied as any other.
 extension SyncMessage {
     /// The batch a `batch` or `runs` message carries, with its id; nil for every other message.
+    /// Whether the message carries ops: `batch`, `runs` or `runs-v2` (acknowledged, counted in the window).
+    public var isBatch: Bool {
+        switch self {
+        case .batch, .runs, .runsV2: true
+        default: false
+        }
+    }
+
     public var carriedBatch: (id: UInt64, batch: OpBatch)? {
         switch self {
         case let .batch(id, batch), let .runs(id, batch): (id, batch)

@@ -52,17 +52,23 @@ public enum SyncMessage: Hashable, Sendable {
     case graft([AuthorID])
     /// Version 3: a batch as runs, only what the receiver cannot recompute (§2b.18). Decoded ops come grouped by log.
     case runs(id: UInt64, OpBatch)
+    /// Version 4: format 2 logs as a batch v2 (Protocol/SPEC-format-2.md §2.6), numbered with `batch` and `runs`
+    /// (§2b.19). The bytes are decoded by the session, whose dictionaries (one per direction) they update: the
+    /// message codec checks only that they are there.
+    case runsV2(id: UInt64, batch: [UInt8])
 
     /// Tag bytes, in encoding order of the specification.
     public enum Tag: UInt8, Sendable, CaseIterable {
         case hello = 1, have = 2, batch = 3, ack = 4, reject = 5, ping = 6, pong = 7, bye = 8, join = 9, presence = 10,
              wantBodies = 11, bodies = 12, vectorDigest = 15, wantVector = 16, vector = 17,
-             prune = 18, graft = 19, runs = 23
+             prune = 18, graft = 19, runs = 23, runsV2 = 24
 
         /// Messages of protocol version 2 (§2b.16, §2b.17): a protocol violation in a version 1 session.
         public static let sinceVersion2: Set<Tag> = [.vectorDigest, .wantVector, .vector, .prune, .graft]
         /// Messages of protocol version 3 (§2b.18): a protocol violation in a session below version 3.
         public static let sinceVersion3: Set<Tag> = [.runs]
+        /// Messages of protocol version 4 (§2b.19): a protocol violation in a session below version 4.
+        public static let sinceVersion4: Set<Tag> = [.runsV2]
     }
 
     /// This message's tag.
@@ -86,6 +92,7 @@ public enum SyncMessage: Hashable, Sendable {
         case .prune: .prune
         case .graft: .graft
         case .runs: .runs
+        case .runsV2: .runsV2
         }
     }
 }
@@ -254,6 +261,9 @@ extension SyncMessage {
         case let .runs(id, batch):
             w.u64(id)
             Self.encodeRuns(batch, into: &w)
+        case let .runsV2(id, batch):
+            w.u64(id)
+            w.raw(batch)
         case let .ack(id, applied):
             w.u64(id)
             w.u32(UInt32(clamping: applied))
@@ -310,6 +320,7 @@ extension SyncMessage {
         case let .have(vector): 1 + Self.encodedLength(of: vector)
         case let .batch(_, batch): Self.encodedLength(ofBatch: batch)
         case .runs: encoded().count  // flags depend on hashes: encode (senders use encodedLengthBound(ofRuns:))
+        case let .runsV2(_, batch): 1 + 8 + batch.count
         case .ack: 1 + 8 + 4
         case let .reject(_, rejection):
             1 + 8 + 2 + 1 + (rejection.op == nil ? 0 : 48) + 4 + SyncRejection.truncated(rejection.text).utf8.count
@@ -387,6 +398,11 @@ extension SyncMessage {
         case .runs:
             let id = try r.u64("runs.id")
             return .runs(id: id, try decodeRuns(from: &r))
+        case .runsV2:
+            let id = try r.u64("runsV2.id")
+            // At least the run count; the session decodes the rest with its dictionaries (SPEC-format-2.md §2.6).
+            guard r.remaining >= 1 else { throw .truncated(field: "runsV2.batch") }
+            return .runsV2(id: id, batch: try r.raw(r.remaining, "runsV2.batch"))
         case .ack:
             let id = try r.u64("ack.id")
             let applied = try r.u32("ack.applied")

@@ -1,0 +1,124 @@
+import Testing
+import RoostCore
+import RoostCrypto
+import RoostStore
+@testable import RoostSync
+
+/// Protocol version 4 (SPEC-sync.md §2b.19): format 2 logs travel as `runs-v2`, decoded by the session with its
+/// dictionaries; a version 3 peer is never sent one.
+@Suite struct RunsV2SessionTests {
+    /// Ticket work in both formats' shapes: sets, tags, a message on a ticket (its own scope rule, §2.2).
+    static func bodies(_ round: Int) -> [OpBody] {
+        [.set(entity: EntityRef("ticket", "T-\(round % 3)"), field: "status", value: .string("open-\(round)")),
+         .tagAdd(entity: EntityRef("ticket", "T-\(round % 2)"), tag: "r\(round)"),
+         .insert(entity: EntityRef("message", "m\(round)"),
+                 fields: [Field("text", .string("hello \(round)")), Field("ticket", .string("T-\(round % 3)"))])]
+    }
+
+    static func runsV2(_ messages: [SyncMessage]) -> [[UInt8]] {
+        messages.compactMap { if case let .runsV2(_, bytes) = $0 { bytes } else { nil } }
+    }
+
+    @Test func aVersion4SessionCarriesAFormat2LogAsRunsV2() throws {
+        let ana = try SyncTestNode(seed: 41, epoch: 3, format: 2)
+        let ben = try SyncTestNode(seed: 42, epoch: 4)
+        for round in 0..<3 { try ana.append(bodies: Self.bodies(round), at: syncBaseMillis + UInt64(round)) }
+        try ben.append(bodies: Self.bodies(9))
+        var pair = SyncPair(ana, ben)
+        try pair.start()
+        #expect(pair.machines[0].sessionVersion == 4)
+        #expect(try ben.vector()[ana.log] == 9)
+        #expect(try ana.vector()[ben.log] == 3)
+        // More appends go out on the same session: the second message names Ana's author by its dictionary entry.
+        try ana.append(bodies: Self.bodies(3), at: syncBaseMillis + 10)
+        try pair.localChanged(0)
+        let sent = Self.runsV2(pair.sent(by: 0))
+        #expect(sent.count == 2)
+        #expect(try ben.vector()[ana.log] == 12)
+        // Decoded with a fresh dictionary the second message fails: its author is a reference into the first's.
+        var fresh = RunDictionary()
+        #expect(throws: ByteDecodingError.self) { _ = try RunV2.decode(sent[1], dictionary: &fresh) }
+        var carried = RunDictionary()
+        _ = try RunV2.decode(sent[0], dictionary: &carried)
+        #expect(try RunV2.decode(sent[1], dictionary: &carried).first?.author == ana.id)
+        // Ben's format 1 log went the other way as `runs`, and nothing else of Ana's went as a format 1 batch.
+        #expect(pair.sent(by: 1).contains { if case .runs = $0 { true } else { false } })
+        #expect(!pair.sent(by: 0).contains { $0.carriedBatch.map { !$0.batch.isEmpty } ?? false })
+        #expect(try ana.store.stateHash() == ben.store.stateHash())
+        for node in [ana, ben] { #expect(try node.store.verify().problems == []) }
+    }
+
+    @Test func aVersion3PeerIsNeverSentAFormat2Log() throws {
+        let ana = try SyncTestNode(seed: 43, epoch: 3, format: 2)
+        let ben = try SyncTestNode(seed: 44, epoch: 4)
+        try ana.append(bodies: Self.bodies(0))
+        try ben.append(bodies: Self.bodies(1))
+        var pair = SyncPair(ana, ben, versions: (SyncLimits.protocolVersion, 3))
+        try pair.start()
+        #expect(pair.machines[0].sessionVersion == 3)
+        #expect(!pair.machines[0].carriesFormat2)
+        // Ben converges on the format 1 log; Ana's format 2 log stays at Ana, with no refusal and no violation.
+        #expect(try ana.vector()[ben.log] == 3)
+        #expect(try ben.vector()[ana.log] == 0)
+        #expect(Self.runsV2(pair.sent(by: 0)).isEmpty)
+        for side in 0...1 {
+            #expect(!pair.log[side].contains { if case .peerRejected = $0 { true } else { false } })
+            #expect(!pair.log[side].contains { if case .close = $0 { true } else { false } })
+        }
+    }
+
+    @Test func runsV2InAVersion3SessionIsAProtocolViolation() throws {
+        var machine = try Self.activeMachine(version: 3)
+        let actions = machine.received(.runsV2(id: 1, batch: [0]), localVector: VersionVector(), now: syncBaseMillis)
+        #expect(actions.contains { if case .close(.protocolViolation) = $0 { true } else { false } })
+    }
+
+    @Test func aRunsV2ThatFailsToDecodeEndsTheSession() throws {
+        var machine = try Self.activeMachine(version: 4)
+        // One run whose author is reference 5 of an empty dictionary.
+        let actions = machine.received(.runsV2(id: 1, batch: [1, 5]), localVector: VersionVector(), now: syncBaseMillis)
+        #expect(actions.contains { if case .close(.protocolViolation) = $0 { true } else { false } })
+        #expect(!actions.contains { if case .applyRunsV2 = $0 { true } else { false } })
+    }
+
+    @Test func aRunsV2ThatDoesNotResolveIsRefusedAndNothingIsApplied() throws {
+        let ana = try SyncTestNode(seed: 45, epoch: 3, format: 2)
+        let ben = try SyncTestNode(seed: 46, epoch: 4)
+        try ana.append(bodies: Self.bodies(0))
+        try ana.append(bodies: Self.bodies(1), at: syncBaseMillis + 1)
+        let before = try ben.store.stateHash()
+        // The second seal range alone: its first op's prev is omitted, and Ben does not hold the op before it.
+        let batches = try ana.store.batchesV2(after: VersionVector([ana.log: 3]), limit: 100)
+        let run = RunV2(fullRangesOf: batches[0])
+        #expect(throws: StoreError.rejected(op: OpRef(author: ana.id, epoch: 3, seq: 4), reason: .gap(have: 0, first: 4))) {
+            try ben.store.apply(runsV2: [run], clock: FixedClock(millis: syncBaseMillis))
+        }
+        // A body changed in transit: the seal's scopes root and signature no longer hold.
+        var tampered = RunV2(fullRangesOf: try ana.store.batchesV2(after: VersionVector(), limit: 100)[0])
+        tampered.ops[0].hlc = HLC(rawValue: tampered.ops[0].hlc.rawValue + 1)
+        do {
+            _ = try ben.store.apply(runsV2: [tampered], clock: FixedClock(millis: syncBaseMillis))
+            Issue.record("a tampered run was applied")
+        } catch let StoreError.rejected(_, reason) {
+            #expect(SyncRejection.code(for: reason) == .badSeal)
+        }
+        // Two runs of one log in one message.
+        let whole = RunV2(fullRangesOf: try ana.store.batchesV2(after: VersionVector(), limit: 3)[0])
+        #expect(throws: StoreError.rejected(op: OpRef(author: ana.id, epoch: 3, seq: 4), reason: .outOfOrder)) {
+            try ben.store.apply(runsV2: [whole, run], clock: FixedClock(millis: syncBaseMillis))
+        }
+        #expect(try ben.vector()[ana.log] == 0)
+        #expect(try ben.store.stateHash() == before)
+    }
+
+    /// A machine past its hello exchange at `version`.
+    static func activeMachine(version: UInt16) throws -> SyncSession.StateMachine {
+        let ana = try SyncTestNode(seed: 47), ben = try SyncTestNode(seed: 48)
+        var machine = SyncSession.StateMachine(local: ana.id, expectedPeer: ben.id, now: syncBaseMillis)
+        _ = machine.start(localVector: VersionVector())
+        _ = machine.received(.hello(SyncHello(protocolVersion: version, node: ben.id, window: 2, vector: VersionVector())),
+                             localVector: VersionVector(), now: syncBaseMillis)
+        #expect(machine.sessionVersion == version)
+        return machine
+    }
+}
