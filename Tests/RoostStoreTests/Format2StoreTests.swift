@@ -113,6 +113,43 @@ import RoostCrypto
         #expect(try node.opCount() == 27)
     }
 
+    /// The readers above the log (dashboard cache, mirror, web events) see format 2 ops too: `ops(after:upTo:limit:)`
+    /// and `heldOps(after:limit:)` read a format 1 log and a format 2 log to the vector, bodies decoded from either
+    /// encoding (before, they read format 1 batches only and stopped, so a format 2 log's ops were never seen).
+    @Test func theReadersAboveTheLogSeeFormat2Ops() throws {
+        let store = try Self.emptyStore()
+        let v2 = LocalAuthor(key: try SigningKey(seed: [UInt8](repeating: 31, count: 32)), epoch: 4, format: 2)
+        let v1 = LocalAuthor(key: try SigningKey(seed: [UInt8](repeating: 32, count: 32)), epoch: 5)
+        let writer = try Self.emptyStore()
+        for round in 0..<3 {
+            let clock = FixedClock(millis: baseMillis + UInt64(round) * 1_000)
+            try store.apply(v2: try writer.append(v2: Self.bodies(round), by: v2, clock: clock).batch, clock: Self.clock)
+        }
+        try store.append(Self.bodies(7), by: v1, clock: FixedClock(millis: baseMillis + 5_000))
+        let current = try store.versionVector()
+        let all = try #require(try store.ops(after: VersionVector(), upTo: current, limit: 100))
+        let count = try store.opCount()
+        #expect(all.count == count)
+        #expect(all.filter { $0.ref.log == v2.log }.map(\.ref.seq) == Array(1...UInt64(3 * Self.bodies(0).count)))
+        #expect(all.allSatisfy { $0.body != nil })
+        #expect(all.first { $0.ref.log == v2.log }?.body == Self.bodies(0).first)
+        #expect(try store.ops(after: VersionVector(), upTo: current, limit: all.count - 1) == nil)
+        var known = current
+        known[v2.log] = UInt64(Self.bodies(0).count)
+        #expect(try store.ops(after: known, upTo: current, limit: 100)?.map(\.ref) == all.filter { $0.ref.log == v2.log }.dropFirst(Self.bodies(0).count).map(\.ref))
+        // Stepping: the format 1 log first, then the format 2 log's ops past the position (a seal range read whole).
+        var position = VersionVector(), steps: [[HeldOp]] = []
+        while true {
+            let ops = try store.heldOps(after: position, limit: 4)
+            if ops.isEmpty { break }
+            for op in ops { position[op.ref.log] = max(position[op.ref.log], op.ref.seq) }
+            steps.append(ops)
+        }
+        #expect(position == current)
+        #expect(steps.flatMap { $0 }.map(\.ref) == all.map(\.ref))
+        #expect(steps.first?.allSatisfy { $0.ref.log == v1.log } == true)
+    }
+
     @Test func aDuplicateOrOverlappingFormat2BatchAddsOnlyWhatIsNew() throws {
         var writer = Format2LogWriter(key: try SigningKey(seed: [UInt8](repeating: 22, count: 32)), epoch: 3)
         let store = try Self.emptyStore()

@@ -22,11 +22,11 @@ import RoostCrypto
         let current = try ana.store.versionVector()
         #expect(try ana.store.batch(after: VersionVector(), limit: 11).ops.count == 8, "one batch stops at the seal of op 8")
         let all = try #require(try ana.store.ops(after: VersionVector(), upTo: current, limit: 12))
-        #expect(all.map(\.header.seq) == Array(1...12))
+        #expect(all.map(\.ref.seq) == Array(1...12))
         #expect(try ana.store.ops(after: VersionVector(), upTo: current, limit: 11) == nil)
         var known = VersionVector()
         known[ana.local.log] = 4
-        #expect(try ana.store.ops(after: known, upTo: current, limit: 8)?.map(\.header.seq) == Array(5...12))
+        #expect(try ana.store.ops(after: known, upTo: current, limit: 8)?.map(\.ref.seq) == Array(5...12))
         #expect(try ana.store.ops(after: current, upTo: current, limit: 8) == [])
     }
 

@@ -83,9 +83,7 @@ public final class DeskFactsCache: Sendable {
             }
             var keys = Set<String>(), messageIDs = Set<String>()
             for op in ops {
-                guard let bytes = op.body, let body = try? OpBody.decode(kind: op.header.kind, bytes: bytes) else {
-                    return try Self.reload(&state, store, current)
-                }
+                guard let body = op.body else { return try Self.reload(&state, store, current) }
                 let entity: EntityRef
                 switch body {
                 case let .insert(e, _), let .set(e, _, _), let .tagAdd(e, _), let .tagRemove(e, _, _), let .claim(e, _, _, _, _): entity = e

@@ -22,9 +22,10 @@ extension Node {
     /// The highest contiguous sequence number held per log.
     public func versionVector() throws(NodeError) -> VersionVector { try read { () throws(StoreError) in try store.versionVector() } }
 
-    /// The ops held beyond `vector` (at most about `limit`), for live views that describe what just arrived.
-    public func ops(after vector: VersionVector, limit: Int) throws(NodeError) -> OpBatch {
-        try read { () throws(StoreError) in try store.batch(after: vector, limit: limit) }
+    /// The ops held beyond `vector`, of logs of both formats, for live views that describe what just arrived; nil when
+    /// there are more than `limit`.
+    public func ops(after vector: VersionVector, limit: Int) throws(NodeError) -> [HeldOp]? {
+        try read { () throws(StoreError) in try store.ops(after: vector, upTo: try store.versionVector(), limit: limit) }
     }
 
     /// Claims that lost a race, on one entity or everywhere.

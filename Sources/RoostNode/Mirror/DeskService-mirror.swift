@@ -39,9 +39,7 @@ extension DeskService {
         }
         var keys = Set<String>(), messageIDs = Set<String>(), claims = false
         for op in ops {
-            guard let bytes = op.body, let body = try? OpBody.decode(kind: op.header.kind, bytes: bytes) else {
-                return try mirrorFull(next, reason: "an erased body")
-            }
+            guard let body = op.body else { return try mirrorFull(next, reason: "an erased body") }
             switch body.entity.collection {
             case Desk.ticket:
                 keys.insert(body.entity.key)
@@ -96,17 +94,20 @@ extension DeskService {
         return page
     }
 
-    /// One step of a full pass's events: those of the next batch of ops after `position` (``OpStore/batch(after:limit:maxBytes:)``),
-    /// with the position after it and how many ops were read; nil when no op is left.
+    /// One step of a full pass's events: those of the next ops after `position` (``OpStore/heldOps(after:limit:)``, logs
+    /// of both formats), with the position after them and how many ops were read; nil when no op is left.
     public func mirrorFullEvents(after position: VersionVector) throws(DeskError)
         -> (events: [MirrorEvent], position: VersionVector, ops: Int)?
     {
-        let batch = try run { () throws(StoreError) in try store.batch(after: position) }
-        guard !batch.ops.isEmpty else { return nil }
+        let ops = try run { () throws(StoreError) in try store.heldOps(after: position, limit: Self.mirrorFullEventOps) }
+        guard !ops.isEmpty else { return nil }
         var next = position
-        for op in batch.ops { next[LogID(author: op.header.author, epoch: op.header.epoch)] = op.header.seq }
-        return (try mirrorEvents(batch.ops), next, batch.ops.count)
+        for op in ops { next[op.ref.log] = max(next[op.ref.log], op.ref.seq) }
+        return (try mirrorEvents(ops), next, ops.count)
     }
+
+    /// Ops read per step of a full pass's events (the store's batch limit, as one `batch(after:)` read before).
+    static let mirrorFullEventOps = Limits.maxBatchOps
 
     /// The current rows of some tickets, their messages and tags (a ticket no longer projected has none), with the
     /// cursor unchanged: for tickets a warehouse knows that the store's ops do not name (a message moved away).
@@ -169,10 +170,10 @@ extension DeskService {
 
     /// One event per op on a ticket that a warehouse reports on. Messages' events come from their rows
     /// (``messageEvents(_:)``): an erased message keeps its row but not its op's body.
-    private func mirrorEvents(_ ops: [Op]) throws(DeskError) -> [MirrorEvent] {
+    private func mirrorEvents(_ ops: [HeldOp]) throws(DeskError) -> [MirrorEvent] {
         var names: [AuthorID: String] = [:], events: [MirrorEvent] = []
         for op in ops {
-            guard let bytes = op.body, let body = try? OpBody.decode(kind: op.header.kind, bytes: bytes) else { continue }
+            guard let body = op.body else { continue }
             let ticket: String, kind: String, detail: String?
             switch body {
             case let .claim(entity, action, holder, _, _) where entity.collection == Desk.ticket:
@@ -186,10 +187,10 @@ extension DeskService {
             default:
                 continue
             }
-            let author = op.header.author
+            let author = op.ref.author
             if names[author] == nil { names[author] = try memberName(author) }
-            events.append(MirrorEvent(op: op.header.ref.mirrorText, ticket: ticket, kind: kind, actor: author.text,
-                                      actorName: names[author]!, atMs: Int64(op.header.hlc.physicalMillis), detail: detail))
+            events.append(MirrorEvent(op: op.ref.mirrorText, ticket: ticket, kind: kind, actor: author.text,
+                                      actorName: names[author]!, atMs: Int64(op.hlc.physicalMillis), detail: detail))
         }
         return events
     }

@@ -191,19 +191,43 @@ extension OpStore {
         }
     }
 
-    /// The ops after `known` up to `current` (the store's vector read earlier), or nil when there are more than
-    /// `limit`. ``batch(after:limit:maxBytes:)`` cuts at seal boundaries and at its limit across logs, so one
-    /// batch may stop short of `current`: this reads batches until every log reaches it.
-    public func ops(after known: VersionVector, upTo current: VersionVector, limit: Int) throws(StoreError) -> [Op]? {
-        var position = known, ops: [Op] = []
-        while current.entries.contains(where: { $0.value > position[$0.key] }) {
+    /// The ops after `known` up to `current` (the store's vector read earlier), of logs of both formats, or nil when
+    /// there are more than `limit`. ``batch(after:limit:maxBytes:)`` cuts at seal boundaries and at its limit across
+    /// logs, so one batch may stop short of `current`: this reads batches until every log reaches it, format 1 logs
+    /// first, then format 2 logs (``batchesV2(after:limit:)``; a reader must not miss a log because of its format).
+    public func ops(after known: VersionVector, upTo current: VersionVector, limit: Int) throws(StoreError) -> [HeldOp]? {
+        var position = known, ops: [HeldOp] = []
+        func behind() -> Bool { current.entries.contains(where: { $0.value > position[$0.key] }) }
+        while behind() {
             let batch = try batch(after: position, limit: limit + 1 - ops.count)
             guard !batch.ops.isEmpty else { break }
-            for op in batch.ops { position[LogID(author: op.header.author, epoch: op.header.epoch)] = op.header.seq }
-            ops += batch.ops
+            for op in batch.ops { position[op.header.ref.log] = op.header.seq }
+            ops += batch.ops.map(HeldOp.init)
             if ops.count > limit { return nil }
         }
+        while behind() {
+            var read = false
+            for batch in try batchesV2(after: position, limit: limit + 1 - ops.count) {
+                for op in batch.ops where op.header.seq > position[op.header.ref.log] && op.header.seq <= current[op.header.ref.log] {
+                    position[op.header.ref.log] = op.header.seq
+                    ops.append(HeldOp(op))
+                    read = true
+                }
+            }
+            if ops.count > limit { return nil }
+            if !read { break }
+        }
         return ops
+    }
+
+    /// The next ops held beyond `position`, about `limit` of them, whole seal ranges: format 1 logs' while any is beyond
+    /// it, then format 2 logs'. Empty when nothing is beyond `position`.
+    public func heldOps(after position: VersionVector, limit: Int) throws(StoreError) -> [HeldOp] {
+        let batch = try batch(after: position, limit: limit)
+        if !batch.ops.isEmpty { return batch.ops.map(HeldOp.init) }
+        return try batchesV2(after: position, limit: limit).flatMap { batch in
+            batch.ops.filter { $0.header.seq > position[$0.header.ref.log] }.map(HeldOp.init)
+        }
     }
 
     /// The earliest HLC among the ops this node holds that a peer holding `vector` lacks (nil: it lacks none):

@@ -115,14 +115,15 @@ public final class WebEventHub: Service, Sendable {
     }
 
     private func describeOps(after vector: VersionVector, name: (AuthorID) -> String) {
-        guard let batch = try? node.ops(after: vector, limit: WebLimits.maxOpsPerPoll) else { return }
-        if batch.ops.count > WebLimits.maxOpsPerPoll {
+        let read: [HeldOp]?
+        do { read = try node.ops(after: vector, limit: WebLimits.maxOpsPerPoll) } catch { return }
+        guard let ops = read else {
             publish(WebEvent(kind: .other, local: false, detail: "bulk"))
             return
         }
-        for op in batch.ops {
-            guard let bytes = op.body, let body = try? OpBody.decode(kind: op.header.kind, bytes: bytes) else { continue }
-            if let event = WebEvent.describe(body, author: name(op.header.author), local: op.header.author == node.id) {
+        for op in ops {
+            guard let body = op.body else { continue }
+            if let event = WebEvent.describe(body, author: name(op.ref.author), local: op.ref.author == node.id) {
                 publish(event)
             }
         }
