@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import RoostCore
+import RoostCrypto
 import RoostNode
 import RoostStore
 import RoostSync
@@ -59,6 +60,36 @@ import RoostSync
             try homes.mallory.home.importBundle(toKenji, node: homes.mallory)
         }
         #expect(throws: NodeError.self) { try homes.ana.home.exportBundle(node: homes.ana, for: [homes.mallory.id]) }
+    }
+
+    /// A node that holds a format 2 log (a member writing format 2, received over a version 4 session) exports it too, as
+    /// `runs-v2` entries after the format 1 batches (SPEC-sync.md §2b.11, §2b.19); before, bundles carried format 1 only.
+    @Test func aBundleCarriesAFormat2Log() throws {
+        let homes = try Homes()
+        defer { homes.cleanup() }
+        let lena = LocalAuthor(key: try SigningKey(seed: [UInt8](repeating: 51, count: 32)), epoch: 9, format: 2)
+        _ = try homes.ana.append([RosterChange.body(member: lena.id, .role(.agent))])
+        let lenaStore = try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis)
+        for round in 0..<3 {
+            let appended = try lenaStore.append(v2: [
+                .set(entity: EntityRef(Desk.ticket, "p\(round % 2)"), field: "priority", value: .string("p\(round)")),
+                .tagAdd(entity: EntityRef(Desk.ticket, "p\(round)"), tag: "format2")], by: lena, clock: SystemClock())
+            _ = try homes.ana.store.apply(v2: appended.batch, clock: SystemClock())
+        }
+        let bytes = try homes.ana.home.exportBundle(node: homes.ana, for: [homes.kenji.id])
+        let opened = try OfflineBundle.open(bytes, as: homes.kenji.author.key)
+        #expect(opened.runsV2.joined().map(\.author) == [lena.id] && opened.runsV2.joined().reduce(0) { $0 + $1.ops.count } == 6)
+        let imported = try homes.kenji.home.importBundle(bytes, node: homes.kenji)
+        let held = try homes.ana.store.opCount()
+        #expect(imported.batches == opened.entryCount && imported.applied == held)
+        #expect(try homes.kenji.store.versionVector()[lena.log] == 6)
+        #expect(try homes.kenji.store.state.tags(of: EntityRef(Desk.ticket, "p2")) == ["format2"])
+        #expect(try homes.kenji.home.importBundle(bytes, node: homes.kenji).applied == 0, "importing twice changes nothing")
+        // Back the other way: Kenji's own ops, and Lena's format 2 log again (all duplicates at Ana).
+        let back = try homes.ana.home.importBundle(try homes.kenji.home.exportBundle(node: homes.kenji, for: nil), node: homes.ana)
+        #expect(back.duplicates >= 6)
+        #expect(try homes.kenji.store.stateHash() == homes.ana.store.stateHash())
+        for node in [homes.ana, homes.kenji] { #expect(try node.store.verify().problems == []) }
     }
 
     @Test func anAlteredOrTruncatedBundleIsRefusedWhole() throws {

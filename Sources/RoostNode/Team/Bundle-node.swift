@@ -28,7 +28,7 @@ extension NodeHome {
             let total = progress == nil ? 0 : try node.store.opCount()
             return try OfflineBundle.collect(from: node.store) { ops in progress?(min(ops, total), max(total, ops)) }
         }
-        let collected = bundle.batches.reduce(0) { $0 + $1.ops.count }
+        let collected = bundle.opCount
         progress?(collected, collected)
         do { return try bundle.sealed(to: others) } catch { throw .invalidArgument("\(error)") }
     }
@@ -40,8 +40,8 @@ extension NodeHome {
                              progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws(NodeError) -> BundleImport {
         let bundle: OfflineBundle
         do { bundle = try OfflineBundle.open(bytes, as: node.author.key) } catch { throw .invalidArgument("\(error)") }
-        var result = BundleImport(batches: bundle.batches.count, applied: 0, duplicates: 0)
-        let total = bundle.batches.reduce(0) { $0 + $1.ops.count }
+        var result = BundleImport(batches: bundle.entryCount, applied: 0, duplicates: 0)
+        let total = bundle.opCount
         var done = 0
         for (index, batch) in bundle.batches.enumerated() {
             do {
@@ -51,7 +51,20 @@ extension NodeHome {
                 done += batch.ops.count
                 progress?(done, total)
             } catch {
-                throw .invalidArgument("batch \(index + 1) of \(bundle.batches.count) was refused (\(error)); "
+                throw .invalidArgument("batch \(index + 1) of \(bundle.entryCount) was refused (\(error)); "
+                                       + "the \(result.applied) new ops of the batches before it were applied")
+            }
+        }
+        // Format 2 logs' runs, resolved against what the store now holds (SPEC-sync.md §2b.19).
+        for (offset, runs) in bundle.runsV2.enumerated() {
+            do {
+                let report = try node.store.apply(runsV2: runs, clock: clock)
+                result.applied += report.applied
+                result.duplicates += report.duplicates
+                done += runs.reduce(0) { $0 + $1.ops.count }
+                progress?(done, total)
+            } catch {
+                throw .invalidArgument("batch \(bundle.batches.count + offset + 1) of \(bundle.entryCount) was refused (\(error)); "
                                        + "the \(result.applied) new ops of the batches before it were applied")
             }
         }

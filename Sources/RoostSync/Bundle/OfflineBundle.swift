@@ -8,15 +8,27 @@ public import RoostStore
 /// Layout: magic `RSTB`, version 1; u32 recipient count; per recipient its node id (32) and the 32-byte
 /// content key sealed to it (libsodium sealed box to the Curve25519 form of its Ed25519 key, 80 bytes);
 /// a 24-byte nonce; then the payload encrypted with XChaCha20-Poly1305 under the content key, with every
-/// preceding byte as associated data. Payload: u32 batch count, then per batch a u32 length and a `batch`
-/// message (§2b.3, its id counting from 1). A bundle changes nothing until the receiver applies it like any
-/// batch from a peer: every op is still checked against its author's seal and the roster.
+/// preceding byte as associated data. Payload: u32 entry count, then per entry a u32 length and a `batch`
+/// message (§2b.3) or, for format 2 logs, a `runs-v2` message (§2b.19), ids counting from 1 across both, every
+/// `batch` before the first `runs-v2`; the `runs-v2` entries share one run dictionary, started empty. A bundle
+/// changes nothing until the receiver applies it like any batch from a peer: every op is still checked against its
+/// author's seal and the roster.
 public struct OfflineBundle: Sendable, Equatable {
-    /// The batches, in the order to apply them.
+    /// The batches of format 1 logs, in the order to apply them.
     public var batches: [OpBatch]
+    /// The format 2 logs' runs, one entry per `runs-v2`, applied after ``batches`` in this order.
+    public var runsV2: [[RunV2]]
 
     /// Creates a bundle of batches.
-    public init(batches: [OpBatch]) { self.batches = batches }
+    public init(batches: [OpBatch], runsV2: [[RunV2]] = []) {
+        self.batches = batches
+        self.runsV2 = runsV2
+    }
+
+    /// Entries of the payload: format 1 batches and format 2 runs.
+    public var entryCount: Int { batches.count + runsV2.count }
+    /// Ops of all entries.
+    public var opCount: Int { batches.reduce(0) { $0 + $1.ops.count } + runsV2.joined().reduce(0) { $0 + $1.ops.count } }
 
     /// Magic and version.
     static let magic: [UInt8] = Array("RSTB".utf8) + [1]
@@ -42,7 +54,27 @@ public struct OfflineBundle: Sendable, Equatable {
             ops += batch.ops.count
             progress?(ops)
         }
-        return OfflineBundle(batches: batches)
+        // Format 2 logs (§2b.19): whole seal ranges from where `vector` stands, an entry no larger than a message.
+        var runsV2: [[RunV2]] = []
+        var dictionary = RunDictionary()
+        var readLimit = limit
+        while true {
+            let read = try store.batchesV2(after: vector, limit: readLimit)
+            guard !read.isEmpty else { break }
+            let runs = read.map(RunV2.init(fullRangesOf:))
+            var trial = dictionary
+            if 1 + 8 + RunV2.encode(runs, dictionary: &trial).count > SyncLimits.maxMessageBytes, readLimit > 1 {
+                readLimit = max(1, readLimit / 2)
+                continue
+            }
+            dictionary = trial
+            for batch in read { if let last = batch.ops.last?.header { vector[last.ref.log] = max(vector[last.ref.log], last.seq) } }
+            runsV2.append(runs)
+            ops += read.reduce(0) { $0 + $1.ops.count }
+            readLimit = limit
+            progress?(ops)
+        }
+        return OfflineBundle(batches: batches, runsV2: runsV2)
     }
 
     /// Seals the bundle to `recipients` (members' node ids).
@@ -64,9 +96,14 @@ public struct OfflineBundle: Sendable, Equatable {
         let nonce = SecureRandom.bytes(XChaCha20Poly1305.nonceLength)
         w.raw(nonce)
         var payload = ByteWriter()
-        payload.u32(UInt32(batches.count))
+        payload.u32(UInt32(entryCount))
         for (index, batch) in batches.enumerated() {
             payload.lengthPrefixed(SyncMessage.batch(id: UInt64(index + 1), batch).encoded())
+        }
+        var dictionary = RunDictionary()
+        for (index, runs) in runsV2.enumerated() {
+            let id = UInt64(batches.count + index + 1)
+            payload.lengthPrefixed(SyncMessage.runsV2(id: id, batch: RunV2.encode(runs, dictionary: &dictionary)).encoded())
         }
         let header = w.bytes
         do {
@@ -115,15 +152,20 @@ public struct OfflineBundle: Sendable, Equatable {
             return try ByteReader.decodeAll(payload) { p throws(ByteDecodingError) in
                 let batchCount = Int(try p.u32("batches"))
                 if batchCount * 4 > p.remaining { throw .truncated(field: "batches") }
-                var batches: [OpBatch] = []
+                var batches: [OpBatch] = [], runsV2: [[RunV2]] = []
+                var dictionary = RunDictionary()
                 for index in 0..<batchCount {
                     let message = try SyncMessage.decode(try p.lengthPrefixed("batch", limit: SyncLimits.maxMessageBytes))
-                    guard case let .batch(id, batch) = message, id == UInt64(index + 1) else {
-                        throw .notCanonical("bundle entry \(index + 1) is not batch \(index + 1)")
+                    switch message {
+                    case let .batch(id, batch) where id == UInt64(index + 1) && runsV2.isEmpty:
+                        batches.append(batch)
+                    case let .runsV2(id, bytes) where id == UInt64(index + 1):
+                        runsV2.append(try RunV2.decode(bytes, dictionary: &dictionary))
+                    default:
+                        throw .notCanonical("bundle entry \(index + 1) is not batch \(index + 1) (format 1 batches first)")
                     }
-                    batches.append(batch)
                 }
-                return OfflineBundle(batches: batches)
+                return OfflineBundle(batches: batches, runsV2: runsV2)
             }
         } catch {
             throw .damaged("\(error)")
