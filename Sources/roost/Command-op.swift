@@ -120,8 +120,8 @@ func appendAndReport(_ op: LowLevelOp, _ request: [String: Any], global: GlobalO
         return (answer["op"] as? String ?? "", answer["kind"] as? String ?? "", answer["hlc"] as? String ?? "")
     }, local: {
         let node = try withNodeErrors { try NodeHome.resolve(option: global.home).open() }
-        let header = try withDesk { () throws(DeskError) in try node.append(op) }
-        return (header.ref.description, header.kind.description, header.hlc.description)
+        let made = try withDesk { () throws(DeskError) in try node.append(op) }
+        return (made.ref.description, made.kind.description, made.hlc.description)
     })
     if global.json {
         var json = ["op": made.0, "kind": made.1, "hlc": made.2]

@@ -72,9 +72,9 @@ import RoostSync
         func holds(_ ref: OpRef) throws -> Bool { try node.store.versionVector()[ref.log] >= ref.seq }
     }
 
-    static func makeNode(_ name: String, _ initials: String, root: URL) throws -> Node {
+    static func makeNode(_ name: String, _ initials: String, root: URL, logFormat: Int = 1) throws -> Node {
         let node = try NodeHome(path: root.appendingPathComponent(initials).path)
-            .initialize(config: NodeConfig(name: name, initials: initials))
+            .initialize(config: NodeConfig(name: name, initials: initials), logFormat: logFormat)
         try DeskService(node: node).publishProfile()
         return node
     }
@@ -88,8 +88,8 @@ import RoostSync
     }
 
     /// Creates a member's node that joins with `invite` (the node is reopened to read the new config).
-    static func joiner(_ name: String, _ initials: String, invite: Invite, root: URL) throws -> Node {
-        let node = try makeNode(name, initials, root: root)
+    static func joiner(_ name: String, _ initials: String, invite: Invite, root: URL, logFormat: Int = 1) throws -> Node {
+        let node = try makeNode(name, initials, root: root, logFormat: logFormat)
         _ = try node.home.join(invite, node: node, now: SystemClock().nowMillis())
         return try node.home.open()
     }

@@ -152,7 +152,7 @@ import RoostStore
         let made = try ana.node.append([.makeInsert(EntityRef(Desk.message, "a3"), fields)], clock: FixedClock(millis: t0))
         let desk = ana.desk(at: t0)
         #expect(try Self.keys(desk, "4111") == ["pA"])
-        #expect(try ana.node.store.eraseBody(of: made.headers[0].ref, clock: FixedClock(millis: t0 + minute)))
+        #expect(try ana.node.store.eraseBody(of: made.refs[0], clock: FixedClock(millis: t0 + minute)))
         #expect(try Self.keys(desk, "4111").isEmpty)
         #expect(try Self.keys(desk, "router") == ["pA", "pB"])  // the rest of the ticket is still found
         _ = try desk.reindex()

@@ -89,7 +89,7 @@ extension DeskService {
         var start = 0
         while start < bodies.count {
             let end = min(bodies.count, start + 100)
-            let appended = try run { () throws(StoreError) in try store.append(Array(bodies[start..<end]), by: node.author, clock: clock) }
+            let appended = try run { () throws(StoreError) in try store.appendLocal(Array(bodies[start..<end]), by: node.author, clock: clock) }
             erased += appended.erased
             start = end
         }

@@ -26,7 +26,7 @@ public struct DeskService: Sendable {
     }
 
     func append(_ bodies: [OpBody]) throws(DeskError) {
-        _ = try run { () throws(StoreError) in try store.append(bodies, by: node.author, clock: clock) }
+        _ = try run { () throws(StoreError) in try store.appendLocal(bodies, by: node.author, clock: clock) }
     }
 
     // MARK: settings

@@ -94,10 +94,10 @@ public enum LowLevelOp: Sendable {
 }
 
 extension Node {
-    /// Builds `op` against this node's state and appends it, signed and stamped by `clock`; answers its header.
-    public func append(_ op: LowLevelOp, clock: some WallClock = SystemClock()) throws(DeskError) -> OpHeader {
+    /// Builds `op` against this node's state and appends it, signed and stamped by `clock`; answers the new op.
+    public func append(_ op: LowLevelOp, clock: some WallClock = SystemClock()) throws(DeskError) -> HeldOp {
         let body = try op.body(on: self, nowMillis: clock.nowMillis())
-        do { return try append([body], clock: clock).headers[0] } catch let .store(error) {
+        do { return try append([body], clock: clock).ops[0] } catch let .store(error) {
             throw .store(error)
         } catch {
             throw .node(error)

@@ -37,7 +37,10 @@ public struct NodeHome: Sendable {
 
     /// Creates a new node: folder (0700), key, config, and a database bound to the key and a fresh
     /// random log epoch. Refuses when any node file exists; never overwrites a key.
-    public func initialize(config: NodeConfig) throws(NodeError) -> Node {
+    /// `logFormat` is the op format of the node's log (1, or 2: Protocol/SPEC-format-2.md, carried to peers by sync
+    /// protocol version 4 only), fixed for its epoch.
+    public func initialize(config: NodeConfig, logFormat: Int = 1) throws(NodeError) -> Node {
+        guard logFormat == 1 || logFormat == 2 else { throw .invalidArgument("the log format is 1 or 2 (given \(logFormat))") }
         if let problem = config.validate() { throw .invalidArgument(problem) }
         if exists { throw .alreadyInitialized(path: url.path) }
         do {
@@ -56,8 +59,8 @@ public struct NodeHome: Sendable {
         let epoch = SecureRandom.uint64() & Limits.maxOrdinal
         do {
             let store = try OpStore(path: databasePath, maxClockDriftMillis: UInt64(config.maxClockDriftSeconds) * 1000)
-            try store.bindLocalLog(LogID(author: key.authorID, epoch: epoch))
-            return Node(home: self, config: config, author: LocalAuthor(key: key, epoch: epoch), store: store)
+            try store.bindLocalLog(LogID(author: key.authorID, epoch: epoch), format: logFormat)
+            return Node(home: self, config: config, author: LocalAuthor(key: key, epoch: epoch, format: logFormat), store: store)
         } catch {
             throw .store(error)
         }
@@ -78,7 +81,8 @@ public struct NodeHome: Sendable {
             guard let log = try store.localLog(), log.author == key.authorID else {
                 throw NodeError.identityMismatch(path: databasePath)
             }
-            return Node(home: self, config: config, author: LocalAuthor(key: key, epoch: log.epoch), store: store)
+            return Node(home: self, config: config, author: LocalAuthor(key: key, epoch: log.epoch, format: try store.localLogFormat()),
+                        store: store)
         } catch let error as NodeError {
             throw error
         } catch let error as StoreError {
@@ -105,7 +109,7 @@ public struct Node: Sendable {
 
     /// Appends ops made on this node, stamped by the system clock.
     @discardableResult
-    public func append(_ bodies: [OpBody], clock: some WallClock = SystemClock()) throws(NodeError) -> Appended {
-        do { return try store.append(bodies, by: author, clock: clock) } catch { throw .store(error) }
+    public func append(_ bodies: [OpBody], clock: some WallClock = SystemClock()) throws(NodeError) -> LocalAppend {
+        do { return try store.appendLocal(bodies, by: author, clock: clock) } catch { throw .store(error) }
     }
 }

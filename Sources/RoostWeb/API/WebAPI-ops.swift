@@ -35,8 +35,8 @@ extension WebAPI {
         case "release": op = .release(entity)
         default: throw WebError.badRequest(field: "kind", reason: "must be one of: \(LowLevelOp.kinds.joined(separator: ", "))")
         }
-        let header = try app.node.append(op)
-        return JSON.response(OpResult(op: header.ref.description, kind: header.kind.description, hlc: header.hlc.description,
+        let made = try app.node.append(op)
+        return JSON.response(OpResult(op: made.ref.description, kind: made.kind.description, hlc: made.hlc.description,
                                       entity: entity.description), status: .created)
     }
 }
