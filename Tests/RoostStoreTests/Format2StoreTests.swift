@@ -150,6 +150,42 @@ import RoostCrypto
         #expect(steps.first?.allSatisfy { $0.ref.log == v1.log } == true)
     }
 
+    /// Same key and epoch on two devices, both writing format 2: the second signed history is refused (`fork`) and kept as
+    /// evidence in its own format — their headers v2 to their seal v2 — as format 1 does (before, a format 2 fork was only
+    /// refused as `conflictingUnsealed`, and nothing was kept).
+    @Test func aSecondSignedFormat2HistoryIsKeptAsForkEvidence() throws {
+        let author = LocalAuthor(key: try SigningKey(seed: [UInt8](repeating: 61, count: 32)), epoch: 3, format: 2)
+        let device = try Self.emptyStore(), clone = try Self.emptyStore(), replica = try Self.emptyStore()
+        let ticket = EntityRef("ticket", "t1")
+        let mine = try device.append(v2: [.tagAdd(entity: ticket, tag: "a")], by: author, clock: FixedClock(millis: baseMillis))
+        let other = try clone.append(v2: [.tagAdd(entity: ticket, tag: "b"), .tagAdd(entity: ticket, tag: "c")], by: author,
+                                     clock: FixedClock(millis: baseMillis + 1))
+        try replica.apply(v2: mine.batch, clock: Self.clock)
+        let hash = try replica.stateHash()
+        let fork = StoreError.rejected(op: OpRef(author: author.id, epoch: 3, seq: 1), reason: .fork)
+        #expect(throws: fork) { try replica.apply(v2: other.batch, clock: Self.clock) }
+        #expect(try replica.stateHash() == hash && replica.state.tags(of: ticket) == ["a"])
+        let forks = try replica.forks()
+        #expect(forks.count == 1)
+        let evidence = try #require(forks.first)
+        #expect(evidence.format == 2 && evidence.theirs.isEmpty && evidence.seal == nil)
+        #expect(evidence.theirsV2 == other.batch.ops.map(\.header) && evidence.sealV2 == other.batch.seals[0])
+        #expect(evidence.ours == mine.hashes[0])
+        // Anyone can re-check it: the seal verifies, and their headers chain to its head.
+        let seal = try #require(evidence.sealV2)
+        #expect(OpCryptoV2.verify(seal))
+        #expect(OpCryptoV2.opHash(evidence.theirsV2.last!) == seal.head)
+        #expect(zip(evidence.theirsV2, evidence.theirsV2.dropFirst()).allSatisfy { OpCryptoV2.opHash($0) == $1.prev })
+        let report = try replica.verify()
+        #expect(report.forks == 1 && report.problems.contains { $0.contains("fork evidence") })
+
+        // Without a valid seal the other history is only refused; no second record.
+        #expect(throws: StoreError.rejected(op: OpRef(author: author.id, epoch: 3, seq: 1), reason: .conflictingUnsealed)) {
+            try replica.apply(v2: OpBatchV2(ops: other.batch.ops, seals: []), clock: Self.clock)
+        }
+        #expect(try replica.forks().count == 1)
+    }
+
     @Test func aDuplicateOrOverlappingFormat2BatchAddsOnlyWhatIsNew() throws {
         var writer = Format2LogWriter(key: try SigningKey(seed: [UInt8](repeating: 22, count: 32)), epoch: 3)
         let store = try Self.emptyStore()

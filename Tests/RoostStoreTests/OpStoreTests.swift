@@ -167,7 +167,7 @@ import RoostCrypto
         let forks = try replica.forks()
         #expect(forks.count == 1)
         #expect(forks.first?.theirs == other.ops.map(\.header))
-        #expect(forks.first.map { OpCrypto.verify($0.seal) } == true)
+        #expect(forks.first?.seal.map { OpCrypto.verify($0) } == true && forks.first?.format == 1)
         let report = try replica.verify()
         #expect(!report.isOK)
         #expect(report.problems.contains { $0.contains("fork evidence") })

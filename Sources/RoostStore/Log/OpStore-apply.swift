@@ -185,10 +185,14 @@ extension OpStore {
     }
 
     struct ForkFound: Error {
+        /// The other history, from the contested position to the author's seal over it, in the log's format.
+        enum Theirs {
+            case format1([OpHeader], Seal)
+            case format2([OpHeaderV2], SealV2)
+        }
         var ref: OpRef
         var ours: Bytes32
-        var theirs: [OpHeader]
-        var seal: Seal
+        var theirs: Theirs
         var hlc: HLC
     }
 
@@ -281,7 +285,7 @@ extension OpStore {
             else { throw StoreError.rejected(op: ref, reason: .conflictingUnsealed) }
             let theirs = ops[Int(forkSeq - first)...Int(seal.seq - first)].map(\.header)
             throw ForkFound(
-                ref: ref, ours: held[forkSeq] ?? .zero, theirs: theirs, seal: seal,
+                ref: ref, ours: held[forkSeq] ?? .zero, theirs: .format1(theirs, seal),
                 hlc: HLC(physicalMillis: min(wall, HLC.maxPhysical), logical: 0))
         }
 
@@ -324,13 +328,18 @@ extension OpStore {
         return (logRow, head, prev)
     }
 
-    private static func record(_ fork: ForkFound, _ db: Database) throws {
+    static func record(_ fork: ForkFound, _ db: Database) throws {
+        let (format, headers, seal): (Int, [UInt8], [UInt8])
+        switch fork.theirs {
+        case let .format1(theirs, sealed): (format, headers, seal) = (1, theirs.flatMap { $0.encoded() }, sealed.encoded())
+        case let .format2(theirs, sealed): (format, headers, seal) = (2, theirs.flatMap { $0.encoded() }, sealed.encoded())
+        }
         try db.execute(sql: """
-            INSERT OR IGNORE INTO fork_evidence (author, epoch, seq, our_hash, their_headers, their_seal, detected_hlc)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
+            INSERT OR IGNORE INTO fork_evidence (author, epoch, seq, our_hash, their_headers, their_seal, detected_hlc, format)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [
                 fork.ref.author.key.data, fork.ref.epoch.sql, fork.ref.seq.sql, fork.ours.data,
-                Data(fork.theirs.flatMap { $0.encoded() }), Data(fork.seal.encoded()), fork.hlc.rawValue.sql,
+                Data(headers), Data(seal), fork.hlc.rawValue.sql, format,
             ])
     }
 }

@@ -61,6 +61,10 @@ extension OpStore {
                 }
                 try Self.checkAdmission(plans, db, cache: cache)
                 return .success(plans)
+            } catch let fork as ForkFound {
+                // The evidence is all a refused batch writes (SPEC.md §1.11, as for format 1).
+                try Self.record(fork, db)
+                return .failure(.rejected(op: fork.ref, reason: .fork))
             } catch let refusal as StoreError {
                 return .failure(refusal)
             }
@@ -144,10 +148,19 @@ extension OpStore {
         let overlapEnd = min(have, last)
         if overlapEnd >= first, let logRow, let ours = try opHash(log, seq: overlapEnd, db), ours != hashes[overlapEnd] {
             var forkSeq = overlapEnd
+            var held: [UInt64: Bytes32] = [:]
             try chainForward(log, logRow: logRow, from: KnownHash(seq: first - 1, hash: start.prev), through: overlapEnd, db) { seq, _, hash in
+                held[seq] = hash
                 if hash != hashes[seq] { forkSeq = min(forkSeq, seq) }
             }
-            throw reject(forkSeq, .conflictingUnsealed)
+            // A second history the author validly sealed is kept as evidence (their headers v2 from the fork to the
+            // seal, and the seal): anyone can re-check that the author signed both. Unsealed, it is only refused.
+            guard let seal = valid.filter({ $0.seq >= forkSeq && hashes[$0.seq] != nil }).min(by: { $0.seq < $1.seq }) else {
+                throw reject(forkSeq, .conflictingUnsealed)
+            }
+            let theirs = ops[Int(forkSeq - first)...Int(seal.seq - first)].map(\.header)
+            throw ForkFound(ref: OpRef(author: log.author, epoch: log.epoch, seq: forkSeq), ours: held[forkSeq] ?? .zero,
+                            theirs: .format2(theirs, seal), hlc: HLC(physicalMillis: min(wall, HLC.maxPhysical), logical: 0))
         }
         let sealed = max(head?.sealed ?? 0, batchSealed)
         if last > sealed { throw reject(sealed + 1, .unsealed(sealed: sealed)) }

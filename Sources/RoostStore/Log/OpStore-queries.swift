@@ -20,10 +20,16 @@ public struct ForkEvidence: Hashable, Sendable {
     public var ref: OpRef
     /// The hash of the op we hold there.
     public var ours: Bytes32
-    /// Their headers from the position up to their seal.
+    /// The log's op format: 1, or 2 (Protocol/SPEC-format-2.md).
+    public var format: Int
+    /// Their headers from the position up to their seal (a format 1 log).
     public var theirs: [OpHeader]
-    /// The author's seal over their version.
-    public var seal: Seal
+    /// The author's seal over their version (a format 1 log).
+    public var seal: Seal?
+    /// Their headers v2 from the position up to their seal (a format 2 log).
+    public var theirsV2: [OpHeaderV2]
+    /// The author's seal v2 over their version (a format 2 log).
+    public var sealV2: SealV2?
 }
 
 extension OpStore {
@@ -63,16 +69,21 @@ extension OpStore {
             try Row.fetchAll(db, sql: "SELECT * FROM fork_evidence ORDER BY author, epoch, seq").map { row in
                 let headers: Data = row["their_headers"]
                 let sealBytes: Data = row["their_seal"]
-                var theirs: [OpHeader] = []
+                let format: Int = row["format"]
                 let bytes = [UInt8](headers)
-                var offset = 0
-                while offset + OpHeader.encodedLength <= bytes.count {
-                    theirs.append(try OpHeader.decode(Array(bytes[offset..<offset + OpHeader.encodedLength])))
-                    offset += OpHeader.encodedLength
-                }
-                return ForkEvidence(
+                let length = format == 2 ? OpHeaderV2.encodedLength : OpHeader.encodedLength
+                let chunks = stride(from: 0, to: bytes.count - bytes.count % length, by: length).map { Array(bytes[$0..<$0 + length]) }
+                var evidence = ForkEvidence(
                     ref: OpRef(author: try row.author("author"), epoch: try row.u64("epoch"), seq: try row.u64("seq")),
-                    ours: try row.bytes32("our_hash"), theirs: theirs, seal: try Seal.decode([UInt8](sealBytes)))
+                    ours: try row.bytes32("our_hash"), format: format, theirs: [], seal: nil, theirsV2: [], sealV2: nil)
+                if format == 2 {
+                    evidence.theirsV2 = try chunks.map { chunk throws(ByteDecodingError) in try OpHeaderV2.decode(chunk) }
+                    evidence.sealV2 = try SealV2.decode([UInt8](sealBytes))
+                } else {
+                    evidence.theirs = try chunks.map { chunk throws(ByteDecodingError) in try OpHeader.decode(chunk) }
+                    evidence.seal = try Seal.decode([UInt8](sealBytes))
+                }
+                return evidence
             }
         }
     }

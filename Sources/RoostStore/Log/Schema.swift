@@ -259,6 +259,10 @@ enum Schema {
             }
             try db.execute(sql: scopePrevBySeqSQL)
         }
+        // Fork evidence of format 2 logs: their headers v2 and seal v2 (DESIGN-format-2.md F2.9 point 5).
+        migrator.registerMigration("v21-fork-evidence-format") { db in
+            try db.execute(sql: "ALTER TABLE fork_evidence ADD COLUMN format INTEGER NOT NULL DEFAULT 1 CHECK (format IN (1, 2))")
+        }
         return migrator
     }
 
