@@ -678,12 +678,10 @@ extension SyncSession.StateMachine {
 
         // MARK: driver answers
 
+        /// The driver read what to send: format 1 ops go as `runs` (version 3 on) or `batch`, format 2 runs as `runs-v2`
+        /// (version 4), encoded with a copy of the outbound dictionaries that is kept only when the message goes out (a
+        /// message too large to send, read again smaller, must not leave entries behind).
         mutating func fetched(_ fetched: SyncSession.Fetched, _ context: Context) -> SyncSession.StateMachine.Step {
-            let batch: OpBatch
-            switch fetched {
-            case let .ops(ops): batch = ops
-            case let .runsV2(runs): return fetchedV2(runs, context)
-            }
             lastEventAt = max(lastEventAt, context.now)
             guard let asked = fetchPending else { return .stay([]) }
             fetchPending = nil
@@ -693,77 +691,50 @@ extension SyncSession.StateMachine {
                 pump(context, into: &actions)
                 return .stay(actions)
             }
-            guard !batch.isEmpty else {
-                starved = true
-                return .stay([])
+            let id = nextBatchID
+            let message: SyncMessage, size: Int, ops: Int, firstLog: LogID, tops: VersionVector
+            var dictionary = outboundRuns
+            switch fetched {
+            case let .ops(batch):
+                guard !batch.isEmpty else {
+                    starved = true
+                    return .stay([])
+                }
+                size = speaksVersion3 ? SyncMessage.encodedLengthBound(ofRuns: batch) : SyncMessage.encodedLength(ofBatch: batch)
+                message = speaksVersion3 ? .runs(id: id, batch) : .batch(id: id, batch)
+                (ops, firstLog, tops) = (batch.ops.count, batch.ops[0].header.ref.log, VersionVector(topsOf: batch))
+            case let .runsV2(runs):
+                // Nothing to send (or a driver that read format 2 for a peer that cannot take it: send nothing).
+                guard speaksVersion4, !runs.isEmpty else {
+                    starved = true
+                    return .stay([])
+                }
+                let bytes = RunV2.encode(runs, dictionary: &dictionary)
+                size = 1 + 8 + bytes.count
+                message = .runsV2(id: id, batch: bytes)
+                (ops, firstLog, tops) = (runs.reduce(0) { $0 + $1.ops.count }, LogID(author: runs[0].author, epoch: runs[0].epoch),
+                                         RunV2.tops(of: runs))
             }
-            let size = speaksVersion3 ? SyncMessage.encodedLengthBound(ofRuns: batch) : SyncMessage.encodedLength(ofBatch: batch)
             if size > SyncLimits.maxMessageBytes {
                 if fetchLimit > 1 {
-                    fetchLimit = max(1, min(fetchLimit, batch.ops.count) / 2)
+                    fetchLimit = max(1, min(fetchLimit, ops) / 2)
                 } else {
-                    let log = batch.ops[0].header.ref.log
-                    blocked.insert(log)
-                    actions.append(.logBlocked(log, reason: """
-                        a sealed run of \(batch.ops.count) ops encodes to \(size) bytes, over the \
+                    blocked.insert(firstLog)
+                    actions.append(.logBlocked(firstLog, reason: """
+                        a sealed run of \(ops) ops encodes to \(size) bytes, over the \
                         \(SyncLimits.maxMessageBytes)-byte message limit
                         """))
                 }
                 pump(context, into: &actions)
                 return .stay(actions)
             }
-            let id = nextBatchID
-            nextBatchID &+= 1
-            let tops = VersionVector(topsOf: batch)
-            sentVector.formMax(tops)
-            announced.formMax(tops)
-            inFlight.append(InFlight(id: id, tops: tops, limit: fetchLimit))
-            fetchLimit = context.configuration.batchOpLimit
-            actions.append(.send(speaksVersion3 ? .runs(id: id, batch) : .batch(id: id, batch)))
-            pump(context, into: &actions)
-            return .stay(actions)
-        }
-
-        /// Format 2 runs read for the peer (version 4): encoded with a copy of the outbound dictionaries, which are kept
-        /// only when the message goes out (a message that is too large and read again must not leave entries behind).
-        private mutating func fetchedV2(_ runs: [RunV2], _ context: Context) -> SyncSession.StateMachine.Step {
-            lastEventAt = max(lastEventAt, context.now)
-            guard let asked = fetchPending else { return .stay([]) }
-            fetchPending = nil
-            var actions: [Action] = []
-            guard asked == generation else {
-                pump(context, into: &actions)
-                return .stay(actions)
-            }
-            guard speaksVersion4, !runs.isEmpty else {
-                // Nothing to send (or a driver that read format 2 for a peer that cannot take it: send nothing).
-                starved = true
-                return .stay([])
-            }
-            var dictionary = outboundRuns
-            let bytes = RunV2.encode(runs, dictionary: &dictionary)
-            let size = 1 + 8 + bytes.count
-            if size > SyncLimits.maxMessageBytes {
-                let ops = runs.reduce(0) { $0 + $1.ops.count }
-                if fetchLimit > 1 {
-                    fetchLimit = max(1, min(fetchLimit, ops) / 2)
-                } else {
-                    let log = LogID(author: runs[0].author, epoch: runs[0].epoch)
-                    blocked.insert(log)
-                    actions.append(.logBlocked(log, reason: "a sealed run of \(ops) format 2 ops encodes to \(size) bytes, over the \(SyncLimits.maxMessageBytes)-byte message limit"))
-                }
-                pump(context, into: &actions)
-                return .stay(actions)
-            }
             outboundRuns = dictionary
-            let id = nextBatchID
             nextBatchID &+= 1
-            let tops = RunV2.tops(of: runs)
             sentVector.formMax(tops)
             announced.formMax(tops)
             inFlight.append(InFlight(id: id, tops: tops, limit: fetchLimit))
             fetchLimit = context.configuration.batchOpLimit
-            actions.append(.send(.runsV2(id: id, batch: bytes)))
+            actions.append(.send(message))
             pump(context, into: &actions)
             return .stay(actions)
         }
