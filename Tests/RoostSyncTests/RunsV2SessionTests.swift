@@ -111,6 +111,37 @@ import RoostStore
         #expect(try ben.store.stateHash() == before)
     }
 
+    /// Wire bytes of a whole log sent over a session: `runs-v2` against `runs` for the same ops (10,000 updates of 1,000
+    /// tickets, 100 per transaction). Deterministic bytes, not time: 27.8 B/op against 39.9 when written (2026-12-07).
+    @Test func aFormat2LogTakesFewerWireBytesThanItsFormat1Twin() throws {
+        var perOp: [Int: Double] = [:]
+        for format in [1, 2] {
+            let ana = try SyncTestNode(seed: 71, epoch: 3, format: format)
+            let ben = try SyncTestNode(seed: 72, epoch: 4)
+            var random = SplitMix64(seed: 20_261_207)
+            for round in 0..<100 {
+                let bodies: [OpBody] = (0..<100).map { index in
+                    let ticket = EntityRef("ticket", "T-\(UInt64.random(in: 0..<1_000, using: &random))")
+                    switch index % 4 {
+                    case 0: return .set(entity: ticket, field: "status", value: .string(["open", "pending", "resolved"][index % 3]))
+                    case 1: return .tagAdd(entity: ticket, tag: "tag\(index % 7)")
+                    case 2: return .set(entity: ticket, field: "priority", value: .string("high"))
+                    default: return .set(entity: ticket, field: "queue", value: .string("q\(index % 40)"))
+                    }
+                }
+                try ana.append(bodies: bodies, at: syncBaseMillis + UInt64(round) * 1_000)
+            }
+            var pair = SyncPair(ana, ben, configuration: SyncConfiguration(batchOpLimit: 1_024))
+            try pair.start()
+            #expect(try ben.vector()[ana.log] == 10_000)
+            #expect(try ben.store.stateHash() == ana.store.stateHash())
+            let bytes = pair.sent(by: 0).filter(\.isBatch).reduce(0) { $0 + $1.encoded().count }
+            perOp[format] = Double(bytes) / 10_000
+        }
+        print("RunsV2SessionTests: wire bytes per op, format 1 as runs \(perOp[1]!), format 2 as runs-v2 \(perOp[2]!)")
+        #expect(perOp[2]! < perOp[1]!)
+    }
+
     /// A machine past its hello exchange at `version`.
     static func activeMachine(version: UInt16) throws -> SyncSession.StateMachine {
         let ana = try SyncTestNode(seed: 47), ben = try SyncTestNode(seed: 48)
