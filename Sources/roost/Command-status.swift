@@ -14,7 +14,7 @@ struct Status: ParsableCommand {
             ("Node", "\(result.name) (\(result.initials))"),
             ("Node id", result.nodeId),
             ("Home", result.home),
-            ("Own log", "epoch \(result.epoch), seq \(result.seq)"),
+            ("Own log", "epoch \(result.epoch), seq \(result.seq)" + (result.logFormat == 1 ? "" : ", format \(result.logFormat)")),
             ("Ops stored", "\(result.ops) in \(result.logs.count) log(s)"),
             ("Fork evidence", result.forks == 0 ? "none" : "\(result.forks) (run `roost verify`)"),
             ("Last HLC", result.lastHLC),

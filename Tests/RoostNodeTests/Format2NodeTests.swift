@@ -22,6 +22,7 @@ import RoostSync
         let bound = try kenjiNode.store.localLogFormat()
         #expect(kenjiNode.author.format == 2 && bound == 2, "reopened in format 2")
         #expect(anaNode.author.format == 1)
+        #expect(try kenjiNode.status().logFormat == 2 && anaNode.status().logFormat == 1, "what `roost status` prints")
         let facts = DeskFactsCache()
         #expect(try facts.refresh(anaNode).full)
 

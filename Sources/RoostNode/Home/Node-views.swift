@@ -41,7 +41,7 @@ extension Node {
         let logs = try logs()
         return NodeStatus(
             home: home.url.path, name: config.name, initials: config.initials, nodeId: id.text,
-            epoch: String(author.epoch, radix: 16), seq: logs.first { $0.log == author.log }?.seq ?? 0,
+            epoch: String(author.epoch, radix: 16), logFormat: author.format, seq: logs.first { $0.log == author.log }?.seq ?? 0,
             ops: try opCount(),
             logs: logs.map {
                 NodeStatus.Log(author: $0.log.author.text, epoch: String($0.log.epoch, radix: 16), seq: $0.seq, sealed: $0.sealed,
@@ -96,6 +96,8 @@ public struct NodeStatus: Encodable, Sendable {
     public var initials: String
     public var nodeId: String
     public var epoch: String
+    /// The op format this node's own log is written in: 1, or 2 (`roost init --log-format 2`).
+    public var logFormat: Int
     /// This node's own log's highest sequence number.
     public var seq: UInt64
     public var ops: Int
