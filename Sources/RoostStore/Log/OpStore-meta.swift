@@ -28,7 +28,7 @@ extension OpStore {
         }
     }
 
-    /// The op format of the local epoch's log: 2 when it was bound so (or already holds format 2 ops), else 1.
+    /// The op format of the local epoch's log, as it was bound (``bindLocalLog(_:format:)``): 1 or 2.
     public func localLogFormat() throws(StoreError) -> Int {
         try read { db in
             if let format = try Int.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'local_format'") { return format }
