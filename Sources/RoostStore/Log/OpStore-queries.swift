@@ -203,30 +203,16 @@ extension OpStore {
     }
 
     /// The ops after `known` up to `current` (the store's vector read earlier), of logs of both formats, or nil when
-    /// there are more than `limit`. ``batch(after:limit:maxBytes:)`` cuts at seal boundaries and at its limit across
-    /// logs, so one batch may stop short of `current`: this reads batches until every log reaches it, format 1 logs
-    /// first, then format 2 logs (``batchesV2(after:limit:)``; a reader must not miss a log because of its format).
+    /// there are more than `limit`. One read (``heldOps(after:limit:)``) cuts at seal boundaries and at its limit across
+    /// logs, so it may stop short of `current`: this reads on until every log reaches it.
     public func ops(after known: VersionVector, upTo current: VersionVector, limit: Int) throws(StoreError) -> [HeldOp]? {
         var position = known, ops: [HeldOp] = []
-        func behind() -> Bool { current.entries.contains(where: { $0.value > position[$0.key] }) }
-        while behind() {
-            let batch = try batch(after: position, limit: limit + 1 - ops.count)
-            guard !batch.ops.isEmpty else { break }
-            for op in batch.ops { position[op.header.ref.log] = op.header.seq }
-            ops += batch.ops.map(HeldOp.init)
+        while current.entries.contains(where: { $0.value > position[$0.key] }) {
+            let next = try heldOps(after: position, limit: limit + 1 - ops.count)
+            guard !next.isEmpty else { break }
+            for op in next { position[op.ref.log] = max(position[op.ref.log], op.ref.seq) }
+            ops += next
             if ops.count > limit { return nil }
-        }
-        while behind() {
-            var read = false
-            for batch in try batchesV2(after: position, limit: limit + 1 - ops.count) {
-                for op in batch.ops where op.header.seq > position[op.header.ref.log] && op.header.seq <= current[op.header.ref.log] {
-                    position[op.header.ref.log] = op.header.seq
-                    ops.append(HeldOp(op))
-                    read = true
-                }
-            }
-            if ops.count > limit { return nil }
-            if !read { break }
         }
         return ops
     }
