@@ -19,6 +19,7 @@ import RoostTestSupport
         init() throws { store = try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis) }
 
         func versionVector() throws(StoreError) -> VersionVector { try store.versionVector() }
+        func format2Logs() throws(StoreError) -> Set<LogID> { try store.format2Logs() }
         func batch(after vector: VersionVector, limit: Int, maxBytes: Int) throws(StoreError) -> OpBatch {
             try store.batch(after: vector, limit: limit, maxBytes: maxBytes)
         }

@@ -99,3 +99,30 @@ extension PeeringLargeOpsTests {
         #expect(hub.telemetry.counters.stalls == 1)
     }
 }
+
+extension PeeringLargeOpsTests {
+    /// SPEC-sync.md §2b.19: a peer whose hello said version 3 cannot hold a format 2 log, so it is not judged behind
+    /// on one (fails before: `behind`, then a stall warning every few minutes for as long as it ran).
+    @Test func aVersion3PeerIsNotBehindOnAFormat2LogItCannotHold() throws {
+        let store = try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis)
+        let one = LocalAuthor(key: try SigningKey(seed: [UInt8](repeating: 6, count: 32)), epoch: 6)
+        let two = LocalAuthor(key: try SigningKey(seed: [UInt8](repeating: 7, count: 32)), epoch: 7, format: 2)
+        try store.append([.tagAdd(entity: EntityRef("ticket", "t1"), tag: "x")], by: one, clock: FixedClock(millis: syncBaseMillis))
+        try store.append(v2: [.tagAdd(entity: EntityRef("ticket", "t2"), tag: "y")], by: two, clock: FixedClock(millis: syncBaseMillis))
+        let clock = ManualClock(syncBaseMillis)
+        let hub = try PeeringHub(store: store, local: one.id, clock: clock)
+        let old = AuthorID(key: Bytes32([UInt8](repeating: 0xC, count: 32))!)
+        let new = AuthorID(key: Bytes32([UInt8](repeating: 0xD, count: 32))!)
+        for peer in [old, new] {
+            hub.connected(peer, address: nil)
+            hub.heard(from: peer, vector: VersionVector([one.log: 1]))
+        }
+        hub.heardVersion(3, from: old)
+        hub.heardVersion(SyncLimits.protocolVersion, from: new)
+        clock.advance(SyncLimits.stallAfterMillis)
+        #expect(hub.checkStalls() == [new], "the version 4 peer lacks the format 2 log; the version 3 one cannot hold it")
+        let states = Dictionary(uniqueKeysWithValues: hub.peerStatuses.map { ($0.node, $0.state) })
+        #expect(states[old.text] == "in-sync")
+        #expect(states[new.text] == "stalled")
+    }
+}

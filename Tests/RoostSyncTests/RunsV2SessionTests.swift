@@ -67,6 +67,66 @@ import RoostStore
         }
     }
 
+    /// SPEC-sync.md §2b.19: a session below version 4 never names a format 2 log after the hellos (`have`, `vector`,
+    /// digests), so the version 3 peer does not look behind on a log it cannot hold; a peer known to speak version 3
+    /// is not told of it in the hello either.
+    @Test func aVersion3PeerIsNotToldOfAFormat2Log() throws {
+        let ana = try SyncTestNode(seed: 47, epoch: 3, format: 2)
+        let ben = try SyncTestNode(seed: 48, epoch: 4)
+        let cat = try SyncTestNode(seed: 49, epoch: 5)
+        try ana.append(bodies: Self.bodies(0))
+        try cat.append(bodies: Self.bodies(1))
+        // Ana holds a format 1 log too (Cat's), which Ben is sent.
+        var relay = SyncPair(cat, ana)
+        try relay.start()
+        #expect(try ana.vector()[cat.log] == 3)
+
+        // First contact: Ana does not know Ben's version yet, so her hello names her format 2 log.
+        let rounds = SyncConfiguration(antiEntropyIntervalMillis: 5_000)
+        var pair = SyncPair(ana, ben, configuration: rounds, versions: (SyncLimits.protocolVersion, 3))
+        try pair.start()
+        #expect(pair.machines[0].sessionVersion == 3)
+        #expect(try ben.vector()[cat.log] == 3)
+        let helloVector = pair.sent(by: 0).compactMap { if case let .hello(hello) = $0 { hello.vector } else { nil } }.first
+        #expect(helloVector?[ana.log] == 3)
+        // Ana writes more of her format 2 log, and rounds of anti-entropy go by.
+        try ana.append(bodies: Self.bodies(2), at: syncBaseMillis + 1)
+        try pair.localChanged(0)
+        for round in 1...3 {
+            pair.now = syncBaseMillis + UInt64(round) * rounds.antiEntropyIntervalMillis
+            try pair.tick(0)
+            try pair.tick(1)
+        }
+        // After the hello, nothing Ana sent names her format 2 log; Ben's belief of Ana lost it at the first round (his
+        // digest of it did not match, he asked, her vector left it out), and the later rounds are digests alone.
+        let afterHello = pair.sent(by: 0).dropFirst()
+        for message in afterHello {
+            switch message {
+            case let .have(vector), let .vector(vector): #expect(vector[ana.log] == 0, "\(message.tag) names the format 2 log")
+            default: break
+            }
+        }
+        #expect(afterHello.contains { if case .vector = $0 { true } else { false } })
+        let beliefs = pair.log[1].compactMap { if case let .peerProgress(vector) = $0 { vector } else { nil } }
+        #expect(beliefs.last?[ana.log] == 0)
+        #expect(beliefs.last?[cat.log] == 3)
+        let wants = pair.sent(by: 1).filter { if case .wantVector = $0 { true } else { false } }
+        #expect(wants.count == 1, "rounds after the first exchange matching digests")
+        #expect(try ben.vector()[ana.log] == 0)
+
+        // Next session: Ana knows Ben speaks version 3, and her hello leaves the log out too.
+        var again = SyncPair(ana, ben, versions: (3, 3))
+        try again.start()
+        let second = again.sent(by: 0).compactMap { if case let .hello(hello) = $0 { hello.vector } else { nil } }.first
+        #expect(second?[ana.log] == 0)
+        #expect(second?[cat.log] == 3)
+        // A version 4 peer is told of it, and gets it.
+        let dan = try SyncTestNode(seed: 50, epoch: 6)
+        var full = SyncPair(ana, dan)
+        try full.start()
+        #expect(try dan.vector()[ana.log] == 6)
+    }
+
     @Test func runsV2InAVersion3SessionIsAProtocolViolation() throws {
         var machine = try Self.activeMachine(version: 3)
         let actions = machine.received(.runsV2(id: 1, batch: [0]), localVector: VersionVector(), now: syncBaseMillis)

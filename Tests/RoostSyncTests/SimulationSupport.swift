@@ -63,6 +63,7 @@ struct SyncPair {
     mutating func start() throws {
         var pending: [(Int, SyncSession.Action)] = []
         for side in 0...1 {
+            machines[side].format2Logs = try stores[side].format2Logs()
             let actions = machines[side].start(localVector: try stores[side].versionVector())
             pending += actions.map { (side, $0) }
         }
@@ -71,11 +72,13 @@ struct SyncPair {
 
     /// Tells `side` that its store changed, then runs until nothing is left to do.
     mutating func localChanged(_ side: Int) throws {
+        machines[side].format2Logs = try stores[side].format2Logs()
         let actions = machines[side].localChanged(localVector: try stores[side].versionVector(), now: now)
         try run(actions.map { (side, $0) })
     }
 
     mutating func tick(_ side: Int) throws {
+        machines[side].format2Logs = try stores[side].format2Logs()
         let actions = machines[side].tick(localVector: try stores[side].versionVector(), now: now)
         try run(actions.map { (side, $0) })
     }

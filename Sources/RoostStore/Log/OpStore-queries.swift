@@ -58,6 +58,11 @@ extension OpStore {
         VersionVector(Dictionary(uniqueKeysWithValues: try logs().map { ($0.log, $0.sealed) }))
     }
 
+    /// The format 2 logs held (SPEC-format-2.md §2.4: a log's format is fixed by its first op).
+    public func format2Logs() throws(StoreError) -> Set<LogID> {
+        try read { db in try Self.format2Logs(db) }
+    }
+
     /// Number of ops stored.
     public func opCount() throws(StoreError) -> Int {
         try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM op_row") ?? 0 }

@@ -56,10 +56,21 @@ public final class PeeringHub: @unchecked Sendable {
         self.logger = logger
         telemetry = SyncTelemetry(clock: clock)
         vector = try store.versionVector()
+        format2 = try store.format2Logs()
     }
 
     /// The version vector as last read from the store.
     public var localVector: VersionVector { lock.withLock { vector } }
+    /// The format 2 logs among the vector's (SPEC-sync.md §2b.19), read again when a log appears.
+    var format2Logs: Set<LogID> { lock.withLock { format2 } }
+    private var format2: Set<LogID> = []
+
+    /// The vector `peer` is told of and judged against: without the format 2 logs for a peer whose hello said a
+    /// version below 4, which cannot hold them (§2b.19). Call with the lock held.
+    private func vectorVisible(to peer: AuthorID) -> VersionVector {
+        guard !format2.isEmpty, let version = olderPeers[peer], version < SyncLimits.runsV2ProtocolVersion else { return vector }
+        return VersionVector(vector.entries.filter { !format2.contains($0.key) })
+    }
 
     /// Peers seen since start, with their state.
     public var peerStatuses: [PeerStatus] {
@@ -67,6 +78,7 @@ public final class PeeringHub: @unchecked Sendable {
             peers.values.map { status in
                 var status = status
                 if let id = try? AuthorID(text: status.node), let peerVector = peerVectors[id] {
+                    let vector = vectorVisible(to: id)
                     status.opsBehind = peerVector.missing(from: vector)
                     status.opsAhead = vector.missing(from: peerVector)
                 }
@@ -215,7 +227,7 @@ public final class PeeringHub: @unchecked Sendable {
             var found: [(AuthorID, UInt64)] = []
             for (peer, status) in peers where status.connected && status.stalledSinceMillis == nil {
                 guard let peerVector = peerVectors[peer] else { continue }
-                let behind = peerVector.missing(from: vector)
+                let behind = peerVector.missing(from: vectorVisible(to: peer))
                 guard behind > 0 else { progressAt[peer] = now; continue }
                 let since = progressAt[peer] ?? now
                 if progressAt[peer] == nil { progressAt[peer] = now }
@@ -238,7 +250,11 @@ public final class PeeringHub: @unchecked Sendable {
     /// Re-reads the store's vector (call on `storeQueue`); true when it changed.
     func refreshVector() -> Bool {
         guard let fresh = try? store.versionVector() else { return false }
+        let newLog = lock.withLock { fresh.entries.keys.contains { vector.entries[$0] == nil } }
+        // A log's format is fixed by its first op: read again only when a log appeared.
+        let format2 = newLog ? try? store.format2Logs() : nil
         return lock.withLock {
+            if let format2 { self.format2 = format2 }
             guard fresh != vector else { return false }
             vector = fresh
             return true

@@ -63,6 +63,7 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
     private func startSession(_ peer: AuthorID, context: ChannelHandlerContext) {
         var machine = SyncSession.StateMachine(local: hub.local, expectedPeer: peer, configuration: configuration,
                                                helloVersion: hub.helloVersion(for: peer), now: now)
+        machine.format2Logs = hub.format2Logs
         let actions = machine.start(localVector: hub.localVector)
         self.machine = machine
         hub.register(self)
@@ -86,6 +87,7 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
         perform(actions)
         timer = context.eventLoop.scheduleRepeatedTask(initialDelay: Self.tickInterval, delay: Self.tickInterval) { [weak self] _ in
             guard let self, var machine = self.machine else { return }
+            machine.format2Logs = self.hub.format2Logs
             self.ticks += 1
             // A backstop only: roster changes are checked by the hub as they apply (``PeeringHub/checkRoster()``).
             if self.ticks % Self.rosterCheckTicks == 0, case let .refused(why) = self.admission.verdict(peer) {
@@ -160,6 +162,7 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
 
     private func deliver(_ message: SyncMessage) {
         guard var machine else { return }
+        machine.format2Logs = hub.format2Logs
         let actions = machine.received(message, localVector: hub.localVector, now: now)
         self.machine = machine
         if let peer { hub.heard(from: peer, vector: nil) }
@@ -175,6 +178,7 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
             return receivedWhileAwaitingJoin(message, context: context)
         }
         guard var machine else { return }
+        machine.format2Logs = hub.format2Logs
         let actions: [SyncSession.Action]
         do {
             let message = try SyncMessage.decode(bytes)
@@ -220,6 +224,7 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
     func localChanged(_ vector: VersionVector) {
         context?.eventLoop.execute {
             guard var machine = self.machine else { return }
+            machine.format2Logs = self.hub.format2Logs
             let actions = machine.localChanged(localVector: vector, now: self.now)
             self.machine = machine
             self.perform(actions)
@@ -328,6 +333,7 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
     /// Feeds the driver's answer to a store read into the machine and performs what comes out.
     private func answer(_ event: (inout SyncSession.StateMachine) -> [SyncSession.Action]) {
         guard var machine else { return }
+        machine.format2Logs = hub.format2Logs
         let actions = event(&machine)
         self.machine = machine
         perform(actions)
@@ -335,6 +341,7 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
 
     private func fetched(_ result: Result<SyncSession.Fetched, StoreError>) {
         guard var machine else { return }
+        machine.format2Logs = hub.format2Logs
         switch result {
         case let .success(batch):
             let actions = machine.batchFetched(batch, localVector: hub.localVector, now: now)
@@ -348,6 +355,7 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
 
     private func applied(id: UInt64, result: Result<ApplyReport, SyncRejection>, vector: VersionVector) {
         guard var machine else { return }
+        machine.format2Logs = hub.format2Logs
         hub.telemetry.applied(result, from: peer)
         if case let .failure(rejection) = result {
             hub.logger.warning("refused a batch from a peer", metadata: ["peer": "\(peer?.short ?? "?")", "reason": "\(rejection)"])

@@ -8,6 +8,8 @@ public import RoostStore
 public protocol SyncReplica: AnyObject, Sendable {
     /// The highest contiguous sequence number held per log.
     func versionVector() throws(StoreError) -> VersionVector
+    /// The format 2 logs held: a session below protocol version 4 never names them (SPEC-sync.md §2b.19).
+    func format2Logs() throws(StoreError) -> Set<LogID>
     /// The ops held beyond `vector`, whole sealed runs, at most `limit` ops and about `maxBytes` encoded.
     func batch(after vector: VersionVector, limit: Int, maxBytes: Int) throws(StoreError) -> OpBatch
     /// The format 2 logs held beyond `vector` (SPEC-sync.md §2b.19): per log, whole seal ranges from the one `vector`

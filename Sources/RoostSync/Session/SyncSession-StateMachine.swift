@@ -35,6 +35,10 @@ extension SyncSession {
         /// The protocol version our hello announces: ``SyncLimits/protocolVersion``, or a lower one for a peer
         /// known to refuse it (§2b.16).
         public let helloVersion: UInt16
+        /// The format 2 logs the local vector names (SPEC-sync.md §2b.19), kept current by the driver. A session that
+        /// does not carry format 2 logs never names them to its peer (hello, `have`, `vector`, digests): the peer could
+        /// not hold them, and would otherwise look behind on them for ever.
+        public var format2Logs: Set<LogID> = []
         private var state: State
 
         /// Creates the machine for a connection established at `now`.
@@ -54,6 +58,9 @@ extension SyncSession {
             guard case let .idle(createdAt) = state else { return [] }
             let liveness = Liveness(lastReceivedAt: createdAt,
                                     nextAntiEntropyAt: createdAt &+ configuration.antiEntropyIntervalMillis)
+            // Before the peer's hello our own version decides: a peer known to speak below 4 is not told of format 2
+            // logs; one not known yet is, and learns otherwise from our first `vector` (§2b.19).
+            let localVector = visible(localVector, carryingFormat2: helloVersion >= SyncLimits.runsV2ProtocolVersion)
             state = .helloSent(HelloSent(liveness: liveness, announced: localVector))
             let hello = SyncHello(protocolVersion: helloVersion, node: local, window: UInt16(configuration.window),
                                   vector: localVector)
@@ -75,9 +82,10 @@ extension SyncSession {
                     return close(.protocolViolation("\(message.tag) received before hello"))
                 }
             case .active(var active):
+                let context = context(localVector, now)
                 state = .modifying
                 active.liveness.lastReceivedAt = max(active.liveness.lastReceivedAt, now)
-                let step = active.received(message, context(localVector, now))
+                let step = active.received(message, context)
                 return finish(step, active)
             case .closed:
                 return []
@@ -276,23 +284,34 @@ extension SyncSession {
             if let expectedPeer, hello.node != expectedPeer { return close(.unexpectedPeer(hello.node)) }
             var liveness = waiting.liveness
             liveness.lastReceivedAt = max(liveness.lastReceivedAt, now)
+            let version = min(helloVersion, hello.protocolVersion)
+            let localVector = visible(localVector, carryingFormat2: version >= SyncLimits.runsV2ProtocolVersion)
             var active = Active(
-                peer: hello.node, version: min(helloVersion, hello.protocolVersion), peerHelloVersion: hello.protocolVersion,
+                peer: hello.node, version: version, peerHelloVersion: hello.protocolVersion,
                 window: min(configuration.window, Int(hello.window)), liveness: liveness,
                 peerVector: hello.vector, announced: waiting.announced, fetchLimit: configuration.batchOpLimit)
             active.lastEventAt = now
             // Everything the peer lacks now is known from the hellos, so nothing can cross: no relay hold.
             for (log, seq) in localVector.entries where seq > hello.vector[log] { active.relayWaiting[log] = 0 }
             var actions: [Action] = [.established(peer: hello.node, vector: hello.vector), .peerProgress(hello.vector)]
-            let context = context(localVector, now)
+            let context = Context(local: local, configuration: configuration, localVector: localVector, now: now)
             active.announce(context, into: &actions)
             active.pump(context, into: &actions)
             state = .active(active)
             return actions
         }
 
+        /// The inputs of a transition: the local vector as this session may name it (``visible(_:carryingFormat2:)``).
+        /// Read before the state is taken out for modifying.
         private func context(_ localVector: VersionVector, _ now: UInt64) -> Context {
-            Context(local: local, configuration: configuration, localVector: localVector, now: now)
+            Context(local: local, configuration: configuration, localVector: visible(localVector, carryingFormat2: carriesFormat2),
+                    now: now)
+        }
+
+        /// `localVector` without the format 2 logs when the session does not carry them (§2b.19).
+        private func visible(_ localVector: VersionVector, carryingFormat2: Bool) -> VersionVector {
+            guard !carryingFormat2, !format2Logs.isEmpty else { return localVector }
+            return VersionVector(localVector.entries.filter { !format2Logs.contains($0.key) })
         }
 
         private mutating func close(_ reason: CloseReason) -> [Action] {
