@@ -9,6 +9,9 @@ Each phase writes on one node and waits until all three hold the same ops and st
   2. B (old) tags, sets and claims on tickets; C (new) does the same on others.
   3. A, B and C write at once.
 Then it reads the daemons' logs: the version each session ran at (new nodes log it), and no protocol violation.
+With --c-format 2, C writes op format 2 (`roost init --log-format 2`), which an old node below protocol version 4 can
+never hold (SPEC-sync.md §2b.19): A and C must then hold the same ops and state hash, B every log A holds but C's, and
+A must not count B behind (its peers.json) on a log B cannot hold.
 Prints one line per phase and a result line; exits non-zero on the first failure, naming it.
 """
 import argparse
@@ -70,12 +73,25 @@ class Node:
             self.daemon.wait(timeout=120)
 
 
-def converge(nodes, what, timeout):
+def converge(nodes, what, timeout, apart=None):
+    """Waits until every node holds the same ops and state hash; with `apart` = (old, writer), until the others agree
+    and `old` holds every log they hold except `writer`'s (a format 2 log it cannot hold) and none of `writer`'s."""
     began = time.time()
     while time.time() - began < timeout:
         states = [n.status() for n in nodes]
-        if all(states) and len({(s["ops"], s["stateHash"]) for s in states}) == 1:
-            return states[0]["ops"], time.time() - began
+        if all(states):
+            if apart is None:
+                if len({(s["ops"], s["stateHash"]) for s in states}) == 1:
+                    return states[0]["ops"], time.time() - began
+            else:
+                old, writer = apart
+                full = [s for n, s in zip(nodes, states) if n is not old]
+                old_state = states[nodes.index(old)]
+                writer_id = states[nodes.index(writer)]["nodeId"]
+                want = {(l["author"], l["epoch"]): l["seq"] for l in full[0]["logs"] if l["author"] != writer_id}
+                held = {(l["author"], l["epoch"]): l["seq"] for l in old_state["logs"]}
+                if len({(s["ops"], s["stateHash"]) for s in full}) == 1 and held == want:
+                    return full[0]["ops"], time.time() - began
         time.sleep(0.5)
     detail = ", ".join(f"{n.name} {s['ops'] if s else '?'} ops" for n, s in zip(nodes, [n.status() for n in nodes]))
     raise SystemExit(f"compat: FAILED: {what}: no common state after {timeout} s ({detail}); logs in {os.path.dirname(nodes[0].home)}")
@@ -102,6 +118,7 @@ def main():
     ap.add_argument("--seed", type=int, default=20261205)
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--old-version", default="1", help="the sync protocol version the old node speaks (A must log a session at it)")
+    ap.add_argument("--c-format", default="1", choices=["1", "2"], help="the op format C (new) writes: 2 needs an old node below version 4")
     a = ap.parse_args()
     rng = random.Random(a.seed)
     work = tempfile.mkdtemp(prefix="roost-compat.")
@@ -110,19 +127,22 @@ def main():
     ok = False
     try:
         for node, name in zip(nodes, ["Ana Lopez", "Kenji Sato", "Chris Roe"]):
-            node.run("init", "--name", name, "--initials", "".join(w[0] for w in name.split()))
+            extra = ["--log-format", "2"] if node is C and a.c_format == "2" else []
+            node.run("init", "--name", name, "--initials", "".join(w[0] for w in name.split()), *extra)
             node.configure()
+        apart = (B, C) if a.c_format == "2" else None
+        c_says = "C (new, format 2; B cannot hold its log)" if apart else "C (new)"
         A.run("team", "create", "--name", "Compat Test")
         for node in (B, C):
             invite = A.run("team", "invite", "--name", node.name, "--role", "agent")
             node.run("team", "join", next(w for w in invite.split() if w.startswith("roost-invite")))
         for node in nodes:
             node.start()
-        ops, seconds = converge(nodes, "joining", 300)
-        print(f"compat: joined: A (new), B (old {a.old_rev}) and C (new) hold the same {ops} ops ({seconds:.1f} s)", flush=True)
+        ops, seconds = converge(nodes, "joining", 300, apart)
+        print(f"compat: joined: A (new), B (old {a.old_rev}) and {c_says} hold the same {ops} ops ({seconds:.1f} s)", flush=True)
 
         A.run("import-twcs", "--file", a.csv)
-        ops, seconds = converge(nodes, "after A's TWCS import", 600)
+        ops, seconds = converge(nodes, "after A's TWCS import", 600, apart)
         print(f"compat: phase 1: A imported {a.csv.split('/')[-1]}; all hold {ops} ops, one state hash ({seconds:.1f} s)", flush=True)
 
         keys = tickets(A, 60)
@@ -130,14 +150,31 @@ def main():
             raise SystemExit(f"compat: FAILED: A's inbox has {len(keys)} tickets after the import (30 needed)")
         work_on(B, keys[0:10], rng, "from-old")
         work_on(C, keys[10:20], rng, "from-new")
-        ops, seconds = converge(nodes, "after B (old) and C (new) wrote", 300)
+        ops, seconds = converge(nodes, "after B (old) and C (new) wrote", 300, apart)
         print(f"compat: phase 2: B (old) and C (new) tagged, set and claimed 10 tickets each; all hold {ops} ops ({seconds:.1f} s)", flush=True)
 
         for node, part in zip(nodes, [keys[20:24], keys[24:27], keys[27:30]]):
             work_on(node, part, rng, "at-once")
-        ops, seconds = converge(nodes, "after all three wrote at once", 300)
+        ops, seconds = converge(nodes, "after all three wrote at once", 300, apart)
         print(f"compat: phase 3: all three wrote at once; all hold {ops} ops ({seconds:.1f} s)", flush=True)
 
+        if apart:
+            # A's per-peer figures (peers.json, rewritten by the daemon every few seconds) count B behind only on logs
+            # B could hold: none.
+            b_id = B.status()["nodeId"]
+            began, behind = time.time(), None
+            while time.time() - began < 60:
+                time.sleep(3)
+                try:
+                    peers = json.load(open(os.path.join(A.home, "peers.json")))["peers"]
+                except (OSError, ValueError, KeyError):
+                    continue
+                behind = next((p.get("opsBehind") for p in peers if p.get("node") == b_id), None)
+                if behind == 0:
+                    break
+            if behind != 0:
+                raise SystemExit(f"compat: FAILED: A counts B {behind} ops behind (C's format 2 log is not B's to hold)")
+            print("compat: A counts B 0 ops behind, though B holds none of C's format 2 log", flush=True)
         for node in nodes:
             node.stop()
         versions = {}

@@ -4,7 +4,8 @@
 # checkout's `roost`, and runs tools/compat.py: three nodes (new founder, old agent, new agent) must hold the same
 # ops and state hash after each phase, the new founder must have run a version 1 session with the old node, and
 # no log may name a protocol violation. Needs the repository's history (a clone, not an archive). Run on demand.
-# Usage: tools/compat.sh [--old-rev REV] [--old-version V] [--keep]   (a version 2 node: --old-rev 1c10ffe --old-version 2)
+# Usage: tools/compat.sh [--old-rev REV] [--old-version V] [--c-format 2] [--keep]   (a version 2 node: --old-rev 1c10ffe
+# --old-version 2; a format 2 writer beside a version 3 node: --old-rev 7060e9d --old-version 3 --c-format 2)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 old_rev=bc06407

@@ -8,7 +8,7 @@ import RoostConsole
 struct TeamCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "team", abstract: "Create a team, invite members, join a team.",
-        subcommands: [Create.self, Invite.self, Join.self, Show.self, SetRole.self, Revoke.self])
+        subcommands: [Create.self, Invite.self, Join.self, Show.self, SetRole.self, Revoke.self, Format.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Make this node the first member of a new team (creates the network key).")
@@ -111,6 +111,51 @@ struct TeamCommand: ParsableCommand {
             }
             confirm(global, "Revoked \(id.short); its ops up to \(cut.isEmpty ? "none" : cut) stay valid.",
                     ["member": id.text, "cut": cut], viaAPI: viaAPI)
+        }
+    }
+
+    struct Format: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show the team's op format, or move the team to format 2 (admins).",
+            discussion: """
+                With no argument: the format the team asks for, this node's, and the members whose node has not said it \
+                speaks sync protocol version 4 (`roost run` publishes it). `roost team format 2` asks every node to write \
+                op format 2 (Protocol/SPEC-format-2.md): each node's next op starts a new epoch in format 2; its older \
+                log stays as it is. Refused while a member is not ready, unless --anyway: that member's node would not \
+                receive the format 2 logs until it is upgraded. There is no way back to format 1.
+                """)
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "2, to ask for format 2.") var format: Int?
+        @Flag(help: "Ask even though some members have not said their node speaks protocol version 4.") var anyway = false
+
+        func run() async throws {
+            let home = NodeHome.resolve(option: global.home)
+            guard let format else {
+                let node = try withNodeErrors { try home.open() }
+                return Self.print(try withNodeErrors { try home.logFormat(node: node) }, global: global, viaAPI: false)
+            }
+            guard format == 2 else { throw CLIError("the team can be asked for format 2 only (a log never goes back to format 1)") }
+            let (result, viaAPI) = try await throughNode(global) { api in
+                let answer = try await api.send("POST", "/team/log-format", ["format": 2, "anyway": anyway])
+                return TeamLogFormat(asked: answer["asked"] as? Int ?? 0, local: answer["local"] as? Int ?? 0,
+                                     notReady: (answer["notReady"] as? [String] ?? []).compactMap { try? AuthorID(text: $0) })
+            } local: {
+                try withNodeErrors { () throws -> TeamLogFormat in try home.askLogFormat2(node: try home.open(), anyway: anyway) }
+            }
+            Self.print(result, global: global, viaAPI: viaAPI)
+        }
+
+        static func print(_ state: TeamLogFormat, global: GlobalOptions, viaAPI: Bool) {
+            if global.json {
+                struct Output: Encodable { var asked: Int, local: Int, notReady: [String], via: String? }
+                return Console.printJSON(Output(asked: state.asked, local: state.local, notReady: state.notReady.map(\.text),
+                                                via: viaAPI ? "api" : nil))
+            }
+            Console.printRows([
+                ("Team asks for", "format \(state.asked)"),
+                ("This node writes", "format \(state.local)" + (state.asked > state.local ? " (format \(state.asked) from its next op)" : "")),
+                ("Not at protocol 4", state.notReady.isEmpty ? "none" : state.notReady.map(\.short).joined(separator: ", ")),
+            ])
         }
     }
 

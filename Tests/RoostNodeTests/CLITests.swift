@@ -256,6 +256,20 @@ extension CLITests {
         let shown = try ana.run(["team", "show"]).stdout
         #expect(shown.contains("Open invites: Kenji Sato (lead)"))
         #expect(shown.contains("\(anaNode.id.short)  Ana Lopez  admin  this node"))
+        // The team's op format: Ana's node has not published its protocol version (`roost run` does), so format 2 waits.
+        #expect(try ana.run(["team", "format"]).stdout == """
+            Team asks for:     format 1
+            This node writes:  format 1
+            Not at protocol 4: \(anaNode.id.short)
+
+            """)
+        #expect(try ana.run(["team", "format", "2"]).stderr == """
+            Error: 1 member(s) have not said their node speaks sync protocol version 4 and could not hold format 2 logs: \
+            \(anaNode.id.short); upgrade and start them (`roost run` publishes it), or pass --anyway
+
+            """)
+        #expect(try ana.run(["team", "format", "1"]).stderr
+                == "Error: the team can be asked for format 2 only (a log never goes back to format 1)\n")
         let joined = try kenji.run(["team", "join", invite.text])
         #expect(joined.status == 0)
         let kenjiNode = try NodeHome(path: kenji.home.path).open()

@@ -3,7 +3,8 @@ import NIOPosix
 import RoostTestSupport
 import Testing
 import RoostCore
-import RoostNode
+import Logging
+@testable import RoostNode
 import RoostStore
 import RoostSync
 
@@ -60,6 +61,68 @@ import RoostSync
         #expect(try await eventually(seconds: 60) {
             try kenjiNode.store.state.register(EntityRef(Desk.ticket, ticket), "priority") == .string("high")
         })
+        for node in [anaNode, kenjiNode] { #expect(try node.store.verify().problems == []) }
+        for peer in [ana, kenji] { await peer.service.shutdown() }
+        try await group.shutdownGracefully()
+    }
+
+    /// The team's `log_format` (DESIGN-format-2.md F2.9 point 1): refused while a member's node has not said it speaks
+    /// protocol version 4; once asked, each node's next op starts a format 2 epoch, and the two logs of each node reach
+    /// the other over TCP.
+    @Test func anAdminMovesATeamToFormat2() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("roost-format-switch-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let (anaNode, ana, anaPort) = try await RosterTCPTests.foundingAna(root: root, group: group)
+        let invite = try anaNode.home.invite(name: "Kenji Sato", role: .agent, hours: 1, address: "127.0.0.1:\(anaPort)",
+                                             node: anaNode, now: SystemClock().nowMillis())
+        let kenjiNode = try RosterTCPTests.joiner("Kenji Sato", "KS", invite: invite, root: root)
+        let kenji = try RosterTCPTests.Peer(kenjiNode, root: root, group: group)
+        try kenji.dial(ana, port: anaPort)
+        #expect(try await eventually(seconds: 60) { try anaNode.store.versionVector() == kenjiNode.store.versionVector() })
+
+        // Nobody has said which protocol their node speaks: refused, naming both; an agent may not ask at all.
+        #expect(try anaNode.home.logFormat(node: anaNode) == TeamLogFormat(asked: 1, local: 1, notReady: [anaNode.id, kenjiNode.id].sorted()))
+        do {
+            try anaNode.home.askLogFormat2(node: anaNode)
+            Issue.record("asked while members were not ready")
+        } catch {
+            #expect("\(error)".contains(kenjiNode.id.short) && "\(error)".contains("--anyway"))
+        }
+        #expect(throws: NodeError.self) { try kenjiNode.home.askLogFormat2(node: kenjiNode, anyway: true) }
+        // Each node publishes its protocol version as `roost run` does at start (one op; nothing when already published).
+        for node in [anaNode, kenjiNode] {
+            let own = try #require(try node.store.localLog())
+            PeerExchange(node: node, logger: Logger(label: "test")).publish()
+            let seq = try node.store.versionVector()[own]
+            // Counted in the node's own log: the peer's ops may arrive meanwhile.
+            PeerExchange(node: node, logger: Logger(label: "test")).publish()
+            #expect(try node.store.versionVector()[own] == seq)
+        }
+        kenji.hub.storeMayHaveChanged()
+        ana.hub.storeMayHaveChanged()
+        #expect(try await eventually(seconds: 60) { try anaNode.store.versionVector() == kenjiNode.store.versionVector() })
+        let asked = try anaNode.home.askLogFormat2(node: anaNode)
+        #expect(asked == TeamLogFormat(asked: 2, local: 1, notReady: []))
+
+        // Ana's next op starts her format 2 epoch; Kenji merges the setting and his next op starts his.
+        let anaOld = try #require(try anaNode.store.localLog())
+        let ticket = EntityRef(Desk.ticket, "p900")
+        try ana.append([.makeInsert(ticket, [Field("status", .string("new"))])])
+        let anaNew = try #require(try anaNode.store.localLog())
+        #expect(anaNew != anaOld && anaNew.author == anaNode.id)
+        #expect(try anaNode.status().logFormat == 2)
+        #expect(try await eventually(seconds: 60) { try kenjiNode.store.versionVector()[anaNew] == 1 })
+        try kenji.append([.set(entity: ticket, field: "priority", value: .string("high"))])
+        let kenjiNew = try #require(try kenjiNode.store.localLog())
+        #expect(kenjiNew.epoch != kenjiNode.author.epoch)
+        #expect(try await eventually(seconds: 60) { try anaNode.store.versionVector() == kenjiNode.store.versionVector() })
+        #expect(try anaNode.store.format2Logs() == [anaNew, kenjiNew])
+        #expect(try anaNode.store.state.register(ticket, "priority") == .string("high"))
+        #expect(try anaNode.store.stateHash() == kenjiNode.store.stateHash())
+        // Reopened, each node appends in its format 2 epoch.
+        let reopened = try kenjiNode.home.open()
+        #expect(reopened.author.log == kenjiNew && reopened.author.format == 2)
         for node in [anaNode, kenjiNode] { #expect(try node.store.verify().problems == []) }
         for peer in [ana, kenji] { await peer.service.shutdown() }
         try await group.shutdownGracefully()

@@ -92,11 +92,18 @@ import RoostTestSupport
 
         let role = try await ana.runOffPool(["team", "role", String(kenjiID.text.prefix(7)), "lead", "--json"])
         #expect(role.status == 0 && Self.json(role.stdout)["via"] as? String == "api", "\(role.stdout)\(role.stderr)")
+        // Both daemons published the sync protocol they speak at start: Ana moves the team to op format 2 through her
+        // node, and her next op (the gateway assignment) starts her format 2 epoch.
+        #expect(try await eventually { (try? anaHome.logFormat(node: anaHome.open()).notReady.isEmpty) == true })
+        let format = try await ana.runOffPool(["team", "format", "2", "--json"])
+        #expect(format.status == 0 && Self.json(format.stdout)["via"] as? String == "api", "\(format.stdout)\(format.stderr)")
+        #expect(Self.json(format.stdout)["asked"] as? Int == 2 && (Self.json(format.stdout)["notReady"] as? [String]) == [])
         let gateway = try await ana.runOffPool(["gateway", "assign", "@AcmeCare", "--x-user-id", "1234", "--member", "Ana Lopez", "--json"])
         #expect(gateway.status == 0 && Self.json(gateway.stdout)["via"] as? String == "api", "\(gateway.stdout)\(gateway.stderr)")
         let revoked = try await ana.runOffPool(["team", "revoke", kenjiID.text, "--json"])
         #expect(revoked.status == 0 && Self.json(revoked.stdout)["via"] as? String == "api", "\(revoked.stdout)\(revoked.stderr)")
         #expect(try anaHome.rosterLines(node: anaHome.open()).first { $0.member == kenjiID }?.revoked == true)
+        #expect(try anaHome.open().status().logFormat == 2)
 
         // A bundle written by Kenji for Ana is applied by her node.
         let bundle = kenji.home.appendingPathComponent("for-ana.rstb").path

@@ -39,13 +39,15 @@ extension Node {
     /// Identity, logs, counts and hashes: what `roost status` prints.
     public func status() throws(NodeError) -> NodeStatus {
         let logs = try logs()
+        // The epoch and format bound now: a team's `log_format` moves a node to format 2 in a new epoch (OpStore.appendLocal).
+        let own = try read { () throws(StoreError) in (try store.localLog() ?? author.log, try store.localLogFormat()) }
         return NodeStatus(
             home: home.url.path, name: config.name, initials: config.initials, nodeId: id.text,
-            epoch: String(author.epoch, radix: 16), logFormat: author.format, seq: logs.first { $0.log == author.log }?.seq ?? 0,
+            epoch: String(own.0.epoch, radix: 16), logFormat: own.1, seq: logs.first { $0.log == own.0 }?.seq ?? 0,
             ops: try opCount(),
             logs: logs.map {
                 NodeStatus.Log(author: $0.log.author.text, epoch: String($0.log.epoch, radix: 16), seq: $0.seq, sealed: $0.sealed,
-                               local: $0.log == author.log)
+                               local: $0.log.author == id)
             },
             forks: try forkCount(), lastHLC: try read { () throws(StoreError) in try store.lastHLC() }.utcText,
             stateHash: try read { () throws(StoreError) in try store.stateHash() }.hex,

@@ -23,15 +23,22 @@ struct PeerExchange {
         return node.config.listen
     }
 
-    /// Publishes this node's address when it differs from what the team last heard.
+    /// Publishes this node's address, and the sync protocol version it speaks (`member/<id>.protocol`, which an
+    /// admin's `roost team format 2` waits for), when either differs from what the team last heard: one append.
     func publish() {
-        guard let address = advertised else { return }
         let entity = EntityRef(RosterSchema.member, node.id.text)
-        if (try? node.store.team.memberAddresses())?[node.id] == address { return }
+        var bodies: [OpBody] = []
+        if let address = advertised, (try? node.store.team.memberAddresses())?[node.id] != address {
+            bodies.append(.set(entity: entity, field: "address", value: .string(address)))
+        }
+        if (try? node.store.team.memberProtocols())?[node.id] != Int(SyncLimits.protocolVersion) {
+            bodies.append(.set(entity: entity, field: "protocol", value: .int(Int64(SyncLimits.protocolVersion))))
+        }
+        guard !bodies.isEmpty else { return }
         do {
-            _ = try node.append([.set(entity: entity, field: "address", value: .string(address))])
+            _ = try node.append(bodies)
         } catch {
-            logger.warning("cannot publish this node's address", metadata: ["reason": "\(error)"])
+            logger.warning("cannot publish this node's address and protocol version", metadata: ["reason": "\(error)"])
         }
     }
 

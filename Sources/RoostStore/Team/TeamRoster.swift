@@ -60,18 +60,29 @@ extension TeamRoster {
     /// Peer exchange: each member's own published address (`member/<id>.address`), counted only when the
     /// winning write is the member's own (anyone else's write hides it rather than redirecting peers).
     public func memberAddresses() throws(StoreError) -> [AuthorID: String] {
+        try selfPublished("address").compactMapValues(\.stringValue)
+    }
+
+    /// The sync protocol version each member's node says it speaks (`member/<id>.protocol`, written by the member's
+    /// own node when it starts): the team's `log_format` 2 waits for every member at version 4 (DESIGN-format-2.md F2.9).
+    public func memberProtocols() throws(StoreError) -> [AuthorID: Int] {
+        try selfPublished("protocol").compactMapValues { if case let .int(version) = $0 { Int(clamping: version) } else { nil } }
+    }
+
+    /// `member/<id>.<field>` of every member, counted only when the member itself wrote the winning value.
+    private func selfPublished(_ field: String) throws(StoreError) -> [AuthorID: Value] {
         try read { db in
-            var result: [AuthorID: String] = [:]
+            var result: [AuthorID: Value] = [:]
             let rows = try Row.fetchAll(db, sql: """
                 SELECT r.key, r.value, l.author FROM mv_register r JOIN log l ON l.id = r.log
-                WHERE r.collection = ? AND r.field = 'address'
-                """, arguments: [RosterSchema.member])
+                WHERE r.collection = ? AND r.field = ?
+                """, arguments: [RosterSchema.member, field])
             for row in rows {
                 guard let member = try? AuthorID(text: row["key"] as String),
                       try row.bytes32("author") == member.key,
-                      let text = try? Value.decode([UInt8](row["value"] as Data)).stringValue
+                      let value = try? Value.decode([UInt8](row["value"] as Data))
                 else { continue }
-                result[member] = text
+                result[member] = value
             }
             return result
         }

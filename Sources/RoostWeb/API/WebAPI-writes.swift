@@ -17,6 +17,7 @@ extension WebAPI {
         WebRoute(method: .post, path: base + "/team/join", handler: teamJoin),
         WebRoute(method: .post, path: base + "/team/members/:member/role", handler: teamRole),
         WebRoute(method: .post, path: base + "/team/members/:member/revoke", handler: teamRevoke),
+        WebRoute(method: .post, path: base + "/team/log-format", handler: teamLogFormat),
         WebRoute(method: .post, path: base + "/gateway/handles", handler: gatewayAssign),
         WebRoute(method: .post, path: base + "/gateway/standby", handler: gatewayStandby),
         WebRoute(method: .post, path: base + "/jobs/import-twcs", handler: importTWCS),
@@ -114,6 +115,22 @@ extension WebAPI {
         let id = try member(context, app)
         let cut = try nodeWork { try app.node.home.revoke(id, node: app.node) }
         return JSON.response(Member(member: id.text, cut: cut.description))
+    }
+
+    struct LogFormatResult: Encodable {
+        var ok = true
+        var asked: Int
+        var local: Int
+        var notReady: [String]
+    }
+
+    /// Asks the team for op format 2 (admins), as `roost team format 2`.
+    @Sendable static func teamLogFormat(_ app: WebApp, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let body = try await WebRequestBody.read(request, allowed: ["format", "anyway"])
+        guard try body.int("format", in: 2...2) == 2 else { throw WebError.badRequest(field: "format", reason: "required: 2") }
+        let anyway = try body.bool("anyway") ?? false
+        let result = try nodeWork { try app.node.home.askLogFormat2(node: app.node, anyway: anyway) }
+        return JSON.response(LogFormatResult(asked: result.asked, local: result.local, notReady: result.notReady.map(\.text)))
     }
 
     struct HandleResult: Encodable {
