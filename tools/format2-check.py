@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Checks Protocol/vectors/ops-v2.json, runs-v2.json, partial.json and the `runs` messages of sync.json from
+"""Checks Protocol/vectors/ops-v2.json, runs-v2.json, partial.json and the `runs` and partial messages of sync.json from
 Protocol/SPEC-format-2.md, SPEC-partial.md and SPEC-sync.md §2b.18 alone, with Python's hashlib.
 
 A second implementation of format 2's decoding and hashing, written from the spec text and sharing no code
@@ -820,11 +820,77 @@ def check_sync_runs(d, fail):
             pass
 
 
+PARTIAL_TAGS = {13: "subscribe", 14: "want-scope", 20: "partial-batch", 21: "partial-ack", 22: "have-scope"}
+
+
+def decode_sync_partial(data):
+    """A whole sync message of SPEC-partial.md §P.3b: tag byte, then §P.3's payload to the end. Returns (kind, value)."""
+    if not data or data[0] not in PARTIAL_TAGS:
+        raise ValueError("tag")
+    kind, payload = PARTIAL_TAGS[data[0]], data[1:]
+    if kind == "partial-ack":
+        r = Reader(payload)
+        number = r.varint()
+        r.end()
+        return kind, number
+    if kind == "partial-batch" and not payload:
+        raise ValueError("truncated")
+    return kind, decode_partial_message(kind, payload)
+
+
+def check_sync_partial(d, fail):
+    kinds = {"subscribe": "subscribe", "wantScope": "want-scope", "haveScope": "have-scope", "partialAck": "partial-ack",
+             "partialBatch": "partial-batch"}
+    found = set()
+    for m in d["messages"]:
+        if m["type"] not in kinds:
+            continue
+        f = m["fields"]
+        try:
+            kind, got = decode_sync_partial(bytes.fromhex(m["hex"]))
+        except ValueError as error:
+            fail(f"{m['name']}: refused ({error})")
+            continue
+        found.add(kind)
+        if kind != kinds[m["type"]]:
+            fail(f"{m['name']}: tag of {kind}")
+        elif kind == "subscribe":
+            if got != {"everything": f["everything"], "queues": sorted(f["queues"], key=str.encode)}:
+                fail(f"{m['name']}: decodes to {got}")
+        elif kind in ("want-scope", "have-scope"):
+            if [x.hex() for x in got] != f["scopes"]:
+                fail(f"{m['name']}: scopes")
+        elif kind == "partial-ack":
+            if got != int(f["number"]):
+                fail(f"{m['name']}: number")
+        else:
+            if got["number"] != int(f["number"]) or got["complete"] != f["complete"]:
+                fail(f"{m['name']}: number or complete")
+            if [b.hex() for b in got["backfill"]] != f["whole"]:
+                fail(f"{m['name']}: whole scopes")
+            if sorted((a.hex(), str(e), str(q)) for a, e, q in got["covered"]) != sorted(
+                    (c["author"], c["epoch"], c["seq"]) for c in f["covered"]):
+                fail(f"{m['name']}: covered")
+            if [",".join(str(op["seq"]) for op in ops) for _, _, ops, _ in got["runs"]] != [r["seqs"] for r in f["runs"]]:
+                fail(f"{m['name']}: runs")
+    if found != set(kinds.values()):
+        fail(f"partial messages missing: {set(kinds.values()) - found}")
+    for m in d["invalid"]:
+        if len(m["hex"]) < 2 or int(m["hex"][:2], 16) not in PARTIAL_TAGS:
+            continue
+        try:
+            decode_sync_partial(bytes.fromhex(m["hex"]))
+            fail(f"{m['name']}: accepted, expected {m['error']}")
+        except ValueError:
+            pass
+
+
 def main():
     directory = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "Protocol" / "vectors")
     failures = []
     for name, check in [("ops-v2.json", check_ops), ("runs-v2.json", check_runs), ("partial.json", check_partial),
-                        ("partial.json (messages)", check_partial_messages), ("sync.json (runs)", check_sync_runs)]:
+                        ("partial.json (messages)", check_partial_messages), ("sync.json (runs)", check_sync_runs),
+                        ("sync.json (partial)", check_sync_partial)]:
         before = len(failures)
         check(json.loads((directory / name.split(" ")[0]).read_text()), failures.append)
         print(f"{name}: {'ok' if len(failures) == before else 'MISMATCH: ' + '; '.join(failures[before:])}")

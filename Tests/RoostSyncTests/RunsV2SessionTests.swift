@@ -203,6 +203,28 @@ import RoostStore
     }
 
     /// A machine past its hello exchange at `version`.
+    /// SPEC-partial.md §P.3b: partial replication's messages belong to partial sessions, which this node does not run
+    /// yet; in a full session they are protocol violations (below version 4 too), but for a `subscribe` to everything.
+    @Test func partialMessagesEndAFullSession() throws {
+        let scope = OpCryptoV2.scopeID(Scope.ticket("p1"))
+        for message: SyncMessage in [.subscribe(Subscription(queues: ["paris"])), .wantScope([scope]), .haveScope([scope]),
+                                     .partialAck(1), .partialBatch([0, 0, 0, 0, 0])] {
+            for version: UInt16 in [3, 4] {
+                var machine = try Self.activeMachine(version: version)
+                let actions = machine.received(message, localVector: VersionVector(), now: syncBaseMillis)
+                #expect(actions.contains { if case .close(.protocolViolation) = $0 { true } else { false } }, "\(message.tag) at \(version)")
+            }
+        }
+        var machine = try Self.activeMachine(version: 4)
+        #expect(machine.received(.subscribe(.full), localVector: VersionVector(), now: syncBaseMillis).isEmpty)
+        #expect(machine.isActive)
+        // Before the hello, a partial node's subscribe is refused too.
+        var fresh = SyncSession.StateMachine(local: try SyncTestNode(seed: 47).id, now: syncBaseMillis)
+        _ = fresh.start(localVector: VersionVector())
+        let actions = fresh.received(.subscribe(Subscription(queues: ["paris"])), localVector: VersionVector(), now: syncBaseMillis)
+        #expect(actions.contains { if case .close(.protocolViolation) = $0 { true } else { false } })
+    }
+
     static func activeMachine(version: UInt16) throws -> SyncSession.StateMachine {
         let ana = try SyncTestNode(seed: 47), ben = try SyncTestNode(seed: 48)
         var machine = SyncSession.StateMachine(local: ana.id, expectedPeer: ben.id, now: syncBaseMillis)

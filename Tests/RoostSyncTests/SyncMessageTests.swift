@@ -1,5 +1,6 @@
 import Foundation
 import RoostCore
+import RoostCrypto
 import RoostStore
 import RoostSync
 import Testing
@@ -50,7 +51,7 @@ import Testing
             .runs(id: 3, OpBatch()),
             .runsV2(id: 4, batch: [0]),
             .runsV2(id: 5, batch: try formatTwoBatch()),
-        ] + SyncByeCode.allCases.map { .bye($0) }
+        ] + (try partialSamples()) + SyncByeCode.allCases.map { .bye($0) }
     }
 
     /// A batch v2 of one format 2 log, encoded with a fresh dictionary (what a session's first `runs-v2` carries).
@@ -60,6 +61,33 @@ import Testing
                               .tagAdd(entity: EntityRef("ticket", "T-2"), tag: "vip")])
         var dictionary = RunDictionary()
         return RunV2.encode(try c.store.batchesV2(after: VersionVector(), limit: 10).map(RunV2.init(fullRangesOf:)), dictionary: &dictionary)
+    }
+
+    /// One or more of each message of partial replication (SPEC-partial.md §P.3).
+    static func partialSamples() throws -> [SyncMessage] {
+        let scopes: Set<ScopeID> = [OpCryptoV2.scopeID("t/p1"), OpCryptoV2.scopeID("c/42")]
+        let messages: [SyncMessage] = [
+            .subscribe(Subscription(queues: ["paris", "lyon", "default"])), .subscribe(.full),
+            .wantScope(scopes), .haveScope([OpCryptoV2.scopeID("t/p2")]), .partialAck(0), .partialAck(300),
+        ]
+        return messages + [.partialBatch(try partialBatch())]
+    }
+
+    /// A `partial-batch` with the same runs, the scopes of its ops sent whole, encoded with a fresh dictionary.
+    static func partialBatch() throws -> [UInt8] {
+        var fresh = RunDictionary()
+        let runs = try RunV2.decode(try formatTwoBatch(), dictionary: &fresh)
+        var dictionary = RunDictionary()
+        return PartialWire.encode(PartialBatch(runs: runs, backfill: Set(runs.flatMap { $0.ops.map(\.scope) }),
+                                               covered: [LogID(author: runs[0].author, epoch: runs[0].epoch): 2], number: 1, complete: true),
+                                  dictionary: &dictionary)
+    }
+
+    /// A `partial-batch`'s bytes, like a `runs-v2`'s, are the session's to decode (SPEC-partial.md §P.3b).
+    static func partialBatchRefusedBySession(_ bytes: [UInt8]) -> Bool {
+        guard case let .partialBatch(batch)? = try? SyncMessage.decode(bytes) else { return false }
+        var fresh = RunDictionary()
+        return (try? PartialWire.decodeBatch(batch, dictionary: &fresh)) == nil
     }
 
     /// A `runs-v2` carries its batch to the end of the message, which only the session can decode (its dictionaries,
@@ -91,6 +119,10 @@ import Testing
                     #expect(Self.refusedBySession(Array(bytes[..<cut])), "runs-v2 cut at \(cut)")
                     continue
                 }
+                if message.tag == .partialBatch && cut > 1 {
+                    #expect(Self.partialBatchRefusedBySession(Array(bytes[..<cut])), "partial-batch cut at \(cut)")
+                    continue
+                }
                 #expect(throws: ByteDecodingError.self, "\(message.tag) cut at \(cut)") {
                     try SyncMessage.decode(Array(bytes[..<cut]))
                 }
@@ -105,6 +137,10 @@ import Testing
                 #expect(Self.refusedBySession(message.encoded() + [0]))
                 continue
             }
+            if message.tag == .partialBatch {
+                #expect(Self.partialBatchRefusedBySession(message.encoded() + [0]))
+                continue
+            }
             #expect(throws: ByteDecodingError.trailingBytes(count: 1)) { try SyncMessage.decode(message.encoded() + [0]) }
         }
     }
@@ -112,7 +148,7 @@ import Testing
     @Test("undefined tags, flags and codes are refused")
     func undefinedValues() throws {
         #expect(throws: ByteDecodingError.invalidTag(field: "message.tag", value: 0)) { try SyncMessage.decode([0]) }
-        #expect(throws: ByteDecodingError.invalidTag(field: "message.tag", value: 13)) { try SyncMessage.decode([13]) }
+        #expect(throws: ByteDecodingError.invalidTag(field: "message.tag", value: 25)) { try SyncMessage.decode([25]) }
         #expect(throws: ByteDecodingError.invalidTag(field: "bye.code", value: 5)) { try SyncMessage.decode([8, 5]) }
 
         var reject = ByteWriter()

@@ -43,6 +43,7 @@ import Testing
         }
         #expect(tags == Set(SyncMessage.Tag.allCases.map { "\($0)" }), "every message type has a vector")
         try Self.checkRunsV2Sequence(messages)
+        try Self.checkPartialBatches(messages)
 
         let invalid = try #require(file["invalid"] as? [[String: Any]])
         #expect(invalid.count >= 10)
@@ -84,6 +85,18 @@ import Testing
             return .runs(id: id, batch)
         case "runsV2":
             return .runsV2(id: try u64(fields["id"]), batch: try bytes(fields["batch_hex"]))
+        case "subscribe":
+            let everything = try #require(fields["everything"] as? Bool)
+            let queues = try #require(fields["queues"] as? [String])
+            return .subscribe(everything ? .full : Subscription(queues: Set(queues)))
+        case "wantScope":
+            return .wantScope(Set(try scopes(fields["scopes"])))
+        case "haveScope":
+            return .haveScope(Set(try scopes(fields["scopes"])))
+        case "partialAck":
+            return .partialAck(try u64(fields["number"]))
+        case "partialBatch":
+            return .partialBatch(try bytes(fields["batch_hex"]))
         case "ack":
             return .ack(id: try u64(fields["id"]), applied: Int(try int(fields["applied"])))
         case "reject":
@@ -153,6 +166,30 @@ import Testing
             count += 1
         }
         #expect(count >= 2, "a runs-v2 that uses the dictionary entries of the one before it")
+    }
+
+    static func scopes(_ value: Any?) throws -> [ScopeID] {
+        try #require(value as? [String]).map { try #require(ScopeID(try bytes($0))) }
+    }
+
+    /// A `partial-batch`'s bytes (SPEC-partial.md §P.3b) decode, with a fresh dictionary, to what its fields say, and
+    /// encode back to them.
+    static func checkPartialBatches(_ messages: [[String: Any]]) throws {
+        var count = 0
+        for entry in messages where entry["type"] as? String == "partialBatch" {
+            let fields = try #require(entry["fields"] as? [String: Any])
+            let bytes = try bytes(fields["batch_hex"])
+            var decoder = RunDictionary(), encoder = RunDictionary()
+            let batch = try PartialWire.decodeBatch(bytes, dictionary: &decoder)
+            let name = entry["name"] as? String ?? "partial-batch"
+            #expect(batch.number == (try u64(fields["number"])) && batch.complete == (fields["complete"] as? Bool), "\(name)")
+            #expect(batch.backfill == Set(try scopes(fields["whole"])), "\(name): whole scopes")
+            #expect(json(VersionVector(batch.covered)) as NSArray == (fields["covered"] as? NSArray), "\(name): covered")
+            #expect(batch.runs.map(summary) == (fields["runs"] as? [[String: String]]), "\(name): its runs")
+            #expect(PartialWire.encode(batch, dictionary: &encoder) == bytes, "\(name): re-encoded")
+            count += 1
+        }
+        #expect(count >= 1, "a partial-batch")
     }
 
     static func summary(_ run: RunV2) -> [String: String] {
@@ -322,6 +359,23 @@ import Testing
                     ["id": "\(index + 1)", "batch_hex": Hex.encode(bytes), "runs": runs.map(summary)])
         }
 
+        // Partial replication's messages (SPEC-partial.md §P.3, §P.3b; version 4).
+        let paris = OpCryptoV2.scopeID(Scope.ticket("p1")), lyon = OpCryptoV2.scopeID(Scope.ticket("p2"))
+        try add("subscribe: two queues", .subscribe(Subscription(queues: ["paris", "lyon"])),
+                ["everything": false, "queues": ["lyon", "paris"]])
+        try add("subscribe: everything", .subscribe(.full), ["everything": true, "queues": [String]()])
+        try add("want-scope of two tickets", .wantScope([paris, lyon]), ["scopes": [paris, lyon].sorted().map { Hex.encode($0.bytes) }])
+        try add("have-scope of one ticket", .haveScope([lyon]), ["scopes": [Hex.encode(lyon.bytes)]])
+        try add("partial-ack", .partialAck(3), ["number": "3"])
+        let partial = PartialBatch(runs: firstRuns, backfill: Set(firstRuns.flatMap { $0.ops.map(\.scope) }),
+                                   covered: [v2.log: 2], number: 1, complete: true)
+        var partialDictionary = RunDictionary()
+        let partialBytes = PartialWire.encode(partial, dictionary: &partialDictionary)
+        try add("partial-batch: two ticket scopes whole, covered to seq 2", .partialBatch(partialBytes), [
+            "batch_hex": Hex.encode(partialBytes), "number": "1", "complete": true,
+            "whole": partial.backfill.sorted().map { Hex.encode($0.bytes) }, "covered": json(VersionVector(partial.covered)),
+            "runs": firstRuns.map(summary)])
+
         let header = Hex.encode(batch.ops[0].header.encoded())
         let author1 = String(repeating: "01", count: 32), author2 = String(repeating: "02", count: 32)
         let zero = String(repeating: "00", count: 32), emptyHash = OpCrypto.bodyHash([]).hex
@@ -388,6 +442,11 @@ import Testing
             ("runs with a trailing byte", "17" + "0000000000000001" + "00" + "00" + "00"),
             ("runs-v2 without its batch", "18" + "0000000000000001"),
             ("runs-v2 with a short id", "18" + "000000"),
+            ("subscribe with queues out of order", "0d" + "00" + "02" + "05" + Hex.encode(Array("paris".utf8)) + "04" + Hex.encode(Array("lyon".utf8))),
+            ("subscribe to everything naming a queue", "0d" + "01" + "01" + "04" + Hex.encode(Array("lyon".utf8))),
+            ("want-scope of no scope", "0e" + "00"),
+            ("partial-batch without its bytes", "14"),
+            ("partial-ack with a trailing byte", "15" + "03" + "00"),
             ("ack with a count over the limit", "04" + "0000000000000001" + "000186a1"),
             ("reject with an undefined code", "05" + "0000000000000001" + "0063"),
             ("reject with op flag 2", "05" + "0000000000000001" + "0001" + "02"),

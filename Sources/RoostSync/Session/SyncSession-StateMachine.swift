@@ -500,6 +500,12 @@ extension SyncSession.StateMachine {
             switch message {
             case .hello:
                 return .close([], .protocolViolation("second hello"))
+            case .subscribe(.full):
+                // A full node's subscription says what its absence says (SPEC-partial.md §P.3).
+                break
+            case .subscribe, .wantScope, .haveScope, .partialBatch, .partialAck:
+                // Partial rounds are not served by this node yet (SPEC-partial.md §P.3b, status).
+                return .close([], .protocolViolation("\(message.tag) in a full session"))
             case .join:
                 return .close([], .protocolViolation("join after the session started"))
             case .presence:

@@ -56,19 +56,33 @@ public enum SyncMessage: Hashable, Sendable {
     /// (§2b.19). The bytes are decoded by the session, whose dictionaries (one per direction) they update: the
     /// message codec checks only that they are there.
     case runsV2(id: UInt64, batch: [UInt8])
+    /// Version 4, partial replication (SPEC-partial.md §P.3, §P.3b): the queues a partial node holds, sent before its
+    /// `hello` and again when they change.
+    case subscribe(Subscription)
+    /// Version 4: held scopes whose history the sender lacks (SPEC-partial.md §P.3); part of a request.
+    case wantScope(Set<ScopeID>)
+    /// Version 4: an answer to a request (SPEC-partial.md §P.3): its bytes after the tag, decoded by the session with
+    /// the direction's dictionary (`PartialWire.decodeBatch`). The message codec checks only that they are there.
+    case partialBatch([UInt8])
+    /// Version 4: the last `partial-batch` the sender applied from the receiver; ends a request (SPEC-partial.md §P.3b).
+    case partialAck(UInt64)
+    /// Version 4: scopes the sender received whole from another full peer (SPEC-partial.md §P.3); part of a request.
+    case haveScope(Set<ScopeID>)
 
     /// Tag bytes, in encoding order of the specification.
     public enum Tag: UInt8, Sendable, CaseIterable {
         case hello = 1, have = 2, batch = 3, ack = 4, reject = 5, ping = 6, pong = 7, bye = 8, join = 9, presence = 10,
-             wantBodies = 11, bodies = 12, vectorDigest = 15, wantVector = 16, vector = 17,
-             prune = 18, graft = 19, runs = 23, runsV2 = 24
+             wantBodies = 11, bodies = 12, subscribe = 13, wantScope = 14, vectorDigest = 15, wantVector = 16, vector = 17,
+             prune = 18, graft = 19, partialBatch = 20, partialAck = 21, haveScope = 22, runs = 23, runsV2 = 24
 
         /// Messages of protocol version 2 (§2b.16, §2b.17): a protocol violation in a version 1 session.
         public static let sinceVersion2: Set<Tag> = [.vectorDigest, .wantVector, .vector, .prune, .graft]
         /// Messages of protocol version 3 (§2b.18): a protocol violation in a session below version 3.
         public static let sinceVersion3: Set<Tag> = [.runs]
         /// Messages of protocol version 4 (§2b.19): a protocol violation in a session below version 4.
-        public static let sinceVersion4: Set<Tag> = [.runsV2]
+        public static let sinceVersion4: Set<Tag> = [.runsV2, .subscribe, .wantScope, .partialBatch, .partialAck, .haveScope]
+        /// Messages of partial replication (SPEC-partial.md §P.3b): a protocol violation in a full session.
+        public static let partial: Set<Tag> = [.subscribe, .wantScope, .partialBatch, .partialAck, .haveScope]
     }
 
     /// This message's tag.
@@ -93,6 +107,11 @@ public enum SyncMessage: Hashable, Sendable {
         case .graft: .graft
         case .runs: .runs
         case .runsV2: .runsV2
+        case .subscribe: .subscribe
+        case .wantScope: .wantScope
+        case .partialBatch: .partialBatch
+        case .partialAck: .partialAck
+        case .haveScope: .haveScope
         }
     }
 }
@@ -264,6 +283,16 @@ extension SyncMessage {
         case let .runsV2(id, batch):
             w.u64(id)
             w.raw(batch)
+        case let .subscribe(subscription):
+            w.raw(PartialWire.encode(subscription))
+        case let .wantScope(scopes):
+            w.raw(PartialWire.encode(wantScopes: scopes))
+        case let .haveScope(scopes):
+            w.raw(PartialWire.encode(haveScopes: scopes))
+        case let .partialBatch(bytes):
+            w.raw(bytes)
+        case let .partialAck(number):
+            w.raw(PartialWire.encode(ack: number))
         case let .ack(id, applied):
             w.u64(id)
             w.u32(UInt32(clamping: applied))
@@ -321,6 +350,10 @@ extension SyncMessage {
         case let .batch(_, batch): Self.encodedLength(ofBatch: batch)
         case .runs: encoded().count  // flags depend on hashes: encode (senders use encodedLengthBound(ofRuns:))
         case let .runsV2(_, batch): 1 + 8 + batch.count
+        case let .partialBatch(bytes): 1 + bytes.count
+        case let .subscribe(subscription): 1 + PartialWire.encode(subscription).count
+        case let .wantScope(scopes), let .haveScope(scopes): 1 + Varint.length(UInt64(scopes.count)) + scopes.count * ScopeID.length
+        case let .partialAck(number): 1 + Varint.length(number)
         case .ack: 1 + 8 + 4
         case let .reject(_, rejection):
             1 + 8 + 2 + 1 + (rejection.op == nil ? 0 : 48) + 4 + SyncRejection.truncated(rejection.text).utf8.count
@@ -403,6 +436,18 @@ extension SyncMessage {
             // At least the run count; the session decodes the rest with its dictionaries (SPEC-format-2.md §2.6).
             guard r.remaining >= 1 else { throw .truncated(field: "runsV2.batch") }
             return .runsV2(id: id, batch: try r.raw(r.remaining, "runsV2.batch"))
+        case .subscribe:
+            return .subscribe(try PartialWire.decodeSubscription(try r.raw(r.remaining, "subscribe")))
+        case .wantScope:
+            return .wantScope(try PartialWire.decodeWantScopes(try r.raw(r.remaining, "wantScope")))
+        case .haveScope:
+            return .haveScope(try PartialWire.decodeHaveScopes(try r.raw(r.remaining, "haveScope")))
+        case .partialBatch:
+            // At least the batch number; the session decodes the rest with its dictionary (SPEC-partial.md §P.3b).
+            guard r.remaining >= 1 else { throw .truncated(field: "partialBatch") }
+            return .partialBatch(try r.raw(r.remaining, "partialBatch"))
+        case .partialAck:
+            return .partialAck(try PartialWire.decodeAck(try r.raw(r.remaining, "partialAck")))
         case .ack:
             let id = try r.u64("ack.id")
             let applied = try r.u32("ack.applied")
