@@ -1,0 +1,172 @@
+import Foundation
+import RoostCore
+import RoostCrypto
+import RoostStore
+@testable import RoostSync
+import Testing
+
+/// Partial sessions' rounds (Protocol/SPEC-partial.md §P.3b) between two `PartialReplica`s, every message encoded and
+/// decoded as a sync message: the partial node ends with what direct pulls give it, its own log reaches the hub, a
+/// ticket moved into its queue arrives after a `have`, and every break of the message order ends the session.
+@Suite struct PartialSessionTests {
+    typealias R = PartialReplicaTests
+
+    /// Two replicas and their rounds, messages delivered in order, the driver's work done at once.
+    struct Pair {
+        var replicas: [PartialReplica]
+        var rounds: [PartialSession.Rounds]
+        var sent: [[SyncMessage]] = [[], []]
+        var violations: [String] = []
+
+        init(_ a: PartialReplica, _ b: PartialReplica) {
+            replicas = [a, b]
+            rounds = [PartialSession.Rounds(peerIsFull: b.isFull), PartialSession.Rounds(peerIsFull: a.isFull)]
+        }
+
+        func peer(of side: Int) -> AuthorID { replicas[1 - side].author }
+
+        /// Both sides send their first request (after the hellos).
+        mutating func start() throws {
+            let first = (0...1).map { side in rounds[side].request(replicas[side].request(to: peer(of: side))) }
+            try run([(0, first[0]), (1, first[1])])
+        }
+
+        /// `side` has news: it sends `have`, and the peer asks.
+        mutating func hint(from side: Int) throws {
+            try run([(side, [.send(.have(VersionVector(replicas[side].request(to: peer(of: side)).vector)))])])
+        }
+
+        mutating func run(_ initial: [(Int, [PartialSession.Action])]) throws {
+            var queue = initial.flatMap { side, actions in actions.map { (side, $0) } }
+            while !queue.isEmpty {
+                let (side, action) = queue.removeFirst()
+                var next: [PartialSession.Action] = []
+                switch action {
+                case let .send(message):
+                    sent[side].append(message)
+                    let decoded = try SyncMessage.decode(message.encoded())
+                    queue += rounds[1 - side].received(decoded).map { (1 - side, $0) }
+                    continue
+                case .requestDue:
+                    next = rounds[side].request(replicas[side].request(to: peer(of: side)))
+                case let .answer(request):
+                    let batch = replicas[side].answer(request, from: peer(of: side))
+                    next = rounds[side].answered(batch)
+                case let .receive(batch, fromFull):
+                    replicas[side].receive(batch, from: peer(of: side), fromFull: fromFull)
+                    next = rounds[side].applied()
+                case let .peerSubscribed(subscription):
+                    replicas[side].subscribe(peer: peer(of: side), subscription)
+                case let .violation(reason):
+                    violations.append(reason)
+                }
+                queue += next.map { (side, $0) }
+            }
+        }
+    }
+
+    /// `receiver` pulls from `sender` until nothing more comes: what the rounds must reach.
+    static func pullUntilQuiet(_ receiver: inout PartialReplica, from sender: inout PartialReplica) {
+        for _ in 0..<20 {
+            let batch = sender.answer(receiver.request(to: sender.author), from: receiver.author)
+            receiver.receive(batch, from: sender.author, fromFull: sender.isFull)
+            if batch.runs.isEmpty && batch.backfill.isEmpty { return }
+        }
+    }
+
+    @Test func roundsGiveAPartialNodeWhatDirectPullsGive() throws {
+        var (hub, paris) = R.hubAndAgent(queues: ["paris"])
+        try hub.write(R.ticket("p1", queue: "paris", customer: "u1") + R.ticket("r1", queue: "rome", customer: "u2")
+                      + [.makeInsert(EntityRef(Desk.customer, "u1"), [Field("handle", .string("@u1"))])], at: R.hlc(1))
+        try hub.write(R.ticket("p2", queue: "paris", customer: "u3"), at: R.hlc(2))
+        var (twinHub, twinParis) = (hub, paris)
+        Self.pullUntilQuiet(&twinParis, from: &twinHub)
+
+        var pair = Pair(hub, paris)
+        try pair.start()
+        #expect(pair.violations.isEmpty)
+        #expect(pair.replicas[1].heldOps == twinParis.heldOps)
+        #expect(pair.replicas[1].heldTickets == ["p1", "p2"])
+        // Every op went in a partial-batch; a request is want/have, vector, partial-ack.
+        #expect(!pair.sent[0].contains { [.batch, .runs, .runsV2].contains($0.tag) })
+        let requestTags = pair.sent[1].map(\.tag).filter { $0 != .partialBatch }
+        #expect(Set(requestTags).isSubset(of: [.wantScope, .haveScope, .vector, .partialAck]))
+        #expect(requestTags.last == .partialAck)
+
+        // The agent works in p1: her own log reaches the hub in her answer to its request.
+        try pair.replicas[1].write([.tagAdd(entity: EntityRef(Desk.ticket, "p1"), tag: "vip")], at: R.hlc(3))
+        let own = pair.replicas[1].ownLog
+        try pair.hint(from: 1)
+        #expect(pair.replicas[0].request(to: pair.replicas[1].author).vector[own] == 1)
+
+        // The hub moves r1 into paris; after its hint the agent asks and gets the ticket whole.
+        try pair.replicas[0].write([R.move("r1", to: "paris")], at: R.hlc(4))
+        try pair.hint(from: 0)
+        #expect(pair.replicas[1].heldTickets == ["p1", "p2", "r1"])
+        #expect(pair.violations.isEmpty)
+        // The partial-batches after the first named authors and scopes by the session dictionary: a fresh one fails.
+        let batches = pair.sent[0].compactMap { if case let .partialBatch(bytes) = $0 { bytes } else { nil } }
+        var carried = RunDictionary()
+        let decoded = try batches.map { try PartialWire.decodeBatch($0, dictionary: &carried) }
+        let later = try #require(decoded.indices.dropFirst().last { !decoded[$0].runs.isEmpty && decoded[..<$0].contains { !$0.runs.isEmpty } })
+        var fresh = RunDictionary()
+        #expect(throws: ByteDecodingError.self) { _ = try PartialWire.decodeBatch(batches[later], dictionary: &fresh) }
+    }
+
+    @Test func aSubscriptionChangeReachesThePeer() throws {
+        var (hub, paris) = R.hubAndAgent(queues: ["paris"])
+        try hub.write(R.ticket("r1", queue: "rome", customer: "u2"), at: R.hlc(1))
+        var pair = Pair(hub, paris)
+        try pair.start()
+        #expect(pair.replicas[1].heldTickets.isEmpty)
+        pair.replicas[1].resubscribe(Subscription(queues: ["paris", "rome"]))
+        try pair.run([(1, [.send(.subscribe(pair.replicas[1].subscription))])])
+        try pair.hint(from: 0)
+        #expect(pair.replicas[1].heldTickets == ["r1"])
+    }
+
+    @Test func messagesOutOfOrderEndTheSession() throws {
+        let scope = R.t("p1")
+        let cases: [(String, [SyncMessage])] = [
+            ("partial-batch that answers no request", [.partialBatch([0, 0, 0, 0, 0])]),
+            ("partial-ack without a vector", [.partialAck(0)]),
+            ("want-scope inside a request", [.vector(VersionVector()), .wantScope([scope])]),
+            ("have-scope out of order", [.haveScope([scope]), .haveScope([scope])]),
+            ("two vectors in one request", [.vector(VersionVector()), .vector(VersionVector())]),
+            ("a request while one is unanswered", [.vector(VersionVector()), .partialAck(0), .vector(VersionVector()), .partialAck(0)]),
+            ("runs in a partial session", [.runs(id: 1, OpBatch())]),
+            ("runsV2 in a partial session", [.runsV2(id: 1, batch: [0])]),
+            ("wantVector in a partial session", [.wantVector]),
+        ]
+        for (name, messages) in cases {
+            var rounds = PartialSession.Rounds(peerIsFull: true)
+            var actions: [PartialSession.Action] = []
+            for message in messages { actions += rounds.received(message) }
+            #expect(actions.contains { if case let .violation(reason) = $0 { reason.contains(name.components(separatedBy: " in a ")[0]) } else { false } },
+                    "\(name): \(actions)")
+            // Nothing more is done after a violation.
+            #expect(rounds.received(.partialAck(0)).isEmpty && rounds.request(PartialRequest(vector: [:], want: [])).isEmpty)
+        }
+        // An undecodable batch, once a request is out.
+        var rounds = PartialSession.Rounds(peerIsFull: true)
+        _ = rounds.request(PartialRequest(vector: [:], want: []))
+        #expect(rounds.received(.partialBatch([1, 5])).contains { if case .violation = $0 { true } else { false } })
+    }
+
+    @Test func aSecondRequestWaitsForTheAnswer() throws {
+        var rounds = PartialSession.Rounds(peerIsFull: true)
+        let first = rounds.request(PartialRequest(vector: [:], want: [R.t("p1")]))
+        let tags: [SyncMessage.Tag?] = first.map { action -> SyncMessage.Tag? in if case let .send(m) = action { m.tag } else { nil } }
+        #expect(tags == [.wantScope, .vector, .partialAck])
+        #expect(rounds.request(PartialRequest(vector: [:], want: [])).isEmpty, "one request out at a time")
+        var dictionary = RunDictionary()
+        let empty = PartialWire.encode(PartialBatch(runs: [], backfill: [], covered: [:]), dictionary: &dictionary)
+        guard case .receive(_, true)? = rounds.received(.partialBatch(empty)).first else {
+            Issue.record("the answer is handed to the driver")
+            return
+        }
+        // The answer was empty, but a request was asked for meanwhile: it is due now.
+        #expect(rounds.applied().count == 1)
+        #expect(rounds.applied().isEmpty)
+    }
+}
