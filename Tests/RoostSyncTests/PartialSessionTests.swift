@@ -169,4 +169,118 @@ import Testing
         #expect(rounds.applied().count == 1)
         #expect(rounds.applied().isEmpty)
     }
+
+    /// Two `PartialReplica`s behind two `SyncSession.StateMachine`s: the whole session of §P.3b, from `subscribe` and
+    /// the hellos on.
+    struct SessionPair {
+        var replicas: [PartialReplica]
+        var machines: [SyncSession.StateMachine]
+        var now = syncBaseMillis
+        var closes: [SyncSession.CloseReason] = []
+        var sent: [[SyncMessage]] = [[], []]
+
+        init(hub: PartialReplica, node: PartialReplica, hubServes: Bool = true, hubVersion: UInt16 = SyncLimits.protocolVersion,
+             configuration: SyncConfiguration = .init()) {
+            replicas = [hub, node]
+            machines = [
+                SyncSession.StateMachine(local: hub.author, expectedPeer: node.author, configuration: configuration,
+                                         helloVersion: hubVersion, servesPartial: hubServes, now: syncBaseMillis),
+                SyncSession.StateMachine(local: node.author, expectedPeer: hub.author, configuration: configuration,
+                                         subscription: node.subscription, now: syncBaseMillis),
+            ]
+        }
+
+        func vector(_ side: Int) -> VersionVector { VersionVector(replicas[side].request(to: replicas[1 - side].author).vector) }
+
+        mutating func start() throws {
+            let first = (0...1).map { side in machines[side].start(localVector: vector(side)) }
+            try run(first[0].map { (0, $0) } + first[1].map { (1, $0) })
+        }
+
+        mutating func changed(_ side: Int) throws {
+            try run(machines[side].localChanged(localVector: vector(side), now: now).map { (side, $0) })
+        }
+
+        mutating func tick(_ side: Int) throws {
+            try run(machines[side].tick(localVector: vector(side), now: now).map { (side, $0) })
+        }
+
+        mutating func run(_ initial: [(Int, SyncSession.Action)]) throws {
+            var queue = initial
+            while !queue.isEmpty {
+                let (side, action) = queue.removeFirst()
+                let peer = replicas[1 - side].author
+                var next: [SyncSession.Action] = []
+                switch action {
+                case let .send(message):
+                    sent[side].append(message)
+                    let decoded = try SyncMessage.decode(message.encoded())
+                    queue += machines[1 - side].received(decoded, localVector: vector(1 - side), now: now).map { (1 - side, $0) }
+                    continue
+                case .partialRequestDue:
+                    next = machines[side].partialRequest(replicas[side].request(to: peer), now: now)
+                case let .partialAnswer(request):
+                    next = machines[side].partialAnswered(replicas[side].answer(request, from: peer), now: now)
+                case let .partialReceive(batch, fromFull):
+                    replicas[side].receive(batch, from: peer, fromFull: fromFull)
+                    next = machines[side].partialApplied(now: now)
+                case let .peerSubscribed(subscription):
+                    replicas[side].subscribe(peer: peer, subscription)
+                case let .close(reason):
+                    closes.append(reason)
+                default:
+                    break
+                }
+                queue += next.map { (side, $0) }
+            }
+        }
+    }
+
+    @Test func aPartialNodesSessionRunsRoundsFromItsSubscribeOn() throws {
+        // The hub has not heard the agent's subscription: the session's `subscribe` tells it.
+        var hub = PartialReplica(key: R.key(1), subscription: .full)
+        let paris = PartialReplica(key: R.key(2), subscription: Subscription(queues: ["paris"]))
+        try hub.write(R.ticket("p1", queue: "paris", customer: "u1") + R.ticket("r1", queue: "rome", customer: "u2"), at: R.hlc(1))
+        var twinHub = hub, twinParis = paris
+        twinHub.subscribe(peer: paris.author, paris.subscription)
+        Self.pullUntilQuiet(&twinParis, from: &twinHub)
+
+        let rounds = SyncConfiguration(antiEntropyIntervalMillis: 5_000)
+        var pair = SessionPair(hub: hub, node: paris, configuration: rounds)
+        try pair.start()
+        #expect(pair.closes.isEmpty)
+        #expect(pair.sent[1].first?.tag == .subscribe && pair.sent[1].dropFirst().first?.tag == .hello, "subscribe, then hello")
+        #expect(pair.machines[0].isPartial && pair.machines[1].isPartial && pair.machines[0].sessionVersion == 4)
+        #expect(pair.replicas[1].heldOps == twinParis.heldOps)
+        #expect(pair.replicas[1].heldTickets == ["p1"])
+
+        // The agent writes: her `have` hint makes the hub ask, and her log reaches it.
+        try pair.replicas[1].write([.tagAdd(entity: EntityRef(Desk.ticket, "p1"), tag: "vip")], at: R.hlc(2))
+        try pair.changed(1)
+        #expect(pair.replicas[0].request(to: pair.replicas[1].author).vector[pair.replicas[1].ownLog] == 1)
+        // A move into paris reaches the agent at the next anti-entropy round, without a hint.
+        try pair.replicas[0].write([R.move("r1", to: "paris")], at: R.hlc(3))
+        pair.now += rounds.antiEntropyIntervalMillis
+        try pair.tick(1)
+        #expect(pair.replicas[1].heldTickets == ["p1", "r1"])
+        #expect(pair.closes.isEmpty)
+        #expect(!pair.sent[0].contains { [.batch, .runs, .runsV2, .vectorDigest].contains($0.tag) }, "every op in a partial-batch")
+    }
+
+    @Test func aPartialSessionNeedsAServingVersion4Peer() throws {
+        let hub = PartialReplica(key: R.key(1), subscription: .full)
+        let paris = PartialReplica(key: R.key(2), subscription: Subscription(queues: ["paris"]))
+        var refusing = SessionPair(hub: hub, node: paris, hubServes: false)
+        try refusing.start()
+        #expect(refusing.closes.contains { $0 == .protocolViolation("this node does not serve partial nodes") }, "\(refusing.closes)")
+        var old = SessionPair(hub: hub, node: paris, hubVersion: 3)
+        try old.start()
+        #expect(old.closes.contains { if case let .protocolViolation(text) = $0 { text.contains("needs protocol version 4") } else { false } },
+                "\(old.closes)")
+        // Two full nodes never run rounds.
+        var full = SyncSession.StateMachine(local: hub.author, servesPartial: true, now: syncBaseMillis)
+        _ = full.start(localVector: VersionVector())
+        _ = full.received(.hello(SyncHello(node: paris.author, window: 2, vector: VersionVector())), localVector: VersionVector(), now: syncBaseMillis)
+        #expect(full.isActive && !full.isPartial)
+    }
 }

@@ -126,7 +126,8 @@ struct SyncPair {
             case let .restoreBodies(bodies):
                 _ = try store.restoreBodies(bodies)
                 continue
-            case .established, .peerProgress, .peerRejected, .logBlocked, .close:
+            case .established, .peerProgress, .peerRejected, .logBlocked, .close,
+                 .partialRequestDue, .partialAnswer, .partialReceive, .peerSubscribed:
                 continue
             }
             queue += next.map { (side, $0) }

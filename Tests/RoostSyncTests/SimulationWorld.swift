@@ -757,6 +757,9 @@ final class SimulationWorld {
                 if case .peerBye(.protocolViolation) = reason { stats.violations.append("peer: \(reason)") }
                 transmit(id, from: side, .fin)
                 ended(id, side)
+            case .partialRequestDue, .partialAnswer, .partialReceive, .peerSubscribed:
+                // Every node of this simulation is full: no session is partial.
+                stats.violations.append("a partial-session action in a full team: \(action)")
             }
         }
     }

@@ -2,7 +2,7 @@ public import RoostCore
 
 /// What a receiver asks a sender for in one round of partial replication (Protocol/SPEC-partial.md §P.3): its vector
 /// (per log, every op of its held scopes up to this seq is held) and the scopes it wants whole (`want-scope`).
-public struct PartialRequest: Sendable {
+public struct PartialRequest: Hashable, Sendable {
     /// The receiver's vector.
     public var vector: [LogID: UInt64]
     /// Scopes the receiver holds and lacks history of.
@@ -25,7 +25,7 @@ public struct PartialRequest: Sendable {
 
 /// A sender's answer (SPEC-partial.md §P.4): format 2 runs, the scopes whose whole history they carry, and how far
 /// they cover each log for the receiver.
-public struct PartialBatch: Sendable {
+public struct PartialBatch: Hashable, Sendable {
     /// One run per log.
     public var runs: [RunV2]
     /// Scopes sent whole: every op the sender holds of them, of every log (a `want-scope` answered, or a scope the

@@ -326,6 +326,10 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
             case let .close(reason):
                 hub.logger.info("peer session closed", metadata: ["peer": "\(peer?.short ?? "?")", "reason": "\(reason)"])
                 context.close(promise: nil)
+            case .partialRequestDue, .partialAnswer, .partialReceive, .peerSubscribed:
+                // This driver's machines are made with no subscription and `servesPartial` false, so no session of
+                // theirs is partial: a partial peer's is refused at its hello (SPEC-partial.md §P.3b, status).
+                break
             }
         }
     }

@@ -39,12 +39,20 @@ extension SyncSession {
         /// does not carry format 2 logs never names them to its peer (hello, `have`, `vector`, digests): the peer could
         /// not hold them, and would otherwise look behind on them for ever.
         public var format2Logs: Set<LogID> = []
-        private var state: State
+        /// This node's subscription when it is a partial node (SPEC-partial.md §P.3b); nil for a full node.
+        public let subscription: Subscription?
+        /// Whether this full node answers partial peers (its replica can build their batches); a partial peer's
+        /// session is refused otherwise.
+        public let servesPartial: Bool
+        var state: State
 
         /// Creates the machine for a connection established at `now`.
         public init(local: AuthorID, expectedPeer: AuthorID? = nil, configuration: SyncConfiguration = .init(),
-                    helloVersion: UInt16 = SyncLimits.protocolVersion, now: UInt64) {
+                    helloVersion: UInt16 = SyncLimits.protocolVersion, subscription: Subscription? = nil,
+                    servesPartial: Bool = false, now: UInt64) {
             self.local = local
+            self.subscription = subscription.flatMap { $0.everything ? nil : $0 }
+            self.servesPartial = servesPartial
             self.expectedPeer = expectedPeer
             self.helloVersion = min(max(helloVersion, SyncLimits.minimumProtocolVersion), SyncLimits.protocolVersion)
             self.configuration = configuration
@@ -64,7 +72,8 @@ extension SyncSession {
             state = .helloSent(HelloSent(liveness: liveness, announced: localVector))
             let hello = SyncHello(protocolVersion: helloVersion, node: local, window: UInt16(configuration.window),
                                   vector: localVector)
-            return [.send(.hello(hello))]
+            // A partial node says so before its hello (SPEC-partial.md §P.3b).
+            return (subscription.map { [.send(.subscribe($0))] } ?? []) + [.send(.hello(hello))]
         }
 
         /// A message arrived from the peer.
@@ -78,9 +87,17 @@ extension SyncSession {
                     return accept(hello, waiting: waiting, localVector: localVector, now: now)
                 case let .bye(code):
                     return close(.peerBye(code))
+                case let .subscribe(peerSubscription) where waiting.peerSubscription == nil:
+                    // A partial peer says so before its hello (SPEC-partial.md §P.3b).
+                    var waiting = waiting
+                    waiting.peerSubscription = peerSubscription.everything ? nil : peerSubscription
+                    state = .helloSent(waiting)
+                    return []
                 default:
                     return close(.protocolViolation("\(message.tag) received before hello"))
                 }
+            case .partial:
+                return partialReceived(message, localVector: localVector, now: now)
             case .active(var active):
                 let context = context(localVector, now)
                 state = .modifying
@@ -155,6 +172,7 @@ extension SyncSession {
         /// The local store gained ops (appended here, or applied from any peer): push what the peer lacks,
         /// and announce what it may not know we hold.
         public mutating func localChanged(localVector: VersionVector, now: UInt64) -> [Action] {
+            if case .partial = state { return partialLocalChanged(localVector: localVector, now: now) }
             let context = context(localVector, now)
             return withActive { active in
                 var actions: [Action] = []
@@ -179,6 +197,8 @@ extension SyncSession {
             case .active:
                 let context = context(localVector, now)
                 return withActive { active in active.tick(context) }
+            case .partial:
+                return partialTick(now: now)
             case .idle, .closed, .modifying:
                 return []
             }
@@ -206,18 +226,21 @@ extension SyncSession {
         /// Whether the hello exchange completed and the session is open.
         public var isActive: Bool {
             if case .active = state { return true }
+            if case .partial = state { return true }
             return false
         }
 
         /// The session's protocol version once the hellos were exchanged (the lower of the two); nil before.
         public var sessionVersion: UInt16? {
             if case let .active(active) = state { return active.version }
+            if case let .partial(partial) = state { return partial.version }
             return nil
         }
 
         /// The highest version the peer's hello announced; nil before it arrived.
         public var peerVersion: UInt16? {
             if case let .active(active) = state { return active.peerHelloVersion }
+            if case let .partial(partial) = state { return partial.peerHelloVersion }
             return nil
         }
 
@@ -230,6 +253,7 @@ extension SyncSession {
         /// The peer, once its hello was accepted.
         public var peer: AuthorID? {
             if case let .active(active) = state { return active.peer }
+            if case let .partial(partial) = state { return partial.peer }
             return nil
         }
 
@@ -266,6 +290,12 @@ extension SyncSession {
                     deadline = min(deadline, relay)
                 }
                 return deadline
+            case let .partial(partial):
+                var deadline = min(partial.liveness.lastReceivedAt &+ configuration.idleTimeoutMillis, partial.liveness.nextAntiEntropyAt)
+                if partial.liveness.pingOutstanding == nil {
+                    deadline = min(deadline, partial.liveness.lastReceivedAt &+ configuration.pingIntervalMillis)
+                }
+                return deadline
             case .idle, .closed, .modifying:
                 return nil
             }
@@ -285,6 +315,9 @@ extension SyncSession {
             var liveness = waiting.liveness
             liveness.lastReceivedAt = max(liveness.lastReceivedAt, now)
             let version = min(helloVersion, hello.protocolVersion)
+            if subscription != nil || waiting.peerSubscription != nil {
+                return acceptPartial(hello, waiting: waiting, version: version, localVector: localVector, now: now)
+            }
             let localVector = visible(localVector, carryingFormat2: version >= SyncLimits.runsV2ProtocolVersion)
             var active = Active(
                 peer: hello.node, version: version, peerHelloVersion: hello.protocolVersion,
@@ -314,7 +347,7 @@ extension SyncSession {
             return VersionVector(localVector.entries.filter { !format2Logs.contains($0.key) })
         }
 
-        private mutating func close(_ reason: CloseReason) -> [Action] {
+        mutating func close(_ reason: CloseReason) -> [Action] {
             switch state {
             case .closed: return []
             default:
@@ -349,43 +382,47 @@ extension SyncSession {
 // MARK: state
 
 extension SyncSession.StateMachine {
-    private enum State: Sendable {
+    enum State: Sendable {
         case idle(createdAt: UInt64)
         case helloSent(HelloSent)
         case active(Active)
+        /// A partial session's rounds (SPEC-partial.md §P.3b).
+        case partial(PartialActive)
         case closed
         /// Transient, while an `active` value is being mutated outside the enum (avoids copying it).
         case modifying
     }
 
     /// What one transition of an active session produced.
-    fileprivate enum Step {
+    enum Step {
         case stay([SyncSession.Action])
         case close([SyncSession.Action], SyncSession.CloseReason)
     }
 
     /// The inputs every transition of an active session sees.
-    fileprivate struct Context {
+    struct Context {
         let local: AuthorID
         let configuration: SyncConfiguration
         let localVector: VersionVector
         let now: UInt64
     }
 
-    fileprivate struct Liveness: Sendable {
+    struct Liveness: Sendable {
         var lastReceivedAt: UInt64
         var pingOutstanding: UInt64? = nil
         var nextNonce: UInt64 = 1
         var nextAntiEntropyAt: UInt64
     }
 
-    fileprivate struct HelloSent: Sendable {
+    struct HelloSent: Sendable {
         var liveness: Liveness
         /// The vector our hello carried.
         var announced: VersionVector
+        /// The peer's `subscribe` before its hello, when it is a partial node.
+        var peerSubscription: Subscription? = nil
     }
 
-    fileprivate struct InFlight: Sendable {
+    struct InFlight: Sendable {
         var id: UInt64
         /// The highest seq of each log in the batch.
         var tops: VersionVector
@@ -393,7 +430,7 @@ extension SyncSession.StateMachine {
         var limit: Int
     }
 
-    fileprivate struct Active: Sendable {
+    struct Active: Sendable {
         typealias Action = SyncSession.Action
 
         let peer: AuthorID
@@ -504,7 +541,7 @@ extension SyncSession.StateMachine {
                 // A full node's subscription says what its absence says (SPEC-partial.md §P.3).
                 break
             case .subscribe, .wantScope, .haveScope, .partialBatch, .partialAck:
-                // Partial rounds are not served by this node yet (SPEC-partial.md §P.3b, status).
+                // Partial replication's messages belong to partial sessions (SPEC-partial.md §P.3b).
                 return .close([], .protocolViolation("\(message.tag) in a full session"))
             case .join:
                 return .close([], .protocolViolation("join after the session started"))

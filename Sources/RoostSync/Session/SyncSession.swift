@@ -41,6 +41,18 @@ public enum SyncSession {
         case restoreBodies([HeldBody])
         /// Close the connection (after sending what came before this action).
         case close(CloseReason)
+        /// Partial session (SPEC-partial.md §P.3b): build this node's request to the peer
+        /// (`PartialReplica.request(to:)`) and hand it to ``StateMachine/partialRequest(_:now:)``.
+        case partialRequestDue
+        /// Partial session: answer the peer's request (`PartialReplica.answer(_:from:)`) and hand the batch to
+        /// ``StateMachine/partialAnswered(_:now:)``.
+        case partialAnswer(PartialRequest)
+        /// Partial session: apply the peer's answer (`PartialReplica.receive(_:from:fromFull:)`), then call
+        /// ``StateMachine/partialApplied(now:)``.
+        case partialReceive(PartialBatch, fromFull: Bool)
+        /// Partial session: the peer is a partial node holding these queues (`PartialReplica.subscribe(peer:_:)`);
+        /// given once it is established, and again when the peer changes them.
+        case peerSubscribed(Subscription)
     }
 
     /// What a store read for the peer gave (``Action/fetch(after:limit:)``): format 1 ops, sent as `batch` or `runs`,
