@@ -810,11 +810,16 @@ def check_sync_runs(d, fail):
             fail(f"{m['name']}: the fields encode to other bytes")
     if found < 5:
         fail(f"only {found} runs messages")
+    check_refused(d, {23}, decode_sync_runs, fail)
+
+
+def check_refused(d, tags, decode, fail):
+    """Every invalid sync.json message whose tag is in `tags` must be refused by `decode` (a ValueError)."""
     for m in d["invalid"]:
-        if not m["hex"].startswith("17"):
+        if len(m["hex"]) < 2 or int(m["hex"][:2], 16) not in tags:
             continue
         try:
-            decode_sync_runs(bytes.fromhex(m["hex"]))
+            decode(bytes.fromhex(m["hex"]))
             fail(f"{m['name']}: accepted, expected {m['error']}")
         except ValueError:
             pass
@@ -875,14 +880,7 @@ def check_sync_partial(d, fail):
                 fail(f"{m['name']}: runs")
     if found != set(kinds.values()):
         fail(f"partial messages missing: {set(kinds.values()) - found}")
-    for m in d["invalid"]:
-        if len(m["hex"]) < 2 or int(m["hex"][:2], 16) not in PARTIAL_TAGS:
-            continue
-        try:
-            decode_sync_partial(bytes.fromhex(m["hex"]))
-            fail(f"{m['name']}: accepted, expected {m['error']}")
-        except ValueError:
-            pass
+    check_refused(d, set(PARTIAL_TAGS), decode_sync_partial, fail)
 
 
 def main():
