@@ -12,6 +12,11 @@ public struct VersionVector: Hashable, Sendable, CustomStringConvertible {
         set { entries[log] = newValue }
     }
 
+    /// This vector without the entries of `logs`.
+    public func removing(_ logs: Set<LogID>) -> VersionVector {
+        logs.isEmpty ? self : VersionVector(entries.filter { !logs.contains($0.key) })
+    }
+
     /// Total ops `other` holds beyond this vector.
     public func missing(from other: VersionVector) -> UInt64 {
         other.entries.reduce(0) { sum, entry in sum + (entry.value > self[entry.key] ? entry.value - self[entry.key] : 0) }

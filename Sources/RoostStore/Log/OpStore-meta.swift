@@ -5,14 +5,10 @@ import RoostCrypto
 
 extension OpStore {
     /// The identity this database belongs to: the local author and its current log epoch.
-    /// Written once by `roost init`; nil in a database that belongs to no node (a scratch store).
+    /// Bound by `roost init`, moved to a new epoch when the team asks for format 2 (``currentLocalAuthor(_:)``); nil in a
+    /// database that belongs to no node (a scratch store).
     public func localLog() throws(StoreError) -> LogID? {
-        try read { db in
-            guard let author = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'local_author'"),
-                  let epoch = try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'local_epoch'")
-            else { return nil }
-            return LogID(author: AuthorID(key: try Bytes32(data: author)), epoch: UInt64(epoch))
-        }
+        try read { db in try Self.boundLocalLog(db)?.0 }
     }
 
     /// Binds this database to a node's identity and epoch, whose log is written in op format `format` (1, or 2:
@@ -31,10 +27,7 @@ extension OpStore {
 
     /// The op format of the local epoch's log, as it was bound (``bindLocalLog(_:format:)``): 1 or 2.
     public func localLogFormat() throws(StoreError) -> Int {
-        try read { db in
-            if let format = try Int.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'local_format'") { return format }
-            return 1
-        }
+        try read { db in try Self.boundLocalLog(db)?.1 ?? 1 }
     }
 
     /// The `team/settings` register an admin sets to 2 to move the team's nodes to op format 2 (DESIGN-format-2.md

@@ -69,7 +69,7 @@ public final class PeeringHub: @unchecked Sendable {
     /// version below 4, which cannot hold them (§2b.19). Call with the lock held.
     private func vectorVisible(to peer: AuthorID) -> VersionVector {
         guard !format2.isEmpty, let version = olderPeers[peer], version < SyncLimits.runsV2ProtocolVersion else { return vector }
-        return VersionVector(vector.entries.filter { !format2.contains($0.key) })
+        return vector.removing(format2)
     }
 
     /// Peers seen since start, with their state.

@@ -343,8 +343,7 @@ extension SyncSession {
 
         /// `localVector` without the format 2 logs when the session does not carry them (§2b.19).
         private func visible(_ localVector: VersionVector, carryingFormat2: Bool) -> VersionVector {
-            guard !carryingFormat2, !format2Logs.isEmpty else { return localVector }
-            return VersionVector(localVector.entries.filter { !format2Logs.contains($0.key) })
+            carryingFormat2 ? localVector : localVector.removing(format2Logs)
         }
 
         mutating func close(_ reason: CloseReason) -> [Action] {
