@@ -53,26 +53,10 @@ public struct PartialReplica: Sendable {
     /// What this replica refused or dropped.
     public internal(set) var counters = PartialCounters()
 
-    /// A full replica's view of one partial peer: the scopes it holds, and the scopes to send whole or one last time.
+    /// A full replica's view of one partial peer: the scopes it holds, and what it was sent (§P.4).
     struct PeerView: Sendable {
         var held: HeldSet
-        /// Scopes the peer entered in this view since the last batch: sent whole.
-        var backfill: Set<ScopeID> = []
-        /// Scopes of `backfill` (or wanted) already sent whole while this replica was behind the peer's vector: not sent
-        /// again until it is ahead, when they are sent complete.
-        var provisional: Set<ScopeID> = []
-        /// Scopes the peer left in this view since the last batch: their new ops are sent once more, so that the
-        /// peer sees the op that moved the ticket out.
-        var leaving: Set<ScopeID> = []
-        /// Batches sent to this peer, and what each sent whole or once more, until the peer acknowledges them.
-        var sent: UInt64 = 0
-        var unacknowledged: [(number: UInt64, whole: Set<ScopeID>, leaving: Set<ScopeID>)] = []
-
-        /// Records scopes the peer entered and left in this view.
-        mutating func enter(_ entered: [ScopeID], leave left: [ScopeID]) {
-            for scope in entered { backfill.insert(scope); leaving.remove(scope); provisional.remove(scope) }
-            for scope in left { leaving.insert(scope); backfill.remove(scope); provisional.remove(scope) }
-        }
+        var sending = PartialSendState()
     }
 
     /// A replica that writes as `key` in log `epoch`, holding what `subscription` gives, in the team `founder` founded
@@ -334,7 +318,7 @@ public struct PartialReplica: Sendable {
                     view.held.refresh(touch.ticket, facts[touch.ticket]!, touched: true, moves: &moves)
                 }
                 let (entered, left) = view.held.net(moves)
-                view.enter(entered, leave: left)
+                view.sending.enter(entered, leave: left)
                 views[peer] = view
             }
         }
@@ -376,7 +360,7 @@ public struct PartialReplica: Sendable {
             view.held.refresh(ticket, facts[ticket]!, touched: touched[peer]?.contains(ticket) ?? false, moves: &moves)
         }
         let (entered, left) = view.held.net(moves)
-        view.enter(entered, leave: left)
+        view.sending.enter(entered, leave: left)
         views[peer] = view
     }
 
