@@ -37,9 +37,19 @@ extension OpStore {
 
     /// The seals v2 of a log ending after `seq`, in order.
     static func sealsV2(_ log: LogID, logRow: Int64, endingAfter seq: UInt64, _ db: Database) throws -> [SealV2] {
-        var select = try FastStatement(db, "SELECT seq, from_seq, head, scopes_root, signature FROM seal_v2 WHERE log = ? AND seq > ? ORDER BY seq")
+        try sealsV2(log, logRow: logRow, endingIn: (seq + 1)...UInt64(Int64.max), db)
+    }
+
+    /// The seals v2 of a log whose last seq is in `range`, in order; at most `limit`.
+    static func sealsV2(_ log: LogID, logRow: Int64, endingIn range: ClosedRange<UInt64>, limit: Int = .max,
+                        _ db: Database) throws -> [SealV2] {
+        var select = try FastStatement(db, """
+            SELECT seq, from_seq, head, scopes_root, signature FROM seal_v2 WHERE log = ? AND seq BETWEEN ? AND ? ORDER BY seq LIMIT ?
+            """)
         select.bind(logRow)
-        select.bind(seq)
+        select.bind(range.lowerBound)
+        select.bind(min(range.upperBound, UInt64(Int64.max)))
+        select.bind(Int64(limit))
         var seals: [SealV2] = []
         try select.forEachRow { row in
             seals.append(SealV2(author: log.author, epoch: log.epoch, fromSeq: try row.u64(1, "from_seq"), seq: try row.u64(0, "seq"),

@@ -263,6 +263,11 @@ enum Schema {
         migrator.registerMigration("v21-fork-evidence-format") { db in
             try db.execute(sql: "ALTER TABLE fork_evidence ADD COLUMN format INTEGER NOT NULL DEFAULT 1 CHECK (format IN (1, 2))")
         }
+        // Every ticket of a queue, whatever its status: the tickets a partial peer holds in a full node's view
+        // (SPEC-partial.md §P.2), read at each of its requests (`desk_ticket_queue` indexes open work only).
+        migrator.registerMigration("v22-tickets-by-queue") { db in
+            try db.execute(sql: "CREATE INDEX desk_ticket_in_queue ON desk_ticket (queue)")
+        }
         return migrator
     }
 

@@ -1,0 +1,214 @@
+import Foundation
+import GRDB
+public import RoostCore
+import RoostCrypto
+
+/// One format 2 op as a store holds it: its rebuilt hashed header, its hash, and its body v2 (nil when held without it).
+public struct StoredOpV2: Hashable, Sendable {
+    /// The hashed header (SPEC-format-2.md §2.4).
+    public var header: OpHeaderV2
+    /// The op hash.
+    public var hash: Bytes32
+    /// The body v2 encoding; nil when the op is held without it.
+    public var body: [UInt8]?
+}
+
+/// Reads a store's format 2 logs inside one read transaction (``OpStore/readFormat2(_:)``), as a full node answers a
+/// partial peer from them (SPEC-partial.md §P.4): their sealed tops, seals, ops with their hashes, and a scope's ops.
+/// Valid only inside that closure.
+public struct Format2LogReader {
+    let db: Database
+    private var logRows: [LogID: Int64] = [:]
+    private var format2: [LogID: UInt64]?
+
+    init(db: Database) { self.db = db }
+
+    /// The format 2 logs held and, for each, its highest sealed seq (every op up to it is held).
+    public mutating func logs() throws -> [LogID: UInt64] {
+        if let format2 { return format2 }
+        let versions = try OpStore.format2Logs(db)
+        var out: [LogID: UInt64] = [:]
+        for summary in try OpStore.logSummaries(db) where versions.contains(summary.log) { out[summary.log] = summary.sealed }
+        format2 = out
+        return out
+    }
+
+    /// The seals of `log` whose last seq is in `range`, in order.
+    public mutating func seals(_ log: LogID, endingIn range: ClosedRange<UInt64>) throws -> [SealV2] {
+        guard let logRow = try logRow(log) else { return [] }
+        return try OpStore.sealsV2(log, logRow: logRow, endingIn: range, db)
+    }
+
+    /// The seal of `log` whose range holds `seq`, if held.
+    public mutating func seal(_ log: LogID, covering seq: UInt64) throws -> SealV2? {
+        guard let logRow = try logRow(log),
+              let seal = try OpStore.sealsV2(log, logRow: logRow, endingIn: seq...UInt64(Int64.max), limit: 1, db).first,
+              seal.fromSeq <= seq else { return nil }
+        return seal
+    }
+
+    /// The ops of `log` from `first` through `last`, in order, with their hashes (recomputed forward from the nearest
+    /// kept one). Throws when one between is not held.
+    public mutating func ops(_ log: LogID, from first: UInt64, through last: UInt64) throws -> [StoredOpV2] {
+        guard first >= 1, first <= last, let logRow = try logRow(log),
+              let before = try first == 1 ? Bytes32.zero : OpStore.opHash(log, seq: first - 1, db) else { return [] }
+        var out: [StoredOpV2] = []
+        out.reserveCapacity(Int(last - first + 1))
+        try OpStore.chainSteps(log, logRow: logRow, from: OpStore.KnownHash(seq: first - 1, hash: before), through: last, db) { step in
+            guard let v2 = step.v2 else { throw StoreError.corrupt("a format 2 log's op without its scope") }
+            out.append(StoredOpV2(header: v2.header, hash: step.hash, body: v2.body))
+        }
+        return out
+    }
+
+    /// Every held seq of `scope` in each format 2 log, ascending: from the scope's newest op in each log (`scope_head`,
+    /// one seek per log: `CROSS JOIN` keeps SQLite from scanning `scope_head` by scope) back along the scope prev
+    /// distances.
+    public mutating func seqs(of scope: ScopeID) throws -> [LogID: [UInt64]] {
+        var head = try FastStatement(db, """
+            SELECT l.author, l.epoch, h.log, h.seq FROM scope s CROSS JOIN log l CROSS JOIN scope_head h
+            WHERE s.sid = ? AND h.log = l.id AND h.scope = s.id
+            """)
+        head.bind(scope.bytes)
+        var heads: [(LogID, Int64, UInt64)] = []
+        try head.forEachRow { row in
+            heads.append((LogID(author: AuthorID(key: try row.bytes32(0, "author")), epoch: try row.u64(1, "epoch")),
+                          row.int64(2), try row.u64(3, "seq")))
+            return true
+        }
+        var out: [LogID: [UInt64]] = [:]
+        for (log, logRow, newest) in heads {
+            var seqs: [UInt64] = []
+            var at = newest
+            while true {
+                seqs.append(at)
+                var back = try FastStatement(db, "SELECT scope_gap FROM op_row WHERE log = ? AND seq = ?")
+                back.bind(logRow)
+                back.bind(at)
+                let gap = try back.firstRow { row in row.isNull(0) ? UInt64(0) : try row.u64(0, "scope_gap") } ?? 0
+                guard gap > 0 else { break }
+                guard gap < at else { throw StoreError.corrupt("op \(at): a scope prev below seq 1") }
+                at -= gap
+            }
+            out[log] = seqs.reversed()
+        }
+        return out
+    }
+
+    private mutating func logRow(_ log: LogID) throws -> Int64? {
+        if let row = logRows[log] { return row }
+        let row = try OpStore.existingLogRow(log, db)
+        logRows[log] = row
+        return row
+    }
+}
+
+extension OpStore {
+    /// Runs `work` with a reader of this store's format 2 logs, in one read transaction.
+    public func readFormat2<T>(_ work: (inout Format2LogReader) throws -> T) throws(StoreError) -> T {
+        try read { db in
+            var reader = Format2LogReader(db: db)
+            return try work(&reader)
+        }
+    }
+}
+
+/// What a full node reads from its store to compute which tickets a partial peer holds (SPEC-partial.md §P.2).
+public struct PartialViewRows: Sendable {
+    /// The tickets whose queue is one of the peer's, with their customers.
+    public var queued: [(key: String, customer: String)] = []
+    /// The tickets in whose scope the peer's format 2 logs wrote, with their customers (nil: the store has no
+    /// desk row of the ticket yet).
+    public var touched: [(key: String, customer: String?)] = []
+}
+
+extension OpStore {
+    /// The tickets in `queues` (``RoutingRules/defaultQueue`` stands for tickets without a queue too) with their
+    /// customers, and the tickets `author`'s format 2 logs wrote in, read in one transaction. `names` caches the
+    /// names of scopes written (SPEC-format-2.md §2.2: "t/…", "c/…", "g"), learned from the newest op with a body of
+    /// each scope in the author's logs; a scope not named yet (its ops all held without their body) is tried again
+    /// at the next call.
+    public func partialViewRows(queues: Set<String>, author: AuthorID,
+                                names: inout [ScopeID: String]) throws(StoreError) -> PartialViewRows {
+        try read { db in
+            var rows = PartialViewRows()
+            for queue in queues.sorted() {
+                let sql = queue == RoutingRules.defaultQueue
+                    ? "SELECT key, customer FROM desk_ticket WHERE queue = ? OR queue IS NULL"
+                    : "SELECT key, customer FROM desk_ticket WHERE queue = ?"
+                let cursor = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: [queue])
+                while let row = try cursor.next() { rows.queued.append((row[0], row[1])) }
+            }
+            let written = try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT s.sid, h.log, h.seq FROM log l CROSS JOIN scope_head h CROSS JOIN scope s
+                WHERE l.author = ? AND h.log = l.id AND s.id = h.scope
+                """), arguments: [author.key.data])
+            for row in written {
+                guard let scope = (row[0] as Data?).flatMap({ ScopeID([UInt8]($0)) }) else { continue }
+                if names[scope] == nil, let name = try Self.scopeName(scope, logRow: row[1], newest: row[2], db) {
+                    names[scope] = name
+                }
+                guard let name = names[scope], name.hasPrefix("t/") else { continue }
+                let key = String(name.dropFirst(2))
+                let customer = try String.fetchOne(db.cachedStatement(sql: "SELECT customer FROM desk_ticket WHERE key = ?"),
+                                                   arguments: [key])
+                rows.touched.append((key, customer))
+            }
+            return rows
+        }
+    }
+
+    /// The name of `scope` from the newest op with a body among a format 2 log's ops of it (walking back from `newest`
+    /// along the scope prev distances); nil when none has a body or names another scope.
+    static func scopeName(_ scope: ScopeID, logRow: Int64, newest: Int64, _ db: Database) throws -> String? {
+        var at = newest
+        while at >= 1 {
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT kind, body, scope_gap FROM op_row WHERE log = ? AND seq = ?"),
+                                             arguments: [logRow, at]) else { return nil }
+            if let data = row[1] as Data?, case let bytes = [UInt8](data), let kind = OpKind(rawValue: UInt16(clamping: row[0] as Int64)),
+               let body = try? OpBody.decodeV2(kind: kind, bytes: bytes) {
+                let name = Scope.name(of: body) { message in
+                    (try? String.fetchOne(db.cachedStatement(sql: "SELECT ticket FROM desk_message WHERE id = ?"), arguments: [message])) ?? nil
+                }
+                return OpCryptoV2.scopeID(name) == scope ? name : nil
+            }
+            guard let gap = row[2] as Int64?, gap > 0 else { return nil }
+            at -= gap
+        }
+        return nil
+    }
+}
+
+extension OpStore {
+    /// The `queue` writes to tickets among the ops of the format 2 logs after `vector` (every write, winning or not,
+    /// in each log's order: `nil` for a null or non-string value, which leaves a ticket in the default queue), and each
+    /// format 2 log's sealed top, and the customers of the tickets written (those the store has a desk row of): what a
+    /// full node reads to see which tickets went in or out of a partial peer's queues between two of its requests
+    /// (SPEC-partial.md §P.4).
+    public func ticketQueueWrites(after vector: [LogID: UInt64]) throws(StoreError)
+        -> (writes: [String: [String?]], customers: [String: String], tops: [LogID: UInt64]) {
+        try read { db in
+            var reader = Format2LogReader(db: db)
+            let tops = try reader.logs()
+            var writes: [String: [String?]] = [:]
+            for (log, top) in tops where top > vector[log] ?? 0 {
+                guard let logRow = try Self.existingLogRow(log, db) else { continue }
+                let rows = try Row.fetchCursor(db.cachedStatement(sql: """
+                    SELECT body FROM op_row WHERE log = ? AND seq > ? AND seq <= ? AND kind = ? AND body IS NOT NULL ORDER BY seq
+                    """), arguments: [logRow, Int64(vector[log] ?? 0), Int64(top), Int64(OpKind.set.rawValue)])
+                while let row = try rows.next() {
+                    guard let data = row[0] as Data?,
+                          case let .set(entity, "queue", value)? = try? OpBody.decodeV2(kind: .set, bytes: [UInt8](data)),
+                          entity.collection == Desk.ticket else { continue }
+                    if case let .string(queue) = value { writes[entity.key, default: []].append(queue) } else { writes[entity.key, default: []].append(nil) }
+                }
+            }
+            var customers: [String: String] = [:]
+            for key in writes.keys {
+                customers[key] = try String.fetchOne(db.cachedStatement(sql: "SELECT customer FROM desk_ticket WHERE key = ?"),
+                                                     arguments: [key])
+            }
+            return (writes, customers, tops)
+        }
+    }
+}
