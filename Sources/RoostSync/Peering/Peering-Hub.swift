@@ -47,6 +47,10 @@ public final class PeeringHub: @unchecked Sendable {
     private var vector: VersionVector
     private var sessions: [ObjectIdentifier: PeeringSessionHandler] = [:]
     private var peers: [AuthorID: PeerStatus] = [:]
+    /// This node's view of each partial peer (SPEC-partial.md §P.4), kept across its sessions; `storeQueue` only.
+    var partialServers: [AuthorID: StorePartialServer] = [:]
+    /// The number of the last `partial-batch` applied from each partial peer; `storeQueue` only.
+    var partialBatchesApplied: [AuthorID: UInt64] = [:]
 
     /// Creates the hub of a node.
     public init(store: any SyncReplica, local: AuthorID, clock: any WallClock, logger: Logger = Logger(label: "roost.sync")) throws {

@@ -62,7 +62,8 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
 
     private func startSession(_ peer: AuthorID, context: ChannelHandlerContext) {
         var machine = SyncSession.StateMachine(local: hub.local, expectedPeer: peer, configuration: configuration,
-                                               helloVersion: hub.helloVersion(for: peer), now: now)
+                                               helloVersion: hub.helloVersion(for: peer), servesPartial: hub.servesPartial,
+                                               now: now)
         machine.format2Logs = hub.format2Logs
         let actions = machine.start(localVector: hub.localVector)
         self.machine = machine
@@ -326,10 +327,63 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
             case let .close(reason):
                 hub.logger.info("peer session closed", metadata: ["peer": "\(peer?.short ?? "?")", "reason": "\(reason)"])
                 context.close(promise: nil)
-            case .partialRequestDue, .partialAnswer, .partialReceive, .peerSubscribed:
-                // This driver's machines are made with no subscription and `servesPartial` false, so no session of
-                // theirs is partial: a partial peer's is refused at its hello (SPEC-partial.md §P.3b, status).
-                break
+            case let .peerSubscribed(subscription):
+                // Queued before any answer to the peer, on the same serial queue.
+                let hub = hub
+                guard let peer else { break }
+                hub.storeQueue.async {
+                    do throws(StoreError) {
+                        try hub.partialSubscribed(peer, subscription)
+                    } catch {
+                        hub.logger.error("cannot compute a partial peer's view", metadata: ["peer": "\(peer.short)", "reason": "\(error)"])
+                        eventLoop.execute { self.context?.close(promise: nil) }
+                    }
+                }
+            case let .partialAnswer(request):
+                let hub = hub
+                guard let peer else { break }
+                hub.storeQueue.async {
+                    let result = Result { () throws(StoreError) in try hub.answerPartial(request, from: peer) }
+                    hub.checkRoster()
+                    eventLoop.execute {
+                        switch result {
+                        case let .success(batch):
+                            self.answer { $0.partialAnswered(batch, now: self.now) }
+                        case let .failure(error):
+                            hub.logger.error("cannot read ops to send a partial peer", metadata: ["reason": "\(error)"])
+                            self.context?.close(promise: nil)
+                        }
+                    }
+                }
+            case .partialRequestDue:
+                let hub = hub
+                guard let peer else { break }
+                hub.storeQueue.async {
+                    let request = hub.partialRequest(to: peer)
+                    eventLoop.execute { self.answer { $0.partialRequest(request, now: self.now) } }
+                }
+            case let .partialReceive(batch, _):
+                // A partial peer's answer: runs of its own log, applied as any peer's runs. A refused batch is
+                // logged; the next request asks again from this node's vector.
+                let hub = hub, peer = peer
+                guard !batch.runs.isEmpty else {
+                    hub.storeQueue.async {
+                        if let peer, batch.number > 0 { hub.partialBatchesApplied[peer] = batch.number }
+                        eventLoop.execute { self.answer { $0.partialApplied(now: self.now) } }
+                    }
+                    break
+                }
+                hub.enqueueApply(runsV2: batch.runs) { result, _ in
+                    hub.telemetry.applied(result, from: peer)
+                    if case let .failure(rejection) = result {
+                        hub.logger.warning("refused a partial peer's batch", metadata: ["peer": "\(peer?.short ?? "?")",
+                                                                                        "reason": "\(rejection)"])
+                    }
+                    hub.storeQueue.async {
+                        if let peer, batch.number > 0 { hub.partialBatchesApplied[peer] = batch.number }
+                        eventLoop.execute { self.answer { $0.partialApplied(now: self.now) } }
+                    }
+                }
             }
         }
     }
