@@ -10,6 +10,8 @@
 //      chord each, writing R ops/s in total (default 1,000) for M minutes (default 60): RSS sampled every 10 s
 //      (flat within ±10% after warm-up), errors counted, propagation lag (append -> held by every node) of one
 //      probe op per second, p50/p99;
+//   7. answering a partial peer from a store (only when asked: `--only partial [--partial-tickets T] [--partial-dir D]`,
+//      PartialServe.swift): the view's first computation, the peer's catch-up, and one answer in steady state.
 //   6. format 2's bytes (only when asked: `--only format2 --workload FILE`, tools/bench-format2.sh): sync bytes and
 //      op-table bytes per op of format 1 and format 2 on issue 12's workload (Format2Sizes.swift).
 //
@@ -46,6 +48,8 @@ var meshNodes = 30, meshDials = 2, meshClaims = 5
 var relayMillis: UInt64 = SyncConfiguration().relayDelayMillis
 var eagerRelay = true
 var workloadPath: String?
+var partialTickets = 20_000
+var partialDirectory: String?
 while let argument = arguments.popFirst() {
     switch argument {
     case "--ops": opsCount = Int(arguments.popFirst() ?? "") ?? opsCount
@@ -59,6 +63,8 @@ while let argument = arguments.popFirst() {
     case "--relay-ms": relayMillis = UInt64(arguments.popFirst() ?? "") ?? relayMillis
     case "--only": only = Set((arguments.popFirst() ?? "").split(separator: ",").map(String.init))
     case "--workload": workloadPath = arguments.popFirst()
+    case "--partial-tickets": partialTickets = max(100, Int(arguments.popFirst() ?? "") ?? partialTickets)
+    case "--partial-dir": partialDirectory = arguments.popFirst()
     case "--help", "-h":
         say("USAGE: roost-bench-sync [--ops N] [--only initial,latency,mesh,soak] [--soak-minutes M] [--soak-nodes N] [--soak-rate R]\n"
             + "       [--mesh-nodes N] [--mesh-dials D] [--mesh-claims K] [--relay-ms R] [--hold-relays]\n\n"
@@ -246,6 +252,13 @@ if only.contains("members") {
         say(String(format: "MEMBERS members=%d idle_round_bytes=%.0f rss_per_node_kib=%d setup_s=%.1f",
                    r.members, r.roundBytes, r.rssPerNodeKiB, r.setupSeconds))
     }
+}
+if only.contains("partial") {
+    let r = try PartialServeBench.run(tickets: partialTickets, directory: partialDirectory ?? scratch.path)
+    say(String(format: "PARTIAL tickets=%d ops=%d build_s=%.1f view_s=%.3f catchup_answers=%d catchup_ops=%d catchup_s=%.2f "
+               + "held_tickets=%d held_ops=%d steady_p50_ms=%.2f steady_p99_ms=%.2f store_bytes=%d store=%@",
+               r.tickets, r.ops, r.buildSeconds, r.viewSeconds, r.catchUpAnswers, r.catchUpOps, r.catchUpSeconds,
+               r.heldTickets, r.heldOps, r.steadyP50 * 1000, r.steadyP99 * 1000, r.storeBytes, r.path))
 }
 
 try await group.shutdownGracefully()

@@ -8,6 +8,18 @@ public struct ScopeID: Hashable, Comparable, Sendable, CustomStringConvertible {
     public static let length = 16
 
     /// Reads exactly 16 bytes; nil for any other length.
+    public init?(_ bytes: [UInt8]) {
+        // Concrete, for the callers in other modules: the generic one below is not specialized across the module
+        // boundary and paid for generic metadata on every call (a fifth of a store's answer to a partial peer).
+        guard bytes.count == Self.length else { return nil }
+        var hi: UInt64 = 0, lo: UInt64 = 0
+        for index in 0..<8 { hi = hi << 8 | UInt64(bytes[index]) }
+        for index in 8..<16 { lo = lo << 8 | UInt64(bytes[index]) }
+        self.hi = hi
+        self.lo = lo
+    }
+
+    /// The id whose 16 bytes are `bytes`; nil when they are not 16.
     public init?(_ bytes: some Collection<UInt8>) {
         guard bytes.count == Self.length else { return nil }
         var hi: UInt64 = 0, lo: UInt64 = 0

@@ -24,9 +24,27 @@ public struct StorePartialServer: Sendable {
     private var names: [ScopeID: String] = [:]
     /// The tickets the peer held at the last request, with their customers, and those it had written in.
     private var tickets: [String: String?] = [:]
+    /// How many held tickets name each customer.
+    private var customerRefs: [String: Int] = [:]
     private var touched: Set<String> = []
     /// Each format 2 log's sealed top at the last request (nil before the first).
     private var seenTops: [LogID: UInt64]?
+    /// Scope ids of the tickets and customers seen, computed once (each is a BLAKE2b of the name).
+    private var ticketScopes: [String: ScopeID] = [:], customerScopes: [String: ScopeID] = [:]
+
+    private mutating func scope(ticket key: String) -> ScopeID {
+        if let known = ticketScopes[key] { return known }
+        let id = OpCryptoV2.scopeID(Scope.ticket(key))
+        ticketScopes[key] = id
+        return id
+    }
+
+    private mutating func scope(customer: String) -> ScopeID {
+        if let known = customerScopes[customer] { return known }
+        let id = OpCryptoV2.scopeID(Scope.customer(customer))
+        customerScopes[customer] = id
+        return id
+    }
 
     /// A server for `peer`, subscribed to `subscription` (never ``Subscription/full``: a full peer gets full batches),
     /// its view computed from `store` now: every scope the peer holds in it is owed whole.
@@ -34,7 +52,7 @@ public struct StorePartialServer: Sendable {
         precondition(!subscription.everything, "a full peer is not served partially")
         self.peer = peer
         self.subscription = subscription
-        try refresh(store)
+        try refresh(store, full: true)
     }
 
     /// Takes the peer's new subscription (`subscribe`): what moved before is settled under the old one, then the
@@ -43,7 +61,7 @@ public struct StorePartialServer: Sendable {
         precondition(!subscription.everything, "a full peer is not served partially")
         try refresh(store)
         self.subscription = subscription
-        try refresh(store)
+        try refresh(store, full: true)
     }
 
     /// Answers `request` from `store`: the peer's view brought up to date, then the batch.
@@ -59,62 +77,101 @@ public struct StorePartialServer: Sendable {
         return batch
     }
 
-    /// Recomputes the scopes the peer holds, and marks what moved since the last request as ``PartialReplica`` does
-    /// batch by batch: a ticket held now that was not, or that a `queue` write took out of the peer's queues meanwhile,
-    /// is owed whole; one not held now that was, or that a write put in the peer's queues meanwhile, is owed once
-    /// more (its new ops: the peer may have passed the op that moved it out while it did not hold it, then got it
-    /// whole from a full peer that had not seen that op). A customer follows its tickets, unless a ticket held
-    /// throughout kept it held. Marks may be more than the replica's (two moves it settled in one batch), never fewer.
-    mutating func refresh(_ store: OpStore) throws(StoreError) {
-        let rows = try store.partialViewRows(queues: subscription.queues, author: peer, names: &names)
-        var now: [String: String?] = [:]
-        for (key, customer) in rows.queued { now[key] = customer }
-        for (key, customer) in rows.touched { now[key] = customer }
-        let touchedNow = Set(rows.touched.map(\.key))
-        let (writes, writtenCustomers, tops) = try store.ticketQueueWrites(after: seenTops ?? [:])
-        let interval = seenTops == nil ? [:] : writes   // the first request: nothing was sent before
+    /// Brings the view up to date and marks what moved since the last request as ``PartialReplica`` does batch by
+    /// batch: a ticket held now that was not, or that a `queue` write took out of the peer's queues meanwhile, is owed
+    /// whole; one not held now that was, or that a write put in the peer's queues meanwhile, is owed once more (its
+    /// new ops: the peer may have passed the op that moved it out while it did not hold it, then got it whole from a
+    /// full peer that had not seen that op). A customer follows its tickets, unless a ticket held throughout kept it
+    /// held. Marks may be more than the replica's (two moves it settled in one batch), never fewer.
+    ///
+    /// `full` (the first request, a new subscription) recomputes every held ticket from the desk; otherwise only the
+    /// tickets the ops gained since the last request inserted or moved, and those the peer wrote in for the first
+    /// time, are looked at: the cost is the change's, not the view's.
+    mutating func refresh(_ store: OpStore, full: Bool = false) throws(StoreError) {
+        let first = seenTops == nil
+        let (changes, tops) = try store.ticketChanges(after: seenTops ?? [:], scan: !first)
         seenTops = tops
-        var entered: Set<ScopeID> = [], left: Set<ScopeID> = []
-        var customersMoved: [String: (wentIn: Bool, wentOut: Bool)] = [:]
-        for key in Set(now.keys).union(tickets.keys).union(interval.keys) {
-            let (before, after) = (tickets[key] != nil, now[key] != nil)
-            let alwaysHeld = touched.contains(key)
-            let written = interval[key] ?? []
-            let wentOut = !alwaysHeld && written.contains { !subscription.queues.contains($0 ?? RoutingRules.defaultQueue) }
-            let wentIn = written.contains { subscription.queues.contains($0 ?? RoutingRules.defaultQueue) }
-            let customer = (now[key] ?? nil) ?? (tickets[key] ?? nil) ?? writtenCustomers[key]
-            if after && (!before || wentOut) {
-                entered.insert(OpCryptoV2.scopeID(Scope.ticket(key)))
-                if let customer { customersMoved[customer, default: (false, false)].wentIn = true }
-            } else if !after && (before || wentIn) {
-                left.insert(OpCryptoV2.scopeID(Scope.ticket(key)))
-                if let customer { customersMoved[customer, default: (false, false)].wentOut = true }
+        let touchedRows = try store.touchedTickets(author: peer, names: &names)
+        var touchedNow: [String: String?] = [:]
+        for (key, customer) in touchedRows { touchedNow[key] = customer }
+        // The candidates, and whether each is held now (with its customer).
+        var now: [String: String?] = [:]
+        var candidates = Set(changes.keys)
+        for key in touchedNow.keys where !touched.contains(key) { candidates.insert(key) }
+        if full || first {
+            var queued: [String: String] = [:]
+            for (key, customer) in try store.partialViewRows(queues: subscription.queues, author: peer, names: &names).queued {
+                queued[key] = customer
+            }
+            candidates.formUnion(queued.keys)
+            candidates.formUnion(tickets.keys)
+            for key in candidates {
+                if let customer = touchedNow[key] { now[key] = customer ?? queued[key] ?? changes[key]?.customer }
+                else if let customer = queued[key] { now[key] = customer }
+            }
+        } else {
+            for key in candidates {
+                if let customer = touchedNow[key] {
+                    now[key] = customer ?? changes[key]?.customer
+                } else if let change = changes[key], change.hasRow, holds(queue: change.queue) {
+                    now[key] = change.customer
+                }
             }
         }
-        var heldCustomersNow: Set<String> = [], keptThroughout: Set<String> = []
-        for (key, customer) in now {
-            guard let customer else { continue }
-            heldCustomersNow.insert(customer)
-            if tickets[key] != nil, !entered.contains(OpCryptoV2.scopeID(Scope.ticket(key))) { keptThroughout.insert(customer) }
+        var entered: Set<ScopeID> = [], left: Set<ScopeID> = []
+        var customersMoved: [String: (wentIn: Bool, wentOut: Bool)] = [:]
+        var refsBefore: [String: Int] = [:], candidateRefsBefore: [String: Int] = [:], keptBy: Set<String> = []
+        for key in candidates.sorted() {
+            let old = tickets[key], new = now[key]
+            let (before, after) = (old != nil, new != nil)
+            let written = first ? [] : changes[key]?.queueWrites ?? []
+            let wentOut = !touched.contains(key) && written.contains { !holds(queue: $0) }
+            let wentIn = written.contains { holds(queue: $0) }
+            let oldCustomer = old ?? nil, newCustomer = new ?? nil
+            for customer in [oldCustomer, newCustomer].compactMap({ $0 }) where refsBefore[customer] == nil {
+                refsBefore[customer] = customerRefs[customer] ?? 0
+            }
+            if after && (!before || wentOut) {
+                entered.insert(scope(ticket: key))
+                if let customer = newCustomer ?? oldCustomer { customersMoved[customer, default: (false, false)].wentIn = true }
+            } else if !after && (before || wentIn) {
+                left.insert(scope(ticket: key))
+                if let customer = oldCustomer ?? changes[key]?.customer { customersMoved[customer, default: (false, false)].wentOut = true }
+            } else if before && after, let customer = newCustomer, customer == oldCustomer {
+                keptBy.insert(customer)
+            }
+            if let oldCustomer, before {
+                customerRefs[oldCustomer, default: 1] -= 1
+                candidateRefsBefore[oldCustomer, default: 0] += 1
+            }
+            if let newCustomer, after { customerRefs[newCustomer, default: 0] += 1 }
+            if after {
+                tickets[key] = new
+                held.insert(scope(ticket: key))
+            } else if before {
+                tickets[key] = nil
+                held.remove(scope(ticket: key))
+            }
         }
-        let heldCustomersBefore = Set(tickets.values.compactMap { $0 })
-        for customer in Set(customersMoved.keys).union(heldCustomersNow).union(heldCustomersBefore) where !keptThroughout.contains(customer) {
-            let scope = OpCryptoV2.scopeID(Scope.customer(customer))
-            let (before, after) = (heldCustomersBefore.contains(customer), heldCustomersNow.contains(customer))
+        for customer in Set(refsBefore.keys).union(customersMoved.keys).sorted() {
+            let refs = customerRefs[customer] ?? 0
+            if refs <= 0 { customerRefs[customer] = nil }
+            let (before, after) = ((refsBefore[customer] ?? 0) > 0, refs > 0)
+            if after { held.insert(scope(customer: customer)) } else { held.remove(scope(customer: customer)) }
+            // A ticket held throughout, unmoved, kept the customer: nothing moved for the peer. Tickets that are not
+            // candidates kept theirs too: the customer was held before and is now, with refs to spare.
+            let keptByOthers = before && after && (refsBefore[customer] ?? 0) > (candidateRefsBefore[customer] ?? 0)
+            guard !keptBy.contains(customer) && !keptByOthers else { continue }
             let moved = customersMoved[customer]
-            if after && (!before || moved?.wentIn == true) { entered.insert(scope) }
-            else if !after && (before || moved?.wentOut == true) { left.insert(scope) }
+            if after && (!before || moved?.wentIn == true) { entered.insert(scope(customer: customer)) }
+            else if !after && (before || moved?.wentOut == true) { left.insert(scope(customer: customer)) }
         }
         sending.enter(entered.sorted(), leave: left.sorted())
-        tickets = now
-        touched = touchedNow
-        var scopes: Set<ScopeID> = [HeldSet.global]
-        for (key, customer) in now {
-            scopes.insert(OpCryptoV2.scopeID(Scope.ticket(key)))
-            if let customer { scopes.insert(OpCryptoV2.scopeID(Scope.customer(customer))) }
-        }
-        held = scopes
+        touched = Set(touchedNow.keys)
     }
+
+    /// Whether a ticket in `queue` (nil: no queue) is in the peer's queues.
+    private func holds(queue: String?) -> Bool { subscription.queues.contains(queue ?? RoutingRules.defaultQueue) }
 }
 
 /// A store's format 2 logs as the source of answers to partial peers, inside one read transaction: seal ranges are

@@ -1,0 +1,88 @@
+import Foundation
+import RoostCore
+import RoostCrypto
+import RoostStore
+import RoostSync
+
+/// What answering a partial peer from a store costs (`--only partial`, issue 18, DESIGN-format-2.md F2.9 step (c)):
+/// a hub's file store holds T tickets (default 20,000) in 40 queues, written in format 2 by one author in
+/// transactions of 50 tickets (insert, first message, queue), then 10% of them moved to another queue; a partial
+/// peer (a ``PartialReplica`` subscribed to 2 queues) pulls from a ``StorePartialServer`` over that store until
+/// quiet (its catch-up: how many answers, ops, seconds), then the hub writes one move and one reply at a time and the
+/// peer pulls once after each (steady state: the answer's time, p50 and p99 over 200 rounds). No TCP: the answer
+/// alone. The store is left in place (its path printed) for the size of `desk_ticket_in_queue` (`dbstat`).
+enum PartialServeBench {
+    struct Result {
+        var tickets = 0, ops = 0
+        var buildSeconds = 0.0, viewSeconds = 0.0
+        var catchUpAnswers = 0, catchUpOps = 0, catchUpSeconds = 0.0, heldTickets = 0, heldOps = 0
+        var steadyP50 = 0.0, steadyP99 = 0.0
+        var storeBytes = 0, path = ""
+    }
+
+    static func run(tickets count: Int, directory: String) throws -> Result {
+        var result = Result(tickets: count)
+        let path = directory + "/partial-hub.sqlite"
+        let store = try OpStore(path: path)
+        let author = LocalAuthor(key: try SigningKey(seed: [UInt8](repeating: 41, count: 32)), epoch: 1, format: 2)
+        let clock = RealClock()
+        let queues = (0..<40).map { "q\($0)" }
+        var rng = SplitMix64(seed: 20_261_207)
+        var started = now()
+        var batch: [OpBody] = []
+        for n in 0..<count {
+            let key = "t\(n)"
+            batch += [.makeInsert(EntityRef(Desk.ticket, key), [Field("customer", .string("u\(n % (count / 3 + 1))"))]),
+                      .makeInsert(EntityRef(Desk.message, "m-" + key), [Field("text", .string(String(repeating: "x", count: 110))),
+                                                                       Field("ticket", .string(key))]),
+                      .set(entity: EntityRef(Desk.ticket, key), field: "queue", value: .string(queues.randomElement(using: &rng)!))]
+            if batch.count >= 150 { try store.append(v2: batch, by: author, clock: clock); batch = [] }
+        }
+        if !batch.isEmpty { try store.append(v2: batch, by: author, clock: clock) }
+        for _ in 0..<(count / 10) {
+            let key = "t\(Int.random(in: 0..<count, using: &rng))"
+            try store.append(v2: [.set(entity: EntityRef(Desk.ticket, key), field: "queue", value: .string(queues.randomElement(using: &rng)!))],
+                             by: author, clock: clock)
+        }
+        result.buildSeconds = now() - started
+        result.ops = try store.opCount()
+
+        var peer = PartialReplica(key: try SigningKey(seed: [UInt8](repeating: 42, count: 32)),
+                                  subscription: Subscription(queues: ["q3", "q17"]))
+        started = now()
+        var server = try StorePartialServer(peer: peer.author, subscription: peer.subscription, store: store)
+        result.viewSeconds = now() - started
+        started = now()
+        while result.catchUpAnswers < 1_000 {
+            let answer = try server.answer(peer.request(to: author.id), from: store)
+            peer.receive(answer, from: author.id, fromFull: true)
+            result.catchUpAnswers += 1
+            result.catchUpOps += answer.opCount
+            if answer.runs.isEmpty && answer.backfill.isEmpty { break }
+        }
+        result.catchUpSeconds = now() - started
+        result.heldTickets = peer.heldTickets.count
+        result.heldOps = peer.heldOps.count
+
+        var times: [Double] = []
+        for round in 0..<200 {
+            let key = "t\(Int.random(in: 0..<count, using: &rng))"
+            try store.append(v2: [.set(entity: EntityRef(Desk.ticket, key), field: "queue", value: .string(queues.randomElement(using: &rng)!))],
+                             by: author, clock: clock)
+            try store.append(v2: [.makeInsert(EntityRef(Desk.message, "r\(round)"), [Field("text", .string("on it")),
+                                                                                     Field("ticket", .string(key))])],
+                             by: author, clock: clock)
+            let request = peer.request(to: author.id)
+            let begin = now()
+            let answer = try server.answer(request, from: store)
+            times.append(now() - begin)
+            peer.receive(answer, from: author.id, fromFull: true)
+        }
+        times.sort()
+        result.steadyP50 = times[times.count / 2]
+        result.steadyP99 = times[min(times.count - 1, times.count * 99 / 100)]
+        result.storeBytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        result.path = path
+        return result
+    }
+}
