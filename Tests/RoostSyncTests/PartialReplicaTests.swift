@@ -293,6 +293,8 @@ import Testing
         #expect(batches >= 2)
         #expect(paris.heldOps.count == 25_000 && paris.heldTickets.count == transactions * perTransaction)
         #expect(paris.counters.refusedRuns == 0 && paris.counters.unprovenScopes == 0)
+        // Ops sent whole in an acknowledged batch are not sent again as new ops of a held scope.
+        #expect(paris.counters.duplicates == 0, "\(paris.counters.duplicates) ops received twice")
     }
 
     @Test("an op missing from a scope chain is a gap: nothing of that scope is held, and the scope is wanted again")

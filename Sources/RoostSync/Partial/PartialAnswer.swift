@@ -34,6 +34,10 @@ struct PartialSendState: Sendable {
     /// Batches sent to this peer, and what each sent whole or once more, until the peer acknowledges them.
     var sent: UInt64 = 0
     var unacknowledged: [(number: UInt64, whole: Set<ScopeID>, leaving: Set<ScopeID>)] = []
+    /// Scopes sent whole, with the batch that sent them and, per log, the newest op of theirs it carried: once the peer
+    /// acknowledged that batch, those ops are not sent again as new ops of a held scope (a peer far behind would
+    /// otherwise get each of them twice: whole, then again as its vector passes them).
+    var sentWhole: [ScopeID: (batch: UInt64, through: [LogID: UInt64])] = [:]
 
     /// Records scopes the peer entered and left in this view.
     mutating func enter(_ entered: [ScopeID], leave left: [ScopeID]) {
@@ -54,6 +58,12 @@ struct PartialSendState: Sendable {
             leaving.formUnion(lost.leaving.subtracting(held))
         }
         unacknowledged = []
+        // A whole send the peer did not acknowledge was lost; one its vector passed, or of a scope it no longer holds
+        // here, spares nothing more.
+        sentWhole = sentWhole.filter { scope, whole in
+            whole.batch <= request.ack && held.contains(scope)
+                && whole.through.contains { log, seq in (request.vector[log] ?? 0) < seq }
+        }
         // What the peer got whole from another full peer is not sent whole again.
         backfill.subtract(request.have)
         provisional.subtract(request.have)
@@ -74,7 +84,10 @@ struct PartialSendState: Sendable {
             let seqs = try source.seqs(of: scope)
             guard budget.take(seqs.values.reduce(0) { $0 + $1.count }) else { continue }
             for (log, scopeSeqs) in seqs { perLog[log, default: []].formUnion(scopeSeqs) }
-            if owedWhole.contains(scope) { listed.insert(scope) }
+            if owedWhole.contains(scope) {
+                listed.insert(scope)
+                sentWhole[scope] = (sent + 1, seqs.compactMapValues(\.last))
+            }
             if leaving.contains(scope) { sentLeaving.insert(scope) }
         }
         // New ops of the scopes the peer holds, seal range by seal range, while the budget lasts.
@@ -84,8 +97,9 @@ struct PartialSendState: Sendable {
             for seal in try source.seals(log, endingIn: (from + 1)...max(from + 1, top)) {
                 var chosen: [UInt64] = []
                 for seq in max(from + 1, seal.fromSeq)...seal.seq {
-                    guard let op = try source.op(log, at: seq) else { continue }
-                    if held.contains(op.header.scope) { chosen.append(seq) }
+                    guard let op = try source.op(log, at: seq), held.contains(op.header.scope) else { continue }
+                    if let whole = sentWhole[op.header.scope], whole.batch <= sent, seq <= whole.through[log] ?? 0 { continue }
+                    chosen.append(seq)
                 }
                 guard budget.take(chosen.count) else { break }
                 perLog[log, default: []].formUnion(chosen)
