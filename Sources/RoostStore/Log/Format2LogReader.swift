@@ -48,10 +48,11 @@ public struct Format2LogReader {
     }
 
     /// The ops of `log` from `first` through `last`, in order, with their hashes (recomputed forward from the nearest
-    /// kept one). Throws when one between is not held.
-    public mutating func ops(_ log: LogID, from first: UInt64, through last: UInt64) throws -> [StoredOpV2] {
+    /// kept one, or from `prev`, the hash of the op at `first - 1` when the caller has it). Throws when one between is
+    /// not held.
+    public mutating func ops(_ log: LogID, from first: UInt64, through last: UInt64, prev: Bytes32? = nil) throws -> [StoredOpV2] {
         guard first >= 1, first <= last, let logRow = try logRow(log),
-              let before = try first == 1 ? Bytes32.zero : OpStore.opHash(log, seq: first - 1, db) else { return [] }
+              let before = try first == 1 ? Bytes32.zero : prev ?? OpStore.opHash(log, seq: first - 1, db) else { return [] }
         var out: [StoredOpV2] = []
         out.reserveCapacity(Int(last - first + 1))
         try OpStore.chainSteps(log, logRow: logRow, from: OpStore.KnownHash(seq: first - 1, hash: before), through: last, db) { step in

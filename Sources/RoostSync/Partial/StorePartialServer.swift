@@ -186,6 +186,8 @@ struct StoreLogs: PartialSource {
     /// The last seal found covering a seq, per log (answers walk a log in order).
     private var lastSeal: [LogID: SealV2] = [:]
     private var trees: [LogID: [UInt64: ScopesTree]] = [:]
+    /// The newest op of the last range read, per log.
+    private var lastHash: [LogID: (seq: UInt64, hash: Bytes32)] = [:]
     /// Ops kept in `ranges` before they are all dropped.
     static let cachedOps = 4096
 
@@ -230,9 +232,12 @@ struct StoreLogs: PartialSource {
     /// The ops of `seal`'s range.
     private mutating func range(_ log: LogID, _ seal: SealV2) throws -> [HeldOpV2] {
         if let ops = ranges[log]?[seal.seq] { return ops }
-        let ops = try reader.ops(log, from: seal.fromSeq, through: seal.seq).map { stored in
+        // Ranges are mostly read in order: the last one read gives the hash this one's chain starts from.
+        let prev = lastHash[log].flatMap { $0.seq + 1 == seal.fromSeq ? $0.hash : nil }
+        let ops = try reader.ops(log, from: seal.fromSeq, through: seal.seq, prev: prev).map { stored in
             HeldOpV2(header: stored.header, hash: stored.hash, body: stored.body, decoded: nil)
         }
+        if let last = ops.last { lastHash[log] = (last.header.seq, last.hash) }
         if rangeOps + ops.count > Self.cachedOps { ranges = [:]; rangeOps = 0 }
         ranges[log, default: [:]][seal.seq] = ops
         rangeOps += ops.count
