@@ -70,7 +70,9 @@ struct Peers: AsyncParsableCommand {
         let rows = peers.map { peer -> [String] in
             let id = try? AuthorID(text: peer.node)
             let name = id.flatMap { id in try? withDesk { () throws(DeskError) in try desk.memberName(id) } }
-            return [String(peer.node.prefix(7)), name ?? "?", peer.address ?? "(inbound)", peer.state,
+            // A partial peer (SPEC-partial.md) says which queues it holds: "behind" counts those only.
+            let state = peer.queues.map { "\(peer.state), partial: " + $0.joined(separator: " ") } ?? peer.state
+            return [String(peer.node.prefix(7)), name ?? "?", peer.address ?? "(inbound)", state,
                     peer.lastSeenMillis.map(DeskClock.format) ?? "-", String(peer.opsBehind), String(peer.opsAhead)]
         }
         Console.printTable([["PEER", "NAME", "ADDRESS", "STATE", "LAST SEEN", "BEHIND", "AHEAD"]] + rows)

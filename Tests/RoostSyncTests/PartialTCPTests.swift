@@ -159,6 +159,11 @@ final class PartialPeerHandler: ChannelInboundHandler, @unchecked Sendable {
         #expect(scopes == [OpCryptoV2.scopeID(Scope.ticket("p1")), OpCryptoV2.scopeID(Scope.ticket("p2")),
                            OpCryptoV2.scopeID(Scope.customer("u1"))], "only its queue's tickets and their customers")
 
+        // The hub's status says the peer is partial, and in sync once it asked past the hub's log.
+        let parisStatus = { hub.hub.peerStatuses.first { $0.node == parisKey.authorID.text } }
+        #expect(await eventually(seconds: 30) { parisStatus()?.opsBehind == 0 }, "\(String(describing: parisStatus()))")
+        #expect(parisStatus()?.queues == ["paris"] && parisStatus()?.state == "in-sync")
+
         // The hub moves r1 into paris: it arrives whole, after the hub's `have`.
         try hub.append([R.move("r1", to: "paris")])
         #expect(await eventually(seconds: 30) { handler.snapshot.replica.heldTickets == ["p1", "p2", "r1"] })

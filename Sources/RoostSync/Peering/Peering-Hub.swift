@@ -22,6 +22,9 @@ public struct PeerStatus: Sendable, Hashable, Codable {
     /// Since when (Unix ms) the peer has been stalled: connected and behind, with no progress for
     /// ``SyncLimits/stallAfterMillis``; nil while it is not.
     public var stalledSinceMillis: UInt64? = nil
+    /// The queues a partial peer subscribes to (SPEC-partial.md §P.3), sorted; nil for a full peer. A partial peer is
+    /// behind by the format 2 logs only: partial sessions carry no other.
+    public var queues: [String]? = nil
 
     /// The peer's sync state in one word: `disconnected`, `stalled`, `behind` or `in-sync`.
     public var state: String {
@@ -72,6 +75,7 @@ public final class PeeringHub: @unchecked Sendable {
     /// The vector `peer` is told of and judged against: without the format 2 logs for a peer whose hello said a
     /// version below 4, which cannot hold them (§2b.19). Call with the lock held.
     private func vectorVisible(to peer: AuthorID) -> VersionVector {
+        if partialPeers[peer] != nil { return vector.removing(Set(vector.entries.keys).subtracting(format2)) }
         guard !format2.isEmpty, let version = olderPeers[peer], version < SyncLimits.runsV2ProtocolVersion else { return vector }
         return vector.removing(format2)
     }
@@ -81,6 +85,7 @@ public final class PeeringHub: @unchecked Sendable {
         lock.withLock {
             peers.values.map { status in
                 var status = status
+                if let id = try? AuthorID(text: status.node) { status.queues = partialPeers[id].map { $0.sorted() } }
                 if let id = try? AuthorID(text: status.node), let peerVector = peerVectors[id] {
                     let vector = vectorVisible(to: id)
                     status.opsBehind = peerVector.missing(from: vector)
@@ -91,6 +96,13 @@ public final class PeeringHub: @unchecked Sendable {
         }
     }
     private var peerVectors: [AuthorID?: VersionVector] = [:]
+    /// The queues of each peer that subscribed as a partial node.
+    private var partialPeers: [AuthorID: Set<String>] = [:]
+
+    /// `peer` subscribed (`subscribe`): partial with `subscription`'s queues, or full again.
+    func heardSubscription(_ subscription: Subscription, from peer: AuthorID) {
+        lock.withLock { partialPeers[peer] = subscription.everything ? nil : subscription.queues }
+    }
     /// Each peer's version vector as last heard (persisted by the daemon in `heard-vectors.json` for admin tools).
     public var heardVectors: [AuthorID: VersionVector] {
         lock.withLock { Dictionary(uniqueKeysWithValues: peerVectors.compactMap { key, value in key.map { ($0, value) } }) }

@@ -331,6 +331,7 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
                 // Queued before any answer to the peer, on the same serial queue.
                 let hub = hub
                 guard let peer else { break }
+                hub.heardSubscription(subscription, from: peer)
                 hub.storeQueue.async {
                     do throws(StoreError) {
                         try hub.partialSubscribed(peer, subscription)
@@ -342,6 +343,8 @@ public final class PeeringSessionHandler: ChannelInboundHandler, @unchecked Send
             case let .partialAnswer(request):
                 let hub = hub
                 guard let peer else { break }
+                // A partial peer's vector says how far it holds its scopes: what "behind" and stalls are judged by.
+                hub.heard(from: peer, vector: VersionVector(request.vector))
                 hub.storeQueue.async {
                     let result = Result { () throws(StoreError) in try hub.answerPartial(request, from: peer) }
                     hub.checkRoster()
