@@ -190,4 +190,48 @@ final class PartialPeerHandler: ChannelInboundHandler, @unchecked Sendable {
         try await hub.service.shutdown()
         try await group.shutdownGracefully()
     }
+
+    @Test("two full nodes and three partial peers over TCP: a partial peer's write reaches the partial peers of the other hub that hold the ticket")
+    func partialPeersOfTwoHubs() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let key = NetworkKey.generate()
+        let a = try TCPNode(seed: 1, networkKey: key, group: group, format: 2)
+        let b = try TCPNode(seed: 3, networkKey: key, group: group, format: 2)
+        try a.append(R.ticket("p1", queue: "paris", customer: "u1") + R.ticket("r1", queue: "rome", customer: "u2"))
+        let portA = try await a.listen(), portB = try await b.listen()
+        try b.dial(a, port: portA)   // the hubs: a full session
+        let keys = [R.key(11), R.key(12), R.key(13)]
+        let subscriptions: [Set<String>] = [["paris"], ["paris"], ["rome"]]
+        var handlers: [PartialPeerHandler] = [], channels: [any Channel] = []
+        for (index, peerKey) in keys.enumerated() {
+            // Paris agents: one on each hub; the Rome agent on b.
+            let (hub, port) = index == 0 ? (a, portA) : (b, portB)
+            let replica = PartialReplica(key: peerKey, subscription: Subscription(queues: subscriptions[index]))
+            let (handler, channel) = try await Self.dial(hub, port: port, as: replica, key: peerKey, group: group)
+            handlers.append(handler)
+            channels.append(channel)
+        }
+        #expect(await eventually(seconds: 30) {
+            handlers[0].snapshot.replica.heldTickets == ["p1"] && handlers[1].snapshot.replica.heldTickets == ["p1"]
+                && handlers[2].snapshot.replica.heldTickets == ["r1"]
+        }, "\(handlers.map { $0.snapshot.replica.heldTickets.sorted() })")
+        // The Paris agent on a replies in p1: a has it, b gets it in the hubs' full session, the Paris agent on b from b.
+        try handlers[0].write([.makeInsert(EntityRef(Desk.message, "reply-1"), [Field("text", .string("on it")),
+                                                                              Field("ticket", .string("p1"))])],
+                              at: HLC(physicalMillis: UInt64(Date().timeIntervalSince1970 * 1000), logical: 0))
+        let reply = OpRef(author: keys[0].authorID, epoch: 1, seq: 1)
+        #expect(await eventually(seconds: 30) { handlers[1].snapshot.replica.hash(of: reply) != nil },
+                "the other hub's Paris agent holds the reply")
+        #expect(handlers[2].snapshot.replica.hash(of: reply) == nil, "the Rome agent does not")
+        for node in [a, b] { #expect(try node.store.verify().problems == []) }
+        for handler in handlers {
+            #expect(handler.snapshot.violations.isEmpty, "\(handler.snapshot.violations)")
+            let counters = handler.snapshot.replica.counters
+            #expect(counters.refusedRuns == 0 && counters.scopeGaps == 0 && counters.unprovenScopes == 0, "\(counters)")
+        }
+        for channel in channels { try await channel.close() }
+        await a.service.shutdown()
+        await b.service.shutdown()
+        try await group.shutdownGracefully()
+    }
 }
