@@ -186,6 +186,9 @@ public final class PeeringHub: @unchecked Sendable {
             logger.notice("closing the sessions of a peer the roster no longer admits", metadata: ["peer": "\(peer.short)"])
         }
         for handler in handlers { handler.admissionWithdrawn() }
+        // A revoked partial peer's view goes with its sessions.
+        let revoked = refused
+        storeQueue.async { for peer in revoked { self.partialServers[peer] = nil; self.partialBatchesApplied[peer] = nil } }
         return refused
     }
 
