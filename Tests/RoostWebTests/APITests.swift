@@ -5,6 +5,7 @@ import HTTPTypes
 import Logging
 import Testing
 import RoostCore
+import RoostCrypto
 import RoostNode
 import RoostStore
 @testable import RoostWeb
@@ -149,6 +150,29 @@ import RoostStore
             }
             try await client.execute(uri: "/tickets/p424242", method: .get, headers: f.bearer) { response in
                 #expect(response.status == .notFound)
+            }
+        }
+    }
+
+    @Test("a partial peer's queues show in the peers API and on the dashboard")
+    func partialPeerShowsItsQueues() async throws {
+        let f = try WebFixture()
+        defer { f.cleanup() }
+        let peer = try SigningKey(seed: [UInt8](repeating: 77, count: 32)).authorID
+        let now = SystemClock().nowMillis()
+        // peers.json as `roost run` writes it, with a partial peer (PeerStatus.queues).
+        let file = """
+            {"writtenMillis": \(now), "peers": [{"node": "\(peer.text)", "connected": true, "lastSeenMillis": \(now),
+             "opsBehind": 0, "opsAhead": 0, "queues": ["paris", "rome"]}]}
+            """
+        try Data(file.utf8).write(to: f.home.appendingPathComponent("peers.json"))
+        try await f.application().test(.live) { client in
+            try await client.execute(uri: "/api/v1/peers", method: .get, headers: f.bearer) { response in
+                let peers = object(response.body)["peers"] as? [[String: Any]]
+                #expect((peers?.first?["status"] as? [String: Any])?["queues"] as? [String] == ["paris", "rome"])
+            }
+            try await client.execute(uri: "/dashboard", method: .get, headers: f.bearer) { response in
+                #expect(String(buffer: response.body).contains("partial: paris, rome"))
             }
         }
     }

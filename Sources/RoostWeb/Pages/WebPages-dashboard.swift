@@ -78,8 +78,10 @@ extension WebPages {
         let peers = sync.peers.peers.map { row -> String in
             let name = row.name ?? String(row.status.node.prefix(7))
             let seen = row.status.lastSeenMillis.map { HTML.relative($0, now: now) } ?? "never"
+            // A partial peer (SPEC-partial.md) holds its queues only: "behind" counts those.
+            let partial = row.status.queues.map { " · partial: " + HTML.escape($0.joined(separator: ", ")) } ?? ""
             return """
-                <tr><th scope="row">\(HTML.escape(name))</th><td>\(row.status.connected ? "<span class=\"ok\">connected</span>" : "<span class=\"breach\">disconnected</span>")</td>
+                <tr><th scope="row">\(HTML.escape(name))</th><td>\(row.status.connected ? "<span class=\"ok\">connected</span>" : "<span class=\"breach\">disconnected</span>")\(partial)</td>
                 <td>\(HTML.escape(row.status.address ?? "inbound"))</td><td>\(seen)</td><td class="num">\(row.status.opsBehind)</td><td class="num">\(row.status.opsAhead)</td></tr>
                 """ + (row.progress.map { progress in
                     """
