@@ -159,16 +159,24 @@ extension OpStore {
     /// `names` caches the names of scopes written (SPEC-format-2.md §2.2: "t/…", "c/…", "g"), learned from the newest
     /// op with a body of each scope in the author's logs; a scope not named yet (its ops all held without their body)
     /// is tried again at the next call.
-    public func touchedTickets(author: AuthorID, names: inout [ScopeID: String]) throws(StoreError) -> [(key: String, customer: String?)] {
-        try read { db in try Self.touchedTickets(author: author, names: &names, db) }
+    /// `after` (each log's seq) keeps only the scopes written after it: those a caller that read the tickets touched up
+    /// to it has not seen.
+    public func touchedTickets(author: AuthorID, names: inout [ScopeID: String],
+                               after: [LogID: UInt64] = [:]) throws(StoreError) -> [(key: String, customer: String?)] {
+        try read { db in try Self.touchedTickets(author: author, names: &names, after: after, db) }
     }
 
-    static func touchedTickets(author: AuthorID, names: inout [ScopeID: String], _ db: Database) throws -> [(key: String, customer: String?)] {
+    static func touchedTickets(author: AuthorID, names: inout [ScopeID: String], after: [LogID: UInt64] = [:],
+                               _ db: Database) throws -> [(key: String, customer: String?)] {
         var touched: [(key: String, customer: String?)] = []
-        let written = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT s.sid, h.log, h.seq FROM log l CROSS JOIN scope_head h CROSS JOIN scope s
-            WHERE l.author = ? AND h.log = l.id AND s.id = h.scope
-            """), arguments: [author.key.data])
+        var written: [Row] = []
+        for logRow in try Row.fetchAll(db.cachedStatement(sql: "SELECT id, epoch FROM log WHERE author = ?"), arguments: [author.key.data]) {
+            let epoch: Int64 = logRow[1]
+            let seen = after[LogID(author: author, epoch: UInt64(clamping: epoch))] ?? 0
+            written += try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT s.sid, h.log, h.seq FROM scope_head h CROSS JOIN scope s WHERE h.log = ? AND h.seq > ? AND s.id = h.scope
+                """), arguments: [logRow[0] as Int64, Int64(clamping: seen)])
+        }
         for row in written {
             guard let scope = (row[0] as Data?).flatMap({ ScopeID([UInt8]($0)) }) else { continue }
             if names[scope] == nil, let name = try Self.scopeName(scope, logRow: row[1], newest: row[2], db) {

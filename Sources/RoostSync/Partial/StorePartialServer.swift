@@ -90,9 +90,12 @@ public struct StorePartialServer: Sendable {
     mutating func refresh(_ store: OpStore, full: Bool = false) throws(StoreError) {
         let first = seenTops == nil
         let (changes, tops) = try store.ticketChanges(after: seenTops ?? [:], scan: !first)
+        // The tickets the peer wrote in: all of them for a full recomputation, else those it wrote in since (with their
+        // customers); the ones known before keep theirs in `tickets`.
+        let touchedRows = try store.touchedTickets(author: peer, names: &names, after: full || first ? [:] : seenTops ?? [:])
         seenTops = tops
-        let touchedRows = try store.touchedTickets(author: peer, names: &names)
         var touchedNow: [String: String?] = [:]
+        if !(full || first) { for key in touched { touchedNow[key] = tickets[key] ?? nil } }
         for (key, customer) in touchedRows { touchedNow[key] = customer }
         // The candidates, and whether each is held now (with its customer).
         var now: [String: String?] = [:]
