@@ -11,6 +11,13 @@ public struct StoredOpV2: Hashable, Sendable {
     public var hash: Bytes32
     /// The body v2 encoding; nil when the op is held without it.
     public var body: [UInt8]?
+
+    /// Creates a stored op.
+    public init(header: OpHeaderV2, hash: Bytes32, body: [UInt8]?) {
+        self.header = header
+        self.hash = hash
+        self.body = body
+    }
 }
 
 /// Reads a store's format 2 logs inside one read transaction (``OpStore/readFormat2(_:)``), as a full node answers a

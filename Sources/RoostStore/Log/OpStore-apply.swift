@@ -102,19 +102,7 @@ extension OpStore {
             var scopes = ScopeRows()
             for op in plan.new {
                 let scope = try op.scope.map { try scopes.row($0, db) }
-                if erasing, let named = try ErasureLedger.effectiveResidue(of: op.ref, hash: op.hash, db: db) {
-                    try Self.insert(op, stored: nil, logRow: logRow, scope: scope, db)
-                    try ErasureLedger.storeErased(op.stamp, residue: named.residue, erasedHLC: named.erasedHLC,
-                                                  dirty: &dirty, db: db)
-                    report.withheld += op.body == nil ? 1 : 0
-                } else if op.body != nil, let decoded = op.decoded {
-                    try Self.insert(op, stored: StoredBody.encode(decoded), logRow: logRow, scope: scope, db)
-                    try Materializer.apply(decoded, stamp: op.stamp, log: logRow, dirty: &dirty, db: db)
-                } else {
-                    // Withheld: stored as a header; an erasure naming it gives it its effect when it arrives.
-                    try Self.insert(op, stored: nil, logRow: logRow, scope: scope, db)
-                    report.withheld += 1
-                }
+                try Self.store(op, logRow: logRow, scope: scope, erasing: erasing, report: &report, dirty: &dirty, db)
                 // Checked by the plan with the same wall time and drift: cannot fail here.
                 try hybrid.observe(op.hlc, wallMillis: wall)
             }
@@ -136,6 +124,24 @@ extension OpStore {
         // A batch of duplicates (a relayed op that came by another path first) writes no page.
         if hybrid.last != clockBefore { try Self.saveClock(hybrid, db) }
         return report
+    }
+
+    /// Stores one checked op and merges its effect: erased (an effective erasure names it: it is stored without its
+    /// body and merged as the erasure's residue), whole, or withheld (stored as a header; an erasure naming it gives it
+    /// its effect when it arrives).
+    static func store(_ op: VerifiedOp, logRow: Int64, scope: Int64?, erasing: Bool, report: inout ApplyReport,
+                      dirty: inout DeskProjection.Dirty, _ db: Database) throws {
+        if erasing, let named = try ErasureLedger.effectiveResidue(of: op.ref, hash: op.hash, db: db) {
+            try Self.insert(op, stored: nil, logRow: logRow, scope: scope, db)
+            try ErasureLedger.storeErased(op.stamp, residue: named.residue, erasedHLC: named.erasedHLC, dirty: &dirty, db: db)
+            report.withheld += op.body == nil ? 1 : 0
+        } else if op.body != nil, let decoded = op.decoded {
+            try Self.insert(op, stored: StoredBody.encode(decoded), logRow: logRow, scope: scope, db)
+            try Materializer.apply(decoded, stamp: op.stamp, log: logRow, dirty: &dirty, db: db)
+        } else {
+            try Self.insert(op, stored: nil, logRow: logRow, scope: scope, db)
+            report.withheld += 1
+        }
     }
 
     // MARK: planning (reads only)

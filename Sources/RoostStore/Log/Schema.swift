@@ -268,8 +268,35 @@ enum Schema {
         migrator.registerMigration("v22-tickets-by-queue") { db in
             try db.execute(sql: "CREATE INDEX desk_ticket_in_queue ON desk_ticket (queue)")
         }
+        // A partial node's store (SPEC-partial.md §P.5, DESIGN-format-2.md F2.9 step (c) point 3): the seqs it holds of
+        // other authors' format 2 logs skip, so each held op keeps its hash (in `op_check`) and the hash before it; kept
+        // seals keep the inclusion path of each held scope; and the §P.4 vector. Empty on a full node.
+        migrator.registerMigration("v23-partial-store") { db in try db.execute(sql: partialStoreSQL) }
         return migrator
     }
+
+    /// What v23 adds for a partial node's store.
+    static let partialStoreSQL = """
+        CREATE TABLE op_prev (
+            log INTEGER NOT NULL REFERENCES log (id),
+            seq INTEGER NOT NULL,
+            prev BLOB NOT NULL CHECK (length(prev) = 32),
+            PRIMARY KEY (log, seq)
+        ) WITHOUT ROWID;
+        CREATE TABLE scope_path (
+            log INTEGER NOT NULL REFERENCES log (id),
+            seal_seq INTEGER NOT NULL,
+            scope INTEGER NOT NULL REFERENCES scope (id),
+            leaf_index INTEGER NOT NULL CHECK (leaf_index >= 0),
+            leaf_count INTEGER NOT NULL CHECK (leaf_index < leaf_count),
+            hashes BLOB NOT NULL CHECK (length(hashes) % 32 = 0),
+            PRIMARY KEY (log, seal_seq, scope)
+        ) WITHOUT ROWID;
+        CREATE TABLE partial_vector (
+            log INTEGER PRIMARY KEY REFERENCES log (id),
+            seq INTEGER NOT NULL CHECK (seq >= 0)
+        );
+        """
 
     /// What v19 adds for format 2 logs (Protocol/DESIGN-format-2.md F2.9). A format 1 log's rows and readers are as
     /// before; a format 2 log's rows carry their scope, and, until v20, `op_check` held the hash of every one of its ops

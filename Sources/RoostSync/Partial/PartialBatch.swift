@@ -80,4 +80,8 @@ public struct PartialCounters: Hashable, Sendable {
 public enum PartialError: Error, Equatable, Sendable {
     /// The op's scope is a customer the replica does not hold.
     case scopeNotHeld(String)
+    /// The store a replica was to be rebuilt from is not a partial node's (it has no subscription).
+    case notPartialStore
+    /// A held op read back from the store has a body that does not decode.
+    case restoredOpUnreadable(OpRef)
 }

@@ -1,5 +1,6 @@
 public import RoostCore
 import RoostCrypto
+import RoostStore
 
 extension PartialReplica {
     /// Checks and holds what `batch` carries (SPEC-partial.md §P.5). A full replica checks each run as a full node
@@ -22,7 +23,10 @@ extension PartialReplica {
         carryOutErasures(&changes)
         if fromFull {
             if batch.complete { wanted.subtract(batch.backfill) }
-            for (log, seq) in batch.covered where log != ownLog && !isFull && seq > vector[log] ?? 0 { vector[log] = seq }
+            for (log, seq) in batch.covered where log != ownLog && !isFull && seq > vector[log] ?? 0 {
+                vector[log] = seq
+                note(.vector(log, seq))
+            }
         }
         if isFull { for log in batch.runs.map({ LogID(author: $0.author, epoch: $0.epoch) }) { vector[log] = logs[log]?.contiguousTop } }
         settle(changes, offered: isFull ? [] : batch.backfill)
@@ -141,10 +145,20 @@ extension PartialReplica {
                 counters.unprovenScopes += 1
                 continue
             }
-            for proof in proofs { updated.keep(proof.seal, path: proof.path) }
+            for proof in proofs {
+                updated.keep(proof.seal, path: proof.path)
+                note(.keep(proof.seal, path: proof.path.map {
+                    KeptScopePath(scope: $0.scope, leafIndex: $0.leafIndex, leafCount: $0.leafCount, hashes: $0.hashes)
+                }))
+            }
             for op in ops {
                 let (kept, effect) = holding(op)
-                if updated.insert(kept) { absorb(effect, into: &changes) } else { counters.duplicates += 1 }
+                if updated.insert(kept) {
+                    note(.hold(StoredOpV2(header: kept.header, hash: kept.hash, body: kept.body)))
+                    absorb(effect, into: &changes)
+                } else {
+                    counters.duplicates += 1
+                }
             }
         }
     }

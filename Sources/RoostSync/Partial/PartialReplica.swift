@@ -1,5 +1,6 @@
 public import RoostCore
 public import RoostCrypto
+public import RoostStore
 
 /// One node of a team under partial replication (Protocol/SPEC-partial.md), as a pure value: it writes format 2 ops
 /// (scope, scope prev, seals v2 with scopes roots), answers a peer's ``PartialRequest`` with the runs of the scopes
@@ -52,6 +53,9 @@ public struct PartialReplica: Sendable {
     private var ownScopeLast: [ScopeID: UInt64] = [:]
     /// What this replica refused or dropped.
     public internal(set) var counters = PartialCounters()
+    /// The changes to what this replica holds since the last ``takeJournal()``, kept only once ``startJournal()`` was
+    /// called (a partial node's store writes them: ``PartialStoreNode``).
+    var journal: [PartialStoreChange]?
 
     /// A full replica's view of one partial peer: the scopes it holds, and what it was sent (§P.4).
     struct PeerView: Sendable {
@@ -162,10 +166,13 @@ public struct PartialReplica: Sendable {
         var changes = Changes()
         for op in written {
             logs[ownLog, default: HeldLog()].insert(op)
+            note(.hold(StoredOpV2(header: op.header, hash: op.hash, body: op.body)))
             absorb(op, into: &changes)
         }
         logs[ownLog]!.keep(seal, path: nil)
+        note(.keep(seal, path: nil))
         vector[ownLog] = nextSeq - 1
+        note(.vector(ownLog, nextSeq - 1))
         carryOutErasures(&changes)
         settle(changes, offered: [])
         return first...(nextSeq - 1)
@@ -328,6 +335,7 @@ public struct PartialReplica: Sendable {
     private mutating func drop(_ scopes: Set<ScopeID>) {
         for scope in scopes.sorted() {
             wanted.remove(scope)
+            note(.drop(scope, keeping: ownLog))
             for log in Array(logs.keys) where log != ownLog {
                 for op in logs[log]!.drop(scope) {
                     counters.dropped += 1
@@ -341,6 +349,61 @@ public struct PartialReplica: Sendable {
         for (ticket, ticketFacts) in facts where scopes.contains(ticketFacts.scope) && !mine.tickets.contains(ticket) {
             facts[ticket] = nil
         }
+    }
+
+    // MARK: the journal a store follows
+
+    /// Starts keeping the changes to what this replica holds, for ``takeJournal()``.
+    public mutating func startJournal() { if journal == nil { journal = [] } }
+
+    /// The changes to what this replica holds since the last call (or since ``startJournal()``), in order: what a
+    /// partial node's store writes (``OpStore/applyPartial(_:wanted:clock:)``), with ``wanted``.
+    public mutating func takeJournal() -> [PartialStoreChange] {
+        guard let taken = journal else { return [] }
+        journal = []
+        return taken
+    }
+
+    mutating func note(_ change: PartialStoreChange) { journal?.append(change) }
+
+    /// A partial replica rebuilt from what its store holds (``OpStore/partialState()``): the held ops, seals and paths,
+    /// vector and wanted scopes as they were written; the facts, held set and erasures recomputed from the held ops, as
+    /// when they arrived. What a session knew (the batches acknowledged to each peer, scopes reported with `have-scope`)
+    /// starts again from zero: a full peer then sends again what it had not seen acknowledged (SPEC-partial.md §P.4).
+    public init(key: SigningKey, epoch: UInt64, founder: AuthorID?, restoring state: PartialStoreState) throws(PartialError) {
+        guard let queues = state.subscription else { throw .notPartialStore }
+        self.init(key: key, epoch: epoch, subscription: Subscription(queues: Set(queues)), founder: founder)
+        var changes = Changes()
+        for op in state.ops {
+            let log = op.header.ref.log
+            var decoded: OpBody? = nil
+            if let body = op.body {
+                do { decoded = try OpBody.decodeV2(kind: op.header.kind, bytes: body) } catch { throw .restoredOpUnreadable(op.header.ref) }
+            }
+            let held = HeldOpV2(header: op.header, hash: op.hash, body: op.body, decoded: decoded)
+            logs[log, default: HeldLog()].insert(held)
+            absorb(held, into: &changes)
+            if log == ownLog {
+                nextSeq = op.header.seq + 1
+                head = op.hash
+                ownScopeLast[op.header.scope] = op.header.seq
+            }
+        }
+        for (seal, paths) in state.seals {
+            let log = LogID(author: seal.author, epoch: seal.epoch)
+            if paths.isEmpty { logs[log, default: HeldLog()].keep(seal, path: nil) }
+            for path in paths {
+                logs[log, default: HeldLog()].keep(seal, path: RunV2.Path(scope: path.scope, leafIndex: path.leafIndex,
+                                                                         leafCount: path.leafCount, hashes: path.hashes))
+            }
+        }
+        vector = state.vector
+        carryOutErasures(&changes)
+        var moves = HeldSet.Moves()
+        for ticket in facts.keys.sorted() {
+            mine.refresh(ticket, facts[ticket]!, touched: touched[author]?.contains(ticket) ?? false, moves: &moves)
+        }
+        wanted = state.wanted
     }
 
     // MARK: peers

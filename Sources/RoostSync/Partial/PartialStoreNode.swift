@@ -1,0 +1,104 @@
+public import RoostCore
+public import RoostCrypto
+public import RoostStore
+
+/// A partial node (Protocol/SPEC-partial.md) whose holdings survive a restart: its ``PartialReplica`` decides what to
+/// hold and checks it (§P.5), and every change it makes is written to the node's ``OpStore`` in one transaction before
+/// the next message is handled (``OpStore/applyPartial(_:wanted:clock:)``), where it merges into the desk, search
+/// and reports as any op does. Reopened on the same store, it rebuilds the same replica (``PartialReplica/init(key:epoch:founder:restoring:)``).
+///
+/// The replica keeps the held ops in memory too: a partial node holds only its queues' share of the team's log
+/// (SPEC-partial.md §P.7), so this costs what its share costs.
+public struct PartialStoreNode: Sendable {
+    /// The replica: what the node holds, its requests and checks.
+    public private(set) var replica: PartialReplica
+    /// The node's store.
+    public let store: OpStore
+    private let key: SigningKey
+    private let epoch: UInt64
+    private let founder: AuthorID?
+
+    /// Opens the partial node of `store`: rebuilt from it when it is a partial node's already, else made partial with
+    /// `queues` (which then must not be empty). A store that is a partial node's keeps its own subscription; change it
+    /// with ``resubscribe(_:clock:)``.
+    public init(key: SigningKey, epoch: UInt64, founder: AuthorID?, store: OpStore, queues: Set<String> = []) throws(PartialNodeError) {
+        self.key = key
+        self.epoch = epoch
+        self.founder = founder
+        self.store = store
+        do {
+            if try store.partialSubscription() == nil {
+                try store.setPartialSubscription(queues.sorted())
+            }
+            replica = try PartialReplica(key: key, epoch: epoch, founder: founder, restoring: try store.partialState())
+        } catch let error as StoreError {
+            throw .store(error)
+        } catch let error as PartialError {
+            throw .replica(error)
+        } catch {
+            throw .store(.database("\(error)"))
+        }
+        replica.startJournal()
+    }
+
+    /// The request to send full peer `peer`.
+    public func request(to peer: AuthorID) -> PartialRequest { replica.request(to: peer) }
+
+    /// Checks and holds what `batch` carries (``PartialReplica/receive(_:from:fromFull:)``), then writes what changed.
+    public mutating func receive(_ batch: PartialBatch, from sender: AuthorID, fromFull: Bool, clock: any WallClock) throws(PartialNodeError) {
+        replica.receive(batch, from: sender, fromFull: fromFull)
+        try persist(clock)
+    }
+
+    /// Writes `bodies` as one transaction of this node's log (``PartialReplica/write(_:at:)``) and stores it.
+    @discardableResult
+    public mutating func write(_ bodies: [OpBody], at hlc: HLC, clock: any WallClock) throws(PartialNodeError) -> ClosedRange<UInt64> {
+        let range: ClosedRange<UInt64>
+        do {
+            range = try replica.write(bodies, at: hlc)
+        } catch {
+            throw .replica(error)
+        }
+        try persist(clock)
+        return range
+    }
+
+    /// Answers full peer `peer`'s request for this node's own log.
+    public mutating func answer(_ request: PartialRequest, from peer: AuthorID) -> PartialBatch {
+        replica.answer(request, from: peer)
+    }
+
+    /// Changes the subscription: the tickets of dropped queues this node did not touch are dropped from the store at once.
+    public mutating func resubscribe(_ queues: Set<String>, clock: any WallClock) throws(PartialNodeError) {
+        do {
+            try store.setPartialSubscription(queues.sorted())
+        } catch {
+            throw .store(error)
+        }
+        replica.resubscribe(Subscription(queues: queues))
+        try persist(clock)
+    }
+
+    /// Writes the replica's journal. When the store refuses it, the replica is rebuilt from the store, so that both
+    /// hold the same again (what the message brought is asked for again in the next request).
+    private mutating func persist(_ clock: any WallClock) throws(PartialNodeError) {
+        let changes = replica.takeJournal()
+        do {
+            try store.applyPartial(changes, wanted: replica.wanted, clock: clock)
+        } catch {
+            if let rebuilt = try? PartialReplica(key: key, epoch: epoch, founder: founder, restoring: try store.partialState()) {
+                replica = rebuilt
+                replica.startJournal()
+            }
+            throw .store(error)
+        }
+    }
+}
+
+/// Why a partial node could not open or write its store.
+public enum PartialNodeError: Error, Equatable, Sendable {
+    /// The store refused or failed.
+    case store(StoreError)
+    /// The replica refused (a write in a scope it does not hold, or a store it cannot be rebuilt from).
+    case replica(PartialError)
+}
