@@ -164,6 +164,51 @@ import Testing
         try trio.expectSame("reopened with a ticket that arrived erased")
     }
 
+    @Test("an agent's desk writes go through the partial node's store and reach the hub; a ticket it touched comes whole")
+    func desksWritesThroughTheStore() throws {
+        var hub = PartialReplica(key: R.key(1), subscription: .full)
+        let store = try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis)
+        let author = LocalAuthor(key: R.key(2), epoch: 1, format: 2)
+        try store.bindLocalLog(author.log, format: 2)
+        var node = try PartialStoreNode(key: R.key(2), epoch: 1, founder: nil, store: store, queues: ["paris"])
+        hub.subscribe(peer: author.id, node.replica.subscription)
+        try hub.write(Self.ticket("p1", queue: "paris", customer: "ana", word: "router"), at: R.hlc(1))
+        try hub.write(Self.ticket("r1", queue: "rome", customer: "bo", word: "modem"), at: R.hlc(2))
+        func pull() throws {
+            try node.adoptLocalAppends(clock: Self.clock)
+            let own = node.answer(hub.request(to: author.id), from: hub.author)
+            hub.receive(own, from: author.id, fromFull: false)
+            try node.receive(hub.answer(node.request(to: hub.author), from: author.id), from: hub.author, fromFull: true, clock: Self.clock)
+        }
+        try pull()
+        #expect(try Self.deskTickets(store) == ["p1"])
+
+        // A reply in p1 and a note in r1, written as the desk writes: through the store. r1 is held from then on.
+        try node.appendLocal([.makeInsert(EntityRef(Desk.message, "reply-p1"), [
+            Field("author", .string("agent")), Field("created_ms", .int(1_767_225_700_000)), Field("direction", .string("outbound")),
+            Field("text", .string("try a restart")), Field("ticket", .string("p1")),
+        ])], by: author, clock: Self.clock)
+        _ = try store.appendLocal([.set(entity: EntityRef(Desk.ticket, "r1"), field: "status", value: .string("pending"))],
+                                  by: author, clock: Self.clock)
+        try pull()
+        try pull()
+        #expect(hub.hash(of: OpRef(author: author.id, epoch: 1, seq: 2)) != nil, "the hub holds the agent's log")
+        #expect(node.replica.heldTickets == ["p1", "r1"] && node.replica.wanted.isEmpty)
+        #expect(try Self.deskTickets(store) == ["p1", "r1"], "r1 came whole after the agent touched it")
+        #expect(try store.desk.thread("p1").count == 2)
+
+        // Reopened: the own log is read back from the store's chain, the rest from what the replica wrote.
+        let before = node.replica
+        node = try PartialStoreNode(key: R.key(2), epoch: 1, founder: nil, store: store)
+        #expect(node.replica.heldOps == before.heldOps && node.replica.heldScopes == before.heldScopes)
+        #expect(node.replica.vector == before.vector && node.replica.ownTop == 2)
+        try node.appendLocal([.set(entity: EntityRef(Desk.ticket, "p1"), field: "status", value: .string("solved"))],
+                             by: author, clock: Self.clock)
+        try pull()
+        #expect(hub.hash(of: OpRef(author: author.id, epoch: 1, seq: 3)) != nil, "the log goes on after reopening")
+        #expect(node.replica.counters.refusedRuns == 0 && node.replica.counters.scopeGaps == 0)
+    }
+
     @Test("a store that holds whole format 2 logs of others cannot become a partial node's")
     func aFullStoreStaysFull() throws {
         let store = try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis)

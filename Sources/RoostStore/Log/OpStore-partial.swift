@@ -44,7 +44,8 @@ public enum PartialStoreChange: Hashable, Sendable {
 public struct PartialStoreState: Sendable {
     /// The queues the node subscribes to; nil when the store is not a partial node's.
     public var subscription: [String]?
-    /// Every op held by ``PartialStoreChange/hold(_:)``, by log and then seq.
+    /// Every op held by ``PartialStoreChange/hold(_:)``, and the node's own log when its store appended it, by log and
+    /// then seq.
     public var ops: [StoredOpV2]
     /// The seals kept, each with the paths kept in it.
     public var seals: [(seal: SealV2, paths: [KeptScopePath])]
@@ -338,6 +339,16 @@ extension OpStore {
                 state.ops.append(StoredOpV2(header: header, hash: hash, body: body))
                 return true
             }
+            // The node's own log, when its store appended it (``appendLocal(_:by:clock:)``): whole, from its chain.
+            var heldLogs = Set(try Int64.fetchAll(db, sql: "SELECT DISTINCT log FROM op_prev"))
+            if let (local, format) = try Self.boundLocalLog(db), format == 2, let logRow = try Self.existingLogRow(local, db),
+               !heldLogs.contains(logRow), let head = try Self.head(of: local, db) {
+                try Self.chainSteps(local, logRow: logRow, from: KnownHash(seq: 0, hash: .zero), through: head.seq, db) { step in
+                    guard let v2 = step.v2 else { throw StoreError.corrupt("a format 2 log's op without its scope") }
+                    state.ops.append(StoredOpV2(header: v2.header, hash: step.hash, body: v2.body))
+                }
+                heldLogs.insert(logRow)
+            }
             var paths: [Int64: [Int64: [KeptScopePath]]] = [:]
             for row in try Row.fetchAll(db, sql: """
                 SELECT p.log, p.seal_seq, s.sid, p.leaf_index, p.leaf_count, p.hashes FROM scope_path p JOIN scope s ON s.id = p.scope
@@ -347,7 +358,6 @@ extension OpStore {
                                          hashes: stride(from: 0, to: hashes.count, by: 32).map { Bytes32(Array(hashes[$0..<$0 + 32]))! })
                 paths[row["log"], default: [:]][row["seal_seq"], default: []].append(path)
             }
-            let heldLogs = Set(try Int64.fetchAll(db, sql: "SELECT DISTINCT log FROM op_prev"))
             for logRow in heldLogs.sorted() {
                 guard let log = try Self.logID(row: logRow, db) else { continue }
                 for seal in try Self.sealsV2(log, logRow: logRow, endingIn: 0...UInt64(Int64.max), db) {

@@ -84,4 +84,6 @@ public enum PartialError: Error, Equatable, Sendable {
     case notPartialStore
     /// A held op read back from the store has a body that does not decode.
     case restoredOpUnreadable(OpRef)
+    /// An op of the node's own log, appended by its store, does not continue the log as the replica holds it.
+    case ownLogMismatch(seq: UInt64)
 }

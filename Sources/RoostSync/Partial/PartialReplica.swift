@@ -178,6 +178,38 @@ public struct PartialReplica: Sendable {
         return first...(nextSeq - 1)
     }
 
+    /// Takes ops of this node's own log that its store appended (a node's desk writes through its store,
+    /// ``OpStore/appendLocal(_:by:clock:)``), with their seals: they must continue the log as held (seq, prev); ops
+    /// already held are skipped. They are not journaled: the store holds them already.
+    public mutating func adoptOwn(_ ops: [StoredOpV2], seals: [SealV2]) throws(PartialError) {
+        var changes = Changes()
+        for op in ops where op.header.seq >= nextSeq {
+            guard op.header.ref.log == ownLog, op.header.seq == nextSeq, op.header.prev == head,
+                  OpCryptoV2.opHash(op.header) == op.hash else { throw .ownLogMismatch(seq: op.header.seq) }
+            var decoded: OpBody? = nil
+            if let body = op.body {
+                do { decoded = try OpBody.decodeV2(kind: op.header.kind, bytes: body) } catch { throw .restoredOpUnreadable(op.header.ref) }
+            }
+            let held = HeldOpV2(header: op.header, hash: op.hash, body: op.body, decoded: decoded)
+            logs[ownLog, default: HeldLog()].insert(held)
+            absorb(held, into: &changes)
+            ownScopeLast[op.header.scope] = op.header.seq
+            head = op.hash
+            nextSeq += 1
+        }
+        for seal in seals where LogID(author: seal.author, epoch: seal.epoch) == ownLog && seal.seq < nextSeq {
+            logs[ownLog, default: HeldLog()].keep(seal, path: nil)
+        }
+        guard nextSeq - 1 > vector[ownLog] ?? 0 else { return }
+        vector[ownLog] = nextSeq - 1
+        note(.vector(ownLog, nextSeq - 1))
+        carryOutErasures(&changes)
+        settle(changes, offered: [])
+    }
+
+    /// The seq of the newest op of this node's own log.
+    public var ownTop: UInt64 { nextSeq - 1 }
+
     // MARK: what held ops say
 
     /// Facts that changed while absorbing ops, settled together.

@@ -63,6 +63,43 @@ public struct PartialStoreNode: Sendable {
         return range
     }
 
+    /// Appends `bodies` to this node's own log through its store (as every desk write does) and takes them into the
+    /// replica.
+    @discardableResult
+    public mutating func appendLocal(_ bodies: [OpBody], by author: LocalAuthor, clock: any WallClock) throws(PartialNodeError) -> LocalAppend {
+        let appended: LocalAppend
+        do {
+            appended = try store.appendLocal(bodies, by: author, clock: clock)
+        } catch {
+            throw .store(error)
+        }
+        try adoptLocalAppends(clock: clock)
+        return appended
+    }
+
+    /// Takes into the replica what the store appended to this node's own log since the replica last looked (desk
+    /// services write through the store): call it before answering or asking a peer.
+    public mutating func adoptLocalAppends(clock: any WallClock) throws(PartialNodeError) {
+        let own = replica.ownLog
+        let top = replica.ownTop
+        let appended: (ops: [StoredOpV2], seals: [SealV2])
+        do {
+            appended = try store.readFormat2 { reader in
+                guard let sealed = try reader.logs()[own], sealed > top else { return ([], []) }
+                return (try reader.ops(own, from: top + 1, through: sealed), try reader.seals(own, endingIn: (top + 1)...sealed))
+            }
+        } catch {
+            throw .store(error)
+        }
+        guard !appended.ops.isEmpty else { return }
+        do {
+            try replica.adoptOwn(appended.ops, seals: appended.seals)
+        } catch {
+            throw .replica(error)
+        }
+        try persist(clock)
+    }
+
     /// Answers full peer `peer`'s request for this node's own log.
     public mutating func answer(_ request: PartialRequest, from peer: AuthorID) -> PartialBatch {
         replica.answer(request, from: peer)
