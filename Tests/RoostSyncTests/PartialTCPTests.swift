@@ -1,5 +1,4 @@
 import Foundation
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import RoostCore
@@ -9,123 +8,83 @@ import RoostStore
 import RoostTestSupport
 import Testing
 
-// A full node serves a partial peer over TCP (SPEC-partial.md §P.3b, §P.4; DESIGN-format-2.md F2.9 step (c)(b)): a
-// TCPNode writing format 2 answers, from its store, a PartialReplica that dials it through the handshake and the
-// secure channel and runs the session's partial rounds.
+// A full node serves a partial node over TCP (SPEC-partial.md §P.3b, §P.4; DESIGN-format-2.md F2.9 step (c)): a
+// TCPNode writing format 2 answers, from its store, a partial node on its own store (PartialStoreNode) that dials it
+// through the handshake and the secure channel and runs the session's partial rounds (PartialSessionHandler).
 
-/// Drives a partial session for a ``PartialReplica`` on an authenticated channel (the partial side; the full side is
-/// ``PeeringSessionHandler``). Event loop only; the replica is read through ``snapshot``.
-final class PartialPeerHandler: ChannelInboundHandler, @unchecked Sendable {
-    typealias InboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
-
-    private var replica: PartialReplica
-    private var machine: SyncSession.StateMachine?
-    private var context: ChannelHandlerContext?
-    private var timer: RepeatedTask?
-    private var peer: AuthorID?
-    private let shared: NIOLockedValueBox<(replica: PartialReplica, violations: [String], partial: Bool)>
-
-    init(replica: PartialReplica) {
-        self.replica = replica
-        shared = NIOLockedValueBox((replica, [], false))
-    }
-
-    /// The replica as of the last event, the session's close reasons, and whether the session runs rounds.
-    var snapshot: (replica: PartialReplica, violations: [String], partial: Bool) { shared.withLockedValue { $0 } }
-
-    /// The replica writes `bodies` (on the event loop), and the session tells the hub.
-    func write(_ bodies: [OpBody], at hlc: HLC) throws {
-        try context!.eventLoop.submit {
-            try self.replica.write(bodies, at: hlc)
-            self.publish()
-            self.run { $0.localChanged(localVector: VersionVector(self.replica.vector), now: self.now) }
-        }.wait()
-    }
-
-    var now: UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }
-
-    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case let .established(peer)? = event as? SecureChannelEvent {
-            self.peer = peer
-            var machine = SyncSession.StateMachine(local: replica.author, expectedPeer: peer,
-                                                   subscription: replica.subscription, now: now)
-            let actions = machine.start(localVector: VersionVector(replica.vector))
-            self.machine = machine
-            perform(actions)
-            timer = context.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { _ in
-                self.run { $0.tick(localVector: VersionVector(self.replica.vector), now: self.now) }
-            }
-        }
-        context.fireUserInboundEventTriggered(event)
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var buffer = unwrapInboundIn(data)
-        let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
-        run { machine in
-            do throws(ByteDecodingError) {
-                return machine.received(try SyncMessage.decode(bytes), localVector: VersionVector(self.replica.vector), now: self.now)
-            } catch {
-                return machine.receiveFailed(error)
-            }
-        }
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        timer?.cancel()
-        machine?.closed()
-        context.fireChannelInactive()
-    }
-
-    private func run(_ event: (inout SyncSession.StateMachine) -> [SyncSession.Action]) {
-        guard var machine else { return }
-        let actions = event(&machine)
-        self.machine = machine
-        perform(actions)
-    }
-
-    private func publish() {
-        let (replica, partial) = (replica, machine?.isPartial ?? false)
-        shared.withLockedValue { $0.replica = replica; $0.partial = partial }
-    }
-
-    private func perform(_ actions: [SyncSession.Action]) {
-        guard let context, let peer else { return }
-        for action in actions {
-            switch action {
-            case let .send(message):
-                context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: message.encoded())), promise: nil)
-            case .partialRequestDue:
-                run { $0.partialRequest(self.replica.request(to: peer), now: self.now) }
-            case let .partialAnswer(request):
-                let batch = replica.answer(request, from: peer)
-                run { $0.partialAnswered(batch, now: self.now) }
-            case let .partialReceive(batch, fromFull):
-                replica.receive(batch, from: peer, fromFull: fromFull)
-                publish()
-                run { $0.partialApplied(now: self.now) }
-            case .established:
-                publish()
-            case let .close(reason):
-                shared.withLockedValue { $0.violations.append("\(reason)") }
-                context.close(promise: nil)
-            default:
-                break
-            }
-        }
-    }
+/// The wall clock.
+struct NowClock: WallClock {
+    func nowMillis() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }
 }
 
 @Suite(.serialized) struct PartialTCPTests {
     typealias R = PartialReplicaTests
 
-    /// Dials `node` as `replica`'s identity, with a ``PartialPeerHandler`` after the secure channel.
-    static func dial(_ node: TCPNode, port: Int, as replica: PartialReplica, key: SigningKey,
-                     group: any EventLoopGroup) async throws -> (PartialPeerHandler, any Channel) {
-        let handler = PartialPeerHandler(replica: replica)
+    @Test("a full node serves a partial peer over TCP: its queue's tickets, a ticket moved in, the peer's own log back, a move while it was away")
+    func aFullNodeServesAPartialPeer() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let hub = try TCPNode(seed: 1, networkKey: NetworkKey.generate(), group: group, format: 2)
+        try hub.append(R.ticket("p1", queue: "paris", customer: "u1") + R.ticket("r1", queue: "rome", customer: "u2")
+                       + [.makeInsert(EntityRef(Desk.customer, "u1"), [Field("handle", .string("@u1"))])])
+        try hub.append(R.ticket("p2", queue: "paris", customer: "u3"))
+        let port = try await hub.listen()
+        let parisKey = R.key(2)
+        let paris = try Self.partialNode(parisKey, queues: ["paris"])
+        let (handler, channel) = try await Self.dial(hub, port: port, box: paris.box, key: parisKey, group: group)
+
+        let arrived = await eventually(seconds: 30) { paris.box.replica.heldTickets == ["p1", "p2"] }
+        #expect(arrived, "held \(paris.box.replica.heldTickets.sorted())")
+        #expect(handler.status.partial, "the session runs partial rounds")
+        let held = paris.box.replica
+        let scopes = Set(held.heldOps.keys.compactMap { held.scope(of: $0) })
+        #expect(scopes == [OpCryptoV2.scopeID(Scope.ticket("p1")), OpCryptoV2.scopeID(Scope.ticket("p2")),
+                           OpCryptoV2.scopeID(Scope.customer("u1"))], "only its queue's tickets and their customers")
+
+        // The hub's status says the peer is partial, and in sync once it asked past the hub's log.
+        let parisStatus = { hub.hub.peerStatuses.first { $0.node == parisKey.authorID.text } }
+        #expect(await eventually(seconds: 30) { parisStatus()?.opsBehind == 0 }, "\(String(describing: parisStatus()))")
+        #expect(parisStatus()?.queues == ["paris"] && parisStatus()?.state == "in-sync")
+
+        // The hub moves r1 into paris: it arrives whole, after the hub's `have`.
+        try hub.append([R.move("r1", to: "paris")])
+        #expect(await eventually(seconds: 30) { paris.box.replica.heldTickets == ["p1", "p2", "r1"] })
+
+        // The agent works in r1: her log reaches the hub's store.
+        try paris.store.appendLocal([.tagAdd(entity: EntityRef(Desk.ticket, "r1"), tag: "vip")], by: paris.author, clock: NowClock())
+        let own = LogID(author: parisKey.authorID, epoch: 1)
+        #expect(await eventually(seconds: 30) { (try? hub.store.versionVector()[own]) == 1 })
+        #expect(try hub.store.verify().problems == [])
+        #expect(handler.status.closeReasons.isEmpty && handler.status.storeErrors == 0, "\(handler.status)")
+        let counters = paris.box.replica.counters
+        #expect(counters.refusedRuns == 0 && counters.scopeGaps == 0 && counters.unprovenScopes == 0, "\(counters)")
+
+        // Offline, then back: the hub moved p2 out meanwhile. Its view of the peer outlived the session, so the move
+        // reaches the peer, which drops p2.
+        try await channel.close()
+        try hub.append([R.move("p2", to: "rome")])
+        let (again, secondChannel) = try await Self.dial(hub, port: port, box: paris.box, key: parisKey, group: group)
+        #expect(await eventually(seconds: 30) { paris.box.replica.heldTickets == ["p1", "r1"] },
+                "held \(paris.box.replica.heldTickets.sorted())")
+        #expect(again.status.closeReasons.isEmpty && again.status.storeErrors == 0, "\(again.status)")
+
+        try await secondChannel.close()
+        try await hub.service.shutdown()
+        try await group.shutdownGracefully()
+    }
+
+    /// A partial node on an in-memory store, subscribed to `queues`, writing format 2 as `key`.
+    static func partialNode(_ key: SigningKey, queues: Set<String>) throws -> (box: PartialNodeBox, store: OpStore, author: LocalAuthor) {
+        let author = LocalAuthor(key: key, epoch: 1, format: 2)
+        let store = try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis)
+        try store.bindLocalLog(author.log, format: 2)
+        let node = try PartialStoreNode(key: key, epoch: 1, founder: nil, store: store, queues: queues)
+        return (PartialNodeBox(node, clock: NowClock()), store, author)
+    }
+
+    /// Dials `node` as the partial node in `box`, with a ``PartialSessionHandler`` after the secure channel.
+    static func dial(_ node: TCPNode, port: Int, box: PartialNodeBox, key: SigningKey,
+                     group: any EventLoopGroup) async throws -> (PartialSessionHandler, any Channel) {
+        let handler = PartialSessionHandler(box: box, roundInterval: .milliseconds(50))
         let configuration = Handshake.Configuration(networkKey: node.networkKey, identity: key, expectedPeer: node.author.id,
                                                     allowPeer: { _ in .allow })
         let channel = try await ClientBootstrap(group: group)
@@ -139,55 +98,48 @@ final class PartialPeerHandler: ChannelInboundHandler, @unchecked Sendable {
         return (handler, channel)
     }
 
-    @Test("a full node serves a partial peer over TCP: its queue's tickets, a ticket moved in, the peer's own log back, a move while it was away")
-    func aFullNodeServesAPartialPeer() async throws {
+    @Test("a partial node on its store over TCP: its queue on its desk, desk writes reach the hub, a move made while it was away, a reopened store")
+    func aPartialNodeOnItsStore() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         let hub = try TCPNode(seed: 1, networkKey: NetworkKey.generate(), group: group, format: 2)
-        try hub.append(R.ticket("p1", queue: "paris", customer: "u1") + R.ticket("r1", queue: "rome", customer: "u2")
-                       + [.makeInsert(EntityRef(Desk.customer, "u1"), [Field("handle", .string("@u1"))])])
-        try hub.append(R.ticket("p2", queue: "paris", customer: "u3"))
+        try hub.append(PartialStoreNodeTests.ticket("p1", queue: "paris", customer: "ana", word: "router")
+                       + PartialStoreNodeTests.ticket("r1", queue: "rome", customer: "bo", word: "modem"))
+        try hub.append(PartialStoreNodeTests.ticket("p2", queue: "paris", customer: "cy", word: "invoice"))
         let port = try await hub.listen()
         let parisKey = R.key(2)
-        let paris = PartialReplica(key: parisKey, subscription: Subscription(queues: ["paris"]))
-        let (handler, channel) = try await Self.dial(hub, port: port, as: paris, key: parisKey, group: group)
+        let author = LocalAuthor(key: parisKey, epoch: 1, format: 2)
+        let store = try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis)
+        try store.bindLocalLog(author.log, format: 2)
+        let clock = NowClock()
+        let box = PartialNodeBox(try PartialStoreNode(key: parisKey, epoch: 1, founder: nil, store: store, queues: ["paris"]), clock: clock)
+        let (handler, channel) = try await Self.dial(hub, port: port, box: box, key: parisKey, group: group)
+        let desk = { (try? PartialStoreNodeTests.deskTickets(store)) ?? [] }
+        #expect(await eventually(seconds: 30) { desk() == ["p1", "p2"] }, "desk \(desk().sorted())")
+        #expect(handler.status.partial, "the session runs partial rounds")
 
-        let arrived = await eventually(seconds: 30) { handler.snapshot.replica.heldTickets == ["p1", "p2"] }
-        #expect(arrived, "held \(handler.snapshot.replica.heldTickets.sorted())")
-        #expect(handler.snapshot.partial, "the session runs partial rounds")
-        let held = handler.snapshot.replica
-        let scopes = Set(held.heldOps.keys.compactMap { held.scope(of: $0) })
-        #expect(scopes == [OpCryptoV2.scopeID(Scope.ticket("p1")), OpCryptoV2.scopeID(Scope.ticket("p2")),
-                           OpCryptoV2.scopeID(Scope.customer("u1"))], "only its queue's tickets and their customers")
+        // The agent answers p1 as the desk does, through the store: the hub gets it.
+        try store.appendLocal([.makeInsert(EntityRef(Desk.message, "reply-p1"), [
+            Field("author", .string("agent")), Field("created_ms", .int(1_767_225_700_000)), Field("direction", .string("outbound")),
+            Field("text", .string("try a restart")), Field("ticket", .string("p1")),
+        ])], by: author, clock: clock)
+        #expect(await eventually(seconds: 30) { (try? hub.store.versionVector()[author.log]) == 1 }, "the hub holds the reply")
 
-        // The hub's status says the peer is partial, and in sync once it asked past the hub's log.
-        let parisStatus = { hub.hub.peerStatuses.first { $0.node == parisKey.authorID.text } }
-        #expect(await eventually(seconds: 30) { parisStatus()?.opsBehind == 0 }, "\(String(describing: parisStatus()))")
-        #expect(parisStatus()?.queues == ["paris"] && parisStatus()?.state == "in-sync")
-
-        // The hub moves r1 into paris: it arrives whole, after the hub's `have`.
-        try hub.append([R.move("r1", to: "paris")])
-        #expect(await eventually(seconds: 30) { handler.snapshot.replica.heldTickets == ["p1", "p2", "r1"] })
-
-        // The agent works in r1: her log reaches the hub's store.
-        try handler.write([.tagAdd(entity: EntityRef(Desk.ticket, "r1"), tag: "vip")], at: HLC(physicalMillis: UInt64(Date().timeIntervalSince1970 * 1000), logical: 0))
-        let own = LogID(author: parisKey.authorID, epoch: 1)
-        #expect(await eventually(seconds: 30) { (try? hub.store.versionVector()[own]) == 1 })
+        // Offline, the hub moves p2 out and r1 in; a new session on a node reopened from the same store catches up.
+        try await channel.close()
+        try hub.append([R.move("p2", to: "rome"), R.move("r1", to: "paris")])
+        let reopened = PartialNodeBox(try PartialStoreNode(key: parisKey, epoch: 1, founder: nil, store: store), clock: clock)
+        #expect(reopened.replica.heldTickets == ["p1", "p2"], "reopened as it was")
+        let (again, secondChannel) = try await Self.dial(hub, port: port, box: reopened, key: parisKey, group: group)
+        #expect(await eventually(seconds: 30) { desk() == ["p1", "r1"] }, "desk \(desk().sorted())")
+        #expect(try PartialStoreNodeTests.searchHits(store, "modem") == ["r1"])
+        #expect(try PartialStoreNodeTests.searchHits(store, "invoice").isEmpty)
         #expect(try hub.store.verify().problems == [])
-        #expect(handler.snapshot.violations.isEmpty, "\(handler.snapshot.violations)")
-        let counters = handler.snapshot.replica.counters
+        for status in [handler.status, again.status] { #expect(status.storeErrors == 0) }
+        let counters = reopened.replica.counters
         #expect(counters.refusedRuns == 0 && counters.scopeGaps == 0 && counters.unprovenScopes == 0, "\(counters)")
 
-        // Offline, then back: the hub moved p2 out meanwhile. Its view of the peer outlived the session, so the move
-        // reaches the peer, which drops p2.
-        try await channel.close()
-        try hub.append([R.move("p2", to: "rome")])
-        let (again, secondChannel) = try await Self.dial(hub, port: port, as: handler.snapshot.replica, key: parisKey, group: group)
-        #expect(await eventually(seconds: 30) { again.snapshot.replica.heldTickets == ["p1", "r1"] },
-                "held \(again.snapshot.replica.heldTickets.sorted())")
-        #expect(again.snapshot.violations.isEmpty, "\(again.snapshot.violations)")
-
         try await secondChannel.close()
-        try await hub.service.shutdown()
+        await hub.service.shutdown()
         try await group.shutdownGracefully()
     }
 
@@ -202,31 +154,35 @@ final class PartialPeerHandler: ChannelInboundHandler, @unchecked Sendable {
         try b.dial(a, port: portA)   // the hubs: a full session
         let keys = [R.key(11), R.key(12), R.key(13)]
         let subscriptions: [Set<String>] = [["paris"], ["paris"], ["rome"]]
-        var handlers: [PartialPeerHandler] = [], channels: [any Channel] = []
+        var handlers: [PartialSessionHandler] = [], channels: [any Channel] = []
+        var nodes: [(box: PartialNodeBox, store: OpStore, author: LocalAuthor)] = []
         for (index, peerKey) in keys.enumerated() {
             // Paris agents: one on each hub; the Rome agent on b.
             let (hub, port) = index == 0 ? (a, portA) : (b, portB)
-            let replica = PartialReplica(key: peerKey, subscription: Subscription(queues: subscriptions[index]))
-            let (handler, channel) = try await Self.dial(hub, port: port, as: replica, key: peerKey, group: group)
+            let node = try Self.partialNode(peerKey, queues: subscriptions[index])
+            let (handler, channel) = try await Self.dial(hub, port: port, box: node.box, key: peerKey, group: group)
+            nodes.append(node)
             handlers.append(handler)
             channels.append(channel)
         }
         #expect(await eventually(seconds: 30) {
-            handlers[0].snapshot.replica.heldTickets == ["p1"] && handlers[1].snapshot.replica.heldTickets == ["p1"]
-                && handlers[2].snapshot.replica.heldTickets == ["r1"]
-        }, "\(handlers.map { $0.snapshot.replica.heldTickets.sorted() })")
+            nodes[0].box.replica.heldTickets == ["p1"] && nodes[1].box.replica.heldTickets == ["p1"]
+                && nodes[2].box.replica.heldTickets == ["r1"]
+        }, "\(nodes.map { $0.box.replica.heldTickets.sorted() })")
         // The Paris agent on a replies in p1: a has it, b gets it in the hubs' full session, the Paris agent on b from b.
-        try handlers[0].write([.makeInsert(EntityRef(Desk.message, "reply-1"), [Field("text", .string("on it")),
-                                                                              Field("ticket", .string("p1"))])],
-                              at: HLC(physicalMillis: UInt64(Date().timeIntervalSince1970 * 1000), logical: 0))
+        try nodes[0].store.appendLocal([.makeInsert(EntityRef(Desk.message, "reply-1"), [
+            Field("author", .string("agent")), Field("created_ms", .int(1_767_225_700_000)), Field("direction", .string("outbound")),
+            Field("text", .string("on it")), Field("ticket", .string("p1")),
+        ])], by: nodes[0].author, clock: NowClock())
         let reply = OpRef(author: keys[0].authorID, epoch: 1, seq: 1)
-        #expect(await eventually(seconds: 30) { handlers[1].snapshot.replica.hash(of: reply) != nil },
+        #expect(await eventually(seconds: 30) { nodes[1].box.replica.hash(of: reply) != nil },
                 "the other hub's Paris agent holds the reply")
-        #expect(handlers[2].snapshot.replica.hash(of: reply) == nil, "the Rome agent does not")
+        #expect(nodes[2].box.replica.hash(of: reply) == nil, "the Rome agent does not")
+        #expect(try nodes[1].store.desk.thread("p1").contains { $0.id == "reply-1" }, "and has it on its desk")
         for node in [a, b] { #expect(try node.store.verify().problems == []) }
-        for handler in handlers {
-            #expect(handler.snapshot.violations.isEmpty, "\(handler.snapshot.violations)")
-            let counters = handler.snapshot.replica.counters
+        for (handler, node) in zip(handlers, nodes) {
+            #expect(handler.status.closeReasons.isEmpty && handler.status.storeErrors == 0, "\(handler.status)")
+            let counters = node.box.replica.counters
             #expect(counters.refusedRuns == 0 && counters.scopeGaps == 0 && counters.unprovenScopes == 0, "\(counters)")
         }
         for channel in channels { try await channel.close() }

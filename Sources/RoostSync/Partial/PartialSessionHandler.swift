@@ -1,0 +1,163 @@
+import Dispatch
+import NIOConcurrencyHelpers
+public import NIOCore
+public import RoostCore
+import RoostStore
+
+/// A partial node shared by its sessions (one per full peer): its ``PartialStoreNode``, used on one serial queue so
+/// that store writes never run on an event loop and two sessions never interleave inside one change.
+public final class PartialNodeBox: Sendable {
+    private let node: NIOLockedValueBox<PartialStoreNode>
+    /// Where every change to the node runs.
+    let queue = DispatchQueue(label: "roost.partial-node")
+    /// The clock the store stamps with.
+    let clock: any WallClock
+
+    /// Shares `node`, writing with `clock`.
+    public init(_ node: PartialStoreNode, clock: any WallClock) {
+        self.node = NIOLockedValueBox(node)
+        self.clock = clock
+    }
+
+    /// The replica as of now (a copy).
+    public var replica: PartialReplica { node.withLockedValue { $0.replica } }
+
+    /// Runs `body` on the node; on ``queue`` only.
+    func change<T>(_ body: (inout PartialStoreNode) throws(PartialNodeError) -> T) throws(PartialNodeError) -> T {
+        dispatchPrecondition(condition: .onQueue(queue))
+        let result: Result<T, PartialNodeError> = node.withLockedValue { node in
+            do throws(PartialNodeError) { return .success(try body(&node)) } catch { return .failure(error) }
+        }
+        return try result.get()
+    }
+}
+
+/// The partial side of a session with a full peer (Protocol/SPEC-partial.md §P.3b), after the secure channel: it
+/// sends `subscribe` and `hello`, then runs rounds — its request (the node's vector, wanted scopes, last batch applied),
+/// the peer's batch held and written to the store, the peer's requests for this node's own log answered. Every round
+/// interval it takes the store's own appends into the replica (desk writes go through the store) and tells the
+/// session when the own log grew. The full side is ``PeeringSessionHandler``.
+///
+/// State machine calls run on the channel's event loop; the node's changes run on the box's queue and hop back.
+public final class PartialSessionHandler: ChannelInboundHandler, @unchecked Sendable {
+    public typealias InboundIn = ByteBuffer
+    public typealias OutboundOut = ByteBuffer
+
+    private let box: PartialNodeBox
+    private let roundInterval: TimeAmount
+    private var machine: SyncSession.StateMachine?
+    private var context: ChannelHandlerContext?
+    private var timer: RepeatedTask?
+    private var peer: AuthorID?
+    private var vector = VersionVector()
+    private let outcome = NIOLockedValueBox<(partial: Bool, closeReasons: [String], storeErrors: Int)>((false, [], 0))
+
+    /// A session of the node in `box`, which adopts its own appends and ticks every `roundInterval`.
+    public init(box: PartialNodeBox, roundInterval: TimeAmount = .milliseconds(100)) {
+        self.box = box
+        self.roundInterval = roundInterval
+    }
+
+    /// Whether the session runs partial rounds, why it closed (if it did), and how many store writes failed.
+    public var status: (partial: Bool, closeReasons: [String], storeErrors: Int) { outcome.withLockedValue { $0 } }
+
+    private var now: UInt64 { box.clock.nowMillis() }
+
+    public func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+
+    public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case let .established(peer)? = event as? SecureChannelEvent {
+            self.peer = peer
+            let replica = box.replica
+            vector = VersionVector(replica.vector)
+            var machine = SyncSession.StateMachine(local: replica.author, expectedPeer: peer,
+                                                   subscription: replica.subscription, now: now)
+            let actions = machine.start(localVector: vector)
+            self.machine = machine
+            perform(actions)
+            timer = context.eventLoop.scheduleRepeatedTask(initialDelay: roundInterval, delay: roundInterval) { _ in
+                self.onNode({ node throws(PartialNodeError) in
+                    try node.adoptLocalAppends(clock: self.box.clock)
+                    return VersionVector(node.replica.vector)
+                }, then: { grown in
+                    if grown != self.vector {
+                        self.vector = grown
+                        self.run { $0.localChanged(localVector: grown, now: self.now) }
+                    }
+                    self.run { $0.tick(localVector: self.vector, now: self.now) }
+                })
+            }
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var buffer = unwrapInboundIn(data)
+        let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+        run { machine in
+            do throws(ByteDecodingError) {
+                return machine.received(try SyncMessage.decode(bytes), localVector: self.vector, now: self.now)
+            } catch {
+                return machine.receiveFailed(error)
+            }
+        }
+    }
+
+    public func channelInactive(context: ChannelHandlerContext) {
+        timer?.cancel()
+        machine?.closed()
+        machine = nil
+        context.fireChannelInactive()
+    }
+
+    private func run(_ event: (inout SyncSession.StateMachine) -> [SyncSession.Action]) {
+        guard var machine else { return }
+        let actions = event(&machine)
+        self.machine = machine
+        perform(actions)
+    }
+
+    /// Runs `work` on the node's queue, then `then` with its result on the event loop. A store failure is counted and
+    /// the session goes on: the node's replica was rebuilt from the store, and its next request asks again.
+    private func onNode<T: Sendable>(_ work: @escaping @Sendable (inout PartialStoreNode) throws(PartialNodeError) -> T,
+                                     then: @escaping @Sendable (T) -> Void) {
+        guard let loop = context?.eventLoop else { return }
+        box.queue.async {
+            do {
+                let result = try self.box.change(work)
+                loop.execute { then(result) }
+            } catch {
+                self.outcome.withLockedValue { $0.storeErrors += 1 }
+            }
+        }
+    }
+
+    private func perform(_ actions: [SyncSession.Action]) {
+        guard let context, let peer else { return }
+        for action in actions {
+            switch action {
+            case let .send(message):
+                context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: message.encoded())), promise: nil)
+            case .partialRequestDue:
+                onNode({ node in node.request(to: peer) }, then: { request in self.run { $0.partialRequest(request, now: self.now) } })
+            case let .partialAnswer(request):
+                onNode({ node in node.answer(request, from: peer) }, then: { batch in self.run { $0.partialAnswered(batch, now: self.now) } })
+            case let .partialReceive(batch, fromFull):
+                onNode({ node throws(PartialNodeError) in
+                    try node.receive(batch, from: peer, fromFull: fromFull, clock: self.box.clock)
+                    return VersionVector(node.replica.vector)
+                }, then: { vector in
+                    self.vector = vector
+                    self.run { $0.partialApplied(now: self.now) }
+                })
+            case .established:
+                outcome.withLockedValue { $0.partial = self.machine?.isPartial ?? false }
+            case let .close(reason):
+                outcome.withLockedValue { $0.closeReasons.append("\(reason)") }
+                context.close(promise: nil)
+            default:
+                break
+            }
+        }
+    }
+}
