@@ -16,6 +16,10 @@ struct Status: ParsableCommand {
             ("Home", result.home),
             ("Own log", "epoch \(result.epoch), seq \(result.seq)" + (result.logFormat == 1 ? "" : ", format \(result.logFormat)")),
             ("Ops stored", "\(result.ops) in \(result.logs.count) log(s)"),
+        ] + (result.partial.map { partial in
+            [("Partial node", "queues \(partial.queues.joined(separator: ", ")): \(partial.tickets) ticket(s) held, "
+              + "\(partial.ops) op(s) of \(partial.logs) other log(s)")]
+        } ?? []) + [
             ("Fork evidence", result.forks == 0 ? "none" : "\(result.forks) (run `roost verify`)"),
             ("Last HLC", result.lastHLC),
             ("State hash", result.stateHash),

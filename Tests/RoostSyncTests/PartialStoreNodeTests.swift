@@ -1,7 +1,8 @@
 import Foundation
 import RoostCore
 import RoostCrypto
-import RoostStore
+@_spi(StoreInternals) import RoostStore
+import GRDB
 @testable import RoostSync
 import Testing
 
@@ -77,6 +78,8 @@ import Testing
             }
             #expect(inserted.isSubset(of: desk), "\(context): held tickets not on the desk: \(inserted.subtracting(desk).sorted())",
                     sourceLocation: sourceLocation)
+            let problems = try node.store.verify().problems
+            #expect(problems.isEmpty, "\(context): verify: \(problems.prefix(3))", sourceLocation: sourceLocation)
         }
     }
 
@@ -162,6 +165,32 @@ import Testing
         #expect(try Self.searchHits(trio.node.store, "modem").isEmpty)
         try trio.restart()
         try trio.expectSame("reopened with a ticket that arrived erased")
+        // Both leave paris: their erased ops go with them.
+        try trio.hub.write([R.move("p1", to: "oslo"), R.move("r1", to: "oslo")], at: R.hlc(6))
+        try trio.pull()
+        try trio.expectSame("erased ops dropped with their tickets")
+        #expect(try Self.deskTickets(trio.node.store).isEmpty && trio.node.replica.bodilessOps.isEmpty)
+    }
+
+    @Test("verify checks a partial node's held ops: an altered op, a lost path and a scope gap are named")
+    func verifyNamesTamperingOfHeldOps() throws {
+        for (sql, fragment) in [
+            ("UPDATE op_row SET hlc = hlc + 1 WHERE seq = 5 AND log IN (SELECT log FROM op_prev)", "does not hash to its kept hash"),
+            ("DELETE FROM scope_path", "not proved by a kept seal"),
+            ("UPDATE op_row SET scope_gap = 4 WHERE seq = 6 AND log IN (SELECT log FROM op_prev)", "the previous op of its scope is not held"),
+        ] {
+            // One transaction (one seal) with a rome ticket (seqs 1-3) and a paris one (4-6): the node holds 4-6, proved
+            // by the path of their scope.
+            var trio = try Trio(queues: ["paris"])
+            try trio.hub.write(Self.ticket("r1", queue: "rome", customer: "bo", word: "modem")
+                               + Self.ticket("p1", queue: "paris", customer: "ana", word: "router"), at: R.hlc(1))
+            try trio.pull()
+            #expect(trio.node.replica.heldOps.count == 3)
+            #expect(try trio.node.store.verify().problems.isEmpty)
+            try trio.node.store.writer.write { db in try db.execute(sql: sql) }
+            let problems = try trio.node.store.verify().problems
+            #expect(problems.contains { $0.contains(fragment) }, "\(sql): \(problems)")
+        }
     }
 
     @Test("an agent's desk writes go through the partial node's store and reach the hub; a ticket it touched comes whole")

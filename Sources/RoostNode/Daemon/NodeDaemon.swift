@@ -3,6 +3,7 @@ public import Logging
 import NIOPosix
 import RoostCore
 import RoostCrypto
+import RoostStore
 public import RoostSync
 public import ServiceLifecycle
 
@@ -58,8 +59,13 @@ public struct NodeDaemon: Service {
         let events = EventsFile(home: node.home)
         hub.telemetry.observe { events.append($0) }
         // The network key opens the handshake; the admin-signed roster decides who syncs and admits joiners.
+        // A partial node (`roost init --queues`) runs partial sessions with full peers on its store's holdings.
+        let partial = try Self.partialNode(node)
+        if let partial {
+            logger.info("partial node", metadata: ["queues": "\(partial.replica.subscription.queues.sorted().joined(separator: ","))"])
+        }
         let service = PeeringService(hub: hub, identity: node.author.key, networkKey: try NetworkKey(bytes: team.networkKey),
-                                     group: group, logger: logger, admission: node.home.admission(node: node))
+                                     group: group, logger: logger, admission: node.home.admission(node: node), partial: partial)
         _ = try await service.listen(host: listen.host, port: listen.port)
         for peer in peers { service.dial(peer) }
         let exchange = PeerExchange(node: node, logger: logger)
@@ -98,6 +104,20 @@ public struct NodeDaemon: Service {
         await admin?.shutdown()
         try? FileManager.default.removeItem(at: statusPath)
         try await group.shutdownGracefully()
+    }
+}
+
+extension NodeDaemon {
+    /// The partial node of `node`'s store, when it is a partial node's (nil for a full node).
+    static func partialNode(_ node: Node) throws -> PartialNodeBox? {
+        guard try node.store.partialSubscription() != nil else { return nil }
+        let founder = try node.store.team.founder()
+        do {
+            let partial = try PartialStoreNode(key: node.author.key, epoch: node.author.epoch, founder: founder, store: node.store)
+            return PartialNodeBox(partial, clock: SystemClock())
+        } catch {
+            throw NodeError.invalidArgument("this partial node's store cannot be opened: \(error)")
+        }
     }
 }
 

@@ -51,7 +51,10 @@ extension Node {
             },
             forks: try forkCount(), lastHLC: try read { () throws(StoreError) in try store.lastHLC() }.utcText,
             stateHash: try read { () throws(StoreError) in try store.stateHash() }.hex,
-            databaseBytes: NodeHome.databaseBytes(atPath: home.databasePath))
+            databaseBytes: NodeHome.databaseBytes(atPath: home.databasePath),
+            partial: try read { () throws(StoreError) in try store.partialSummary() }.map {
+                NodeStatus.Partial(queues: $0.queues, tickets: $0.tickets, ops: $0.ops, logs: $0.logs)
+            })
     }
 
     /// Re-folds the whole log and checks every chain, seal and body hash (``OpStore/verify(progress:)``);
@@ -110,6 +113,19 @@ public struct NodeStatus: Encodable, Sendable {
     public var stateHash: String
     /// The database and its write-ahead log, in bytes.
     public var databaseBytes: Int64
+    /// What a partial node holds (`roost init --queues`, Protocol/SPEC-partial.md); nil on a full node.
+    public var partial: Partial?
+
+    /// A partial node's holdings: everything the node's figures cover.
+    public struct Partial: Encodable, Sendable {
+        /// The subscribed queues.
+        public var queues: [String]
+        /// Tickets held: the queues' and the ones this node's agent worked on.
+        public var tickets: Int
+        /// Ops held of other authors' logs (each log's ops of the held scopes only), and how many logs.
+        public var ops: Int
+        public var logs: Int
+    }
 }
 
 /// One entity's merged state, as `roost op show` prints it.

@@ -39,8 +39,15 @@ public struct NodeHome: Sendable {
     /// random log epoch. Refuses when any node file exists; never overwrites a key.
     /// `logFormat` is the op format of the node's log (1, or 2: Protocol/SPEC-format-2.md, carried to peers by sync
     /// protocol version 4 only), fixed for its epoch.
-    public func initialize(config: NodeConfig, logFormat: Int = 1) throws(NodeError) -> Node {
+    /// With `queues`, the node is a partial node holding those queues (Protocol/SPEC-partial.md; `logFormat` must be 2).
+    public func initialize(config: NodeConfig, logFormat: Int = 1, queues: [String]? = nil) throws(NodeError) -> Node {
         guard logFormat == 1 || logFormat == 2 else { throw .invalidArgument("the log format is 1 or 2 (given \(logFormat))") }
+        if let queues {
+            guard logFormat == 2 else { throw .invalidArgument("a partial node writes op format 2") }
+            guard !queues.isEmpty, queues.allSatisfy({ !$0.isEmpty && !$0.contains(where: \.isWhitespace) }) else {
+                throw .invalidArgument("a partial node names at least one queue, without spaces")
+            }
+        }
         if let problem = config.validate() { throw .invalidArgument(problem) }
         if exists { throw .alreadyInitialized(path: url.path) }
         do {
@@ -60,6 +67,7 @@ public struct NodeHome: Sendable {
         do {
             let store = try OpStore(path: databasePath, maxClockDriftMillis: UInt64(config.maxClockDriftSeconds) * 1000)
             try store.bindLocalLog(LogID(author: key.authorID, epoch: epoch), format: logFormat)
+            if let queues { try store.setPartialSubscription(queues) }
             return Node(home: self, config: config, author: LocalAuthor(key: key, epoch: epoch, format: logFormat), store: store)
         } catch {
             throw .store(error)

@@ -260,12 +260,13 @@ extension OpStore {
             }
             for seq in seqs {
                 if let body = try effect(logRow: logRow, log: log, seq: seq, db) { entities.insert(body.entity) }
-                let position: StatementArguments = [logRow, seq.sql]
-                for table in ["op_row", "op_check", "op_prev", "op_bodyless"] {
-                    try db.execute(sql: "DELETE FROM \(table) WHERE log = ? AND seq = ?", arguments: position)
-                }
+                // Its erasure mark first: an op with one cannot be deleted (the schema's trigger).
                 try db.execute(sql: "DELETE FROM op_erasure WHERE author = ? AND epoch = ? AND seq = ?",
                                arguments: [log.author.key.data, log.epoch.sql, seq.sql])
+                let position: StatementArguments = [logRow, seq.sql]
+                for table in ["op_bodyless", "op_check", "op_prev", "op_row"] {
+                    try db.execute(sql: "DELETE FROM \(table) WHERE log = ? AND seq = ?", arguments: position)
+                }
             }
             try db.execute(sql: "DELETE FROM scope_head WHERE log = ? AND scope = ?", arguments: [logRow, scopeRow])
             // A seal kept for its paths goes with its last one.
@@ -312,35 +313,12 @@ extension OpStore {
     public func partialState() throws(StoreError) -> PartialStoreState {
         try read { db in
             var state = PartialStoreState(subscription: try Self.partialSubscription(db), ops: [], seals: [], vector: [:], wanted: [])
-            let rows = try FastStatement(db, """
-                SELECT l.author, l.epoch, r.seq, r.hlc, r.kind, b.body_len, b.body_hash, r.body, s.sid, r.scope_gap, p.prev, c.hash
-                FROM op_prev p JOIN op_row r ON r.log = p.log AND r.seq = p.seq JOIN log l ON l.id = r.log
-                JOIN scope s ON s.id = r.scope JOIN op_check c ON c.log = r.log AND c.seq = r.seq
-                LEFT JOIN op_bodyless b ON b.log = r.log AND b.seq = r.seq
-                ORDER BY r.log, r.seq
-                """)
-            try rows.forEachRow { row in
-                let log = LogID(author: AuthorID(key: try row.bytes32(0, "author")), epoch: try row.u64(1, "epoch"))
-                let seq = try row.u64(2, "seq")
-                let body = row.isNull(6) ? row.blob(7) : nil
-                let bodyHash: Bytes32, bodyLength: UInt32
-                if let body {
-                    (bodyHash, bodyLength) = (OpCrypto.bodyHash(body), UInt32(body.count))
-                } else {
-                    (bodyHash, bodyLength) = (try row.bytes32(6, "body_hash"), UInt32(clamping: row.int64(5)))
-                }
-                guard let scope = row.blob(8).flatMap({ ScopeID($0) }) else { throw StoreError.corrupt("a scope id is not 16 bytes") }
-                let gap = row.isNull(9) ? 0 : try row.u64(9, "scope_gap")
-                let header = OpHeaderV2(author: log.author, epoch: log.epoch, seq: seq, prev: try row.bytes32(10, "prev"),
-                                        hlc: HLC(rawValue: try row.u64(3, "hlc")), kind: try OpRow.kind(row.int64(4)), scope: scope,
-                                        scopePrev: gap == 0 ? 0 : seq - gap, bodyLength: bodyLength, bodyHash: bodyHash)
-                let hash = try row.bytes32(11, "hash")
-                guard OpCryptoV2.opHash(header) == hash else { throw StoreError.corrupt("held op \(header.ref) does not match its hash") }
-                state.ops.append(StoredOpV2(header: header, hash: hash, body: body))
-                return true
+            try Self.forEachPartialOp(db) { op, kept in
+                guard op.hash == kept else { throw StoreError.corrupt("held op \(op.header.ref) does not match its hash") }
+                state.ops.append(op)
             }
             // The node's own log, when its store appended it (``appendLocal(_:by:clock:)``): whole, from its chain.
-            var heldLogs = Set(try Int64.fetchAll(db, sql: "SELECT DISTINCT log FROM op_prev"))
+            var heldLogs = try Self.partialLogRows(db)
             if let (local, format) = try Self.boundLocalLog(db), format == 2, let logRow = try Self.existingLogRow(local, db),
                !heldLogs.contains(logRow), let head = try Self.head(of: local, db) {
                 try Self.chainSteps(local, logRow: logRow, from: KnownHash(seq: 0, hash: .zero), through: head.seq, db) { step in
@@ -371,6 +349,118 @@ extension OpStore {
                 state.wanted = Set(stride(from: 0, to: wanted.count, by: ScopeID.length).compactMap { ScopeID([UInt8](wanted[$0..<$0 + ScopeID.length])) })
             }
             return state
+        }
+    }
+
+    /// What a partial node holds, in brief (nil for a full node): its queues, the tickets on its desk, and the ops it
+    /// holds of other authors' logs, with their number.
+    public func partialSummary() throws(StoreError) -> (queues: [String], tickets: Int, ops: Int, logs: Int)? {
+        try read { db in
+            guard let queues = try Self.partialSubscription(db) else { return nil }
+            let tickets = try Int.fetchOne(db, sql: "SELECT count(*) FROM desk_ticket") ?? 0
+            let held = try Row.fetchOne(db, sql: "SELECT count(*) AS ops, count(DISTINCT log) AS logs FROM op_prev")
+            return (queues, tickets, held?["ops"] ?? 0, held?["logs"] ?? 0)
+        }
+    }
+
+    /// Each op held by ``PartialStoreChange/hold(_:)`` (of log `logRow`, or of all), by log and seq: its header rebuilt
+    /// from its row and the kept hash before it, with its hash recomputed, and the hash kept for it.
+    static func forEachPartialOp(_ db: Database, logRow: Int64? = nil, _ each: (StoredOpV2, Bytes32) throws -> Void) throws {
+        var rows = try FastStatement(db, """
+            SELECT l.author, l.epoch, r.seq, r.hlc, r.kind, b.body_len, b.body_hash, r.body, s.sid, r.scope_gap, p.prev, c.hash
+            FROM op_prev p JOIN op_row r ON r.log = p.log AND r.seq = p.seq JOIN log l ON l.id = r.log
+            JOIN scope s ON s.id = r.scope JOIN op_check c ON c.log = r.log AND c.seq = r.seq
+            LEFT JOIN op_bodyless b ON b.log = r.log AND b.seq = r.seq
+            \(logRow == nil ? "" : "WHERE p.log = ?") ORDER BY r.log, r.seq
+            """)
+        if let logRow { rows.bind(logRow) }
+        try rows.forEachRow { row in
+            let log = LogID(author: AuthorID(key: try row.bytes32(0, "author")), epoch: try row.u64(1, "epoch"))
+            let seq = try row.u64(2, "seq")
+            let body = row.isNull(6) ? row.blob(7) : nil
+            let bodyHash: Bytes32, bodyLength: UInt32
+            if let body {
+                (bodyHash, bodyLength) = (OpCrypto.bodyHash(body), UInt32(body.count))
+            } else {
+                (bodyHash, bodyLength) = (try row.bytes32(6, "body_hash"), UInt32(clamping: row.int64(5)))
+            }
+            guard let scope = row.blob(8).flatMap({ ScopeID($0) }) else { throw StoreError.corrupt("a scope id is not 16 bytes") }
+            let gap = row.isNull(9) ? 0 : try row.u64(9, "scope_gap")
+            guard gap < seq else { throw StoreError.corrupt("op \(seq): a scope prev below seq 1") }
+            let header = OpHeaderV2(author: log.author, epoch: log.epoch, seq: seq, prev: try row.bytes32(10, "prev"),
+                                    hlc: HLC(rawValue: try row.u64(3, "hlc")), kind: try OpRow.kind(row.int64(4)), scope: scope,
+                                    scopePrev: gap == 0 ? 0 : seq - gap, bodyLength: bodyLength, bodyHash: bodyHash)
+            try each(StoredOpV2(header: header, hash: OpCryptoV2.opHash(header), body: body), try row.bytes32(11, "hash"))
+            return true
+        }
+    }
+
+    /// The logs this store holds in part (a partial node's: ``PartialStoreChange/hold(_:)``), by number.
+    static func partialLogRows(_ db: Database) throws -> Set<Int64> {
+        Set(try Int64.fetchAll(db, sql: "SELECT DISTINCT log FROM op_prev"))
+    }
+
+    /// Verify's checks of a log a partial node holds in part (Protocol/SPEC-partial.md §P.7): each held op's header,
+    /// rebuilt from its row and the hash kept before it, hashes to the hash kept for it, and its body decodes; each
+    /// scope's held ops are a prefix of its chain (every scope prev is held, in the same scope); every kept seal's
+    /// signature verifies, its head is the held op's hash at its seq, and each path kept in it leads from the scope's
+    /// leaf (its held ops of the range) to the scopes root; every held op is proved by a kept seal.
+    static func checkPartialLog(logRow: Int64, log: LogID, report: inout VerifyReport, _ db: Database) throws {
+        var held: [UInt64: StoredOpV2] = [:]
+        try forEachPartialOp(db, logRow: logRow) { op, kept in
+            let ref = op.header.ref
+            if op.hash != kept { report.problems.append("op \(ref): header does not hash to its kept hash (altered)") }
+            if let body = op.body, (try? OpBody.decodeV2(kind: op.header.kind, bytes: body)) == nil {
+                report.problems.append("op \(ref): body does not decode")
+            }
+            held[op.header.seq] = op
+        }
+        for op in held.values.sorted(by: { $0.header.seq < $1.header.seq }) where op.header.scopePrev > 0 {
+            if held[op.header.scopePrev]?.header.scope != op.header.scope {
+                report.problems.append("op \(op.header.ref): the previous op of its scope is not held (a gap in the scope)")
+            }
+        }
+        var proved: Set<UInt64> = []
+        var paths: [UInt64: [KeptScopePath]] = [:]
+        for row in try Row.fetchAll(db, sql: """
+            SELECT p.seal_seq, s.sid, p.leaf_index, p.leaf_count, p.hashes FROM scope_path p JOIN scope s ON s.id = p.scope WHERE p.log = ?
+            """, arguments: [logRow]) {
+            let hashes: Data = row["hashes"]
+            guard let scope = ScopeID([UInt8](row["sid"] as Data)) else { continue }
+            paths[row["seal_seq"], default: []].append(KeptScopePath(
+                scope: scope, leafIndex: row["leaf_index"], leafCount: row["leaf_count"],
+                hashes: stride(from: 0, to: hashes.count, by: 32).compactMap { Bytes32(Array(hashes[$0..<min($0 + 32, hashes.count)])) }))
+        }
+        for seal in try sealsV2(log, logRow: logRow, endingAfter: 0, db) {
+            report.seals += 1
+            let name = "seal \(log)/\(seal.seq)"
+            guard OpCryptoV2.verify(seal) else { report.problems.append("\(name): signature does not verify"); continue }
+            if let head = held[seal.seq], head.hash != seal.head {
+                report.problems.append("\(name): its head is not the hash of the held op at that seq")
+                continue
+            }
+            let range = (seal.fromSeq...seal.seq).compactMap { held[$0] }
+            if range.count == Int(seal.seq - seal.fromSeq + 1) {
+                if OpCryptoV2.root(OpCryptoV2.leaves(of: range.map { ($0.header.scope, $0.hash) })) == seal.scopesRoot {
+                    proved.formUnion(range.map(\.header.seq))
+                } else {
+                    report.problems.append("\(name): its scopes root is not that of its range")
+                }
+                continue
+            }
+            for path in paths[seal.seq] ?? [] {
+                let ops = range.filter { $0.header.scope == path.scope }
+                let leaf = OpCryptoV2.ScopeLeaf(scope: path.scope, opHashes: ops.map(\.hash))
+                if OpCryptoV2.verifyInclusion(leaf: leaf, index: path.leafIndex, count: path.leafCount, path: path.hashes,
+                                              root: seal.scopesRoot) {
+                    proved.formUnion(ops.map(\.header.seq))
+                } else {
+                    report.problems.append("\(name): the path kept for scope \(path.scope) does not lead to its scopes root")
+                }
+            }
+        }
+        for seq in held.keys.sorted() where !proved.contains(seq) {
+            report.problems.append("op \(OpRef(author: log.author, epoch: log.epoch, seq: seq)): not proved by a kept seal")
         }
     }
 

@@ -35,7 +35,12 @@ extension OpStore {
             found.append((row.int64(0), LogID(author: AuthorID(key: try row.bytes32(1, "author")), epoch: try row.u64(2, "epoch"))))
             return true
         }
+        let partial = try partialLogRows(db)
         for (logRow, log) in found {
+            if partial.contains(logRow) {
+                try checkPartialLog(logRow: logRow, log: log, report: &report, db)
+                continue
+            }
             let (walk, leaves) = try walkFormat2Log(logRow: logRow, log: log, report: &report, db)
             guard let walk else { continue }
             try checkScopeHeads(logRow: logRow, log: log, leaves: leaves, report: &report, db)

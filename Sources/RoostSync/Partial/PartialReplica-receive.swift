@@ -193,7 +193,12 @@ extension PartialReplica {
             }
             guard let seal = check.seal else { continue }
             if let leaves = check.leaves {
-                if leaves.contains(leaf) { return (seal, nil) }
+                // Proved by the run's whole range: the path is kept all the same, so that the node can show it later
+                // (verify, an auditor) without the range's other ops.
+                if leaves.contains(leaf), let index = check.ordered.firstIndex(where: { $0.scope == scope }) {
+                    return (seal, RunV2.Path(scope: scope, leafIndex: index, leafCount: check.ordered.count,
+                                             hashes: OpCryptoV2.inclusionPath(check.ordered, index: index)))
+                }
             } else if let path = entry.path, path.scope == scope,
                       OpCryptoV2.verifyInclusion(leaf: leaf, index: path.leafIndex, count: path.leafCount, path: path.hashes,
                                                  root: entry.scopesRoot) {
@@ -219,8 +224,9 @@ extension PartialReplica {
     struct SealCheck {
         /// The seal, when its head is known and its signature verifies.
         var seal: SealV2?
-        /// The recomputed leaves, when the run holds the whole range and they lead to the root.
+        /// The recomputed leaves, when the run holds the whole range and they lead to the root, and in order.
         var leaves: Set<OpCryptoV2.ScopeLeaf>?
+        var ordered: [OpCryptoV2.ScopeLeaf] = []
 
         init(_ entry: RunV2.Seal, run: RunV2, index: RunIndex, held: HeldLog) {
             guard let head = index.hash(at: entry.seq) ?? held.hash(at: entry.seq) ?? entry.head,
@@ -235,7 +241,12 @@ extension PartialReplica {
                 range.append((index.resolved[at].header.scope, index.resolved[at].hash))
             }
             let leaves = OpCryptoV2.leaves(of: range)
-            if OpCryptoV2.root(leaves) == entry.scopesRoot { self.leaves = Set(leaves) } else { self.seal = nil }
+            if OpCryptoV2.root(leaves) == entry.scopesRoot {
+                self.leaves = Set(leaves)
+                ordered = leaves
+            } else {
+                self.seal = nil
+            }
         }
     }
 }

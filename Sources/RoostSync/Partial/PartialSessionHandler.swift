@@ -52,10 +52,19 @@ public final class PartialSessionHandler: ChannelInboundHandler, @unchecked Send
     private var vector = VersionVector()
     private let outcome = NIOLockedValueBox<(partial: Bool, closeReasons: [String], storeErrors: Int)>((false, [], 0))
 
-    /// A session of the node in `box`, which adopts its own appends and ticks every `roundInterval`.
-    public init(box: PartialNodeBox, roundInterval: TimeAmount = .milliseconds(100)) {
+    private let join: @Sendable (AuthorID) -> SyncJoin?
+    private let onEstablished: (@Sendable (AuthorID) -> Void)?
+
+    /// A session of the node in `box`, which adopts its own appends and ticks every `roundInterval`. `join` gives the
+    /// `join` to send a peer first while this node is not on the team's roster yet (``PeerAdmission/join``);
+    /// `onEstablished` is told the peer once the secure channel is up.
+    public init(box: PartialNodeBox, roundInterval: TimeAmount = .milliseconds(100),
+                join: @escaping @Sendable (AuthorID) -> SyncJoin? = { _ in nil },
+                onEstablished: (@Sendable (AuthorID) -> Void)? = nil) {
         self.box = box
         self.roundInterval = roundInterval
+        self.join = join
+        self.onEstablished = onEstablished
     }
 
     /// Whether the session runs partial rounds, why it closed (if it did), and how many store writes failed.
@@ -68,6 +77,12 @@ public final class PartialSessionHandler: ChannelInboundHandler, @unchecked Send
     public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case let .established(peer)? = event as? SecureChannelEvent {
             self.peer = peer
+            onEstablished?(peer)
+            // An applicant's first message is its `join` (SPEC-roster.md), as on a full node's session.
+            if let join = join(peer) {
+                context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: SyncMessage.join(join).encoded())),
+                                      promise: nil)
+            }
             let replica = box.replica
             vector = VersionVector(replica.vector)
             var machine = SyncSession.StateMachine(local: replica.author, expectedPeer: peer,

@@ -62,16 +62,19 @@ public final class PeeringService: @unchecked Sendable {
     private var dialers: [Task<Void, Never>] = []
     private var server: (any Channel)?
     private var polling: RepeatedTask?
+    /// A partial node's holdings: then every session is a partial one (``PartialSessionHandler``) with a full peer.
+    let partial: PartialNodeBox?
 
     /// Creates the service. `admission` decides which authenticated identities may sync and admits new
     /// members (the roster).
     public init(
         hub: PeeringHub, identity: SigningKey, networkKey: NetworkKey, group: any EventLoopGroup,
         syncConfiguration: SyncConfiguration = .init(), logger: Logger = Logger(label: "roost.peering"),
-        admission: PeerAdmission
+        admission: PeerAdmission, partial: PartialNodeBox? = nil
     ) {
         self.hub = hub; self.identity = identity; self.networkKey = networkKey; self.group = group
         self.syncConfiguration = syncConfiguration; self.logger = logger; self.admission = admission
+        self.partial = partial
         hub.useAdmission(admission.verdict)
         polling = hub.startPolling(on: group.next())
     }
@@ -91,9 +94,15 @@ public final class PeeringService: @unchecked Sendable {
         let configuration = Handshake.Configuration(networkKey: networkKey, identity: identity, expectedPeer: expected,
                                                     allowPeer: admission.handshakeDecision)
         let secure = SecureChannelHandler(role: role, configuration: configuration, logger: logger)
+        track(channel)
+        if let partial {
+            let session = PartialSessionHandler(box: partial, join: admission.join, onEstablished: onEstablished)
+            return channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandlers([secure, session])
+            }
+        }
         let session = PeeringSessionHandler(hub: hub, configuration: syncConfiguration, address: address, admission: admission)
         session.onEstablished = onEstablished
-        track(channel)
         return channel.eventLoop.makeCompletedFuture {
             try channel.pipeline.syncOperations.addHandlers([secure, session])
         }
