@@ -94,6 +94,7 @@ struct Report: ParsableCommand {
             return
         }
         Console.printTable([["METRIC", "VALUE"]] + rows.map { [$0.0, $0.1] })
+        if let covers = report.covers { print("\nThis partial node's report \(covers).") }
         if !report.agents.isEmpty {
             print("")
             Console.printTable([["AGENT", "REPLIES", "RESOLUTIONS"]] + report.agents.prefix(20).map { [$0.agent, String($0.replies), String($0.resolutions)] })

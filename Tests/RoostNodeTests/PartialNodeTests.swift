@@ -57,6 +57,15 @@ import RoostTestSupport
 
         let status = try await kenji.runOffPool(["status"])
         #expect(status.stdout.contains("Partial node:  queues billing: \(billing.count) ticket(s) held"), "\(status.stdout)")
+        // Its peers: Ana's node, in sync, in `roost peers`; Kenji's node in Ana's, as a partial peer of billing.
+        #expect(await eventually(seconds: 30) { ((try? await kenji.runOffPool(["peers"]))?.stdout ?? "").contains("Ana Lopez") })
+        let peers = try await kenji.runOffPool(["peers"])
+        #expect(peers.stdout.contains("in-sync"), "\(peers.stdout)")
+        #expect(await eventually(seconds: 30) { ((try? await ana.runOffPool(["peers"]))?.stdout ?? "").contains("partial: billing") })
+        let report = try await kenji.runOffPool(["report"])
+        #expect(report.stdout.contains("This partial node's report covers the \(billing.count) tickets of queues billing and 0 this agent worked on in other queues."),
+                "\(report.stdout)")
+        #expect(!(try await ana.runOffPool(["report"])).stdout.contains("partial node"), "a full node's report covers the team")
         let verify = try await kenji.runOffPool(["verify"])
         #expect(verify.status == 0 && verify.stdout.contains("OK"), "\(verify.stdout)\(verify.stderr)")
     }

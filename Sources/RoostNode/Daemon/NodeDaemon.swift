@@ -85,7 +85,7 @@ public struct NodeDaemon: Service {
         }
         let status = Task {
             while !Task.isCancelled {
-                let snapshot = PeersFile(writtenMillis: SystemClock().nowMillis(), peers: hub.peerStatuses)
+                let snapshot = PeersFile(writtenMillis: SystemClock().nowMillis(), peers: hub.peerStatuses + (partial?.peerStatuses ?? []))
                 HeardVectorsFile.update(node.home, heard: hub.heardVectors, nowMillis: snapshot.writtenMillis)
                 try? JSONEncoder().encode(snapshot).write(to: statusPath, options: .atomic)
                 try? await Task.sleep(nanoseconds: Self.statusInterval)

@@ -31,6 +31,9 @@ public struct DeskReport: Sendable, Codable, Equatable {
     public var slaBreaches: Int
     public var claimConflicts: Int
     public var agents: [Agent]
+    /// On a partial node, what the figures cover (Protocol/SPEC-partial.md §P.7: "covers the 9 tickets of queues billing
+    /// and 1 this agent worked on in other queues"); nil on a full node, whose figures cover the whole team.
+    public var covers: String? = nil
 
     /// Which tickets count.
     public struct Scope: Sendable {

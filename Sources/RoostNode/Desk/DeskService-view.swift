@@ -1,6 +1,7 @@
 import Foundation
 public import RoostCore
 public import RoostStore
+import RoostSync
 
 /// Everything `roost show` prints about one ticket.
 public struct TicketView: Sendable, Codable {
@@ -163,7 +164,13 @@ extension DeskService {
         for author in Set(snapshot.messages.map(\.author) + snapshot.tickets.compactMap { $0.statusBy?.text }) {
             if let id = try? AuthorID(text: author) { names[author] = try memberName(id) }
         }
-        return DeskReport.compute(tickets: snapshot.tickets, messages: snapshot.messages, conflicts: conflicts, sla: sla,
-                                  scope: scope, now: now, agentName: { names[$0] ?? $0 })
+        var report = DeskReport.compute(tickets: snapshot.tickets, messages: snapshot.messages, conflicts: conflicts, sla: sla,
+                                        scope: scope, now: now, agentName: { names[$0] ?? $0 })
+        if let queues = try run({ () throws(StoreError) in try store.partialSubscription() }) {
+            var byQueue: [String: Int] = [:]
+            for ticket in snapshot.tickets { byQueue[ticket.queue ?? RoutingRules.defaultQueue, default: 0] += 1 }
+            report.covers = PartialCoverage(ticketsByQueue: byQueue, queues: queues.sorted(), everything: false).description
+        }
+        return report
     }
 }

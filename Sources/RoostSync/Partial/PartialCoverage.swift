@@ -10,6 +10,13 @@ public struct PartialCoverage: Hashable, Sendable, CustomStringConvertible {
     /// True for a full node: the figures cover the whole team.
     public var everything: Bool
 
+    /// Creates a coverage statement.
+    public init(ticketsByQueue: [String: Int], queues: [String], everything: Bool) {
+        self.ticketsByQueue = ticketsByQueue
+        self.queues = queues
+        self.everything = everything
+    }
+
     /// Held tickets in all.
     public var tickets: Int { ticketsByQueue.values.reduce(0, +) }
     /// Held tickets outside the subscribed queues: those the node's agent worked on.

@@ -22,6 +22,22 @@ public final class PartialNodeBox: Sendable {
     /// The replica as of now (a copy).
     public var replica: PartialReplica { node.withLockedValue { $0.replica } }
 
+    private let sessions = NIOLockedValueBox<[AuthorID: PeerStatus]>([:])
+
+    /// Each full peer this node has had a session with, as `roost peers` shows it: `opsBehind` is how far the peer's
+    /// last request was behind this node's own log, `opsAhead` how many ops its last batch carried (0 once the node
+    /// has caught up with it).
+    public var peerStatuses: [PeerStatus] { sessions.withLockedValue { Array($0.values) }.sorted { $0.node < $1.node } }
+
+    /// Updates the status of the session with `peer`.
+    func session(_ peer: AuthorID, _ update: (inout PeerStatus) -> Void) {
+        sessions.withLockedValue { all in
+            var status = all[peer] ?? PeerStatus(node: peer.text, address: nil, connected: false, lastSeenMillis: nil, opsBehind: 0, opsAhead: 0)
+            update(&status)
+            all[peer] = status
+        }
+    }
+
     /// Runs `body` on the node; on ``queue`` only.
     func change<T>(_ body: (inout PartialStoreNode) throws(PartialNodeError) -> T) throws(PartialNodeError) -> T {
         dispatchPrecondition(condition: .onQueue(queue))
@@ -54,14 +70,16 @@ public final class PartialSessionHandler: ChannelInboundHandler, @unchecked Send
 
     private let join: @Sendable (AuthorID) -> SyncJoin?
     private let onEstablished: (@Sendable (AuthorID) -> Void)?
+    private let address: String?
 
     /// A session of the node in `box`, which adopts its own appends and ticks every `roundInterval`. `join` gives the
     /// `join` to send a peer first while this node is not on the team's roster yet (``PeerAdmission/join``);
     /// `onEstablished` is told the peer once the secure channel is up.
-    public init(box: PartialNodeBox, roundInterval: TimeAmount = .milliseconds(100),
+    public init(box: PartialNodeBox, roundInterval: TimeAmount = .milliseconds(100), address: String? = nil,
                 join: @escaping @Sendable (AuthorID) -> SyncJoin? = { _ in nil },
                 onEstablished: (@Sendable (AuthorID) -> Void)? = nil) {
         self.box = box
+        self.address = address
         self.roundInterval = roundInterval
         self.join = join
         self.onEstablished = onEstablished
@@ -78,6 +96,12 @@ public final class PartialSessionHandler: ChannelInboundHandler, @unchecked Send
         if case let .established(peer)? = event as? SecureChannelEvent {
             self.peer = peer
             onEstablished?(peer)
+            let (address, now) = (address, now)
+            box.session(peer) { status in
+                status.connected = true
+                status.lastSeenMillis = now
+                if let address { status.address = address }
+            }
             // An applicant's first message is its `join` (SPEC-roster.md), as on a full node's session.
             if let join = join(peer) {
                 context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: SyncMessage.join(join).encoded())),
@@ -120,6 +144,7 @@ public final class PartialSessionHandler: ChannelInboundHandler, @unchecked Send
 
     public func channelInactive(context: ChannelHandlerContext) {
         timer?.cancel()
+        if let peer { box.session(peer) { $0.connected = false } }
         machine?.closed()
         machine = nil
         context.fireChannelInactive()
@@ -156,8 +181,18 @@ public final class PartialSessionHandler: ChannelInboundHandler, @unchecked Send
             case .partialRequestDue:
                 onNode({ node in node.request(to: peer) }, then: { request in self.run { $0.partialRequest(request, now: self.now) } })
             case let .partialAnswer(request):
-                onNode({ node in node.answer(request, from: peer) }, then: { batch in self.run { $0.partialAnswered(batch, now: self.now) } })
+                onNode({ node in
+                    let own = node.replica.ownLog
+                    let behind = node.replica.ownTop - min(node.replica.ownTop, request.vector[own] ?? 0)
+                    self.box.session(peer) { $0.opsBehind = behind }
+                    return node.answer(request, from: peer)
+                }, then: { batch in self.run { $0.partialAnswered(batch, now: self.now) } })
             case let .partialReceive(batch, fromFull):
+                let (carried, now) = (UInt64(batch.opCount), now)
+                box.session(peer) { status in
+                    status.lastSeenMillis = now
+                    status.opsAhead = carried
+                }
                 onNode({ node throws(PartialNodeError) in
                     try node.receive(batch, from: peer, fromFull: fromFull, clock: self.box.clock)
                     return VersionVector(node.replica.vector)

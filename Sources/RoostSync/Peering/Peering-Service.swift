@@ -96,7 +96,7 @@ public final class PeeringService: @unchecked Sendable {
         let secure = SecureChannelHandler(role: role, configuration: configuration, logger: logger)
         track(channel)
         if let partial {
-            let session = PartialSessionHandler(box: partial, join: admission.join, onEstablished: onEstablished)
+            let session = PartialSessionHandler(box: partial, address: address, join: admission.join, onEstablished: onEstablished)
             return channel.eventLoop.makeCompletedFuture {
                 try channel.pipeline.syncOperations.addHandlers([secure, session])
             }
