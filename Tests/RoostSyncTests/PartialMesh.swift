@@ -1,5 +1,6 @@
 import Foundation
 import RoostCore
+import RoostStore
 import RoostCrypto
 import RoostSync
 
@@ -29,6 +30,10 @@ struct PartialMesh {
         var lossPercent = 5
         /// Percent of partial nodes offline (a laptop on a plane) in each tenth of the run; their agents keep working.
         var offlinePercent = 10
+        /// The first `storeTwins` partial nodes each have a twin that keeps what it holds in a store (`PartialStoreNode`
+        /// on an in-memory `OpStore`), fed the same batches and writes, reopened from its store every tenth of the run:
+        /// at the end each twin must hold what its node holds, with the desk showing its held tickets and verify clean.
+        var storeTwins = 12
     }
 
     struct Figures {
@@ -68,6 +73,11 @@ struct PartialMesh {
     var lost = 0
     /// Subscriptions changed while a node was offline: its hubs learn them (`subscribe`) when it is next online.
     var pendingSubscription: [Int: Subscription] = [:]
+    /// The store-backed twins of the first ``Config/storeTwins`` partial nodes, and their keys (to reopen them).
+    var twins: [Int: PartialStoreNode] = [:]
+    var twinKeys: [Int: SigningKey] = [:]
+    var twinRestarts = 0
+    static let clock = FixedClock(millis: 1_767_225_600_000 + 100_000_000)
 
     // The model.
     struct ModelOp { var scope: String; var size: Int; var hash: Bytes32; var routing = false }
@@ -123,6 +133,12 @@ struct PartialMesh {
         }
         self.partials = partials
         self.hubsOf = hubsOf
+        for index in 0..<min(config.storeTwins, config.partials) {
+            let store = try! OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis)
+            twinKeys[index] = key(config.hubs + index)
+            twins[index] = try! PartialStoreNode(key: key(config.hubs + index), epoch: partials[index].epoch, founder: founder,
+                                                 store: store, queues: partials[index].subscription.queues)
+        }
         for (index, partial) in partials.enumerated() {
             for hub in hubsOf[index] { hubs[hub].subscribe(peer: partial.author, partial.subscription) }
         }
@@ -146,7 +162,10 @@ struct PartialMesh {
         let range: ClosedRange<UInt64>, replica: PartialReplica
         switch node {
         case let .hub(index): range = try! hubs[index].write(bodies, at: hlc); replica = hubs[index]
-        case let .partial(index): range = try! partials[index].write(bodies, at: hlc); replica = partials[index]
+        case let .partial(index):
+            range = try! partials[index].write(bodies, at: hlc)
+            replica = partials[index]
+            if twins[index] != nil { try! twins[index]!.write(bodies, at: hlc, clock: Self.clock) }
         }
         for (offset, seq) in range.enumerated() {
             let ref = OpRef(author: replica.author, epoch: replica.epoch, seq: seq)
@@ -288,6 +307,7 @@ struct PartialMesh {
         queues.insert(Self.queue(Int.random(in: 0..<config.queues, using: &rng)))
         let subscription = Subscription(queues: queues)
         partials[index].resubscribe(subscription)
+        if twins[index] != nil { try! twins[index]!.resubscribe(queues, clock: Self.clock) }
         // `subscribe` travels in a session: an offline node's hubs learn the change when it next connects.
         if offline.contains(index) {
             pendingSubscription[index] = subscription
@@ -342,11 +362,16 @@ struct PartialMesh {
                                    from: .hub(hub), to: .partial(index)) {
                     carried += down.opCount
                     partials[index].receive(down, from: hubs[hub].author, fromFull: true)
+                    if twins[index] != nil { try! twins[index]!.receive(down, from: hubs[hub].author, fromFull: true, clock: Self.clock) }
                 } else {
                     carried += 1
                 }
-                if let up = wire(partials[index].answer(hubs[hub].request(to: partials[index].author), from: hubs[hub].author),
-                                 from: .partial(index), to: .hub(hub)) {
+                let request = hubs[hub].request(to: partials[index].author)
+                let answer = partials[index].answer(request, from: hubs[hub].author)
+                if twins[index] != nil, twins[index]!.answer(request, from: hubs[hub].author).runs != answer.runs {
+                    figures.mismatches.append("partial \(index)'s store twin answered its hub with other runs")
+                }
+                if let up = wire(answer, from: .partial(index), to: .hub(hub)) {
                     carried += up.opCount
                     hubs[hub].receive(up, from: partials[index].author, fromFull: false)
                 } else {
@@ -368,6 +393,7 @@ struct PartialMesh {
             partitioned = chunk >= chunks / 3 && chunk < 2 * chunks / 3
             if chunk % max(1, chunks / 10) == 0 {
                 offline = Set((0..<partials.count).filter { _ in Int.random(in: 0..<100, using: &rng) < config.offlinePercent })
+                reopenTwins()
             }
             importTickets(min(config.importChunk, config.tickets - ticketCount))
             let actions = Int((Double(config.importChunk) * config.actionsPerTicket).rounded())
@@ -387,8 +413,40 @@ struct PartialMesh {
             quiet = carried == 0 && partials.allSatisfy({ $0.wanted.isEmpty }) ? quiet + 1 : 0
         }
         check()
+        checkTwins()
         figures.lostBatches = lost
         return figures
+    }
+
+    /// Reopens every store twin from its store, as a restarted node does.
+    mutating func reopenTwins() {
+        for (index, twin) in twins {
+            twins[index] = try! PartialStoreNode(key: twinKeys[index]!, epoch: twin.replica.epoch, founder: twin.replica.founder,
+                                                 store: twin.store)
+            twinRestarts += 1
+        }
+    }
+
+    /// Each store twin holds what its node holds; its desk shows the node's held tickets; its store verifies clean.
+    mutating func checkTwins() {
+        for index in twins.keys.sorted() {
+            let (twin, partial) = (twins[index]!.replica, partials[index])
+            if twin.heldOps != partial.heldOps || twin.heldScopes != partial.heldScopes || twin.vector != partial.vector
+                || twin.bodilessOps != partial.bodilessOps {
+                let vectorDiff = Set(twin.vector.keys).union(partial.vector.keys).filter { twin.vector[$0] != partial.vector[$0] }
+                    .map { "\($0): \(twin.vector[$0].map(String.init) ?? "-") vs \(partial.vector[$0].map(String.init) ?? "-")" }
+                figures.mismatches.append("partial \(index)'s store twin holds \(twin.heldOps.count) ops, the node \(partial.heldOps.count)"
+                                          + " (ops \(twin.heldOps == partial.heldOps), scopes \(twin.heldScopes == partial.heldScopes),"
+                                          + " vector \(vectorDiff.prefix(3)), bodiless \(twin.bodilessOps.count) vs \(partial.bodilessOps.count))")
+            }
+            let store = twins[index]!.store
+            let desk = Set((try? store.desk.deskSnapshot().tickets.map(\.key)) ?? [])
+            if desk != partial.heldTickets {
+                figures.mismatches.append("partial \(index)'s store twin shows \(desk.count) tickets, the node holds \(partial.heldTickets.count)")
+            }
+            let problems = (try? store.verify().problems) ?? ["verify failed"]
+            if !problems.isEmpty { figures.mismatches.append("partial \(index)'s store twin: \(problems.prefix(2))") }
+        }
     }
 
     /// Samples how many of the tickets in each online partial node's queues it holds (the model says which).

@@ -24,7 +24,7 @@ import Testing
             \(String(format: "%.2f", 100 * f.meanHeldShare))% of the log's bytes (max \(String(format: "%.2f", 100 * f.maxHeldShare))%), \
             \(String(format: "%.2f", 100 * f.meanHeldOpShare))% of its ops; wire \(f.wireBytes) bytes for \(f.wireOps) ops \
             (\(f.wireOps == 0 ? 0 : f.wireBytes / f.wireOps) B/op), \(f.lostBatches) batches lost; \(f.erasures) erasures of \(f.erasedOps) ops, \(f.refusedErasures) by agents (refused); while the team works, online nodes hold \(String(format: "%.1f", 100 * f.heldOutside.value))% of their queues' tickets (\(String(format: "%.1f", 100 * f.heldDuringPartition.value))% during the partition); routing writes \(String(format: "%.1f", 100 * f.routingShare))% of the log; scope gaps \(f.counters.scopeGaps), duplicates \
-            \(f.counters.duplicates), dropped \(f.counters.dropped)
+            \(f.counters.duplicates), dropped \(f.counters.dropped); \(mesh.twins.count) store twins reopened \(mesh.twinRestarts) times
             """)
         #expect(f.mismatches.isEmpty, "\(f.mismatches.prefix(10))")
         #expect(f.counters.refusedRuns == 0)
@@ -33,5 +33,6 @@ import Testing
         #expect(f.meanHeldShare <= 0.10, "partial nodes hold \(f.meanHeldShare) of the log on average")
         #expect(f.erasedOps > 0, "the run erased customers")
         #expect(f.refusedErasures > 0, "agents tried to erase")
+        #expect(mesh.twins.count == 12 && mesh.twinRestarts > 0)
     }
 }

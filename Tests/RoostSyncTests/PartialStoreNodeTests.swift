@@ -238,6 +238,19 @@ import Testing
         #expect(node.replica.counters.refusedRuns == 0 && node.replica.counters.scopeGaps == 0)
     }
 
+    /// Found by the mesh's store twins: a twin whose store had no founder pinned took every erasure as effective (a lone
+    /// node's rule) while its replica refused the agents' erasures by the roster, so the store dropped bodies the replica kept.
+    @Test("a partial node pins its founder in its store, and refuses a store of another team")
+    func theStoreJudgesErasuresByTheSameFounder() throws {
+        let store = try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis)
+        let founder = R.key(1).authorID
+        _ = try PartialStoreNode(key: R.key(2), epoch: 1, founder: founder, store: store, queues: ["paris"])
+        #expect(try store.team.founder() == founder)
+        #expect(throws: PartialNodeError.founderMismatch) {
+            try PartialStoreNode(key: R.key(2), epoch: 1, founder: R.key(3).authorID, store: store)
+        }
+    }
+
     @Test("a store that holds whole format 2 logs of others cannot become a partial node's")
     func aFullStoreStaysFull() throws {
         let store = try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis)

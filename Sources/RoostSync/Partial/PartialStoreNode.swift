@@ -19,7 +19,7 @@ public struct PartialStoreNode: Sendable {
     private let founder: AuthorID?
 
     /// Opens the partial node of `store`: rebuilt from it when it is a partial node's already, else made partial with
-    /// `queues` (which then must not be empty). A store that is a partial node's keeps its own subscription; change it
+    /// `queues` (which then must not be empty). `founder` is pinned in the store when it has none yet. A store that is a partial node's keeps its own subscription; change it
     /// with ``resubscribe(_:clock:)``.
     public init(key: SigningKey, epoch: UInt64, founder: AuthorID?, store: OpStore, queues: Set<String> = []) throws(PartialNodeError) {
         self.key = key
@@ -30,11 +30,20 @@ public struct PartialStoreNode: Sendable {
             if try store.partialSubscription() == nil {
                 try store.setPartialSubscription(queues.sorted())
             }
+            // The replica and the store judge erasures by the same roster, rooted at the same founder.
+            let pinned = try store.team.founder()
+            if let founder, pinned == nil {
+                try store.team.setFounder(founder)
+            } else if pinned != founder {
+                throw PartialNodeError.founderMismatch
+            }
             replica = try PartialReplica(key: key, epoch: epoch, founder: founder, restoring: try store.partialState())
         } catch let error as StoreError {
             throw .store(error)
         } catch let error as PartialError {
             throw .replica(error)
+        } catch let error as PartialNodeError {
+            throw error
         } catch {
             throw .store(.database("\(error)"))
         }
@@ -138,4 +147,6 @@ public enum PartialNodeError: Error, Equatable, Sendable {
     case store(StoreError)
     /// The replica refused (a write in a scope it does not hold, or a store it cannot be rebuilt from).
     case replica(PartialError)
+    /// The store's team has another founder than the one the node was opened with (they would judge erasures apart).
+    case founderMismatch
 }
