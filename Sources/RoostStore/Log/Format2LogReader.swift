@@ -85,21 +85,7 @@ public struct Format2LogReader {
             return true
         }
         var out: [LogID: [UInt64]] = [:]
-        for (log, logRow, newest) in heads {
-            var seqs: [UInt64] = []
-            var at = newest
-            while true {
-                seqs.append(at)
-                var back = try FastStatement(db, "SELECT scope_gap FROM op_row WHERE log = ? AND seq = ?")
-                back.bind(logRow)
-                back.bind(at)
-                let gap = try back.firstRow { row in row.isNull(0) ? UInt64(0) : try row.u64(0, "scope_gap") } ?? 0
-                guard gap > 0 else { break }
-                guard gap < at else { throw StoreError.corrupt("op \(at): a scope prev below seq 1") }
-                at -= gap
-            }
-            out[log] = seqs.reversed()
-        }
+        for (log, logRow, newest) in heads { out[log] = try OpStore.scopeSeqs(logRow: logRow, from: newest, db).reversed() }
         return out
     }
 

@@ -115,6 +115,15 @@ extension OpStore {
                 try Self.setHead(plan.log, seq: head.seq, hash: head.hash, sealed: plan.sealed, db)
             }
         }
+        try Self.finishMerge(&report, dirty: &dirty, clock: hybrid, clockBefore: clockBefore, db)
+        return report
+    }
+
+    /// What every merge ends with, once its ops are stored: the roster enforced and erasures judged when they changed,
+    /// the desk rows marked dirty projected, the search index compacted after an erasure, and the clock saved when it
+    /// moved.
+    static func finishMerge(_ report: inout ApplyReport, dirty: inout DeskProjection.Dirty, clock: HybridClock, clockBefore: HLC,
+                            _ db: Database) throws {
         if dirty.roster { try Self.enforceRoster(db) }
         if dirty.erasures || dirty.roster { report.refusedErasures = try ErasureLedger.judge(db, dirty: &dirty) }
         report.erased = dirty.erased
@@ -122,8 +131,7 @@ extension OpStore {
         // After the flush: re-derived ticket documents delete their old text too.
         if report.erased > 0 { try ErasureLedger.compactIndex(db) }
         // A batch of duplicates (a relayed op that came by another path first) writes no page.
-        if hybrid.last != clockBefore { try Self.saveClock(hybrid, db) }
-        return report
+        if clock.last != clockBefore { try Self.saveClock(clock, db) }
     }
 
     /// Stores one checked op and merges its effect: erased (an effective erasure names it: it is stored without its

@@ -200,6 +200,23 @@ extension OpStore {
         return at
     }
 
+    /// The seqs of one scope in the log numbered `logRow` from its op at `newest` back to its first, newest first: each
+    /// row's scope prev distance names the one before (0 or none: the scope's first op in the log).
+    static func scopeSeqs(logRow: Int64, from newest: UInt64, _ db: Database) throws -> [UInt64] {
+        var out: [UInt64] = []
+        var at = newest
+        while true {
+            out.append(at)
+            var back = try FastStatement(db, "SELECT scope_gap FROM op_row WHERE log = ? AND seq = ?")
+            back.bind(logRow)
+            back.bind(at)
+            let gap = try back.firstRow { row in row.isNull(0) ? UInt64(0) : try row.u64(0, "scope_gap") } ?? 0
+            guard gap > 0 else { return out }
+            guard gap < at else { throw StoreError.corrupt("op \(at): a scope prev below seq 1") }
+            at -= gap
+        }
+    }
+
     /// The scope and hash of each held op `from...through` of a format 2 log, in order (hashes recomputed forward from
     /// the nearest kept one).
     static func heldScopes(_ log: LogID, logRow: Int64, from: UInt64, through: UInt64, _ db: Database) throws

@@ -131,12 +131,7 @@ extension OpStore {
                 }
                 try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('partial_wanted', ?)",
                                arguments: [Data(wanted.sorted().flatMap(\.bytes))])
-                if dirty.roster { _ = try Self.enforceRoster(db) }
-                if dirty.erasures || dirty.roster { report.refusedErasures = try ErasureLedger.judge(db, dirty: &dirty) }
-                report.erased = dirty.erased
-                try dirty.flush(db)
-                if report.erased > 0 { try ErasureLedger.compactIndex(db) }
-                if hybrid.last != clockBefore { try Self.saveClock(hybrid, db) }
+                try Self.finishMerge(&report, dirty: &dirty, clock: hybrid, clockBefore: clockBefore, db)
                 return report
             }
         } catch {
@@ -214,17 +209,8 @@ extension OpStore {
         var head = try FastStatement(db, "SELECT seq FROM scope_head WHERE log = ? AND scope = ?")
         head.bind(logRow)
         head.bind(scopeRow)
-        guard var at = try head.firstRow({ try $0.u64(0, "seq") }) else { return [] }
-        var out: [UInt64] = []
-        while true {
-            out.append(at)
-            var back = try FastStatement(db, "SELECT scope_gap FROM op_row WHERE log = ? AND seq = ?")
-            back.bind(logRow)
-            back.bind(at)
-            let gap = try back.firstRow { row in row.isNull(0) ? UInt64(0) : try row.u64(0, "scope_gap") } ?? 0
-            guard gap > 0, gap < at else { return out }
-            at -= gap
-        }
+        guard let newest = try head.firstRow({ try $0.u64(0, "seq") }) else { return [] }
+        return try scopeSeqs(logRow: logRow, from: newest, db)
     }
 
     /// The effect a held op merged with: its body, or the residue of the erasure that names it.

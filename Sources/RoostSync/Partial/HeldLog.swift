@@ -1,5 +1,6 @@
 public import RoostCore
 import RoostCrypto
+import RoostStore
 
 /// One format 2 op a replica holds: its rebuilt hashed header, its hash, and its body (Protocol/SPEC-partial.md).
 public struct HeldOpV2: Hashable, Sendable {
@@ -15,6 +16,17 @@ public struct HeldOpV2: Hashable, Sendable {
 
     /// Bytes this op counts for in SPEC-partial.md §P.7's measure of what a node stores: hashed header and body.
     public var size: Int { OpHeaderV2.encodedLength + (body?.count ?? 0) }
+}
+
+extension HeldOpV2 {
+    /// A stored op as a replica holds it, its body decoded.
+    init(_ op: StoredOpV2) throws(PartialError) {
+        var decoded: OpBody? = nil
+        if let body = op.body {
+            do { decoded = try OpBody.decodeV2(kind: op.header.kind, bytes: body) } catch { throw .restoredOpUnreadable(op.header.ref) }
+        }
+        self.init(header: op.header, hash: op.hash, body: op.body, decoded: decoded)
+    }
 }
 
 /// A seal as a replica keeps it: the signed seal, and the inclusion paths it was sent for scopes the replica holds

@@ -186,11 +186,7 @@ public struct PartialReplica: Sendable {
         for op in ops where op.header.seq >= nextSeq {
             guard op.header.ref.log == ownLog, op.header.seq == nextSeq, op.header.prev == head,
                   OpCryptoV2.opHash(op.header) == op.hash else { throw .ownLogMismatch(seq: op.header.seq) }
-            var decoded: OpBody? = nil
-            if let body = op.body {
-                do { decoded = try OpBody.decodeV2(kind: op.header.kind, bytes: body) } catch { throw .restoredOpUnreadable(op.header.ref) }
-            }
-            let held = HeldOpV2(header: op.header, hash: op.hash, body: op.body, decoded: decoded)
+            let held = try HeldOpV2(op)
             logs[ownLog, default: HeldLog()].insert(held)
             absorb(held, into: &changes)
             ownScopeLast[op.header.scope] = op.header.seq
@@ -408,11 +404,7 @@ public struct PartialReplica: Sendable {
         var changes = Changes()
         for op in state.ops {
             let log = op.header.ref.log
-            var decoded: OpBody? = nil
-            if let body = op.body {
-                do { decoded = try OpBody.decodeV2(kind: op.header.kind, bytes: body) } catch { throw .restoredOpUnreadable(op.header.ref) }
-            }
-            let held = HeldOpV2(header: op.header, hash: op.hash, body: op.body, decoded: decoded)
+            let held = try HeldOpV2(op)
             logs[log, default: HeldLog()].insert(held)
             absorb(held, into: &changes)
             if log == ownLog {
