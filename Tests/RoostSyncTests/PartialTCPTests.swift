@@ -3,7 +3,8 @@ import NIOCore
 import NIOPosix
 import RoostCore
 import RoostCrypto
-import RoostStore
+@_spi(StoreInternals) import RoostStore
+import GRDB
 @testable import RoostSync
 import RoostTestSupport
 import Testing
@@ -139,6 +140,32 @@ struct NowClock: WallClock {
         #expect(counters.refusedRuns == 0 && counters.scopeGaps == 0 && counters.unprovenScopes == 0, "\(counters)")
 
         try await secondChannel.close()
+        await hub.service.shutdown()
+        try await group.shutdownGracefully()
+    }
+
+    @Test("a partial node whose store refuses a write goes on: the session lives, and what it missed comes again")
+    func aStoreFailureIsCountedAndRecovered() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let hub = try TCPNode(seed: 1, networkKey: NetworkKey.generate(), group: group, format: 2)
+        try hub.append(PartialStoreNodeTests.ticket("p1", queue: "paris", customer: "ana", word: "router"))
+        let port = try await hub.listen()
+        let paris = try Self.partialNode(R.key(2), queues: ["paris"])
+        let (handler, channel) = try await Self.dial(hub, port: port, box: paris.box, key: R.key(2), group: group)
+        let desk = { (try? PartialStoreNodeTests.deskTickets(paris.store)) ?? [] }
+        #expect(await eventually(seconds: 30) { desk() == ["p1"] })
+
+        // The store turns read-only (a full disk, say): the next batch cannot be written.
+        try await paris.store.writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA query_only = 1") }
+        try hub.append(PartialStoreNodeTests.ticket("p2", queue: "paris", customer: "bo", word: "invoice"))
+        #expect(await eventually(seconds: 30) { handler.status.storeErrors > 0 }, "\(handler.status)")
+        #expect(desk() == ["p1"] && paris.box.replica.heldTickets == ["p1"], "nothing half-held: the replica was rebuilt from the store")
+        try await paris.store.writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA query_only = 0") }
+        #expect(await eventually(seconds: 30) { desk() == ["p1", "p2"] }, "p2 came again once the store took writes")
+        #expect(handler.status.closeReasons.isEmpty, "\(handler.status)")
+        #expect(try paris.store.verify().problems.isEmpty)
+
+        try await channel.close()
         await hub.service.shutdown()
         try await group.shutdownGracefully()
     }

@@ -11,13 +11,17 @@ import RoostSync
 /// quiet (its catch-up: how many answers, ops, seconds), then the hub writes one move and one reply at a time and the
 /// peer pulls once after each (steady state: the answer's time, p50 and p99 over 200 rounds). No TCP: the answer
 /// alone. The store is left in place (its path printed) for the size of `desk_ticket_in_queue` (`dbstat`).
+///
+/// The peer is a partial node on its own file store (``PartialStoreNode``, `partial-node.sqlite`): its catch-up includes
+/// writing what it holds, each steady round's apply (`receive`: checks, store transaction, desk) is timed too, and the
+/// two stores' sizes (database and WAL) are compared at the end.
 enum PartialServeBench {
     struct Result {
         var tickets = 0, ops = 0
         var buildSeconds = 0.0, viewSeconds = 0.0
         var catchUpAnswers = 0, catchUpOps = 0, catchUpSeconds = 0.0, heldTickets = 0, heldOps = 0
-        var steadyP50 = 0.0, steadyP99 = 0.0
-        var storeBytes = 0, path = ""
+        var steadyP50 = 0.0, steadyP99 = 0.0, applyP50 = 0.0, applyP99 = 0.0
+        var storeBytes = 0, partialStoreBytes = 0, path = ""
     }
 
     static func run(tickets count: Int, directory: String) throws -> Result {
@@ -47,24 +51,26 @@ enum PartialServeBench {
         result.buildSeconds = now() - started
         result.ops = try store.opCount()
 
-        var peer = PartialReplica(key: try SigningKey(seed: [UInt8](repeating: 42, count: 32)),
-                                  subscription: Subscription(queues: ["q3", "q17"]))
+        let partialPath = directory + "/partial-node.sqlite"
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: partialPath + suffix) }
+        var peer = try PartialStoreNode(key: try SigningKey(seed: [UInt8](repeating: 42, count: 32)), epoch: 1, founder: nil,
+                                        store: try OpStore(path: partialPath), queues: ["q3", "q17"])
         started = now()
-        var server = try StorePartialServer(peer: peer.author, subscription: peer.subscription, store: store)
+        var server = try StorePartialServer(peer: peer.replica.author, subscription: peer.replica.subscription, store: store)
         result.viewSeconds = now() - started
         started = now()
         while result.catchUpAnswers < 1_000 {
             let answer = try server.answer(peer.request(to: author.id), from: store)
-            peer.receive(answer, from: author.id, fromFull: true)
+            try peer.receive(answer, from: author.id, fromFull: true, clock: clock)
             result.catchUpAnswers += 1
             result.catchUpOps += answer.opCount
             if answer.runs.isEmpty && answer.backfill.isEmpty { break }
         }
         result.catchUpSeconds = now() - started
-        result.heldTickets = peer.heldTickets.count
-        result.heldOps = peer.heldOps.count
+        result.heldTickets = peer.replica.heldTickets.count
+        result.heldOps = peer.replica.heldOps.count
 
-        var times: [Double] = []
+        var times: [Double] = [], applies: [Double] = []
         for round in 0..<200 {
             let key = "t\(Int.random(in: 0..<count, using: &rng))"
             try store.append(v2: [.set(entity: EntityRef(Desk.ticket, key), field: "queue", value: .string(queues.randomElement(using: &rng)!))],
@@ -76,12 +82,21 @@ enum PartialServeBench {
             let begin = now()
             let answer = try server.answer(request, from: store)
             times.append(now() - begin)
-            peer.receive(answer, from: author.id, fromFull: true)
+            let applying = now()
+            try peer.receive(answer, from: author.id, fromFull: true, clock: clock)
+            applies.append(now() - applying)
         }
         times.sort()
+        applies.sort()
+        result.applyP50 = applies[applies.count / 2]
+        result.applyP99 = applies[min(applies.count - 1, applies.count * 99 / 100)]
         result.steadyP50 = times[times.count / 2]
         result.steadyP99 = times[min(times.count - 1, times.count * 99 / 100)]
-        result.storeBytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        func bytes(_ path: String) -> Int {
+            [path, path + "-wal"].reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0) }
+        }
+        result.storeBytes = bytes(path)
+        result.partialStoreBytes = bytes(partialPath)
         result.path = path
         return result
     }

@@ -39,12 +39,9 @@ public final class PartialNodeBox: Sendable {
     }
 
     /// Runs `body` on the node; on ``queue`` only.
-    func change<T>(_ body: (inout PartialStoreNode) throws(PartialNodeError) -> T) throws(PartialNodeError) -> T {
+    func change<T>(_ body: (inout PartialStoreNode) -> T) -> T {
         dispatchPrecondition(condition: .onQueue(queue))
-        let result: Result<T, PartialNodeError> = node.withLockedValue { node in
-            do throws(PartialNodeError) { return .success(try body(&node)) } catch { return .failure(error) }
-        }
-        return try result.get()
+        return node.withLockedValue { body(&$0) }
     }
 }
 
@@ -115,8 +112,8 @@ public final class PartialSessionHandler: ChannelInboundHandler, @unchecked Send
             self.machine = machine
             perform(actions)
             timer = context.eventLoop.scheduleRepeatedTask(initialDelay: roundInterval, delay: roundInterval) { _ in
-                self.onNode({ node throws(PartialNodeError) in
-                    try node.adoptLocalAppends(clock: self.box.clock)
+                self.onNode({ node in
+                    self.counting { () throws(PartialNodeError) in try node.adoptLocalAppends(clock: self.box.clock) }
                     return VersionVector(node.replica.vector)
                 }, then: { grown in
                     if grown != self.vector {
@@ -157,19 +154,20 @@ public final class PartialSessionHandler: ChannelInboundHandler, @unchecked Send
         perform(actions)
     }
 
-    /// Runs `work` on the node's queue, then `then` with its result on the event loop. A store failure is counted and
-    /// the session goes on: the node's replica was rebuilt from the store, and its next request asks again.
-    private func onNode<T: Sendable>(_ work: @escaping @Sendable (inout PartialStoreNode) throws(PartialNodeError) -> T,
+    /// Runs `work` on the node's queue, then `then` with its result on the event loop.
+    private func onNode<T: Sendable>(_ work: @escaping @Sendable (inout PartialStoreNode) -> T,
                                      then: @escaping @Sendable (T) -> Void) {
         guard let loop = context?.eventLoop else { return }
         box.queue.async {
-            do {
-                let result = try self.box.change(work)
-                loop.execute { then(result) }
-            } catch {
-                self.outcome.withLockedValue { $0.storeErrors += 1 }
-            }
+            let result = self.box.change(work)
+            loop.execute { then(result) }
         }
+    }
+
+    /// Runs a change that may fail on the store: a failure is counted and the session goes on (the node's replica was
+    /// rebuilt from its store, and its next request asks again for what the failed change brought).
+    private func counting(_ change: () throws(PartialNodeError) -> Void) {
+        do { try change() } catch { outcome.withLockedValue { $0.storeErrors += 1 } }
     }
 
     private func perform(_ actions: [SyncSession.Action]) {
@@ -193,8 +191,10 @@ public final class PartialSessionHandler: ChannelInboundHandler, @unchecked Send
                     status.lastSeenMillis = now
                     status.opsAhead = carried
                 }
-                onNode({ node throws(PartialNodeError) in
-                    try node.receive(batch, from: peer, fromFull: fromFull, clock: self.box.clock)
+                onNode({ node in
+                    self.counting { () throws(PartialNodeError) in
+                        try node.receive(batch, from: peer, fromFull: fromFull, clock: self.box.clock)
+                    }
                     return VersionVector(node.replica.vector)
                 }, then: { vector in
                     self.vector = vector
