@@ -14,7 +14,7 @@ import RoostSync
 ///
 /// The peer is a partial node on its own file store (``PartialStoreNode``, `partial-node.sqlite`): its catch-up includes
 /// writing what it holds, each steady round's apply (`receive`: checks, store transaction, desk) is timed too, and the
-/// two stores' sizes (database and WAL) are compared at the end.
+/// two stores' sizes (database and WAL) are compared at the end, and the node is reopened from its store (timed).
 enum PartialServeBench {
     struct Result {
         var tickets = 0, ops = 0
@@ -22,6 +22,8 @@ enum PartialServeBench {
         var catchUpAnswers = 0, catchUpOps = 0, catchUpSeconds = 0.0, heldTickets = 0, heldOps = 0
         var steadyP50 = 0.0, steadyP99 = 0.0, applyP50 = 0.0, applyP99 = 0.0
         var storeBytes = 0, partialStoreBytes = 0, path = ""
+        /// Reopening the partial node from its store (``PartialReplica/init(key:epoch:founder:restoring:)``).
+        var reopenSeconds = 0.0
     }
 
     static func run(tickets count: Int, directory: String) throws -> Result {
@@ -88,6 +90,11 @@ enum PartialServeBench {
         }
         times.sort()
         applies.sort()
+        let reopening = now()
+        let reopened = try PartialStoreNode(key: try SigningKey(seed: [UInt8](repeating: 42, count: 32)), epoch: 1, founder: nil,
+                                            store: peer.store)
+        result.reopenSeconds = now() - reopening
+        precondition(reopened.replica.heldOps == peer.replica.heldOps, "the reopened node holds what it held")
         result.applyP50 = applies[applies.count / 2]
         result.applyP99 = applies[min(applies.count - 1, applies.count * 99 / 100)]
         result.steadyP50 = times[times.count / 2]

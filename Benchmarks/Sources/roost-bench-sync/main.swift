@@ -257,10 +257,10 @@ if only.contains("partial") {
     let r = try PartialServeBench.run(tickets: partialTickets, directory: partialDirectory ?? scratch.path)
     say(String(format: "PARTIAL tickets=%d ops=%d build_s=%.1f view_s=%.3f catchup_answers=%d catchup_ops=%d catchup_s=%.2f "
                + "held_tickets=%d held_ops=%d steady_p50_ms=%.2f steady_p99_ms=%.2f apply_p50_ms=%.2f apply_p99_ms=%.2f "
-               + "store_bytes=%d partial_store_bytes=%d store=%@",
+               + "store_bytes=%d partial_store_bytes=%d reopen_s=%.3f store=%@",
                r.tickets, r.ops, r.buildSeconds, r.viewSeconds, r.catchUpAnswers, r.catchUpOps, r.catchUpSeconds,
                r.heldTickets, r.heldOps, r.steadyP50 * 1000, r.steadyP99 * 1000, r.applyP50 * 1000, r.applyP99 * 1000,
-               r.storeBytes, r.partialStoreBytes, r.path))
+               r.storeBytes, r.partialStoreBytes, r.reopenSeconds, r.path))
 }
 
 try await group.shutdownGracefully()
