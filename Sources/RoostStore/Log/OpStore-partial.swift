@@ -102,6 +102,9 @@ extension OpStore {
                 var hybrid = try Self.loadClock(db, drift: drift)
                 let clockBefore = hybrid.last
                 let checker = HybridClock(maxDriftMillis: drift)
+                // As a full merge: erasures this node carries out may name ops held now (asked once; those held in this
+                // change are judged at its end).
+                let erasing = try ErasureLedger.hasTargets(db)
                 var scopes = ScopeRows()
                 var logRows = LogRows()
                 for change in changes {
@@ -110,7 +113,6 @@ extension OpStore {
                         let logRow = try logRows.row(op.header.ref.log, db)
                         let verified = try Self.checkedPartial(op, logRow: logRow, db)
                         guard let verified else { report.duplicates += 1; continue }
-                        let erasing = try ErasureLedger.hasTargets(db)
                         try Self.store(verified, logRow: logRow, scope: try scopes.row(op.header.scope, db), erasing: erasing,
                                        report: &report, dirty: &dirty, db)
                         try Self.keepPartialHash(op, logRow: logRow, db)

@@ -1,6 +1,6 @@
 public import RoostCore
 import RoostCrypto
-import RoostStore
+public import RoostStore
 
 /// One format 2 op a replica holds: its rebuilt hashed header, its hash, and its body (Protocol/SPEC-partial.md).
 public struct HeldOpV2: Hashable, Sendable {

@@ -147,9 +147,7 @@ extension PartialReplica {
             }
             for proof in proofs {
                 updated.keep(proof.seal, path: proof.path)
-                note(.keep(proof.seal, path: proof.path.map {
-                    KeptScopePath(scope: $0.scope, leafIndex: $0.leafIndex, leafCount: $0.leafCount, hashes: $0.hashes)
-                }))
+                note(.keep(proof.seal, path: proof.path))
             }
             for op in ops {
                 let (kept, effect) = holding(op)

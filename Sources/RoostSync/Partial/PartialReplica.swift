@@ -417,8 +417,7 @@ public struct PartialReplica: Sendable {
             let log = LogID(author: seal.author, epoch: seal.epoch)
             if paths.isEmpty { logs[log, default: HeldLog()].keep(seal, path: nil) }
             for path in paths {
-                logs[log, default: HeldLog()].keep(seal, path: RunV2.Path(scope: path.scope, leafIndex: path.leafIndex,
-                                                                         leafCount: path.leafCount, hashes: path.hashes))
+                logs[log, default: HeldLog()].keep(seal, path: path)
             }
         }
         vector = state.vector

@@ -1,4 +1,5 @@
 public import RoostCore
+public import RoostStore
 
 /// Format 2 runs: the ops of one log as sync sends them (Protocol/SPEC-format-2.md §2.6). This is the syntax
 /// alone: what is omitted on the wire stays nil here and is recomputed by ``RunV2/resolve(held:)``.
@@ -28,17 +29,8 @@ public struct RunV2: Hashable, Sendable {
         }
     }
 
-    /// An inclusion path for one scope's leaf in a seal's scopes tree.
-    public struct Path: Hashable, Sendable {
-        public var scope: ScopeID
-        public var leafIndex: Int
-        public var leafCount: Int
-        public var hashes: [Bytes32]
-        /// Creates a path.
-        public init(scope: ScopeID, leafIndex: Int, leafCount: Int, hashes: [Bytes32]) {
-            self.scope = scope; self.leafIndex = leafIndex; self.leafCount = leafCount; self.hashes = hashes
-        }
-    }
+    /// An inclusion path for one scope's leaf in a seal's scopes tree: the same value a partial node's store keeps.
+    public typealias Path = KeptScopePath
 
     /// A seal of the run's log as sent: the head may be omitted (the receiver holds or receives the op at `seq`).
     public struct Seal: Hashable, Sendable {
