@@ -51,6 +51,10 @@ public enum SyncLimits {
     /// more than one seal range only if it fits; what does not fit goes in the next batch. Below ``maxBatchOps``,
     /// which the receiver enforces.
     public static let partialBatchOps = 20_000
+    /// `runs` messages of format 1 history a full node sends ahead of one `partial-batch` (SPEC-partial.md §P.3c; the
+    /// reference node sends one, of at most ``OpStore/batch(after:limit:maxBytes:)``'s limits): a receiver refuses more,
+    /// so that what it keeps for one answer is bounded.
+    public static let partialHistoryMessages = 4
     /// Scopes received whole that a partial node remembers for `have-scope` (SPEC-partial.md §P.3) until every full
     /// peer has answered since; the oldest are forgotten beyond this (a peer then sends them whole again: bytes only).
     public static let partialWholeReceipts = 4_096

@@ -18,7 +18,8 @@ struct Status: ParsableCommand {
             ("Ops stored", "\(result.ops) in \(result.logs.count) log(s)"),
         ] + (result.partial.map { partial in
             [("Partial node", "queues \(partial.queues.joined(separator: ", ")): \(partial.tickets) ticket(s) held, "
-              + "\(partial.ops) op(s) of \(partial.logs) other log(s)")]
+              + "\(partial.ops) op(s) of \(partial.logs) other log(s)"
+              + (partial.historyOps == 0 ? "" : ", and the team's format 1 history whole (\(partial.historyOps) op(s))"))]
         } ?? []) + [
             ("Fork evidence", result.forks == 0 ? "none" : "\(result.forks) (run `roost verify`)"),
             ("Last HLC", result.lastHLC),

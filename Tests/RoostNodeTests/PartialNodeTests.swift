@@ -69,4 +69,57 @@ import RoostTestSupport
         let verify = try await kenji.runOffPool(["verify"])
         #expect(verify.status == 0 && verify.stdout.contains("OK"), "\(verify.stdout)\(verify.stderr)")
     }
+
+    /// A team that worked in format 1, moved to format 2 (`roost team format 2`), then took a partial node: the node
+    /// holds the format 1 history whole (the roster that admits it, every ticket from before the switch) and, after the
+    /// switch, only its queue's new tickets (SPEC-partial.md §P.2 rule 5, §P.3c).
+    @Test func aPartialNodeOfATeamThatMovedToFormat2() async throws {
+        let ana = try CLI(), kenji = try CLI()
+        defer { ana.cleanup(); kenji.cleanup() }
+        #expect(try await ana.runOffPool(["init", "--name", "Ana Lopez", "--initials", "al"]).status == 0)
+        #expect(try await kenji.runOffPool(["init", "--name", "Kenji Sato", "--initials", "ks", "--queues", "billing"]).status == 0)
+        try DaemonTests.setListen(ana, freePort())
+        try DaemonTests.setListen(kenji, freePort())
+        let anaHome = try NodeHome(path: ana.home.path)
+        let anaDaemon = try DaemonTests.Daemon(home: ana.home)
+        defer { anaDaemon.stop() }
+        #expect(try await eventually(seconds: 120) { NodeAPIFile.live(anaHome) != nil }, "\(anaDaemon.output)")
+        #expect(try await ana.runOffPool(["team", "create", "--name", "Acme Care"]).status == 0)
+        let invite = try await ana.runOffPool(["team", "invite", "--name", "Kenji Sato", "--role", "agent"])
+        #expect(invite.status == 0, "\(invite.stderr)")
+        // The demo's first half in format 1, the second after the switch (a reply to an older tweet lands in its ticket).
+        let root = ProgressTests.repositoryRoot
+        let lines = try String(contentsOf: root.appendingPathComponent("examples/data/twcs-demo.csv"), encoding: .utf8)
+            .split(separator: "\n", omittingEmptySubsequences: true)
+        let half = lines.count / 2
+        let first = ana.home.appendingPathComponent("first.csv"), second = ana.home.appendingPathComponent("second.csv")
+        try (lines[..<half].joined(separator: "\n") + "\n").write(to: first, atomically: true, encoding: .utf8)
+        try ([lines[0]] + lines[half...]).joined(separator: "\n").appending("\n").write(to: second, atomically: true, encoding: .utf8)
+        let rules = root.appendingPathComponent("examples/rules.toml").path
+        #expect(try await ana.runOffPool(["import-twcs", "--file", first.path, "--rules", rules]).status == 0)
+        let switched = try await ana.runOffPool(["team", "format", "2", "--anyway"])
+        #expect(switched.status == 0, "\(switched.stdout)\(switched.stderr)")
+        #expect(try await ana.runOffPool(["import-twcs", "--file", second.path, "--rules", rules]).status == 0)
+        let store = try OpStore(readOnlyPath: anaHome.databasePath)
+        let history = try store.historyTicketKeys()
+        let all = try Self.desk(ana.home), billing = try Self.desk(ana.home, queue: "billing")
+        #expect(!history.isEmpty && history.count < all.count, "\(history.count) of \(all.count) tickets from before the switch")
+        let expected = all.filter { history.contains($0.key) || billing[$0.key] != nil }
+        #expect(expected.count < all.count, "some tickets after the switch are not billing's")
+
+        #expect(try await kenji.runOffPool(["team", "join", try DaemonTests.inviteText(invite.stdout)]).status == 0)
+        let kenjiDaemon = try DaemonTests.Daemon(home: kenji.home)
+        defer { kenjiDaemon.stop() }
+        let held = await eventually(seconds: 120) { (try? Self.desk(kenji.home)) == expected }
+        #expect(held, "the history and billing's new tickets: \((try? Self.desk(kenji.home))?.count ?? -1) of \(expected.count)\n\(kenjiDaemon.output)")
+
+        let status = try await kenji.runOffPool(["status"])
+        #expect(status.stdout.contains("and the team's format 1 history whole ("), "\(status.stdout)")
+        let outside = expected.keys.filter { history.contains($0) && billing[$0] == nil }.count
+        let report = try await kenji.runOffPool(["report"])
+        #expect(report.stdout.contains("0 this agent worked on in other queues and \(outside) of the team's format 1 history in other queues."),
+                "\(report.stdout)")
+        let verify = try await kenji.runOffPool(["verify"])
+        #expect(verify.status == 0 && verify.stdout.contains("OK"), "\(verify.stdout)\(verify.stderr)")
+    }
 }

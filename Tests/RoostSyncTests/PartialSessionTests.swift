@@ -153,6 +153,47 @@ import Testing
         #expect(rounds.received(.partialBatch([1, 5])).contains { if case .violation = $0 { true } else { false } })
     }
 
+    /// A full peer's format 1 history travels as `runs` ahead of its `partial-batch` (SPEC-partial.md §P.3c).
+    @Test func theFormatOneHistoryComesBeforeTheAnswer() throws {
+        let store = try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis)
+        let author = LocalAuthor(key: R.key(1), epoch: 1, format: 1)
+        try store.append(R.ticket("old", queue: "rome", customer: "u1"), by: author, clock: NowClock())
+        let history = try store.batch(after: VersionVector())
+        #expect(history.ops.count == 3)
+
+        // The sender: `runs` first, then the batch.
+        var full = PartialSession.Rounds(peerIsFull: false)
+        _ = full.received(.vector(VersionVector()))
+        _ = full.received(.partialAck(0))
+        let sent = full.answered(PartialBatch(runs: [], backfill: [], covered: [:], history: [history]))
+        let tags: [SyncMessage.Tag?] = sent.map { action -> SyncMessage.Tag? in if case let .send(m) = action { m.tag } else { nil } }
+        #expect(tags == [.runs, .partialBatch])
+
+        // The receiver hands the history to the driver with the answer, and asks again.
+        var partial = PartialSession.Rounds(peerIsFull: true)
+        _ = partial.request(PartialRequest(vector: [:], want: []))
+        var received: [PartialSession.Action] = []
+        for case let .send(message) in sent { received += partial.received(try SyncMessage.decode(message.encoded())) }
+        guard case let .receive(batch, true)? = received.first, received.count == 1 else {
+            Issue.record("one answer, with its history: \(received)")
+            return
+        }
+        #expect(batch.history.map(\.ops.count) == [3] && batch.history[0].ops.map(\.header) == history.ops.map(\.header))
+        #expect(partial.applied().count == 1, "an answer that carried history: another request is due")
+
+        // `runs` from a partial peer, outside an answer, or more than the limit before one batch end the session.
+        var fromPartial = PartialSession.Rounds(peerIsFull: false)
+        _ = fromPartial.request(PartialRequest(vector: [:], want: []))
+        #expect(fromPartial.received(.runs(id: 0, history)).contains { if case .violation = $0 { true } else { false } })
+        var unasked = PartialSession.Rounds(peerIsFull: true)
+        #expect(unasked.received(.runs(id: 0, history)).contains { if case .violation = $0 { true } else { false } })
+        var flooded = PartialSession.Rounds(peerIsFull: true)
+        _ = flooded.request(PartialRequest(vector: [:], want: []))
+        var actions: [PartialSession.Action] = []
+        for _ in 0...SyncLimits.partialHistoryMessages { actions += flooded.received(.runs(id: 0, history)) }
+        #expect(actions.count == 1 && actions.contains { if case .violation = $0 { true } else { false } }, "\(actions)")
+    }
+
     @Test func aSecondRequestWaitsForTheAnswer() throws {
         var rounds = PartialSession.Rounds(peerIsFull: true)
         let first = rounds.request(PartialRequest(vector: [:], want: [R.t("p1")]))

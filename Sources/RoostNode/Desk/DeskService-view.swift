@@ -168,8 +168,15 @@ extension DeskService {
                                         scope: scope, now: now, agentName: { names[$0] ?? $0 })
         if let queues = try run({ () throws(StoreError) in try store.partialSubscription() }) {
             var byQueue: [String: Int] = [:]
-            for ticket in snapshot.tickets { byQueue[ticket.queue ?? RoutingRules.defaultQueue, default: 0] += 1 }
-            report.covers = PartialCoverage(ticketsByQueue: byQueue, queues: queues.sorted(), everything: false).description
+            let history = try run { () throws(StoreError) in try store.historyTicketKeys() }
+            var historyElsewhere = 0
+            for ticket in snapshot.tickets {
+                let queue = ticket.queue ?? RoutingRules.defaultQueue
+                byQueue[queue, default: 0] += 1
+                if history.contains(ticket.key) && !queues.contains(queue) { historyElsewhere += 1 }
+            }
+            report.covers = PartialCoverage(ticketsByQueue: byQueue, queues: queues.sorted(), everything: false,
+                                            historyElsewhere: historyElsewhere).description
         }
         return report
     }

@@ -53,7 +53,7 @@ extension Node {
             stateHash: try read { () throws(StoreError) in try store.stateHash() }.hex,
             databaseBytes: NodeHome.databaseBytes(atPath: home.databasePath),
             partial: try read { () throws(StoreError) in try store.partialSummary() }.map {
-                NodeStatus.Partial(queues: $0.queues, tickets: $0.tickets, ops: $0.ops, logs: $0.logs)
+                NodeStatus.Partial(queues: $0.queues, tickets: $0.tickets, ops: $0.ops, logs: $0.logs, historyOps: $0.historyOps)
             })
     }
 
@@ -125,6 +125,8 @@ public struct NodeStatus: Encodable, Sendable {
         /// Ops held of other authors' logs (each log's ops of the held scopes only), and how many logs.
         public var ops: Int
         public var logs: Int
+        /// Ops of the team's format 1 history, held whole (SPEC-partial.md §P.3c).
+        public var historyOps: Int
     }
 }
 

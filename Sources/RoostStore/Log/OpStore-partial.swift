@@ -342,12 +342,13 @@ extension OpStore {
 
     /// What a partial node holds, in brief (nil for a full node): its queues, the tickets on its desk, and the ops it
     /// holds of other authors' logs, with their number.
-    public func partialSummary() throws(StoreError) -> (queues: [String], tickets: Int, ops: Int, logs: Int)? {
+    public func partialSummary() throws(StoreError) -> (queues: [String], tickets: Int, ops: Int, logs: Int, historyOps: Int)? {
         try read { db in
             guard let queues = try Self.partialSubscription(db) else { return nil }
             let tickets = try Int.fetchOne(db, sql: "SELECT count(*) FROM desk_ticket") ?? 0
             let held = try Row.fetchOne(db, sql: "SELECT count(*) AS ops, count(DISTINCT log) AS logs FROM op_prev")
-            return (queues, tickets, held?["ops"] ?? 0, held?["logs"] ?? 0)
+            let history = try Int.fetchOne(db, sql: "SELECT count(*) FROM op_row r JOIN log l ON l.id = r.log WHERE l.version IS NOT 2") ?? 0
+            return (queues, tickets, held?["ops"] ?? 0, held?["logs"] ?? 0, history)
         }
     }
 

@@ -67,6 +67,14 @@ struct HeldSet: Sendable {
         if tickets.contains(key) { retain(customer, &moves) }
     }
 
+    /// Customers held for good (the team's format 1 history writes in their scope): one reference each, never released.
+    private(set) var pinnedCustomers: Set<String> = []
+
+    /// Holds customer `customer` for good.
+    mutating func pin(_ customer: String, moves: inout Moves) {
+        if pinnedCustomers.insert(customer).inserted { retain(customer, &moves) }
+    }
+
     /// The scopes entered and left over `moves`, net.
     func net(_ moves: Moves) -> (entered: [ScopeID], left: [ScopeID]) {
         var entered: [ScopeID] = [], left: [ScopeID] = []

@@ -1,4 +1,5 @@
 public import RoostCore
+public import RoostStore
 
 /// What a receiver asks a sender for in one round of partial replication (Protocol/SPEC-partial.md §P.3): its vector
 /// (per log, every op of its held scopes up to this seq is held) and the scopes it wants whole (`want-scope`).
@@ -42,19 +43,26 @@ public struct PartialBatch: Hashable, Sendable {
     /// them). False when no scope is sent whole.
     public var complete: Bool
 
+    /// Format 1 logs (the team's history before it moved to format 2), sent whole past the receiver's vector entries
+    /// for them: not part of the `partial-batch` message but `runs` messages before it (SPEC-partial.md §P.3c). Only
+    /// a full node sends them.
+    public var history: [OpBatch]
+
     /// Creates a batch.
-    public init(runs: [RunV2], backfill: Set<ScopeID>, covered: [LogID: UInt64], number: UInt64 = 0, complete: Bool = false) {
+    public init(runs: [RunV2], backfill: Set<ScopeID>, covered: [LogID: UInt64], number: UInt64 = 0, complete: Bool = false,
+                history: [OpBatch] = []) {
         self.runs = runs
         self.backfill = backfill
         self.covered = covered
         self.number = number
         self.complete = complete && !backfill.isEmpty
+        self.history = history
     }
 
-    /// Ops carried.
-    public var opCount: Int { runs.reduce(0) { $0 + $1.ops.count } }
+    /// Ops carried (format 1 history included).
+    public var opCount: Int { runs.reduce(0) { $0 + $1.ops.count } + history.reduce(0) { $0 + $1.ops.count } }
     /// True when the batch carries nothing.
-    public var isEmpty: Bool { runs.isEmpty && covered.isEmpty && backfill.isEmpty }
+    public var isEmpty: Bool { runs.isEmpty && covered.isEmpty && backfill.isEmpty && history.isEmpty }
 }
 
 /// What a replica refused or dropped, counted (SPEC-partial.md §P.5). A correct team never refuses anything; the

@@ -25,6 +25,8 @@ public struct PartialReplica: Sendable {
     var ticketsByQueue: [String: Set<String>] = [:]
     /// Tickets in whose scope each author wrote, among held ops.
     var touched: [AuthorID: Set<String>] = [:]
+    /// Tickets the team's format 1 history names (SPEC-partial.md §P.2 rule 5): held for good.
+    var historyTickets: Set<String> = []
     var messageTicket: [String: String] = [:]
     /// The targets of the effective erasures held (SPEC.md §1.9), by position: a held op at a target's position with the
     /// target's hash is held without its body, and takes the target's residue as its effect.
@@ -206,6 +208,26 @@ public struct PartialReplica: Sendable {
     /// The seq of the newest op of this node's own log.
     public var ownTop: UInt64 { nextSeq - 1 }
 
+    /// Learns from the team's format 1 history: ops of format 1 logs, which carry no scopes, so that a partial node's
+    /// store holds them whole as a full node does (SPEC-partial.md §P.2 rule 5, §P.3c). Every ticket and customer they
+    /// name is held for good (its format 2 ops are then wanted, unless `restoring`: a node reopened from its store,
+    /// which kept what it wanted); their queue writes and ticket customers count as held ops' do; their roster changes
+    /// and erasures are judged and carried out as held ops' are. The ops themselves are not held by the replica.
+    public mutating func learnHistory(_ ops: [HistoryOp], restoring: Bool = false) {
+        var changes = Changes()
+        var pinning: [String] = []
+        for op in ops {
+            guard let body = op.body, let name = op.scope else { continue }
+            if let ticket = absorb(body, stamp: op.stamp, name: name, into: &changes) {
+                if historyTickets.insert(ticket).inserted { changes.tickets.insert(ticket) }
+            } else if name.hasPrefix("c/") {
+                pinning.append(String(name.dropFirst(2)))
+            }
+        }
+        carryOutErasures(&changes)
+        settle(changes, offered: [], pinning: pinning, wantEntered: !restoring)
+    }
+
     // MARK: what held ops say
 
     /// Facts that changed while absorbing ops, settled together.
@@ -225,17 +247,24 @@ public struct PartialReplica: Sendable {
     /// Records what a newly held op says about routing: its ticket's queue, customer, messages, and who touched it.
     mutating func absorb(_ op: HeldOpV2, into changes: inout Changes) {
         guard let decoded = op.decoded else { return }   // an op held without its body says nothing until erased
+        absorb(decoded, stamp: Stamp(hlc: op.header.hlc, ref: op.header.ref), name: nil, into: &changes)
+    }
+
+    /// What ``absorb(_:into:)`` records of one op's body made at `stamp`; `name` is its scope's name when known
+    /// (a format 1 op's, named by its store), else computed. Returns the ticket the op is in, if any.
+    @discardableResult
+    mutating func absorb(_ decoded: OpBody, stamp: Stamp, name known: String?, into changes: inout Changes) -> String? {
         if case let .insert(entity, fields) = decoded, entity.collection == ErasureSchema.collection,
            let erasure = Erasure(fields: fields) {
-            changes.erasures.append((Stamp(hlc: op.header.hlc, ref: op.header.ref), erasure))
+            changes.erasures.append((stamp, erasure))
         }
         if case let .set(entity, _, _) = decoded, entity.collection == RosterSchema.member,
-           let change = RosterChange(stamp: Stamp(hlc: op.header.hlc, ref: op.header.ref), body: decoded) {
+           let change = RosterChange(stamp: stamp, body: decoded) {
             rosterChanges.append(change)
             changes.roster = true
         }
-        let name = Scope.name(of: decoded) { messageTicket[$0] }
-        guard name.hasPrefix("t/") else { return }
+        let name = known ?? Scope.name(of: decoded) { messageTicket[$0] }
+        guard name.hasPrefix("t/") else { return nil }
         let ticket = String(name.dropFirst(2))
         if facts[ticket] == nil {
             facts[ticket] = TicketFacts(key: ticket)
@@ -244,7 +273,6 @@ public struct PartialReplica: Sendable {
         }
         switch decoded {
         case let .set(entity, "queue", value) where entity.collection == Desk.ticket:
-            let stamp = Stamp(hlc: op.header.hlc, ref: op.header.ref)
             if LastWriterWins.replaces(stamp, over: facts[ticket]!.queueStamp) {
                 let before = facts[ticket]!.effectiveQueue
                 if case let .string(queue) = value { facts[ticket]!.queue = queue } else { facts[ticket]!.queue = nil }
@@ -269,9 +297,15 @@ public struct PartialReplica: Sendable {
         default:
             break
         }
-        if touched[op.header.author, default: []].insert(ticket).inserted {
-            changes.touches.append((op.header.author, ticket))
+        if touched[stamp.ref.author, default: []].insert(ticket).inserted {
+            changes.touches.append((stamp.ref.author, ticket))
         }
+        return ticket
+    }
+
+    /// Whether `peer` holds ticket `ticket` whatever its queue: it wrote in it, or the team's format 1 history names it.
+    func keeps(_ ticket: String, for peer: AuthorID) -> Bool {
+        historyTickets.contains(ticket) || (touched[peer]?.contains(ticket) ?? false)
     }
 
     /// Judges the erasures absorbed by the roster held (SPEC.md §1.9, "Who may erase": ``RosterState/mayErase(at:reason:onlyMessageInserts:)``,
@@ -319,11 +353,14 @@ public struct PartialReplica: Sendable {
     /// Re-evaluates the held sets — this replica's and, on a full replica, each peer view's — for the tickets whose
     /// facts changed; drops the scopes this replica left and wants the ones it entered without their history.
     /// `offered` are scopes received whole in this batch: kept only when they turn out to be held.
-    mutating func settle(_ changes: Changes, offered: Set<ScopeID>) {
+    /// `pinning`: customers the team's format 1 history names, held for good from now on. `wantEntered` false: the
+    /// scopes entered are not wanted (a node reopened from its store, which kept what it wanted).
+    mutating func settle(_ changes: Changes, offered: Set<ScopeID>, pinning: [String] = [], wantEntered: Bool = true) {
         // Sorted, so that a seed replays the same run whatever the process's hash seed.
         let tickets = changes.tickets.sorted()
         if !isFull {
             var moves = HeldSet.Moves()
+            for customer in pinning.sorted() { mine.pin(customer, moves: &moves) }
             var refreshed = Set(tickets)
             for touch in changes.touches where touch.author == author { refreshed.insert(touch.ticket) }
             // Customers first: a ticket held before this batch retains its newly known customer here; one that
@@ -331,10 +368,10 @@ public struct PartialReplica: Sendable {
             for (ticket, customer) in changes.customers { mine.learnedCustomer(customer, of: ticket, moves: &moves) }
             for ticket in refreshed.sorted() {
                 guard let ticketFacts = facts[ticket] else { continue }
-                mine.refresh(ticket, ticketFacts, touched: touched[author]?.contains(ticket) ?? false, moves: &moves)
+                mine.refresh(ticket, ticketFacts, touched: keeps(ticket, for: author), moves: &moves)
             }
             let (entered, left) = mine.net(moves)
-            for scope in entered where !offered.contains(scope) { wanted.insert(scope) }
+            for scope in entered where wantEntered && !offered.contains(scope) { wanted.insert(scope) }
             // An offered scope that did not turn out to be held, and every scope left, is dropped.
             var dropping = Set(left)
             for scope in offered where !mine.scopes.contains(scope) { dropping.insert(scope) }
@@ -347,7 +384,7 @@ public struct PartialReplica: Sendable {
                     view.held.learnedCustomer(customer, of: ticket, moves: &moves)
                 }
                 for ticket in tickets {
-                    view.held.refresh(ticket, facts[ticket]!, touched: touched[peer]?.contains(ticket) ?? false, moves: &moves)
+                    view.held.refresh(ticket, facts[ticket]!, touched: keeps(ticket, for: peer), moves: &moves)
                 }
                 for touch in changes.touches where touch.author == peer {
                     view.held.refresh(touch.ticket, facts[touch.ticket]!, touched: true, moves: &moves)
@@ -424,7 +461,7 @@ public struct PartialReplica: Sendable {
         carryOutErasures(&changes)
         var moves = HeldSet.Moves()
         for ticket in facts.keys.sorted() {
-            mine.refresh(ticket, facts[ticket]!, touched: touched[author]?.contains(ticket) ?? false, moves: &moves)
+            mine.refresh(ticket, facts[ticket]!, touched: keeps(ticket, for: author), moves: &moves)
         }
         wanted = state.wanted
     }
@@ -443,7 +480,7 @@ public struct PartialReplica: Sendable {
         candidates.formUnion(view.held.tickets)
         var moves = HeldSet.Moves()
         for ticket in candidates.sorted() {
-            view.held.refresh(ticket, facts[ticket]!, touched: touched[peer]?.contains(ticket) ?? false, moves: &moves)
+            view.held.refresh(ticket, facts[ticket]!, touched: keeps(ticket, for: peer), moves: &moves)
         }
         let (entered, left) = view.held.net(moves)
         view.sending.enter(entered, leave: left)

@@ -17,6 +17,8 @@ public struct PartialStoreNode: Sendable {
     private let key: SigningKey
     private let epoch: UInt64
     private let founder: AuthorID?
+    /// Each format 1 log's newest seq the store holds (the team's history, held whole: SPEC-partial.md §P.3c).
+    public private(set) var historyTops: [LogID: UInt64] = [:]
 
     /// Opens the partial node of `store`: rebuilt from it when it is a partial node's already, else made partial with
     /// `queues` (which then must not be empty). `founder` is pinned in the store when it has none yet. A store that is a partial node's keeps its own subscription; change it
@@ -38,6 +40,9 @@ public struct PartialStoreNode: Sendable {
                 throw PartialNodeError.founderMismatch
             }
             replica = try PartialReplica(key: key, epoch: epoch, founder: founder, restoring: try store.partialState())
+            let history = try store.format1History()
+            replica.learnHistory(history.ops, restoring: true)
+            historyTops = history.tops
         } catch let error as StoreError {
             throw .store(error)
         } catch let error as PartialError {
@@ -50,13 +55,34 @@ public struct PartialStoreNode: Sendable {
         replica.startJournal()
     }
 
-    /// The request to send full peer `peer`.
-    public func request(to peer: AuthorID) -> PartialRequest { replica.request(to: peer) }
+    /// The request to send full peer `peer`: the replica's, with the store's entries for the format 1 logs it holds
+    /// whole (§P.3c).
+    public func request(to peer: AuthorID) -> PartialRequest {
+        var request = replica.request(to: peer)
+        for (log, top) in historyTops where request.vector[log] == nil { request.vector[log] = top }
+        return request
+    }
 
-    /// Checks and holds what `batch` carries (``PartialReplica/receive(_:from:fromFull:)``), then writes what changed.
+    /// Stores the format 1 history `batch` carries as a full node would (chains, seals, roster), then checks and holds
+    /// what it carries of format 2 (``PartialReplica/receive(_:from:fromFull:)``) and writes what changed. A history
+    /// batch the store refuses is not held (the next request asks for it again); the format 2 part is still taken.
     public mutating func receive(_ batch: PartialBatch, from sender: AuthorID, fromFull: Bool, clock: any WallClock) throws(PartialNodeError) {
+        var failure: PartialNodeError?
+        if fromFull && !batch.history.isEmpty {
+            do throws(StoreError) {
+                for result in try store.apply(batch.history, clock: clock) {
+                    if case let .failure(error) = result, failure == nil { failure = .store(error) }
+                }
+                let history = try store.format1History(after: historyTops)
+                historyTops.merge(history.tops) { max($0, $1) }
+                replica.learnHistory(history.ops)
+            } catch {
+                failure = .store(error)
+            }
+        }
         replica.receive(batch, from: sender, fromFull: fromFull)
         try persist(clock)
+        if let failure { throw failure }
     }
 
     /// Writes `bodies` as one transaction of this node's log (``PartialReplica/write(_:at:)``) and stores it.
@@ -132,8 +158,11 @@ public struct PartialStoreNode: Sendable {
         do {
             try store.applyPartial(changes, wanted: replica.wanted, clock: clock)
         } catch {
-            if let rebuilt = try? PartialReplica(key: key, epoch: epoch, founder: founder, restoring: try store.partialState()) {
+            if var rebuilt = try? PartialReplica(key: key, epoch: epoch, founder: founder, restoring: try store.partialState()),
+               let history = try? store.format1History() {
+                rebuilt.learnHistory(history.ops, restoring: true)
                 replica = rebuilt
+                historyTops = history.tops
                 replica.startJournal()
             }
             throw .store(error)

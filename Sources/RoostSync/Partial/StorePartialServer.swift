@@ -29,6 +29,11 @@ public struct StorePartialServer: Sendable {
     private var touched: Set<String> = []
     /// Each format 2 log's sealed top at the last request (nil before the first).
     private var seenTops: [LogID: UInt64]?
+    /// The team's format 1 history (SPEC-partial.md §P.2 rule 5): each format 1 log's top read, and the tickets and
+    /// customers it names, which the peer holds for good.
+    private var historyTops: [LogID: UInt64] = [:]
+    private var historyTickets: Set<String> = []
+    private var pinnedCustomers: Set<String> = []
     /// Scope ids of the tickets and customers seen, computed once (each is a BLAKE2b of the name).
     private var ticketScopes: [String: ScopeID] = [:], customerScopes: [String: ScopeID] = [:]
 
@@ -69,9 +74,12 @@ public struct StorePartialServer: Sendable {
         try refresh(store)
         let (peer, held) = (self.peer, self.held)
         var sending = self.sending
+        // Format 1 logs travel whole (§P.3c): the peer's entries for them do not say how far this node must be.
+        var format2Request = request
+        format2Request.vector = request.vector.filter { historyTops[$0.key] == nil }
         let batch = try store.readFormat2 { reader in
             var source = StoreLogs(reader: reader)
-            return try sending.answer(request, of: peer, holding: held, from: &source)
+            return try sending.answer(format2Request, of: peer, holding: held, from: &source)
         }
         self.sending = sending
         return batch
@@ -94,9 +102,19 @@ public struct StorePartialServer: Sendable {
         // customers); the ones known before keep theirs in `tickets`.
         let touchedRows = try store.touchedTickets(author: peer, names: &names, after: full || first ? [:] : seenTops ?? [:])
         seenTops = tops
+        // The tickets and customers the format 1 history named since: held for good, as if the peer had written in them.
+        let history = try store.format1History(after: historyTops)
+        historyTops.merge(history.tops) { max($0, $1) }
+        let newHistory = history.tickets.subtracting(historyTickets)
+        historyTickets.formUnion(newHistory)
+        let pinning = history.customers.subtracting(pinnedCustomers)
+        pinnedCustomers.formUnion(pinning)
         var touchedNow: [String: String?] = [:]
         if !(full || first) { for key in touched { touchedNow[key] = tickets[key] ?? nil } }
         for (key, customer) in touchedRows { touchedNow[key] = customer }
+        let historyNow = full || first ? historyTickets : newHistory
+        let historyCustomers = try store.customers(of: historyNow)
+        for key in historyNow where (touchedNow[key] ?? nil) == nil { touchedNow[key] = historyCustomers[key] }
         // The candidates, and whether each is held now (with its customer).
         var now: [String: String?] = [:]
         var candidates = Set(changes.keys)
@@ -168,6 +186,15 @@ public struct StorePartialServer: Sendable {
             let moved = customersMoved[customer]
             if after && (!before || moved?.wentIn == true) { entered.insert(scope(customer: customer)) }
             else if !after && (before || moved?.wentOut == true) { left.insert(scope(customer: customer)) }
+        }
+        for customer in pinning.sorted() {
+            let id = scope(customer: customer)
+            customerRefs[customer, default: 0] += 1
+            left.remove(id)
+            if !held.contains(id) {
+                held.insert(id)
+                entered.insert(id)
+            }
         }
         sending.enter(entered.sorted(), leave: left.sorted())
         touched = Set(touchedNow.keys)

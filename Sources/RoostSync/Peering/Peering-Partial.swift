@@ -29,8 +29,12 @@ extension PeeringHub {
         guard let store = store as? OpStore, var server = partialServers[peer] else {
             return PartialBatch(runs: [], backfill: [], covered: [:])
         }
-        let batch = try server.answer(request, from: store)
+        var batch = try server.answer(request, from: store)
         partialServers[peer] = server
+        // The team's format 1 history, whole, past the peer's entries for those logs (SPEC-partial.md §P.3c).
+        let history = try store.batch(after: VersionVector(request.vector), limit: Limits.maxBatchOps,
+                                      maxBytes: SyncLimits.maxBatchReadBytes)
+        if !history.isEmpty { batch.history = [history] }
         return batch
     }
 

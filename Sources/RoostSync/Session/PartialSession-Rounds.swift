@@ -1,4 +1,5 @@
 public import RoostCore
+public import RoostStore
 
 /// A partial session's rounds (Protocol/SPEC-partial.md §P.3b), once the hellos are exchanged: each side pulls from
 /// the other with a request (`[want-scope] [have-scope] vector partial-ack`), answered by exactly one `partial-batch`.
@@ -44,6 +45,8 @@ public enum PartialSession {
         private var answerOwed = false
         /// Violated: nothing more is done.
         private var broken = false
+        /// Format 1 history (`runs`) received ahead of the `partial-batch` that answers our request (§P.3c).
+        private var history: [OpBatch] = []
 
         private struct Incoming: Sendable {
             enum Stage: Int, Sendable { case idle, want, have, vector }
@@ -79,7 +82,11 @@ public enum PartialSession {
         public mutating func answered(_ batch: PartialBatch) -> [Action] {
             guard !broken, answerOwed else { return [] }
             answerOwed = false
-            return [.send(.partialBatch(PartialWire.encode(batch, dictionary: &outbound)))]
+            // The format 1 history first (§P.3c): the receiver applies it before the batch, so that it knows which
+            // tickets the history names when the batch's whole scopes arrive.
+            var actions = batch.history.filter { !$0.isEmpty }.map { Action.send(.runs(id: 0, $0)) }
+            actions.append(.send(.partialBatch(PartialWire.encode(batch, dictionary: &outbound))))
+            return actions
         }
 
         /// The driver applied the peer's last answer: another request is due when that answer carried something or
@@ -125,14 +132,22 @@ public enum PartialSession {
                     return violate("undecodable partial-batch: \(error)")
                 }
                 requestOut = false
+                var answer = batch
+                answer.history = history
+                history = []
                 // Ops or whole scopes: more may be owed. `covered` alone is not (an answer may repeat it).
-                lastCarried = !batch.runs.isEmpty || !batch.backfill.isEmpty
-                return [.receive(batch, fromFull: peerIsFull)]
+                lastCarried = !answer.runs.isEmpty || !answer.backfill.isEmpty || !answer.history.isEmpty
+                return [.receive(answer, fromFull: peerIsFull)]
+            case let .runs(_, batch):
+                // A full peer's format 1 history, ahead of its answer (§P.3c).
+                guard peerIsFull, requestOut else { return violate("runs in a partial session outside a full peer's answer") }
+                guard history.count < SyncLimits.partialHistoryMessages else { return violate("too many runs before one partial-batch") }
+                history.append(batch)
             case .have:
                 // A hint: the peer holds something new.
                 if requestOut { requestOwed = true; return [] }
                 return [.requestDue]
-            case .batch, .runs, .runsV2, .ack, .reject, .vectorDigest, .wantVector, .prune, .graft, .hello, .join:
+            case .batch, .runsV2, .ack, .reject, .vectorDigest, .wantVector, .prune, .graft, .hello, .join:
                 return violate("\(message.tag) in a partial session")
             case .ping, .pong, .bye, .presence, .wantBodies, .bodies:
                 // The session's own business (liveness, presence, bodies), not the rounds'.

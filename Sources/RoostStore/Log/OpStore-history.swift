@@ -1,0 +1,108 @@
+import Foundation
+import GRDB
+public import RoostCore
+
+// The team's format 1 history as partial replication sees it (Protocol/SPEC-partial.md §P.2 rule 5, §P.3c): format 1
+// logs carry no scopes and their seals cover whole ranges, so a partial node holds them whole, as a full node does,
+// and holds every ticket and customer they name. Both sides of a partial session read the same facts from their stores.
+
+/// One op of a format 1 log, as partial replication learns from it: when and by whom it was made, its body (nil when
+/// the store holds it without one), and the name of its scope (SPEC-format-2.md §2.2; nil without a body).
+public struct HistoryOp: Sendable {
+    /// The op's stamp.
+    public var stamp: Stamp
+    /// Its body, if held.
+    public var body: OpBody?
+    /// The name of its scope ("g", "t/…", "c/…"), if its body is held.
+    public var scope: String?
+
+    /// Creates a history op.
+    public init(stamp: Stamp, body: OpBody?, scope: String?) {
+        self.stamp = stamp
+        self.body = body
+        self.scope = scope
+    }
+}
+
+/// What a store's format 1 logs gained past a vector (``OpStore/format1History(after:)``).
+public struct FormatOneHistory: Sendable {
+    /// The ops, each log's in seq order.
+    public var ops: [HistoryOp] = []
+    /// Every format 1 log's newest seq held.
+    public var tops: [LogID: UInt64] = [:]
+
+    /// Nothing.
+    public init() {}
+
+    /// The tickets the ops name ("t/…" scopes).
+    public var tickets: Set<String> {
+        Set(ops.compactMap { $0.scope.flatMap { $0.hasPrefix("t/") ? String($0.dropFirst(2)) : nil } })
+    }
+
+    /// The customers whose own scope the ops write in ("c/…" scopes).
+    public var customers: Set<String> {
+        Set(ops.compactMap { $0.scope.flatMap { $0.hasPrefix("c/") ? String($0.dropFirst(2)) : nil } })
+    }
+}
+
+extension OpStore {
+    /// The ops of the store's format 1 logs past `after` (each log's seq; a log not named: from its first op), with
+    /// every format 1 log's top. A message's later ops are named by the ticket its desk row gives.
+    public func format1History(after: [LogID: UInt64] = [:]) throws(StoreError) -> FormatOneHistory {
+        try read { db in
+            var history = FormatOneHistory()
+            let logs = try Row.fetchAll(db.cachedStatement(sql: "SELECT id, author, epoch FROM log WHERE version IS NOT 2 ORDER BY id"))
+            let ticketOfMessage = try db.cachedStatement(sql: "SELECT ticket FROM desk_message WHERE id = ?")
+            for logRow in logs {
+                guard let author = (logRow[1] as Data?).flatMap({ Bytes32([UInt8]($0)) }) else {
+                    throw StoreError.corrupt("a log row without a 32-byte author")
+                }
+                let log = LogID(author: AuthorID(key: author), epoch: UInt64(clamping: logRow[2] as Int64))
+                let from = after[log] ?? 0
+                let cursor = try Row.fetchCursor(db.cachedStatement(sql: """
+                    SELECT seq, hlc, kind, body FROM op_row WHERE log = ? AND seq > ? ORDER BY seq
+                    """), arguments: [logRow[0] as Int64, Int64(clamping: from)])
+                var top = from
+                while let row = try cursor.next() {
+                    let seq = UInt64(clamping: row[0] as Int64)
+                    top = seq
+                    let ref = OpRef(author: log.author, epoch: log.epoch, seq: seq)
+                    let stamp = Stamp(hlc: HLC(rawValue: UInt64(bitPattern: row[1] as Int64)), ref: ref)
+                    guard let data = row[3] as Data?, let kind = OpKind(rawValue: UInt16(clamping: row[2] as Int64)) else {
+                        history.ops.append(HistoryOp(stamp: stamp, body: nil, scope: nil))
+                        continue
+                    }
+                    let body = try StoredBody.decode([UInt8](data), kind: kind, at: ref).body
+                    let scope = Scope.name(of: body) { message in
+                        (try? String.fetchOne(ticketOfMessage, arguments: [message])) ?? nil
+                    }
+                    history.ops.append(HistoryOp(stamp: stamp, body: body, scope: scope))
+                }
+                if top > 0 { history.tops[log] = top }
+            }
+            return history
+        }
+    }
+
+    /// The customer of each of `tickets` that has a desk row.
+    public func customers(of tickets: Set<String>) throws(StoreError) -> [String: String] {
+        try read { db in
+            let select = try db.cachedStatement(sql: "SELECT customer FROM desk_ticket WHERE key = ?")
+            var out: [String: String] = [:]
+            for key in tickets {
+                if let customer = try String.fetchOne(select, arguments: [key]) { out[key] = customer }
+            }
+            return out
+        }
+    }
+
+    /// The tickets whose insert is in a format 1 log (the team's history, SPEC-partial.md §P.2 rule 5), from the
+    /// materialized entities: what a partial node's report names apart.
+    public func historyTicketKeys() throws(StoreError) -> Set<String> {
+        try read { db in
+            Set(try String.fetchAll(db.cachedStatement(sql: """
+                SELECT e.key FROM mv_entity e JOIN log l ON l.id = e.log WHERE e.collection = ? AND l.version IS NOT 2
+                """), arguments: [Desk.ticket]))
+        }
+    }
+}
