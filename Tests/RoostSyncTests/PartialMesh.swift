@@ -387,8 +387,10 @@ struct PartialMesh {
     mutating func run() -> Figures {
         let chunks = (config.tickets + config.importChunk - 1) / config.importChunk
         // The founder makes hub 1's author a lead, who may erase (a replica that gets an erasure first holds it refused
-        // until this arrives).
-        write([RosterChange.body(member: hubs[1].author, .role(.lead))], on: .hub(0))
+        // until this arrives), and every other node an agent: the store twins judge who may write (SPEC-partial.md §P.6).
+        write([RosterChange.body(member: hubs[1].author, .role(.lead))]
+              + (hubs.dropFirst(2).map(\.author) + partials.map(\.author)).map { RosterChange.body(member: $0, .role(.agent)) },
+              on: .hub(0))
         for chunk in 0..<chunks {
             partitioned = chunk >= chunks / 3 && chunk < 2 * chunks / 3
             if chunk % max(1, chunks / 10) == 0 {

@@ -251,6 +251,58 @@ import Testing
         }
     }
 
+    @Test("a partial node's store judges who may write: a non-member's op is not held, a revoked member's ops go")
+    func theStoreJudgesWhoMayWrite() throws {
+        let founder = R.key(1).authorID
+        var hub = PartialReplica(key: R.key(1), subscription: .full, founder: founder)
+        var agent = PartialReplica(key: R.key(7), subscription: .full, founder: founder)
+        var stranger = PartialReplica(key: R.key(9), subscription: .full, founder: founder)
+        let store = try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis)
+        var node = try PartialStoreNode(key: R.key(2), epoch: 1, founder: founder, store: store, queues: ["paris"])
+        hub.subscribe(peer: node.replica.author, node.replica.subscription)
+        agent.subscribe(peer: node.replica.author, node.replica.subscription)
+        stranger.subscribe(peer: node.replica.author, node.replica.subscription)
+        func pull(_ sender: inout PartialReplica) throws {
+            let batch = sender.answer(node.request(to: sender.author), from: node.replica.author)
+            try node.receive(batch, from: sender.author, fromFull: true, clock: Self.clock)
+        }
+        func reply(_ id: String, in ticket: String) -> OpBody {
+            .makeInsert(EntityRef(Desk.message, id), [Field("author", .string("agent")), Field("created_ms", .int(1_767_225_700_000)),
+                                                       Field("direction", .string("outbound")), Field("text", .string("on it")),
+                                                       Field("ticket", .string(ticket))])
+        }
+        func messages() throws -> Set<String> { Set(try store.desk.deskSnapshot().messages.map(\.id)) }
+
+        try hub.write(Self.ticket("p1", queue: "paris", customer: "ana", word: "router")
+                      + [RosterChange.body(member: agent.author, .role(.agent))], at: R.hlc(1))
+        R.pull(&agent, from: &hub)
+        R.pull(&stranger, from: &hub)
+        let agentReply = try agent.write([reply("r-agent", in: "p1")], at: R.hlc(2))
+        let strangerReply = try stranger.write([reply("r-stranger", in: "p1")], at: R.hlc(3))
+        try pull(&hub)
+        try pull(&agent)
+        try pull(&stranger)
+        #expect(try messages() == ["m-p1", "r-agent"], "the stranger's reply is not on the desk")
+        let strangerRef = OpRef(author: stranger.author, epoch: 1, seq: strangerReply.lowerBound)
+        #expect(node.counters.notAdmitted == 1 && node.replica.hash(of: strangerRef) == nil, "nor held: \(node.counters)")
+        #expect(node.replica.wanted.contains(R.t("p1")), "its scope is wanted again (an admission may be on its way)")
+        R.pull(&hub, from: &agent)   // the hub is ahead of the node again (its answers are complete)
+        try pull(&hub)
+        #expect(node.replica.wanted.isEmpty, "the hub sent p1 whole, without it")
+        #expect(try store.verify().problems == [])
+
+        // The founder revokes the agent with nothing kept: the agent's reply goes, from the store and the replica.
+        try hub.write([RosterChange.body(member: agent.author, .revoke(RevocationCut(kept: [1: 0])))], at: R.hlc(4))
+        try pull(&hub)
+        let agentRef = OpRef(author: agent.author, epoch: 1, seq: agentReply.lowerBound)
+        #expect(try messages() == ["m-p1"], "the revoked agent's reply left the desk")
+        #expect(node.counters.removed >= 1 && node.replica.hash(of: agentRef) == nil, "\(node.counters)")
+        #expect(try store.verify().problems == [])
+        // Reopened, the node holds the same.
+        let reopened = try PartialStoreNode(key: R.key(2), epoch: 1, founder: founder, store: store)
+        #expect(reopened.replica.heldOps == node.replica.heldOps)
+    }
+
     @Test("a store that holds whole format 2 logs of others cannot become a partial node's")
     func aFullStoreStaysFull() throws {
         let store = try OpStore(inMemoryWithMaxClockDriftMillis: Limits.defaultMaxClockDriftMillis)

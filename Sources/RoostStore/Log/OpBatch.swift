@@ -52,6 +52,11 @@ public struct ApplyReport: Hashable, Sendable {
     /// by another path first): what sync's duplicate suppression decides from (SPEC-sync.md §2b.17).
     public var newLogs: Set<LogID> = []
     public var duplicateLogs: Set<LogID> = []
+    /// Ops a partial node's replica held that the roster does not admit (their author is no member, or was revoked
+    /// before them): not stored (``OpStore/applyPartial(_:wanted:clock:)``; SPEC-partial.md §P.6, "Who may write").
+    public var notAdmitted: [OpRef] = []
+    /// Ops the roster's enforcement removed after roster changes merged (a revoked member's ops past its cut).
+    public var removed = 0
 
     /// Creates a report.
     public init(applied: Int, duplicates: Int) {

@@ -137,10 +137,19 @@ extension OpStore {
         // The node's own log is never cut here: before its admission arrives its ops are pending, not
         // invalid; after a revocation it keeps its history (peers refuse what lies past the cut).
         let local = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'local_author'")
-        for row in try Row.fetchAll(db, sql: "SELECT author, epoch, seq FROM log_head") {
+        // Every log with a head, and a partial node's held logs (their seqs skip: no head is kept; the newest held op
+        // stands for it, SPEC-partial.md §P.6).
+        let heads = try Row.fetchAll(db, sql: """
+            SELECT author, epoch, seq, 0 AS partial FROM log_head
+            UNION ALL
+            SELECT l.author, l.epoch, max(p.seq), 1 FROM op_prev p JOIN log l ON l.id = p.log
+            WHERE NOT EXISTS (SELECT 1 FROM log_head h WHERE h.author = l.author AND h.epoch = l.epoch) GROUP BY p.log
+            """)
+        for row in heads {
             let log = LogID(author: try row.author("author"), epoch: try row.u64("epoch"))
             if log.author.key.data == local { continue }
             let head = try row.u64("seq")
+            let partial: Bool = row["partial"]
             let keep: UInt64
             switch roster.admission(of: OpRef(author: log.author, epoch: log.epoch, seq: 1)) {
             case .notMember:
@@ -177,6 +186,11 @@ extension OpStore {
                            arguments: args)
             try db.execute(sql: "DELETE FROM seal_v2 WHERE log = (SELECT id FROM log WHERE author = ? AND epoch = ?) AND seq > ?",
                            arguments: args)
+            // A partial node's kept hashes before its held ops, and the paths of the seals gone (OpStore-partial.swift).
+            try db.execute(sql: "DELETE FROM op_prev WHERE log = (SELECT id FROM log WHERE author = ? AND epoch = ?) AND seq > ?",
+                           arguments: args)
+            try db.execute(sql: "DELETE FROM scope_path WHERE log = (SELECT id FROM log WHERE author = ? AND epoch = ?) AND seal_seq > ?",
+                           arguments: args)
             // Each scope's newest op, once the ops past the cut are gone.
             try db.execute(sql: "DELETE FROM scope_head WHERE log = (SELECT id FROM log WHERE author = ? AND epoch = ?) AND seq > ?",
                            arguments: args)
@@ -185,7 +199,9 @@ extension OpStore {
                     SELECT log, scope, max(seq) FROM op_row
                     WHERE log = (SELECT id FROM log WHERE author = ? AND epoch = ?) AND scope IS NOT NULL GROUP BY scope
                 """, arguments: [log.author.key.data, log.epoch.sql])
-            if keep == 0 {
+            if partial {
+                continue
+            } else if keep == 0 {
                 try db.execute(sql: "DELETE FROM log_head WHERE author = ? AND epoch = ?", arguments: [log.author.key.data, log.epoch.sql])
             } else if let hash = try opHash(log, seq: keep, db) {
                 let sealed = try Int64.fetchOne(db, sql: """

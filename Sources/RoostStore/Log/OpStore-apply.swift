@@ -124,7 +124,7 @@ extension OpStore {
     /// moved.
     static func finishMerge(_ report: inout ApplyReport, dirty: inout DeskProjection.Dirty, clock: HybridClock, clockBefore: HLC,
                             _ db: Database) throws {
-        if dirty.roster { try Self.enforceRoster(db) }
+        if dirty.roster { report.removed += try Self.enforceRoster(db) }
         if dirty.erasures || dirty.roster { report.refusedErasures = try ErasureLedger.judge(db, dirty: &dirty) }
         report.erased = dirty.erased
         try dirty.flush(db)

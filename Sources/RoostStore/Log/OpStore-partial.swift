@@ -107,9 +107,26 @@ extension OpStore {
                 let erasing = try ErasureLedger.hasTargets(db)
                 var scopes = ScopeRows()
                 var logRows = LogRows()
+                // Who may write, as a full node's store judges it (SPEC.md §1.11), with the roster changes this change
+                // holds: an op the roster does not admit is not stored, and its scope is wanted again (its author's
+                // admission may be in a batch still to come).
+                // The vector stops before a log's first op not admitted: it is not held.
+                let judge = try Self.partialAdmission(changes, db)
+                var wantedAgain: Set<ScopeID> = []
+                var refusedFrom: [LogID: UInt64] = [:]
+                if let judge {
+                    for case let .hold(op) in changes
+                    where op.header.ref.author != judge.local && judge.roster.admission(of: op.header.ref) != .member {
+                        report.notAdmitted.append(op.header.ref)
+                        wantedAgain.insert(op.header.scope)
+                        refusedFrom[op.header.ref.log] = min(refusedFrom[op.header.ref.log] ?? .max, op.header.seq)
+                    }
+                }
+                let refused = Set(report.notAdmitted)
                 for change in changes {
                     switch change {
                     case let .hold(op):
+                        if refused.contains(op.header.ref) { continue }
                         let logRow = try logRows.row(op.header.ref.log, db)
                         let verified = try Self.checkedPartial(op, logRow: logRow, db)
                         guard let verified else { report.duplicates += 1; continue }
@@ -127,12 +144,14 @@ extension OpStore {
                     case let .drop(scope, keeping):
                         try Self.dropPartial(scope, keeping: keeping, dirty: &dirty, db)
                     case let .vector(log, seq):
+                        let upTo = min(seq, (refusedFrom[log] ?? .max) - 1)
+                        guard upTo > 0 else { continue }
                         try db.execute(sql: "INSERT OR REPLACE INTO partial_vector (log, seq) VALUES (?, ?)",
-                                       arguments: [try logRows.row(log, db), seq.sql])
+                                       arguments: [try logRows.row(log, db), upTo.sql])
                     }
                 }
                 try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('partial_wanted', ?)",
-                               arguments: [Data(wanted.sorted().flatMap(\.bytes))])
+                               arguments: [Data(wanted.union(wantedAgain).sorted().flatMap(\.bytes))])
                 try Self.finishMerge(&report, dirty: &dirty, clock: hybrid, clockBefore: clockBefore, db)
                 return report
             }
@@ -142,6 +161,23 @@ extension OpStore {
         }
         if report.erased > 0 { scrubAfterErasure() }
         return report
+    }
+
+    /// The roster a partial change's held ops are judged by (the store's, with the roster changes among them) and the
+    /// node's own author (never judged: its ops are pending until admitted); nil in a store of no team.
+    private static func partialAdmission(_ changes: [PartialStoreChange], _ db: Database) throws
+        -> (roster: RosterState, local: AuthorID?)? {
+        guard try loadFounder(db) != nil else { return nil }
+        var extra: [RosterChange] = []
+        for case let .hold(op) in changes where op.header.kind == .set {
+            guard let body = op.body, let decoded = try? OpBody.decodeV2(kind: op.header.kind, bytes: body),
+                  let change = RosterChange(stamp: Stamp(hlc: op.header.hlc, ref: op.header.ref), body: decoded) else { continue }
+            extra.append(change)
+        }
+        guard let roster = try loadRoster(db, adding: extra) else { return nil }
+        let local = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'local_author'")
+            .flatMap { Bytes32([UInt8]($0)) }.map { AuthorID(key: $0) }
+        return (roster, local)
     }
 
     /// An op to hold, checked against its header: nil when its position is held already (with the same hash).

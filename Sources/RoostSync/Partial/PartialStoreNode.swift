@@ -19,6 +19,16 @@ public struct PartialStoreNode: Sendable {
     private let founder: AuthorID?
     /// Each format 1 log's newest seq the store holds (the team's history, held whole: SPEC-partial.md §P.3c).
     public private(set) var historyTops: [LogID: UInt64] = [:]
+    /// What the store's judgement of who may write took away from what the replica held.
+    public private(set) var counters = Counters()
+
+    /// Ops the store would not hold by the roster (SPEC-partial.md §P.6, "Who may write").
+    public struct Counters: Hashable, Sendable {
+        /// Ops held by the replica whose author the roster does not admit: not stored, their scopes wanted again.
+        public var notAdmitted = 0
+        /// Ops removed after a revocation merged (past the member's cut).
+        public var removed = 0
+    }
 
     /// Opens the partial node of `store`: rebuilt from it when it is a partial node's already, else made partial with
     /// `queues` (which then must not be empty). `founder` is pinned in the store when it has none yet. A store that is a partial node's keeps its own subscription; change it
@@ -156,16 +166,40 @@ public struct PartialStoreNode: Sendable {
     private mutating func persist(_ clock: any WallClock) throws(PartialNodeError) {
         let changes = replica.takeJournal()
         do {
-            try store.applyPartial(changes, wanted: replica.wanted, clock: clock)
-        } catch {
-            if var rebuilt = try? PartialReplica(key: key, epoch: epoch, founder: founder, restoring: try store.partialState()),
-               let history = try? store.format1History() {
-                rebuilt.learnHistory(history.ops, restoring: true)
-                replica = rebuilt
-                historyTops = history.tops
-                replica.startJournal()
+            let report = try store.applyPartial(changes, wanted: replica.wanted, clock: clock)
+            // The store judged who may write (SPEC-partial.md §P.6): what it did not take, or removed after a
+            // revocation, the replica must not hold either.
+            if !report.notAdmitted.isEmpty || report.removed > 0 {
+                counters.notAdmitted += report.notAdmitted.count
+                counters.removed += report.removed
+                try rebuild()
             }
+        } catch let error as StoreError {
+            try? rebuild()
             throw .store(error)
+        } catch let error as PartialNodeError {
+            throw error
+        } catch {
+            throw .store(.database("\(error)"))
+        }
+    }
+
+    /// Rebuilds the replica from the store (``PartialReplica/init(key:epoch:founder:restoring:)`` and the format 1
+    /// history), so that both hold the same again.
+    private mutating func rebuild() throws(PartialNodeError) {
+        do {
+            var rebuilt = try PartialReplica(key: key, epoch: epoch, founder: founder, restoring: try store.partialState())
+            let history = try store.format1History()
+            rebuilt.learnHistory(history.ops, restoring: true)
+            replica = rebuilt
+            historyTops = history.tops
+            replica.startJournal()
+        } catch let error as StoreError {
+            throw .store(error)
+        } catch let error as PartialError {
+            throw .replica(error)
+        } catch {
+            throw .store(.database("\(error)"))
         }
     }
 }
