@@ -225,7 +225,8 @@ let package = Package(
         .testTarget(
             name: "RoostMirrorTests",
             dependencies: [
-                "RoostTestSupport", "RoostMirror", "RoostNode", "RoostCore", "roost", .product(name: "Logging", package: "swift-log"),
+                "RoostTestSupport", "RoostMirror", "RoostNode", "RoostCore", "RoostCrypto", "RoostStore", "RoostSync", "roost",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

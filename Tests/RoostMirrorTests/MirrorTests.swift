@@ -2,8 +2,11 @@ import Foundation
 import Logging
 import Testing
 import RoostCore
+import RoostCrypto
 import RoostMirror
 import RoostNode
+import RoostStore
+import RoostSync
 import RoostTestSupport
 
 /// The warehouse mirror against a real PostgreSQL server (`TestPostgres`: Debian's postgresql, a fresh cluster).
@@ -122,6 +125,67 @@ import RoostTestSupport
                     .trimmingCharacters(in: .whitespacesAndNewlines) == String(held), "seed \(seed)")
         #expect(fullPasses == 3, "seed \(seed)")
         #expect(try desk.report(DeskReport.Scope(queue: "billing")).tickets > 0, "seed \(seed): the queue scope selects tickets")
+    }
+
+    /// A partial node's warehouse holds what the node holds (Protocol/SPEC-partial.md §P.7): its queue's tickets, and
+    /// after a ticket moves in or out a full pass brings the warehouse to the node again; its cursor says what it
+    /// covers, and every figure of the report equals the SQL on the warehouse.
+    @Test func aPartialNodesMirrorCoversWhatItHolds() async throws {
+        let server = try TestPostgres()
+        defer { server.stop() }
+        let url = try MirrorURL(server.url)
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("roost-mirror-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: home) }
+        let node = try NodeHome(path: home.path).initialize(config: NodeConfig(name: "Kenji Sato", initials: "KS"), logFormat: 2,
+                                                            queues: ["billing"])
+        let now = SystemClock().nowMillis()
+        let desk = DeskService(node: node, clock: FixedClock(millis: now))
+        var partial = try PartialStoreNode(key: node.author.key, epoch: node.author.epoch, founder: nil, store: node.store)
+        var hub = PartialReplica(key: try SigningKey(seed: [UInt8](repeating: 1, count: 32)), subscription: .full)
+        hub.subscribe(peer: partial.replica.author, partial.replica.subscription)
+        var ms: UInt64 = 0
+        func write(_ bodies: [OpBody]) throws {
+            ms += 1
+            try hub.write(bodies, at: HLC(physicalMillis: now - 3_600_000 + ms, logical: 0))
+            let batch = hub.answer(partial.request(to: hub.author), from: partial.replica.author)
+            try partial.receive(batch, from: hub.author, fromFull: true, clock: FixedClock(millis: now))
+        }
+        func ticket(_ key: String, queue: String) -> [OpBody] {
+            [.makeInsert(EntityRef(Desk.ticket, key), [Field("customer", .string("u-" + key))]),
+             .makeInsert(EntityRef(Desk.message, "m-" + key), [
+                Field("author", .string("u-" + key)), Field("created_ms", .int(Int64(now - 3_000_000))),
+                Field("direction", .string("inbound")), Field("text", .string("help")), Field("ticket", .string(key)),
+             ]),
+             .set(entity: EntityRef(Desk.ticket, key), field: "queue", value: .string(queue))]
+        }
+        func pass() async throws -> MirrorPassReport {
+            try await PostgresMirror.with(url, logger: Self.logger) { mirror throws(MirrorError) in
+                try await mirror.prepare()
+                return try await mirror.pass(desk, now: now)
+            }
+        }
+        func mirrored() throws -> [String] {
+            try server.psql("SELECT key FROM roost_tickets ORDER BY key").split(separator: "\n")
+                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+
+        try write(ticket("b1", queue: "billing") + ticket("s1", queue: "sales"))
+        #expect(try await pass().full)
+        #expect(try mirrored() == ["b1"], "only the ticket the node holds")
+        let covers = try server.psql("SELECT cursor->>'covers' FROM roost_mirror_state").trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(covers.contains("queues billing"), "\(covers)")
+        try Self.check(server, desk, node, now: now, "partial, first pass")
+        let again = try await pass()
+        #expect(!again.full && again.tickets == 0, "nothing changed: \(again)")
+
+        try write([.set(entity: EntityRef(Desk.ticket, "s1"), field: "queue", value: .string("billing"))])
+        let moved = try await pass()
+        #expect(moved.full && moved.reason == "what this partial node holds changed", "\(moved)")
+        #expect(try mirrored() == ["b1", "s1"])
+        try write([.set(entity: EntityRef(Desk.ticket, "b1"), field: "queue", value: .string("sales"))])
+        #expect(try await pass().full)
+        #expect(try mirrored() == ["s1"], "a ticket that left the node's queues left the warehouse")
+        try Self.check(server, desk, node, now: now, "partial, after moves")
     }
 
     static let billingRules = try! TriageRules.parse("""

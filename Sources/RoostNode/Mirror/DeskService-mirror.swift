@@ -19,10 +19,22 @@ extension DeskService {
     /// ``mirrorFullRows(after:limit:cursor:)`` and ``mirrorFullEvents(after:)``.
     public func mirrorChange(after cursor: MirrorCursor?) throws(DeskError) -> MirrorChange {
         let current = try run { () throws(StoreError) in try store.versionVector() }
-        let next = MirrorCursor(node: node.id, vector: current)
+        // A partial node's held ops arrive out of each log's order (a ticket entering its queues comes whole) and leave
+        // (a ticket moving out): its vector does not say what changed, so any change to what it holds is a full pass
+        // of what it holds, and the cursor says what the warehouse covers (Protocol/SPEC-partial.md §P.7).
+        let partial = try run { () throws(StoreError) in try store.partialSubscription() }
+        let held: UInt64? = partial == nil ? nil : try run { () throws(StoreError) in try store.partialGeneration() }
+        let covers = partial.map { queues in
+            "the tickets a partial node holds: queues \(queues.joined(separator: ", ")), the ones its agent worked on, "
+                + "and the team's format 1 history"
+        }
+        let next = MirrorCursor(node: node.id, vector: current, held: held, covers: covers)
         guard let cursor else { return try mirrorFull(next, reason: "first pass") }
         guard cursor.node == node.id.text, let known = cursor.versionVector else {
             return try mirrorFull(next, reason: "the cursor is another node's")
+        }
+        if cursor.held != held {
+            return try mirrorFull(next, reason: "what this partial node holds changed")
         }
         if known == current {
             return MirrorChange(full: false, cursor: next, refreshed: [], tickets: [], messages: [], tags: [], events: [],

@@ -14,13 +14,19 @@ public struct MirrorCursor: Codable, Sendable, Equatable {
     public var node: String
     /// The version vector taken in, sorted by log.
     public var vector: [Entry]
+    /// On a partial node (Protocol/SPEC-partial.md §P.7): how many times what it holds changed
+    /// (``OpStore/partialGeneration()``), and what the warehouse covers. Absent on a full node.
+    public var held: UInt64?
+    public var covers: String?
 
-    /// The cursor of `node` at `vector`.
-    public init(node: AuthorID, vector: VersionVector) {
+    /// The cursor of `node` at `vector`; `held` and `covers` on a partial node.
+    public init(node: AuthorID, vector: VersionVector, held: UInt64? = nil, covers: String? = nil) {
         self.node = node.text
         self.vector = vector.entries.sorted { $0.key < $1.key }.map {
             Entry(author: $0.key.author.text, epoch: $0.key.epoch, seq: $0.value)
         }
+        self.held = held
+        self.covers = covers
     }
 
     /// The version vector, or nil when an author id does not read (a cursor written by something else).

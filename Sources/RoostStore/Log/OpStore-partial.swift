@@ -150,6 +150,13 @@ extension OpStore {
                                        arguments: [try logRows.row(log, db), upTo.sql])
                     }
                 }
+                // What it holds changed: a warehouse mirror of this node makes a full pass (`partialGeneration`).
+                if changes.contains(where: { if case .vector = $0 { false } else { true } }) {
+                    try db.execute(sql: """
+                        INSERT INTO meta (key, value) VALUES ('partial_generation', 1)
+                        ON CONFLICT (key) DO UPDATE SET value = value + 1
+                        """)
+                }
                 try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('partial_wanted', ?)",
                                arguments: [Data(wanted.union(wantedAgain).sorted().flatMap(\.bytes))])
                 try Self.finishMerge(&report, dirty: &dirty, clock: hybrid, clockBefore: clockBefore, db)
@@ -376,8 +383,13 @@ extension OpStore {
         }
     }
 
+    /// How many times what this partial node holds changed (held, kept, dropped, or removed ops); 0 before any.
+    public func partialGeneration() throws(StoreError) -> UInt64 {
+        try read { db in UInt64(clamping: try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'partial_generation'") ?? 0) }
+    }
+
     /// What a partial node holds, in brief (nil for a full node): its queues, the tickets on its desk, and the ops it
-    /// holds of other authors' logs, with their number.
+    /// holds of other authors' logs, with their number, and the ops of the team's format 1 history (held whole).
     public func partialSummary() throws(StoreError) -> (queues: [String], tickets: Int, ops: Int, logs: Int, historyOps: Int)? {
         try read { db in
             guard let queues = try Self.partialSubscription(db) else { return nil }
