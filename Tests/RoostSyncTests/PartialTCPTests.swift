@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import RoostCore
@@ -97,6 +98,81 @@ struct NowClock: WallClock {
             }
             .connect(host: "127.0.0.1", port: port).get()
         return (handler, channel)
+    }
+
+    @Test("two partial nodes serve each other their own writes while no full node is up")
+    func partialNodesServeEachOther() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let hub = try TCPNode(seed: 1, networkKey: NetworkKey.generate(), group: group, format: 2)
+        try hub.append(PartialStoreNodeTests.ticket("p1", queue: "paris", customer: "ana", word: "router")
+                       + PartialStoreNodeTests.ticket("r1", queue: "rome", customer: "bo", word: "modem"))
+        let port = try await hub.listen()
+        let (aKey, bKey) = (R.key(2), R.key(3))
+        let a = try Self.partialNode(aKey, queues: ["paris"]), b = try Self.partialNode(bKey, queues: ["paris"])
+        let (_, aHub) = try await Self.dial(hub, port: port, box: a.box, key: aKey, group: group)
+        let (_, bHub) = try await Self.dial(hub, port: port, box: b.box, key: bKey, group: group)
+        let messages = { (store: OpStore) in Set((try? store.desk.deskSnapshot().messages.map(\.id)) ?? []) }
+        #expect(await eventually(seconds: 30) { messages(a.store) == ["m-p1"] && messages(b.store) == ["m-p1"] })
+        // a tags rome's r1 (it then holds r1; b does not): b's vector passes that op of a's log, which b does not hold, so
+        // a's next op reaches b with its `prev` sent.
+        try a.store.appendLocal([.tagAdd(entity: EntityRef(Desk.ticket, "r1"), tag: "vip")], by: a.author, clock: NowClock())
+        #expect(await eventually(seconds: 30) { b.box.replica.vector[a.author.log] == 1 }, "b heard of a's op through the hub")
+        // The hub goes away (the team's full node is offline); b listens, a dials it.
+        try await aHub.close()
+        try await bHub.close()
+        await hub.service.shutdown()
+        let bHandler = NIOLockedValueBox<[PartialSessionHandler]>([])
+        let server = try await ServerBootstrap(group: group)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let handler = PartialSessionHandler(box: b.box, roundInterval: .milliseconds(50))
+                    bHandler.withLockedValue { $0.append(handler) }
+                    try channel.pipeline.syncOperations.addHandlers([
+                        SecureChannelHandler(role: .responder, configuration: Handshake.Configuration(
+                            networkKey: hub.networkKey, identity: bKey, expectedPeer: nil, allowPeer: { _ in .allow })),
+                        handler,
+                    ])
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let aHandler = PartialSessionHandler(box: a.box, roundInterval: .milliseconds(50))
+        let channel = try await ClientBootstrap(group: group)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandlers([
+                        SecureChannelHandler(role: .initiator, configuration: Handshake.Configuration(
+                            networkKey: hub.networkKey, identity: aKey, expectedPeer: bKey.authorID, allowPeer: { _ in .allow })),
+                        aHandler,
+                    ])
+                }
+            }
+            .connect(host: "127.0.0.1", port: server.localAddress!.port!).get()
+
+        // Each answers p1 through its store: the other holds the reply, on its desk, without a full node.
+        func reply(_ id: String, by node: (box: PartialNodeBox, store: OpStore, author: LocalAuthor)) throws {
+            try node.store.appendLocal([.makeInsert(EntityRef(Desk.message, id), [
+                Field("author", .string("agent")), Field("created_ms", .int(1_767_225_700_000)), Field("direction", .string("outbound")),
+                Field("text", .string("on it")), Field("ticket", .string("p1")),
+            ])], by: node.author, clock: NowClock())
+        }
+        try reply("r-a", by: a)
+        try reply("r-b", by: b)
+        let both: Set<String> = ["m-p1", "r-a", "r-b"]
+        #expect(await eventually(seconds: 30) { messages(a.store) == both.union(["m-r1"]) && messages(b.store) == both },
+                "a \(messages(a.store).sorted()), b \(messages(b.store).sorted())")
+        #expect(aHandler.status.partial && aHandler.status.closeReasons.isEmpty && aHandler.status.storeErrors == 0, "\(aHandler.status)")
+        for node in [a, b] {
+            let counters = node.box.replica.counters
+            #expect(counters.refusedRuns == 0 && counters.scopeGaps == 0 && counters.unprovenScopes == 0, "\(counters)")
+            #expect(try node.store.verify().problems == [])
+        }
+        // Each covers the other's own log in its vector: the next rounds send nothing again.
+        #expect(a.box.replica.vector[b.author.log] == 1 && b.box.replica.vector[a.author.log] == 2)
+        #expect(!b.box.replica.holdsTicket("r1"), "b holds only what its queue and its agent give it")
+
+        try await channel.close()
+        try await server.close()
+        try await group.shutdownGracefully()
     }
 
     @Test("a partial node on its store over TCP: its queue on its desk, desk writes reach the hub, a move made while it was away, a reopened store")

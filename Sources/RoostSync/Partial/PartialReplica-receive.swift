@@ -15,15 +15,24 @@ extension PartialReplica {
     public mutating func receive(_ batch: PartialBatch, from sender: AuthorID, fromFull: Bool) {
         if batch.number > 0 { lastBatch[sender] = batch.number }
         var changes = Changes()
+        var refusedLogs: Set<LogID> = []
         for run in batch.runs {
             let log = LogID(author: run.author, epoch: run.epoch)
             if log == ownLog { continue }
+            let refused = counters.refusedRuns
             if isFull { receiveWhole(run, log: log, changes: &changes) } else { receivePart(run, log: log, offered: batch.backfill, changes: &changes) }
+            if counters.refusedRuns > refused { refusedLogs.insert(log) }
         }
         carryOutErasures(&changes)
         if fromFull {
             if batch.complete { wanted.subtract(batch.backfill) }
             for (log, seq) in batch.covered where log != ownLog && !isFull && seq > vector[log] ?? 0 {
+                vector[log] = seq
+                note(.vector(log, seq))
+            }
+        } else if !isFull {
+            // A partial sender sends its own log whole (§P.4): its entry for that log covers every scope, ours included.
+            for (log, seq) in batch.covered where log.author == sender && !refusedLogs.contains(log) && seq > vector[log] ?? 0 {
                 vector[log] = seq
                 note(.vector(log, seq))
             }

@@ -7,8 +7,9 @@ extension PartialReplica {
     /// A full replica sends a full peer (one it has no view of) every op past its vector; a partial peer the new ops
     /// of the scopes it holds in this replica's view, plus every op of the scopes it wants or entered in this view
     /// (sent whole), with each first op's `prev`, each scope's first `scope_prev`, and for each scope's newest op the
-    /// seal that covers it with its head and inclusion path. A partial replica sends its own log only, to full peers:
-    /// it holds no other log whole.
+    /// seal that covers it with its head and inclusion path. A partial replica sends its own log only, whole, to any
+    /// peer: it holds no other log whole. Its runs carry the first op's `prev` and each scope's first `scope_prev`, so
+    /// that a partial peer, which holds only some of the ops before them, can check them (SPEC-partial.md §P.4).
     public mutating func answer(_ request: PartialRequest, from peer: AuthorID) -> PartialBatch {
         var budget = PartialBudget(remaining: SyncLimits.partialBatchOps)
         guard isFull else {
@@ -16,7 +17,7 @@ extension PartialReplica {
             let from = request.vector[ownLog] ?? 0
             let seqs = wholeRanges(ownLog, after: from, budget: &budget)
             guard let end = seqs.last else { return PartialBatch(runs: [], backfill: [], covered: [:]) }
-            return PartialBatch(runs: [fullRun(ownLog, seqs: seqs)], backfill: [], covered: [ownLog: end])
+            return PartialBatch(runs: [fullRun(ownLog, seqs: seqs, linked: true)], backfill: [], covered: [ownLog: end])
         }
         guard var view = views[peer] else {
             var runs: [RunV2] = [], covered: [LogID: UInt64] = [:]
@@ -49,10 +50,17 @@ extension PartialReplica {
     }
 
     /// A run of whole seal ranges for a receiver that holds every op before `seqs.first`: prev omitted, every seal
-    /// ending in the range, heads omitted (the receiver computes them).
-    private func fullRun(_ log: LogID, seqs: [UInt64]) -> RunV2 {
+    /// ending in the range, heads omitted (the receiver computes them). `linked`: the first op's prev and each scope's
+    /// first scope prev are sent, for a receiver that may hold only some of the ops before them (a partial one).
+    private func fullRun(_ log: LogID, seqs: [UInt64], linked: Bool = false) -> RunV2 {
         let held = logs[log]!
-        let ops = seqs.map { seq in RunV2.Op(held.ops[seq]!, prev: nil, scopePrev: nil) }
+        var seen: Set<ScopeID> = []
+        let ops = seqs.enumerated().map { index, seq in
+            let op = held.ops[seq]!
+            guard linked else { return RunV2.Op(op, prev: nil, scopePrev: nil) }
+            let first = seen.insert(op.header.scope).inserted
+            return RunV2.Op(op, prev: index == 0 && seq > 1 ? op.header.prev : nil, scopePrev: first ? op.header.scopePrev : nil)
+        }
         let seals = held.seals(endingIn: seqs.first!...seqs.last!).map { kept in
             RunV2.Seal(seq: kept.seal.seq, fromSeq: kept.seal.fromSeq, scopesRoot: kept.seal.scopesRoot,
                        signature: kept.seal.signature)
