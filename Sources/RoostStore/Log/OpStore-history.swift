@@ -47,10 +47,36 @@ public struct FormatOneHistory: Sendable {
 
 extension OpStore {
     /// The ops of the store's format 1 logs past `after` (each log's seq; a log not named: from its first op), with
-    /// every format 1 log's top. A message's later ops are named by the ticket its desk row gives.
+    /// every format 1 log's top. A message's later ops are named by the ticket its desk row gives. Every op is held in
+    /// memory: for a long history use ``forEachFormat1Op(after:chunk:_:)``.
     public func format1History(after: [LogID: UInt64] = [:]) throws(StoreError) -> FormatOneHistory {
+        var history = FormatOneHistory()
+        history.tops = try forEachFormat1Op(after: after) { ops in history.ops += ops }
+        return history
+    }
+
+    /// The tickets and customers the store's format 1 logs past `after` name (``FormatOneHistory/tickets``,
+    /// ``FormatOneHistory/customers``), with every format 1 log's top, read `chunk` ops at a time.
+    public func format1Names(after: [LogID: UInt64] = [:]) throws(StoreError)
+        -> (tickets: Set<String>, customers: Set<String>, tops: [LogID: UInt64]) {
+        var tickets = Set<String>(), customers = Set<String>()
+        let tops = try forEachFormat1Op(after: after) { ops in
+            var chunk = FormatOneHistory()
+            chunk.ops = ops
+            tickets.formUnion(chunk.tickets)
+            customers.formUnion(chunk.customers)
+        }
+        return (tickets, customers, tops)
+    }
+
+    /// Reads the ops of the store's format 1 logs past `after` in one read transaction and hands them to `body`
+    /// `chunk` at a time, each log's in seq order; returns every format 1 log's top.
+    public func forEachFormat1Op(after: [LogID: UInt64] = [:], chunk: Int = 10_000,
+                                 _ body: ([HistoryOp]) -> Void) throws(StoreError) -> [LogID: UInt64] {
         try read { db in
-            var history = FormatOneHistory()
+            var tops: [LogID: UInt64] = [:]
+            var pending: [HistoryOp] = []
+            pending.reserveCapacity(chunk)
             let logs = try Row.fetchAll(db.cachedStatement(sql: "SELECT id, author, epoch FROM log WHERE version IS NOT 2 ORDER BY id"))
             let ticketOfMessage = try db.cachedStatement(sql: "SELECT ticket FROM desk_message WHERE id = ?")
             for logRow in logs {
@@ -68,19 +94,24 @@ extension OpStore {
                     top = seq
                     let ref = OpRef(author: log.author, epoch: log.epoch, seq: seq)
                     let stamp = Stamp(hlc: HLC(rawValue: UInt64(bitPattern: row[1] as Int64)), ref: ref)
-                    guard let data = row[3] as Data?, let kind = OpKind(rawValue: UInt16(clamping: row[2] as Int64)) else {
-                        history.ops.append(HistoryOp(stamp: stamp, body: nil, scope: nil))
-                        continue
+                    if let data = row[3] as Data?, let kind = OpKind(rawValue: UInt16(clamping: row[2] as Int64)) {
+                        let decoded = try StoredBody.decode([UInt8](data), kind: kind, at: ref).body
+                        let scope = Scope.name(of: decoded) { message in
+                            (try? String.fetchOne(ticketOfMessage, arguments: [message])) ?? nil
+                        }
+                        pending.append(HistoryOp(stamp: stamp, body: decoded, scope: scope))
+                    } else {
+                        pending.append(HistoryOp(stamp: stamp, body: nil, scope: nil))
                     }
-                    let body = try StoredBody.decode([UInt8](data), kind: kind, at: ref).body
-                    let scope = Scope.name(of: body) { message in
-                        (try? String.fetchOne(ticketOfMessage, arguments: [message])) ?? nil
+                    if pending.count >= chunk {
+                        body(pending)
+                        pending.removeAll(keepingCapacity: true)
                     }
-                    history.ops.append(HistoryOp(stamp: stamp, body: body, scope: scope))
                 }
-                if top > 0 { history.tops[log] = top }
+                if top > 0 { tops[log] = top }
             }
-            return history
+            if !pending.isEmpty { body(pending) }
+            return tops
         }
     }
 

@@ -50,9 +50,7 @@ public struct PartialStoreNode: Sendable {
                 throw PartialNodeError.founderMismatch
             }
             replica = try PartialReplica(key: key, epoch: epoch, founder: founder, restoring: try store.partialState())
-            let history = try store.format1History()
-            replica.learnHistory(history.ops, restoring: true)
-            historyTops = history.tops
+            historyTops = try Self.learnHistory(into: &replica, from: store)
         } catch let error as StoreError {
             throw .store(error)
         } catch let error as PartialError {
@@ -83,9 +81,7 @@ public struct PartialStoreNode: Sendable {
                 for result in try store.apply(batch.history, clock: clock) {
                     if case let .failure(error) = result, failure == nil { failure = .store(error) }
                 }
-                let history = try store.format1History(after: historyTops)
-                historyTops.merge(history.tops) { max($0, $1) }
-                replica.learnHistory(history.ops)
+                historyTops.merge(try Self.learnHistory(into: &replica, from: store, after: historyTops)) { max($0, $1) }
             } catch {
                 failure = .store(error)
             }
@@ -184,15 +180,20 @@ public struct PartialStoreNode: Sendable {
         }
     }
 
+    /// Teaches `replica` the store's format 1 history past `after` (all of it: a node reopened, which wants nothing
+    /// again), a chunk at a time; returns the format 1 logs' tops.
+    private static func learnHistory(into replica: inout PartialReplica, from store: OpStore,
+                                     after: [LogID: UInt64]? = nil) throws(StoreError) -> [LogID: UInt64] {
+        try store.forEachFormat1Op(after: after ?? [:]) { ops in replica.learnHistory(ops, restoring: after == nil) }
+    }
+
     /// Rebuilds the replica from the store (``PartialReplica/init(key:epoch:founder:restoring:)`` and the format 1
     /// history), so that both hold the same again.
     private mutating func rebuild() throws(PartialNodeError) {
         do {
             var rebuilt = try PartialReplica(key: key, epoch: epoch, founder: founder, restoring: try store.partialState())
-            let history = try store.format1History()
-            rebuilt.learnHistory(history.ops, restoring: true)
+            historyTops = try Self.learnHistory(into: &rebuilt, from: store)
             replica = rebuilt
-            historyTops = history.tops
             replica.startJournal()
         } catch let error as StoreError {
             throw .store(error)

@@ -103,7 +103,7 @@ public struct StorePartialServer: Sendable {
         let touchedRows = try store.touchedTickets(author: peer, names: &names, after: full || first ? [:] : seenTops ?? [:])
         seenTops = tops
         // The tickets and customers the format 1 history named since: held for good, as if the peer had written in them.
-        let history = try store.format1History(after: historyTops)
+        let history = try store.format1Names(after: historyTops)
         historyTops.merge(history.tops) { max($0, $1) }
         let newHistory = history.tickets.subtracting(historyTickets)
         historyTickets.formUnion(newHistory)
