@@ -71,7 +71,9 @@ struct Peers: AsyncParsableCommand {
             let id = try? AuthorID(text: peer.node)
             let name = id.flatMap { id in try? withDesk { () throws(DeskError) in try desk.memberName(id) } }
             // A partial peer (SPEC-partial.md) says which queues it holds: "behind" counts those only.
-            let state = peer.queues.map { "\(peer.state), partial: " + $0.joined(separator: " ") } ?? peer.state
+            var state = peer.queues.map { "\(peer.state), partial: " + $0.joined(separator: " ") } ?? peer.state
+            // A partial node's store that refused writes of this peer's answers (asked for again).
+            if let failed = peer.storeErrors { state += ", \(failed) store write(s) failed" }
             return [String(peer.node.prefix(7)), name ?? "?", peer.address ?? "(inbound)", state,
                     peer.lastSeenMillis.map(DeskClock.format) ?? "-", String(peer.opsBehind), String(peer.opsAhead)]
         }

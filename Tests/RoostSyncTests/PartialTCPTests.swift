@@ -235,6 +235,7 @@ struct NowClock: WallClock {
         try await paris.store.writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA query_only = 1") }
         try hub.append(PartialStoreNodeTests.ticket("p2", queue: "paris", customer: "bo", word: "invoice"))
         #expect(await eventually(seconds: 30) { handler.status.storeErrors > 0 }, "\(handler.status)")
+        #expect(await eventually(seconds: 5) { (paris.box.peerStatuses.first?.storeErrors ?? 0) > 0 }, "roost peers shows it")
         #expect(desk() == ["p1"] && paris.box.replica.heldTickets == ["p1"], "nothing half-held: the replica was rebuilt from the store")
         try await paris.store.writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA query_only = 0") }
         #expect(await eventually(seconds: 30) { desk() == ["p1", "p2"] }, "p2 came again once the store took writes")

@@ -167,7 +167,10 @@ public final class PartialSessionHandler: ChannelInboundHandler, @unchecked Send
     /// Runs a change that may fail on the store: a failure is counted and the session goes on (the node's replica was
     /// rebuilt from its store, and its next request asks again for what the failed change brought).
     private func counting(_ change: () throws(PartialNodeError) -> Void) {
-        do { try change() } catch { outcome.withLockedValue { $0.storeErrors += 1 } }
+        do { try change() } catch {
+            outcome.withLockedValue { $0.storeErrors += 1 }
+            if let peer { box.session(peer) { $0.storeErrors = ($0.storeErrors ?? 0) + 1 } }
+        }
     }
 
     private func perform(_ actions: [SyncSession.Action]) {

@@ -25,6 +25,9 @@ public struct PeerStatus: Sendable, Hashable, Codable {
     /// The queues a partial peer subscribes to (SPEC-partial.md §P.3), sorted; nil for a full peer. A partial peer is
     /// behind by the format 2 logs only: partial sessions carry no other.
     public var queues: [String]? = nil
+    /// On a partial node: how many of this peer's answers the node's store could not write (a full disk, say); what
+    /// they brought is asked for again (SPEC-partial.md §P.7a). Nil when none.
+    public var storeErrors: Int? = nil
 
     /// The peer's sync state in one word: `disconnected`, `stalled`, `behind` or `in-sync`.
     public var state: String {
