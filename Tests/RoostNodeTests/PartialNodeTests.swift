@@ -19,10 +19,10 @@ import RoostTestSupport
         return out
     }
 
-    @Test func aPartialNodeHoldsItsQueueAndAnswersThroughItsNode() async throws {
-        let ana = try CLI(), kenji = try CLI()
-        defer { ana.cleanup(); kenji.cleanup() }
-        #expect(try await ana.runOffPool(["init", "--name", "Ana Lopez", "--initials", "al", "--log-format", "2"]).status == 0)
+    /// Ana's node (`roost init` with `founderInit`), running, founds a team and invites Kenji, whose node is made
+    /// partial (`--queues billing`); both listen on free ports. Returns Ana's daemon and the invite's output.
+    static func founderAndPartialNode(_ ana: CLI, _ kenji: CLI, founderInit: [String]) async throws -> (DaemonTests.Daemon, CLI.Result) {
+        #expect(try await ana.runOffPool(["init", "--name", "Ana Lopez", "--initials", "al"] + founderInit).status == 0)
         let made = try await kenji.runOffPool(["init", "--name", "Kenji Sato", "--initials", "ks", "--queues", "billing"])
         #expect(made.status == 0 && made.stdout.contains("Queues:     billing (a partial node: these queues' tickets and the ones you work on)"),
                 "\(made.stdout)\(made.stderr)")
@@ -30,11 +30,18 @@ import RoostTestSupport
         try DaemonTests.setListen(kenji, freePort())
         let anaHome = try NodeHome(path: ana.home.path)
         let anaDaemon = try DaemonTests.Daemon(home: ana.home)
-        defer { anaDaemon.stop() }
         #expect(try await eventually(seconds: 120) { NodeAPIFile.live(anaHome) != nil }, "\(anaDaemon.output)")
         #expect(try await ana.runOffPool(["team", "create", "--name", "Acme Care"]).status == 0)
         let invite = try await ana.runOffPool(["team", "invite", "--name", "Kenji Sato", "--role", "agent"])
         #expect(invite.status == 0, "\(invite.stderr)")
+        return (anaDaemon, invite)
+    }
+
+    @Test func aPartialNodeHoldsItsQueueAndAnswersThroughItsNode() async throws {
+        let ana = try CLI(), kenji = try CLI()
+        defer { ana.cleanup(); kenji.cleanup() }
+        let (anaDaemon, invite) = try await Self.founderAndPartialNode(ana, kenji, founderInit: ["--log-format", "2"])
+        defer { anaDaemon.stop() }
         let root = ProgressTests.repositoryRoot
         let imported = try await ana.runOffPool(["import-twcs", "--file", root.appendingPathComponent("examples/data/twcs-demo.csv").path,
                                                  "--rules", root.appendingPathComponent("examples/rules.toml").path])
@@ -76,17 +83,9 @@ import RoostTestSupport
     @Test func aPartialNodeOfATeamThatMovedToFormat2() async throws {
         let ana = try CLI(), kenji = try CLI()
         defer { ana.cleanup(); kenji.cleanup() }
-        #expect(try await ana.runOffPool(["init", "--name", "Ana Lopez", "--initials", "al"]).status == 0)
-        #expect(try await kenji.runOffPool(["init", "--name", "Kenji Sato", "--initials", "ks", "--queues", "billing"]).status == 0)
-        try DaemonTests.setListen(ana, freePort())
-        try DaemonTests.setListen(kenji, freePort())
-        let anaHome = try NodeHome(path: ana.home.path)
-        let anaDaemon = try DaemonTests.Daemon(home: ana.home)
+        let (anaDaemon, invite) = try await Self.founderAndPartialNode(ana, kenji, founderInit: [])
         defer { anaDaemon.stop() }
-        #expect(try await eventually(seconds: 120) { NodeAPIFile.live(anaHome) != nil }, "\(anaDaemon.output)")
-        #expect(try await ana.runOffPool(["team", "create", "--name", "Acme Care"]).status == 0)
-        let invite = try await ana.runOffPool(["team", "invite", "--name", "Kenji Sato", "--role", "agent"])
-        #expect(invite.status == 0, "\(invite.stderr)")
+        let anaHome = try NodeHome(path: ana.home.path)
         // The demo's first half in format 1, the second after the switch (a reply to an older tweet lands in its ticket).
         let root = ProgressTests.repositoryRoot
         let lines = try String(contentsOf: root.appendingPathComponent("examples/data/twcs-demo.csv"), encoding: .utf8)

@@ -86,8 +86,14 @@ struct NowClock: WallClock {
     /// Dials `node` as the partial node in `box`, with a ``PartialSessionHandler`` after the secure channel.
     static func dial(_ node: TCPNode, port: Int, box: PartialNodeBox, key: SigningKey,
                      group: any EventLoopGroup) async throws -> (PartialSessionHandler, any Channel) {
+        try await dial(node.author.id, networkKey: node.networkKey, port: port, box: box, key: key, group: group)
+    }
+
+    /// Dials `peer` on `port` as the partial node in `box`.
+    static func dial(_ peer: AuthorID, networkKey: NetworkKey, port: Int, box: PartialNodeBox, key: SigningKey,
+                     group: any EventLoopGroup) async throws -> (PartialSessionHandler, any Channel) {
         let handler = PartialSessionHandler(box: box, roundInterval: .milliseconds(50))
-        let configuration = Handshake.Configuration(networkKey: node.networkKey, identity: key, expectedPeer: node.author.id,
+        let configuration = Handshake.Configuration(networkKey: networkKey, identity: key, expectedPeer: peer,
                                                     allowPeer: { _ in .allow })
         let channel = try await ClientBootstrap(group: group)
             .channelInitializer { channel in
@@ -135,18 +141,8 @@ struct NowClock: WallClock {
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
-        let aHandler = PartialSessionHandler(box: a.box, roundInterval: .milliseconds(50))
-        let channel = try await ClientBootstrap(group: group)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandlers([
-                        SecureChannelHandler(role: .initiator, configuration: Handshake.Configuration(
-                            networkKey: hub.networkKey, identity: aKey, expectedPeer: bKey.authorID, allowPeer: { _ in .allow })),
-                        aHandler,
-                    ])
-                }
-            }
-            .connect(host: "127.0.0.1", port: server.localAddress!.port!).get()
+        let (aHandler, channel) = try await Self.dial(bKey.authorID, networkKey: hub.networkKey, port: server.localAddress!.port!,
+                                                      box: a.box, key: aKey, group: group)
 
         // Each answers p1 through its store: the other holds the reply, on its desk, without a full node.
         func reply(_ id: String, by node: (box: PartialNodeBox, store: OpStore, author: LocalAuthor)) throws {
