@@ -94,6 +94,7 @@ extension OpStore {
     public func applyPartial(_ changes: [PartialStoreChange], wanted: Set<ScopeID>, clock: any WallClock) throws(StoreError) -> ApplyReport {
         let drift = maxClockDriftMillis
         let wall = clock.nowMillis()
+        let cache = rosterCache
         let report: ApplyReport
         do {
             report = try write { db in
@@ -111,7 +112,7 @@ extension OpStore {
                 // holds: an op the roster does not admit is not stored, and its scope is wanted again (its author's
                 // admission may be in a batch still to come).
                 // The vector stops before a log's first op not admitted: it is not held.
-                let judge = try Self.partialAdmission(changes, db)
+                let judge = try Self.partialAdmission(changes, cache: cache, db)
                 var wantedAgain: Set<ScopeID> = []
                 var refusedFrom: [LogID: UInt64] = [:]
                 if let judge {
@@ -172,7 +173,7 @@ extension OpStore {
 
     /// The roster a partial change's held ops are judged by (the store's, with the roster changes among them) and the
     /// node's own author (never judged: its ops are pending until admitted); nil in a store of no team.
-    private static func partialAdmission(_ changes: [PartialStoreChange], _ db: Database) throws
+    private static func partialAdmission(_ changes: [PartialStoreChange], cache: RosterCache, _ db: Database) throws
         -> (roster: RosterState, local: AuthorID?)? {
         guard try loadFounder(db) != nil else { return nil }
         var extra: [RosterChange] = []
@@ -181,7 +182,8 @@ extension OpStore {
                   let change = RosterChange(stamp: Stamp(hlc: op.header.hlc, ref: op.header.ref), body: decoded) else { continue }
             extra.append(change)
         }
-        guard let roster = try loadRoster(db, adding: extra) else { return nil }
+        // The common case (no roster op held) reuses the folded roster, as a full merge does.
+        guard let roster = try extra.isEmpty ? cache.roster(db) : loadRoster(db, adding: extra) else { return nil }
         let local = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'local_author'")
             .flatMap { Bytes32([UInt8]($0)) }.map { AuthorID(key: $0) }
         return (roster, local)
