@@ -127,13 +127,19 @@ public struct StorePartialServer: Sendable {
             candidates.formUnion(queued.keys)
             candidates.formUnion(tickets.keys)
             for key in candidates {
-                if let customer = touchedNow[key] { now[key] = customer ?? queued[key] ?? changes[key]?.customer }
-                else if let customer = queued[key] { now[key] = customer }
+                // `String?` spelled out: assigned into `now` (`String??`) the fallbacks would never be read.
+                if let customer = touchedNow[key] {
+                    let known: String? = customer ?? queued[key] ?? changes[key]?.customer
+                    now[key] = known
+                } else if let customer = queued[key] {
+                    now[key] = customer
+                }
             }
         } else {
             for key in candidates {
                 if let customer = touchedNow[key] {
-                    now[key] = customer ?? changes[key]?.customer
+                    let known: String? = customer ?? changes[key]?.customer
+                    now[key] = known
                 } else if let change = changes[key], change.hasRow, holds(queue: change.queue) {
                     now[key] = change.customer
                 }

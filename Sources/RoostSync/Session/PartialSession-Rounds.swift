@@ -1,5 +1,5 @@
 public import RoostCore
-public import RoostStore
+import RoostStore
 
 /// A partial session's rounds (Protocol/SPEC-partial.md §P.3b), once the hellos are exchanged: each side pulls from
 /// the other with a request (`[want-scope] [have-scope] vector partial-ack`), answered by exactly one `partial-batch`.
