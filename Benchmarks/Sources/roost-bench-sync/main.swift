@@ -11,7 +11,8 @@
 //      (flat within ±10% after warm-up), errors counted, propagation lag (append -> held by every node) of one
 //      probe op per second, p50/p99;
 //   7. answering a partial peer from a store (only when asked: `--only partial [--partial-tickets T] [--partial-dir D]`,
-//      PartialServe.swift): the view's first computation, the peer's catch-up, and one answer in steady state.
+//      PartialServe.swift): the view's first computation, the peer's catch-up, and one answer in steady state;
+//      `--partial-history`: the tickets written in format 1 before the team moved to format 2 (SPEC-partial.md §P.3c).
 //   6. format 2's bytes (only when asked: `--only format2 --workload FILE`, tools/bench-format2.sh): sync bytes and
 //      op-table bytes per op of format 1 and format 2 on issue 12's workload (Format2Sizes.swift).
 //
@@ -50,6 +51,7 @@ var eagerRelay = true
 var workloadPath: String?
 var partialTickets = 20_000
 var partialDirectory: String?
+var partialHistory = false
 while let argument = arguments.popFirst() {
     switch argument {
     case "--ops": opsCount = Int(arguments.popFirst() ?? "") ?? opsCount
@@ -65,6 +67,7 @@ while let argument = arguments.popFirst() {
     case "--workload": workloadPath = arguments.popFirst()
     case "--partial-tickets": partialTickets = max(100, Int(arguments.popFirst() ?? "") ?? partialTickets)
     case "--partial-dir": partialDirectory = arguments.popFirst()
+    case "--partial-history": partialHistory = true
     case "--help", "-h":
         say("USAGE: roost-bench-sync [--ops N] [--only initial,latency,mesh,soak] [--soak-minutes M] [--soak-nodes N] [--soak-rate R]\n"
             + "       [--mesh-nodes N] [--mesh-dials D] [--mesh-claims K] [--relay-ms R] [--hold-relays]\n\n"
@@ -254,13 +257,13 @@ if only.contains("members") {
     }
 }
 if only.contains("partial") {
-    let r = try PartialServeBench.run(tickets: partialTickets, directory: partialDirectory ?? scratch.path)
+    let r = try PartialServeBench.run(tickets: partialTickets, directory: partialDirectory ?? scratch.path, history: partialHistory)
     say(String(format: "PARTIAL tickets=%d ops=%d build_s=%.1f view_s=%.3f catchup_answers=%d catchup_ops=%d catchup_s=%.2f "
                + "held_tickets=%d held_ops=%d steady_p50_ms=%.2f steady_p99_ms=%.2f apply_p50_ms=%.2f apply_p99_ms=%.2f "
-               + "store_bytes=%d partial_store_bytes=%d reopen_s=%.3f store=%@",
+               + "store_bytes=%d partial_store_bytes=%d partial_store_ops=%d reopen_s=%.3f store=%@",
                r.tickets, r.ops, r.buildSeconds, r.viewSeconds, r.catchUpAnswers, r.catchUpOps, r.catchUpSeconds,
                r.heldTickets, r.heldOps, r.steadyP50 * 1000, r.steadyP99 * 1000, r.applyP50 * 1000, r.applyP99 * 1000,
-               r.storeBytes, r.partialStoreBytes, r.reopenSeconds, r.path))
+               r.storeBytes, r.partialStoreBytes, r.partialStoreOps, r.reopenSeconds, r.path))
 }
 
 try await group.shutdownGracefully()

@@ -109,8 +109,11 @@ public struct StorePartialServer: Sendable {
         historyTickets.formUnion(newHistory)
         let pinning = history.customers.subtracting(pinnedCustomers)
         pinnedCustomers.formUnion(pinning)
+        // The tickets held whatever their queue, newly found (all of them for a full recomputation), with their
+        // customers; those known before keep theirs in `tickets` (``heldAnyway(_:)``). Not copied at each request: a
+        // peer of a team with a long format 1 history holds every ticket of it this way.
         var touchedNow: [String: String?] = [:]
-        if !(full || first) { for key in touched { touchedNow[key] = tickets[key] ?? nil } }
+        let carried = !(full || first)
         for (key, customer) in touchedRows { touchedNow[key] = customer }
         let historyNow = full || first ? historyTickets : newHistory
         let historyCustomers = try store.customers(of: historyNow)
@@ -119,6 +122,11 @@ public struct StorePartialServer: Sendable {
         var now: [String: String?] = [:]
         var candidates = Set(changes.keys)
         for key in touchedNow.keys where !touched.contains(key) { candidates.insert(key) }
+        /// The customer of a ticket held whatever its queue (`.some(nil)`: not known yet), or nil when it is not one.
+        func heldAnyway(_ key: String) -> String?? {
+            if let customer = touchedNow[key] { return .some(customer) }
+            return carried && touched.contains(key) ? .some(tickets[key] ?? nil) : nil
+        }
         if full || first {
             var queued: [String: String] = [:]
             for (key, customer) in try store.partialViewRows(queues: subscription.queues, author: peer, names: &names).queued {
@@ -137,7 +145,7 @@ public struct StorePartialServer: Sendable {
             }
         } else {
             for key in candidates {
-                if let customer = touchedNow[key] {
+                if let customer = heldAnyway(key) {
                     let known: String? = customer ?? changes[key]?.customer
                     now[key] = known
                 } else if let change = changes[key], change.hasRow, holds(queue: change.queue) {
@@ -203,7 +211,7 @@ public struct StorePartialServer: Sendable {
             }
         }
         sending.enter(entered.sorted(), leave: left.sorted())
-        touched = Set(touchedNow.keys)
+        if carried { touched.formUnion(touchedNow.keys) } else { touched = Set(touchedNow.keys) }
     }
 
     /// Whether a ticket in `queue` (nil: no queue) is in the peer's queues.
