@@ -7,7 +7,7 @@ public import RoostCore
 // and holds every ticket and customer they name. Both sides of a partial session read the same facts from their stores.
 
 /// One op of a format 1 log, as partial replication learns from it: when and by whom it was made, its body (nil when
-/// the store holds it without one), and the name of its scope (SPEC-format-2.md §2.2; nil without a body).
+/// the store holds it without one), and the name of its scope (SPEC-format-2.md §2.2; nil without a body). Read by ``OpStore/forEachFormat1Op(after:chunk:_:)``.
 public struct HistoryOp: Sendable {
     /// The op's stamp.
     public var stamp: Stamp
@@ -24,47 +24,17 @@ public struct HistoryOp: Sendable {
     }
 }
 
-/// What a store's format 1 logs gained past a vector (``OpStore/format1History(after:)``).
-public struct FormatOneHistory: Sendable {
-    /// The ops, each log's in seq order.
-    public var ops: [HistoryOp] = []
-    /// Every format 1 log's newest seq held.
-    public var tops: [LogID: UInt64] = [:]
-
-    /// Nothing.
-    public init() {}
-
-    /// The tickets the ops name ("t/…" scopes).
-    public var tickets: Set<String> {
-        Set(ops.compactMap { $0.scope.flatMap { $0.hasPrefix("t/") ? String($0.dropFirst(2)) : nil } })
-    }
-
-    /// The customers whose own scope the ops write in ("c/…" scopes).
-    public var customers: Set<String> {
-        Set(ops.compactMap { $0.scope.flatMap { $0.hasPrefix("c/") ? String($0.dropFirst(2)) : nil } })
-    }
-}
-
 extension OpStore {
-    /// The ops of the store's format 1 logs past `after` (each log's seq; a log not named: from its first op), with
-    /// every format 1 log's top. A message's later ops are named by the ticket its desk row gives. Every op is held in
-    /// memory: for a long history use ``forEachFormat1Op(after:chunk:_:)``.
-    public func format1History(after: [LogID: UInt64] = [:]) throws(StoreError) -> FormatOneHistory {
-        var history = FormatOneHistory()
-        history.tops = try forEachFormat1Op(after: after) { ops in history.ops += ops }
-        return history
-    }
-
-    /// The tickets and customers the store's format 1 logs past `after` name (``FormatOneHistory/tickets``,
-    /// ``FormatOneHistory/customers``), with every format 1 log's top, read `chunk` ops at a time.
+    /// The tickets and customers the store's format 1 logs past `after` name (their "t/…" and "c/…" scopes), with every
+    /// format 1 log's top: what a full node's view of a partial peer needs of the history.
     public func format1Names(after: [LogID: UInt64] = [:]) throws(StoreError)
         -> (tickets: Set<String>, customers: Set<String>, tops: [LogID: UInt64]) {
         var tickets = Set<String>(), customers = Set<String>()
         let tops = try forEachFormat1Op(after: after) { ops in
-            var chunk = FormatOneHistory()
-            chunk.ops = ops
-            tickets.formUnion(chunk.tickets)
-            customers.formUnion(chunk.customers)
+            for case let scope? in ops.map(\.scope) {
+                if scope.hasPrefix("t/") { tickets.insert(String(scope.dropFirst(2))) }
+                else if scope.hasPrefix("c/") { customers.insert(String(scope.dropFirst(2))) }
+            }
         }
         return (tickets, customers, tops)
     }

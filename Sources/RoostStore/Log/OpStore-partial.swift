@@ -151,16 +151,17 @@ extension OpStore {
                                        arguments: [try logRows.row(log, db), upTo.sql])
                     }
                 }
-                // What it holds changed: a warehouse mirror of this node makes a full pass (`partialGeneration`).
-                if changes.contains(where: { if case .vector = $0 { false } else { true } }) {
+                try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('partial_wanted', ?)",
+                               arguments: [Data(wanted.union(wantedAgain).sorted().flatMap(\.bytes))])
+                try Self.finishMerge(&report, dirty: &dirty, clock: hybrid, clockBefore: clockBefore, db)
+                // What it holds changed (ops held, dropped, or removed by a revocation; not duplicates, seals or the
+                // vector alone): a warehouse mirror of this node makes a full pass (`partialGeneration`).
+                if report.applied > 0 || report.removed > 0 || changes.contains(where: { if case .drop = $0 { true } else { false } }) {
                     try db.execute(sql: """
                         INSERT INTO meta (key, value) VALUES ('partial_generation', 1)
                         ON CONFLICT (key) DO UPDATE SET value = value + 1
                         """)
                 }
-                try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('partial_wanted', ?)",
-                               arguments: [Data(wanted.union(wantedAgain).sorted().flatMap(\.bytes))])
-                try Self.finishMerge(&report, dirty: &dirty, clock: hybrid, clockBefore: clockBefore, db)
                 return report
             }
         } catch {
@@ -184,9 +185,7 @@ extension OpStore {
         }
         // The common case (no roster op held) reuses the folded roster, as a full merge does.
         guard let roster = try extra.isEmpty ? cache.roster(db) : loadRoster(db, adding: extra) else { return nil }
-        let local = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'local_author'")
-            .flatMap { Bytes32([UInt8]($0)) }.map { AuthorID(key: $0) }
-        return (roster, local)
+        return (roster, try boundLocalLog(db)?.0.author)
     }
 
     /// An op to hold, checked against its header: nil when its position is held already (with the same hash).
